@@ -1,0 +1,1 @@
+"""Input models, validation and reference data (clause catalogue, record types)."""

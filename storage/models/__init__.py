@@ -1,0 +1,21 @@
+"""All tables; importing this module registers them on ``SQLModel.metadata``."""
+
+from storage.models.activity import ActivityRecord
+from storage.models.audit import AuditEntry, AuditHead
+from storage.models.files import StoredFile
+from storage.models.org import (
+    Department,
+    Enterprise,
+    Facility,
+    Meter,
+    Person,
+    Process,
+    Responsibility,
+    RoleAssignment,
+    Site,
+)
+
+__all__ = [
+    "ActivityRecord", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
+    "Person", "Process", "Responsibility", "RoleAssignment", "Site", "StoredFile",
+]

@@ -11,9 +11,10 @@ class StewardError(Exception):
     status = 400
 
     def __init__(self, code: str, zh: str, en: str, *, field: str | None = None,
-                 status: int | None = None):
+                 status: int | None = None, details: list[dict] | None = None):
         super().__init__(f"{zh} / {en}")
         self.code, self.zh, self.en, self.field = code, zh, en, field
+        self.details = details or []  # field-level errors: {"field", "zh", "en"}
         if status is not None:
             self.status = status
 
@@ -21,7 +22,8 @@ class StewardError(Exception):
         return self.en if lang.startswith("en") else self.zh
 
     def as_json(self) -> dict:
-        return {"code": self.code, "zh": self.zh, "en": self.en, "field": self.field}
+        return {"code": self.code, "zh": self.zh, "en": self.en, "field": self.field,
+                "details": self.details}
 
 
 class NotFound(StewardError):

@@ -64,6 +64,8 @@ class ActivityCategory(Labelled):
     process = ("process", "工业生产过程", "Industrial process")
     electricity_purchased = ("electricity_purchased", "购入电力", "Purchased electricity")
     electricity_exported = ("electricity_exported", "输出电力", "Exported electricity")
+    # sub-metered use of one facility: allocates the enterprise's net purchase, never adds to it
+    electricity_consumed = ("electricity_consumed", "设施耗电量", "Facility electricity use")
     heat_purchased = ("heat_purchased", "购入热力", "Purchased heat")
     heat_exported = ("heat_exported", "输出热力", "Exported heat")
     co2_recovered = ("co2_recovered", "CO2回收利用", "CO2 recovered")

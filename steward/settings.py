@@ -1,0 +1,76 @@
+"""The one place that reads configuration: ``STEWARD_*`` environment variables.
+
+Anything misspelt is refused rather than silently ignored, and production refuses the default
+secret, because a wrong setting that "works" is worse than one that stops.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from storage.errors import StewardError
+
+PREFIX = "STEWARD_"
+DEV_SECRET = "development-only-secret"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    home: Path = Field(Path.home() / ".carbon-steward",
+                       description="数据目录：SQLite 数据库与文件库 / Data folder: SQLite database and file store")
+    database_url: str = Field("", description="数据库地址，留空用 HOME 下的 SQLite；如 postgresql://user@host/db / "
+                              "Database URL; empty means SQLite under HOME")
+    env: Literal["development", "production"] = Field(
+        "development", description="运行环境（development 或 production）/ Environment: development or production")
+    secret_key: str = Field(DEV_SECRET, description="会话与 CSRF 密钥，生产环境必须设置 / "
+                            "Session and CSRF secret; required in production")
+    language: Literal["zh", "en"] = Field("zh", description="默认界面语言 / Default language: zh or en")
+    timezone: str = Field("Asia/Shanghai", description="排程与报表时区 / Time zone for schedules and reports")
+    host: str = Field("127.0.0.1", description="Web 服务监听地址 / Web server address")
+    port: int = Field(8000, ge=1, le=65535, description="Web 服务端口 / Web server port")
+    max_upload_mb: int = Field(50, ge=1, le=2048, description="上传文件大小上限 (MB) / Upload size limit (MB)")
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'steward.db'}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.home / "files"
+
+
+def names() -> list[str]:
+    return [PREFIX + n.upper() for n in Settings.model_fields]
+
+
+def load(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from the environment; unknown or invalid values raise a bilingual error."""
+    environ = dict(os.environ if environ is None else environ)
+    known = set(names())
+    for key in sorted(k for k in environ if k.startswith(PREFIX)):
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint_zh = f"，是否想写 {close[0]}？" if close else ""
+            hint_en = f" Did you mean {close[0]}?" if close else ""
+            raise StewardError("unknown_setting",
+                               f"未知的设置项 {key}{hint_zh} 可用设置：{', '.join(sorted(known))}",
+                               f"Unknown setting {key}.{hint_en} Known settings: {', '.join(sorted(known))}",
+                               field=key)
+    values = {k[len(PREFIX):].lower(): v for k, v in environ.items() if k in known}
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = PREFIX + str(err["loc"][0]).upper()
+        raise StewardError("bad_setting", f"设置项 {field} 无效：{err['msg']}",
+                           f"Setting {field} is invalid: {err['msg']}", field=field) from None
+    if settings.env == "production" and settings.secret_key == DEV_SECRET:
+        raise StewardError("default_secret", "生产环境必须设置 STEWARD_SECRET_KEY",
+                           "STEWARD_SECRET_KEY must be set in production", field="STEWARD_SECRET_KEY")
+    return settings

@@ -1,0 +1,111 @@
+"""Real databases for every test: a SQLite file and a throwaway PostgreSQL cluster.
+
+Database-backed tests take the ``db_url`` fixture and run once per backend. The PostgreSQL
+cluster is started once per session from the Debian binaries (``.ci/run`` installs them), or
+taken from ``CS_TEST_PG_URL`` when a developer has one running.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storage import migrate
+from storage.engine import make_engine, unit_of_work
+
+ROOT = Path(__file__).resolve().parent.parent
+for key in [k for k in os.environ if k.startswith("STEWARD_")]:
+    del os.environ[key]  # a developer's own settings must not leak into tests
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """URL of a PostgreSQL server admin database, started for this session when needed."""
+    if os.environ.get("CS_TEST_PG_URL"):
+        yield os.environ["CS_TEST_PG_URL"]
+        return
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    initdb = bins[-1] if bins else shutil.which("initdb")
+    if not initdb:
+        pytest.fail("PostgreSQL is not installed: run `bash .ci/run` once (it installs the postgresql package)")
+    bindir = Path(initdb).parent
+    root = Path(tempfile.mkdtemp(prefix="steward-pg-"))
+    data = root / "data"
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+    port = _free_port()
+    subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                                 "--no-sync", "-E", "UTF8", "--locale=C"]), check=True, capture_output=True)
+    subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"),
+                                 "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                                       "-c synchronous_commit=off -c full_page_writes=off",
+                                 "start"]), check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_db_numbers = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'steward.db'}"
+        return
+    admin_url = request.getfixturevalue("pg_server")
+    name = f"t{os.getpid()}_{next(_db_numbers)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield admin_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url):
+    """A migrated database, as `steward db upgrade` leaves it."""
+    eng = make_engine(db_url)
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def uow(engine):
+    """Open a unit of work as a named user: ``with uow("alice") as s: ...``."""
+    return lambda actor="alice": unit_of_work(engine, actor)
+
+
+@pytest.fixture
+def steward_env(tmp_path, db_url):
+    """Environment for running the real `steward` command against this test's database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
+    env.update(STEWARD_HOME=str(tmp_path / "home"), STEWARD_DATABASE_URL=db_url)
+    return env

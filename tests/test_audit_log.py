@@ -1,0 +1,148 @@
+"""Every write leaves a hash-chained audit entry; tampering is found by `steward verify`."""
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from helpers import run_steward
+from storage.audit_log import verify
+from storage.errors import StewardError
+from storage.models import AuditEntry, Enterprise, Site
+from workflows import organisation as org
+
+
+def _seed(uow):
+    with uow("alice") as s:
+        org.add(s, "enterprise", {"code": "ACME", "name_zh": "阿克米水泥", "industry": "cement"})
+        org.add(s, "site", {"code": "S1", "name": "一厂"}, enterprise_ref="ACME")
+    with uow("bob") as s:
+        ent = org.enterprise(s, "ACME")
+        ent.name_zh = "阿克米水泥有限公司"
+        s.add(ent)
+
+
+def _entries(engine):
+    with Session(engine) as s:
+        return s.exec(select(AuditEntry).order_by(AuditEntry.seq)).all()
+
+
+def _drop_guards(engine):
+    """What an attacker with database access would do first."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP TRIGGER audit_log_no_change ON audit_log"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_log_no_update"))
+            conn.execute(text("DROP TRIGGER audit_log_no_delete"))
+
+
+def test_each_write_records_who_what_and_before_after(uow, engine):
+    _seed(uow)
+    entries = _entries(engine)
+    assert [(e.actor, e.action, e.entity) for e in entries] == [
+        ("alice", "insert", "enterprise"), ("alice", "insert", "site"), ("bob", "update", "enterprise")]
+    assert entries[2].before == {"name_zh": "阿克米水泥"}
+    assert entries[2].after["name_zh"] == "阿克米水泥有限公司"
+    assert entries[1].enterprise_id == entries[0].after["id"]
+    assert all(e.prev_hash == p.hash for p, e in zip(entries, entries[1:]))
+
+
+def test_password_hashes_never_reach_the_log(uow, engine):
+    _seed(uow)
+    with uow() as s:
+        person = org.add(s, "person", {"code": "P1", "name": "张三", "username": "zhangsan"}, enterprise_ref="ACME")
+        org.set_password(s, person, "a-long-password")
+    last = _entries(engine)[-1]
+    assert last.after["password_hash"] == "<redacted>"
+    assert "argon2" not in str([e.after for e in _entries(engine)])
+
+
+def test_verify_passes_on_an_intact_chain(uow, engine, steward_env):
+    _seed(uow)
+    result = run_steward(["verify"], steward_env)
+    assert result.returncode == 0, result.stderr
+    assert "3" in result.stdout
+
+
+def test_verify_names_the_first_altered_entry(uow, engine, steward_env):
+    _seed(uow)
+    _drop_guards(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
+    result = run_steward(["verify"], steward_env)
+    assert result.returncode == 1
+    assert "entry 2" in result.stderr and "altered" in result.stderr
+
+
+def test_verify_names_a_removed_entry(uow, engine, steward_env):
+    _seed(uow)
+    _drop_guards(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 2"))
+    result = run_steward(["verify"], steward_env)
+    assert result.returncode == 1
+    assert "entry 2" in result.stderr and "missing" in result.stderr
+
+
+def test_verify_notices_the_newest_entries_removed(uow, engine):
+    _seed(uow)
+    _drop_guards(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
+    with engine.connect() as conn:
+        report = verify(conn)
+    assert not report.ok and report.first_broken == 3
+
+
+def test_database_refuses_to_change_the_log(uow, engine):
+    _seed(uow)
+    with pytest.raises(Exception, match="append-only"):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1"))
+    with pytest.raises(Exception, match="append-only"):
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_log"))
+    with engine.connect() as conn:
+        assert verify(conn).ok
+
+
+def test_a_failed_change_leaves_neither_data_nor_log(uow, engine):
+    _seed(uow)
+    before = len(_entries(engine))
+    with pytest.raises(StewardError):
+        with uow("carol") as s:
+            org.add(s, "site", {"code": "S2", "name": "二厂"}, enterprise_ref="ACME")
+            org.add(s, "site", {"code": "S1", "name": "重复"}, enterprise_ref="ACME")
+    assert len(_entries(engine)) == before
+    with Session(engine) as s:
+        assert [x.code for x in s.exec(select(Site)).all()] == ["S1"]
+
+
+def test_anonymous_writes_are_refused(engine):
+    with pytest.raises(RuntimeError, match="actor"):
+        with Session(engine) as s:
+            s.add(Enterprise(code="ANON", name_zh="匿名", industry="coal"))
+            s.commit()
+
+
+def test_concurrent_writers_extend_one_chain(engine):
+    """Two sessions that both read the same tip: one commits, the other is told to retry."""
+    import threading
+
+    errors, barrier = [], threading.Barrier(2)
+
+    def write(code):
+        from storage.engine import unit_of_work
+        try:
+            with unit_of_work(engine, code) as s:
+                s.add(Enterprise(code=code, name_zh=code, industry="coal"))
+                barrier.wait(timeout=10)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(c,)) for c in ("AAA", "BBB")]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    with engine.connect() as conn:
+        assert verify(conn).ok
+    assert len(_entries(engine)) + len(errors) == 2

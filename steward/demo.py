@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date
 
 from sqlmodel import Session, select
@@ -73,6 +74,12 @@ PEOPLE = [
     ("X001", "郑琳（晋诚碳咨询）", None, "外部核查咨询顾问", "zhengl", ["external_provider"]),
     ("V001", "集团审计处 钱程", None, "集团审计观察员", "qianc", ["viewer"]),
 ]
+
+
+@cache
+def _demo_hash() -> str:
+    """One argon2 hash shared by every demo user: same password, and seeding stays fast."""
+    return org.hash_password(DEMO_PASSWORD)
 
 
 @dataclass
@@ -153,7 +160,8 @@ def seed(session: Session) -> SeedReport:
         person = add(session, "person", {"code": code, "name": name, "department": dept, "position": position,
                                          "email": f"{username}@jinyan-demo.example", "username": username,
                                          "roles": roles}, enterprise_ref=PLANT)
-        org.set_password(session, person, DEMO_PASSWORD)
+        person.password_hash = _demo_hash()
+        session.add(person)
     add(session, "person", {"code": "E001", "name": "马强", "position": "总经理", "username": "maq",
                             "roles": ["top_management"]}, enterprise_ref=SISTER)
     for clause in ("4.2a", "4.2b", "4.2c", "4.2d"):

@@ -130,9 +130,13 @@ def add(session: Session, kind: str, data: dict | BaseModel, *, enterprise_ref: 
 def set_password(session: Session, person: Person, password: str) -> None:
     if len(password) < 8:
         raise StewardError("weak_password", "密码至少 8 位", "Password needs at least 8 characters", field="password")
-    person.password_hash = _hasher.hash(password)
+    person.password_hash = hash_password(password)
     session.add(person)
     session.flush()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
 
 
 def check_password(person: Person, password: str) -> bool:

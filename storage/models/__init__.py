@@ -2,6 +2,7 @@
 
 from storage.models.activity import ActivityRecord
 from storage.models.audit import AuditEntry, AuditHead
+from storage.models.documents import Distribution, Document, FormRecord, Revision
 from storage.models.files import StoredFile
 from storage.models.org import (
     Department,
@@ -14,8 +15,10 @@ from storage.models.org import (
     RoleAssignment,
     Site,
 )
+from storage.models.workflow import Outbox, Signature, Task, TransitionLog
 
 __all__ = [
     "ActivityRecord", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
     "Person", "Process", "Responsibility", "RoleAssignment", "Site", "StoredFile",
+    "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
 ]

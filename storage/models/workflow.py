@@ -1,0 +1,69 @@
+"""Rows every lifecycle shares: transition history, tasks, the notification outbox, signatures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from storage.models.org import utcnow
+
+
+class TransitionLog(SQLModel, table=True):
+    __tablename__ = "transition_log"
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    lifecycle: str = Field(max_length=40)
+    entity_id: int = Field(index=True)
+    trigger: str = Field(max_length=40)
+    from_state: str = Field(max_length=40)
+    to_state: str = Field(max_length=40)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    actor: str = Field(max_length=120)
+    at: datetime = Field(default_factory=utcnow)
+    comment: str = Field(default="", max_length=2000)
+    signature_id: int | None = Field(default=None, foreign_key="signature.id")
+
+
+class Signature(SQLModel, table=True):
+    """An electronic signature: who, meaning, when, and the content hash it is bound to."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    signer_name: str = Field(max_length=80)
+    meaning: str = Field(max_length=20)  # prepared | reviewed | approved | issued
+    lifecycle: str = Field(max_length=40)
+    entity_id: int
+    content_sha256: str = Field(max_length=64)
+    signed_at: datetime = Field(default_factory=utcnow)
+
+
+class Task(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    assignee_id: int = Field(foreign_key="person.id", index=True)
+    lifecycle: str = Field(max_length=40)
+    entity_id: int
+    title_zh: str = Field(max_length=300)
+    title_en: str = Field(max_length=300)
+    due: date | None = None
+    status: str = Field(default="open", max_length=12)  # open | done | cancelled
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class Outbox(SQLModel, table=True):
+    """Notifications written in the same transaction as their cause; delivered after commit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    task_id: int | None = Field(default=None, foreign_key="task.id")
+    subject: str = Field(max_length=300)
+    body: str = Field(max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=1000)

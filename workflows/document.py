@@ -1,0 +1,279 @@
+"""Document and record control (7.5, 5.2.2): the controlled-document lifecycle as data, and its
+use cases: create, upload, revise, acknowledge, dispose."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import BinaryIO
+
+from sqlmodel import Session, func, select
+
+from forms import clauses
+from forms.organisation import add_months
+from forms.uploads import media_type
+from storage.errors import Forbidden, NotFound, StewardError
+from storage.files import FileStore
+from storage.models import Distribution, Document, Person, Revision, StoredFile, Task
+from storage.models.org import utcnow
+from storage.vocab import Labelled
+from workflows import engine
+from workflows.engine import Actor, Lifecycle
+
+
+class DocState(Labelled):
+    draft = ("draft", "草稿", "Draft")
+    in_review = ("in_review", "待审核", "In review")
+    reviewed = ("reviewed", "已审核", "Reviewed")
+    approved = ("approved", "已批准", "Approved")
+    issued = ("issued", "已发布", "Issued")
+    change_requested = ("change_requested", "申请变更", "Change requested")
+    superseded = ("superseded", "已替代", "Superseded")
+    obsolete = ("obsolete", "作废", "Obsolete")
+
+
+class DocType(Labelled):
+    policy = ("policy", "方针", "Policy")
+    procedure = ("procedure", "管理制度", "Management procedure")
+    instruction = ("instruction", "作业指导书", "Work instruction")
+    dq_plan = ("dq_plan", "数据质量控制计划", "Data-quality plan")
+    form = ("form", "表单", "Form")
+    external = ("external", "外来文件", "External document")
+
+
+PREFIX = {"policy": "PL", "procedure": "PR", "instruction": "WI", "dq_plan": "DQ", "form": "FM", "external": "EX"}
+WRITERS = ("carbon_manager", "department_head", "carbon_body_member")
+
+
+def _has_file(session, rev, actor):
+    return None if rev.file_sha256 else "请先上传文件 / Upload the file first"
+
+
+def _not_author(session, rev, actor):
+    if rev.author_id == actor.person.id:
+        return "编制人不能审核或批准自己编制的文件 / The author cannot review or approve their own document"
+    return None
+
+
+def _signatures_hold(session, rev, actor):
+    broken = [s for s, ok in current_signatures(session, rev) if not ok]
+    if broken:
+        return (f"文件内容在签名后被修改，{len(broken)} 个签名已失效 / "
+                f"The content changed after signing; {len(broken)} signature(s) no longer valid")
+    return None
+
+
+def _on_issue(session: Session, rev: Revision, actor: Actor) -> None:
+    """Supersede the previous issued revision, start the review clock, ask readers to acknowledge."""
+    rev.effective_date = date.today()
+    doc = session.get(Document, rev.document_id)
+    doc.next_review_due = add_months(rev.effective_date, doc.review_interval_months)
+    session.add(doc)
+    for old in session.exec(select(Revision).where(
+            Revision.document_id == rev.document_id, Revision.id != rev.id,
+            Revision.state.in_(["issued", "change_requested"]))).all():
+        old.state = DocState.superseded.value
+        session.add(old)
+    readers = session.exec(select(Distribution.person_id).where(
+        Distribution.document_id == doc.id).distinct()).all()
+    people = [session.get(Person, pid) for pid in readers]
+    listed = set(session.exec(select(Distribution.person_id).where(Distribution.revision_id == rev.id)).all())
+    for person in people:
+        if person.id not in listed:
+            session.add(Distribution(enterprise_id=rev.enterprise_id, document_id=doc.id, revision_id=rev.id,
+                                     person_id=person.id))
+    engine.assign(session, LIFECYCLE, rev, {
+        "zh": f"阅读并确认 {doc.number} 第{rev.rev}版《{doc.title}》",
+        "en": f"Read and acknowledge {doc.number} rev {rev.rev} “{doc.title}”", "due_days": 14}, people=people)
+
+
+TRANSITIONS = [
+    {"trigger": "submit", "source": "draft", "dest": "in_review", "zh": "提交审核", "en": "Submit for review",
+     "roles": WRITERS, "guards": [_has_file], "signature": "prepared",
+     "task": {"roles": ["department_head"], "zh": "审核文件（修订 #{row.id}）", "en": "Review document (revision #{row.id})"}},
+    {"trigger": "reject", "source": ["in_review", "reviewed"], "dest": "draft", "zh": "退回修改", "en": "Send back",
+     "roles": ("department_head", "top_management"), "comment_required": True,
+     "task": {"roles": ["carbon_manager"], "zh": "修改被退回的文件（修订 #{row.id}）", "en": "Rework returned document (revision #{row.id})"}},
+    {"trigger": "review", "source": "in_review", "dest": "reviewed", "zh": "审核", "en": "Review",
+     "roles": ("department_head", "carbon_body_member"), "guards": [_not_author, _signatures_hold],
+     "signature": "reviewed",
+     "task": {"roles": ["top_management"], "zh": "批准文件（修订 #{row.id}）", "en": "Approve document (revision #{row.id})"}},
+    {"trigger": "approve", "source": "reviewed", "dest": "approved", "zh": "批准", "en": "Approve",
+     "roles": ("top_management",), "guards": [_not_author, _signatures_hold], "signature": "approved",
+     "task": {"roles": ["carbon_manager"], "zh": "签发文件（修订 #{row.id}）", "en": "Issue document (revision #{row.id})"}},
+    {"trigger": "issue", "source": "approved", "dest": "issued", "zh": "签发", "en": "Issue",
+     "roles": ("carbon_manager", "top_management"), "guards": [_signatures_hold], "signature": "issued",
+     "after": _on_issue},
+    {"trigger": "request_change", "source": "issued", "dest": "change_requested", "zh": "申请变更",
+     "en": "Request a change", "roles": ("carbon_manager", "department_head", "carbon_body_member", "staff",
+                                          "internal_auditor", "top_management"), "comment_required": True,
+     "task": {"roles": ["carbon_manager"], "zh": "处理文件变更申请（修订 #{row.id}）", "en": "Handle the change request (revision #{row.id})"}},
+    {"trigger": "decline_change", "source": "change_requested", "dest": "issued", "zh": "不予变更",
+     "en": "Decline the change", "roles": ("carbon_manager", "top_management"), "comment_required": True},
+    {"trigger": "withdraw", "source": ["issued", "change_requested"], "dest": "obsolete", "zh": "作废",
+     "en": "Withdraw", "roles": ("carbon_manager", "top_management"), "comment_required": True,
+     "signature": "approved"},
+]
+
+
+def current_signatures(session: Session, rev: Revision):
+    """Signatures given since the revision last left draft: the ones its next step relies on."""
+    from storage.models import TransitionLog
+    logs = session.exec(select(TransitionLog).where(TransitionLog.lifecycle == LIFECYCLE.name,
+                                                    TransitionLog.entity_id == rev.id).order_by(TransitionLog.id)).all()
+    since = max((log.id for log in logs if log.to_state == DocState.draft), default=0)
+    ids = {log.signature_id for log in logs if log.id > since and log.signature_id}
+    return [(s, ok) for s, ok in engine.signatures(session, LIFECYCLE, rev) if s.id in ids]
+
+
+def content_hash(rev: Revision) -> str:
+    """What a signature is bound to: the file bytes and the revision's identity."""
+    body = json.dumps([rev.document_id, rev.rev, rev.file_sha256], separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+LIFECYCLE = Lifecycle("document", "受控文件", "Controlled document", DocState, "draft", TRANSITIONS, content_hash)
+
+
+def _require(actor: Actor, roles, zh: str, en: str) -> None:
+    if not actor.roles & set(roles):
+        raise Forbidden("role_required", f"{zh}需要角色：{'、'.join(roles)}", f"{en} requires one of: {', '.join(roles)}")
+
+
+def create(session: Session, actor: Actor, *, doc_type: str, title: str, access: str = "internal",
+           access_roles: list[str] | None = None, retention_years: int = 5, review_interval_months: int = 12,
+           clause_ids: list[str] | None = None, readers: list[str] | None = None) -> tuple[Document, Revision]:
+    _require(actor, WRITERS, "新建文件", "Creating a document")
+    if doc_type not in PREFIX:
+        raise StewardError("doc_type", f"文件类型 {doc_type} 无效，可选：{', '.join(PREFIX)}",
+                           f"Document type {doc_type} is invalid; choose {', '.join(PREFIX)}", field="doc_type")
+    if not title.strip():
+        raise StewardError("title", "标题不能为空", "Title is required", field="title")
+    if access not in ("public", "internal", "restricted"):
+        raise StewardError("access", "访问范围须为 public、internal 或 restricted",
+                           "Access must be public, internal or restricted", field="access")
+    if not 1 <= retention_years <= 100:
+        raise StewardError("retention", "保存期限须在 1–100 年之间", "Retention must be 1–100 years", field="retention_years")
+    unknown = [c for c in clause_ids or [] if c not in clauses.by_id()]
+    if unknown:
+        raise StewardError("clause", f"未知条款 {', '.join(unknown)}", f"Unknown clauses {', '.join(unknown)}",
+                           field="clause_ids")
+    ent_id = actor.enterprise_id
+    from storage.models import Enterprise
+    code = session.get(Enterprise, ent_id).code
+    prefix = f"{code}-{PREFIX[doc_type]}-"
+    count = session.exec(select(func.count()).select_from(Document).where(
+        Document.enterprise_id == ent_id, Document.doc_type == doc_type)).one()
+    doc = Document(enterprise_id=ent_id, number=f"{prefix}{count + 1:03d}", doc_type=doc_type, title=title.strip(),
+                   owner_id=actor.person.id, access=access, access_roles=access_roles or [],
+                   retention_years=retention_years, review_interval_months=review_interval_months,
+                   clause_ids=clause_ids or [])
+    session.add(doc)
+    session.flush()
+    rev = Revision(enterprise_id=ent_id, document_id=doc.id, rev=1, author_id=actor.person.id)
+    session.add(rev)
+    session.flush()
+    for username in readers or []:
+        person = session.exec(select(Person).where(Person.username == username,
+                                                   Person.enterprise_id == ent_id)).first()
+        if person is None:
+            raise NotFound("reader", f"本企业没有用户 {username}", f"No user {username} in this enterprise",
+                           field="readers")
+        session.add(Distribution(enterprise_id=ent_id, document_id=doc.id, revision_id=rev.id, person_id=person.id))
+    session.flush()
+    return doc, rev
+
+
+def get_revision(session: Session, actor: Actor, number: str, rev: int | None = None) -> Revision:
+    doc = session.exec(select(Document).where(Document.number == number,
+                                              Document.enterprise_id == actor.enterprise_id)).first()
+    if doc is None:
+        raise NotFound("document", f"没有文件 {number}", f"No document {number}")
+    query = select(Revision).where(Revision.document_id == doc.id)
+    query = query.where(Revision.rev == rev) if rev else query.order_by(Revision.rev.desc())
+    found = session.exec(query).first()
+    if found is None:
+        raise NotFound("revision", f"文件 {number} 没有第 {rev} 版", f"Document {number} has no revision {rev}")
+    return found
+
+
+def upload(session: Session, actor: Actor, rev: Revision, file_name: str, stream: BinaryIO, store: FileStore,
+           max_bytes: int) -> Revision:
+    """Attach the file to a draft; replacing it later invalidates signatures bound to the old bytes."""
+    _require(actor, WRITERS, "上传文件", "Uploading")
+    if rev.enterprise_id != actor.enterprise_id:
+        raise Forbidden("other_enterprise", "不能操作其他企业的数据", "This belongs to another enterprise")
+    if rev.state != DocState.draft:
+        raise StewardError("not_draft", f"只有草稿可以更换文件（当前：{DocState(rev.state).zh}）",
+                           f"Only a draft can take a new file (now {DocState(rev.state).en.lower()})", status=409)
+    sha, size = store.put(stream, max_bytes=max_bytes)
+    try:
+        mime = media_type(file_name, store.path(sha))
+    except StewardError:
+        if session.get(StoredFile, sha) is None:
+            store.path(sha).unlink(missing_ok=True)
+        raise
+    if session.get(StoredFile, sha) is None:
+        session.add(StoredFile(sha256=sha, size=size, media_type=mime, created_at=utcnow()))
+    rev.file_sha256, rev.file_name, rev.media_type = sha, file_name, mime
+    session.add(rev)
+    session.flush()
+    return rev
+
+
+def revise(session: Session, actor: Actor, rev: Revision, summary: str) -> Revision:
+    """Start the next revision as a draft carrying the current file; the old one stays issued until then."""
+    _require(actor, WRITERS, "修订文件", "Revising")
+    if rev.state not in ("issued", "change_requested"):
+        raise StewardError("not_issued", "只能修订已发布的文件", "Only an issued document can be revised", status=409)
+    if session.exec(select(Revision).where(Revision.document_id == rev.document_id,
+                                           Revision.state.in_(["draft", "in_review", "reviewed", "approved"]))).first():
+        raise StewardError("revision_open", "已有一个修订版正在处理中", "A new revision is already in progress", status=409)
+    if not summary.strip():
+        raise StewardError("summary", "请说明修订内容", "Describe the change", field="summary")
+    new = Revision(enterprise_id=rev.enterprise_id, document_id=rev.document_id, rev=rev.rev + 1,
+                   file_sha256=rev.file_sha256, file_name=rev.file_name, media_type=rev.media_type,
+                   change_summary=summary.strip(), author_id=actor.person.id)
+    session.add(new)
+    session.flush()
+    return new
+
+
+def acknowledge(session: Session, actor: Actor, rev: Revision) -> Distribution:
+    entry = session.exec(select(Distribution).where(Distribution.revision_id == rev.id,
+                                                    Distribution.person_id == actor.person.id)).first()
+    if entry is None:
+        raise StewardError("not_distributed", "您不在该文件的发放范围内", "You are not on this document's distribution list",
+                           status=403)
+    if rev.state != DocState.issued:
+        raise StewardError("not_issued", "只能确认已发布的文件", "Only an issued revision can be acknowledged", status=409)
+    if entry.acknowledged_at is None:
+        entry.acknowledged_at = utcnow()
+        session.add(entry)
+        engine.close_tasks(session, LIFECYCLE.name, rev.id, person_id=actor.person.id)
+        session.flush()
+    return entry
+
+
+def dispose(session: Session, actor: Actor, doc: Document, note: str, today: date | None = None) -> Document:
+    """Record disposal of an obsolete document once its retention period has passed."""
+    _require(actor, ("carbon_manager",), "销毁文件", "Disposal")
+    today = today or date.today()
+    revs = session.exec(select(Revision).where(Revision.document_id == doc.id)).all()
+    if any(r.state not in ("obsolete", "superseded") for r in revs):
+        raise StewardError("not_obsolete", "文件尚未作废，不能销毁", "The document is not obsolete", status=409)
+    last = max((r.effective_date for r in revs if r.effective_date), default=doc.created_at.date())
+    keep_until = add_months(last, 12 * doc.retention_years)
+    if today < keep_until:
+        raise StewardError("retention", f"保存期限至 {keep_until}，未到期不能销毁",
+                           f"Retention runs until {keep_until}; it cannot be disposed of yet", status=409)
+    doc.disposed_on, doc.disposal_note = today, note
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def open_tasks(session: Session, actor: Actor) -> list[Task]:
+    return list(session.exec(select(Task).where(Task.assignee_id == actor.person.id, Task.status == "open")
+                             .order_by(Task.due)).all())

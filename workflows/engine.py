@@ -1,0 +1,228 @@
+"""One engine for every lifecycle: checks, state change and side effects in one transaction.
+
+A lifecycle is data (see ``workflows/document.py``): states, and transition dicts with the roles
+allowed, guards returning a readable reason, an optional signature meaning, the task the next
+step creates and an ``after`` effect. ``transitions.Machine`` holds the state graph; our checks
+run first so a refusal always says why. Nothing here sends anything: notifications go to the
+outbox and are delivered after commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, select
+from transitions import Machine
+
+from storage.errors import Conflict, Forbidden, StewardError
+from storage.models import Outbox, Person, RoleAssignment, Signature, Task, TransitionLog
+from storage.models.org import utcnow
+from storage.vocab import Labelled, Role
+
+MEANINGS = {"prepared": ("编制", "Prepared"), "reviewed": ("审核", "Reviewed"),
+            "approved": ("批准", "Approved"), "issued": ("签发", "Issued")}
+
+
+@dataclass(frozen=True)
+class Actor:
+    person: Person
+    roles: frozenset[str]
+
+    @property
+    def enterprise_id(self) -> int:
+        return self.person.enterprise_id
+
+    @property
+    def label(self) -> str:
+        return f"{self.person.username or self.person.code}:{self.person.name}"
+
+
+def actor_for(session: Session, username: str) -> Actor:
+    person = session.exec(select(Person).where(Person.username == username)).first()
+    if person is None or not person.active:
+        raise Forbidden("unknown_user", f"用户 {username} 不存在或已停用", f"User {username} does not exist or is inactive")
+    roles = session.exec(select(RoleAssignment.role).where(
+        RoleAssignment.person_id == person.id, RoleAssignment.enterprise_id == person.enterprise_id)).all()
+    return Actor(person, frozenset(roles))
+
+
+Guard = Callable[[Session, Any, Actor], str | None]  # returns "中文 / English" when unmet
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    name: str
+    zh: str
+    en: str
+    states: type[Labelled]
+    initial: str
+    transitions: list[dict]
+    content_hash: Callable[[Any], str] = field(default=lambda row: hashlib.sha256(str(row.id).encode()).hexdigest())
+
+    def transition(self, trigger: str) -> dict:
+        for t in self.transitions:
+            if t["trigger"] == trigger:
+                return t
+        raise StewardError("unknown_trigger", f"{self.zh}没有操作「{trigger}」", f"{self.en} has no action {trigger!r}")
+
+    def state_label(self, state: str, lang: str = "zh") -> str:
+        return self.states(state).label(lang)
+
+    def available(self, row, actor: Actor, session: Session | None = None) -> list[dict]:
+        """The actions this actor may take now: what a screen shows as buttons."""
+        out = []
+        for t in self.transitions:
+            if row.state in _sources(t) and actor.roles & set(t.get("roles", ())):
+                if session is None or not any(g(session, row, actor) for g in t.get("guards", ())):
+                    out.append(t)
+        return out
+
+    def machine(self, model) -> Machine:
+        return Machine(model=model, states=[s.value for s in self.states], initial=model.state,
+                       transitions=[{"trigger": t["trigger"], "source": list(_sources(t)), "dest": t["dest"]}
+                                    for t in self.transitions],
+                       auto_transitions=False, send_event=False)
+
+
+def _sources(t: dict) -> tuple[str, ...]:
+    src = t["source"]
+    return tuple(src) if isinstance(src, (list, tuple)) else (src,)
+
+
+def _roles_text(roles, lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(Role(r).label(lang) for r in roles)
+
+
+def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, expected_version: int | None = None,
+         comment: str = "", password: str | None = None) -> TransitionLog:
+    """Check and fire one trigger; every refusal names its reason in both languages."""
+    t = lc.transition(trigger)
+    label_zh, label_en = t["zh"], t["en"]
+    if row.enterprise_id != actor.enterprise_id:
+        raise Forbidden("other_enterprise", "不能操作其他企业的数据", "This belongs to another enterprise")
+    if expected_version is not None and getattr(row, "version", expected_version) != expected_version:
+        raise Conflict("stale", f"该{lc.zh}已被他人修改（版本 {row.version}），请刷新后重试",
+                       f"Someone else changed this {lc.en.lower()} (now version {row.version}); reload and retry")
+    if row.state not in _sources(t):
+        raise StewardError("illegal_transition",
+                           f"当前状态为「{lc.state_label(row.state)}」，不能执行「{label_zh}」",
+                           f"Cannot {label_en.lower()} while the {lc.en.lower()} is {lc.state_label(row.state, 'en').lower()}",
+                           status=409)
+    allowed = set(t.get("roles", ()))
+    if not allowed & actor.roles:
+        who = _roles_text(sorted(allowed), "zh") or "（无人）"
+        who_en = _roles_text(sorted(allowed), "en") or "(nobody)"
+        raise Forbidden("role_required", f"「{label_zh}」需要角色：{who}", f"{label_en} requires the role: {who_en}")
+    if t.get("comment_required") and not comment.strip():
+        raise StewardError("comment_required", f"「{label_zh}」须填写意见", f"{label_en} needs a comment", field="comment")
+    for guard in t.get("guards", ()):
+        if reason := guard(session, row, actor):
+            zh, _, en = reason.partition(" / ")
+            raise StewardError("guard", zh, en or zh)
+    signature = None
+    if meaning := t.get("signature"):
+        signature = sign(session, lc, row, actor, meaning, password)
+    before = row.state
+    proxy = SimpleNamespace(state=row.state)
+    lc.machine(proxy)
+    getattr(proxy, trigger)()
+    row.state = proxy.state
+    session.add(row)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("stale", f"该{lc.zh}刚被他人修改，请刷新后重试",
+                       f"Someone else just changed this {lc.en.lower()}; reload and retry") from None
+    log = TransitionLog(enterprise_id=row.enterprise_id, lifecycle=lc.name, entity_id=row.id, trigger=trigger,
+                        from_state=before, to_state=row.state, person_id=actor.person.id, actor=actor.label,
+                        comment=comment, signature_id=signature.id if signature else None)
+    session.add(log)
+    close_tasks(session, lc.name, row.id)
+    if spec := t.get("task"):
+        assign(session, lc, row, spec, exclude=actor.person.id)
+    if after := t.get("after"):
+        after(session, row, actor)
+    session.flush()
+    return log
+
+
+def sign(session: Session, lc: Lifecycle, row, actor: Actor, meaning: str, password: str | None) -> Signature:
+    from workflows.organisation import check_password  # same layer; avoids a cycle at import time
+    zh, en = MEANINGS[meaning]
+    if not password:
+        raise StewardError("password_required", f"{zh}签名须重新输入密码", f"Signing ({en.lower()}) needs your password",
+                           field="password", status=401)
+    if not check_password(actor.person, password):
+        raise StewardError("wrong_password", "密码错误，未签名", "Wrong password; nothing was signed",
+                           field="password", status=401)
+    sig = Signature(enterprise_id=row.enterprise_id, person_id=actor.person.id, signer_name=actor.person.name,
+                    meaning=meaning, lifecycle=lc.name, entity_id=row.id, content_sha256=lc.content_hash(row))
+    session.add(sig)
+    session.flush()
+    return sig
+
+
+def signatures(session: Session, lc: Lifecycle, row) -> list[tuple[Signature, bool]]:
+    """Each signature with whether it still matches the content it was given for."""
+    current = lc.content_hash(row)
+    sigs = session.exec(select(Signature).where(Signature.lifecycle == lc.name, Signature.entity_id == row.id)
+                        .order_by(Signature.id)).all()
+    return [(s, s.content_sha256 == current) for s in sigs]
+
+
+def close_tasks(session: Session, lifecycle: str, entity_id: int, person_id: int | None = None) -> None:
+    query = select(Task).where(Task.lifecycle == lifecycle, Task.entity_id == entity_id, Task.status == "open")
+    if person_id is not None:
+        query = query.where(Task.assignee_id == person_id)
+    for task in session.exec(query).all():
+        task.status, task.closed_at = "done", utcnow()
+        session.add(task)
+
+
+def people_with(session: Session, enterprise_id: int, roles) -> list[Person]:
+    return list(session.exec(
+        select(Person).join(RoleAssignment, (RoleAssignment.person_id == Person.id)
+                            & (RoleAssignment.enterprise_id == Person.enterprise_id))
+        .where(Person.enterprise_id == enterprise_id, Person.active, RoleAssignment.role.in_(list(roles)))
+        .distinct().order_by(Person.id)).all())
+
+
+def assign(session: Session, lc: Lifecycle, row, spec: dict, *, exclude: int | None = None,
+           people: list[Person] | None = None) -> list[Task]:
+    """Create a task (and its outbox notification) for each responsible person."""
+    title_zh, title_en = spec["zh"].format(row=row), spec["en"].format(row=row)
+    due = date.today() + timedelta(days=spec.get("due_days", 7))
+    tasks = []
+    for person in people if people is not None else people_with(session, row.enterprise_id, spec["roles"]):
+        if person.id == exclude:
+            continue
+        task = Task(enterprise_id=row.enterprise_id, assignee_id=person.id, lifecycle=lc.name, entity_id=row.id,
+                    title_zh=title_zh, title_en=title_en, due=due)
+        session.add(task)
+        session.flush()
+        session.add(Outbox(enterprise_id=row.enterprise_id, person_id=person.id, task_id=task.id,
+                           subject=f"[碳管家] {title_zh} / {title_en}",
+                           body=f"{person.name}：您有一项新任务「{title_zh}」，请于 {due} 前处理。\n"
+                                f"New task for {person.name}: {title_en}, due {due}."))
+        tasks.append(task)
+    return tasks
+
+
+def mermaid(lc: Lifecycle) -> str:
+    """State diagram of a lifecycle, from the same data the engine runs on."""
+    lines = ["stateDiagram-v2", f"    [*] --> {lc.initial}"]
+    for s in lc.states:
+        lines.append(f"    {s.value}: {s.value} {s.zh} / {s.en}")
+    for t in lc.transitions:
+        roles = ", ".join(t.get("roles", ())) or "system"
+        sig = f" ✍{t['signature']}" if t.get("signature") else ""
+        for src in _sources(t):
+            lines.append(f"    {src} --> {t['dest']}: {t['trigger']} {t['zh']}{sig} [{roles}]")
+    return "\n".join(lines) + "\n"

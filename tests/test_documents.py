@@ -255,3 +255,22 @@ def test_actions_offered_match_role_and_state(plant, engine, store):
     assert offered["lixf"] == ["reject"]  # a department head, but the author cannot review
     assert offered["yangf"] == []
     assert offered["wangjg"] == ["reject", "review"]  # top management sits on the carbon body
+
+
+def test_the_issued_copy_carries_number_mark_and_signatures_and_obsolete_says_so(plant, engine, store):
+    from workflows.rendering import controlled_copy
+    rev_id = new_draft(plant, store)
+    issue(plant, rev_id)
+
+    def text_of(s):
+        d = docx.Document(io.BytesIO(controlled_copy(s, s.get(Revision, rev_id), store)))
+        cells = [c.text for t in d.tables for row in t.rows for c in row.cells]
+        return "\n".join([p.text for p in d.paragraphs] + cells)
+    with Session(engine) as s:
+        issued = text_of(s)
+    assert "受控 CONTROLLED" in issued and "JYCEM-PR-001" in issued
+    assert str(date.today()) in issued and "第一版" in issued
+    assert issued.count("有效 valid") == 4 and "王建国" in issued
+    fire(plant, "lixf", rev_id, "withdraw", comment="废止", password=PW)
+    with Session(engine) as s:
+        assert "作废 OBSOLETE" in text_of(s)

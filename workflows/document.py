@@ -73,8 +73,7 @@ def _on_issue(session: Session, rev: Revision, actor: Actor) -> None:
     for old in session.exec(select(Revision).where(
             Revision.document_id == rev.document_id, Revision.id != rev.id,
             Revision.state.in_(["issued", "change_requested"]))).all():
-        old.state = DocState.superseded.value
-        session.add(old)
+        engine.fire_system(session, LIFECYCLE, old, "supersede", f"superseded by revision {rev.rev}")
     readers = session.exec(select(Distribution.person_id).where(
         Distribution.document_id == doc.id).distinct()).all()
     people = [session.get(Person, pid) for pid in readers]
@@ -111,6 +110,8 @@ TRANSITIONS = [
      "task": {"roles": ["carbon_manager"], "zh": "处理文件变更申请（修订 #{row.id}）", "en": "Handle the change request (revision #{row.id})"}},
     {"trigger": "decline_change", "source": "change_requested", "dest": "issued", "zh": "不予变更",
      "en": "Decline the change", "roles": ("carbon_manager", "top_management"), "comment_required": True},
+    {"trigger": "supersede", "source": ["issued", "change_requested"], "dest": "superseded", "zh": "被新版替代",
+     "en": "Supersede", "roles": ()},  # fired by the system when a newer revision is issued
     {"trigger": "withdraw", "source": ["issued", "change_requested"], "dest": "obsolete", "zh": "作废",
      "en": "Withdraw", "roles": ("carbon_manager", "top_management"), "comment_required": True,
      "signature": "approved"},

@@ -129,6 +129,18 @@ def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, ex
     signature = None
     if meaning := t.get("signature"):
         signature = sign(session, lc, row, actor, meaning, password)
+    log = _move(session, lc, row, trigger, person_id=actor.person.id, actor=actor.label, comment=comment,
+                signature_id=signature.id if signature else None)
+    if spec := t.get("task"):
+        assign(session, lc, row, spec, exclude=actor.person.id)
+    if after := t.get("after"):
+        after(session, row, actor)
+    session.flush()
+    return log
+
+
+def _move(session: Session, lc: Lifecycle, row, trigger: str, **log_fields) -> TransitionLog:
+    """Change state through the machine, flush under the optimistic lock, log, close open tasks."""
     before = row.state
     proxy = SimpleNamespace(state=row.state)
     lc.machine(proxy)
@@ -141,16 +153,20 @@ def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, ex
         raise Conflict("stale", f"该{lc.zh}刚被他人修改，请刷新后重试",
                        f"Someone else just changed this {lc.en.lower()}; reload and retry") from None
     log = TransitionLog(enterprise_id=row.enterprise_id, lifecycle=lc.name, entity_id=row.id, trigger=trigger,
-                        from_state=before, to_state=row.state, person_id=actor.person.id, actor=actor.label,
-                        comment=comment, signature_id=signature.id if signature else None)
+                        from_state=before, to_state=row.state, **log_fields)
     session.add(log)
     close_tasks(session, lc.name, row.id)
-    if spec := t.get("task"):
-        assign(session, lc, row, spec, exclude=actor.person.id)
-    if after := t.get("after"):
-        after(session, row, actor)
-    session.flush()
     return log
+
+
+def fire_system(session: Session, lc: Lifecycle, row, trigger: str, reason: str) -> TransitionLog:
+    """A consequence of another action (e.g. superseding the old revision): no roles, no signature."""
+    t = lc.transition(trigger)
+    if t.get("roles"):
+        raise ValueError(f"{trigger} is a user action, not a system one")
+    if row.state not in _sources(t):
+        raise StewardError("illegal_transition", f"当前状态不能执行「{t['zh']}」", f"Cannot {t['en'].lower()} now")
+    return _move(session, lc, row, trigger, person_id=None, actor="system", comment=reason)
 
 
 def sign(session: Session, lc: Lifecycle, row, actor: Actor, meaning: str, password: str | None) -> Signature:

@@ -1,0 +1,68 @@
+"""An administrator scripts the document lifecycle with `steward doc …`."""
+
+import io
+import subprocess
+import sys
+
+import docx
+
+from helpers import ROOT, run_steward
+from steward import demo
+from steward.docs_gen import WORKFLOWS_MD, workflows_markdown
+
+
+def sign(args, env):
+    return subprocess.run([sys.executable, "-m", "steward", *args, "--password-stdin"], env=env, cwd=ROOT,
+                          input=demo.DEMO_PASSWORD + "\n", capture_output=True, text=True, timeout=120)
+
+
+def test_a_procedure_scripted_from_draft_to_controlled_copy(steward_env, tmp_path):
+    run_steward(["demo", "--no-serve"], steward_env, check=True)
+    source = tmp_path / "程序.docx"
+    d = docx.Document()
+    d.add_paragraph("计量器具每年检定一次。")
+    d.save(source)
+    made = run_steward(["doc", "new", "--as", "lixf", "--type", "procedure", "--title", "计量器具管理程序",
+                        "--reader", "yangf", "--clause", "8.3c"], steward_env, check=True)
+    assert "JYCEM-PR-001" in made.stdout
+    run_steward(["doc", "upload", "--as", "lixf", "JYCEM-PR-001", str(source)], steward_env, check=True)
+    for user, trigger in (("lixf", "submit"), ("zhaom", "review"), ("wangjg", "approve"), ("lixf", "issue")):
+        result = sign(["doc", "fire", "--as", user, "JYCEM-PR-001", trigger], steward_env)
+        assert result.returncode == 0, result.stderr
+    assert "已发布" in result.stdout
+    run_steward(["doc", "ack", "--as", "yangf", "JYCEM-PR-001"], steward_env, check=True)
+    shown = run_steward(["doc", "show", "--as", "qianc", "JYCEM-PR-001"], steward_env, check=True)
+    assert shown.stdout.count("有效 valid") == 4
+    out = tmp_path / "copy.docx"
+    run_steward(["doc", "render", "--as", "lixf", "JYCEM-PR-001", "--out", str(out)], steward_env, check=True)
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(out.read_bytes())).paragraphs)
+    assert "受控 CONTROLLED" in text and "计量器具每年检定一次" in text
+    assert run_steward(["verify"], steward_env).returncode == 0
+
+
+def test_refusals_are_one_line_in_both_languages(steward_env, tmp_path):
+    run_steward(["demo", "--no-serve"], steward_env, check=True)
+    run_steward(["doc", "new", "--as", "lixf", "--type", "policy", "--title", "碳排放管理方针"], steward_env, check=True)
+    early = sign(["doc", "fire", "--as", "lixf", "JYCEM-PL-001", "issue"], steward_env)
+    assert early.returncode == 2 and "不能执行「签发」" in early.stderr and "Cannot issue" in early.stderr
+    viewer = run_steward(["doc", "new", "--as", "qianc", "--type", "form", "--title", "x"], steward_env)
+    assert viewer.returncode == 2 and "requires" in viewer.stderr
+    fake = tmp_path / "fake.pdf"
+    fake.write_text("not a pdf")
+    bad = run_steward(["doc", "upload", "--as", "lixf", "JYCEM-PL-001", str(fake)], steward_env)
+    assert bad.returncode == 2 and "is not a pdf file" in bad.stderr
+    real = tmp_path / "方针.docx"
+    docx.Document().save(real)
+    run_steward(["doc", "upload", "--as", "lixf", "JYCEM-PL-001", str(real)], steward_env, check=True)
+    wrong = subprocess.run([sys.executable, "-m", "steward", "doc", "fire", "--as", "lixf", "JYCEM-PL-001",
+                            "submit", "--password-stdin"], env=steward_env, cwd=ROOT, input="nope\n",
+                           capture_output=True, text=True)
+    assert wrong.returncode == 2 and "Wrong password" in wrong.stderr
+    assert "Traceback" not in early.stderr + viewer.stderr + bad.stderr + wrong.stderr
+    assert run_steward(["verify"], steward_env).returncode == 0
+
+
+def test_workflow_diagram_and_generated_docs_are_current():
+    diagram = run_steward(["workflows", "diagram", "document"], {"PATH": "/usr/bin:/bin"}, check=True).stdout
+    assert diagram.startswith("stateDiagram-v2") and "approved --> issued: issue" in diagram
+    assert WORKFLOWS_MD.read_text(encoding="utf-8") == workflows_markdown(), "run: steward workflows docs"

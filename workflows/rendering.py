@@ -1,0 +1,63 @@
+"""Controlled copies (7.5.2 b): a docxtpl cover with number, revision, effective date, the
+受控 / 作废 mark and the signature manifest, followed by the body of an uploaded Word file."""
+
+from __future__ import annotations
+
+import copy
+import io
+from pathlib import Path
+
+import docx
+from docxtpl import DocxTemplate
+from sqlmodel import Session
+
+from storage.files import FileStore
+from storage.models import Document, Enterprise, Revision
+from workflows import document as docs
+from workflows.engine import MEANINGS
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "docx"
+MARKS = {"issued": "受控 CONTROLLED", "obsolete": "作废 OBSOLETE", "superseded": "作废 SUPERSEDED"}
+
+
+def controlled_copy(session: Session, rev: Revision, store: FileStore) -> bytes:
+    doc = session.get(Document, rev.document_id)
+    state = docs.DocState(rev.state)
+    sigs = docs.current_signatures(session, rev)
+    tpl = DocxTemplate(TEMPLATES / "controlled_copy.docx")
+    tpl.render({
+        "mark": MARKS.get(rev.state, "非受控草稿 UNCONTROLLED DRAFT"),
+        "enterprise": session.get(Enterprise, rev.enterprise_id).name_zh,
+        "title": doc.title, "number": doc.number, "rev": rev.rev,
+        "doc_type": f"{docs.DocType(doc.doc_type).zh} {docs.DocType(doc.doc_type).en}",
+        "effective_date": rev.effective_date or "—", "state": f"{state.zh} {state.en}",
+        "content_sha256": docs.content_hash(rev),
+        "change_summary": rev.change_summary and f"修订说明 Change: {rev.change_summary}",
+        "signatures": [{"meaning": " ".join(MEANINGS[s.meaning]), "signer": s.signer_name,
+                        "time": s.signed_at.strftime("%Y-%m-%d %H:%M"), "hash": s.content_sha256[:16] + "…",
+                        "valid": "有效 valid" if ok else "已失效 INVALID"} for s, ok in sigs],
+    })
+    out = io.BytesIO()
+    tpl.save(out)
+    if rev.file_sha256 and rev.file_name.lower().endswith(".docx"):
+        out = _append_body(out, store.read(rev.file_sha256))
+    return out.getvalue()
+
+
+def _append_body(cover: io.BytesIO, source: bytes) -> io.BytesIO:
+    """Copy the uploaded document's paragraphs and tables after a page break (text and tables only)."""
+    target = docx.Document(io.BytesIO(cover.getvalue()))
+    target.add_page_break()
+    body = target.element.body
+    sect = body[-1] if body[-1].tag.endswith("sectPr") else None
+    for element in docx.Document(io.BytesIO(source)).element.body:
+        if element.tag.endswith("sectPr"):
+            continue
+        clone = copy.deepcopy(element)
+        if sect is not None:
+            sect.addprevious(clone)
+        else:
+            body.append(clone)
+    out = io.BytesIO()
+    target.save(out)
+    return out

@@ -24,6 +24,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(wf_app, name="workflows")
 app.add_typer(doc_app, name="doc")
+record_app = typer.Typer(help="表单记录（培训、沟通、基准调整…）/ Form-driven records", no_args_is_help=True)
+app.add_typer(record_app, name="record")
 AsUser = Annotated[str, typer.Option("--as", help="以哪个用户的身份操作 / act as this username")]
 
 
@@ -329,6 +331,33 @@ def doc_render(as_user: AsUser, number: str, out: Annotated[str, typer.Option(he
     data = _run_doc(as_user, lambda ctx, s, a: controlled_copy(s, docs.get_revision(s, a, number), ctx.files))
     Path(out).write_bytes(data)
     typer.echo(f"wrote {out} ({len(data)} bytes)")
+
+
+@record_app.command("forms")
+def record_forms():
+    """列出记录表单及其条款 / List record forms and the clauses they evidence."""
+    from forms.records import FORMS
+    for f in FORMS.values():
+        fields = ", ".join(f.schema.model_fields)
+        typer.echo(f"{f.name:<20} {f.zh} / {f.en} [{', '.join(f.clause_ids)}] {f.retention_years}y: {fields}")
+
+
+@record_app.command("add")
+def record_add(
+    as_user: AsUser, form: str,
+    fields: Annotated[Optional[list[str]], typer.Argument(help="字段=值 … / field=value …")] = None,
+    on: Annotated[Optional[str], typer.Option("--date", help="记录日期 YYYY-MM-DD / record date")] = None,
+):
+    """登记一条记录 / Keep a record (validated, audited)."""
+    from forms.records import recorded_date
+    from workflows import records
+    try:
+        when = recorded_date(on)
+    except ValueError:
+        raise StewardError("bad_date", f"日期 {on} 应为 YYYY-MM-DD", f"Date {on} must be YYYY-MM-DD",
+                           field="date") from None
+    row = _run_doc(as_user, lambda ctx, s, a: records.add(s, a, form, _parse_pairs(fields or [], set()), when))
+    typer.echo(f"已登记 / recorded {form} #{row.id}, 保存至 / kept until {row.retain_until}")
 
 
 def main() -> None:

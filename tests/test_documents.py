@@ -274,3 +274,11 @@ def test_the_issued_copy_carries_number_mark_and_signatures_and_obsolete_says_so
     fire(plant, "lixf", rev_id, "withdraw", comment="废止", password=PW)
     with Session(engine) as s:
         assert "作废 OBSOLETE" in text_of(s)
+
+
+def test_a_restricted_document_is_hidden_from_other_roles(plant, engine, store):
+    act(plant, "lixf", lambda s, a: docs.create(s, a, doc_type="procedure", title="碳资产交易授权",
+                                                 access="restricted", access_roles=["top_management"]))
+    assert act(plant, "wangjg", lambda s, a: docs.get_revision(s, a, "JYCEM-PR-001").rev) == 1
+    with pytest.raises(Forbidden, match="restricted"):
+        act(plant, "yangf", lambda s, a: docs.get_revision(s, a, "JYCEM-PR-001"))

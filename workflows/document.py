@@ -191,6 +191,9 @@ def get_revision(session: Session, actor: Actor, number: str, rev: int | None = 
                                               Document.enterprise_id == actor.enterprise_id)).first()
     if doc is None:
         raise NotFound("document", f"没有文件 {number}", f"No document {number}")
+    if doc.access == "restricted" and not actor.roles & set(doc.access_roles) and doc.owner_id != actor.person.id:
+        raise Forbidden("restricted", f"文件 {number} 仅限 {', '.join(doc.access_roles)} 查阅",
+                        f"Document {number} is restricted to {', '.join(doc.access_roles)}")
     query = select(Revision).where(Revision.document_id == doc.id)
     query = query.where(Revision.rev == rev) if rev else query.order_by(Revision.rev.desc())
     found = session.exec(query).first()

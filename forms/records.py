@@ -1,0 +1,98 @@
+"""Schemas of the records the guideline asks to keep where no engine computes on them
+("应保留记录"): each names the clauses it evidences and how long it is kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from forms.fields import labelled
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Competence(_Record):
+    person: str = labelled("人员", "Person", min_length=1)
+    post: str = labelled("岗位", "Post", min_length=1)
+    education: str = labelled("教育背景", "Education", "")
+    qualification: str = labelled("资格证书", "Qualification", "")
+    experience_years: int = labelled("相关工作年限", "Years of relevant experience", 0, ge=0, le=60)
+    assessment: Literal["competent", "needs_training", "not_competent"] = labelled("评价结论", "Assessment")
+
+
+class Training(_Record):
+    topic: str = labelled("培训主题", "Topic", min_length=1)
+    kind: Literal["law_policy", "standard", "technology", "management", "awareness"] = labelled("类别", "Kind")
+    trainer: str = labelled("讲师", "Trainer", "")
+    attendees: int = labelled("参加人数", "Attendees", ge=1)
+    hours: float = labelled("学时", "Hours", gt=0, le=200)
+    passed: int = labelled("考核合格人数", "Passed the test", 0, ge=0)
+
+    @model_validator(mode="after")
+    def _passed_le_attendees(self) -> Training:
+        if self.passed > self.attendees:
+            raise ValueError("考核合格人数不能多于参加人数 / More passed than attended")
+        return self
+
+
+class Communication(_Record):
+    direction: Literal["internal", "external"] = labelled("内/外部", "Internal or external")
+    channel: Literal["meeting", "notice", "platform", "letter", "email", "phone", "other"] = labelled("方式", "Channel")
+    counterpart: str = labelled("沟通对象", "With whom", min_length=1)
+    subject: str = labelled("主题", "Subject", min_length=1)
+    outcome: str = labelled("结果与跟进", "Outcome and follow-up", "")
+
+
+class BaselineChange(_Record):
+    trigger: Literal["boundary", "energy_mix", "products", "raw_materials", "process", "equipment", "sources", "other"] \
+        = labelled("调整原因（6.3.2）", "Trigger (6.3.2)")
+    level: Literal["enterprise", "process", "facility"] = labelled("层级", "Level")
+    old_emissions_t: float = labelled("原基准排放量 tCO2e", "Old baseline tCO2e", ge=0)
+    new_emissions_t: float = labelled("新基准排放量 tCO2e", "New baseline tCO2e", ge=0)
+    reason: str = labelled("说明", "Explanation", min_length=1)
+
+
+class ReductionMeasureRecord(_Record):
+    measure: str = labelled("措施", "Measure", min_length=1)
+    stage: Literal["identified", "planned", "implemented", "verified"] = labelled("阶段", "Stage")
+    expected_t: float = labelled("预期减排量 tCO2e", "Expected reduction tCO2e", ge=0)
+    achieved_t: float | None = labelled("实际减排量 tCO2e", "Achieved reduction tCO2e", None, ge=0)
+    verification: str = labelled("验证方法", "Verification method", min_length=1)
+
+
+class ProviderEvaluation(_Record):
+    provider: str = labelled("服务机构", "Provider", min_length=1)
+    service: str = labelled("服务内容", "Service", min_length=1)
+    contract_no: str = labelled("协议编号", "Contract number", "")
+    score: int = labelled("评分", "Score", ge=0, le=100)
+    conclusion: Literal["keep", "improve", "replace"] = labelled("结论", "Conclusion")
+
+
+@dataclass(frozen=True)
+class RecordForm:
+    name: str
+    zh: str
+    en: str
+    schema: type[BaseModel]
+    clause_ids: tuple[str, ...]
+    retention_years: int = 5  # Interim Regulation 2024 Art. 11: raw records at least 5 years
+
+
+FORMS = {f.name: f for f in (
+    RecordForm("competence", "人员能力记录", "Competence record", Competence, ("7.1.1a", "7.1.2")),
+    RecordForm("training", "培训记录", "Training record", Training, ("7.1.1b", "7.1.2")),
+    RecordForm("communication", "沟通记录", "Communication record", Communication, ("7.4.2a", "7.4.3")),
+    RecordForm("baseline_change", "基准调整记录", "Baseline adjustment", BaselineChange, ("6.3.2", "6.3.3"), 10),
+    RecordForm("reduction_measure", "减排措施记录", "Reduction measure record", ReductionMeasureRecord,
+               ("8.4.1e", "8.4.2")),
+    RecordForm("provider_evaluation", "服务机构评价", "Provider evaluation", ProviderEvaluation, ("7.3a", "7.3d")),
+)}
+
+
+def recorded_date(value: str | date | None) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value) if value else date.today()

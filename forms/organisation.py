@@ -19,6 +19,10 @@ CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 Ref = str | int | None
 
 
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
 def add_months(day: date, months: int) -> date:
     m = day.month - 1 + months
     year, month = day.year + m // 12, m % 12 + 1
@@ -27,8 +31,7 @@ def add_months(day: date, months: int) -> date:
 
 
 
-class EnterpriseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class EnterpriseIn(_Form):
     code: str = labelled("企业代码", "Enterprise code", pattern=r"^[A-Z0-9][A-Z0-9-]{1,31}$")
     name_zh: str = labelled("企业名称", "Name (Chinese)", min_length=1, max_length=200)
     name_en: str = labelled("英文名称", "Name (English)", "", max_length=200)
@@ -40,30 +43,26 @@ class EnterpriseIn(BaseModel):
     parent: Ref = labelled("上级集团企业", "Parent (group) enterprise", None)
 
 
-class SiteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class SiteIn(_Form):
     code: str = labelled("厂区代码", "Site code", pattern=CODE)
     name: str = labelled("厂区名称", "Site name", min_length=1, max_length=200)
     address: str = labelled("地址", "Address", "", max_length=300)
 
 
-class DepartmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class DepartmentIn(_Form):
     code: str = labelled("部门代码", "Department code", pattern=CODE)
     name: str = labelled("部门名称", "Department name", min_length=1, max_length=200)
     parent: Ref = labelled("上级部门", "Parent department", None)
 
 
-class ProcessIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ProcessIn(_Form):
     code: str = labelled("工序代码", "Process code", pattern=CODE)
     name: str = labelled("工序名称", "Process name", min_length=1, max_length=200)
     site: Ref = labelled("所在厂区", "Site", None)
     description: str = labelled("说明", "Description", "", max_length=500)
 
 
-class FacilityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class FacilityIn(_Form):
     code: str = labelled("设备代码", "Facility code", pattern=CODE)
     name: str = labelled("设备名称", "Facility name", min_length=1, max_length=200)
     process: Ref = labelled("所属工序", "Process", None)
@@ -76,8 +75,7 @@ class FacilityIn(BaseModel):
     in_service: bool = labelled("在用", "In service", True)
 
 
-class MeterIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class MeterIn(_Form):
     code: str = labelled("器具编号", "Meter code", pattern=CODE)
     name: str = labelled("器具名称", "Meter name", min_length=1, max_length=200)
     meter_type: MeterType = labelled("器具类型", "Meter type")
@@ -100,8 +98,7 @@ class MeterIn(BaseModel):
         return self
 
 
-class PersonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class PersonIn(_Form):
     code: str = labelled("工号", "Staff number", pattern=CODE)
     name: str = labelled("姓名", "Name", min_length=1, max_length=80)
     department: Ref = labelled("部门", "Department", None)
@@ -113,8 +110,7 @@ class PersonIn(BaseModel):
     roles: list[Role] = labelled("角色", "Roles", [])
 
 
-class ResponsibilityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ResponsibilityIn(_Form):
     clause_id: str = labelled("条款", "Clause")
     person: Ref = labelled("责任人", "Person", None)
     department: Ref = labelled("责任部门", "Department", None)

@@ -200,25 +200,13 @@ def workflows_docs(check: Annotated[bool, typer.Option(help="只检查是否过�
     typer.echo(f"wrote {WORKFLOWS_MD}")
 
 
-def _doc_session(username: str):
+def _run_doc(username: str, fn):
+    """Run ``fn(ctx, session, actor)`` in one unit of work as ``username``."""
     from workflows.engine import actor_for
     ctx = _ctx()
     ctx.require_current_schema()
-    uow = ctx.unit_of_work(f"cli:{username}")
-    session = uow.__enter__()
-    return ctx, uow, session, actor_for(session, username)
-
-
-def _run_doc(username: str, fn):
-    """Run ``fn(ctx, session, actor)`` in one unit of work as ``username``."""
-    ctx, uow, session, actor = _doc_session(username)
-    try:
-        result = fn(ctx, session, actor)
-    except BaseException:
-        uow.__exit__(*sys.exc_info())
-        raise
-    uow.__exit__(None, None, None)
-    return result
+    with ctx.unit_of_work(f"cli:{username}") as session:
+        return fn(ctx, session, actor_for(session, username))
 
 
 @doc_app.command("new")

@@ -282,3 +282,13 @@ def test_a_restricted_document_is_hidden_from_other_roles(plant, engine, store):
     assert act(plant, "wangjg", lambda s, a: docs.get_revision(s, a, "JYCEM-PR-001").rev) == 1
     with pytest.raises(Forbidden, match="restricted"):
         act(plant, "yangf", lambda s, a: docs.get_revision(s, a, "JYCEM-PR-001"))
+
+
+def test_tasks_name_the_document_for_the_person_who_must_act(plant, engine, store):
+    rev_id = new_draft(plant, store)
+    fire(plant, "lixf", rev_id, "submit", password=PW)
+    with Session(engine) as s:
+        tasks = s.exec(select(Task).where(Task.entity_id == rev_id, Task.status == "open")).all()
+        outbox = s.exec(select(Outbox).where(Outbox.task_id == tasks[0].id)).one()
+    assert tasks and all(t.title_zh == "审核文件 JYCEM-PR-001 第1版《碳排放数据管理程序》" for t in tasks)
+    assert "Review JYCEM-PR-001 rev 1" in outbox.subject

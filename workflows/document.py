@@ -82,32 +82,31 @@ def _on_issue(session: Session, rev: Revision, actor: Actor) -> None:
         if person.id not in listed:
             session.add(Distribution(enterprise_id=rev.enterprise_id, document_id=doc.id, revision_id=rev.id,
                                      person_id=person.id))
-    engine.assign(session, LIFECYCLE, rev, {
-        "zh": f"阅读并确认 {doc.number} 第{rev.rev}版《{doc.title}》",
-        "en": f"Read and acknowledge {doc.number} rev {rev.rev} “{doc.title}”", "due_days": 14}, people=people)
+    engine.assign(session, LIFECYCLE, rev, {"zh": "阅读并确认 {what}", "en": "Read and acknowledge {what}",
+                                            "due_days": 14}, people=people)
 
 
 TRANSITIONS = [
     {"trigger": "submit", "source": "draft", "dest": "in_review", "zh": "提交审核", "en": "Submit for review",
      "roles": WRITERS, "guards": [_has_file], "signature": "prepared",
-     "task": {"roles": ["department_head"], "zh": "审核文件（修订 #{row.id}）", "en": "Review document (revision #{row.id})"}},
+     "task": {"roles": ["department_head"], "zh": "审核文件 {what}", "en": "Review {what}"}},
     {"trigger": "reject", "source": ["in_review", "reviewed"], "dest": "draft", "zh": "退回修改", "en": "Send back",
      "roles": ("department_head", "top_management"), "comment_required": True,
-     "task": {"roles": ["carbon_manager"], "zh": "修改被退回的文件（修订 #{row.id}）", "en": "Rework returned document (revision #{row.id})"}},
+     "task": {"roles": ["carbon_manager"], "zh": "修改被退回的文件 {what}", "en": "Rework {what}, sent back"}},
     {"trigger": "review", "source": "in_review", "dest": "reviewed", "zh": "审核", "en": "Review",
      "roles": ("department_head", "carbon_body_member"), "guards": [_not_author, _signatures_hold],
      "signature": "reviewed",
-     "task": {"roles": ["top_management"], "zh": "批准文件（修订 #{row.id}）", "en": "Approve document (revision #{row.id})"}},
+     "task": {"roles": ["top_management"], "zh": "批准文件 {what}", "en": "Approve {what}"}},
     {"trigger": "approve", "source": "reviewed", "dest": "approved", "zh": "批准", "en": "Approve",
      "roles": ("top_management",), "guards": [_not_author, _signatures_hold], "signature": "approved",
-     "task": {"roles": ["carbon_manager"], "zh": "签发文件（修订 #{row.id}）", "en": "Issue document (revision #{row.id})"}},
+     "task": {"roles": ["carbon_manager"], "zh": "签发文件 {what}", "en": "Issue {what}"}},
     {"trigger": "issue", "source": "approved", "dest": "issued", "zh": "签发", "en": "Issue",
      "roles": ("carbon_manager", "top_management"), "guards": [_signatures_hold], "signature": "issued",
      "after": _on_issue},
     {"trigger": "request_change", "source": "issued", "dest": "change_requested", "zh": "申请变更",
      "en": "Request a change", "roles": ("carbon_manager", "department_head", "carbon_body_member", "staff",
                                           "internal_auditor", "top_management"), "comment_required": True,
-     "task": {"roles": ["carbon_manager"], "zh": "处理文件变更申请（修订 #{row.id}）", "en": "Handle the change request (revision #{row.id})"}},
+     "task": {"roles": ["carbon_manager"], "zh": "处理文件变更申请 {what}", "en": "Handle the change request for {what}"}},
     {"trigger": "decline_change", "source": "change_requested", "dest": "issued", "zh": "不予变更",
      "en": "Decline the change", "roles": ("carbon_manager", "top_management"), "comment_required": True},
     {"trigger": "supersede", "source": ["issued", "change_requested"], "dest": "superseded", "zh": "被新版替代",
@@ -134,7 +133,13 @@ def content_hash(rev: Revision) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-LIFECYCLE = Lifecycle("document", "受控文件", "Controlled document", DocState, "draft", TRANSITIONS, content_hash)
+def describe(session: Session, rev: Revision) -> tuple[str, str]:
+    doc = session.get(Document, rev.document_id)
+    return f"{doc.number} 第{rev.rev}版《{doc.title}》", f"{doc.number} rev {rev.rev} “{doc.title}”"
+
+
+LIFECYCLE = Lifecycle("document", "受控文件", "Controlled document", DocState, "draft", TRANSITIONS, content_hash,
+                      describe)
 
 
 def _require(actor: Actor, roles, zh: str, en: str) -> None:

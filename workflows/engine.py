@@ -64,6 +64,8 @@ class Lifecycle:
     initial: str
     transitions: list[dict]
     content_hash: Callable[[Any], str] = field(default=lambda row: hashlib.sha256(str(row.id).encode()).hexdigest())
+    # how tasks and messages name a row: (session, row) -> (zh, en)
+    describe: Callable[[Session, Any], tuple[str, str]] = field(default=lambda session, row: (f"#{row.id}", f"#{row.id}"))
 
     def transition(self, trigger: str) -> dict:
         for t in self.transitions:
@@ -213,7 +215,8 @@ def people_with(session: Session, enterprise_id: int, roles) -> list[Person]:
 def assign(session: Session, lc: Lifecycle, row, spec: dict, *, exclude: int | None = None,
            people: list[Person] | None = None) -> list[Task]:
     """Create a task (and its outbox notification) for each responsible person."""
-    title_zh, title_en = spec["zh"].format(row=row), spec["en"].format(row=row)
+    what_zh, what_en = lc.describe(session, row)
+    title_zh, title_en = spec["zh"].format(what=what_zh), spec["en"].format(what=what_en)
     due = date.today() + timedelta(days=spec.get("due_days", 7))
     tasks = []
     for person in people if people is not None else people_with(session, row.enterprise_id, spec["roles"]):

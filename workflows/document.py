@@ -15,7 +15,9 @@ from forms.organisation import add_months
 from forms.uploads import media_type
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.files import FileStore
-from storage.models import Distribution, Document, Person, Revision, StoredFile, Task
+from storage.models import (
+    Distribution, Document, Enterprise, Person, Revision, StoredFile, Task, TransitionLog,
+)
 from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows import engine
@@ -119,7 +121,6 @@ TRANSITIONS = [
 
 def current_signatures(session: Session, rev: Revision):
     """Signatures given since the revision last left draft: the ones its next step relies on."""
-    from storage.models import TransitionLog
     logs = session.exec(select(TransitionLog).where(TransitionLog.lifecycle == LIFECYCLE.name,
                                                     TransitionLog.entity_id == rev.id).order_by(TransitionLog.id)).all()
     since = max((log.id for log in logs if log.to_state == DocState.draft), default=0)
@@ -142,15 +143,10 @@ LIFECYCLE = Lifecycle("document", "受控文件", "Controlled document", DocStat
                       describe)
 
 
-def _require(actor: Actor, roles, zh: str, en: str) -> None:
-    if not actor.roles & set(roles):
-        raise Forbidden("role_required", f"{zh}需要角色：{'、'.join(roles)}", f"{en} requires one of: {', '.join(roles)}")
-
-
 def create(session: Session, actor: Actor, *, doc_type: str, title: str, access: str = "internal",
            access_roles: list[str] | None = None, retention_years: int = 5, review_interval_months: int = 12,
            clause_ids: list[str] | None = None, readers: list[str] | None = None) -> tuple[Document, Revision]:
-    _require(actor, WRITERS, "新建文件", "Creating a document")
+    engine.require_role(actor, WRITERS, "新建文件", "Creating a document")
     if doc_type not in PREFIX:
         raise StewardError("doc_type", f"文件类型 {doc_type} 无效，可选：{', '.join(PREFIX)}",
                            f"Document type {doc_type} is invalid; choose {', '.join(PREFIX)}", field="doc_type")
@@ -166,7 +162,6 @@ def create(session: Session, actor: Actor, *, doc_type: str, title: str, access:
         raise StewardError("clause", f"未知条款 {', '.join(unknown)}", f"Unknown clauses {', '.join(unknown)}",
                            field="clause_ids")
     ent_id = actor.enterprise_id
-    from storage.models import Enterprise
     code = session.get(Enterprise, ent_id).code
     prefix = f"{code}-{PREFIX[doc_type]}-"
     count = session.exec(select(func.count()).select_from(Document).where(
@@ -210,9 +205,8 @@ def get_revision(session: Session, actor: Actor, number: str, rev: int | None = 
 def upload(session: Session, actor: Actor, rev: Revision, file_name: str, stream: BinaryIO, store: FileStore,
            max_bytes: int) -> Revision:
     """Attach the file to a draft; replacing it later invalidates signatures bound to the old bytes."""
-    _require(actor, WRITERS, "上传文件", "Uploading")
-    if rev.enterprise_id != actor.enterprise_id:
-        raise Forbidden("other_enterprise", "不能操作其他企业的数据", "This belongs to another enterprise")
+    engine.require_role(actor, WRITERS, "上传文件", "Uploading")
+    engine.require_same_enterprise(rev, actor)
     if rev.state != DocState.draft:
         raise StewardError("not_draft", f"只有草稿可以更换文件（当前：{DocState(rev.state).zh}）",
                            f"Only a draft can take a new file (now {DocState(rev.state).en.lower()})", status=409)
@@ -233,7 +227,8 @@ def upload(session: Session, actor: Actor, rev: Revision, file_name: str, stream
 
 def revise(session: Session, actor: Actor, rev: Revision, summary: str) -> Revision:
     """Start the next revision as a draft carrying the current file; the old one stays issued until then."""
-    _require(actor, WRITERS, "修订文件", "Revising")
+    engine.require_role(actor, WRITERS, "修订文件", "Revising")
+    engine.require_same_enterprise(rev, actor)
     if rev.state not in ("issued", "change_requested"):
         raise StewardError("not_issued", "只能修订已发布的文件", "Only an issued document can be revised", status=409)
     if session.exec(select(Revision).where(Revision.document_id == rev.document_id,
@@ -267,7 +262,8 @@ def acknowledge(session: Session, actor: Actor, rev: Revision) -> Distribution:
 
 def dispose(session: Session, actor: Actor, doc: Document, note: str, today: date | None = None) -> Document:
     """Record disposal of an obsolete document once its retention period has passed."""
-    _require(actor, ("carbon_manager",), "销毁文件", "Disposal")
+    engine.require_role(actor, ("carbon_manager",), "销毁文件", "Disposal")
+    engine.require_same_enterprise(doc, actor)
     today = today or date.today()
     revs = session.exec(select(Revision).where(Revision.document_id == doc.id)).all()
     if any(r.state not in ("obsolete", "superseded") for r in revs):

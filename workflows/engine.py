@@ -102,13 +102,24 @@ def _roles_text(roles, lang: str) -> str:
     return sep.join(Role(r).label(lang) for r in roles)
 
 
+def require_same_enterprise(row, actor: Actor) -> None:
+    if row.enterprise_id != actor.enterprise_id:
+        raise Forbidden("other_enterprise", "不能操作其他企业的数据", "This belongs to another enterprise")
+
+
+def require_role(actor: Actor, roles, zh: str, en: str) -> None:
+    """Refuse an action outside a lifecycle (create, upload, keep a record) unless a role allows it."""
+    if not actor.roles & set(roles):
+        raise Forbidden("role_required", f"{zh}需要角色：{_roles_text(sorted(roles), 'zh')}",
+                        f"{en} requires one of: {_roles_text(sorted(roles), 'en')}")
+
+
 def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, expected_version: int | None = None,
          comment: str = "", password: str | None = None) -> TransitionLog:
     """Check and fire one trigger; every refusal names its reason in both languages."""
     t = lc.transition(trigger)
     label_zh, label_en = t["zh"], t["en"]
-    if row.enterprise_id != actor.enterprise_id:
-        raise Forbidden("other_enterprise", "不能操作其他企业的数据", "This belongs to another enterprise")
+    require_same_enterprise(row, actor)
     if expected_version is not None and getattr(row, "version", expected_version) != expected_version:
         raise Conflict("stale", f"该{lc.zh}已被他人修改（版本 {row.version}），请刷新后重试",
                        f"Someone else changed this {lc.en.lower()} (now version {row.version}); reload and retry")

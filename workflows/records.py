@@ -10,8 +10,9 @@ from sqlmodel import Session
 from forms.fields import from_validation
 from forms.organisation import add_months
 from forms.records import FORMS
-from storage.errors import Forbidden, StewardError
+from storage.errors import StewardError
 from storage.models import FormRecord
+from workflows import engine
 from workflows.engine import Actor
 
 RECORD_KEEPERS = {"carbon_manager", "department_head", "carbon_body_member", "internal_auditor", "staff",
@@ -19,8 +20,7 @@ RECORD_KEEPERS = {"carbon_manager", "department_head", "carbon_body_member", "in
 
 
 def add(session: Session, actor: Actor, form: str, payload: dict, recorded_on: date | None = None) -> FormRecord:
-    if not actor.roles & RECORD_KEEPERS:
-        raise Forbidden("role_required", "当前角色不能登记记录", "Your role cannot keep records")
+    engine.require_role(actor, RECORD_KEEPERS, "登记记录", "Keeping a record")
     if form not in FORMS:
         raise StewardError("unknown_form", f"没有记录表单 {form}，可选：{', '.join(FORMS)}",
                            f"No record form {form}; choose {', '.join(FORMS)}", field="form")

@@ -35,6 +35,8 @@ class Settings(BaseModel):
     host: str = Field("127.0.0.1", description="Web 服务监听地址 / Web server address")
     port: int = Field(8000, ge=1, le=65535, description="Web 服务端口 / Web server port")
     max_upload_mb: int = Field(50, ge=1, le=2048, description="上传文件大小上限 (MB) / Upload size limit (MB)")
+    smtp_url: str = Field("", description="发信服务器（apprise mailto 地址），如 mailtos://user:pass@smtp.example.com?from=carbon@example.com / "
+                                          "Mail server as an apprise mailto URL; e-mail channels need it")
 
     @property
     def db_url(self) -> str:

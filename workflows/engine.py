@@ -135,10 +135,7 @@ def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, ex
         raise Forbidden("role_required", f"「{label_zh}」需要角色：{who}", f"{label_en} requires the role: {who_en}")
     if t.get("comment_required") and not comment.strip():
         raise StewardError("comment_required", f"「{label_zh}」须填写意见", f"{label_en} needs a comment", field="comment")
-    for guard in t.get("guards", ()):
-        if reason := guard(session, row, actor):
-            zh, _, en = reason.partition(" / ")
-            raise StewardError("guard", zh, en or zh)
+    check_guards(session, lc, row, trigger, actor)
     signature = None
     if meaning := t.get("signature"):
         signature = sign(session, lc, row, actor, meaning, password)
@@ -150,6 +147,14 @@ def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, ex
         after(session, row, actor)
     session.flush()
     return log
+
+
+def check_guards(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor) -> None:
+    """Raise the first unmet guard's reason; use cases call it early when work precedes the firing."""
+    for guard in lc.transition(trigger).get("guards", ()):
+        if reason := guard(session, row, actor):
+            zh, _, en = reason.partition(" / ")
+            raise StewardError("guard", zh, en or zh)
 
 
 def _move(session: Session, lc: Lifecycle, row, trigger: str, **log_fields) -> TransitionLog:
@@ -224,25 +229,28 @@ def people_with(session: Session, enterprise_id: int, roles) -> list[Person]:
 
 
 def assign(session: Session, lc: Lifecycle, row, spec: dict, *, exclude: int | None = None,
-           people: list[Person] | None = None) -> list[Task]:
+           people: list[Person] | None = None, due: date | None = None) -> list[Task]:
     """Create a task (and its outbox notification) for each responsible person."""
     what_zh, what_en = lc.describe(session, row)
     title_zh, title_en = spec["zh"].format(what=what_zh), spec["en"].format(what=what_en)
-    due = date.today() + timedelta(days=spec.get("due_days", 7))
-    tasks = []
-    for person in people if people is not None else people_with(session, row.enterprise_id, spec["roles"]):
-        if person.id == exclude:
-            continue
-        task = Task(enterprise_id=row.enterprise_id, assignee_id=person.id, lifecycle=lc.name, entity_id=row.id,
-                    title_zh=title_zh, title_en=title_en, due=due)
-        session.add(task)
-        session.flush()
-        session.add(Outbox(enterprise_id=row.enterprise_id, person_id=person.id, task_id=task.id,
-                           subject=f"[碳管家] {title_zh} / {title_en}",
-                           body=f"{person.name}：您有一项新任务「{title_zh}」，请于 {due} 前处理。\n"
-                                f"New task for {person.name}: {title_en}, due {due}."))
-        tasks.append(task)
-    return tasks
+    due = due or date.today() + timedelta(days=spec.get("due_days", 7))
+    return [give_task(session, person, lc.name, row.id, title_zh, title_en, due)
+            for person in (people if people is not None else people_with(session, row.enterprise_id, spec["roles"]))
+            if person.id != exclude]
+
+
+def give_task(session: Session, person: Person, lifecycle: str, entity_id: int, title_zh: str, title_en: str,
+              due: date) -> Task:
+    """One task for one person about one row, with the notification that tells them."""
+    task = Task(enterprise_id=person.enterprise_id, assignee_id=person.id, lifecycle=lifecycle, entity_id=entity_id,
+                title_zh=title_zh, title_en=title_en, due=due)
+    session.add(task)
+    session.flush()
+    session.add(Outbox(enterprise_id=person.enterprise_id, person_id=person.id, task_id=task.id,
+                       subject=f"[碳管家] {title_zh} / {title_en}",
+                       body=f"{person.name}：您有一项新任务「{title_zh}」，请于 {due} 前处理。\n"
+                            f"New task for {person.name}: {title_en}, due {due}."))
+    return task
 
 
 def mermaid(lc: Lifecycle) -> str:

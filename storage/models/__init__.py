@@ -15,10 +15,16 @@ from storage.models.org import (
     RoleAssignment,
     Site,
 )
-from storage.models.workflow import Outbox, Signature, Task, TransitionLog
+from storage.models.compliance import ComplianceEvaluation, ComplianceItem, Obligation
+from storage.models.improvement import CorrectiveAction, Improvement, Nonconformity
+from storage.models.internal_audit import AuditProgramme, ChecklistItem, InternalAudit
+from storage.models.review import ManagementReview, ReviewAction
+from storage.models.workflow import NotificationChannel, Outbox, Signature, Task, TransitionLog
 
 __all__ = [
     "ActivityRecord", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
     "Person", "Process", "Responsibility", "RoleAssignment", "Site", "StoredFile",
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
+    "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",
+    "AuditProgramme", "ChecklistItem", "InternalAudit", "ManagementReview", "ReviewAction", "NotificationChannel",
 ]

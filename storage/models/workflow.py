@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from storage.models.org import utcnow
@@ -54,16 +55,39 @@ class Task(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """Notifications written in the same transaction as their cause; delivered after commit."""
+    """Notifications written in the same transaction as their cause; delivered after commit.
+
+    ``dedupe_key`` makes scheduled messages (reminders, escalations, digests) idempotent;
+    ``delivered`` lists the channels that already have the message, so a retry after one channel
+    failed sends only to the ones still owed.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     person_id: int = Field(foreign_key="person.id")
     task_id: int | None = Field(default=None, foreign_key="task.id")
+    kind: str = Field(default="task", max_length=20)  # task | reminder | escalation | digest | notice
+    dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
     subject: str = Field(max_length=300)
     body: str = Field(max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default="pending", max_length=20)  # pending | sent | failed | no_channel
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     attempts: int = 0
+    delivered: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     last_error: str = Field(default="", max_length=1000)
+
+
+class NotificationChannel(SQLModel, table=True):
+    """Where one person wants messages: an e-mail address or a DingTalk / WeCom / Feishu robot."""
+
+    __tablename__ = "notification_channel"
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=20)  # email | dingtalk | wecom | feishu | webhook
+    target: str = Field(max_length=500)  # an address for email, an apprise URL for the others
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,120 @@
+"""Prefect flows for the yearly cycles and the daily rounds of the management system.
+
+Each flow takes the database URL (only ``steward`` reads settings) and works enterprise by
+enterprise, each in its own transaction, so one enterprise's bad data does not stop the others.
+Every step is idempotent: a second run for the same period finds what the first one made.
+The plain functions do the work and are what tests call; the ``@flow`` wrappers add Prefect's
+runs, retries and logs.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from flows import delivery
+from storage.engine import make_engine, unit_of_work
+from storage.models import Enterprise, RoleAssignment
+from workflows import compliance, internal_audit, notifications
+from workflows import review as reviews
+
+TZ = "Asia/Shanghai"
+
+
+def local_today(tz: str = TZ) -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def managed_enterprises(engine: Engine, code: str | None = None) -> list[tuple[int, str]]:
+    """Enterprises that run a management system: those with a carbon manager (not bare group shells)."""
+    with Session(engine) as session:
+        query = select(Enterprise.id, Enterprise.code).where(Enterprise.id.in_(
+            select(RoleAssignment.enterprise_id).where(RoleAssignment.role == "carbon_manager")))
+        if code:
+            query = query.where(Enterprise.code == code)
+        return [(i, c) for i, c in session.exec(query.order_by(Enterprise.code)).all()]
+
+
+def plan_audits(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+    out = {}
+    for ent_id, code in managed_enterprises(engine, enterprise):
+        with unit_of_work(engine, "system:flow:audit-programme") as session:
+            audit = internal_audit.plan_for_year(session, ent_id, year, "system:flow:audit-programme")
+            out[code] = audit.number if audit else "exists"
+    return out
+
+
+def plan_reviews(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+    out = {}
+    for ent_id, code in managed_enterprises(engine, enterprise):
+        with unit_of_work(engine, "system:flow:management-review") as session:
+            review, created = reviews.ensure(session, ent_id, year)
+            out[code] = review.number if created else "exists"
+    return out
+
+
+def start_compliance(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+    out = {}
+    for ent_id, code in managed_enterprises(engine, enterprise):
+        with unit_of_work(engine, "system:flow:compliance-evaluation") as session:
+            evaluation, created = compliance.start(session, ent_id, str(year), "periodic")
+            out[code] = evaluation.period if created else "exists"
+    return out
+
+
+def daily_round(engine: Engine, today: date, enterprise: str | None = None) -> dict[str, dict[str, int]]:
+    out = {}
+    for ent_id, code in managed_enterprises(engine, enterprise):
+        with unit_of_work(engine, "system:flow:daily-tasks") as session:
+            out[code] = notifications.daily(session, today, ent_id)
+    return out
+
+
+def _with_engine(db_url: str, fn, *args):
+    engine = make_engine(db_url)
+    try:
+        return fn(engine, *args)
+    finally:
+        engine.dispose()
+
+
+@task(retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE)
+def _run(name: str, db_url: str, fn, *args):
+    result = _with_engine(db_url, fn, *args)
+    get_run_logger().info("%s: %s", name, result)
+    return result
+
+
+@flow(name="audit-programme", log_prints=True)
+def audit_programme_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+    """年度内审方案：每个企业每年一份方案和一次覆盖全部条款的内审 / The yearly internal audit programme."""
+    return _run("audit-programme", db_url, plan_audits, year or local_today(tz).year, enterprise)
+
+
+@flow(name="management-review", log_prints=True)
+def management_review_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+    """年度管理评审：计划评审并请碳排放管理人员汇编输入 / Plan the yearly management review."""
+    return _run("management-review", db_url, plan_reviews, year or local_today(tz).year, enterprise)
+
+
+@flow(name="compliance-evaluation", log_prints=True)
+def compliance_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+    """年度合规性评价：对全部有效义务开展评价 / The yearly compliance re-evaluation."""
+    return _run("compliance-evaluation", db_url, start_compliance, year or local_today(tz).year, enterprise)
+
+
+@flow(name="daily-tasks", log_prints=True)
+def daily_tasks_flow(db_url: str, enterprise: str | None = None, tz: str = TZ):
+    """每日：到期提醒、逾期升级、待办汇总 / Reminders, escalations and the daily digest."""
+    return _run("daily-tasks", db_url, daily_round, local_today(tz), enterprise)
+
+
+@flow(name="outbox-dispatch", log_prints=True)
+def outbox_dispatch_flow(db_url: str, smtp_url: str = "", limit: int = 200):
+    """发送待发通知，失败按退避重试 / Deliver queued notifications, retrying with backoff."""
+    return _run("outbox-dispatch", db_url, delivery.dispatch, smtp_url, limit)

@@ -1,0 +1,58 @@
+"""When each flow runs, in the enterprise's time zone; one table for `schedule list`, `serve` and `deploy`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flows import cycles
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    flow: object
+    cron: str
+    zh: str
+    en: str
+    yearly: bool = False  # takes a year parameter
+
+    def next_runs(self, tz: str, count: int = 1, after: datetime | None = None) -> list[datetime]:
+        import asyncio
+
+        from prefect.server.schemas.schedules import CronSchedule
+        dates = asyncio.run(CronSchedule(cron=self.cron, timezone=tz).get_dates(
+            n=count, start=after or datetime.now(ZoneInfo(tz))))
+        return [d.astimezone(ZoneInfo(tz)) for d in dates]
+
+
+SCHEDULES = [
+    Schedule("audit-programme", cycles.audit_programme_flow, "0 8 2 1 *",
+             "每年1月2日：制定年度内审方案并计划内审（9.2）", "2 Jan: the year's audit programme and audit (9.2)", True),
+    Schedule("compliance-evaluation", cycles.compliance_flow, "0 8 15 1 *",
+             "每年1月15日：年度合规性评价（9.1）", "15 Jan: the yearly compliance evaluation (9.1)", True),
+    Schedule("management-review", cycles.management_review_flow, "0 8 1 11 *",
+             "每年11月1日：计划年度管理评审并汇编输入（9.3）", "1 Nov: plan the yearly management review (9.3)", True),
+    Schedule("daily-tasks", cycles.daily_tasks_flow, "0 8 * * *",
+             "每天08:00：到期提醒、逾期升级、每日待办", "08:00 daily: reminders, escalations, digest"),
+    Schedule("outbox-dispatch", cycles.outbox_dispatch_flow, "* * * * *",
+             "每分钟：发送通知并重试失败的渠道", "Every minute: deliver notifications, retry failed channels"),
+]
+BY_NAME = {s.name: s for s in SCHEDULES}
+
+
+def deployments(db_url: str, smtp_url: str, tz: str, enterprise: str | None = None) -> list:
+    """Prefect deployments for ``serve`` (this process) with schedules in the given time zone."""
+    from prefect.schedules import Cron
+    out = []
+    for s in SCHEDULES:
+        params = {"db_url": db_url}
+        if s.name == "outbox-dispatch":
+            params["smtp_url"] = smtp_url
+        else:
+            params["tz"] = tz
+            params["enterprise"] = enterprise
+        out.append(s.flow.to_deployment(name=s.name, schedules=[Cron(s.cron, timezone=tz)], parameters=params,
+                                        description=f"{s.zh} / {s.en}"))
+    return out

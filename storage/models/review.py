@@ -1,0 +1,50 @@
+"""Management review (9.3): the meeting, its compiled input pack, minutes and actions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.models.org import utcnow
+
+_review_version = Column("version", Integer, nullable=False, default=1)
+
+
+class ManagementReview(SQLModel, table=True):
+    __tablename__ = "management_review"
+    __table_args__ = (UniqueConstraint("enterprise_id", "year"),)
+    __mapper_args__ = {"version_id_col": _review_version}
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    year: int
+    number: str = Field(max_length=40)  # e.g. JYCEM-MR-2026
+    state: str = Field(default="planned", max_length=30)
+    version: int = Field(default=1, sa_column=_review_version)
+    planned_on: date
+    held_on: date | None = None
+    chair_id: int | None = Field(default=None, foreign_key="person.id")
+    # {clause_id: {"zh": [...], "en": [...], "facts": {...}}} compiled from the system (9.3.1 a–e)
+    inputs: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # {clause_id: "written statement"} for inputs the system cannot compile
+    statements: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    compiled_at: datetime | None = None
+    attendees: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    minutes: str = Field(default="", max_length=20000)
+    conclusion: str = Field(default="", max_length=4000)  # adequacy, suitability, effectiveness
+    minutes_sha256: str | None = Field(default=None, max_length=64)
+
+
+class ReviewAction(SQLModel, table=True):
+    """A decision of the review that someone must carry out; reported in the next review (9.3.1 a)."""
+
+    __tablename__ = "review_action"
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    review_id: int = Field(foreign_key="management_review.id", index=True)
+    decision: str = Field(max_length=2000)
+    owner_id: int = Field(foreign_key="person.id")
+    due: date
+    done_on: date | None = None
+    result: str = Field(default="", max_length=2000)

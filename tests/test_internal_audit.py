@@ -1,0 +1,129 @@
+"""An internal audit from programme to the report top management reads (9.2)."""
+
+import io
+from datetime import date, timedelta
+
+import docx
+import pytest
+from sqlmodel import Session, select
+
+from cycles_helpers import PW, act, plant_id, seed, this_year
+from forms import clauses
+from storage.audit_log import verify
+from storage.errors import Forbidden, StewardError
+from storage.files import FileStore
+from storage.models import ChecklistItem, InternalAudit, Nonconformity, Signature, Task
+from workflows import internal_audit as audits
+
+
+@pytest.fixture
+def plant(uow):
+    return seed(uow)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return FileStore(tmp_path / "files")
+
+
+def plant_act(plant, fn):
+    with plant("system:test") as s:
+        return fn(s, None)
+
+
+def started(plant) -> int:
+    audit_id = plant_act(plant, lambda s, a: audits.plan_for_year(s, plant_id(s), this_year(), "test").id)
+    act(plant, "zhaom", lambda s, a: audits.start(s, a, s.get(InternalAudit, audit_id)))
+    return audit_id
+
+
+def check_all(plant, audit_id, skip=()):
+    def go(s, a):
+        audit = s.get(InternalAudit, audit_id)
+        for item in audits.checklist(s, audit):
+            if item.clause_id not in skip:
+                audits.record(s, a, audit, item.clause_id, "conform")
+    act(plant, "zhaom", go)
+
+
+def test_the_yearly_plan_covers_time_method_team_and_schedule_once(plant, engine):
+    first = plant_act(plant, lambda s, a: audits.plan_for_year(s, plant_id(s), this_year(), "flow"))
+    again = plant_act(plant, lambda s, a: audits.plan_for_year(s, plant_id(s), this_year(), "flow"))
+    assert again is None
+    with Session(engine) as s:
+        audit = s.exec(select(InternalAudit)).one()
+        assert audit.planned_start.month == 11 and audit.planned_start.weekday() == 0
+        assert audit.method and len(audit.team_ids) == 2  # 赵敏 and 周磊 are the internal auditors
+        assert [row["chapter"] for row in audit.schedule] == ["4", "5", "6", "7", "8", "9", "10"]
+        lead_task = s.exec(select(Task).where(Task.lifecycle == "internal_audit")).one()
+        assert lead_task.assignee_id == audit.lead_auditor_id and lead_task.due == audit.planned_start
+    assert first.number.endswith("-IA-%d-001" % this_year())
+
+
+def test_the_checklist_has_every_auditable_clause_with_evidence_links(plant, engine):
+    audit_id = started(plant)
+    with Session(engine) as s:
+        items = s.exec(select(ChecklistItem).where(ChecklistItem.audit_id == audit_id)).all()
+        assert sorted(i.clause_id for i in items) == sorted(c.id for c in clauses.auditable())
+        assert len(items) == 201
+        data_links = {i.clause_id for i in items if any(e["kind"] == "data" for e in i.evidence)}
+    assert data_links, "activity data from the demo should be offered as evidence somewhere"
+
+
+def test_a_finding_becomes_a_nonconformity_and_the_report_reaches_top_management(plant, engine, store):
+    audit_id = started(plant)
+    act(plant, "zhoul", lambda s, a: audits.record(
+        s, a, s.get(InternalAudit, audit_id), "8.3c", "minor_nc",
+        "2#水泥磨电能表 M-E021 检定已过期 3 个月\n抽查 2026 年 9 月记录", [{"kind": "record", "ref": "M-E021"}]))
+    check_all(plant, audit_id, skip={"8.3c"})
+    act(plant, "zhaom", lambda s, a: audits.report(s, a, s.get(InternalAudit, audit_id),
+                                                   "体系基本有效运行，计量器具管理需加强。", PW, store))
+    with Session(engine) as s:
+        audit = s.get(InternalAudit, audit_id)
+        nc = s.exec(select(Nonconformity)).one()
+        assert nc.clause_id == "8.3c" and nc.source == "audit" and nc.title.startswith("2#水泥磨电能表")
+        assert audit.state == "reported" and audit.report_sha256
+        top = s.exec(select(Task).where(Task.lifecycle == "internal_audit", Task.status == "open")).all()
+        assert [t.title_en.startswith("Read the internal audit report") for t in top] == [True]
+    text = "\n".join(c.text for t in docx.Document(io.BytesIO(store.read(audit.report_sha256))).tables
+                     for r in t.rows for c in r.cells)
+    assert nc.number in text and "M-E021" in text and "8.3c" in text
+    act(plant, "wangjg", lambda s, a: audits.accept(s, a, s.get(InternalAudit, audit_id), PW))
+    with Session(engine) as s:
+        assert s.get(InternalAudit, audit_id).state == "closed"
+        assert [x.meaning for x in s.exec(select(Signature).where(Signature.lifecycle == "internal_audit"))] == [
+            "prepared", "reviewed"]
+    with engine.connect() as conn:
+        assert verify(conn).ok
+
+
+def test_an_audit_that_skips_a_clause_cannot_be_reported(plant, engine, store):
+    audit_id = started(plant)
+    check_all(plant, audit_id, skip={"6.4.4f", "10.3"})
+    with pytest.raises(StewardError) as err:
+        act(plant, "zhaom", lambda s, a: audits.report(s, a, s.get(InternalAudit, audit_id), "结论", PW, store))
+    assert "2 个条款未检查" in err.value.zh and "6.4.4f" in err.value.en and "10.3" in err.value.en
+    with Session(engine) as s:
+        assert s.get(InternalAudit, audit_id).state == "in_progress"
+        assert s.get(InternalAudit, audit_id).report_sha256 is None
+
+
+def test_only_the_team_records_and_a_finding_needs_its_facts(plant):
+    audit_id = started(plant)
+    with pytest.raises(Forbidden):
+        act(plant, "lixf", lambda s, a: audits.record(s, a, s.get(InternalAudit, audit_id), "4.1", "conform"))
+    with pytest.raises(StewardError, match="needs the facts"):
+        act(plant, "zhaom", lambda s, a: audits.record(s, a, s.get(InternalAudit, audit_id), "4.1", "major_nc"))
+    with pytest.raises(StewardError, match="not on the checklist"):
+        act(plant, "zhaom", lambda s, a: audits.record(s, a, s.get(InternalAudit, audit_id), "4.9", "conform"))
+
+
+def test_a_plan_that_ends_before_it_starts_is_refused(plant):
+    from workflows import engine as wf
+
+    def go(s, a):
+        zhaom = wf.actor_for(s, "zhaom").person
+        return audits.plan(s, plant_id(s), year=this_year(), start=date(this_year(), 6, 3),
+                           end=date(this_year(), 6, 3) - timedelta(days=1), lead=zhaom, team=[zhaom], created_by="t")
+    with pytest.raises(StewardError, match="cannot end before it starts"):
+        plant_act(plant, go)

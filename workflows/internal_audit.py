@@ -1,0 +1,295 @@
+"""Internal audit (9.2): a programme a year, the audit plan (time, method, team, schedule), a
+checklist with one line per auditable clause of the guideline, results with evidence links,
+findings that become nonconformities, and the report routed to top management.
+
+The report step refuses an audit that left any clause unchecked, so "内部审核内容应包含本文件所有
+要求" (9.2.2) is enforced rather than hoped for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, timedelta
+from itertools import groupby
+
+from sqlmodel import Session, func, select
+
+from forms import clauses
+from storage.errors import Forbidden, NotFound, StewardError
+from storage.files import FileStore
+from storage.models import (
+    ActivityRecord, AuditProgramme, ChecklistItem, ComplianceEvaluation, Document, FormRecord, InternalAudit,
+    ManagementReview, Nonconformity, Person, Revision,
+)
+from storage.models.org import utcnow
+from storage.vocab import Labelled
+from workflows import engine, lookup
+from workflows import nonconformity as ncs
+from workflows.engine import Actor, Lifecycle
+
+PLANNERS = ("carbon_manager", "internal_auditor")
+DEFAULT_METHOD = "文件审查、现场检查、人员访谈、数据抽样复核 / document review, site inspection, interviews, data sampling"
+KEY_POINTS = {"9.2.1a": "目标是否完成 / Objectives met", "9.2.1b": "绩效是否改进 / Performance improved",
+              "9.2.1c": "资源是否充分到位 / Resources adequate", "9.2.1d": "经营是否合规 / Operations compliant",
+              "9.2.1e": "人员能力是否满足 / Competence adequate"}
+
+
+class AuditState(Labelled):
+    planned = ("planned", "已计划", "Planned")
+    in_progress = ("in_progress", "审核中", "In progress")
+    reported = ("reported", "已报告", "Reported")
+    closed = ("closed", "已关闭", "Closed")
+
+
+class Result(Labelled):
+    pending = ("pending", "未检查", "Not checked")
+    conform = ("conform", "符合", "Conforms")
+    observation = ("observation", "观察项", "Observation")
+    minor_nc = ("minor_nc", "一般不符合", "Minor nonconformity")
+    major_nc = ("major_nc", "严重不符合", "Major nonconformity")
+    not_applicable = ("not_applicable", "不适用", "Not applicable")
+
+
+def _every_clause_checked(session, audit, actor):
+    items = {i.clause_id: i.result for i in checklist(session, audit)}
+    wanted = [c.id for c in clauses.auditable()]
+    skipped = [c for c in wanted if items.get(c, "pending") == "pending"]
+    if skipped:
+        head = "、".join(skipped[:8]) + ("…" if len(skipped) > 8 else "")
+        return (f"还有 {len(skipped)} 个条款未检查（{head}），内审须覆盖指南全部要求（9.2.2）/ "
+                f"{len(skipped)} clause(s) not checked yet ({', '.join(skipped[:8])}); "
+                "the audit must cover every requirement (9.2.2)")
+    return None
+
+
+def _has_conclusion(session, audit, actor):
+    return None if audit.conclusion.strip() else "请填写审核结论 / Write the audit conclusion first"
+
+
+def _report_kept(session, audit, actor):
+    return None if audit.report_sha256 else "审核报告尚未生成 / The audit report has not been produced"
+
+
+TRANSITIONS = [
+    {"trigger": "start", "source": "planned", "dest": "in_progress", "zh": "开始审核", "en": "Start the audit",
+     "roles": PLANNERS},
+    {"trigger": "report", "source": "in_progress", "dest": "reported", "zh": "提交审核报告", "en": "Submit the report",
+     "roles": ("internal_auditor",), "guards": [_every_clause_checked, _has_conclusion], "signature": "prepared",
+     "task": {"roles": ["top_management"], "zh": "审阅内部审核报告 {what}", "en": "Read the internal audit report {what}",
+              "due_days": 14}},
+    {"trigger": "accept", "source": "reported", "dest": "closed", "zh": "最高管理者审阅", "en": "Accept (top management)",
+     "roles": ("top_management",), "guards": [_report_kept], "signature": "reviewed"},
+]
+
+
+def content_hash(audit: InternalAudit) -> str:
+    return hashlib.sha256(json.dumps([audit.number, audit.conclusion, audit.report_sha256]).encode()).hexdigest()
+
+
+def describe(session: Session, audit: InternalAudit) -> tuple[str, str]:
+    return f"{audit.number}「{audit.title}」", f"{audit.number} “{audit.title}”"
+
+
+LIFECYCLE = Lifecycle("internal_audit", "内部审核", "Internal audit", AuditState, "planned", TRANSITIONS,
+                      content_hash, describe)
+
+
+def ensure_programme(session: Session, enterprise_id: int, year: int, created_by: str,
+                     objectives: str = "") -> tuple[AuditProgramme, bool]:
+    """The year's programme, made once; a second call (or a second scheduled run) finds it."""
+    found = session.exec(select(AuditProgramme).where(AuditProgramme.enterprise_id == enterprise_id,
+                                                      AuditProgramme.year == year)).first()
+    if found:
+        return found, False
+    programme = AuditProgramme(enterprise_id=enterprise_id, year=year, created_by=created_by, objectives=objectives or (
+        f"{year} 年度内部审核：覆盖《重点行业企业碳排放管理体系建设指南》全部条款，重点核查 9.2.1 a–e / "
+        f"{year} internal audit covering every clause of the guideline, with the 9.2.1 a–e key points"))
+    session.add(programme)
+    session.flush()
+    return programme, True
+
+
+def default_schedule(start: date, end: date, team: list[Person]) -> list[dict]:
+    """Spread the guideline's chapters 4–10 over the audit days and the team, in order."""
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)] or [start]
+    chapters = [c for c in clauses.catalogue() if c.kind == "chapter"]
+    out = []
+    for i, chapter in enumerate(chapters):
+        auditor = team[i % len(team)] if team else None
+        out.append({"day": days[i * len(days) // len(chapters)].isoformat(), "chapter": chapter.id,
+                    "zh": chapter.zh, "en": chapter.en, "auditor": auditor.name if auditor else ""})
+    return out
+
+
+def plan(session: Session, enterprise_id: int, *, year: int, start: date, end: date, lead: Person,
+         team: list[Person], created_by: str, method: str = DEFAULT_METHOD, scope: str = "",
+         title: str = "") -> InternalAudit:
+    """Plan one audit in the year's programme and ask the lead auditor to prepare it."""
+    if end < start:
+        raise StewardError("dates", "结束日期不能早于开始日期", "The audit cannot end before it starts", field="end")
+    if start.year != year:
+        raise StewardError("year", f"审核开始日期须在 {year} 年内", f"The audit must start in {year}", field="start")
+    members = {p.id: p for p in [lead, *team]}
+    for person in members.values():
+        if person.enterprise_id != enterprise_id:
+            raise Forbidden("other_enterprise", "审核组成员须为本企业人员", "Audit team members must be of this enterprise")
+    programme, _ = ensure_programme(session, enterprise_id, year, created_by)
+    count = session.exec(select(func.count()).select_from(InternalAudit).where(
+        InternalAudit.programme_id == programme.id)).one()
+    audit = InternalAudit(enterprise_id=enterprise_id, programme_id=programme.id,
+                          number=f"{lookup.next_number(session, InternalAudit, enterprise_id, 'IA', year)}",
+                          title=title or f"{year} 年度碳排放管理体系内部审核" + (f"（第{count + 1}次）" if count else ""),
+                          planned_start=start, planned_end=end, method=method, scope=scope or "全部条款 4–10 / clauses 4–10",
+                          lead_auditor_id=lead.id, team_ids=list(members), schedule=default_schedule(
+                              start, end, list(members.values())))
+    session.add(audit)
+    session.flush()
+    engine.assign(session, LIFECYCLE, audit, {"zh": "准备并实施内部审核 {what}", "en": "Prepare and run audit {what}"},
+                  people=[lead], due=start)
+    return audit
+
+
+def auditors(session: Session, enterprise_id: int) -> list[Person]:
+    return engine.people_with(session, enterprise_id, ["internal_auditor"])
+
+
+def plan_for_year(session: Session, enterprise_id: int, year: int, created_by: str) -> InternalAudit | None:
+    """What the yearly flow does: the programme and one audit in early November, if none is planned yet."""
+    programme, _ = ensure_programme(session, enterprise_id, year, created_by)
+    existing = session.exec(select(InternalAudit).where(InternalAudit.programme_id == programme.id)).first()
+    team = auditors(session, enterprise_id)
+    if existing or not team:
+        return None
+    start = date(year, 11, 1)
+    start += timedelta(days=(7 - start.weekday()) % 7)  # the first Monday of November
+    return plan(session, enterprise_id, year=year, start=start, end=start + timedelta(days=2), lead=team[0],
+                team=team, created_by=created_by)
+
+
+def get(session: Session, actor: Actor, number: str) -> InternalAudit:
+    audit = session.exec(select(InternalAudit).where(InternalAudit.number == number,
+                                                     InternalAudit.enterprise_id == actor.enterprise_id)).first()
+    if audit is None:
+        raise NotFound("audit", f"没有内部审核 {number}", f"No internal audit {number}")
+    return audit
+
+
+def checklist(session: Session, audit: InternalAudit) -> list[ChecklistItem]:
+    return list(session.exec(select(ChecklistItem).where(ChecklistItem.audit_id == audit.id)
+                             .order_by(ChecklistItem.position)).all())
+
+
+def start(session: Session, actor: Actor, audit: InternalAudit, expected_version: int | None = None) -> list[ChecklistItem]:
+    """Begin the audit: one checklist line per auditable clause, with the evidence the system already holds."""
+    engine.fire(session, LIFECYCLE, audit, "start", actor, expected_version=expected_version)
+    items = []
+    for position, clause in enumerate(clauses.auditable(), 1):
+        item = ChecklistItem(enterprise_id=audit.enterprise_id, audit_id=audit.id, position=position,
+                             clause_id=clause.id, evidence=suggest_evidence(session, audit.enterprise_id, clause))
+        session.add(item)
+        items.append(item)
+    session.flush()
+    return items
+
+
+def suggest_evidence(session: Session, enterprise_id: int, clause: clauses.Clause) -> list[dict]:
+    """Links to what the system holds for a clause: documents and records tagged with it, and the
+    typed records its catalogue entry names (audits, reviews, nonconformities, activity data)."""
+    found = []
+    for doc in session.exec(select(Document).where(Document.enterprise_id == enterprise_id)).all():
+        if clause.id in doc.clause_ids or (clause.parent and clause.parent in doc.clause_ids):
+            issued = session.exec(select(Revision.rev).where(Revision.document_id == doc.id,
+                                                             Revision.state == "issued")).first()
+            found.append({"kind": "document", "ref": doc.number,
+                          "label": f"{doc.title}" + (f" 第{issued}版" if issued else "（未发布 not issued）")})
+    counts: dict[str, int] = {}
+    for rec in session.exec(select(FormRecord).where(FormRecord.enterprise_id == enterprise_id)).all():
+        if clause.id in rec.clause_ids:
+            counts[rec.form] = counts.get(rec.form, 0) + 1
+    found += [{"kind": "record", "ref": form, "label": f"{form} × {n}"} for form, n in sorted(counts.items())]
+    typed = {"nonconformity": Nonconformity, "corrective_action": Nonconformity, "audit_report": InternalAudit,
+             "audit_programme": AuditProgramme, "management_review": ManagementReview,
+             "compliance_evaluation": ComplianceEvaluation, "activity_data": ActivityRecord,
+             "accounting_result": ActivityRecord}
+    for record_type in clause.records:
+        model = typed.get(record_type)
+        if model is None:
+            continue
+        n = session.exec(select(func.count()).select_from(model).where(model.enterprise_id == enterprise_id)).one()
+        if n:
+            found.append({"kind": "data" if model is ActivityRecord else "record", "ref": record_type,
+                          "label": f"{model.__tablename__} × {n}"})
+    return found
+
+
+def record(session: Session, actor: Actor, audit: InternalAudit, clause_id: str, result: str, notes: str = "",
+           evidence: list[dict] | None = None, severity_owner: str | None = None) -> ChecklistItem:
+    """Record one clause's result; a nonconformity result raises a nonconformity at once."""
+    engine.require_same_enterprise(audit, actor)
+    if actor.person.id not in audit.team_ids:
+        raise Forbidden("not_in_team", "只有审核组成员可以记录审核结果", "Only the audit team can record results")
+    if audit.state != AuditState.in_progress:
+        raise StewardError("not_in_progress", f"审核{AuditState(audit.state).zh}，不能记录结果",
+                           f"The audit is {AuditState(audit.state).en.lower()}; results cannot be recorded", status=409)
+    item = session.exec(select(ChecklistItem).where(ChecklistItem.audit_id == audit.id,
+                                                    ChecklistItem.clause_id == clause_id)).first()
+    if item is None:
+        raise NotFound("clause", f"检查表中没有条款 {clause_id}", f"Clause {clause_id} is not on the checklist",
+                       field="clause_id")
+    if result not in Result.__members__ or result == "pending":
+        raise StewardError("result", "结果须为 conform、observation、minor_nc、major_nc 或 not_applicable",
+                           "Result must be conform, observation, minor_nc, major_nc or not_applicable", field="result")
+    if result != "conform" and not notes.strip():
+        raise StewardError("notes", f"「{Result(result).zh}」须写明事实或理由", f"{Result(result).en} needs the facts or reason",
+                           field="notes")
+    item.result, item.notes, item.auditor_id, item.checked_at = result, notes.strip(), actor.person.id, utcnow()
+    if evidence is not None:
+        item.evidence = [*item.evidence, *evidence]
+    session.add(item)
+    session.flush()
+    if result in ("minor_nc", "major_nc") and item.nonconformity_id is None:
+        owner = lookup.person(session, audit.enterprise_id, severity_owner) if severity_owner else None
+        nc = ncs.raise_nc(session, audit.enterprise_id, source="audit", source_ref=f"{audit.number}/{clause_id}",
+                          clause_id=clause_id, title=notes.strip().splitlines()[0][:300], description=notes.strip(),
+                          evidence="; ".join(e.get("label", e.get("ref", "")) for e in item.evidence),
+                          severity="major" if result == "major_nc" else "minor", raised_by=actor.label, owner=owner)
+        item.nonconformity_id = nc.id
+        session.add(item)
+        session.flush()
+    return item
+
+
+def summary(session: Session, audit: InternalAudit) -> dict:
+    items = checklist(session, audit)
+    by_result = {r.value: 0 for r in Result}
+    for item in items:
+        by_result[item.result] += 1
+    by_chapter = []
+    for chapter, group in groupby(items, key=lambda i: i.clause_id.split(".")[0]):
+        group = list(group)
+        by_chapter.append({"chapter": chapter, "total": len(group),
+                           **{r.value: sum(i.result == r for i in group) for r in Result}})
+    return {"total": len(items), "by_result": by_result, "by_chapter": by_chapter}
+
+
+def report(session: Session, actor: Actor, audit: InternalAudit, conclusion: str, password: str | None,
+           store: FileStore, expected_version: int | None = None) -> InternalAudit:
+    """Submit the report, signed by the lead auditor; the docx is kept first so the signature binds to it."""
+    from workflows.reports import audit_report, keep
+    engine.require_same_enterprise(audit, actor)
+    if audit.lead_auditor_id != actor.person.id:
+        raise Forbidden("not_lead", "审核报告由审核组长提交", "The lead auditor submits the report")
+    audit.conclusion = conclusion.strip()
+    engine.check_guards(session, LIFECYCLE, audit, "report", actor)
+    audit.reported_on = date.today()
+    audit.report_sha256 = keep(session, store, audit_report(session, audit))
+    engine.fire(session, LIFECYCLE, audit, "report", actor, expected_version=expected_version, password=password)
+    return audit
+
+
+def accept(session: Session, actor: Actor, audit: InternalAudit, password: str | None, comment: str = "",
+           expected_version: int | None = None) -> InternalAudit:
+    engine.fire(session, LIFECYCLE, audit, "accept", actor, expected_version=expected_version, password=password,
+                comment=comment)
+    return audit

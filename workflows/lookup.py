@@ -1,0 +1,26 @@
+"""Small lookups the use cases share: people by username within an enterprise, running numbers."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, func, select
+
+from storage.errors import NotFound
+from storage.models import Enterprise, Person
+
+
+def person(session: Session, enterprise_id: int, username: str, field: str = "owner") -> Person:
+    """A user of this enterprise; another enterprise's user is as unknown as a missing one."""
+    found = session.exec(select(Person).where(Person.username == username, Person.enterprise_id == enterprise_id,
+                                              Person.active)).first()
+    if found is None:
+        raise NotFound("person", f"本企业没有用户 {username}", f"No user {username} in this enterprise", field=field)
+    return found
+
+
+def next_number(session: Session, model, enterprise_id: int, kind: str, year: int | None = None) -> str:
+    """``JYCEM-NC-2026-003``: enterprise code, kind, optional year, running number."""
+    code = session.get(Enterprise, enterprise_id).code
+    prefix = f"{code}-{kind}-{year}-" if year else f"{code}-{kind}-"
+    count = session.exec(select(func.count()).select_from(model).where(
+        model.enterprise_id == enterprise_id, model.number.startswith(prefix))).one()
+    return f"{prefix}{count + 1:03d}"

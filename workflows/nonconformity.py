@@ -1,0 +1,242 @@
+"""Nonconformity and corrective action (10.2, 10.3): raise, analyse consequences and causes,
+search for similar cases, plan actions with owners, implement, review effectiveness, reopen.
+
+A nonconformity closes only after an effectiveness review that found the actions effective; an
+ineffective review sends it back for a new round of actions, and the old round stays on record.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from forms import clauses
+from storage.errors import Forbidden, NotFound, StewardError
+from storage.models import ChecklistItem, CorrectiveAction, InternalAudit, Nonconformity, Person
+from storage.vocab import Labelled
+from workflows import engine, lookup
+from workflows.engine import Actor, Lifecycle
+
+MANAGERS = ("carbon_manager", "department_head", "top_management")
+VERIFIERS = ("internal_auditor", "carbon_manager", "top_management")
+
+
+class NcState(Labelled):
+    open = ("open", "待分析", "Open")
+    analysed = ("analysed", "已分析", "Analysed")
+    action_planned = ("action_planned", "纠正措施实施中", "Actions planned")
+    implemented = ("implemented", "待验证有效性", "Awaiting effectiveness review")
+    closed = ("closed", "已关闭", "Closed")
+
+
+class Severity(Labelled):
+    minor = ("minor", "一般不符合", "Minor")
+    major = ("major", "严重不符合", "Major")
+
+
+class ActionKind(Labelled):
+    correction = ("correction", "纠正", "Correction")
+    corrective = ("corrective", "纠正措施", "Corrective action")
+    preventive = ("preventive", "预防措施", "Preventive measure")
+
+
+def _analysis_done(session, nc, actor):
+    missing = [zh for field, zh in (("consequence", "后果评价"), ("disposition", "处置"), ("root_cause", "原因"))
+               if not getattr(nc, field).strip()]
+    if missing:
+        return f"请先填写{'、'.join(missing)}（10.2 a、b）/ Evaluate consequences, disposition and root cause first"
+    return None
+
+
+def _has_actions(session, nc, actor):
+    if not current_actions(session, nc):
+        return "请至少制定一项纠正措施并指定负责人和期限 / Plan at least one action with an owner and a due date"
+    return None
+
+
+def _actions_done(session, nc, actor):
+    open_ = [a for a in current_actions(session, nc) if a.done_on is None]
+    if open_:
+        return f"还有 {len(open_)} 项措施未完成 / {len(open_)} action(s) not done yet"
+    return None
+
+
+def _found_effective(session, nc, actor):
+    if nc.effective is not True or not nc.effectiveness_note.strip():
+        return ("关闭前须评审纠正措施的有效性并确认有效（10.2 d）/ "
+                "Review the actions' effectiveness and find them effective before closing (10.2 d)")
+    return None
+
+
+def _found_ineffective(session, nc, actor):
+    if nc.effective is not False or not nc.effectiveness_note.strip():
+        return "只有评审为无效时才能重新打开 / Reopen only after a review found the actions ineffective"
+    return None
+
+
+TRANSITIONS = [
+    {"trigger": "analyse", "source": "open", "dest": "analysed", "zh": "分析原因", "en": "Analyse",
+     "roles": MANAGERS, "guards": [_analysis_done],
+     "task": {"roles": ["carbon_manager"], "zh": "为不符合项 {what} 制定纠正措施", "en": "Plan actions for {what}"}},
+    {"trigger": "plan", "source": "analysed", "dest": "action_planned", "zh": "制定纠正措施", "en": "Plan actions",
+     "roles": MANAGERS, "guards": [_has_actions]},
+    {"trigger": "implement", "source": "action_planned", "dest": "implemented", "zh": "措施已实施",
+     "en": "Mark implemented", "roles": (), "guards": [_actions_done]},  # fired when the last action is done
+    {"trigger": "close", "source": "implemented", "dest": "closed", "zh": "验证有效并关闭",
+     "en": "Close as effective", "roles": VERIFIERS, "guards": [_found_effective]},
+    {"trigger": "reopen", "source": ["implemented", "closed"], "dest": "analysed", "zh": "无效，重新制定措施",
+     "en": "Reopen as ineffective", "roles": VERIFIERS, "guards": [_found_ineffective],
+     "task": {"roles": ["carbon_manager"], "zh": "纠正措施无效，重新制定：{what}",
+              "en": "Actions were ineffective; plan again: {what}"}},
+]
+
+
+def describe(session: Session, nc: Nonconformity) -> tuple[str, str]:
+    return f"{nc.number}「{nc.title}」", f"{nc.number} “{nc.title}”"
+
+
+LIFECYCLE = Lifecycle("nonconformity", "不符合项", "Nonconformity", NcState, "open", TRANSITIONS, describe=describe)
+
+
+def raise_nc(session: Session, enterprise_id: int, *, source: str, clause_id: str, title: str, raised_by: str,
+             description: str = "", evidence: str = "", severity: str = "minor", source_ref: str = "",
+             owner: Person | None = None) -> Nonconformity:
+    """Record a nonconformity and give the analysis to its owner (or the carbon managers)."""
+    if clause_id not in clauses.by_id():
+        raise StewardError("clause", f"未知条款 {clause_id}", f"Unknown clause {clause_id}", field="clause_id")
+    if severity not in Severity.__members__:
+        raise StewardError("severity", "严重程度须为 minor 或 major", "Severity must be minor or major", field="severity")
+    if not title.strip():
+        raise StewardError("title", "请描述不符合事实", "Describe the nonconformity", field="title")
+    today = date.today()
+    nc = Nonconformity(enterprise_id=enterprise_id, number=lookup.next_number(session, Nonconformity, enterprise_id,
+                                                                              "NC", today.year),
+                       source=source, source_ref=source_ref, clause_id=clause_id, title=title.strip()[:300],
+                       description=description, evidence=evidence, severity=severity, raised_by=raised_by,
+                       raised_on=today, owner_id=owner.id if owner else None)
+    session.add(nc)
+    session.flush()
+    spec = {"roles": ["carbon_manager"], "zh": "评价并处置不符合项 {what}", "en": "Evaluate and deal with {what}"}
+    engine.assign(session, LIFECYCLE, nc, spec, people=[owner] if owner else None)
+    return nc
+
+
+def similar(session: Session, nc: Nonconformity) -> list[dict]:
+    """10.2 b): other nonconformities and audit findings on the same clause, open or closed."""
+    found = [{"kind": "nonconformity", "ref": o.number, "clause": o.clause_id, "state": o.state, "title": o.title}
+             for o in session.exec(select(Nonconformity).where(
+                 Nonconformity.enterprise_id == nc.enterprise_id, Nonconformity.id != nc.id,
+                 Nonconformity.clause_id == nc.clause_id).order_by(Nonconformity.id)).all()]
+    seen = {f["ref"] for f in found}
+    for item, audit in session.exec(select(ChecklistItem, InternalAudit).join(
+            InternalAudit, InternalAudit.id == ChecklistItem.audit_id).where(
+            ChecklistItem.enterprise_id == nc.enterprise_id, ChecklistItem.clause_id == nc.clause_id,
+            ChecklistItem.result.in_(["minor_nc", "major_nc", "observation"]))).all():
+        ref = f"{audit.number}/{item.clause_id}"
+        if item.nonconformity_id != nc.id and ref not in seen:
+            found.append({"kind": "audit_finding", "ref": ref, "clause": item.clause_id, "state": item.result,
+                          "title": item.notes[:200]})
+    return found
+
+
+def analyse(session: Session, actor: Actor, nc: Nonconformity, *, consequence: str, disposition: str,
+            root_cause: str, severity: str | None = None, preventive_measures: str = "",
+            expected_version: int | None = None) -> Nonconformity:
+    engine.require_same_enterprise(nc, actor)
+    if severity is not None:
+        if severity not in Severity.__members__:
+            raise StewardError("severity", "严重程度须为 minor 或 major", "Severity must be minor or major",
+                               field="severity")
+        nc.severity = severity
+    nc.consequence, nc.disposition, nc.root_cause = consequence.strip(), disposition.strip(), root_cause.strip()
+    nc.preventive_measures = preventive_measures.strip()
+    nc.similar = similar(session, nc)
+    engine.fire(session, LIFECYCLE, nc, "analyse", actor, expected_version=expected_version)
+    return nc
+
+
+def current_actions(session: Session, nc: Nonconformity) -> list[CorrectiveAction]:
+    return list(session.exec(select(CorrectiveAction).where(CorrectiveAction.nonconformity_id == nc.id,
+                                                            CorrectiveAction.round == nc.reopened)
+                             .order_by(CorrectiveAction.id)).all())
+
+
+def plan(session: Session, actor: Actor, nc: Nonconformity, actions: list[dict],
+         expected_version: int | None = None) -> list[CorrectiveAction]:
+    """Add this round's actions (kind, description, owner username, due) and start them."""
+    engine.require_same_enterprise(nc, actor)
+    rows = []
+    for i, spec in enumerate(actions, 1):
+        kind, text, due = spec.get("kind", "corrective"), str(spec.get("description", "")).strip(), spec.get("due")
+        if kind not in ActionKind.__members__:
+            raise StewardError("kind", f"第 {i} 项措施类型无效（correction、corrective、preventive）",
+                               f"Action {i}: kind must be correction, corrective or preventive", field="kind")
+        if not text:
+            raise StewardError("description", f"第 {i} 项措施缺少内容", f"Action {i} has no description",
+                               field="description")
+        if not isinstance(due, date) or due < date.today():
+            raise StewardError("due", f"第 {i} 项措施的完成期限须为今天或以后的日期",
+                               f"Action {i} needs a due date from today on", field="due")
+        owner = lookup.person(session, nc.enterprise_id, spec.get("owner", ""))
+        row = CorrectiveAction(enterprise_id=nc.enterprise_id, nonconformity_id=nc.id, kind=kind, description=text,
+                               owner_id=owner.id, due=due, round=nc.reopened)
+        session.add(row)
+        session.flush()
+        engine.give_task(session, owner, "corrective_action", row.id, f"实施{ActionKind(kind).zh}：{text}（{nc.number}）",
+                         f"Carry out the {ActionKind(kind).en.lower()}: {text} ({nc.number})", due)
+        rows.append(row)
+    if nc.due is None or any(r.due > nc.due for r in rows):
+        nc.due = max(r.due for r in rows) if rows else nc.due
+    engine.fire(session, LIFECYCLE, nc, "plan", actor, expected_version=expected_version)
+    return rows
+
+
+def complete_action(session: Session, actor: Actor, action: CorrectiveAction, result: str) -> CorrectiveAction:
+    """The owner reports an action done; the last one moves the NC to its effectiveness review."""
+    engine.require_same_enterprise(action, actor)
+    if action.owner_id != actor.person.id and "carbon_manager" not in actor.roles:
+        raise Forbidden("not_owner", "只有措施负责人或碳排放管理人员可以报告完成",
+                        "Only the action's owner or a carbon manager can report it done")
+    if action.done_on is not None:
+        raise StewardError("done", "该措施已报告完成", "This action is already reported done", status=409)
+    if not result.strip():
+        raise StewardError("result", "请说明实施结果", "Describe what was done", field="result")
+    nc = session.get(Nonconformity, action.nonconformity_id)
+    if nc.state != NcState.action_planned or action.round != nc.reopened:
+        raise StewardError("not_active", "该措施不在实施阶段", "This action is not in progress", status=409)
+    action.done_on, action.result = date.today(), result.strip()
+    session.add(action)
+    engine.close_tasks(session, "corrective_action", action.id)
+    session.flush()
+    if all(a.done_on for a in current_actions(session, nc)):
+        engine.fire_system(session, LIFECYCLE, nc, "implement", f"all actions done ({actor.label})")
+        engine.assign(session, LIFECYCLE, nc, {"roles": ["internal_auditor"], "zh": "验证纠正措施有效性 {what}",
+                                               "en": "Review whether the actions on {what} worked"},
+                      exclude=actor.person.id)
+    return action
+
+
+def review_effectiveness(session: Session, actor: Actor, nc: Nonconformity, *, effective: bool, note: str,
+                         expected_version: int | None = None) -> Nonconformity:
+    """10.2 d): close if effective, otherwise reopen for a new round of actions."""
+    engine.require_same_enterprise(nc, actor)
+    nc.effective, nc.effectiveness_note = effective, note.strip()
+    if effective:
+        engine.fire(session, LIFECYCLE, nc, "close", actor, expected_version=expected_version, comment=note)
+        nc.closed_on = date.today()
+    else:
+        engine.fire(session, LIFECYCLE, nc, "reopen", actor, expected_version=expected_version, comment=note)
+        nc.reopened += 1
+        nc.effective, nc.closed_on = None, None
+    session.add(nc)
+    session.flush()
+    return nc
+
+
+def get(session: Session, actor: Actor, number: str) -> Nonconformity:
+    nc = session.exec(select(Nonconformity).where(Nonconformity.number == number,
+                                                  Nonconformity.enterprise_id == actor.enterprise_id)).first()
+    if nc is None:
+        raise NotFound("nonconformity", f"没有不符合项 {number}", f"No nonconformity {number}")
+    return nc

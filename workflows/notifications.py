@@ -1,0 +1,173 @@
+"""Notification channels, the outbox's bookkeeping, and the daily reminders, escalations and digest.
+
+Sending itself is IO and lives in ``flows/``; here the outbox is claimed with a conditional UPDATE
+(one worker per row, as Healthchecks does), results are recorded with exponential backoff, and
+``delivered`` remembers which channels already have a message so a channel that is down delays
+only itself and loses nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import apprise
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import or_, update
+from sqlmodel import Session, select
+
+from storage.errors import Forbidden, StewardError
+from storage.models import NotificationChannel, Outbox, Person, RoleAssignment, Task
+from workflows import engine, lookup
+from workflows.engine import Actor
+
+MESSAGES = Path(__file__).resolve().parents[1] / "templates" / "messages"
+REMIND_DAYS = 2
+BACKOFF_SECONDS = (60, 300, 900, 3600, 4 * 3600, 12 * 3600)
+MAX_ATTEMPTS = 12  # about four days of retries before a message is marked failed (and still kept)
+LEASE = timedelta(minutes=10)  # a claim older than this belongs to a crashed worker and is taken over
+SCHEMES = {"dingtalk": ("dingtalk",), "wecom": ("wecombot", "wxwork", "wecom"), "feishu": ("feishu", "lark"),
+           "webhook": ("json", "jsons")}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_messages = Environment(loader=FileSystemLoader(MESSAGES), undefined=StrictUndefined, keep_trailing_newline=False)
+
+
+def add_channel(session: Session, actor: Actor, username: str, kind: str, target: str) -> NotificationChannel:
+    """A person adds their own channel; a carbon manager may add anyone's in the enterprise."""
+    person = lookup.person(session, actor.enterprise_id, username, field="person")
+    if person.id != actor.person.id and "carbon_manager" not in actor.roles:
+        raise Forbidden("not_yours", "只能为自己设置通知渠道", "You can only set up your own channels")
+    target = target.strip()
+    if kind == "email":
+        if not _EMAIL.match(target):
+            raise StewardError("target", f"邮箱地址 {target!r} 无效", f"{target!r} is not an e-mail address", field="target")
+    elif kind in SCHEMES:
+        scheme = target.split("://", 1)[0].lower()
+        if scheme not in SCHEMES[kind] or apprise.Apprise.instantiate(target) is None:
+            raise StewardError("target", f"{kind} 渠道地址应形如 {SCHEMES[kind][0]}://…，且须有效",
+                               f"A {kind} channel needs a valid {SCHEMES[kind][0]}://… address", field="target")
+    else:
+        raise StewardError("kind", f"渠道类型须为 email 或 {', '.join(SCHEMES)}",
+                           f"Kind must be email or one of {', '.join(SCHEMES)}", field="kind")
+    row = NotificationChannel(enterprise_id=person.enterprise_id, person_id=person.id, kind=kind, target=target)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def channels(session: Session, person_id: int) -> list[NotificationChannel]:
+    return list(session.exec(select(NotificationChannel).where(NotificationChannel.person_id == person_id,
+                                                               NotificationChannel.active)
+                             .order_by(NotificationChannel.id)).all())
+
+
+def claim(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    """Take due messages for this worker; a row another worker holds (and has not abandoned) is skipped."""
+    due = session.exec(select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                       .order_by(Outbox.id).limit(limit)).all()
+    claimed = []
+    for outbox_id in due:
+        result = session.execute(update(Outbox).where(
+            Outbox.id == outbox_id, Outbox.status == "pending",
+            or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - LEASE)).values(claimed_at=now))
+        if result.rowcount == 1:
+            claimed.append(outbox_id)
+    return claimed
+
+
+def owed(session: Session, row: Outbox) -> list[NotificationChannel]:
+    return [c for c in channels(session, row.person_id) if c.id not in row.delivered]
+
+
+def record(session: Session, outbox_id: int, delivered: list[int], errors: dict[int, str], now: datetime) -> Outbox:
+    """Note what went out; what did not is retried later with backoff, only on the failed channels."""
+    row = session.get(Outbox, outbox_id)
+    row.delivered = sorted({*row.delivered, *delivered})
+    row.attempts += 1
+    row.claimed_at = None
+    if not channels(session, row.person_id) and not row.delivered:
+        row.status, row.last_error = "no_channel", "该用户未设置通知渠道 / no notification channel"
+    elif errors:
+        row.last_error = "; ".join(f"#{cid}: {msg}" for cid, msg in sorted(errors.items()))[:1000]
+        wait = BACKOFF_SECONDS[min(row.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+        row.next_attempt_at = now + timedelta(seconds=wait)
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = "failed"
+    else:
+        row.status, row.sent_at, row.last_error = "sent", now, ""
+    session.add(row)
+    session.flush()
+    return row
+
+
+def retry_failed(session: Session, actor: Actor, now: datetime) -> int:
+    """Put failed and unroutable messages back in the queue, e.g. after a channel was fixed."""
+    engine.require_role(actor, ("carbon_manager",), "重发通知", "Retrying notifications")
+    rows = session.exec(select(Outbox).where(Outbox.enterprise_id == actor.enterprise_id,
+                                             Outbox.status.in_(["failed", "no_channel"]))).all()
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at = "pending", 0, now
+        session.add(row)
+    session.flush()
+    return len(rows)
+
+
+def _message(template: str, **context) -> tuple[str, str]:
+    subject, _, body = _messages.get_template(template).render(**context).partition("\n")
+    return subject.strip(), body.strip()
+
+
+def _queue(session: Session, person: Person, kind: str, key: str, template: str, task: Task | None = None,
+           **context) -> Outbox | None:
+    """Queue one message unless the same key was queued before: scheduled runs repeat harmlessly."""
+    if session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).first() is not None:
+        return None
+    subject, body = _message(template, person=person, task=task, **context)
+    row = Outbox(enterprise_id=person.enterprise_id, person_id=person.id, task_id=task.id if task else None,
+                 kind=kind, dedupe_key=key, subject=subject[:300], body=body[:4000])
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _open_tasks(session: Session, enterprise_id: int | None):
+    query = select(Task, Person).join(Person, Person.id == Task.assignee_id).where(Task.status == "open", Person.active)
+    if enterprise_id is not None:
+        query = query.where(Task.enterprise_id == enterprise_id)
+    return session.exec(query.order_by(Task.due, Task.id)).all()
+
+
+def managers_of(session: Session, person: Person) -> list[Person]:
+    """Who hears about an overdue task: the head of the assignee's department, else top management."""
+    heads = []
+    if person.department_id is not None:
+        heads = list(session.exec(select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id).where(
+            Person.department_id == person.department_id, Person.enterprise_id == person.enterprise_id,
+            RoleAssignment.role == "department_head", Person.active, Person.id != person.id)).all())
+    if not heads:
+        heads = [p for p in engine.people_with(session, person.enterprise_id, ["top_management"]) if p.id != person.id]
+    return heads
+
+
+def daily(session: Session, today: date, enterprise_id: int | None = None) -> dict[str, int]:
+    """Reminders before due, escalations once overdue, and one digest a person a day."""
+    counts = {"reminders": 0, "escalations": 0, "digests": 0}
+    per_person: dict[int, tuple[Person, list[Task]]] = {}
+    for task, person in _open_tasks(session, enterprise_id):
+        per_person.setdefault(person.id, (person, []))[1].append(task)
+        if task.due is None:
+            continue
+        days_left = (task.due - today).days
+        if 0 <= days_left <= REMIND_DAYS:
+            counts["reminders"] += bool(_queue(session, person, "reminder", f"remind:{task.id}", "reminder.txt.j2",
+                                               task, days_left=days_left))
+        elif days_left < 0:
+            for manager in managers_of(session, person):
+                counts["escalations"] += bool(_queue(
+                    session, manager, "escalation", f"escalate:{task.id}:{manager.id}", "escalation.txt.j2", task,
+                    assignee=person, manager=manager, days_over=-days_left))
+    for person, tasks in per_person.values():
+        counts["digests"] += bool(_queue(session, person, "digest", f"digest:{person.id}:{today.isoformat()}",
+                                         "digest.txt.j2", tasks=tasks, today=today))
+    return counts

@@ -1,0 +1,191 @@
+"""Tasks reach people: real SMTP and HTTP servers on 127.0.0.1, retries that lose nothing,
+reminders, escalation and the daily digest."""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+import threading
+from datetime import date, datetime, timedelta, timezone
+from email.header import decode_header, make_header
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import Session, select
+
+from cycles_helpers import act, plant_id, seed
+from flows import delivery
+from storage.errors import Forbidden, StewardError
+from storage.models import NotificationChannel, Outbox, Person, Task
+from workflows import engine as wf
+from workflows import nonconformity as ncs
+from workflows import notifications
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.url = f"mailto://127.0.0.1:{controller.port}?from=steward@jinyan.example&secure=no"
+    yield inbox
+    controller.stop()
+
+
+class Hook:
+    """A local HTTP endpoint that records what it is sent; starts only when asked (a channel that is down)."""
+
+    def __init__(self):
+        self.port, self.requests, self.server = free_port(), [], None
+
+    def start(self):
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers["Content-Length"])
+                hook.requests.append((self.path, json.loads(self.rfile.read(length))))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"errcode": 0, "errmsg": "ok", "code": 0}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+@pytest.fixture
+def hook():
+    h = Hook()
+    yield h
+    h.stop()
+
+
+@pytest.fixture
+def plant(uow):
+    return seed(uow)
+
+
+def subject_of(message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def raise_nc(plant, owner="lixf"):
+    def go(s, a):
+        return ncs.raise_nc(s, plant_id(s), source="audit", clause_id="8.3c", title="M-E021 检定过期",
+                            raised_by="zhaom", owner=wf.actor_for(s, owner).person)
+    with plant("system:test") as s:
+        return go(s, None)
+
+
+def test_a_task_is_emailed_and_posted_and_a_channel_that_is_down_loses_nothing(plant, engine, smtp, hook):
+    act(plant, "lixf", lambda s, a: [notifications.add_channel(s, a, "lixf", "email", "lixf@jinyan.example"),
+                                     notifications.add_channel(s, a, "lixf", "webhook",
+                                                               f"json://127.0.0.1:{hook.port}/hook")])
+    raise_nc(plant)
+    now = datetime.now(timezone.utc)
+    first = delivery.dispatch(engine, smtp.url, now=now)
+    assert first["claimed"] >= 1 and first["retry"] == 1
+    assert len(smtp.messages) == 1 and smtp.messages[0]["To"] == "lixf@jinyan.example"
+    assert subject_of(smtp.messages[0]).startswith("[碳管家] 评价并处置不符合项") and "M-E021" in subject_of(smtp.messages[0])
+    with Session(engine) as s:
+        row = s.exec(select(Outbox).where(Outbox.person_id == wf.actor_for(s, "lixf").person.id)).one()
+        assert row.status == "pending" and row.attempts == 1 and "#" in row.last_error
+        assert row.next_attempt_at > now and len(row.delivered) == 1
+    assert delivery.dispatch(engine, smtp.url, now=now)["claimed"] == 0  # backing off
+    hook.start()
+    second = delivery.dispatch(engine, smtp.url, now=now + timedelta(minutes=2))
+    assert second["sent"] == 1
+    assert len(smtp.messages) == 1, "the mail that already went out is not sent again"
+    assert hook.requests[0][0] == "/hook" and "M-E021" in hook.requests[0][1]["title"]
+    with Session(engine) as s:
+        row = s.get(Outbox, row.id)
+        assert row.status == "sent" and row.sent_at is not None and row.last_error == ""
+
+
+def test_a_person_without_a_channel_keeps_the_message_for_a_retry(plant, engine, smtp):
+    raise_nc(plant, owner="zhangw")
+    assert delivery.dispatch(engine, smtp.url)["no_channel"] == 1
+    act(plant, "zhangw", lambda s, a: notifications.add_channel(s, a, "zhangw", "email", "zhangw@jinyan.example"))
+    assert act(plant, "lixf", lambda s, a: notifications.retry_failed(s, a, datetime.now(timezone.utc))) == 1
+    assert delivery.dispatch(engine, smtp.url)["sent"] == 1
+    assert smtp.messages[0]["To"] == "zhangw@jinyan.example"
+
+
+def test_a_row_claimed_by_one_worker_is_not_taken_by_another(plant, engine):
+    raise_nc(plant)
+    now = datetime.now(timezone.utc)
+    with plant("system:outbox") as s:
+        mine = notifications.claim(s, now)
+    with plant("system:outbox") as s:
+        assert notifications.claim(s, now) == []
+        assert notifications.claim(s, now + notifications.LEASE + timedelta(seconds=1)) == mine  # crashed worker
+
+
+def test_the_dingtalk_request_is_the_one_the_robot_api_expects(plant, engine, hook, monkeypatch):
+    from apprise.plugins.dingtalk import NotifyDingTalk
+    hook.start()
+    monkeypatch.setattr(NotifyDingTalk, "notify_url", f"http://127.0.0.1:{hook.port}/robot/send?access_token={{token}}")
+    act(plant, "lixf", lambda s, a: notifications.add_channel(s, a, "lixf", "dingtalk", "dingtalk://jinyantoken123/"))
+    raise_nc(plant)
+    assert delivery.dispatch(engine)["sent"] == 1
+    path, payload = hook.requests[0]
+    assert path == "/robot/send?access_token=jinyantoken123"
+    assert payload["msgtype"] == "text" and "评价并处置不符合项" in payload["text"]["content"]
+
+
+def test_channels_are_checked_and_only_managers_set_others(plant):
+    with pytest.raises(StewardError, match="e-mail address"):
+        act(plant, "lixf", lambda s, a: notifications.add_channel(s, a, "lixf", "email", "not-an-address"))
+    with pytest.raises(StewardError, match="dingtalk"):
+        act(plant, "lixf", lambda s, a: notifications.add_channel(s, a, "lixf", "dingtalk", "feishu://x/"))
+    with pytest.raises(Forbidden):
+        act(plant, "yangf", lambda s, a: notifications.add_channel(s, a, "lixf", "email", "x@jinyan.example"))
+
+
+def test_reminders_escalations_and_digest_are_queued_once_a_day(plant, engine):
+    today = date.today()
+    with plant("system:test") as s:
+        yangf = wf.actor_for(s, "yangf").person
+        wf.give_task(s, yangf, "test", 1, "抄录 9 月电表读数", "Read the September meters", today + timedelta(days=1))
+        wf.give_task(s, yangf, "test", 2, "提交 8 月柴油台账", "Hand in the August diesel log", today - timedelta(days=3))
+    with plant("system:flow") as s:
+        first = notifications.daily(s, today)
+    with plant("system:flow") as s:
+        again = notifications.daily(s, today)
+    assert first == {"reminders": 1, "escalations": 1, "digests": 1}
+    assert again == {"reminders": 0, "escalations": 0, "digests": 0}
+    with Session(engine) as s:
+        escalation = s.exec(select(Outbox).where(Outbox.kind == "escalation")).one()
+        manager = s.get(Person, escalation.person_id)
+        assert manager.name == "陈静"  # head of 生产技术部, 杨帆's department
+        assert "逾期 3 天" in escalation.body and "杨帆" in escalation.body
+        digest = s.exec(select(Outbox).where(Outbox.kind == "digest")).one()
+        assert "电表读数" in digest.body and "OVERDUE" in digest.body
+        assert s.exec(select(Task).where(Task.assignee_id == yangf.id)).all()
+        assert not s.exec(select(NotificationChannel)).all()

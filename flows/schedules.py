@@ -42,17 +42,15 @@ SCHEDULES = [
 BY_NAME = {s.name: s for s in SCHEDULES}
 
 
+def parameters(s: Schedule, db_url: str, smtp_url: str, tz: str, enterprise: str | None = None) -> dict:
+    if s.name == "outbox-dispatch":
+        return {"db_url": db_url, "smtp_url": smtp_url}
+    return {"db_url": db_url, "tz": tz, "enterprise": enterprise}
+
+
 def deployments(db_url: str, smtp_url: str, tz: str, enterprise: str | None = None) -> list:
     """Prefect deployments for ``serve`` (this process) with schedules in the given time zone."""
     from prefect.schedules import Cron
-    out = []
-    for s in SCHEDULES:
-        params = {"db_url": db_url}
-        if s.name == "outbox-dispatch":
-            params["smtp_url"] = smtp_url
-        else:
-            params["tz"] = tz
-            params["enterprise"] = enterprise
-        out.append(s.flow.to_deployment(name=s.name, schedules=[Cron(s.cron, timezone=tz)], parameters=params,
-                                        description=f"{s.zh} / {s.en}"))
-    return out
+    return [s.flow.to_deployment(name=s.name, schedules=[Cron(s.cron, timezone=tz)],
+                                 parameters=parameters(s, db_url, smtp_url, tz, enterprise),
+                                 description=f"{s.zh} / {s.en}") for s in SCHEDULES]

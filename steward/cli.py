@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Annotated, Optional
 
 import typer
 
 from forms import clauses as clause_catalogue
-from steward.context import Context
+from steward.cli_common import AsUser, ctx, parse_pairs, run_as
+from steward.cli_common import password as read_password
 from steward.settings import Settings, names
 from storage.errors import StewardError
 
@@ -24,13 +26,14 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(wf_app, name="workflows")
 app.add_typer(doc_app, name="doc")
+from steward import cli_cycles, cli_schedule  # noqa: E402
+
+for _name, _sub in {**cli_cycles.APPS, **cli_schedule.APPS}.items():
+    app.add_typer(_sub, name=_name)
+app.command("tasks")(cli_schedule.tasks_cmd)
 record_app = typer.Typer(help="表单记录（培训、沟通、基准调整…）/ Form-driven records", no_args_is_help=True)
 app.add_typer(record_app, name="record")
-AsUser = Annotated[str, typer.Option("--as", help="以哪个用户的身份操作 / act as this username")]
-
-
-def _ctx() -> Context:
-    return Context.from_env()
+_ctx = ctx
 
 
 @app.command("settings")
@@ -47,6 +50,8 @@ def settings_cmd(markdown: Annotated[bool, typer.Option(help="输出 README 用�
         value = getattr(current, name)
         if name == "secret_key":
             value = "****"
+        elif name == "smtp_url" and value:
+            value = re.sub(r"://([^:@/]*):[^@/]*@", r"://\1:****@", value)
         typer.echo(f"STEWARD_{name.upper():<16} {value}")
     typer.echo(f"{'(database in use)':<25} {current.db_url}")
 
@@ -119,16 +124,6 @@ def demo_cmd(
                    "data is ready — try `steward org list facility --enterprise JYCEM`.")
 
 
-def _parse_pairs(pairs: list[str], list_fields: set[str]) -> dict:
-    values: dict = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise StewardError("bad_argument", f"参数 {pair!r} 应写成 字段=值", f"Argument {pair!r} must be field=value")
-        values[key.strip()] = [v.strip() for v in value.split(",") if v.strip()] if key in list_fields else value
-    return values
-
-
 @org_app.command("add")
 def org_add(
     kind: Annotated[str, typer.Argument(help="enterprise|site|department|process|facility|meter|person|responsibility")],
@@ -140,7 +135,7 @@ def org_add(
     ctx = _ctx()
     ctx.require_current_schema()
     with ctx.unit_of_work() as session:
-        row = org.add(session, kind, _parse_pairs(fields or [], {"roles"}), enterprise_ref=enterprise)
+        row = org.add(session, kind, parse_pairs(fields or [], {"roles"}), enterprise_ref=enterprise)
         label = getattr(row, "code", None) or row.id
     typer.echo(f"已添加 / added {kind} {label}")
 
@@ -200,15 +195,6 @@ def workflows_docs(check: Annotated[bool, typer.Option(help="只检查是否过�
     typer.echo(f"wrote {WORKFLOWS_MD}")
 
 
-def _run_doc(username: str, fn):
-    """Run ``fn(ctx, session, actor)`` in one unit of work as ``username``."""
-    from workflows.engine import actor_for
-    ctx = _ctx()
-    ctx.require_current_schema()
-    with ctx.unit_of_work(f"cli:{username}") as session:
-        return fn(ctx, session, actor_for(session, username))
-
-
 @doc_app.command("new")
 def doc_new(
     as_user: AsUser,
@@ -221,7 +207,7 @@ def doc_new(
 ):
     """新建受控文件（第1版草稿）/ Create a controlled document (revision 1, draft)."""
     from workflows import document as docs
-    doc = _run_doc(as_user, lambda ctx, s, a: docs.create(
+    doc = run_as(as_user, lambda ctx, s, a: docs.create(
         s, a, doc_type=doc_type, title=title, readers=reader, clause_ids=clause, access=access,
         retention_years=retention_years)[0])
     typer.echo(f"{doc.number} 第1版草稿已创建 / created, revision 1 draft")
@@ -241,7 +227,7 @@ def doc_upload(as_user: AsUser, number: str, path: Annotated[str, typer.Argument
         with file.open("rb") as fh:
             return docs.upload(s, a, docs.get_revision(s, a, number), file.name, fh, ctx.files,
                                ctx.settings.max_upload_mb << 20)
-    rev = _run_doc(as_user, go)
+    rev = run_as(as_user, go)
     typer.echo(f"{number} 第{rev.rev}版 文件 sha256 {rev.file_sha256[:16]}… / file attached")
 
 
@@ -257,16 +243,13 @@ def doc_fire(
     from workflows import document as docs
     from workflows import engine
     needs_signature = bool(docs.LIFECYCLE.transition(trigger).get("signature"))
-    password = None
-    if needs_signature:
-        password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
-            "签名密码 / password", hide_input=True)
+    password = read_password(password_stdin) if needs_signature else None
 
     def go(ctx, s, a):
         rev = docs.get_revision(s, a, number)
         engine.fire(s, docs.LIFECYCLE, rev, trigger, a, expected_version=version, comment=comment, password=password)
         return rev
-    rev = _run_doc(as_user, go)
+    rev = run_as(as_user, go)
     state = docs.DocState(rev.state)
     typer.echo(f"{number} 第{rev.rev}版 → {state.zh} / {state.en}")
 
@@ -275,7 +258,7 @@ def doc_fire(
 def doc_revise(as_user: AsUser, number: str, summary: Annotated[str, typer.Option(help="修订说明 / change summary")]):
     """基于已发布版本开始新修订版 / Start the next revision from the issued one."""
     from workflows import document as docs
-    rev = _run_doc(as_user, lambda ctx, s, a: docs.revise(s, a, docs.get_revision(s, a, number), summary))
+    rev = run_as(as_user, lambda ctx, s, a: docs.revise(s, a, docs.get_revision(s, a, number), summary))
     typer.echo(f"{number} 第{rev.rev}版草稿已创建 / revision {rev.rev} draft created")
 
 
@@ -283,7 +266,7 @@ def doc_revise(as_user: AsUser, number: str, summary: Annotated[str, typer.Optio
 def doc_ack(as_user: AsUser, number: str):
     """确认已阅读（宣贯）/ Acknowledge having read the issued revision."""
     from workflows import document as docs
-    _run_doc(as_user, lambda ctx, s, a: docs.acknowledge(s, a, docs.get_revision(s, a, number)))
+    run_as(as_user, lambda ctx, s, a: docs.acknowledge(s, a, docs.get_revision(s, a, number)))
     typer.echo(f"{number} 已确认阅读 / acknowledged")
 
 
@@ -306,7 +289,7 @@ def doc_show(as_user: AsUser, number: str):
                 lines.append(f"    {sig.meaning:<9} {sig.signer_name} {sig.signed_at:%Y-%m-%d %H:%M} "
                              f"{'有效 valid' if ok else '已失效 INVALID'}")
         return lines
-    typer.echo("\n".join(_run_doc(as_user, go)))
+    typer.echo("\n".join(run_as(as_user, go)))
 
 
 @doc_app.command("render")
@@ -316,7 +299,7 @@ def doc_render(as_user: AsUser, number: str, out: Annotated[str, typer.Option(he
 
     from workflows import document as docs
     from workflows.rendering import controlled_copy
-    data = _run_doc(as_user, lambda ctx, s, a: controlled_copy(s, docs.get_revision(s, a, number), ctx.files))
+    data = run_as(as_user, lambda ctx, s, a: controlled_copy(s, docs.get_revision(s, a, number), ctx.files))
     Path(out).write_bytes(data)
     typer.echo(f"wrote {out} ({len(data)} bytes)")
 
@@ -344,7 +327,7 @@ def record_add(
     except ValueError:
         raise StewardError("bad_date", f"日期 {on} 应为 YYYY-MM-DD", f"Date {on} must be YYYY-MM-DD",
                            field="date") from None
-    row = _run_doc(as_user, lambda ctx, s, a: records.add(s, a, form, _parse_pairs(fields or [], set()), when))
+    row = run_as(as_user, lambda ctx, s, a: records.add(s, a, form, parse_pairs(fields or [], set()), when))
     typer.echo(f"已登记 / recorded {form} #{row.id}, 保存至 / kept until {row.retain_until}")
 
 

@@ -26,6 +26,12 @@ from storage.engine import make_engine, unit_of_work
 ROOT = Path(__file__).resolve().parent.parent
 for key in [k for k in os.environ if k.startswith("STEWARD_")]:
     del os.environ[key]  # a developer's own settings must not leak into tests
+# Prefect runs offline against its own throwaway home (ENVIRONMENT.md); set before anything imports it.
+for key in [k for k in os.environ if k.startswith("PREFECT_")]:
+    del os.environ[key]
+os.environ.update(PREFECT_HOME=tempfile.mkdtemp(prefix="steward-prefect-"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+                  DO_NOT_TRACK="1", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="90",
+                  PREFECT_LOGGING_LEVEL="WARNING")
 
 
 def _free_port() -> int:
@@ -36,6 +42,14 @@ def _free_port() -> int:
 
 def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """Prefect's own test harness: a temporary API for real flow runs, started once a session."""
+    from prefect.testing.utilities import prefect_test_harness
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -57,7 +57,7 @@ def _every_clause_checked(session, audit, actor):
     skipped = [c for c in wanted if items.get(c, "pending") == "pending"]
     if skipped:
         head = "、".join(skipped[:8]) + ("…" if len(skipped) > 8 else "")
-        return (f"还有 {len(skipped)} 个条款未检查（{head}），内审须覆盖指南全部要求（9.2.2）/ "
+        return (f"还有 {len(skipped)} 个条款未检查（{head}），内审须覆盖指南全部要求（9.2.2） / "
                 f"{len(skipped)} clause(s) not checked yet ({', '.join(skipped[:8])}); "
                 "the audit must cover every requirement (9.2.2)")
     return None

@@ -45,7 +45,7 @@ def _analysis_done(session, nc, actor):
     missing = [zh for field, zh in (("consequence", "后果评价"), ("disposition", "处置"), ("root_cause", "原因"))
                if not getattr(nc, field).strip()]
     if missing:
-        return f"请先填写{'、'.join(missing)}（10.2 a、b）/ Evaluate consequences, disposition and root cause first"
+        return f"请先填写{'、'.join(missing)}（10.2 a、b） / Evaluate consequences, disposition and root cause first"
     return None
 
 
@@ -64,7 +64,7 @@ def _actions_done(session, nc, actor):
 
 def _found_effective(session, nc, actor):
     if nc.effective is not True or not nc.effectiveness_note.strip():
-        return ("关闭前须评审纠正措施的有效性并确认有效（10.2 d）/ "
+        return ("关闭前须评审纠正措施的有效性并确认有效（10.2 d） / "
                 "Review the actions' effectiveness and find them effective before closing (10.2 d)")
     return None
 

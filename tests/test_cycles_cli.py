@@ -1,0 +1,79 @@
+"""A carbon manager and the auditors script the cycles with `steward audit|nc|review|obligation|compliance …`."""
+
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pytest
+
+from helpers import ROOT, run_steward
+from steward import demo
+
+
+def signed(args, env):
+    return subprocess.run([sys.executable, "-m", "steward", *args, "--password-stdin"], env=env, cwd=ROOT,
+                          input=demo.DEMO_PASSWORD + "\n", capture_output=True, text=True, timeout=120)
+
+
+# The use cases run on both databases in their own tests; the command line is checked once, on SQLite.
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def test_an_audit_cycle_from_the_command_line(steward_env, tmp_path):
+    year = date.today().year
+    number = f"JYCEM-IA-{year}-001"
+    run_steward(["demo", "--no-serve"], steward_env, check=True)
+    run_steward(["audit", "plan", "--as", "lixf", "--year", str(year)], steward_env, check=True)
+    started = run_steward(["audit", "start", "--as", "zhaom", number], steward_env, check=True)
+    assert "201" in started.stdout
+    found = run_steward(["audit", "check", "--as", "zhoul", number, "8.3c", "minor_nc", "--notes", "M-E021 检定过期",
+                         "--evidence", "record:M-E021"], steward_env, check=True)
+    assert "nonconformity raised" in found.stdout
+    refused = signed(["audit", "report", "--as", "zhaom", number, "--conclusion", "基本有效"], steward_env)
+    assert refused.returncode == 2 and "200 个条款未检查" in refused.stderr and "200 clause(s)" in refused.stderr
+    pending = run_steward(["audit", "checklist", "--as", "zhaom", number, "--pending"], steward_env, check=True)
+    assert len(pending.stdout.splitlines()) == 200
+    nc = f"JYCEM-NC-{year}-001"
+    assert nc in run_steward(["nc", "list", "--as", "lixf"], steward_env, check=True).stdout
+    run_steward(["nc", "analyse", "--as", "lixf", nc, "--consequence", "影响 9 月电耗", "--disposition", "用关口表复核",
+                 "--cause", "台账遗漏"], steward_env, check=True)
+    due = (date.today() + timedelta(days=10)).isoformat()
+    planned = run_steward(["nc", "plan", "--as", "lixf", nc, "--action", f"corrective|送检 M-E021|liuy|{due}"],
+                          steward_env, check=True)
+    assert "送检" in planned.stdout
+    assert "送检 M-E021" in run_steward(["tasks", "--as", "liuy"], steward_env, check=True).stdout
+    bad = run_steward(["nc", "plan", "--as", "lixf", nc, "--action", "corrective|送检"], steward_env)
+    assert bad.returncode == 2 and "kind|description|owner" in bad.stderr
+    assert run_steward(["verify"], steward_env).returncode == 0
+
+
+def test_review_and_compliance_from_the_command_line(steward_env, tmp_path):
+    year = date.today().year
+    run_steward(["demo", "--no-serve"], steward_env, check=True)
+    run_steward(["obligation", "add", "--as", "lixf", "OB-001", "title=全国碳市场配额清缴", "kind=ets",
+                 "clause_id=9.1.1c"], steward_env, check=True)
+    changed = run_steward(["obligation", "change", "--as", "lixf", "OB-001", "--reason", "2025 年起水泥纳入全国碳市场",
+                           "reference=环办气候〔2025〕"], steward_env, check=True)
+    assert "change:OB-001:r2" in changed.stdout
+    run_steward(["compliance", "evaluate", "--as", "lixf", "change:OB-001:r2", "OB-001", "compliant"], steward_env,
+                check=True)
+    run_steward(["compliance", "complete", "--as", "lixf", "change:OB-001:r2"], steward_env, check=True)
+    number = f"JYCEM-MR-{year}-001"
+    run_steward(["review", "plan", "--as", "lixf", "--year", str(year)], steward_env, check=True)
+    compiled = run_steward(["review", "compile", "--as", "lixf", number], steward_env, check=True)
+    assert "9.3.1b4" in compiled.stdout
+    shown = run_steward(["review", "show", "--as", "wangjg", number], steward_env, check=True)
+    assert "✓ 9.3.1c4" in shown.stdout and "✗ 9.3.1b4" in shown.stdout
+    run_steward(["review", "meeting", "--as", "lixf", number, "--minutes", "听取汇报", "--conclusion", "体系有效",
+                 "--attendee", "王建国", "--attendee", "李秀芳"], steward_env, check=True)
+    refused = signed(["review", "sign", "--as", "wangjg", number], steward_env)
+    assert refused.returncode == 2 and "9.3.1b4" in refused.stderr
+    for clause in ("9.3.1a", "9.3.1b1", "9.3.1b2", "9.3.1b3", "9.3.1b4", "9.3.1b5", "9.3.1b6", "9.3.1c2", "9.3.1c3",
+                   "9.3.1c5", "9.3.1d", "9.3.1e"):
+        run_steward(["review", "state", "--as", "lixf", number, clause, "本期无变化"], steward_env, check=True)
+    out = tmp_path / "minutes.docx"
+    done = signed(["review", "sign", "--as", "wangjg", number, "--out", str(out)], steward_env)
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_size > 5000
+    listing = run_steward(["schedule", "list"], steward_env, check=True)
+    assert "audit-programme" in listing.stdout and "CST" in listing.stdout

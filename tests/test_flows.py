@@ -1,0 +1,53 @@
+"""The scheduled flows, run for real under Prefect's test harness: each period's work happens once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, func, select
+
+from cycles_helpers import seed, this_year
+from flows import cycles
+from flows.schedules import BY_NAME, SCHEDULES
+from storage.models import AuditProgramme, ComplianceEvaluation, InternalAudit, ManagementReview, Outbox, Task
+
+
+def count(engine, model) -> int:
+    with Session(engine) as s:
+        return s.exec(select(func.count()).select_from(model)).one()
+
+
+def test_running_each_yearly_flow_twice_creates_nothing_twice(uow, engine, db_url, prefect_harness):
+    seed(uow)
+    year = this_year()
+    first = [cycles.audit_programme_flow(db_url, year), cycles.management_review_flow(db_url, year),
+             cycles.compliance_flow(db_url, year)]
+    tasks_after_first = count(engine, Task)
+    second = [cycles.audit_programme_flow(db_url, year), cycles.management_review_flow(db_url, year),
+              cycles.compliance_flow(db_url, year)]
+    assert first[0] == {"JYCEM": f"JYCEM-IA-{year}-001"} and first[1] == {"JYCEM": f"JYCEM-MR-{year}-001"}
+    assert first[2] == {"JYCEM": str(year)}
+    assert all(result == {"JYCEM": "exists"} for result in second)
+    assert [count(engine, m) for m in (AuditProgramme, InternalAudit, ManagementReview, ComplianceEvaluation)] == [
+        1, 1, 1, 1]
+    assert count(engine, Task) == tasks_after_first
+
+
+def test_the_daily_round_and_dispatch_run_as_flows(uow, engine, db_url, prefect_harness):
+    seed(uow)
+    cycles.management_review_flow(db_url, this_year())
+    first = cycles.daily_tasks_flow(db_url)
+    again = cycles.daily_tasks_flow(db_url)
+    assert first["JYCEM"]["digests"] >= 1 and again["JYCEM"] == {"reminders": 0, "escalations": 0, "digests": 0}
+    sent = cycles.outbox_dispatch_flow(db_url)
+    assert sent["claimed"] == count(engine, Outbox) and sent["no_channel"] == sent["claimed"]  # nobody has a channel
+
+
+def test_schedules_are_in_shanghai_time():
+    after = datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    audit = BY_NAME["audit-programme"].next_runs("Asia/Shanghai", after=after)[0]
+    assert (audit.year, audit.month, audit.day, audit.hour) == (2027, 1, 2, 8)
+    assert audit.utcoffset().total_seconds() == 8 * 3600
+    assert {s.name for s in SCHEDULES} == {"audit-programme", "compliance-evaluation", "management-review",
+                                           "daily-tasks", "outbox-dispatch"}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,12 +22,13 @@ class Schedule:
     yearly: bool = False  # takes a year parameter
 
     def next_runs(self, tz: str, count: int = 1, after: datetime | None = None) -> list[datetime]:
+        """The next ``count`` run times strictly after ``after`` (default: now)."""
         import asyncio
 
         from prefect.server.schemas.schedules import CronSchedule
-        dates = asyncio.run(CronSchedule(cron=self.cron, timezone=tz).get_dates(
-            n=count, start=after or datetime.now(ZoneInfo(tz))))
-        return [d.astimezone(ZoneInfo(tz)) for d in dates]
+        after = after or datetime.now(ZoneInfo(tz))
+        dates = asyncio.run(CronSchedule(cron=self.cron, timezone=tz).get_dates(n=count + 1, start=after))
+        return [d.astimezone(ZoneInfo(tz)) for d in dates if d > after][:count]  # strictly after: start is inclusive
 
 
 SCHEDULES = [
@@ -54,3 +58,31 @@ def deployments(db_url: str, smtp_url: str, tz: str, enterprise: str | None = No
     return [s.flow.to_deployment(name=s.name, schedules=[Cron(s.cron, timezone=tz)],
                                  parameters=parameters(s, db_url, smtp_url, tz, enterprise),
                                  description=f"{s.zh} / {s.en}") for s in SCHEDULES]
+
+
+def serve_embedded(run: Callable[[Schedule], object], tz: str, *, until: datetime | None = None,
+                   clock: Callable[[], datetime] | None = None, sleep: Callable[[float], None] = time.sleep) -> int:
+    """Keep every schedule from this process when there is no Prefect server.
+
+    Prefect's scheduler is a server service that its temporary (ephemeral) server does not run, so
+    on the embedded default this loop decides *when* from the same cron table and each run is still
+    a Prefect flow run. A failing run is logged and the loop goes on. Returns the number of runs.
+    """
+    clock = clock or (lambda: datetime.now(ZoneInfo(tz)))
+    next_at = {s.name: s.next_runs(tz, after=clock())[0] for s in SCHEDULES}
+    runs = 0
+    while True:
+        now = clock()
+        if until is not None and now >= until:
+            return runs
+        name = min(next_at, key=next_at.get)
+        wait = (next_at[name] - now).total_seconds()
+        if wait > 0:
+            sleep(min(wait, 30.0))
+            continue
+        try:
+            run(BY_NAME[name])
+        except Exception:  # the flow run itself records the failure in Prefect
+            logging.getLogger("steward.schedule").exception("scheduled flow %s failed", name)
+        runs += 1
+        next_at[name] = BY_NAME[name].next_runs(tz, after=next_at[name])[0]

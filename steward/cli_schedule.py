@@ -92,6 +92,16 @@ def schedule_list():
         typer.echo(f"{s.name:<22} {s.cron:<12} next {nxt:%Y-%m-%d %H:%M %Z}  {s.zh} / {s.en}")
 
 
+def _call(s, context, year=None, enterprise=None):
+    """Run one scheduled flow in-process with the parameters its schedule gives it."""
+    from flows.schedules import parameters
+    st = context.settings
+    params = parameters(s, st.db_url, st.smtp_url, st.timezone, enterprise)
+    if s.yearly and year:
+        params["year"] = year
+    return s.flow(**params)
+
+
 @schedule_app.command("run")
 def schedule_run(name: Annotated[str, typer.Argument(help="流程名 / flow name (see schedule list)")],
                  year: Annotated[Optional[int], typer.Option(help="年度 / year")] = None,
@@ -103,27 +113,24 @@ def schedule_run(name: Annotated[str, typer.Argument(help="流程名 / flow name
                            f"No flow {name}; choose {', '.join(BY_NAME)}")
     context = ctx()
     context.upgrade()
-    s, url = BY_NAME[name], context.settings.db_url
-    if name == "outbox-dispatch":
-        result = s.flow(url, context.settings.smtp_url)
-    elif s.yearly:
-        result = s.flow(url, year, enterprise, context.settings.timezone)
-    else:
-        result = s.flow(url, enterprise, context.settings.timezone)
-    typer.echo(json.dumps(result, ensure_ascii=False))
+    typer.echo(json.dumps(_call(BY_NAME[name], context, year, enterprise), ensure_ascii=False))
 
 
 @schedule_app.command("serve")
 def schedule_serve(enterprise: Annotated[Optional[str], typer.Option("--enterprise", "-e")] = None):
-    """在本进程按计划运行全部流程（嵌入式默认）/ Serve every schedule from this process."""
-    from prefect import serve
+    """按计划运行全部流程：有 Prefect 服务器时由其调度，否则本进程调度 / Keep every flow on its schedule."""
+    import os
 
-    from flows.schedules import deployments
+    from flows.schedules import deployments, serve_embedded
     context = ctx()
     context.upgrade()
     st = context.settings
     typer.echo(f"按 {st.timezone} 时区运行定时流程，Ctrl-C 停止 / Serving schedules in {st.timezone}; Ctrl-C stops")
-    serve(*deployments(st.db_url, st.smtp_url, st.timezone, enterprise))
+    if os.environ.get("PREFECT_API_URL"):
+        from prefect import serve
+        serve(*deployments(st.db_url, st.smtp_url, st.timezone, enterprise))
+    else:
+        serve_embedded(lambda s: _call(s, context, enterprise=enterprise), st.timezone)
 
 
 @schedule_app.command("deploy")

@@ -51,3 +51,27 @@ def test_schedules_are_in_shanghai_time():
     assert audit.utcoffset().total_seconds() == 8 * 3600
     assert {s.name for s in SCHEDULES} == {"audit-programme", "compliance-evaluation", "management-review",
                                            "daily-tasks", "outbox-dispatch"}
+
+
+def test_the_embedded_scheduler_runs_each_flow_at_its_time():
+    """Three simulated hours from 07:00 Shanghai: dispatch every minute, the daily round once at 08:00."""
+    from datetime import timedelta
+
+    from flows.schedules import serve_embedded
+    tz = ZoneInfo("Asia/Shanghai")
+    now = [datetime(2026, 11, 25, 7, 0, 30, tzinfo=tz)]
+    ran = []
+
+    def sleep(seconds):
+        now[0] += timedelta(seconds=seconds)
+
+    def run(schedule):
+        ran.append((schedule.name, now[0].strftime("%H:%M")))
+        if schedule.name == "daily-tasks":
+            raise RuntimeError("a failing run does not stop the loop")
+
+    count = serve_embedded(run, "Asia/Shanghai", until=datetime(2026, 11, 25, 10, 0, 30, tzinfo=tz),
+                           clock=lambda: now[0], sleep=sleep)
+    assert count == len(ran) == 181
+    assert [r for r in ran if r[0] != "outbox-dispatch"] == [("daily-tasks", "08:00")]
+    assert ran[0] == ("outbox-dispatch", "07:01") and ran[-1] == ("outbox-dispatch", "10:00")

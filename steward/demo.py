@@ -171,7 +171,35 @@ def seed(session: Session) -> SeedReport:
         add(session, "responsibility", {"clause_id": clause, "department": dept, "assigned_on": date(2024, 1, 5)},
             enterprise_ref=PLANT)
     _seed_activity(session)
+    _seed_obligations(session)
     return SeedReport(created=True)
+
+
+# Real instruments a Shanxi cement plant answers to (titles and numbers as published); the group rule is invented.
+OBLIGATIONS = [
+    ("OB-001", "碳排放权交易管理暂行条例", "regulation", "9.1.1c", "国务院", "国务院令第775号", date(2024, 5, 1),
+     "按规定报送年度排放报告、接受核查并按时足额清缴配额"),
+    ("OB-002", "碳排放权交易管理办法（试行）", "regulation", "9.1.1c", "生态环境部", "生态环境部令第19号", date(2021, 2, 1),
+     "重点排放单位编制排放报告、清缴配额、信息公开"),
+    ("OB-003", "工业企业温室气体排放核算和报告通则", "standard", "9.1.1b", "国家标准化管理委员会", "GB/T 32150-2015",
+     date(2016, 6, 1), "按通则确定边界、识别排放源并核算报告"),
+    ("OB-004", "水泥单位产品能源消耗限额", "standard", "9.1.1b", "国家市场监督管理总局", "GB 16780-2021",
+     date(2022, 10, 1), "熟料和水泥单位产品综合能耗不高于限定值"),
+    ("OB-005", "用能单位能源计量器具配备和管理通则", "standard", "9.1.1b", "国家标准化管理委员会", "GB 17167-2006",
+     date(2007, 7, 1), "能源计量器具配备率、准确度等级和检定周期满足要求"),
+    ("OB-006", "晋岩集团碳排放管理考核办法（虚构）", "stakeholder", "9.1.1d", "晋岩建材集团", "JYGRP-ZD-2024-07",
+     date(2024, 3, 1), "每季度向集团报送排放与强度数据，年度强度下降 2%"),
+]
+
+
+def _seed_obligations(session: Session) -> None:
+    from workflows import compliance
+    from workflows.engine import actor_for
+    session.flush()
+    manager = actor_for(session, "lixf")
+    for code, title, kind, clause, issuer, ref, effective, requirement in OBLIGATIONS:
+        compliance.add_obligation(session, manager, code, title=title, kind=kind, clause_id=clause, issuer=issuer,
+                                  reference=ref, effective_from=effective, requirement=requirement)
 
 
 def _seed_activity(session: Session) -> None:

@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import Session, select
 
 from cycles_helpers import act, plant_id, seed
+from steward import demo
 from storage.errors import StewardError
 from storage.models import ComplianceEvaluation, ComplianceItem, Nonconformity, Task
 from workflows import compliance
@@ -11,14 +12,8 @@ from workflows import compliance
 
 @pytest.fixture
 def plant(uow):
-    seed(uow)
-    act(uow, "lixf", lambda s, a: [
-        compliance.add_obligation(s, a, "OB-001", title="碳排放权交易管理办法（试行）", kind="regulation",
-                                  clause_id="9.1.1c", issuer="生态环境部", reference="部令第19号"),
-        compliance.add_obligation(s, a, "OB-002", title="水泥单位产品能源消耗限额", kind="standard",
-                                  clause_id="9.1.1b", reference="GB 16780-2021"),
-    ])
-    return uow
+    """The demo plant with its six obligations (two ETS regulations, three standards, a group rule)."""
+    return seed(uow)
 
 
 def test_the_yearly_evaluation_covers_every_obligation_once(plant, engine):
@@ -27,7 +22,7 @@ def test_the_yearly_evaluation_covers_every_obligation_once(plant, engine):
         again, created_again = compliance.start(s, plant_id(s), "2026", "periodic")
     assert created and not created_again and first.id == again.id
     with Session(engine) as s:
-        assert len(s.exec(select(ComplianceItem)).all()) == 2
+        assert len(s.exec(select(ComplianceItem)).all()) == len(demo.OBLIGATIONS) == 6
         assert s.exec(select(Task).where(Task.lifecycle == "compliance")).all()
 
 
@@ -37,11 +32,12 @@ def test_a_noncompliance_raises_a_nonconformity_and_completion_needs_every_item(
 
     def evaluate(code, result, finding=""):
         act(plant, "lixf", lambda s, a: compliance.evaluate(s, a, compliance.get(s, a, "2026"), code, result, finding))
-    evaluate("OB-002", "noncompliant", "熟料综合能耗 112 kgce/t，高于限定值 110")
+    evaluate("OB-004", "noncompliant", "熟料综合能耗 112 kgce/t，高于限定值 110")
     with pytest.raises(StewardError) as err:
         act(plant, "lixf", lambda s, a: compliance.complete(s, a, compliance.get(s, a, "2026")))
-    assert "OB-001" in err.value.zh
-    evaluate("OB-001", "compliant")
+    assert "5 项义务未评价" in err.value.zh and "OB-001" in err.value.zh and "OB-004" not in err.value.zh
+    for code in ("OB-001", "OB-002", "OB-003", "OB-005", "OB-006"):
+        evaluate(code, "compliant")
     act(plant, "lixf", lambda s, a: compliance.complete(s, a, compliance.get(s, a, "2026"), "1 项不符合"))
     with Session(engine) as s:
         nc = s.exec(select(Nonconformity)).one()

@@ -50,14 +50,14 @@ def test_an_audit_cycle_from_the_command_line(steward_env, tmp_path):
 def test_review_and_compliance_from_the_command_line(steward_env, tmp_path):
     year = date.today().year
     run_steward(["demo", "--no-serve"], steward_env, check=True)
-    run_steward(["obligation", "add", "--as", "lixf", "OB-001", "title=全国碳市场配额清缴", "kind=ets",
+    run_steward(["obligation", "add", "--as", "lixf", "OB-101", "title=全国碳市场配额清缴", "kind=ets",
                  "clause_id=9.1.1c"], steward_env, check=True)
-    changed = run_steward(["obligation", "change", "--as", "lixf", "OB-001", "--reason", "2025 年起水泥纳入全国碳市场",
+    changed = run_steward(["obligation", "change", "--as", "lixf", "OB-101", "--reason", "2025 年起水泥纳入全国碳市场",
                            "reference=环办气候〔2025〕"], steward_env, check=True)
-    assert "change:OB-001:r2" in changed.stdout
-    run_steward(["compliance", "evaluate", "--as", "lixf", "change:OB-001:r2", "OB-001", "compliant"], steward_env,
+    assert "change:OB-101:r2" in changed.stdout
+    run_steward(["compliance", "evaluate", "--as", "lixf", "change:OB-101:r2", "OB-101", "compliant"], steward_env,
                 check=True)
-    run_steward(["compliance", "complete", "--as", "lixf", "change:OB-001:r2"], steward_env, check=True)
+    run_steward(["compliance", "complete", "--as", "lixf", "change:OB-101:r2"], steward_env, check=True)
     number = f"JYCEM-MR-{year}-001"
     run_steward(["review", "plan", "--as", "lixf", "--year", str(year)], steward_env, check=True)
     compiled = run_steward(["review", "compile", "--as", "lixf", number], steward_env, check=True)

@@ -40,39 +40,39 @@ def managed_enterprises(engine: Engine, code: str | None = None) -> list[tuple[i
         return [(i, c) for i, c in session.exec(query.order_by(Enterprise.code)).all()]
 
 
-def plan_audits(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+def per_enterprise(engine: Engine, actor: str, enterprise: str | None, fn) -> dict:
+    """Run ``fn(session, enterprise_id)`` for each managed enterprise, each in its own transaction."""
     out = {}
     for ent_id, code in managed_enterprises(engine, enterprise):
-        with unit_of_work(engine, "system:flow:audit-programme") as session:
-            audit = internal_audit.plan_for_year(session, ent_id, year, "system:flow:audit-programme")
-            out[code] = audit.number if audit else "exists"
+        with unit_of_work(engine, actor) as session:
+            out[code] = fn(session, ent_id)
     return out
+
+
+def plan_audits(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+    def one(session, ent_id):
+        audit = internal_audit.plan_for_year(session, ent_id, year, "system:flow:audit-programme")
+        return audit.number if audit else "exists"
+    return per_enterprise(engine, "system:flow:audit-programme", enterprise, one)
 
 
 def plan_reviews(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
-    out = {}
-    for ent_id, code in managed_enterprises(engine, enterprise):
-        with unit_of_work(engine, "system:flow:management-review") as session:
-            review, created = reviews.ensure(session, ent_id, year)
-            out[code] = review.number if created else "exists"
-    return out
+    def one(session, ent_id):
+        review, created = reviews.ensure(session, ent_id, year)
+        return review.number if created else "exists"
+    return per_enterprise(engine, "system:flow:management-review", enterprise, one)
 
 
 def start_compliance(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
-    out = {}
-    for ent_id, code in managed_enterprises(engine, enterprise):
-        with unit_of_work(engine, "system:flow:compliance-evaluation") as session:
-            evaluation, created = compliance.start(session, ent_id, str(year), "periodic")
-            out[code] = evaluation.period if created else "exists"
-    return out
+    def one(session, ent_id):
+        evaluation, created = compliance.start(session, ent_id, str(year), "periodic")
+        return evaluation.period if created else "exists"
+    return per_enterprise(engine, "system:flow:compliance-evaluation", enterprise, one)
 
 
 def daily_round(engine: Engine, today: date, enterprise: str | None = None) -> dict[str, dict[str, int]]:
-    out = {}
-    for ent_id, code in managed_enterprises(engine, enterprise):
-        with unit_of_work(engine, "system:flow:daily-tasks") as session:
-            out[code] = notifications.daily(session, today, ent_id)
-    return out
+    return per_enterprise(engine, "system:flow:daily-tasks", enterprise,
+                          lambda session, ent_id: notifications.daily(session, today, ent_id))
 
 
 def _with_engine(db_url: str, fn, *args):

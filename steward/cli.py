@@ -26,9 +26,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(wf_app, name="workflows")
 app.add_typer(doc_app, name="doc")
-from steward import cli_cycles, cli_schedule  # noqa: E402
+from steward import cli_account, cli_cycles, cli_schedule  # noqa: E402
 
-for _name, _sub in {**cli_cycles.APPS, **cli_schedule.APPS}.items():
+for _name, _sub in {**cli_cycles.APPS, **cli_schedule.APPS, **cli_account.APPS}.items():
     app.add_typer(_sub, name=_name)
 app.command("tasks")(cli_schedule.tasks_cmd)
 record_app = typer.Typer(help="表单记录（培训、沟通、基准调整…）/ Form-driven records", no_args_is_help=True)

@@ -26,6 +26,13 @@ def _dump(rows: list[dict]) -> None:
     typer.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
 
 
+def _listing(as_user: str, model, order) -> list[dict]:
+    """Rows of the user's own enterprise, as JSON-ready dicts."""
+    from sqlmodel import select
+    return run_as(as_user, lambda c, s, a: [r.model_dump(mode="json") for r in s.exec(
+        select(model).where(model.enterprise_id == a.enterprise_id).order_by(order))])
+
+
 # --- internal audit ---
 
 @audit_app.command("plan")
@@ -141,12 +148,9 @@ def audit_accept(as_user: AsUser, number: str, comment: Annotated[str, typer.Opt
 @nc_app.command("list")
 def nc_list(as_user: AsUser, as_json: AsJson = False):
     """列出不符合项 / List nonconformities."""
-    from sqlmodel import select
-
     from storage.models import Nonconformity
     from workflows import nonconformity as ncs
-    rows = run_as(as_user, lambda c, s, a: [n.model_dump(mode="json") for n in s.exec(select(Nonconformity).where(
-        Nonconformity.enterprise_id == a.enterprise_id).order_by(Nonconformity.id))])
+    rows = _listing(as_user, Nonconformity, Nonconformity.id)
     if as_json:
         return _dump(rows)
     for r in rows:
@@ -366,11 +370,8 @@ def obligation_change(as_user: AsUser, code: str, reason: Annotated[str, typer.O
 @obligation_app.command("list")
 def obligation_list(as_user: AsUser, as_json: AsJson = False):
     """列出合规义务 / List obligations."""
-    from sqlmodel import select
-
     from storage.models import Obligation
-    rows = run_as(as_user, lambda c, s, a: [o.model_dump(mode="json") for o in s.exec(select(Obligation).where(
-        Obligation.enterprise_id == a.enterprise_id).order_by(Obligation.code))])
+    rows = _listing(as_user, Obligation, Obligation.code)
     if as_json:
         return _dump(rows)
     for r in rows:
@@ -456,11 +457,8 @@ def improve_update(as_user: AsUser, number: str,
 @improve_app.command("list")
 def improve_list(as_user: AsUser, as_json: AsJson = False):
     """列出改进项 / List the improvement register."""
-    from sqlmodel import select
-
     from storage.models import Improvement
-    rows = run_as(as_user, lambda c, s, a: [i.model_dump(mode="json") for i in s.exec(select(Improvement).where(
-        Improvement.enterprise_id == a.enterprise_id).order_by(Improvement.id))])
+    rows = _listing(as_user, Improvement, Improvement.id)
     if as_json:
         return _dump(rows)
     for r in rows:

@@ -172,7 +172,32 @@ def seed(session: Session) -> SeedReport:
             enterprise_ref=PLANT)
     _seed_activity(session)
     _seed_obligations(session)
+    _seed_measured_factors(session)
     return SeedReport(created=True)
+
+
+# The plant's own laboratory figures (invented): clinker chemistry, raw-meal organic carbon, coal NCV per year.
+MEASURED = [
+    ("cao", "clinker", 0.655, "fraction", "熟料化学全分析月报（虚构）"),
+    ("cao_noncarbonate", "clinker", 0.008, "fraction", "熟料化学全分析月报（虚构）"),
+    ("mgo", "clinker", 0.022, "fraction", "熟料化学全分析月报（虚构）"),
+    ("mgo_noncarbonate", "clinker", 0.003, "fraction", "熟料化学全分析月报（虚构）"),
+    ("toc", "raw_meal", 0.0012, "fraction", "生料有机碳测定报告（虚构）"),
+]
+COAL_NCV = {2023: 22.40, 2024: 22.75, 2025: 22.90}
+
+
+def _seed_measured_factors(session: Session) -> None:
+    from workflows import accounting
+    from workflows.engine import actor_for
+    manager = actor_for(session, "lixf")
+    for parameter, material, value, unit, evidence in MEASURED:
+        accounting.add_measured_factor(session, manager, parameter=parameter, material=material, value=value,
+                                       unit=unit, valid_from=FIRST_MONTH, evidence=evidence)
+    for year, ncv in COAL_NCV.items():
+        accounting.add_measured_factor(session, manager, parameter="ncv", material="bituminous_coal", value=ncv,
+                                       unit="GJ/t", valid_from=date(year, 1, 1), valid_to=date(year, 12, 31),
+                                       evidence=f"{year} 年入厂煤月度化验加权平均（虚构）")
 
 
 # Real instruments a Shanxi cement plant answers to (titles and numbers as published); the group rule is invented.

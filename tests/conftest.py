@@ -123,3 +123,18 @@ def steward_env(tmp_path, db_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
     env.update(STEWARD_HOME=str(tmp_path / "home"), STEWARD_DATABASE_URL=db_url)
     return env
+
+
+@pytest.fixture
+def plant(uow):
+    """The demo group seeded: 晋岩水泥 (JYCEM) with people in every role and three years of data."""
+    from steward import demo
+    with uow("demo-seed") as s:
+        demo.seed(s)
+    return uow
+
+
+@pytest.fixture
+def store(tmp_path):
+    from storage.files import FileStore
+    return FileStore(tmp_path / "files")

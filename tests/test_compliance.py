@@ -3,17 +3,11 @@
 import pytest
 from sqlmodel import Session, select
 
-from cycles_helpers import act, plant_id, seed
+from helpers import act, plant_id
 from steward import demo
 from storage.errors import StewardError
 from storage.models import ComplianceEvaluation, ComplianceItem, Nonconformity, Task
 from workflows import compliance
-
-
-@pytest.fixture
-def plant(uow):
-    """The demo plant with its six obligations (two ETS regulations, three standards, a group rule)."""
-    return seed(uow)
 
 
 def test_the_yearly_evaluation_covers_every_obligation_once(plant, engine):

@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from steward import demo
 from storage.audit_log import verify
 from storage.errors import Conflict, Forbidden, StewardError
-from storage.files import FileStore
+from helpers import act
 from storage.models import AuditEntry, Distribution, Outbox, Revision, Task
 from workflows import document as docs
 from workflows import engine as wf
@@ -28,23 +28,6 @@ def docx_bytes(text_: str) -> bytes:
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
-
-
-@pytest.fixture
-def plant(uow):
-    with uow("demo-seed") as s:
-        demo.seed(s)
-    return uow
-
-
-@pytest.fixture
-def store(tmp_path):
-    return FileStore(tmp_path / "files")
-
-
-def act(uow, username, fn):
-    with uow(username) as s:
-        return fn(s, wf.actor_for(s, username))
 
 
 def new_draft(uow, store, readers=("yangf", "chenj")):

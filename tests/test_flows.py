@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
 
-from cycles_helpers import seed, this_year
+from helpers import this_year
 from flows import cycles
 from flows.schedules import BY_NAME, SCHEDULES
 from storage.models import AuditProgramme, ComplianceEvaluation, InternalAudit, ManagementReview, Outbox, Task
@@ -18,8 +18,7 @@ def count(engine, model) -> int:
         return s.exec(select(func.count()).select_from(model)).one()
 
 
-def test_running_each_yearly_flow_twice_creates_nothing_twice(uow, engine, db_url, prefect_harness):
-    seed(uow)
+def test_running_each_yearly_flow_twice_creates_nothing_twice(plant, engine, db_url, prefect_harness):
     year = this_year()
     first = [cycles.audit_programme_flow(db_url, year), cycles.management_review_flow(db_url, year),
              cycles.compliance_flow(db_url, year)]
@@ -34,8 +33,7 @@ def test_running_each_yearly_flow_twice_creates_nothing_twice(uow, engine, db_ur
     assert count(engine, Task) == tasks_after_first
 
 
-def test_the_daily_round_and_dispatch_run_as_flows(uow, engine, db_url, prefect_harness):
-    seed(uow)
+def test_the_daily_round_and_dispatch_run_as_flows(plant, engine, db_url, prefect_harness):
     cycles.management_review_flow(db_url, this_year())
     first = cycles.daily_tasks_flow(db_url)
     again = cycles.daily_tasks_flow(db_url)

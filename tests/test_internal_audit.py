@@ -7,23 +7,13 @@ import docx
 import pytest
 from sqlmodel import Session, select
 
-from cycles_helpers import PW, act, plant_id, seed, this_year
+from helpers import act, plant_id, this_year
+from steward.demo import DEMO_PASSWORD as PW
 from forms import clauses
 from storage.audit_log import verify
 from storage.errors import Forbidden, StewardError
-from storage.files import FileStore
 from storage.models import ChecklistItem, InternalAudit, Nonconformity, Signature, Task
 from workflows import internal_audit as audits
-
-
-@pytest.fixture
-def plant(uow):
-    return seed(uow)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return FileStore(tmp_path / "files")
 
 
 def plant_act(plant, fn):

@@ -5,18 +5,13 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from cycles_helpers import act, plant_id, seed
+from helpers import act, plant_id
 from storage.errors import Forbidden, StewardError
 from storage.models import CorrectiveAction, Nonconformity, Person, Task, TransitionLog
 from workflows import improvement
 from workflows import nonconformity as ncs
 
 SOON = date.today() + timedelta(days=20)
-
-
-@pytest.fixture
-def plant(uow):
-    return seed(uow)
 
 
 def raised(plant, clause="8.3c", title="M-E021 检定过期") -> int:

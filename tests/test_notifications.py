@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
-from cycles_helpers import act, plant_id, seed
+from helpers import act, plant_id
 from flows import delivery
 from storage.errors import Forbidden, StewardError
 from storage.models import NotificationChannel, Outbox, Person, Task
@@ -84,11 +84,6 @@ def hook():
     h = Hook()
     yield h
     h.stop()
-
-
-@pytest.fixture
-def plant(uow):
-    return seed(uow)
 
 
 def subject_of(message) -> str:
@@ -189,3 +184,24 @@ def test_reminders_escalations_and_digest_are_queued_once_a_day(plant, engine):
         assert "电表读数" in digest.body and "OVERDUE" in digest.body
         assert s.exec(select(Task).where(Task.assignee_id == yangf.id)).all()
         assert not s.exec(select(NotificationChannel)).all()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("kind,target,plugin,attr,url,path,text", [
+    ("wecom", "wecombot://jinyankey123/", "apprise.plugins.wecombot.NotifyWeComBot", "notify_url",
+     "/cgi-bin/webhook/send?key={key}", "/cgi-bin/webhook/send?key=jinyankey123", lambda p: p["text"]["content"]),
+    ("feishu", "feishu://jinyantoken123/", "apprise.plugins.feishu.NotifyFeishu", "notify_url",
+     "/open-apis/bot/v2/hook/{token}/", "/open-apis/bot/v2/hook/jinyantoken123/", lambda p: p["content"]["text"]),
+])
+def test_wecom_and_feishu_robots_get_the_subject_and_body(plant, engine, hook, monkeypatch, kind, target, plugin,
+                                                          attr, url, path, text):
+    import importlib
+    module, _, cls = plugin.rpartition(".")
+    hook.start()
+    monkeypatch.setattr(getattr(importlib.import_module(module), cls), attr, f"http://127.0.0.1:{hook.port}{url}")
+    act(plant, "lixf", lambda s, a: notifications.add_channel(s, a, "lixf", kind, target))
+    raise_nc(plant)
+    assert delivery.dispatch(engine)["sent"] == 1
+    sent_path, payload = hook.requests[0]
+    assert sent_path == path
+    assert "评价并处置不符合项" in text(payload) and "请于" in text(payload)

@@ -7,25 +7,15 @@ import docx
 import pytest
 from sqlmodel import Session, select
 
-from cycles_helpers import PW, act, plant_id, seed, this_year
+from helpers import act, plant_id, this_year
+from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
-from storage.files import FileStore
 from storage.models import ManagementReview, ReviewAction, Task
 from workflows import nonconformity as ncs
 from workflows import records
 from workflows import review as reviews
 
 SOON = date.today() + timedelta(days=30)
-
-
-@pytest.fixture
-def plant(uow):
-    return seed(uow)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return FileStore(tmp_path / "files")
 
 
 def planned(plant) -> int:

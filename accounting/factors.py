@@ -1,0 +1,135 @@
+"""The factor library: default values as versioned data, each naming its source document, table,
+validity and confidence (``accounting/data/factors.tsv``), and the enterprise's own measured
+values that override them when they come with evidence.
+
+Defaults for the same fuel differ between documents, so a factor is never one global number: it
+is looked up by parameter, material and the date of the activity, and the answer says which row
+was used and whether it was a fallback (e.g. the latest published grid factor for a later year).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from accounting.errors import AccountingError
+from accounting.units import convert
+
+DATA = Path(__file__).parent / "data"
+COLUMNS = ["parameter", "material", "name_zh", "value", "unit", "document", "version", "table", "valid_from",
+           "valid_to", "confidence", "note"]
+
+
+@dataclass(frozen=True)
+class Factor:
+    parameter: str
+    material: str
+    value: float
+    unit: str
+    document: str
+    version: str = ""
+    table: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+    confidence: str = "M"
+    name_zh: str = ""
+    note: str = ""
+    measured: bool = False  # an enterprise's own determination
+    evidence: str = ""
+
+    def covers(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    def source(self) -> str:
+        if self.measured:
+            return f"企业实测 measured: {self.evidence}"
+        return " ".join(x for x in (self.document, self.table) if x) + f" [{self.confidence}]"
+
+    def as_json(self) -> dict:
+        return {"parameter": self.parameter, "material": self.material, "value": self.value, "unit": self.unit,
+                "source": self.source(), "document": self.document, "version": self.version,
+                "valid_from": self.valid_from and self.valid_from.isoformat(),
+                "valid_to": self.valid_to and self.valid_to.isoformat(), "measured": self.measured}
+
+    def value_in(self, unit: str) -> float:
+        return convert(self.value, self.unit, unit, (f"因子 {self.parameter}/{self.material} ", f"factor {self.parameter}/{self.material}"))
+
+
+def _date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def parse(rows: list[dict], origin: str) -> list[Factor]:
+    """Check every row: a number, a known unit, and a source document; anything else is refused."""
+    out = []
+    for n, row in enumerate(rows, 2):
+        where_zh, where_en = f"{origin} 第 {n} 行", f"{origin} line {n}"
+        if not (row.get("document") or "").strip():
+            raise AccountingError("factor_source", f"{where_zh}：因子 {row.get('parameter')}/{row.get('material')} 没有来源文件",
+                                  f"{where_en}: factor {row.get('parameter')}/{row.get('material')} names no source document",
+                                  field="document")
+        try:
+            value = float(row["value"])
+        except (TypeError, ValueError):
+            raise AccountingError("factor_value", f"{where_zh}：数值「{row.get('value')}」不是数字",
+                                  f"{where_en}: value {row.get('value')!r} is not a number", field="value") from None
+        factor = Factor(parameter=row["parameter"], material=row["material"], value=value, unit=row["unit"],
+                        document=row["document"], version=row.get("version", ""), table=row.get("table", ""),
+                        valid_from=_date(row.get("valid_from", "")), valid_to=_date(row.get("valid_to", "")),
+                        confidence=row.get("confidence", "M"), name_zh=row.get("name_zh", ""), note=row.get("note", ""))
+        factor.value_in(factor.unit)  # the unit must be one we understand
+        out.append(factor)
+    return out
+
+
+@dataclass(frozen=True)
+class Chosen:
+    factor: Factor
+    fallback: bool  # no row covers the date: the latest one before it was used
+
+
+class Library:
+    def __init__(self, factors: list[Factor], overrides: list[Factor] = ()):
+        self.factors = list(factors)
+        self.overrides = list(overrides)
+
+    @property
+    def version(self) -> str:
+        """A fingerprint of the defaults in force, stored with every run so results can be frozen."""
+        body = "\n".join(f"{f.parameter}|{f.material}|{f.value}|{f.unit}|{f.document}|{f.valid_from}|{f.valid_to}"
+                         for f in self.factors)
+        return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+    def with_overrides(self, overrides: list[Factor]) -> Library:
+        for o in overrides:
+            if not o.evidence.strip():
+                raise AccountingError("evidence", f"实测因子 {o.parameter}/{o.material} 须附证据",
+                                      f"Measured factor {o.parameter}/{o.material} needs evidence", field="evidence")
+        return Library(self.factors, overrides)
+
+    def get(self, parameter: str, material: str, day: date) -> Chosen:
+        for pool in (self.overrides, self.factors):
+            # the latest validity wins; between equal ones, the one recorded last (a re-determination)
+            rows = [(f.valid_from or date.min, i, f) for i, f in enumerate(pool)
+                    if f.parameter == parameter and f.material == material]
+            covering = [r for r in rows if r[2].covers(day)]
+            if covering:
+                return Chosen(max(covering)[2], False)
+            earlier = [r for r in rows if r[0] <= day]
+            if earlier and pool is self.factors:
+                return Chosen(max(earlier)[2], True)
+        raise AccountingError("no_factor", f"因子库中没有 {material} 的 {parameter}（{day}）",
+                              f"No {parameter} for {material} in the factor library for {day}", field="material")
+
+    def materials(self, parameter: str) -> set[str]:
+        return {f.material for f in self.factors if f.parameter == parameter}
+
+
+@cache
+def default_library() -> Library:
+    with (DATA / "factors.tsv").open(encoding="utf-8") as fh:
+        return Library(parse(list(csv.DictReader(fh, delimiter="\t")), "factors.tsv"))

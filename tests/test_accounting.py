@@ -1,0 +1,144 @@
+"""Carbon accounting: the pure calculators against hand arithmetic, and runs over the demo plant."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from accounting.errors import AccountingError
+from accounting.factors import Factor, default_library, parse
+from accounting.inventory import Activity, Options, calculate
+from accounting.rollup import rollup
+from helpers import act, plant_id, run_steward
+from storage.errors import StewardError
+from storage.models import AccountingRun
+from workflows import accounting
+
+JUNE = date(2025, 6, 1)
+LIB = default_library()
+
+
+def line(category, material, qty, unit, facility="F1", process="P1", period=JUNE):
+    return Activity(ref="t", period=period, category=category, material=material, quantity=qty, unit=unit,
+                    facility=facility, process=process)
+
+
+def test_coal_combustion_follows_gb_t_32150_by_hand():
+    [e] = calculate([line("fuel_combustion", "bituminous_coal", 1000, "t")], LIB)
+    assert e.tco2 == pytest.approx(1000 * 19.570 * 0.0261 * 0.93 * 44 / 12)
+    assert [f["parameter"] for f in e.factors] == ["ncv", "carbon_content", "oxidation"]
+    assert all("GB/T 32151.34-2024" in f["source"] for f in e.factors)
+
+
+def test_gas_in_ten_thousand_cubic_metres_and_kilograms_of_diesel_convert():
+    gas, diesel = calculate([line("fuel_combustion", "natural_gas", 2, "10^4 Nm3"),
+                             line("fuel_combustion", "diesel", 5000, "kg")], LIB)
+    assert gas.tco2 == pytest.approx(2 * 389.31 * 0.0153 * 0.99 * 44 / 12)
+    assert diesel.tco2 == pytest.approx(5 * 42.652 * 0.0202 * 0.98 * 44 / 12)
+
+
+@pytest.mark.parametrize("activity,code,words", [
+    (line("fuel_combustion", "bituminous_coal", 10, "MWh"), "unit_mismatch", "does not fit the NCV unit"),
+    (line("fuel_combustion", "natural_gas", 10, "t"), "unit_mismatch", "does not fit"),
+    (line("fuel_combustion", "unobtainium", 10, "t"), "unknown_fuel", "Unknown fuel"),
+    (line("fuel_combustion", "diesel", -3, "t"), "negative", "negative quantity"),
+    (line("electricity_purchased", "grid_electricity", 10, "t"), "unit_mismatch", "does not fit"),
+    (line("fuel_combustion", "diesel", 3, "桶"), "unit", "Unknown unit"),
+])
+def test_bad_activity_data_is_refused_with_the_reason(activity, code, words):
+    with pytest.raises(AccountingError) as err:
+        calculate([activity], LIB)
+    assert err.value.code == code and words in err.value.en and err.value.zh
+
+
+def test_a_factor_without_a_source_is_refused():
+    with pytest.raises(AccountingError, match="names no source"):
+        parse([{"parameter": "ncv", "material": "lignite", "value": "14.4", "unit": "GJ/t", "document": ""}], "mine.tsv")
+    with pytest.raises(AccountingError, match="not a number"):
+        parse([{"parameter": "ncv", "material": "lignite", "value": "abc", "unit": "GJ/t", "document": "x"}], "mine.tsv")
+
+
+def test_grid_factor_by_data_year_and_the_latest_published_as_a_flagged_fallback():
+    e22, e25 = calculate([line("electricity_purchased", "grid_electricity", 100, "MWh", period=date(2022, 3, 1)),
+                          line("electricity_purchased", "grid_electricity", 100, "MWh", period=date(2025, 3, 1))], LIB)
+    assert e22.tco2 == pytest.approx(53.66) and not e22.factors[0]["fallback"]
+    assert e25.tco2 == pytest.approx(53.06) and e25.factors[0]["fallback"]
+    [ets] = calculate([line("electricity_purchased", "grid_electricity", 100, "MWh")], LIB, Options(grid="ets"))
+    assert ets.tco2 == pytest.approx(57.03)
+
+
+def test_a_measured_value_overrides_the_default_only_with_evidence():
+    measured = Factor("ncv", "bituminous_coal", 22.9, "GJ/t", "lab", valid_from=date(2025, 1, 1),
+                      valid_to=date(2025, 12, 31), measured=True, evidence="化验报告 2025-06")
+    [e] = calculate([line("fuel_combustion", "bituminous_coal", 1000, "t")], LIB.with_overrides([measured]))
+    assert e.tco2 == pytest.approx(1000 * 22.9 * 0.0261 * 0.93 * 44 / 12) and "化验报告" in e.factors[0]["source"]
+    with pytest.raises(AccountingError, match="needs evidence"):
+        LIB.with_overrides([Factor("ncv", "bituminous_coal", 22.9, "GJ/t", "lab", measured=True)])
+
+
+def test_clinker_calcination_needs_the_plants_own_chemistry():
+    with pytest.raises(AccountingError, match="measured cao"):
+        calculate([line("production", "clinker", 1000, "t")], LIB)
+    chem = [Factor(p, "clinker", v, "fraction", "lab", valid_from=date(2025, 1, 1), measured=True, evidence="月报")
+            for p, v in (("cao", 0.65), ("cao_noncarbonate", 0.01), ("mgo", 0.02), ("mgo_noncarbonate", 0.0))]
+    [e] = calculate([line("production", "clinker", 1000, "t")], LIB.with_overrides(chem))
+    assert e.tco2 == pytest.approx(1000 * (0.64 * 44 / 56 + 0.02 * 44 / 40))
+
+
+def test_rollup_adds_levels_and_keeps_allocated_electricity_out_of_the_total():
+    lines = calculate([line("fuel_combustion", "diesel", 10, "t", "F1", "P1"),
+                       line("fuel_combustion", "diesel", 20, "t", "F2", "P1"),
+                       line("electricity_purchased", "grid_electricity", 100, "MWh", None, None),
+                       line("electricity_consumed", "grid_electricity", 60, "MWh", "F2", "P1"),
+                       line("electricity_exported", "grid_electricity", 10, "MWh", None, None),
+                       line("production", "cement", 1, "万t", None, None)], LIB)
+    totals = rollup(lines)
+    e = totals["enterprise"]
+    assert e["total"] == pytest.approx(e["direct"] + e["indirect"] + e["exported"], abs=1e-3)
+    assert e["allocated"] > 0 and e["exported"] < 0
+    assert totals["processes"]["P1"]["direct"] == pytest.approx(e["direct"], abs=1e-3)
+    assert totals["facilities"]["F2"]["allocated"] == pytest.approx(e["allocated"], abs=1e-3)
+    assert totals["intensity"]["cement"]["output"] == 10000
+    assert totals["intensity"]["cement"]["total_per_unit"] == pytest.approx(e["total"] / 10000, rel=1e-4)
+
+
+def test_a_run_is_frozen_and_explained(plant, engine):
+    with plant("cli:test") as s:
+        run = accounting.run(s, plant_id(s), 2025, "test")
+        run_id, version = run.id, run.library_version
+    act(plant, "lixf", lambda s, a: accounting.add_measured_factor(
+        s, a, parameter="ncv", material="bituminous_coal", value=30.0, unit="GJ/t", valid_from=date(2025, 1, 1),
+        valid_to=date(2025, 12, 31), evidence="复检报告"))
+    with Session(engine) as s:
+        frozen = s.get(AccountingRun, run_id)
+        kiln = accounting.explain(frozen.lines, facility="F-KL01")
+        assert sum(x["tco2"] for x in kiln) == pytest.approx(frozen.totals["facilities"]["F-KL01"]["total"], abs=0.01)
+        assert frozen.totals["previous_year"]["year"] == 2024
+        assert frozen.totals["intensity"]["clinker"]["direct_per_unit"] == pytest.approx(0.83, abs=0.05)
+        again, _, _ = accounting.compute(s, plant_id(s), 2025)
+        assert again["enterprise"]["direct"] > frozen.totals["enterprise"]["direct"]  # the new NCV counts only anew
+    assert len(version) == 16
+
+
+def test_a_measured_factor_without_evidence_is_refused(plant):
+    with pytest.raises(StewardError, match="needs evidence"):
+        act(plant, "lixf", lambda s, a: accounting.add_measured_factor(
+            s, a, parameter="ncv", material="diesel", value=43, unit="GJ/t", valid_from=date(2025, 1, 1), evidence=""))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_account_run_prints_totals_per_level_as_json(steward_env):
+    run_steward(["demo", "--no-serve"], steward_env, check=True)
+    out = run_steward(["account", "run", "--enterprise", "JYCEM", "--year", "2025", "--json"], steward_env, check=True)
+    totals = json.loads(out.stdout)
+    assert set(totals) >= {"enterprise", "processes", "facilities", "months", "intensity", "previous_year"}
+    assert totals["enterprise"]["total"] == pytest.approx(
+        sum(t["total"] for t in totals["processes"].values()), abs=0.5)
+    explained = run_steward(["account", "explain", "--enterprise", "JYCEM", "--year", "2025", "--facility", "F-KL01",
+                             "--month", "2025-06"], steward_env, check=True)
+    assert "44/56" in explained.stdout and "企业实测" in explained.stdout and "GB/T 32151.34-2024" in explained.stdout
+    bad = run_steward(["account", "run", "--enterprise", "NOPE", "--year", "2025"], steward_env)
+    assert bad.returncode == 2 and "No enterprise NOPE" in bad.stderr

@@ -1,0 +1,123 @@
+"""Accounting runs (6.1): gather a year's activity data, apply the factor library with the
+enterprise's measured overrides, roll up to facility, process and enterprise, compare with the
+previous year, and freeze the result with the library version it used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from sqlmodel import Session, select
+
+from accounting.errors import AccountingError
+from accounting.factors import Factor, Library, default_library
+from accounting.inventory import Activity, Options, calculate
+from accounting.rollup import rollup
+from storage.errors import NotFound, StewardError
+from storage.models import AccountingRun, ActivityRecord, Enterprise, EnterpriseFactor, Facility, Process
+from workflows import engine
+from workflows.engine import Actor
+
+ACCOUNTANTS = ("carbon_manager", "top_management", "carbon_body_member")
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Pure accounting raises its own error; the shells know only StewardError."""
+    try:
+        yield
+    except AccountingError as exc:
+        raise StewardError(exc.code, exc.zh, exc.en, field=exc.field) from None
+
+
+def enterprise(session: Session, code: str) -> Enterprise:
+    found = session.exec(select(Enterprise).where(Enterprise.code == code)).first()
+    if found is None:
+        raise NotFound("enterprise", f"没有企业 {code}", f"No enterprise {code}", field="enterprise")
+    return found
+
+
+def activities(session: Session, enterprise_id: int, year: int) -> list[Activity]:
+    facilities = {f.id: f for f in session.exec(select(Facility).where(Facility.enterprise_id == enterprise_id))}
+    processes = {p.id: p.code for p in session.exec(select(Process).where(Process.enterprise_id == enterprise_id))}
+    rows = session.exec(select(ActivityRecord).where(
+        ActivityRecord.enterprise_id == enterprise_id, ActivityRecord.period >= date(year, 1, 1),
+        ActivityRecord.period < date(year + 1, 1, 1)).order_by(ActivityRecord.period, ActivityRecord.id)).all()
+    out = []
+    for r in rows:
+        facility = facilities.get(r.facility_id)
+        out.append(Activity(ref=f"activity_record:{r.id}", period=r.period, category=r.category, material=r.material,
+                            quantity=r.quantity, unit=r.unit, facility=facility.code if facility else None,
+                            process=processes.get(facility.process_id) if facility else None, source=r.source))
+    return out
+
+
+def library(session: Session, enterprise_id: int) -> Library:
+    measured = [Factor(parameter=f.parameter, material=f.material, value=f.value, unit=f.unit,
+                       document="enterprise measurement", valid_from=f.valid_from, valid_to=f.valid_to,
+                       confidence="measured", measured=True, evidence=f.evidence)
+                for f in session.exec(select(EnterpriseFactor).where(EnterpriseFactor.enterprise_id == enterprise_id)
+                                         .order_by(EnterpriseFactor.id))]
+    with translated():
+        return default_library().with_overrides(measured)
+
+
+def add_measured_factor(session: Session, actor: Actor, *, parameter: str, material: str, value: float, unit: str,
+                        valid_from: date, evidence: str, valid_to: date | None = None) -> EnterpriseFactor:
+    engine.require_role(actor, ACCOUNTANTS, "登记实测因子", "Recording a measured factor")
+    if not evidence.strip():
+        raise StewardError("evidence", "实测因子须附证据（化验报告编号等）", "A measured factor needs evidence (lab report…)",
+                           field="evidence")
+    if value < 0:
+        raise StewardError("negative", "因子不能为负数", "A factor cannot be negative", field="value")
+    row = EnterpriseFactor(enterprise_id=actor.enterprise_id, parameter=parameter, material=material, value=value,
+                           unit=unit, valid_from=valid_from, valid_to=valid_to, evidence=evidence.strip(),
+                           recorded_by=actor.label)
+    with translated():
+        Factor(parameter, material, value, unit, "enterprise measurement").value_in(unit)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def compute(session: Session, enterprise_id: int, year: int, grid: str = "national") -> tuple[dict, list[dict], str]:
+    """Totals and lines for one year, without storing them."""
+    lib = library(session, enterprise_id)
+    with translated():
+        lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid))
+    totals = rollup(lines)
+    return totals, [e.as_json() for e in lines], lib.version
+
+
+def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: str = "national") -> AccountingRun:
+    """Compute and freeze a year's accounting, with the year before for comparison."""
+    totals, lines, version = compute(session, enterprise_id, year, grid)
+    if not lines:
+        raise StewardError("no_data", f"{year} 年没有活动数据", f"No activity data for {year}", field="year")
+    previous = session.exec(select(ActivityRecord.id).where(
+        ActivityRecord.enterprise_id == enterprise_id, ActivityRecord.period >= date(year - 1, 1, 1),
+        ActivityRecord.period < date(year, 1, 1))).first()
+    if previous is not None:
+        before, _, _ = compute(session, enterprise_id, year - 1, grid)
+        totals["previous_year"] = {"year": year - 1, "enterprise": before["enterprise"],
+                                   "intensity": before["intensity"],
+                                   "change": _change(before["enterprise"]["total"], totals["enterprise"]["total"])}
+    row = AccountingRun(enterprise_id=enterprise_id, year=year, grid=grid, library_version=version, totals=totals,
+                        lines=lines, created_by=created_by)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _change(before: float, after: float) -> float | None:
+    return round((after / before - 1) * 100, 2) if before else None
+
+
+def explain(lines: list[dict], facility: str | None = None, material: str | None = None,
+            month: str | None = None) -> list[dict]:
+    """The lines behind a figure: filter by facility code, material, or month (YYYY-MM)."""
+    return [line for line in lines
+            if (facility is None or (line["facility"] or "(enterprise)") == facility)
+            and (material is None or line["material"] == material)
+            and (month is None or line["period"].startswith(month))]

@@ -20,7 +20,8 @@ from sqlmodel import Session, select
 from flows import delivery
 from storage.engine import make_engine, unit_of_work
 from storage.models import Enterprise, RoleAssignment
-from workflows import compliance, internal_audit, notifications
+from storage.errors import StewardError
+from workflows import accounting, compliance, internal_audit, notifications
 from workflows import review as reviews
 
 TZ = "Asia/Shanghai"
@@ -70,6 +71,19 @@ def start_compliance(engine: Engine, year: int, enterprise: str | None = None) -
     return per_enterprise(engine, "system:flow:compliance-evaluation", enterprise, one)
 
 
+def account_year(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, dict]:
+    """Account the year for every enterprise with data; unchanged data gives back the same run."""
+    def one(session, ent_id):
+        try:
+            run = accounting.run(session, ent_id, year, "system:flow:accounting")
+        except StewardError as exc:
+            if exc.code != "no_data":
+                raise
+            return {"run": None, "reason": exc.en}
+        return {"run": run.id, "total_tco2": run.totals["enterprise"]["total"]}
+    return per_enterprise(engine, "system:flow:accounting", enterprise, one)
+
+
 def daily_round(engine: Engine, today: date, enterprise: str | None = None) -> dict[str, dict[str, int]]:
     return per_enterprise(engine, "system:flow:daily-tasks", enterprise,
                           lambda session, ent_id: notifications.daily(session, today, ent_id))
@@ -106,6 +120,18 @@ def management_review_flow(db_url: str, year: int | None = None, enterprise: str
 def compliance_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
     """年度合规性评价：对全部有效义务开展评价 / The yearly compliance re-evaluation."""
     return _run("compliance-evaluation", db_url, start_compliance, year or local_today(tz).year, enterprise)
+
+
+@flow(name="accounting", log_prints=True)
+def accounting_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+    """碳排放核算：每月核算本年至今，每年1月核算上一年 / Account the year to date (monthly) or a given year."""
+    return _run("accounting", db_url, account_year, year or local_today(tz).year, enterprise)
+
+
+@flow(name="accounting-yearly", log_prints=True)
+def accounting_yearly_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+    """年度核算：上一年度的最终核算 / The final accounting of the previous year."""
+    return _run("accounting-yearly", db_url, account_year, year or local_today(tz).year - 1, enterprise)
 
 
 @flow(name="daily-tasks", log_prints=True)

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from accounting.errors import AccountingError
 from accounting.factors import Factor, default_library, parse
@@ -142,3 +142,13 @@ def test_account_run_prints_totals_per_level_as_json(steward_env):
     assert "44/56" in explained.stdout and "企业实测" in explained.stdout and "GB/T 32151.34-2024" in explained.stdout
     bad = run_steward(["account", "run", "--enterprise", "NOPE", "--year", "2025"], steward_env)
     assert bad.returncode == 2 and "No enterprise NOPE" in bad.stderr
+
+
+def test_the_accounting_flow_reuses_an_unchanged_run(plant, engine):
+    from flows import cycles
+    first = cycles.account_year(engine, 2025)
+    again = cycles.account_year(engine, 2025)
+    assert first == again and first["JYCEM"]["run"] is not None
+    assert cycles.account_year(engine, 2019)["JYCEM"] == {"run": None, "reason": "No activity data for 2019"}
+    with Session(engine) as s:
+        assert len(s.exec(select(AccountingRun)).all()) == 1

@@ -48,7 +48,7 @@ def test_schedules_are_in_shanghai_time():
     assert (audit.year, audit.month, audit.day, audit.hour) == (2027, 1, 2, 8)
     assert audit.utcoffset().total_seconds() == 8 * 3600
     assert {s.name for s in SCHEDULES} == {"audit-programme", "compliance-evaluation", "management-review",
-                                           "daily-tasks", "outbox-dispatch"}
+                                           "daily-tasks", "outbox-dispatch", "accounting", "accounting-yearly"}
 
 
 def test_the_embedded_scheduler_runs_each_flow_at_its_time():

@@ -4,6 +4,8 @@ previous year, and freeze the result with the library version it used."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -91,10 +93,19 @@ def compute(session: Session, enterprise_id: int, year: int, grid: str = "nation
 
 
 def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: str = "national") -> AccountingRun:
-    """Compute and freeze a year's accounting, with the year before for comparison."""
+    """Compute and freeze a year's accounting, with the year before for comparison.
+
+    Rerunning with the same data and factors returns the existing run instead of a duplicate, so a
+    scheduled flow may run as often as it likes."""
     totals, lines, version = compute(session, enterprise_id, year, grid)
     if not lines:
         raise StewardError("no_data", f"{year} 年没有活动数据", f"No activity data for {year}", field="year")
+    fingerprint = hashlib.sha256(json.dumps([grid, version, lines], sort_keys=True, default=str).encode()).hexdigest()
+    same = session.exec(select(AccountingRun).where(AccountingRun.enterprise_id == enterprise_id,
+                                                    AccountingRun.year == year, AccountingRun.data_sha256 == fingerprint)
+                        ).first()
+    if same is not None:
+        return same
     previous = session.exec(select(ActivityRecord.id).where(
         ActivityRecord.enterprise_id == enterprise_id, ActivityRecord.period >= date(year - 1, 1, 1),
         ActivityRecord.period < date(year, 1, 1))).first()
@@ -104,7 +115,7 @@ def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: 
                                    "intensity": before["intensity"],
                                    "change": _change(before["enterprise"]["total"], totals["enterprise"]["total"])}
     row = AccountingRun(enterprise_id=enterprise_id, year=year, grid=grid, library_version=version, totals=totals,
-                        lines=lines, created_by=created_by)
+                        lines=lines, created_by=created_by, data_sha256=fingerprint)
     session.add(row)
     session.flush()
     return row

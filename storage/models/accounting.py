@@ -37,6 +37,7 @@ class AccountingRun(SQLModel, table=True):
     year: int
     grid: str = Field(default="national", max_length=20)
     library_version: str = Field(max_length=32)
+    data_sha256: str = Field(max_length=64, index=True)  # lines and factors: an unchanged rerun reuses the run
     totals: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     lines: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_by: str = Field(max_length=120)

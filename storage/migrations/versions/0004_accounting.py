@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('grid', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('library_version', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('data_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('totals', sa.JSON(), nullable=False),
     sa.Column('lines', sa.JSON(), nullable=False),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
@@ -31,6 +32,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('accounting_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_accounting_run_data_sha256'), ['data_sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_accounting_run_enterprise_id'), ['enterprise_id'], unique=False)
 
     op.create_table('enterprise_factor',
@@ -62,6 +64,7 @@ def downgrade() -> None:
     op.drop_table('enterprise_factor')
     with op.batch_alter_table('accounting_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_accounting_run_enterprise_id'))
+        batch_op.drop_index(batch_op.f('ix_accounting_run_data_sha256'))
 
     op.drop_table('accounting_run')
     # ### end Alembic commands ###

@@ -337,6 +337,8 @@ def main() -> None:
         app()
     except StewardError as exc:
         typer.echo(f"错误 / Error: {exc.zh} / {exc.en}", err=True)
+        for detail in exc.details[20:]:  # the message names the first twenty; list the rest too
+            typer.echo(f"  {detail['zh']} / {detail['en']}", err=True)
         sys.exit(2)
 
 

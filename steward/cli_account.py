@@ -113,3 +113,26 @@ def account_measured(as_user: AsUser, parameter: str, material: str, value: floa
         valid_from=parse_date(valid_from, "from") or date.today(), valid_to=parse_date(valid_to, "to"),
         evidence=evidence))
     typer.echo(f"实测因子 #{row.id} {parameter}/{material} = {value:g} {unit} 已登记 / recorded")
+
+
+@account_app.command("template")
+def account_template(out: Annotated[str, typer.Option(help="保存为 .xlsx / where to write the template")]):
+    """下载活动数据导入模板 / Write the activity-data import template."""
+    from pathlib import Path
+
+    from forms.activity_import import template
+    Path(out).write_bytes(template())
+    typer.echo(f"wrote {out}")
+
+
+@account_app.command("import")
+def account_import(as_user: AsUser, path: Annotated[str, typer.Argument(help=".xlsx 或 .csv")]):
+    """导入活动数据（整批校验，有错则全部不导入）/ Import activity data, all or nothing."""
+    from pathlib import Path
+
+    from workflows import activity
+    file = Path(path)
+    if not file.is_file():
+        raise StewardError("no_file", f"找不到文件 {path}", f"No such file {path}")
+    n = run_as(as_user, lambda c, s, a: activity.import_file(s, a, file.name, file.read_bytes()))
+    typer.echo(f"已导入 {n} 行 / imported {n} row(s)")

@@ -1,0 +1,111 @@
+"""Importing a month of activity data from Excel or CSV: all or nothing, every bad cell named."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlmodel import Session, func, select
+
+from forms.activity_import import HEADERS, template
+from helpers import act, run_steward
+from storage.errors import StewardError
+from storage.models import ActivityRecord
+from workflows import activity
+
+
+def xlsx(rows, headers=HEADERS) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(headers)
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def count(engine) -> int:
+    with Session(engine) as s:
+        return s.exec(select(func.count()).select_from(ActivityRecord)).one()
+
+
+GOOD = [["2026-01", "F-KL01", "fuel_combustion", "bituminous_coal", 18250.5, "t", "measured", "M-W001", "月报"],
+        ["2026-01", "", "electricity_purchased", "grid_electricity", "12,650.2", "MWh", "measured", "M-E001", ""],
+        ["2026-01", "F-BL01", "fuel_combustion", "natural_gas", 2.1, "10^4 Nm3", "", "", ""]]
+
+
+def test_a_clean_workbook_is_imported_whole(plant, engine):
+    before = count(engine)
+    assert act(plant, "lixf", lambda s, a: activity.import_file(s, a, "2026-01.xlsx", xlsx(GOOD))) == 3
+    assert count(engine) == before + 3
+    with Session(engine) as s:
+        row = s.exec(select(ActivityRecord).where(ActivityRecord.material == "grid_electricity")
+                     .order_by(ActivityRecord.id.desc())).first()
+        assert row.quantity == 12650.2 and row.evidence == "import 2026-01.xlsx row 3"
+
+
+def test_every_bad_cell_is_named_and_nothing_is_imported(plant, engine):
+    before = count(engine)
+    rows = GOOD + [
+        ["2026-13", "F-KL01", "fuel_combustion", "bituminous_coal", 1, "t", "", "", ""],
+        ["2026-01", "F-KL01", "fuel_combustion", "unobtainium", 1, "t", "", "", ""],
+        ["2026-01", "F-MV01", "fuel_combustion", "diesel", -4, "t", "", "", ""],
+        ["2026-01", "F-MV01", "fuel_combustion", "gasoline", "七十", "t", "", "", ""],
+        ["2026-01", "F-CM01", "fuel_combustion", "natural_gas", 3, "t", "", "", ""],
+        ["2026-01", "F-KL01", "fuel_combustion", "bituminous_coal", 5, "t", "", "", ""],
+        ["2026-01", "F-XX99", "fuel_combustion", "diesel", 5, "t", "", "", ""],
+    ]
+    with pytest.raises(StewardError) as err:
+        act(plant, "lixf", lambda s, a: activity.import_file(s, a, "bad.xlsx", xlsx(rows)))
+    by_row = {d["row"]: d for d in err.value.details}
+    assert set(by_row) == {5, 6, 7, 8, 9, 10}
+    assert "not a month" in by_row[5]["en"] and "Unknown fuel" in by_row[6]["en"]
+    assert "negative" in by_row[7]["en"] and "七十" in by_row[8]["zh"] and "does not fit" in by_row[9]["en"]
+    assert "duplicates row 2" in by_row[10]["en"]
+    assert err.value.zh.startswith("导入失败，未写入任何数据")
+    assert count(engine) == before
+    with pytest.raises(StewardError, match="no facility F-XX99"):
+        act(plant, "lixf", lambda s, a: activity.import_file(s, a, "x.xlsx", xlsx(GOOD + rows[-1:])))
+
+
+def test_a_month_already_on_record_is_refused(plant, engine):
+    again = [["2025-06", "F-KL01", "fuel_combustion", "bituminous_coal", 1000, "t", "", "", ""]]
+    with pytest.raises(StewardError, match="already on record"):
+        act(plant, "lixf", lambda s, a: activity.import_file(s, a, "again.csv",
+                                                             _csv([HEADERS, *again]).encode("utf-8")))
+
+
+def _csv(rows) -> str:
+    return "\n".join(",".join(str(c) for c in r) for r in rows) + "\n"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_broken_file_and_a_missing_column_get_a_clear_error(plant, engine):
+    with pytest.raises(StewardError, match="not a valid Excel workbook"):
+        act(plant, "lixf", lambda s, a: activity.import_file(s, a, "broken.xlsx", b"PK\x03\x04 not really a zip"))
+    with pytest.raises(StewardError, match="Missing column 'Quantity'"):
+        act(plant, "lixf", lambda s, a: activity.import_file(s, a, "x.xlsx", xlsx([], [h for h in HEADERS
+                                                                                        if "Quantity" not in h])))
+    gbk = _csv([HEADERS, GOOD[0]]).encode("gb18030")
+    assert act(plant, "lixf", lambda s, a: activity.import_file(s, a, "gbk.csv", gbk)) == 1
+    with pytest.raises(StewardError, match="requires one of"):
+        act(plant, "qianc", lambda s, a: activity.import_file(s, a, "x.xlsx", xlsx(GOOD)))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_template_round_trips_through_the_command_line(steward_env, tmp_path):
+    run_steward(["demo", "--no-serve"], steward_env, check=True)
+    path = tmp_path / "template.xlsx"
+    run_steward(["account", "template", "--out", str(path)], steward_env, check=True)
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    for row in ws.iter_rows(min_row=2):
+        row[0].value = "2026-02"
+    wb.save(path)
+    assert "imported 3 row(s)" in run_steward(["account", "import", "--as", "lixf", str(path)], steward_env,
+                                              check=True).stdout
+    again = run_steward(["account", "import", "--as", "lixf", str(path)], steward_env)
+    assert again.returncode == 2 and "already on record" in again.stderr
+    assert template()[:2] == b"PK"

@@ -11,11 +11,11 @@ from accounting.units import convert
 SUMMED = ("direct", "indirect", "exported", "recovered")
 
 
-def _totals(lines: list[Emission]) -> dict[str, float]:
-    out = {k: 0.0 for k in (*SUMMED, "allocated")}
-    for e in lines:
-        if e.kind in out:
-            out[e.kind] += e.tco2
+KINDS = (*SUMMED, "allocated")
+
+
+def _finish(sums: list[float]) -> dict[str, float]:
+    out = dict(zip(KINDS, sums))
     out["total"] = sum(out[k] for k in SUMMED)
     out["total_direct_only"] = out["direct"] + out["recovered"]
     return {k: round(v, 3) for k, v in out.items()}
@@ -30,26 +30,32 @@ def _is_mass(unit: str) -> bool:
 
 
 def rollup(lines: list[Emission]) -> dict:
-    by_facility, by_process, by_month = defaultdict(list), defaultdict(list), defaultdict(list)
-    output: dict[str, dict] = defaultdict(lambda: {"quantity": 0.0, "unit": ""})
+    """One pass over the lines, summing each kind into its enterprise, process, facility and month."""
+    slot = {k: i for i, k in enumerate(KINDS)}
+    enterprise = [0.0] * len(KINDS)
+    levels = {"processes": defaultdict(lambda: [0.0] * len(KINDS)),
+              "facilities": defaultdict(lambda: [0.0] * len(KINDS)),
+              "months": defaultdict(lambda: [0.0] * len(KINDS))}
+    output: dict[str, float] = defaultdict(float)
+    mass = {}
     for e in lines:
         a = e.activity
-        by_facility[a.facility or "(enterprise)"].append(e)
-        by_process[a.process or "(enterprise)"].append(e)
-        by_month[a.period.strftime("%Y-%m")].append(e)
-        if a.category == "production" and _is_mass(a.unit):  # products by weight: clinker, cement, steel…
-            output[a.material]["quantity"] += convert(a.quantity, a.unit, "t")
-            output[a.material]["unit"] = "t"
-    enterprise = _totals(lines)
-    intensity = {}
-    for material, out in output.items():
-        if out["quantity"] > 0:
-            intensity[material] = {
-                "output": round(out["quantity"], 3), "unit": out["unit"],
-                "total_per_unit": round(enterprise["total"] / out["quantity"], 6),
-                "direct_per_unit": round(enterprise["total_direct_only"] / out["quantity"], 6)}
-    return {"enterprise": enterprise,
-            "processes": {k: _totals(v) for k, v in sorted(by_process.items())},
-            "facilities": {k: _totals(v) for k, v in sorted(by_facility.items())},
-            "months": {k: _totals(v) for k, v in sorted(by_month.items())},
+        i = slot.get(e.kind)
+        if i is not None:
+            enterprise[i] += e.tco2
+            levels["processes"][a.process or "(enterprise)"][i] += e.tco2
+            levels["facilities"][a.facility or "(enterprise)"][i] += e.tco2
+            levels["months"][a.period.strftime("%Y-%m")][i] += e.tco2
+        if a.category == "production":
+            if a.unit not in mass:
+                mass[a.unit] = _is_mass(a.unit) and convert(1, a.unit, "t")
+            if mass[a.unit]:  # products by weight: clinker, cement, steel…
+                output[a.material] += a.quantity * mass[a.unit]
+    totals = _finish(enterprise)
+    intensity = {material: {"output": round(q, 3), "unit": "t",
+                            "total_per_unit": round(totals["total"] / q, 6),
+                            "direct_per_unit": round(totals["total_direct_only"] / q, 6)}
+                 for material, q in output.items() if q > 0}
+    return {"enterprise": totals,
+            **{name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in levels.items()},
             "intensity": intensity}

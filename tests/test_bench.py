@@ -1,0 +1,13 @@
+"""The benchmark script keeps working (on a tiny data set; the real figures come from running it by hand)."""
+
+import subprocess
+import sys
+
+from helpers import ROOT
+
+
+def test_the_accounting_benchmark_runs_and_both_sides_agree():
+    result = subprocess.run([sys.executable, "bench/accounting.py", "--meters", "40", "--hours", "200", "--repeat", "1"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "agree" in result.stdout and "ratio:" in result.stdout and "peak RSS" in result.stdout

@@ -21,7 +21,7 @@ from flows import delivery
 from storage.engine import make_engine, unit_of_work
 from storage.models import Enterprise, RoleAssignment
 from storage.errors import StewardError
-from workflows import accounting, compliance, internal_audit, notifications
+from workflows import accounting, compliance, data_quality, internal_audit, notifications
 from workflows import review as reviews
 
 TZ = "Asia/Shanghai"
@@ -80,7 +80,8 @@ def account_year(engine: Engine, year: int, enterprise: str | None = None) -> di
             if exc.code != "no_data":
                 raise
             return {"run": None, "reason": exc.en}
-        return {"run": run.id, "total_tco2": run.totals["enterprise"]["total"]}
+        found = data_quality.scan(session, ent_id)  # 6.1.3 b: each new anomaly becomes a task
+        return {"run": run.id, "total_tco2": run.totals["enterprise"]["total"], "anomalies": len(found)}
     return per_enterprise(engine, "system:flow:accounting", enterprise, one)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from steward.cli_common import AsJson, AsUser, ctx, parse_date, run_as
+from steward.cli_common import AsJson, AsUser, PasswordStdin, ctx, parse_date, run_as
 from storage.errors import StewardError
 
 account_app = typer.Typer(help="碳排放核算（6.1）/ Carbon accounting", no_args_is_help=True)
@@ -136,3 +136,93 @@ def account_import(as_user: AsUser, path: Annotated[str, typer.Argument(help=".x
         raise StewardError("no_file", f"找不到文件 {path}", f"No such file {path}")
     n = run_as(as_user, lambda c, s, a: activity.import_file(s, a, file.name, file.read_bytes()))
     typer.echo(f"已导入 {n} 行 / imported {n} row(s)")
+
+
+data_app = typer.Typer(help="数据质量：异常数据识别与处理（6.1.3 b）/ Data anomalies", no_args_is_help=True)
+baseline_app = typer.Typer(help="碳排放基准（6.3）/ Carbon baselines", no_args_is_help=True)
+APPS.update({"data": data_app, "baseline": baseline_app})
+
+
+@data_app.command("scan")
+def data_scan(enterprise: Enterprise):
+    """检查活动数据：缺失月份、离群值、强度异常、单位录错 / Check the data for gaps, outliers, unit slips."""
+    from workflows import accounting, data_quality
+    rows = _in_session("cli:data-scan", lambda s: [(a.id, a.message_zh, a.message_en) for a in data_quality.scan(
+        s, accounting.enterprise(s, enterprise).id)])
+    typer.echo(f"新发现 {len(rows)} 处异常 / {len(rows)} new finding(s)")
+    for i, zh, en in rows:
+        typer.echo(f"  #{i} {zh} / {en}")
+
+
+@data_app.command("list")
+def data_list(as_user: AsUser, status: Annotated[str, typer.Option(help="open|confirmed|dismissed|all")] = "open"):
+    """列出异常数据 / List data anomalies."""
+    from sqlmodel import select
+
+    from storage.models import DataAnomaly
+
+    def go(c, s, a):
+        query = select(DataAnomaly).where(DataAnomaly.enterprise_id == a.enterprise_id)
+        if status != "all":
+            query = query.where(DataAnomaly.status == status)
+        return [(d.id, d.status, d.message_zh, d.note) for d in s.exec(query.order_by(DataAnomaly.period))]
+    for i, st, msg, note in run_as(as_user, go):
+        typer.echo(f"#{i:<5} {st:<10} {msg}" + (f"  ← {note}" if note else ""))
+
+
+@data_app.command("resolve")
+def data_resolve(as_user: AsUser, anomaly_id: int,
+                 status: Annotated[str, typer.Argument(help="confirmed|dismissed")],
+                 note: Annotated[str, typer.Option(help="原因或处理措施 / why, or what was done")]):
+    """确认或排除一处异常（留存记录）/ Confirm or dismiss an anomaly, on record."""
+    from workflows import data_quality
+    run_as(as_user, lambda c, s, a: data_quality.resolve(s, a, anomaly_id, status, note))
+    typer.echo(f"#{anomaly_id} → {status}")
+
+
+@baseline_app.command("propose")
+def baseline_propose(as_user: AsUser, year: Year,
+                     trigger: Annotated[str, typer.Option(help="initial|boundary|energy_mix|products|raw_materials|"
+                                                               "process|equipment|sources|other")] = "initial",
+                     reason: Annotated[str, typer.Option(help="调整原因 / reason")] = ""):
+    """提出基准（首次或按 6.3.2 调整），报最高管理者批准 / Propose a baseline for approval."""
+    from workflows import baseline
+    row = run_as(as_user, lambda c, s, a: baseline.propose(s, a, year, trigger, reason))
+    e = row.figures["enterprise"]
+    typer.echo(f"{row.number} 基准年 {row.base_year}：{e['total']:,.1f} tCO2，待批准 / proposed")
+
+
+@baseline_app.command("approve")
+def baseline_approve(as_user: AsUser, number: str, password_stdin: PasswordStdin = False):
+    """最高管理者批准基准（签名）/ Top management approves (signed)."""
+    from steward.cli_common import password
+    from workflows import baseline, engine
+    pw = password(password_stdin)
+    run_as(as_user, lambda c, s, a: engine.fire(s, baseline.LIFECYCLE, baseline.get(s, a, number), "approve", a,
+                                                password=pw))
+    typer.echo(f"{number} 已批准生效 / approved and in force")
+
+
+@baseline_app.command("reject")
+def baseline_reject(as_user: AsUser, number: str, comment: Annotated[str, typer.Option(help="意见 / comment")]):
+    """不批准基准 / Reject a proposed baseline."""
+    from workflows import baseline, engine
+    run_as(as_user, lambda c, s, a: engine.fire(s, baseline.LIFECYCLE, baseline.get(s, a, number), "reject", a,
+                                                comment=comment))
+    typer.echo(f"{number} 未批准 / rejected")
+
+
+@baseline_app.command("compare")
+def baseline_compare(enterprise: Enterprise, year: Year, as_json: AsJson = False):
+    """与有效基准对比排放量和强度 / Compare a year with the active baseline."""
+    from workflows import accounting, baseline
+    result = _in_session("cli:baseline", lambda s: baseline.compare(s, accounting.enterprise(s, enterprise).id, year))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    e = result["enterprise"]
+    typer.echo(f"{enterprise} {year} 对比基准 {result['baseline']}（{result['base_year']}）：{e['now']:,.1f} vs "
+               f"{e['base']:,.1f} tCO2 ({e['change_pct']:+.2f}%)")
+    for material, i in result["intensity"].items():
+        if i["change_pct"] is not None:
+            typer.echo(f"  强度 {material}: {i['now']:.4f} vs {i['base']:.4f} tCO2/t ({i['change_pct']:+.2f}%)")

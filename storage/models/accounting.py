@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models.org import utcnow
@@ -41,4 +41,50 @@ class AccountingRun(SQLModel, table=True):
     totals: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     lines: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_by: str = Field(max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DataAnomaly(SQLModel, table=True):
+    """An unusual figure found in the activity data (6.1.3 b): a task until someone confirms or dismisses it."""
+
+    __tablename__ = "data_anomaly"
+    __table_args__ = (UniqueConstraint("enterprise_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    key: str = Field(max_length=200)
+    kind: str = Field(max_length=20)  # missing | outlier | intensity | unit_slip
+    series: str = Field(max_length=160)
+    period: date
+    value: float | None = None
+    expected: float | None = None
+    score: float | None = None
+    message_zh: str = Field(max_length=500)
+    message_en: str = Field(max_length=500)
+    status: str = Field(default="open", max_length=12)  # open | confirmed | dismissed
+    note: str = Field(default="", max_length=2000)
+    resolved_by: str = Field(default="", max_length=120)
+    resolved_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+_baseline_version = Column("version", Integer, nullable=False, default=1)
+
+
+class Baseline(SQLModel, table=True):
+    """碳排放基准 (6.3): base year, emissions and intensity per level; a new one supersedes the old."""
+
+    __table_args__ = (UniqueConstraint("enterprise_id", "number"),)
+    __mapper_args__ = {"version_id_col": _baseline_version}
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    number: str = Field(max_length=40)
+    state: str = Field(default="proposed", max_length=20)  # proposed | active | superseded | rejected
+    version: int = Field(default=1, sa_column=_baseline_version)
+    base_year: int
+    trigger: str = Field(default="initial", max_length=30)  # initial or a 6.3.2 reason
+    reason: str = Field(default="", max_length=2000)
+    # {"enterprise": {...totals}, "processes": {...}, "facilities": {...}, "intensity": {...}}
+    figures: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    library_version: str = Field(max_length=32)
+    proposed_by: str = Field(max_length=120)
     created_at: datetime = Field(default_factory=utcnow)

@@ -1,8 +1,8 @@
-"""accounting runs and enterprise factors
+"""accounting, baselines and data anomalies
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-25 02:09:56.568527
+Create Date: 2026-11-25 02:22:56.103753
 """
 from alembic import op
 import sqlalchemy as sa
@@ -35,6 +35,50 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_accounting_run_data_sha256'), ['data_sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_accounting_run_enterprise_id'), ['enterprise_id'], unique=False)
 
+    op.create_table('baseline',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('base_year', sa.Integer(), nullable=False),
+    sa.Column('trigger', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('figures', sa.JSON(), nullable=False),
+    sa.Column('library_version', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('proposed_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('enterprise_id', 'number')
+    )
+    with op.batch_alter_table('baseline', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_baseline_enterprise_id'), ['enterprise_id'], unique=False)
+
+    op.create_table('data_anomaly',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('series', sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
+    sa.Column('period', sa.Date(), nullable=False),
+    sa.Column('value', sa.Float(), nullable=True),
+    sa.Column('expected', sa.Float(), nullable=True),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('message_zh', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('message_en', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('resolved_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('resolved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('enterprise_id', 'key')
+    )
+    with op.batch_alter_table('data_anomaly', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_anomaly_enterprise_id'), ['enterprise_id'], unique=False)
+
     op.create_table('enterprise_factor',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
@@ -62,6 +106,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_enterprise_factor_enterprise_id'))
 
     op.drop_table('enterprise_factor')
+    with op.batch_alter_table('data_anomaly', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_anomaly_enterprise_id'))
+
+    op.drop_table('data_anomaly')
+    with op.batch_alter_table('baseline', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_baseline_enterprise_id'))
+
+    op.drop_table('baseline')
     with op.batch_alter_table('accounting_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_accounting_run_enterprise_id'))
         batch_op.drop_index(batch_op.f('ix_accounting_run_data_sha256'))

@@ -1,0 +1,91 @@
+"""Checking the activity data for anomalies (6.1.3 b, 8.1.2): each new finding becomes a task for
+the carbon managers; confirming or dismissing it, with a note, is the record the guideline asks for."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlmodel import Session, select
+
+from accounting.anomalies import check
+from accounting.units import convert
+from storage.errors import NotFound, StewardError
+from storage.models import ActivityRecord, DataAnomaly, Facility
+from storage.models.org import utcnow
+from workflows import engine
+from workflows.engine import Actor
+
+CHECKED = ("fuel_combustion", "process", "electricity_purchased", "electricity_consumed", "heat_purchased")
+RESOLVERS = ("carbon_manager", "department_head")
+
+
+def series(session: Session, enterprise_id: int) -> tuple[dict, dict, dict]:
+    """Monthly quantities per facility/category/material, and production per facility and for the enterprise."""
+    codes = {f.id: f.code for f in session.exec(select(Facility).where(Facility.enterprise_id == enterprise_id))}
+    data: dict[str, dict[date, float]] = defaultdict(dict)
+    output: dict[str | None, dict[str, dict[date, float]]] = defaultdict(lambda: defaultdict(dict))
+    for r in session.exec(select(ActivityRecord).where(ActivityRecord.enterprise_id == enterprise_id)):
+        facility = codes.get(r.facility_id)
+        if r.category in CHECKED:
+            data[f"{facility or '(enterprise)'}|{r.category}|{r.material}"][r.period] = r.quantity
+        elif r.category == "production":
+            try:
+                output[facility][r.material][r.period] = convert(r.quantity, r.unit, "t")
+            except ValueError:
+                continue  # electricity produced is not a product by weight
+    return data, output, codes
+
+
+def _main_product(products: dict[str, dict[date, float]]) -> tuple[str, dict[date, float]] | tuple[str, None]:
+    if not products:
+        return "", None
+    name = max(products, key=lambda m: sum(products[m].values()))
+    return name, products[name]
+
+
+def scan(session: Session, enterprise_id: int) -> list[DataAnomaly]:
+    """Check every series against its own history; only findings not seen before are added."""
+    data, output, _ = series(session, enterprise_id)
+    known = set(session.exec(select(DataAnomaly.key).where(DataAnomaly.enterprise_id == enterprise_id)).all())
+    added = []
+    by_facility: dict[str, dict] = defaultdict(dict)
+    for name, months in data.items():
+        by_facility[name.split("|")[0]][name] = months
+    for facility, group in by_facility.items():
+        product, production = _main_product(output.get(None if facility == "(enterprise)" else facility)
+                                            or output.get(None, {}))
+        for f in check(group, production, product):
+            if f.key in known:
+                continue
+            row = DataAnomaly(enterprise_id=enterprise_id, key=f.key, kind=f.kind, series=f.series, period=f.period,
+                              value=f.value, expected=f.expected, score=None if f.score in (None, float("inf"))
+                              else f.score, message_zh=f.zh[:500], message_en=f.en[:500])
+            session.add(row)
+            session.flush()
+            for person in engine.people_with(session, enterprise_id, ["carbon_manager"]):
+                engine.give_task(session, person, "data_anomaly", row.id, f"核实异常数据：{f.zh}"[:300],
+                                 f"Check unusual data: {f.en}"[:300], date.today())
+            known.add(f.key)
+            added.append(row)
+    return added
+
+
+def resolve(session: Session, actor: Actor, anomaly_id: int, status: str, note: str) -> DataAnomaly:
+    """Confirm (a real problem, to be corrected) or dismiss (explained, e.g. a shutdown), always with a note."""
+    engine.require_role(actor, RESOLVERS, "处理异常数据", "Resolving a data anomaly")
+    row = session.get(DataAnomaly, anomaly_id)
+    if row is None or row.enterprise_id != actor.enterprise_id:
+        raise NotFound("anomaly", f"没有异常数据 #{anomaly_id}", f"No anomaly #{anomaly_id}")
+    if status not in ("confirmed", "dismissed"):
+        raise StewardError("status", "处理结果须为 confirmed 或 dismissed", "Status must be confirmed or dismissed",
+                           field="status")
+    if not note.strip():
+        raise StewardError("note", "请说明原因或处理措施", "Say why, or what was done", field="note")
+    if row.status != "open":
+        raise StewardError("resolved", "该异常已处理", "This anomaly is already resolved", status=409)
+    row.status, row.note, row.resolved_by, row.resolved_at = status, note.strip(), actor.label, utcnow()
+    session.add(row)
+    engine.close_tasks(session, "data_anomaly", row.id)
+    session.flush()
+    return row

@@ -226,3 +226,29 @@ def baseline_compare(enterprise: Enterprise, year: Year, as_json: AsJson = False
     for material, i in result["intensity"].items():
         if i["change_pct"] is not None:
             typer.echo(f"  强度 {material}: {i['now']:.4f} vs {i['base']:.4f} tCO2/t ({i['change_pct']:+.2f}%)")
+
+
+dq_app = typer.Typer(help="数据质量控制计划（8.1）/ Data-quality control plan", no_args_is_help=True)
+APPS["dq"] = dq_app
+
+
+@dq_app.command("plan")
+def dq_plan_cmd(as_user: AsUser, year: Year):
+    """由系统数据生成数据质量控制计划（受控文件草稿）/ Generate the plan as a controlled-document draft."""
+    from workflows import dq_plan
+    rev = run_as(as_user, lambda c, s, a: dq_plan.generate(s, a, year, c.files, c.settings.max_upload_mb << 20))
+    typer.echo(f"数据质量控制计划第{rev.rev}版草稿已生成，请提交审批（steward doc fire … submit）/ "
+               f"plan revision {rev.rev} drafted; submit it for review")
+
+
+@dq_app.command("check")
+def dq_check(enterprise: Enterprise, year: Year, as_json: AsJson = False):
+    """对照计划检查实际情况（8.1.3 a–g）/ Check reality against the plan (8.1.3 a–g)."""
+    from workflows import accounting, dq_plan
+    items = _in_session("cli:dq-check", lambda s: dq_plan.check(s, accounting.enterprise(s, enterprise).id, year))
+    if as_json:
+        typer.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        return
+    for i in items:
+        typer.echo(f"{'✓' if i['ok'] else '✗'} {i['clause']} {i['zh']} / {i['en']}"
+                   + (f": {', '.join(i['details'][:8])}" if i["details"] else ""))

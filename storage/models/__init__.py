@@ -1,6 +1,6 @@
 """All tables; importing this module registers them on ``SQLModel.metadata``."""
 
-from storage.models.accounting import AccountingRun, Baseline, DataAnomaly, EnterpriseFactor
+from storage.models.accounting import AccountingRun, Baseline, DataAnomaly, DqPlan, EnterpriseFactor
 from storage.models.activity import ActivityRecord
 from storage.models.audit import AuditEntry, AuditHead
 from storage.models.documents import Distribution, Document, FormRecord, Revision
@@ -23,7 +23,7 @@ from storage.models.review import ManagementReview, ReviewAction
 from storage.models.workflow import NotificationChannel, Outbox, Signature, Task, TransitionLog
 
 __all__ = [
-    "AccountingRun", "Baseline", "DataAnomaly", "EnterpriseFactor", "ActivityRecord", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
+    "AccountingRun", "Baseline", "DataAnomaly", "DqPlan", "EnterpriseFactor", "ActivityRecord", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
     "Person", "Process", "Responsibility", "RoleAssignment", "Site", "StoredFile",
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",

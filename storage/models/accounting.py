@@ -88,3 +88,17 @@ class Baseline(SQLModel, table=True):
     library_version: str = Field(max_length=32)
     proposed_by: str = Field(max_length=120)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class DqPlan(SQLModel, table=True):
+    """What a data-quality control plan said when it was generated (8.1.1), to check reality against (8.1.3)."""
+
+    __tablename__ = "dq_plan"
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    year: int
+    document_number: str = Field(max_length=40)
+    revision: int
+    snapshot: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,8 +1,8 @@
-"""accounting, baselines and data anomalies
+"""accounting, baselines, data anomalies, data-quality plans
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-25 02:22:56.103753
+Create Date: 2026-11-25 02:26:08.210757
 """
 from alembic import op
 import sqlalchemy as sa
@@ -79,6 +79,21 @@ def upgrade() -> None:
     with op.batch_alter_table('data_anomaly', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_data_anomaly_enterprise_id'), ['enterprise_id'], unique=False)
 
+    op.create_table('dq_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('document_number', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('dq_plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dq_plan_enterprise_id'), ['enterprise_id'], unique=False)
+
     op.create_table('enterprise_factor',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
@@ -106,6 +121,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_enterprise_factor_enterprise_id'))
 
     op.drop_table('enterprise_factor')
+    with op.batch_alter_table('dq_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dq_plan_enterprise_id'))
+
+    op.drop_table('dq_plan')
     with op.batch_alter_table('data_anomaly', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_data_anomaly_enterprise_id'))
 

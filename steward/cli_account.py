@@ -252,3 +252,15 @@ def dq_check(enterprise: Enterprise, year: Year, as_json: AsJson = False):
     for i in items:
         typer.echo(f"{'✓' if i['ok'] else '✗'} {i['clause']} {i['zh']} / {i['en']}"
                    + (f": {', '.join(i['details'][:8])}" if i["details"] else ""))
+
+
+@account_app.command("report")
+def account_report(enterprise: Enterprise, year: Year, out: Annotated[str, typer.Option(help="输出 .docx / output")]):
+    """碳排放现状调查与评价报告（6.1.1 a–e，含图表）/ The status survey and evaluation report, with charts."""
+    from pathlib import Path
+
+    from workflows import accounting, survey_report
+    data = _in_session("cli:report", lambda s: survey_report.render(s, survey_report.latest_run(
+        s, accounting.enterprise(s, enterprise).id, year)))
+    Path(out).write_bytes(data)
+    typer.echo(f"wrote {out} ({len(data):,} bytes)")

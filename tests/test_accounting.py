@@ -152,3 +152,21 @@ def test_the_accounting_flow_reuses_an_unchanged_run(plant, engine):
     assert cycles.account_year(engine, 2019)["JYCEM"] == {"run": None, "reason": "No activity data for 2019"}
     with Session(engine) as s:
         assert len(s.exec(select(AccountingRun)).all()) == 1
+
+
+def test_the_survey_report_has_every_section_and_both_charts(plant, engine):
+    import io
+    import zipfile
+
+    import docx as docx_
+
+    from workflows import survey_report
+    with plant("cli:test") as s:
+        run = accounting.run(s, plant_id(s), 2025, "test")
+        data = survey_report.render(s, run)
+    text = "\n".join(p.text for p in docx_.Document(io.BytesIO(data)).paragraphs)
+    for clause in ("6.1.1 a", "6.1.1 b", "6.1.1 c", "6.1.1 d", "6.1.1 e"):
+        assert clause in text
+    assert "较 2024 年变化" in text and "F-KL01" in text
+    images = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("word/media/")]
+    assert len(images) == 2

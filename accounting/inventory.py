@@ -73,12 +73,20 @@ Calculator = Callable[[Activity, Library, Options], Emission]
 SECTOR_CALCULATORS: dict[tuple[str, str], Calculator] = {}
 
 
-def register(category: str, material: str):
-    """A sector module claims a (category, material), e.g. cement's ("production", "clinker")."""
+def register(category: str, material: str | None = None):
+    """A sector module claims a (category, material), e.g. cement's ("production", "clinker"), or a whole
+    category it introduces (steel's carbon balance: ("carbon_input", None))."""
     def wrap(fn: Calculator) -> Calculator:
-        SECTOR_CALCULATORS[(category, material)] = fn
+        if material is None:
+            GENERAL[category] = fn
+        else:
+            SECTOR_CALCULATORS[(category, material)] = fn
         return fn
     return wrap
+
+
+def gwp(lib: Library, gas: str, day: date, opt: Options) -> Chosen:
+    return lib.get(f"gwp_{opt.gwp}", gas, day)
 
 
 def used(chosen: Chosen) -> dict:

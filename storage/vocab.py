@@ -69,4 +69,6 @@ class ActivityCategory(Labelled):
     heat_purchased = ("heat_purchased", "购入热力", "Purchased heat")
     heat_exported = ("heat_exported", "输出热力", "Exported heat")
     co2_recovered = ("co2_recovered", "CO2回收利用", "CO2 recovered")
+    carbon_input = ("carbon_input", "碳平衡投入", "Carbon-balance input")  # steel, coking, chemical feedstock
+    carbon_output = ("carbon_output", "碳平衡产出", "Carbon-balance output")
     production = ("production", "产品产量", "Production output")

@@ -170,3 +170,38 @@ def test_the_survey_report_has_every_section_and_both_charts(plant, engine):
     assert "较 2024 年变化" in text and "F-KL01" in text
     images = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("word/media/")]
     assert len(images) == 2
+
+
+def measured(parameter, material, value, unit="fraction"):
+    return Factor(parameter, material, value, unit, "lab", valid_from=date(2025, 1, 1), measured=True, evidence="化验")
+
+
+def test_steel_carbon_balance_counts_carbon_in_minus_carbon_out():
+    lib = LIB.with_overrides([measured("carbon_fraction", "coke", 0.86), measured("carbon_fraction", "crude_steel", 0.004),
+                              measured("carbon_fraction", "limestone_flux", 0.12)])
+    lines = calculate([line("carbon_input", "coke", 400, "t"), line("carbon_input", "limestone_flux", 100, "t"),
+                       line("carbon_output", "crude_steel", 1000, "t")], lib)
+    assert sum(e.tco2 for e in lines) == pytest.approx((400 * 0.86 + 100 * 0.12 - 1000 * 0.004) * 44 / 12)
+    with pytest.raises(AccountingError, match="carbon fraction of pig_iron"):
+        calculate([line("carbon_output", "pig_iron", 10, "t")], lib)
+
+
+def test_aluminium_anode_and_anode_effect_pfcs_use_the_chosen_gwp_set():
+    lib = LIB.with_overrides([measured("sulfur", "prebaked_anode", 0.02), measured("ash", "prebaked_anode", 0.004),
+                              measured("ef_cf4", "primary_aluminium", 0.034, "fraction"),
+                              measured("ef_c2f6", "primary_aluminium", 0.0034, "fraction")])
+    anode, pfc = calculate([line("process", "prebaked_anode", 400, "t"),
+                            line("production", "primary_aluminium", 1000, "t")], lib)
+    assert anode.tco2 == pytest.approx(400 * (1 - 0.024) * 44 / 12)
+    assert pfc.tco2 == pytest.approx(1000 * (0.034 * 6630 + 0.0034 * 11100) / 1000)
+    [ar4] = calculate([line("production", "primary_aluminium", 1000, "t")], lib, Options(gwp="ar4"))
+    assert ar4.tco2 == pytest.approx(1000 * (0.034 * 7390 + 0.0034 * 12200) / 1000)
+
+
+def test_nitric_acid_n2o_after_abatement_and_coal_mine_methane():
+    lib = LIB.with_overrides([measured("ef_n2o", "nitric_acid", 7.0, "fraction"),
+                              measured("n2o_abatement", "nitric_acid", 0.8)])
+    n2o, ch4 = calculate([line("production", "nitric_acid", 100, "t"),
+                          line("process", "coal_mine_methane", 2, "10^4 Nm3")], lib)
+    assert n2o.tco2 == pytest.approx(100 * 7.0 * 0.2 * 265 / 1000)
+    assert ch4.tco2 == pytest.approx(20000 * 0.717 / 1000 * 28)

@@ -73,6 +73,20 @@ class ProviderEvaluation(_Record):
     conclusion: Literal["keep", "improve", "replace"] = labelled("结论", "Conclusion")
 
 
+class FootprintData(_Record):
+    """6.1.2 f: a footprint or sink figure the enterprise has (its own product's, or a supplier's)."""
+
+    subject: str = labelled("对象（产品、原材料或碳汇）", "Product, material or sink", min_length=1)
+    kind: Literal["product_footprint", "material_footprint", "supplier_emissions", "sink"] = labelled("类型", "Kind")
+    value: float = labelled("数值", "Value", ge=0)
+    unit: Literal["kgCO2e/t", "tCO2e/t", "kgCO2e/unit", "tCO2e"] = labelled("单位", "Unit")
+    boundary: Literal["cradle_to_gate", "cradle_to_grave", "gate_to_gate", "annual"] = labelled("边界", "Boundary")
+    standard: str = labelled("依据标准（如 ISO 14067）", "Standard (e.g. ISO 14067)", min_length=1)
+    source: str = labelled("数据来源（供应商声明、第三方报告…）", "Source (supplier declaration, third-party report…)",
+                           min_length=1)
+    year: int = labelled("数据年份", "Data year", ge=2000, le=2100)
+
+
 @dataclass(frozen=True)
 class RecordForm:
     name: str
@@ -91,6 +105,7 @@ FORMS = {f.name: f for f in (
     RecordForm("reduction_measure", "减排措施记录", "Reduction measure record", ReductionMeasureRecord,
                ("8.4.1e", "8.4.2")),
     RecordForm("provider_evaluation", "服务机构评价", "Provider evaluation", ProviderEvaluation, ("7.3a", "7.3d")),
+    RecordForm("footprint_data", "碳足迹与碳汇数据", "Footprint and sink data", FootprintData, ("6.1.2f",)),
 )}
 
 

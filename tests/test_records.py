@@ -67,3 +67,16 @@ def test_record_cli_keeps_a_communication_record(steward_env):
     assert "2031-03-28" in ok.stdout
     bad = run_steward(["record", "add", "--as", "zhangw", "communication", "direction=sideways"], steward_env)
     assert bad.returncode == 2 and "内/外部" in bad.stderr and "Internal or external" in bad.stderr
+
+
+def test_a_suppliers_footprint_is_kept_against_6_1_2_f(plant):
+    from helpers import act
+    uow = plant
+    row = act(uow, "lixf", lambda s, a: records.add(s, a, "footprint_data", {
+        "subject": "外购熟料（晋东供应商）", "kind": "material_footprint", "value": 862.5, "unit": "kgCO2e/t",
+        "boundary": "cradle_to_gate", "standard": "ISO 14067:2018", "source": "供应商 EPD 2025", "year": 2025}))
+    assert row.clause_ids == ["6.1.2f"]
+    with pytest.raises(StewardError, match="Unit"):
+        act(uow, "lixf", lambda s, a: records.add(s, a, "footprint_data", {
+            "subject": "x", "kind": "sink", "value": 1, "unit": "furlongs", "boundary": "annual", "standard": "s",
+            "source": "s", "year": 2025}))

@@ -11,6 +11,7 @@ import typer
 
 from forms import clauses as clause_catalogue
 from steward.cli_common import AsUser, ctx, parse_pairs, run_as
+from steward.context import Context
 from steward.cli_common import password as read_password
 from steward.settings import Settings, names
 from storage.errors import StewardError
@@ -120,8 +121,24 @@ def demo_cmd(
     typer.echo(f"数据库 / database: {ctx.engine.url.render_as_string()}")
     typer.echo(f"演示账号密码 / demo password for every user (e.g. lixf, wangjg): {demo.DEMO_PASSWORD}")
     if serve:
-        typer.echo("Web 界面尚未提供（见 issue 6），数据已就绪 / The web UI is not built yet (issue 6); "
-                   "data is ready — try `steward org list facility --enterprise JYCEM`.")
+        _serve(ctx)
+
+
+def _serve(ctx: Context) -> None:
+    import uvicorn
+
+    from steward.web.app import create_app
+    st = ctx.settings
+    typer.echo(f"打开 / open http://{st.host}:{st.port}/  （Ctrl-C 停止 / stops）")
+    uvicorn.run(create_app(ctx), host=st.host, port=st.port, log_level="warning")
+
+
+@app.command("serve")
+def serve_cmd():
+    """启动 Web 服务 / Serve the web application."""
+    ctx = _ctx()
+    ctx.require_current_schema()
+    _serve(ctx)
 
 
 @org_app.command("add")

@@ -1,0 +1,130 @@
+"""The web application over HTTP: every page with every role, CSRF, other enterprises' ids, lockout,
+bilingual errors, and the token-authenticated JSON API."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from steward.context import Context
+from steward.demo import DEMO_PASSWORD as PW
+from steward.settings import load
+from steward.web.app import create_app
+from storage.models import ActivityRecord, AuditEntry, Document, Enterprise, InternalAudit, Revision
+from workflows import internal_audit
+
+# What each role should see: written out here, apart from the code, so the two have to agree.
+USERS = {"wangjg": "top_management", "lixf": "carbon_manager", "zhaom": "internal_auditor", "chenj": "department_head",
+         "yangf": "staff", "zhengl": "external_provider", "qianc": "viewer"}
+EXPECTED = {
+    "/": set(USERS), "/tasks": set(USERS), "/settings": set(USERS),
+    "/documents": set(USERS) - {"zhengl"}, "/nonconformities": set(USERS) - {"zhengl"},
+    "/audits": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/reviews": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
+    "/accounting": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/obligations": {"wangjg", "lixf", "zhaom", "chenj",
+                                                                                   "qianc"},
+}
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def web(plant, db_url, tmp_path):
+    ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
+    return TestClient(create_app(ctx))
+
+
+def csrf(client: TestClient, path: str = "/login") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PW):
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)},
+                       follow_redirects=False)
+
+
+def as_user(web, username):
+    client = TestClient(web.app)
+    assert sign_in(client, username).status_code == 303
+    return client
+
+
+def test_every_page_admits_exactly_the_expected_roles(web):
+    assert set(EXPECTED) == set(__import__("steward.web.pages", fromlist=["PAGES"]).PAGES)
+    for username in USERS:
+        client = as_user(web, username)
+        for path, allowed in EXPECTED.items():
+            status = client.get(path).status_code
+            assert status == (200 if username in allowed else 403), f"{username} {path} → {status}"
+
+
+def test_pages_need_a_login(web):
+    response = web.get("/documents", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/documents"
+
+
+def test_a_forged_csrf_token_is_refused_and_nothing_is_written(web, engine):
+    client = as_user(web, "lixf")
+    with Session(engine) as s:
+        before = s.exec(select(func.count()).select_from(AuditEntry)).one()
+    response = client.post("/audits/plan", data={"year": 2026, "csrf_token": "forged"})
+    assert response.status_code == 403 and "CSRF" in response.text
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(AuditEntry)).one() == before
+        assert not s.exec(select(InternalAudit)).all()
+
+
+def test_another_enterprises_document_is_not_found(web, engine):
+    with Session(engine) as s:
+        sister = s.exec(select(Enterprise).where(Enterprise.code == "JYXNC")).one()
+    with web.app.state.ctx.unit_of_work("test") as s:
+        doc = Document(enterprise_id=sister.id, number="JYXNC-PR-001", doc_type="procedure", title="孝义制度")
+        s.add(doc)
+        s.flush()
+        s.add(Revision(enterprise_id=sister.id, document_id=doc.id, rev=1))
+    client = as_user(web, "lixf")
+    assert client.get("/documents/JYXNC-PR-001").status_code == 404
+
+
+def test_a_wrong_value_gets_a_field_message_in_the_users_language(web, engine):
+    with web.app.state.ctx.unit_of_work("test") as s:
+        from helpers import plant_id
+        audit = internal_audit.plan_for_year(s, plant_id(s), 2026, "test")
+    client = as_user(web, "zhaom")
+    client.post(f"/audits/{audit.number}/start", data={"version": 1, "csrf_token": csrf(client, "/audits")})
+    token = csrf(client, "/audits")
+    zh = client.post(f"/audits/{audit.number}/check", data={"clause_id": "4.1", "result": "bogus", "csrf_token": token})
+    assert zh.status_code == 400 and "结果须为" in zh.text and 'id="error-field">result' in zh.text
+    client.get("/lang/en")
+    en = client.post(f"/audits/{audit.number}/check", data={"clause_id": "4.1", "result": "bogus", "csrf_token": token})
+    assert "Result must be" in en.text and "结果须为" not in en.text and "Nothing was written" in en.text
+
+
+def test_five_failed_logins_lock_the_account(web):
+    for _ in range(5):
+        assert sign_in(web, "yangf", "wrong").status_code == 401
+    locked = sign_in(web, "yangf")
+    assert locked.status_code == 429 and "锁定" in locked.text
+
+
+def test_the_api_takes_a_token_and_meter_data(web, engine):
+    client = as_user(web, "lixf")
+    page = client.post("/settings/token", data={"name": "能源在线监测", "csrf_token": csrf(client, "/settings")})
+    token = re.search(r'<pre id="token">([^<]+)</pre>', page.text).group(1)
+    api = TestClient(web.app)
+    assert api.get("/api/v1/me").status_code == 401
+    assert api.get("/api/v1/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+    auth = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/me", headers=auth).json()["username"] == "lixf"
+    rows = [{"period": "2026-01", "facility": "F-MV01", "category": "fuel_combustion", "material": "diesel",
+             "quantity": 41.2, "unit": "t", "meter": "M-D001"}]
+    assert api.post("/api/v1/activity", json={"rows": rows}, headers=auth).json() == {"imported": 1}
+    bad = api.post("/api/v1/activity", json={"rows": [{**rows[0], "period": "2026-02", "quantity": -1}]}, headers=auth)
+    assert bad.status_code == 400 and bad.json()["details"][0]["field"] == "quantity"
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(ActivityRecord).where(
+            ActivityRecord.period >= __import__("datetime").date(2026, 1, 1))).one() == 1
+    assert "/api/v1/activity" in api.get("/api/openapi.json").json()["paths"]
+

@@ -173,7 +173,18 @@ def seed(session: Session) -> SeedReport:
     _seed_activity(session)
     _seed_obligations(session)
     _seed_measured_factors(session)
+    _seed_accounting(session)
     return SeedReport(created=True)
+
+
+def _seed_accounting(session: Session) -> None:
+    """Account 2025 and put a 2023 baseline in force, so the dashboard has a trend to show."""
+    from workflows import accounting, baseline, engine
+    from workflows.engine import actor_for
+    plant = org.enterprise(session, PLANT)
+    accounting.run(session, plant.id, 2025, "demo-seed")
+    proposed = baseline.propose(session, actor_for(session, "lixf"), 2023)
+    engine.fire(session, baseline.LIFECYCLE, proposed, "approve", actor_for(session, "wangjg"), password=DEMO_PASSWORD)
 
 
 # The plant's own laboratory figures (invented): clinker chemistry, raw-meal organic carbon, coal NCV per year.

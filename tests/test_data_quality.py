@@ -74,16 +74,19 @@ def test_a_scan_makes_tasks_once_and_a_resolution_is_kept(plant, engine):
 
 
 def test_a_baseline_is_signed_by_top_management_and_an_adjustment_is_recorded(plant, engine):
-    first = act(plant, "lixf", lambda s, a: baselines.propose(s, a, 2023))
-    with pytest.raises(StewardError, match="waiting for approval"):
-        act(plant, "lixf", lambda s, a: baselines.propose(s, a, 2024))
-    act(plant, "wangjg", lambda s, a: wf.fire(s, baselines.LIFECYCLE, s.get(Baseline, first.id), "approve", a,
-                                              password=PW))
+    with Session(engine) as s:
+        first = s.exec(select(Baseline).where(Baseline.state == "active")).one()  # the demo's 2023 baseline
+        assert first.base_year == 2023 and first.figures["enterprise"]["total"] > 0
     with pytest.raises(StewardError, match="6.3.2 reason"):
         act(plant, "lixf", lambda s, a: baselines.propose(s, a, 2024))
     with pytest.raises(StewardError, match="Say why"):
         act(plant, "lixf", lambda s, a: baselines.propose(s, a, 2024, "equipment"))
     second = act(plant, "lixf", lambda s, a: baselines.propose(s, a, 2024, "equipment", "2024 年 2# 水泥磨改造投运"))
+    with pytest.raises(StewardError, match="waiting for approval"):
+        act(plant, "lixf", lambda s, a: baselines.propose(s, a, 2024, "other", "again"))
+    with pytest.raises(StewardError, match="Wrong password"):
+        act(plant, "wangjg", lambda s, a: wf.fire(s, baselines.LIFECYCLE, s.get(Baseline, second.id), "approve", a,
+                                                  password="guess"))
     act(plant, "wangjg", lambda s, a: wf.fire(s, baselines.LIFECYCLE, s.get(Baseline, second.id), "approve", a,
                                               password=PW))
     with Session(engine) as s:
@@ -98,6 +101,6 @@ def test_a_baseline_is_signed_by_top_management_and_an_adjustment_is_recorded(pl
 
 def test_a_base_year_without_data_or_not_yet_over_is_refused(plant):
     with pytest.raises(StewardError, match="No activity data for 2019"):
-        act(plant, "lixf", lambda s, a: baselines.propose(s, a, 2019))
+        act(plant, "lixf", lambda s, a: baselines.propose(s, a, 2019, "boundary", "并购孝义粉磨站"))
     with pytest.raises(StewardError, match="completed year"):
-        act(plant, "lixf", lambda s, a: baselines.propose(s, a, date.today().year))
+        act(plant, "lixf", lambda s, a: baselines.propose(s, a, date.today().year, "boundary", "并购孝义粉磨站"))

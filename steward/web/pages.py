@@ -276,7 +276,8 @@ def _coverage(session, enterprise_id: int) -> dict:
     else:
         for c in clauses.auditable():
             counts[(c.id.split(".")[0], "pending")] += 1
-    return {"chapters": chapters, "results": results,
+    labels = [f"{internal_audit.Result(r).zh} {internal_audit.Result(r).en}" for r in results]
+    return {"chapters": chapters, "results": labels,
             "cells": [[i, j, counts[(ch, r)]] for i, ch in enumerate(chapters) for j, r in enumerate(results)],
             "audit": audit.number if audit else None}
 

@@ -1,0 +1,141 @@
+"""People using the product in a real browser (Debian chromium driven by Playwright), against the app
+served by uvicorn on 127.0.0.1. A screenshot of each page is kept under test-artifacts/."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, datetime, timezone
+
+import pytest
+import uvicorn
+from sqlmodel import Session, select
+
+from flows import delivery
+from helpers import ROOT, plant_id
+from steward.context import Context
+from steward.demo import DEMO_PASSWORD as PW
+from steward.settings import load
+from steward.web.app import create_app
+from storage.models import ManagementReview, Nonconformity
+from test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
+from workflows import notifications
+from workflows import review as reviews
+from workflows.engine import actor_for
+
+SHOTS = ROOT / "test-artifacts"
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {"executable_path": "/usr/bin/chromium",
+            "args": ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
+
+
+@pytest.fixture
+def site(plant, db_url, tmp_path):
+    """The demo plant served on a free port for the length of one test."""
+    ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", ctx
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def shot(page, name: str, full: bool = True) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PW)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_an_audit_cycle_a_finding_and_the_assignees_task_and_mail(site, page, smtp, engine):  # noqa: F811
+    base, ctx = site
+    with ctx.unit_of_work("test") as s:
+        notifications.add_channel(s, actor_for(s, "lixf"), "lixf", "email", "lixf@jinyan.example")
+    sign_in(page, base, "lixf")
+    shot(page, "01-dashboard")
+    page.goto(f"{base}/audits")
+    page.click("#plan-audit")
+    page.click("#start-audit")
+    assert page.inner_text("#pending") == "201"
+    shot(page, "02-audit-started", full=False)
+
+    sign_in(page, base, "zhaom")
+    number = f"JYCEM-IA-{date.today().year}-001"
+    page.set_viewport_size({"width": 1024, "height": 1366})  # the checklist on a tablet
+    page.goto(f"{base}/audits/{number}#c-8.3c")
+    item = page.locator("#c-8\\.3c")
+    item.locator("select[name=result]").select_option("minor_nc")
+    item.locator("input[name=notes]").fill("2#水泥磨电能表 M-E021 检定已过期")
+    item.locator("button[type=submit]").click()
+    page.wait_for_selector("#c-8\\.3c.minor_nc")
+    shot(page, "03-checklist-tablet", full=False)
+    page.goto(f"{base}/nonconformities")
+    assert "M-E021" in page.inner_text(".board")
+    shot(page, "04-nonconformity-board")
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, base, "lixf")
+    page.goto(f"{base}/tasks")
+    assert "评价并处置不符合项" in page.inner_text("#tasks")
+    shot(page, "05-my-tasks")
+    delivery.dispatch(ctx.engine, smtp.url, now=datetime.now(timezone.utc))
+    assert any(m["To"] == "lixf@jinyan.example" for m in smtp.messages)
+    with Session(engine) as s:
+        assert s.exec(select(Nonconformity)).one().clause_id == "8.3c"
+
+
+def test_top_management_signs_off_the_review_in_the_browser(site, page, engine):
+    base, ctx = site
+    with ctx.unit_of_work("test") as s:
+        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
+        manager = actor_for(s, "lixf")
+        reviews.compile_inputs(s, manager, review)
+        for clause_id in reviews.missing_inputs(review):
+            reviews.state_input(s, manager, review, clause_id, "本期无变化")
+        reviews.record_meeting(s, manager, review, held_on=date.today(), attendees=["王建国", "李秀芳"],
+                               minutes="听取汇报", conclusion="体系有效", decisions=[])
+        number = review.number
+    sign_in(page, base, "wangjg")
+    page.goto(f"{base}/reviews/{number}")
+    shot(page, "06-review-input-pack")
+    page.fill("input[name=password]", PW)
+    page.click("#sign-review")
+    page.wait_for_selector("#review-state")
+    assert page.inner_text("#review-state") == "已签署"
+    shot(page, "07-review-signed")
+    page.click("#lang-switch")
+    assert page.inner_text("#review-state") == "Signed off"
+    with Session(engine) as s:
+        assert s.exec(select(ManagementReview)).one().minutes_sha256
+
+
+def test_a_viewer_reads_but_is_refused_a_write(site, page, engine):
+    base, _ = site
+    sign_in(page, base, "qianc")
+    page.goto(f"{base}/audits")
+    assert page.locator("#plan-audit").count() == 0  # no button to press
+    shot(page, "08-viewer-audits")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    response = page.request.post(f"{base}/audits/plan", form={"year": str(date.today().year), "csrf_token": token})
+    assert response.status == 403 and "角色无权" in response.text()
+    page.goto(f"{base}/accounting")
+    shot(page, "09-viewer-accounting")
+    with Session(engine) as s:
+        assert not s.exec(select(Nonconformity)).all()

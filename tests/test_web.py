@@ -128,3 +128,68 @@ def test_the_api_takes_a_token_and_meter_data(web, engine):
             ActivityRecord.period >= __import__("datetime").date(2026, 1, 1))).one() == 1
     assert "/api/v1/activity" in api.get("/api/openapi.json").json()["paths"]
 
+
+
+def test_a_viewer_is_refused_every_write(web):
+    """Every POST route but login, logout and one's own channel refuses a viewer, whatever the form says."""
+    from steward.web.pages import PAGES  # noqa: F401  (routes registered)
+    client = as_user(web, "qianc")
+    token = csrf(client, "/")
+    open_to_all = {"/login", "/logout", "/settings/channel"}
+    posts = [r.path for r in web.app.routes if "POST" in getattr(r, "methods", ()) and r.path not in open_to_all
+             and not r.path.startswith("/api/")]
+    assert len(posts) >= 15
+    form = {"csrf_token": token, "version": "1", "year": "2026", "trigger": "review", "clause_id": "4.1",
+            "result": "conform", "password": PW, "name": "x", "effective": "yes", "action_id": "1", "note": "x",
+            "kind": "corrective", "description": "x", "owner": "lixf", "due": "2099-01-01", "text": "x",
+            "attendees": "x", "minutes": "x", "conclusion": "x", "consequence": "x", "disposition": "x",
+            "root_cause": "x"}
+    for path in posts:
+        url = path.replace("{number}", "JYCEM-XX-001")
+        files = {"file": ("a.csv", b"x")} if path.endswith("/import") else None
+        status = client.post(url, data=form, files=files).status_code
+        assert status in (403, 404), f"{path} → {status}"
+
+
+def test_a_nonconformity_is_worked_through_in_the_pages(web, engine):
+    from helpers import plant_id
+    from workflows import nonconformity as ncs
+    with web.app.state.ctx.unit_of_work("test") as s:
+        number = ncs.raise_nc(s, plant_id(s), source="audit", clause_id="8.3c", title="M-E021 检定过期",
+                              raised_by="zhaom").number
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/")
+
+    def version(client):  # the version the form on the page carries, as a browser would send it
+        return re.search(r'name="version" value="(\d+)"', client.get(f"/nonconformities/{number}").text).group(1)
+    lixf.post(f"/nonconformities/{number}/analyse", data={"consequence": "9 月电耗偏差小", "disposition": "关口表复核",
+                                                           "root_cause": "台账遗漏", "version": version(lixf),
+                                                           "csrf_token": token})
+    lixf.post(f"/nonconformities/{number}/plan", data={"kind": "corrective", "description": "送检", "owner": "lixf",
+                                                       "due": "2099-01-01", "version": version(lixf), "csrf_token": token})
+    stale = lixf.post(f"/nonconformities/{number}/analyse", data={"consequence": "x", "disposition": "x",
+                                                                   "root_cause": "x", "version": 1, "csrf_token": token})
+    assert stale.status_code == 409  # a stale form is refused
+    page = lixf.get(f"/nonconformities/{number}")
+    action_id = re.search(r'name="action_id" value="(\d+)"', page.text).group(1)
+    lixf.post(f"/nonconformities/{number}/done", data={"action_id": action_id, "result": "已送检合格", "csrf_token": token})
+    zhaom = as_user(web, "zhaom")
+    closed = zhaom.post(f"/nonconformities/{number}/verify", data={"effective": "yes", "note": "复查有效",
+                                                                   "version": version(zhaom), "csrf_token": csrf(zhaom, "/")})
+    assert 'id="nc-state">已关闭' in closed.text
+
+
+def test_an_accounting_run_reports_its_progress(web):
+    import time
+    client = as_user(web, "lixf")
+    started = client.post("/accounting/run", data={"year": 2024, "csrf_token": csrf(client, "/accounting")})
+    job = re.search(r'hx-get="/jobs/([^"]+)"', started.text)
+    assert 'id="progress"' in started.text
+    for _ in range(100):
+        status = client.get(f"/jobs/{job.group(1)}").text if job else started.text
+        if 'id="job-result"' in status or 'role="alert"' in status:
+            break
+        time.sleep(0.1)
+    assert 'id="job-result"' in status and "(4/4)" in status
+    link = re.search(r'id="job-result" href="([^"]+)"', status).group(1)
+    assert "2024" in client.get(link).text

@@ -92,11 +92,13 @@ def compute(session: Session, enterprise_id: int, year: int, grid: str = "nation
     return totals, [e.as_json() for e in lines], lib.version
 
 
-def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: str = "national") -> AccountingRun:
+def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: str = "national",
+        progress=lambda step, total, zh, en: None) -> AccountingRun:
     """Compute and freeze a year's accounting, with the year before for comparison.
 
     Rerunning with the same data and factors returns the existing run instead of a duplicate, so a
-    scheduled flow may run as often as it likes."""
+    scheduled flow may run as often as it likes. ``progress`` hears of each of the four steps."""
+    progress(1, 4, f"核算 {year} 年", f"Accounting {year}")
     totals, lines, version = compute(session, enterprise_id, year, grid)
     if not lines:
         raise StewardError("no_data", f"{year} 年没有活动数据", f"No activity data for {year}", field="year")
@@ -105,7 +107,9 @@ def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: 
                                                     AccountingRun.year == year, AccountingRun.data_sha256 == fingerprint)
                         ).first()
     if same is not None:
+        progress(4, 4, "数据与因子未变，沿用已保存的核算", "Data and factors unchanged: the stored run stands")
         return same
+    progress(2, 4, f"与 {year - 1} 年对比", f"Comparing with {year - 1}")
     previous = session.exec(select(ActivityRecord.id).where(
         ActivityRecord.enterprise_id == enterprise_id, ActivityRecord.period >= date(year - 1, 1, 1),
         ActivityRecord.period < date(year, 1, 1))).first()
@@ -114,10 +118,12 @@ def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: 
         totals["previous_year"] = {"year": year - 1, "enterprise": before["enterprise"],
                                    "intensity": before["intensity"],
                                    "change": _change(before["enterprise"]["total"], totals["enterprise"]["total"])}
+    progress(3, 4, "保存结果", "Storing the result")
     row = AccountingRun(enterprise_id=enterprise_id, year=year, grid=grid, library_version=version, totals=totals,
                         lines=lines, created_by=created_by, data_sha256=fingerprint)
     session.add(row)
     session.flush()
+    progress(4, 4, "完成", "Done")
     return row
 
 

@@ -193,9 +193,10 @@ def evaluate(session: Session, actor: Actor, evaluation: ComplianceEvaluation, c
 
 def complete(session: Session, actor: Actor, evaluation: ComplianceEvaluation, summary: str = "",
              expected_version: int | None = None) -> ComplianceEvaluation:
+    engine.check_version(LIFECYCLE, evaluation, expected_version)
     if summary.strip():
         evaluation.summary = summary.strip()
-    engine.fire(session, LIFECYCLE, evaluation, "complete", actor, expected_version=expected_version)
+    engine.fire(session, LIFECYCLE, evaluation, "complete", actor)
     evaluation.completed_on = date.today()
     session.add(evaluation)
     session.flush()

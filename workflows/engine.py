@@ -120,9 +120,7 @@ def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, ex
     t = lc.transition(trigger)
     label_zh, label_en = t["zh"], t["en"]
     require_same_enterprise(row, actor)
-    if expected_version is not None and getattr(row, "version", expected_version) != expected_version:
-        raise Conflict("stale", f"该{lc.zh}已被他人修改（版本 {row.version}），请刷新后重试",
-                       f"Someone else changed this {lc.en.lower()} (now version {row.version}); reload and retry")
+    check_version(lc, row, expected_version)
     if row.state not in _sources(t):
         raise StewardError("illegal_transition",
                            f"当前状态为「{lc.state_label(row.state)}」，不能执行「{label_zh}」",
@@ -147,6 +145,14 @@ def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, ex
         after(session, row, actor)
     session.flush()
     return log
+
+
+def check_version(lc: Lifecycle, row, expected_version: int | None) -> None:
+    """Refuse a stale form. Use cases that change the row before firing call this first, since their
+    own flushes move the version on."""
+    if expected_version is not None and getattr(row, "version", expected_version) != expected_version:
+        raise Conflict("stale", f"该{lc.zh}已被他人修改（版本 {row.version}），请刷新后重试",
+                       f"Someone else changed this {lc.en.lower()} (now version {row.version}); reload and retry")
 
 
 def check_guards(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor) -> None:

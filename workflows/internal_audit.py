@@ -278,13 +278,14 @@ def report(session: Session, actor: Actor, audit: InternalAudit, conclusion: str
     """Submit the report, signed by the lead auditor; the docx is kept first so the signature binds to it."""
     from workflows.reports import audit_report, keep
     engine.require_same_enterprise(audit, actor)
+    engine.check_version(LIFECYCLE, audit, expected_version)
     if audit.lead_auditor_id != actor.person.id:
         raise Forbidden("not_lead", "审核报告由审核组长提交", "The lead auditor submits the report")
     audit.conclusion = conclusion.strip()
     engine.check_guards(session, LIFECYCLE, audit, "report", actor)
     audit.reported_on = date.today()
     audit.report_sha256 = keep(session, store, audit_report(session, audit))
-    engine.fire(session, LIFECYCLE, audit, "report", actor, expected_version=expected_version, password=password)
+    engine.fire(session, LIFECYCLE, audit, "report", actor, password=password)
     return audit
 
 

@@ -144,6 +144,7 @@ def analyse(session: Session, actor: Actor, nc: Nonconformity, *, consequence: s
             root_cause: str, severity: str | None = None, preventive_measures: str = "",
             expected_version: int | None = None) -> Nonconformity:
     engine.require_same_enterprise(nc, actor)
+    engine.check_version(LIFECYCLE, nc, expected_version)
     if severity is not None:
         if severity not in Severity.__members__:
             raise StewardError("severity", "严重程度须为 minor 或 major", "Severity must be minor or major",
@@ -152,7 +153,7 @@ def analyse(session: Session, actor: Actor, nc: Nonconformity, *, consequence: s
     nc.consequence, nc.disposition, nc.root_cause = consequence.strip(), disposition.strip(), root_cause.strip()
     nc.preventive_measures = preventive_measures.strip()
     nc.similar = similar(session, nc)
-    engine.fire(session, LIFECYCLE, nc, "analyse", actor, expected_version=expected_version)
+    engine.fire(session, LIFECYCLE, nc, "analyse", actor)
     return nc
 
 
@@ -166,6 +167,7 @@ def plan(session: Session, actor: Actor, nc: Nonconformity, actions: list[dict],
          expected_version: int | None = None) -> list[CorrectiveAction]:
     """Add this round's actions (kind, description, owner username, due) and start them."""
     engine.require_same_enterprise(nc, actor)
+    engine.check_version(LIFECYCLE, nc, expected_version)
     rows = []
     for i, spec in enumerate(actions, 1):
         kind, text, due = spec.get("kind", "corrective"), str(spec.get("description", "")).strip(), spec.get("due")
@@ -188,7 +190,7 @@ def plan(session: Session, actor: Actor, nc: Nonconformity, actions: list[dict],
         rows.append(row)
     if nc.due is None or any(r.due > nc.due for r in rows):
         nc.due = max(r.due for r in rows) if rows else nc.due
-    engine.fire(session, LIFECYCLE, nc, "plan", actor, expected_version=expected_version)
+    engine.fire(session, LIFECYCLE, nc, "plan", actor)
     return rows
 
 
@@ -221,12 +223,13 @@ def review_effectiveness(session: Session, actor: Actor, nc: Nonconformity, *, e
                          expected_version: int | None = None) -> Nonconformity:
     """10.2 d): close if effective, otherwise reopen for a new round of actions."""
     engine.require_same_enterprise(nc, actor)
+    engine.check_version(LIFECYCLE, nc, expected_version)
     nc.effective, nc.effectiveness_note = effective, note.strip()
     if effective:
-        engine.fire(session, LIFECYCLE, nc, "close", actor, expected_version=expected_version, comment=note)
+        engine.fire(session, LIFECYCLE, nc, "close", actor, comment=note)
         nc.closed_on = date.today()
     else:
-        engine.fire(session, LIFECYCLE, nc, "reopen", actor, expected_version=expected_version, comment=note)
+        engine.fire(session, LIFECYCLE, nc, "reopen", actor, comment=note)
         nc.reopened += 1
         nc.effective, nc.closed_on = None, None
     session.add(nc)

@@ -242,6 +242,7 @@ COMPILERS = {
 def compile_inputs(session: Session, actor: Actor, review: ManagementReview,
                    expected_version: int | None = None) -> ManagementReview:
     """Gather every 9.3.1 input from the system since the previous review; may be re-run until the meeting."""
+    engine.check_version(LIFECYCLE, review, expected_version)
     since = _since(session, review)
     inputs = {}
     for clause_id in INPUT_ITEMS:
@@ -249,7 +250,7 @@ def compile_inputs(session: Session, actor: Actor, review: ManagementReview,
         inputs[clause_id] = {"zh": zh, "en": en, "facts": facts, "since": since.isoformat()}
     review.inputs = inputs
     review.compiled_at = datetime.now(timezone.utc)
-    engine.fire(session, LIFECYCLE, review, "compile", actor, expected_version=expected_version)
+    engine.fire(session, LIFECYCLE, review, "compile", actor)
     return review
 
 
@@ -273,6 +274,7 @@ def record_meeting(session: Session, actor: Actor, review: ManagementReview, *, 
                    expected_version: int | None = None) -> list[ReviewAction]:
     """Minutes, conclusion and decisions; each decision becomes an action and a task for its owner."""
     engine.require_same_enterprise(review, actor)
+    engine.check_version(LIFECYCLE, review, expected_version)
     if held_on > date.today():
         raise StewardError("held_on", "会议日期不能晚于今天", "The meeting cannot be in the future", field="held_on")
     review.held_on, review.attendees = held_on, [a.strip() for a in attendees if a.strip()]
@@ -292,7 +294,7 @@ def record_meeting(session: Session, actor: Actor, review: ManagementReview, *, 
         engine.give_task(session, owner, "review_action", action.id, f"落实管理评审决定：{text}（{review.number}）",
                          f"Carry out the management review decision: {text} ({review.number})", due)
         actions.append(action)
-    engine.fire(session, LIFECYCLE, review, "hold", actor, expected_version=expected_version)
+    engine.fire(session, LIFECYCLE, review, "hold", actor)
     return actions
 
 

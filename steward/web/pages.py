@@ -11,7 +11,7 @@ from fastapi import FastAPI, File, Form, Request, UploadFile
 from sqlmodel import select
 
 from forms import clauses
-from steward.web import security
+from steward.web import jobs, security
 from steward.web.app import ALL, INTERNAL, MANAGEMENT, page, redirect, unit
 from storage.errors import StewardError
 from storage.models import (
@@ -28,6 +28,7 @@ PAGES = {
     "/reviews": MANAGEMENT, "/accounting": MANAGEMENT, "/obligations": MANAGEMENT, "/settings": ALL,
 }
 AUDITORS = ("internal_auditor",)
+ACCOUNTANTS = ("carbon_manager", "top_management", "carbon_body_member")
 
 
 def _guard(request: Request, roles, fn, write: bool = False, csrf: str | None = None):
@@ -186,6 +187,61 @@ def register(app: FastAPI) -> None:  # noqa: C901 — one place that lists the p
             return {"columns": [(st, [n for n in rows if n.state == st]) for st in ncs.NcState]}
         return page(request, "nonconformities.html", _guard(request, PAGES["/nonconformities"], go))
 
+    @app.get("/nonconformities/{number}")
+    def nonconformity_view(request: Request, number: str):
+        def go(s, a):
+            nc = ncs.get(s, a, number)
+            return {"nc": nc, "state": ncs.NcState(nc.state), "actions": ncs.current_actions(s, nc),
+                    "kinds": list(ncs.ActionKind), "people": s.exec(select(Person).where(
+                        Person.enterprise_id == a.enterprise_id, Person.username.is_not(None)).order_by(Person.code)).all(),
+                    "can_manage": bool(a.roles & set(ncs.MANAGERS)), "can_verify": bool(a.roles & set(ncs.VERIFIERS)),
+                    "me": a.person.id, "today": date.today()}
+        return page(request, "nonconformity.html", _guard(request, PAGES["/nonconformities"], go))
+
+    @app.post("/nonconformities/{number}/analyse")
+    def nonconformity_analyse(request: Request, number: str, consequence: str = Form(""), disposition: str = Form(""),
+                              root_cause: str = Form(""), severity: str = Form("minor"), preventive: str = Form(""),
+                              version: int = Form(...), csrf_token: str = Form("")):
+        _guard(request, ncs.MANAGERS, lambda s, a: ncs.analyse(
+            s, a, ncs.get(s, a, number), consequence=consequence, disposition=disposition, root_cause=root_cause,
+            severity=severity, preventive_measures=preventive, expected_version=version), write=True, csrf=csrf_token)
+        return redirect(f"/nonconformities/{number}")
+
+    @app.post("/nonconformities/{number}/plan")
+    def nonconformity_plan(request: Request, number: str, kind: str = Form("corrective"), description: str = Form(""),
+                           owner: str = Form(""), due: str = Form(""), version: int = Form(...),
+                           csrf_token: str = Form("")):
+        def go(s, a):
+            try:
+                when = date.fromisoformat(due)
+            except ValueError:
+                raise StewardError("due", "完成期限应为 YYYY-MM-DD", "The due date must be YYYY-MM-DD", field="due") from None
+            ncs.plan(s, a, ncs.get(s, a, number), [{"kind": kind, "description": description, "owner": owner,
+                                                     "due": when}], expected_version=version)
+        _guard(request, ncs.MANAGERS, go, write=True, csrf=csrf_token)
+        return redirect(f"/nonconformities/{number}")
+
+    @app.post("/nonconformities/{number}/done")
+    def nonconformity_done(request: Request, number: str, action_id: int = Form(...), result: str = Form(""),
+                           csrf_token: str = Form("")):
+        def go(s, a):
+            nc = ncs.get(s, a, number)
+            action = next((x for x in ncs.current_actions(s, nc) if x.id == action_id), None)
+            if action is None:
+                raise StewardError("action", f"{number} 没有措施 #{action_id}", f"{number} has no action #{action_id}",
+                                   status=404)
+            ncs.complete_action(s, a, action, result)
+        _guard(request, INTERNAL, go, write=True, csrf=csrf_token)
+        return redirect(f"/nonconformities/{number}")
+
+    @app.post("/nonconformities/{number}/verify")
+    def nonconformity_verify(request: Request, number: str, effective: str = Form(...), note: str = Form(""),
+                             version: int = Form(...), csrf_token: str = Form("")):
+        _guard(request, ncs.VERIFIERS, lambda s, a: ncs.review_effectiveness(
+            s, a, ncs.get(s, a, number), effective=effective == "yes", note=note, expected_version=version),
+            write=True, csrf=csrf_token)
+        return redirect(f"/nonconformities/{number}")
+
     @app.get("/reviews")
     def review_list(request: Request):
         def go(s, a):
@@ -203,8 +259,32 @@ def register(app: FastAPI) -> None:  # noqa: C901 — one place that lists the p
                     "items": [(c, catalogue[c], r.inputs.get(c, {}).get("zh" if request.session.get("lang") != "en"
                                                                           else "en", []), r.statements.get(c, ""))
                               for c in reviews.INPUT_ITEMS],
-                    "can_sign": "top_management" in a.roles and r.state == "held"}
+                    "can_sign": "top_management" in a.roles and r.state == "held",
+                    "can_prepare": bool(a.roles & set(reviews.PREPARERS + ("top_management",)))
+                    and r.state != "approved"}
         return page(request, "review.html", _guard(request, PAGES["/reviews"], go))
+
+    @app.post("/reviews/{number}/state")
+    def review_state_input(request: Request, number: str, clause_id: str = Form(...), text: str = Form(""),
+                           csrf_token: str = Form("")):
+        _guard(request, reviews.PREPARERS + ("top_management",), lambda s, a: reviews.state_input(
+            s, a, reviews.get(s, a, number), clause_id, text), write=True, csrf=csrf_token)
+        return redirect(f"/reviews/{number}")
+
+    @app.post("/reviews/{number}/compile")
+    def review_compile(request: Request, number: str, version: int = Form(...), csrf_token: str = Form("")):
+        _guard(request, reviews.PREPARERS, lambda s, a: reviews.compile_inputs(s, a, reviews.get(s, a, number), version),
+               write=True, csrf=csrf_token)
+        return redirect(f"/reviews/{number}")
+
+    @app.post("/reviews/{number}/meeting")
+    def review_meeting(request: Request, number: str, attendees: str = Form(""), minutes: str = Form(""),
+                       conclusion: str = Form(""), version: int = Form(...), csrf_token: str = Form("")):
+        _guard(request, reviews.PREPARERS + ("top_management",), lambda s, a: reviews.record_meeting(
+            s, a, reviews.get(s, a, number), held_on=date.today(), attendees=attendees.replace("，", ",").split(","),
+            minutes=minutes, conclusion=conclusion, decisions=[], expected_version=version), write=True,
+            csrf=csrf_token)
+        return redirect(f"/reviews/{number}")
 
     @app.post("/reviews/{number}/sign")
     def review_sign(request: Request, number: str, password: str = Form(""), version: int = Form(...),
@@ -215,16 +295,30 @@ def register(app: FastAPI) -> None:  # noqa: C901 — one place that lists the p
         return redirect(f"/reviews/{number}")
 
     @app.get("/accounting")
-    def accounting_page(request: Request, facility: str | None = None):
+    def accounting_page(request: Request, facility: str | None = None, run: int | None = None):
         def go(s, a):
             runs = s.exec(select(AccountingRun).where(AccountingRun.enterprise_id == a.enterprise_id)
                           .order_by(AccountingRun.id.desc())).all()
-            latest = runs[0] if runs else None
+            latest = next((r for r in runs if r.id == run), None) if run else (runs[0] if runs else None)
             lines = [x for x in latest.lines if (x["facility"] or "(enterprise)") == facility] if latest and facility \
                 else []
-            return {"runs": runs, "run": latest, "facility": facility, "lines": lines,
+            return {"runs": runs, "run": latest, "facility": facility, "lines": lines, "year": date.today().year - 1,
+                    "can_run": bool(a.roles & set(ACCOUNTANTS)),
                     "baselines": s.exec(select(Baseline).where(Baseline.enterprise_id == a.enterprise_id)).all()}
         return page(request, "accounting.html", _guard(request, PAGES["/accounting"], go))
+
+    @app.post("/accounting/run")
+    def accounting_run(request: Request, year: int = Form(...), csrf_token: str = Form("")):
+        """Start the run in the background and answer with a progress bar that polls until it is done."""
+        _guard(request, ACCOUNTANTS, lambda s, a: None, write=True, csrf=csrf_token)  # refuse before anything runs
+        ctx, username = request.app.state.ctx, request.session.get("username")
+        job = jobs.start(lambda progress: _run_job(ctx, username, year, progress))
+        return page(request, "job.html", {"job": jobs.get(job)})
+
+    @app.get("/jobs/{job_id}")
+    def job_status(request: Request, job_id: str):
+        _guard(request, PAGES["/accounting"], lambda s, a: None)
+        return page(request, "job.html", {"job": jobs.get(job_id)})
 
     @app.post("/accounting/import")
     def accounting_import(request: Request, file: UploadFile = File(...), csrf_token: str = Form("")):
@@ -261,6 +355,15 @@ def register(app: FastAPI) -> None:  # noqa: C901 — one place that lists the p
         token = _guard(request, ("carbon_manager",), lambda s, a: security.issue_token(s, a, name), write=True,
                        csrf=csrf_token)
         return page(request, "token.html", {"token": token, "name": name})
+
+
+def _run_job(ctx, username: str, year: int, progress) -> str:
+    from workflows import accounting
+    with ctx.unit_of_work(f"web:{username}") as s:
+        actor = engine.actor_for(s, username)
+        security.require(actor, ACCOUNTANTS)
+        run = accounting.run(s, actor.enterprise_id, year, actor.label, progress=progress)
+        return f"/accounting?run={run.id}"
 
 
 def _coverage(session, enterprise_id: int) -> dict:

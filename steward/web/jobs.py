@@ -1,0 +1,62 @@
+"""Long work off the request thread, with progress a page can poll (htmx every half second).
+
+In-process and in memory: enough for one web process on the embedded default; a job's result (a
+stored accounting run) lives in the database, only its progress is kept here.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from storage.errors import NotFound, StewardError
+
+
+@dataclass
+class Job:
+    id: str
+    step: int = 0
+    total: int = 1
+    zh: str = "排队中"
+    en: str = "Queued"
+    done: bool = False
+    result: str = ""
+    error: StewardError | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.step / max(self.total, 1))
+
+
+_jobs: dict[str, Job] = {}
+
+
+def start(work: Callable[[Callable], str]) -> str:
+    job = Job(secrets.token_urlsafe(8))
+    _jobs[job.id] = job
+
+    def progress(step: int, total: int, zh: str, en: str) -> None:
+        with job.lock:
+            job.step, job.total, job.zh, job.en = step, total, zh, en
+
+    def run() -> None:
+        try:
+            job.result = work(progress)
+        except StewardError as exc:
+            job.error = exc
+        except Exception as exc:  # shown on the page rather than lost in a thread
+            job.error = StewardError("job_failed", f"任务失败：{exc}", f"The job failed: {exc}", status=500)
+        finally:
+            job.done = True
+    threading.Thread(target=run, daemon=True).start()
+    return job.id
+
+
+def get(job_id: str) -> Job:
+    job = _jobs.get(job_id)
+    if job is None:
+        raise NotFound("job", "没有该任务", "No such job")
+    return job

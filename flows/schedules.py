@@ -24,10 +24,13 @@ class Schedule:
     def next_runs(self, tz: str, count: int = 1, after: datetime | None = None) -> list[datetime]:
         """The next ``count`` run times strictly after ``after`` (default: now)."""
         import asyncio
+        from concurrent.futures import ThreadPoolExecutor
 
         from prefect.server.schemas.schedules import CronSchedule
         after = after or datetime.now(ZoneInfo(tz))
-        dates = asyncio.run(CronSchedule(cron=self.cron, timezone=tz).get_dates(n=count + 1, start=after))
+        coro = CronSchedule(cron=self.cron, timezone=tz).get_dates(n=count + 1, start=after)
+        with ThreadPoolExecutor(1) as pool:  # its own thread: the caller may already be inside an event loop
+            dates = pool.submit(asyncio.run, coro).result()
         return [d.astimezone(ZoneInfo(tz)) for d in dates if d > after][:count]  # strictly after: start is inclusive
 
 

@@ -68,12 +68,24 @@ def test_review_and_compliance_from_the_command_line(steward_env, tmp_path):
                  "--attendee", "王建国", "--attendee", "李秀芳"], steward_env, check=True)
     refused = signed(["review", "sign", "--as", "wangjg", number], steward_env)
     assert refused.returncode == 2 and "9.3.1b4" in refused.stderr
-    for clause in ("9.3.1a", "9.3.1b1", "9.3.1b2", "9.3.1b3", "9.3.1b4", "9.3.1b5", "9.3.1b6", "9.3.1c2", "9.3.1c3",
-                   "9.3.1c5", "9.3.1d", "9.3.1e"):
-        run_steward(["review", "state", "--as", "lixf", number, clause, "本期无变化"], steward_env, check=True)
+    run_steward(["review", "state", "--as", "lixf", number, "9.3.1b4", "外部：水泥纳入全国碳市场"], steward_env, check=True)
+    _state_the_rest(steward_env["STEWARD_DATABASE_URL"], number)  # the same command a dozen times adds nothing
     out = tmp_path / "minutes.docx"
     done = signed(["review", "sign", "--as", "wangjg", number, "--out", str(out)], steward_env)
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 5000
     listing = run_steward(["schedule", "list"], steward_env, check=True)
     assert "audit-programme" in listing.stdout and "CST" in listing.stdout
+
+
+def _state_the_rest(db_url: str, number: str) -> None:
+    from storage.engine import make_engine, unit_of_work
+    from workflows import review as reviews
+    from workflows.engine import actor_for
+    engine = make_engine(db_url)
+    with unit_of_work(engine, "test") as s:
+        actor = actor_for(s, "lixf")
+        review = reviews.get(s, actor, number)
+        for clause_id in reviews.missing_inputs(review):
+            reviews.state_input(s, actor, review, clause_id, "本期无变化")
+    engine.dispose()

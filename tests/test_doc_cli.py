@@ -5,10 +5,15 @@ import subprocess
 import sys
 
 import docx
+import pytest
 
 from helpers import ROOT, run_steward
 from steward import demo
 from steward.docs_gen import WORKFLOWS_MD, workflows_markdown
+
+
+# The lifecycle runs on both databases in test_documents.py; the command line is checked on SQLite.
+SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def sign(args, env):
@@ -16,6 +21,7 @@ def sign(args, env):
                           input=demo.DEMO_PASSWORD + "\n", capture_output=True, text=True, timeout=120)
 
 
+@SQLITE
 def test_a_procedure_scripted_from_draft_to_controlled_copy(steward_env, tmp_path):
     run_steward(["demo", "--no-serve"], steward_env, check=True)
     source = tmp_path / "程序.docx"
@@ -40,6 +46,7 @@ def test_a_procedure_scripted_from_draft_to_controlled_copy(steward_env, tmp_pat
     assert run_steward(["verify"], steward_env).returncode == 0
 
 
+@SQLITE
 def test_refusals_are_one_line_in_both_languages(steward_env, tmp_path):
     run_steward(["demo", "--no-serve"], steward_env, check=True)
     run_steward(["doc", "new", "--as", "lixf", "--type", "policy", "--title", "碳排放管理方针"], steward_env, check=True)

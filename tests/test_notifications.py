@@ -124,12 +124,13 @@ def test_a_task_is_emailed_and_posted_and_a_channel_that_is_down_loses_nothing(p
 
 
 def test_a_person_without_a_channel_keeps_the_message_for_a_retry(plant, engine, smtp):
+    delivery.dispatch(engine, smtp.url)  # whatever the demo seed queued
     raise_nc(plant, owner="zhangw")
     assert delivery.dispatch(engine, smtp.url)["no_channel"] == 1
     act(plant, "zhangw", lambda s, a: notifications.add_channel(s, a, "zhangw", "email", "zhangw@jinyan.example"))
-    assert act(plant, "lixf", lambda s, a: notifications.retry_failed(s, a, datetime.now(timezone.utc))) == 1
+    assert act(plant, "lixf", lambda s, a: notifications.retry_failed(s, a, datetime.now(timezone.utc))) >= 1
     assert delivery.dispatch(engine, smtp.url)["sent"] == 1
-    assert smtp.messages[0]["To"] == "zhangw@jinyan.example"
+    assert [m["To"] for m in smtp.messages] == ["zhangw@jinyan.example"]
 
 
 def test_a_row_claimed_by_one_worker_is_not_taken_by_another(plant, engine):

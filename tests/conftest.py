@@ -85,17 +85,49 @@ def pg_server():
 _db_numbers = itertools.count(1)
 
 
+def _seed(url: str) -> None:
+    from steward import demo
+    eng = make_engine(url)
+    migrate.upgrade(eng)
+    with unit_of_work(eng, "demo-seed") as session:
+        demo.seed(session)
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory) -> Path:
+    """The demo seeded once per session into a file that tests copy (seeding takes seconds; a copy, none)."""
+    path = tmp_path_factory.mktemp("seed") / "seeded.db"
+    _seed(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_pg_template(pg_server) -> str:
+    name = f"seed{os.getpid()}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    _seed(pg_server.rsplit("/", 1)[0] + "/" + name)
+    return name
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
-    """An empty database of each backend."""
+    """An empty database of each backend; already seeded with the demo when the test asks for ``plant``."""
+    seeded = "plant" in request.fixturenames
     if request.param == "sqlite":
+        if seeded:
+            shutil.copyfile(request.getfixturevalue("seeded_sqlite"), tmp_path / "steward.db")
         yield f"sqlite:///{tmp_path / 'steward.db'}"
         return
     admin_url = request.getfixturevalue("pg_server")
+    template = f' TEMPLATE "{request.getfixturevalue("seeded_pg_template")}"' if seeded else ""
     name = f"t{os.getpid()}_{next(_db_numbers)}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
     yield admin_url.rsplit("/", 1)[0] + "/" + name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -127,10 +159,8 @@ def steward_env(tmp_path, db_url):
 
 @pytest.fixture
 def plant(uow):
-    """The demo group seeded: 晋岩水泥 (JYCEM) with people in every role and three years of data."""
-    from steward import demo
-    with uow("demo-seed") as s:
-        demo.seed(s)
+    """The demo group seeded (``db_url`` copies it from a per-session template): 晋岩水泥 (JYCEM) with
+    people in every role, three years of data, obligations, measured factors, 2025 accounted."""
     return uow
 
 

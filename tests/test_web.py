@@ -143,7 +143,8 @@ def test_a_viewer_is_refused_every_write(web):
             "result": "conform", "password": PW, "name": "x", "effective": "yes", "action_id": "1", "note": "x",
             "kind": "corrective", "description": "x", "owner": "lixf", "due": "2099-01-01", "text": "x",
             "attendees": "x", "minutes": "x", "conclusion": "x", "consequence": "x", "disposition": "x",
-            "root_cause": "x"}
+            "root_cause": "x", "period": "2026-05", "category": "fuel_combustion", "material": "diesel",
+            "quantity": "1", "unit": "t"}
     for path in posts:
         url = path.replace("{number}", "JYCEM-XX-001")
         files = {"file": ("a.csv", b"x")} if path.endswith("/import") else None
@@ -193,3 +194,19 @@ def test_an_accounting_run_reports_its_progress(web):
     assert 'id="job-result"' in status and "(4/4)" in status
     link = re.search(r'id="job-result" href="([^"]+)"', status).group(1)
     assert "2024" in client.get(link).text
+
+
+def test_a_figure_typed_in_goes_through_the_import_checks(web, engine):
+    from datetime import date
+    client = as_user(web, "yangf")  # the operator who reads the meters
+    token = csrf(client, "/")
+    entry = {"period": "2026-03", "facility": "F-MV01", "category": "fuel_combustion", "material": "diesel",
+             "quantity": "38.5", "unit": "t", "meter": "M-D001", "csrf_token": token}
+    assert 'id="imported"' in client.post("/accounting/entry", data=entry).text
+    bad = client.post("/accounting/entry", data={**entry, "period": "2026-04", "unit": "MWh"})
+    assert bad.status_code == 400 and "不匹配" in bad.text
+    again = client.post("/accounting/entry", data=entry)
+    assert again.status_code == 400 and "重复月份" in again.text
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(ActivityRecord).where(
+            ActivityRecord.period >= date(2026, 3, 1))).one() == 1

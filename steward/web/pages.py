@@ -14,6 +14,7 @@ from forms import clauses
 from steward.web import jobs, security
 from steward.web.app import ALL, INTERNAL, MANAGEMENT, page, redirect, unit
 from storage.errors import StewardError
+from storage.vocab import ActivityCategory
 from storage.models import (
     AccountingRun, Baseline, ChecklistItem, Document, InternalAudit, ManagementReview, NotificationChannel,
     Nonconformity, Obligation, Person, Revision, RoleAssignment,
@@ -303,6 +304,8 @@ def register(app: FastAPI) -> None:  # noqa: C901 — one place that lists the p
             lines = [x for x in latest.lines if (x["facility"] or "(enterprise)") == facility] if latest and facility \
                 else []
             return {"runs": runs, "run": latest, "facility": facility, "lines": lines, "year": date.today().year - 1,
+                    "categories": list(ActivityCategory), "month": date.today().strftime("%Y-%m"),
+                    "can_enter": bool(a.roles & set(activity.ENTRY_ROLES)),
                     "can_run": bool(a.roles & set(ACCOUNTANTS)),
                     "baselines": s.exec(select(Baseline).where(Baseline.enterprise_id == a.enterprise_id)).all()}
         return page(request, "accounting.html", _guard(request, PAGES["/accounting"], go))
@@ -326,6 +329,19 @@ def register(app: FastAPI) -> None:  # noqa: C901 — one place that lists the p
         n = _guard(request, activity.ENTRY_ROLES, lambda s, a: activity.import_file(s, a, file.filename or "upload",
                                                                                     data), write=True, csrf=csrf_token)
         return page(request, "imported.html", {"count": n})
+
+    @app.post("/accounting/entry")
+    def accounting_entry(request: Request, period: str = Form(...), facility: str = Form(""), category: str = Form(...),
+                         material: str = Form(...), quantity: str = Form(...), unit: str = Form(...),
+                         source: str = Form("measured"), meter: str = Form(""), evidence: str = Form(""),
+                         csrf_token: str = Form("")):
+        """One month's figure typed in: the same checks as an import of one row."""
+        from forms.activity_import import HEADERS
+        row = [period, facility, category, material, quantity, unit, source, meter, evidence or "手工录入 manual entry"]
+        data = ("\n".join(",".join(f'"{c}"' for c in r) for r in (HEADERS, row)) + "\n").encode("utf-8")
+        _guard(request, activity.ENTRY_ROLES, lambda s, a: activity.import_file(s, a, "entry.csv", data), write=True,
+               csrf=csrf_token)
+        return page(request, "imported.html", {"count": 1})
 
     @app.get("/obligations")
     def obligations(request: Request):

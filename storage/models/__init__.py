@@ -2,6 +2,7 @@
 
 from storage.models.accounting import AccountingRun, Baseline, DataAnomaly, DqPlan, EnterpriseFactor
 from storage.models.activity import ActivityRecord
+from storage.models.carbon_assets import AssetTxn, CarbonPrice
 from storage.models.audit import AuditEntry, AuditHead
 from storage.models.documents import Distribution, Document, FormRecord, Revision
 from storage.models.files import StoredFile
@@ -29,5 +30,5 @@ __all__ = [
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",
     "AuditProgramme", "ChecklistItem", "InternalAudit", "ManagementReview", "ReviewAction", "NotificationChannel",
-    "ApiToken", "LoginAttempt",
+    "ApiToken", "LoginAttempt", "AssetTxn", "CarbonPrice",
 ]

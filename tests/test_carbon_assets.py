@@ -1,0 +1,61 @@
+"""Carbon assets and the compliance year (8.5): the ledger, the 5 % offset limit, the cheapest surrender."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from accounting.carbon_assets import Lot, plan_compliance
+from helpers import act, plant_id
+from storage.errors import StewardError
+from workflows import carbon_assets as assets
+
+
+def test_held_allowances_go_first_then_cheaper_offsets_to_the_limit_then_purchases():
+    plan = plan_compliance(2025, 100_000, [Lot("CEA", 2024, 60_000), Lot("CEA", 2025, 30_000), Lot("CCER", 2023, 2_000),
+                                           Lot("GEC", 2025, 500), Lot("CEA", 2026, 9_999)],
+                           cea_price=95.0, ccer_price=70.0)
+    assert [(x.kind, x.vintage, x.quantity) for x in plan.surrender] == [("CEA", 2024, 60_000), ("CEA", 2025, 30_000),
+                                                                         ("CCER", 2023, 2_000)]
+    assert plan.buy_ccer_t == 3_000 and plan.offset_used_t == 5_000  # 5 % of 100,000
+    assert plan.buy_cea_t == 5_000 and plan.cost == 3_000 * 70 + 5_000 * 95
+    assert plan.deadline == date(2026, 12, 31)
+    dearer = plan_compliance(2025, 100_000, [Lot("CEA", 2025, 90_000)], cea_price=60.0, ccer_price=70.0)
+    assert dearer.buy_ccer_t == 0 and dearer.buy_cea_t == 10_000
+
+
+def test_a_surrender_beyond_holdings_or_the_offset_limit_is_refused(plant):
+    on = date(2026, 6, 30)
+
+    def add(**kw):
+        return act(plant, "lixf", lambda s, a: assets.record(s, a, on=on, **kw))
+    add(kind="CEA", vintage=2025, txn="allocate", quantity=1_000_000, reference="省生态环境厅配额分配通知")
+    add(kind="CCER", vintage=2024, txn="buy", quantity=80_000, price=68.0)
+    with pytest.raises(StewardError) as err:
+        add(kind="CEA", vintage=2025, txn="surrender", quantity=1_500_000, compliance_year=2025)
+    assert err.value.code == "beyond_holdings" and "1,000,000.000" in err.value.en
+    with pytest.raises(StewardError, match="at most 5 %"):
+        add(kind="CCER", vintage=2024, txn="surrender", quantity=70_000, compliance_year=2025)
+    add(kind="CEA", vintage=2026, txn="allocate", quantity=10)
+    with pytest.raises(StewardError, match="cannot be surrendered for 2025"):
+        add(kind="CEA", vintage=2026, txn="surrender", quantity=5, compliance_year=2025)
+    with pytest.raises(StewardError, match="requires one of"):
+        act(plant, "yangf", lambda s, a: assets.record(s, a, kind="CEA", vintage=2025, txn="sell", quantity=1, on=on))
+
+
+def test_the_position_shows_what_is_due_and_the_cheapest_way(plant):
+    on = date(2026, 6, 30)
+    act(plant, "lixf", lambda s, a: [
+        assets.record(s, a, kind="CEA", vintage=2025, txn="allocate", quantity=1_100_000, on=on),
+        assets.record(s, a, kind="CEA", vintage=2025, txn="surrender", quantity=600_000, on=on, compliance_year=2025),
+        assets.add_price(s, a, "CEA", on, 92.5, "全国碳市场收盘价"),
+        assets.add_price(s, a, "CCER", on, 75.0, "交易所挂牌价")])
+    with plant("test") as s:
+        pos = assets.position(s, plant_id(s), 2025, today=date(2026, 11, 25))
+    due = pos["due_t"]
+    assert due > 1_150_000 and pos["remaining_t"] == pytest.approx(due - 600_000)
+    assert pos["deadline"] == "2026-12-31" and pos["days_left"] == 36
+    plan = pos["plan"]
+    assert plan["offset_used_t"] == pytest.approx(due * 0.05, abs=0.01)
+    assert plan["buy_cea_t"] == pytest.approx(due - 1_100_000 - due * 0.05, abs=0.01)

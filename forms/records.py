@@ -87,6 +87,28 @@ class FootprintData(_Record):
     year: int = labelled("数据年份", "Data year", ge=2000, le=2100)
 
 
+class ContextIssue(_Record):
+    """5.1: an internal or external issue the policy must take into account."""
+
+    clause: Literal["5.1.2a", "5.1.2b", "5.1.2c", "5.1.2d", "5.1.2e", "5.1.2f",
+                    "5.1.3a", "5.1.3b", "5.1.3c", "5.1.3d", "5.1.3e"] = labelled("条款", "Clause")
+    issue: str = labelled("事项", "Issue", min_length=1)
+    effect: Literal["opportunity", "threat", "neutral"] = labelled("影响", "Effect")
+    response: str = labelled("对方针或目标的考虑", "How policy or objectives respond", "")
+
+
+class Risk(_Record):
+    """6.2 and 6.4.3: a risk of higher emissions or noncompliance, its rating and the response."""
+
+    clause: Literal["6.2.2a", "6.2.2b", "6.2.2c", "6.2.2d", "6.2.2e", "6.2.2f",
+                    "6.2.3a", "6.2.3b", "6.2.3c", "6.2.3d", "6.2.3e", "6.2.3f", "6.2.3g"] = labelled("条款", "Clause")
+    risk: str = labelled("风险", "Risk", min_length=1)
+    likelihood: int = labelled("可能性 1–5", "Likelihood 1–5", ge=1, le=5)
+    impact: int = labelled("影响程度 1–5", "Impact 1–5", ge=1, le=5)
+    response: str = labelled("应对措施（6.4.3）", "Response (6.4.3)", min_length=1)
+    owner: str = labelled("负责人", "Owner", min_length=1)
+
+
 @dataclass(frozen=True)
 class RecordForm:
     name: str
@@ -106,6 +128,8 @@ FORMS = {f.name: f for f in (
                ("8.4.1e", "8.4.2")),
     RecordForm("provider_evaluation", "服务机构评价", "Provider evaluation", ProviderEvaluation, ("7.3a", "7.3d")),
     RecordForm("footprint_data", "碳足迹与碳汇数据", "Footprint and sink data", FootprintData, ("6.1.2f",)),
+    RecordForm("context_issue", "内外部环境事项", "Context issue", ContextIssue, ("5.1.1", "5.1.2", "5.1.3")),
+    RecordForm("risk", "风险及应对措施", "Risk and response", Risk, ("6.2.1", "6.2.2", "6.2.3", "6.4.3")),
 )}
 
 

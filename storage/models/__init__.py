@@ -19,6 +19,7 @@ from storage.models.org import (
 )
 from storage.models.compliance import ComplianceEvaluation, ComplianceItem, Obligation
 from storage.models.improvement import CorrectiveAction, Improvement, Nonconformity
+from storage.models.objectives import Objective
 from storage.models.internal_audit import AuditProgramme, ChecklistItem, InternalAudit
 from storage.models.review import ManagementReview, ReviewAction
 from storage.models.web import ApiToken, LoginAttempt
@@ -30,5 +31,5 @@ __all__ = [
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",
     "AuditProgramme", "ChecklistItem", "InternalAudit", "ManagementReview", "ReviewAction", "NotificationChannel",
-    "ApiToken", "LoginAttempt", "AssetTxn", "CarbonPrice",
+    "ApiToken", "LoginAttempt", "AssetTxn", "CarbonPrice", "Objective",
 ]

@@ -1,0 +1,94 @@
+"""Objectives and targets (6.4): every target is set against the baseline in force, decomposed to
+processes and facilities (6.4.2), carries its implementation plan (6.4.4 a–f), and its progress is
+computed from the accounting runs rather than typed in."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from storage.errors import NotFound, StewardError
+from storage.models import AccountingRun, Baseline, Objective
+from workflows import baseline as baselines
+from workflows import engine, lookup
+from workflows.engine import Actor
+
+SETTERS = ("carbon_manager", "top_management")
+PLAN_ITEMS = {"a": ("采取的措施", "measures"), "b": ("实施路径和方法", "path and method"),
+              "c": ("人员、设备和资金", "people, equipment and money"), "d": ("职责分工和权限", "duties and authority"),
+              "e": ("进度和阶段成果", "schedule and milestones"), "f": ("结果验证方法", "how results are verified")}
+CLAUSES = ("6.4.1a", "6.4.1b", "6.4.1c", "6.4.1d", "6.4.1e", "6.4.2a", "6.4.2b", "6.4.2c", "6.4.2d")
+
+
+def _figure(totals: dict, level: str, scope: str, metric: str) -> float | None:
+    if metric.startswith("intensity:"):
+        product = metric.split(":", 1)[1]
+        entry = totals.get("intensity", {}).get(product)
+        return entry["total_per_unit"] if entry else None
+    if level == "enterprise":
+        return totals["enterprise"]["total"]
+    pool = totals.get("processes" if level == "process" else "facilities", {})
+    return pool[scope]["total"] if scope in pool else None
+
+
+def add(session: Session, actor: Actor, *, title: str, level: str, metric: str, target_year: int, reduction_pct: float,
+        plan: dict, scope: str = "", clause_id: str = "6.4.1b", owner: str | None = None,
+        parent: str | None = None) -> Objective:
+    engine.require_role(actor, SETTERS, "制定目标指标", "Setting an objective")
+    base = baselines.active(session, actor.enterprise_id)
+    if base is None:
+        raise StewardError("no_baseline", "目标须以有效的碳排放基准为参照，请先建立基准（6.3）",
+                           "A target needs a baseline in force to be measured against; set one first (6.3)",
+                           field="baseline")
+    if clause_id not in CLAUSES:
+        raise StewardError("clause", f"条款须为 {', '.join(CLAUSES)}", f"Clause must be one of {', '.join(CLAUSES)}",
+                           field="clause_id")
+    if level not in ("enterprise", "process", "facility") or (level != "enterprise" and not scope):
+        raise StewardError("level", "层级须为 enterprise，或 process/facility 并给出代码",
+                           "Level is enterprise, or process/facility with its code", field="level")
+    if not 0 < reduction_pct < 100:
+        raise StewardError("reduction", "降幅须在 0–100% 之间", "The reduction must be between 0 and 100 %",
+                           field="reduction_pct")
+    if target_year <= base.base_year:
+        raise StewardError("target_year", f"目标年须晚于基准年 {base.base_year}",
+                           f"The target year must come after the base year {base.base_year}", field="target_year")
+    missing = [f"{k}) {zh}" for k, (zh, _) in PLAN_ITEMS.items() if not str(plan.get(k, "")).strip()]
+    if missing:
+        raise StewardError("plan", f"实施方案缺少（6.4.4）：{'、'.join(missing)}",
+                           "The implementation plan lacks (6.4.4): " + ", ".join(
+                               f"{k}) {en}" for k, (_, en) in PLAN_ITEMS.items() if not str(plan.get(k, "")).strip()),
+                           field="plan")
+    if _figure(base.figures, level, scope, metric) is None:
+        raise StewardError("no_base_figure", f"基准 {base.number} 中没有 {level} {scope} 的 {metric}",
+                           f"Baseline {base.number} has no {metric} for {level} {scope}", field="metric")
+    parent_row = get(session, actor, parent) if parent else None
+    row = Objective(enterprise_id=actor.enterprise_id, number=lookup.next_number(session, Objective, actor.enterprise_id,
+                                                                                "OB" if parent is None else "TG"),
+                    title=title.strip(), clause_id=clause_id, parent_id=parent_row.id if parent_row else None,
+                    level=level, scope=scope, metric=metric, baseline_id=base.id, target_year=target_year,
+                    reduction_pct=reduction_pct, plan={k: str(plan[k]).strip() for k in PLAN_ITEMS},
+                    owner_id=lookup.person(session, actor.enterprise_id, owner).id if owner else None)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, actor: Actor, number: str) -> Objective:
+    row = session.exec(select(Objective).where(Objective.enterprise_id == actor.enterprise_id,
+                                               Objective.number == number)).first()
+    if row is None:
+        raise NotFound("objective", f"没有目标 {number}", f"No objective {number}")
+    return row
+
+
+def progress(session: Session, objective: Objective) -> dict:
+    """Baseline figure, target figure, the latest accounted figure and how far along the way it is."""
+    base = session.get(Baseline, objective.baseline_id)
+    start = _figure(base.figures, objective.level, objective.scope, objective.metric)
+    goal = start * (1 - objective.reduction_pct / 100)
+    run = session.exec(select(AccountingRun).where(AccountingRun.enterprise_id == objective.enterprise_id)
+                       .order_by(AccountingRun.year.desc(), AccountingRun.id.desc())).first()
+    now = _figure(run.totals, objective.level, objective.scope, objective.metric) if run else None
+    achieved = None if now is None or start == goal else round((start - now) / (start - goal) * 100, 1)
+    return {"number": objective.number, "base_year": base.base_year, "base": start, "target": round(goal, 6),
+            "year": run.year if run else None, "current": now, "achieved_pct": achieved,
+            "met": now is not None and now <= goal}

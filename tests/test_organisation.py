@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from storage.errors import NotFound, StewardError
+from storage.errors import StewardError
 from storage.models import Baseline
 from storage.vocab import Labelled
 from workflows import accounting, engine, lookup, records
@@ -105,11 +105,7 @@ def propose(session: Session, actor: Actor, base_year: int, trigger: str = "init
 
 
 def get(session: Session, actor: Actor, number: str) -> Baseline:
-    row = session.exec(select(Baseline).where(Baseline.enterprise_id == actor.enterprise_id,
-                                              Baseline.number == number)).first()
-    if row is None:
-        raise NotFound("baseline", f"没有基准 {number}", f"No baseline {number}")
-    return row
+    return lookup.numbered(session, Baseline, actor.enterprise_id, number, "基准", "baseline")
 
 
 def compare(session: Session, enterprise_id: int, year: int) -> dict:

@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 from accounting.carbon_assets import KINDS, OFFSET_LIMIT, Lot, deadline, plan_compliance
 from storage.errors import StewardError
 from storage.models import AccountingRun, AssetTxn, CarbonPrice
-from workflows import accounting, engine
+from workflows import engine
 from workflows.engine import Actor
 
 TRADERS = ("carbon_manager", "top_management")

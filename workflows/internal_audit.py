@@ -168,11 +168,7 @@ def plan_for_year(session: Session, enterprise_id: int, year: int, created_by: s
 
 
 def get(session: Session, actor: Actor, number: str) -> InternalAudit:
-    audit = session.exec(select(InternalAudit).where(InternalAudit.number == number,
-                                                     InternalAudit.enterprise_id == actor.enterprise_id)).first()
-    if audit is None:
-        raise NotFound("audit", f"没有内部审核 {number}", f"No internal audit {number}")
-    return audit
+    return lookup.numbered(session, InternalAudit, actor.enterprise_id, number, "内部审核", "internal audit")
 
 
 def checklist(session: Session, audit: InternalAudit) -> list[ChecklistItem]:

@@ -24,3 +24,11 @@ def next_number(session: Session, model, enterprise_id: int, kind: str, year: in
     count = session.exec(select(func.count()).select_from(model).where(
         model.enterprise_id == enterprise_id, model.number.startswith(prefix))).one()
     return f"{prefix}{count + 1:03d}"
+
+
+def numbered(session: Session, model, enterprise_id: int, number: str, zh: str, en: str):
+    """A row by its number within one enterprise; another enterprise's number is simply not found."""
+    row = session.exec(select(model).where(model.enterprise_id == enterprise_id, model.number == number)).first()
+    if row is None:
+        raise NotFound(model.__tablename__, f"没有{zh} {number}", f"No {en} {number}")
+    return row

@@ -12,7 +12,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from forms import clauses
-from storage.errors import Forbidden, NotFound, StewardError
+from storage.errors import Forbidden, StewardError
 from storage.models import ChecklistItem, CorrectiveAction, InternalAudit, Nonconformity, Person
 from storage.vocab import Labelled
 from workflows import engine, lookup
@@ -238,8 +238,4 @@ def review_effectiveness(session: Session, actor: Actor, nc: Nonconformity, *, e
 
 
 def get(session: Session, actor: Actor, number: str) -> Nonconformity:
-    nc = session.exec(select(Nonconformity).where(Nonconformity.number == number,
-                                                  Nonconformity.enterprise_id == actor.enterprise_id)).first()
-    if nc is None:
-        raise NotFound("nonconformity", f"没有不符合项 {number}", f"No nonconformity {number}")
-    return nc
+    return lookup.numbered(session, Nonconformity, actor.enterprise_id, number, "不符合项", "nonconformity")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from storage.errors import NotFound, StewardError
+from storage.errors import StewardError
 from storage.models import AccountingRun, Baseline, Objective
 from workflows import baseline as baselines
 from workflows import engine, lookup
@@ -73,11 +73,7 @@ def add(session: Session, actor: Actor, *, title: str, level: str, metric: str, 
 
 
 def get(session: Session, actor: Actor, number: str) -> Objective:
-    row = session.exec(select(Objective).where(Objective.enterprise_id == actor.enterprise_id,
-                                               Objective.number == number)).first()
-    if row is None:
-        raise NotFound("objective", f"没有目标 {number}", f"No objective {number}")
-    return row
+    return lookup.numbered(session, Objective, actor.enterprise_id, number, "目标", "objective")
 
 
 def progress(session: Session, objective: Objective) -> dict:

@@ -102,11 +102,7 @@ def ensure(session: Session, enterprise_id: int, year: int, planned_on: date | N
 
 
 def get(session: Session, actor: Actor, number: str) -> ManagementReview:
-    review = session.exec(select(ManagementReview).where(ManagementReview.number == number,
-                                                         ManagementReview.enterprise_id == actor.enterprise_id)).first()
-    if review is None:
-        raise NotFound("review", f"没有管理评审 {number}", f"No management review {number}")
-    return review
+    return lookup.numbered(session, ManagementReview, actor.enterprise_id, number, "管理评审", "management review")
 
 
 # --- the input pack: one function per 9.3.1 item, each returning zh lines, en lines, facts ---

@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from sqlmodel import Session, func, select
 
-from forms import clauses
+from forms import clauses, policy
 from forms.organisation import add_months
 from forms.uploads import media_type
 from storage.errors import Forbidden, NotFound, StewardError
@@ -213,6 +213,8 @@ def upload(session: Session, actor: Actor, rev: Revision, file_name: str, stream
     sha, size = store.put(stream, max_bytes=max_bytes)
     try:
         mime = media_type(file_name, store.path(sha))
+        if session.get(Document, rev.document_id).doc_type == "policy":
+            policy.check(file_name, store.read(sha))  # 5.2.1 a–e before it can be submitted
     except StewardError:
         if session.get(StoredFile, sha) is None:
             store.path(sha).unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from flows import delivery
 from storage.engine import make_engine, unit_of_work
 from storage.models import Enterprise, RoleAssignment
 from storage.errors import StewardError
-from workflows import accounting, compliance, data_quality, internal_audit, notifications
+from workflows import accounting, compliance, data_quality, internal_audit, notifications, yearly_duties
 from workflows import review as reviews
 
 TZ = "Asia/Shanghai"
@@ -86,8 +86,15 @@ def account_year(engine: Engine, year: int, enterprise: str | None = None) -> di
 
 
 def daily_round(engine: Engine, today: date, enterprise: str | None = None) -> dict[str, dict[str, int]]:
-    return per_enterprise(engine, "system:flow:daily-tasks", enterprise,
-                          lambda session, ent_id: notifications.daily(session, today, ent_id))
+    def one(session, ent_id):
+        surrender = yearly_duties.surrender_reminders(session, ent_id, today)  # tasks first, so the digest has them
+        return {**notifications.daily(session, today, ent_id), "surrender_reminders": surrender}
+    return per_enterprise(engine, "system:flow:daily-tasks", enterprise, one)
+
+
+def plan_year(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, dict[str, int]]:
+    return per_enterprise(engine, "system:flow:yearly-planning", enterprise,
+                          lambda session, ent_id: yearly_duties.yearly(session, ent_id, year))
 
 
 def _with_engine(db_url: str, fn, *args):
@@ -133,6 +140,12 @@ def accounting_flow(db_url: str, year: int | None = None, enterprise: str | None
 def accounting_yearly_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
     """年度核算：上一年度的最终核算 / The final accounting of the previous year."""
     return _run("accounting-yearly", db_url, account_year, year or local_today(tz).year - 1, enterprise)
+
+
+@flow(name="yearly-planning", log_prints=True)
+def yearly_planning_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+    """年度：培训计划与目标指标评审任务 / The year's training plan and target review."""
+    return _run("yearly-planning", db_url, plan_year, year or local_today(tz).year, enterprise)
 
 
 @flow(name="daily-tasks", log_prints=True)

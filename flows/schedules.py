@@ -45,8 +45,11 @@ SCHEDULES = [
              "每月5日：核算本年至今（6.1）", "5th of each month: account the year to date (6.1)", True),
     Schedule("accounting-yearly", cycles.accounting_yearly_flow, "0 6 20 1 *",
              "每年1月20日：上一年度最终核算", "20 Jan: the previous year's final accounting", True),
+    Schedule("yearly-planning", cycles.yearly_planning_flow, "0 8 10 1 *",
+             "每年1月10日：培训计划（7.1）与目标指标评审（6.4）", "10 Jan: training plan (7.1) and target review (6.4)", True),
     Schedule("daily-tasks", cycles.daily_tasks_flow, "0 8 * * *",
-             "每天08:00：到期提醒、逾期升级、每日待办", "08:00 daily: reminders, escalations, digest"),
+             "每天08:00：到期提醒、逾期升级、配额清缴提醒、每日待办",
+             "08:00 daily: reminders, escalations, surrender reminders, digest"),
     Schedule("outbox-dispatch", cycles.outbox_dispatch_flow, "* * * * *",
              "每分钟：发送通知并重试失败的渠道", "Every minute: deliver notifications, retry failed channels"),
 ]

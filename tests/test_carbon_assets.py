@@ -59,3 +59,21 @@ def test_the_position_shows_what_is_due_and_the_cheapest_way(plant):
     plan = pos["plan"]
     assert plan["offset_used_t"] == pytest.approx(due * 0.05, abs=0.01)
     assert plan["buy_cea_t"] == pytest.approx(due - 1_100_000 - due * 0.05, abs=0.01)
+
+
+def test_surrender_reminders_and_yearly_duties_come_once(plant, engine):
+    from sqlmodel import Session, select
+
+    from storage.models import Task
+    from workflows import yearly_duties
+    with plant("system:flow") as s:
+        first = yearly_duties.surrender_reminders(s, plant_id(s), date(2026, 11, 25))  # 36 days left, all still due
+        again = yearly_duties.surrender_reminders(s, plant_id(s), date(2026, 11, 26))
+        early = yearly_duties.surrender_reminders(s, plant_id(s), date(2026, 6, 1))
+        duties = yearly_duties.yearly(s, plant_id(s), 2027)
+        duties_again = yearly_duties.yearly(s, plant_id(s), 2027)
+    assert first == 3 and again == 0 and early == 0  # two carbon managers and top management, once per stage
+    assert duties == {"training_plan": 2, "target_review": 3} and duties_again == {"training_plan": 0, "target_review": 0}
+    with Session(engine) as s:
+        titles = [t.title_en for t in s.exec(select(Task).where(Task.lifecycle == "surrender"))]
+        assert titles and all("still to surrender for 2025" in t and "36 days left" in t for t in titles)

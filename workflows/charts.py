@@ -43,3 +43,18 @@ def shares(labels: list[str], values: list[float], title: str) -> bytes:
     ax.pie(values, labels=labels, autopct="%1.1f%%", textprops={"fontsize": 7})
     ax.set_title(title)
     return _png(fig)
+
+
+def mac_curve(rows: list[dict], title: str) -> bytes:
+    """Marginal abatement cost curve: bar width is the tonnes a measure avoids, height its cost per tonne."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for r in rows:
+        ax.bar(r["from_t"], r["cost_per_t"], width=r["abatement_t"], align="edge",
+               color="#2e7d32" if r["cost_per_t"] < 0 else "#c62828", edgecolor="white")
+        ax.text(r["from_t"] + r["abatement_t"] / 2, r["cost_per_t"], r["name"].split(" ", 1)[0], ha="center",
+                va="bottom" if r["cost_per_t"] >= 0 else "top", fontsize=7)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("累计减排量 Cumulative abatement (tCO2e/yr)")
+    ax.set_ylabel("元/tCO2e CNY per t")
+    ax.set_title(title)
+    return _png(fig)

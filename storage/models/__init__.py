@@ -21,6 +21,7 @@ from storage.models.compliance import ComplianceEvaluation, ComplianceItem, Obli
 from storage.models.improvement import CorrectiveAction, Improvement, Nonconformity
 from storage.models.objectives import Objective
 from storage.models.internal_audit import AuditProgramme, ChecklistItem, InternalAudit
+from storage.models.reduction import ReductionMeasure
 from storage.models.review import ManagementReview, ReviewAction
 from storage.models.web import ApiToken, LoginAttempt
 from storage.models.workflow import NotificationChannel, Outbox, Signature, Task, TransitionLog
@@ -31,5 +32,5 @@ __all__ = [
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",
     "AuditProgramme", "ChecklistItem", "InternalAudit", "ManagementReview", "ReviewAction", "NotificationChannel",
-    "ApiToken", "LoginAttempt", "AssetTxn", "CarbonPrice", "Objective",
+    "ApiToken", "LoginAttempt", "AssetTxn", "CarbonPrice", "Objective", "ReductionMeasure",
 ]

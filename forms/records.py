@@ -109,6 +109,28 @@ class Risk(_Record):
     owner: str = labelled("负责人", "Owner", min_length=1)
 
 
+class Budget(_Record):
+    """7.2: money planned and spent on carbon management, by year and purpose."""
+
+    year: int = labelled("年度", "Year", ge=2000, le=2100)
+    item: str = labelled("项目", "Item", min_length=1)
+    category: Literal["monitoring", "training", "technology", "consulting", "verification", "assets", "other"] = \
+        labelled("类别", "Category")
+    planned_cny: float = labelled("预算（元）", "Budget (CNY)", ge=0)
+    spent_cny: float = labelled("已支出（元）", "Spent (CNY)", 0, ge=0)
+
+
+class SupplyChain(_Record):
+    """8.2: fuel supply, low-carbon purchasing and green energy, supplier by supplier."""
+
+    supplier: str = labelled("供应商", "Supplier", min_length=1)
+    supplies: str = labelled("供应物资或能源", "What it supplies", min_length=1)
+    clause: Literal["8.2a", "8.2b", "8.2c", "8.2d", "8.2e", "8.2f"] = labelled("条款", "Clause")
+    low_carbon_criteria: str = labelled("低碳采购要求", "Low-carbon purchasing requirement", min_length=1)
+    green_share_pct: float = labelled("绿色能源或低碳产品比例 %", "Green or low-carbon share %", 0, ge=0, le=100)
+    evidence: str = labelled("证据（绿证、合同、声明）", "Evidence (certificate, contract, declaration)", "")
+
+
 @dataclass(frozen=True)
 class RecordForm:
     name: str
@@ -130,6 +152,8 @@ FORMS = {f.name: f for f in (
     RecordForm("footprint_data", "碳足迹与碳汇数据", "Footprint and sink data", FootprintData, ("6.1.2f",)),
     RecordForm("context_issue", "内外部环境事项", "Context issue", ContextIssue, ("5.1.1", "5.1.2", "5.1.3")),
     RecordForm("risk", "风险及应对措施", "Risk and response", Risk, ("6.2.1", "6.2.2", "6.2.3", "6.4.3")),
+    RecordForm("budget", "碳排放管理预算与支出", "Budget and spending", Budget, ("7.2",)),
+    RecordForm("supply_chain", "供应链管理记录", "Supply-chain record", SupplyChain, ("8.2",)),
 )}
 
 

@@ -295,6 +295,18 @@ def assets_price(as_user: AsUser, kind: str, price: float, source: Annotated[str
     typer.echo(f"{kind} {price:g}")
 
 
+@assets_app.command("prices")
+def assets_prices(kind: Annotated[str, typer.Option(help="CEA|CCER|GEC|SINK")] = "CEA"):
+    """价格历史 / Price history with sources."""
+    from sqlmodel import select
+
+    from storage.models import CarbonPrice
+    rows = _in_session("cli:prices", lambda s: [(p.on, p.price, p.source) for p in s.exec(
+        select(CarbonPrice).where(CarbonPrice.kind == kind).order_by(CarbonPrice.on))])
+    for on, price, source in rows:
+        typer.echo(f"{on} {kind} {price:>8,.2f}  {source}")
+
+
 @assets_app.command("position")
 def assets_position(enterprise: Enterprise, year: Year, as_json: AsJson = False):
     """履约年度：应清缴、已清缴、持有、截止日期与最省钱的清缴方案 / Due, surrendered, held, deadline, cheapest plan."""

@@ -60,6 +60,11 @@ def test_refusals_are_one_line_in_both_languages(steward_env, tmp_path):
     assert bad.returncode == 2 and "is not a pdf file" in bad.stderr
     real = tmp_path / "方针.docx"
     docx.Document().save(real)
+    empty = run_steward(["doc", "upload", "--as", "lixf", "JYCEM-PL-001", str(real)], steward_env)
+    assert empty.returncode == 2 and "5.2.1a" in empty.stderr and "leaves out" in empty.stderr  # a policy says 5.2.1 a–e
+    policy = docx.Document()
+    policy.add_paragraph("贯彻碳达峰碳中和部署，服务发展战略，依法合规履约，履行节能降碳社会责任，持续改进碳排放绩效。")
+    policy.save(real)
     run_steward(["doc", "upload", "--as", "lixf", "JYCEM-PL-001", str(real)], steward_env, check=True)
     wrong = subprocess.run([sys.executable, "-m", "steward", "doc", "fire", "--as", "lixf", "JYCEM-PL-001",
                             "submit", "--password-stdin"], env=steward_env, cwd=ROOT, input="nope\n",

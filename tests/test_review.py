@@ -114,3 +114,20 @@ def test_a_meeting_without_minutes_is_refused(plant):
         act(plant, "lixf", lambda s, a: reviews.record_meeting(
             s, a, s.get(ManagementReview, review_id), held_on=date.today(), attendees=[], minutes="",
             conclusion="", decisions=[]))
+
+
+def test_risks_context_and_objective_progress_flow_into_the_inputs(plant, engine):
+    from workflows import objectives
+    act(plant, "lixf", lambda s, a: [
+        records.add(s, a, "risk", {"clause": "6.2.2c", "risk": "全国碳市场配额收紧", "likelihood": 4, "impact": 4,
+                                   "response": "提前储备 CCER", "owner": "李秀芳"}),
+        records.add(s, a, "context_issue", {"clause": "5.1.2d", "issue": "水泥行业纳入全国碳市场", "effect": "threat"}),
+        objectives.add(s, a, title="熟料强度下降 3%", level="enterprise", metric="intensity:clinker", target_year=2027,
+                       reduction_pct=3, plan={k: "见方案" for k in "abcdef"})])
+    review_id = compiled(plant)
+    with Session(engine) as s:
+        review = s.get(ManagementReview, review_id)
+        assert any("全国碳市场配额收紧" in line for line in review.inputs["9.3.1b6"]["zh"])
+        assert any("水泥行业纳入全国碳市场" in line for line in review.inputs["9.3.1b4"]["zh"])
+        assert review.inputs["9.3.1c2"]["zh"][0].startswith("JYCEM-OB-001 熟料强度下降 3%")
+        assert {"9.3.1b4", "9.3.1b6", "9.3.1c2"}.isdisjoint(reviews.missing_inputs(review))

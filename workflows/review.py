@@ -1,9 +1,9 @@
 """Management review (9.3): plan, compile the input pack from the system for every item of 9.3.1
 a)–e), hold the meeting (minutes, decisions as tracked actions), sign off by top management.
 
-An input the system cannot compile (say, changes in the context before issue 7 builds that
-register) needs a written statement; signing with any input neither compiled nor stated is
-refused, naming the items.
+An input the system has nothing for (no context issue, risk or objective recorded this period, say)
+needs a written statement; signing with any input neither compiled nor stated is refused, naming
+the items.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from storage.errors import NotFound, StewardError
 from storage.files import FileStore
 from storage.models import (
     ActivityRecord, AuditEntry, ChecklistItem, ComplianceEvaluation, ComplianceItem, Document, FormRecord,
-    InternalAudit, ManagementReview, Nonconformity, Revision, ReviewAction,
+    InternalAudit, ManagementReview, Nonconformity, Objective, Revision, ReviewAction,
 )
 from storage.vocab import Labelled
 from workflows import engine, lookup
@@ -163,7 +163,7 @@ def _source_changes(session, review, since):
 
 
 def _performance(session, review, since):
-    """Activity totals this year against last year, until issue 5's accounting replaces them with tCO2e."""
+    """Activity totals this year against last year (the emissions themselves are in the accounting runs)."""
     def totals(year):
         rows = session.exec(select(ActivityRecord).where(
             ActivityRecord.enterprise_id == review.enterprise_id,
@@ -220,19 +220,36 @@ def _audits(session, review, since):
     return zh, [f"{len(rows)} internal audit(s) since {since}"] if rows else [], facts
 
 
+def _objectives(session, review, since):
+    from workflows import objectives
+    rows = session.exec(select(Objective).where(Objective.enterprise_id == review.enterprise_id)
+                        .order_by(Objective.number)).all()
+    zh, en, facts = [], [], {}
+    for o in rows:
+        p = objectives.progress(session, o)
+        facts[o.number] = p
+        done = "已达成" if p["met"] else f"完成 {p['achieved_pct']}%" if p["achieved_pct"] is not None else "无数据"
+        zh.append(f"{o.number} {o.title}：{done}")
+        en.append(f"{o.number}: {'met' if p['met'] else p['achieved_pct']}")
+    return zh, en, facts
+
+
 COMPILERS = {
     "9.3.1a": _previous_actions,
     "9.3.1b1": _doc_changes("policy"),
     "9.3.1b2": _records("baseline_change"),
     "9.3.1b3": _records("reduction_measure"),
+    "9.3.1b4": _records("context_issue"),
     "9.3.1b5": _source_changes,
+    "9.3.1b6": _records("risk"),
     "9.3.1c1": _performance,
+    "9.3.1c2": _objectives,
     "9.3.1c3": _nonconformities,
     "9.3.1c4": _compliance,
     "9.3.1c5": _audits,
     "9.3.1d": _records("competence", "training", "provider_evaluation"),
     "9.3.1e": _records("communication"),
-}  # 9.3.1b4, b6 and c2 wait for the context, risk and objective registers (issue 7): stated by hand
+}
 
 
 def compile_inputs(session: Session, actor: Actor, review: ManagementReview,

@@ -20,7 +20,7 @@ CHECKED = ("fuel_combustion", "process", "electricity_purchased", "electricity_c
 RESOLVERS = ("carbon_manager", "department_head")
 
 
-def series(session: Session, enterprise_id: int) -> tuple[dict, dict, dict]:
+def series(session: Session, enterprise_id: int) -> tuple[dict, dict]:
     """Monthly quantities per facility/category/material, and production per facility and for the enterprise."""
     codes = {f.id: f.code for f in session.exec(select(Facility).where(Facility.enterprise_id == enterprise_id))}
     data: dict[str, dict[date, float]] = defaultdict(dict)
@@ -34,7 +34,7 @@ def series(session: Session, enterprise_id: int) -> tuple[dict, dict, dict]:
                 output[facility][r.material][r.period] = convert(r.quantity, r.unit, "t")
             except ValueError:
                 continue  # electricity produced is not a product by weight
-    return data, output, codes
+    return data, output
 
 
 def _main_product(products: dict[str, dict[date, float]]) -> tuple[str, dict[date, float]] | tuple[str, None]:
@@ -46,7 +46,7 @@ def _main_product(products: dict[str, dict[date, float]]) -> tuple[str, dict[dat
 
 def scan(session: Session, enterprise_id: int) -> list[DataAnomaly]:
     """Check every series against its own history; only findings not seen before are added."""
-    data, output, _ = series(session, enterprise_id)
+    data, output = series(session, enterprise_id)
     known = set(session.exec(select(DataAnomaly.key).where(DataAnomaly.enterprise_id == enterprise_id)).all())
     added = []
     by_facility: dict[str, dict] = defaultdict(dict)

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from forms import clauses
 from steward.web import jobs, security
-from steward.web.app import ALL, INTERNAL, MANAGEMENT, page, redirect, unit
+from steward.web.app import ALL, INTERNAL, MANAGEMENT, lang_of, page, redirect, unit
 from storage.errors import StewardError
 from storage.vocab import ActivityCategory
 from storage.models import (
@@ -256,9 +256,9 @@ def register(app: FastAPI) -> None:  # noqa: C901 — one place that lists the p
         def go(s, a):
             r = reviews.get(s, a, number)
             catalogue = clauses.by_id()
+            lang = lang_of(request)  # the same choice the page's template gets
             return {"review": r, "state": reviews.ReviewState(r.state), "missing": reviews.missing_inputs(r),
-                    "items": [(c, catalogue[c], r.inputs.get(c, {}).get("zh" if request.session.get("lang") != "en"
-                                                                          else "en", []), r.statements.get(c, ""))
+                    "items": [(c, catalogue[c], r.inputs.get(c, {}).get(lang, []), r.statements.get(c, ""))
                               for c in reviews.INPUT_ITEMS],
                     "can_sign": "top_management" in a.roles and r.state == "held",
                     "can_prepare": bool(a.roles & set(reviews.PREPARERS + ("top_management",)))

@@ -259,7 +259,7 @@ def doc_fire(
     """执行生命周期操作；需要签名时重新输入密码 / Fire a lifecycle action; signing asks for your password."""
     from workflows import document as docs
     from workflows import engine
-    needs_signature = bool(docs.LIFECYCLE.transition(trigger).get("signature"))
+    needs_signature = bool(docs.LIFECYCLE.transition(trigger).signature)
     password = read_password(password_stdin) if needs_signature else None
 
     def go(ctx, s, a):

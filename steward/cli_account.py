@@ -164,8 +164,8 @@ def data_list(as_user: AsUser, status: Annotated[str, typer.Option(help="open|co
     def go(c, s, a):
         query = select(DataAnomaly).where(DataAnomaly.enterprise_id == a.enterprise_id)
         if status != "all":
-            query = query.where(DataAnomaly.status == status)
-        return [(d.id, d.status, d.message_zh, d.note) for d in s.exec(query.order_by(DataAnomaly.period))]
+            query = query.where(DataAnomaly.state == status)
+        return [(d.id, d.state, d.message_zh, d.note) for d in s.exec(query.order_by(DataAnomaly.period))]
     for i, st, msg, note in run_as(as_user, go):
         typer.echo(f"#{i:<5} {st:<10} {msg}" + (f"  ← {note}" if note else ""))
 

@@ -17,9 +17,8 @@ def workflows_markdown() -> str:
         out += [f"## {lc.zh} / {lc.en} (`{lc.name}`)", "", "```mermaid", mermaid(lc).rstrip(), "```", "",
                 "| Action | 操作 | From | To | Roles | Signature | Comment |", "|---|---|---|---|---|---|---|"]
         for t in lc.transitions:
-            src = t["source"] if isinstance(t["source"], str) else ", ".join(t["source"])
-            out.append(f"| `{t['trigger']}` | {t['zh']} / {t['en']} | {src} | {t['dest']} | "
-                       f"{', '.join(t.get('roles', ())) or '—'} | {t.get('signature') or '—'} | "
-                       f"{'required' if t.get('comment_required') else '—'} |")
+            out.append(f"| `{t.trigger}` | {t.zh} / {t.en} | {', '.join(t.sources)} | {t.dest} | "
+                       f"{', '.join(t.roles) or '—'} | {t.signature or '—'} | "
+                       f"{'required' if t.comment_required else '—'} |")
         out.append("")
     return "\n".join(out)

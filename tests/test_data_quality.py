@@ -69,7 +69,7 @@ def test_a_scan_makes_tasks_once_and_a_resolution_is_kept(plant, engine):
     act(plant, "lixf", lambda s, a: data_quality.resolve(s, a, first[0].id, "confirmed", "台账按 kg 录入，已更正"))
     with Session(engine) as s:
         kept = s.get(DataAnomaly, first[0].id)
-        assert kept.status == "confirmed" and kept.resolved_by.startswith("lixf")
+        assert kept.state == "confirmed" and kept.resolved_by.startswith("lixf")
         assert not s.exec(select(Task).where(Task.lifecycle == "data_anomaly", Task.status == "open")).all()
 
 

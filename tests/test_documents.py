@@ -232,7 +232,7 @@ def test_actions_offered_match_role_and_state(plant, engine, store):
     fire(plant, "lixf", rev_id, "submit", password=PW)
     with Session(engine) as s:
         rev = s.get(Revision, rev_id)
-        offered = {u: [t["trigger"] for t in docs.LIFECYCLE.available(rev, wf.actor_for(s, u), s)]
+        offered = {u: [t.trigger for t in docs.LIFECYCLE.available(rev, wf.actor_for(s, u), s)]
                    for u in ("zhaom", "lixf", "yangf", "wangjg")}
     assert offered["zhaom"] == ["reject", "review"]
     assert offered["lixf"] == ["reject"]  # a department head, but the author cannot review

@@ -32,7 +32,7 @@ def test_a_measure_without_a_verification_method_is_refused_and_one_with_it_is_v
     with pytest.raises(StewardError, match="tonnes achieved and the evidence"):
         act(plant, "lixf", lambda s, a: reduction.advance(s, a, row.number, "verified"))
     done = act(plant, "lixf", lambda s, a: reduction.advance(s, a, row.number, "verified", 1850, "第三方测试报告"))
-    assert done.achieved_t == 1850 and done.stage == "verified"
+    assert done.achieved_t == 1850 and done.state == "verified"
     with plant("test") as s:
         rows = reduction.mac_curve(s, plant_id(s))
     assert rows[0]["name"].endswith("2# 水泥磨变频") and rows[0]["cost_per_t"] < 0 < rows[1]["cost_per_t"]

@@ -15,7 +15,7 @@ from storage.errors import StewardError
 from storage.models import Baseline
 from storage.vocab import Labelled
 from workflows import accounting, engine, lookup, records
-from workflows.engine import Actor, Lifecycle
+from workflows.engine import Actor, Lifecycle, TaskSpec, Transition
 
 TRIGGERS = {"initial": "首次建立 / initial", "boundary": "物理边界 / boundary", "energy_mix": "能源结构 / energy mix",
             "products": "产品结构 / products", "raw_materials": "原材料 / raw materials", "process": "工艺 / process",
@@ -43,12 +43,12 @@ def _on_approve(session: Session, baseline: Baseline, actor: Actor) -> None:
 
 
 TRANSITIONS = [
-    {"trigger": "approve", "source": "proposed", "dest": "active", "zh": "批准基准", "en": "Approve the baseline",
-     "roles": ("top_management",), "signature": "approved", "after": _on_approve},
-    {"trigger": "reject", "source": "proposed", "dest": "rejected", "zh": "不予批准", "en": "Reject",
-     "roles": ("top_management",), "comment_required": True},
-    {"trigger": "supersede", "source": "active", "dest": "superseded", "zh": "被新基准替代", "en": "Supersede",
-     "roles": ()},
+    Transition(trigger="approve", source="proposed", dest="active", zh="批准基准", en="Approve the baseline",
+     roles=("top_management",), signature="approved", after=_on_approve),
+    Transition(trigger="reject", source="proposed", dest="rejected", zh="不予批准", en="Reject",
+     roles=("top_management",), comment_required=True),
+    Transition(trigger="supersede", source="active", dest="superseded", zh="被新基准替代", en="Supersede",
+     roles=()),
 ]
 
 
@@ -100,7 +100,7 @@ def propose(session: Session, actor: Actor, base_year: int, trigger: str = "init
                    proposed_by=actor.label)
     session.add(row)
     session.flush()
-    engine.assign(session, LIFECYCLE, row, {"roles": ["top_management"], "zh": "批准{what}", "en": "Approve {what}"})
+    engine.assign(session, LIFECYCLE, row, TaskSpec(roles=["top_management"], zh="批准{what}", en="Approve {what}"))
     return row
 
 

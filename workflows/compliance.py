@@ -14,7 +14,7 @@ from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows import engine
 from workflows import nonconformity as ncs
-from workflows.engine import Actor, Lifecycle
+from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 EVALUATORS = ("carbon_manager", "department_head", "carbon_body_member")
 DUTIES = {"9.1.1a": "能源与碳排放政策 / energy and carbon policy", "9.1.1b": "节能减排标准 / standards",
@@ -47,14 +47,14 @@ def _all_evaluated(session, evaluation, actor):
     pending = [i for i in items(session, evaluation) if i.result == "pending"]
     if pending:
         codes = [session.get(Obligation, i.obligation_id).code for i in pending]
-        return (f"还有 {len(pending)} 项义务未评价：{'、'.join(codes[:8])} / "
-                f"{len(pending)} obligation(s) not evaluated: {', '.join(codes[:8])}")
+        return Unmet(f"还有 {len(pending)} 项义务未评价：{'、'.join(codes[:8])}",
+                     f"{len(pending)} obligation(s) not evaluated: {', '.join(codes[:8])}")
     return None
 
 
 TRANSITIONS = [
-    {"trigger": "complete", "source": "open", "dest": "completed", "zh": "完成合规性评价", "en": "Complete",
-     "roles": ("carbon_manager", "top_management"), "guards": [_all_evaluated]},
+    Transition(trigger="complete", source="open", dest="completed", zh="完成合规性评价", en="Complete",
+     roles=("carbon_manager", "top_management"), guards=[_all_evaluated]),
 ]
 
 
@@ -139,8 +139,8 @@ def start(session: Session, enterprise_id: int, period: str, trigger: str, only:
         session.add(ComplianceItem(enterprise_id=enterprise_id, evaluation_id=evaluation.id, obligation_id=ob.id,
                                    obligation_revision=ob.revision))
     session.flush()
-    engine.assign(session, LIFECYCLE, evaluation, {"roles": ["carbon_manager"], "zh": "开展{what}",
-                                                   "en": "Carry out the {what}", "due_days": 30})
+    engine.assign(session, LIFECYCLE, evaluation, TaskSpec(roles=["carbon_manager"], zh="开展{what}",
+                                                   en="Carry out the {what}", due_days=30))
     return evaluation, True
 
 

@@ -14,10 +14,33 @@ from storage.errors import NotFound, StewardError
 from storage.models import ActivityRecord, DataAnomaly, Facility
 from storage.models.org import utcnow
 from workflows import engine
-from workflows.engine import Actor
+from storage.vocab import Labelled
+from workflows.engine import Actor, Lifecycle, Transition
 
 CHECKED = ("fuel_combustion", "process", "electricity_purchased", "electricity_consumed", "heat_purchased")
 RESOLVERS = ("carbon_manager", "department_head")
+
+
+class AnomalyState(Labelled):
+    open = ("open", "待处理", "Open")
+    confirmed = ("confirmed", "已确认", "Confirmed")
+    dismissed = ("dismissed", "已排除", "Dismissed")
+
+
+TRANSITIONS = [
+    Transition(trigger="confirm", source="open", dest="confirmed", zh="确认异常", en="Confirm", roles=RESOLVERS,
+               comment_required=True),
+    Transition(trigger="dismiss", source="open", dest="dismissed", zh="排除（有合理解释）", en="Dismiss",
+               roles=RESOLVERS, comment_required=True),
+]
+TRIGGER_FOR = {"confirmed": "confirm", "dismissed": "dismiss"}
+
+
+def describe(session: Session, row: DataAnomaly) -> tuple[str, str]:
+    return f"异常数据 #{row.id}：{row.message_zh}", f"data anomaly #{row.id}: {row.message_en}"
+
+
+LIFECYCLE = Lifecycle("data_anomaly", "异常数据", "Data anomaly", AnomalyState, "open", TRANSITIONS, describe=describe)
 
 
 def series(session: Session, enterprise_id: int) -> tuple[dict, dict]:
@@ -77,15 +100,13 @@ def resolve(session: Session, actor: Actor, anomaly_id: int, status: str, note: 
     row = session.get(DataAnomaly, anomaly_id)
     if row is None or row.enterprise_id != actor.enterprise_id:
         raise NotFound("anomaly", f"没有异常数据 #{anomaly_id}", f"No anomaly #{anomaly_id}")
-    if status not in ("confirmed", "dismissed"):
+    if status not in TRIGGER_FOR:
         raise StewardError("status", "处理结果须为 confirmed 或 dismissed", "Status must be confirmed or dismissed",
                            field="status")
     if not note.strip():
         raise StewardError("note", "请说明原因或处理措施", "Say why, or what was done", field="note")
-    if row.status != "open":
+    if row.state != "open":
         raise StewardError("resolved", "该异常已处理", "This anomaly is already resolved", status=409)
-    row.status, row.note, row.resolved_by, row.resolved_at = status, note.strip(), actor.label, utcnow()
-    session.add(row)
-    engine.close_tasks(session, "data_anomaly", row.id)
-    session.flush()
+    row.note, row.resolved_by, row.resolved_at = note.strip(), actor.label, utcnow()
+    engine.fire(session, LIFECYCLE, row, TRIGGER_FOR[status], actor, comment=note.strip())
     return row

@@ -21,7 +21,7 @@ from storage.models import (
 from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows import engine
-from workflows.engine import Actor, Lifecycle
+from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 
 class DocState(Labelled):
@@ -49,20 +49,20 @@ WRITERS = ("carbon_manager", "department_head", "carbon_body_member")
 
 
 def _has_file(session, rev, actor):
-    return None if rev.file_sha256 else "请先上传文件 / Upload the file first"
+    return None if rev.file_sha256 else Unmet("请先上传文件", "Upload the file first")
 
 
 def _not_author(session, rev, actor):
     if rev.author_id == actor.person.id:
-        return "编制人不能审核或批准自己编制的文件 / The author cannot review or approve their own document"
+        return Unmet("编制人不能审核或批准自己编制的文件", "The author cannot review or approve their own document")
     return None
 
 
 def _signatures_hold(session, rev, actor):
     broken = [s for s, ok in current_signatures(session, rev) if not ok]
     if broken:
-        return (f"文件内容在签名后被修改，{len(broken)} 个签名已失效 / "
-                f"The content changed after signing; {len(broken)} signature(s) no longer valid")
+        return Unmet(f"文件内容在签名后被修改，{len(broken)} 个签名已失效",
+                     f"The content changed after signing; {len(broken)} signature(s) no longer valid")
     return None
 
 
@@ -84,38 +84,38 @@ def _on_issue(session: Session, rev: Revision, actor: Actor) -> None:
         if person.id not in listed:
             session.add(Distribution(enterprise_id=rev.enterprise_id, document_id=doc.id, revision_id=rev.id,
                                      person_id=person.id))
-    engine.assign(session, LIFECYCLE, rev, {"zh": "阅读并确认 {what}", "en": "Read and acknowledge {what}",
-                                            "due_days": 14}, people=people)
+    engine.assign(session, LIFECYCLE, rev, TaskSpec(zh="阅读并确认 {what}", en="Read and acknowledge {what}",
+                                            due_days=14), people=people)
 
 
 TRANSITIONS = [
-    {"trigger": "submit", "source": "draft", "dest": "in_review", "zh": "提交审核", "en": "Submit for review",
-     "roles": WRITERS, "guards": [_has_file], "signature": "prepared",
-     "task": {"roles": ["department_head"], "zh": "审核文件 {what}", "en": "Review {what}"}},
-    {"trigger": "reject", "source": ["in_review", "reviewed"], "dest": "draft", "zh": "退回修改", "en": "Send back",
-     "roles": ("department_head", "top_management"), "comment_required": True,
-     "task": {"roles": ["carbon_manager"], "zh": "修改被退回的文件 {what}", "en": "Rework {what}, sent back"}},
-    {"trigger": "review", "source": "in_review", "dest": "reviewed", "zh": "审核", "en": "Review",
-     "roles": ("department_head", "carbon_body_member"), "guards": [_not_author, _signatures_hold],
-     "signature": "reviewed",
-     "task": {"roles": ["top_management"], "zh": "批准文件 {what}", "en": "Approve {what}"}},
-    {"trigger": "approve", "source": "reviewed", "dest": "approved", "zh": "批准", "en": "Approve",
-     "roles": ("top_management",), "guards": [_not_author, _signatures_hold], "signature": "approved",
-     "task": {"roles": ["carbon_manager"], "zh": "签发文件 {what}", "en": "Issue {what}"}},
-    {"trigger": "issue", "source": "approved", "dest": "issued", "zh": "签发", "en": "Issue",
-     "roles": ("carbon_manager", "top_management"), "guards": [_signatures_hold], "signature": "issued",
-     "after": _on_issue},
-    {"trigger": "request_change", "source": "issued", "dest": "change_requested", "zh": "申请变更",
-     "en": "Request a change", "roles": ("carbon_manager", "department_head", "carbon_body_member", "staff",
-                                          "internal_auditor", "top_management"), "comment_required": True,
-     "task": {"roles": ["carbon_manager"], "zh": "处理文件变更申请 {what}", "en": "Handle the change request for {what}"}},
-    {"trigger": "decline_change", "source": "change_requested", "dest": "issued", "zh": "不予变更",
-     "en": "Decline the change", "roles": ("carbon_manager", "top_management"), "comment_required": True},
-    {"trigger": "supersede", "source": ["issued", "change_requested"], "dest": "superseded", "zh": "被新版替代",
-     "en": "Supersede", "roles": ()},  # fired by the system when a newer revision is issued
-    {"trigger": "withdraw", "source": ["issued", "change_requested"], "dest": "obsolete", "zh": "作废",
-     "en": "Withdraw", "roles": ("carbon_manager", "top_management"), "comment_required": True,
-     "signature": "approved"},
+    Transition(trigger="submit", source="draft", dest="in_review", zh="提交审核", en="Submit for review",
+     roles=WRITERS, guards=[_has_file], signature="prepared",
+     task=TaskSpec(roles=["department_head"], zh="审核文件 {what}", en="Review {what}")),
+    Transition(trigger="reject", source=["in_review", "reviewed"], dest="draft", zh="退回修改", en="Send back",
+     roles=("department_head", "top_management"), comment_required=True,
+     task=TaskSpec(roles=["carbon_manager"], zh="修改被退回的文件 {what}", en="Rework {what}, sent back")),
+    Transition(trigger="review", source="in_review", dest="reviewed", zh="审核", en="Review",
+     roles=("department_head", "carbon_body_member"), guards=[_not_author, _signatures_hold],
+     signature="reviewed",
+     task=TaskSpec(roles=["top_management"], zh="批准文件 {what}", en="Approve {what}")),
+    Transition(trigger="approve", source="reviewed", dest="approved", zh="批准", en="Approve",
+     roles=("top_management",), guards=[_not_author, _signatures_hold], signature="approved",
+     task=TaskSpec(roles=["carbon_manager"], zh="签发文件 {what}", en="Issue {what}")),
+    Transition(trigger="issue", source="approved", dest="issued", zh="签发", en="Issue",
+     roles=("carbon_manager", "top_management"), guards=[_signatures_hold], signature="issued",
+     after=_on_issue),
+    Transition(trigger="request_change", source="issued", dest="change_requested", zh="申请变更",
+     en="Request a change", roles=("carbon_manager", "department_head", "carbon_body_member", "staff",
+                                          "internal_auditor", "top_management"), comment_required=True,
+     task=TaskSpec(roles=["carbon_manager"], zh="处理文件变更申请 {what}", en="Handle the change request for {what}")),
+    Transition(trigger="decline_change", source="change_requested", dest="issued", zh="不予变更",
+     en="Decline the change", roles=("carbon_manager", "top_management"), comment_required=True),
+    Transition(trigger="supersede", source=["issued", "change_requested"], dest="superseded", zh="被新版替代",
+     en="Supersede", roles=()),  # fired by the system when a newer revision is issued
+    Transition(trigger="withdraw", source=["issued", "change_requested"], dest="obsolete", zh="作废",
+     en="Withdraw", roles=("carbon_manager", "top_management"), comment_required=True,
+     signature="approved"),
 ]
 
 

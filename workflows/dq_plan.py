@@ -140,7 +140,7 @@ def check(session: Session, enterprise_id: int, year: int, today: date | None = 
     months_expected = 12 if year < today.year else today.month - 1
     sparse = [f"{'/'.join(k)} ({s['months']}/{months_expected})" for k, s in n_src.items() if s["months"] < months_expected]
     open_anomalies = session.exec(select(DataAnomaly).where(DataAnomaly.enterprise_id == enterprise_id,
-                                                            DataAnomaly.status == "open")).all()
+                                                            DataAnomaly.state == "open")).all()
     defaults = [f"{'/'.join(k)}" for k, s in n_src.items() if "default" in s["method"].split("+")
                 and "default" not in p_src.get(k, {}).get("method", "").split("+")]
 

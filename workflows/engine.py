@@ -52,7 +52,55 @@ def actor_for(session: Session, username: str) -> Actor:
     return Actor(person, frozenset(roles))
 
 
-Guard = Callable[[Session, Any, Actor], str | None]  # returns "中文 / English" when unmet
+@dataclass(frozen=True)
+class Unmet:
+    """Why a guard refuses, in both languages."""
+
+    zh: str
+    en: str
+
+
+Guard = Callable[[Session, Any, "Actor"], Unmet | None]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """The task a transition gives to everyone holding one of ``roles``; ``{what}`` names the row."""
+
+    zh: str
+    en: str
+    roles: tuple[str, ...] = ()
+    due_days: int = 7
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", tuple(self.roles))
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One move of a lifecycle. No roles means only the system fires it (``fire_system``)."""
+
+    trigger: str
+    source: tuple[str, ...] | str
+    dest: str
+    zh: str
+    en: str
+    roles: tuple[str, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    signature: str | None = None
+    task: TaskSpec | None = None
+    after: Callable[[Session, Any, "Actor"], None] | None = None
+    comment_required: bool = False
+    closes_tasks: bool = True  # the row's open tasks are done once it moves
+
+    def __post_init__(self) -> None:  # literals may use lists; keep the value immutable
+        for name in ("source", "roles", "guards"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return self.source  # type: ignore[return-value]  # normalised to a tuple in __post_init__
 
 
 @dataclass(frozen=True)
@@ -62,39 +110,32 @@ class Lifecycle:
     en: str
     states: type[Labelled]
     initial: str
-    transitions: list[dict]
+    transitions: list[Transition]
     content_hash: Callable[[Any], str] = field(default=lambda row: hashlib.sha256(str(row.id).encode()).hexdigest())
     # how tasks and messages name a row: (session, row) -> (zh, en)
     describe: Callable[[Session, Any], tuple[str, str]] = field(default=lambda session, row: (f"#{row.id}", f"#{row.id}"))
 
-    def transition(self, trigger: str) -> dict:
+    def transition(self, trigger: str) -> Transition:
         for t in self.transitions:
-            if t["trigger"] == trigger:
+            if t.trigger == trigger:
                 return t
-        raise StewardError("unknown_trigger", f"{self.zh}没有操作「{trigger}」", f"{self.en} has no action {trigger!r}")
+        raise StewardError("unknown_trigger", f"{self.zh}没有操作「{trigger}」", f"{self.en} has no action {trigger!r}",
+                           status=404)
 
     def state_label(self, state: str, lang: str = "zh") -> str:
         return self.states(state).label(lang)
 
-    def available(self, row, actor: Actor, session: Session | None = None) -> list[dict]:
-        """The actions this actor may take now: what a screen shows as buttons."""
-        out = []
-        for t in self.transitions:
-            if row.state in _sources(t) and actor.roles & set(t.get("roles", ())):
-                if session is None or not any(g(session, row, actor) for g in t.get("guards", ())):
-                    out.append(t)
-        return out
+    def available(self, row, actor: Actor, session: Session) -> list[Transition]:
+        """The actions this actor may take now, guards included: what a screen shows as buttons."""
+        return [t for t in self.transitions
+                if row.state in t.sources and actor.roles & set(t.roles)
+                and not any(g(session, row, actor) for g in t.guards)]
 
     def machine(self, model) -> Machine:
         return Machine(model=model, states=[s.value for s in self.states], initial=model.state,
-                       transitions=[{"trigger": t["trigger"], "source": list(_sources(t)), "dest": t["dest"]}
+                       transitions=[{"trigger": t.trigger, "source": list(t.sources), "dest": t.dest}
                                     for t in self.transitions],
                        auto_transitions=False, send_event=False)
-
-
-def _sources(t: dict) -> tuple[str, ...]:
-    src = t["source"]
-    return tuple(src) if isinstance(src, (list, tuple)) else (src,)
 
 
 def _roles_text(roles, lang: str) -> str:
@@ -118,30 +159,30 @@ def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, ex
          comment: str = "", password: str | None = None) -> TransitionLog:
     """Check and fire one trigger; every refusal names its reason in both languages."""
     t = lc.transition(trigger)
-    label_zh, label_en = t["zh"], t["en"]
+    label_zh, label_en = t.zh, t.en
     require_same_enterprise(row, actor)
     check_version(lc, row, expected_version)
-    if row.state not in _sources(t):
+    if row.state not in t.sources:
         raise StewardError("illegal_transition",
                            f"当前状态为「{lc.state_label(row.state)}」，不能执行「{label_zh}」",
                            f"Cannot {label_en.lower()} while the {lc.en.lower()} is {lc.state_label(row.state, 'en').lower()}",
                            status=409)
-    allowed = set(t.get("roles", ()))
+    allowed = set(t.roles)
     if not allowed & actor.roles:
         who = _roles_text(sorted(allowed), "zh") or "（无人）"
         who_en = _roles_text(sorted(allowed), "en") or "(nobody)"
         raise Forbidden("role_required", f"「{label_zh}」需要角色：{who}", f"{label_en} requires the role: {who_en}")
-    if t.get("comment_required") and not comment.strip():
+    if t.comment_required and not comment.strip():
         raise StewardError("comment_required", f"「{label_zh}」须填写意见", f"{label_en} needs a comment", field="comment")
     check_guards(session, lc, row, trigger, actor)
     signature = None
-    if meaning := t.get("signature"):
+    if meaning := t.signature:
         signature = sign(session, lc, row, actor, meaning, password)
-    log = _move(session, lc, row, trigger, person_id=actor.person.id, actor=actor.label, comment=comment,
+    log = _move(session, lc, row, t, person_id=actor.person.id, actor=actor.label, comment=comment,
                 signature_id=signature.id if signature else None)
-    if spec := t.get("task"):
+    if spec := t.task:
         assign(session, lc, row, spec, exclude=actor.person.id)
-    if after := t.get("after"):
+    if after := t.after:
         after(session, row, actor)
     session.flush()
     return log
@@ -157,18 +198,17 @@ def check_version(lc: Lifecycle, row, expected_version: int | None) -> None:
 
 def check_guards(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor) -> None:
     """Raise the first unmet guard's reason; use cases call it early when work precedes the firing."""
-    for guard in lc.transition(trigger).get("guards", ()):
-        if reason := guard(session, row, actor):
-            zh, _, en = reason.partition(" / ")
-            raise StewardError("guard", zh, en or zh)
+    for guard in lc.transition(trigger).guards:
+        if unmet := guard(session, row, actor):
+            raise StewardError("guard", unmet.zh, unmet.en, status=409)
 
 
-def _move(session: Session, lc: Lifecycle, row, trigger: str, **log_fields) -> TransitionLog:
+def _move(session: Session, lc: Lifecycle, row, t: Transition, **log_fields) -> TransitionLog:
     """Change state through the machine, flush under the optimistic lock, log, close open tasks."""
     before = row.state
     proxy = SimpleNamespace(state=row.state)
     lc.machine(proxy)
-    getattr(proxy, trigger)()
+    getattr(proxy, t.trigger)()
     row.state = proxy.state
     session.add(row)
     try:
@@ -176,21 +216,22 @@ def _move(session: Session, lc: Lifecycle, row, trigger: str, **log_fields) -> T
     except StaleDataError:
         raise Conflict("stale", f"该{lc.zh}刚被他人修改，请刷新后重试",
                        f"Someone else just changed this {lc.en.lower()}; reload and retry") from None
-    log = TransitionLog(enterprise_id=row.enterprise_id, lifecycle=lc.name, entity_id=row.id, trigger=trigger,
+    log = TransitionLog(enterprise_id=row.enterprise_id, lifecycle=lc.name, entity_id=row.id, trigger=t.trigger,
                         from_state=before, to_state=row.state, **log_fields)
     session.add(log)
-    close_tasks(session, lc.name, row.id)
+    if t.closes_tasks:
+        close_tasks(session, lc.name, row.id)
     return log
 
 
 def fire_system(session: Session, lc: Lifecycle, row, trigger: str, reason: str) -> TransitionLog:
     """A consequence of another action (e.g. superseding the old revision): no roles, no signature."""
     t = lc.transition(trigger)
-    if t.get("roles"):
+    if t.roles:
         raise ValueError(f"{trigger} is a user action, not a system one")
-    if row.state not in _sources(t):
-        raise StewardError("illegal_transition", f"当前状态不能执行「{t['zh']}」", f"Cannot {t['en'].lower()} now")
-    return _move(session, lc, row, trigger, person_id=None, actor="system", comment=reason)
+    if row.state not in t.sources:
+        raise StewardError("illegal_transition", f"当前状态不能执行「{t.zh}」", f"Cannot {t.en.lower()} now", status=409)
+    return _move(session, lc, row, t, person_id=None, actor="system", comment=reason)
 
 
 def sign(session: Session, lc: Lifecycle, row, actor: Actor, meaning: str, password: str | None) -> Signature:
@@ -234,14 +275,14 @@ def people_with(session: Session, enterprise_id: int, roles) -> list[Person]:
         .distinct().order_by(Person.id)).all())
 
 
-def assign(session: Session, lc: Lifecycle, row, spec: dict, *, exclude: int | None = None,
+def assign(session: Session, lc: Lifecycle, row, spec: TaskSpec, *, exclude: int | None = None,
            people: list[Person] | None = None, due: date | None = None) -> list[Task]:
     """Create a task (and its outbox notification) for each responsible person."""
     what_zh, what_en = lc.describe(session, row)
-    title_zh, title_en = spec["zh"].format(what=what_zh), spec["en"].format(what=what_en)
-    due = due or date.today() + timedelta(days=spec.get("due_days", 7))
+    title_zh, title_en = spec.zh.format(what=what_zh), spec.en.format(what=what_en)
+    due = due or date.today() + timedelta(days=spec.due_days)
     return [give_task(session, person, lc.name, row.id, title_zh, title_en, due)
-            for person in (people if people is not None else people_with(session, row.enterprise_id, spec["roles"]))
+            for person in (people if people is not None else people_with(session, row.enterprise_id, spec.roles))
             if person.id != exclude]
 
 
@@ -265,8 +306,8 @@ def mermaid(lc: Lifecycle) -> str:
     for s in lc.states:
         lines.append(f"    {s.value}: {s.value} {s.zh} / {s.en}")
     for t in lc.transitions:
-        roles = ", ".join(t.get("roles", ())) or "system"
-        sig = f" ✍{t['signature']}" if t.get("signature") else ""
-        for src in _sources(t):
-            lines.append(f"    {src} --> {t['dest']}: {t['trigger']} {t['zh']}{sig} [{roles}]")
+        roles = ", ".join(t.roles) or "system"
+        sig = f" ✍{t.signature}" if t.signature else ""
+        for src in t.sources:
+            lines.append(f"    {src} --> {t.dest}: {t.trigger} {t.zh}{sig} [{roles}]")
     return "\n".join(lines) + "\n"

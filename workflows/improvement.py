@@ -11,7 +11,7 @@ from storage.errors import NotFound, StewardError
 from storage.models import Improvement
 from storage.vocab import Labelled
 from workflows import engine, lookup
-from workflows.engine import Actor
+from workflows.engine import Actor, Lifecycle, Transition
 
 KEEPERS = ("carbon_manager", "top_management", "department_head", "carbon_body_member", "internal_auditor")
 CLAUSES = {"10.1": "改进方向与方案 / Improvement plan", "10.4a": "可持续发展 / Sustainable operation",
@@ -19,11 +19,30 @@ CLAUSES = {"10.1": "改进方向与方案 / Improvement plan", "10.4a": "可持�
            "10.4d": "管理机制 / Management system"}
 
 
-class ImprovementStatus(Labelled):
+class ImprovementState(Labelled):
     proposed = ("proposed", "已提出", "Proposed")
     in_progress = ("in_progress", "实施中", "In progress")
     done = ("done", "已完成", "Done")
     dropped = ("dropped", "不采纳", "Dropped")
+
+
+TRIGGER_FOR = {"in_progress": "start", "done": "complete", "dropped": "drop"}
+TRANSITIONS = [
+    Transition(trigger="start", source="proposed", dest="in_progress", zh="开始实施", en="Start", roles=KEEPERS,
+               closes_tasks=False),
+    Transition(trigger="complete", source=["proposed", "in_progress"], dest="done", zh="完成", en="Complete",
+               roles=KEEPERS, comment_required=True),
+    Transition(trigger="drop", source=["proposed", "in_progress"], dest="dropped", zh="不采纳", en="Drop",
+               roles=KEEPERS, comment_required=True),
+]
+
+
+def describe(session: Session, row: Improvement) -> tuple[str, str]:
+    return f"改进项 {row.number}：{row.title}", f"improvement {row.number}: {row.title}"
+
+
+LIFECYCLE = Lifecycle("improvement", "改进项", "Improvement", ImprovementState, "proposed", TRANSITIONS,
+                      describe=describe)
 
 
 def add(session: Session, actor: Actor, *, title: str, source: str, clause_id: str = "10.1", description: str = "",
@@ -47,20 +66,19 @@ def add(session: Session, actor: Actor, *, title: str, source: str, clause_id: s
     return row
 
 
+def get(session: Session, actor: Actor, number: str) -> Improvement:
+    return lookup.numbered(session, Improvement, actor.enterprise_id, number, "改进项", "improvement")
+
+
 def update(session: Session, actor: Actor, number: str, status: str, outcome: str = "") -> Improvement:
+    """Move an improvement on (start, complete, drop); finishing or dropping it says what came of it."""
     engine.require_role(actor, KEEPERS, "更新改进项", "Updating an improvement")
-    row = session.exec(select(Improvement).where(Improvement.enterprise_id == actor.enterprise_id,
-                                                 Improvement.number == number)).first()
-    if row is None:
-        raise NotFound("improvement", f"没有改进项 {number}", f"No improvement {number}")
-    if status not in ImprovementStatus.__members__:
-        raise StewardError("status", f"状态须为 {', '.join(ImprovementStatus.__members__)}",
-                           f"Status must be one of {', '.join(ImprovementStatus.__members__)}", field="status")
+    row = get(session, actor, number)
+    if status not in TRIGGER_FOR:
+        raise StewardError("status", f"状态须为 {', '.join(TRIGGER_FOR)}",
+                           f"Status must be one of {', '.join(TRIGGER_FOR)}", field="status")
     if status in ("done", "dropped") and not outcome.strip():
         raise StewardError("outcome", "完成或不采纳须说明结果", "Say what came of it", field="outcome")
-    row.status, row.outcome = status, outcome.strip() or row.outcome
-    session.add(row)
-    if status in ("done", "dropped"):
-        engine.close_tasks(session, "improvement", row.id)
-    session.flush()
+    row.outcome = outcome.strip() or row.outcome
+    engine.fire(session, LIFECYCLE, row, TRIGGER_FOR[status], actor, comment=outcome.strip())
     return row

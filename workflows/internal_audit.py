@@ -26,7 +26,7 @@ from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows import engine, lookup
 from workflows import nonconformity as ncs
-from workflows.engine import Actor, Lifecycle
+from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 PLANNERS = ("carbon_manager", "internal_auditor")
 DEFAULT_METHOD = "文件审查、现场检查、人员访谈、数据抽样复核 / document review, site inspection, interviews, data sampling"
@@ -57,29 +57,29 @@ def _every_clause_checked(session, audit, actor):
     skipped = [c for c in wanted if items.get(c, "pending") == "pending"]
     if skipped:
         head = "、".join(skipped[:8]) + ("…" if len(skipped) > 8 else "")
-        return (f"还有 {len(skipped)} 个条款未检查（{head}），内审须覆盖指南全部要求（9.2.2） / "
-                f"{len(skipped)} clause(s) not checked yet ({', '.join(skipped[:8])}); "
-                "the audit must cover every requirement (9.2.2)")
+        return Unmet(f"还有 {len(skipped)} 个条款未检查（{head}），内审须覆盖指南全部要求（9.2.2）",
+                     f"{len(skipped)} clause(s) not checked yet ({', '.join(skipped[:8])}); "
+                     "the audit must cover every requirement (9.2.2)")
     return None
 
 
 def _has_conclusion(session, audit, actor):
-    return None if audit.conclusion.strip() else "请填写审核结论 / Write the audit conclusion first"
+    return None if audit.conclusion.strip() else Unmet("请填写审核结论", "Write the audit conclusion first")
 
 
 def _report_kept(session, audit, actor):
-    return None if audit.report_sha256 else "审核报告尚未生成 / The audit report has not been produced"
+    return None if audit.report_sha256 else Unmet("审核报告尚未生成", "The audit report has not been produced")
 
 
 TRANSITIONS = [
-    {"trigger": "start", "source": "planned", "dest": "in_progress", "zh": "开始审核", "en": "Start the audit",
-     "roles": PLANNERS},
-    {"trigger": "report", "source": "in_progress", "dest": "reported", "zh": "提交审核报告", "en": "Submit the report",
-     "roles": ("internal_auditor",), "guards": [_every_clause_checked, _has_conclusion], "signature": "prepared",
-     "task": {"roles": ["top_management"], "zh": "审阅内部审核报告 {what}", "en": "Read the internal audit report {what}",
-              "due_days": 14}},
-    {"trigger": "accept", "source": "reported", "dest": "closed", "zh": "最高管理者审阅", "en": "Accept (top management)",
-     "roles": ("top_management",), "guards": [_report_kept], "signature": "reviewed"},
+    Transition(trigger="start", source="planned", dest="in_progress", zh="开始审核", en="Start the audit",
+     roles=PLANNERS),
+    Transition(trigger="report", source="in_progress", dest="reported", zh="提交审核报告", en="Submit the report",
+     roles=("internal_auditor",), guards=[_every_clause_checked, _has_conclusion], signature="prepared",
+     task=TaskSpec(roles=["top_management"], zh="审阅内部审核报告 {what}", en="Read the internal audit report {what}",
+              due_days=14)),
+    Transition(trigger="accept", source="reported", dest="closed", zh="最高管理者审阅", en="Accept (top management)",
+     roles=("top_management",), guards=[_report_kept], signature="reviewed"),
 ]
 
 
@@ -145,7 +145,7 @@ def plan(session: Session, enterprise_id: int, *, year: int, start: date, end: d
                               start, end, list(members.values())))
     session.add(audit)
     session.flush()
-    engine.assign(session, LIFECYCLE, audit, {"zh": "准备并实施内部审核 {what}", "en": "Prepare and run audit {what}"},
+    engine.assign(session, LIFECYCLE, audit, TaskSpec(zh="准备并实施内部审核 {what}", en="Prepare and run audit {what}"),
                   people=[lead], due=start)
     return audit
 

@@ -16,10 +16,12 @@ from storage.errors import Forbidden, StewardError
 from storage.models import ChecklistItem, CorrectiveAction, InternalAudit, Nonconformity, Person
 from storage.vocab import Labelled
 from workflows import engine, lookup
-from workflows.engine import Actor, Lifecycle
+from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 MANAGERS = ("carbon_manager", "department_head", "top_management")
 VERIFIERS = ("internal_auditor", "carbon_manager", "top_management")
+ACTION_OWNERS = ("top_management", "carbon_body_member", "department_head", "carbon_manager", "internal_auditor",
+                 "staff", "external_provider")  # anyone who can be given an action; the guard keeps it to its owner
 
 
 class NcState(Labelled):
@@ -45,50 +47,50 @@ def _analysis_done(session, nc, actor):
     missing = [zh for field, zh in (("consequence", "后果评价"), ("disposition", "处置"), ("root_cause", "原因"))
                if not getattr(nc, field).strip()]
     if missing:
-        return f"请先填写{'、'.join(missing)}（10.2 a、b） / Evaluate consequences, disposition and root cause first"
+        return Unmet(f"请先填写{'、'.join(missing)}（10.2 a、b）", "Evaluate consequences, disposition and root cause first")
     return None
 
 
 def _has_actions(session, nc, actor):
     if not current_actions(session, nc):
-        return "请至少制定一项纠正措施并指定负责人和期限 / Plan at least one action with an owner and a due date"
+        return Unmet("请至少制定一项纠正措施并指定负责人和期限", "Plan at least one action with an owner and a due date")
     return None
 
 
 def _actions_done(session, nc, actor):
     open_ = [a for a in current_actions(session, nc) if a.done_on is None]
     if open_:
-        return f"还有 {len(open_)} 项措施未完成 / {len(open_)} action(s) not done yet"
+        return Unmet(f"还有 {len(open_)} 项措施未完成", f"{len(open_)} action(s) not done yet")
     return None
 
 
 def _found_effective(session, nc, actor):
     if nc.effective is not True or not nc.effectiveness_note.strip():
-        return ("关闭前须评审纠正措施的有效性并确认有效（10.2 d） / "
-                "Review the actions' effectiveness and find them effective before closing (10.2 d)")
+        return Unmet("关闭前须评审纠正措施的有效性并确认有效（10.2 d）",
+                     "Review the actions' effectiveness and find them effective before closing (10.2 d)")
     return None
 
 
 def _found_ineffective(session, nc, actor):
     if nc.effective is not False or not nc.effectiveness_note.strip():
-        return "只有评审为无效时才能重新打开 / Reopen only after a review found the actions ineffective"
+        return Unmet("只有评审为无效时才能重新打开", "Reopen only after a review found the actions ineffective")
     return None
 
 
 TRANSITIONS = [
-    {"trigger": "analyse", "source": "open", "dest": "analysed", "zh": "分析原因", "en": "Analyse",
-     "roles": MANAGERS, "guards": [_analysis_done],
-     "task": {"roles": ["carbon_manager"], "zh": "为不符合项 {what} 制定纠正措施", "en": "Plan actions for {what}"}},
-    {"trigger": "plan", "source": "analysed", "dest": "action_planned", "zh": "制定纠正措施", "en": "Plan actions",
-     "roles": MANAGERS, "guards": [_has_actions]},
-    {"trigger": "implement", "source": "action_planned", "dest": "implemented", "zh": "措施已实施",
-     "en": "Mark implemented", "roles": (), "guards": [_actions_done]},  # fired when the last action is done
-    {"trigger": "close", "source": "implemented", "dest": "closed", "zh": "验证有效并关闭",
-     "en": "Close as effective", "roles": VERIFIERS, "guards": [_found_effective]},
-    {"trigger": "reopen", "source": ["implemented", "closed"], "dest": "analysed", "zh": "无效，重新制定措施",
-     "en": "Reopen as ineffective", "roles": VERIFIERS, "guards": [_found_ineffective],
-     "task": {"roles": ["carbon_manager"], "zh": "纠正措施无效，重新制定：{what}",
-              "en": "Actions were ineffective; plan again: {what}"}},
+    Transition(trigger="analyse", source="open", dest="analysed", zh="分析原因", en="Analyse",
+     roles=MANAGERS, guards=[_analysis_done],
+     task=TaskSpec(roles=["carbon_manager"], zh="为不符合项 {what} 制定纠正措施", en="Plan actions for {what}")),
+    Transition(trigger="plan", source="analysed", dest="action_planned", zh="制定纠正措施", en="Plan actions",
+     roles=MANAGERS, guards=[_has_actions]),
+    Transition(trigger="implement", source="action_planned", dest="implemented", zh="措施已实施",
+     en="Mark implemented", roles=(), guards=[_actions_done]),  # fired when the last action is done
+    Transition(trigger="close", source="implemented", dest="closed", zh="验证有效并关闭",
+     en="Close as effective", roles=VERIFIERS, guards=[_found_effective]),
+    Transition(trigger="reopen", source=["implemented", "closed"], dest="analysed", zh="无效，重新制定措施",
+     en="Reopen as ineffective", roles=VERIFIERS, guards=[_found_ineffective],
+     task=TaskSpec(roles=["carbon_manager"], zh="纠正措施无效，重新制定：{what}",
+              en="Actions were ineffective; plan again: {what}")),
 ]
 
 
@@ -97,6 +99,42 @@ def describe(session: Session, nc: Nonconformity) -> tuple[str, str]:
 
 
 LIFECYCLE = Lifecycle("nonconformity", "不符合项", "Nonconformity", NcState, "open", TRANSITIONS, describe=describe)
+
+
+class ActionState(Labelled):
+    open = ("open", "实施中", "Open")
+    done = ("done", "已完成", "Done")
+
+
+def may_report(action: CorrectiveAction, actor: Actor) -> bool:
+    return action.owner_id == actor.person.id or "carbon_manager" in actor.roles
+
+
+def _owner_or_manager(session, action, actor):
+    return None if may_report(action, actor) else Unmet("只有措施负责人或碳排放管理人员可以报告完成",
+                                                      "Only the action's owner or a carbon manager can report it done")
+
+
+def _in_progress(session, action, actor):
+    nc = session.get(Nonconformity, action.nonconformity_id)
+    if nc.state != NcState.action_planned or action.round != nc.reopened:
+        return Unmet("该措施不在实施阶段", "This action is not in progress")
+    return None
+
+
+ACTION_TRANSITIONS = [
+    Transition(trigger="complete", source="open", dest="done", zh="报告完成", en="Report done", roles=ACTION_OWNERS,
+               guards=[_owner_or_manager, _in_progress], comment_required=True),
+]
+
+
+def describe_action(session: Session, action: CorrectiveAction) -> tuple[str, str]:
+    kind = ActionKind(action.kind)
+    return f"{kind.zh}：{action.description}", f"{kind.en.lower()}: {action.description}"
+
+
+ACTION_LIFECYCLE = Lifecycle("corrective_action", "纠正措施", "Corrective action", ActionState, "open",
+                             ACTION_TRANSITIONS, describe=describe_action)
 
 
 def raise_nc(session: Session, enterprise_id: int, *, source: str, clause_id: str, title: str, raised_by: str,
@@ -117,7 +155,7 @@ def raise_nc(session: Session, enterprise_id: int, *, source: str, clause_id: st
                        raised_on=today, owner_id=owner.id if owner else None)
     session.add(nc)
     session.flush()
-    spec = {"roles": ["carbon_manager"], "zh": "评价并处置不符合项 {what}", "en": "Evaluate and deal with {what}"}
+    spec = TaskSpec(roles=["carbon_manager"], zh="评价并处置不符合项 {what}", en="Evaluate and deal with {what}")
     engine.assign(session, LIFECYCLE, nc, spec, people=[owner] if owner else None)
     return nc
 
@@ -197,24 +235,20 @@ def plan(session: Session, actor: Actor, nc: Nonconformity, actions: list[dict],
 def complete_action(session: Session, actor: Actor, action: CorrectiveAction, result: str) -> CorrectiveAction:
     """The owner reports an action done; the last one moves the NC to its effectiveness review."""
     engine.require_same_enterprise(action, actor)
-    if action.owner_id != actor.person.id and "carbon_manager" not in actor.roles:
-        raise Forbidden("not_owner", "只有措施负责人或碳排放管理人员可以报告完成",
-                        "Only the action's owner or a carbon manager can report it done")
-    if action.done_on is not None:
+    if not may_report(action, actor):
+        unmet = _owner_or_manager(session, action, actor)
+        raise Forbidden("not_owner", unmet.zh, unmet.en)
+    if action.state == ActionState.done:
         raise StewardError("done", "该措施已报告完成", "This action is already reported done", status=409)
     if not result.strip():
         raise StewardError("result", "请说明实施结果", "Describe what was done", field="result")
-    nc = session.get(Nonconformity, action.nonconformity_id)
-    if nc.state != NcState.action_planned or action.round != nc.reopened:
-        raise StewardError("not_active", "该措施不在实施阶段", "This action is not in progress", status=409)
     action.done_on, action.result = date.today(), result.strip()
-    session.add(action)
-    engine.close_tasks(session, "corrective_action", action.id)
-    session.flush()
+    engine.fire(session, ACTION_LIFECYCLE, action, "complete", actor, comment=result.strip())
+    nc = session.get(Nonconformity, action.nonconformity_id)
     if all(a.done_on for a in current_actions(session, nc)):
         engine.fire_system(session, LIFECYCLE, nc, "implement", f"all actions done ({actor.label})")
-        engine.assign(session, LIFECYCLE, nc, {"roles": ["internal_auditor"], "zh": "验证纠正措施有效性 {what}",
-                                               "en": "Review whether the actions on {what} worked"},
+        engine.assign(session, LIFECYCLE, nc, TaskSpec(roles=["internal_auditor"], zh="验证纠正措施有效性 {what}",
+                                               en="Review whether the actions on {what} worked"),
                       exclude=actor.person.id)
     return action
 

@@ -13,10 +13,36 @@ from storage.errors import StewardError
 from storage.models import ReductionMeasure
 from workflows import engine, lookup
 from workflows.accounting import translated
-from workflows.engine import Actor
+from storage.vocab import Labelled
+from workflows.engine import Actor, Lifecycle, Transition
 
 KEEPERS = ("carbon_manager", "department_head", "top_management")
-STAGES = ("identified", "planned", "implemented", "verified")
+
+
+class MeasureState(Labelled):
+    identified = ("identified", "已识别", "Identified")
+    planned = ("planned", "已计划", "Planned")
+    implemented = ("implemented", "已实施", "Implemented")
+    verified = ("verified", "已验证", "Verified")
+
+
+STAGES = tuple(s.value for s in MeasureState)
+TRANSITIONS = [
+    Transition(trigger="plan", source="identified", dest="planned", zh="列入计划", en="Plan", roles=KEEPERS),
+    Transition(trigger="implement", source="planned", dest="implemented", zh="已实施", en="Mark implemented",
+               roles=KEEPERS),
+    Transition(trigger="verify", source="implemented", dest="verified", zh="验证减排量", en="Verify the reduction",
+               roles=KEEPERS),
+]
+TRIGGER_FOR = {t.dest: t.trigger for t in TRANSITIONS}
+
+
+def describe(session: Session, row: ReductionMeasure) -> tuple[str, str]:
+    return f"减排措施 {row.number}：{row.title}", f"reduction measure {row.number}: {row.title}"
+
+
+LIFECYCLE = Lifecycle("reduction_measure", "减排措施", "Reduction measure", MeasureState, "identified", TRANSITIONS,
+                      describe=describe)
 
 
 def add(session: Session, actor: Actor, *, title: str, abatement_t: float, verification: str, capex: float = 0.0,
@@ -44,10 +70,11 @@ def advance(session: Session, actor: Actor, number: str, stage: str, achieved_t:
             evidence: str = "") -> ReductionMeasure:
     """Planned → implemented → verified, one step at a time; verifying needs the achieved tonnes and evidence."""
     engine.require_role(actor, KEEPERS, "推进减排措施", "Advancing a reduction measure")
-    row = lookup.numbered(session, ReductionMeasure, actor.enterprise_id, number, "减排措施", "reduction measure")
-    if stage not in STAGES or STAGES.index(stage) != STAGES.index(row.stage) + 1:
-        raise StewardError("stage", f"当前阶段为 {row.stage}，下一步只能是 {STAGES[min(STAGES.index(row.stage) + 1, 3)]}",
-                           f"The measure is {row.stage}; the next stage is {STAGES[min(STAGES.index(row.stage) + 1, 3)]}",
+    row = get(session, actor, number)
+    if stage not in STAGES or STAGES.index(stage) != STAGES.index(row.state) + 1:
+        now, after = MeasureState(row.state), MeasureState(STAGES[min(STAGES.index(row.state) + 1, 3)])
+        raise StewardError("stage", f"当前阶段为「{now.zh}」，下一步只能是「{after.zh}」",
+                           f"The measure is {now.en.lower()}; the next stage is {after.en.lower()}",
                            field="stage", status=409)
     if stage == "verified":
         if achieved_t is None or achieved_t < 0 or not evidence.strip():
@@ -55,10 +82,12 @@ def advance(session: Session, actor: Actor, number: str, stage: str, achieved_t:
                                f"Verification needs the tonnes achieved and the evidence (method: {row.verification})",
                                field="achieved_t")
         row.achieved_t, row.verification_evidence, row.verified_on = achieved_t, evidence.strip(), date.today()
-    row.stage = stage
-    session.add(row)
-    session.flush()
+    engine.fire(session, LIFECYCLE, row, TRIGGER_FOR[stage], actor, comment=evidence.strip())
     return row
+
+
+def get(session: Session, actor: Actor, number: str) -> ReductionMeasure:
+    return lookup.numbered(session, ReductionMeasure, actor.enterprise_id, number, "减排措施", "reduction measure")
 
 
 def mac_curve(session: Session, enterprise_id: int, rate: float = 0.08) -> list[dict]:

@@ -24,7 +24,7 @@ from storage.models import (
 )
 from storage.vocab import Labelled
 from workflows import engine, lookup
-from workflows.engine import Actor, Lifecycle
+from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 INPUT_ITEMS = ["9.3.1a", "9.3.1b1", "9.3.1b2", "9.3.1b3", "9.3.1b4", "9.3.1b5", "9.3.1b6",
                "9.3.1c1", "9.3.1c2", "9.3.1c3", "9.3.1c4", "9.3.1c5", "9.3.1d", "9.3.1e"]
@@ -46,25 +46,25 @@ def missing_inputs(review: ManagementReview) -> list[str]:
 def _inputs_complete(session, review, actor):
     missing = missing_inputs(review)
     if missing:
-        return (f"评审输入不完整：{'、'.join(missing)} 既无系统数据也无书面说明 / "
-                f"Review inputs missing for {', '.join(missing)}: neither compiled nor stated")
+        return Unmet(f"评审输入不完整：{'、'.join(missing)} 既无系统数据也无书面说明",
+                     f"Review inputs missing for {', '.join(missing)}: neither compiled nor stated")
     return None
 
 
 def _minutes_written(session, review, actor):
     if not review.minutes.strip() or not review.attendees or not review.conclusion.strip():
-        return "请先记录参加人员、会议纪要和评审结论 / Record attendees, minutes and the conclusion first"
+        return Unmet("请先记录参加人员、会议纪要和评审结论", "Record attendees, minutes and the conclusion first")
     return None
 
 
 TRANSITIONS = [
-    {"trigger": "compile", "source": ["planned", "prepared"], "dest": "prepared", "zh": "汇编评审输入",
-     "en": "Compile the inputs", "roles": PREPARERS},
-    {"trigger": "hold", "source": "prepared", "dest": "held", "zh": "记录会议纪要", "en": "Record the meeting",
-     "roles": PREPARERS + ("top_management",), "guards": [_minutes_written],
-     "task": {"roles": ["top_management"], "zh": "签署管理评审 {what}", "en": "Sign off management review {what}"}},
-    {"trigger": "approve", "source": "held", "dest": "approved", "zh": "最高管理者签署", "en": "Sign off",
-     "roles": ("top_management",), "guards": [_inputs_complete, _minutes_written], "signature": "approved"},
+    Transition(trigger="compile", source=["planned", "prepared"], dest="prepared", zh="汇编评审输入",
+     en="Compile the inputs", roles=PREPARERS),
+    Transition(trigger="hold", source="prepared", dest="held", zh="记录会议纪要", en="Record the meeting",
+     roles=PREPARERS + ("top_management",), guards=[_minutes_written],
+     task=TaskSpec(roles=["top_management"], zh="签署管理评审 {what}", en="Sign off management review {what}")),
+    Transition(trigger="approve", source="held", dest="approved", zh="最高管理者签署", en="Sign off",
+     roles=("top_management",), guards=[_inputs_complete, _minutes_written], signature="approved"),
 ]
 
 
@@ -82,6 +82,29 @@ LIFECYCLE = Lifecycle("management_review", "管理评审", "Management review", 
                       content_hash, describe)
 
 
+class ActionState(Labelled):
+    open = ("open", "落实中", "Open")
+    done = ("done", "已落实", "Done")
+
+
+ACTION_OWNERS = ("top_management", "carbon_body_member", "department_head", "carbon_manager", "internal_auditor",
+                 "staff")
+
+
+def may_report(action: ReviewAction, actor: Actor) -> bool:
+    return action.owner_id == actor.person.id or bool(actor.roles & {"carbon_manager", "top_management"})
+
+
+def _owner(session, action, actor):
+    return None if may_report(action, actor) else Unmet("只有负责人可以报告完成", "Only the owner can report this done")
+
+
+ACTION_LIFECYCLE = Lifecycle("review_action", "评审决定的措施", "Review action", ActionState, "open", [
+    Transition(trigger="complete", source="open", dest="done", zh="报告落实", en="Report done", roles=ACTION_OWNERS,
+               guards=[_owner], comment_required=True)],
+    describe=lambda session, a: (f"管理评审决定：{a.decision}", f"management review decision: {a.decision}"))
+
+
 def ensure(session: Session, enterprise_id: int, year: int, planned_on: date | None = None) -> tuple[ManagementReview, bool]:
     """The year's review, planned once, with the carbon managers asked to compile its inputs."""
     found = session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == enterprise_id,
@@ -95,8 +118,8 @@ def ensure(session: Session, enterprise_id: int, year: int, planned_on: date | N
                               chair_id=chair.id if chair else None)
     session.add(review)
     session.flush()
-    engine.assign(session, LIFECYCLE, review, {"roles": ["carbon_manager"], "zh": "汇编管理评审输入 {what}",
-                                               "en": "Compile the inputs for {what}"},
+    engine.assign(session, LIFECYCLE, review, TaskSpec(roles=["carbon_manager"], zh="汇编管理评审输入 {what}",
+                                               en="Compile the inputs for {what}"),
                   due=max(date.today(), planned_on - timedelta(days=7)))
     return review, True
 
@@ -327,14 +350,13 @@ def complete_action(session: Session, actor: Actor, action_id: int, result: str)
     action = session.get(ReviewAction, action_id)
     if action is None or action.enterprise_id != actor.enterprise_id:
         raise NotFound("action", f"没有评审措施 #{action_id}", f"No review action #{action_id}")
-    if action.owner_id != actor.person.id and not actor.roles & {"carbon_manager", "top_management"}:
-        raise StewardError("not_owner", "只有负责人可以报告完成", "Only the owner can report this done", status=403)
+    if not may_report(action, actor):
+        unmet = _owner(session, action, actor)
+        raise StewardError("not_owner", unmet.zh, unmet.en, status=403)
     if not result.strip():
         raise StewardError("result", "请说明落实情况", "Describe what was done", field="result")
     action.done_on, action.result = date.today(), result.strip()
-    session.add(action)
-    engine.close_tasks(session, "review_action", action.id)
-    session.flush()
+    engine.fire(session, ACTION_LIFECYCLE, action, "complete", actor, comment=result.strip())
     return action
 
 

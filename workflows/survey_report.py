@@ -17,6 +17,8 @@ from storage.models import AccountingRun, DataAnomaly, Enterprise, Improvement, 
 from workflows import baseline as baselines
 from workflows import charts, dq_plan
 from workflows.rendering import TEMPLATES
+from workflows.data_quality import AnomalyState
+from workflows.improvement import ImprovementState
 
 METHOD = ("依据 GB/T 32150 及 GB/T 32151 相应行业部分，按设施、工序、企业三个层级核算直接排放（化石燃料燃烧、工业生产过程）"
           "和间接排放（净购入电力、热力）；活动数据取自计量器具和生产月报，排放因子优先采用企业实测值，其余采用因子库缺省值并注明来源；"
@@ -76,8 +78,8 @@ def render(session: Session, run: AccountingRun) -> bytes:
                    f"{len(snap['sources'])} sources fully measured")
     top = sorted(((k, v["total"]) for k, v in t["facilities"].items() if k != "(enterprise)"), key=lambda kv: -kv[1])[:3]
     directions = [f"重点关注 {k}：{_fmt(v)} tCO2（{v / e['total'] * 100:.1f}%） / focus on {k}" for k, v in top if e["total"]]
-    directions += [f"{i.number} {i.title}（{i.status}）" for i in session.exec(select(Improvement).where(
-        Improvement.enterprise_id == run.enterprise_id, Improvement.status.in_(["proposed", "in_progress"])))]
+    directions += [f"{i.number} {i.title}（{ImprovementState(i.state).zh}）" for i in session.exec(select(Improvement).where(
+        Improvement.enterprise_id == run.enterprise_id, Improvement.state.in_(["proposed", "in_progress"])))]
     anomalies = session.exec(select(DataAnomaly).where(DataAnomaly.enterprise_id == run.enterprise_id,
                                                        DataAnomaly.period >= date(run.year, 1, 1),
                                                        DataAnomaly.period < date(run.year + 1, 1, 1))).all()
@@ -98,7 +100,7 @@ def render(session: Session, run: AccountingRun) -> bytes:
                        "direct": f"{v['direct_per_unit']:.4f}"} for k, v in t["intensity"].items()],
         "chart_monthly": InlineImage(tpl, io.BytesIO(monthly), width=Mm(160)),
         "chart_sources": InlineImage(tpl, io.BytesIO(share), width=Mm(90)),
-        "anomalies": f"异常数据 {len(anomalies)} 处：" + "；".join(f"{a.message_zh}（{a.status}）" for a in anomalies[:10])
+        "anomalies": f"异常数据 {len(anomalies)} 处：" + "；".join(f"{a.message_zh}（{AnomalyState(a.state).zh}）" for a in anomalies[:10])
         if anomalies else "未发现异常数据 / No anomalies found",
         "factors": factors, "directions": directions or ["—"],
     })

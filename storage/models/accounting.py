@@ -60,7 +60,7 @@ class DataAnomaly(SQLModel, table=True):
     score: float | None = None
     message_zh: str = Field(max_length=500)
     message_en: str = Field(max_length=500)
-    status: str = Field(default="open", max_length=12)  # open | confirmed | dismissed
+    state: str = Field(default="open", max_length=12)  # open | confirmed | dismissed
     note: str = Field(default="", max_length=2000)
     resolved_by: str = Field(default="", max_length=120)
     resolved_at: datetime | None = None

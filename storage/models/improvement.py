@@ -51,6 +51,7 @@ class CorrectiveAction(SQLModel, table=True):
     description: str = Field(max_length=2000)
     owner_id: int = Field(foreign_key="person.id")
     due: date
+    state: str = Field(default="open", max_length=12)  # open | done
     done_on: date | None = None
     result: str = Field(default="", max_length=2000)
     round: int = 0  # which attempt: 0 first, +1 after each reopening
@@ -70,6 +71,6 @@ class Improvement(SQLModel, table=True):
     description: str = Field(default="", max_length=4000)
     owner_id: int | None = Field(default=None, foreign_key="person.id")
     due: date | None = None
-    status: str = Field(default="proposed", max_length=20)  # proposed | in_progress | done | dropped
+    state: str = Field(default="proposed", max_length=20)  # proposed | in_progress | done | dropped
     outcome: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)

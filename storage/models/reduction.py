@@ -23,7 +23,7 @@ class ReductionMeasure(SQLModel, table=True):
     opex: float = 0.0  # CNY per year; negative for savings
     lifetime_years: int = 10
     verification: str = Field(max_length=1000)  # how the achieved reduction will be verified (8.4.1 e)
-    stage: str = Field(default="identified", max_length=20)  # identified | planned | implemented | verified
+    state: str = Field(default="identified", max_length=20)  # identified | planned | implemented | verified
     owner_id: int | None = Field(default=None, foreign_key="person.id")
     achieved_t: float | None = None
     verified_on: date | None = None

@@ -45,5 +45,6 @@ class ReviewAction(SQLModel, table=True):
     decision: str = Field(max_length=2000)
     owner_id: int = Field(foreign_key="person.id")
     due: date
+    state: str = Field(default="open", max_length=12)  # open | done
     done_on: date | None = None
     result: str = Field(default="", max_length=2000)

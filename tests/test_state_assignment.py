@@ -41,3 +41,9 @@ def test_only_the_engine_assigns_state():
                 offenders += [f"{path.relative_to(ROOT)}:{n}" for n in state_assignments(path.read_text())]
     assert offenders == []
     assert state_assignments(ENGINE.read_text()), "the engine itself must be where states change"
+
+
+def test_the_registry_knows_how_to_find_every_lifecycle():
+    from workflows.registry import FINDERS, HANDLERS, LIFECYCLES
+    assert set(FINDERS) == set(LIFECYCLES)
+    assert all(name in LIFECYCLES and LIFECYCLES[name].transition(t) for name, t in HANDLERS)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from accounting.errors import AccountingError
@@ -138,3 +139,40 @@ def explain(lines: list[dict], facility: str | None = None, material: str | None
             if (facility is None or (line["facility"] or "(enterprise)") == facility)
             and (material is None or line["material"] == material)
             and (month is None or line["period"].startswith(month))]
+
+
+
+def run_as(session: Session, actor: Actor, year: int, grid: str = "national",
+           progress=lambda step, total, zh, en: None) -> AccountingRun:
+    """A person asks for a year's accounting: the same run as the flow's, refused to other roles."""
+    engine.require_role(actor, ACCOUNTANTS, "核算", "Accounting")
+    return run(session, actor.enterprise_id, year, actor.label, grid, progress)
+
+
+def _runs(enterprise_id: int):
+    # the lines are the bulk of a run: load them only where a page drills into them
+    return (select(AccountingRun).options(defer(AccountingRun.lines))
+            .where(AccountingRun.enterprise_id == enterprise_id))
+
+
+def latest_run(session: Session, enterprise_id: int, year: int | None = None) -> AccountingRun | None:
+    """The newest run (of a year, if given): the figure the dashboard, API and reports quote."""
+    query = _runs(enterprise_id)
+    if year is not None:
+        query = query.where(AccountingRun.year == year)
+    return session.exec(query.order_by(AccountingRun.year.desc(), AccountingRun.id.desc()).limit(1)).first()
+
+
+def recent_runs(session: Session, enterprise_id: int, limit: int = 12) -> list[AccountingRun]:
+    return list(session.exec(_runs(enterprise_id).order_by(AccountingRun.id.desc()).limit(limit)).all())
+
+
+def page(session: Session, actor: Actor, run_id: int | None = None, facility: str | None = None) -> dict:
+    """The accounting page: one run (the newest unless chosen), its totals, and one facility's lines."""
+    from workflows.activity import ENTRY_ROLES  # activity imports this module
+    runs = recent_runs(session, actor.enterprise_id)
+    chosen = session.exec(_runs(actor.enterprise_id).where(AccountingRun.id == run_id)).first() if run_id else \
+        (runs[0] if runs else None)
+    lines = [x for x in chosen.lines if (x["facility"] or "(enterprise)") == facility] if chosen and facility else []
+    return {"runs": runs, "run": chosen, "facility": facility, "lines": lines,
+            "can_enter": bool(actor.roles & set(ENTRY_ROLES)), "can_run": bool(actor.roles & set(ACCOUNTANTS))}

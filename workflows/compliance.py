@@ -201,3 +201,8 @@ def complete(session: Session, actor: Actor, evaluation: ComplianceEvaluation, s
     session.add(evaluation)
     session.flush()
     return evaluation
+
+
+def obligations(session: Session, actor: Actor) -> list[Obligation]:
+    return list(session.exec(select(Obligation).where(Obligation.enterprise_id == actor.enterprise_id)
+                             .order_by(Obligation.code)).all())

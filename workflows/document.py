@@ -191,7 +191,7 @@ def get_revision(session: Session, actor: Actor, number: str, rev: int | None = 
                                               Document.enterprise_id == actor.enterprise_id)).first()
     if doc is None:
         raise NotFound("document", f"没有文件 {number}", f"No document {number}")
-    if doc.access == "restricted" and not actor.roles & set(doc.access_roles) and doc.owner_id != actor.person.id:
+    if not visible_to(doc, actor):
         raise Forbidden("restricted", f"文件 {number} 仅限 {', '.join(doc.access_roles)} 查阅",
                         f"Document {number} is restricted to {', '.join(doc.access_roles)}")
     query = select(Revision).where(Revision.document_id == doc.id)
@@ -284,3 +284,26 @@ def dispose(session: Session, actor: Actor, doc: Document, note: str, today: dat
 def open_tasks(session: Session, actor: Actor) -> list[Task]:
     return list(session.exec(select(Task).where(Task.assignee_id == actor.person.id, Task.status == "open")
                              .order_by(Task.due)).all())
+
+
+def visible_to(doc: Document, actor: Actor) -> bool:
+    """A restricted document is seen by its owner and the roles it names; the list and the page agree."""
+    return doc.access != "restricted" or bool(actor.roles & set(doc.access_roles)) or doc.owner_id == actor.person.id
+
+
+def listing(session: Session, actor: Actor) -> list[tuple[Document, Revision, DocState]]:
+    """The documents this person may see, each with its latest revision."""
+    docs = [d for d in session.exec(select(Document).where(Document.enterprise_id == actor.enterprise_id)
+                                    .order_by(Document.number)) if visible_to(d, actor)]
+    latest: dict[int, Revision] = {}
+    for rev in session.exec(select(Revision).where(Revision.document_id.in_([d.id for d in docs]))
+                            .order_by(Revision.rev)):
+        latest[rev.document_id] = rev
+    return [(d, latest[d.id], DocState(latest[d.id].state)) for d in docs if d.id in latest]
+
+
+def view(session: Session, actor: Actor, number: str) -> dict:
+    rev = get_revision(session, actor, number)
+    return {"doc": session.get(Document, rev.document_id), "rev": rev, "state": DocState(rev.state),
+            "signatures": current_signatures(session, rev), "actions": LIFECYCLE.available(rev, actor, session),
+            "meanings": engine.MEANINGS}

@@ -151,7 +151,7 @@ def require_same_enterprise(row, actor: Actor) -> None:
 def require_role(actor: Actor, roles, zh: str, en: str) -> None:
     """Refuse an action outside a lifecycle (create, upload, keep a record) unless a role allows it."""
     if not actor.roles & set(roles):
-        raise Forbidden("role_required", f"{zh}需要角色：{_roles_text(sorted(roles), 'zh')}",
+        raise Forbidden("role_required", f"您的角色无权{zh}（需要：{_roles_text(sorted(roles), 'zh')}）",
                         f"{en} requires one of: {_roles_text(sorted(roles), 'en')}")
 
 

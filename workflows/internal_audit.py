@@ -290,3 +290,42 @@ def accept(session: Session, actor: Actor, audit: InternalAudit, password: str |
     engine.fire(session, LIFECYCLE, audit, "accept", actor, expected_version=expected_version, password=password,
                 comment=comment)
     return audit
+
+
+PROGRAMME_OWNERS = ("carbon_manager",)
+
+
+def plan_year(session: Session, actor: Actor, year: int) -> InternalAudit:
+    """A carbon manager asks for the year's audit now rather than waiting for the yearly flow."""
+    engine.require_role(actor, PROGRAMME_OWNERS, "计划年度内审", "Planning the year's audit")
+    audit = plan_for_year(session, actor.enterprise_id, year, actor.label)
+    if audit is None:
+        raise StewardError("exists", f"{year} 年已有内审计划（或没有内审员）",
+                           f"{year} already has an audit (or there is no internal auditor)", field="year")
+    return audit
+
+
+def listing(session: Session, actor: Actor) -> dict:
+    rows = session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == actor.enterprise_id)
+                        .order_by(InternalAudit.planned_start.desc())).all()
+    return {"audits": [(x, AuditState(x.state), summary(session, x)) for x in rows],
+            "can_plan": bool(actor.roles & set(PROGRAMME_OWNERS))}
+
+
+def view(session: Session, actor: Actor, number: str) -> dict:
+    audit = get(session, actor, number)
+    catalogue = clauses.by_id()
+    items = [(i, catalogue[i.clause_id], Result(i.result)) for i in checklist(session, audit)]
+    return {"audit": audit, "state": AuditState(audit.state), "items": items, "results": list(Result)[1:],
+            "in_team": actor.person.id in audit.team_ids, "actions": LIFECYCLE.available(audit, actor, session),
+            "pending": sum(1 for i, _, _ in items if i.result == "pending")}
+
+
+def latest(session: Session, enterprise_id: int) -> InternalAudit | None:
+    return session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == enterprise_id)
+                        .order_by(InternalAudit.id.desc()).limit(1)).first()
+
+
+def under_way(session: Session, enterprise_id: int) -> list[InternalAudit]:
+    return list(session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == enterprise_id,
+                                                         InternalAudit.state != "closed")).all())

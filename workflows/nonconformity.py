@@ -12,7 +12,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from forms import clauses
-from storage.errors import Forbidden, StewardError
+from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import ChecklistItem, CorrectiveAction, InternalAudit, Nonconformity, Person
 from storage.vocab import Labelled
 from workflows import engine, lookup
@@ -273,3 +273,30 @@ def review_effectiveness(session: Session, actor: Actor, nc: Nonconformity, *, e
 
 def get(session: Session, actor: Actor, number: str) -> Nonconformity:
     return lookup.numbered(session, Nonconformity, actor.enterprise_id, number, "不符合项", "nonconformity")
+
+
+def board(session: Session, actor: Actor) -> list[tuple[NcState, list[Nonconformity]]]:
+    """Every nonconformity of the enterprise in a column per state."""
+    rows = session.exec(select(Nonconformity).where(Nonconformity.enterprise_id == actor.enterprise_id)
+                        .order_by(Nonconformity.id)).all()
+    return [(st, [n for n in rows if n.state == st]) for st in NcState]
+
+
+def view(session: Session, actor: Actor, number: str) -> dict:
+    nc = get(session, actor, number)
+    actions = current_actions(session, nc)
+    return {"nc": nc, "state": NcState(nc.state), "severity": Severity(nc.severity), "actions": actions,
+            "kinds": list(ActionKind), "kind_of": {k.value: k for k in ActionKind},
+            "action_buttons": {x.id: ACTION_LIFECYCLE.available(x, actor, session) for x in actions},
+            "people": session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id,
+                                                        Person.username.is_not(None)).order_by(Person.code)).all(),
+            "can_manage": bool(actor.roles & set(MANAGERS)), "can_verify": bool(actor.roles & set(VERIFIERS)),
+            "me": actor.person.id, "today": date.today()}
+
+
+def action_of(session: Session, actor: Actor, number: str, action_id: int) -> CorrectiveAction:
+    nc = get(session, actor, number)
+    action = next((x for x in current_actions(session, nc) if x.id == action_id), None)
+    if action is None:
+        raise NotFound("action", f"{number} 没有措施 #{action_id}", f"{number} has no action #{action_id}")
+    return action

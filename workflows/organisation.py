@@ -6,6 +6,8 @@ unit of work commits (or rolls everything back) together with the audit-log entr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ValidationError
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -18,6 +20,9 @@ from storage.errors import Conflict, NotFound, StewardError
 from storage.models import (
     Department, Enterprise, Facility, Meter, Person, Process, Responsibility, RoleAssignment, Site,
 )
+
+if TYPE_CHECKING:
+    from workflows.engine import Actor
 
 TABLES: dict[str, type[SQLModel]] = {
     "enterprise": Enterprise, "site": Site, "department": Department, "process": Process,
@@ -154,3 +159,17 @@ def listing(session: Session, kind: str, enterprise_ref: str | int | None = None
     if kind != "enterprise":
         query = query.where(table.enterprise_id == enterprise(session, enterprise_ref).id)
     return list(session.exec(query.order_by(table.id)).all())
+
+
+PEOPLE_KEEPERS = ("carbon_manager",)
+
+
+def people(session: Session, actor: Actor) -> list[tuple[Person, list[str]]]:
+    """Everyone in the enterprise with their roles, for those who keep the people list."""
+    if not actor.roles & set(PEOPLE_KEEPERS):
+        return []
+    rows = session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id).order_by(Person.code)).all()
+    held: dict[int, list[str]] = {}
+    for a in session.exec(select(RoleAssignment).where(RoleAssignment.enterprise_id == actor.enterprise_id)):
+        held.setdefault(a.person_id, []).append(a.role)
+    return [(p, sorted(held.get(p.id, []))) for p in rows]

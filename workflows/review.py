@@ -29,6 +29,7 @@ from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 INPUT_ITEMS = ["9.3.1a", "9.3.1b1", "9.3.1b2", "9.3.1b3", "9.3.1b4", "9.3.1b5", "9.3.1b6",
                "9.3.1c1", "9.3.1c2", "9.3.1c3", "9.3.1c4", "9.3.1c5", "9.3.1d", "9.3.1e"]
 PREPARERS = ("carbon_manager", "carbon_body_member")
+STATERS = PREPARERS + ("top_management",)  # who may write a statement for an input
 
 
 class ReviewState(Labelled):
@@ -292,7 +293,7 @@ def compile_inputs(session: Session, actor: Actor, review: ManagementReview,
 
 def state_input(session: Session, actor: Actor, review: ManagementReview, clause_id: str, text: str) -> ManagementReview:
     """A written statement for an input, e.g. what changed in the context this year."""
-    engine.require_role(actor, PREPARERS + ("top_management",), "填写评审输入", "Stating a review input")
+    engine.require_role(actor, STATERS, "填写评审输入", "Stating a review input")
     engine.require_same_enterprise(review, actor)
     if clause_id not in INPUT_ITEMS:
         raise StewardError("clause", f"评审输入须为 {', '.join(INPUT_ITEMS)} 之一",
@@ -364,3 +365,25 @@ def catalogue_label(clause_id: str) -> str:
     c = clauses.by_id()[clause_id]
     return f"{c.zh} / {c.en}"
 
+
+def listing(session: Session, actor: Actor) -> list[tuple[ManagementReview, ReviewState]]:
+    rows = session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == actor.enterprise_id)
+                        .order_by(ManagementReview.year.desc())).all()
+    return [(r, ReviewState(r.state)) for r in rows]
+
+
+def view(session: Session, actor: Actor, number: str, lang: str) -> dict:
+    """The review page: each input item with what was compiled (in the reader's language) and any statement."""
+    r = get(session, actor, number)
+    catalogue = clauses.by_id()
+    return {"review": r, "state": ReviewState(r.state), "missing": missing_inputs(r),
+            "items": [(c, catalogue[c], r.inputs.get(c, {}).get(lang, []), r.statements.get(c, ""))
+                      for c in INPUT_ITEMS],
+            "can_sign": "top_management" in actor.roles and r.state == "held",
+            "actions": LIFECYCLE.available(r, actor, session),
+            "can_prepare": bool(actor.roles & set(STATERS)) and r.state != "approved"}
+
+
+def under_way(session: Session, enterprise_id: int) -> list[ManagementReview]:
+    return list(session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == enterprise_id,
+                                                            ManagementReview.state != "approved")).all())

@@ -1,30 +1,37 @@
-"""The web application: server-rendered pages (Jinja2 + htmx + ECharts, all vendored), and a JSON
-API with OpenAPI for integrations. Every page states the roles it admits (``PAGES``); every write
-is one unit of work with its audit entry; every form carries a CSRF token."""
+"""The web application: server-rendered pages (Jinja2 + htmx + ECharts, all vendored) and a JSON API
+with OpenAPI. Every error a person can meet is answered by one handler here: a page in their
+language, JSON under ``/api/``, or — for an htmx form — the message to show next to its field."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import secrets
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from jinja2 import Environment, FileSystemLoader
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from steward.context import Context
 from steward.web import i18n, security
+from steward.web.render import is_htmx, lang_of, page
+from steward.web.routes import ROUTERS
 from storage.errors import StewardError
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = Path(__file__).parent / "static"
-ALL = ("top_management", "carbon_body_member", "department_head", "carbon_manager", "internal_auditor", "staff",
-       "external_provider", "viewer")
-INTERNAL = tuple(r for r in ALL if r != "external_provider")
-MANAGEMENT = ("top_management", "carbon_body_member", "carbon_manager", "internal_auditor", "department_head", "viewer")
+log = logging.getLogger("steward.web")
+
+HTTP_ERRORS = {
+    404: ("not_found", "没有这个页面或记录", "There is no such page or record"),
+    405: ("method", "不能以这种方式打开此地址", "This address cannot be used that way"),
+}
 
 
 def create_app(ctx: Context) -> FastAPI:
@@ -39,49 +46,62 @@ def create_app(ctx: Context) -> FastAPI:
         env = Environment(loader=FileSystemLoader(ROOT / "templates" / "html"), autoescape=True,
                           extensions=["jinja2.ext.i18n"])
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)
-        templates = Jinja2Templates(env=env)
-        app.state.templates[lang] = templates
-
-    @app.exception_handler(security.LoginRequired)
-    async def _login(request: Request, exc: security.LoginRequired):
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"code": "login_required"}, status_code=401)
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-
-    @app.exception_handler(StewardError)
-    async def _error(request: Request, exc: StewardError):
-        if request.url.path.startswith("/api/"):
-            return JSONResponse(exc.as_json(), status_code=exc.status)
-        return page(request, "error.html", {"error": exc}, status=exc.status)
-
-    from steward.web import api, pages
-    pages.register(app)
-    api.register(app)
+        app.state.templates[lang] = Jinja2Templates(env=env)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_exception_handler(security.LoginRequired, _login)
+    app.add_exception_handler(StewardError, _error)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(Exception, _crash)
     return app
 
 
-def lang_of(request: Request) -> str:
-    lang = request.session.get("lang") or request.app.state.ctx.settings.language
-    return lang if lang in i18n.LANGUAGES else "zh"
+def render_error(request: Request, exc: StewardError) -> Response:
+    """The one way an error reaches a person: JSON for the API, the field and message for an htmx
+    form (shown next to the input), else the error page in their language."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(exc.as_json(), status_code=exc.status)
+    if is_htmx(request):
+        return JSONResponse({**exc.as_json(), "message": exc.message(lang_of(request))}, status_code=exc.status)
+    return page(request, "error.html", {"error": exc}, status=exc.status)
 
 
-def page(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
-    """Render a template in the user's language with the CSRF token and who is signed in."""
-    lang = lang_of(request)
-    templates: Jinja2Templates = request.app.state.templates[lang]
-    ctx = {"lang": lang, "csrf": security.csrf_token(request), "user": request.session.get("username"),
-           "name": request.session.get("name"), "path": request.url.path, **context}
-    return templates.TemplateResponse(request, name, ctx, status_code=status)
+async def _login(request: Request, exc: security.LoginRequired) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"code": "login_required"}, status_code=401)
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": f"/login?next={quote(request.url.path)}"})
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
-def unit(request: Request, fn: Callable, write: bool = False):
-    """Run ``fn(session, actor)`` as the signed-in user in one transaction."""
-    ctx: Context = request.app.state.ctx
-    username = request.session.get("username") or "anonymous"
-    with ctx.unit_of_work(f"web:{username}") as session:
-        actor = security.current_actor(request, session)
-        return fn(session, actor)
+async def _error(request: Request, exc: StewardError) -> Response:
+    return render_error(request, exc)
 
 
-def redirect(url: str) -> Response:
-    return RedirectResponse(url, status_code=303)
+async def _http(request: Request, exc: HTTPException) -> Response:
+    code, zh, en = HTTP_ERRORS.get(exc.status_code, ("http", f"请求无法完成（{exc.status_code}）",
+                                                     f"The request could not be completed ({exc.status_code})"))
+    return render_error(request, StewardError(code, zh, en, status=exc.status_code))
+
+
+async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+    """A missing or malformed field: named, in both languages, never FastAPI's bare ``detail``."""
+    details = []
+    for e in exc.errors():
+        name = str(e["loc"][-1]) if e.get("loc") else "?"
+        missing = e.get("type") == "missing"
+        details.append({"field": name,
+                        "zh": f"「{name}」" + ("缺失" if missing else "格式不正确"),
+                        "en": f"The field {name} is " + ("missing" if missing else "not in the right form")})
+    first = details[0] if details else {"field": None, "zh": "请求格式不正确", "en": "The request is malformed"}
+    return render_error(request, StewardError("invalid", first["zh"], first["en"], field=first["field"], status=422,
+                                              details=details))
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    reference = secrets.token_hex(4).upper()
+    log.exception("unexpected error %s on %s %s", reference, request.method, request.url.path)
+    return render_error(request, StewardError(
+        "internal", f"系统出错，未写入任何数据。请把参考编号 {reference} 告诉管理员",
+        f"Something went wrong and nothing was written. Give the administrator reference {reference}", status=500))

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 
 from storage.errors import Forbidden, StewardError
 from storage.models import ApiToken, LoginAttempt, Person
-from workflows.engine import Actor, actor_for
+from workflows.engine import Actor, actor_for, require_role
 from workflows.organisation import check_password
 
 LOCK_AFTER = 5
@@ -51,16 +51,6 @@ def current_actor(request: Request, session: Session) -> Actor:
         raise LoginRequired() from None
 
 
-def require(actor: Actor, roles) -> None:
-    if roles and not actor.roles & set(roles):
-        raise Forbidden("role_required", "您的角色无权访问此页面", "Your role may not open this page")
-
-
-def same_enterprise(row, actor: Actor) -> None:
-    if row is None or row.enterprise_id != actor.enterprise_id:
-        raise Forbidden("other_enterprise", "无权访问其他企业的数据", "This belongs to another enterprise")
-
-
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
@@ -80,6 +70,7 @@ def token_hash(token: str) -> str:
 
 
 def issue_token(session: Session, actor: Actor, name: str) -> str:
+    require_role(actor, ("carbon_manager",), "签发 API 令牌", "Issuing an API token")
     token = "cs_" + secrets.token_urlsafe(32)
     session.add(ApiToken(enterprise_id=actor.enterprise_id, person_id=actor.person.id, name=name,
                          token_sha256=token_hash(token)))

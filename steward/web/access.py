@@ -1,0 +1,50 @@
+"""Which roles open which page: one table, from which the menu is built and each page is checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.errors import Forbidden
+from workflows.engine import Actor
+
+ALL = frozenset({"top_management", "carbon_body_member", "department_head", "carbon_manager", "internal_auditor",
+                 "staff", "external_provider", "viewer"})
+INTERNAL = ALL - {"external_provider"}
+MANAGEMENT = frozenset({"top_management", "carbon_body_member", "carbon_manager", "internal_auditor",
+                        "department_head", "viewer"})
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    zh: str
+    en: str
+    roles: frozenset[str]
+
+
+PAGES = (
+    Page("/", "总览", "Overview", ALL),
+    Page("/tasks", "我的任务", "My tasks", ALL),
+    Page("/documents", "文件", "Documents", INTERNAL),
+    Page("/audits", "内部审核", "Internal audits", MANAGEMENT),
+    Page("/nonconformities", "不符合项", "Nonconformities", INTERNAL),
+    Page("/reviews", "管理评审", "Management reviews", MANAGEMENT),
+    Page("/accounting", "碳核算", "Accounting", MANAGEMENT),
+    Page("/obligations", "合规义务", "Obligations", MANAGEMENT),
+    Page("/settings", "设置", "Settings", ALL),
+)
+BY_PATH = {p.path: p for p in PAGES}
+
+
+def may_open(roles, path: str) -> bool:
+    return bool(set(roles) & BY_PATH[path].roles)
+
+
+def require(actor: Actor, path: str) -> None:
+    if not may_open(actor.roles, path):
+        raise Forbidden("role_required", "您的角色无权访问此页面", "Your role may not open this page")
+
+
+def nav(roles) -> list[Page]:
+    """The menu: only the pages this person may open."""
+    return [p for p in PAGES if may_open(roles, p.path)]

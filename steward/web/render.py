@@ -1,0 +1,66 @@
+"""What every handler shares: the user's language, rendering a page, running one unit of work as the
+signed-in person, and answering a form with a redirect (a plain 303, or ``HX-Redirect`` for htmx)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from steward.context import Context
+from steward.web import access, i18n, security
+
+T = TypeVar("T")
+
+
+def lang_of(request: Request) -> str:
+    lang = request.session.get("lang") or request.app.state.ctx.settings.language
+    return lang if lang in i18n.LANGUAGES else "zh"
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def page(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+    """Render a template in the user's language with the CSRF token, who is signed in and their menu."""
+    lang = lang_of(request)
+    templates: Jinja2Templates = request.app.state.templates[lang]
+    roles = getattr(request.state, "roles", None)
+    ctx = {"lang": lang, "csrf": security.csrf_token(request), "user": request.session.get("username"),
+           "name": request.session.get("name"), "path": request.url.path,
+           "nav": access.nav(roles) if roles is not None else [], **context}
+    return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def unit(request: Request, fn: Callable[..., T], *, page: str | None = None) -> T:
+    """Run ``fn(session, actor)`` as the signed-in person in one transaction; ``page`` names the
+    entry of the access table the person must be admitted to."""
+    ctx: Context = request.app.state.ctx
+    username = request.session.get("username") or "anonymous"
+    with ctx.unit_of_work(f"web:{username}") as session:
+        actor = security.current_actor(request, session)
+        request.state.roles = actor.roles
+        if page is not None:
+            access.require(actor, page)
+        return fn(session, actor)
+
+
+def write(request: Request, csrf_token: str | None, fn: Callable[..., T]) -> T:
+    """A form's change: the CSRF token first, then the use case, which decides who may act."""
+    security.check_csrf(request, csrf_token)
+    return unit(request, fn)
+
+
+def redirect(request: Request, url: str) -> Response:
+    if is_htmx(request):  # htmx follows this with a full page load, so the new state is what people see
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def local(url: str | None, default: str = "/") -> str:
+    """Only a path on this site may be a place to go back to."""
+    return url if url and url.startswith("/") and not url.startswith("//") else default

@@ -1,0 +1,9 @@
+"""One router per area of the product; ``app.py`` includes them all."""
+
+from steward.web.routes import (
+    accounting, api, audits, auth, dashboard, documents, nonconformities, registers, reviews, settings, tasks,
+    transitions,
+)
+
+ROUTERS = [m.router for m in (auth, dashboard, tasks, documents, audits, nonconformities, reviews, accounting,
+                              registers, settings, transitions, api)]

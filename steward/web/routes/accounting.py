@@ -1,0 +1,59 @@
+"""Accounting: runs and their totals, a run in the background with a progress bar, typed-in and
+imported activity data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+
+from forms.activity_import import HEADERS
+from steward.web import jobs
+from steward.web.render import page, unit, write
+from storage.vocab import ActivityCategory
+from workflows import accounting, activity, engine
+
+router = APIRouter()
+
+
+@router.get("/accounting")
+def accounting_page(request: Request, facility: str | None = None, run: int | None = None):
+    data = unit(request, lambda s, a: accounting.page(s, a, run, facility), page="/accounting")
+    return page(request, "accounting.html", {**data, "year": date.today().year - 1, "categories": list(ActivityCategory),
+                                             "month": date.today().strftime("%Y-%m")})
+
+
+@router.post("/accounting/run")
+def run(request: Request, year: int = Form(...), csrf_token: str = Form("")):
+    """Start the run in the background and answer with a progress bar that polls until it is done."""
+    write(request, csrf_token, lambda s, a: engine.require_role(a, accounting.ACCOUNTANTS, "核算", "Accounting"))
+    ctx, username = request.app.state.ctx, request.session.get("username")
+
+    def job(progress) -> str:
+        with ctx.unit_of_work(f"web:{username}") as s:
+            return f"/accounting?run={accounting.run_as(s, engine.actor_for(s, username), year, progress=progress).id}"
+    return page(request, "job.html", {"job": jobs.get(jobs.start(job))})
+
+
+@router.get("/jobs/{job_id}")
+def job_status(request: Request, job_id: str):
+    unit(request, lambda s, a: None, page="/accounting")
+    return page(request, "job.html", {"job": jobs.get(job_id)})
+
+
+@router.post("/accounting/import")
+def import_file(request: Request, file: UploadFile = File(...), csrf_token: str = Form("")):
+    data = file.file.read(request.app.state.ctx.settings.max_upload_mb << 20)
+    n = write(request, csrf_token, lambda s, a: activity.import_file(s, a, file.filename or "upload", data))
+    return page(request, "imported.html", {"count": n})
+
+
+@router.post("/accounting/entry")
+def entry(request: Request, period: str = Form(...), facility: str = Form(""), category: str = Form(...),
+          material: str = Form(...), quantity: str = Form(...), unit: str = Form(...), source: str = Form("measured"),
+          meter: str = Form(""), evidence: str = Form(""), csrf_token: str = Form("")):
+    """One month's figure typed in: the same checks as an import of one row."""
+    row = [period, facility, category, material, quantity, unit, source, meter, evidence or "手工录入 manual entry"]
+    data = ("\n".join(",".join(f'"{c}"' for c in r) for r in (HEADERS, row)) + "\n").encode("utf-8")
+    write(request, csrf_token, lambda s, a: activity.import_file(s, a, "entry.csv", data))
+    return page(request, "imported.html", {"count": 1})

@@ -1,0 +1,54 @@
+"""Nonconformities: the board, one NC with its analysis, actions and effectiveness review."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Form, Request
+
+from steward.web.render import page, redirect, unit, write
+from storage.errors import StewardError
+from workflows import nonconformity as ncs
+
+router = APIRouter()
+
+
+@router.get("/nonconformities")
+def board(request: Request):
+    return page(request, "nonconformities.html", {"columns": unit(request, ncs.board, page="/nonconformities")})
+
+
+@router.get("/nonconformities/{number}")
+def nonconformity(request: Request, number: str):
+    return page(request, "nonconformity.html", unit(request, lambda s, a: ncs.view(s, a, number),
+                                                    page="/nonconformities"))
+
+
+@router.post("/nonconformities/{number}/analyse")
+def analyse(request: Request, number: str, consequence: str = Form(""), disposition: str = Form(""),
+            root_cause: str = Form(""), severity: str = Form("minor"), preventive: str = Form(""),
+            version: int = Form(...), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: ncs.analyse(
+        s, a, ncs.get(s, a, number), consequence=consequence, disposition=disposition, root_cause=root_cause,
+        severity=severity, preventive_measures=preventive, expected_version=version))
+    return redirect(request, f"/nonconformities/{number}")
+
+
+@router.post("/nonconformities/{number}/plan")
+def plan(request: Request, number: str, kind: str = Form("corrective"), description: str = Form(""),
+         owner: str = Form(""), due: str = Form(""), version: int = Form(...), csrf_token: str = Form("")):
+    try:
+        when = date.fromisoformat(due)
+    except ValueError:
+        raise StewardError("due", "完成期限应为 YYYY-MM-DD", "The due date must be YYYY-MM-DD", field="due") from None
+    write(request, csrf_token, lambda s, a: ncs.plan(s, a, ncs.get(s, a, number), [
+        {"kind": kind, "description": description, "owner": owner, "due": when}], expected_version=version))
+    return redirect(request, f"/nonconformities/{number}")
+
+
+@router.post("/nonconformities/{number}/verify")
+def verify(request: Request, number: str, effective: str = Form(...), note: str = Form(""), version: int = Form(...),
+           csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: ncs.review_effectiveness(
+        s, a, ncs.get(s, a, number), effective=effective == "yes", note=note, expected_version=version))
+    return redirect(request, f"/nonconformities/{number}")

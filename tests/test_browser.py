@@ -117,7 +117,7 @@ def test_top_management_signs_off_the_review_in_the_browser(site, page, engine):
     shot(page, "06-review-input-pack")
     page.fill("input[name=password]", PW)
     page.click("#sign-review")
-    page.wait_for_selector("#review-state")
+    page.wait_for_selector("#review-state:has-text('已签署')")  # the page reloads once the signature is kept
     assert page.inner_text("#review-state") == "已签署"
     shot(page, "07-review-signed")
     page.click("#lang-switch")
@@ -139,3 +139,56 @@ def test_a_viewer_reads_but_is_refused_a_write(site, page, engine):
     shot(page, "09-viewer-accounting")
     with Session(engine) as s:
         assert not s.exec(select(Nonconformity)).all()
+
+
+WIDTHS = (390, 768, 1024, 1366)  # phone, tablet portrait, tablet landscape, laptop
+
+
+def test_the_menu_shows_each_role_its_pages_and_nothing_scrolls_sideways(site, page):
+    from steward.web.access import PAGES, may_open
+    base, _ = site
+    for username, role in (("lixf", "carbon_manager"), ("zhengl", "external_provider")):
+        sign_in(page, base, username)
+        for lang in ("zh", "en"):
+            page.goto(f"{base}/lang/{lang}?back=/")
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                for p in PAGES:
+                    if not may_open({role}, p.path):
+                        continue
+                    page.goto(f"{base}{p.path}")
+                    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                    assert overflow <= 0, f"{username} {lang} {width}px {p.path} scrolls sideways by {overflow}px"
+                compact = page.locator("#menu-compact")
+                links = {a.get_attribute("href") for a in page.locator("#menu a, #menu-compact a").all()}
+                assert links == {p.path for p in PAGES if may_open({role}, p.path)}
+                if width <= 1024:
+                    assert compact.is_visible() and not page.locator("#menu").is_visible()
+                    compact.locator("summary").click()
+                    shot(page, f"10-menu-{username}-{lang}-{width}", full=False)
+                else:
+                    assert page.locator("#menu").is_visible() and not compact.is_visible()
+                    shot(page, f"10-menu-{username}-{lang}-{width}", full=False)
+
+
+def test_a_wrong_signature_password_is_shown_next_to_the_field_and_the_form_is_kept(site, page, engine):
+    base, ctx = site
+    with ctx.unit_of_work("test") as s:
+        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
+        manager = actor_for(s, "lixf")
+        reviews.compile_inputs(s, manager, review)
+        for clause_id in reviews.missing_inputs(review):
+            reviews.state_input(s, manager, review, clause_id, "本期无变化")
+        reviews.record_meeting(s, manager, review, held_on=date.today(), attendees=["王建国"], minutes="听取汇报",
+                               conclusion="体系有效", decisions=[])
+        number = review.number
+    sign_in(page, base, "wangjg")
+    page.goto(f"{base}/reviews/{number}")
+    page.fill("input[name=password]", "not-my-password")
+    page.click("#sign-review")
+    error = page.locator("input[name=password] + .field-error")
+    error.wait_for()
+    assert "密码错误" in error.inner_text() and page.url.endswith(f"/reviews/{number}")
+    assert page.get_attribute("input[name=password]", "aria-invalid") == "true"
+    shot(page, "11-wrong-signature-inline", full=False)
+    assert page.inner_text("#review-state") == "已召开"

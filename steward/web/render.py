@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -57,6 +58,10 @@ def write(request: Request, csrf_token: str | None, fn: Callable[..., T]) -> T:
 
 def redirect(request: Request, url: str) -> Response:
     if is_htmx(request):  # htmx follows this with a full page load, so the new state is what people see
+        here = urlsplit(request.headers.get("hx-current-url", ""))
+        there = urlsplit(url)
+        if (here.path, here.query) == (there.path, there.query):  # same page: only a reload shows the change
+            return Response(status_code=200, headers={"HX-Refresh": "true"})
         return Response(status_code=200, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 
 from steward.web import security
 from steward.web.render import page, redirect, unit, write
+from storage.vocab import Role
 from workflows import notifications, organisation
 
 router = APIRouter()
@@ -15,7 +16,8 @@ router = APIRouter()
 def settings_page(request: Request):
     def read(s, a):
         people = organisation.people(s, a)
-        return {"people": people, "channels": notifications.channels(s, a.person.id), "is_manager": bool(people)}
+        return {"people": people, "channels": notifications.channels(s, a.person.id), "is_manager": bool(people),
+                "role_names": {r.value: (r.zh, r.en) for r in Role}}
     return page(request, "settings.html", unit(request, read, page="/settings"))
 
 

@@ -3,7 +3,8 @@
 document.addEventListener("htmx:beforeSwap", function (evt) {
   var xhr = evt.detail.xhr;
   if (xhr.status < 400) return;
-  var form = evt.detail.elt.closest ? evt.detail.elt.closest("form") : null;
+  var source = (evt.detail.requestConfig && evt.detail.requestConfig.elt) || evt.detail.elt;
+  var form = source && source.closest ? source.closest("form") : null;  // a boosted form targets <body>
   var error;
   try { error = JSON.parse(xhr.responseText); } catch (e) { error = null; }
   if (!form || !error || !error.message) return;

@@ -71,17 +71,19 @@ def deployments(db_url: str, smtp_url: str, tz: str, enterprise: str | None = No
 
 
 def serve_embedded(run: Callable[[Schedule], object], tz: str, *, until: datetime | None = None,
-                   clock: Callable[[], datetime] | None = None, sleep: Callable[[float], None] = time.sleep) -> int:
+                   clock: Callable[[], datetime] | None = None, sleep: Callable[[float], object] = time.sleep,
+                   only: set[str] | None = None, stopped: Callable[[], bool] = lambda: False) -> int:
     """Keep every schedule from this process when there is no Prefect server.
 
     Prefect's scheduler is a server service that its temporary (ephemeral) server does not run, so
     on the embedded default this loop decides *when* from the same cron table and each run is still
-    a Prefect flow run. A failing run is logged and the loop goes on. Returns the number of runs.
+    a Prefect flow run. A failing run is logged and the loop goes on. ``only`` keeps a subset (the web
+    server keeps delivery and the daily round); ``stopped`` ends the loop. Returns the number of runs.
     """
     clock = clock or (lambda: datetime.now(ZoneInfo(tz)))
-    next_at = {s.name: s.next_runs(tz, after=clock())[0] for s in SCHEDULES}
+    next_at = {s.name: s.next_runs(tz, after=clock())[0] for s in SCHEDULES if only is None or s.name in only}
     runs = 0
-    while True:
+    while not stopped():
         now = clock()
         if until is not None and now >= until:
             return runs
@@ -96,3 +98,4 @@ def serve_embedded(run: Callable[[Schedule], object], tz: str, *, until: datetim
             logging.getLogger("steward.schedule").exception("scheduled flow %s failed", name)
         runs += 1
         next_at[name] = BY_NAME[name].next_runs(tz, after=next_at[name])[0]
+    return runs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 from typing import Annotated, Optional
@@ -104,9 +105,16 @@ def verify_cmd():
     raise typer.Exit(1)
 
 
+Host = Annotated[Optional[str], typer.Option(help="监听地址（覆盖 STEWARD_HOST）/ address to listen on")]
+Port = Annotated[Optional[int], typer.Option(help="端口（覆盖 STEWARD_PORT）/ port")]
+NoSchedule = Annotated[bool, typer.Option("--no-schedule", help="不在本进程发送通知和每日提醒 / leave delivery "
+                                                             "and the daily round to `steward schedule serve`")]
+
+
 @app.command("demo")
 def demo_cmd(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="播种后启动 Web 服务 / Serve after seeding")] = True,
+    host: Host = None, port: Port = None,
 ):
     """创建演示企业（晋岩水泥）并启动 / Seed the demo enterprise and serve it."""
     from steward import demo
@@ -121,24 +129,47 @@ def demo_cmd(
     typer.echo(f"数据库 / database: {ctx.engine.url.render_as_string()}")
     typer.echo(f"演示账号密码 / demo password for every user (e.g. lixf, wangjg): {demo.DEMO_PASSWORD}")
     if serve:
-        _serve(ctx)
+        _serve(ctx, host, port)
 
 
-def _serve(ctx: Context) -> None:
+def _serve(ctx: Context, host: str | None = None, port: int | None = None, schedule: bool = True) -> None:
+    import threading
+
     import uvicorn
 
     from steward.web.app import create_app
+    host, port = host or ctx.settings.host, port or ctx.settings.port
+    stop = threading.Event()
+    if schedule:
+        threading.Thread(target=_keep_delivery, args=(ctx, stop), name="steward-schedule", daemon=True).start()
+    typer.echo(f"打开 / open http://{host}:{port}/  （Ctrl-C 停止 / stops）")
+    try:
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+
+
+def _keep_delivery(ctx: Context, stop) -> None:
+    """Deliver notifications every minute and run the daily round at 08:00 from the web process, so a
+    fresh install sends without a second command (plain functions: no Prefect start in the server)."""
+    from flows import cycles, delivery
+    from flows.schedules import serve_embedded
     st = ctx.settings
-    typer.echo(f"打开 / open http://{st.host}:{st.port}/  （Ctrl-C 停止 / stops）")
-    uvicorn.run(create_app(ctx), host=st.host, port=st.port, log_level="warning")
+    work = {"outbox-dispatch": lambda: delivery.dispatch(ctx.engine, st.smtp_url),
+            "daily-tasks": lambda: cycles.daily_round(ctx.engine, cycles.local_today(st.timezone))}
+    try:
+        work["outbox-dispatch"]()  # whatever waited while the server was down goes now
+    except Exception:
+        logging.getLogger("steward.schedule").exception("delivery at start failed")
+    serve_embedded(lambda s: work[s.name](), st.timezone, only=set(work), sleep=stop.wait, stopped=stop.is_set)
 
 
 @app.command("serve")
-def serve_cmd():
-    """启动 Web 服务 / Serve the web application."""
+def serve_cmd(host: Host = None, port: Port = None, no_schedule: NoSchedule = False):
+    """启动 Web 服务，并在本进程发送通知与每日提醒 / Serve the web application (and deliver notifications)."""
     ctx = _ctx()
     ctx.require_current_schema()
-    _serve(ctx)
+    _serve(ctx, host, port, not no_schedule)
 
 
 @org_app.command("add")

@@ -1,0 +1,42 @@
+"""`steward serve --host --port` on a fresh install: the pages answer, and a queued notification is
+delivered by the same process without a second command."""
+
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+
+import pytest
+
+from helpers import ROOT
+from test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
+from workflows import notifications
+from workflows.engine import actor_for, give_task
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def test_serve_takes_host_and_port_and_delivers_notifications(plant, steward_env, smtp):  # noqa: F811
+    with plant("test") as s:
+        lixf = actor_for(s, "lixf")
+        notifications.add_channel(s, lixf, "lixf", "email", "lixf@jinyan.example")
+        give_task(s, lixf.person, "document", 1, "阅读新文件", "Read the new document", date.today())
+    port = free_port()
+    env = {**steward_env, "STEWARD_SMTP_URL": smtp.url, "STEWARD_PORT": "1"}  # the flag wins over the setting
+    server = subprocess.Popen([sys.executable, "-m", "steward", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        page = None
+        while time.monotonic() < deadline and (page is None or not smtp.messages):
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2).read().decode()
+            except OSError:
+                pass
+            time.sleep(0.3)
+        assert page and "登录" in page
+        assert [m["To"] for m in smtp.messages] == ["lixf@jinyan.example"]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

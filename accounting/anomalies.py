@@ -78,6 +78,7 @@ def check(series: dict[str, dict[date, float]], production: dict[date, float] | 
     if not all_months:
         return found
     span = _months(min(all_months), max(all_months))
+    production = production or {}
     usual_output = statistics.median([v for v in production.values() if v > 0]) if production and any(
         v > 0 for v in production.values()) else None
     for name, months in sorted(series.items()):

@@ -67,7 +67,7 @@ def plan_compliance(year: int, verified_t: float, held: list[Lot], cea_price: fl
         if lot.kind == "CCER":
             offset_room -= take
             plan.offset_used_t += take
-    if remaining > 0 and ccer_cheaper and offset_room > 0:
+    if remaining > 0 and ccer_price is not None and ccer_cheaper and offset_room > 0:
         plan.buy_ccer_t = round(min(remaining, offset_room), 3)
         remaining -= plan.buy_ccer_t
         plan.offset_used_t += plan.buy_ccer_t

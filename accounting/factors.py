@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -93,7 +94,7 @@ class Chosen:
 
 
 class Library:
-    def __init__(self, factors: list[Factor], overrides: list[Factor] = ()):
+    def __init__(self, factors: list[Factor], overrides: Iterable[Factor] = ()):
         self.factors = list(factors)
         self.overrides = list(overrides)
 

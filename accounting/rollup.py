@@ -15,7 +15,7 @@ KINDS = (*SUMMED, "allocated")
 
 
 def _finish(sums: list[float]) -> dict[str, float]:
-    out = dict(zip(KINDS, sums))
+    out = dict(zip(KINDS, sums, strict=True))
     out["total"] = sum(out[k] for k in SUMMED)
     out["total_direct_only"] = out["direct"] + out["recovered"]
     return {k: round(v, 3) for k, v in out.items()}
@@ -33,7 +33,7 @@ def rollup(lines: list[Emission]) -> dict:
     """One pass over the lines, summing each kind into its enterprise, process, facility and month."""
     slot = {k: i for i, k in enumerate(KINDS)}
     enterprise = [0.0] * len(KINDS)
-    levels = {"processes": defaultdict(lambda: [0.0] * len(KINDS)),
+    levels: dict[str, defaultdict[str, list[float]]] = {"processes": defaultdict(lambda: [0.0] * len(KINDS)),
               "facilities": defaultdict(lambda: [0.0] * len(KINDS)),
               "months": defaultdict(lambda: [0.0] * len(KINDS))}
     output: dict[str, float] = defaultdict(float)

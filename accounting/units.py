@@ -12,7 +12,7 @@ import pint
 
 from accounting.errors import AccountingError
 
-ureg = pint.UnitRegistry()
+ureg: pint.UnitRegistry = pint.UnitRegistry()
 ureg.define("Nm3 = meter ** 3")
 ureg.define("wan_Nm3 = 10000 * Nm3")
 ureg.define("tCO2 = tonne")

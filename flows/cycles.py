@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 
 from flows import delivery
 from storage.engine import make_engine, unit_of_work
-from storage.models import Enterprise, RoleAssignment
 from storage.errors import StewardError
+from storage.models import Enterprise, RoleAssignment
 from workflows import accounting, compliance, data_quality, internal_audit, notifications, yearly_duties
 from workflows import review as reviews
 

@@ -59,7 +59,7 @@ def template() -> bytes:
     ws.append(HEADERS)
     for row in EXAMPLES:
         ws.append(row)
-    for col, width in zip("ABCDEFGHI", (12, 12, 24, 22, 14, 12, 12, 12, 24)):
+    for col, width in zip("ABCDEFGHI", (12, 12, 24, 22, 14, 12, 12, 12, 24), strict=True):
         ws.column_dimensions[col].width = width
     help_ = wb.create_sheet("说明 Help")
     help_.append(["类别 Category", "中文", "English"])
@@ -137,8 +137,8 @@ def read(name: str, data: bytes, lib: Library) -> list[Row]:
                        "en": f"row {line}, {labels[key][1]}: {en}"})
 
     for line, raw in enumerate(cells[1:], 2):
-        get = lambda key: raw[index[key]] if key in index and index[key] < len(raw) else None  # noqa: E731
-        text = lambda key: str(get(key) if get(key) is not None else "").strip()  # noqa: E731
+        get = lambda key, raw=raw: raw[index[key]] if key in index and index[key] < len(raw) else None  # noqa: E731
+        text = lambda key, get=get: str(get(key) if get(key) is not None else "").strip()  # noqa: E731
         before = len(errors)
         try:
             period = _period(get("period"))

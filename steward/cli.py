@@ -12,8 +12,8 @@ import typer
 
 from forms import clauses as clause_catalogue
 from steward.cli_common import AsUser, ctx, parse_pairs, run_as
-from steward.context import Context
 from steward.cli_common import password as read_password
+from steward.context import Context
 from steward.settings import Settings, names
 from storage.errors import StewardError
 

@@ -46,7 +46,8 @@ def audit_plan(
     scope: Annotated[str, typer.Option(help="审核范围 / scope")] = "",
 ):
     """计划一次内部审核（时间、方法、分工、日程）/ Plan an audit: time, method, team, schedule."""
-    from workflows import engine, internal_audit as audits, lookup
+    from workflows import engine, lookup
+    from workflows import internal_audit as audits
 
     def go(c, s, a):
         engine.require_role(a, ("carbon_manager",), "计划内部审核", "Planning an audit")

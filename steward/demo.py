@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date
+from functools import cache
 
 from sqlmodel import Session, select
 

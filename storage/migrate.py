@@ -32,7 +32,10 @@ def current(engine: Engine) -> str | None:
 
 
 def head() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    found = ScriptDirectory.from_config(_config()).get_current_head()
+    if found is None:  # the migrations ship with the package; none means a broken install
+        raise RuntimeError("no Alembic migration found")
+    return found
 
 
 def autogenerate(engine: Engine, message: str) -> None:

@@ -6,13 +6,13 @@ import json
 from datetime import date
 
 import pytest
+from helpers import act, plant_id, run_steward
 from sqlmodel import Session, select
 
 from accounting.errors import AccountingError
 from accounting.factors import Factor, default_library, parse
 from accounting.inventory import Activity, Options, calculate
 from accounting.rollup import rollup
-from helpers import act, plant_id, run_steward
 from storage.errors import StewardError
 from storage.models import AccountingRun
 from workflows import accounting

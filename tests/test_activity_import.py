@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from helpers import act, run_steward
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, func, select
 
 from forms.activity_import import HEADERS, template
-from helpers import act, run_steward
 from storage.errors import StewardError
 from storage.models import ActivityRecord
 from workflows import activity

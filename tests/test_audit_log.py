@@ -1,10 +1,10 @@
 """Every write leaves a hash-chained audit entry; tampering is found by `steward verify`."""
 
 import pytest
+from helpers import run_steward
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from helpers import run_steward
 from storage.audit_log import verify
 from storage.errors import StewardError
 from storage.models import AuditEntry, Enterprise, Site
@@ -44,7 +44,7 @@ def test_each_write_records_who_what_and_before_after(uow, engine):
     assert entries[2].before == {"name_zh": "阿克米水泥"}
     assert entries[2].after["name_zh"] == "阿克米水泥有限公司"
     assert entries[1].enterprise_id == entries[0].after["id"]
-    assert all(e.prev_hash == p.hash for p, e in zip(entries, entries[1:]))
+    assert all(e.prev_hash == p.hash for p, e in zip(entries, entries[1:], strict=False))
 
 
 def test_password_hashes_never_reach_the_log(uow, engine):

@@ -9,16 +9,16 @@ from datetime import date, datetime, timezone
 
 import pytest
 import uvicorn
+from helpers import ROOT, plant_id
 from sqlmodel import Session, select
+from test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
 
 from flows import delivery
-from helpers import ROOT, plant_id
 from steward.context import Context
 from steward.demo import DEMO_PASSWORD as PW
 from steward.settings import load
 from steward.web.app import create_app
 from storage.models import ManagementReview, Nonconformity
-from test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
 from workflows import notifications
 from workflows import review as reviews
 from workflows.engine import actor_for

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from helpers import act, plant_id
 
 from accounting.carbon_assets import Lot, plan_compliance
-from helpers import act, plant_id
 from storage.errors import StewardError
 from workflows import carbon_assets as assets
 

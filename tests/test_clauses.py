@@ -3,8 +3,9 @@
 import json
 import re
 
-from forms import clauses
 from helpers import ROOT, run_steward
+
+from forms import clauses
 
 GUIDELINE = ROOT / "docs" / "guideline" / "guideline.zh.md"  # kept in the repo: tests need nothing beside it
 

@@ -1,9 +1,9 @@
 """Compliance obligations, the yearly evaluation and the re-evaluation a change triggers (9.1)."""
 
 import pytest
+from helpers import act, plant_id
 from sqlmodel import Session, select
 
-from helpers import act, plant_id
 from steward import demo
 from storage.errors import StewardError
 from storage.models import ComplianceEvaluation, ComplianceItem, Nonconformity, Task

@@ -5,8 +5,8 @@ import sys
 from datetime import date, timedelta
 
 import pytest
-
 from helpers import ROOT, run_steward
+
 from steward import demo
 
 

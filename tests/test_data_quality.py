@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from helpers import act, plant_id
 from sqlmodel import Session, select
 
 from accounting.anomalies import check
-from helpers import act, plant_id
 from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
 from storage.models import ActivityRecord, Baseline, DataAnomaly, Facility, FormRecord, Task

@@ -2,9 +2,9 @@
 
 from collections import Counter
 
+from helpers import run_steward
 from sqlmodel import Session, func, select
 
-from helpers import run_steward
 from steward import demo
 from storage.models import ActivityRecord, AuditEntry, Meter, RoleAssignment
 from storage.vocab import Role

@@ -6,11 +6,10 @@ import sys
 
 import docx
 import pytest
-
 from helpers import ROOT, run_steward
+
 from steward import demo
 from steward.docs_gen import WORKFLOWS_MD, workflows_markdown
-
 
 # The lifecycle runs on both databases in test_documents.py; the command line is checked on SQLite.
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -2,9 +2,9 @@
 
 import re
 
+from helpers import ROOT
 from typer.main import get_command
 
-from helpers import ROOT
 from steward.cli import app
 
 

@@ -6,13 +6,13 @@ from datetime import date
 
 import docx
 import pytest
+from helpers import act
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from steward import demo
 from storage.audit_log import verify
 from storage.errors import Conflict, Forbidden, StewardError
-from helpers import act
 from storage.models import AuditEntry, Distribution, Outbox, Revision, Task
 from workflows import document as docs
 from workflows import engine as wf

@@ -7,9 +7,9 @@ from datetime import date
 
 import docx
 import pytest
+from helpers import act, plant_id
 from sqlmodel import Session, select
 
-from helpers import act, plant_id
 from storage.errors import StewardError
 from storage.models import ActivityRecord, Document, Revision
 from workflows import dq_plan

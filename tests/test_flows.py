@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from helpers import this_year
 from sqlmodel import Session, func, select
 
-from helpers import this_year
 from flows import cycles
 from flows.schedules import BY_NAME, SCHEDULES
 from storage.models import AuditProgramme, ComplianceEvaluation, InternalAudit, ManagementReview, Outbox, Task

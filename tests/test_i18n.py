@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from helpers import ROOT
 from jinja2.ext import babel_extract
 
-from helpers import ROOT
 from steward.web import i18n
 
 

@@ -5,11 +5,11 @@ from datetime import date, timedelta
 
 import docx
 import pytest
+from helpers import act, plant_id, this_year
 from sqlmodel import Session, select
 
-from helpers import act, plant_id, this_year
-from steward.demo import DEMO_PASSWORD as PW
 from forms import clauses
+from steward.demo import DEMO_PASSWORD as PW
 from storage.audit_log import verify
 from storage.errors import Forbidden, StewardError
 from storage.models import ChecklistItem, InternalAudit, Nonconformity, Signature, Task

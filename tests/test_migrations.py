@@ -2,10 +2,10 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from helpers import ROOT
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
-from helpers import ROOT
 from storage import migrate
 
 

@@ -3,9 +3,9 @@
 from datetime import date, timedelta
 
 import pytest
+from helpers import act, plant_id
 from sqlmodel import Session, select
 
-from helpers import act, plant_id
 from storage.errors import Forbidden, StewardError
 from storage.models import CorrectiveAction, Nonconformity, Person, Task, TransitionLog
 from workflows import improvement

@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
+from helpers import act, plant_id
 from sqlmodel import Session, select
 
-from helpers import act, plant_id
 from flows import delivery
 from storage.errors import Forbidden, StewardError
 from storage.models import NotificationChannel, Outbox, Person, Task

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import act
 from sqlmodel import select
 
-from helpers import act
 from storage.errors import StewardError
 from storage.models import Baseline
 from workflows import objectives

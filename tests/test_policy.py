@@ -6,8 +6,8 @@ import io
 
 import docx
 import pytest
-
 from helpers import act
+
 from storage.errors import StewardError
 from workflows import document as docs
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import act, plant_id
 
 from accounting.mac import Measure, annualised, cost_per_tonne, curve
-from helpers import act, plant_id
 from storage.errors import StewardError
 from workflows import charts, reduction
 

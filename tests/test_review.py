@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 import docx
 import pytest
+from helpers import act, plant_id, this_year
 from sqlmodel import Session, select
 
-from helpers import act, plant_id, this_year
 from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
 from storage.models import ManagementReview, ReviewAction, Task

@@ -8,9 +8,9 @@ import urllib.request
 from datetime import date
 
 import pytest
-
 from helpers import ROOT
 from test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
+
 from workflows import notifications
 from workflows.engine import actor_for, give_task
 

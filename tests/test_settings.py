@@ -3,8 +3,8 @@
 import re
 
 import pytest
-
 from helpers import ROOT, run_steward
+
 from steward.settings import DEV_SECRET, Settings, load, names
 from storage.errors import StewardError
 

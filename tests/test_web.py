@@ -160,6 +160,7 @@ def test_a_viewer_is_refused_every_write(web):
 
 def test_a_nonconformity_is_worked_through_in_the_pages(web, engine):
     from helpers import plant_id
+
     from workflows import nonconformity as ncs
     with web.app.state.ctx.unit_of_work("test") as s:
         number = ncs.raise_nc(s, plant_id(s), source="audit", clause_id="8.3c", title="M-E021 检定过期",

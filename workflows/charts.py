@@ -30,7 +30,7 @@ def stacked_months(months: list[str], series: dict[str, list[float]], title: str
     bottom = [0.0] * len(months)
     for name, values in series.items():
         ax.bar(months, values, bottom=bottom, label=name)
-        bottom = [b + v for b, v in zip(bottom, values)]
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_title(title)
     ax.set_ylabel("tCO2")
     ax.legend(fontsize=7, ncol=4)

@@ -13,8 +13,8 @@ from accounting.units import convert
 from storage.errors import NotFound, StewardError
 from storage.models import ActivityRecord, DataAnomaly, Facility
 from storage.models.org import utcnow
-from workflows import engine
 from storage.vocab import Labelled
+from workflows import engine
 from workflows.engine import Actor, Lifecycle, Transition
 
 CHECKED = ("fuel_combustion", "process", "electricity_purchased", "electricity_consumed", "heat_purchased")

@@ -16,7 +16,14 @@ from forms.uploads import media_type
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.files import FileStore
 from storage.models import (
-    Distribution, Document, Enterprise, Person, Revision, StoredFile, Task, TransitionLog,
+    Distribution,
+    Document,
+    Enterprise,
+    Person,
+    Revision,
+    StoredFile,
+    Task,
+    TransitionLog,
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled

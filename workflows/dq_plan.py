@@ -14,8 +14,18 @@ from sqlmodel import Session, select
 from storage.errors import StewardError
 from storage.files import FileStore
 from storage.models import (
-    ActivityRecord, DataAnomaly, Department, Document, DqPlan, Enterprise, Facility, Meter, Person, Process,
-    Responsibility, Revision,
+    ActivityRecord,
+    DataAnomaly,
+    Department,
+    Document,
+    DqPlan,
+    Enterprise,
+    Facility,
+    Meter,
+    Person,
+    Process,
+    Responsibility,
+    Revision,
 )
 from workflows import accounting
 from workflows import document as docs
@@ -51,7 +61,7 @@ def snapshot(session: Session, enterprise_id: int, year: int) -> dict:
                         "calibration_due": meter.calibration_due.isoformat() if meter and meter.calibration_due else "",
                         "months": sources.get(key, {}).get("months", 0) + 1}
     factors = []
-    for (facility, category, material), src in sorted(sources.items()):
+    for (facility, category, material), _src in sorted(sources.items()):
         if category != "fuel_combustion":
             continue
         for parameter in ("ncv", "carbon_content", "oxidation"):

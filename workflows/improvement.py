@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from storage.errors import NotFound, StewardError
+from storage.errors import StewardError
 from storage.models import Improvement
 from storage.vocab import Labelled
 from workflows import engine, lookup

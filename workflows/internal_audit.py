@@ -19,8 +19,17 @@ from forms import clauses
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.files import FileStore
 from storage.models import (
-    ActivityRecord, AuditProgramme, ChecklistItem, ComplianceEvaluation, Document, FormRecord, InternalAudit,
-    ManagementReview, Nonconformity, Person, Revision,
+    ActivityRecord,
+    AuditProgramme,
+    ChecklistItem,
+    ComplianceEvaluation,
+    Document,
+    FormRecord,
+    InternalAudit,
+    ManagementReview,
+    Nonconformity,
+    Person,
+    Revision,
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled

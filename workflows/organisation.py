@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ValidationError
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
@@ -18,7 +18,15 @@ from forms.fields import from_validation
 from forms.organisation import KINDS
 from storage.errors import Conflict, NotFound, StewardError
 from storage.models import (
-    Department, Enterprise, Facility, Meter, Person, Process, Responsibility, RoleAssignment, Site,
+    Department,
+    Enterprise,
+    Facility,
+    Meter,
+    Person,
+    Process,
+    Responsibility,
+    RoleAssignment,
+    Site,
 )
 
 if TYPE_CHECKING:

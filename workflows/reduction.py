@@ -11,9 +11,9 @@ from accounting.errors import AccountingError
 from accounting.mac import Measure, cost_per_tonne, curve
 from storage.errors import StewardError
 from storage.models import ReductionMeasure
+from storage.vocab import Labelled
 from workflows import engine, lookup
 from workflows.accounting import translated
-from storage.vocab import Labelled
 from workflows.engine import Actor, Lifecycle, Transition
 
 KEEPERS = ("carbon_manager", "department_head", "top_management")

@@ -13,7 +13,15 @@ from storage.errors import NotFound, StewardError
 from storage.files import FileStore
 from storage.models import CorrectiveAction, DataAnomaly, ReviewAction
 from workflows import (
-    baseline, compliance, data_quality, document, engine, improvement, internal_audit, nonconformity, reduction,
+    baseline,
+    compliance,
+    data_quality,
+    document,
+    engine,
+    improvement,
+    internal_audit,
+    nonconformity,
+    reduction,
     review,
 )
 from workflows.engine import Actor, Lifecycle

@@ -19,8 +19,19 @@ from forms import clauses
 from storage.errors import NotFound, StewardError
 from storage.files import FileStore
 from storage.models import (
-    ActivityRecord, AuditEntry, ChecklistItem, ComplianceEvaluation, ComplianceItem, Document, FormRecord,
-    InternalAudit, ManagementReview, Nonconformity, Objective, Revision, ReviewAction,
+    ActivityRecord,
+    AuditEntry,
+    ChecklistItem,
+    ComplianceEvaluation,
+    ComplianceItem,
+    Document,
+    FormRecord,
+    InternalAudit,
+    ManagementReview,
+    Nonconformity,
+    Objective,
+    ReviewAction,
+    Revision,
 )
 from storage.vocab import Labelled
 from workflows import engine, lookup

@@ -16,9 +16,9 @@ from storage.errors import StewardError
 from storage.models import AccountingRun, DataAnomaly, Enterprise, Improvement, Process
 from workflows import baseline as baselines
 from workflows import charts, dq_plan
-from workflows.rendering import TEMPLATES
 from workflows.data_quality import AnomalyState
 from workflows.improvement import ImprovementState
+from workflows.rendering import TEMPLATES
 
 METHOD = ("依据 GB/T 32150 及 GB/T 32151 相应行业部分，按设施、工序、企业三个层级核算直接排放（化石燃料燃烧、工业生产过程）"
           "和间接排放（净购入电力、热力）；活动数据取自计量器具和生产月报，排放因子优先采用企业实测值，其余采用因子库缺省值并注明来源；"

@@ -2,10 +2,14 @@
 
 from storage.models.accounting import AccountingRun, Baseline, DataAnomaly, DqPlan, EnterpriseFactor
 from storage.models.activity import ActivityRecord
-from storage.models.carbon_assets import AssetTxn, CarbonPrice
 from storage.models.audit import AuditEntry, AuditHead
+from storage.models.carbon_assets import AssetTxn, CarbonPrice
+from storage.models.compliance import ComplianceEvaluation, ComplianceItem, Obligation
 from storage.models.documents import Distribution, Document, FormRecord, Revision
 from storage.models.files import StoredFile
+from storage.models.improvement import CorrectiveAction, Improvement, Nonconformity
+from storage.models.internal_audit import AuditProgramme, ChecklistItem, InternalAudit
+from storage.models.objectives import Objective
 from storage.models.org import (
     Department,
     Enterprise,
@@ -17,10 +21,6 @@ from storage.models.org import (
     RoleAssignment,
     Site,
 )
-from storage.models.compliance import ComplianceEvaluation, ComplianceItem, Obligation
-from storage.models.improvement import CorrectiveAction, Improvement, Nonconformity
-from storage.models.objectives import Objective
-from storage.models.internal_audit import AuditProgramme, ChecklistItem, InternalAudit
 from storage.models.reduction import ReductionMeasure
 from storage.models.review import ManagementReview, ReviewAction
 from storage.models.web import ApiToken, LoginAttempt

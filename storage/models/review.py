@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
 _review_version = Column("version", Integer, nullable=False, default=1)
 
 

@@ -1,7 +1,17 @@
 """One router per area of the product; ``app.py`` includes them all."""
 
 from steward.web.routes import (
-    accounting, api, audits, auth, dashboard, documents, nonconformities, registers, reviews, settings, tasks,
+    accounting,
+    api,
+    audits,
+    auth,
+    dashboard,
+    documents,
+    nonconformities,
+    registers,
+    reviews,
+    settings,
+    tasks,
     transitions,
 )
 

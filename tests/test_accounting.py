@@ -132,7 +132,8 @@ def test_a_measured_factor_without_evidence_is_refused(plant):
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_account_run_prints_totals_per_level_as_json(steward_env):
     run_steward(["demo", "--no-serve"], steward_env, check=True)
-    out = run_steward(["account", "run", "--enterprise", "JYCEM", "--year", "2025", "--json"], steward_env, check=True)
+    out = run_steward(["account", "run", "--as", "lixf", "--enterprise", "JYCEM", "--year", "2025", "--json"], steward_env,
+                      check=True)
     totals = json.loads(out.stdout)
     assert set(totals) >= {"enterprise", "processes", "facilities", "months", "intensity", "previous_year"}
     assert totals["enterprise"]["total"] == pytest.approx(
@@ -140,8 +141,12 @@ def test_account_run_prints_totals_per_level_as_json(steward_env):
     explained = run_steward(["account", "explain", "--enterprise", "JYCEM", "--year", "2025", "--facility", "F-KL01",
                              "--month", "2025-06"], steward_env, check=True)
     assert "44/56" in explained.stdout and "企业实测" in explained.stdout and "GB/T 32151.34-2024" in explained.stdout
-    bad = run_steward(["account", "run", "--enterprise", "NOPE", "--year", "2025"], steward_env)
+    bad = run_steward(["account", "run", "--as", "lixf", "--enterprise", "NOPE", "--year", "2025"], steward_env)
     assert bad.returncode == 2 and "No enterprise NOPE" in bad.stderr
+    other = run_steward(["account", "run", "--as", "lixf", "--enterprise", "JYXNC", "--year", "2025"], steward_env)
+    assert other.returncode == 2 and "cannot act for JYXNC" in other.stderr
+    staff = run_steward(["account", "run", "--as", "yangf", "--year", "2025"], steward_env)
+    assert staff.returncode == 2 and "requires one of" in staff.stderr
 
 
 def test_the_accounting_flow_reuses_an_unchanged_run(plant, engine):

@@ -89,3 +89,17 @@ def _state_the_rest(db_url: str, number: str) -> None:
         for clause_id in reviews.missing_inputs(review):
             reviews.state_input(s, actor, review, clause_id, "本期无变化")
     engine.dispose()
+
+
+def test_every_command_that_writes_says_who_acts(steward_env):
+    run_steward(["demo", "--no-serve"], steward_env, check=True)
+    meter = ["org", "add", "meter", "code=M-E030", "name=3#水泥磨电表", "meter_type=electricity", "facility=F-CG01",
+             "-e", "JYCEM"]
+    anonymous = run_steward(meter, steward_env)
+    assert anonymous.returncode == 2 and "--as" in anonymous.stderr
+    assert run_steward([*meter, "--as", "yangf"], steward_env).returncode == 2  # staff do not keep the organisation
+    elsewhere = run_steward([*meter[:-1], "JYXNC", "--as", "lixf"], steward_env)
+    assert elsewhere.returncode == 2 and "JYCEM" in elsewhere.stderr
+    assert "M-E030" in run_steward([*meter, "--as", "lixf"], steward_env, check=True).stdout
+    assert run_steward(["data", "scan", "--as", "yangf"], steward_env).returncode == 2
+    assert "new finding" in run_steward(["data", "scan", "--as", "lixf"], steward_env, check=True).stdout

@@ -163,6 +163,15 @@ def latest_run(session: Session, enterprise_id: int, year: int | None = None) ->
     return session.exec(query.order_by(AccountingRun.year.desc(), AccountingRun.id.desc()).limit(1)).first()
 
 
+def year_run(session: Session, enterprise_id: int, year: int) -> AccountingRun:
+    """The year's latest run, or a clear refusal when the year has not been accounted."""
+    run = latest_run(session, enterprise_id, year)
+    if run is None:
+        raise StewardError("no_run", f"{year} 年尚未核算，请先核算", f"{year} has not been accounted yet; run the "
+                           "accounting first", field="year", status=404)
+    return run
+
+
 def recent_runs(session: Session, enterprise_id: int, limit: int = 12) -> list[AccountingRun]:
     return list(session.exec(_runs(enterprise_id).order_by(AccountingRun.id.desc()).limit(limit)).all())
 

@@ -10,8 +10,8 @@ from sqlmodel import Session, func, select
 
 from accounting.carbon_assets import KINDS, OFFSET_LIMIT, Lot, deadline, plan_compliance
 from storage.errors import StewardError
-from storage.models import AccountingRun, AssetTxn, CarbonPrice
-from workflows import engine
+from storage.models import AssetTxn, CarbonPrice
+from workflows import accounting, engine
 from workflows.engine import Actor
 
 TRADERS = ("carbon_manager", "top_management")
@@ -27,8 +27,7 @@ def holdings(session: Session, enterprise_id: int) -> list[Lot]:
 
 def verified_emissions(session: Session, enterprise_id: int, year: int) -> float:
     """The year's direct emissions from the latest accounting run (ETS scope for the sectors here)."""
-    run = session.exec(select(AccountingRun).where(AccountingRun.enterprise_id == enterprise_id,
-                                                   AccountingRun.year == year).order_by(AccountingRun.id.desc())).first()
+    run = accounting.latest_run(session, enterprise_id, year)
     if run is None:
         raise StewardError("no_run", f"{year} 年尚未核算，无法确定应清缴量", f"{year} has not been accounted; nothing is due yet",
                            field="year")

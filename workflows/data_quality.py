@@ -94,6 +94,12 @@ def scan(session: Session, enterprise_id: int) -> list[DataAnomaly]:
     return added
 
 
+def scan_as(session: Session, actor: Actor) -> list[DataAnomaly]:
+    """A person asks for the check now rather than waiting for the monthly flow."""
+    engine.require_role(actor, RESOLVERS, "检查异常数据", "Checking the data for anomalies")
+    return scan(session, actor.enterprise_id)
+
+
 def resolve(session: Session, actor: Actor, anomaly_id: int, status: str, note: str) -> DataAnomaly:
     """Confirm (a real problem, to be corrected) or dismiss (explained, e.g. a shutdown), always with a note."""
     engine.require_role(actor, RESOLVERS, "处理异常数据", "Resolving a data anomaly")

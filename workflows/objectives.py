@@ -4,12 +4,12 @@ computed from the accounting runs rather than typed in."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from storage.errors import StewardError
-from storage.models import AccountingRun, Baseline, Objective
+from storage.models import Baseline, Objective
+from workflows import accounting, engine, lookup
 from workflows import baseline as baselines
-from workflows import engine, lookup
 from workflows.engine import Actor
 
 SETTERS = ("carbon_manager", "top_management")
@@ -81,8 +81,7 @@ def progress(session: Session, objective: Objective) -> dict:
     base = session.get(Baseline, objective.baseline_id)
     start = _figure(base.figures, objective.level, objective.scope, objective.metric)
     goal = start * (1 - objective.reduction_pct / 100)
-    run = session.exec(select(AccountingRun).where(AccountingRun.enterprise_id == objective.enterprise_id)
-                       .order_by(AccountingRun.year.desc(), AccountingRun.id.desc())).first()
+    run = accounting.latest_run(session, objective.enterprise_id)
     now = _figure(run.totals, objective.level, objective.scope, objective.metric) if run else None
     achieved = None if now is None or start == goal else round((start - now) / (start - goal) * 100, 1)
     return {"number": objective.number, "base_year": base.base_year, "base": start, "target": round(goal, 6),

@@ -172,6 +172,24 @@ def listing(session: Session, kind: str, enterprise_ref: str | int | None = None
 PEOPLE_KEEPERS = ("carbon_manager",)
 
 
+def add_as(session: Session, actor: Actor | None, kind: str, data: dict, enterprise_ref: str | None) -> SQLModel:
+    """Add as a person: a carbon manager, within their own enterprise (a new enterprise under it). With no
+    person (``actor`` None) only a fresh install may be set up: before anyone has a login."""
+    from workflows.engine import require_role
+    if actor is None:
+        if session.exec(select(Person.id).where(Person.username.is_not(None)).limit(1)).first() is not None:
+            raise StewardError("as_required", "已有登录用户：请用 --as 指定操作人", "People can sign in now: say who "
+                               "acts with --as", field="as")
+        return add(session, kind, data, enterprise_ref=enterprise_ref)
+    require_role(actor, PEOPLE_KEEPERS, f"添加{KINDS[kind][1] if kind in KINDS else kind}", f"Adding a {kind}")
+    own = session.get(Enterprise, actor.enterprise_id)
+    target = data.get("parent") if kind == "enterprise" else enterprise_ref
+    if target is None or enterprise(session, target).id != own.id:
+        raise StewardError("other_enterprise", f"只能在本企业 {own.code} 内添加", f"Only within your own enterprise "
+                           f"{own.code}", field="enterprise", status=403)
+    return add(session, kind, data, enterprise_ref=enterprise_ref)
+
+
 def people(session: Session, actor: Actor) -> list[tuple[Person, list[str]]]:
     """Everyone in the enterprise with their roles, for those who keep the people list."""
     if not actor.roles & set(PEOPLE_KEEPERS):

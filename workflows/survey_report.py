@@ -12,7 +12,6 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from sqlmodel import Session, select
 
-from storage.errors import StewardError
 from storage.models import AccountingRun, DataAnomaly, Enterprise, Improvement, Process
 from workflows import baseline as baselines
 from workflows import charts, dq_plan
@@ -109,10 +108,3 @@ def render(session: Session, run: AccountingRun) -> bytes:
     return out.getvalue()
 
 
-def latest_run(session: Session, enterprise_id: int, year: int) -> AccountingRun:
-    run = session.exec(select(AccountingRun).where(AccountingRun.enterprise_id == enterprise_id,
-                                                   AccountingRun.year == year).order_by(AccountingRun.id.desc())).first()
-    if run is None:
-        raise StewardError("no_run", f"{year} 年尚未核算，请先运行 steward account run",
-                           f"{year} has not been accounted yet; run steward account run first")
-    return run

@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 
 from forms.activity_import import HEADERS
 from steward.web import security
-from storage.errors import StewardError
 from workflows import accounting, activity
 from workflows import document as docs
 
@@ -58,9 +57,7 @@ def tasks(request: Request) -> list[dict]:
 @router.get("/emissions/{year}", tags=["accounting"])
 def emissions(request: Request, year: int) -> dict:
     def go(s, a):
-        run = accounting.latest_run(s, a.enterprise_id, year)
-        if run is None:
-            raise StewardError("no_run", f"{year} 年尚未核算", f"{year} has not been accounted", status=404)
+        run = accounting.year_run(s, a.enterprise_id, year)
         return {"year": year, "run": run.id, "library_version": run.library_version, **run.totals}
     return _api(request, go)
 

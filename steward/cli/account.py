@@ -1,0 +1,154 @@
+"""`steward account`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Optional
+
+import typer
+
+from steward.cli.common import (
+    AsJson,
+    AsUser,
+    Enterprise,
+    Grid,
+    OwnEnterprise,
+    Year,
+    own,
+    parse_date,
+    read,
+    run_as,
+)
+from storage.errors import StewardError
+
+app = typer.Typer(help="碳排放核算（6.1）/ Carbon accounting", no_args_is_help=True)
+
+
+@app.command("run")
+def account_run(as_user: AsUser, year: Year, enterprise: OwnEnterprise = None, grid: Grid = "national",
+                as_json: AsJson = False):
+    """核算一个年度并保存结果（按设施、工序、企业汇总）/ Account a year and freeze the result."""
+    from workflows import accounting
+    if grid not in ("national", "ets", "regional", "residual"):
+        raise StewardError("grid", "电网因子须为 national、ets、regional 或 residual",
+                           "Grid must be national, ets, regional or residual", field="grid")
+
+    def go(c, s, a):
+        own(s, a, enterprise)
+        return accounting.run_as(s, a, year, grid)
+    run = run_as(as_user, go)
+    enterprise = enterprise or run_as(as_user, lambda c, s, a: own(s, a, None))
+    totals = run.totals
+    if as_json:
+        typer.echo(json.dumps({"enterprise": enterprise, "year": year, "run": run.id, "grid": grid,
+                               "library_version": run.library_version, **totals}, ensure_ascii=False, indent=1))
+        return
+    e = totals["enterprise"]
+    typer.echo(f"{enterprise} {year} 核算 #{run.id}（因子库 {run.library_version}，电网因子 {grid}）")
+    typer.echo(f"  直接排放 direct        {e['direct']:>14,.1f} tCO2")
+    typer.echo(f"  外购电热 indirect      {e['indirect']:>14,.1f} tCO2")
+    typer.echo(f"  输出 exported          {e['exported']:>14,.1f} tCO2")
+    typer.echo(f"  合计 total             {e['total']:>14,.1f} tCO2")
+    for material, i in totals["intensity"].items():
+        typer.echo(f"  强度 {material:<22} {i['total_per_unit']:.4f} tCO2/{i['unit']}（直接 {i['direct_per_unit']:.4f}）")
+    if "previous_year" in totals:
+        p = totals["previous_year"]
+        typer.echo(f"  较 {p['year']} 年 vs previous year: {p['change']:+.2f}%")
+    for code, t in totals["processes"].items():
+        typer.echo(f"    工序 {code:<14} {t['total']:>12,.1f}")
+
+
+@app.command("explain")
+def account_explain(enterprise: Enterprise, year: Year,
+                    facility: Annotated[Optional[str], typer.Option(help="设施代码 / facility code")] = None,
+                    material: Annotated[Optional[str], typer.Option(help="物料 / material")] = None,
+                    month: Annotated[Optional[str], typer.Option(help="YYYY-MM")] = None,
+                    as_json: AsJson = False):
+    """追溯一个数字：活动数据行、因子及来源、公式 / Trace a figure to its rows, factors and formula."""
+    from sqlmodel import select
+
+    from storage.models import AccountingRun
+    from workflows import accounting
+
+    def go(s):
+        ent = accounting.enterprise(s, enterprise)
+        run = s.exec(select(AccountingRun).where(AccountingRun.enterprise_id == ent.id, AccountingRun.year == year)
+                     .order_by(AccountingRun.id.desc())).first()
+        if run is None:
+            raise StewardError("no_run", f"{enterprise} {year} 年尚未核算，请先运行 steward account run",
+                               f"{enterprise} {year} has not been accounted yet; run steward account run first")
+        return run.id, accounting.explain(run.lines, facility, material, month)
+    run_id, lines = read("cli:explain", go)
+    if as_json:
+        typer.echo(json.dumps(lines, ensure_ascii=False, indent=1))
+        return
+    total = sum(line["tco2"] for line in lines if line["kind"] != "allocated")
+    typer.echo(f"核算 #{run_id}：{len(lines)} 行，合计 {total:,.3f} tCO2 / run #{run_id}: {len(lines)} line(s)")
+    for line in lines:
+        typer.echo(f"- {line['period'][:7]} {line['facility'] or '(enterprise)'} {line['category']}/{line['material']} "
+                   f"[{line['ref']}, {line['source']}]")
+        typer.echo(f"    {line['formula']}")
+        for f in line["factors"]:
+            typer.echo(f"    {f['parameter']} = {f['value']:g} {f['unit']} ← {f['source']}"
+                       + ("（沿用最近发布值 latest published, used as fallback）" if f.get("fallback") else ""))
+
+
+@app.command("factors")
+def account_factors(parameter: Annotated[Optional[str], typer.Option(help="ncv|carbon_content|oxidation|grid_ef|…")] = None):
+    """列出因子库及来源 / The default factor library with sources and validity."""
+    from accounting.factors import default_library
+    for f in default_library().factors:
+        if parameter and f.parameter != parameter:
+            continue
+        valid = f"{f.valid_from or ''}–{f.valid_to or ''}"
+        typer.echo(f"{f.parameter:<18} {f.material:<20} {f.value:>10g} {f.unit:<13} {valid:<23} {f.source()}")
+
+
+@app.command("measured")
+def account_measured(as_user: AsUser, parameter: str, material: str, value: float, unit: str,
+                     valid_from: Annotated[str, typer.Option("--from", help="起始日期 / valid from")],
+                     evidence: Annotated[str, typer.Option(help="证据 / evidence")],
+                     valid_to: Annotated[Optional[str], typer.Option("--to", help="截止日期 / valid to")] = None):
+    """登记企业实测因子（覆盖缺省值）/ Record a measured factor that overrides the default."""
+    from workflows import accounting
+    row = run_as(as_user, lambda c, s, a: accounting.add_measured_factor(
+        s, a, parameter=parameter, material=material, value=value, unit=unit,
+        valid_from=parse_date(valid_from, "from") or date.today(), valid_to=parse_date(valid_to, "to"),
+        evidence=evidence))
+    typer.echo(f"实测因子 #{row.id} {parameter}/{material} = {value:g} {unit} 已登记 / recorded")
+
+
+@app.command("template")
+def account_template(out: Annotated[str, typer.Option(help="保存为 .xlsx / where to write the template")]):
+    """下载活动数据导入模板 / Write the activity-data import template."""
+    from pathlib import Path
+
+    from forms.activity_import import template
+    Path(out).write_bytes(template())
+    typer.echo(f"wrote {out}")
+
+
+@app.command("import")
+def account_import(as_user: AsUser, path: Annotated[str, typer.Argument(help=".xlsx 或 .csv")]):
+    """导入活动数据（整批校验，有错则全部不导入）/ Import activity data, all or nothing."""
+    from pathlib import Path
+
+    from workflows import activity
+    file = Path(path)
+    if not file.is_file():
+        raise StewardError("no_file", f"找不到文件 {path}", f"No such file {path}")
+    n = run_as(as_user, lambda c, s, a: activity.import_file(s, a, file.name, file.read_bytes()))
+    typer.echo(f"已导入 {n} 行 / imported {n} row(s)")
+
+
+@app.command("report")
+def account_report(enterprise: Enterprise, year: Year, out: Annotated[str, typer.Option(help="输出 .docx / output")]):
+    """碳排放现状调查与评价报告（6.1.1 a–e，含图表）/ The status survey and evaluation report, with charts."""
+    from pathlib import Path
+
+    from workflows import accounting, survey_report
+    data = read("cli:report", lambda s: survey_report.render(s, survey_report.latest_run(
+        s, accounting.enterprise(s, enterprise).id, year)))
+    Path(out).write_bytes(data)
+    typer.echo(f"wrote {out} ({len(data):,} bytes)")

@@ -1,0 +1,189 @@
+"""``steward``: the command line. One module per command group (``steward/cli/<group>.py``); the commands
+that stand alone live here. Every command reports bad input as one bilingual line, exit 2."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from forms import clauses as clause_catalogue
+from steward.cli import (
+    account,
+    assets,
+    audit,
+    baseline,
+    compliance,
+    data,
+    db,
+    doc,
+    dq,
+    improve,
+    measures,
+    nc,
+    notify,
+    objective,
+    obligation,
+    org,
+    record,
+    review,
+    schedule,
+    workflows,
+)
+from steward.cli.common import (
+    AsJson,
+    AsUser,
+    emit,
+    load_context,
+    run_as,
+)
+from steward.context import Context
+from steward.settings import Settings
+from storage.errors import StewardError
+
+app = typer.Typer(help="碳管家 Carbon Steward — 碳排放管理体系 / carbon-emission management system",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+for _module in (db, org, workflows, doc, record, account, data, baseline, dq, assets, objective, measures, audit, nc, review, obligation, compliance, improve, notify, schedule):
+    app.add_typer(_module.app, name=_module.__name__.rsplit(".", 1)[1])
+
+
+@app.command("tasks")
+def tasks_cmd(as_user: AsUser, as_json: AsJson = False):
+    """我的待办任务 / My open tasks."""
+    from workflows import document as docs
+    rows = run_as(as_user, lambda c, s, a: [t.model_dump(mode="json") for t in docs.open_tasks(s, a)])
+    emit(rows, as_json, lambda rows: [f"#{r['id']:<5} {r['due'] or '—':<10} {r['title_zh']} / {r['title_en']}"
+                                      for r in rows] or ["没有待办任务 / No open tasks"])
+
+
+@app.command("settings")
+def settings_cmd(markdown: Annotated[bool, typer.Option(help="输出 README 用的 Markdown 表 / README table")] = False):
+    """显示当前设置 / Show the settings in force."""
+    if markdown:
+        typer.echo("| Setting | Default | 说明 / Meaning |\n|---|---|---|")
+        for name, info in Settings.model_fields.items():
+            default = "`~/.carbon-steward`" if name == "home" else f"`{info.default}`" if info.default != "" else "—"
+            typer.echo(f"| `STEWARD_{name.upper()}` | {default} | {info.description} |")
+        return
+    current = load_context().settings
+    for name in Settings.model_fields:
+        value = getattr(current, name)
+        if name == "secret_key":
+            value = "****"
+        elif name == "smtp_url" and value:
+            value = re.sub(r"://([^:@/]*):[^@/]*@", r"://\1:****@", value)
+        typer.echo(f"STEWARD_{name.upper():<16} {value}")
+    typer.echo(f"{'(database in use)':<25} {current.db_url}")
+
+
+@app.command("clauses")
+def clauses_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON 输出 / JSON output")] = False,
+    auditable: Annotated[bool, typer.Option(help="只列出内审检查项 / Only auditable items")] = False,
+):
+    """列出指南条款目录 / List the guideline's clause catalogue."""
+    items = clause_catalogue.auditable() if auditable else list(clause_catalogue.catalogue())
+    if as_json:
+        typer.echo(json.dumps([c.as_json() for c in items], ensure_ascii=False, indent=1))
+        return
+    for c in items:
+        indent = "  " * (c.id.count(".") + (c.kind in ("item", "subitem")) + (c.kind == "subitem"))
+        typer.echo(f"{indent}{c.id:<9} {c.zh} / {c.en}")
+
+
+@app.command("verify")
+def verify_cmd():
+    """校验审计日志哈希链 / Check the audit log's hash chain."""
+    from storage.audit_log import verify
+    ctx = load_context()
+    ctx.require_current_schema()
+    with ctx.engine.connect() as conn:
+        report = verify(conn)
+    if report.ok:
+        typer.echo(f"审计日志完整：{report.entries} 条 / Audit chain intact: {report.entries} entries")
+        return
+    typer.echo(f"审计日志第 {report.first_broken} 条处断裂：{report.reason} / "
+               f"Audit chain broken at entry {report.first_broken}: {report.reason}", err=True)
+    raise typer.Exit(1)
+
+
+Host = Annotated[Optional[str], typer.Option(help="监听地址（覆盖 STEWARD_HOST）/ address to listen on")]
+Port = Annotated[Optional[int], typer.Option(help="端口（覆盖 STEWARD_PORT）/ port")]
+NoSchedule = Annotated[bool, typer.Option("--no-schedule", help="不在本进程发送通知和每日提醒 / leave delivery "
+                                                             "and the daily round to `steward schedule serve`")]
+
+
+def _serve(ctx: Context, host: str | None = None, port: int | None = None, schedule: bool = True) -> None:
+    import threading
+
+    import uvicorn
+
+    from steward.web.app import create_app
+    host, port = host or ctx.settings.host, port or ctx.settings.port
+    stop = threading.Event()
+    if schedule:
+        threading.Thread(target=_keep_delivery, args=(ctx, stop), name="steward-schedule", daemon=True).start()
+    typer.echo(f"打开 / open http://{host}:{port}/  （Ctrl-C 停止 / stops）")
+    try:
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+
+
+def _keep_delivery(ctx: Context, stop) -> None:
+    """Deliver notifications every minute and run the daily round at 08:00 from the web process, so a
+    fresh install sends without a second command (plain functions: no Prefect start in the server)."""
+    from flows import cycles, delivery
+    from flows.schedules import serve_embedded
+    st = ctx.settings
+    work = {"outbox-dispatch": lambda: delivery.dispatch(ctx.engine, st.smtp_url),
+            "daily-tasks": lambda: cycles.daily_round(ctx.engine, cycles.local_today(st.timezone))}
+    try:
+        work["outbox-dispatch"]()  # whatever waited while the server was down goes now
+    except Exception:
+        logging.getLogger("steward.schedule").exception("delivery at start failed")
+    serve_embedded(lambda s: work[s.name](), st.timezone, only=set(work), sleep=stop.wait, stopped=stop.is_set)
+
+
+@app.command("demo")
+def demo_cmd(
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="播种后启动 Web 服务 / Serve after seeding")] = True,
+    host: Host = None, port: Port = None,
+):
+    """创建演示企业（晋岩水泥）并启动 / Seed the demo enterprise and serve it."""
+    from steward import demo
+    ctx = load_context()
+    ctx.upgrade()
+    with ctx.unit_of_work("demo-seed") as session:
+        report = demo.seed(session)
+    if report.created:
+        typer.echo("已创建演示数据：晋岩建材集团 / Seeded demo group Jinyan (JYGRP, JYCEM, JYXNC)")
+    else:
+        typer.echo("演示数据已存在，未重复创建 / Demo data already present; nothing added")
+    typer.echo(f"数据库 / database: {ctx.engine.url.render_as_string()}")
+    typer.echo(f"演示账号密码 / demo password for every user (e.g. lixf, wangjg): {demo.DEMO_PASSWORD}")
+    if serve:
+        _serve(ctx, host, port)
+
+
+@app.command("serve")
+def serve_cmd(host: Host = None, port: Port = None, no_schedule: NoSchedule = False):
+    """启动 Web 服务，并在本进程发送通知与每日提醒 / Serve the web application (and deliver notifications)."""
+    ctx = load_context()
+    ctx.require_current_schema()
+    _serve(ctx, host, port, not no_schedule)
+
+
+def main() -> None:
+    """Console entry point: render our errors as one bilingual line instead of a traceback."""
+    try:
+        app()
+    except StewardError as exc:
+        typer.echo(f"错误 / Error: {exc.zh} / {exc.en}", err=True)
+        for detail in exc.details[20:]:  # the message names the first twenty; list the rest too
+            typer.echo(f"  {detail['zh']} / {detail['en']}", err=True)
+        sys.exit(2)

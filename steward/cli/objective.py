@@ -1,0 +1,57 @@
+"""`steward objective`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+
+from steward.cli.common import (
+    AsJson,
+    AsUser,
+    parse_pairs,
+    run_as,
+)
+
+app = typer.Typer(help="碳排放管理目标与指标（6.4）/ Objectives and targets", no_args_is_help=True)
+
+
+@app.command("add")
+def objective_add(as_user: AsUser, title: str,
+                  metric: Annotated[str, typer.Option(help="total 或 intensity:<产品> / total or intensity:<product>")],
+                  target_year: Annotated[int, typer.Option("--target-year")],
+                  reduction: Annotated[float, typer.Option(help="较基准下降 % / reduction on the baseline, %")],
+                  plan: Annotated[list[str], typer.Option(help="实施方案 a=… b=… … f=…（6.4.4）/ plan items")],
+                  level: Annotated[str, typer.Option(help="enterprise|process|facility")] = "enterprise",
+                  scope: Annotated[str, typer.Option(help="工序或设施代码 / process or facility code")] = "",
+                  clause: Annotated[str, typer.Option(help="6.4.1a–e 或 6.4.2a–d")] = "6.4.1b",
+                  parent: Annotated[Optional[str], typer.Option(help="上级目标编号 / objective it decomposes")] = None,
+                  owner: Annotated[Optional[str], typer.Option(help="负责人 / owner")] = None):
+    """制定目标或分解指标（须有有效基准和 6.4.4 方案）/ Set an objective or a target (baseline and plan required)."""
+    from workflows import objectives
+    row = run_as(as_user, lambda c, s, a: objectives.add(
+        s, a, title=title, level=level, scope=scope, metric=metric, target_year=target_year, reduction_pct=reduction,
+        plan=parse_pairs(plan, set()), clause_id=clause, parent=parent, owner=owner))
+    typer.echo(f"{row.number} 已制定 / set")
+
+
+@app.command("progress")
+def objective_progress(as_user: AsUser, as_json: AsJson = False):
+    """各目标指标的进展（由核算结果计算）/ Progress of every objective, computed from the accounting."""
+    from sqlmodel import select
+
+    from storage.models import Objective
+    from workflows import objectives
+
+    def go(c, s, a):
+        return [(o.title, objectives.progress(s, o)) for o in s.exec(select(Objective).where(
+            Objective.enterprise_id == a.enterprise_id).order_by(Objective.number))]
+    rows = run_as(as_user, go)
+    if as_json:
+        typer.echo(json.dumps([p for _, p in rows], ensure_ascii=False, indent=1))
+        return
+    for title, p in rows:
+        typer.echo(f"{p['number']} {title}: 基准 base {p['base']:,.4f} → 目标 target {p['target']:,.4f}；"
+                   f"{p['year']} 年 {p['current'] if p['current'] is not None else '—'}"
+                   f"（完成 achieved {p['achieved_pct'] if p['achieved_pct'] is not None else '—'}%）")

@@ -142,10 +142,15 @@ def explain(lines: list[dict], facility: str | None = None, material: str | None
 
 
 
+def check_may_run(actor: Actor) -> None:
+    """Asked before a run starts in the background, so a refusal comes at once and not from the job."""
+    engine.require_role(actor, ACCOUNTANTS, "核算", "Accounting")
+
+
 def run_as(session: Session, actor: Actor, year: int, grid: str = "national",
            progress=lambda step, total, zh, en: None) -> AccountingRun:
     """A person asks for a year's accounting: the same run as the flow's, refused to other roles."""
-    engine.require_role(actor, ACCOUNTANTS, "核算", "Accounting")
+    check_may_run(actor)
     return run(session, actor.enterprise_id, year, actor.label, grid, progress)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Optional
 
@@ -15,6 +14,7 @@ from steward.cli.common import (
     Grid,
     OwnEnterprise,
     Year,
+    emit,
     own,
     parse_date,
     read,
@@ -41,9 +41,8 @@ def account_run(as_user: AsUser, year: Year, enterprise: OwnEnterprise = None, g
     enterprise = enterprise or run_as(as_user, lambda c, s, a: own(s, a, None))
     totals = run.totals
     if as_json:
-        typer.echo(json.dumps({"enterprise": enterprise, "year": year, "run": run.id, "grid": grid,
-                               "library_version": run.library_version, **totals}, ensure_ascii=False, indent=1))
-        return
+        return emit({"enterprise": enterprise, "year": year, "run": run.id, "grid": grid,
+                               "library_version": run.library_version, **totals}, True)
     e = totals["enterprise"]
     typer.echo(f"{enterprise} {year} 核算 #{run.id}（因子库 {run.library_version}，电网因子 {grid}）")
     typer.echo(f"  直接排放 direct        {e['direct']:>14,.1f} tCO2")
@@ -81,8 +80,7 @@ def account_explain(enterprise: Enterprise, year: Year,
         return run.id, accounting.explain(run.lines, facility, material, month)
     run_id, lines = read("cli:explain", go)
     if as_json:
-        typer.echo(json.dumps(lines, ensure_ascii=False, indent=1))
-        return
+        return emit(lines, True)
     total = sum(line["tco2"] for line in lines if line["kind"] != "allocated")
     typer.echo(f"核算 #{run_id}：{len(lines)} 行，合计 {total:,.3f} tCO2 / run #{run_id}: {len(lines)} line(s)")
     for line in lines:

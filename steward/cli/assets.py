@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Optional
 
@@ -13,6 +12,7 @@ from steward.cli.common import (
     AsUser,
     Enterprise,
     Year,
+    emit,
     parse_date,
     read,
     run_as,
@@ -64,8 +64,7 @@ def assets_position(enterprise: Enterprise, year: Year, as_json: AsJson = False)
     from workflows import accounting, carbon_assets
     pos = read("cli:assets", lambda s: carbon_assets.position(s, accounting.enterprise(s, enterprise).id, year))
     if as_json:
-        typer.echo(json.dumps(pos, ensure_ascii=False, indent=1))
-        return
+        return emit(pos, True)
     plan = pos["plan"]
     typer.echo(f"{enterprise} {year}：应清缴 due {pos['due_t']:,.1f} t，尚欠 remaining {pos['remaining_t']:,.1f} t，"
                f"截止 deadline {pos['deadline']}（{pos['days_left']} 天 days）")

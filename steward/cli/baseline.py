@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -13,6 +12,7 @@ from steward.cli.common import (
     Enterprise,
     PasswordStdin,
     Year,
+    emit,
     read,
     read_password,
     run_as,
@@ -58,8 +58,7 @@ def baseline_compare(enterprise: Enterprise, year: Year, as_json: AsJson = False
     from workflows import accounting, baseline
     result = read("cli:baseline", lambda s: baseline.compare(s, accounting.enterprise(s, enterprise).id, year))
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
-        return
+        return emit(result, True)
     e = result["enterprise"]
     typer.echo(f"{enterprise} {year} 对比基准 {result['baseline']}（{result['base_year']}）：{e['now']:,.1f} vs "
                f"{e['base']:,.1f} tCO2 ({e['change_pct']:+.2f}%)")

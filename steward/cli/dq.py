@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from steward.cli.common import (
@@ -11,6 +9,7 @@ from steward.cli.common import (
     AsUser,
     Enterprise,
     Year,
+    emit,
     read,
     run_as,
 )
@@ -33,8 +32,7 @@ def dq_check(enterprise: Enterprise, year: Year, as_json: AsJson = False):
     from workflows import accounting, dq_plan
     items = read("cli:dq-check", lambda s: dq_plan.check(s, accounting.enterprise(s, enterprise).id, year))
     if as_json:
-        typer.echo(json.dumps(items, ensure_ascii=False, indent=1))
-        return
+        return emit(items, True)
     for i in items:
         typer.echo(f"{'✓' if i['ok'] else '✗'} {i['clause']} {i['zh']} / {i['en']}"
                    + (f": {', '.join(i['details'][:8])}" if i["details"] else ""))

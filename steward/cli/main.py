@@ -3,7 +3,6 @@ that stand alone live here. Every command reports bad input as one bilingual lin
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -88,8 +87,7 @@ def clauses_cmd(
     """列出指南条款目录 / List the guideline's clause catalogue."""
     items = clause_catalogue.auditable() if auditable else list(clause_catalogue.catalogue())
     if as_json:
-        typer.echo(json.dumps([c.as_json() for c in items], ensure_ascii=False, indent=1))
-        return
+        return emit([c.as_json() for c in items], True)
     for c in items:
         indent = "  " * (c.id.count(".") + (c.kind in ("item", "subitem")) + (c.kind == "subitem"))
         typer.echo(f"{indent}{c.id:<9} {c.zh} / {c.en}")

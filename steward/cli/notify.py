@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Annotated, Optional
 
@@ -11,6 +10,7 @@ import typer
 from steward.cli.common import (
     AsJson,
     AsUser,
+    emit,
     load_context,
     run_as,
 )
@@ -46,8 +46,7 @@ def notify_outbox(as_user: AsUser, status: Annotated[Optional[str], typer.Option
         return [o.model_dump(mode="json") for o in s.exec(query.order_by(Outbox.id))]
     rows = run_as(as_user, go)
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-        return
+        return emit(rows, True)
     for r in rows:
         typer.echo(f"#{r['id']:<5} {r['status']:<10} {r['kind']:<10} tries={r['attempts']} {r['subject']}"
                    + (f"  ← {r['last_error']}" if r["last_error"] else ""))

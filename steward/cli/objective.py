@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Optional
 
 import typer
@@ -10,6 +9,7 @@ import typer
 from steward.cli.common import (
     AsJson,
     AsUser,
+    emit,
     parse_pairs,
     run_as,
 )
@@ -49,8 +49,7 @@ def objective_progress(as_user: AsUser, as_json: AsJson = False):
             Objective.enterprise_id == a.enterprise_id).order_by(Objective.number))]
     rows = run_as(as_user, go)
     if as_json:
-        typer.echo(json.dumps([p for _, p in rows], ensure_ascii=False, indent=1))
-        return
+        return emit([p for _, p in rows], True)
     for title, p in rows:
         typer.echo(f"{p['number']} {title}: 基准 base {p['base']:,.4f} → 目标 target {p['target']:,.4f}；"
                    f"{p['year']} 年 {p['current'] if p['current'] is not None else '—'}"

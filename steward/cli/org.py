@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Optional
 
 import typer
 
 from steward.cli.common import (
+    emit,
     load_context,
     parse_pairs,
 )
@@ -50,7 +50,6 @@ def org_list(
     with ctx.unit_of_work() as session:
         rows = [r.model_dump(mode="json", exclude={"password_hash"}) for r in org.listing(session, kind, enterprise)]
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-        return
+        return emit(rows, True)
     for r in rows:
         typer.echo("  ".join(str(r.get(k, "")) for k in ("code", "name_zh", "name", "clause_id") if r.get(k)))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import getpass
+import os
+import secrets
 from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
-from steward.settings import Settings, load
+from steward.settings import Settings, is_loopback, load, weak_secret
 from storage import migrate
 from storage.engine import check_reachable, make_engine, unit_of_work
 from storage.errors import StewardError
@@ -30,6 +32,31 @@ class Context:
         engine = make_engine(self.settings.db_url)
         check_reachable(engine)
         return engine
+
+    @cached_property
+    def session_secret(self) -> str:
+        """The configured key, or one generated once and kept under HOME (readable by this user only), so
+        no installation ever signs sessions with a key anybody else knows."""
+        if self.settings.secret_key:
+            return self.settings.secret_key
+        path = self.settings.home / "secret_key"
+        if not path.exists():
+            self.settings.home.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first: use theirs
+                pass
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    def check_serving(self, host: str) -> None:
+        """A key anyone could guess is tolerable on this machine only, never on a network address."""
+        if not is_loopback(host) and (reason := weak_secret(self.session_secret)):
+            raise StewardError("weak_secret", f"在 {host} 上提供服务需要足够强的 STEWARD_SECRET_KEY：{reason[0]}",
+                               f"Serving on {host} needs a strong STEWARD_SECRET_KEY: {reason[1]}",
+                               field="STEWARD_SECRET_KEY")
 
     @cached_property
     def files(self) -> FileStore:

@@ -28,8 +28,10 @@ class Settings(BaseModel):
                               "Database URL; empty means SQLite under HOME")
     env: Literal["development", "production"] = Field(
         "development", description="运行环境（development 或 production）/ Environment: development or production")
-    secret_key: str = Field(DEV_SECRET, description="会话与 CSRF 密钥，生产环境必须设置 / "
-                            "Session and CSRF secret; required in production")
+    secret_key: str = Field("", description="会话与 CSRF 密钥（≥32 个随机字符）；留空则首次使用时在 HOME 下生成并保存 "
+                            "(secret_key，权限 0600)，生产环境必须设置 / Session and CSRF secret (≥ 32 random "
+                            "characters); empty means one is generated once under HOME (mode 0600); required in "
+                            "production")
     language: Literal["zh", "en"] = Field("zh", description="默认界面语言 / Default language: zh or en")
     timezone: str = Field("Asia/Shanghai", description="排程与报表时区 / Time zone for schedules and reports")
     host: str = Field("127.0.0.1", description="Web 服务监听地址 / Web server address")
@@ -72,7 +74,33 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         field = PREFIX + str(err["loc"][0]).upper()
         raise StewardError("bad_setting", f"设置项 {field} 无效：{err['msg']}",
                            f"Setting {field} is invalid: {err['msg']}", field=field) from None
-    if settings.env == "production" and settings.secret_key == DEV_SECRET:
-        raise StewardError("default_secret", "生产环境必须设置 STEWARD_SECRET_KEY",
-                           "STEWARD_SECRET_KEY must be set in production", field="STEWARD_SECRET_KEY")
+    if settings.secret_key == DEV_SECRET:
+        raise StewardError("default_secret", "STEWARD_SECRET_KEY 不能使用公开的示例值，请留空（自动生成）或设置随机密钥",
+                           "STEWARD_SECRET_KEY must not be the published example value; leave it empty (one is "
+                           "generated) or set a random key", field="STEWARD_SECRET_KEY")
+    if settings.env == "production" and (reason := weak_secret(settings.secret_key)):
+        raise StewardError("default_secret", f"生产环境必须设置足够强的 STEWARD_SECRET_KEY：{reason[0]}",
+                           f"Production needs a strong STEWARD_SECRET_KEY: {reason[1]}", field="STEWARD_SECRET_KEY")
     return settings
+
+
+def weak_secret(key: str) -> tuple[str, str] | None:
+    """Why a key cannot protect sessions, or None. Randomness cannot be proven; a short or repetitive key
+    is refused (a key from ``secrets.token_urlsafe(32)`` passes)."""
+    if not key:
+        return "未设置", "it is not set"
+    if len(key) < 32:
+        return f"只有 {len(key)} 个字符，至少需要 32 个", f"it has {len(key)} characters; at least 32 are needed"
+    if len(set(key)) < 16:
+        return "字符重复太多，不像随机生成", "it repeats too few characters to be random"
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,6 +1,7 @@
 """Settings: a typo or a bad value stops the program with a message saying which setting."""
 
 import re
+import secrets
 
 import pytest
 from helpers import ROOT, run_steward
@@ -30,7 +31,31 @@ def test_bad_value_names_the_setting():
 def test_production_refuses_the_development_secret():
     with pytest.raises(StewardError, match="STEWARD_SECRET_KEY"):
         load({"STEWARD_ENV": "production"})
-    assert load({"STEWARD_ENV": "production", "STEWARD_SECRET_KEY": "x" * 40}).secret_key != DEV_SECRET
+    strong = secrets.token_urlsafe(32)
+    assert load({"STEWARD_ENV": "production", "STEWARD_SECRET_KEY": strong}).secret_key != DEV_SECRET
+    for weak in ("x" * 40, "short-key", DEV_SECRET):
+        with pytest.raises(StewardError, match="STEWARD_SECRET_KEY"):
+            load({"STEWARD_ENV": "production", "STEWARD_SECRET_KEY": weak})
+    with pytest.raises(StewardError, match="published example"):  # nowhere, not even in development
+        load({"STEWARD_SECRET_KEY": DEV_SECRET})
+
+
+def test_an_unset_key_is_generated_once_and_kept_for_this_user_only(tmp_path):
+    from steward.context import Context
+    first = Context(load({"STEWARD_HOME": str(tmp_path)})).session_secret
+    again = Context(load({"STEWARD_HOME": str(tmp_path)})).session_secret
+    assert first == again and len(first) >= 32 and first != DEV_SECRET
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert Context(load({"STEWARD_HOME": str(tmp_path / "other")})).session_secret != first
+
+
+def test_a_weak_key_is_refused_on_a_network_address(tmp_path):
+    from steward.context import Context
+    weak = Context(load({"STEWARD_HOME": str(tmp_path), "STEWARD_SECRET_KEY": "only-on-my-laptop"}))
+    weak.check_serving("127.0.0.1")
+    with pytest.raises(StewardError, match="0.0.0.0"):
+        weak.check_serving("0.0.0.0")
+    Context(load({"STEWARD_HOME": str(tmp_path)})).check_serving("0.0.0.0")  # the generated key is strong
 
 
 def test_cli_reports_unknown_setting_and_writes_nothing(tmp_path):

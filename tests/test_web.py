@@ -283,3 +283,18 @@ def test_an_htmx_form_gets_its_error_as_the_field_and_message(web):
     assert bad.status_code == 422 and bad.json()["field"] == "year" and "「year」格式不正确" in bad.json()["message"]
     good = client.post("/lang/en", headers={"HX-Request": "true"})
     assert good.status_code == 405  # a link, not a form
+
+
+def test_a_cookie_signed_with_the_published_development_secret_opens_nothing(web):
+    import base64
+    import json
+
+    from itsdangerous import TimestampSigner
+
+    from steward.settings import DEV_SECRET
+    payload = base64.b64encode(json.dumps({"username": "lixf", "csrf": "x"}).encode())
+    forged = TimestampSigner(DEV_SECRET).sign(payload).decode()
+    client = TestClient(web.app, cookies={"steward_session": forged})
+    response = client.get("/settings", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert web.app.state.ctx.session_secret != DEV_SECRET

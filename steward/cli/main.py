@@ -122,6 +122,7 @@ def _serve(ctx: Context, host: str | None = None, port: int | None = None, sched
 
     from steward.web.app import create_app
     host, port = host or ctx.settings.host, port or ctx.settings.port
+    ctx.check_serving(host)
     stop = threading.Event()
     if schedule:
         threading.Thread(target=_keep_delivery, args=(ctx, stop), name="steward-schedule", daemon=True).start()

@@ -38,7 +38,7 @@ def create_app(ctx: Context) -> FastAPI:
     app = FastAPI(title="碳管家 Carbon Steward", version="0.1.0", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/openapi.json")
     app.state.ctx = ctx
-    app.add_middleware(SessionMiddleware, secret_key=ctx.settings.secret_key, session_cookie="steward_session",
+    app.add_middleware(SessionMiddleware, secret_key=ctx.session_secret, session_cookie="steward_session",
                        max_age=8 * 3600, same_site="lax", https_only=ctx.settings.env == "production")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.templates = {}

@@ -51,6 +51,21 @@ class Context:
                     fh.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
 
+    def check_password(self, username: str, password: str, *, signing: bool = False) -> tuple[str, str]:
+        """One password attempt in its own committed transaction (see ``workflows.credentials``);
+        returns the person's name and language, or refuses in both languages."""
+        from workflows import credentials
+        with self.unit_of_work(f"auth:{username[:40]}") as session:
+            person = credentials.attempt(session, username, password)
+            found = (person.name, person.language) if person else None
+        if found is None:
+            if signing:
+                raise credentials.WrongPassword("wrong_password", "密码错误，未签名", "Wrong password; nothing was signed",
+                                                field="password")
+            raise credentials.WrongPassword("bad_login", "用户名或密码错误", "Wrong username or password",
+                                            field="password")
+        return found
+
     def check_serving(self, host: str) -> None:
         """A key anyone could guess is tolerable on this machine only, never on a network address."""
         if not is_loopback(host) and (reason := weak_secret(self.session_secret)):

@@ -235,11 +235,14 @@ def fire_system(session: Session, lc: Lifecycle, row, trigger: str, reason: str)
 
 
 def sign(session: Session, lc: Lifecycle, row, actor: Actor, meaning: str, password: str | None) -> Signature:
-    from workflows.organisation import check_password  # same layer; avoids a cycle at import time
+    from workflows.credentials import is_locked, locked_error  # same layer; avoids a cycle at import time
+    from workflows.organisation import check_password
     zh, en = MEANINGS[meaning]
     if not password:
         raise StewardError("password_required", f"{zh}签名须重新输入密码", f"Signing ({en.lower()}) needs your password",
                            field="password", status=401)
+    if is_locked(session, actor.person.username or ""):
+        raise locked_error()
     if not check_password(actor.person, password):
         raise StewardError("wrong_password", "密码错误，未签名", "Wrong password; nothing was signed",
                            field="password", status=401)

@@ -109,7 +109,7 @@ def audit_report(as_user: AsUser, number: str,
                  password_stdin: PasswordStdin = False):
     """提交审核报告（签名）并报最高管理者 / Submit the signed report to top management."""
     from workflows import internal_audit as audits
-    pw = read_password(password_stdin)
+    pw = read_password(password_stdin, as_user)
 
     def go(c, s, a):
         audit = audits.report(s, a, audits.get(s, a, number), conclusion, pw, c.files)
@@ -126,6 +126,6 @@ def audit_accept(as_user: AsUser, number: str, comment: Annotated[str, typer.Opt
                  password_stdin: PasswordStdin = False):
     """最高管理者审阅审核报告（签名）/ Top management accepts the report (signed)."""
     from workflows import internal_audit as audits
-    pw = read_password(password_stdin)
+    pw = read_password(password_stdin, as_user)
     run_as(as_user, lambda c, s, a: audits.accept(s, a, audits.get(s, a, number), pw, comment))
     typer.echo(f"{number} 已审阅，审核关闭 / accepted, audit closed")

@@ -37,7 +37,7 @@ def baseline_propose(as_user: AsUser, year: Year,
 def baseline_approve(as_user: AsUser, number: str, password_stdin: PasswordStdin = False):
     """最高管理者批准基准（签名）/ Top management approves (signed)."""
     from workflows import baseline, engine
-    pw = read_password(password_stdin)
+    pw = read_password(password_stdin, as_user)
     run_as(as_user, lambda c, s, a: engine.fire(s, baseline.LIFECYCLE, baseline.get(s, a, number), "approve", a,
                                                 password=pw))
     typer.echo(f"{number} 已批准生效 / approved and in force")

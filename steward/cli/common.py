@@ -72,11 +72,12 @@ def listing(as_user: str, model, order) -> list[dict]:
         select(model).where(model.enterprise_id == a.enterprise_id).order_by(order))])
 
 
-def read_password(from_stdin: bool) -> str:
-    """Signing asks for the password again (hidden prompt, or one line of stdin for scripts)."""
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    return typer.prompt("签名密码 / password", hide_input=True)
+def read_password(from_stdin: bool, username: str) -> str:
+    """Signing asks for the password again (hidden prompt, or one line of stdin for scripts); the attempt
+    is counted like a sign-in, and a locked account is refused before anything else runs."""
+    password = sys.stdin.readline().rstrip("\n") if from_stdin else typer.prompt("签名密码 / password", hide_input=True)
+    load_context().check_password(username, password, signing=True)
+    return password
 
 
 def parse_pairs(pairs: list[str], list_fields: set[str]) -> dict:

@@ -65,7 +65,7 @@ def doc_fire(
     from workflows import document as docs
     from workflows import engine
     needs_signature = bool(docs.LIFECYCLE.transition(trigger).signature)
-    password = read_password(password_stdin) if needs_signature else None
+    password = read_password(password_stdin, as_user) if needs_signature else None
 
     def go(ctx, s, a):
         rev = docs.get_revision(s, a, number)

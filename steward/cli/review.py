@@ -103,7 +103,7 @@ def review_sign(as_user: AsUser, number: str,
                 password_stdin: PasswordStdin = False):
     """最高管理者签署管理评审（重新输入密码）/ Top management signs off (password again)."""
     from workflows import review as reviews
-    pw = read_password(password_stdin)
+    pw = read_password(password_stdin, as_user)
 
     def go(c, s, a):
         review = reviews.sign_off(s, a, reviews.get(s, a, number), pw, c.files)

@@ -6,38 +6,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
 
 from fastapi import Request
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from storage.errors import Forbidden, StewardError
-from storage.models import ApiToken, LoginAttempt, Person
+from storage.models import ApiToken, Person
 from workflows.engine import Actor, actor_for, require_role
-from workflows.organisation import check_password
-
-LOCK_AFTER = 5
-LOCK_WINDOW = timedelta(minutes=15)
 
 
 class LoginRequired(Exception):
     """Raised for a page that needs a signed-in user; the app answers with a redirect to /login."""
-
-
-def login(session: Session, username: str, password: str) -> Person | None:
-    """Check the password and keep the attempt (the caller commits it even when it failed, so the
-    count survives); five failures in fifteen minutes lock the account for the rest of the window."""
-    since = datetime.now(timezone.utc) - LOCK_WINDOW
-    failures = session.exec(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.username == username, LoginAttempt.ok.is_(False), LoginAttempt.at >= since)).one()
-    if failures >= LOCK_AFTER:
-        raise StewardError("locked", "登录失败次数过多，账号已锁定 15 分钟", "Too many failed logins; the account is locked "
-                           "for 15 minutes", status=429, field="username")
-    person = session.exec(select(Person).where(Person.username == username, Person.active)).first()
-    ok = person is not None and check_password(person, password)
-    session.add(LoginAttempt(username=username[:60], ok=ok))
-    session.flush()
-    return person if ok else None
 
 
 def current_actor(request: Request, session: Session) -> Actor:

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Form, Request
 
 from steward.web import security
 from steward.web.render import local, page, redirect
-from storage.errors import StewardError
 
 router = APIRouter()
 
@@ -20,11 +19,7 @@ def login_form(request: Request, next: str = "/"):
 def login(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/"),
           csrf_token: str = Form("")):
     security.check_csrf(request, csrf_token)
-    with request.app.state.ctx.unit_of_work(f"web-login:{username[:40]}") as session:
-        person = security.login(session, username, password)  # the attempt is kept either way
-        name, lang = (person.name, person.language) if person else (None, None)
-    if person is None:
-        raise StewardError("bad_login", "用户名或密码错误", "Wrong username or password", status=401, field="password")
+    name, lang = request.app.state.ctx.check_password(username, password)  # the attempt is kept either way
     request.session.clear()
     request.session.update(username=username, name=name, lang=lang)
     return redirect(request, local(next))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 
+from steward.web import security
 from steward.web.render import local, redirect, write
 from workflows import registry
 
@@ -17,5 +18,8 @@ def transition(request: Request, lifecycle: str, number: str, trigger: str, vers
                comment: str = Form(""), password: str = Form(""), back: str = Form("/"), csrf_token: str = Form("")):
     sub = registry.Submission(version=version, comment=comment, password=password or None,
                               files=request.app.state.ctx.files)
+    if password:  # a signature is a password attempt: counted, and refused while the account is locked
+        security.check_csrf(request, csrf_token)
+        request.app.state.ctx.check_password(request.session.get("username") or "", password, signing=True)
     write(request, csrf_token, lambda s, a: registry.fire(s, a, lifecycle, number, trigger, sub))
     return redirect(request, local(back))

@@ -1,0 +1,72 @@
+"""Password attempts, for signing in and for signing a record alike (both prove who acts): each one is
+kept, five failures in fifteen minutes lock the account, and an unknown name costs the same time as a
+known one. ``attempt`` runs in its own short transaction, committed whatever the outcome, so the count
+cannot be outrun by parallel requests and a failed signature is not rolled back with its use case."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from functools import cache
+
+from sqlalchemy import text
+from sqlmodel import Session, func, select
+
+from storage.errors import StewardError
+from storage.models import LoginAttempt, Person
+from workflows.organisation import _hasher, check_password
+
+LOCK_AFTER = 5
+LOCK_WINDOW = timedelta(minutes=15)
+
+
+class Locked(StewardError):
+    status = 429
+
+
+class WrongPassword(StewardError):
+    status = 401
+
+
+def locked_error() -> Locked:
+    return Locked("locked", "密码错误次数过多，账号已锁定 15 分钟（登录和签名都不可用）",
+                  "Too many wrong passwords; the account is locked for 15 minutes (no sign-in, no signing)",
+                  field="password")
+
+
+@cache
+def _decoy_hash() -> str:
+    return _hasher.hash("no such user: this hash only makes a wrong name cost the same time")
+
+
+def failures(session: Session, username: str, exclude: int | None = None) -> int:
+    since = datetime.now(timezone.utc) - LOCK_WINDOW
+    query = select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.username == username[:60], LoginAttempt.ok.is_(False), LoginAttempt.at >= since)
+    if exclude is not None:
+        query = query.where(LoginAttempt.id != exclude)
+    return session.exec(query).one()
+
+
+def is_locked(session: Session, username: str) -> bool:
+    return failures(session, username) >= LOCK_AFTER
+
+
+def attempt(session: Session, username: str, password: str) -> Person | None:
+    """Check one password. The attempt is written first and counted as a failure until the password
+    proves right, under a per-name lock, so twenty parallel guesses cannot all pass the count."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 7716))"), {"name": username[:60]})
+    row = LoginAttempt(username=username[:60], ok=False)
+    session.add(row)
+    session.flush()  # on SQLite this takes the write lock: the count below sees every earlier attempt
+    if failures(session, username, exclude=row.id) >= LOCK_AFTER:
+        raise locked_error()
+    person = session.exec(select(Person).where(Person.username == username, Person.active)).first()
+    if person is None or not person.password_hash:
+        _hasher.verify(password, _decoy_hash())  # the same work as for a real account
+        return None
+    if not check_password(person, password):
+        return None
+    row.ok = True
+    session.add(row)
+    return person

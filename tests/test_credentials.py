@@ -50,7 +50,7 @@ def test_wrong_signature_passwords_lock_the_account_and_a_locked_account_cannot_
         actor = wf.actor_for(s, "lixf")
         doc, rev = docs.create(s, actor, doc_type="procedure", title="碳排放管理制度")
         rev.file_sha256 = "0" * 64
-        rev.state = "approved"  # noqa: the test sets up a row; code outside the engine never does
+        rev.state = "approved"  # the test sets up a row; code outside the engine never does
         s.add(rev)
     with pytest.raises(StewardError) as err, ctx.unit_of_work("test") as s:
         wf.fire(s, docs.LIFECYCLE, docs.get_revision(s, wf.actor_for(s, "wangjg"), doc.number), "issue",

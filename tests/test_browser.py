@@ -17,7 +17,7 @@ from flows import delivery
 from steward.context import Context
 from steward.demo import DEMO_PASSWORD as PW
 from steward.settings import load
-from steward.web.app import create_app
+from steward.web.app import create_app, server_config
 from storage.models import ManagementReview, Nonconformity
 from workflows import notifications
 from workflows import review as reviews
@@ -39,7 +39,7 @@ def site(plant, db_url, tmp_path):
     """The demo plant served on a free port for the length of one test."""
     ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(create_app(ctx), "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -192,3 +192,18 @@ def test_a_wrong_signature_password_is_shown_next_to_the_field_and_the_form_is_k
     assert page.get_attribute("input[name=password]", "aria-invalid") == "true"
     shot(page, "11-wrong-signature-inline", full=False)
     assert page.inner_text("#review-state") == "已召开"
+
+
+def test_pages_run_under_the_content_security_policy_without_a_violation(site, page):
+    import urllib.request
+    base, _ = site
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    sign_in(page, base, "lixf")
+    page.wait_for_selector("#trend canvas")  # the charts drew from the page's JSON block
+    page.goto(f"{base}/api/docs")
+    page.wait_for_selector("#swagger .opblock")  # Swagger UI rendered the operations, offline
+    shot(page, "12-api-docs", full=False)
+    page.goto(f"{base}/reviews")
+    assert violations == []
+    assert "server" not in urllib.request.urlopen(f"{base}/login").headers  # no banner

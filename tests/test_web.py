@@ -298,3 +298,36 @@ def test_a_cookie_signed_with_the_published_development_secret_opens_nothing(web
     response = client.get("/settings", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
     assert web.app.state.ctx.session_secret != DEV_SECRET
+
+
+def test_every_response_carries_the_security_headers(web):
+    client = as_user(web, "lixf")
+    for path in ("/", "/login", "/no/such/page", "/static/steward.css", "/api/v1/me"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, path
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "same-origin", path
+    assert client.get("/settings").headers["cache-control"] == "no-store"
+    assert "strict-transport-security" not in client.get("/").headers  # development: plain http on this machine
+
+
+def test_the_api_reference_is_served_from_here_and_needs_a_login(web):
+    anonymous = web.get("/api/docs", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login?next=/api/docs"
+    page = as_user(web, "zhaom").get("/api/docs")
+    assert page.status_code == 200 and "/static/vendor/swagger/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower() and "<script>" not in page.text
+
+
+def test_a_job_is_seen_only_within_its_enterprise(web):
+    client = as_user(web, "lixf")
+    started = client.post("/accounting/run", data={"year": 2024, "csrf_token": csrf(client, "/accounting")})
+    job = re.search(r'hx-get="/jobs/([^"]+)"', started.text).group(1)
+    assert client.get(f"/jobs/{job}").status_code == 200
+    from storage.models import Person
+    from workflows.organisation import set_password
+    with web.app.state.ctx.unit_of_work("test") as s:
+        set_password(s, s.exec(select(Person).where(Person.username == "maq")).one(), PW)
+    sister = TestClient(web.app)
+    assert sign_in(sister, "maq").status_code == 303  # top management of JYXNC
+    assert sister.get(f"/jobs/{job}").status_code in (403, 404)

@@ -3,7 +3,6 @@ audits and reviews under way, and how the latest audit found each chapter."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 from sqlmodel import Session, select
@@ -24,10 +23,10 @@ def overview(session: Session, actor: Actor) -> dict:
     trend = {"months": list(months), "total": [round(v["total"], 1) for v in months.values()]}
     if base:
         trend["baseline"] = round(base.figures["enterprise"]["total"] / 12, 1)
-    return {"run": run, "trend": json.dumps(trend), "tasks": open_tasks(session, actor),
+    return {"run": run, "trend": trend, "tasks": open_tasks(session, actor),
             "audits": internal_audit.under_way(session, actor.enterprise_id),
             "reviews": review.under_way(session, actor.enterprise_id),
-            "coverage": json.dumps(coverage(session, actor.enterprise_id)), "base": base}
+            "coverage": coverage(session, actor.enterprise_id), "base": base}
 
 
 def coverage(session: Session, enterprise_id: int) -> dict:

@@ -120,7 +120,7 @@ def _serve(ctx: Context, host: str | None = None, port: int | None = None, sched
 
     import uvicorn
 
-    from steward.web.app import create_app
+    from steward.web.app import create_app, server_config
     host, port = host or ctx.settings.host, port or ctx.settings.port
     ctx.check_serving(host)
     stop = threading.Event()
@@ -128,7 +128,7 @@ def _serve(ctx: Context, host: str | None = None, port: int | None = None, sched
         threading.Thread(target=_keep_delivery, args=(ctx, stop), name="steward-schedule", daemon=True).start()
     typer.echo(f"打开 / open http://{host}:{port}/  （Ctrl-C 停止 / stops）")
     try:
-        uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning")
+        uvicorn.Server(server_config(create_app(ctx), host, port)).run()
     finally:
         stop.set()
 

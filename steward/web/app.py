@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,6 +28,15 @@ ROOT = Path(__file__).resolve().parents[2]
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("steward.web")
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 HTTP_ERRORS = {
     404: ("not_found", "没有这个页面或记录", "There is no such page or record"),
     405: ("method", "不能以这种方式打开此地址", "This address cannot be used that way"),
@@ -35,9 +44,21 @@ HTTP_ERRORS = {
 
 
 def create_app(ctx: Context) -> FastAPI:
-    app = FastAPI(title="碳管家 Carbon Steward", version="0.1.0", docs_url="/api/docs", redoc_url=None,
-                  openapi_url="/api/openapi.json")
+    app = FastAPI(title="碳管家 Carbon Steward", version="0.1.0", docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json")  # the reference page is ours: vendored, no inline script, login
     app.state.ctx = ctx
+    production = ctx.settings.env == "production"
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if production:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"  # pages show one person's data: never kept in caches
+        return response
+
     app.add_middleware(SessionMiddleware, secret_key=ctx.session_secret, session_cookie="steward_session",
                        max_age=8 * 3600, same_site="lax", https_only=ctx.settings.env == "production")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -47,8 +68,8 @@ def create_app(ctx: Context) -> FastAPI:
                           extensions=["jinja2.ext.i18n"])
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)
         app.state.templates[lang] = Jinja2Templates(env=env)
-    for router in ROUTERS:
-        app.include_router(router)
+    for router in ROUTERS:  # the reference describes the machine API, not the pages
+        app.include_router(router, include_in_schema=router.prefix.startswith("/api/"))
     app.add_exception_handler(security.LoginRequired, _login)
     app.add_exception_handler(StewardError, _error)
     app.add_exception_handler(HTTPException, _http)
@@ -57,18 +78,31 @@ def create_app(ctx: Context) -> FastAPI:
     return app
 
 
+def server_config(app: FastAPI, host: str, port: int):
+    """How uvicorn serves the app: no server banner."""
+    import uvicorn
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False)
+
+
+def is_api(request: Request) -> bool:
+    """Machines get JSON; the API reference at /api/docs is a page for people."""
+    return request.url.path.startswith("/api/") and request.url.path != "/api/docs"
+
+
 def render_error(request: Request, exc: StewardError) -> Response:
     """The one way an error reaches a person: JSON for the API, the field and message for an htmx
     form (shown next to the input), else the error page in their language."""
-    if request.url.path.startswith("/api/"):
+    if is_api(request):
         return JSONResponse(exc.as_json(), status_code=exc.status)
     if is_htmx(request):
         return JSONResponse({**exc.as_json(), "message": exc.message(lang_of(request))}, status_code=exc.status)
-    return page(request, "error.html", {"error": exc}, status=exc.status)
+    referer = urlsplit(request.headers.get("referer", ""))
+    back = referer.path if referer.netloc == request.url.netloc and referer.path != request.url.path else "/"
+    return page(request, "error.html", {"error": exc, "back": back}, status=exc.status)
 
 
 async def _login(request: Request, exc: security.LoginRequired) -> Response:
-    if request.url.path.startswith("/api/"):
+    if is_api(request):
         return JSONResponse({"code": "login_required"}, status_code=401)
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": f"/login?next={quote(request.url.path)}"})

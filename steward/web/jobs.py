@@ -6,6 +6,7 @@ stored accounting run) lives in the database, only its progress is kept here.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from storage.errors import NotFound, StewardError
 @dataclass
 class Job:
     id: str
+    enterprise_id: int
     step: int = 0
     total: int = 1
     zh: str = "排队中"
@@ -34,8 +36,8 @@ class Job:
 _jobs: dict[str, Job] = {}
 
 
-def start(work: Callable[[Callable], str]) -> str:
-    job = Job(secrets.token_urlsafe(8))
+def start(enterprise_id: int, work: Callable[[Callable], str]) -> str:
+    job = Job(secrets.token_urlsafe(16), enterprise_id)
     _jobs[job.id] = job
 
     def progress(step: int, total: int, zh: str, en: str) -> None:
@@ -47,16 +49,20 @@ def start(work: Callable[[Callable], str]) -> str:
             job.result = work(progress)
         except StewardError as exc:
             job.error = exc
-        except Exception as exc:  # shown on the page rather than lost in a thread
-            job.error = StewardError("job_failed", f"任务失败：{exc}", f"The job failed: {exc}", status=500)
+        except Exception:  # shown on the page with a reference, the details kept in the log
+            reference = secrets.token_hex(4).upper()
+            logging.getLogger("steward.web").exception("background job failed %s", reference)
+            job.error = StewardError("job_failed", f"任务失败，未写入任何数据。参考编号 {reference}",
+                                     f"The job failed and nothing was written. Reference {reference}", status=500)
         finally:
             job.done = True
     threading.Thread(target=run, daemon=True).start()
     return job.id
 
 
-def get(job_id: str) -> Job:
+def get(job_id: str, enterprise_id: int) -> Job:
+    """A job of this enterprise; another enterprise's id is simply not found."""
     job = _jobs.get(job_id)
-    if job is None:
+    if job is None or job.enterprise_id != enterprise_id:
         raise NotFound("job", "没有该任务", "No such job")
     return job

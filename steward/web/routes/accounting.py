@@ -26,19 +26,22 @@ def accounting_page(request: Request, facility: str | None = None, run: int | No
 @router.post("/accounting/run")
 def run(request: Request, year: int = Form(...), csrf_token: str = Form("")):
     """Start the run in the background and answer with a progress bar that polls until it is done."""
-    write(request, csrf_token, lambda s, a: accounting.check_may_run(a))
+    def check(s, a) -> int:
+        accounting.check_may_run(a)
+        return a.enterprise_id
+    enterprise_id = write(request, csrf_token, check)
     ctx, username = request.app.state.ctx, request.session.get("username")
 
     def job(progress) -> str:
         with ctx.unit_of_work(f"web:{username}") as s:
             return f"/accounting?run={accounting.run_as(s, engine.actor_for(s, username), year, progress=progress).id}"
-    return page(request, "job.html", {"job": jobs.get(jobs.start(job))})
+    return page(request, "job.html", {"job": jobs.get(jobs.start(enterprise_id, job), enterprise_id)})
 
 
 @router.get("/jobs/{job_id}")
 def job_status(request: Request, job_id: str):
-    unit(request, lambda s, a: None, page="/accounting")
-    return page(request, "job.html", {"job": jobs.get(job_id)})
+    return page(request, "job.html", {"job": unit(request, lambda s, a: jobs.get(job_id, a.enterprise_id),
+                                                  page="/accounting")})
 
 
 @router.post("/accounting/import")

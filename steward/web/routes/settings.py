@@ -31,3 +31,10 @@ def channel(request: Request, kind: str = Form(...), target: str = Form(...), cs
 def token(request: Request, name: str = Form(...), csrf_token: str = Form("")):
     issued = write(request, csrf_token, lambda s, a: security.issue_token(s, a, name))
     return page(request, "token.html", {"token": issued, "name": name})
+
+
+@router.get("/api/docs")
+def api_docs(request: Request):
+    """The API reference for whoever sets up an integration; signed-in people only."""
+    unit(request, lambda s, a: None, page="/settings")
+    return page(request, "api_docs.html", {})

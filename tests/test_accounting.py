@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from helpers import act, plant_id, run_steward
@@ -143,6 +144,15 @@ def test_account_run_prints_totals_per_level_as_json(steward_env):
     assert "44/56" in explained.stdout and "企业实测" in explained.stdout and "GB/T 32151.34-2024" in explained.stdout
     bad = run_steward(["account", "run", "--as", "lixf", "--enterprise", "NOPE", "--year", "2025"], steward_env)
     assert bad.returncode == 2 and "No enterprise NOPE" in bad.stderr
+    report = run_steward(["account", "report", "--enterprise", "JYCEM", "--year", "2025", "--out",
+                          str(Path(steward_env["STEWARD_HOME"]).parent / "r.docx")], steward_env, check=True)
+    assert "wrote" in report.stdout
+    missing = run_steward(["account", "report", "--enterprise", "JYCEM", "--year", "2019", "--out", "x.docx"],
+                          steward_env)
+    assert missing.returncode == 2 and "2019 has not been accounted" in missing.stderr
+    nowhere = run_steward(["account", "report", "--enterprise", "JYCEM", "--year", "2025", "--out", "/no/such/r.docx"],
+                          steward_env)
+    assert nowhere.returncode == 2 and "/no/such does not exist" in nowhere.stderr
     other = run_steward(["account", "run", "--as", "lixf", "--enterprise", "JYXNC", "--year", "2025"], steward_env)
     assert other.returncode == 2 and "cannot act for JYXNC" in other.stderr
     staff = run_steward(["account", "run", "--as", "yangf", "--year", "2025"], steward_env)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from docxtpl import DocxTemplate
 from sqlmodel import Session, select
 
 from storage.errors import StewardError
@@ -30,7 +29,7 @@ from storage.models import (
 from workflows import accounting
 from workflows import document as docs
 from workflows.engine import Actor
-from workflows.rendering import TEMPLATES
+from workflows.rendering import render_docx
 
 MISSING_RULE = ("数据缺失时，按保守原则以同一计量点上月或上年同期数据替代，并在核算说明中记录原因、替代方法和审批人 / "
                 "Missing data is replaced conservatively by the same point's previous month or the same month of the "
@@ -85,9 +84,8 @@ def snapshot(session: Session, enterprise_id: int, year: int) -> dict:
 
 
 def render(session: Session, enterprise_id: int, snap: dict) -> bytes:
-    tpl = DocxTemplate(TEMPLATES / "dq_plan.docx")
     ent = session.get(Enterprise, enterprise_id)
-    tpl.render({
+    return render_docx("dq_plan.docx", {
         "enterprise": ent.name_zh, "prepared_on": date.today(), "year": snap["year"],
         "library_version": snap["library_version"], "facilities": snap["facilities"],
         "boundary": f"{ent.name_zh}（{ent.address}）全部生产设施及辅助设施；工序 {len({f['process'] for f in snap['facilities']})} 个，"
@@ -100,9 +98,6 @@ def render(session: Session, enterprise_id: int, snap: dict) -> bytes:
                         "frequency": s["frequency"]} for s in snap["sources"]] + snap["factors"],
         "missing_rule": MISSING_RULE, "duties": snap["duties"], "rules": RULES,
     })
-    out = io.BytesIO()
-    tpl.save(out)
-    return out.getvalue()
 
 
 def generate(session: Session, actor: Actor, year: int, store: FileStore, max_bytes: int) -> Revision:

@@ -20,12 +20,22 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "docx"
 MARKS = {"issued": "受控 CONTROLLED", "obsolete": "作废 OBSOLETE", "superseded": "作废 SUPERSEDED"}
 
 
+def render_docx(template: str, context) -> bytes:
+    """Render a Word template with every value escaped, so text typed by a person (``R&D <减排>``, or
+    ``</w:t></w:r>``) stays text and can never become markup, e.g. a line that reads like a signature.
+    ``context`` may be a function of the template, for inline images."""
+    tpl = DocxTemplate(TEMPLATES / template)
+    tpl.render(context(tpl) if callable(context) else context, autoescape=True)
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
 def controlled_copy(session: Session, rev: Revision, store: FileStore) -> bytes:
     doc = session.get(Document, rev.document_id)
     state = docs.DocState(rev.state)
     sigs = docs.current_signatures(session, rev)
-    tpl = DocxTemplate(TEMPLATES / "controlled_copy.docx")
-    tpl.render({
+    data = render_docx("controlled_copy.docx", {
         "mark": MARKS.get(rev.state, "非受控草稿 UNCONTROLLED DRAFT"),
         "enterprise": session.get(Enterprise, rev.enterprise_id).name_zh,
         "title": doc.title, "number": doc.number, "rev": rev.rev,
@@ -37,11 +47,9 @@ def controlled_copy(session: Session, rev: Revision, store: FileStore) -> bytes:
                         "time": s.signed_at.strftime("%Y-%m-%d %H:%M"), "hash": s.content_sha256[:16] + "…",
                         "valid": "有效 valid" if ok else "已失效 INVALID"} for s, ok in sigs],
     })
-    out = io.BytesIO()
-    tpl.save(out)
     if rev.file_sha256 and rev.file_name.lower().endswith(".docx"):
-        out = _append_body(out, store.read(rev.file_sha256))
-    return out.getvalue()
+        return _append_body(io.BytesIO(data), store.read(rev.file_sha256)).getvalue()
+    return data
 
 
 def _append_body(cover: io.BytesIO, source: bytes) -> io.BytesIO:

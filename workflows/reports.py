@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-from docxtpl import DocxTemplate
 from sqlmodel import Session, select
 
 from forms import clauses
@@ -16,17 +15,9 @@ from workflows import engine
 from workflows import internal_audit as audits
 from workflows import nonconformity as ncs
 from workflows.engine import MEANINGS
-from workflows.rendering import TEMPLATES
+from workflows.rendering import render_docx
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _render(template: str, context: dict) -> bytes:
-    tpl = DocxTemplate(TEMPLATES / template)
-    tpl.render(context)
-    out = io.BytesIO()
-    tpl.save(out)
-    return out.getvalue()
 
 
 def keep(session: Session, store: FileStore, data: bytes) -> str:
@@ -47,7 +38,7 @@ def audit_report(session: Session, audit: InternalAudit) -> bytes:
     label = lambda r: f"{audits.Result(r).zh} {audits.Result(r).en}"  # noqa: E731
     findings = [session.get(Nonconformity, i.nonconformity_id) for i in items if i.nonconformity_id]
     key = {i.clause_id: i for i in items if i.clause_id in audits.KEY_POINTS}
-    return _render("audit_report.docx", {
+    return render_docx("audit_report.docx", {
         "enterprise": session.get(Enterprise, audit.enterprise_id).name_zh,
         "number": audit.number, "title": audit.title, "start": audit.planned_start, "end": audit.planned_end,
         "reported_on": audit.reported_on or "—", "method": audit.method, "scope": audit.scope,
@@ -74,7 +65,7 @@ def review_minutes(session: Session, review: ManagementReview, signatures: list)
     catalogue = clauses.by_id()
     actions = session.exec(select(ReviewAction).where(ReviewAction.review_id == review.id)
                            .order_by(ReviewAction.id)).all()
-    return _render("review_minutes.docx", {
+    return render_docx("review_minutes.docx", {
         "enterprise": session.get(Enterprise, review.enterprise_id).name_zh, "number": review.number,
         "held_on": review.held_on or "—", "chair": session.get(Person, review.chair_id).name if review.chair_id else "—",
         "attendees": "、".join(review.attendees),

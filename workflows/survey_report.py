@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import date
 
 from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
+from docxtpl import InlineImage
 from sqlmodel import Session, select
 
 from storage.models import AccountingRun, DataAnomaly, Enterprise, Improvement, Process
@@ -17,7 +17,7 @@ from workflows import baseline as baselines
 from workflows import charts, dq_plan
 from workflows.data_quality import AnomalyState
 from workflows.improvement import ImprovementState
-from workflows.rendering import TEMPLATES
+from workflows.rendering import render_docx
 
 METHOD = ("依据 GB/T 32150 及 GB/T 32151 相应行业部分，按设施、工序、企业三个层级核算直接排放（化石燃料燃烧、工业生产过程）"
           "和间接排放（净购入电力、热力）；活动数据取自计量器具和生产月报，排放因子优先采用企业实测值，其余采用因子库缺省值并注明来源；"
@@ -35,7 +35,6 @@ def render(session: Session, run: AccountingRun) -> bytes:
     ent = session.get(Enterprise, run.enterprise_id)
     t = run.totals
     e = t["enterprise"]
-    tpl = DocxTemplate(TEMPLATES / "survey_report.docx")
     snap = dq_plan.snapshot(session, run.enterprise_id, run.year)
     methods = defaultdict(int)
     for s in snap["sources"]:
@@ -82,7 +81,7 @@ def render(session: Session, run: AccountingRun) -> bytes:
     anomalies = session.exec(select(DataAnomaly).where(DataAnomaly.enterprise_id == run.enterprise_id,
                                                        DataAnomaly.period >= date(run.year, 1, 1),
                                                        DataAnomaly.period < date(run.year + 1, 1, 1))).all()
-    tpl.render({
+    return render_docx("survey_report.docx", lambda tpl: {
         "enterprise": ent.name_zh, "year": run.year, "prepared_on": date.today(), "run_id": run.id,
         "library_version": run.library_version, "method": METHOD,
         "data_summary": "；".join(f"{m} {n}" for m, n in sorted(methods.items())) + f"（共 {len(snap['sources'])} 个排放源）",
@@ -103,8 +102,5 @@ def render(session: Session, run: AccountingRun) -> bytes:
         if anomalies else "未发现异常数据 / No anomalies found",
         "factors": factors, "directions": directions or ["—"],
     })
-    out = io.BytesIO()
-    tpl.save(out)
-    return out.getvalue()
 
 

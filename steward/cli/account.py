@@ -19,6 +19,7 @@ from steward.cli.common import (
     parse_date,
     read,
     run_as,
+    save,
 )
 from storage.errors import StewardError
 
@@ -120,10 +121,9 @@ def account_measured(as_user: AsUser, parameter: str, material: str, value: floa
 @app.command("template")
 def account_template(out: Annotated[str, typer.Option(help="保存为 .xlsx / where to write the template")]):
     """下载活动数据导入模板 / Write the activity-data import template."""
-    from pathlib import Path
 
     from forms.activity_import import template
-    Path(out).write_bytes(template())
+    save(out, template())
     typer.echo(f"wrote {out}")
 
 
@@ -143,10 +143,9 @@ def account_import(as_user: AsUser, path: Annotated[str, typer.Argument(help=".x
 @app.command("report")
 def account_report(enterprise: Enterprise, year: Year, out: Annotated[str, typer.Option(help="输出 .docx / output")]):
     """碳排放现状调查与评价报告（6.1.1 a–e，含图表）/ The status survey and evaluation report, with charts."""
-    from pathlib import Path
 
     from workflows import accounting, survey_report
-    data = read("cli:report", lambda s: survey_report.render(s, survey_report.latest_run(
+    data = read("cli:report", lambda s: survey_report.render(s, accounting.year_run(
         s, accounting.enterprise(s, enterprise).id, year)))
-    Path(out).write_bytes(data)
+    save(out, data)
     typer.echo(f"wrote {out} ({len(data):,} bytes)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -16,6 +15,7 @@ from steward.cli.common import (
     parse_date,
     read_password,
     run_as,
+    save,
 )
 from storage.errors import StewardError
 
@@ -116,7 +116,7 @@ def audit_report(as_user: AsUser, number: str,
         return audit, c.files.read(audit.report_sha256)
     audit, data = run_as(as_user, go)
     if out:
-        Path(out).write_bytes(data)
+        save(out, data)
     typer.echo(f"{number} 审核报告已提交 / report submitted (sha256 {audit.report_sha256[:16]}…)"
                + (f" → {out}" if out else ""))
 

@@ -65,6 +65,20 @@ def emit(data: Any, as_json: bool, lines: Callable[[Any], Iterable[str]] | None 
         typer.echo(line)
 
 
+def save(out: str, data: bytes) -> None:
+    """Write a generated file where asked; a folder that does not exist is named, not a traceback."""
+    from pathlib import Path
+    path = Path(out)
+    if not path.parent.is_dir():
+        raise StewardError("no_folder", f"文件夹 {path.parent} 不存在", f"The folder {path.parent} does not exist",
+                           field="out")
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise StewardError("cannot_write", f"无法写入 {out}：{exc.strerror}", f"Cannot write {out}: {exc.strerror}",
+                           field="out") from None
+
+
 def listing(as_user: str, model, order) -> list[dict]:
     """Rows of the user's own enterprise, as JSON-ready dicts."""
     from sqlmodel import select

@@ -10,6 +10,7 @@ from steward.cli.common import (
     AsUser,
     read_password,
     run_as,
+    save,
 )
 from storage.errors import StewardError
 
@@ -117,10 +118,9 @@ def doc_show(as_user: AsUser, number: str):
 @app.command("render")
 def doc_render(as_user: AsUser, number: str, out: Annotated[str, typer.Option(help="输出 .docx 路径 / output path")]):
     """生成受控副本 docx（受控/作废标识、签名清单）/ Write the controlled copy as docx."""
-    from pathlib import Path
 
     from workflows import document as docs
     from workflows.rendering import controlled_copy
     data = run_as(as_user, lambda ctx, s, a: controlled_copy(s, docs.get_revision(s, a, number), ctx.files))
-    Path(out).write_bytes(data)
+    save(out, data)
     typer.echo(f"wrote {out} ({len(data)} bytes)")

@@ -11,6 +11,7 @@ from steward.cli.common import (
     Enterprise,
     read,
     run_as,
+    save,
 )
 
 app = typer.Typer(help="减排措施与边际减排成本（8.4）/ Reduction measures and MAC", no_args_is_help=True)
@@ -45,12 +46,11 @@ def measures_advance(as_user: AsUser, number: str, stage: Annotated[str, typer.A
 def measures_mac(enterprise: Enterprise, out: Annotated[Optional[str], typer.Option(help="曲线图 .png / chart")] = None,
                  rate: Annotated[float, typer.Option(help="折现率 / discount rate")] = 0.08):
     """边际减排成本曲线：按每吨成本排序 / The marginal abatement cost curve, cheapest first."""
-    from pathlib import Path
 
     from workflows import accounting, charts, reduction
     rows = read("cli:mac", lambda s: reduction.mac_curve(s, accounting.enterprise(s, enterprise).id, rate))
     for r in rows:
         typer.echo(f"{r['cost_per_t']:>10,.1f} 元/t  {r['abatement_t']:>10,.0f} t/yr  {r['name']}")
     if out:
-        Path(out).write_bytes(charts.mac_curve(rows, f"{enterprise} 边际减排成本曲线 MAC curve"))
+        save(out, charts.mac_curve(rows, f"{enterprise} 边际减排成本曲线 MAC curve"))
         typer.echo(f"wrote {out}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -16,6 +15,7 @@ from steward.cli.common import (
     parse_date,
     read_password,
     run_as,
+    save,
 )
 from storage.errors import StewardError
 
@@ -110,7 +110,7 @@ def review_sign(as_user: AsUser, number: str,
         return review, c.files.read(review.minutes_sha256)
     review, data = run_as(as_user, go)
     if out:
-        Path(out).write_bytes(data)
+        save(out, data)
     typer.echo(f"{number} 已签署 / signed off" + (f" → {out}" if out else ""))
 
 

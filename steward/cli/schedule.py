@@ -80,7 +80,7 @@ def schedule_deploy(pool: Annotated[str, typer.Option(help="Prefect 工作池 / 
                            "Set PREFECT_API_URL to your Prefect server first")
     from prefect.schedules import Cron
     st = load_context().settings
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]  # the checkout: steward/cli/schedule.py → repo root
     for s in SCHEDULES:
         entry = f"flows/cycles.py:{s.flow.fn.__name__}"
         s.flow.from_source(source=str(root), entrypoint=entry).deploy(

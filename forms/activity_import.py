@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import Activity, calculate
+from forms.uploads import check_zip
 from storage.errors import StewardError
 from storage.vocab import ActivityCategory, DataSource
 
@@ -35,6 +36,10 @@ EXAMPLES = [
     ["2025-01", "F-BL01", "fuel_combustion", "natural_gas", 2.1, "10^4 Nm3", "measured", "M-G001", "燃气账单"],
 ]
 MAX_ROWS = 100_000
+MAX_COLUMNS = 32  # the template has 9; a row claiming column XFD is read no further than this
+MAX_TEXT = 1_000  # characters in one cell
+MAX_QUANTITY = 1e12  # no monthly figure of any plant in any unit comes near this
+csv.field_size_limit(4 << 20)  # read an overlong cell so it can be refused by name (the upload cap bounds it)
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,13 @@ def template() -> bytes:
     return out.getvalue()
 
 
-def _cells(name: str, data: bytes) -> list[list]:
+def _too_many() -> StewardError:
+    return StewardError("too_many", f"一次最多导入 {MAX_ROWS} 行", f"At most {MAX_ROWS} rows per import", field="file",
+                        status=413)
+
+
+def _cells(name: str, data: bytes) -> Iterator[list]:
+    """Rows of cells, streamed: a file is never expanded beyond the row cap, whatever it declares."""
     if name.lower().endswith(".csv"):
         try:
             text = data.decode("utf-8-sig")
@@ -85,16 +96,28 @@ def _cells(name: str, data: bytes) -> list[list]:
                 text = data.decode("gb18030")
             except UnicodeDecodeError:
                 raise StewardError("encoding", "CSV 文件编码无法识别（请用 UTF-8 或 GBK）",
-                                   "The CSV file is neither UTF-8 nor GBK") from None
-        return [row for row in csv.reader(io.StringIO(text))]
+                                   "The CSV file is neither UTF-8 nor GBK", field="file") from None
+        try:
+            yield from csv.reader(io.StringIO(text))
+        except csv.Error as exc:  # e.g. a field longer than the csv module takes
+            raise StewardError("broken_file", f"CSV 文件无法解析：{exc}", f"The CSV file cannot be read: {exc}",
+                               field="file") from None
+        return
     if not name.lower().endswith(".xlsx"):
         raise StewardError("file_type", "只接受 .xlsx 或 .csv 文件", "Only .xlsx or .csv files are accepted", field="file")
+    broken = StewardError("broken_file", f"文件 {name} 不是有效的 Excel 工作簿（可能已损坏）",
+                          f"{name} is not a valid Excel workbook (it may be damaged)", field="file")
     try:
+        check_zip(io.BytesIO(data), name)
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise StewardError("broken_file", f"文件 {name} 不是有效的 Excel 工作簿（可能已损坏）",
-                           f"{name} is not a valid Excel workbook (it may be damaged)", field="file") from None
-    return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()  # the declared <dimension> may claim a million rows; read what is there
+        for row in ws.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            yield list(row)
+    except StewardError as exc:
+        raise broken if exc.code == "broken_file" else exc from None
+    except Exception:  # openpyxl raises many kinds on a damaged or hostile workbook
+        raise broken from None
 
 
 def _period(value) -> date:
@@ -112,21 +135,30 @@ def _period(value) -> date:
 
 
 def read(name: str, data: bytes, lib: Library) -> list[Row]:
-    """Parse and check every row; raise one error listing each bad cell by row and column."""
-    cells = [r for r in _cells(name, data) if any(c not in (None, "") for c in r)]
+    """Parse and check every row of a file; raise one error listing each bad cell by row and column."""
+    cells = []
+    for seen, r in enumerate(_cells(name, data)):
+        if seen > MAX_ROWS + 1:  # empty rows count too: a sheet with a cell in row 1,048,576 stops here
+            raise _too_many()
+        if any(c not in (None, "") for c in r):
+            cells.append(r)
+    return check(cells, lib)
+
+
+def from_records(records: list[dict], lib: Library) -> list[Row]:
+    """Rows typed into a form or sent to the API: the same checks as a file, with nothing built by hand."""
+    if len(records) > MAX_ROWS:
+        raise _too_many()
+    return check([HEADERS] + [[r.get(key) for key, *_ in COLUMNS] for r in records], lib)
+
+
+def check(cells: list[list], lib: Library) -> list[Row]:
+    """The one checker: a header row, then data rows; every bad cell is named."""
     if not cells:
         raise StewardError("empty", "文件是空的", "The file is empty", field="file")
-    header = [str(c or "").strip() for c in cells[0]]
-    index = {}
-    for key, zh, en, required in COLUMNS:
-        found = [i for i, h in enumerate(header) if h in (f"{zh} {en}", zh, en, key)]
-        if found:
-            index[key] = found[0]
-        elif required:
-            raise StewardError("header", f"缺少列「{zh}」（请使用下载的模板）", f"Missing column {en!r} (use the template)",
-                               field="file")
+    index = _columns(cells[0])
     if len(cells) - 1 > MAX_ROWS:
-        raise StewardError("too_many", f"一次最多导入 {MAX_ROWS} 行", f"At most {MAX_ROWS} rows per import", field="file")
+        raise _too_many()
     labels = {key: (zh, en) for key, zh, en, _ in COLUMNS}
     errors: list[dict] = []
     rows: list[Row] = []
@@ -140,6 +172,13 @@ def read(name: str, data: bytes, lib: Library) -> list[Row]:
         get = lambda key, raw=raw: raw[index[key]] if key in index and index[key] < len(raw) else None  # noqa: E731
         text = lambda key, get=get: str(get(key) if get(key) is not None else "").strip()  # noqa: E731
         before = len(errors)
+        for key in index:
+            value = get(key)
+            if isinstance(value, str) and len(value) > MAX_TEXT:
+                bad(line, key, f"内容过长（{len(value):,} 个字符，上限 {MAX_TEXT}）",
+                    f"too long ({len(value):,} characters; at most {MAX_TEXT})")
+        if len(errors) > before:
+            continue
         try:
             period = _period(get("period"))
         except ValueError:
@@ -148,14 +187,9 @@ def read(name: str, data: bytes, lib: Library) -> list[Row]:
         category = text("category")
         if category not in ActivityCategory.__members__:
             bad(line, "category", f"未知类别「{category}」", f"unknown category {category!r}")
-        quantity = get("quantity")
-        try:
-            quantity = float(str(quantity).replace(",", "")) if not isinstance(quantity, (int, float)) else float(quantity)
-        except ValueError:
-            bad(line, "quantity", f"「{text('quantity')}」不是数字", f"{text('quantity')!r} is not a number")
-            quantity = None
-        if quantity is not None and quantity < 0:
-            bad(line, "quantity", "不能为负数", "must not be negative")
+        quantity, problem = _quantity(get("quantity"), text("quantity"))
+        if problem:
+            bad(line, "quantity", *problem)
         source = text("source") or "measured"
         if source not in DataSource.__members__:
             bad(line, "source", f"数据来源须为 {', '.join(DataSource.__members__)}",
@@ -177,6 +211,35 @@ def read(name: str, data: bytes, lib: Library) -> list[Row]:
     if errors:
         raise invalid(errors)
     return rows
+
+
+def _columns(header_cells: list) -> dict[str, int]:
+    header = [str(c or "").strip() for c in header_cells]
+    index = {}
+    for key, zh, en, required in COLUMNS:
+        found = [i for i, h in enumerate(header) if h in (f"{zh} {en}", zh, en, key)]
+        if found:
+            index[key] = found[0]
+        elif required:
+            raise StewardError("header", f"缺少列「{zh}」（请使用下载的模板）", f"Missing column {en!r} (use the template)",
+                               field="file")
+    return index
+
+
+def _quantity(value, shown: str) -> tuple[float | None, tuple[str, str] | None]:
+    """A quantity, or why not: not a number, not finite (NaN, inf, 1e309, 400 digits), absurd, negative."""
+    try:
+        quantity = float(value) if isinstance(value, (int, float)) else float(str(value).replace(",", ""))
+    except ValueError:
+        return None, (f"「{shown[:40]}」不是数字", f"{shown[:40]!r} is not a number")
+    if not math.isfinite(quantity):
+        return None, (f"「{shown[:40]}」不是有限的数", f"{shown[:40]!r} is not a finite number")
+    if quantity > MAX_QUANTITY:
+        return None, (f"{quantity:.3g} 超出合理范围（上限 {MAX_QUANTITY:.0e}）",
+                      f"{quantity:.3g} is beyond any plausible figure (at most {MAX_QUANTITY:.0e})")
+    if quantity < 0:
+        return None, ("不能为负数", "must not be negative")
+    return quantity, None
 
 
 def invalid(errors: list[dict]) -> StewardError:

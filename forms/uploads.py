@@ -1,9 +1,11 @@
-"""Check that an uploaded file is what its extension claims, from its bytes."""
+"""Check that an uploaded file is what its extension claims, from its bytes, and that an Office file
+(a zip of XML) cannot expand into gigabytes or smuggle in XML entities, before anything parses it."""
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from storage.errors import StewardError
 
@@ -12,6 +14,47 @@ ALLOWED = {
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xl/workbook.xml"),
     ".pdf": ("application/pdf", None),
 }
+
+
+MAX_MEMBERS = 5_000
+MAX_UNPACKED = 200 << 20  # 200 MB declared in all members: far above any real workbook or document
+MAX_RATIO = 200  # unpacked : packed, checked once a file would unpack to more than 10 MB
+
+
+def check_zip(source: str | Path | BinaryIO, name: str) -> None:
+    """Refuse a zip bomb or an XML entity from the zip directory and each part's first bytes only: cheap,
+    and done before openpyxl or python-docx sees the file. (A member that lies about its size is cut
+    at its declared size by ``zipfile``, so the declared sizes are the ones that count.)"""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            infos = zf.infolist()
+            unpacked = sum(i.file_size for i in infos)
+            packed = max(sum(i.compress_size for i in infos), 1)
+            if len(infos) > MAX_MEMBERS or unpacked > MAX_UNPACKED or (unpacked > 10 << 20 and unpacked / packed > MAX_RATIO):
+                raise StewardError("zip_bomb", f"文件 {name} 解压后过大（{unpacked / (1 << 20):,.0f} MB），已拒绝",
+                                   f"{name} would unpack to {unpacked / (1 << 20):,.0f} MB; refused", field="file",
+                                   status=413)
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels")):
+                    with zf.open(info) as part:
+                        head = part.read(2048)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise StewardError("xml_entity", f"文件 {name} 含有 XML 实体声明，已拒绝",
+                                           f"{name} declares XML entities; refused", field="file", status=415)
+    except zipfile.BadZipFile:
+        raise StewardError("broken_file", f"文件 {name} 已损坏（不是有效的压缩包）", f"{name} is damaged (not a valid zip)",
+                           field="file") from None
+
+
+def check_docx(path: Path, name: str) -> None:
+    """A Word file must open: a damaged one is refused at upload, not when someone renders it later."""
+    import docx
+    check_zip(path, name)
+    try:
+        docx.Document(str(path))
+    except Exception:  # python-docx raises many kinds on a broken package
+        raise StewardError("broken_file", f"文件 {name} 不是有效的 Word 文档（可能已损坏）",
+                           f"{name} is not a valid Word document (it may be damaged)", field="file", status=415) from None
 
 
 def media_type(file_name: str, stored: Path) -> str:
@@ -30,6 +73,10 @@ def media_type(file_name: str, stored: Path) -> str:
         if ok:
             with zipfile.ZipFile(stored) as zf:
                 ok = member in zf.namelist()
+    if ok and ext == ".docx":
+        check_docx(stored, file_name)
+    elif ok and ext == ".xlsx":
+        check_zip(stored, file_name)
     if not ok:
         raise StewardError("file_mismatch", f"文件 {file_name} 的内容不是 {ext[1:]} 格式",
                            f"The content of {file_name} is not a {ext[1:]} file", field="file", status=415)

@@ -11,3 +11,10 @@ def test_the_accounting_benchmark_runs_and_both_sides_agree():
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "agree" in result.stdout and "ratio:" in result.stdout and "peak RSS" in result.stdout
+
+
+def test_the_hostile_file_benchmark_runs_and_refuses_both():
+    result = subprocess.run([sys.executable, "bench/hostile_files.py"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "→ too_many" in result.stdout and "→ zip_bomb" in result.stdout and "→ read" in result.stdout

@@ -14,10 +14,22 @@ ENTRY_ROLES = ("carbon_manager", "department_head", "staff")
 
 
 def import_file(session: Session, actor: Actor, name: str, data: bytes) -> int:
-    """Read, check against the enterprise's facilities, meters and existing months, then insert every row."""
+    """Read a spreadsheet or CSV and store it all, or nothing."""
     engine.require_role(actor, ENTRY_ROLES, "导入活动数据", "Importing activity data")
+    return _store(session, actor, activity_import.read(name, data, accounting.library(session, actor.enterprise_id)),
+                  f"import {name}")
+
+
+def enter(session: Session, actor: Actor, records: list[dict], how: str) -> int:
+    """Rows typed into the form or pushed to the API: the same checks as a file, row for row."""
+    engine.require_role(actor, ENTRY_ROLES, "录入活动数据", "Entering activity data")
+    return _store(session, actor, activity_import.from_records(records, accounting.library(
+        session, actor.enterprise_id)), how)
+
+
+def _store(session: Session, actor: Actor, rows: list, how: str) -> int:
+    """Check against the enterprise's facilities, meters and existing months, then insert every row."""
     ent = actor.enterprise_id
-    rows = activity_import.read(name, data, accounting.library(session, ent))
     facilities = {f.code: f.id for f in session.exec(select(Facility).where(Facility.enterprise_id == ent))}
     meters = {m.code: m.id for m in session.exec(select(Meter).where(Meter.enterprise_id == ent))}
     existing = {(r.facility_id, r.period, r.category, r.material) for r in session.exec(
@@ -41,6 +53,6 @@ def import_file(session: Session, actor: Actor, name: str, data: bytes) -> int:
         session.add(ActivityRecord(enterprise_id=ent, facility_id=facilities.get(row.facility), period=row.period,
                                    category=row.category, material=row.material, quantity=row.quantity, unit=row.unit,
                                    source=row.source, meter_id=meters.get(row.meter),
-                                   evidence=(row.evidence or f"import {name} row {row.line}")[:300]))
+                                   evidence=(row.evidence or f"{how} row {row.line}")[:300]))
     session.flush()
     return len(rows)

@@ -20,6 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from steward.context import Context
 from steward.web import i18n, security
+from steward.web.limits import BodyLimit
 from steward.web.render import is_htmx, lang_of, page
 from steward.web.routes import ROUTERS
 from storage.errors import StewardError
@@ -61,6 +62,7 @@ def create_app(ctx: Context) -> FastAPI:
 
     app.add_middleware(SessionMiddleware, secret_key=ctx.session_secret, session_cookie="steward_session",
                        max_age=8 * 3600, same_site="lax", https_only=ctx.settings.env == "production")
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_upload_mb << 20)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.templates = {}
     for lang in i18n.LANGUAGES:  # one environment per language: requests run in threads and must not share one

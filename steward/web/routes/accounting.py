@@ -7,9 +7,9 @@ from datetime import date
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
-from forms.activity_import import HEADERS
 from steward.web import jobs
 from steward.web.render import page, unit, write
+from storage.errors import StewardError
 from storage.vocab import ActivityCategory
 from workflows import accounting, activity, engine
 
@@ -46,7 +46,11 @@ def job_status(request: Request, job_id: str):
 
 @router.post("/accounting/import")
 def import_file(request: Request, file: UploadFile = File(...), csrf_token: str = Form("")):
-    data = file.file.read(request.app.state.ctx.settings.max_upload_mb << 20)
+    limit = request.app.state.ctx.settings.max_upload_mb << 20
+    data = file.file.read(limit + 1)
+    if len(data) > limit:  # never import the first part of a file and call it done
+        raise StewardError("file_too_large", f"文件超过上限 {limit >> 20} MB，未导入", f"The file exceeds the "
+                           f"{limit >> 20} MB limit; nothing was imported", field="file", status=413)
     n = write(request, csrf_token, lambda s, a: activity.import_file(s, a, file.filename or "upload", data))
     return page(request, "imported.html", {"count": n})
 
@@ -56,7 +60,8 @@ def entry(request: Request, period: str = Form(...), facility: str = Form(""), c
           material: str = Form(...), quantity: str = Form(...), unit: str = Form(...), source: str = Form("measured"),
           meter: str = Form(""), evidence: str = Form(""), csrf_token: str = Form("")):
     """One month's figure typed in: the same checks as an import of one row."""
-    row = [period, facility, category, material, quantity, unit, source, meter, evidence or "手工录入 manual entry"]
-    data = ("\n".join(",".join(f'"{c}"' for c in r) for r in (HEADERS, row)) + "\n").encode("utf-8")
-    write(request, csrf_token, lambda s, a: activity.import_file(s, a, "entry.csv", data))
+    record = {"period": period, "facility": facility, "category": category, "material": material,
+              "quantity": quantity, "unit": unit, "source": source, "meter": meter,
+              "evidence": evidence or "手工录入 manual entry"}
+    write(request, csrf_token, lambda s, a: activity.enter(s, a, [record], "manual entry"))
     return page(request, "imported.html", {"count": 1})

@@ -4,14 +4,11 @@ through exactly the checks of a spreadsheet import."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from forms.activity_import import HEADERS
 from steward.web import security
 from workflows import accounting, activity
 from workflows import document as docs
@@ -65,11 +62,6 @@ def emissions(request: Request, year: int) -> dict:
 @router.post("/activity", tags=["accounting"], status_code=201)
 def push_activity(request: Request, body: ActivityPush) -> dict:
     """Push monthly activity data; all rows are checked and stored together, or none is."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(HEADERS)
-    for r in body.rows:
-        writer.writerow([r.period, r.facility, r.category, r.material, r.quantity, r.unit, r.source, r.meter,
-                         r.evidence or f"API {date.today()}"])
-    n = _api(request, lambda s, a: activity.import_file(s, a, "api.csv", buf.getvalue().encode("utf-8")))
+    records = [{**r.model_dump(), "evidence": r.evidence or f"API {date.today()}"} for r in body.rows]
+    n = _api(request, lambda s, a: activity.enter(s, a, records, "API"))
     return {"imported": n}

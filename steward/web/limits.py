@@ -1,0 +1,61 @@
+"""A request body is refused as soon as it is known to be too large: by its Content-Length, or while it
+streams in when it has none. Nothing downstream ever sees the first part of an oversized upload."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+SLACK = 1 << 20  # form fields and multipart framing around the file itself
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes + SLACK
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            return await self._refuse(scope, send)
+        if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
+            body, more = [], True  # no length given: read it in, counting, before the app sees any of it
+            size = 0
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return
+                size += len(message.get("body", b""))
+                if size > self.max_bytes:
+                    return await self._refuse(scope, send)
+                body.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            whole = b"".join(body)
+            sent = False
+
+            async def replay() -> Message:
+                nonlocal sent
+                if sent:
+                    return await receive()
+                sent = True
+                return {"type": "http.request", "body": whole, "more_body": False}
+            return await self.app(scope, replay, send)
+        return await self.app(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        limit = (self.max_bytes - SLACK) >> 20
+        zh, en = f"上传内容超过上限 {limit} MB，未写入任何数据", f"The upload exceeds the {limit} MB limit; nothing was written"
+        if scope["path"].startswith("/api/"):
+            body = json.dumps({"code": "too_large", "zh": zh, "en": en, "field": "file", "details": []},
+                              ensure_ascii=False).encode()
+            kind = b"application/json"
+        else:
+            body = (f"<!doctype html><meta charset=utf-8><title>413</title><main><h2>{zh}</h2><p>{en}</p>"
+                    f"<p><a href=\"/\">返回 Back</a></p></main>").encode()
+            kind = b"text/html; charset=utf-8"
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})

@@ -98,7 +98,7 @@ BAD_QUANTITIES = ["nan", "inf", "-inf", "1e309", "9" * 400, "2e13"]
 
 def test_absurd_figures_and_overlong_cells_are_refused_by_cell(plant, engine):
     before = rows_in(engine)
-    for i, q in enumerate(BAD_QUANTITIES):
+    for q in BAD_QUANTITIES:
         text = io.StringIO()
         csv.writer(text).writerows([HEADERS, ROW[:4] + [q] + ROW[5:]])
         with pytest.raises(StewardError) as err:

@@ -155,6 +155,6 @@ def daily_tasks_flow(db_url: str, enterprise: str | None = None, tz: str = TZ):
 
 
 @flow(name="outbox-dispatch", log_prints=True)
-def outbox_dispatch_flow(db_url: str, smtp_url: str = "", limit: int = 200):
+def outbox_dispatch_flow(db_url: str, smtp_url: str = "", limit: int = 200, allow: list[str] | None = None):
     """发送待发通知，失败按退避重试 / Deliver queued notifications, retrying with backoff."""
-    return _run("outbox-dispatch", db_url, delivery.dispatch, smtp_url, limit)
+    return _run("outbox-dispatch", db_url, delivery.dispatch, smtp_url, limit, None, tuple(allow or ()))

@@ -41,7 +41,8 @@ def send(url: str, subject: str, body: str) -> str | None:
     return (lines[-1] if lines else "发送失败 / delivery failed")[:300]
 
 
-def dispatch(engine: Engine, smtp_url: str = "", limit: int = 100, now: datetime | None = None) -> dict[str, int]:
+def dispatch(engine: Engine, smtp_url: str = "", limit: int = 100, now: datetime | None = None,
+             allow: tuple[str, ...] = ()) -> dict[str, int]:
     """Claim due messages, send each to the channels still owed it, record the outcome."""
     now = now or datetime.now(timezone.utc)
     with unit_of_work(engine, ACTOR) as session:
@@ -54,6 +55,9 @@ def dispatch(engine: Engine, smtp_url: str = "", limit: int = 100, now: datetime
             subject, body = row.subject, row.body
         delivered, errors = [], {}
         for channel_id, kind, target in targets:
+            if kind == "webhook" and (host := notifications.internal_host(target, allow)):
+                errors[channel_id] = f"内网地址 {host} 未放行 / internal address {host} is not allowed"
+                continue  # checked again when sending: a name may resolve elsewhere now
             try:
                 url = apprise_url(NotificationChannel(id=channel_id, kind=kind, target=target, enterprise_id=0,
                                                       person_id=0), smtp_url)

@@ -56,17 +56,19 @@ SCHEDULES = [
 BY_NAME = {s.name: s for s in SCHEDULES}
 
 
-def parameters(s: Schedule, db_url: str, smtp_url: str, tz: str, enterprise: str | None = None) -> dict:
+def parameters(s: Schedule, db_url: str, smtp_url: str, tz: str, enterprise: str | None = None,
+               allow: tuple[str, ...] = ()) -> dict:
     if s.name == "outbox-dispatch":
-        return {"db_url": db_url, "smtp_url": smtp_url}
+        return {"db_url": db_url, "smtp_url": smtp_url, "allow": list(allow)}
     return {"db_url": db_url, "tz": tz, "enterprise": enterprise}
 
 
-def deployments(db_url: str, smtp_url: str, tz: str, enterprise: str | None = None) -> list:
+def deployments(db_url: str, smtp_url: str, tz: str, enterprise: str | None = None,
+                allow: tuple[str, ...] = ()) -> list:
     """Prefect deployments for ``serve`` (this process) with schedules in the given time zone."""
     from prefect.schedules import Cron
     return [s.flow.to_deployment(name=s.name, schedules=[Cron(s.cron, timezone=tz)],
-                                 parameters=parameters(s, db_url, smtp_url, tz, enterprise),
+                                 parameters=parameters(s, db_url, smtp_url, tz, enterprise, allow),
                                  description=f"{s.zh} / {s.en}") for s in SCHEDULES]
 
 

@@ -39,6 +39,12 @@ class Settings(BaseModel):
     max_upload_mb: int = Field(50, ge=1, le=2048, description="上传文件大小上限 (MB) / Upload size limit (MB)")
     smtp_url: str = Field("", description="发信服务器（apprise mailto 地址），如 mailtos://user:pass@smtp.example.com?from=carbon@example.com / "
                                           "Mail server as an apprise mailto URL; e-mail channels need it")
+    webhook_allow: str = Field("", description="允许接收 Webhook 通知的内网主机或网段，逗号分隔，如 10.1.2.3,oa.plant.local / "
+                               "Internal hosts or networks a webhook channel may reach, comma-separated")
+
+    @property
+    def webhook_allow_list(self) -> tuple[str, ...]:
+        return tuple(h.strip() for h in self.webhook_allow.split(",") if h.strip())
 
     @property
     def db_url(self) -> str:

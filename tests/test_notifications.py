@@ -23,6 +23,8 @@ from workflows import engine as wf
 from workflows import nonconformity as ncs
 from workflows import notifications
 
+LOCAL = ("127.0.0.1",)  # the test endpoints live on this machine; production refuses it unless allowed
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -101,10 +103,10 @@ def raise_nc(plant, owner="lixf"):
 def test_a_task_is_emailed_and_posted_and_a_channel_that_is_down_loses_nothing(plant, engine, smtp, hook):
     act(plant, "lixf", lambda s, a: [notifications.add_channel(s, a, "lixf", "email", "lixf@jinyan.example"),
                                      notifications.add_channel(s, a, "lixf", "webhook",
-                                                               f"json://127.0.0.1:{hook.port}/hook")])
+                                                               f"json://127.0.0.1:{hook.port}/hook", LOCAL)])
     raise_nc(plant)
     now = datetime.now(timezone.utc)
-    first = delivery.dispatch(engine, smtp.url, now=now)
+    first = delivery.dispatch(engine, smtp.url, now=now, allow=LOCAL)
     assert first["claimed"] >= 1 and first["retry"] == 1
     assert len(smtp.messages) == 1 and smtp.messages[0]["To"] == "lixf@jinyan.example"
     assert subject_of(smtp.messages[0]).startswith("[碳管家] 评价并处置不符合项") and "M-E021" in subject_of(smtp.messages[0])
@@ -112,9 +114,9 @@ def test_a_task_is_emailed_and_posted_and_a_channel_that_is_down_loses_nothing(p
         row = s.exec(select(Outbox).where(Outbox.person_id == wf.actor_for(s, "lixf").person.id)).one()
         assert row.status == "pending" and row.attempts == 1 and "#" in row.last_error
         assert row.next_attempt_at > now and len(row.delivered) == 1
-    assert delivery.dispatch(engine, smtp.url, now=now)["claimed"] == 0  # backing off
+    assert delivery.dispatch(engine, smtp.url, now=now, allow=LOCAL)["claimed"] == 0  # backing off
     hook.start()
-    second = delivery.dispatch(engine, smtp.url, now=now + timedelta(minutes=2))
+    second = delivery.dispatch(engine, smtp.url, now=now + timedelta(minutes=2), allow=LOCAL)
     assert second["sent"] == 1
     assert len(smtp.messages) == 1, "the mail that already went out is not sent again"
     assert hook.requests[0][0] == "/hook" and "M-E021" in hook.requests[0][1]["title"]
@@ -206,3 +208,19 @@ def test_wecom_and_feishu_robots_get_the_subject_and_body(plant, engine, hook, m
     sent_path, payload = hook.requests[0]
     assert sent_path == path
     assert "评价并处置不符合项" in text(payload) and "请于" in text(payload)
+
+
+def test_a_webhook_cannot_be_aimed_at_this_machine_or_a_private_network(plant, engine, hook):
+    for target in ("json://127.0.0.1:8000/admin", "json://localhost/x", "jsons://10.1.2.3/hook",
+                   "json://192.168.0.5/x", "json://169.254.169.254/latest/meta-data", "json://[::1]/x"):
+        with pytest.raises(StewardError) as err:
+            act(plant, "lixf", lambda s, a, t=target: notifications.add_channel(s, a, "lixf", "webhook", t))
+        assert err.value.code == "internal_host" and err.value.field == "target", target
+    act(plant, "lixf", lambda s, a: notifications.add_channel(s, a, "lixf", "webhook", "json://10.1.2.3/hook",
+                                                              ("10.1.0.0/16",)))  # an administrator allowed it
+    act(plant, "lixf", lambda s, a: notifications.add_channel(s, a, "lixf", "webhook",
+                                                              f"json://127.0.0.1:{hook.port}/hook", LOCAL))
+    hook.start()
+    raise_nc(plant)
+    sent = delivery.dispatch(engine)  # the dispatcher checks again, without the allowance this time
+    assert sent["sent"] == 0 and not hook.requests

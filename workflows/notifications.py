@@ -8,9 +8,13 @@ only itself and loses nothing.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import apprise
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -33,7 +37,40 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _messages = Environment(loader=FileSystemLoader(MESSAGES), undefined=StrictUndefined, keep_trailing_newline=False)
 
 
-def add_channel(session: Session, actor: Actor, username: str, kind: str, target: str) -> NotificationChannel:
+def internal_host(target: str, allow: Collection[str] = ()) -> str | None:
+    """The host of a webhook address when it is this machine or a private network (where no outside service
+    lives, and where a forged channel could reach the plant's own systems), unless ``allow`` names it."""
+    host = urlsplit(target).hostname
+    if not host:
+        return None
+    try:
+        addresses = {ipaddress.ip_address(host)}
+    except ValueError:
+        try:
+            addresses = {ipaddress.ip_address(a[4][0].split("%")[0]) for a in socket.getaddrinfo(host, None)}
+        except (socket.gaierror, UnicodeError):
+            return None  # not resolvable from here: nothing internal to reach
+    allowed = [ipaddress.ip_network(a, strict=False) for a in allow if _is_network(a)]
+    for address in addresses:
+        if not (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+                or address.is_multicast or address.is_unspecified):
+            continue
+        if host in allow or any(address in net for net in allowed):
+            continue
+        return host
+    return None
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+        return True
+    except ValueError:
+        return False
+
+
+def add_channel(session: Session, actor: Actor, username: str, kind: str, target: str,
+                allow: Collection[str] = ()) -> NotificationChannel:
     """A person adds their own channel; a carbon manager may add anyone's in the enterprise."""
     person = lookup.person(session, actor.enterprise_id, username, field="person")
     if person.id != actor.person.id and "carbon_manager" not in actor.roles:
@@ -47,6 +84,11 @@ def add_channel(session: Session, actor: Actor, username: str, kind: str, target
         if scheme not in SCHEMES[kind] or apprise.Apprise.instantiate(target) is None:
             raise StewardError("target", f"{kind} 渠道地址应形如 {SCHEMES[kind][0]}://…，且须有效",
                                f"A {kind} channel needs a valid {SCHEMES[kind][0]}://… address", field="target")
+        if kind == "webhook" and (host := internal_host(target, allow)):
+            raise StewardError("internal_host", f"不能向本机或内网地址 {host} 发送通知（管理员可在 "
+                               "STEWARD_WEBHOOK_ALLOW 中放行）", f"Notifications cannot go to {host}, which is this "
+                               "machine or a private network (an administrator may allow it in "
+                               "STEWARD_WEBHOOK_ALLOW)", field="target")
     else:
         raise StewardError("kind", f"渠道类型须为 email 或 {', '.join(SCHEMES)}",
                            f"Kind must be email or one of {', '.join(SCHEMES)}", field="kind")

@@ -139,7 +139,7 @@ def _keep_delivery(ctx: Context, stop) -> None:
     from flows import cycles, delivery
     from flows.schedules import serve_embedded
     st = ctx.settings
-    work = {"outbox-dispatch": lambda: delivery.dispatch(ctx.engine, st.smtp_url),
+    work = {"outbox-dispatch": lambda: delivery.dispatch(ctx.engine, st.smtp_url, allow=st.webhook_allow_list),
             "daily-tasks": lambda: cycles.daily_round(ctx.engine, cycles.local_today(st.timezone))}
     try:
         work["outbox-dispatch"]()  # whatever waited while the server was down goes now

@@ -25,7 +25,8 @@ def notify_channel(as_user: AsUser,
                    person: Annotated[Optional[str], typer.Option(help="为谁设置（默认自己）/ for whom")] = None):
     """设置通知渠道 / Add a notification channel (yours, or anyone's as carbon manager)."""
     from workflows import notifications
-    row = run_as(as_user, lambda c, s, a: notifications.add_channel(s, a, person or as_user, kind, target))
+    row = run_as(as_user, lambda c, s, a: notifications.add_channel(
+        s, a, person or as_user, kind, target, c.settings.webhook_allow_list))
     typer.echo(f"通知渠道 #{row.id} {kind} 已添加 / channel added")
 
 
@@ -66,5 +67,5 @@ def notify_dispatch():
     from flows import delivery
     context = load_context()
     context.require_current_schema()
-    counts = delivery.dispatch(context.engine, context.settings.smtp_url)
+    counts = delivery.dispatch(context.engine, context.settings.smtp_url, allow=context.settings.webhook_allow_list)
     typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))

@@ -19,7 +19,7 @@ def _call(s, context, year=None, enterprise=None):
     """Run one scheduled flow in-process with the parameters its schedule gives it."""
     from flows.schedules import parameters
     st = context.settings
-    params = parameters(s, st.db_url, st.smtp_url, st.timezone, enterprise)
+    params = parameters(s, st.db_url, st.smtp_url, st.timezone, enterprise, st.webhook_allow_list)
     if s.yearly and year:
         params["year"] = year
     return s.flow(**params)
@@ -62,7 +62,7 @@ def schedule_serve(enterprise: Annotated[Optional[str], typer.Option("--enterpri
     typer.echo(f"按 {st.timezone} 时区运行定时流程，Ctrl-C 停止 / Serving schedules in {st.timezone}; Ctrl-C stops")
     if os.environ.get("PREFECT_API_URL"):
         from prefect import serve
-        serve(*deployments(st.db_url, st.smtp_url, st.timezone, enterprise))
+        serve(*deployments(st.db_url, st.smtp_url, st.timezone, enterprise, st.webhook_allow_list))
     else:
         serve_embedded(lambda s: _call(s, context, enterprise=enterprise), st.timezone)
 
@@ -85,5 +85,6 @@ def schedule_deploy(pool: Annotated[str, typer.Option(help="Prefect 工作池 / 
         entry = f"flows/cycles.py:{s.flow.fn.__name__}"
         s.flow.from_source(source=str(root), entrypoint=entry).deploy(
             name=f"{s.name}-{enterprise or 'all'}", work_pool_name=pool, schedules=[Cron(s.cron, timezone=st.timezone)],
-            parameters=parameters(s, st.db_url, st.smtp_url, st.timezone, enterprise), build=False, push=False)
+            parameters=parameters(s, st.db_url, st.smtp_url, st.timezone, enterprise, st.webhook_allow_list),
+            build=False, push=False)
         typer.echo(f"deployed {s.name} → pool {pool}")

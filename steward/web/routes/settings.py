@@ -23,7 +23,8 @@ def settings_page(request: Request):
 
 @router.post("/settings/channel")
 def channel(request: Request, kind: str = Form(...), target: str = Form(...), csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: notifications.add_channel(s, a, a.person.username, kind, target))
+    allow = request.app.state.ctx.settings.webhook_allow_list
+    write(request, csrf_token, lambda s, a: notifications.add_channel(s, a, a.person.username, kind, target, allow))
     return redirect(request, "/settings")
 
 

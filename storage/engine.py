@@ -7,11 +7,12 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
 from storage import audit_log  # noqa: F401  (registers the flush listener)
-from storage.errors import StewardError
+from storage.errors import Conflict, StewardError
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -56,12 +57,39 @@ def check_reachable(engine: Engine) -> None:
 
 @contextmanager
 def unit_of_work(engine: Engine, actor: str) -> Iterator[Session]:
-    """One transaction: commit on success, roll back everything on any error."""
+    """One transaction: commit on success, roll back everything on any error. Losing a race (the same row
+    inserted twice, a row changed since it was read, a lock or serialisation failure) is a bilingual 409,
+    never a crash, whichever statement or the commit found it."""
     with Session(engine, expire_on_commit=False) as session:
         session.info["actor"] = actor
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            if conflict := lost_race(exc):
+                raise conflict from None
             raise
+
+
+def lost_race(exc: BaseException) -> Conflict | None:
+    if isinstance(exc, StaleDataError):
+        return Conflict("stale", "该记录刚被他人修改，未写入任何数据，请刷新后重试",
+                        "Someone else just changed this; nothing was written — reload and try again")
+    if isinstance(exc, IntegrityError) and _is_unique_violation(exc):
+        return Conflict("duplicate", "该记录已存在（可能刚由他人录入），未写入任何数据",
+                        "This is already on record (someone may just have entered it); nothing was written")
+    if isinstance(exc, (OperationalError, DBAPIError)) and _is_contention(exc):
+        return Conflict("busy", "数据正被他人同时修改，未写入任何数据，请重试",
+                        "Someone else was changing the same data at that moment; nothing was written — try again")
+    return None
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+def _is_contention(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40001", "40P01", "55P03") or "database is locked" in str(exc.orig)

@@ -44,12 +44,17 @@ class AccountingRun(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+_anomaly_version = Column("version", Integer, nullable=False, default=1, server_default="1")
+
+
 class DataAnomaly(SQLModel, table=True):
     """An unusual figure found in the activity data (6.1.3 b): a task until someone confirms or dismisses it."""
 
     __tablename__ = "data_anomaly"
     __table_args__ = (UniqueConstraint("enterprise_id", "key"),)
+    __mapper_args__ = {"version_id_col": _anomaly_version}  # a concurrent change is refused, not lost
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_anomaly_version)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     key: str = Field(max_length=200)
     kind: str = Field(max_length=20)  # missing | outlier | intensity | unit_slip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKeyConstraint, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -12,6 +12,9 @@ class ActivityRecord(SQLModel, table=True):
     __tablename__ = "activity_record"
     __table_args__ = (
         UniqueConstraint("enterprise_id", "facility_id", "period", "category", "material"),
+        # the constraint above lets NULL facilities repeat; this one counts an enterprise-level month once too
+        Index("uq_activity_month", "enterprise_id", text("coalesce(facility_id, 0)"), "period", "category", "material",
+              unique=True),
         ForeignKeyConstraint(["facility_id", "enterprise_id"], ["facility.id", "facility.enterprise_id"]),
         ForeignKeyConstraint(["meter_id", "enterprise_id"], ["meter.id", "meter.enterprise_id"]),
     )

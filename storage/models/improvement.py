@@ -42,9 +42,14 @@ class Nonconformity(SQLModel, table=True):
     closed_on: date | None = None
 
 
+_action_version = Column("version", Integer, nullable=False, default=1, server_default="1")
+
+
 class CorrectiveAction(SQLModel, table=True):
     __tablename__ = "corrective_action"
+    __mapper_args__ = {"version_id_col": _action_version}  # a concurrent change is refused, not lost
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_action_version)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     nonconformity_id: int = Field(foreign_key="nonconformity.id", index=True)
     kind: str = Field(max_length=12)  # correction | corrective | preventive
@@ -57,11 +62,16 @@ class CorrectiveAction(SQLModel, table=True):
     round: int = 0  # which attempt: 0 first, +1 after each reopening
 
 
+_improvement_version = Column("version", Integer, nullable=False, default=1, server_default="1")
+
+
 class Improvement(SQLModel, table=True):
     """持续改进登记 (10.1, 10.4): directions found in evaluations, and what came of them."""
 
     __table_args__ = (UniqueConstraint("enterprise_id", "number"),)
+    __mapper_args__ = {"version_id_col": _improvement_version}  # a concurrent change is refused, not lost
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_improvement_version)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     number: str = Field(max_length=40)
     source: str = Field(max_length=20)  # audit | review | nonconformity | compliance | suggestion

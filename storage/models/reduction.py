@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models.org import utcnow
+
+_measure_version = Column("version", Integer, nullable=False, default=1, server_default="1")
 
 
 class ReductionMeasure(SQLModel, table=True):
     __tablename__ = "reduction_measure"
     __table_args__ = (UniqueConstraint("enterprise_id", "number"),)
+    __mapper_args__ = {"version_id_col": _measure_version}  # a concurrent change is refused, not lost
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_measure_version)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     number: str = Field(max_length=40)
     title: str = Field(max_length=300)

@@ -34,11 +34,16 @@ class ManagementReview(SQLModel, table=True):
     minutes_sha256: str | None = Field(default=None, max_length=64)
 
 
+_review_action_version = Column("version", Integer, nullable=False, default=1, server_default="1")
+
+
 class ReviewAction(SQLModel, table=True):
     """A decision of the review that someone must carry out; reported in the next review (9.3.1 a)."""
 
     __tablename__ = "review_action"
+    __mapper_args__ = {"version_id_col": _review_action_version}  # a concurrent change is refused, not lost
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_review_action_version)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     review_id: int = Field(foreign_key="management_review.id", index=True)
     decision: str = Field(max_length=2000)

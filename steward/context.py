@@ -51,13 +51,13 @@ class Context:
                     fh.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
 
-    def check_password(self, username: str, password: str, *, signing: bool = False) -> tuple[str, str]:
+    def check_password(self, username: str, password: str, *, signing: bool = False) -> tuple[str, str, int]:
         """One password attempt in its own committed transaction (see ``workflows.credentials``);
-        returns the person's name and language, or refuses in both languages."""
+        returns the person's name, language and session version, or refuses in both languages."""
         from workflows import credentials
         with self.unit_of_work(f"auth:{username[:40]}") as session:
             person = credentials.attempt(session, username, password)
-            found = (person.name, person.language) if person else None
+            found = (person.name, person.language, person.session_version) if person else None
         if found is None:
             if signing:
                 raise credentials.WrongPassword("wrong_password", "密码错误，未签名", "Wrong password; nothing was signed",

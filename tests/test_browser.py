@@ -207,3 +207,38 @@ def test_pages_run_under_the_content_security_policy_without_a_violation(site, p
     page.goto(f"{base}/reviews")
     assert violations == []
     assert "server" not in urllib.request.urlopen(f"{base}/login").headers  # no banner
+
+
+def test_a_manager_adds_a_person_who_sets_their_own_password_at_first_sign_in(site, page):
+    base, _ = site
+    sign_in(page, base, "lixf")
+    page.goto(f"{base}/people")
+    form = page.locator("#add-person")
+    form.locator("input[name=code]").fill("E095")
+    form.locator("input[name=name]").fill("孙磊")
+    form.locator("input[name=username]").fill("sunl")
+    form.locator("input[name=password]").fill("short")
+    form.locator("input[name=roles][value=staff]").check()
+    form.locator("button[type=submit]").click()
+    error = form.locator("input[name=password] + .field-error")
+    error.wait_for()
+    assert "至少 10 位" in error.inner_text() and form.locator("input[name=name]").input_value() == "孙磊"  # kept
+    form.locator("input[name=password]").fill("Kiln-Shift-2026x")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#person-sunl")
+    assert "员工" in page.inner_text("#person-sunl")  # the role by its name, never its code
+    shot(page, "13-people")
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", "sunl")
+    page.fill("input[name=password]", "Kiln-Shift-2026x")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/password")
+    assert page.is_visible("#must-change")
+    page.fill("input[name=old_password]", "Kiln-Shift-2026x")
+    page.fill("input[name=new_password]", "Mill-Shift-2027y")
+    page.fill("input[name=confirm]", "Mill-Shift-2027y")
+    shot(page, "14-first-sign-in-password", full=False)
+    page.click("#change-password")
+    page.wait_for_url(f"{base}/")
+    assert page.is_visible("#trend")

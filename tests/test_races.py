@@ -8,9 +8,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
+from helpers import act, plant_id
 from sqlmodel import Session, func, select
 
-from helpers import act, plant_id
 from storage.engine import unit_of_work
 from storage.errors import StewardError
 from storage.models import ActivityRecord, CorrectiveAction, ManagementReview, TransitionLog

@@ -8,13 +8,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from storage.errors import StewardError
 from storage.models import LoginAttempt, Person
-from workflows.organisation import _hasher, check_password
 
+_hasher = PasswordHash((Argon2Hasher(),))
+MIN_LENGTH = 10
 LOCK_AFTER = 5
 LOCK_WINDOW = timedelta(minutes=15)
 
@@ -31,6 +34,45 @@ def locked_error() -> Locked:
     return Locked("locked", "密码错误次数过多，账号已锁定 15 分钟（登录和签名都不可用）",
                   "Too many wrong passwords; the account is locked for 15 minutes (no sign-in, no signing)",
                   field="password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(person: Person, password: str) -> bool:
+    return bool(person.password_hash) and _hasher.verify(password, person.password_hash)
+
+
+@cache
+def _common() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # ~30,000 passwords seen in breaches, bundled by zxcvbn
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def check_policy(username: str | None, password: str) -> None:
+    """At least ten characters, not the user's own name, not a password from the bundled breach list."""
+    if len(password) < MIN_LENGTH:
+        raise StewardError("weak_password", f"密码至少 {MIN_LENGTH} 位", f"A password needs at least {MIN_LENGTH} "
+                           "characters", field="password")
+    if username and username.lower() in password.lower():
+        raise StewardError("weak_password", "密码不能包含用户名", "A password must not contain the username",
+                           field="password")
+    lowered = password.lower()
+    if lowered in _common() or len(set(lowered)) < 4:
+        raise StewardError("weak_password", "这是常见密码，很容易被猜到，请换一个", "This is a common password and "
+                           "easily guessed; choose another", field="password")
+
+
+def set_password(session: Session, person: Person, password: str, *, must_change: bool = False) -> None:
+    """Set a password under the policy. Every session of the person ends; one set by someone else must be
+    changed at the next sign-in."""
+    check_policy(person.username, password)
+    person.password_hash = hash_password(password)
+    person.must_change_password = must_change
+    person.session_version += 1
+    session.add(person)
+    session.flush()
 
 
 @cache

@@ -235,8 +235,7 @@ def fire_system(session: Session, lc: Lifecycle, row, trigger: str, reason: str)
 
 
 def sign(session: Session, lc: Lifecycle, row, actor: Actor, meaning: str, password: str | None) -> Signature:
-    from workflows.credentials import is_locked, locked_error  # same layer; avoids a cycle at import time
-    from workflows.organisation import check_password
+    from workflows.credentials import check_password, is_locked, locked_error  # same layer; no import cycle
     zh, en = MEANINGS[meaning]
     if not password:
         raise StewardError("password_required", f"{zh}签名须重新输入密码", f"Signing ({en.lower()}) needs your password",

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
@@ -28,6 +26,7 @@ from storage.models import (
     RoleAssignment,
     Site,
 )
+from workflows.credentials import check_password, hash_password, set_password  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from workflows.engine import Actor
@@ -45,7 +44,6 @@ REFS = {
     "person": {"department": ("department", "department_id")},
     "responsibility": {"person": ("person", "person_id"), "department": ("department", "department_id")},
 }
-_hasher = PasswordHash((Argon2Hasher(),))
 
 
 def validate(kind: str, data: dict | BaseModel) -> BaseModel:
@@ -138,22 +136,6 @@ def add(session: Session, kind: str, data: dict | BaseModel, *, enterprise_ref: 
     if roles:
         _flush(session, "角色未能保存", "Roles could not be saved")
     return row
-
-
-def set_password(session: Session, person: Person, password: str) -> None:
-    if len(password) < 8:
-        raise StewardError("weak_password", "密码至少 8 位", "Password needs at least 8 characters", field="password")
-    person.password_hash = hash_password(password)
-    session.add(person)
-    session.flush()
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def check_password(person: Person, password: str) -> bool:
-    return bool(person.password_hash) and _hasher.verify(password, person.password_hash)
 
 
 def roles_of(session: Session, person: Person) -> set[str]:

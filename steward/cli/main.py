@@ -31,6 +31,7 @@ from steward.cli import (
     record,
     review,
     schedule,
+    user,
     workflows,
 )
 from steward.cli.common import (
@@ -46,7 +47,8 @@ from storage.errors import StewardError
 
 app = typer.Typer(help="碳管家 Carbon Steward — 碳排放管理体系 / carbon-emission management system",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-for _module in (db, org, workflows, doc, record, account, data, baseline, dq, assets, objective, measures, audit, nc, review, obligation, compliance, improve, notify, schedule):
+for _module in (db, org, user, workflows, doc, record, account, data, baseline, dq, assets, objective, measures, audit,
+                nc, review, obligation, compliance, improve, notify, schedule):
     app.add_typer(_module.app, name=_module.__name__.rsplit(".", 1)[1])
 
 

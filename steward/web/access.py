@@ -31,6 +31,7 @@ PAGES = (
     Page("/reviews", "管理评审", "Management reviews", MANAGEMENT),
     Page("/accounting", "碳核算", "Accounting", MANAGEMENT),
     Page("/obligations", "合规义务", "Obligations", MANAGEMENT),
+    Page("/people", "人员与角色", "People", frozenset({"carbon_manager"})),
     Page("/settings", "设置", "Settings", ALL),
 )
 BY_PATH = {p.path: p for p in PAGES}

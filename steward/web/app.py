@@ -73,6 +73,7 @@ def create_app(ctx: Context) -> FastAPI:
     for router in ROUTERS:  # the reference describes the machine API, not the pages
         app.include_router(router, include_in_schema=router.prefix.startswith("/api/"))
     app.add_exception_handler(security.LoginRequired, _login)
+    app.add_exception_handler(security.PasswordChangeRequired, _change_password)
     app.add_exception_handler(StewardError, _error)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid)
@@ -109,6 +110,14 @@ async def _login(request: Request, exc: security.LoginRequired) -> Response:
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": f"/login?next={quote(request.url.path)}"})
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+async def _change_password(request: Request, exc: security.PasswordChangeRequired) -> Response:
+    if is_api(request):
+        return JSONResponse({"code": "password_change_required"}, status_code=403)
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": "/password"})
+    return RedirectResponse("/password", status_code=303)
 
 
 async def _error(request: Request, exc: StewardError) -> Response:

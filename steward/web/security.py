@@ -1,22 +1,28 @@
-"""Who is asking and may they: session login with argon2 and lockout, CSRF tokens on every form,
-role and enterprise checks, and bearer tokens for the JSON API."""
+"""Who is asking: the signed-in person of a session (whose version must still be current, so sign-out,
+a password change or disabling ends every session at once), CSRF tokens on every form, and bearer
+tokens for the JSON API."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
 from fastapi import Request
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from storage.errors import Forbidden, StewardError
-from storage.models import ApiToken, Person
-from workflows.engine import Actor, actor_for, require_role
+from workflows import accounts
+from workflows.engine import Actor, actor_for
+
+OPEN_WHILE_CHANGING = ("/password", "/logout", "/lang/")  # what a person who must change their password may open
 
 
 class LoginRequired(Exception):
     """Raised for a page that needs a signed-in user; the app answers with a redirect to /login."""
+
+
+class PasswordChangeRequired(Exception):
+    """Raised while a person signs in with a password someone else set; the app sends them to /password."""
 
 
 def current_actor(request: Request, session: Session) -> Actor:
@@ -24,10 +30,16 @@ def current_actor(request: Request, session: Session) -> Actor:
     if not username:
         raise LoginRequired()
     try:
-        return actor_for(session, username)
+        actor = actor_for(session, username)
     except Forbidden:
         request.session.clear()
         raise LoginRequired() from None
+    if request.session.get("sv") != actor.person.session_version:
+        request.session.clear()  # signed out elsewhere, password changed, or disabled
+        raise LoginRequired()
+    if actor.person.must_change_password and not request.url.path.startswith(OPEN_WHILE_CHANGING):
+        raise PasswordChangeRequired()
+    return actor
 
 
 def csrf_token(request: Request) -> str:
@@ -44,27 +56,9 @@ def check_csrf(request: Request, submitted: str | None) -> None:
                         "The form is stale or forged (CSRF check failed); reload the page and try again")
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(session: Session, actor: Actor, name: str) -> str:
-    require_role(actor, ("carbon_manager",), "签发 API 令牌", "Issuing an API token")
-    token = "cs_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(enterprise_id=actor.enterprise_id, person_id=actor.person.id, name=name,
-                         token_sha256=token_hash(token)))
-    session.flush()
-    return token
-
-
 def api_actor(request: Request, session: Session) -> Actor:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         raise StewardError("token_required", "需要 API 令牌（Authorization: Bearer …）", "An API token is required "
                            "(Authorization: Bearer …)", status=401)
-    row = session.exec(select(ApiToken).where(ApiToken.token_sha256 == token_hash(header[7:].strip()),
-                                              ApiToken.revoked_at.is_(None))).first()
-    if row is None:
-        raise StewardError("bad_token", "API 令牌无效或已吊销", "The API token is invalid or revoked", status=401)
-    person = session.get(Person, row.person_id)
-    return actor_for(session, person.username)
+    return accounts.token_actor(session, header[7:].strip())

@@ -121,6 +121,8 @@ class Person(_Owned, table=True):
     phone: str = Field(default="", max_length=40)
     username: str | None = Field(default=None, max_length=60, unique=True)
     password_hash: str | None = Field(default=None, max_length=200)
+    must_change_password: bool = False  # set when someone else set or reset it
+    session_version: int = 0  # bumped on sign-out, password change and disabling: every session ends
     language: str = Field(default="zh", max_length=8)
     active: bool = True
 

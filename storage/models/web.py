@@ -27,4 +27,5 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(max_length=120)
     token_sha256: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
     revoked_at: datetime | None = None

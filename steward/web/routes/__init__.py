@@ -8,6 +8,7 @@ from steward.web.routes import (
     dashboard,
     documents,
     nonconformities,
+    people,
     registers,
     reviews,
     settings,
@@ -16,4 +17,4 @@ from steward.web.routes import (
 )
 
 ROUTERS = [m.router for m in (auth, dashboard, tasks, documents, audits, nonconformities, reviews, accounting,
-                              registers, settings, transitions, api)]
+                              registers, people, settings, transitions, api)]

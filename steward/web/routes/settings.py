@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from fastapi import APIRouter, Form, Request
 
-from steward.web import security
 from steward.web.render import page, redirect, unit, write
-from storage.vocab import Role
-from workflows import notifications, organisation
+from workflows import accounts, notifications
 
 router = APIRouter()
 
@@ -15,9 +15,8 @@ router = APIRouter()
 @router.get("/settings")
 def settings_page(request: Request):
     def read(s, a):
-        people = organisation.people(s, a)
-        return {"people": people, "channels": notifications.channels(s, a.person.id), "is_manager": bool(people),
-                "role_names": {r.value: (r.zh, r.en) for r in Role}}
+        return {"channels": notifications.channels(s, a.person.id), "tokens": accounts.tokens(s, a),
+                "is_manager": bool(a.roles & set(accounts.KEEPERS)), "now": datetime.now(timezone.utc)}
     return page(request, "settings.html", unit(request, read, page="/settings"))
 
 
@@ -29,9 +28,15 @@ def channel(request: Request, kind: str = Form(...), target: str = Form(...), cs
 
 
 @router.post("/settings/token")
-def token(request: Request, name: str = Form(...), csrf_token: str = Form("")):
-    issued = write(request, csrf_token, lambda s, a: security.issue_token(s, a, name))
+def token(request: Request, name: str = Form(...), days: int = Form(accounts.TOKEN_DAYS), csrf_token: str = Form("")):
+    issued = write(request, csrf_token, lambda s, a: accounts.issue_token(s, a, name, days))
     return page(request, "token.html", {"token": issued, "name": name})
+
+
+@router.post("/settings/token/{token_id}/revoke")
+def revoke(request: Request, token_id: int, csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: accounts.revoke_token(s, a, token_id))
+    return redirect(request, "/settings")
 
 
 @router.get("/api/docs")

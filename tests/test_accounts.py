@@ -1,0 +1,136 @@
+"""Credentials over their life: a password policy, a set or reset password changed at first sign-in,
+sign-out and disabling ending every session at once, and API tokens that expire and can be revoked."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from fastapi.testclient import TestClient
+from helpers import act, run_steward
+from sqlmodel import select
+
+from steward.context import Context
+from steward.demo import DEMO_PASSWORD as PW
+from steward.settings import load
+from steward.web.app import create_app
+from storage.errors import StewardError
+from storage.models import ApiToken
+from workflows import accounts
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+TEMP = "Temporary-Pass-2026"
+
+
+@pytest.fixture
+def web(plant, db_url, tmp_path):
+    ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
+    return TestClient(create_app(ctx))
+
+
+def csrf(client, path="/login"):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def signed_in(web, username, password=PW):
+    client = TestClient(web.app)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client
+
+
+def test_the_password_policy_names_what_is_wrong(plant):
+    for bad, reason in (("short-1", "at least 10"), ("yangf-2026-abc", "username"), ("password123", "common"),
+                        ("qwertyuiop", "common"), ("aaaaaaaaaaaa", "common")):
+        with pytest.raises(StewardError) as err:
+            act(plant, "lixf", lambda s, a, p=bad: accounts.reset_password(s, a, "yangf", p))
+        assert err.value.field == "password" and reason in err.value.en, bad
+    with pytest.raises(StewardError, match="requires one of"):  # only a keeper resets someone else's
+        act(plant, "zhaom", lambda s, a: accounts.reset_password(s, a, "yangf", TEMP))
+
+
+def test_a_reset_password_must_be_changed_at_the_next_sign_in(web, plant):
+    act(plant, "lixf", lambda s, a: accounts.reset_password(s, a, "yangf", TEMP))
+    client = signed_in(web, "yangf", TEMP)
+    assert client.get("/tasks", follow_redirects=False).headers["location"] == "/password"
+    token = csrf(client, "/password")
+    wrong = client.post("/password", data={"old_password": "nope-nope-nope", "new_password": "Meter-Reader-77x",
+                                           "confirm": "Meter-Reader-77x", "csrf_token": token})
+    assert wrong.status_code == 401 and 'id="error-field">old_password' in wrong.text
+    weak = client.post("/password", data={"old_password": TEMP, "new_password": "password123",
+                                          "confirm": "password123", "csrf_token": token})
+    assert weak.status_code == 400 and "常见密码" in weak.text
+    done = client.post("/password", data={"old_password": TEMP, "new_password": "Meter-Reader-77x",
+                                          "confirm": "Meter-Reader-77x", "csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303 and client.get("/tasks").status_code == 200  # this session goes on
+    signed_in(web, "yangf", "Meter-Reader-77x")
+
+
+def test_signing_out_or_being_disabled_ends_every_session_at_once(web, plant):
+    laptop, tablet = signed_in(web, "zhaom"), signed_in(web, "zhaom")
+    assert tablet.get("/audits").status_code == 200
+    laptop.post("/logout", data={"csrf_token": csrf(laptop, "/")})
+    assert tablet.get("/audits", follow_redirects=False).headers["location"].startswith("/login")
+    colleague = signed_in(web, "zhangw")  # the other carbon manager, with a token of their own
+    page = colleague.post("/settings/token", data={"name": "测试", "csrf_token": csrf(colleague, "/settings")})
+    token = re.search(r'<pre id="token">([^<]+)</pre>', page.text).group(1)
+    api = TestClient(web.app)
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    act(plant, "lixf", lambda s, a: accounts.disable(s, a, "zhangw"))
+    assert colleague.get("/tasks", follow_redirects=False).headers["location"].startswith("/login")
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    login = TestClient(web.app)
+    refused = login.post("/login", data={"username": "zhangw", "password": PW, "csrf_token": csrf(login)})
+    assert refused.status_code == 401
+
+
+def test_tokens_are_listed_revoked_and_expire_and_a_bad_one_names_nothing(web, plant, engine):
+    manager = signed_in(web, "lixf")
+    token_csrf = csrf(manager, "/settings")
+    tokens = [re.search(r'<pre id="token">([^<]+)</pre>', manager.post(
+        "/settings/token", data={"name": f"系统{i}", "days": "30", "csrf_token": token_csrf}).text).group(1)
+        for i in range(3)]
+    api = TestClient(web.app)
+    answers = lambda t: api.get("/api/v1/me", headers={"Authorization": f"Bearer {t}"})  # noqa: E731
+    assert all(answers(t).status_code == 200 for t in tokens)
+    listing = manager.get("/settings").text
+    assert "系统0" in listing and tokens[0] not in listing  # shown once, never again
+    revoke_id = re.findall(r'action="/settings/token/(\d+)/revoke"', listing)[0]
+    manager.post(f"/settings/token/{revoke_id}/revoke", data={"csrf_token": token_csrf})
+    with plant("test") as s:
+        for row in s.exec(select(ApiToken)):
+            if row.name == "系统1":
+                row.expires_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+                s.add(row)
+    unknown = answers("cs_not-a-token")
+    for revoked_or_expired in (t for t in tokens if answers(t).status_code != 200):
+        reply = answers(revoked_or_expired)
+        assert reply.status_code == 401 and reply.json() == unknown.json()  # names nothing
+    assert sum(answers(t).status_code == 401 for t in tokens) == 2
+    assert "已吊销" in manager.get("/settings").text and "已过期" in manager.get("/settings").text
+
+
+def test_users_from_the_command_line(steward_env):
+    run_steward(["demo", "--no-serve"], steward_env, check=True)
+
+    def steward(args, stdin=""):
+        import subprocess
+        import sys
+
+        from helpers import ROOT
+        return subprocess.run([sys.executable, "-m", "steward", *args], env=steward_env, cwd=ROOT, input=stdin,
+                              capture_output=True, text=True, timeout=120)
+    added = steward(["user", "add", "sunl", "--name", "孙磊", "--code", "E090", "--role", "staff", "--as", "lixf",
+                     "--password-stdin"], "Kiln-Shift-2026x\n")
+    assert added.returncode == 0, added.stderr
+    weak = steward(["user", "add", "sunm", "--name", "孙敏", "--code", "E091", "--role", "staff", "--as", "lixf",
+                    "--password-stdin"], "12345678\n")
+    assert weak.returncode == 2 and "at least 10" in weak.stderr
+    assert steward(["user", "roles", "--as", "lixf", "sunl", "--role", "staff", "--role", "department_head"]).returncode == 0
+    own = steward(["user", "passwd", "--as", "sunl", "sunl", "--password-stdin"],
+                  "Kiln-Shift-2026x\nMill-Shift-2027y\n")
+    assert own.returncode == 0, own.stderr
+    assert steward(["user", "disable", "--as", "lixf", "sunl"]).returncode == 0
+    assert steward(["tasks", "--as", "sunl"]).returncode == 2  # disabled: acts as nobody

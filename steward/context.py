@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import secrets
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -37,9 +39,33 @@ class Context:
     def session_secret(self) -> str:
         """The configured key, or one generated once and kept under HOME (readable by this user only), so
         no installation ever signs sessions with a key anybody else knows."""
-        if self.settings.secret_key:
-            return self.settings.secret_key
-        path = self.settings.home / "secret_key"
+        return self.settings.secret_key or self._kept_key("secret_key")
+
+    @cached_property
+    def audit_key(self) -> bytes:
+        """Signs the audit log's anchors; it lives beside the data, never in the database it protects."""
+        return self._kept_key("audit_key").encode()
+
+    @property
+    def anchors_file(self) -> Path:
+        return self.settings.home / "audit-anchors.jsonl"
+
+    def anchor(self) -> dict:
+        """Sign the audit log's tip and keep it in HOME (and print it, to be kept elsewhere as well)."""
+        from storage.audit_log import anchor
+        with self.engine.connect() as conn:
+            mark = anchor(conn, self.audit_key)
+        with self.anchors_file.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(mark) + "\n")
+        return mark
+
+    def anchors(self) -> list[dict]:
+        if not self.anchors_file.exists():
+            return []
+        return [json.loads(line) for line in self.anchors_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def _kept_key(self, name: str) -> str:
+        path = self.settings.home / name
         if not path.exists():
             self.settings.home.mkdir(parents=True, exist_ok=True)
             try:

@@ -9,6 +9,7 @@ The database refuses UPDATE and DELETE on ``audit_log`` (triggers in the first m
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -169,3 +170,34 @@ def verify(conn) -> ChainReport:
         return ChainReport(False, count, expected_seq,
                            f"the chain ends at entry {expected_seq - 1} but its tip records entry {head.seq}")
     return ChainReport(True, count)
+
+
+def _mac(key: bytes, seq: int, chain_hash: str, at: str) -> str:
+    return hmac.new(key, f"{seq}:{chain_hash}:{at}".encode(), hashlib.sha256).hexdigest()
+
+
+def anchor(conn, key: bytes) -> dict:
+    """The chain's tip signed with a key kept outside the database: kept elsewhere, it proves later that
+    nothing up to that entry was cut off or rewritten, even by someone who can rewrite the tables."""
+    head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    seq, chain_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return {"seq": seq, "hash": chain_hash, "at": at, "mac": _mac(key, seq, chain_hash, at)}
+
+
+def check_anchor(conn, mark: dict, key: bytes) -> str | None:
+    """Why the log no longer matches an anchor, or None."""
+    try:
+        seq, chain_hash, at, mac = int(mark["seq"]), str(mark["hash"]), str(mark["at"]), str(mark["mac"])
+    except (KeyError, TypeError, ValueError):
+        return "an anchor is malformed"
+    if not hmac.compare_digest(_mac(key, seq, chain_hash, at), mac):
+        return f"the anchor of {at} was not signed with this installation's key"
+    if seq == 0:
+        return None
+    found = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq)).scalar()
+    if found is None:
+        return f"entry {seq}, anchored at {at}, is gone: the log was cut back"
+    if found != chain_hash:
+        return f"entry {seq} no longer has the hash anchored at {at}: the log was rewritten up to it"
+    return None

@@ -275,3 +275,21 @@ def test_tasks_name_the_document_for_the_person_who_must_act(plant, engine, stor
         outbox = s.exec(select(Outbox).where(Outbox.task_id == tasks[0].id)).one()
     assert tasks and all(t.title_zh == "审核文件 JYCEM-PR-001 第1版《碳排放数据管理程序》" for t in tasks)
     assert "Review JYCEM-PR-001 rev 1" in outbox.subject
+
+
+def test_a_signed_file_swapped_on_disk_is_never_a_controlled_copy(plant, engine, store):
+    from workflows.rendering import controlled_copy
+    rev_id = new_draft(plant, store)
+    issue(plant, rev_id)
+    with Session(engine) as s:
+        rev = s.get(Revision, rev_id)
+        assert "受控 CONTROLLED" in text_of(controlled_copy(s, rev, store))
+        store.path(rev.file_sha256).write_bytes(docx_bytes("被替换的内容"))  # changed under the signatures
+        copy = text_of(controlled_copy(s, rev, store))
+        assert "受控 CONTROLLED" not in copy and "UNCONTROLLED" in copy and "被替换的内容" not in copy
+        assert [ok for _, ok in docs.current_signatures(s, rev, store)] == [False] * 4
+
+
+def text_of(data: bytes) -> str:
+    d = docx.Document(io.BytesIO(data))
+    return "\n".join([p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells])

@@ -126,13 +126,20 @@ TRANSITIONS = [
 ]
 
 
-def current_signatures(session: Session, rev: Revision):
-    """Signatures given since the revision last left draft: the ones its next step relies on."""
+def current_signatures(session: Session, rev: Revision, store: FileStore | None = None):
+    """Signatures given since the revision last left draft: the ones its next step relies on. Given the
+    file store, the bytes are re-hashed too: a file swapped on disk invalidates every signature on it."""
     logs = session.exec(select(TransitionLog).where(TransitionLog.lifecycle == LIFECYCLE.name,
                                                     TransitionLog.entity_id == rev.id).order_by(TransitionLog.id)).all()
     since = max((log.id for log in logs if log.to_state == DocState.draft), default=0)
     ids = {log.signature_id for log in logs if log.id > since and log.signature_id}
-    return [(s, ok) for s, ok in engine.signatures(session, LIFECYCLE, rev) if s.id in ids]
+    intact = store is None or file_intact(rev, store)
+    return [(s, ok and intact) for s, ok in engine.signatures(session, LIFECYCLE, rev) if s.id in ids]
+
+
+def file_intact(rev: Revision, store: FileStore) -> bool:
+    """The stored bytes still hash to what the revision (and so its signatures) recorded."""
+    return not rev.file_sha256 or (store.path(rev.file_sha256).exists() and store.verify(rev.file_sha256))
 
 
 def content_hash(rev: Revision) -> str:
@@ -309,8 +316,9 @@ def listing(session: Session, actor: Actor) -> list[tuple[Document, Revision, Do
     return [(d, latest[d.id], DocState(latest[d.id].state)) for d in docs if d.id in latest]
 
 
-def view(session: Session, actor: Actor, number: str) -> dict:
+def view(session: Session, actor: Actor, number: str, store: FileStore | None = None) -> dict:
     rev = get_revision(session, actor, number)
     return {"doc": session.get(Document, rev.document_id), "rev": rev, "state": DocState(rev.state),
-            "signatures": current_signatures(session, rev), "actions": LIFECYCLE.available(rev, actor, session),
+            "signatures": current_signatures(session, rev, store), "intact": store is None or file_intact(rev, store),
+            "actions": LIFECYCLE.available(rev, actor, session),
             "meanings": engine.MEANINGS}

@@ -17,6 +17,7 @@ from workflows import document as docs
 from workflows.engine import MEANINGS
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "docx"
+TAMPERED = "非受控：文件内容与签名不符 UNCONTROLLED: the content no longer matches its signatures"
 MARKS = {"issued": "受控 CONTROLLED", "obsolete": "作废 OBSOLETE", "superseded": "作废 SUPERSEDED"}
 
 
@@ -34,9 +35,10 @@ def render_docx(template: str, context) -> bytes:
 def controlled_copy(session: Session, rev: Revision, store: FileStore) -> bytes:
     doc = session.get(Document, rev.document_id)
     state = docs.DocState(rev.state)
-    sigs = docs.current_signatures(session, rev)
+    sigs = docs.current_signatures(session, rev, store)
+    intact = docs.file_intact(rev, store)
     data = render_docx("controlled_copy.docx", {
-        "mark": MARKS.get(rev.state, "非受控草稿 UNCONTROLLED DRAFT"),
+        "mark": MARKS.get(rev.state, "非受控草稿 UNCONTROLLED DRAFT") if intact else TAMPERED,
         "enterprise": session.get(Enterprise, rev.enterprise_id).name_zh,
         "title": doc.title, "number": doc.number, "rev": rev.rev,
         "doc_type": f"{docs.DocType(doc.doc_type).zh} {docs.DocType(doc.doc_type).en}",
@@ -47,7 +49,7 @@ def controlled_copy(session: Session, rev: Revision, store: FileStore) -> bytes:
                         "time": s.signed_at.strftime("%Y-%m-%d %H:%M"), "hash": s.content_sha256[:16] + "…",
                         "valid": "有效 valid" if ok else "已失效 INVALID"} for s, ok in sigs],
     })
-    if rev.file_sha256 and rev.file_name.lower().endswith(".docx"):
+    if intact and rev.file_sha256 and rev.file_name.lower().endswith(".docx"):
         return _append_body(io.BytesIO(data), store.read(rev.file_sha256)).getvalue()
     return data
 

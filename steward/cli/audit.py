@@ -12,6 +12,7 @@ from steward.cli.common import (
     AsUser,
     PasswordStdin,
     emit,
+    load_context,
     parse_date,
     read_password,
     run_as,
@@ -129,3 +130,16 @@ def audit_accept(as_user: AsUser, number: str, comment: Annotated[str, typer.Opt
     pw = read_password(password_stdin, as_user)
     run_as(as_user, lambda c, s, a: audits.accept(s, a, audits.get(s, a, number), pw, comment))
     typer.echo(f"{number} 已审阅，审核关闭 / accepted, audit closed")
+
+
+@app.command("anchor")
+def audit_anchor(out: Annotated[Optional[str], typer.Option(help="另存一份到此文件 / also write it here")] = None):
+    """审计日志锚点：签名记录当前链尾，请另行保存 / Sign the audit log's tip; keep the line elsewhere too."""
+    import json as _json
+    ctx = load_context()
+    ctx.require_current_schema()
+    mark = ctx.anchor()
+    line = _json.dumps(mark)
+    if out:
+        save(out, (line + "\n").encode())
+    typer.echo(line)

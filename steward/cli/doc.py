@@ -108,7 +108,7 @@ def doc_show(as_user: AsUser, number: str):
             st = docs.DocState(rev.state)
             lines.append(f"第{rev.rev}版 rev {rev.rev}: {st.zh}/{st.en} version={rev.version} "
                          f"effective={rev.effective_date or '-'} file={rev.file_name or '-'}")
-            for sig, ok in docs.current_signatures(s, rev):
+            for sig, ok in docs.current_signatures(s, rev, ctx.files):
                 lines.append(f"    {sig.meaning:<9} {sig.signer_name} {sig.signed_at:%Y-%m-%d %H:%M} "
                              f"{'有效 valid' if ok else '已失效 INVALID'}")
         return lines

@@ -96,19 +96,31 @@ def clauses_cmd(
 
 
 @app.command("verify")
-def verify_cmd():
-    """校验审计日志哈希链 / Check the audit log's hash chain."""
-    from storage.audit_log import verify
+def verify_cmd(data: Annotated[bool, typer.Option("--data", help="同时以审计日志核对业务数据并重算文件哈希 / also "
+                                                              "replay the log against the tables and re-hash files")]
+               = False):
+    """校验审计日志哈希链与锚点 / Check the audit log's hash chain against its anchors (and the data)."""
+    from storage.audit_log import check_anchor, verify
+    from storage.replay import check_files, check_tables
     ctx = load_context()
     ctx.require_current_schema()
+    problems: list[str] = []
     with ctx.engine.connect() as conn:
         report = verify(conn)
-    if report.ok:
-        typer.echo(f"审计日志完整：{report.entries} 条 / Audit chain intact: {report.entries} entries")
-        return
-    typer.echo(f"审计日志第 {report.first_broken} 条处断裂：{report.reason} / "
-               f"Audit chain broken at entry {report.first_broken}: {report.reason}", err=True)
-    raise typer.Exit(1)
+        if not report.ok:
+            problems.append(f"审计日志第 {report.first_broken} 条处断裂 / Audit chain broken at entry "
+                            f"{report.first_broken}: {report.reason}")
+        problems += [f"锚点不符 / Anchor broken: {why}" for mark in ctx.anchors()
+                     if (why := check_anchor(conn, mark, ctx.audit_key))]
+        if data:
+            problems += [f"{f.zh} / {f.en}" for f in [*check_tables(conn), *check_files(conn, ctx.files)]]
+    if problems:
+        for line in problems[:200]:
+            typer.echo(line, err=True)
+        raise typer.Exit(1)
+    ctx.anchor()  # an intact log is anchored again, so the next check reaches this far
+    checked = "，业务数据与文件一致 / data and files match" if data else ""
+    typer.echo(f"审计日志完整：{report.entries} 条{checked} / Audit chain intact: {report.entries} entries")
 
 
 Host = Annotated[Optional[str], typer.Option(help="监听地址（覆盖 STEWARD_HOST）/ address to listen on")]
@@ -142,7 +154,7 @@ def _keep_delivery(ctx: Context, stop) -> None:
     from flows.schedules import serve_embedded
     st = ctx.settings
     work = {"outbox-dispatch": lambda: delivery.dispatch(ctx.engine, st.smtp_url, allow=st.webhook_allow_list),
-            "daily-tasks": lambda: cycles.daily_round(ctx.engine, cycles.local_today(st.timezone))}
+            "daily-tasks": lambda: (cycles.daily_round(ctx.engine, cycles.local_today(st.timezone)), ctx.anchor())}
     try:
         work["outbox-dispatch"]()  # whatever waited while the server was down goes now
     except Exception:

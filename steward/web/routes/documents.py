@@ -17,7 +17,9 @@ def documents(request: Request):
 
 @router.get("/documents/{number}")
 def document(request: Request, number: str):
-    return page(request, "document.html", unit(request, lambda s, a: docs.view(s, a, number), page="/documents"))
+    files = request.app.state.ctx.files
+    return page(request, "document.html", unit(request, lambda s, a: docs.view(s, a, number, files),
+                                               page="/documents"))
 
 
 @router.post("/documents/{number}/ack")

@@ -15,6 +15,7 @@ from steward.cli import (
     account,
     assets,
     audit,
+    backup,
     baseline,
     compliance,
     data,
@@ -50,6 +51,8 @@ app = typer.Typer(help="碳管家 Carbon Steward — 碳排放管理体系 / car
 for _module in (db, org, user, workflows, doc, record, account, data, baseline, dq, assets, objective, measures, audit,
                 nc, review, obligation, compliance, improve, notify, schedule):
     app.add_typer(_module.app, name=_module.__name__.rsplit(".", 1)[1])
+app.command("backup")(backup.backup_cmd)
+app.command("restore")(backup.restore_cmd)
 
 
 @app.command("tasks")

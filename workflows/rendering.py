@@ -11,6 +11,7 @@ import docx
 from docxtpl import DocxTemplate
 from sqlmodel import Session
 
+from storage.errors import StewardError
 from storage.files import FileStore
 from storage.models import Document, Enterprise, Revision
 from workflows import document as docs
@@ -60,7 +61,12 @@ def _append_body(cover: io.BytesIO, source: bytes) -> io.BytesIO:
     target.add_page_break()
     body = target.element.body
     sect = body[-1] if body[-1].tag.endswith("sectPr") else None
-    for element in docx.Document(io.BytesIO(source)).element.body:
+    try:
+        uploaded = docx.Document(io.BytesIO(source))
+    except Exception:  # a file stored before uploads were checked: say so rather than fail the page
+        raise StewardError("broken_file", "该文件的 Word 内容已损坏，无法生成受控副本",
+                           "The stored Word file is damaged; no controlled copy can be made", status=422) from None
+    for element in uploaded.element.body:
         if element.tag.endswith("sectPr"):
             continue
         clone = copy.deepcopy(element)

@@ -149,7 +149,16 @@ def from_records(records: list[dict], lib: Library) -> list[Row]:
     """Rows typed into a form or sent to the API: the same checks as a file, with nothing built by hand."""
     if len(records) > MAX_ROWS:
         raise _too_many()
-    return check([HEADERS] + [[r.get(key) for key, *_ in COLUMNS] for r in records], lib)
+    try:
+        return check([HEADERS] + [[r.get(key) for key, *_ in COLUMNS] for r in records], lib)
+    except StewardError as exc:
+        if len(records) != 1 or not exc.details:
+            raise
+        first = exc.details[0]  # one typed figure: name the field, not "row 2" of a file nobody made
+        zh, en = first["zh"].split("：", 1)[-1], first["en"].split(": ", 1)[-1]
+        label = next((z, e) for k, z, e, _ in COLUMNS if k == first["field"])
+        raise StewardError(exc.code, f"「{label[0]}」{zh}", f"{label[1]}: {en}", field=first["field"],
+                           details=exc.details) from None
 
 
 def check(cells: list[list], lib: Library) -> list[Row]:

@@ -242,3 +242,24 @@ def test_a_manager_adds_a_person_who_sets_their_own_password_at_first_sign_in(si
     page.click("#change-password")
     page.wait_for_url(f"{base}/")
     assert page.is_visible("#trend")
+
+
+def test_a_wrong_figure_typed_in_is_shown_next_to_its_field_and_nothing_typed_is_lost(site, page, engine):
+    from storage.models import ActivityRecord
+    base, _ = site
+    sign_in(page, base, "yangf")
+    page.goto(f"{base}/accounting")
+    form = page.locator("form.entry")
+    form.locator("input[name=period]").fill("2026-04")
+    form.locator("select[name=category]").select_option("fuel_combustion")
+    form.locator("input[name=material]").fill("diesel")
+    form.locator("input[name=quantity]").fill("1e309")
+    form.locator("input[name=unit]").fill("t")
+    form.locator("button[type=submit]").click()
+    error = form.locator("input[name=quantity] + .field-error")
+    error.wait_for()
+    assert "「数量」" in error.inner_text() and "不是有限的数" in error.inner_text() and "第 2 行" not in error.inner_text()
+    assert form.locator("input[name=material]").input_value() == "diesel"
+    shot(page, "15-entry-inline-error", full=False)
+    with Session(engine) as s:
+        assert not s.exec(select(ActivityRecord).where(ActivityRecord.period == date(2026, 4, 1))).all()

@@ -23,7 +23,7 @@ EXPECTED = {
     "/": set(USERS), "/tasks": set(USERS), "/settings": set(USERS),
     "/documents": set(USERS) - {"zhengl"}, "/nonconformities": set(USERS) - {"zhengl"},
     "/audits": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/reviews": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
-    "/accounting": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/obligations": {"wangjg", "lixf", "zhaom", "chenj",
+    "/accounting": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"}, "/obligations": {"wangjg", "lixf", "zhaom", "chenj",
                                                                                    "qianc"},
     "/people": {"lixf"},
 }

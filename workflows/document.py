@@ -303,22 +303,3 @@ def open_tasks(session: Session, actor: Actor) -> list[Task]:
 def visible_to(doc: Document, actor: Actor) -> bool:
     """A restricted document is seen by its owner and the roles it names; the list and the page agree."""
     return doc.access != "restricted" or bool(actor.roles & set(doc.access_roles)) or doc.owner_id == actor.person.id
-
-
-def listing(session: Session, actor: Actor) -> list[tuple[Document, Revision, DocState]]:
-    """The documents this person may see, each with its latest revision."""
-    docs = [d for d in session.exec(select(Document).where(Document.enterprise_id == actor.enterprise_id)
-                                    .order_by(Document.number)) if visible_to(d, actor)]
-    latest: dict[int, Revision] = {}
-    for rev in session.exec(select(Revision).where(Revision.document_id.in_([d.id for d in docs]))
-                            .order_by(Revision.rev)):
-        latest[rev.document_id] = rev
-    return [(d, latest[d.id], DocState(latest[d.id].state)) for d in docs if d.id in latest]
-
-
-def view(session: Session, actor: Actor, number: str, store: FileStore | None = None) -> dict:
-    rev = get_revision(session, actor, number)
-    return {"doc": session.get(Document, rev.document_id), "rev": rev, "state": DocState(rev.state),
-            "signatures": current_signatures(session, rev, store), "intact": store is None or file_intact(rev, store),
-            "actions": LIFECYCLE.available(rev, actor, session),
-            "meanings": engine.MEANINGS}

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import copy
 import io
+import os
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import docx
 from docxtpl import DocxTemplate
+from markupsafe import escape
 from sqlmodel import Session
 
 from storage.errors import StewardError
@@ -77,3 +82,68 @@ def _append_body(cover: io.BytesIO, source: bytes) -> io.BytesIO:
     out = io.BytesIO()
     target.save(out)
     return out
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def to_pdf(data: bytes, suffix: str = ".docx") -> bytes | None:
+    """A Word or Excel file as PDF through LibreOffice headless, when it is installed."""
+    exe = soffice()
+    if exe is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / f"document{suffix}"
+        source.write_bytes(data)
+        try:
+            subprocess.run([exe, "--headless", "--norestore", "--convert-to", "pdf", "--outdir", tmp, str(source)],
+                           env={**os.environ, "HOME": tmp}, capture_output=True, timeout=120, check=True)
+        except (subprocess.SubprocessError, OSError):
+            return None
+        out = source.with_suffix(".pdf")
+        return out.read_bytes() if out.exists() else None
+
+
+def html_preview(data: bytes, suffix: str) -> str:
+    """Text and tables of a Word file, or the first rows of a workbook, as escaped HTML."""
+    parts: list[str] = []
+    if suffix == ".docx":
+        d = docx.Document(io.BytesIO(data))
+        for block in d.element.body.iterchildren():
+            if block.tag.endswith("}p"):
+                text = "".join(t.text or "" for t in block.iter() if t.tag.endswith("}t"))
+                parts.append(f"<p>{escape(text)}</p>" if text.strip() else "")
+            elif block.tag.endswith("}tbl"):
+                rows = []
+                for tr in block.iter():
+                    if tr.tag.endswith("}tr"):
+                        cells = ["".join(t.text or "" for t in tc.iter() if t.tag.endswith("}t"))
+                                 for tc in tr.iterchildren() if tc.tag.endswith("}tc")]
+                        rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+                parts.append("<table>" + "".join(rows) + "</table>")
+    elif suffix == ".xlsx":
+        from openpyxl import load_workbook
+        ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        ws.reset_dimensions()
+        rows = ["<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in row) + "</tr>"
+                for row in ws.iter_rows(values_only=True, max_row=200, max_col=30)]
+        parts.append("<table>" + "".join(rows) + "</table>")
+    return "\n".join(p for p in parts if p)
+
+
+def preview(rev: Revision, store: FileStore) -> tuple[str, bytes | str]:
+    """How to show a revision's file in the browser: ("pdf", bytes) inline, or ("html", markup)."""
+    data = store.read(rev.file_sha256)
+    suffix = Path(rev.file_name).suffix.lower()
+    if suffix == ".pdf":
+        return "pdf", data
+    cached = store.root / "previews" / f"{rev.file_sha256}.pdf"
+    if cached.exists():
+        return "pdf", cached.read_bytes()
+    pdf = to_pdf(data, suffix)
+    if pdf is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(pdf)
+        return "pdf", pdf
+    return "html", html_preview(data, suffix)

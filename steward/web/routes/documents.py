@@ -1,28 +1,138 @@
-"""Controlled documents: the list, one document with its signatures and actions, acknowledging it."""
+"""Controlled documents (7.5, 5.2.2): the list, a new document with its file, one document with its
+revisions and acknowledgements, reading the file in the browser, the controlled copy, revising."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from urllib.parse import quote
 
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from forms import clauses
 from steward.web.render import page, redirect, unit, write
+from storage.errors import StewardError
 from workflows import document as docs
+from workflows import document_views as views
+from workflows.rendering import controlled_copy, preview, to_pdf
 
 router = APIRouter()
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _download(data: bytes, name: str, media_type: str, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(data, media_type=media_type,
+                    headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}"})
 
 
 @router.get("/documents")
-def documents(request: Request):
-    return page(request, "documents.html", {"rows": unit(request, docs.listing, page="/documents")})
+def documents(request: Request, q: str = "", doc_type: str = "", state: str = "", owner: str = "", clause: str = "",
+              due: bool = False, sort: str = "number"):
+    f = views.Filters(q=q, doc_type=doc_type, state=state, owner=owner, clause=clause, due=due, sort=sort)
+
+    def read(s, a):
+        return {"rows": views.listing(s, a, f), "owners": views.owners(s, a), "f": f,
+                "can_create": bool(a.roles & set(docs.WRITERS))}
+    return page(request, "documents.html", {**unit(request, read, page="/documents"), "types": list(docs.DocType),
+                                            "states": list(docs.DocState)})
+
+
+@router.get("/documents/new")
+def new_form(request: Request):
+    people = unit(request, views.owners, page="/documents")
+    return page(request, "document_new.html", {"types": list(docs.DocType), "people": people,
+                                               "chapters": [c for c in clauses.catalogue() if c.kind != "chapter"]})
+
+
+@router.post("/documents/new")
+def create(request: Request, doc_type: str = Form(...), title: str = Form(""), access: str = Form("internal"),
+           retention_years: int = Form(5), review_interval_months: int = Form(12),
+           readers: list[str] = Form([]), clause_ids: str = Form(""), file: UploadFile | None = File(None),
+           csrf_token: str = Form("")):
+    """Create the document and, when given, attach its file in the same transaction."""
+    ctx = request.app.state.ctx
+    wanted = [c.strip() for c in clause_ids.replace("，", ",").split(",") if c.strip()]
+
+    def go(s, a):
+        doc, rev = docs.create(s, a, doc_type=doc_type, title=title, access=access, retention_years=retention_years,
+                               review_interval_months=review_interval_months, clause_ids=wanted, readers=readers)
+        if file is not None and file.filename:
+            docs.upload(s, a, rev, file.filename, file.file, ctx.files, ctx.settings.max_upload_mb << 20)
+        return doc.number
+    number = write(request, csrf_token, go)
+    return redirect(request, f"/documents/{number}")
 
 
 @router.get("/documents/{number}")
 def document(request: Request, number: str):
     files = request.app.state.ctx.files
-    return page(request, "document.html", unit(request, lambda s, a: docs.view(s, a, number, files),
+    return page(request, "document.html", unit(request, lambda s, a: views.view(s, a, number, files),
                                                page="/documents"))
+
+
+@router.post("/documents/{number}/upload")
+def upload(request: Request, number: str, file: UploadFile = File(...), csrf_token: str = Form("")):
+    ctx = request.app.state.ctx
+    write(request, csrf_token, lambda s, a: docs.upload(s, a, docs.get_revision(s, a, number), file.filename or "file",
+                                                        file.file, ctx.files, ctx.settings.max_upload_mb << 20))
+    return redirect(request, f"/documents/{number}")
+
+
+def _file_of(request: Request, number: str):
+    def read(s, a):
+        rev = docs.get_revision(s, a, number)
+        if not rev.file_sha256:
+            raise StewardError("no_file", f"{number} 还没有上传文件", f"{number} has no file yet", status=404)
+        return rev
+    return unit(request, read, page="/documents")
+
+
+@router.get("/documents/{number}/file")
+def original(request: Request, number: str):
+    rev = _file_of(request, number)
+    return _download(request.app.state.ctx.files.read(rev.file_sha256), rev.file_name, rev.media_type or
+                     "application/octet-stream")
+
+
+@router.get("/documents/{number}/read")
+def read_in_browser(request: Request, number: str):
+    """The file to read before signing or acknowledging: PDF inline, or the text when no converter is here."""
+    rev = _file_of(request, number)
+    kind, content = preview(rev, request.app.state.ctx.files)
+    if kind == "pdf":
+        return _download(content, rev.file_name.rsplit(".", 1)[0] + ".pdf", "application/pdf", inline=True)
+    return page(request, "preview.html", {"number": number, "rev": rev, "html": content})
+
+
+@router.get("/documents/{number}/controlled.{fmt}")
+def controlled(request: Request, number: str, fmt: str):
+    ctx = request.app.state.ctx
+    data, name = unit(request, lambda s, a: (controlled_copy(s, docs.get_revision(s, a, number), ctx.files),
+                                             number), page="/documents")
+    if fmt == "docx":
+        return _download(data, f"{name}.docx", DOCX)
+    if fmt == "pdf":
+        pdf = to_pdf(data)
+        if pdf is None:
+            raise StewardError("no_pdf", "本服务器未安装 LibreOffice，请下载 Word 版", "LibreOffice is not installed on "
+                               "this server; download the Word copy", status=404)
+        return _download(pdf, f"{name}.pdf", "application/pdf")
+    raise StewardError("format", "格式须为 docx 或 pdf", "The format is docx or pdf", status=404)
+
+
+@router.post("/documents/{number}/revise")
+def revise(request: Request, number: str, summary: str = Form(""), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: docs.revise(s, a, docs.get_revision(s, a, number), summary))
+    return redirect(request, f"/documents/{number}")
 
 
 @router.post("/documents/{number}/ack")
 def acknowledge(request: Request, number: str, csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: docs.acknowledge(s, a, docs.get_revision(s, a, number)))
+    def go(s, a):
+        issued = views.view(s, a, number)["issued"]
+        if issued is None:
+            raise StewardError("not_issued", "只能确认已发布的文件", "Only an issued revision can be acknowledged",
+                               status=409)
+        docs.acknowledge(s, a, issued)
+    write(request, csrf_token, go)
     return redirect(request, f"/documents/{number}")

@@ -1,0 +1,103 @@
+"""Document control in the web, as people do it: create with a file, read it before signing, sign through,
+acknowledge as a reader, follow who has not acknowledged, download the controlled copy, revise."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import docx
+import pytest
+from fastapi.testclient import TestClient
+
+from steward.context import Context
+from steward.demo import DEMO_PASSWORD as PW
+from steward.settings import load
+from steward.web.app import create_app
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def web(plant, db_url, tmp_path):
+    ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
+    return TestClient(create_app(ctx))
+
+
+def csrf(client, path="/login"):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def as_user(web, username):
+    client = TestClient(web.app)
+    client.post("/login", data={"username": username, "password": PW, "csrf_token": csrf(client)})
+    return client
+
+
+def word(text: str) -> bytes:
+    d = docx.Document()
+    d.add_heading("碳排放数据管理程序", 1)
+    d.add_paragraph(text)
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def fire(client, number, trigger, **form):
+    page = client.get(f"/documents/{number}").text
+    version = re.search(rf'action="/w/document/{number}/{trigger}".*?name="version" value="(\d+)"', page, re.S)
+    assert version, f"no {trigger} button"
+    return client.post(f"/w/document/{number}/{trigger}", data={"version": version.group(1), "csrf_token": csrf(
+        client, "/documents"), **form})
+
+
+def test_a_document_goes_from_new_to_acknowledged_in_the_pages(web):
+    lixf = as_user(web, "lixf")
+    made = lixf.post("/documents/new", data={"doc_type": "procedure", "title": "碳排放数据管理程序", "readers": ["yangf"],
+                                             "clause_ids": "8.1.1, 7.5.2", "csrf_token": csrf(lixf, "/documents/new")},
+                     files={"file": ("程序.docx", word("月度数据由计量员录入。"))}, follow_redirects=False)
+    assert made.status_code == 303
+    number = made.headers["location"].rsplit("/", 1)[1]
+    assert number.startswith("JYCEM-PR-")
+    read = lixf.get(f"/documents/{number}/read")
+    assert read.status_code == 200 and ("月度数据由计量员录入" in read.text or read.headers["content-type"] ==
+                                        "application/pdf")
+    assert lixf.get(f"/documents/{number}/file").content[:2] == b"PK"
+    fire(lixf, number, "submit", password=PW)
+    fire(as_user(web, "chenj"), number, "review", password=PW)
+    fire(as_user(web, "wangjg"), number, "approve", password=PW)
+    issued = fire(lixf, number, "issue", password=PW)
+    assert issued.status_code in (200, 303)
+    page = lixf.get(f"/documents/{number}").text
+    assert "已发布" in page and "杨帆" in page and "未确认" in page  # the owner sees who has not read it
+    yangf = as_user(web, "yangf")
+    reader = yangf.get(f"/documents/{number}").text
+    assert 'id="acknowledge"' in reader and "编制" in reader and "prepared" not in reader
+    yangf.post(f"/documents/{number}/ack", data={"csrf_token": csrf(yangf, "/documents")})
+    after = yangf.get(f"/documents/{number}").text
+    assert 'id="acknowledge"' not in after and 'id="acknowledged"' in after
+    assert 'id="acknowledge"' not in as_user(web, "zhaom").get(f"/documents/{number}").text  # not on the list
+    copy = lixf.get(f"/documents/{number}/controlled.docx")
+    assert copy.status_code == 200 and "受控 CONTROLLED" in "\n".join(
+        c.text for t in docx.Document(io.BytesIO(copy.content)).tables for r in t.rows for c in r.cells) + "\n".join(
+        p.text for p in docx.Document(io.BytesIO(copy.content)).paragraphs)
+    lixf.post(f"/documents/{number}/revise", data={"summary": "增加月度复核", "csrf_token": csrf(lixf, "/documents")})
+    history = lixf.get(f"/documents/{number}").text
+    assert "增加月度复核" in history and re.search(r'<td>2</td><td>草稿</td>', history)
+
+
+def test_bad_document_input_is_named_and_nothing_is_written(web):
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/documents/new")
+    no_title = lixf.post("/documents/new", data={"doc_type": "procedure", "title": " ", "csrf_token": token},
+                         headers={"HX-Request": "true"})
+    assert no_title.status_code == 400 and no_title.json()["field"] == "title"
+    fake = lixf.post("/documents/new", data={"doc_type": "procedure", "title": "假文件", "csrf_token": token},
+                     files={"file": ("制度.docx", b"%PDF-1.4 not word")}, headers={"HX-Request": "true"})
+    assert fake.status_code == 415 and fake.json()["field"] == "file"
+    stranger = lixf.post("/documents/new", data={"doc_type": "procedure", "title": "外企业", "readers": ["maq"],
+                                                 "csrf_token": token}, headers={"HX-Request": "true"})
+    assert stranger.status_code == 404 and stranger.json()["field"] == "readers"
+    assert "假文件" not in lixf.get("/documents").text and "外企业" not in lixf.get("/documents").text
+    found = lixf.get("/documents", params={"q": "nothing-like-this"}).text
+    assert "暂无文件" in found

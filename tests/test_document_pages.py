@@ -101,3 +101,26 @@ def test_bad_document_input_is_named_and_nothing_is_written(web):
     assert "假文件" not in lixf.get("/documents").text and "外企业" not in lixf.get("/documents").text
     found = lixf.get("/documents", params={"q": "nothing-like-this"}).text
     assert "暂无文件" in found
+
+
+def test_every_task_links_to_the_page_where_it_is_done(web, plant):
+    from sqlmodel import select
+
+    from storage.models import Task
+    from workflows import tasks
+    lixf = as_user(web, "lixf")
+    lixf.post("/documents/new", data={"doc_type": "procedure", "title": "培训管理程序", "readers": ["yangf"],
+                                      "csrf_token": csrf(lixf, "/documents/new")},
+              files={"file": ("培训.docx", word("每年制定培训计划。"))})
+    number = re.search(r'href="/documents/(JYCEM-PR-\d+)"', lixf.get("/documents", params={"q": "培训"}).text).group(1)
+    fire(lixf, number, "submit", password=PW)
+    chenj = as_user(web, "chenj")
+    inbox = chenj.get("/tasks").text
+    assert f'href="/documents/{number}"' in inbox  # the reviewer's task opens the document
+    with plant("test") as s:
+        for task in s.exec(select(Task)):
+            url = tasks.link(s, task)
+            assert url.startswith("/") and url != "/", (task.lifecycle, task.title_en)
+    heads = chenj.get("/tasks", params={"scope": "department"})
+    assert heads.status_code == 200
+    assert as_user(web, "yangf").get("/tasks", params={"scope": "department"}).status_code == 403

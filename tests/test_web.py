@@ -151,11 +151,12 @@ def test_a_viewer_is_refused_every_write(web):
             "kind": "corrective", "description": "x", "owner": "lixf", "due": "2099-01-01", "text": "x",
             "attendees": "x", "minutes": "x", "conclusion": "x", "consequence": "x", "disposition": "x",
             "root_cause": "x", "period": "2026-05", "category": "fuel_combustion", "material": "diesel",
-            "quantity": "1", "unit": "t", "code": "X9", "username": "x9user", "roles": "staff"}
+            "quantity": "1", "unit": "t", "code": "X9", "username": "x9user", "roles": "staff",
+            "doc_type": "procedure", "title": "x", "summary": "x"}
     for path in posts:
         url = path.replace("{number}", "JYCEM-BL-2023-001" if path.startswith("/w/baseline/") else "JYCEM-XX-001")
         url = url.replace("{token_id}", "1").replace("{username}", "yangf")
-        files = {"file": ("a.csv", b"x")} if path.endswith("/import") else None
+        files = {"file": ("a.csv", b"x")} if path.endswith(("/import", "/upload")) else None
         status = client.post(url, data=form, files=files).status_code
         assert status in (403, 404), f"{path} → {status}"
 

@@ -9,8 +9,7 @@ from sqlmodel import Session, select
 
 from forms import clauses
 from storage.models import ChecklistItem
-from workflows import accounting, baseline, internal_audit, review
-from workflows.document import open_tasks
+from workflows import accounting, baseline, internal_audit, review, tasks
 from workflows.engine import Actor
 
 RESULTS = ("pending", "conform", "observation", "minor_nc", "major_nc", "not_applicable")
@@ -23,7 +22,7 @@ def overview(session: Session, actor: Actor) -> dict:
     trend = {"months": list(months), "total": [round(v["total"], 1) for v in months.values()]}
     if base:
         trend["baseline"] = round(base.figures["enterprise"]["total"] / 12, 1)
-    return {"run": run, "trend": trend, "tasks": open_tasks(session, actor),
+    return {"run": run, "trend": trend, "tasks": tasks.inbox(session, actor),
             "audits": internal_audit.under_way(session, actor.enterprise_id),
             "reviews": review.under_way(session, actor.enterprise_id),
             "coverage": coverage(session, actor.enterprise_id), "base": base}

@@ -263,3 +263,67 @@ def test_a_wrong_figure_typed_in_is_shown_next_to_its_field_and_nothing_typed_is
     shot(page, "15-entry-inline-error", full=False)
     with Session(engine) as s:
         assert not s.exec(select(ActivityRecord).where(ActivityRecord.period == date(2026, 4, 1))).all()
+
+
+def test_a_procedure_is_written_read_signed_issued_and_acknowledged_in_the_browser(site, page, tmp_path):
+    import docx as _docx
+    base, _ = site
+    body = tmp_path / "数据管理程序.docx"
+    d = _docx.Document()
+    d.add_heading("碳排放数据管理程序", 1)
+    d.add_paragraph("计量员每月5日前录入上月数据，碳排放管理人员复核。")
+    d.save(body)
+
+    sign_in(page, base, "lixf")  # the carbon manager writes it
+    page.goto(f"{base}/documents")
+    page.click("#new-document")
+    form = page.locator("#new-document-form")
+    form.locator("select[name=doc_type]").select_option("procedure")
+    form.locator("input[name=title]").fill("碳排放数据管理程序")
+    form.locator("input[name=clause_ids]").fill("8.1.1")
+    form.locator("input[name=readers][value=yangf]").check()
+    form.locator("input[name=file]").set_input_files(str(body))
+    shot(page, "16-new-document", full=False)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#doc-state")
+    number = page.url.rsplit("/", 1)[1]
+    page.fill("input[name=password]", PW)
+    page.click("button:has-text('提交审核')")
+    page.wait_for_selector("#doc-state:has-text('待审核')")
+
+    sign_in(page, base, "chenj")  # the department head opens the task, reads the file, reviews
+    page.goto(f"{base}/tasks")
+    page.click(f"a[href='/documents/{number}']")
+    page.click("#read-file")
+    page.wait_for_load_state()
+    assert "计量员每月5日前录入" in page.content() or page.url.endswith("/read")
+    shot(page, "17-read-before-signing", full=False)
+    page.goto(f"{base}/documents/{number}")
+    page.fill("input[name=password]", PW)
+    page.click("button:has-text('审核')")
+    page.wait_for_selector("#doc-state:has-text('已审核')")
+
+    sign_in(page, base, "wangjg")  # top management approves
+    page.goto(f"{base}/documents/{number}")
+    page.fill("input[name=password]", PW)
+    page.click("button:has-text('批准')")
+    page.wait_for_selector("#doc-state:has-text('已批准')")
+    page.fill("input[name=password]", PW)
+    page.click("button:has-text('签发')")
+    page.wait_for_selector("#doc-state:has-text('已发布')")
+
+    sign_in(page, base, "yangf")  # staff: the task link, read, acknowledge
+    page.goto(f"{base}/tasks")
+    page.click(f"a[href='/documents/{number}']")
+    page.click("#acknowledge")
+    page.wait_for_selector("#acknowledged")
+    assert page.locator("#acknowledge").count() == 0
+    shot(page, "18-acknowledged", full=False)
+
+    sign_in(page, base, "lixf")  # the owner sees who has read it
+    page.goto(f"{base}/documents/{number}")
+    assert "杨帆" in page.inner_text("#acks") and "未确认" not in page.inner_text("#acks")
+    assert "编制" in page.inner_text("#history") and "签发" in page.inner_text("#history")
+    shot(page, "19-document-owner-view")
+    page.click("#lang-switch")
+    assert "Issued" in page.inner_text("#doc-state") and "Prepared" in page.inner_text("#history")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -69,6 +71,7 @@ def create_app(ctx: Context) -> FastAPI:
         env = Environment(loader=FileSystemLoader(ROOT / "templates" / "html"), autoescape=True,
                           extensions=["jinja2.ext.i18n"])
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+        env.filters["localtime"] = _local_time(ctx.settings.timezone)
         app.state.templates[lang] = Jinja2Templates(env=env)
     for router in ROUTERS:  # the reference describes the machine API, not the pages
         app.include_router(router, include_in_schema=router.prefix.startswith("/api/"))
@@ -79,6 +82,19 @@ def create_app(ctx: Context) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(Exception, _crash)
     return app
+
+
+def _local_time(tz: str):
+    """Times are kept in UTC and shown in the enterprise's time zone."""
+    zone = ZoneInfo(tz)
+
+    def show(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if moment is None:
+            return ""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(zone).strftime(fmt)
+    return show
 
 
 def server_config(app: FastAPI, host: str, port: int):

@@ -224,3 +224,23 @@ def test_a_webhook_cannot_be_aimed_at_this_machine_or_a_private_network(plant, e
     raise_nc(plant)
     sent = delivery.dispatch(engine)  # the dispatcher checks again, without the allowance this time
     assert sent["sent"] == 0 and not hook.requests
+
+
+def test_a_robot_address_pasted_from_its_settings_page_works(plant, engine, hook, monkeypatch):
+    for kind, pasted, stored in (
+            ("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=abc123def456", "dingtalk://abc123def456/"),
+            ("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa",
+             "wecombot://693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"),
+            ("feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/jinyantoken123", "feishu://jinyantoken123/")):
+        row = act(plant, "lixf", lambda s, a, k=kind, p=pasted: notifications.add_channel(s, a, "lixf", k, p))
+        assert row.target == stored
+    channel_id = row.id
+    message = act(plant, "lixf", lambda s, a: notifications.send_test(s, a, channel_id))
+    with Session(engine) as s:
+        others = [c.id for c in notifications.channels(s, message.person_id) if c.id != channel_id]
+        assert sorted(s.get(Outbox, message.id).delivered) == sorted(others)  # only the channel being tested
+    with pytest.raises(StewardError):
+        act(plant, "yangf", lambda s, a: notifications.remove_channel(s, a, channel_id))  # not theirs
+    act(plant, "lixf", lambda s, a: notifications.remove_channel(s, a, channel_id))
+    with Session(engine) as s:
+        assert channel_id not in [c.id for c in notifications.channels(s, message.person_id)]

@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 import apprise
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
-from storage.errors import Forbidden, StewardError
+from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import NotificationChannel, Outbox, Person, RoleAssignment, Task
 from workflows import engine, lookup
 from workflows.engine import Actor
@@ -69,13 +69,30 @@ def _is_network(text: str) -> bool:
         return False
 
 
+# the https addresses the robots' own settings pages give, and the apprise form each becomes
+ROBOT_URLS = (
+    ("dingtalk", re.compile(r"^https://oapi\.dingtalk\.com/robot/send\?access_token=([A-Za-z0-9]+)"), "dingtalk://{0}/"),
+    ("wecom", re.compile(r"^https://qyapi\.weixin\.qq\.com/cgi-bin/webhook/send\?key=([A-Za-z0-9-]+)"), "wecombot://{0}"),
+    ("feishu", re.compile(r"^https://open\.feishu\.cn/open-apis/bot/v2/hook/([A-Za-z0-9-]+)"), "feishu://{0}/"),
+    ("feishu", re.compile(r"^https://open\.larksuite\.com/open-apis/bot/v2/hook/([A-Za-z0-9-]+)"), "lark://{0}/"),
+)
+
+
+def robot_address(kind: str, target: str) -> str:
+    """Accept the robot's webhook address as pasted from DingTalk, WeCom or Feishu."""
+    for robot, pattern, form in ROBOT_URLS:
+        if robot == kind and (m := pattern.match(target)):
+            return form.format(m.group(1))
+    return target
+
+
 def add_channel(session: Session, actor: Actor, username: str, kind: str, target: str,
                 allow: Collection[str] = ()) -> NotificationChannel:
     """A person adds their own channel; a carbon manager may add anyone's in the enterprise."""
     person = lookup.person(session, actor.enterprise_id, username, field="person")
     if person.id != actor.person.id and "carbon_manager" not in actor.roles:
         raise Forbidden("not_yours", "只能为自己设置通知渠道", "You can only set up your own channels")
-    target = target.strip()
+    target = robot_address(kind, target.strip())
     if kind == "email":
         if not _EMAIL.match(target):
             raise StewardError("target", f"邮箱地址 {target!r} 无效", f"{target!r} is not an e-mail address", field="target")
@@ -96,6 +113,47 @@ def add_channel(session: Session, actor: Actor, username: str, kind: str, target
     session.add(row)
     session.flush()
     return row
+
+
+def own_channel(session: Session, actor: Actor, channel_id: int) -> NotificationChannel:
+    row = session.get(NotificationChannel, channel_id)
+    if row is None or row.enterprise_id != actor.enterprise_id or not row.active or (
+            row.person_id != actor.person.id and "carbon_manager" not in actor.roles):
+        raise NotFound("channel", f"没有通知渠道 #{channel_id}", f"No channel #{channel_id}")
+    return row
+
+
+def remove_channel(session: Session, actor: Actor, channel_id: int) -> NotificationChannel:
+    row = own_channel(session, actor, channel_id)
+    row.active = False
+    session.add(row)
+    session.flush()
+    return row
+
+
+def send_test(session: Session, actor: Actor, channel_id: int) -> Outbox:
+    """A test message to one channel, delivered with the next dispatch (within a minute)."""
+    row = own_channel(session, actor, channel_id)
+    others = [c.id for c in channels(session, row.person_id) if c.id != row.id]
+    message = Outbox(enterprise_id=row.enterprise_id, person_id=row.person_id, kind="notice",
+                     subject="[碳管家] 测试消息 / Test message",
+                     body="这是一条测试消息：此渠道可以收到碳管家的通知。\nA test message: this channel receives Carbon "
+                          "Steward notifications.", delivered=others)  # only the channel being tested
+    session.add(message)
+    session.flush()
+    return message
+
+
+def outbox_summary(session: Session, actor: Actor) -> dict:
+    """For carbon managers: how delivery stands, and the messages that could not go out."""
+    if "carbon_manager" not in actor.roles:
+        return {}
+    counts = dict(session.exec(select(Outbox.status, func.count()).where(Outbox.enterprise_id == actor.enterprise_id)
+                               .group_by(Outbox.status)).all())
+    stuck = session.exec(select(Outbox, Person).join(Person, Person.id == Outbox.person_id).where(
+        Outbox.enterprise_id == actor.enterprise_id, Outbox.status.in_(["failed", "no_channel"]))
+        .order_by(Outbox.id.desc()).limit(20)).all()
+    return {"counts": counts, "stuck": stuck}
 
 
 def channels(session: Session, person_id: int) -> list[NotificationChannel]:

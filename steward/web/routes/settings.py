@@ -13,17 +13,36 @@ router = APIRouter()
 
 
 @router.get("/settings")
-def settings_page(request: Request):
+def settings_page(request: Request, tested: bool = False):
     def read(s, a):
         return {"channels": notifications.channels(s, a.person.id), "tokens": accounts.tokens(s, a),
+                "outbox": notifications.outbox_summary(s, a),
                 "is_manager": bool(a.roles & set(accounts.KEEPERS)), "now": datetime.now(timezone.utc)}
-    return page(request, "settings.html", unit(request, read, page="/settings"))
+    return page(request, "settings.html", {**unit(request, read, page="/settings"), "tested": tested})
 
 
 @router.post("/settings/channel")
 def channel(request: Request, kind: str = Form(...), target: str = Form(...), csrf_token: str = Form("")):
     allow = request.app.state.ctx.settings.webhook_allow_list
     write(request, csrf_token, lambda s, a: notifications.add_channel(s, a, a.person.username, kind, target, allow))
+    return redirect(request, "/settings")
+
+
+@router.post("/settings/channel/{channel_id}/delete")
+def delete_channel(request: Request, channel_id: int, csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: notifications.remove_channel(s, a, channel_id))
+    return redirect(request, "/settings")
+
+
+@router.post("/settings/channel/{channel_id}/test")
+def test_channel(request: Request, channel_id: int, csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: notifications.send_test(s, a, channel_id))
+    return redirect(request, "/settings?tested=1")
+
+
+@router.post("/settings/outbox/retry")
+def retry(request: Request, csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: notifications.retry_failed(s, a, datetime.now(timezone.utc)))
     return redirect(request, "/settings")
 
 

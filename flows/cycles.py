@@ -88,7 +88,9 @@ def account_year(engine: Engine, year: int, enterprise: str | None = None) -> di
 def daily_round(engine: Engine, today: date, enterprise: str | None = None) -> dict[str, dict[str, int]]:
     def one(session, ent_id):
         surrender = yearly_duties.surrender_reminders(session, ent_id, today)  # tasks first, so the digest has them
-        return {**notifications.daily(session, today, ent_id), "surrender_reminders": surrender}
+        reviews = yearly_duties.document_reviews(session, ent_id, today)
+        return {**notifications.daily(session, today, ent_id), "surrender_reminders": surrender,
+                "document_reviews": reviews}
     return per_enterprise(engine, "system:flow:daily-tasks", enterprise, one)
 
 

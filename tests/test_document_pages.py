@@ -124,3 +124,40 @@ def test_every_task_links_to_the_page_where_it_is_done(web, plant):
     heads = chenj.get("/tasks", params={"scope": "department"})
     assert heads.status_code == 200
     assert as_user(web, "yangf").get("/tasks", params={"scope": "department"}).status_code == 403
+
+
+def test_readers_who_have_not_acknowledged_are_reminded_once_a_day_and_reviews_are_asked_for(web, plant, engine):
+    from datetime import date, timedelta
+
+    from sqlmodel import Session, func, select
+
+    from helpers import plant_id
+    from storage.models import Document, Outbox, Task
+    from workflows import yearly_duties
+    lixf = as_user(web, "lixf")
+    lixf.post("/documents/new", data={"doc_type": "procedure", "title": "计量器具管理程序", "readers": ["yangf", "zhoul"],
+                                      "csrf_token": csrf(lixf, "/documents/new")},
+              files={"file": ("计量.docx", word("计量器具按期检定。"))})
+    number = re.search(r'href="/documents/(JYCEM-PR-\d+)"', lixf.get("/documents", params={"q": "计量器具"}).text).group(1)
+    early = lixf.post(f"/documents/{number}/remind", data={"csrf_token": csrf(lixf, "/documents")})
+    assert early.status_code == 409  # nothing issued yet: nothing to acknowledge
+    fire(lixf, number, "submit", password=PW)
+    fire(as_user(web, "chenj"), number, "review", password=PW)
+    fire(as_user(web, "wangjg"), number, "approve", password=PW)
+    fire(lixf, number, "issue", password=PW)
+    yangf = as_user(web, "yangf")
+    yangf.post(f"/documents/{number}/ack", data={"csrf_token": csrf(yangf, "/documents")})
+    first = lixf.post(f"/documents/{number}/remind", data={"csrf_token": csrf(lixf, "/documents")})
+    assert 'id="reminded"' in first.text and "：1" in first.text  # only 周磊 has not read it
+    lixf.post(f"/documents/{number}/remind", data={"csrf_token": csrf(lixf, "/documents")})
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(Outbox).where(Outbox.dedupe_key.like("ack-remind:%"))).one() == 1
+        doc = s.exec(select(Document).where(Document.number == number)).one()
+        due = doc.next_review_due
+    with plant("system:test") as s:
+        assert yearly_duties.document_reviews(s, plant_id(s), due - timedelta(days=40)) == 0  # not yet
+        assert yearly_duties.document_reviews(s, plant_id(s), due - timedelta(days=20)) == 1
+        assert yearly_duties.document_reviews(s, plant_id(s), due - timedelta(days=19)) == 0  # once per due date
+    review = lixf.get("/tasks").text
+    assert f'href="/documents/{number}"' in review and "定期评审文件" in review
+    assert date.today() <= due

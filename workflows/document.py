@@ -19,6 +19,7 @@ from storage.models import (
     Distribution,
     Document,
     Enterprise,
+    Outbox,
     Person,
     Revision,
     StoredFile,
@@ -303,3 +304,29 @@ def open_tasks(session: Session, actor: Actor) -> list[Task]:
 def visible_to(doc: Document, actor: Actor) -> bool:
     """A restricted document is seen by its owner and the roles it names; the list and the page agree."""
     return doc.access != "restricted" or bool(actor.roles & set(doc.access_roles)) or doc.owner_id == actor.person.id
+
+
+def remind_readers(session: Session, actor: Actor, number: str) -> int:
+    """The owner (or a carbon manager) reminds everyone who has not yet acknowledged the issued revision;
+    at most once a day per person, so pressing twice sends nothing more."""
+    rev = get_revision(session, actor, number)
+    doc = session.get(Document, rev.document_id)
+    if doc.owner_id != actor.person.id:
+        engine.require_role(actor, ("carbon_manager", "top_management"), "催促阅读确认", "Reminding readers")
+    issued = session.exec(select(Revision).where(Revision.document_id == doc.id, Revision.state == "issued")).first()
+    if issued is None:
+        raise StewardError("not_issued", "文件尚未发布，无需确认", "The document is not issued; nothing to acknowledge",
+                           status=409)
+    sent = 0
+    for entry in session.exec(select(Distribution).where(Distribution.revision_id == issued.id,
+                                                         Distribution.acknowledged_at.is_(None))):
+        key = f"ack-remind:{issued.id}:{entry.person_id}:{date.today().isoformat()}"
+        if session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).first():
+            continue
+        session.add(Outbox(enterprise_id=doc.enterprise_id, person_id=entry.person_id, kind="reminder", dedupe_key=key,
+                           subject=f"[碳管家] 请阅读并确认 {doc.number} / Please read and acknowledge {doc.number}",
+                           body=f"请阅读《{doc.title}》第 {issued.rev} 版并在系统中确认。\n"
+                                f"Please read revision {issued.rev} of “{doc.title}” and acknowledge it."))
+        sent += 1
+    session.flush()
+    return sent

@@ -25,8 +25,8 @@ from workflows.engine import Actor
 HEADS = ("department_head",)
 # where a task of each kind is done; kinds whose register has no page of its own yet go to the nearest one
 FALLBACK = {"baseline": "/accounting", "data_anomaly": "/accounting", "compliance": "/obligations",
-            "improvement": "/nonconformities", "reduction_measure": "/accounting", "training_plan": "/settings",
-            "target_review": "/accounting", "surrender": "/accounting"}
+            "improvement": "/nonconformities", "reduction_measure": "/accounting", "training_plan": "/people",
+            "objective_review": "/accounting", "surrender": "/accounting"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ def link(session: Session, task: Task) -> str:
     kind, entity = task.lifecycle, task.entity_id
     if kind == "document" and (rev := session.get(Revision, entity)):
         return f"/documents/{session.get(Document, rev.document_id).number}"
+    if kind == "document_review" and (doc := session.get(Document, entity)):
+        return f"/documents/{doc.number}"
     numbered = {"internal_audit": (InternalAudit, "/audits"), "nonconformity": (Nonconformity, "/nonconformities"),
                 "management_review": (ManagementReview, "/reviews")}
     if kind in numbered and (row := session.get(numbered[kind][0], entity)):

@@ -10,10 +10,11 @@ from sqlmodel import Session, select
 
 from accounting.carbon_assets import deadline
 from storage.errors import StewardError
-from storage.models import AssetTxn, Task
+from storage.models import AssetTxn, Document, Person, Revision, Task
 from workflows import carbon_assets, engine
 
 SURRENDER_WARNINGS = (90, 30, 7)  # days before the deadline
+REVIEW_NOTICE_DAYS = 30  # a document's periodic review (7.5.2) is asked for this long before it falls due
 
 
 def _once(session: Session, enterprise_id: int, lifecycle: str, key: int, roles, zh: str, en: str, due: date) -> int:
@@ -57,3 +58,24 @@ def surrender_reminders(session: Session, enterprise_id: int, today: date) -> in
                  f"{year} 年度配额清缴尚欠 {remaining:,.0f} t，截止 {deadline(year)}（还有 {days} 天）",
                  f"{remaining:,.0f} t still to surrender for {year}, due {deadline(year)} ({days} days left)",
                  min(deadline(year), today + timedelta(days=7)))
+
+
+def document_reviews(session: Session, enterprise_id: int, today: date) -> int:
+    """Ask each issued document's owner to review it before its periodic review falls due, once per due date."""
+    soon = today + timedelta(days=REVIEW_NOTICE_DAYS)
+    given = 0
+    for doc in session.exec(select(Document).where(Document.enterprise_id == enterprise_id,
+                                                   Document.next_review_due.is_not(None),
+                                                   Document.next_review_due <= soon)):
+        issued = session.exec(select(Revision.id).where(Revision.document_id == doc.id,
+                                                        Revision.state == "issued")).first()
+        owner = session.get(Person, doc.owner_id) if doc.owner_id else None
+        if issued is None or owner is None or not owner.active or session.exec(select(Task.id).where(
+                Task.lifecycle == "document_review", Task.entity_id == doc.id, Task.due == doc.next_review_due)).first():
+            continue
+        engine.give_task(session, owner, "document_review", doc.id,
+                         f"定期评审文件 {doc.number}《{doc.title}》（{doc.next_review_due} 到期，7.5.2）",
+                         f"Periodic review of {doc.number} “{doc.title}” (due {doc.next_review_due}, 7.5.2)",
+                         doc.next_review_due)
+        given += 1
+    return given

@@ -64,10 +64,10 @@ def create(request: Request, doc_type: str = Form(...), title: str = Form(""), a
 
 
 @router.get("/documents/{number}")
-def document(request: Request, number: str):
+def document(request: Request, number: str, reminded: int | None = None):
     files = request.app.state.ctx.files
-    return page(request, "document.html", unit(request, lambda s, a: views.view(s, a, number, files),
-                                               page="/documents"))
+    return page(request, "document.html", {**unit(request, lambda s, a: views.view(s, a, number, files),
+                                                  page="/documents"), "reminded": reminded})
 
 
 @router.post("/documents/{number}/upload")
@@ -124,6 +124,12 @@ def controlled(request: Request, number: str, fmt: str):
 def revise(request: Request, number: str, summary: str = Form(""), csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: docs.revise(s, a, docs.get_revision(s, a, number), summary))
     return redirect(request, f"/documents/{number}")
+
+
+@router.post("/documents/{number}/remind")
+def remind(request: Request, number: str, csrf_token: str = Form("")):
+    sent = write(request, csrf_token, lambda s, a: docs.remind_readers(s, a, number))
+    return redirect(request, f"/documents/{number}?reminded={sent}")
 
 
 @router.post("/documents/{number}/ack")

@@ -129,10 +129,10 @@ def test_every_task_links_to_the_page_where_it_is_done(web, plant):
 def test_readers_who_have_not_acknowledged_are_reminded_once_a_day_and_reviews_are_asked_for(web, plant, engine):
     from datetime import date, timedelta
 
+    from helpers import plant_id
     from sqlmodel import Session, func, select
 
-    from helpers import plant_id
-    from storage.models import Document, Outbox, Task
+    from storage.models import Document, Outbox
     from workflows import yearly_duties
     lixf = as_user(web, "lixf")
     lixf.post("/documents/new", data={"doc_type": "procedure", "title": "计量器具管理程序", "readers": ["yangf", "zhoul"],

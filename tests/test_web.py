@@ -189,6 +189,8 @@ def test_a_nonconformity_is_worked_through_in_the_pages(web, engine):
     closed = zhaom.post(f"/nonconformities/{number}/verify", data={"effective": "yes", "note": "复查有效",
                                                                    "version": version(zhaom), "csrf_token": csrf(zhaom, "/")})
     assert 'id="nc-state">已关闭' in closed.text
+    story = closed.text[closed.text.index('id="history-block"'):]
+    assert "待分析 → 已分析" in story and "李秀芳" in story and "原因" in story and "root_cause" not in story
 
 
 def test_an_accounting_run_reports_its_progress(web):

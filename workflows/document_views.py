@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from storage.files import FileStore
-from storage.models import Distribution, Document, Person, Revision, TransitionLog
+from storage.models import Distribution, Document, Person, Revision
 from workflows import engine
 from workflows.document import (
     LIFECYCLE,
@@ -84,10 +84,9 @@ def view(session: Session, actor: Actor, number: str, store: FileStore | None = 
     acks = [(people[d.person_id], d.acknowledged_at) for d in session.exec(
         select(Distribution).where(Distribution.revision_id == issued.id).order_by(Distribution.id))] \
         if issued and follows else []
-    history = [(r, DocState(r.state), current_signatures(session, r, store)) for r in revisions]
-    moves = list(session.exec(select(TransitionLog).where(TransitionLog.lifecycle == LIFECYCLE.name,
-                                                          TransitionLog.entity_id.in_([r.id for r in revisions]))
-                              .order_by(TransitionLog.id.desc())))
+    revision_rows = [(r, DocState(r.state), current_signatures(session, r, store)) for r in revisions]
+    from workflows import history  # it reads the registry, which imports the document module
+    moves = history.moves(session, LIFECYCLE.name, [r.id for r in revisions])
     return {"doc": doc, "rev": rev, "state": DocState(rev.state), "doc_type": DocType(doc.doc_type),
             "signatures": current_signatures(session, rev, store), "intact": store is None or file_intact(rev, store),
             "actions": LIFECYCLE.available(rev, actor, session), "meanings": engine.MEANINGS,
@@ -96,4 +95,4 @@ def view(session: Session, actor: Actor, number: str, store: FileStore | None = 
             "acks": acks, "follows": follows, "owner": people.get(doc.owner_id),
             "can_upload": rev.state == "draft" and bool(actor.roles & set(WRITERS)),
             "can_revise": rev.state in ("issued", "change_requested") and bool(actor.roles & set(WRITERS)),
-            "history": history, "moves": moves, "labels": {s.value: s for s in DocState}}
+            "revisions": revision_rows, "moves": moves, "changes": history.changes(session, "document", doc.id)}

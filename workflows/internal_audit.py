@@ -322,12 +322,15 @@ def listing(session: Session, actor: Actor) -> dict:
 
 
 def view(session: Session, actor: Actor, number: str) -> dict:
+    from workflows import history  # it reads the registry, which imports this module
     audit = get(session, actor, number)
     catalogue = clauses.by_id()
     items = [(i, catalogue[i.clause_id], Result(i.result)) for i in checklist(session, audit)]
     return {"audit": audit, "state": AuditState(audit.state), "items": items, "results": list(Result)[1:],
             "in_team": actor.person.id in audit.team_ids, "actions": LIFECYCLE.available(audit, actor, session),
-            "pending": sum(1 for i, _, _ in items if i.result == "pending")}
+            "pending": sum(1 for i, _, _ in items if i.result == "pending"),
+            "moves": history.moves(session, LIFECYCLE.name, [audit.id]),
+            "changes": history.changes(session, "internal_audit", audit.id)}
 
 
 def latest(session: Session, enterprise_id: int) -> InternalAudit | None:

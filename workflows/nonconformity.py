@@ -283,6 +283,7 @@ def board(session: Session, actor: Actor) -> list[tuple[NcState, list[Nonconform
 
 
 def view(session: Session, actor: Actor, number: str) -> dict:
+    from workflows import history  # it reads the registry, which imports this module
     nc = get(session, actor, number)
     actions = current_actions(session, nc)
     return {"nc": nc, "state": NcState(nc.state), "severity": Severity(nc.severity), "actions": actions,
@@ -291,7 +292,10 @@ def view(session: Session, actor: Actor, number: str) -> dict:
             "people": session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id,
                                                         Person.username.is_not(None)).order_by(Person.code)).all(),
             "can_manage": bool(actor.roles & set(MANAGERS)), "can_verify": bool(actor.roles & set(VERIFIERS)),
-            "me": actor.person.id, "today": date.today()}
+            "me": actor.person.id, "today": date.today(),
+            "moves": history.moves(session, LIFECYCLE.name, [nc.id]) + history.moves(
+                session, ACTION_LIFECYCLE.name, [x.id for x in actions]),
+            "changes": history.changes(session, "nonconformity", nc.id)}
 
 
 def action_of(session: Session, actor: Actor, number: str, action_id: int) -> CorrectiveAction:

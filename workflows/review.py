@@ -385,6 +385,7 @@ def listing(session: Session, actor: Actor) -> list[tuple[ManagementReview, Revi
 
 def view(session: Session, actor: Actor, number: str, lang: str) -> dict:
     """The review page: each input item with what was compiled (in the reader's language) and any statement."""
+    from workflows import history  # it reads the registry, which imports this module
     r = get(session, actor, number)
     catalogue = clauses.by_id()
     return {"review": r, "state": ReviewState(r.state), "missing": missing_inputs(r),
@@ -392,6 +393,8 @@ def view(session: Session, actor: Actor, number: str, lang: str) -> dict:
                       for c in INPUT_ITEMS],
             "can_sign": "top_management" in actor.roles and r.state == "held",
             "actions": LIFECYCLE.available(r, actor, session),
+            "moves": history.moves(session, LIFECYCLE.name, [r.id]),
+            "changes": history.changes(session, "management_review", r.id),
             "can_prepare": bool(actor.roles & set(STATERS)) and r.state != "approved"}
 
 

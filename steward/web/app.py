@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from forms import field_labels
 from steward.context import Context
 from steward.web import i18n, security
 from steward.web.limits import BodyLimit
@@ -72,6 +73,7 @@ def create_app(ctx: Context) -> FastAPI:
                           extensions=["jinja2.ext.i18n"])
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)
         env.filters["localtime"] = _local_time(ctx.settings.timezone)
+        env.filters["field_label"] = lambda name, lang=lang: field_labels.label(name, lang)
         app.state.templates[lang] = Jinja2Templates(env=env)
     for router in ROUTERS:  # the reference describes the machine API, not the pages
         app.include_router(router, include_in_schema=router.prefix.startswith("/api/"))

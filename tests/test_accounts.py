@@ -134,3 +134,33 @@ def test_users_from_the_command_line(steward_env):
     assert own.returncode == 0, own.stderr
     assert steward(["user", "disable", "--as", "lixf", "sunl"]).returncode == 0
     assert steward(["tasks", "--as", "sunl"]).returncode == 2  # disabled: acts as nobody
+
+
+def test_departments_and_duties_are_kept_in_the_people_page(web, plant, engine):
+    from sqlmodel import Session
+
+    from storage.models import Department, Person, Responsibility
+    manager = signed_in(web, "lixf")
+    token = csrf(manager, "/people")
+    manager.post("/people/departments", data={"code": "D-EN", "name": "能源管理部", "csrf_token": token})
+    assert "能源管理部" in manager.get("/people").text
+    manager.post("/people/add", data={"code": "E096", "name": "钱磊", "username": "qianl", "password": TEMP,
+                                      "roles": ["staff"], "department": "D-EN", "csrf_token": token})
+    duty = manager.post("/people/duties", data={"clause_id": "4.3a", "person": "E096", "note": "能源计量",
+                                                "csrf_token": token})
+    assert duty.status_code in (200, 303)
+    wrong = manager.post("/people/duties", data={"clause_id": "9.9z", "person": "E096", "csrf_token": token},
+                         headers={"HX-Request": "true"})
+    assert wrong.status_code in (400, 422) and wrong.json()["field"] == "clause_id"
+    page = manager.get("/people").text
+    assert "钱磊" in page[page.index('id="duty-table"'):]
+    with Session(engine) as s:
+        person = s.exec(select(Person).where(Person.username == "qianl")).one()
+        assert s.get(Department, person.department_id).code == "D-EN"
+        row = s.exec(select(Responsibility).where(Responsibility.person_id == person.id)).one()
+    manager.post(f"/people/duties/{row.id}/remove", data={"csrf_token": token})
+    with Session(engine) as s:
+        assert s.get(Responsibility, row.id) is None
+    staff = signed_in(web, "yangf")
+    refused = staff.post("/people/departments", data={"code": "D-X", "name": "x", "csrf_token": csrf(staff, "/")})
+    assert refused.status_code == 403

@@ -181,3 +181,35 @@ def people(session: Session, actor: Actor) -> list[tuple[Person, list[str]]]:
     for a in session.exec(select(RoleAssignment).where(RoleAssignment.enterprise_id == actor.enterprise_id)):
         held.setdefault(a.person_id, []).append(a.role)
     return [(p, sorted(held.get(p.id, []))) for p in rows]
+
+
+def structure(session: Session, actor: Actor) -> dict:
+    """Departments and the guideline's duties assigned to people and departments (4.2, 4.3), in names."""
+    departments = list(session.exec(select(Department).where(Department.enterprise_id == actor.enterprise_id)
+                                    .order_by(Department.code)).all())
+    names = {d.id: d.name for d in departments}
+    people = {p.id: p.name for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id))}
+    duties = session.exec(select(Responsibility).where(Responsibility.enterprise_id == actor.enterprise_id)
+                          .order_by(Responsibility.clause_id, Responsibility.id)).all()
+    return {"departments": departments, "department_names": names,
+            "duties": [(r, people.get(r.person_id) or names.get(r.department_id, "—")) for r in duties]}
+
+
+def remove_responsibility(session: Session, actor: Actor, responsibility_id: int) -> None:
+    from workflows.engine import require_role
+    require_role(actor, PEOPLE_KEEPERS, "撤销职责", "Removing a duty")
+    row = session.get(Responsibility, responsibility_id)
+    if row is None or row.enterprise_id != actor.enterprise_id:
+        raise NotFound("responsibility", f"没有职责 #{responsibility_id}", f"No duty #{responsibility_id}")
+    session.delete(row)
+    session.flush()
+
+
+def department_id(session: Session, actor: Actor, code: str | None) -> int | None:
+    if not code:
+        return None
+    found = session.exec(select(Department).where(Department.enterprise_id == actor.enterprise_id,
+                                                  Department.code == code)).first()
+    if found is None:
+        raise NotFound("department", f"本企业没有部门 {code}", f"No department {code} here", field="department")
+    return found.id

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 
+from forms import clauses
 from steward.web.render import page, redirect, unit, write
+from storage.models import Enterprise
 from storage.vocab import Role
 from workflows import accounts, organisation
 
@@ -13,17 +15,48 @@ router = APIRouter()
 
 @router.get("/people")
 def people(request: Request):
-    rows = unit(request, organisation.people, page="/people")
-    return page(request, "people.html", {"people": rows, "roles": list(Role)})
+    def read(s, a):
+        return {"people": organisation.people(s, a), **organisation.structure(s, a)}
+    return page(request, "people.html", {**unit(request, read, page="/people"), "roles": list(Role),
+                                         "duties_catalogue": [c for c in clauses.catalogue() if c.id.startswith("4.")
+                                                              and c.kind != "chapter"]})
 
 
 @router.post("/people/add")
 def add(request: Request, code: str = Form(...), name: str = Form(...), username: str = Form(...),
-        password: str = Form(...), roles: list[str] = Form(...), csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: accounts.add(s, a, enterprise_id=a.enterprise_id, code=code.strip(),
-                                                         name=name.strip(), username=username.strip(),
-                                                         password=password, roles=roles))
+        password: str = Form(...), roles: list[str] = Form(...), department: str = Form(""),
+        csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: accounts.add(
+        s, a, enterprise_id=a.enterprise_id, code=code.strip(), name=name.strip(), username=username.strip(),
+        password=password, roles=roles, department_id=organisation.department_id(s, a, department)))
     return redirect(request, "/people")
+
+
+@router.post("/people/departments")
+def add_department(request: Request, code: str = Form(...), name: str = Form(...), parent: str = Form(""),
+                   csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: organisation.add_as(
+        s, a, "department", {"code": code.strip(), "name": name.strip(), "parent": parent or None}, _own(s, a)))
+    return redirect(request, "/people#departments")
+
+
+@router.post("/people/duties")
+def add_duty(request: Request, clause_id: str = Form(...), person: str = Form(""), department: str = Form(""),
+             note: str = Form(""), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: organisation.add_as(
+        s, a, "responsibility", {"clause_id": clause_id, "person": person or None, "department": department or None,
+                                 "note": note}, _own(s, a)))
+    return redirect(request, "/people#duties")
+
+
+@router.post("/people/duties/{duty_id}/remove")
+def remove_duty(request: Request, duty_id: int, csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: organisation.remove_responsibility(s, a, duty_id))
+    return redirect(request, "/people#duties")
+
+
+def _own(session, actor) -> str:
+    return session.get(Enterprise, actor.enterprise_id).code
 
 
 @router.post("/people/{username}/password")

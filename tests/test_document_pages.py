@@ -161,3 +161,15 @@ def test_readers_who_have_not_acknowledged_are_reminded_once_a_day_and_reviews_a
     review = lixf.get("/tasks").text
     assert f'href="/documents/{number}"' in review and "定期评审文件" in review
     assert date.today() <= due
+
+
+def test_a_draft_cannot_be_acknowledged_and_a_reader_sees_no_button(web):
+    lixf = as_user(web, "lixf")
+    lixf.post("/documents/new", data={"doc_type": "procedure", "title": "草稿程序", "readers": ["yangf"],
+                                      "csrf_token": csrf(lixf, "/documents/new")})
+    number = re.search(r'href="/documents/(JYCEM-PR-\d+)"', lixf.get("/documents", params={"q": "草稿程序"}).text).group(1)
+    yangf = as_user(web, "yangf")
+    assert 'id="acknowledge"' not in yangf.get(f"/documents/{number}").text
+    refused = yangf.post(f"/documents/{number}/ack", data={"csrf_token": csrf(yangf, "/documents")},
+                         headers={"HX-Request": "true"})
+    assert refused.status_code == 409 and "Only an issued revision" in refused.json()["en"]

@@ -167,3 +167,15 @@ def plant(uow):
 def store(tmp_path):
     from storage.files import FileStore
     return FileStore(tmp_path / "files")
+
+
+@pytest.fixture
+def web(plant, db_url, tmp_path):
+    """The web application on this test's database, as the TestClient of a person not yet signed in."""
+    from fastapi.testclient import TestClient
+
+    from steward.context import Context
+    from steward.settings import load
+    from steward.web.app import create_app
+    ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
+    return TestClient(create_app(ctx))

@@ -35,3 +35,24 @@ def plant_id(session) -> int:
 def this_year() -> int:
     from datetime import date
     return date.today().year
+
+
+def csrf(client, path: str = "/login") -> str:
+    """The CSRF token a page's form carries, as a browser would send it back."""
+    import re
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def sign_in(client, username: str, password: str | None = None):
+    from steward.demo import DEMO_PASSWORD
+    return client.post("/login", data={"username": username, "password": password or DEMO_PASSWORD,
+                                       "csrf_token": csrf(client)}, follow_redirects=False)
+
+
+def as_user(web, username: str, password: str | None = None):
+    """A new browser-like client of the same app, signed in as ``username``."""
+    from fastapi.testclient import TestClient
+    client = TestClient(web.app)
+    response = sign_in(client, username, password)
+    assert response.status_code == 303, response.text
+    return client

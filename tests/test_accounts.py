@@ -8,37 +8,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import act, run_steward
+from helpers import act, as_user, csrf, run_steward
 from sqlmodel import select
 
-from steward.context import Context
 from steward.demo import DEMO_PASSWORD as PW
-from steward.settings import load
-from steward.web.app import create_app
 from storage.errors import StewardError
 from storage.models import ApiToken
 from workflows import accounts
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 TEMP = "Temporary-Pass-2026"
-
-
-@pytest.fixture
-def web(plant, db_url, tmp_path):
-    ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
-    return TestClient(create_app(ctx))
-
-
-def csrf(client, path="/login"):
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
-
-
-def signed_in(web, username, password=PW):
-    client = TestClient(web.app)
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)},
-                           follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return client
 
 
 def test_the_password_policy_names_what_is_wrong(plant):
@@ -53,7 +32,7 @@ def test_the_password_policy_names_what_is_wrong(plant):
 
 def test_a_reset_password_must_be_changed_at_the_next_sign_in(web, plant):
     act(plant, "lixf", lambda s, a: accounts.reset_password(s, a, "yangf", TEMP))
-    client = signed_in(web, "yangf", TEMP)
+    client = as_user(web, "yangf", TEMP)
     assert client.get("/tasks", follow_redirects=False).headers["location"] == "/password"
     token = csrf(client, "/password")
     wrong = client.post("/password", data={"old_password": "nope-nope-nope", "new_password": "Meter-Reader-77x",
@@ -65,15 +44,15 @@ def test_a_reset_password_must_be_changed_at_the_next_sign_in(web, plant):
     done = client.post("/password", data={"old_password": TEMP, "new_password": "Meter-Reader-77x",
                                           "confirm": "Meter-Reader-77x", "csrf_token": token}, follow_redirects=False)
     assert done.status_code == 303 and client.get("/tasks").status_code == 200  # this session goes on
-    signed_in(web, "yangf", "Meter-Reader-77x")
+    as_user(web, "yangf", "Meter-Reader-77x")
 
 
 def test_signing_out_or_being_disabled_ends_every_session_at_once(web, plant):
-    laptop, tablet = signed_in(web, "zhaom"), signed_in(web, "zhaom")
+    laptop, tablet = as_user(web, "zhaom"), as_user(web, "zhaom")
     assert tablet.get("/audits").status_code == 200
     laptop.post("/logout", data={"csrf_token": csrf(laptop, "/")})
     assert tablet.get("/audits", follow_redirects=False).headers["location"].startswith("/login")
-    colleague = signed_in(web, "zhangw")  # the other carbon manager, with a token of their own
+    colleague = as_user(web, "zhangw")  # the other carbon manager, with a token of their own
     page = colleague.post("/settings/token", data={"name": "测试", "csrf_token": csrf(colleague, "/settings")})
     token = re.search(r'<pre id="token">([^<]+)</pre>', page.text).group(1)
     api = TestClient(web.app)
@@ -87,7 +66,7 @@ def test_signing_out_or_being_disabled_ends_every_session_at_once(web, plant):
 
 
 def test_tokens_are_listed_revoked_and_expire_and_a_bad_one_names_nothing(web, plant, engine):
-    manager = signed_in(web, "lixf")
+    manager = as_user(web, "lixf")
     token_csrf = csrf(manager, "/settings")
     tokens = [re.search(r'<pre id="token">([^<]+)</pre>', manager.post(
         "/settings/token", data={"name": f"系统{i}", "days": "30", "csrf_token": token_csrf}).text).group(1)
@@ -140,7 +119,7 @@ def test_departments_and_duties_are_kept_in_the_people_page(web, plant, engine):
     from sqlmodel import Session
 
     from storage.models import Department, Person, Responsibility
-    manager = signed_in(web, "lixf")
+    manager = as_user(web, "lixf")
     token = csrf(manager, "/people")
     manager.post("/people/departments", data={"code": "D-EN", "name": "能源管理部", "csrf_token": token})
     assert "能源管理部" in manager.get("/people").text
@@ -161,6 +140,6 @@ def test_departments_and_duties_are_kept_in_the_people_page(web, plant, engine):
     manager.post(f"/people/duties/{row.id}/remove", data={"csrf_token": token})
     with Session(engine) as s:
         assert s.get(Responsibility, row.id) is None
-    staff = signed_in(web, "yangf")
+    staff = as_user(web, "yangf")
     refused = staff.post("/people/departments", data={"code": "D-X", "name": "x", "csrf_token": csrf(staff, "/")})
     assert refused.status_code == 403

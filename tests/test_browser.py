@@ -64,6 +64,19 @@ def sign_in(page, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
+def held_review(ctx) -> str:
+    """This year's management review with its inputs stated and the meeting held: ready to sign."""
+    with ctx.unit_of_work("test") as s:
+        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
+        manager = actor_for(s, "lixf")
+        reviews.compile_inputs(s, manager, review)
+        for clause_id in reviews.missing_inputs(review):
+            reviews.state_input(s, manager, review, clause_id, "本期无变化")
+        reviews.record_meeting(s, manager, review, held_on=date.today(), attendees=["王建国", "李秀芳"],
+                               minutes="听取汇报", conclusion="体系有效", decisions=[])
+        return review.number
+
+
 def test_an_audit_cycle_a_finding_and_the_assignees_task_and_mail(site, page, smtp, engine):  # noqa: F811
     base, ctx = site
     with ctx.unit_of_work("test") as s:
@@ -103,15 +116,7 @@ def test_an_audit_cycle_a_finding_and_the_assignees_task_and_mail(site, page, sm
 
 def test_top_management_signs_off_the_review_in_the_browser(site, page, engine):
     base, ctx = site
-    with ctx.unit_of_work("test") as s:
-        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
-        manager = actor_for(s, "lixf")
-        reviews.compile_inputs(s, manager, review)
-        for clause_id in reviews.missing_inputs(review):
-            reviews.state_input(s, manager, review, clause_id, "本期无变化")
-        reviews.record_meeting(s, manager, review, held_on=date.today(), attendees=["王建国", "李秀芳"],
-                               minutes="听取汇报", conclusion="体系有效", decisions=[])
-        number = review.number
+    number = held_review(ctx)
     sign_in(page, base, "wangjg")
     page.goto(f"{base}/reviews/{number}")
     shot(page, "06-review-input-pack")
@@ -173,15 +178,7 @@ def test_the_menu_shows_each_role_its_pages_and_nothing_scrolls_sideways(site, p
 
 def test_a_wrong_signature_password_is_shown_next_to_the_field_and_the_form_is_kept(site, page, engine):
     base, ctx = site
-    with ctx.unit_of_work("test") as s:
-        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
-        manager = actor_for(s, "lixf")
-        reviews.compile_inputs(s, manager, review)
-        for clause_id in reviews.missing_inputs(review):
-            reviews.state_input(s, manager, review, clause_id, "本期无变化")
-        reviews.record_meeting(s, manager, review, held_on=date.today(), attendees=["王建国"], minutes="听取汇报",
-                               conclusion="体系有效", decisions=[])
-        number = review.number
+    number = held_review(ctx)
     sign_in(page, base, "wangjg")
     page.goto(f"{base}/reviews/{number}")
     page.fill("input[name=password]", "not-my-password")

@@ -8,30 +8,11 @@ import re
 
 import docx
 import pytest
-from fastapi.testclient import TestClient
+from helpers import as_user, csrf
 
-from steward.context import Context
 from steward.demo import DEMO_PASSWORD as PW
-from steward.settings import load
-from steward.web.app import create_app
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def web(plant, db_url, tmp_path):
-    ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
-    return TestClient(create_app(ctx))
-
-
-def csrf(client, path="/login"):
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
-
-
-def as_user(web, username):
-    client = TestClient(web.app)
-    client.post("/login", data={"username": username, "password": PW, "csrf_token": csrf(client)})
-    return client
 
 
 def word(text: str) -> bytes:

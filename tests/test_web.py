@@ -7,12 +7,10 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from helpers import as_user, csrf, sign_in
 from sqlmodel import Session, func, select
 
-from steward.context import Context
 from steward.demo import DEMO_PASSWORD as PW
-from steward.settings import load
-from steward.web.app import create_app
 from storage.models import ActivityRecord, AuditEntry, Document, Enterprise, InternalAudit, Revision
 from workflows import internal_audit
 
@@ -29,27 +27,6 @@ EXPECTED = {
 }
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def web(plant, db_url, tmp_path):
-    ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
-    return TestClient(create_app(ctx))
-
-
-def csrf(client: TestClient, path: str = "/login") -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
-
-
-def sign_in(client: TestClient, username: str, password: str = PW):
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)},
-                       follow_redirects=False)
-
-
-def as_user(web, username):
-    client = TestClient(web.app)
-    assert sign_in(client, username).status_code == 303
-    return client
 
 
 def test_every_page_admits_exactly_the_expected_roles(web):

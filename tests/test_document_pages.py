@@ -154,3 +154,22 @@ def test_a_draft_cannot_be_acknowledged_and_a_reader_sees_no_button(web):
     refused = yangf.post(f"/documents/{number}/ack", data={"csrf_token": csrf(yangf, "/documents")},
                          headers={"HX-Request": "true"})
     assert refused.status_code == 409 and "Only an issued revision" in refused.json()["en"]
+
+
+def test_a_document_can_be_given_an_owner_and_sent_to_whole_departments(web, engine):
+    from sqlmodel import Session, select
+
+    from storage.models import Department, Distribution, Document, Person
+    with Session(engine) as s:
+        dept = s.exec(select(Department)).first()
+        members = set(s.exec(select(Person.id).where(Person.department_id == dept.id, Person.username.is_not(None))))
+    lixf = as_user(web, "lixf")
+    made = lixf.post("/documents/new", data={"doc_type": "instruction", "title": "磨机操作规程", "owner": "zhangw",
+                                             "departments": [dept.code], "csrf_token": csrf(lixf, "/documents/new")},
+                     follow_redirects=False)
+    number = made.headers["location"].rsplit("/", 1)[1]
+    with Session(engine) as s:
+        doc = s.exec(select(Document).where(Document.number == number)).one()
+        assert s.get(Person, doc.owner_id).username == "zhangw"
+        assert set(s.exec(select(Distribution.person_id).where(Distribution.document_id == doc.id))) == members
+    assert "张伟" in lixf.get(f"/documents/{number}").text

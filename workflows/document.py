@@ -16,6 +16,7 @@ from forms.uploads import media_type
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.files import FileStore
 from storage.models import (
+    Department,
     Distribution,
     Document,
     Enterprise,
@@ -28,7 +29,7 @@ from storage.models import (
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows import engine
+from workflows import engine, lookup
 from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 
@@ -160,7 +161,10 @@ LIFECYCLE = Lifecycle("document", "受控文件", "Controlled document", DocStat
 
 def create(session: Session, actor: Actor, *, doc_type: str, title: str, access: str = "internal",
            access_roles: list[str] | None = None, retention_years: int = 5, review_interval_months: int = 12,
-           clause_ids: list[str] | None = None, readers: list[str] | None = None) -> tuple[Document, Revision]:
+           clause_ids: list[str] | None = None, readers: list[str] | None = None, owner: str | None = None,
+           departments: list[str] | None = None) -> tuple[Document, Revision]:
+    """A new document, revision 1 as a draft. ``owner`` (a username) keeps it, the creator by default;
+    ``readers`` and everyone in ``departments`` (codes) are on its distribution list."""
     engine.require_role(actor, WRITERS, "新建文件", "Creating a document")
     if doc_type not in PREFIX:
         raise StewardError("doc_type", f"文件类型 {doc_type} 无效，可选：{', '.join(PREFIX)}",
@@ -177,12 +181,13 @@ def create(session: Session, actor: Actor, *, doc_type: str, title: str, access:
         raise StewardError("clause", f"未知条款 {', '.join(unknown)}", f"Unknown clauses {', '.join(unknown)}",
                            field="clause_ids")
     ent_id = actor.enterprise_id
+    keeper = lookup.person(session, ent_id, owner, field="owner") if owner else actor.person
     code = session.get(Enterprise, ent_id).code
     prefix = f"{code}-{PREFIX[doc_type]}-"
     count = session.exec(select(func.count()).select_from(Document).where(
         Document.enterprise_id == ent_id, Document.doc_type == doc_type)).one()
     doc = Document(enterprise_id=ent_id, number=f"{prefix}{count + 1:03d}", doc_type=doc_type, title=title.strip(),
-                   owner_id=actor.person.id, access=access, access_roles=access_roles or [],
+                   owner_id=keeper.id, access=access, access_roles=access_roles or [],
                    retention_years=retention_years, review_interval_months=review_interval_months,
                    clause_ids=clause_ids or [])
     session.add(doc)
@@ -190,13 +195,23 @@ def create(session: Session, actor: Actor, *, doc_type: str, title: str, access:
     rev = Revision(enterprise_id=ent_id, document_id=doc.id, rev=1, author_id=actor.person.id)
     session.add(rev)
     session.flush()
+    listed: set[int] = set()
     for username in readers or []:
         person = session.exec(select(Person).where(Person.username == username,
                                                    Person.enterprise_id == ent_id)).first()
         if person is None:
             raise NotFound("reader", f"本企业没有用户 {username}", f"No user {username} in this enterprise",
                            field="readers")
-        session.add(Distribution(enterprise_id=ent_id, document_id=doc.id, revision_id=rev.id, person_id=person.id))
+        listed.add(person.id)
+    for dept in departments or []:
+        found = session.exec(select(Department).where(Department.enterprise_id == ent_id, Department.code == dept)).first()
+        if found is None:
+            raise NotFound("department", f"本企业没有部门 {dept}", f"No department {dept} in this enterprise",
+                           field="departments")
+        listed |= set(session.exec(select(Person.id).where(Person.department_id == found.id, Person.active,
+                                                           Person.username.is_not(None))))
+    for person_id in sorted(listed):
+        session.add(Distribution(enterprise_id=ent_id, document_id=doc.id, revision_id=rev.id, person_id=person_id))
     session.flush()
     return doc, rev
 

@@ -13,6 +13,7 @@ from steward.web.render import page, redirect, unit, write
 from storage.errors import StewardError
 from workflows import document as docs
 from workflows import document_views as views
+from workflows import organisation
 from workflows.rendering import controlled_copy, preview, to_pdf
 
 router = APIRouter()
@@ -39,23 +40,25 @@ def documents(request: Request, q: str = "", doc_type: str = "", state: str = ""
 
 @router.get("/documents/new")
 def new_form(request: Request):
-    people = unit(request, views.owners, page="/documents")
-    return page(request, "document_new.html", {"types": list(docs.DocType), "people": people,
+    people, departments = unit(request, lambda s, a: (views.owners(s, a), organisation.structure(s, a)["departments"]),
+                               page="/documents")
+    return page(request, "document_new.html", {"types": list(docs.DocType), "people": people, "departments": departments,
                                                "chapters": [c for c in clauses.catalogue() if c.kind != "chapter"]})
 
 
 @router.post("/documents/new")
 def create(request: Request, doc_type: str = Form(...), title: str = Form(""), access: str = Form("internal"),
            retention_years: int = Form(5), review_interval_months: int = Form(12),
-           readers: list[str] = Form([]), clause_ids: str = Form(""), file: UploadFile | None = File(None),
-           csrf_token: str = Form("")):
+           readers: list[str] = Form([]), departments: list[str] = Form([]), owner: str = Form(""),
+           clause_ids: str = Form(""), file: UploadFile | None = File(None), csrf_token: str = Form("")):
     """Create the document and, when given, attach its file in the same transaction."""
     ctx = request.app.state.ctx
     wanted = [c.strip() for c in clause_ids.replace("，", ",").split(",") if c.strip()]
 
     def go(s, a):
         doc, rev = docs.create(s, a, doc_type=doc_type, title=title, access=access, retention_years=retention_years,
-                               review_interval_months=review_interval_months, clause_ids=wanted, readers=readers)
+                               review_interval_months=review_interval_months, clause_ids=wanted, readers=readers,
+                               owner=owner or None, departments=departments)
         if file is not None and file.filename:
             docs.upload(s, a, rev, file.filename, file.file, ctx.files, ctx.settings.max_upload_mb << 20)
         return doc.number

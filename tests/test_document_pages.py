@@ -62,6 +62,8 @@ def test_a_document_goes_from_new_to_acknowledged_in_the_pages(web):
     assert copy.status_code == 200 and "受控 CONTROLLED" in "\n".join(
         c.text for t in docx.Document(io.BytesIO(copy.content)).tables for r in t.rows for c in r.cells) + "\n".join(
         p.text for p in docx.Document(io.BytesIO(copy.content)).paragraphs)
+    fire(yangf, number, "request_change", comment="第3条与新计量器具不符")
+    assert "第3条与新计量器具不符" in lixf.get(f"/documents/{number}").text.split('id="change-request"')[1][:400]
     lixf.post(f"/documents/{number}/revise", data={"summary": "增加月度复核", "csrf_token": csrf(lixf, "/documents")})
     history = lixf.get(f"/documents/{number}").text
     assert "增加月度复核" in history and re.search(r'<td>2</td><td>草稿</td>', history)

@@ -87,6 +87,8 @@ def view(session: Session, actor: Actor, number: str, store: FileStore | None = 
     revision_rows = [(r, DocState(r.state), current_signatures(session, r, store)) for r in revisions]
     from workflows import history  # it reads the registry, which imports the document module
     moves = history.moves(session, LIFECYCLE.name, [r.id for r in revisions])
+    request = next((m for m in moves if m.to_zh == DocState.change_requested.zh), None) \
+        if rev.state == DocState.change_requested else None  # the newest request, while it stands
     return {"doc": doc, "rev": rev, "state": DocState(rev.state), "doc_type": DocType(doc.doc_type),
             "signatures": current_signatures(session, rev, store), "intact": store is None or file_intact(rev, store),
             "actions": LIFECYCLE.available(rev, actor, session), "meanings": engine.MEANINGS,
@@ -95,4 +97,4 @@ def view(session: Session, actor: Actor, number: str, store: FileStore | None = 
             "acks": acks, "follows": follows, "owner": people.get(doc.owner_id),
             "can_upload": rev.state == "draft" and bool(actor.roles & set(WRITERS)),
             "can_revise": rev.state in ("issued", "change_requested") and bool(actor.roles & set(WRITERS)),
-            "revisions": revision_rows, "moves": moves, "changes": history.changes(session, "document", doc.id)}
+            "revisions": revision_rows, "moves": moves, "change_request": request, "changes": history.changes(session, "document", doc.id)}

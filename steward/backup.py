@@ -48,8 +48,12 @@ def _libpq(url: str) -> tuple[str, dict]:
 
 def counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar()  # names from the schema itself
-                for t in sorted(inspect(conn).get_table_names())}
+        return _counts(conn)
+
+
+def _counts(conn) -> dict[str, int]:
+    return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar()  # names from the schema itself
+            for t in sorted(inspect(conn).get_table_names())}
 
 
 def _sha(path: Path) -> str:
@@ -118,8 +122,7 @@ def _pg_dump(ctx: Context, dump: Path) -> dict[str, int]:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar()
-            rows = {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar()
-                    for t in sorted(inspect(conn).get_table_names())}
+            rows = _counts(conn)
             subprocess.run([_tool("pg_dump"), "-Fc", "--no-owner", f"--snapshot={snapshot}", "-f", str(dump), dsn],
                            env=env, check=True, capture_output=True)
     return rows

@@ -103,3 +103,10 @@ def test_every_command_that_writes_says_who_acts(steward_env):
     assert "M-E030" in run_steward([*meter, "--as", "lixf"], steward_env, check=True).stdout
     assert run_steward(["data", "scan", "--as", "yangf"], steward_env).returncode == 2
     assert "new finding" in run_steward(["data", "scan", "--as", "lixf"], steward_env, check=True).stdout
+
+
+def test_the_improvement_register_from_the_command_line(steward_env):
+    run_steward(["demo", "--no-serve"], steward_env, check=True)
+    run_steward(["improve", "add", "--as", "lixf", "推广余热发电自用", "--clause", "10.4c"], steward_env, check=True)
+    listed = run_steward(["improve", "list", "--as", "lixf"], steward_env, check=True).stdout
+    assert "推广余热发电自用" in listed and "已提出/Proposed" in listed and "proposed" not in listed

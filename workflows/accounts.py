@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from storage.errors import Forbidden, StewardError
 from storage.models import ApiToken, Person, RoleAssignment
 from storage.vocab import Role
-from workflows import credentials, engine, lookup
+from workflows import credentials, engine, lookup, organisation
 from workflows.engine import Actor
 
 KEEPERS = ("carbon_manager",)
@@ -32,7 +32,9 @@ def person(session: Session, actor: Actor, username: str) -> Person:
 def add(session: Session, actor: Actor | None, *, enterprise_id: int, code: str, name: str, username: str,
         password: str, roles: list[str], department_id: int | None = None) -> Person:
     """A new person with a login; the password is theirs to change at first sign-in."""
-    if actor is not None:
+    if actor is None:
+        organisation.require_setting_up(session)
+    else:
         _keeper(actor, "添加用户", "Adding a user")
         if enterprise_id != actor.enterprise_id:
             raise Forbidden("other_enterprise", "只能在本企业添加用户", "Users can only be added to your own enterprise")

@@ -321,15 +321,21 @@ def visible_to(doc: Document, actor: Actor) -> bool:
     return doc.access != "restricted" or bool(actor.roles & set(doc.access_roles)) or doc.owner_id == actor.person.id
 
 
+def issued_revision(session: Session, actor: Actor, number: str) -> Revision | None:
+    """The revision in force (issued, or issued with a change requested) of a document this person may see."""
+    latest = get_revision(session, actor, number)
+    return session.exec(select(Revision).where(Revision.document_id == latest.document_id,
+                                               Revision.state.in_(["issued", "change_requested"]))).first()
+
+
 def remind_readers(session: Session, actor: Actor, number: str) -> int:
     """The owner (or a carbon manager) reminds everyone who has not yet acknowledged the issued revision;
     at most once a day per person, so pressing twice sends nothing more."""
-    rev = get_revision(session, actor, number)
-    doc = session.get(Document, rev.document_id)
+    issued = issued_revision(session, actor, number)
+    doc = session.get(Document, get_revision(session, actor, number).document_id)
     if doc.owner_id != actor.person.id:
         engine.require_role(actor, ("carbon_manager", "top_management"), "催促阅读确认", "Reminding readers")
-    issued = session.exec(select(Revision).where(Revision.document_id == doc.id, Revision.state == "issued")).first()
-    if issued is None:
+    if issued is None or issued.state != DocState.issued:
         raise StewardError("not_issued", "文件尚未发布，无需确认", "The document is not issued; nothing to acknowledge",
                            status=409)
     sent = 0

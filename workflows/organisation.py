@@ -154,14 +154,19 @@ def listing(session: Session, kind: str, enterprise_ref: str | int | None = None
 PEOPLE_KEEPERS = ("carbon_manager",)
 
 
+def require_setting_up(session: Session) -> None:
+    """Acting as nobody is only for a fresh install: once anyone can sign in, every write says who acts."""
+    if session.exec(select(Person.id).where(Person.username.is_not(None)).limit(1)).first() is not None:
+        raise StewardError("as_required", "已有登录用户：请用 --as 指定操作人", "People can sign in now: say who acts "
+                           "with --as", field="as")
+
+
 def add_as(session: Session, actor: Actor | None, kind: str, data: dict, enterprise_ref: str | None) -> SQLModel:
     """Add as a person: a carbon manager, within their own enterprise (a new enterprise under it). With no
     person (``actor`` None) only a fresh install may be set up: before anyone has a login."""
     from workflows.engine import require_role
     if actor is None:
-        if session.exec(select(Person.id).where(Person.username.is_not(None)).limit(1)).first() is not None:
-            raise StewardError("as_required", "已有登录用户：请用 --as 指定操作人", "People can sign in now: say who "
-                               "acts with --as", field="as")
+        require_setting_up(session)
         return add(session, kind, data, enterprise_ref=enterprise_ref)
     require_role(actor, PEOPLE_KEEPERS, f"添加{KINDS[kind][1] if kind in KINDS else kind}", f"Adding a {kind}")
     own = session.get(Enterprise, actor.enterprise_id)

@@ -45,8 +45,10 @@ def improve_update(as_user: AsUser, number: str,
 def improve_list(as_user: AsUser, as_json: AsJson = False):
     """列出改进项 / List the improvement register."""
     from storage.models import Improvement
+    from workflows.improvement import ImprovementState
     rows = listing(as_user, Improvement, Improvement.id)
     if as_json:
         return emit(rows, True)
     for r in rows:
-        typer.echo(f"{r['number']}  [{r['clause_id']}] {r['status']:<11} {r['title']}")
+        st = ImprovementState(r["state"])
+        typer.echo(f"{r['number']}  [{r['clause_id']}] {st.zh}/{st.en}  {r['title']}")

@@ -34,9 +34,6 @@ def user_add(
     password_stdin: PasswordStdin = False,
 ):
     """添加可登录的用户；首次登录须修改密码 / Add a user; the password must be changed at first sign-in."""
-    from sqlmodel import select
-
-    from storage.models import Person
     from workflows import accounts
     from workflows.accounting import enterprise as enterprise_by_code
     from workflows.engine import actor_for
@@ -45,9 +42,6 @@ def user_add(
     ctx.require_current_schema()
     with ctx.unit_of_work(f"cli:{as_user}" if as_user else "cli-setup") as s:
         actor = actor_for(s, as_user) if as_user else None
-        if actor is None and s.exec(select(Person.id).where(Person.username.is_not(None)).limit(1)).first():
-            raise StewardError("as_required", "已有登录用户：请用 --as 指定操作人", "People can sign in now: say who acts "
-                               "with --as", field="as")
         if actor is None and enterprise is None:
             raise StewardError("enterprise_required", "首次添加用户须指定企业 -e", "Name the enterprise with -e",
                                field="enterprise")

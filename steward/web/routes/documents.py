@@ -138,10 +138,7 @@ def remind(request: Request, number: str, csrf_token: str = Form("")):
 @router.post("/documents/{number}/ack")
 def acknowledge(request: Request, number: str, csrf_token: str = Form("")):
     def go(s, a):
-        issued = views.view(s, a, number)["issued"]
-        if issued is None:
-            raise StewardError("not_issued", "只能确认已发布的文件", "Only an issued revision can be acknowledged",
-                               status=409)
-        docs.acknowledge(s, a, issued)
+        issued = docs.issued_revision(s, a, number)
+        docs.acknowledge(s, a, issued or docs.get_revision(s, a, number))  # a draft is refused by name
     write(request, csrf_token, go)
     return redirect(request, f"/documents/{number}")

@@ -71,6 +71,7 @@ PEOPLE = [
     ("E008", "周磊", "EQP", "计量员", "zhoul", ["staff", "internal_auditor"]),
     ("E009", "吴霞", "FIN", "财务主管", "wux", ["staff"]),
     ("E010", "孙涛", "SUP", "采购主管", "sunt", ["staff"]),
+    ("E011", "黄志强", "GM", "信息系统管理员", "huangzq", ["administrator"]),
     ("X001", "郑琳（晋诚碳咨询）", None, "外部核查咨询顾问", "zhengl", ["external_provider"]),
     ("V001", "集团审计处 钱程", None, "集团审计观察员", "qianc", ["viewer"]),
 ]

@@ -38,6 +38,7 @@ class Role(Labelled):
     staff = ("staff", "员工", "Staff")
     external_provider = ("external_provider", "外部服务机构", "External provider")
     viewer = ("viewer", "只读用户", "Viewer")
+    administrator = ("administrator", "系统管理员", "Administrator")
 
 
 class MeterType(Labelled):

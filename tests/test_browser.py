@@ -206,9 +206,12 @@ def test_pages_run_under_the_content_security_policy_without_a_violation(site, p
     assert "server" not in urllib.request.urlopen(f"{base}/login").headers  # no banner
 
 
-def test_a_manager_adds_a_person_who_sets_their_own_password_at_first_sign_in(site, page):
+def test_an_administrator_adds_a_person_who_sets_their_own_password_at_first_sign_in(site, page):
     base, _ = site
-    sign_in(page, base, "lixf")
+    sign_in(page, base, "huangzq")  # the administrator: people and settings, not the management system
+    assert page.locator("nav a[href='/audits']").count() == 0 and page.locator("nav a[href='/settings']").count() > 0
+    page.goto(f"{base}/settings")
+    assert page.is_visible("#outbox-counts")  # the administrator watches delivery
     page.goto(f"{base}/people")
     form = page.locator("#add-person")
     form.locator("input[name=code]").fill("E095")

@@ -16,7 +16,7 @@ from storage.vocab import Role
 from workflows import credentials, engine, lookup, organisation
 from workflows.engine import Actor
 
-KEEPERS = ("carbon_manager",)
+KEEPERS = organisation.PEOPLE_KEEPERS
 TOKEN_DAYS = 365
 
 

@@ -148,6 +148,9 @@ def require_same_enterprise(row, actor: Actor) -> None:
         raise Forbidden("other_enterprise", "不能操作其他企业的数据", "This belongs to another enterprise")
 
 
+ADMINISTRATION = ("carbon_manager", "administrator")  # who keeps people, logins and delivery
+
+
 def require_role(actor: Actor, roles, zh: str, en: str) -> None:
     """Refuse an action outside a lifecycle (create, upload, keep a record) unless a role allows it."""
     if not actor.roles & set(roles):

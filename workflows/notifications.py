@@ -90,7 +90,7 @@ def add_channel(session: Session, actor: Actor, username: str, kind: str, target
                 allow: Collection[str] = ()) -> NotificationChannel:
     """A person adds their own channel; a carbon manager may add anyone's in the enterprise."""
     person = lookup.person(session, actor.enterprise_id, username, field="person")
-    if person.id != actor.person.id and "carbon_manager" not in actor.roles:
+    if person.id != actor.person.id and not actor.roles & set(engine.ADMINISTRATION):
         raise Forbidden("not_yours", "只能为自己设置通知渠道", "You can only set up your own channels")
     target = robot_address(kind, target.strip())
     if kind == "email":
@@ -118,7 +118,7 @@ def add_channel(session: Session, actor: Actor, username: str, kind: str, target
 def own_channel(session: Session, actor: Actor, channel_id: int) -> NotificationChannel:
     row = session.get(NotificationChannel, channel_id)
     if row is None or row.enterprise_id != actor.enterprise_id or not row.active or (
-            row.person_id != actor.person.id and "carbon_manager" not in actor.roles):
+            row.person_id != actor.person.id and not actor.roles & set(engine.ADMINISTRATION)):
         raise NotFound("channel", f"没有通知渠道 #{channel_id}", f"No channel #{channel_id}")
     return row
 
@@ -146,7 +146,7 @@ def send_test(session: Session, actor: Actor, channel_id: int) -> Outbox:
 
 def outbox_summary(session: Session, actor: Actor) -> dict:
     """For carbon managers: how delivery stands, and the messages that could not go out."""
-    if "carbon_manager" not in actor.roles:
+    if not actor.roles & set(engine.ADMINISTRATION):
         return {}
     counts = dict(session.exec(select(Outbox.status, func.count()).where(Outbox.enterprise_id == actor.enterprise_id)
                                .group_by(Outbox.status)).all())
@@ -203,7 +203,7 @@ def record(session: Session, outbox_id: int, delivered: list[int], errors: dict[
 
 def retry_failed(session: Session, actor: Actor, now: datetime) -> int:
     """Put failed and unroutable messages back in the queue, e.g. after a channel was fixed."""
-    engine.require_role(actor, ("carbon_manager",), "重发通知", "Retrying notifications")
+    engine.require_role(actor, engine.ADMINISTRATION, "重发通知", "Retrying notifications")
     rows = session.exec(select(Outbox).where(Outbox.enterprise_id == actor.enterprise_id,
                                              Outbox.status.in_(["failed", "no_channel"]))).all()
     for row in rows:

@@ -151,7 +151,7 @@ def listing(session: Session, kind: str, enterprise_ref: str | int | None = None
     return list(session.exec(query.order_by(table.id)).all())
 
 
-PEOPLE_KEEPERS = ("carbon_manager",)
+PEOPLE_KEEPERS = ("carbon_manager", "administrator")
 
 
 def require_setting_up(session: Session) -> None:

@@ -40,7 +40,7 @@ def notify_outbox(as_user: AsUser, status: Annotated[Optional[str], typer.Option
     from workflows import engine
 
     def go(c, s, a):
-        engine.require_role(a, ("carbon_manager", "top_management"), "查看发送队列", "Viewing the outbox")
+        engine.require_role(a, (*engine.ADMINISTRATION, "top_management"), "查看发送队列", "Viewing the outbox")
         query = select(Outbox).where(Outbox.enterprise_id == a.enterprise_id)
         if status:
             query = query.where(Outbox.status == status)

@@ -8,7 +8,7 @@ from storage.errors import Forbidden
 from workflows.engine import Actor
 
 ALL = frozenset({"top_management", "carbon_body_member", "department_head", "carbon_manager", "internal_auditor",
-                 "staff", "external_provider", "viewer"})
+                 "staff", "external_provider", "viewer", "administrator"})
 INTERNAL = ALL - {"external_provider"}
 MANAGEMENT = frozenset({"top_management", "carbon_body_member", "carbon_manager", "internal_auditor",
                         "department_head", "viewer"})
@@ -31,7 +31,7 @@ PAGES = (
     Page("/reviews", "管理评审", "Management reviews", MANAGEMENT),
     Page("/accounting", "碳核算", "Accounting", MANAGEMENT | {"staff"}),  # staff read the meters and enter them
     Page("/obligations", "合规义务", "Obligations", MANAGEMENT),
-    Page("/people", "人员与角色", "People", frozenset({"carbon_manager"})),
+    Page("/people", "人员与角色", "People", frozenset({"carbon_manager", "administrator"})),
     Page("/settings", "设置", "Settings", ALL),
 )
 BY_PATH = {p.path: p for p in PAGES}

@@ -41,8 +41,7 @@ def test_a_document_goes_from_new_to_acknowledged_in_the_pages(web):
     number = made.headers["location"].rsplit("/", 1)[1]
     assert number.startswith("JYCEM-PR-")
     read = lixf.get(f"/documents/{number}/read")
-    assert read.status_code == 200 and ("月度数据由计量员录入" in read.text or read.headers["content-type"] ==
-                                        "application/pdf")
+    assert read.status_code == 200 and "月度数据由计量员录入" in read.text  # beneath the PDF, for a phone
     assert lixf.get(f"/documents/{number}/file").content[:2] == b"PK"
     fire(lixf, number, "submit", password=PW)
     fire(as_user(web, "chenj"), number, "review", password=PW)
@@ -175,3 +174,38 @@ def test_a_document_can_be_given_an_owner_and_sent_to_whole_departments(web, eng
         assert s.get(Person, doc.owner_id).username == "zhangw"
         assert set(s.exec(select(Distribution.person_id).where(Distribution.document_id == doc.id))) == members
     assert "张伟" in lixf.get(f"/documents/{number}").text
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_word_file_is_read_as_pdf_and_the_controlled_copy_prints_as_pdf(web, monkeypatch):
+    from workflows import rendering
+    if rendering.soffice() is None:
+        pytest.fail("LibreOffice is not installed: run `bash .ci/run` once (it installs libreoffice-writer-nogui)")
+    lixf = as_user(web, "lixf")
+    made = lixf.post("/documents/new", data={"doc_type": "procedure", "title": "能源计量器具管理程序",
+                                             "csrf_token": csrf(lixf, "/documents/new")},
+                     files={"file": ("计量.docx", word("计量器具每年检定一次。"))}, follow_redirects=False)
+    number = made.headers["location"].rsplit("/", 1)[1]
+    read = lixf.get(f"/documents/{number}/read")
+    assert f'data="/documents/{number}/read.pdf"' in read.text  # the page holds the PDF ...
+    pdf = lixf.get(f"/documents/{number}/read.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and "inline" in pdf.headers["content-disposition"]
+    assert "frame-ancestors 'self'" in pdf.headers["content-security-policy"]  # ... and only our page may
+    assert "计量器具每年检定一次" in pdf_text(pdf.content).replace(" ", "")  # the reviewer reads the very text
+    printed = lixf.get(f"/documents/{number}/controlled.pdf")
+    assert printed.headers["content-type"] == "application/pdf"
+    text = pdf_text(printed.content).replace(" ", "")
+    assert "UNCONTROLLEDDRAFT" in text and number in text and "计量器具每年检定一次" in text  # cover, then the body
+    monkeypatch.setattr(rendering, "soffice", lambda: None)  # a server without LibreOffice
+    assert lixf.get(f"/documents/{number}/read.pdf").content == pdf.content  # converted once, then kept
+    other = lixf.post("/documents/new", data={"doc_type": "procedure", "title": "能源统计程序",
+                                              "csrf_token": csrf(lixf, "/documents/new")},
+                      files={"file": ("统计.docx", word("每月5日前报送统计表。"))}, follow_redirects=False)
+    fallback = lixf.get(other.headers["location"] + "/read")
+    assert "每月5日前报送统计表" in fallback.text and "read.pdf" not in fallback.text and "LibreOffice" in fallback.text
+    refused = lixf.get(f"/documents/{number}/controlled.pdf")
+    assert refused.status_code == 404 and "LibreOffice" in refused.text

@@ -132,18 +132,24 @@ def html_preview(data: bytes, suffix: str) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def preview(rev: Revision, store: FileStore) -> tuple[str, bytes | str]:
-    """How to show a revision's file in the browser: ("pdf", bytes) inline, or ("html", markup)."""
+def as_pdf(rev: Revision, store: FileStore) -> bytes | None:
+    """The revision's file as PDF to read in the browser: the file itself, or its conversion (made once, kept)."""
     data = store.read(rev.file_sha256)
     suffix = Path(rev.file_name).suffix.lower()
     if suffix == ".pdf":
-        return "pdf", data
+        return data
     cached = store.root / "previews" / f"{rev.file_sha256}.pdf"
     if cached.exists():
-        return "pdf", cached.read_bytes()
+        return cached.read_bytes()
     pdf = to_pdf(data, suffix)
     if pdf is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         cached.write_bytes(pdf)
-        return "pdf", pdf
-    return "html", html_preview(data, suffix)
+    return pdf
+
+
+def text_preview(rev: Revision, store: FileStore) -> str:
+    """The text of a Word or Excel file, for a browser that shows no PDF (most phones) or a server without
+    LibreOffice; empty for a PDF, which has no other form here."""
+    suffix = Path(rev.file_name).suffix.lower()
+    return html_preview(store.read(rev.file_sha256), suffix) if suffix in (".docx", ".xlsx") else ""

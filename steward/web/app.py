@@ -34,7 +34,7 @@ log = logging.getLogger("steward.web")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+                               "font-src 'self' data:; connect-src 'self'; object-src 'self'; base-uri 'self'; "
                                "form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -57,6 +57,11 @@ def create_app(ctx: Context) -> FastAPI:
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if response.headers.get("content-type") == "application/pdf" and \
+                response.headers.get("content-disposition", "").startswith("inline"):
+            # a file to read is shown inside our own reading page, and only there
+            response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
         if production:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if not request.url.path.startswith("/static/"):

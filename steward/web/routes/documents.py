@@ -14,7 +14,7 @@ from storage.errors import StewardError
 from workflows import document as docs
 from workflows import document_views as views
 from workflows import organisation
-from workflows.rendering import controlled_copy, preview, to_pdf
+from workflows.rendering import as_pdf, controlled_copy, text_preview, to_pdf
 
 router = APIRouter()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -99,12 +99,22 @@ def original(request: Request, number: str):
 
 @router.get("/documents/{number}/read")
 def read_in_browser(request: Request, number: str):
-    """The file to read before signing or acknowledging: PDF inline, or the text when no converter is here."""
+    """The file to read before signing or acknowledging: its PDF shown in the page, with the text beneath for a
+    browser that shows no PDF, or only the text when no converter is installed here."""
     rev = _file_of(request, number)
-    kind, content = preview(rev, request.app.state.ctx.files)
-    if kind == "pdf":
-        return _download(content, rev.file_name.rsplit(".", 1)[0] + ".pdf", "application/pdf", inline=True)
-    return page(request, "preview.html", {"number": number, "rev": rev, "html": content})
+    files = request.app.state.ctx.files
+    return page(request, "preview.html", {"number": number, "rev": rev, "pdf": as_pdf(rev, files) is not None,
+                                          "html": text_preview(rev, files)})
+
+
+@router.get("/documents/{number}/read.pdf")
+def read_pdf(request: Request, number: str):
+    rev = _file_of(request, number)
+    pdf = as_pdf(rev, request.app.state.ctx.files)
+    if pdf is None:
+        raise StewardError("no_pdf", "本服务器未安装 LibreOffice，无法转为 PDF", "LibreOffice is not installed on this "
+                           "server; no PDF can be made", status=404)
+    return _download(pdf, rev.file_name.rsplit(".", 1)[0] + ".pdf", "application/pdf", inline=True)
 
 
 @router.get("/documents/{number}/controlled.{fmt}")

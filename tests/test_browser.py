@@ -328,3 +328,15 @@ def test_a_procedure_is_written_read_signed_issued_and_acknowledged_in_the_brows
     shot(page, "19-document-owner-view")
     page.click("#lang-switch")
     assert "Issued" in page.inner_text("#doc-state") and "Prepared" in page.inner_text("#history")
+    page.click("#lang-switch")  # back to Chinese: the owner starts the next revision and renames it
+    page.fill("input[name=summary]", "增加月度复核")
+    page.click("button:has-text('修订（新版本）')")
+    page.wait_for_selector("#edit-document")
+    page.click("#edit-document")
+    form = page.locator("#edit-document-form")
+    assert form.locator("input[name=readers][value=yangf]").is_checked()  # the readers carry over
+    form.locator("input[name=title]").fill("碳排放数据管理及复核程序")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#pending-changes")
+    assert "碳排放数据管理程序 → 碳排放数据管理及复核程序" in page.inner_text("#pending-changes")
+    shot(page, "20-draft-pending-changes")

@@ -209,3 +209,48 @@ def test_a_word_file_is_read_as_pdf_and_the_controlled_copy_prints_as_pdf(web, m
     assert "每月5日前报送统计表" in fallback.text and "read.pdf" not in fallback.text and "LibreOffice" in fallback.text
     refused = lixf.get(f"/documents/{number}/controlled.pdf")
     assert refused.status_code == 404 and "LibreOffice" in refused.text
+
+
+def test_a_draft_s_details_are_edited_and_the_history_says_what_each_revision_changed(web):
+    lixf = as_user(web, "lixf")
+    made = lixf.post("/documents/new", data={"doc_type": "instruction", "title": "窑头喂煤作业指导书", "readers": ["yangf"],
+                                             "csrf_token": csrf(lixf, "/documents/new")},
+                     files={"file": ("喂煤.docx", word("喂煤量按中控指令调整。"))}, follow_redirects=False)
+    number = made.headers["location"].rsplit("/", 1)[1]
+    token = csrf(lixf, f"/documents/{number}/edit")
+    form = {"title": "窑头喂煤作业指导书", "readers": ["yangf"], "retention_years": "5", "clause_ids": "8.1.1",
+            "csrf_token": token}
+    edited = lixf.post(f"/documents/{number}/edit", data=form, follow_redirects=False)
+    assert edited.status_code == 303 and "8.1.1" in lixf.get(f"/documents/{number}").text  # a first draft: at once
+    for who, trigger in (("lixf", "submit"), ("chenj", "review"), ("wangjg", "approve"), ("lixf", "issue")):
+        fire(as_user(web, who), number, trigger, password=PW)
+    refused = lixf.post(f"/documents/{number}/edit", data={**form, "title": "改名"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 409 and "只有草稿" in refused.json()["message"]  # the issued revision is fixed
+    lixf.post(f"/documents/{number}/revise", data={"summary": "改由设备动力部执行", "csrf_token": token})
+    page = lixf.get(f"/documents/{number}/edit").text
+    assert 'value="yangf" checked' in page and 'value="窑头喂煤作业指导书"' in page  # the draft starts as the last one
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    bad = {**form, "version": version, "readers": ["maq"]}  # maq works for the sister company
+    foreign = lixf.post(f"/documents/{number}/edit", data=bad, headers={"HX-Request": "true"})
+    assert foreign.status_code == 404 and foreign.json()["field"] == "readers"
+    blank = lixf.post(f"/documents/{number}/edit", data={**form, "version": version, "title": " "},
+                      headers={"HX-Request": "true"})
+    assert blank.status_code == 400 and blank.json()["field"] == "title"
+    lixf.post(f"/documents/{number}/edit", data={**form, "version": version, "title": "窑头喂煤及计量作业指导书",
+                                                 "readers": ["zhoul"], "retention_years": "10", "owner": "liuy"})
+    stale = lixf.post(f"/documents/{number}/edit", data={**form, "version": version}, headers={"HX-Request": "true"})
+    assert stale.status_code == 409  # a second tab's older form does not undo the edit
+    draft = lixf.get(f"/documents/{number}").text
+    assert draft.split("<h2>")[1].startswith(f"{number} 窑头喂煤作业指导书")  # the revision in force keeps its title
+    pending = draft.split('id="pending-changes"')[1].split("</article>")[0]
+    assert "标题：窑头喂煤作业指导书 → 窑头喂煤及计量作业指导书" in pending and "负责人：李秀芳 → 刘洋" in pending
+    assert "保存期限（年）：5 → 10" in pending and "增加 周磊" in pending and "移除 杨帆" in pending
+    for who, trigger in (("lixf", "submit"), ("chenj", "review"), ("wangjg", "approve"), ("lixf", "issue")):
+        fire(as_user(web, who), number, trigger, password=PW)
+    issued = lixf.get(f"/documents/{number}").text
+    assert f"{number} 窑头喂煤及计量作业指导书" in issued and "负责人 刘洋" in issued.split("</p>")[0]
+    assert "发放范围：增加 周磊；移除 杨帆" in issued.split('id="history"')[1]
+    assert 'id="acknowledge"' in as_user(web, "zhoul").get(f"/documents/{number}").text
+    assert 'id="acknowledge"' not in as_user(web, "yangf").get(f"/documents/{number}").text  # no longer a reader
+    english = lixf.get(f"/lang/en?back=/documents/{number}").text
+    assert "Retention (years): 5 → 10" in english.split('id="history"')[1]

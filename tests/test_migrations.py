@@ -20,3 +20,37 @@ def test_create_all_is_only_used_in_tests():
     offenders = [p for pkg in ("steward", "storage", "workflows", "flows", "forms", "accounting")
                  for p in (ROOT / pkg).rglob("*.py") if "create_all(" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_revisions_made_before_0012_keep_their_metadata_and_a_draft_keeps_its_readers(tmp_path):
+    import json
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    from storage.engine import make_engine
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate.upgrade(engine, "0011")
+    now = datetime(2026, 1, 5)
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO enterprise (id, code, name_zh, name_en, credit_code, industry, province, address,"
+                          " created_at) VALUES (1, 'E', '厂', 'Plant', 'X', 'cement', 'SX', '', :t)"), {"t": now})
+        for pid, name in ((1, "甲"), (2, "乙")):
+            c.execute(sa.text("INSERT INTO person (id, enterprise_id, code, name, position, email, phone, language,"
+                              " active) VALUES (:i, 1, :c, :n, '', '', '', 'zh', 1)"), {"i": pid, "c": f"P{pid}", "n": name})
+        c.execute(sa.text("INSERT INTO document (id, enterprise_id, number, doc_type, title, owner_id, access, "
+                          "access_roles, retention_years, review_interval_months, clause_ids, disposal_note, created_at)"
+                          " VALUES (1, 1, 'E-PR-001', 'procedure', '数据管理程序', 1, 'internal', '[]', 5, 12, :cl, '',"
+                          " :t)"), {"cl": json.dumps(["7.5.2"]), "t": now})
+        for rid, rev, state in ((1, 1, "issued"), (2, 2, "draft")):
+            c.execute(sa.text("INSERT INTO revision (id, enterprise_id, document_id, rev, state, version, file_name, "
+                              "media_type, change_summary, created_at) VALUES (:i, 1, 1, :r, :s, 1, '', '', '', :t)"),
+                      {"i": rid, "r": rev, "s": state, "t": now})
+        c.execute(sa.text("INSERT INTO distribution (enterprise_id, document_id, revision_id, person_id) "
+                          "VALUES (1, 1, 1, 2)"))
+    migrate.upgrade(engine)
+    with engine.connect() as c:
+        metas = [json.loads(m) for m in c.execute(sa.text("SELECT meta FROM revision ORDER BY rev")).scalars()]
+        readers = c.execute(sa.text("SELECT person_id FROM distribution WHERE revision_id = 2")).scalars().all()
+    assert [m["title"] for m in metas] == ["数据管理程序"] * 2 and metas[1]["clause_ids"] == ["7.5.2"]
+    assert readers == [2]  # the draft will ask the same reader when it is issued

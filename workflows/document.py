@@ -10,13 +10,12 @@ from typing import BinaryIO
 
 from sqlmodel import Session, func, select
 
-from forms import clauses, policy
+from forms import policy
 from forms.organisation import add_months
 from forms.uploads import media_type
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.files import FileStore
 from storage.models import (
-    Department,
     Distribution,
     Document,
     Enterprise,
@@ -29,7 +28,7 @@ from storage.models import (
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows import engine, lookup
+from workflows import document_meta, engine, lookup
 from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 
@@ -79,20 +78,14 @@ def _on_issue(session: Session, rev: Revision, actor: Actor) -> None:
     """Supersede the previous issued revision, start the review clock, ask readers to acknowledge."""
     rev.effective_date = date.today()
     doc = session.get(Document, rev.document_id)
+    document_meta.apply(doc, document_meta.of(session, rev))  # what the draft proposed is now in force
     doc.next_review_due = add_months(rev.effective_date, doc.review_interval_months)
     session.add(doc)
     for old in session.exec(select(Revision).where(
             Revision.document_id == rev.document_id, Revision.id != rev.id,
             Revision.state.in_(["issued", "change_requested"]))).all():
         engine.fire_system(session, LIFECYCLE, old, "supersede", f"superseded by revision {rev.rev}")
-    readers = session.exec(select(Distribution.person_id).where(
-        Distribution.document_id == doc.id).distinct()).all()
-    people = [session.get(Person, pid) for pid in readers]
-    listed = set(session.exec(select(Distribution.person_id).where(Distribution.revision_id == rev.id)).all())
-    for person in people:
-        if person.id not in listed:
-            session.add(Distribution(enterprise_id=rev.enterprise_id, document_id=doc.id, revision_id=rev.id,
-                                     person_id=person.id))
+    people = [session.get(Person, pid) for pid in sorted(document_meta.listed(session, rev))]
     engine.assign(session, LIFECYCLE, rev, TaskSpec(zh="阅读并确认 {what}", en="Read and acknowledge {what}",
                                             due_days=14), people=people)
 
@@ -169,51 +162,56 @@ def create(session: Session, actor: Actor, *, doc_type: str, title: str, access:
     if doc_type not in PREFIX:
         raise StewardError("doc_type", f"文件类型 {doc_type} 无效，可选：{', '.join(PREFIX)}",
                            f"Document type {doc_type} is invalid; choose {', '.join(PREFIX)}", field="doc_type")
-    if not title.strip():
-        raise StewardError("title", "标题不能为空", "Title is required", field="title")
-    if access not in ("public", "internal", "restricted"):
-        raise StewardError("access", "访问范围须为 public、internal 或 restricted",
-                           "Access must be public, internal or restricted", field="access")
-    if not 1 <= retention_years <= 100:
-        raise StewardError("retention", "保存期限须在 1–100 年之间", "Retention must be 1–100 years", field="retention_years")
-    unknown = [c for c in clause_ids or [] if c not in clauses.by_id()]
-    if unknown:
-        raise StewardError("clause", f"未知条款 {', '.join(unknown)}", f"Unknown clauses {', '.join(unknown)}",
-                           field="clause_ids")
+    meta = document_meta.checked(title=title, access=access, access_roles=access_roles or [],
+                                 retention_years=retention_years, review_interval_months=review_interval_months,
+                                 clause_ids=clause_ids or [])
     ent_id = actor.enterprise_id
     keeper = lookup.person(session, ent_id, owner, field="owner") if owner else actor.person
+    listed = document_meta.readers(session, ent_id, readers or [], departments or [])
     code = session.get(Enterprise, ent_id).code
     prefix = f"{code}-{PREFIX[doc_type]}-"
     count = session.exec(select(func.count()).select_from(Document).where(
         Document.enterprise_id == ent_id, Document.doc_type == doc_type)).one()
-    doc = Document(enterprise_id=ent_id, number=f"{prefix}{count + 1:03d}", doc_type=doc_type, title=title.strip(),
-                   owner_id=keeper.id, access=access, access_roles=access_roles or [],
-                   retention_years=retention_years, review_interval_months=review_interval_months,
-                   clause_ids=clause_ids or [])
+    doc = Document(enterprise_id=ent_id, number=f"{prefix}{count + 1:03d}", doc_type=doc_type, owner_id=keeper.id,
+                   **meta)
     session.add(doc)
     session.flush()
-    rev = Revision(enterprise_id=ent_id, document_id=doc.id, rev=1, author_id=actor.person.id)
+    rev = Revision(enterprise_id=ent_id, document_id=doc.id, rev=1, author_id=actor.person.id,
+                   meta=document_meta.snapshot(doc))
     session.add(rev)
     session.flush()
-    listed: set[int] = set()
-    for username in readers or []:
-        person = session.exec(select(Person).where(Person.username == username,
-                                                   Person.enterprise_id == ent_id)).first()
-        if person is None:
-            raise NotFound("reader", f"本企业没有用户 {username}", f"No user {username} in this enterprise",
-                           field="readers")
-        listed.add(person.id)
-    for dept in departments or []:
-        found = session.exec(select(Department).where(Department.enterprise_id == ent_id, Department.code == dept)).first()
-        if found is None:
-            raise NotFound("department", f"本企业没有部门 {dept}", f"No department {dept} in this enterprise",
-                           field="departments")
-        listed |= set(session.exec(select(Person.id).where(Person.department_id == found.id, Person.active,
-                                                           Person.username.is_not(None))))
-    for person_id in sorted(listed):
-        session.add(Distribution(enterprise_id=ent_id, document_id=doc.id, revision_id=rev.id, person_id=person_id))
-    session.flush()
+    document_meta.distribute(session, rev, listed)
     return doc, rev
+
+
+def edit(session: Session, actor: Actor, rev: Revision, *, title: str, access: str = "internal",
+         access_roles: list[str] | None = None, retention_years: int = 5, review_interval_months: int = 12,
+         clause_ids: list[str] | None = None, owner: str | None = None, readers: list[str] | None = None,
+         departments: list[str] | None = None, expected_version: int | None = None) -> Revision:
+    """Change what a draft says of its document and who must read it. A first draft changes the document at
+    once; a later one proposes, and its changes take effect when it is issued, so the revision in force
+    keeps its title, owner and readers until then. The type stays: it is part of the number."""
+    engine.require_role(actor, WRITERS, "修改文件信息", "Editing a document")
+    engine.require_same_enterprise(rev, actor)
+    engine.check_version(LIFECYCLE, rev, expected_version)
+    if rev.state != DocState.draft:
+        raise StewardError("not_draft", f"只有草稿可以修改文件信息（当前：{DocState(rev.state).zh}）；请先修订出新版本",
+                           f"Only a draft can be edited (now {DocState(rev.state).en.lower()}); revise it first",
+                           status=409)
+    meta = document_meta.checked(title=title, access=access, access_roles=access_roles or [],
+                                 retention_years=retention_years, review_interval_months=review_interval_months,
+                                 clause_ids=clause_ids or [])
+    doc = session.get(Document, rev.document_id)
+    meta["owner_id"] = lookup.person(session, rev.enterprise_id, owner, field="owner").id if owner else doc.owner_id
+    document_meta.distribute(session, rev, document_meta.readers(session, rev.enterprise_id, readers or [],
+                                                                 departments or []))
+    rev.meta = meta
+    session.add(rev)
+    if rev.rev == 1:
+        document_meta.apply(doc, meta)
+        session.add(doc)
+    session.flush()
+    return rev
 
 
 def get_revision(session: Session, actor: Actor, number: str, rev: int | None = None) -> Revision:
@@ -270,9 +268,10 @@ def revise(session: Session, actor: Actor, rev: Revision, summary: str) -> Revis
         raise StewardError("summary", "请说明修订内容", "Describe the change", field="summary")
     new = Revision(enterprise_id=rev.enterprise_id, document_id=rev.document_id, rev=rev.rev + 1,
                    file_sha256=rev.file_sha256, file_name=rev.file_name, media_type=rev.media_type,
-                   change_summary=summary.strip(), author_id=actor.person.id)
+                   change_summary=summary.strip(), author_id=actor.person.id, meta=document_meta.of(session, rev))
     session.add(new)
     session.flush()
+    document_meta.distribute(session, new, document_meta.listed(session, rev))  # the same readers unless edited
     return new
 
 

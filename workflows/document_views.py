@@ -8,9 +8,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from storage.errors import StewardError
 from storage.files import FileStore
 from storage.models import Distribution, Document, Person, Revision
-from workflows import engine
+from storage.vocab import Role
+from workflows import document_meta, engine
 from workflows.document import (
     LIFECYCLE,
     WRITERS,
@@ -84,17 +86,33 @@ def view(session: Session, actor: Actor, number: str, store: FileStore | None = 
     acks = [(people[d.person_id], d.acknowledged_at) for d in session.exec(
         select(Distribution).where(Distribution.revision_id == issued.id).order_by(Distribution.id))] \
         if issued and follows else []
-    revision_rows = [(r, DocState(r.state), current_signatures(session, r, store)) for r in revisions]
+    names = {pid: p.name for pid, p in people.items()}
+    revision_rows = [(r, DocState(r.state), current_signatures(session, r, store),
+                      document_meta.differences(session, revisions[i + 1] if i + 1 < len(revisions) else None, r, names))
+                     for i, r in enumerate(revisions)]
     from workflows import history  # it reads the registry, which imports the document module
     moves = history.moves(session, LIFECYCLE.name, [r.id for r in revisions])
     request = next((m for m in moves if m.to_zh == DocState.change_requested.zh), None) \
         if rev.state == DocState.change_requested else None  # the newest request, while it stands
     return {"doc": doc, "rev": rev, "state": DocState(rev.state), "doc_type": DocType(doc.doc_type),
+            "access": document_meta.ACCESS[doc.access], "access_roles": [Role(r) for r in doc.access_roles],
             "signatures": current_signatures(session, rev, store), "intact": store is None or file_intact(rev, store),
             "actions": LIFECYCLE.available(rev, actor, session), "meanings": engine.MEANINGS,
             "issued": issued, "acked_at": mine.acknowledged_at if mine else None,
             "can_ack": bool(mine and mine.acknowledged_at is None and issued.state == "issued"),
             "acks": acks, "follows": follows, "owner": people.get(doc.owner_id),
             "can_upload": rev.state == "draft" and bool(actor.roles & set(WRITERS)),
+            "pending": revision_rows[0][3] if rev.state == "draft" else [],
             "can_revise": rev.state in ("issued", "change_requested") and bool(actor.roles & set(WRITERS)),
             "revisions": revision_rows, "moves": moves, "change_request": request, "changes": history.changes(session, "document", doc.id)}
+
+
+def editable(session: Session, actor: Actor, number: str) -> dict:
+    """A draft's metadata and readers, to fill the edit form; only a writer edits, only a draft changes."""
+    rev = get_revision(session, actor, number)
+    engine.require_role(actor, WRITERS, "修改文件信息", "Editing a document")
+    if rev.state != DocState.draft:
+        raise StewardError("not_draft", "只有草稿可以修改文件信息；请先修订出新版本",
+                           "Only a draft can be edited; revise it first", status=409)
+    return {"doc": session.get(Document, rev.document_id), "rev": rev, "meta": document_meta.of(session, rev),
+            "mine": document_meta.listed(session, rev)}

@@ -50,6 +50,8 @@ class Revision(SQLModel, table=True):
     change_summary: str = Field(default="", max_length=2000)
     author_id: int | None = Field(default=None, foreign_key="person.id")
     effective_date: date | None = None
+    # what this revision says of the document (title, owner, access…): a draft's proposal until it is issued
+    meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
 
 

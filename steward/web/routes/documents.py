@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from forms import clauses
 from steward.web.render import page, redirect, unit, write
 from storage.errors import StewardError
+from storage.vocab import Role
 from workflows import document as docs
 from workflows import document_views as views
 from workflows import organisation
@@ -38,31 +39,58 @@ def documents(request: Request, q: str = "", doc_type: str = "", state: str = ""
                                             "states": list(docs.DocState)})
 
 
+def _form_choices(s, a) -> dict:
+    return {"people": views.owners(s, a), "departments": organisation.structure(s, a)["departments"],
+            "chapters": [c for c in clauses.catalogue() if c.kind != "chapter"], "roles": list(Role)}
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in text.replace("，", ",").split(",") if c.strip()]
+
+
 @router.get("/documents/new")
 def new_form(request: Request):
-    people, departments = unit(request, lambda s, a: (views.owners(s, a), organisation.structure(s, a)["departments"]),
-                               page="/documents")
-    return page(request, "document_new.html", {"types": list(docs.DocType), "people": people, "departments": departments,
-                                               "chapters": [c for c in clauses.catalogue() if c.kind != "chapter"]})
+    return page(request, "document_new.html", {**unit(request, _form_choices, page="/documents"),
+                                               "types": list(docs.DocType)})
 
 
 @router.post("/documents/new")
 def create(request: Request, doc_type: str = Form(...), title: str = Form(""), access: str = Form("internal"),
-           retention_years: int = Form(5), review_interval_months: int = Form(12),
+           access_roles: list[str] = Form([]), retention_years: int = Form(5), review_interval_months: int = Form(12),
            readers: list[str] = Form([]), departments: list[str] = Form([]), owner: str = Form(""),
            clause_ids: str = Form(""), file: UploadFile | None = File(None), csrf_token: str = Form("")):
     """Create the document and, when given, attach its file in the same transaction."""
     ctx = request.app.state.ctx
-    wanted = [c.strip() for c in clause_ids.replace("，", ",").split(",") if c.strip()]
 
     def go(s, a):
-        doc, rev = docs.create(s, a, doc_type=doc_type, title=title, access=access, retention_years=retention_years,
-                               review_interval_months=review_interval_months, clause_ids=wanted, readers=readers,
-                               owner=owner or None, departments=departments)
+        doc, rev = docs.create(s, a, doc_type=doc_type, title=title, access=access, access_roles=access_roles,
+                               retention_years=retention_years, review_interval_months=review_interval_months,
+                               clause_ids=_clauses(clause_ids), readers=readers, owner=owner or None,
+                               departments=departments)
         if file is not None and file.filename:
             docs.upload(s, a, rev, file.filename, file.file, ctx.files, ctx.settings.max_upload_mb << 20)
         return doc.number
     number = write(request, csrf_token, go)
+    return redirect(request, f"/documents/{number}")
+
+
+@router.get("/documents/{number}/edit")
+def edit_form(request: Request, number: str):
+    def read(s, a):
+        return {**views.editable(s, a, number), **_form_choices(s, a)}
+    return page(request, "document_edit.html", unit(request, read, page="/documents"))
+
+
+@router.post("/documents/{number}/edit")
+def edit(request: Request, number: str, title: str = Form(""), access: str = Form("internal"),
+         access_roles: list[str] = Form([]), retention_years: int = Form(5), review_interval_months: int = Form(12),
+         readers: list[str] = Form([]), departments: list[str] = Form([]), owner: str = Form(""),
+         clause_ids: str = Form(""), version: int | None = Form(None), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: docs.edit(
+        s, a, docs.get_revision(s, a, number), title=title, access=access, access_roles=access_roles,
+        retention_years=retention_years, review_interval_months=review_interval_months,
+        clause_ids=_clauses(clause_ids), owner=owner or None, readers=readers, departments=departments,
+        expected_version=version))
     return redirect(request, f"/documents/{number}")
 
 

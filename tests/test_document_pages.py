@@ -254,3 +254,42 @@ def test_a_draft_s_details_are_edited_and_the_history_says_what_each_revision_ch
     assert 'id="acknowledge"' not in as_user(web, "yangf").get(f"/documents/{number}").text  # no longer a reader
     english = lixf.get(f"/lang/en?back=/documents/{number}").text
     assert "Retention (years): 5 → 10" in english.split('id="history"')[1]
+
+
+def test_the_owner_confirms_a_periodic_review_and_the_reminder_task_closes(web, engine):
+    from datetime import date, timedelta
+
+    from sqlmodel import Session, select
+
+    from storage.engine import unit_of_work
+    from storage.models import Document, Task
+    from workflows import yearly_duties
+    lixf = as_user(web, "lixf")
+    made = lixf.post("/documents/new", data={"doc_type": "procedure", "title": "能源计量管理程序", "review_interval_months": "12",
+                                             "csrf_token": csrf(lixf, "/documents/new")},
+                     files={"file": ("计量.docx", word("每年校准一次。"))}, follow_redirects=False)
+    number = made.headers["location"].rsplit("/", 1)[1]
+    for who, trigger in (("lixf", "submit"), ("chenj", "review"), ("wangjg", "approve"), ("lixf", "issue")):
+        fire(as_user(web, who), number, trigger, password=PW)
+    soon = date.today() + timedelta(days=20)
+    with unit_of_work(engine, "system:test") as s:  # as if a year had passed
+        doc = s.exec(select(Document).where(Document.number == number)).one()
+        doc.next_review_due = soon
+        s.add(doc)
+        assert yearly_duties.document_reviews(s, doc.enterprise_id, date.today()) == 1
+    tasks = lixf.get("/tasks").text
+    assert f'href="/documents/{number}"' in tasks  # the reminder leads to the page where it is done
+    assert 'id="periodic-review"' in lixf.get(f"/documents/{number}").text
+    assert 'id="periodic-review"' not in as_user(web, "yangf").get(f"/documents/{number}").text
+    token = csrf(lixf, f"/documents/{number}")
+    blank = lixf.post(f"/documents/{number}/reviewed", data={"note": " ", "csrf_token": token},
+                      headers={"HX-Request": "true"})
+    assert blank.status_code == 400 and blank.json()["field"] == "note"
+    lixf.post(f"/documents/{number}/reviewed", data={"note": "对照2026年新版核算指南，仍然适用", "csrf_token": token})
+    page = lixf.get(f"/documents/{number}").text
+    assert "对照2026年新版核算指南，仍然适用" in page and 'id="periodic-review"' not in page
+    with Session(engine) as s:
+        doc = s.exec(select(Document).where(Document.number == number)).one()
+        assert doc.next_review_due.year == date.today().year + 1
+        assert s.exec(select(Task).where(Task.lifecycle == "document_review", Task.entity_id == doc.id)).one().status \
+            == "done"

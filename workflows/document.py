@@ -81,6 +81,7 @@ def _on_issue(session: Session, rev: Revision, actor: Actor) -> None:
     document_meta.apply(doc, document_meta.of(session, rev))  # what the draft proposed is now in force
     doc.next_review_due = add_months(rev.effective_date, doc.review_interval_months)
     session.add(doc)
+    engine.close_tasks(session, "document_review", doc.id)  # a new revision is the review's outcome
     for old in session.exec(select(Revision).where(
             Revision.document_id == rev.document_id, Revision.id != rev.id,
             Revision.state.in_(["issued", "change_requested"]))).all():
@@ -350,3 +351,25 @@ def remind_readers(session: Session, actor: Actor, number: str) -> int:
         sent += 1
     session.flush()
     return sent
+
+
+def confirm_review(session: Session, actor: Actor, number: str, note: str, today: date | None = None) -> Document:
+    """The periodic review (7.5.2) found the issued revision still fit: the next review is one interval on.
+    Only its owner or a carbon manager may say so, with what they checked; a change is a revision instead."""
+    issued = issued_revision(session, actor, number)
+    doc = session.get(Document, get_revision(session, actor, number).document_id)
+    if doc.owner_id != actor.person.id:
+        engine.require_role(actor, ("carbon_manager",), "确认文件评审", "Confirming a document review")
+    if issued is None or issued.state != DocState.issued:
+        raise StewardError("not_issued", "只有已发布的文件需要定期评审", "Only an issued document is reviewed periodically",
+                           status=409)
+    if not note.strip():
+        raise StewardError("note", "请写明评审了什么、为何仍然适用", "Say what was checked and why it still fits",
+                           field="note")
+    today = today or date.today()
+    doc.next_review_due = add_months(today, doc.review_interval_months)
+    doc.last_review_note = f"{today.isoformat()} {actor.person.name}: {note.strip()}"[:500]
+    session.add(doc)
+    engine.close_tasks(session, "document_review", doc.id)
+    session.flush()
+    return doc

@@ -103,6 +103,9 @@ def view(session: Session, actor: Actor, number: str, store: FileStore | None = 
             "acks": acks, "follows": follows, "owner": people.get(doc.owner_id),
             "can_upload": rev.state == "draft" and bool(actor.roles & set(WRITERS)),
             "pending": revision_rows[0][3] if rev.state == "draft" else [],
+            "can_confirm_review": bool(issued and issued.state == "issued" and doc.next_review_due and (
+                doc.owner_id == actor.person.id or "carbon_manager" in actor.roles)
+                and doc.next_review_due <= date.fromordinal(date.today().toordinal() + 30)),
             "can_revise": rev.state in ("issued", "change_requested") and bool(actor.roles & set(WRITERS)),
             "revisions": revision_rows, "moves": moves, "change_request": request, "changes": history.changes(session, "document", doc.id)}
 

@@ -23,6 +23,7 @@ class Document(SQLModel, table=True):
     retention_years: int = 5
     review_interval_months: int = 12
     next_review_due: date | None = None
+    last_review_note: str = Field(default="", max_length=500)  # when the periodic review found it still fit, and why
     clause_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     disposed_on: date | None = None
     disposal_note: str = Field(default="", max_length=500)

@@ -167,6 +167,12 @@ def revise(request: Request, number: str, summary: str = Form(""), csrf_token: s
     return redirect(request, f"/documents/{number}")
 
 
+@router.post("/documents/{number}/reviewed")
+def reviewed(request: Request, number: str, note: str = Form(""), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: docs.confirm_review(s, a, number, note))
+    return redirect(request, f"/documents/{number}")
+
+
 @router.post("/documents/{number}/remind")
 def remind(request: Request, number: str, csrf_token: str = Form("")):
     sent = write(request, csrf_token, lambda s, a: docs.remind_readers(s, a, number))

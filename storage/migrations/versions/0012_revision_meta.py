@@ -1,4 +1,5 @@
-"""each revision keeps its own metadata; a draft made by revising keeps the readers of the revision before it
+"""each revision keeps its own metadata; a draft made by revising keeps the readers of the revision before it;
+a document keeps the outcome of its last periodic review
 
 Revision ID: 0012
 Revises: 0011
@@ -19,6 +20,8 @@ FIELDS = ("title", "owner_id", "access", "access_roles", "retention_years", "rev
 def upgrade() -> None:
     with op.batch_alter_table("revision") as batch:
         batch.add_column(sa.Column("meta", sa.JSON(), nullable=True))
+    with op.batch_alter_table("document") as batch:
+        batch.add_column(sa.Column("last_review_note", sa.String(length=500), nullable=False, server_default=""))
     bind = op.get_bind()
     document = sa.table("document", sa.column("id"), *(sa.column(f, sa.JSON() if f in ("access_roles", "clause_ids")
                                                                else None) for f in FIELDS))
@@ -48,5 +51,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("document") as batch:
+        batch.drop_column("last_review_note")
     with op.batch_alter_table("revision") as batch:
         batch.drop_column("meta")

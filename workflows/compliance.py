@@ -144,6 +144,20 @@ def start(session: Session, enterprise_id: int, period: str, trigger: str, only:
     return evaluation, True
 
 
+def start_as(session: Session, actor: Actor, period: str) -> ComplianceEvaluation:
+    """A carbon manager opens an evaluation out of the yearly turn (e.g. after a new law), named by its period."""
+    engine.require_role(actor, ("carbon_manager",), "开展合规性评价", "Starting a compliance evaluation")
+    period = period.strip()
+    if not period or len(period) > 60 or "/" in period:
+        raise StewardError("period", "请填写评价期间（如 2026 或 2026-新法规），不含“/”",
+                           "Give the period (e.g. 2026 or 2026-new-law), without “/”", field="period")
+    evaluation, created = start(session, actor.enterprise_id, period, "periodic" if period.isdigit() else "manual")
+    if not created:
+        raise StewardError("exists", f"期间 {period} 已有合规性评价", f"There is already an evaluation for {period}",
+                           field="period", status=409)
+    return evaluation
+
+
 def get(session: Session, actor: Actor, period: str) -> ComplianceEvaluation:
     row = session.exec(select(ComplianceEvaluation).where(ComplianceEvaluation.enterprise_id == actor.enterprise_id,
                                                           ComplianceEvaluation.period == period)).first()

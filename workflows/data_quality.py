@@ -14,7 +14,7 @@ from storage.errors import NotFound, StewardError
 from storage.models import ActivityRecord, DataAnomaly, Facility
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows import engine
+from workflows import engine, names
 from workflows.engine import Actor, Lifecycle, Transition
 
 CHECKED = ("fuel_combustion", "process", "electricity_purchased", "electricity_consumed", "heat_purchased")
@@ -67,6 +67,12 @@ def _main_product(products: dict[str, dict[date, float]]) -> tuple[str, dict[dat
     return name, products[name]
 
 
+def _worded(text: str, series: str, product: str | None, places: names.Places, lang: str) -> str:
+    """A finding says which data in words: the series key and the product code give way to their names."""
+    text = text.replace(series, places.series(series, lang))
+    return text.replace(product, names.material(product, lang)) if product else text
+
+
 def scan(session: Session, enterprise_id: int) -> list[DataAnomaly]:
     """Check every series against its own history; only findings not seen before are added."""
     data, output = series(session, enterprise_id)
@@ -75,20 +81,22 @@ def scan(session: Session, enterprise_id: int) -> list[DataAnomaly]:
     by_facility: dict[str, dict] = defaultdict(dict)
     for name, months in data.items():
         by_facility[name.split("|")[0]][name] = months
+    places = names.Places(session, enterprise_id)
     for facility, group in by_facility.items():
         product, production = _main_product(output.get(None if facility == "(enterprise)" else facility)
                                             or output.get(None, {}))
         for f in check(group, production, product):
             if f.key in known:
                 continue
+            zh, en = (_worded(text, f.series, product, places, lang) for text, lang in ((f.zh, "zh"), (f.en, "en")))
             row = DataAnomaly(enterprise_id=enterprise_id, key=f.key, kind=f.kind, series=f.series, period=f.period,
                               value=f.value, expected=f.expected, score=None if f.score in (None, float("inf"))
-                              else f.score, message_zh=f.zh[:500], message_en=f.en[:500])
+                              else f.score, message_zh=zh[:500], message_en=en[:500])
             session.add(row)
             session.flush()
             for person in engine.people_with(session, enterprise_id, ["carbon_manager"]):
-                engine.give_task(session, person, "data_anomaly", row.id, f"核实异常数据：{f.zh}"[:300],
-                                 f"Check unusual data: {f.en}"[:300], date.today())
+                engine.give_task(session, person, "data_anomaly", row.id, f"核实异常数据：{zh}"[:300],
+                                 f"Check unusual data: {en}"[:300], date.today())
             known.add(f.key)
             added.append(row)
     return added

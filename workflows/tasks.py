@@ -10,12 +10,17 @@ from sqlmodel import Session, select
 
 from storage.errors import StewardError
 from storage.models import (
+    Baseline,
+    ComplianceEvaluation,
     CorrectiveAction,
+    DataAnomaly,
     Document,
+    Improvement,
     InternalAudit,
     ManagementReview,
     Nonconformity,
     Person,
+    ReductionMeasure,
     ReviewAction,
     Revision,
     Task,
@@ -23,10 +28,11 @@ from storage.models import (
 from workflows.engine import Actor
 
 HEADS = ("department_head",)
-# where a task of each kind is done; kinds whose register has no page of its own yet go to the nearest one
-FALLBACK = {"baseline": "/accounting", "data_anomaly": "/accounting", "compliance": "/obligations",
-            "improvement": "/nonconformities", "reduction_measure": "/accounting", "training_plan": "/people",
-            "objective_review": "/accounting", "surrender": "/accounting"}
+# where a task of each kind is done, when it is not about a row of its own register
+FALLBACK = {"training_plan": "/people", "objective_review": "/accounting", "surrender": "/accounting"}
+REGISTERED = {"baseline": (Baseline, "baselines", "number"), "improvement": (Improvement, "improvements", "number"),
+              "reduction_measure": (ReductionMeasure, "reductions", "number"),
+              "data_anomaly": (DataAnomaly, "anomalies", "id"), "compliance": (ComplianceEvaluation, "compliance", "period")}
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ def link(session: Session, task: Task) -> str:
         return f"/nonconformities/{session.get(Nonconformity, action.nonconformity_id).number}"
     if kind == "review_action" and (action := session.get(ReviewAction, entity)):
         return f"/reviews/{session.get(ManagementReview, action.review_id).number}"
+    if kind in REGISTERED and (row := session.get(REGISTERED[kind][0], entity)):
+        return f"/registers/{REGISTERED[kind][1]}/{getattr(row, REGISTERED[kind][2])}"
     return FALLBACK.get(kind, "/")
 
 

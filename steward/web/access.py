@@ -30,6 +30,7 @@ PAGES = (
     Page("/nonconformities", "不符合项", "Nonconformities", INTERNAL),
     Page("/reviews", "管理评审", "Management reviews", MANAGEMENT),
     Page("/accounting", "碳核算", "Accounting", MANAGEMENT | {"staff"}),  # staff read the meters and enter them
+    Page("/registers", "登记册", "Registers", MANAGEMENT),
     Page("/obligations", "合规义务", "Obligations", MANAGEMENT),
     Page("/people", "人员与角色", "People", frozenset({"carbon_manager", "administrator"})),
     Page("/settings", "设置", "Settings", ALL),

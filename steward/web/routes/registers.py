@@ -1,15 +1,115 @@
-"""Registers the guideline asks to keep (compliance obligations; more come with issue 14)."""
+"""Registers the guideline asks to keep: compliance obligations, and the registers a year's tasks lead to
+(baselines, improvements, reduction measures, data anomalies, compliance evaluations) — one list page and
+one record page for all, with the forms that start or finish a row."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from datetime import date
 
-from steward.web.render import page, unit
-from workflows import compliance
+from fastapi import APIRouter, Form, Request
+
+from steward.web.render import page, redirect, unit, write
+from storage.errors import StewardError
+from workflows import baseline, compliance, data_quality, improvement, reduction, registers
 
 router = APIRouter()
+HUB = "/registers"
 
 
 @router.get("/obligations")
 def obligations(request: Request):
     return page(request, "obligations.html", {"rows": unit(request, compliance.obligations, page="/obligations")})
+
+
+@router.get("/registers")
+def hub(request: Request):
+    return page(request, "registers.html", {"registers": unit(request, registers.overview, page=HUB)})
+
+
+@router.get("/registers/{name}")
+def listing(request: Request, name: str, q: str = "", state: str = ""):
+    context = unit(request, lambda s, a: registers.listing(s, a, name, q, state), page=HUB)
+    extra = {"triggers": [(k, *registers.pair(v)) for k, v in baseline.TRIGGERS.items()],
+             "sources": registers.SOURCES, "clauses": [(k, *registers.pair(v)) for k, v in improvement.CLAUSES.items()],
+             "this_year": date.today().year}
+    return page(request, "register.html", {**context, **extra})
+
+
+@router.get("/registers/{name}/{key:path}")
+def record(request: Request, name: str, key: str):
+    return page(request, "register_record.html", unit(request, lambda s, a: registers.view(s, a, name, key), page=HUB))
+
+
+def _day(text: str, field: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text.strip() else None
+    except ValueError:
+        raise StewardError(field, "日期应为 YYYY-MM-DD", "The date must be YYYY-MM-DD", field=field) from None
+
+
+def _number(text: str, field: str, zh: str, en: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise StewardError(field, f"「{zh}」应为数字", f"“{en}” must be a number", field=field) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise StewardError(field, f"「{zh}」不是有限的数", f"“{en}” is not a finite number", field=field)
+    return value
+
+
+@router.post("/registers/baselines/new")
+def propose_baseline(request: Request, base_year: int = Form(...), trigger: str = Form("initial"),
+                     reason: str = Form(""), csrf_token: str = Form("")):
+    row = write(request, csrf_token, lambda s, a: baseline.propose(s, a, base_year, trigger, reason))
+    return redirect(request, f"/registers/baselines/{row.number}")
+
+
+@router.post("/registers/improvements/new")
+def add_improvement(request: Request, title: str = Form(""), source: str = Form("suggestion"),
+                    clause_id: str = Form("10.1"), description: str = Form(""), owner: str = Form(""),
+                    due: str = Form(""), csrf_token: str = Form("")):
+    when = _day(due, "due")
+    row = write(request, csrf_token, lambda s, a: improvement.add(
+        s, a, title=title, source=source, clause_id=clause_id, description=description, owner=owner or None, due=when))
+    return redirect(request, f"/registers/improvements/{row.number}")
+
+
+@router.post("/registers/reductions/new")
+def add_measure(request: Request, title: str = Form(""), abatement_t: str = Form(""), verification: str = Form(""),
+                capex: str = Form("0"), opex: str = Form("0"), lifetime_years: int = Form(10), owner: str = Form(""),
+                csrf_token: str = Form("")):
+    tonnes = _number(abatement_t, "abatement_t", "预计减排量", "Expected reduction")
+    money = _number(capex or "0", "capex", "投资", "Investment") * 1e4  # the form asks for 万元
+    running = _number(opex or "0", "opex", "年运行费用变化", "Running cost change")
+    row = write(request, csrf_token, lambda s, a: reduction.add(
+        s, a, title=title, abatement_t=tonnes, verification=verification, capex=money, opex=running,
+        lifetime_years=lifetime_years, owner=owner or None))
+    return redirect(request, f"/registers/reductions/{row.number}")
+
+
+@router.post("/registers/reductions/{number}/verify")
+def verify_measure(request: Request, number: str, achieved_t: str = Form(""), evidence: str = Form(""),
+                   csrf_token: str = Form("")):
+    tonnes = _number(achieved_t, "achieved_t", "实际减排量", "Reduction achieved")
+    write(request, csrf_token, lambda s, a: reduction.advance(s, a, number, "verified", tonnes, evidence))
+    return redirect(request, f"/registers/reductions/{number}")
+
+
+@router.post("/registers/anomalies/scan")
+def scan(request: Request, csrf_token: str = Form("")):
+    found = write(request, csrf_token, data_quality.scan_as)
+    return redirect(request, f"/registers/anomalies?state=open&found={len(found)}")
+
+
+@router.post("/registers/compliance/start")
+def start_evaluation(request: Request, period: str = Form(""), csrf_token: str = Form("")):
+    row = write(request, csrf_token, lambda s, a: compliance.start_as(s, a, period))
+    return redirect(request, f"/registers/compliance/{row.period}")
+
+
+@router.post("/registers/compliance/{period:path}/evaluate")
+def evaluate(request: Request, period: str, code: str = Form(...), result: str = Form(""), finding: str = Form(""),
+             evidence: str = Form(""), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: compliance.evaluate(s, a, compliance.get(s, a, period), code, result,
+                                                                finding, evidence))
+    return redirect(request, f"/registers/compliance/{period}")

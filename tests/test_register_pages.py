@@ -1,0 +1,147 @@
+"""The registers a year's tasks lead to, done in the pages: a baseline proposed and approved with a signature,
+data anomalies checked and explained, improvements and reduction measures taken from idea to result, and
+a compliance evaluation judged obligation by obligation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from helpers import as_user, csrf
+
+from steward.demo import DEMO_PASSWORD as PW
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+HX = {"HX-Request": "true"}
+
+
+def shown(html: str) -> str:
+    """What a person reads: the page without its markup."""
+    return re.sub(r"<[^>]+>", " ", html.split("<main", 1)[-1])
+
+
+def fire(client, url, trigger, **form):
+    """Press a lifecycle button on the record page at ``url``, as it is offered to this person."""
+    page = client.get(url).text
+    match = re.search(rf'action="(/w/[^"]+/{trigger})".*?name="version" value="(\d+)"', page, re.S)
+    assert match, f"no {trigger} button on {url}"
+    return client.post(match.group(1), data={"version": match.group(2), "back": url,
+                                             "csrf_token": csrf(client, url), **form}, headers=HX)
+
+
+def test_a_baseline_is_proposed_by_the_carbon_manager_and_approved_by_top_management(web):
+    lixf = as_user(web, "lixf")
+    hub = lixf.get("/registers").text
+    assert "碳排放基准" in hub and "持续改进" in hub and "baseline" not in shown(hub)
+    listing = lixf.get("/registers/baselines").text
+    first = re.search(r'href="/registers/baselines/([^"]+)"', listing).group(1)
+    assert "有效" in listing and "首次建立" in listing and "initial" not in shown(listing)
+    detail = lixf.get(f"/registers/baselines/{first}").text
+    assert 'id="baseline-processes"' in detail and "熟料" in detail
+    token = csrf(lixf, "/registers/baselines")
+    again = lixf.post("/registers/baselines/new", data={"base_year": "2025", "trigger": "initial", "csrf_token": token},
+                      headers=HX)
+    assert again.status_code == 400 and again.json()["field"] == "trigger"  # one is in force: say why it changes
+    made = lixf.post("/registers/baselines/new", data={"base_year": "2025", "trigger": "energy_mix",
+                                                       "reason": "余热发电投运，外购电大幅减少", "csrf_token": token},
+                     follow_redirects=False)
+    number = made.headers["location"].rsplit("/", 1)[1]
+    wangjg = as_user(web, "wangjg")
+    assert f'href="/registers/baselines/{number}"' in wangjg.get("/tasks").text  # the task leads to the page
+    assert 'action="/w/baseline/' not in lixf.get(f"/registers/baselines/{number}").text  # not the proposer's to approve
+    wrong = fire(wangjg, f"/registers/baselines/{number}", "approve", password="not-my-password")
+    assert wrong.status_code in (400, 401, 403) and wrong.json()["field"] == "password"
+    assert fire(wangjg, f"/registers/baselines/{number}", "approve", password=PW).status_code == 200
+    approved = wangjg.get(f"/registers/baselines/{number}").text
+    assert 'id="record-state">有效' in approved and "批准" in approved.split('id="history-block"')[1]
+    assert "已被替代" in wangjg.get(f"/registers/baselines/{first}").text
+    assert f'href="/registers/baselines/{number}"' not in wangjg.get("/tasks").text  # done, so gone
+
+
+def test_data_anomalies_are_checked_and_each_explained_by_the_department(web, engine):
+    from storage.engine import unit_of_work
+    from storage.models import ActivityRecord
+    with unit_of_work(engine, "system:test") as s:  # a meter read in kWh instead of MWh, as happens
+        row = s.exec(select_record(ActivityRecord, "electricity_purchased")).first()
+        row.quantity *= 1000
+        s.add(row)
+    lixf = as_user(web, "lixf")
+    scanned = lixf.post("/registers/anomalies/scan", data={"csrf_token": csrf(lixf, "/registers/anomalies")},
+                        follow_redirects=True)
+    assert 'id="scan-result"' in scanned.text
+    listing = lixf.get("/registers/anomalies?state=open").text
+    key = re.search(r'href="/registers/anomalies/(\d+)"', listing).group(1)
+    assert "购入电力" in shown(listing) and "electricity_purchased" not in shown(listing)  # the series in words
+    url = f"/registers/anomalies/{key}"
+    liuy = as_user(web, "liuy")  # head of the equipment department, who reads the meters
+    blank = fire(liuy, url, "confirm", comment="")
+    assert blank.status_code == 400 and blank.json()["field"] == "comment"
+    assert fire(liuy, url, "confirm", comment="抄表单位错误，已按 MWh 更正").status_code == 200
+    page = liuy.get(url).text
+    assert 'id="record-state">已确认' in page and "抄表单位错误" in page
+    assert 'action="/w/data_anomaly/' not in page  # resolved: nothing more to press
+
+
+def select_record(model, category):
+    from sqlmodel import select
+    return select(model).where(model.category == category).order_by(model.period.desc())
+
+
+def test_an_improvement_and_a_reduction_measure_go_from_idea_to_result(web):
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/registers/improvements")
+    blank = lixf.post("/registers/improvements/new", data={"title": " ", "csrf_token": token}, headers=HX)
+    assert blank.status_code == 400 and blank.json()["field"] == "title"
+    made = lixf.post("/registers/improvements/new", data={"title": "推广能源在线监测", "source": "review",
+                                                          "clause_id": "10.4c", "owner": "liuy", "due": "2027-06-30",
+                                                          "csrf_token": token}, follow_redirects=False)
+    url = made.headers["location"]
+    assert f'href="{url}"' in as_user(web, "liuy").get("/tasks").text  # the owner's task leads here
+    assert fire(lixf, url, "start").status_code == 200
+    assert fire(lixf, url, "complete", comment="12 台主要设备已接入").status_code == 200
+    done = lixf.get(url).text
+    assert 'id="record-state">已完成' in done and "管理评审" in done and "12 台主要设备已接入" in done
+
+    token = csrf(lixf, "/registers/reductions")
+    wrong = lixf.post("/registers/reductions/new", data={"title": "篦冷机改造", "abatement_t": "很多",
+                                                         "verification": "对比改造前后熟料热耗", "csrf_token": token},
+                      headers=HX)
+    assert wrong.status_code == 400 and wrong.json()["field"] == "abatement_t"
+    made = lixf.post("/registers/reductions/new", data={"title": "篦冷机改造", "abatement_t": "8500", "capex": "1200",
+                                                        "verification": "对比改造前后熟料热耗", "csrf_token": token},
+                     follow_redirects=False)
+    url = made.headers["location"]
+    fire(lixf, url, "plan")
+    fire(lixf, url, "implement")
+    page = lixf.get(url).text
+    assert 'id="verify-measure"' in page and 'action="/w/reduction_measure/' not in page  # verified by its form
+    number = url.rsplit("/", 1)[1]
+    token = csrf(lixf, url)
+    no_evidence = lixf.post(f"/registers/reductions/{number}/verify", data={"achieved_t": "8100", "evidence": "",
+                                                                            "csrf_token": token}, headers=HX)
+    assert no_evidence.status_code == 400 and "证据" in no_evidence.json()["message"]
+    lixf.post(f"/registers/reductions/{number}/verify", data={"achieved_t": "8100", "evidence": "2026年热耗报告",
+                                                              "csrf_token": token})
+    verified = lixf.get(url).text
+    assert 'id="record-state">已验证' in verified and "8,100.0" in verified and "1,200.0" in verified
+
+
+def test_a_compliance_evaluation_is_judged_obligation_by_obligation_and_completed(web):
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/registers/compliance")
+    made = lixf.post("/registers/compliance/start", data={"period": "2026-新规", "csrf_token": token},
+                     follow_redirects=False)
+    url = made.headers["location"]
+    twice = lixf.post("/registers/compliance/start", data={"period": "2026-新规", "csrf_token": token}, headers=HX)
+    assert twice.status_code == 409 and twice.json()["field"] == "period"
+    page = lixf.get(url).text
+    codes = re.findall(r'name="code" value="([^"]+)"', page)
+    assert len(codes) >= 6 and 'action="/w/compliance/' not in page  # nothing to complete until all are judged
+    evaluate = url.replace("/registers/compliance/", "/registers/compliance/", 1) + "/evaluate"
+    silent = lixf.post(evaluate, data={"code": codes[0], "result": "not_applicable", "csrf_token": token}, headers=HX)
+    assert silent.status_code == 400 and silent.json()["field"] == "finding"
+    for code in codes:
+        lixf.post(evaluate, data={"code": code, "result": "compliant", "evidence": "2026年度台账", "csrf_token": token})
+    assert fire(lixf, url, "complete").status_code == 200
+    done = lixf.get(url).text
+    assert 'id="record-state">已完成' in done and "符合" in done and 'class="inline evaluate"' not in done

@@ -1,0 +1,54 @@
+"""Names for what accounting keys by code — processes, facilities, categories, materials — so a page says
+熟料煅烧 (P30), not P30. Materials take their Chinese name from the factor library; products, which have no
+factor, from the short list here. (Issue 15 brings the full catalogue; this is its seam.)"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlmodel import Session, select
+
+from accounting.factors import default_library
+from storage.models import Facility, Process
+from storage.vocab import ActivityCategory
+
+WHOLE = ("企业层面（未分摊）", "Enterprise level (not allocated)")
+PRODUCTS = {"clinker": ("熟料", "Clinker"), "cement": ("水泥", "Cement"), "waste_heat_electricity": ("余热发电量",
+            "Waste-heat electricity"), "crude_steel": ("粗钢", "Crude steel"), "aluminium": ("电解铝", "Primary aluminium"),
+            "coke": ("焦炭", "Coke"), "raw_coal": ("原煤", "Raw coal"), "electricity": ("发电量", "Electricity")}
+
+
+@cache
+def _library_names() -> dict[str, str]:
+    return {f.material: f.name_zh for f in default_library().factors if f.name_zh}
+
+
+def material(code: str, lang: str) -> str:
+    if code in PRODUCTS:
+        return PRODUCTS[code][lang == "en"]
+    if lang == "zh" and code in _library_names():
+        return _library_names()[code]
+    return code.replace("_", " ")
+
+
+def category(code: str, lang: str) -> str:
+    return ActivityCategory(code).label(lang) if code in ActivityCategory.__members__ else code
+
+
+class Places:
+    """Process and facility names of one enterprise, read once per page."""
+
+    def __init__(self, session: Session, enterprise_id: int):
+        self.names = {p.code: p.name for p in session.exec(select(Process).where(Process.enterprise_id == enterprise_id))}
+        self.names |= {f.code: f.name for f in session.exec(select(Facility).where(Facility.enterprise_id == enterprise_id))}
+
+    def __call__(self, code: str | None, lang: str) -> str:
+        if not code or code == "(enterprise)":
+            return WHOLE[lang == "en"]
+        return f"{self.names[code]} ({code})" if code in self.names else code
+
+    def series(self, key: str, lang: str) -> str:
+        """An anomaly's series, ``facility|category|material``, in words."""
+        place, _, rest = key.partition("|")
+        cat, _, mat = rest.partition("|")
+        return " · ".join(p for p in (self(place, lang), category(cat, lang), material(mat, lang)) if p)

@@ -9,8 +9,18 @@ from pydantic import BaseModel, Field, ValidationError
 from storage.errors import StewardError
 
 
-def labelled(zh: str, en: str, default: Any = ..., **kw) -> Any:
-    return Field(default, json_schema_extra={"zh": zh, "en": en}, **kw)
+def labelled(zh: str, en: str, default: Any = ..., *, choices: dict[str, tuple[str, str]] | None = None, **kw) -> Any:
+    """A field with its zh/en label; a field of fixed values names each (``choices``), so no code reaches a page."""
+    extra: dict[str, Any] = {"zh": zh, "en": en}
+    if choices:
+        extra["choices"] = {k: list(v) for k, v in choices.items()}
+    return Field(default, json_schema_extra=extra, **kw)
+
+
+def choices_of(model: type[BaseModel], name: str) -> dict[str, tuple[str, str]]:
+    info = model.model_fields.get(name)
+    extra = (info.json_schema_extra or {}) if info else {}
+    return {k: (v[0], v[1]) for k, v in extra.get("choices", {}).items()}
 
 
 def label_of(model: type[BaseModel], name: str) -> tuple[str, str]:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from helpers import as_user, csrf
+from sqlmodel import Session
 
 from steward.demo import DEMO_PASSWORD as PW
 
@@ -145,3 +146,80 @@ def test_a_compliance_evaluation_is_judged_obligation_by_obligation_and_complete
     assert fire(lixf, url, "complete").status_code == 200
     done = lixf.get(url).text
     assert 'id="record-state">已完成' in done and "符合" in done and 'class="inline evaluate"' not in done
+
+
+def test_the_surrender_is_finished_on_the_assets_page_and_its_reminders_end(web, engine):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from accounting.carbon_assets import deadline
+    from storage.engine import unit_of_work
+    from storage.models import Enterprise, Task
+    from workflows import yearly_duties
+    with unit_of_work(engine, "system:test") as s:  # 20 days before the 2025 deadline, the reminder goes out
+        plant = s.exec(select(Enterprise).where(Enterprise.code == "JYCEM")).one().id
+        assert yearly_duties.surrender_reminders(s, plant, deadline(2025) - timedelta(days=20)) > 0
+    lixf = as_user(web, "lixf")
+    assert 'href="/assets"' in lixf.get("/tasks").text
+    first = lixf.get("/assets?year=2025").text
+    assert "请先登记配额价格" in first  # no price yet: the page says what is missing
+    token = csrf(lixf, "/assets")
+    lixf.post("/assets/price", data={"kind": "CEA", "on": "2026-11-30", "price": "95", "source": "上海环境能源交易所收盘价",
+                                     "csrf_token": token})
+    page = lixf.get("/assets?year=2025").text
+    due = float(re.search(r'id="position">.*?<h3>([\d,]+) t', page, re.S).group(1).replace(",", ""))
+    assert due > 1_000_000 and "全国碳排放配额" in page and "CEA" not in shown(page).replace("CCER", "")
+    move = {"kind": "CEA", "vintage": "2025", "on": "2026-11-30", "csrf_token": token}
+    beyond = lixf.post("/assets/movement", data={**move, "txn": "surrender", "quantity": "10",
+                                                 "compliance_year": "2025"}, headers=HX)
+    assert beyond.status_code == 400 and beyond.json()["field"] == "quantity"  # nothing held to give
+    typo = lixf.post("/assets/movement", data={**move, "txn": "allocate", "quantity": "1,2"}, headers=HX)
+    assert typo.status_code == 400 and typo.json()["field"] == "quantity"
+    lixf.post("/assets/movement", data={**move, "txn": "allocate", "quantity": str(due - 5000)})
+    lixf.post("/assets/movement", data={**move, "txn": "surrender", "quantity": str(due - 5000), "compliance_year": "2025"})
+    assert "5,000 t" in lixf.get("/assets?year=2025").text.split('id="remaining">')[1][:20]
+    with Session(engine) as s:
+        assert s.exec(select(Task).where(Task.lifecycle == "surrender", Task.status == "open")).all()  # still owed
+    lixf.post("/assets/movement", data={**move, "txn": "buy", "quantity": "5000", "price": "95"})
+    lixf.post("/assets/movement", data={**move, "txn": "surrender", "quantity": "5000", "compliance_year": "2025"})
+    assert ">0 t<" in lixf.get("/assets?year=2025").text
+    with Session(engine) as s:
+        assert not s.exec(select(Task).where(Task.lifecycle == "surrender", Task.status == "open")).all()
+
+
+def test_the_yearly_training_plan_and_objectives_review_are_done_where_their_tasks_lead(web, engine):
+    from datetime import date
+
+    from sqlmodel import select
+
+    from storage.engine import unit_of_work
+    from storage.models import Enterprise, Task
+    from workflows import yearly_duties
+    year = date.today().year
+    with unit_of_work(engine, "system:test") as s:
+        plant = s.exec(select(Enterprise).where(Enterprise.code == "JYCEM")).one().id
+        yearly_duties.yearly(s, plant, year)
+    lixf = as_user(web, "lixf")
+    tasks = lixf.get("/tasks").text
+    assert 'href="/records/training_plan"' in tasks and 'href="/objectives"' in tasks
+    form = lixf.get("/records/training_plan").text
+    assert 'name="topics"' in form and "培训对象" in form
+    token = csrf(lixf, "/records/training_plan")
+    missing = lixf.post("/records/training_plan", data={"year": str(year), "topics": "", "csrf_token": token},
+                        headers=HX)
+    assert missing.status_code == 400 and {d["field"] for d in missing.json()["details"]} >= {"topics", "audience"}
+    lixf.post("/records/training_plan", data={"year": str(year), "topics": "碳排放核算指南；数据质量控制", "audience":
+                                              "计量员、中控操作员", "schedule": "3月、9月各一次", "csrf_token": token})
+    assert "碳排放核算指南" in lixf.get("/records/training_plan").text
+    training = lixf.get("/records/training").text
+    assert "法律法规与政策" in training and "law_policy" not in shown(training)  # choices by name
+    page = lixf.get("/objectives").text
+    assert 'id="review-objectives"' in page
+    lixf.post("/records/objective_review", data={"year": str(year - 1), "conclusion": "熟料单位排放下降 2.1%，达标",
+                                                 "next_steps": "本年度再降 1%", "back": "/objectives",
+                                                 "csrf_token": token})
+    assert "熟料单位排放下降 2.1%" in lixf.get("/objectives").text
+    with Session(engine) as s:
+        open_kinds = {t.lifecycle for t in s.exec(select(Task).where(Task.status == "open", Task.entity_id == year))}
+    assert not open_kinds & {"training_plan", "objective_review"}  # both duties done

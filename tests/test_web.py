@@ -20,7 +20,8 @@ USERS = {"wangjg": "top_management", "lixf": "carbon_manager", "zhaom": "interna
 EXPECTED = {
     "/": set(USERS), "/tasks": set(USERS), "/settings": set(USERS),
     "/documents": set(USERS) - {"zhengl"}, "/nonconformities": set(USERS) - {"zhengl"},
-    "/registers": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
+    "/registers": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/objectives": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
+    "/assets": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/records": set(USERS) - {"zhengl"},
     "/audits": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/reviews": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
     "/accounting": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"}, "/obligations": {"wangjg", "lixf", "zhaom", "chenj",
                                                                                    "qianc"},
@@ -131,10 +132,11 @@ def test_a_viewer_is_refused_every_write(web):
             "root_cause": "x", "period": "2026-05", "category": "fuel_combustion", "material": "diesel",
             "quantity": "1", "unit": "t", "code": "X9", "username": "x9user", "roles": "staff",
             "doc_type": "procedure", "title": "x", "summary": "x", "base_year": "2025", "abatement_t": "1",
-            "achieved_t": "1", "verification": "x", "evidence": "x"}
+            "achieved_t": "1", "verification": "x", "evidence": "x", "vintage": "2025", "on": "2026-01-01",
+            "price": "1", "source": "x", "topics": "x", "audience": "x", "schedule": "x"}
     for path in posts:
         url = path.replace("{number}", "JYCEM-BL-2023-001" if path.startswith("/w/baseline/") else "JYCEM-XX-001")
-        url = url.replace("{token_id}", "1").replace("{username}", "yangf").replace("{channel_id}", "1").replace("{duty_id}", "1").replace(
+        url = url.replace("{token_id}", "1").replace("{username}", "yangf").replace("{channel_id}", "1").replace("{duty_id}", "1").replace("{form}", "training_plan").replace(
             "{period:path}", "2026")
         files = {"file": ("a.csv", b"x")} if path.endswith(("/import", "/upload")) else None
         status = client.post(url, data=form, files=files).status_code

@@ -10,12 +10,16 @@ from sqlmodel import Session, func, select
 
 from accounting.carbon_assets import KINDS, OFFSET_LIMIT, Lot, deadline, plan_compliance
 from storage.errors import StewardError
-from storage.models import AssetTxn, CarbonPrice
+from storage.models import AssetTxn, CarbonPrice, Task
+from storage.models.org import utcnow
 from workflows import accounting, engine
 from workflows.engine import Actor
 
 TRADERS = ("carbon_manager", "top_management")
+WHOLE_TONNE = 0.5  # allowances go in whole tonnes: less than half a tonne still owed is nothing owed
 SIGN = {"allocate": 1, "buy": 1, "transfer_in": 1, "sell": -1, "surrender": -1, "transfer_out": -1}
+MOVEMENTS = {"allocate": ("配额分配", "Allocation"), "buy": ("买入", "Purchase"), "transfer_in": ("转入", "Transfer in"),
+             "sell": ("卖出", "Sale"), "surrender": ("履约清缴", "Surrender"), "transfer_out": ("转出", "Transfer out")}
 
 
 def holdings(session: Session, enterprise_id: int) -> list[Lot]:
@@ -59,7 +63,40 @@ def record(session: Session, actor: Actor, *, kind: str, vintage: int, txn: str,
                    recorded_by=actor.label)
     session.add(row)
     session.flush()
+    if txn == "surrender":
+        _close_reminders_when_done(session, actor.enterprise_id, compliance_year)
     return row
+
+
+def _close_reminders_when_done(session: Session, enterprise_id: int, year: int | None) -> None:
+    """The surrender reminders of a year (keyed year×1000 + days before the deadline) end with the last tonne."""
+    if year is None:
+        return
+    surrendered = -sum(t.quantity for t in session.exec(select(AssetTxn).where(
+        AssetTxn.enterprise_id == enterprise_id, AssetTxn.txn == "surrender", AssetTxn.compliance_year == year)))
+    if verified_emissions(session, enterprise_id, year) - surrendered >= WHOLE_TONNE:
+        return
+    for task in session.exec(select(Task).where(Task.enterprise_id == enterprise_id, Task.lifecycle == "surrender",
+                                                Task.entity_id >= year * 1000, Task.entity_id < (year + 1) * 1000,
+                                                Task.status == "open")):
+        task.status, task.closed_at = "done", utcnow()
+        session.add(task)
+    session.flush()
+
+
+def ledger(session: Session, actor: Actor, limit: int = 50) -> list[AssetTxn]:
+    return list(session.exec(select(AssetTxn).where(AssetTxn.enterprise_id == actor.enterprise_id)
+                             .order_by(AssetTxn.on.desc(), AssetTxn.id.desc()).limit(limit)).all())
+
+
+def overview(session: Session, actor: Actor, year: int) -> dict:
+    """The assets page: the year's position (or why there is none yet), what is held, the latest movements."""
+    try:
+        pos, problem = position(session, actor.enterprise_id, year), None
+    except StewardError as exc:
+        pos, problem = None, exc
+    return {"year": year, "position": pos, "problem": problem, "holdings": holdings(session, actor.enterprise_id),
+            "ledger": ledger(session, actor), "can_trade": bool(actor.roles & set(TRADERS))}
 
 
 def _check_surrender(session, enterprise_id, kind, vintage, quantity, year) -> None:
@@ -108,7 +145,7 @@ def position(session: Session, enterprise_id: int, year: int, today: date | None
     remaining = max(due - sum(surrendered.values()), 0.0)
     cea, ccer = latest_price(session, "CEA"), latest_price(session, "CCER")
     if cea is None:
-        raise StewardError("no_price", "请先登记配额价格（steward assets price）", "Record an allowance price first")
+        raise StewardError("no_price", "请先登记配额价格", "Record an allowance price first")
     room = max(due * OFFSET_LIMIT - surrendered["CCER"], 0.0)
     plan = plan_compliance(year, remaining, holdings(session, enterprise_id), cea.price, ccer.price if ccer else None,
                            offset_limit=room / remaining if remaining else 0.0)

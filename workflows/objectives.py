@@ -4,10 +4,10 @@ computed from the accounting runs rather than typed in."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from storage.errors import StewardError
-from storage.models import Baseline, Objective
+from storage.models import Baseline, Objective, Person
 from workflows import accounting, engine, lookup
 from workflows import baseline as baselines
 from workflows.engine import Actor
@@ -87,3 +87,11 @@ def progress(session: Session, objective: Objective) -> dict:
     return {"number": objective.number, "base_year": base.base_year, "base": start, "target": round(goal, 6),
             "year": run.year if run else None, "current": now, "achieved_pct": achieved,
             "met": now is not None and now <= goal}
+
+
+def overview(session: Session, actor: Actor) -> list[tuple[Objective, dict, str]]:
+    """Every objective and target of the enterprise with its progress and its owner's name."""
+    rows = session.exec(select(Objective).where(Objective.enterprise_id == actor.enterprise_id)
+                        .order_by(Objective.number)).all()
+    names = {p.id: p.name for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id))}
+    return [(o, progress(session, o), names.get(o.owner_id, "—")) for o in rows]

@@ -29,7 +29,7 @@ from workflows.engine import Actor
 
 HEADS = ("department_head",)
 # where a task of each kind is done, when it is not about a row of its own register
-FALLBACK = {"training_plan": "/people", "objective_review": "/accounting", "surrender": "/accounting"}
+FALLBACK = {"training_plan": "/records/training_plan", "objective_review": "/objectives", "surrender": "/assets"}
 REGISTERED = {"baseline": (Baseline, "baselines", "number"), "improvement": (Improvement, "improvements", "number"),
               "reduction_measure": (ReductionMeasure, "reductions", "number"),
               "data_anomaly": (DataAnomaly, "anomalies", "id"), "compliance": (ComplianceEvaluation, "compliance", "period")}

@@ -52,7 +52,7 @@ def surrender_reminders(session: Session, enterprise_id: int, today: date) -> in
     surrendered = -sum(t.quantity for t in session.exec(select(AssetTxn).where(
         AssetTxn.enterprise_id == enterprise_id, AssetTxn.txn == "surrender", AssetTxn.compliance_year == year)))
     remaining = due - surrendered
-    if remaining <= 0:
+    if remaining < carbon_assets.WHOLE_TONNE:
         return 0
     return _once(session, enterprise_id, "surrender", year * 1000 + stage, ["carbon_manager", "top_management"],
                  f"{year} 年度配额清缴尚欠 {remaining:,.0f} t，截止 {deadline(year)}（还有 {days} 天）",

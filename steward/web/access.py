@@ -20,6 +20,7 @@ class Page:
     zh: str
     en: str
     roles: frozenset[str]
+    menu: bool = True  # False: reached from another page (the registers list), not from the menu
 
 
 PAGES = (
@@ -31,7 +32,11 @@ PAGES = (
     Page("/reviews", "管理评审", "Management reviews", MANAGEMENT),
     Page("/accounting", "碳核算", "Accounting", MANAGEMENT | {"staff"}),  # staff read the meters and enter them
     Page("/registers", "登记册", "Registers", MANAGEMENT),
-    Page("/obligations", "合规义务", "Obligations", MANAGEMENT),
+    Page("/obligations", "合规义务", "Obligations", MANAGEMENT, menu=False),
+    Page("/objectives", "目标指标", "Objectives", MANAGEMENT, menu=False),
+    Page("/records", "记录", "Records", INTERNAL),
+    Page("/assets", "碳资产", "Carbon assets", frozenset({"top_management", "carbon_manager", "carbon_body_member",
+                                                      "viewer"})),
     Page("/people", "人员与角色", "People", frozenset({"carbon_manager", "administrator"})),
     Page("/settings", "设置", "Settings", ALL),
 )
@@ -49,4 +54,4 @@ def require(actor: Actor, path: str) -> None:
 
 def nav(roles) -> list[Page]:
     """The menu: only the pages this person may open."""
-    return [p for p in PAGES if may_open(roles, p.path)]
+    return [p for p in PAGES if p.menu and may_open(roles, p.path)]

@@ -3,12 +3,15 @@
 from steward.web.routes import (
     accounting,
     api,
+    assets,
     audits,
     auth,
     dashboard,
     documents,
     nonconformities,
+    objectives,
     people,
+    records,
     registers,
     reviews,
     settings,
@@ -17,4 +20,4 @@ from steward.web.routes import (
 )
 
 ROUTERS = [m.router for m in (auth, dashboard, tasks, documents, audits, nonconformities, reviews, accounting,
-                              registers, people, settings, transitions, api)]
+                              registers, objectives, assets, records, people, settings, transitions, api)]

@@ -14,6 +14,7 @@ from steward.demo import DEMO_PASSWORD as PW
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 HX = {"HX-Request": "true"}
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
 def shown(html: str) -> str:
@@ -223,3 +224,53 @@ def test_the_yearly_training_plan_and_objectives_review_are_done_where_their_tas
     with Session(engine) as s:
         open_kinds = {t.lifecycle for t in s.exec(select(Task).where(Task.status == "open", Task.entity_id == year))}
     assert not open_kinds & {"training_plan", "objective_review"}  # both duties done
+
+
+def test_every_task_the_year_gives_leads_to_a_page_its_assignee_can_open(web, engine):
+    """A task nobody can act on in the web must not exist: make one of every kind the year makes, then follow each."""
+    from datetime import date, timedelta
+
+    from sqlmodel import select
+
+    from accounting.carbon_assets import deadline
+    from storage.engine import unit_of_work
+    from storage.models import Document, Enterprise, Person, Task
+    from workflows import compliance, internal_audit, review, tasks, yearly_duties
+    from workflows.engine import actor_for
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/registers/baselines")
+    lixf.post("/registers/baselines/new", data={"base_year": "2025", "trigger": "energy_mix", "reason": "余热发电",
+                                                "csrf_token": token})
+    lixf.post("/registers/improvements/new", data={"title": "能源在线监测", "owner": "liuy", "due": "2027-06-30",
+                                                   "csrf_token": token})
+    for title, issue in (("在用程序", True), ("待审程序", False)):  # one in force (review due), one in review
+        made = lixf.post("/documents/new", data={"doc_type": "procedure", "title": title, "readers": ["yangf"],
+                                                 "csrf_token": token}, files={"file": ("p.pdf", PDF)},
+                         follow_redirects=False)
+        url = made.headers["location"]
+        steps = (("lixf", "submit"), ("chenj", "review"), ("wangjg", "approve"), ("lixf", "issue")) if issue \
+            else (("lixf", "submit"),)
+        for who, trigger in steps:
+            assert fire(as_user(web, who), url, trigger, password=PW).status_code == 200
+    today = date.today()
+    with unit_of_work(engine, "system:test") as s:
+        plant = s.exec(select(Enterprise).where(Enterprise.code == "JYCEM")).one().id
+        yearly_duties.yearly(s, plant, today.year)
+        yearly_duties.surrender_reminders(s, plant, deadline(2025) - timedelta(days=20))
+        for doc in s.exec(select(Document).where(Document.enterprise_id == plant)):
+            doc.next_review_due = today + timedelta(days=10)
+            s.add(doc)
+        yearly_duties.document_reviews(s, plant, today)
+        compliance.start(s, plant, str(today.year), "periodic")
+        internal_audit.plan_year(s, actor_for(s, "lixf"), today.year + 1)
+        review.ensure(s, plant, today.year + 1)
+    with Session(engine) as s:
+        people = {p.id: p.username for p in s.exec(select(Person))}
+        open_tasks = [(t.lifecycle, people[t.assignee_id], tasks.link(s, t))
+                      for t in s.exec(select(Task).where(Task.status == "open"))]
+    kinds = {kind for kind, _, _ in open_tasks}
+    assert kinds >= {"baseline", "improvement", "training_plan", "objective_review", "surrender", "document_review",
+                     "compliance", "document", "internal_audit", "management_review"}
+    for kind, username, url in open_tasks:
+        assert url != "/", f"a {kind} task leads nowhere"
+        assert as_user(web, username).get(url).status_code == 200, f"{username} cannot open {url} ({kind})"

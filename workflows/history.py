@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from storage.models import AuditEntry, TransitionLog
+from storage.models import AuditEntry, Person, TransitionLog
 from workflows.registry import LIFECYCLES
 
 
@@ -43,6 +43,12 @@ def moves(session: Session, lifecycle: str, entity_ids: list[int]) -> list[Move]
 def changes(session: Session, table: str, entity_id: int, limit: int = 50) -> list[Change]:
     rows = session.exec(select(AuditEntry).where(AuditEntry.entity == table, AuditEntry.entity_id == str(entity_id))
                         .order_by(AuditEntry.seq.desc()).limit(limit)).all()
-    return [Change(r.at, r.actor.split(":", 1)[-1] if ":" in r.actor else r.actor, r.action,
+    logins = {r.actor.split(":", 1)[-1] for r in rows}
+    names = dict(session.exec(select(Person.username, Person.name).where(Person.username.in_(logins))).all())
+
+    def who(actor: str) -> str:  # "web:wangjg" → 王建国; the system and scripts keep their own label
+        login = actor.split(":", 1)[-1]
+        return names.get(login, login)
+    return [Change(r.at, who(r.actor), r.action,
                    tuple(k for k in (r.after or r.before or {}) if k not in ("id", "version", "enterprise_id")))
             for r in rows]

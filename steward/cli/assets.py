@@ -68,6 +68,9 @@ def assets_position(enterprise: Enterprise, year: Year, as_json: AsJson = False)
     plan = pos["plan"]
     typer.echo(f"{enterprise} {year}：应清缴 due {pos['due_t']:,.1f} t，尚欠 remaining {pos['remaining_t']:,.1f} t，"
                f"截止 deadline {pos['deadline']}（{pos['days_left']} 天 days）")
+    if plan is None:
+        typer.echo("  登记配额价格后可给出最省钱的清缴方案 / record an allowance price for the cheapest plan")
+        return None
     for lot in plan["surrender"]:
         typer.echo(f"  清缴持有 surrender held {lot['kind']} {lot['vintage']}: {lot['quantity']:,.1f} t")
     typer.echo(f"  购买 buy CCER {plan['buy_ccer_t']:,.1f} t, CEA {plan['buy_cea_t']:,.1f} t；"

@@ -18,7 +18,8 @@ HUB = "/registers"
 
 @router.get("/obligations")
 def obligations(request: Request):
-    return page(request, "obligations.html", {"rows": unit(request, compliance.obligations, page="/obligations")})
+    return page(request, "obligations.html", {"rows": unit(request, compliance.obligations, page="/obligations"),
+                                              "kinds": {k.value: k for k in compliance.ObligationKind}})
 
 
 @router.get("/registers")

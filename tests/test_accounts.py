@@ -143,3 +143,28 @@ def test_departments_and_duties_are_kept_in_the_people_page(web, plant, engine):
     staff = as_user(web, "yangf")
     refused = staff.post("/people/departments", data={"code": "D-X", "name": "x", "csrf_token": csrf(staff, "/")})
     assert refused.status_code == 403
+
+
+def test_a_person_moves_department_a_department_is_renamed_and_a_disabled_login_comes_back(web, plant, engine):
+    from sqlmodel import Session
+
+    from storage.models import Department, Person
+    admin = as_user(web, "huangzq")  # the administrator keeps people and the structure
+    token = csrf(admin, "/people")
+    admin.post("/people/yangf/department", data={"department": "QC", "csrf_token": token})
+    renamed = admin.post("/people/departments/QC", data={"name": "质量与计量部", "parent": "PROD", "csrf_token": token})
+    assert renamed.status_code in (200, 303)
+    loop = admin.post("/people/departments/PROD", data={"name": "生产技术部", "parent": "QC", "csrf_token": token},
+                      headers={"HX-Request": "true"})
+    assert loop.status_code == 400 and loop.json()["field"] == "parent"  # QC already sits under PROD
+    with Session(engine) as s:
+        person = s.exec(select(Person).where(Person.username == "yangf")).one()
+        qc = s.get(Department, person.department_id)
+        assert qc.name == "质量与计量部" and s.get(Department, qc.parent_id).code == "PROD"
+    act(plant, "huangzq", lambda s, a: accounts.disable(s, a, "wux"))
+    weak = admin.post("/people/wux/enable", data={"password": "short", "csrf_token": token}, headers={"HX-Request": "true"})
+    assert weak.status_code == 400 and weak.json()["field"] == "password"
+    admin.post("/people/wux/enable", data={"password": TEMP, "csrf_token": token})
+    back = TestClient(web.app)
+    signed = back.post("/login", data={"username": "wux", "password": TEMP, "csrf_token": csrf(back)})
+    assert signed.url.path == "/password"  # back, and must choose a password of their own

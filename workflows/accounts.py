@@ -93,6 +93,30 @@ def disable(session: Session, actor: Actor, username: str) -> Person:
     return row
 
 
+def enable(session: Session, actor: Actor, username: str, password: str) -> Person:
+    """A disabled person may sign in again — with a new temporary password, since the old one may be known."""
+    _keeper(actor, "启用用户", "Enabling a user")
+    row = session.exec(select(Person).where(Person.username == username,
+                                            Person.enterprise_id == actor.enterprise_id)).first()
+    if row is None:
+        raise StewardError("username", f"本企业没有用户 {username}", f"No user {username} here", field="username",
+                           status=404)
+    row.active = True
+    session.add(row)
+    credentials.set_password(session, row, password, must_change=True)
+    return row
+
+
+def move(session: Session, actor: Actor, username: str, department: str) -> Person:
+    """A person changes department (their department head then sees their tasks)."""
+    _keeper(actor, "调整部门", "Moving a person")
+    row = person(session, actor, username)
+    row.department_id = organisation.department_id(session, actor, department)
+    session.add(row)
+    session.flush()
+    return row
+
+
 def set_roles(session: Session, actor: Actor, username: str, roles: list[str]) -> Person:
     _keeper(actor, "分配角色", "Assigning roles")
     _check_roles(roles)

@@ -210,6 +210,26 @@ def remove_responsibility(session: Session, actor: Actor, responsibility_id: int
     session.flush()
 
 
+def change_department(session: Session, actor: Actor, code: str, name: str, parent: str | None) -> Department:
+    """Rename a department or put it under another (4.2), never under itself or one of its own."""
+    from workflows.engine import require_role
+    require_role(actor, PEOPLE_KEEPERS, "修改部门", "Changing a department")
+    row = session.get(Department, department_id(session, actor, code))
+    if not name.strip():
+        raise StewardError("name", "部门名称不能为空", "The department needs a name", field="name")
+    above = department_id(session, actor, parent) if parent else None
+    step = above
+    while step is not None:
+        if step == row.id:
+            raise StewardError("parent", "上级部门不能是本部门或其下级", "A department cannot sit under itself or one of "
+                               "its own", field="parent")
+        step = session.get(Department, step).parent_id
+    row.name, row.parent_id = name.strip()[:200], above
+    session.add(row)
+    session.flush()
+    return row
+
+
 def department_id(session: Session, actor: Actor, code: str | None) -> int | None:
     if not code:
         return None

@@ -40,6 +40,13 @@ def add_department(request: Request, code: str = Form(...), name: str = Form(...
     return redirect(request, "/people#departments")
 
 
+@router.post("/people/departments/{code}")
+def change_department(request: Request, code: str, name: str = Form(""), parent: str = Form(""),
+                      csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: organisation.change_department(s, a, code, name, parent or None))
+    return redirect(request, "/people#departments")
+
+
 @router.post("/people/duties")
 def add_duty(request: Request, clause_id: str = Form(...), person: str = Form(""), department: str = Form(""),
              note: str = Form(""), csrf_token: str = Form("")):
@@ -74,4 +81,16 @@ def disable(request: Request, username: str, csrf_token: str = Form("")):
 @router.post("/people/{username}/roles")
 def roles(request: Request, username: str, roles: list[str] = Form(...), csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: accounts.set_roles(s, a, username, roles))
+    return redirect(request, "/people")
+
+
+@router.post("/people/{username}/enable")
+def enable(request: Request, username: str, password: str = Form(""), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: accounts.enable(s, a, username, password))
+    return redirect(request, "/people")
+
+
+@router.post("/people/{username}/department")
+def move(request: Request, username: str, department: str = Form(""), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: accounts.move(s, a, username, department))
     return redirect(request, "/people")

@@ -274,3 +274,32 @@ def test_every_task_the_year_gives_leads_to_a_page_its_assignee_can_open(web, en
     for kind, username, url in open_tasks:
         assert url != "/", f"a {kind} task leads nowhere"
         assert as_user(web, username).get(url).status_code == 200, f"{username} cannot open {url} ({kind})"
+
+
+def test_registers_and_records_download_as_excel_in_the_reader_s_language_and_the_baseline_compares(web):
+    import io
+
+    from openpyxl import load_workbook
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/registers/improvements")
+    lixf.post("/registers/improvements/new", data={"title": "=HYPERLINK(\"http://x\")", "source": "audit",
+                                                   "csrf_token": token})
+    lixf.post("/registers/improvements/new", data={"title": "余热利用", "source": "review", "csrf_token": token})
+    book = lixf.get("/registers/improvements.xlsx", params={"q": "余热"})
+    assert book.headers["content-type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(book.content)).active.values)
+    assert rows[0][:2] == ("编号", "改进项") and [r[1] for r in rows[1:]] == ["余热利用"]  # filtered as on the page
+    assert rows[1][2] == "管理评审" and rows[1][-1] == "已提出"  # words, not codes
+    everything = list(load_workbook(io.BytesIO(lixf.get("/registers/improvements.xlsx").content)).active.values)
+    assert any(r[1] == '=HYPERLINK("http://x")' for r in everything)  # typed text stays text, never a formula
+    lixf.post("/records/training", data={"topic": "核算指南", "kind": "standard", "attendees": "12", "hours": "4",
+                                         "csrf_token": token})
+    lixf.get("/lang/en?back=/")
+    english = list(load_workbook(io.BytesIO(lixf.get("/records/training.xlsx").content)).active.values)
+    assert english[0][:3] == ("Recorded on", "Topic", "Kind") and english[1][2] == "Standards"
+    lixf.get("/lang/zh?back=/")
+    listing = lixf.get("/registers/baselines").text
+    active = re.search(r'href="/registers/baselines/([^"]+)"', listing).group(1)
+    page = lixf.get(f"/registers/baselines/{active}", params={"year": "2025"}).text
+    table = page.split('id="baseline-compare"')[1].split("</table>")[0]
+    assert "企业合计" in table and "熟料煅烧 (P30)" in table and "%" in table

@@ -110,3 +110,20 @@ def listing(session: Session, actor: Actor, form: str, q: str = "", limit: int =
 def counts(session: Session, actor: Actor) -> dict[str, int]:
     return dict(session.exec(select(FormRecord.form, func.count()).where(
         FormRecord.enterprise_id == actor.enterprise_id).group_by(FormRecord.form)).all())
+
+
+def export(session: Session, actor: Actor, form: str, lang: str, q: str = "") -> tuple[str, bytes]:
+    from workflows import exports
+    en = lang == "en"
+    fields = inputs(form)
+    title = spec(form).en if en else spec(form).zh
+
+    def shown(field: Input, value):
+        for v, zh, en_label in field.choices:
+            if v == value:
+                return en_label if en else zh
+        return value
+    headers = ["Recorded on" if en else "记录日期"] + [f.en if en else f.zh for f in fields]
+    rows = [[r.recorded_on.isoformat()] + [shown(f, r.payload.get(f.name)) for f in fields]
+            for r in listing(session, actor, form, q, limit=10_000)]
+    return title, exports.workbook(title, headers, rows)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
 
-from storage.errors import NotFound
+from storage.errors import NotFound, StewardError
 from storage.models import (
     Baseline,
     ComplianceEvaluation,
@@ -20,7 +21,7 @@ from storage.models import (
     Person,
     ReductionMeasure,
 )
-from workflows import baseline, compliance, data_quality, history, improvement, names, reduction
+from workflows import baseline, compliance, data_quality, exports, history, improvement, names, reduction
 from workflows.engine import Actor, Lifecycle
 
 Text = str | tuple[str, str]  # one text, or (zh, en)
@@ -148,7 +149,20 @@ def find(session: Session, actor: Actor, reg: Register, key: str):
     return FINDERS[reg.lifecycle.name](session, actor, key)
 
 
-def view(session: Session, actor: Actor, name: str, key: str) -> dict:
+def comparison(session: Session, row: Baseline, year: int, places: names.Places) -> dict:
+    """The baseline in force against one year, per level, in words (6.3.1)."""
+    try:
+        found = baseline.compare(session, row.enterprise_id, year)
+    except StewardError as exc:
+        return {"year": year, "problem": exc}
+    lines = [(("企业合计", "Enterprise total"), found["enterprise"])]
+    lines += [((places(k, "zh"), places(k, "en")), v) for k, v in found["processes"].items() if v["base"] or v["now"]]
+    intensity = [((names.material(k, "zh") + " 单位排放", names.material(k, "en") + " per tonne"), v)
+                 for k, v in found["intensity"].items()]
+    return {"year": year, "lines": lines, "intensity": intensity}
+
+
+def view(session: Session, actor: Actor, name: str, key: str, year: int | None = None) -> dict:
     reg = register(name)
     row = find(session, actor, reg, key)
     places = names.Places(session, actor.enterprise_id)
@@ -163,6 +177,10 @@ def view(session: Session, actor: Actor, name: str, key: str) -> dict:
                             for k, v in row.figures.get("processes", {}).items() if v["total"]]
         out["intensity"] = [((names.material(k, "zh"), names.material(k, "en")), v["total_per_unit"], v.get("unit", "t"))
                             for k, v in row.figures.get("intensity", {}).items()]
+        if row.state == "active":
+            latest = date.today().year - 1
+            out["compare"] = comparison(session, row, year or latest, places)
+            out["years"] = list(range(latest, row.base_year, -1))
     if name == "reductions" and row.state == "implemented":
         out["can_verify"] = bool(actor.roles & set(reduction.KEEPERS))
     if name == "compliance":
@@ -173,3 +191,15 @@ def view(session: Session, actor: Actor, name: str, key: str) -> dict:
         out["results"] = [r for r in compliance.ItemResult if r != "pending"]
         out["can_evaluate"] = row.state == "open" and bool(actor.roles & set(compliance.EVALUATORS))
     return out
+
+
+def export(session: Session, actor: Actor, name: str, lang: str, q: str = "", state: str = "") -> tuple[str, bytes]:
+    """The list as it is filtered on the page, as a workbook in the reader's language."""
+    data = listing(session, actor, name, q, state)
+    reg, en = data["reg"], lang == "en"
+
+    def text(v):
+        return v if isinstance(v, str) else v[en]
+    headers = [c[1] if en else c[0] for c in reg.columns] + ["State" if en else "状态"]
+    rows = [[text(v) for v in values] + [st.en if en else st.zh] for _, st, values in data["rows"]]
+    return (reg.en if en else reg.zh), exports.workbook(reg.en if en else reg.zh, headers, rows)

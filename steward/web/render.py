@@ -4,8 +4,9 @@ signed-in person, and answering a form with a redirect (a plain 303, or ``HX-Red
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -69,3 +70,12 @@ def redirect(request: Request, url: str) -> Response:
 def local(url: str | None, default: str = "/") -> str:
     """Only a path on this site may be a place to go back to."""
     return url if url and url.startswith("/") and not url.startswith("//") else default
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx(title: str, data: bytes) -> Response:
+    """A workbook download named for what it holds and today's date."""
+    name = quote(f"{title}-{date.today().isoformat()}.xlsx")
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})

@@ -9,7 +9,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 
 from forms.records import FORMS
-from steward.web.render import local, page, redirect, unit, write
+from steward.web.render import lang_of, local, page, redirect, unit, write, xlsx
 from storage.errors import StewardError
 from workflows import records
 
@@ -20,6 +20,12 @@ router = APIRouter()
 def hub(request: Request):
     counts = unit(request, records.counts, page="/records")
     return page(request, "records.html", {"forms": list(FORMS.values()), "counts": counts})
+
+
+@router.get("/records/{form}.xlsx")
+def export(request: Request, form: str, q: str = ""):
+    title, data = unit(request, lambda s, a: records.export(s, a, form, lang_of(request), q), page="/records")
+    return xlsx(title, data)
 
 
 @router.get("/records/{form}")

@@ -8,7 +8,7 @@ from datetime import date
 
 from fastapi import APIRouter, Form, Request
 
-from steward.web.render import page, redirect, unit, write
+from steward.web.render import lang_of, page, redirect, unit, write, xlsx
 from storage.errors import StewardError
 from workflows import baseline, compliance, data_quality, improvement, reduction, registers
 
@@ -27,6 +27,12 @@ def hub(request: Request):
     return page(request, "registers.html", {"registers": unit(request, registers.overview, page=HUB)})
 
 
+@router.get("/registers/{name}.xlsx")
+def export(request: Request, name: str, q: str = "", state: str = ""):
+    title, data = unit(request, lambda s, a: registers.export(s, a, name, lang_of(request), q, state), page=HUB)
+    return xlsx(title, data)
+
+
 @router.get("/registers/{name}")
 def listing(request: Request, name: str, q: str = "", state: str = ""):
     context = unit(request, lambda s, a: registers.listing(s, a, name, q, state), page=HUB)
@@ -37,8 +43,9 @@ def listing(request: Request, name: str, q: str = "", state: str = ""):
 
 
 @router.get("/registers/{name}/{key:path}")
-def record(request: Request, name: str, key: str):
-    return page(request, "register_record.html", unit(request, lambda s, a: registers.view(s, a, name, key), page=HUB))
+def record(request: Request, name: str, key: str, year: int | None = None):
+    return page(request, "register_record.html", unit(request, lambda s, a: registers.view(s, a, name, key, year),
+                                                      page=HUB))
 
 
 def _day(text: str, field: str) -> date | None:

@@ -379,3 +379,30 @@ def test_top_management_approves_a_baseline_from_its_task_and_sees_the_surrender
     page.click("#lang-switch")
     assert "Data anomalies" in page.inner_text("h2")
     page.click("#lang-switch")
+
+
+def test_reduction_measures_are_registered_and_drawn_as_a_cost_curve(site, page):
+    base, _ = site
+    sign_in(page, base, "lixf")
+    page.goto(f"{base}/registers/reductions")
+    for title, tonnes, capex, opex in (("篦冷机改造", "8500", "1200", "-900000"), ("光伏发电", "abc", "3000", "0"),
+                                       ("光伏发电", "6000", "3000", "-400000")):
+        if page.locator("#new-record[open]").count() == 0:
+            page.click("#new-record summary")
+        form = page.locator("#new-measure")
+        form.locator("input[name=title]").fill(title)
+        form.locator("input[name=abatement_t]").fill(tonnes)
+        form.locator("input[name=capex]").fill(capex)
+        form.locator("input[name=opex]").fill(opex)
+        form.locator("input[name=verification]").fill("对比实施前后计量数据")
+        form.locator("button[type=submit]").click()
+        if tonnes == "abc":
+            error = form.locator("input[name=abatement_t] + .field-error")
+            error.wait_for()
+            assert "预计减排量" in error.inner_text() and form.locator("input[name=title]").input_value() == "光伏发电"
+            continue
+        page.wait_for_selector("#record-state:has-text('已识别')")
+        page.goto(f"{base}/registers/reductions")
+    page.wait_for_selector("#mac-chart canvas")
+    assert page.locator("#register-rows tbody tr").count() == 2
+    shot(page, "24-reduction-mac-curve")

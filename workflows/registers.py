@@ -136,7 +136,8 @@ def listing(session: Session, actor: Actor, name: str, q: str = "", state: str =
         needle = q.strip().lower()
         rows = [r for r in rows if any(needle in str(getattr(r, f, "")).lower() for f in reg.search)]
     ctx = {"names": _names(session, actor), "places": names.Places(session, actor.enterprise_id)}
-    return {"reg": reg, "q": q, "state": state, "states": list(reg.lifecycle.states),
+    extra = {"mac": reduction.mac_curve(session, actor.enterprise_id)} if name == "reductions" else {}
+    return {**extra, "reg": reg, "q": q, "state": state, "states": list(reg.lifecycle.states),
             "can_add": bool(actor.roles & set(reg.writers)), "people": [
                 p for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id, Person.active,
                                                              Person.username.is_not(None)).order_by(Person.code))],

@@ -303,3 +303,21 @@ def test_registers_and_records_download_as_excel_in_the_reader_s_language_and_th
     page = lixf.get(f"/registers/baselines/{active}", params={"year": "2025"}).text
     table = page.split('id="baseline-compare"')[1].split("</table>")[0]
     assert "企业合计" in table and "熟料煅烧 (P30)" in table and "%" in table
+
+
+def test_an_objective_is_set_against_the_baseline_with_its_plan_and_shows_its_progress(web):
+    lixf = as_user(web, "lixf")
+    page = lixf.get("/objectives").text
+    assert 'id="new-objective"' in page and "熟料 单位排放" in page and "intensity:clinker" in page
+    token = csrf(lixf, "/objectives")
+    form = {"title": "熟料单位排放下降", "clause_id": "6.4.1b", "level": "enterprise", "metric": "intensity:clinker",
+            "target_year": "2028", "reduction_pct": "5", "owner": "chenj", "csrf_token": token,
+            **{f"plan_{k}": f"第{k}项" for k in "abcdef"}}
+    thin = lixf.post("/objectives/new", data={**form, "plan_c": " "}, headers=HX)
+    assert thin.status_code == 400 and thin.json()["field"] == "plan_c"  # 6.4.4 c named, next to its box
+    odd = lixf.post("/objectives/new", data={**form, "reduction_pct": "五"}, headers=HX)
+    assert odd.status_code == 400 and odd.json()["field"] == "reduction_pct"
+    assert lixf.post("/objectives/new", data=form).status_code in (200, 303)
+    listing = lixf.get("/objectives").text
+    row = listing.split('id="objectives"')[1].split("</table>")[0]
+    assert "熟料单位排放下降" in row and "陈静" in row and "<progress" in row

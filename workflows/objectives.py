@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from storage.errors import StewardError
 from storage.models import Baseline, Objective, Person
-from workflows import accounting, engine, lookup
+from workflows import accounting, engine, lookup, names
 from workflows import baseline as baselines
 from workflows.engine import Actor
 
@@ -39,6 +39,8 @@ def add(session: Session, actor: Actor, *, title: str, level: str, metric: str, 
         raise StewardError("no_baseline", "目标须以有效的碳排放基准为参照，请先建立基准（6.3）",
                            "A target needs a baseline in force to be measured against; set one first (6.3)",
                            field="baseline")
+    if not title.strip():
+        raise StewardError("title", "请填写目标", "Say what the objective is", field="title")
     if clause_id not in CLAUSES:
         raise StewardError("clause", f"条款须为 {', '.join(CLAUSES)}", f"Clause must be one of {', '.join(CLAUSES)}",
                            field="clause_id")
@@ -51,12 +53,11 @@ def add(session: Session, actor: Actor, *, title: str, level: str, metric: str, 
     if target_year <= base.base_year:
         raise StewardError("target_year", f"目标年须晚于基准年 {base.base_year}",
                            f"The target year must come after the base year {base.base_year}", field="target_year")
-    missing = [f"{k}) {zh}" for k, (zh, _) in PLAN_ITEMS.items() if not str(plan.get(k, "")).strip()]
-    if missing:
-        raise StewardError("plan", f"实施方案缺少（6.4.4）：{'、'.join(missing)}",
+    lacking = [k for k in PLAN_ITEMS if not str(plan.get(k, "")).strip()]
+    if lacking:
+        raise StewardError("plan", f"实施方案缺少（6.4.4）：{'、'.join(f'{k}) {PLAN_ITEMS[k][0]}' for k in lacking)}",
                            "The implementation plan lacks (6.4.4): " + ", ".join(
-                               f"{k}) {en}" for k, (_, en) in PLAN_ITEMS.items() if not str(plan.get(k, "")).strip()),
-                           field="plan")
+                               f"{k}) {PLAN_ITEMS[k][1]}" for k in lacking), field=f"plan_{lacking[0]}")
     if _figure(base.figures, level, scope, metric) is None:
         raise StewardError("no_base_figure", f"基准 {base.number} 中没有 {level} {scope} 的 {metric}",
                            f"Baseline {base.number} has no {metric} for {level} {scope}", field="metric")
@@ -95,3 +96,21 @@ def overview(session: Session, actor: Actor) -> list[tuple[Objective, dict, str]
                         .order_by(Objective.number)).all()
     names = {p.id: p.name for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id))}
     return [(o, progress(session, o), names.get(o.owner_id, "—")) for o in rows]
+
+
+LEVELS = {"enterprise": ("企业", "Enterprise"), "process": ("工序", "Process"), "facility": ("设施", "Facility")}
+
+
+def choices(session: Session, actor: Actor) -> dict:
+    """What the form offers: the places, and the metrics the baseline in force has a figure for."""
+    base = baselines.active(session, actor.enterprise_id)
+    places = names.Places(session, actor.enterprise_id)
+    figures = base.figures if base else {}
+    metrics = [("total", "排放总量 tCO2", "Total emissions tCO2")] + [
+        (f"intensity:{k}", f"{names.material(k, 'zh')} 单位排放", f"Emissions per tonne of {names.material(k, 'en')}")
+        for k in figures.get("intensity", {})]
+    scopes = [(level, code, places(code, "zh"), places(code, "en"))
+              for level, pool in (("process", "processes"), ("facility", "facilities"))
+              for code in figures.get(pool, {}) if code != "(enterprise)"]
+    return {"baseline": base, "metrics": metrics, "scopes": scopes, "levels": LEVELS, "plan_items": PLAN_ITEMS,
+            "clause_ids": CLAUSES}

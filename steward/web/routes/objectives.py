@@ -1,14 +1,17 @@
-"""Objectives and targets (6.4): each with its progress computed from the accounting runs, and the
-yearly review of how they went — where the objective-review task leads."""
+"""Objectives and targets (6.4): each with its progress computed from the accounting runs, a form to set one
+against the baseline in force with its implementation plan, and the yearly review of how they went — where
+the objective-review task leads."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 
-from steward.web.render import page, unit
-from workflows import objectives, records
+from forms import clauses
+from steward.web.render import page, redirect, unit, write
+from storage.errors import StewardError
+from workflows import objectives, organisation, records
 
 router = APIRouter()
 
@@ -17,6 +20,27 @@ router = APIRouter()
 def listing(request: Request):
     def read(s, a):
         return {"rows": objectives.overview(s, a), "reviews": records.listing(s, a, "objective_review", limit=10),
-                "may_review": bool(a.roles & set(objectives.SETTERS))}
+                "may_set": bool(a.roles & set(objectives.SETTERS)), "people": [p for p, _ in organisation.people(s, a)] or [a.person],
+                **objectives.choices(s, a)}
+    catalogue = clauses.by_id()
     return page(request, "objectives.html", {**unit(request, read, page="/objectives"), "inputs": records.inputs(
-        "objective_review"), "last_year": date.today().year - 1})
+        "objective_review"), "last_year": date.today().year - 1, "this_year": date.today().year,
+        "clause_names": {c: catalogue[c] for c in objectives.CLAUSES if c in catalogue}})
+
+
+@router.post("/objectives/new")
+def add(request: Request, title: str = Form(""), clause_id: str = Form("6.4.1b"), level: str = Form("enterprise"),
+        scope: str = Form(""), metric: str = Form("total"), target_year: int = Form(...), reduction_pct: str = Form(""),
+        owner: str = Form(""), parent: str = Form(""), plan_a: str = Form(""), plan_b: str = Form(""),
+        plan_c: str = Form(""), plan_d: str = Form(""), plan_e: str = Form(""), plan_f: str = Form(""),
+        csrf_token: str = Form("")):
+    try:
+        pct = float(reduction_pct)
+    except ValueError:
+        raise StewardError("reduction_pct", "降幅应为数字（%）", "The reduction is a number (%)",
+                           field="reduction_pct") from None
+    plan = {"a": plan_a, "b": plan_b, "c": plan_c, "d": plan_d, "e": plan_e, "f": plan_f}
+    write(request, csrf_token, lambda s, a: objectives.add(
+        s, a, title=title, level=level, metric=metric, target_year=target_year, reduction_pct=pct, plan=plan,
+        scope=scope if level != "enterprise" else "", clause_id=clause_id, owner=owner or None, parent=parent or None))
+    return redirect(request, "/objectives")

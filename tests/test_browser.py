@@ -374,6 +374,10 @@ def test_top_management_approves_a_baseline_from_its_task_and_sees_the_surrender
     page.goto(f"{base}/assets?year=2025")  # and sees where the surrender stands
     page.wait_for_selector("#holdings")
     shot(page, "23-carbon-assets", full=False)
+    page.goto(f"{base}/tasks")
+    page.click("#calendar-link")  # what falls due this month, beside the task list
+    page.wait_for_selector("#month")
+    shot(page, "25-calendar")
 
     page.goto(f"{base}/registers/anomalies")
     page.click("#lang-switch")

@@ -321,3 +321,33 @@ def test_an_objective_is_set_against_the_baseline_with_its_plan_and_shows_its_pr
     listing = lixf.get("/objectives").text
     row = listing.split('id="objectives"')[1].split("</table>")[0]
     assert "熟料单位排放下降" in row and "陈静" in row and "<progress" in row
+
+
+def test_the_calendar_shows_a_month_of_what_falls_due_and_exports_it_for_outlook(web, engine):
+    from datetime import date
+
+    from icalendar import Calendar
+    from sqlmodel import select
+
+    from accounting.carbon_assets import deadline
+    from storage.engine import unit_of_work
+    from storage.models import Meter
+    with unit_of_work(engine, "system:test") as s:  # a meter falls due this month
+        meter = s.exec(select(Meter).where(Meter.code == "M-W004")).one()
+        meter.calibration_due = date.today().replace(day=15)
+        s.add(meter)
+    lixf = as_user(web, "lixf")
+    last = date.today().year - 1
+    due = deadline(last)
+    page = lixf.get("/calendar", params={"month": f"{due.year}-{due.month:02d}"}).text
+    assert f"{last} 年度配额清缴截止" in page
+    now = lixf.get("/calendar").text
+    assert "检定 M-W004 熟料皮带秤" in now and 'href="/accounting"' in now
+    assert lixf.get("/calendar", params={"month": "2026-13"}, headers=HX).status_code == 400
+    lixf.get("/lang/en?back=/")
+    feed = Calendar.from_ical(lixf.get("/calendar.ics").content)
+    summaries = [str(e.get("summary")) for e in feed.walk("VEVENT")]
+    assert any(s.startswith("Meter calibration: Calibrate M-W004") for s in summaries)
+    assert any("surrender deadline" in s for s in summaries)
+    again = Calendar.from_ical(lixf.get("/calendar.ics").content)
+    assert sorted(str(e.get("uid")) for e in again.walk("VEVENT")) == sorted(str(e.get("uid")) for e in feed.walk("VEVENT"))

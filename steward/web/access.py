@@ -35,6 +35,7 @@ PAGES = (
     Page("/obligations", "合规义务", "Obligations", MANAGEMENT, menu=False),
     Page("/objectives", "目标指标", "Objectives", MANAGEMENT, menu=False),
     Page("/records", "记录", "Records", INTERNAL),
+    Page("/calendar", "日历", "Calendar", INTERNAL, menu=False),
     Page("/assets", "碳资产", "Carbon assets", frozenset({"top_management", "carbon_manager", "carbon_body_member",
                                                       "viewer"})),
     Page("/people", "人员与角色", "People", frozenset({"carbon_manager", "administrator"})),

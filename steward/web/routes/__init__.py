@@ -6,6 +6,7 @@ from steward.web.routes import (
     assets,
     audits,
     auth,
+    calendar,
     dashboard,
     documents,
     nonconformities,
@@ -19,5 +20,5 @@ from steward.web.routes import (
     transitions,
 )
 
-ROUTERS = [m.router for m in (auth, dashboard, tasks, documents, audits, nonconformities, reviews, accounting,
+ROUTERS = [m.router for m in (auth, dashboard, tasks, calendar, documents, audits, nonconformities, reviews, accounting,
                               registers, objectives, assets, records, people, settings, transitions, api)]

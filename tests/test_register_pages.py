@@ -351,3 +351,26 @@ def test_the_calendar_shows_a_month_of_what_falls_due_and_exports_it_for_outlook
     assert any("surrender deadline" in s for s in summaries)
     again = Calendar.from_ical(lixf.get("/calendar.ics").content)
     assert sorted(str(e.get("uid")) for e in again.walk("VEVENT")) == sorted(str(e.get("uid")) for e in feed.walk("VEVENT"))
+
+
+def test_an_internal_auditor_plans_an_audit_with_dates_lead_and_team_never_in_the_past(web):
+    from datetime import date, timedelta
+
+    zhaom = as_user(web, "zhaom")  # an internal auditor may plan
+    token = csrf(zhaom, "/audits")
+    start = date.today() + timedelta(days=20)
+    form = {"start": start.isoformat(), "end": (start + timedelta(days=2)).isoformat(), "lead": "zhaom",
+            "team": ["zhoul", "liuy"], "scope": "第 6、8 章", "csrf_token": token}
+    past = zhaom.post("/audits/new", data={**form, "start": "2020-01-06"}, headers=HX)
+    assert past.status_code == 400 and past.json()["field"] == "start"
+    backwards = zhaom.post("/audits/new", data={**form, "end": (start - timedelta(days=1)).isoformat()}, headers=HX)
+    assert backwards.status_code == 400 and backwards.json()["field"] == "end"
+    not_auditor = zhaom.post("/audits/new", data={**form, "lead": "wux"}, headers=HX)
+    assert not_auditor.status_code == 400 and not_auditor.json()["field"] == "lead"
+    made = zhaom.post("/audits/new", data=form, follow_redirects=False)
+    url = made.headers["location"]
+    page = zhaom.get(url).text
+    assert "第 6、8 章" in page and str(start) in zhaom.get("/audits").text
+    assert f'href="{url}"' in zhaom.get("/tasks").text  # the lead is asked to prepare it
+    assert as_user(web, "yangf").post("/audits/new", data={**form, "csrf_token": csrf(as_user(web, "yangf"), "/")},
+                                      headers=HX).status_code == 403

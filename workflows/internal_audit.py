@@ -314,11 +314,34 @@ def plan_year(session: Session, actor: Actor, year: int) -> InternalAudit:
     return audit
 
 
+def plan_as(session: Session, actor: Actor, *, start: date, end: date, lead: str, team: list[str], scope: str = "",
+            method: str = "", title: str = "", today: date | None = None) -> InternalAudit:
+    """A carbon manager or an internal auditor plans an audit with its dates, lead, team and scope (9.2.2).
+    An audit is planned ahead: it cannot start in the past, and its lead must be an internal auditor."""
+    engine.require_role(actor, PLANNERS, "计划内部审核", "Planning an audit")
+    today = today or date.today()
+    if start < today:
+        raise StewardError("start", f"开始日期不能早于今天（{today}）", f"The audit cannot start before today ({today})",
+                           field="start")
+    if end < start:
+        raise StewardError("end", "结束日期不能早于开始日期", "The audit cannot end before it starts", field="end")
+    leader = lookup.person(session, actor.enterprise_id, lead, field="lead")
+    if leader.id not in {p.id for p in auditors(session, actor.enterprise_id)}:
+        raise StewardError("lead", f"{leader.name} 不是内审员，不能任审核组长", f"{leader.name} is not an internal "
+                           "auditor and cannot lead the audit", field="lead")
+    members = [lookup.person(session, actor.enterprise_id, u, field="team") for u in team]
+    return plan(session, actor.enterprise_id, year=start.year, start=start, end=end, lead=leader, team=members,
+                created_by=actor.label, method=method.strip() or DEFAULT_METHOD, scope=scope.strip(), title=title.strip())
+
+
 def listing(session: Session, actor: Actor) -> dict:
     rows = session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == actor.enterprise_id)
                         .order_by(InternalAudit.planned_start.desc())).all()
+    people = session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id, Person.active,
+                                               Person.username.is_not(None)).order_by(Person.code)).all()
     return {"audits": [(x, AuditState(x.state), summary(session, x)) for x in rows],
-            "can_plan": bool(actor.roles & set(PROGRAMME_OWNERS))}
+            "can_plan": bool(actor.roles & set(PROGRAMME_OWNERS)), "can_plan_one": bool(actor.roles & set(PLANNERS)),
+            "auditors": auditors(session, actor.enterprise_id), "people": people, "default_method": DEFAULT_METHOD}
 
 
 def view(session: Session, actor: Actor, number: str) -> dict:
@@ -329,6 +352,8 @@ def view(session: Session, actor: Actor, number: str) -> dict:
     return {"audit": audit, "state": AuditState(audit.state), "items": items, "results": list(Result)[1:],
             "in_team": actor.person.id in audit.team_ids, "actions": LIFECYCLE.available(audit, actor, session),
             "pending": sum(1 for i, _, _ in items if i.result == "pending"),
+            "lead": session.get(Person, audit.lead_auditor_id),
+            "team": [p.name for p in (session.get(Person, i) for i in audit.team_ids) if p is not None],
             "moves": history.moves(session, LIFECYCLE.name, [audit.id]),
             "changes": history.changes(session, "internal_audit", audit.id)}
 

@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Form, Request
 
 from steward.web.render import page, redirect, unit, write
+from storage.errors import StewardError
 from workflows import internal_audit
 
 router = APIRouter()
@@ -15,13 +16,30 @@ router = APIRouter()
 @router.get("/audits")
 def audits(request: Request):
     return page(request, "audits.html", {**unit(request, internal_audit.listing, page="/audits"),
-                                         "year": date.today().year})
+                                         "year": date.today().year, "today": date.today()})
 
 
 @router.post("/audits/plan")
 def plan(request: Request, year: int = Form(...), csrf_token: str = Form("")):
     number = write(request, csrf_token, lambda s, a: internal_audit.plan_year(s, a, year).number)
     return redirect(request, f"/audits/{number}")
+
+
+@router.post("/audits/new")
+def plan_one(request: Request, start: str = Form(""), end: str = Form(""), lead: str = Form(""),
+             team: list[str] = Form([]), scope: str = Form(""), method: str = Form(""), title: str = Form(""),
+             csrf_token: str = Form("")):
+    first, last = _day(start, "start"), _day(end, "end")
+    number = write(request, csrf_token, lambda s, a: internal_audit.plan_as(
+        s, a, start=first, end=last, lead=lead, team=team, scope=scope, method=method, title=title).number)
+    return redirect(request, f"/audits/{number}")
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise StewardError(field, "日期应为 YYYY-MM-DD", "The date must be YYYY-MM-DD", field=field) from None
 
 
 @router.get("/audits/{number}")

@@ -374,3 +374,28 @@ def test_an_internal_auditor_plans_an_audit_with_dates_lead_and_team_never_in_th
     assert f'href="{url}"' in zhaom.get("/tasks").text  # the lead is asked to prepare it
     assert as_user(web, "yangf").post("/audits/new", data={**form, "csrf_token": csrf(as_user(web, "yangf"), "/")},
                                       headers=HX).status_code == 403
+
+
+def test_the_review_is_planned_with_its_date_and_attendees_who_are_told(web):
+    from datetime import date, timedelta
+
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/reviews")
+    day = date.today() + timedelta(days=10)
+    past = lixf.post("/reviews/plan", data={"planned_on": "2020-12-15", "attendees": ["wangjg"], "csrf_token": token},
+                     headers=HX)
+    assert past.status_code == 400 and past.json()["field"] == "planned_on"
+    stranger = lixf.post("/reviews/plan", data={"planned_on": day.isoformat(), "attendees": ["maq"],
+                                                "csrf_token": token}, headers=HX)
+    assert stranger.status_code == 404 and stranger.json()["field"] == "attendees"
+    made = lixf.post("/reviews/plan", data={"planned_on": day.isoformat(), "attendees": ["wangjg", "chenj"],
+                                            "csrf_token": token}, follow_redirects=False)
+    url = made.headers["location"]
+    listing = lixf.get("/reviews").text
+    assert str(day) in listing and "王建国、陈静" in listing
+    assert f'href="{url}"' in as_user(web, "chenj").get("/tasks").text  # the invitation is a task with its link
+    later = day + timedelta(days=3)
+    lixf.post("/reviews/plan", data={"planned_on": later.isoformat(), "attendees": ["wangjg"], "csrf_token": token})
+    assert str(later) in lixf.get("/reviews").text and lixf.get("/reviews").text.count(url) == 1  # moved, not doubled
+    assert f'href="{url}"' not in as_user(web, "chenj").get("/tasks").text  # no longer invited
+    assert str(later) in as_user(web, "wangjg").get("/tasks").text  # the invitation follows the new date

@@ -135,7 +135,8 @@ def test_a_viewer_is_refused_every_write(web):
             "doc_type": "procedure", "title": "x", "summary": "x", "base_year": "2025", "abatement_t": "1",
             "achieved_t": "1", "verification": "x", "evidence": "x", "vintage": "2025", "on": "2026-01-01",
             "price": "1", "source": "x", "topics": "x", "audience": "x", "schedule": "x", "target_year": "2030",
-            "reduction_pct": "5", "start": "2099-01-05", "end": "2099-01-06", "lead": "zhaom"}
+            "reduction_pct": "5", "start": "2099-01-05", "end": "2099-01-06", "lead": "zhaom",
+            "planned_on": "2099-12-15"}
     for path in posts:
         url = path.replace("{number}", "JYCEM-BL-2023-001" if path.startswith("/w/baseline/") else "JYCEM-XX-001")
         url = url.replace("{token_id}", "1").replace("{username}", "yangf").replace("{channel_id}", "1").replace("{duty_id}", "1").replace("{form}", "training_plan").replace(

@@ -30,9 +30,12 @@ from storage.models import (
     ManagementReview,
     Nonconformity,
     Objective,
+    Person,
     ReviewAction,
     Revision,
+    Task,
 )
+from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows import engine, lookup
 from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
@@ -134,6 +137,43 @@ def ensure(session: Session, enterprise_id: int, year: int, planned_on: date | N
                                                en="Compile the inputs for {what}"),
                   due=max(date.today(), planned_on - timedelta(days=7)))
     return review, True
+
+
+def plan_as(session: Session, actor: Actor, planned_on: date, attendees: list[str],
+            today: date | None = None) -> ManagementReview:
+    """Plan (or move) the year's review: its date, never in the past, and who is invited, each of whom is told
+    and finds it in their tasks and calendar until the meeting is held."""
+    engine.require_role(actor, PREPARERS, "计划管理评审", "Planning a management review")
+    if planned_on < (today or date.today()):
+        raise StewardError("planned_on", "评审日期不能早于今天", "The review cannot be planned in the past",
+                           field="planned_on")
+    invited = [lookup.person(session, actor.enterprise_id, u, field="attendees") for u in dict.fromkeys(attendees)]
+    review, created = ensure(session, actor.enterprise_id, planned_on.year, planned_on)
+    if not created and review.state not in ("planned", "inputs_compiled"):
+        raise StewardError("held", f"{planned_on.year} 年的管理评审已召开", f"The {planned_on.year} review has been held",
+                           field="planned_on", status=409)
+    review.planned_on, review.attendees = planned_on, [p.name for p in invited]
+    session.add(review)
+    session.flush()
+    asked = {t.assignee_id: t for t in session.exec(select(Task).where(
+        Task.lifecycle == LIFECYCLE.name, Task.entity_id == review.id, Task.status == "open",
+        Task.title_en.startswith(INVITATION)))}
+    for person_id, task in asked.items():  # moved: the invitations follow; no longer invited: withdrawn
+        if person_id in {p.id for p in invited}:
+            task.due, task.title_zh = planned_on, f"参加管理评审 {review.number}（{planned_on}）"
+            task.title_en = f"{INVITATION} {review.number} ({planned_on})"
+        else:
+            task.status, task.closed_at = "cancelled", utcnow()
+        session.add(task)
+    for person in invited:
+        if person.id not in asked:
+            engine.give_task(session, person, LIFECYCLE.name, review.id, f"参加管理评审 {review.number}（{planned_on}）",
+                             f"{INVITATION} {review.number} ({planned_on})", planned_on)
+    session.flush()
+    return review
+
+
+INVITATION = "Attend management review"
 
 
 def get(session: Session, actor: Actor, number: str) -> ManagementReview:
@@ -375,6 +415,13 @@ def complete_action(session: Session, actor: Actor, action_id: int, result: str)
 def catalogue_label(clause_id: str) -> str:
     c = clauses.by_id()[clause_id]
     return f"{c.zh} / {c.en}"
+
+
+def planning(session: Session, actor: Actor) -> dict:
+    """The reviews page: the reviews, and — for those who prepare them — the people who may be invited."""
+    people = session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id, Person.active,
+                                               Person.username.is_not(None)).order_by(Person.code)).all()
+    return {"reviews": listing(session, actor), "may_plan": bool(actor.roles & set(PREPARERS)), "people": people}
 
 
 def listing(session: Session, actor: Actor) -> list[tuple[ManagementReview, ReviewState]]:

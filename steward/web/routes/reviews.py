@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Form, Request
 
 from steward.web.render import lang_of, page, redirect, unit, write
+from storage.errors import StewardError
 from workflows import review as reviews
 
 router = APIRouter()
@@ -14,7 +15,18 @@ router = APIRouter()
 
 @router.get("/reviews")
 def review_list(request: Request):
-    return page(request, "reviews.html", {"reviews": unit(request, reviews.listing, page="/reviews")})
+    return page(request, "reviews.html", {**unit(request, reviews.planning, page="/reviews"), "today": date.today()})
+
+
+@router.post("/reviews/plan")
+def plan(request: Request, planned_on: str = Form(""), attendees: list[str] = Form([]), csrf_token: str = Form("")):
+    try:
+        day = date.fromisoformat(planned_on)
+    except ValueError:
+        raise StewardError("planned_on", "日期应为 YYYY-MM-DD", "The date must be YYYY-MM-DD",
+                           field="planned_on") from None
+    number = write(request, csrf_token, lambda s, a: reviews.plan_as(s, a, day, attendees).number)
+    return redirect(request, f"/reviews/{number}")
 
 
 @router.get("/reviews/{number}")

@@ -124,6 +124,9 @@ def test_top_management_signs_off_the_review_in_the_browser(site, page, engine):
     page.click("#sign-review")
     page.wait_for_selector("#review-state:has-text('已签署')")  # the page reloads once the signature is kept
     assert page.inner_text("#review-state") == "已签署"
+    with page.expect_download() as got:  # the signed minutes, as Word, from the page
+        page.click("#minutes-links a[href$='minutes.docx']")
+    assert got.value.suggested_filename == f"{number}-minutes.docx"
     shot(page, "07-review-signed")
     page.click("#lang-switch")
     assert page.inner_text("#review-state") == "Signed off"

@@ -399,3 +399,43 @@ def test_the_review_is_planned_with_its_date_and_attendees_who_are_told(web):
     assert str(later) in lixf.get("/reviews").text and lixf.get("/reviews").text.count(url) == 1  # moved, not doubled
     assert f'href="{url}"' not in as_user(web, "chenj").get("/tasks").text  # no longer invited
     assert str(later) in as_user(web, "wangjg").get("/tasks").text  # the invitation follows the new date
+
+
+def test_the_lead_auditor_signs_the_report_in_the_page_and_top_management_reads_it_as_pdf_and_accepts(web, plant):
+    import io
+
+    import docx
+    from helpers import act, plant_id, this_year
+    from sqlmodel import select
+
+    from storage.models import InternalAudit
+    from workflows import internal_audit as audits
+    number = act(plant, "lixf", lambda s, a: audits.plan_for_year(s, plant_id(s), this_year(), "test").number)
+
+    def run(s, a):
+        audit = s.exec(select(InternalAudit).where(InternalAudit.number == number)).one()
+        audits.start(s, a, audit)
+        for item in audits.checklist(s, audit):
+            audits.record(s, a, audit, item.clause_id, "conform")
+    act(plant, "zhaom", run)
+    zhaom = as_user(web, "zhaom")
+    page = zhaom.get(f"/audits/{number}").text
+    assert 'id="report-form"' in page
+    version = re.search(r'id="report-form".*?name="version" value="(\d+)"', page, re.S).group(1)
+    token = csrf(zhaom, f"/audits/{number}")
+    wrong = zhaom.post(f"/audits/{number}/report", data={"conclusion": "体系有效运行", "password": "guess",
+                                                         "version": version, "csrf_token": token}, headers=HX)
+    assert wrong.status_code in (400, 401, 403) and wrong.json()["field"] == "password"
+    zhaom.post(f"/audits/{number}/report", data={"conclusion": "体系有效运行，计量管理需加强", "password": PW,
+                                                 "version": version, "csrf_token": token})
+    word = zhaom.get(f"/audits/{number}/report.docx")
+    assert "体系有效运行，计量管理需加强" in "\n".join(
+        p.text for p in docx.Document(io.BytesIO(word.content)).paragraphs) + "\n".join(
+        c.text for t in docx.Document(io.BytesIO(word.content)).tables for r in t.rows for c in r.cells)
+    wangjg = as_user(web, "wangjg")
+    url = f"/audits/{number}"
+    assert f'href="{url}"' in wangjg.get("/tasks").text and 'id="read-report"' in wangjg.get(url).text
+    pdf = wangjg.get(f"/audits/{number}/report.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and "inline" in pdf.headers["content-disposition"]
+    assert fire(wangjg, url, "accept", password=PW).status_code == 200
+    assert 'id="audit-state">已关闭' in wangjg.get(url).text

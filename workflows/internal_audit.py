@@ -352,7 +352,7 @@ def view(session: Session, actor: Actor, number: str) -> dict:
     return {"audit": audit, "state": AuditState(audit.state), "items": items, "results": list(Result)[1:],
             "in_team": actor.person.id in audit.team_ids, "actions": LIFECYCLE.available(audit, actor, session),
             "pending": sum(1 for i, _, _ in items if i.result == "pending"),
-            "lead": session.get(Person, audit.lead_auditor_id),
+            "lead": session.get(Person, audit.lead_auditor_id), "is_lead": audit.lead_auditor_id == actor.person.id,
             "team": [p.name for p in (session.get(Person, i) for i in audit.team_ids) if p is not None],
             "moves": history.moves(session, LIFECYCLE.name, [audit.id]),
             "changes": history.changes(session, "internal_audit", audit.id)}

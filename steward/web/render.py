@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from steward.context import Context
 from steward.web import access, i18n, security
+from storage.errors import StewardError
 
 T = TypeVar("T")
 
@@ -79,3 +80,23 @@ def xlsx(title: str, data: bytes) -> Response:
     """A workbook download named for what it holds and today's date."""
     name = quote(f"{title}-{date.today().isoformat()}.xlsx")
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+
+def download(data: bytes, name: str, media_type: str, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(data, media_type=media_type,
+                    headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}"})
+
+
+def word_or_pdf(data: bytes, name: str, fmt: str) -> Response:
+    """A generated Word file as it was kept, or as PDF through LibreOffice (read inline in the browser)."""
+    from workflows.rendering import to_pdf
+    if fmt == "docx":
+        return download(data, f"{name}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    if fmt != "pdf":
+        raise StewardError("format", "格式须为 docx 或 pdf", "The format is docx or pdf", status=404)
+    pdf = to_pdf(data)
+    if pdf is None:
+        raise StewardError("no_pdf", "本服务器未安装 LibreOffice，请下载 Word 版", "LibreOffice is not installed on "
+                           "this server; download the Word file", status=404)
+    return download(pdf, f"{name}.pdf", "application/pdf", inline=True)

@@ -6,7 +6,8 @@ from datetime import date
 
 from fastapi import APIRouter, Form, Request
 
-from steward.web.render import page, redirect, unit, write
+from steward.web import security
+from steward.web.render import page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
 from workflows import internal_audit
 
@@ -40,6 +41,30 @@ def _day(text: str, field: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise StewardError(field, "日期应为 YYYY-MM-DD", "The date must be YYYY-MM-DD", field=field) from None
+
+
+@router.post("/audits/{number}/report")
+def submit_report(request: Request, number: str, conclusion: str = Form(""), password: str = Form(""),
+                  version: int = Form(...), csrf_token: str = Form("")):
+    """The lead auditor signs the report: a signature is a password attempt, counted like a sign-in."""
+    ctx = request.app.state.ctx
+    security.check_csrf(request, csrf_token)
+    ctx.check_password(request.session.get("username") or "", password, signing=True)
+    write(request, csrf_token, lambda s, a: internal_audit.report(s, a, internal_audit.get(s, a, number), conclusion,
+                                                                  password, ctx.files, version))
+    return redirect(request, f"/audits/{number}")
+
+
+@router.get("/audits/{number}/report.{fmt}")
+def report_file(request: Request, number: str, fmt: str):
+    ctx = request.app.state.ctx
+
+    def read(s, a):
+        audit = internal_audit.get(s, a, number)
+        if not audit.report_sha256:
+            raise StewardError("no_report", "审核报告尚未生成", "The audit report has not been produced", status=404)
+        return ctx.files.read(audit.report_sha256)
+    return word_or_pdf(unit(request, read, page="/audits"), f"{number}-report", fmt)
 
 
 @router.get("/audits/{number}")

@@ -3,13 +3,10 @@ revisions and acknowledgements, reading the file in the browser, the controlled 
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import Response
 
 from forms import clauses
-from steward.web.render import page, redirect, unit, write
+from steward.web.render import download, page, redirect, unit, write
 from storage.errors import StewardError
 from storage.vocab import Role
 from workflows import document as docs
@@ -19,12 +16,6 @@ from workflows.rendering import as_pdf, controlled_copy, text_preview, to_pdf
 
 router = APIRouter()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _download(data: bytes, name: str, media_type: str, inline: bool = False) -> Response:
-    disposition = "inline" if inline else "attachment"
-    return Response(data, media_type=media_type,
-                    headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}"})
 
 
 @router.get("/documents")
@@ -121,7 +112,7 @@ def _file_of(request: Request, number: str):
 @router.get("/documents/{number}/file")
 def original(request: Request, number: str):
     rev = _file_of(request, number)
-    return _download(request.app.state.ctx.files.read(rev.file_sha256), rev.file_name, rev.media_type or
+    return download(request.app.state.ctx.files.read(rev.file_sha256), rev.file_name, rev.media_type or
                      "application/octet-stream")
 
 
@@ -142,7 +133,7 @@ def read_pdf(request: Request, number: str):
     if pdf is None:
         raise StewardError("no_pdf", "本服务器未安装 LibreOffice，无法转为 PDF", "LibreOffice is not installed on this "
                            "server; no PDF can be made", status=404)
-    return _download(pdf, rev.file_name.rsplit(".", 1)[0] + ".pdf", "application/pdf", inline=True)
+    return download(pdf, rev.file_name.rsplit(".", 1)[0] + ".pdf", "application/pdf", inline=True)
 
 
 @router.get("/documents/{number}/controlled.{fmt}")
@@ -151,13 +142,13 @@ def controlled(request: Request, number: str, fmt: str):
     data, name = unit(request, lambda s, a: (controlled_copy(s, docs.get_revision(s, a, number), ctx.files),
                                              number), page="/documents")
     if fmt == "docx":
-        return _download(data, f"{name}.docx", DOCX)
+        return download(data, f"{name}.docx", DOCX)
     if fmt == "pdf":
         pdf = to_pdf(data)
         if pdf is None:
             raise StewardError("no_pdf", "本服务器未安装 LibreOffice，请下载 Word 版", "LibreOffice is not installed on "
                                "this server; download the Word copy", status=404)
-        return _download(pdf, f"{name}.pdf", "application/pdf")
+        return download(pdf, f"{name}.pdf", "application/pdf")
     raise StewardError("format", "格式须为 docx 或 pdf", "The format is docx or pdf", status=404)
 
 

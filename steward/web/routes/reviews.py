@@ -6,7 +6,7 @@ from datetime import date
 
 from fastapi import APIRouter, Form, Request
 
-from steward.web.render import lang_of, page, redirect, unit, write
+from steward.web.render import lang_of, page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
 from workflows import review as reviews
 
@@ -49,3 +49,16 @@ def meeting(request: Request, number: str, attendees: str = Form(""), minutes: s
         s, a, reviews.get(s, a, number), held_on=date.today(), attendees=attendees.replace("，", ",").split(","),
         minutes=minutes, conclusion=conclusion, decisions=[], expected_version=version))
     return redirect(request, f"/reviews/{number}")
+
+
+@router.get("/reviews/{number}/minutes.{fmt}")
+def minutes_file(request: Request, number: str, fmt: str):
+    ctx = request.app.state.ctx
+
+    def read(s, a):
+        review = reviews.get(s, a, number)
+        if not review.minutes_sha256:
+            raise StewardError("no_minutes", "会议纪要在最高管理者签批后生成", "The minutes are produced when top "
+                               "management signs the review off", status=404)
+        return ctx.files.read(review.minutes_sha256)
+    return word_or_pdf(unit(request, read, page="/reviews"), f"{number}-minutes", fmt)

@@ -439,3 +439,38 @@ def test_the_lead_auditor_signs_the_report_in_the_page_and_top_management_reads_
     assert pdf.headers["content-type"] == "application/pdf" and "inline" in pdf.headers["content-disposition"]
     assert fire(wangjg, url, "accept", password=PW).status_code == 200
     assert 'id="audit-state">已关闭' in wangjg.get(url).text
+
+
+def test_the_meeting_is_recorded_with_its_decisions_which_become_tracked_actions(web, plant):
+    from datetime import date, timedelta
+
+    from helpers import act, plant_id
+
+    from workflows import review as reviews
+
+    def prepare(s, a):
+        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
+        reviews.compile_inputs(s, a, review)
+        for clause_id in reviews.missing_inputs(review):
+            reviews.state_input(s, a, review, clause_id, "本期无变化")
+        return review.number
+    number = act(plant, "lixf", prepare)
+    lixf = as_user(web, "lixf")
+    url = f"/reviews/{number}"
+    page = lixf.get(url).text
+    version = re.search(r'id="meeting-form".*?name="version" value="(\d+)"', page, re.S).group(1)
+    due = (date.today() + timedelta(days=60)).isoformat()
+    form = {"held_on": date.today().isoformat(), "attendees": "王建国、李秀芳", "minutes": "听取体系运行汇报",
+            "conclusion": "体系充分、适宜、有效", "decision": ["完善能源计量三级网络", "", ""],
+            "owner": ["liuy", "", ""], "due": [due, "", ""], "version": version, "csrf_token": csrf(lixf, url)}
+    no_owner = lixf.post(f"{url}/meeting", data={**form, "owner": ["", "", ""]}, headers=HX)
+    assert no_owner.status_code == 400 and no_owner.json()["field"] == "owner"
+    future = lixf.post(f"{url}/meeting", data={**form, "held_on": "2099-01-01"}, headers=HX)
+    assert future.status_code == 400 and future.json()["field"] == "held_on"
+    assert lixf.post(f"{url}/meeting", data=form).status_code in (200, 303)
+    held = lixf.get(url).text
+    assert "完善能源计量三级网络" in held.split('id="decisions"')[1] and "刘洋" in held.split('id="decisions"')[1]
+    liuy = as_user(web, "liuy")
+    assert 'href="/reviews/' in liuy.get("/tasks").text
+    assert fire(liuy, url, "complete", comment="已增设 12 块二级电表").status_code == 200
+    assert "已增设 12 块二级电表" in lixf.get(url).text and "已落实" in lixf.get(url).text

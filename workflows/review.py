@@ -373,8 +373,10 @@ def record_meeting(session: Session, actor: Actor, review: ManagementReview, *, 
         if not text:
             raise StewardError("decision", f"第 {i} 项决定没有内容", f"Decision {i} is empty", field="decisions")
         if not isinstance(due, date):
-            raise StewardError("due", f"第 {i} 项决定须有完成期限", f"Decision {i} needs a due date", field="decisions")
-        owner = lookup.person(session, review.enterprise_id, spec.get("owner", ""))
+            raise StewardError("due", f"第 {i} 项决定须有完成期限", f"Decision {i} needs a due date", field="due")
+        if not spec.get("owner"):
+            raise StewardError("owner", f"第 {i} 项决定须有负责人", f"Decision {i} needs an owner", field="owner")
+        owner = lookup.person(session, review.enterprise_id, spec["owner"])
         action = ReviewAction(enterprise_id=review.enterprise_id, review_id=review.id, decision=text,
                               owner_id=owner.id, due=due)
         session.add(action)
@@ -442,7 +444,18 @@ def view(session: Session, actor: Actor, number: str, lang: str) -> dict:
             "actions": LIFECYCLE.available(r, actor, session),
             "moves": history.moves(session, LIFECYCLE.name, [r.id]),
             "changes": history.changes(session, "management_review", r.id),
-            "can_prepare": bool(actor.roles & set(STATERS)) and r.state != "approved"}
+            "can_prepare": bool(actor.roles & set(STATERS)) and r.state != "approved",
+            "decisions": decisions(session, actor, r), "today": date.today(),
+            "people": session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id, Person.active,
+                                                        Person.username.is_not(None)).order_by(Person.code)).all()}
+
+
+def decisions(session: Session, actor: Actor, review: ManagementReview) -> list[tuple]:
+    """The review's decisions with owner, due date, state and — for its owner — the button that reports it done."""
+    rows = session.exec(select(ReviewAction).where(ReviewAction.review_id == review.id).order_by(ReviewAction.id)).all()
+    names = {p.id: p.name for p in session.exec(select(Person).where(Person.enterprise_id == review.enterprise_id))}
+    return [(a, names.get(a.owner_id, "—"), ActionState(a.state), ACTION_LIFECYCLE.available(a, actor, session))
+            for a in rows]
 
 
 def under_way(session: Session, enterprise_id: int) -> list[ManagementReview]:

@@ -43,12 +43,28 @@ def statement(request: Request, number: str, clause_id: str = Form(...), text: s
 
 
 @router.post("/reviews/{number}/meeting")
-def meeting(request: Request, number: str, attendees: str = Form(""), minutes: str = Form(""),
-            conclusion: str = Form(""), version: int = Form(...), csrf_token: str = Form("")):
+def meeting(request: Request, number: str, held_on: str = Form(""), attendees: str = Form(""),
+            minutes: str = Form(""), conclusion: str = Form(""), decision: list[str] = Form([]),
+            owner: list[str] = Form([]), due: list[str] = Form([]), version: int = Form(...),
+            csrf_token: str = Form("")):
+    """The meeting as it was held: its date, who came, the minutes, the conclusion, and the decisions (9.3.2), each
+    with an owner and a date — a row left blank is no decision."""
+    day = _day(held_on or date.today().isoformat(), "held_on")
+    rows = []
+    for text, who, when in zip(decision, owner + [""] * len(decision), due + [""] * len(decision), strict=False):
+        if text.strip():
+            rows.append({"decision": text, "owner": who, "due": _day(when, "due") if when else None})
     write(request, csrf_token, lambda s, a: reviews.record_meeting(
-        s, a, reviews.get(s, a, number), held_on=date.today(), attendees=attendees.replace("，", ",").split(","),
-        minutes=minutes, conclusion=conclusion, decisions=[], expected_version=version))
+        s, a, reviews.get(s, a, number), held_on=day, attendees=attendees.replace("，", ",").replace("、", ",").split(","),
+        minutes=minutes, conclusion=conclusion, decisions=rows, expected_version=version))
     return redirect(request, f"/reviews/{number}")
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise StewardError(field, "日期应为 YYYY-MM-DD", "The date must be YYYY-MM-DD", field=field) from None
 
 
 @router.get("/reviews/{number}/minutes.{fmt}")

@@ -474,3 +474,34 @@ def test_the_meeting_is_recorded_with_its_decisions_which_become_tracked_actions
     assert 'href="/reviews/' in liuy.get("/tasks").text
     assert fire(liuy, url, "complete", comment="已增设 12 块二级电表").status_code == 200
     assert "已增设 12 块二级电表" in lixf.get(url).text and "已落实" in lixf.get(url).text
+
+
+def test_a_nonconformity_gets_several_actions_at_once_and_only_people_who_may_act_own_them(web):
+    from datetime import date, timedelta
+
+    from helpers import plant_id
+
+    from workflows import nonconformity as ncs
+    with web.app.state.ctx.unit_of_work("test") as s:
+        number = ncs.raise_nc(s, plant_id(s), source="audit", clause_id="8.3c", title="M-E021 检定过期",
+                              raised_by="zhaom").number
+    lixf = as_user(web, "lixf")
+    url = f"/nonconformities/{number}"
+    token = csrf(lixf, url)
+
+    def version():
+        return re.search(r'name="version" value="(\d+)"', lixf.get(url).text).group(1)
+    lixf.post(f"{url}/analyse", data={"consequence": "9 月电耗偏差小", "disposition": "关口表复核", "root_cause": "台账遗漏",
+                                      "version": version(), "csrf_token": token})
+    page = lixf.get(url).text
+    owners = re.findall(r'<select name="owner"[^>]*>(.*?)</select>', page, re.S)[0]
+    assert "钱程" not in owners and "黄志强" not in owners and "刘洋" in owners  # viewers and admins do not act
+    due = (date.today() + timedelta(days=30)).isoformat()
+    rows = {"kind": ["correction", "corrective", "preventive"], "description": ["立即送检", "修订计量台账", ""],
+            "owner": ["liuy", "zhoul", "liuy"], "due": [due, due, ""], "version": version(), "csrf_token": token}
+    outsider = lixf.post(f"{url}/plan", data={**rows, "owner": ["qianc", "zhoul", "liuy"]}, headers=HX)
+    assert outsider.status_code == 400 and outsider.json()["field"] == "owner"  # a viewer cannot own an action
+    assert lixf.post(f"{url}/plan", data=rows).status_code in (200, 303)
+    listed = lixf.get(url).text.split("<h4>")[-1].split("</ul>")[0]
+    assert "立即送检" in listed and "修订计量台账" in listed and "刘洋" in listed and "周磊" in listed
+    assert listed.count("<li>") == 2  # the blank row is no action

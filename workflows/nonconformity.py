@@ -219,6 +219,9 @@ def plan(session: Session, actor: Actor, nc: Nonconformity, actions: list[dict],
             raise StewardError("due", f"第 {i} 项措施的完成期限须为今天或以后的日期",
                                f"Action {i} needs a due date from today on", field="due")
         owner = lookup.person(session, nc.enterprise_id, spec.get("owner", ""))
+        if owner.id not in {p.id for p in engine.people_with(session, nc.enterprise_id, ACTION_OWNERS)}:
+            raise StewardError("owner", f"{owner.name} 没有可落实措施的角色", f"{owner.name} holds no role that may carry "
+                               "out an action", field="owner")
         row = CorrectiveAction(enterprise_id=nc.enterprise_id, nonconformity_id=nc.id, kind=kind, description=text,
                                owner_id=owner.id, due=due, round=nc.reopened)
         session.add(row)
@@ -289,8 +292,9 @@ def view(session: Session, actor: Actor, number: str) -> dict:
     return {"nc": nc, "state": NcState(nc.state), "severity": Severity(nc.severity), "actions": actions,
             "kinds": list(ActionKind), "kind_of": {k.value: k for k in ActionKind},
             "action_buttons": {x.id: ACTION_LIFECYCLE.available(x, actor, session) for x in actions},
-            "people": session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id,
-                                                        Person.username.is_not(None)).order_by(Person.code)).all(),
+            "people": [p for p in engine.people_with(session, actor.enterprise_id, ACTION_OWNERS) if p.username],
+            "owner_names": {p.id: p.name for p in session.exec(select(Person).where(
+                Person.enterprise_id == actor.enterprise_id))},
             "can_manage": bool(actor.roles & set(MANAGERS)), "can_verify": bool(actor.roles & set(VERIFIERS)),
             "me": actor.person.id, "today": date.today(),
             "moves": history.moves(session, LIFECYCLE.name, [nc.id]) + history.moves(

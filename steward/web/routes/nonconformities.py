@@ -35,14 +35,23 @@ def analyse(request: Request, number: str, consequence: str = Form(""), disposit
 
 
 @router.post("/nonconformities/{number}/plan")
-def plan(request: Request, number: str, kind: str = Form("corrective"), description: str = Form(""),
-         owner: str = Form(""), due: str = Form(""), version: int = Form(...), csrf_token: str = Form("")):
-    try:
-        when = date.fromisoformat(due)
-    except ValueError:
-        raise StewardError("due", "完成期限应为 YYYY-MM-DD", "The due date must be YYYY-MM-DD", field="due") from None
-    write(request, csrf_token, lambda s, a: ncs.plan(s, a, ncs.get(s, a, number), [
-        {"kind": kind, "description": description, "owner": owner, "due": when}], expected_version=version))
+def plan(request: Request, number: str, kind: list[str] = Form([]), description: list[str] = Form([]),
+         owner: list[str] = Form([]), due: list[str] = Form([]), version: int = Form(...), csrf_token: str = Form("")):
+    """Several actions at once — a correction, a corrective and a preventive action, say; a blank row is none."""
+    rows = []
+    for i, text in enumerate(description):
+        if not text.strip():
+            continue
+        when = due[i] if i < len(due) else ""
+        try:
+            day = date.fromisoformat(when)
+        except ValueError:
+            raise StewardError("due", "完成期限应为 YYYY-MM-DD", "The due date must be YYYY-MM-DD", field="due") from None
+        rows.append({"kind": kind[i] if i < len(kind) else "corrective", "description": text,
+                     "owner": owner[i] if i < len(owner) else "", "due": day})
+    if not rows:
+        raise StewardError("description", "请至少填写一项措施", "Enter at least one action", field="description")
+    write(request, csrf_token, lambda s, a: ncs.plan(s, a, ncs.get(s, a, number), rows, expected_version=version))
     return redirect(request, f"/nonconformities/{number}")
 
 

@@ -505,3 +505,28 @@ def test_a_nonconformity_gets_several_actions_at_once_and_only_people_who_may_ac
     listed = lixf.get(url).text.split("<h4>")[-1].split("</ul>")[0]
     assert "立即送检" in listed and "修订计量台账" in listed and "刘洋" in listed and "周磊" in listed
     assert listed.count("<li>") == 2  # the blank row is no action
+
+
+def test_the_review_inputs_are_in_words_and_each_missing_one_has_its_own_statement_box(web, plant):
+    from datetime import date
+
+    from helpers import act, plant_id
+
+    from workflows import review as reviews
+
+    def compile_(s, a):
+        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
+        reviews.compile_inputs(s, a, review)
+        return review.number, reviews.missing_inputs(review)
+    number, missing = act(plant, "lixf", compile_)
+    lixf = as_user(web, "lixf")
+    page = lixf.get(f"/reviews/{number}").text
+    inputs = shown(page.split('id="review-inputs"')[1].split("</table>")[0])
+    assert "烟煤" in inputs and "bituminous_coal" not in inputs and "facility:insert" not in inputs
+    assert all(f'id="state-{cid}"' in page for cid in missing)  # one box per missing input, on its own row
+    lixf.post(f"/reviews/{number}/state", data={"clause_id": missing[0], "text": "本期方针未变化",
+                                                "csrf_token": csrf(lixf, f"/reviews/{number}")})
+    after = lixf.get(f"/reviews/{number}").text
+    assert "本期方针未变化" in after and f'id="state-{missing[0]}"' not in after
+    english = lixf.get(f"/lang/en?back=/reviews/{number}").text
+    assert "Bituminous coal" in english or "bituminous coal" in english

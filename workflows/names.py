@@ -1,6 +1,6 @@
 """Names for what accounting keys by code — processes, facilities, categories, materials — so a page says
 熟料煅烧 (P30), not P30. Materials take their Chinese name from the factor library; products, which have no
-factor, from the short list here. (Issue 15 brings the full catalogue; this is its seam.)"""
+factor (or whose library name is the factor's), from the short list here. (Issue 15 brings the full catalogue; this is its seam.)"""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from storage.vocab import ActivityCategory
 WHOLE = ("企业层面（未分摊）", "Enterprise level (not allocated)")
 PRODUCTS = {"clinker": ("熟料", "Clinker"), "cement": ("水泥", "Cement"), "waste_heat_electricity": ("余热发电量",
             "Waste-heat electricity"), "crude_steel": ("粗钢", "Crude steel"), "aluminium": ("电解铝", "Primary aluminium"),
-            "coke": ("焦炭", "Coke"), "raw_coal": ("原煤", "Raw coal"), "electricity": ("发电量", "Electricity")}
+            "coke": ("焦炭", "Coke"), "raw_coal": ("原煤", "Raw coal"), "electricity": ("发电量", "Electricity"),
+            "grid_electricity": ("外购电力", "Purchased electricity"), "purchased_heat": ("外购热力", "Purchased heat")}
 
 
 @cache

@@ -16,6 +16,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlmodel import Session, select
 
 from forms import clauses
+from forms.fields import choices_of, label_of
+from forms.records import FORMS
 from storage.errors import NotFound, StewardError
 from storage.files import FileStore
 from storage.models import (
@@ -37,7 +39,7 @@ from storage.models import (
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows import engine, lookup
+from workflows import engine, lookup, names
 from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 INPUT_ITEMS = ["9.3.1a", "9.3.1b1", "9.3.1b2", "9.3.1b3", "9.3.1b4", "9.3.1b5", "9.3.1b6",
@@ -221,8 +223,14 @@ def _records(*forms: str):
         rows = session.exec(select(FormRecord).where(FormRecord.enterprise_id == review.enterprise_id,
                                                      FormRecord.form.in_(forms), FormRecord.recorded_on >= since)
                             .order_by(FormRecord.recorded_on)).all()
-        zh = [f"{r.recorded_on} {r.form}：" + "，".join(f"{k}={v}" for k, v in list(r.payload.items())[:4]) for r in rows]
-        return zh, [f"{r.recorded_on} {r.form} #{r.id}" for r in rows], {"records": len(rows)}
+        def said(r, lang):  # the record's first fields by their labels, choices by their names
+            spec, en = FORMS[r.form], lang == "en"
+            parts = []
+            for k, v in list(r.payload.items())[:4]:
+                label, named = label_of(spec.schema, k)[en], choices_of(spec.schema, k)
+                parts.append(f"{label}{': ' if en else '：'}{named[v][en] if v in named else v}")
+            return f"{r.recorded_on} {spec.en if en else spec.zh}{': ' if en else '：'}" + ("; " if en else "，").join(parts)
+        return [said(r, "zh") for r in rows], [said(r, "en") for r in rows], {"records": len(rows)}
     return compile_
 
 
@@ -231,10 +239,16 @@ def _source_changes(session, review, since):
     changes = session.exec(select(AuditEntry.entity, AuditEntry.action).where(
         AuditEntry.enterprise_id == review.enterprise_id, AuditEntry.entity.in_(["facility", "meter"]),
         AuditEntry.at >= start)).all()
-    counts = Counter(f"{entity}:{action}" for entity, action in changes)
-    zh = [f"{k} × {n}" for k, n in sorted(counts.items())]
+    counts = Counter((entity, action) for entity, action in changes)
+    zh = [f"{ACTIONS[a][0]}{ENTITIES[e][0]} {n} 项" for (e, a), n in sorted(counts.items())]
+    en = [f"{n} {ENTITIES[e][1]} {ACTIONS[a][1]}" for (e, a), n in sorted(counts.items())]
     return ([f"自 {since} 起排放设施/计量器具变更 {len(changes)} 次"] + zh if changes else [],
-            [f"{len(changes)} facility/meter changes since {since}"] if changes else [], dict(counts))
+            [f"{len(changes)} facility/meter changes since {since}"] + en if changes else [],
+            {f"{e}:{a}": n for (e, a), n in counts.items()})
+
+
+ENTITIES = {"facility": ("排放设施", "facilities"), "meter": ("计量器具", "meters")}
+ACTIONS = {"insert": ("新增", "added"), "update": ("修改", "changed"), "delete": ("删除", "removed")}
 
 
 def _performance(session, review, since):
@@ -246,7 +260,7 @@ def _performance(session, review, since):
             ActivityRecord.category.in_(["fuel_combustion", "electricity_purchased", "production"]))).all()
         out: dict[str, float] = {}
         for r in rows:
-            key = f"{r.material} ({r.unit})"
+            key = f"{r.material}|{r.unit}"
             out[key] = out.get(key, 0.0) + r.quantity
         return out
     latest = session.exec(select(ActivityRecord.period).where(ActivityRecord.enterprise_id == review.enterprise_id)
@@ -258,8 +272,11 @@ def _performance(session, review, since):
     zh, en = [], []
     for key in sorted(this):
         change = f"{(this[key] / last[key] - 1) * 100:+.1f}%" if last.get(key) else "—"
-        zh.append(f"{key}：{year} 年 {this[key]:,.1f}，{year - 1} 年 {last.get(key, 0):,.1f}，变化 {change}")
-        en.append(f"{key}: {year} {this[key]:,.1f} vs {year - 1} {last.get(key, 0):,.1f} ({change})")
+        material, unit = key.split("|", 1)
+        zh.append(f"{names.material(material, 'zh')}（{unit}）：{year} 年 {this[key]:,.1f}，{year - 1} 年 "
+                  f"{last.get(key, 0):,.1f}，变化 {change}")
+        en.append(f"{names.material(material, 'en')} ({unit}): {year} {this[key]:,.1f} vs {year - 1} "
+                  f"{last.get(key, 0):,.1f} ({change})")
     return zh, en, {"year": year, "this": this, "last": last}
 
 

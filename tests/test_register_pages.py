@@ -530,3 +530,28 @@ def test_the_review_inputs_are_in_words_and_each_missing_one_has_its_own_stateme
     assert "本期方针未变化" in after and f'id="state-{missing[0]}"' not in after
     english = lixf.get(f"/lang/en?back=/reviews/{number}").text
     assert "Bituminous coal" in english or "bituminous coal" in english
+
+
+def test_the_checklist_is_read_a_chapter_at_a_time_and_nothing_is_preselected(web, plant):
+    from helpers import act, plant_id, this_year
+    from sqlmodel import select
+
+    from storage.models import InternalAudit
+    from workflows import internal_audit as audits
+    number = act(plant, "lixf", lambda s, a: audits.plan_for_year(s, plant_id(s), this_year(), "test").number)
+    act(plant, "zhaom", lambda s, a: audits.start(s, a, s.exec(select(InternalAudit).where(
+        InternalAudit.number == number)).one()))
+    zhaom = as_user(web, "zhaom")
+    url = f"/audits/{number}"
+    chapter = zhaom.get(url, params={"chapter": "8"}).text
+    assert 'id="c-8.1' in chapter and 'id="c-6.' not in chapter and 'id="chapters"' in chapter
+    assert re.search(r'<option value="" selected>', chapter)  # a pending line offers no result until one is chosen
+    first, second = re.findall(r'id="c-(8\.[^"]+)"', chapter)[:2]
+    token = csrf(zhaom, url)
+    unchosen = zhaom.post(f"{url}/check", data={"clause_id": first, "result": "", "csrf_token": token}, headers=HX)
+    assert unchosen.status_code == 400 and unchosen.json()["field"] == "result" and "符合" in unchosen.json()["message"]
+    kept = zhaom.post(f"{url}/check", data={"clause_id": first, "result": "conform", "csrf_token": token},
+                      headers={**HX, "HX-Current-URL": f"http://testserver{url}?chapter=8&pending=true"})
+    assert kept.headers.get("HX-Refresh") == "true"  # the same filtered page reloads: the auditor stays in chapter 8
+    left = zhaom.get(url, params={"chapter": "8", "pending": "true"}).text
+    assert f'id="c-{first}"' not in left and f'id="c-{second}"' in left  # what is done drops out of the pending view

@@ -78,10 +78,10 @@ def test_a_wrong_value_gets_a_field_message_in_the_users_language(web, engine):
     client.post(f"/w/internal_audit/{audit.number}/start", data={"version": 1, "csrf_token": csrf(client, "/audits")})
     token = csrf(client, "/audits")
     zh = client.post(f"/audits/{audit.number}/check", data={"clause_id": "4.1", "result": "bogus", "csrf_token": token})
-    assert zh.status_code == 400 and "结果须为" in zh.text and 'id="error-field">result' in zh.text
+    assert zh.status_code == 400 and "结果须为符合" in zh.text and 'id="error-field">result' in zh.text
     client.get("/lang/en")
     en = client.post(f"/audits/{audit.number}/check", data={"clause_id": "4.1", "result": "bogus", "csrf_token": token})
-    assert "Result must be" in en.text and "结果须为" not in en.text and "Nothing was written" in en.text
+    assert "Result must be one of: conforms" in en.text and "结果须为" not in en.text and "Nothing was written" in en.text
 
 
 def test_five_failed_logins_lock_the_account(web):

@@ -243,8 +243,9 @@ def record(session: Session, actor: Actor, audit: InternalAudit, clause_id: str,
         raise NotFound("clause", f"检查表中没有条款 {clause_id}", f"Clause {clause_id} is not on the checklist",
                        field="clause_id")
     if result not in Result.__members__ or result == "pending":
-        raise StewardError("result", "结果须为 conform、observation、minor_nc、major_nc 或 not_applicable",
-                           "Result must be conform, observation, minor_nc, major_nc or not_applicable", field="result")
+        choices = [r for r in Result if r != "pending"]
+        raise StewardError("result", "结果须为" + "、".join(r.zh for r in choices) + "之一",
+                           "Result must be one of: " + ", ".join(r.en.lower() for r in choices), field="result")
     if result != "conform" and not notes.strip():
         raise StewardError("notes", f"「{Result(result).zh}」须写明事实或理由", f"{Result(result).en} needs the facts or reason",
                            field="notes")
@@ -344,14 +345,21 @@ def listing(session: Session, actor: Actor) -> dict:
             "auditors": auditors(session, actor.enterprise_id), "people": people, "default_method": DEFAULT_METHOD}
 
 
-def view(session: Session, actor: Actor, number: str) -> dict:
+def view(session: Session, actor: Actor, number: str, chapter: str = "", pending_only: bool = False) -> dict:
+    """The audit page; on a tablet the checklist is read a chapter at a time, or only what is still to check."""
     from workflows import history  # it reads the registry, which imports this module
     audit = get(session, actor, number)
     catalogue = clauses.by_id()
-    items = [(i, catalogue[i.clause_id], Result(i.result)) for i in checklist(session, audit)]
+    everything = [(i, catalogue[i.clause_id], Result(i.result)) for i in checklist(session, audit)]
+    items = [(i, c, r) for i, c, r in everything if (not chapter or i.clause_id.split(".")[0] == chapter)
+             and (not pending_only or i.result == "pending")]
+    chapters = [(c.id, c.zh, c.en, sum(1 for i, _, _ in everything if i.clause_id.split(".")[0] == c.id
+                                       and i.result == "pending"))
+                for c in clauses.catalogue() if c.kind == "chapter"]
     return {"audit": audit, "state": AuditState(audit.state), "items": items, "results": list(Result)[1:],
             "in_team": actor.person.id in audit.team_ids, "actions": LIFECYCLE.available(audit, actor, session),
-            "pending": sum(1 for i, _, _ in items if i.result == "pending"),
+            "pending": sum(1 for i, _, _ in everything if i.result == "pending"), "total": len(everything),
+            "chapters": chapters, "chapter": chapter, "pending_only": pending_only,
             "lead": session.get(Person, audit.lead_auditor_id), "is_lead": audit.lead_auditor_id == actor.person.id,
             "team": [p.name for p in (session.get(Person, i) for i in audit.team_ids) if p is not None],
             "moves": history.moves(session, LIFECYCLE.name, [audit.id]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 
@@ -68,13 +69,15 @@ def report_file(request: Request, number: str, fmt: str):
 
 
 @router.get("/audits/{number}")
-def audit(request: Request, number: str):
-    return page(request, "audit.html", unit(request, lambda s, a: internal_audit.view(s, a, number), page="/audits"))
+def audit(request: Request, number: str, chapter: str = "", pending: bool = False):
+    return page(request, "audit.html", unit(request, lambda s, a: internal_audit.view(s, a, number, chapter, pending),
+                                            page="/audits"))
 
 
 @router.post("/audits/{number}/check")
-def check(request: Request, number: str, clause_id: str = Form(...), result: str = Form(...), notes: str = Form(""),
+def check(request: Request, number: str, clause_id: str = Form(...), result: str = Form(""), notes: str = Form(""),
           csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: internal_audit.record(
         s, a, internal_audit.get(s, a, number), clause_id, result, notes))
-    return redirect(request, f"/audits/{number}#c-{clause_id}")
+    back = urlsplit(request.headers.get("hx-current-url", "")).query  # stay on the chapter being worked through
+    return redirect(request, f"/audits/{number}" + (f"?{back}" if back else "") + f"#c-{clause_id}")

@@ -10,6 +10,7 @@ from forms import clauses
 from storage.errors import NotFound, StewardError
 from storage.models import Department, Distribution, Document, Person, Revision
 from storage.vocab import Role
+from workflows import lookup
 
 ACCESS = {"public": ("公开", "Public"), "internal": ("内部", "Internal"), "restricted": ("受限", "Restricted")}
 FIELDS = {  # snapshot key: (zh, en)
@@ -71,12 +72,7 @@ def readers(session: Session, enterprise_id: int, usernames: list[str], departme
     """The people on a distribution list: those named, and everyone who can sign in in the departments named."""
     listed: set[int] = set()
     for username in usernames:
-        person = session.exec(select(Person).where(Person.username == username,
-                                                   Person.enterprise_id == enterprise_id)).first()
-        if person is None:
-            raise NotFound("reader", f"本企业没有用户 {username}", f"No user {username} in this enterprise",
-                           field="readers")
-        listed.add(person.id)
+        listed.add(lookup.person(session, enterprise_id, username, field="readers").id)
     for dept in departments:
         found = session.exec(select(Department).where(Department.enterprise_id == enterprise_id,
                                                       Department.code == dept)).first()

@@ -12,7 +12,7 @@ from storage.errors import StewardError
 from storage.files import FileStore
 from storage.models import Distribution, Document, Person, Revision
 from storage.vocab import Role
-from workflows import document_meta, engine
+from workflows import document_meta, engine, lookup
 from workflows.document import (
     LIFECYCLE,
     WRITERS,
@@ -69,9 +69,7 @@ def listing(session: Session, actor: Actor, f: Filters = Filters()) -> list[tupl
 
 
 def owners(session: Session, actor: Actor) -> list[Person]:
-    return list(session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id,
-                                                  Person.username.is_not(None), Person.active)
-                             .order_by(Person.code)).all())
+    return lookup.users(session, actor.enterprise_id)
 
 
 def view(session: Session, actor: Actor, number: str, store: FileStore | None = None) -> dict:

@@ -338,8 +338,7 @@ def plan_as(session: Session, actor: Actor, *, start: date, end: date, lead: str
 def listing(session: Session, actor: Actor) -> dict:
     rows = session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == actor.enterprise_id)
                         .order_by(InternalAudit.planned_start.desc())).all()
-    people = session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id, Person.active,
-                                               Person.username.is_not(None)).order_by(Person.code)).all()
+    people = lookup.users(session, actor.enterprise_id)
     return {"audits": [(x, AuditState(x.state), summary(session, x)) for x in rows],
             "can_plan": bool(actor.roles & set(PROGRAMME_OWNERS)), "can_plan_one": bool(actor.roles & set(PLANNERS)),
             "auditors": auditors(session, actor.enterprise_id), "people": people, "default_method": DEFAULT_METHOD}

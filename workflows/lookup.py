@@ -17,6 +17,12 @@ def person(session: Session, enterprise_id: int, username: str, field: str = "ow
     return found
 
 
+def users(session: Session, enterprise_id: int) -> list[Person]:
+    """Everyone of the enterprise who can sign in now, by staff code: whom a form may name (owner, reader, auditor)."""
+    return list(session.exec(select(Person).where(Person.enterprise_id == enterprise_id, Person.active,
+                                                  Person.username.is_not(None)).order_by(Person.code)).all())
+
+
 def next_number(session: Session, model, enterprise_id: int, kind: str, year: int | None = None) -> str:
     """``JYCEM-NC-2026-003``: enterprise code, kind, optional year, running number."""
     code = session.get(Enterprise, enterprise_id).code

@@ -21,7 +21,7 @@ from storage.models import (
     Person,
     ReductionMeasure,
 )
-from workflows import baseline, compliance, data_quality, exports, history, improvement, names, reduction
+from workflows import baseline, compliance, data_quality, exports, history, improvement, lookup, names, reduction
 from workflows.engine import Actor, Lifecycle
 
 Text = str | tuple[str, str]  # one text, or (zh, en)
@@ -138,9 +138,7 @@ def listing(session: Session, actor: Actor, name: str, q: str = "", state: str =
     ctx = {"names": _names(session, actor), "places": names.Places(session, actor.enterprise_id)}
     extra = {"mac": reduction.mac_curve(session, actor.enterprise_id)} if name == "reductions" else {}
     return {**extra, "reg": reg, "q": q, "state": state, "states": list(reg.lifecycle.states),
-            "can_add": bool(actor.roles & set(reg.writers)), "people": [
-                p for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id, Person.active,
-                                                             Person.username.is_not(None)).order_by(Person.code))],
+            "can_add": bool(actor.roles & set(reg.writers)), "people": lookup.users(session, actor.enterprise_id),
             "rows": [(str(getattr(r, reg.key)), reg.lifecycle.states(r.state), [v(r, ctx) for _, _, v in reg.columns])
                      for r in rows]}
 

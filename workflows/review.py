@@ -438,9 +438,8 @@ def catalogue_label(clause_id: str) -> str:
 
 def planning(session: Session, actor: Actor) -> dict:
     """The reviews page: the reviews, and — for those who prepare them — the people who may be invited."""
-    people = session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id, Person.active,
-                                               Person.username.is_not(None)).order_by(Person.code)).all()
-    return {"reviews": listing(session, actor), "may_plan": bool(actor.roles & set(PREPARERS)), "people": people}
+    return {"reviews": listing(session, actor), "may_plan": bool(actor.roles & set(PREPARERS)),
+            "people": lookup.users(session, actor.enterprise_id)}
 
 
 def listing(session: Session, actor: Actor) -> list[tuple[ManagementReview, ReviewState]]:
@@ -463,8 +462,7 @@ def view(session: Session, actor: Actor, number: str, lang: str) -> dict:
             "changes": history.changes(session, "management_review", r.id),
             "can_prepare": bool(actor.roles & set(STATERS)) and r.state != "approved",
             "decisions": decisions(session, actor, r), "today": date.today(),
-            "people": session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id, Person.active,
-                                                        Person.username.is_not(None)).order_by(Person.code)).all()}
+            "people": lookup.users(session, actor.enterprise_id)}
 
 
 def decisions(session: Session, actor: Actor, review: ManagementReview) -> list[tuple]:

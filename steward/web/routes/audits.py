@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 
-from steward.web import security
+from steward.web import fields, security
 from steward.web.render import page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
 from workflows import internal_audit
@@ -31,17 +31,10 @@ def plan(request: Request, year: int = Form(...), csrf_token: str = Form("")):
 def plan_one(request: Request, start: str = Form(""), end: str = Form(""), lead: str = Form(""),
              team: list[str] = Form([]), scope: str = Form(""), method: str = Form(""), title: str = Form(""),
              csrf_token: str = Form("")):
-    first, last = _day(start, "start"), _day(end, "end")
+    first, last = fields.day(start, "start"), fields.day(end, "end")
     number = write(request, csrf_token, lambda s, a: internal_audit.plan_as(
         s, a, start=first, end=last, lead=lead, team=team, scope=scope, method=method, title=title).number)
     return redirect(request, f"/audits/{number}")
-
-
-def _day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise StewardError(field, "日期应为 YYYY-MM-DD", "The date must be YYYY-MM-DD", field=field) from None
 
 
 @router.post("/audits/{number}/report")

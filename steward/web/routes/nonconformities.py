@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Form, Request
 
+from steward.web import fields
 from steward.web.render import page, redirect, unit, write
 from storage.errors import StewardError
 from workflows import nonconformity as ncs
@@ -42,11 +41,7 @@ def plan(request: Request, number: str, kind: list[str] = Form([]), description:
     for i, text in enumerate(description):
         if not text.strip():
             continue
-        when = due[i] if i < len(due) else ""
-        try:
-            day = date.fromisoformat(when)
-        except ValueError:
-            raise StewardError("due", "完成期限应为 YYYY-MM-DD", "The due date must be YYYY-MM-DD", field="due") from None
+        day = fields.day(due[i] if i < len(due) else "", "due")
         rows.append({"kind": kind[i] if i < len(kind) else "corrective", "description": text,
                      "owner": owner[i] if i < len(owner) else "", "due": day})
     if not rows:

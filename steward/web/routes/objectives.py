@@ -9,8 +9,8 @@ from datetime import date
 from fastapi import APIRouter, Form, Request
 
 from forms import clauses
+from steward.web import fields
 from steward.web.render import page, redirect, unit, write
-from storage.errors import StewardError
 from workflows import objectives, organisation, records
 
 router = APIRouter()
@@ -34,11 +34,7 @@ def add(request: Request, title: str = Form(""), clause_id: str = Form("6.4.1b")
         owner: str = Form(""), parent: str = Form(""), plan_a: str = Form(""), plan_b: str = Form(""),
         plan_c: str = Form(""), plan_d: str = Form(""), plan_e: str = Form(""), plan_f: str = Form(""),
         csrf_token: str = Form("")):
-    try:
-        pct = float(reduction_pct)
-    except ValueError:
-        raise StewardError("reduction_pct", "降幅应为数字（%）", "The reduction is a number (%)",
-                           field="reduction_pct") from None
+    pct = fields.number(reduction_pct, "reduction_pct", "较基准降低（百分比）", "Reduction on the baseline (per cent)")
     plan = {"a": plan_a, "b": plan_b, "c": plan_c, "d": plan_d, "e": plan_e, "f": plan_f}
     write(request, csrf_token, lambda s, a: objectives.add(
         s, a, title=title, level=level, metric=metric, target_year=target_year, reduction_pct=pct, plan=plan,

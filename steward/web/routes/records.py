@@ -9,8 +9,8 @@ from datetime import date
 from fastapi import APIRouter, Request
 
 from forms.records import FORMS
+from steward.web import fields
 from steward.web.render import lang_of, local, page, redirect, unit, write, xlsx
-from storage.errors import StewardError
 from workflows import records
 
 router = APIRouter()
@@ -43,10 +43,6 @@ async def add(request: Request, form: str):
     spec = records.spec(form)
     payload = {i.name: data.get(i.name) for i in records.inputs(form)
                if data.get(i.name) not in (None, "") or i.required}
-    when = str(data.get("recorded_on") or "")
-    try:
-        on = date.fromisoformat(when) if when else None
-    except ValueError:
-        raise StewardError("recorded_on", "日期应为 YYYY-MM-DD", "The date must be YYYY-MM-DD", field="recorded_on") from None
+    on = fields.optional_day(str(data.get("recorded_on") or ""), "recorded_on")
     write(request, str(data.get("csrf_token") or ""), lambda s, a: records.add(s, a, spec.name, payload, on))
     return redirect(request, local(str(data.get("back") or ""), f"/records/{form}"))

@@ -8,8 +8,8 @@ from datetime import date
 
 from fastapi import APIRouter, Form, Request
 
+from steward.web import fields
 from steward.web.render import lang_of, page, redirect, unit, write, xlsx
-from storage.errors import StewardError
 from workflows import baseline, compliance, data_quality, improvement, reduction, registers
 
 router = APIRouter()
@@ -48,23 +48,6 @@ def record(request: Request, name: str, key: str, year: int | None = None):
                                                       page=HUB))
 
 
-def _day(text: str, field: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text.strip() else None
-    except ValueError:
-        raise StewardError(field, "日期应为 YYYY-MM-DD", "The date must be YYYY-MM-DD", field=field) from None
-
-
-def _number(text: str, field: str, zh: str, en: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise StewardError(field, f"「{zh}」应为数字", f"“{en}” must be a number", field=field) from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise StewardError(field, f"「{zh}」不是有限的数", f"“{en}” is not a finite number", field=field)
-    return value
-
-
 @router.post("/registers/baselines/new")
 def propose_baseline(request: Request, base_year: int = Form(...), trigger: str = Form("initial"),
                      reason: str = Form(""), csrf_token: str = Form("")):
@@ -76,7 +59,7 @@ def propose_baseline(request: Request, base_year: int = Form(...), trigger: str 
 def add_improvement(request: Request, title: str = Form(""), source: str = Form("suggestion"),
                     clause_id: str = Form("10.1"), description: str = Form(""), owner: str = Form(""),
                     due: str = Form(""), csrf_token: str = Form("")):
-    when = _day(due, "due")
+    when = fields.optional_day(due, "due")
     row = write(request, csrf_token, lambda s, a: improvement.add(
         s, a, title=title, source=source, clause_id=clause_id, description=description, owner=owner or None, due=when))
     return redirect(request, f"/registers/improvements/{row.number}")
@@ -86,9 +69,9 @@ def add_improvement(request: Request, title: str = Form(""), source: str = Form(
 def add_measure(request: Request, title: str = Form(""), abatement_t: str = Form(""), verification: str = Form(""),
                 capex: str = Form("0"), opex: str = Form("0"), lifetime_years: int = Form(10), owner: str = Form(""),
                 csrf_token: str = Form("")):
-    tonnes = _number(abatement_t, "abatement_t", "预计减排量", "Expected reduction")
-    money = _number(capex or "0", "capex", "投资", "Investment") * 1e4  # the form asks for 万元
-    running = _number(opex or "0", "opex", "年运行费用变化", "Running cost change")
+    tonnes = fields.number(abatement_t, "abatement_t", "预计减排量", "Expected reduction")
+    money = fields.number(capex or "0", "capex", "投资", "Investment") * 1e4  # the form asks for 万元
+    running = fields.number(opex or "0", "opex", "年运行费用变化", "Running cost change")
     row = write(request, csrf_token, lambda s, a: reduction.add(
         s, a, title=title, abatement_t=tonnes, verification=verification, capex=money, opex=running,
         lifetime_years=lifetime_years, owner=owner or None))
@@ -98,7 +81,7 @@ def add_measure(request: Request, title: str = Form(""), abatement_t: str = Form
 @router.post("/registers/reductions/{number}/verify")
 def verify_measure(request: Request, number: str, achieved_t: str = Form(""), evidence: str = Form(""),
                    csrf_token: str = Form("")):
-    tonnes = _number(achieved_t, "achieved_t", "实际减排量", "Reduction achieved")
+    tonnes = fields.number(achieved_t, "achieved_t", "实际减排量", "Reduction achieved")
     write(request, csrf_token, lambda s, a: reduction.advance(s, a, number, "verified", tonnes, evidence))
     return redirect(request, f"/registers/reductions/{number}")
 

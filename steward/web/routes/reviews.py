@@ -6,6 +6,7 @@ from datetime import date
 
 from fastapi import APIRouter, Form, Request
 
+from steward.web import fields
 from steward.web.render import lang_of, page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
 from workflows import review as reviews
@@ -20,11 +21,7 @@ def review_list(request: Request):
 
 @router.post("/reviews/plan")
 def plan(request: Request, planned_on: str = Form(""), attendees: list[str] = Form([]), csrf_token: str = Form("")):
-    try:
-        day = date.fromisoformat(planned_on)
-    except ValueError:
-        raise StewardError("planned_on", "日期应为 YYYY-MM-DD", "The date must be YYYY-MM-DD",
-                           field="planned_on") from None
+    day = fields.day(planned_on, "planned_on")
     number = write(request, csrf_token, lambda s, a: reviews.plan_as(s, a, day, attendees).number)
     return redirect(request, f"/reviews/{number}")
 
@@ -49,22 +46,15 @@ def meeting(request: Request, number: str, held_on: str = Form(""), attendees: s
             csrf_token: str = Form("")):
     """The meeting as it was held: its date, who came, the minutes, the conclusion, and the decisions (9.3.2), each
     with an owner and a date — a row left blank is no decision."""
-    day = _day(held_on or date.today().isoformat(), "held_on")
+    day = fields.day(held_on or date.today().isoformat(), "held_on")
     rows = []
     for text, who, when in zip(decision, owner + [""] * len(decision), due + [""] * len(decision), strict=False):
         if text.strip():
-            rows.append({"decision": text, "owner": who, "due": _day(when, "due") if when else None})
+            rows.append({"decision": text, "owner": who, "due": fields.optional_day(when, "due")})
     write(request, csrf_token, lambda s, a: reviews.record_meeting(
         s, a, reviews.get(s, a, number), held_on=day, attendees=attendees.replace("，", ",").replace("、", ",").split(","),
         minutes=minutes, conclusion=conclusion, decisions=rows, expected_version=version))
     return redirect(request, f"/reviews/{number}")
-
-
-def _day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise StewardError(field, "日期应为 YYYY-MM-DD", "The date must be YYYY-MM-DD", field=field) from None
 
 
 @router.get("/reviews/{number}/minutes.{fmt}")

@@ -144,14 +144,15 @@ def position(session: Session, enterprise_id: int, year: int, today: date | None
         surrendered[t.kind] -= t.quantity
     remaining = max(due - sum(surrendered.values()), 0.0)
     cea, ccer = latest_price(session, "CEA"), latest_price(session, "CCER")
+    held = holdings(session, enterprise_id)
     out = {"year": year, "due_t": round(due, 3), "surrendered": dict(surrendered), "remaining_t": round(remaining, 3),
            "deadline": deadline(year).isoformat(), "days_left": (deadline(year) - today).days,
-           "holdings": [lot.__dict__ for lot in holdings(session, enterprise_id)],
+           "holdings": [lot.__dict__ for lot in held],
            "prices": {"CEA": cea.price if cea else None, "CCER": ccer.price if ccer else None}, "plan": None}
     if cea is None:  # what is due stands without a price; only the cheapest way to finish needs one
         return out
     room = max(due * OFFSET_LIMIT - surrendered["CCER"], 0.0)
-    plan = plan_compliance(year, remaining, holdings(session, enterprise_id), cea.price, ccer.price if ccer else None,
+    plan = plan_compliance(year, remaining, held, cea.price, ccer.price if ccer else None,
                            offset_limit=room / remaining if remaining else 0.0)
     out["plan"] = {"surrender": [lot.__dict__ for lot in plan.surrender], "buy_cea_t": plan.buy_cea_t,
                    "buy_ccer_t": plan.buy_ccer_t, "cost_cny": plan.cost, "offset_used_t": plan.offset_used_t,

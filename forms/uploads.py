@@ -81,3 +81,33 @@ def media_type(file_name: str, stored: Path) -> str:
         raise StewardError("file_mismatch", f"文件 {file_name} 的内容不是 {ext[1:]} 格式",
                            f"The content of {file_name} is not a {ext[1:]} file", field="file", status=415)
     return mime
+
+
+# Photos taken on a tablet during an audit, besides the office files above. Signatures from the formats' own
+# specifications: JPEG SOI marker, PNG 8-byte signature, WebP RIFF container with its "WEBP" form type.
+IMAGES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+def _is_image(ext: str, head: bytes) -> bool:
+    if ext in (".jpg", ".jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if ext == ".png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+
+
+def evidence_type(file_name: str, stored: Path) -> str:
+    """An audit's evidence file: a photo (jpg, png, webp) or an office file; its bytes must be what its name says."""
+    ext = Path(file_name).suffix.lower()
+    if ext not in IMAGES:
+        if ext not in ALLOWED:
+            raise StewardError("file_type", f"不支持的文件类型 {ext or '（无扩展名）'}，仅限照片（jpg、png、webp）或 docx、xlsx、pdf",
+                               f"File type {ext or '(none)'} is not accepted; use a photo (jpg, png, webp) or docx, "
+                               "xlsx, pdf", field="file")
+        return media_type(file_name, stored)
+    with stored.open("rb") as fh:
+        head = fh.read(12)
+    if not _is_image(ext, head):
+        raise StewardError("file_mismatch", f"文件 {file_name} 的内容不是 {ext[1:]} 图片",
+                           f"The content of {file_name} is not a {ext[1:]} image", field="file", status=415)
+    return IMAGES[ext]

@@ -18,3 +18,10 @@ def test_the_hostile_file_benchmark_runs_and_refuses_both():
                             timeout=300)
     assert result.returncode == 0, result.stderr
     assert "→ too_many" in result.stdout and "→ zip_bomb" in result.stdout and "→ read" in result.stdout
+
+
+def test_the_checklist_benchmark_records_lines_and_prints_its_baseline():
+    result = subprocess.run([sys.executable, "bench/checklist.py", "--lines", "5"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "record one line (htmx)" in result.stdout and "static file (baseline)" in result.stdout

@@ -19,7 +19,7 @@ from steward.demo import DEMO_PASSWORD as PW
 from steward.settings import load
 from steward.web.app import create_app, server_config
 from storage.models import ManagementReview, Nonconformity
-from workflows import notifications
+from workflows import internal_audit, notifications
 from workflows import review as reviews
 from workflows.engine import actor_for
 
@@ -77,7 +77,9 @@ def held_review(ctx) -> str:
         return review.number
 
 
-def test_an_audit_cycle_a_finding_and_the_assignees_task_and_mail(site, page, smtp, engine):  # noqa: F811
+def test_an_audit_cycle_a_finding_and_the_assignees_task_and_mail(site, page, smtp, engine, tmp_path):  # noqa: F811
+    """The carbon manager starts the audit; the lead auditor works the checklist on a tablet (a finding with a
+    photo, the NC it raises named on the line), signs the report; top management reads and accepts it."""
     base, ctx = site
     with ctx.unit_of_work("test") as s:
         notifications.add_channel(s, actor_for(s, "lixf"), "lixf", "email", "lixf@jinyan.example")
@@ -92,18 +94,54 @@ def test_an_audit_cycle_a_finding_and_the_assignees_task_and_mail(site, page, sm
     sign_in(page, base, "zhaom")
     number = f"JYCEM-IA-{date.today().year}-001"
     page.set_viewport_size({"width": 1024, "height": 1366})  # the checklist on a tablet
-    page.goto(f"{base}/audits/{number}#c-8.3c")
+    page.goto(f"{base}/audits/{number}?chapter=8#c-8.3c")
     item = page.locator("#c-8\\.3c")
     item.locator("select[name=result]").select_option("minor_nc")
-    item.locator("input[name=notes]").fill("2#水泥磨电能表 M-E021 检定已过期")
+    item.locator("textarea[name=notes]").fill("2#水泥磨电能表 M-E021 检定已过期\n证书日期 2024-03-01")
+    photo = tmp_path / "M-E021.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9")
+    item.locator("details.attach summary").click()
+    item.locator("input[name=file]").set_input_files(str(photo))
+    page.evaluate("window.__kept = true")  # survives only if the page is not reloaded
     item.locator("button[type=submit]").click()
-    page.wait_for_selector("#c-8\\.3c.minor_nc")
+    page.wait_for_selector("#c-8\\.3c.minor_nc a.raised")
+    assert page.evaluate("window.__kept === true")  # one line redrawn, not the page
+    assert page.inner_text("#pending") == "200"
+    assert "JYCEM-NC-" in page.inner_text("#c-8\\.3c a.raised")
+    assert page.locator("#c-8\\.3c .evidence img").count() == 1
+    line = page.locator("#c-8\\.3a")  # the next line, recorded the same way without leaving the chapter
+    line.locator("select[name=result]").select_option("conform")
+    line.locator("button[type=submit]").click()
+    page.wait_for_selector("#c-8\\.3a.conform")
     shot(page, "03-checklist-tablet", full=False)
+    with ctx.unit_of_work("test") as s:  # the other 199 lines as the team recorded them over the two days
+        zhaom = actor_for(s, "zhaom")
+        audit = internal_audit.get(s, zhaom, number)
+        for left in internal_audit.checklist(s, audit):
+            if left.result == "pending":
+                internal_audit.record(s, zhaom, audit, left.clause_id, "conform")
+    page.goto(f"{base}/audits/{number}")
+    page.fill("#report-form textarea[name=conclusion]", "体系基本有效运行；计量器具检定管理需加强")
+    page.fill("#report-form input[name=password]", PW)
+    page.click("#submit-report")
+    page.wait_for_selector("#report-links")
+    shot(page, "03b-audit-reported", full=False)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    sign_in(page, base, "wangjg")
+    page.goto(f"{base}/tasks")
+    page.click(f"#tasks a[href='/audits/{number}']")
+    with page.expect_download() as got:  # the report, as Word, from the audit's page
+        page.click("#report-links a[href$='report.docx']")
+    assert got.value.suggested_filename == f"{number}-report.docx"
+    page.fill("form[action$='/accept'] input[name=password]", PW)
+    page.click("form[action$='/accept'] button[type=submit]")
+    page.wait_for_selector("#audit-state:has-text('已关闭')")
+    shot(page, "03c-audit-accepted", full=False)
     page.goto(f"{base}/nonconformities")
     assert "M-E021" in page.inner_text(".board")
     shot(page, "04-nonconformity-board")
 
-    page.set_viewport_size({"width": 1280, "height": 800})
     sign_in(page, base, "lixf")
     page.goto(f"{base}/tasks")
     assert "评价并处置不符合项" in page.inner_text("#tasks")

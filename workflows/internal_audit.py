@@ -33,7 +33,7 @@ from storage.models import (
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows import engine, lookup
+from workflows import engine, evidence, lookup
 from workflows import nonconformity as ncs
 from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
@@ -344,6 +344,35 @@ def listing(session: Session, actor: Actor) -> dict:
             "auditors": auditors(session, actor.enterprise_id), "people": people, "default_method": DEFAULT_METHOD}
 
 
+def _raised(session: Session, items: list[ChecklistItem]) -> dict[int, str]:
+    """The number of each nonconformity a line raised, read in one query."""
+    ids = [i.nonconformity_id for i in items if i.nonconformity_id]
+    return dict(session.exec(select(Nonconformity.id, Nonconformity.number).where(Nonconformity.id.in_(ids))).all()) \
+        if ids else {}
+
+
+def line(session: Session, actor: Actor, number: str, clause_id: str) -> dict:
+    """One checklist line as the tablet redraws it after recording, with the count still to check."""
+    audit = get(session, actor, number)
+    item = session.exec(select(ChecklistItem).where(ChecklistItem.audit_id == audit.id,
+                                                    ChecklistItem.clause_id == clause_id)).one()
+    pending = session.exec(select(func.count()).select_from(ChecklistItem).where(
+        ChecklistItem.audit_id == audit.id, ChecklistItem.result == "pending")).one()
+    return {"audit": audit, "i": item, "c": clauses.by_id()[clause_id], "r": Result(item.result),
+            "results": list(Result)[1:], "in_team": actor.person.id in audit.team_ids, "pending": pending,
+            "raised": _raised(session, [item])}
+
+
+def evidence_file(session: Session, actor: Actor, number: str, sha256: str) -> dict:
+    """A photo or file attached to one of this audit's lines; any other hash is not found here."""
+    audit = get(session, actor, number)
+    for item in checklist(session, audit):
+        for entry in item.evidence:
+            if entry.get("kind") == "file" and entry.get("ref") == sha256:
+                return entry
+    raise NotFound("evidence", "本次审核没有该证据文件", "No such evidence file in this audit")
+
+
 def view(session: Session, actor: Actor, number: str, chapter: str = "", pending_only: bool = False) -> dict:
     """The audit page; on a tablet the checklist is read a chapter at a time, or only what is still to check."""
     from workflows import history  # it reads the registry, which imports this module
@@ -359,6 +388,9 @@ def view(session: Session, actor: Actor, number: str, chapter: str = "", pending
             "in_team": actor.person.id in audit.team_ids, "actions": LIFECYCLE.available(audit, actor, session),
             "pending": sum(1 for i, _, _ in everything if i.result == "pending"), "total": len(everything),
             "chapters": chapters, "chapter": chapter, "pending_only": pending_only,
+            "raised": _raised(session, [i for i, _, _ in items]),
+            "links": evidence.candidates(session, audit.enterprise_id) if actor.person.id in audit.team_ids
+            and audit.state == AuditState.in_progress else [],
             "lead": session.get(Person, audit.lead_auditor_id), "is_lead": audit.lead_auditor_id == actor.person.id,
             "team": [p.name for p in (session.get(Person, i) for i in audit.team_ids) if p is not None],
             "moves": history.moves(session, LIFECYCLE.name, [audit.id]),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from steward.web import fields, security
-from steward.web.render import page, redirect, unit, word_or_pdf, write
+from steward.web.render import download, is_htmx, page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
-from workflows import internal_audit
+from workflows import evidence, internal_audit
 
 router = APIRouter()
 
@@ -69,8 +69,29 @@ def audit(request: Request, number: str, chapter: str = "", pending: bool = Fals
 
 @router.post("/audits/{number}/check")
 def check(request: Request, number: str, clause_id: str = Form(...), result: str = Form(""), notes: str = Form(""),
-          csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: internal_audit.record(
-        s, a, internal_audit.get(s, a, number), clause_id, result, notes))
+          link: str = Form(""), file: UploadFile | None = File(None), csrf_token: str = Form("")):
+    """Record one line with what backs it (a photo or file taken on the spot, a linked document or record),
+    all in one transaction. On the tablet only that line is redrawn; without scripts the page reloads."""
+    ctx = request.app.state.ctx
+
+    def go(s, a):
+        audit = internal_audit.get(s, a, number)
+        found = [evidence.resolve(s, a.enterprise_id, link)] if link.strip() else []
+        if file is not None and file.filename:
+            found.append(evidence.keep_file(s, ctx.files, file.filename, file.file, ctx.settings.max_upload_mb << 20))
+        internal_audit.record(s, a, audit, clause_id, result, notes, evidence=found)
+        return internal_audit.line(s, a, number, clause_id)
+    shown = write(request, csrf_token, go)
+    if is_htmx(request) and not request.headers.get("hx-boosted"):
+        return page(request, "audit_line.html", shown)
     back = urlsplit(request.headers.get("hx-current-url", "")).query  # stay on the chapter being worked through
     return redirect(request, f"/audits/{number}" + (f"?{back}" if back else "") + f"#c-{clause_id}")
+
+
+@router.get("/audits/{number}/evidence/{sha256}")
+def evidence_file(request: Request, number: str, sha256: str):
+    """A photo opens in the browser; a file downloads. Only a hash on this audit's lines is served."""
+    ctx = request.app.state.ctx
+    entry = unit(request, lambda s, a: internal_audit.evidence_file(s, a, number, sha256), page="/audits")
+    mime = entry.get("media_type") or "application/octet-stream"
+    return download(ctx.files.read(sha256), entry.get("label") or sha256, mime, inline=mime.startswith("image/"))

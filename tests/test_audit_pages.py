@@ -1,0 +1,80 @@
+"""The audit checklist as an auditor works it on a tablet: one line recorded at a time and redrawn alone,
+notes over several lines, a photo taken on the spot, a document or record linked by its number, and the
+nonconformity a finding raises named with a link."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from helpers import act, as_user, csrf, plant_id, this_year
+from sqlmodel import Session, select
+
+from storage.models import ChecklistItem, InternalAudit
+from workflows import internal_audit as audits
+from workflows import records
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+HX = {"HX-Request": "true"}
+# the smallest JPEG a camera could not make, but whose bytes are a JPEG's: SOI, APP0 JFIF, EOI
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+
+@pytest.fixture
+def started(plant):
+    number = act(plant, "lixf", lambda s, a: audits.plan_for_year(s, plant_id(s), this_year(), "test").number)
+
+    def run(s, a):
+        audits.start(s, a, s.exec(select(InternalAudit).where(InternalAudit.number == number)).one())
+    act(plant, "lixf", run)
+    return number
+
+
+def line(engine, clause_id):
+    with Session(engine) as s:
+        return s.exec(select(ChecklistItem).where(ChecklistItem.clause_id == clause_id)).one()
+
+
+def test_a_line_is_redrawn_alone_with_its_notes_photo_linked_record_and_raised_nonconformity(web, plant, engine,
+                                                                                             started):
+    number = started
+    zhaom = as_user(web, "zhaom")
+    page = zhaom.get(f"/audits/{number}").text
+    assert 'id="evidence-links"' in page and 'hx-target="closest article"' in page
+    token = csrf(zhaom, f"/audits/{number}")
+    record_id = act(plant, "lixf", lambda s, a: records.add(s, a, "training", {
+        "topic": "计量器具管理", "kind": "management", "attendees": 8, "hours": 2}).id)
+    notes = "2#水泥磨电能表 M-E021 检定已过期\n检定证书日期 2024-03-01"
+    answer = zhaom.post(f"/audits/{number}/check", headers=HX, data={
+        "clause_id": "8.3c", "result": "minor_nc", "notes": notes, "link": f"R{record_id}", "csrf_token": token},
+        files={"file": ("电能表.jpg", JPEG, "image/jpeg")})
+    assert answer.status_code == 200, answer.text
+    body = answer.text
+    assert "<html" not in body and body.lstrip().startswith('<article id="c-8.3c"')  # the line alone
+    assert re.search(r'<strong id="pending" hx-swap-oob="true">200</strong>', body)  # and the count still to do
+    raised = re.search(r'href="/nonconformities/([^"]+)" class="raised"', body).group(1)
+    assert raised.startswith("JYCEM-NC-") and "已开具不符合项" in body
+    assert "检定证书日期 2024-03-01</textarea>" in body  # both lines of the notes kept
+    photo = re.search(r'<img src="(/audits/[^"]+/evidence/[0-9a-f]{64})"', body).group(1)
+    shown = zhaom.get(photo)
+    assert shown.content == JPEG and shown.headers["content-type"] == "image/jpeg"
+    assert shown.headers["content-disposition"].startswith("inline")
+    assert 'href="/records/' in body and f"R{record_id} " in body  # the linked record opens from the line
+    assert as_user(web, "wangjg").get(f"/nonconformities/{raised}").status_code == 200
+
+
+def test_a_photo_that_is_not_one_or_an_unknown_number_is_refused_and_the_line_stays_as_it_was(web, engine, started):
+    number = started
+    zhaom = as_user(web, "zhaom")
+    token = csrf(zhaom, f"/audits/{number}")
+    form = {"clause_id": "6.3.3", "result": "observation", "notes": "文件清单未注明版本", "csrf_token": token}
+    fake = zhaom.post(f"/audits/{number}/check", headers=HX, data=form,
+                      files={"file": ("photo.jpg", b"MZ\x90\x00 not a photo", "image/jpeg")})
+    assert fake.status_code == 415 and fake.json()["field"] == "file" and "jpg" in fake.json()["message"]
+    unknown = zhaom.post(f"/audits/{number}/check", headers=HX, data={**form, "link": "JYCEM-PR-999"})
+    assert unknown.status_code in (400, 404) and unknown.json()["field"] == "link"
+    left = line(engine, "6.3.3")
+    assert left.result == "pending" and left.notes == ""  # nothing half-written
+    assert all(e["kind"] not in ("file", "document") for e in left.evidence)
+    other = zhaom.get(f"/audits/{number}/evidence/{'0' * 64}")
+    assert other.status_code == 404  # only a file on this audit's lines is served

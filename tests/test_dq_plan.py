@@ -49,3 +49,27 @@ def test_no_plan_no_check_and_no_data_no_plan(plant, store):
             dq_plan.check(s, plant_id(s), 2025)
     with pytest.raises(StewardError, match="No activity data for 2019"):
         act(plant, "lixf", lambda s, a: dq_plan.generate(s, a, 2019, store, 50 * MB))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_accounting_page_hands_out_the_survey_report_and_writes_the_plan_into_its_document(web, plant):
+    """Both reports of 6.1.1 and 8.1 are had from the accounting page, never only from the CLI."""
+    from helpers import as_user, csrf
+
+    from workflows import accounting
+    year = act(plant, "lixf", lambda s, a: accounting.run_as(s, a, 2025).year)
+    lixf = as_user(web, "lixf")
+    page = lixf.get("/accounting").text
+    assert f'href="/accounting/{year}/survey.docx"' in page and 'id="dq-plan-form"' in page
+    word = lixf.get(f"/accounting/{year}/survey.docx")
+    assert word.status_code == 200 and "status-survey.docx" in word.headers["content-disposition"]
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(word.content)).paragraphs)
+    assert f"{year}" in text and "现状调查" in text
+    assert lixf.get("/accounting/1999/survey.docx").status_code == 404  # no run, said so
+    made = lixf.post("/accounting/dq-plan", data={"year": year, "csrf_token": csrf(lixf, "/accounting")},
+                     follow_redirects=False)
+    number = made.headers["location"].rsplit("/", 1)[1]
+    document = lixf.get(f"/documents/{number}").text
+    assert "碳排放数据质量控制计划" in document and f"/documents/{number}/file" in document
+    viewer = as_user(web, "qianc")
+    assert 'id="dq-plan-form"' not in viewer.get("/accounting").text

@@ -127,6 +127,12 @@ def generate(session: Session, actor: Actor, year: int, store: FileStore, max_by
     return rev
 
 
+def write_plan(session: Session, actor: Actor, year: int, store: FileStore, max_bytes: int) -> str:
+    """Generate the plan and answer with the number of the document that now holds it."""
+    rev = generate(session, actor, year, store, max_bytes)
+    return session.get(Document, rev.document_id).number
+
+
 def check(session: Session, enterprise_id: int, year: int, today: date | None = None) -> list[dict]:
     """8.1.3 a)–g): does reality still match the latest plan?"""
     today = today or date.today()

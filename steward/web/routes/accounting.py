@@ -8,10 +8,11 @@ from datetime import date
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from steward.web import jobs
-from steward.web.render import page, unit, write
+from steward.web.render import page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
 from storage.vocab import ActivityCategory
 from workflows import accounting, activity, engine
+from workflows import document as docs
 
 router = APIRouter()
 
@@ -20,6 +21,7 @@ router = APIRouter()
 def accounting_page(request: Request, facility: str | None = None, run: int | None = None):
     data = unit(request, lambda s, a: accounting.page(s, a, run, facility), page="/accounting")
     return page(request, "accounting.html", {**data, "year": date.today().year - 1, "categories": list(ActivityCategory),
+                                             "can_plan_dq": bool(set(request.state.roles) & set(docs.WRITERS)),
                                              "month": date.today().strftime("%Y-%m")})
 
 
@@ -36,6 +38,26 @@ def run(request: Request, year: int = Form(...), csrf_token: str = Form("")):
         with ctx.unit_of_work(f"web:{username}") as s:
             return f"/accounting?run={accounting.run_as(s, engine.actor_for(s, username), year, progress=progress).id}"
     return page(request, "job.html", {"job": jobs.get(jobs.start(enterprise_id, job), enterprise_id)})
+
+
+@router.get("/accounting/{year}/survey.{fmt}")
+def survey(request: Request, year: int, fmt: str):
+    """The status survey and evaluation report (6.1.1) of the year's latest run, made when asked for."""
+    from workflows import survey_report
+    data = unit(request, lambda s, a: survey_report.render(s, accounting.year_run(s, a.enterprise_id, year)),
+                page="/accounting")
+    return word_or_pdf(data, f"{year}-status-survey", fmt)
+
+
+@router.post("/accounting/dq-plan")
+def dq_plan(request: Request, year: int = Form(...), csrf_token: str = Form("")):
+    """Write the data-quality plan from the year's sources into its controlled document, then open it there
+    (where it is reviewed, approved, issued and downloaded like any other document)."""
+    from workflows import dq_plan as plans
+    ctx = request.app.state.ctx
+    number = write(request, csrf_token, lambda s, a: plans.write_plan(s, a, year, ctx.files,
+                                                                      ctx.settings.max_upload_mb << 20))
+    return redirect(request, f"/documents/{number}")
 
 
 @router.get("/jobs/{job_id}")

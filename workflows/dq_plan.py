@@ -26,7 +26,7 @@ from storage.models import (
     Responsibility,
     Revision,
 )
-from workflows import accounting
+from workflows import accounting, engine
 from workflows import document as docs
 from workflows.engine import Actor
 from workflows.rendering import render_docx
@@ -102,6 +102,7 @@ def render(session: Session, enterprise_id: int, snap: dict) -> bytes:
 
 def generate(session: Session, actor: Actor, year: int, store: FileStore, max_bytes: int) -> Revision:
     """Write the plan into the DQ-plan controlled document: a new document, or the next revision's draft."""
+    engine.require_role(actor, docs.WRITERS, "编制数据质量控制计划", "Writing the data-quality plan")
     snap = snapshot(session, actor.enterprise_id, year)
     if not snap["sources"]:
         raise StewardError("no_data", f"{year} 年没有活动数据，无法生成计划", f"No activity data for {year} to plan from",

@@ -139,7 +139,7 @@ def test_a_viewer_is_refused_every_write(web):
             "planned_on": "2099-12-15"}
     for path in posts:
         url = path.replace("{number}", "JYCEM-BL-2023-001" if path.startswith("/w/baseline/") else "JYCEM-XX-001")
-        url = url.replace("{token_id}", "1").replace("{username}", "yangf").replace("{channel_id}", "1").replace("{duty_id}", "1").replace("{form}", "training_plan").replace(
+        url = url.replace("{token_id}", "1").replace("{username}", "yangf").replace("{channel_id}", "1").replace("{duty_id}", "1").replace("{form}", "training_plan").replace("{record_id}", "1").replace(
             "{period:path}", "2026")
         files = {"file": ("a.csv", b"x")} if path.endswith(("/import", "/upload")) else None
         status = client.post(url, data=form, files=files).status_code

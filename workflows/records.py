@@ -14,8 +14,9 @@ from sqlmodel import Session, func, select
 from forms.fields import choices_of, from_validation, label_of
 from forms.organisation import add_months
 from forms.records import FORMS, RecordForm
-from storage.errors import NotFound, StewardError
+from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import FormRecord, Objective
+from storage.models.org import utcnow
 from workflows import engine
 from workflows.engine import Actor
 
@@ -29,14 +30,8 @@ def add(session: Session, actor: Actor, form: str, payload: dict, recorded_on: d
         raise StewardError("unknown_form", f"没有记录表单 {form}，可选：{', '.join(FORMS)}",
                            f"No record form {form}; choose {', '.join(FORMS)}", field="form")
     spec = FORMS[form]
-    try:
-        data = spec.schema.model_validate(payload)
-    except ValidationError as exc:
-        raise from_validation(exc, spec.schema, spec.zh, spec.en) from None
-    when = recorded_on or date.today()
-    if when > date.today():
-        raise StewardError("future_date", "记录日期不能晚于今天", "A record cannot be dated in the future",
-                           field="recorded_on")
+    data = _validated(spec, payload)
+    when = _dated(recorded_on)
     row = FormRecord(enterprise_id=actor.enterprise_id, form=form, payload=data.model_dump(mode="json"),
                      clause_ids=list(spec.clause_ids), recorded_on=when,
                      retain_until=add_months(when, 12 * spec.retention_years), created_by=actor.label)
@@ -51,6 +46,85 @@ def add(session: Session, actor: Actor, form: str, payload: dict, recorded_on: d
             session.add(objective)
         session.flush()
     return row
+
+
+def _validated(spec: RecordForm, payload: dict):
+    try:
+        return spec.schema.model_validate(payload)
+    except ValidationError as exc:
+        raise from_validation(exc, spec.schema, spec.zh, spec.en) from None
+
+
+def _dated(recorded_on: date | None) -> date:
+    when = recorded_on or date.today()
+    if when > date.today():
+        raise StewardError("future_date", "记录日期不能晚于今天", "A record cannot be dated in the future",
+                           field="recorded_on")
+    return when
+
+
+def get(session: Session, actor: Actor, form: str, record_id: int) -> FormRecord:
+    spec(form)
+    row = session.get(FormRecord, record_id)
+    if row is None or row.enterprise_id != actor.enterprise_id or row.form != form:
+        raise NotFound("record", f"没有记录 R{record_id}", f"No record R{record_id}")
+    return row
+
+
+def may_correct(actor: Actor, row: FormRecord) -> bool:
+    """The carbon manager, or whoever kept the record."""
+    return "carbon_manager" in actor.roles or row.created_by.split(":", 1)[0] == (actor.person.username or
+                                                                                   actor.person.code)
+
+
+def correct(session: Session, actor: Actor, form: str, record_id: int, payload: dict, recorded_on: date | None,
+            reason: str) -> FormRecord:
+    """Correct a kept record in the open: the new values pass the same checks, the reason is required, and
+    what each field held before is kept with the correction."""
+    row = get(session, actor, form, record_id)
+    if not may_correct(actor, row):
+        raise Forbidden("not_keeper", "只有登记人或碳排放管理负责人可以更正记录",
+                        "Only whoever kept the record or the carbon manager may correct it")
+    data = _validated(spec(form), payload).model_dump(mode="json")
+    when = _dated(recorded_on or row.recorded_on)
+    if not reason.strip():
+        raise StewardError("reason", "请说明更正原因", "Say why the record is corrected", field="reason")
+    before = {k: row.payload.get(k) for k in set(data) | set(row.payload) if row.payload.get(k) != data.get(k)}
+    if when != row.recorded_on:
+        before["recorded_on"] = row.recorded_on.isoformat()
+    if not before:
+        raise StewardError("unchanged", "没有修改任何内容", "Nothing was changed", field="reason")
+    row.corrections = [*(row.corrections or []), {"at": utcnow().isoformat(timespec="seconds"), "by": actor.label,
+                                                  "reason": reason.strip()[:500], "before": before}]
+    row.payload, row.recorded_on = data, when
+    row.retain_until = add_months(when, 12 * spec(form).retention_years)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def corrections(row: FormRecord, lang: str) -> list[dict]:
+    """Each correction in words: when, by whom, why, and each field from what to what."""
+    fields = {i.name: i for i in inputs(row.form)}
+    out, later = [], dict(row.payload, recorded_on=row.recorded_on.isoformat())
+    for c in reversed(row.corrections or []):
+        changed = []
+        for name, old in c["before"].items():
+            label = ("Recorded on" if lang == "en" else "记录日期") if name == "recorded_on" else \
+                (fields[name].en if lang == "en" else fields[name].zh) if name in fields else name
+            changed.append((label, shown(fields.get(name), old, lang), shown(fields.get(name), later.get(name), lang)))
+            later[name] = old
+        out.append({"at": c["at"], "by": c["by"].split(":", 1)[-1], "reason": c["reason"], "changed": changed})
+    return out
+
+
+def shown(field: Input | None, value, lang: str) -> str:
+    if value is None or value == "":
+        return "—"
+    for v, zh, en in field.choices if field else ():
+        if v == value:
+            return en if lang == "en" else zh
+    return str(value)
 
 
 # record forms that finish a yearly task, and how the task's year relates to the record's: the 2027 task
@@ -118,12 +192,9 @@ def export(session: Session, actor: Actor, form: str, lang: str, q: str = "") ->
     fields = inputs(form)
     title = spec(form).en if en else spec(form).zh
 
-    def shown(field: Input, value):
-        for v, zh, en_label in field.choices:
-            if v == value:
-                return en_label if en else zh
-        return value
+    def cell(field: Input, value):
+        return value if not field.choices or value is None else shown(field, value, lang)
     headers = ["Recorded on" if en else "记录日期"] + [f.en if en else f.zh for f in fields]
-    rows = [[r.recorded_on.isoformat()] + [shown(f, r.payload.get(f.name)) for f in fields]
+    rows = [[r.recorded_on.isoformat()] + [cell(f, r.payload.get(f.name)) for f in fields]
             for r in listing(session, actor, form, q, limit=10_000)]
     return title, exports.workbook(title, headers, rows)

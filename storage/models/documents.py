@@ -82,3 +82,6 @@ class FormRecord(SQLModel, table=True):
     retain_until: date
     created_by: str = Field(max_length=120)
     created_at: datetime = Field(default_factory=utcnow)
+    # each correction: {"at", "by", "reason", "before": {field: value}} — a record is evidence, so it is
+    # corrected in the open, never silently rewritten
+    corrections: list[dict] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

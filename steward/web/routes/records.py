@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from forms.records import FORMS
 from steward.web import fields
 from steward.web.render import lang_of, local, page, redirect, unit, write, xlsx
-from workflows import records
+from workflows import record_charts, records
 
 router = APIRouter()
 
@@ -30,10 +30,14 @@ def export(request: Request, form: str, q: str = ""):
 
 @router.get("/records/{form}")
 def listing(request: Request, form: str, q: str = ""):
-    rows, may_add = unit(request, lambda s, a: (records.listing(s, a, form, q), bool(a.roles & records.RECORD_KEEPERS)),
-                         page="/records")
-    return page(request, "record_form.html", {"spec": records.spec(form), "inputs": records.inputs(form), "rows": rows,
-                                              "q": q, "today": date.today(), "may_add": may_add})
+    lang = lang_of(request)
+
+    def read(s, a):
+        rows = records.listing(s, a, form, q)
+        return {"rows": rows, "may_add": bool(a.roles & records.RECORD_KEEPERS),
+                "chart": record_charts.chart(form, rows, lang, records.inputs(form))}
+    return page(request, "record_form.html", {**unit(request, read, page="/records"), "spec": records.spec(form),
+                                              "inputs": records.inputs(form), "q": q, "today": date.today()})
 
 
 @router.post("/records/{form}")
@@ -41,8 +45,33 @@ async def add(request: Request, form: str):
     """The form's fields are the schema's; the schema, not the route, says what is valid."""
     data = await request.form()
     spec = records.spec(form)
-    payload = {i.name: data.get(i.name) for i in records.inputs(form)
-               if data.get(i.name) not in (None, "") or i.required}
+    payload = _payload(form, data)
     on = fields.optional_day(str(data.get("recorded_on") or ""), "recorded_on")
     write(request, str(data.get("csrf_token") or ""), lambda s, a: records.add(s, a, spec.name, payload, on))
     return redirect(request, local(str(data.get("back") or ""), f"/records/{form}"))
+
+
+def _payload(form: str, data) -> dict:
+    return {i.name: data.get(i.name) for i in records.inputs(form) if data.get(i.name) not in (None, "") or i.required}
+
+
+@router.get("/records/{form}/{record_id}")
+def record(request: Request, form: str, record_id: int):
+    lang = lang_of(request)
+
+    def read(s, a):
+        row = records.get(s, a, form, record_id)
+        return {"row": row, "may_correct": records.may_correct(a, row), "corrections": records.corrections(row, lang)}
+    return page(request, "record.html", {**unit(request, read, page="/records"), "spec": records.spec(form),
+                                         "inputs": records.inputs(form), "today": date.today()})
+
+
+@router.post("/records/{form}/{record_id}")
+async def correct(request: Request, form: str, record_id: int):
+    """A correction names its reason; what the fields held before stays on the record."""
+    data = await request.form()
+    payload = _payload(form, data)
+    on = fields.optional_day(str(data.get("recorded_on") or ""), "recorded_on")
+    write(request, str(data.get("csrf_token") or ""), lambda s, a: records.correct(
+        s, a, form, record_id, payload, on, str(data.get("reason") or "")))
+    return redirect(request, f"/records/{form}/{record_id}")

@@ -1,0 +1,26 @@
+"""One plausible record of each kept register, as a person would type it into its form."""
+
+SAMPLES = {
+    "competence": {"person": "周磊", "post": "碳排放核算员", "education": "环境工程本科", "qualification": "碳排放管理员（三级）",
+                   "experience_years": "6", "assessment": "competent"},
+    "training_plan": {"year": "2026", "topics": "核算指南；数据质量控制", "audience": "核算员、计量员", "schedule": "3 月、9 月",
+                      "budget_cny": "12000"},
+    "training": {"topic": "水泥行业核算指南", "kind": "standard", "trainer": "李秀芳", "attendees": "12", "hours": "4",
+                 "passed": "11"},
+    "objective_review": {"year": "2025", "conclusion": "熟料单位排放下降 2.1%，达标", "next_steps": "2026 年再降 1.5%"},
+    "communication": {"direction": "external", "channel": "letter", "counterpart": "市生态环境局", "subject": "年度排放报告报送",
+                      "outcome": "已受理"},
+    "baseline_change": {"trigger": "energy_mix", "level": "enterprise", "old_emissions_t": "1010000",
+                        "new_emissions_t": "985000", "reason": "余热发电投运"},
+    "reduction_measure": {"measure": "篦冷机改造", "stage": "planned", "expected_t": "8000", "verification": "对比改造前后热耗"},
+    "provider_evaluation": {"provider": "中环核查", "service": "排放核查", "contract_no": "HT-2026-07", "score": "86",
+                            "conclusion": "keep"},
+    "footprint_data": {"subject": "P.O 42.5 水泥", "kind": "product_footprint", "value": "612", "unit": "kgCO2e/t",
+                       "boundary": "cradle_to_gate", "standard": "ISO 14067", "source": "第三方报告", "year": "2025"},
+    "context_issue": {"clause": "5.1.2a", "issue": "全国碳市场扩围至水泥行业", "effect": "threat", "response": "提前开展配额测算"},
+    "risk": {"clause": "6.2.2a", "risk": "电能表检定过期导致数据失准", "likelihood": "3", "impact": "4",
+             "response": "建立检定台账与到期提醒", "owner": "刘洋"},
+    "budget": {"year": "2026", "item": "在线监测系统", "category": "monitoring", "planned_cny": "300000", "spent_cny": "120000"},
+    "supply_chain": {"supplier": "晋北煤业", "supplies": "烟煤", "clause": "8.2a", "low_carbon_criteria": "低位热值不低于 21 GJ/t",
+                     "green_share_pct": "15", "evidence": "供货合同 2026-03"},
+}

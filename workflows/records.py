@@ -5,7 +5,7 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -114,7 +114,7 @@ def corrections(row: FormRecord, lang: str) -> list[dict]:
                 (fields[name].en if lang == "en" else fields[name].zh) if name in fields else name
             changed.append((label, shown(fields.get(name), old, lang), shown(fields.get(name), later.get(name), lang)))
             later[name] = old
-        out.append({"at": c["at"], "by": c["by"].split(":", 1)[-1], "reason": c["reason"], "changed": changed})
+        out.append({"at": datetime.fromisoformat(c["at"]), "by": c["by"].split(":", 1)[-1], "reason": c["reason"], "changed": changed})
     return out
 
 

@@ -7,10 +7,10 @@ window.addEventListener("DOMContentLoaded", function () {
   if (d.kind === "heatmap") {
     option = {
       tooltip: { formatter: function (p) { return d.x_name + " " + (p.value[0] + 1) + " · " + d.y_name + " " + (p.value[1] + 1) + ": " + p.value[2]; } },
-      grid: { left: 60, right: 20, top: 30, bottom: 70 },
+      grid: { left: 60, right: 20, top: 30, bottom: 90 },
       xAxis: { type: "category", data: d.x, name: d.x_name, nameLocation: "middle", nameGap: 28, splitArea: { show: true } },
       yAxis: { type: "category", data: d.y, name: d.y_name, splitArea: { show: true } },
-      visualMap: { min: 0, max: d.max, calculable: true, orient: "horizontal", left: "center", bottom: 0,
+      visualMap: { min: 0, max: Math.max(d.max, 3), calculable: true, orient: "horizontal", left: "center", bottom: 0,
                    inRange: { color: ["#fff7e6", "#f9a825", "#c62828"] } },
       series: [{ type: "heatmap", data: d.data, label: { show: true } }]
     };
@@ -23,7 +23,7 @@ window.addEventListener("DOMContentLoaded", function () {
       grid: { left: 60, right: 20, top: 36, bottom: 40, containLabel: true },
       xAxis: { type: "category", data: d.categories, axisLabel: { interval: 0, overflow: "truncate", width: 90 } },
       yAxis: { type: "value", name: d.unit, max: d.max },
-      series: d.series.map(function (s) { return { type: "bar", name: s.name, data: s.data, stack: d.stacked ? "all" : undefined }; })
+      series: d.series.map(function (s) { return { type: "bar", name: s.name, data: s.data, barMaxWidth: 56, stack: d.stacked ? "all" : undefined }; })
     };
   }
   var chart = echarts.init(box);

@@ -457,7 +457,7 @@ def test_each_kept_register_is_filled_through_its_form_and_a_record_corrected(si
     """The carbon manager keeps one record of each register the guideline asks for, from its own page,
     sees the register's chart, and corrects a risk with a reason."""
     from record_samples import SAMPLES
-    base, _ = site
+    base, ctx = site
     sign_in(page, base, "lixf")
     for form, sample in SAMPLES.items():
         page.goto(f"{base}/records/{form}")
@@ -488,3 +488,13 @@ def test_each_kept_register_is_filled_through_its_form_and_a_record_corrected(si
     page.wait_for_selector("#corrections")
     assert "3 → 2" in page.inner_text("#corrections")
     shot(page, "28-risk-corrected")
+    from test_objectives import PLAN
+
+    from workflows import objectives
+    with ctx.unit_of_work("test") as s:
+        objectives.add(s, actor_for(s, "lixf"), title="熟料单位产品排放较基准年下降 4%", level="enterprise",
+                       metric="intensity:clinker", target_year=2028, reduction_pct=4, plan=PLAN)
+    page.goto(f"{base}/objectives")
+    page.wait_for_selector("#trajectories canvas")
+    page.wait_for_timeout(1200)
+    shot(page, "29-objective-trajectory")

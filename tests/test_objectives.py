@@ -41,3 +41,26 @@ def test_a_target_without_a_baseline_or_without_a_plan_is_refused(plant):
     with pytest.raises(StewardError, match="needs a baseline in force"):
         act(plant, "lixf", lambda s, a: objectives.add(s, a, title="x", level="enterprise", metric="total",
                                                        target_year=2027, reduction_pct=3, plan=PLAN))
+
+
+def test_the_trajectory_reads_every_accounted_year_against_the_straight_path_to_the_target(plant):
+    """The chart on the objectives page: base year to target year, the path falling evenly, each accounted
+    year's figure where it lies (the base year as the baseline says)."""
+    ob = act(plant, "lixf", lambda s, a: objectives.add(
+        s, a, title="熟料单位产品排放较基准年下降 4%", level="enterprise", metric="intensity:clinker",
+        target_year=2027, reduction_pct=4, plan=PLAN))
+
+    from workflows import accounting
+    act(plant, "lixf", lambda s, a: accounting.run_as(s, a, 2024))
+
+    def read(s, a):
+        rows = objectives.overview(s, a)
+        return rows, objectives.trajectories(s, a, rows, "en")
+    rows, charts = act(plant, "lixf", read)
+    (chart,) = [c for c in charts if c["number"] == ob.number]
+    p = next(p for o, p, _ in rows if o.number == ob.number)
+    assert chart["years"] == ["2023", "2024", "2025", "2026", "2027"]
+    assert chart["path"][0] == pytest.approx(p["base"]) and chart["path"][-1] == pytest.approx(p["target"])
+    assert chart["path"][2] == pytest.approx((p["base"] + p["target"]) / 2)
+    assert chart["actual"][2] == pytest.approx(p["current"]) and chart["actual"][3] is None  # 2026 not accounted
+    assert all(v is not None for v in chart["actual"][:3]) and chart["labels"]["path"] == "Path to the target"

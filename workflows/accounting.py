@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy.orm import defer
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from accounting.errors import AccountingError
 from accounting.factors import Factor, Library, default_library
@@ -166,6 +166,14 @@ def latest_run(session: Session, enterprise_id: int, year: int | None = None) ->
     if year is not None:
         query = query.where(AccountingRun.year == year)
     return session.exec(query.order_by(AccountingRun.year.desc(), AccountingRun.id.desc()).limit(1)).first()
+
+
+def totals_by_year(session: Session, enterprise_id: int) -> dict[int, dict]:
+    """Each accounted year's latest totals (never the lines): what a trend over all years on record reads."""
+    newest = select(func.max(AccountingRun.id)).where(AccountingRun.enterprise_id == enterprise_id) \
+        .group_by(AccountingRun.year)
+    return dict(session.exec(select(AccountingRun.year, AccountingRun.totals).where(AccountingRun.id.in_(newest))
+                             .order_by(AccountingRun.year)).all())
 
 
 def year_run(session: Session, enterprise_id: int, year: int) -> AccountingRun:

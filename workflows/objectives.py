@@ -98,6 +98,26 @@ def overview(session: Session, actor: Actor) -> list[tuple[Objective, dict, str]
     return [(o, progress(session, o), names.get(o.owner_id, "—")) for o in rows]
 
 
+def trajectories(session: Session, actor: Actor, rows: list[tuple[Objective, dict, str]], lang: str) -> list[dict]:
+    """For each objective, the accounted figure of every year on record against the straight path from the
+    baseline to the target: what top management reads to see whether the way is being kept."""
+    yearly = accounting.totals_by_year(session, actor.enterprise_id)
+    out = []
+    for objective, p, _ in rows:
+        first, last = p["base_year"], max([objective.target_year, *yearly]) if yearly else objective.target_year
+        years = list(range(first, last + 1))
+        span = objective.target_year - first
+
+        actual = {y: _figure(t, objective.level, objective.scope, objective.metric) for y, t in yearly.items()}
+        actual.setdefault(first, p["base"])  # the base year reads as the baseline says, even without a stored run
+        out.append({"number": objective.number, "title": objective.title, "years": [str(y) for y in years],
+                    "actual": [actual.get(y) for y in years], "path": [round(p["base"] + (p["target"] - p["base"]) * (y - first) / span, 6)
+                             if y <= objective.target_year else None for y in years],
+                    "labels": {"actual": "Accounted" if lang == "en" else "核算值",
+                               "path": "Path to the target" if lang == "en" else "目标路径"}})
+    return out
+
+
 LEVELS = {"enterprise": ("企业", "Enterprise"), "process": ("工序", "Process"), "facility": ("设施", "Facility")}
 
 

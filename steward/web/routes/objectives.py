@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 
 from forms import clauses
 from steward.web import fields
-from steward.web.render import page, redirect, unit, write
+from steward.web.render import lang_of, page, redirect, unit, write
 from workflows import objectives, organisation, records
 
 router = APIRouter()
@@ -18,8 +18,11 @@ router = APIRouter()
 
 @router.get("/objectives")
 def listing(request: Request):
+    lang = lang_of(request)
+
     def read(s, a):
-        return {"rows": objectives.overview(s, a), "reviews": records.listing(s, a, "objective_review", limit=10),
+        rows = objectives.overview(s, a)
+        return {"rows": rows, "charts": objectives.trajectories(s, a, rows, lang), "reviews": records.listing(s, a, "objective_review", limit=10),
                 "may_set": bool(a.roles & set(objectives.SETTERS)), "people": [p for p, _ in organisation.people(s, a)] or [a.person],
                 **objectives.choices(s, a)}
     catalogue = clauses.by_id()

@@ -152,24 +152,56 @@ def test_an_audit_cycle_a_finding_and_the_assignees_task_and_mail(site, page, sm
         assert s.exec(select(Nonconformity)).one().clause_id == "8.3c"
 
 
-def test_top_management_signs_off_the_review_in_the_browser(site, page, engine):
+def test_the_carbon_manager_plans_and_holds_the_review_and_top_management_signs_the_minutes(site, page, engine):
+    """Planned with its date and attendees from the people list, its inputs compiled and the missing ones
+    stated, the meeting recorded with a decision that becomes a tracked action, signed, minutes downloaded."""
     base, ctx = site
-    number = held_review(ctx)
+    sign_in(page, base, "lixf")
+    page.goto(f"{base}/reviews")
+    page.click("#plan-review summary")
+    page.fill("#plan-review-form input[name=planned_on]", date.today().isoformat())
+    for who in ("wangjg", "lixf", "liuy"):
+        page.check(f"#plan-review-form input[name=attendees][value={who}]")
+    page.click("#plan-review-form button[type=submit]")
+    page.wait_for_selector("#review-inputs")
+    number = page.url.rsplit("/", 1)[1]
+    page.click("form[action$='/compile'] button[type=submit]")
+    page.wait_for_selector("#review-state:has-text('输入已汇编')")
+    while page.locator("form[id^=state-]").count():  # each input the system could not compile, stated in words
+        form = page.locator("form[id^=state-]").first
+        name = form.get_attribute("id")
+        form.locator("textarea").fill("本期无变化，详见年度工作总结")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector(f"[id='{name}']", state="detached")
+    shot(page, "06-review-input-pack")
+    meeting = page.locator("#meeting-form")
+    meeting.locator("textarea[name=minutes]").fill("听取碳排放管理体系运行情况汇报，讨论 2027 年目标")
+    meeting.locator("textarea[name=conclusion]").fill("体系持续适宜、充分、有效")
+    meeting.locator("input[name=decision]").first.fill("2027 年一季度完成 2# 水泥磨变频改造")
+    meeting.locator("select[name=owner]").first.select_option("liuy")
+    meeting.locator("input[name=due]").first.fill(f"{date.today().year + 1}-03-31")
+    meeting.locator("button[type=submit]").click()
+    page.wait_for_selector("#decisions")
+    assert "刘洋" in page.inner_text("#decisions")
+
     sign_in(page, base, "wangjg")
     page.goto(f"{base}/reviews/{number}")
-    shot(page, "06-review-input-pack")
     page.fill("input[name=password]", PW)
     page.click("#sign-review")
     page.wait_for_selector("#review-state:has-text('已签署')")  # the page reloads once the signature is kept
-    assert page.inner_text("#review-state") == "已签署"
     with page.expect_download() as got:  # the signed minutes, as Word, from the page
         page.click("#minutes-links a[href$='minutes.docx']")
     assert got.value.suggested_filename == f"{number}-minutes.docx"
+    assert "王建国" in page.inner_text("#signatures") and "签名有效" in page.inner_text("#signatures")
+    assert "刘洋" in page.inner_text("#meeting-facts") or "李秀芳" in page.inner_text("#meeting-facts")
     shot(page, "07-review-signed")
     page.click("#lang-switch")
     assert page.inner_text("#review-state") == "Signed off"
     with Session(engine) as s:
         assert s.exec(select(ManagementReview)).one().minutes_sha256
+    sign_in(page, base, "liuy")  # the decision is the owner's task now
+    page.goto(f"{base}/tasks")
+    assert "变频改造" in page.inner_text("#tasks")
 
 
 def test_a_viewer_reads_but_is_refused_a_write(site, page, engine):

@@ -63,14 +63,18 @@ def test_the_input_pack_is_compiled_from_the_system(plant, engine):
         assert "9.3.1b4" in reviews.missing_inputs(review)  # the context register is not compiled: state it
 
 
-def test_signing_with_missing_inputs_is_refused_naming_them(plant, engine, store):
+def test_a_meeting_with_missing_inputs_is_refused_naming_them_and_nothing_is_written(plant, engine, store):
+    """The meeting reviews the whole input pack (9.3.1): with an input neither compiled nor stated it cannot be
+    recorded, and so cannot be signed either; its decisions are not half-kept."""
+    from storage.models import ReviewAction
     review_id = compiled(plant)
-    held(plant, review_id)
     with pytest.raises(StewardError) as err:
-        act(plant, "wangjg", lambda s, a: reviews.sign_off(s, a, s.get(ManagementReview, review_id), PW, store))
+        held(plant, review_id)
     assert "9.3.1b4" in err.value.zh and "9.3.1b6" in err.value.en
     with Session(engine) as s:
-        assert s.get(ManagementReview, review_id).state == "held"
+        assert s.get(ManagementReview, review_id).state == "prepared"
+        assert s.get(ManagementReview, review_id).minutes == ""
+        assert s.exec(select(ReviewAction)).all() == []
 
 
 def test_top_management_signs_and_the_minutes_are_kept_with_actions_tracked(plant, engine, store):
@@ -110,6 +114,7 @@ def test_next_years_review_reports_on_this_years_actions(plant, engine, store):
 
 def test_a_meeting_without_minutes_is_refused(plant):
     review_id = compiled(plant)
+    state_the_rest(plant, review_id)
     with pytest.raises(StewardError, match="minutes"):
         act(plant, "lixf", lambda s, a: reviews.record_meeting(
             s, a, s.get(ManagementReview, review_id), held_on=date.today(), attendees=[], minutes="",

@@ -28,7 +28,12 @@ def test_minutes_keep_hostile_text_as_text(plant, engine):
     with plant("system:test") as s:
         review, _ = reviews.ensure(s, plant_id(s), this_year())
         review_id = review.id
-    act(plant, "lixf", lambda s, a: reviews.compile_inputs(s, a, s.get(ManagementReview, review_id)))
+    def prepare(s, a):
+        review = s.get(ManagementReview, review_id)
+        reviews.compile_inputs(s, a, review)
+        for clause_id in reviews.missing_inputs(review):
+            reviews.state_input(s, a, review, clause_id, HOSTILE)
+    act(plant, "lixf", prepare)
     act(plant, "lixf", lambda s, a: reviews.record_meeting(
         s, a, s.get(ManagementReview, review_id), held_on=date.today(), attendees=["王建国", HOSTILE],
         minutes=HOSTILE, conclusion=HOSTILE, decisions=[]))

@@ -78,7 +78,7 @@ TRANSITIONS = [
     Transition(trigger="compile", source=["planned", "prepared"], dest="prepared", zh="汇编评审输入",
      en="Compile the inputs", roles=PREPARERS),
     Transition(trigger="hold", source="prepared", dest="held", zh="记录会议纪要", en="Record the meeting",
-     roles=PREPARERS + ("top_management",), guards=[_minutes_written],
+     roles=PREPARERS + ("top_management",), guards=[_inputs_complete, _minutes_written],
      task=TaskSpec(roles=["top_management"], zh="签署管理评审 {what}", en="Sign off management review {what}")),
     Transition(trigger="approve", source="held", dest="approved", zh="最高管理者签署", en="Sign off",
      roles=("top_management",), guards=[_inputs_complete, _minutes_written], signature="approved"),
@@ -462,6 +462,7 @@ def view(session: Session, actor: Actor, number: str, lang: str) -> dict:
             "changes": history.changes(session, "management_review", r.id),
             "can_prepare": bool(actor.roles & set(STATERS)) and r.state != "approved",
             "decisions": decisions(session, actor, r), "today": date.today(),
+            "signatures": engine.signatures(session, LIFECYCLE, r), "meanings": engine.MEANINGS,
             "people": lookup.users(session, actor.enterprise_id)}
 
 

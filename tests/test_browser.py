@@ -530,3 +530,63 @@ def test_each_kept_register_is_filled_through_its_form_and_a_record_corrected(si
     page.wait_for_selector("#trajectories canvas")
     page.wait_for_timeout(1200)
     shot(page, "29-objective-trajectory")
+
+
+def test_the_carbon_manager_fills_the_typed_registers_through_their_forms(site, page):
+    """An improvement, a compliance evaluation judged obligation by obligation and completed, an anomaly scan,
+    an objective with its plan, and an allocation received and priced: each from its own page."""
+    base, _ = site
+    sign_in(page, base, "lixf")
+    page.goto(f"{base}/registers/improvements")
+    page.click("#new-record summary")
+    form = page.locator("#new-improvement")
+    form.locator("[name=title]").fill("推广能源在线监测")
+    form.locator("[name=description]").fill("主要用能设备接入在线监测，按日核对")
+    form.locator("select[name=owner]").select_option("liuy")
+    form.locator("[name=due]").fill(f"{date.today().year + 1}-06-30")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#record-state")
+    assert "推广能源在线监测" in page.inner_text("main")
+
+    page.goto(f"{base}/registers/compliance")
+    page.click("#new-record summary")
+    page.fill("#new-evaluation [name=period]", f"{date.today().year}-年度")
+    page.click("#new-evaluation button[type=submit]")
+    page.wait_for_selector("#compliance-items")
+    while page.locator("#compliance-items tr.missing form.evaluate").count():
+        row = page.locator("#compliance-items tr.missing").first
+        name = row.get_attribute("id")
+        row.locator("select[name=result]").select_option("compliant")
+        row.locator("input[name=evidence]").fill("2025 年度履约记录")
+        row.locator("button[type=submit]").click()
+        page.wait_for_selector(f"[id='{name}']:not(.missing)")
+    page.click("form[action$='/complete'] button[type=submit]")
+    page.wait_for_selector("#record-state:has-text('已完成')")
+    shot(page, "30-compliance-evaluated", full=False)
+
+    page.goto(f"{base}/registers/anomalies")
+    page.click("#scan-anomalies button[type=submit]")
+    page.wait_for_selector("#scan-result")
+
+    page.goto(f"{base}/objectives")
+    if page.locator("#new-objective-box[open]").count() == 0:
+        page.click("#new-objective-box summary")
+    form = page.locator("#new-objective")
+    form.locator("[name=title]").fill("2028 年熟料单位产品排放较基准年下降 4%")
+    form.locator("select[name=metric]").select_option("intensity:clinker")
+    form.locator("[name=reduction_pct]").fill("4")
+    for item in "abcdef":
+        form.locator(f"[name=plan_{item}]").fill(f"实施方案 {item}")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#objectives td:has-text('下降 4%')")
+
+    page.goto(f"{base}/assets?year=2025")
+    if page.locator("#record-movement[open]").count() == 0:
+        page.click("#record-movement summary")
+    form = page.locator("#movement-form")
+    form.locator("select[name=txn]").select_option("allocate")
+    form.locator("[name=vintage]").fill("2025")
+    form.locator("[name=quantity]").fill("1200000")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#holdings:has-text('1,200,000')")
+    shot(page, "31-assets-allocated", full=False)

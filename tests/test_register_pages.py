@@ -555,3 +555,14 @@ def test_the_checklist_is_read_a_chapter_at_a_time_and_nothing_is_preselected(we
     assert kept.headers.get("HX-Refresh") == "true"  # the same filtered page reloads: the auditor stays in chapter 8
     left = zhaom.get(url, params={"chapter": "8", "pending": "true"}).text
     assert f'id="c-{first}"' not in left and f'id="c-{second}"' in left  # what is done drops out of the pending view
+
+
+def test_a_record_named_in_chinese_is_reached_after_an_htmx_form(web):
+    """A compliance evaluation's period is its key; "2026-年度" in the answer's HX-Redirect header once made a
+    500, because a header carries latin-1 only. The address is percent-encoded and still opens the record."""
+    lixf = as_user(web, "lixf")
+    made = lixf.post("/registers/compliance/start", data={"period": "2026-年度",
+                                                          "csrf_token": csrf(lixf, "/registers/compliance")},
+                     headers={**HX, "HX-Current-URL": "http://testserver/registers/compliance"})
+    assert made.status_code == 200 and made.headers["HX-Redirect"] == "/registers/compliance/2026-%E5%B9%B4%E5%BA%A6"
+    assert "2026-年度" in lixf.get(made.headers["HX-Redirect"]).text

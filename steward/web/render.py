@@ -59,6 +59,7 @@ def write(request: Request, csrf_token: str | None, fn: Callable[..., T]) -> T:
 
 
 def redirect(request: Request, url: str) -> Response:
+    url = quote(url, safe=":/?#[]@!$&'()*+,;=%")  # a key in the path may be Chinese; a header is latin-1
     if is_htmx(request):  # htmx follows this with a full page load, so the new state is what people see
         here = urlsplit(request.headers.get("hx-current-url", ""))
         there = urlsplit(url)

@@ -9,6 +9,7 @@ silently multiplied.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -167,6 +168,14 @@ def recovered(a: Activity, lib: Library, opt: Options) -> Emission:
 
 
 def production(a: Activity, lib: Library, opt: Options) -> Emission:
+    """Output that emits nothing itself (cement, electricity…): it is what intensity is per."""
+    from accounting.products import PRODUCTS
+    if a.material not in PRODUCTS:
+        near = difflib.get_close_matches(a.material, PRODUCTS, n=1)
+        raise AccountingError("unknown_product", f"未知的产品「{a.material}」" + (f"，是否要填「{near[0]}」（{PRODUCTS[near[0]][0]}）？"
+                              if near else "：" + "、".join(f"{k}（{v[0]}）" for k, v in PRODUCTS.items())),
+                              f"Unknown product {a.material!r}" + (f"; did you mean {near[0]!r}?" if near else
+                              "; choose " + ", ".join(PRODUCTS)), field="material")
     return Emission(a, 0.0, "production", f"{a.quantity:g} {a.unit} output", [])
 
 

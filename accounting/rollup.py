@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from accounting.inventory import Emission
+from accounting.products import is_output
 from accounting.units import convert
 
 SUMMED = ("direct", "indirect", "exported", "recovered")
@@ -46,7 +47,7 @@ def rollup(lines: list[Emission]) -> dict:
             levels["processes"][a.process or "(enterprise)"][i] += e.tco2
             levels["facilities"][a.facility or "(enterprise)"][i] += e.tco2
             levels["months"][a.period.strftime("%Y-%m")][i] += e.tco2
-        if a.category == "production":
+        if a.category == "production" and is_output(a.material):  # not kiln dust: a residue, not a product
             if a.unit not in mass:
                 mass[a.unit] = _is_mass(a.unit) and convert(1, a.unit, "t")
             if mass[a.unit]:  # products by weight: clinker, cement, steel…

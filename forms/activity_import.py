@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import Activity, calculate
+from forms import aliases
 from forms.uploads import check_zip
 from storage.errors import StewardError
 from storage.vocab import ActivityCategory, DataSource
@@ -193,18 +194,18 @@ def check(cells: list[list], lib: Library) -> list[Row]:
         except ValueError:
             period = None
             bad(line, "period", f"「{text('period')}」不是 YYYY-MM 格式的月份", f"{text('period')!r} is not a month (YYYY-MM)")
-        category = text("category")
+        category = aliases.category(text("category"))
         if category not in ActivityCategory.__members__:
             bad(line, "category", f"未知类别「{category}」", f"unknown category {category!r}")
         quantity, problem = _quantity(get("quantity"), text("quantity"))
         if problem:
             bad(line, "quantity", *problem)
-        source = text("source") or "measured"
+        source = aliases.source(text("source")) or "measured"
         if source not in DataSource.__members__:
             bad(line, "source", f"数据来源须为 {', '.join(DataSource.__members__)}",
                 f"source must be one of {', '.join(DataSource.__members__)}")
         if len(errors) == before:
-            row = Row(line, period, text("facility") or None, category, text("material"), quantity, text("unit"),
+            row = Row(line, period, text("facility") or None, category, aliases.material(text("material")), quantity, text("unit"),
                       source, text("meter") or None, text("evidence"))
             try:
                 calculate([Activity("import", row.period, row.category, row.material, row.quantity, row.unit)], lib)

@@ -89,6 +89,28 @@ def test_clinker_calcination_needs_the_plants_own_chemistry():
     assert e.tco2 == pytest.approx(1000 * (0.64 * 44 / 56 + 0.02 * 44 / 40))
 
 
+def test_kiln_dust_and_bypass_dust_are_calcined_like_clinker_and_are_not_products():
+    """GB/T 32151.8: E = (Q_clinker + Q_kiln dust + Q_bypass dust) × EF_clinker. Worked by hand: EF =
+    (0.65 − 0.01) × 44/56 + (0.02 − 0) × 44/40 = 0.524857…; (1000 + 30 + 12) t × EF = 546.90 tCO2."""
+    chem = [Factor(p, "clinker", v, "fraction", "lab", valid_from=date(2025, 1, 1), measured=True, evidence="月报")
+            for p, v in (("cao", 0.65), ("cao_noncarbonate", 0.01), ("mgo", 0.02), ("mgo_noncarbonate", 0.0))]
+    lines = calculate([line("production", "clinker", 1000, "t"), line("production", "kiln_dust", 30, "t"),
+                       line("production", "bypass_dust", 12, "t")], LIB.with_overrides(chem))
+    assert sum(e.tco2 for e in lines) == pytest.approx(546.90, abs=0.01)
+    assert "kiln-exhaust dust" in lines[1].basis and "bypass dust" in lines[2].basis
+    totals = rollup(lines)
+    assert set(totals["intensity"]) == {"clinker"}  # dust is a residue: intensity stays per tonne of clinker
+    assert totals["intensity"]["clinker"]["output"] == 1000
+    [alone] = calculate([line("production", "clinker", 1000, "t")], LIB.with_overrides(chem))
+    assert alone.tco2 == pytest.approx(524.857, abs=0.001)  # no dust recorded: the clinker-only result
+
+
+def test_a_production_row_for_an_unknown_product_is_refused_not_counted_as_nothing():
+    with pytest.raises(AccountingError) as err:
+        calculate([line("production", "clinkr", 1000, "t")], LIB)
+    assert err.value.code == "unknown_product" and "did you mean 'clinker'" in err.value.en
+
+
 def test_rollup_adds_levels_and_keeps_allocated_electricity_out_of_the_total():
     lines = calculate([line("fuel_combustion", "diesel", 10, "t", "F1", "P1"),
                        line("fuel_combustion", "diesel", 20, "t", "F2", "P1"),

@@ -46,6 +46,19 @@ def test_a_clean_workbook_is_imported_whole(plant, engine):
         assert row.quantity == 12650.2 and row.evidence == "import 2026-01.xlsx row 3"
 
 
+def test_names_people_type_are_read_as_the_codes_they_mean(plant, engine):
+    rows = [["2026-02", "F-KL01", "化石燃料燃烧", "烟煤", 100, "吨", "实测", "", "月报"],
+            ["2026-02", "F-MV01", "fuel combustion", "柴油", 2, "t", "缺省值", "", ""],
+            ["2026-02", "", "购入电力", "外购电力", 10, "MWh", "", "", ""],
+            ["2026-02", "F-KL01", "产品产量", "窑头粉尘", 30, "t", "实测", "", ""]]
+    assert act(plant, "lixf", lambda s, a: activity.import_file(s, a, "names.xlsx", xlsx(rows))) == 4
+    with Session(engine) as s:
+        kept = {(r.category, r.material, r.source) for r in s.exec(select(ActivityRecord).where(
+            ActivityRecord.evidence.contains("names.xlsx"))).all()}
+    assert kept >= {("fuel_combustion", "diesel", "default"), ("electricity_purchased", "grid_electricity", "measured"),
+                    ("production", "kiln_dust", "measured")}
+
+
 def test_every_bad_cell_is_named_and_nothing_is_imported(plant, engine):
     before = count(engine)
     rows = GOOD + [

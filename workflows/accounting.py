@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy.orm import defer
 from sqlmodel import Session, func, select
 
+from accounting import parameters
 from accounting.errors import AccountingError
 from accounting.factors import Factor, Library, default_library
 from accounting.inventory import Activity, Options, calculate
@@ -72,13 +73,14 @@ def add_measured_factor(session: Session, actor: Actor, *, parameter: str, mater
     if not evidence.strip():
         raise StewardError("evidence", "实测因子须附证据（化验报告编号等）", "A measured factor needs evidence (lab report…)",
                            field="evidence")
-    if value < 0:
-        raise StewardError("negative", "因子不能为负数", "A factor cannot be negative", field="value")
+    with translated():
+        parameters.check(parameter, material, value, unit, default_library())
+    if valid_to is not None and valid_to < valid_from:
+        raise StewardError("valid_to", "截止日期不能早于起始日期", "The end date cannot come before the start",
+                           field="valid_to")
     row = EnterpriseFactor(enterprise_id=actor.enterprise_id, parameter=parameter, material=material, value=value,
                            unit=unit, valid_from=valid_from, valid_to=valid_to, evidence=evidence.strip(),
                            recorded_by=actor.label)
-    with translated():
-        Factor(parameter, material, value, unit, "enterprise measurement").value_in(unit)
     session.add(row)
     session.flush()
     return row

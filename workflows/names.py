@@ -9,14 +9,13 @@ from functools import cache
 from sqlmodel import Session, select
 
 from accounting.factors import default_library
+from accounting.products import PRODUCTS as CATALOGUE
 from storage.models import Facility, Process
 from storage.vocab import ActivityCategory
 
 WHOLE = ("企业层面（未分摊）", "Enterprise level (not allocated)")
-PRODUCTS = {"clinker": ("熟料", "Clinker"), "cement": ("水泥", "Cement"), "waste_heat_electricity": ("余热发电量",
-            "Waste-heat electricity"), "crude_steel": ("粗钢", "Crude steel"), "aluminium": ("电解铝", "Primary aluminium"),
-            "coke": ("焦炭", "Coke"), "raw_coal": ("原煤", "Raw coal"), "electricity": ("发电量", "Electricity"),
-            "grid_electricity": ("外购电力", "Purchased electricity"), "purchased_heat": ("外购热力", "Purchased heat")}
+PRODUCTS = {code: (zh, en) for code, (zh, en, _) in CATALOGUE.items()} | {
+    "grid_electricity": ("外购电力", "Purchased electricity"), "purchased_heat": ("外购热力", "Purchased heat")}
 
 
 @cache

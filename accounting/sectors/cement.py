@@ -1,8 +1,11 @@
-"""Cement (GB/T 32151.8): clinker calcination from the clinker's measured CaO and MgO, and the
+"""Cement (GB/T 32151.8): calcination of clinker and of the dust that leaves the kiln (kiln-exhaust and
+bypass dust) from the clinker's measured CaO and MgO, and the
 organic carbon in raw meal. The composition is the plant's own laboratory data: there is no safe
 default, so a missing value is an error that says which one to measure."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from accounting.errors import AccountingError
 from accounting.factors import Library
@@ -22,19 +25,33 @@ def _measured(lib: Library, parameter: str, a: Activity, zh: str):
     return chosen, chosen.factor.value_in("fraction")
 
 
-@register("production", "clinker")
-def calcination(a: Activity, lib: Library, opt: Options) -> Emission:
-    """E = Q × [(CaO − CaO_nc) × 44/56 + (MgO − MgO_nc) × 44/40]."""
-    cao, cao_v = _measured(lib, "cao", a, "熟料 CaO 含量")
-    cao_nc, cao_nc_v = _measured(lib, "cao_noncarbonate", a, "非碳酸盐 CaO")
-    mgo, mgo_v = _measured(lib, "mgo", a, "熟料 MgO 含量")
-    mgo_nc, mgo_nc_v = _measured(lib, "mgo_noncarbonate", a, "非碳酸盐 MgO")
-    tonnes = quantity(a.quantity, a.unit).to("tonne").magnitude
+def _calcination_factor(lib: Library, a: Activity):
+    """tCO2 per tonne of clinker, from the clinker's own composition (which kiln dust shares)."""
+    clinker = replace(a, material="clinker")
+    cao, cao_v = _measured(lib, "cao", clinker, "熟料 CaO 含量")
+    cao_nc, cao_nc_v = _measured(lib, "cao_noncarbonate", clinker, "非碳酸盐 CaO")
+    mgo, mgo_v = _measured(lib, "mgo", clinker, "熟料 MgO 含量")
+    mgo_nc, mgo_nc_v = _measured(lib, "mgo_noncarbonate", clinker, "非碳酸盐 MgO")
     ef = (cao_v - cao_nc_v) * CAO_TO_CO2 + (mgo_v - mgo_nc_v) * MGO_TO_CO2
+    terms = f"[({cao_v:g} − {cao_nc_v:g}) × 44/56 + ({mgo_v:g} − {mgo_nc_v:g}) × 44/40]"
+    return ef, terms, [used(c) for c in (cao, cao_nc, mgo, mgo_nc)]
+
+
+WHAT = {"clinker": "clinker", "kiln_dust": "kiln-exhaust dust", "bypass_dust": "bypass dust"}
+
+
+@register("production", "clinker")
+@register("production", "kiln_dust")
+@register("production", "bypass_dust")
+def calcination(a: Activity, lib: Library, opt: Options) -> Emission:
+    """E = (Q_clinker + Q_kiln dust + Q_bypass dust) × [(CaO − CaO_nc) × 44/56 + (MgO − MgO_nc) × 44/40]
+    (GB/T 32151.8): dust that leaves the kiln system was calcined like the clinker. Each of the three is its
+    own production row, so a plant that records no dust gets the clinker-only result."""
+    ef, terms, factors = _calcination_factor(lib, a)
+    tonnes = quantity(a.quantity, a.unit).to("tonne").magnitude
     tco2 = tonnes * ef
-    formula = (f"{tonnes:,.3f} t clinker × [({cao_v:g} − {cao_nc_v:g}) × 44/56 + ({mgo_v:g} − {mgo_nc_v:g}) × 44/40]"
-               f" = {tonnes:,.3f} × {ef:.4f} = {tco2:,.3f} tCO2")
-    return Emission(a, tco2, "direct", formula, [used(c) for c in (cao, cao_nc, mgo, mgo_nc)])
+    formula = f"{tonnes:,.3f} t {WHAT[a.material]} × {terms} = {tonnes:,.3f} × {ef:.4f} = {tco2:,.3f} tCO2"
+    return Emission(a, tco2, "direct", formula, factors)
 
 
 @register("process", "raw_meal")

@@ -104,6 +104,15 @@ def account_factors(parameter: Annotated[Optional[str], typer.Option(help="ncv|c
         typer.echo(f"{f.parameter:<18} {f.material:<20} {f.value:>10g} {f.unit:<13} {valid:<23} {f.source()}")
 
 
+@app.command("parameters")
+def account_parameters(lang: Annotated[str, typer.Option(help="zh|en")] = "zh"):
+    """可登记的实测参数、单位和合理范围 / The measured parameters the calculators read, with unit and plausible range."""
+    from accounting import parameters
+    from accounting.factors import default_library
+    for name, label, unit, band, applies in parameters.table(default_library(), lang):
+        typer.echo(f"{name:<18} {label:<16} {unit:<12} {band:<22} {applies}")
+
+
 @app.command("measured")
 def account_measured(as_user: AsUser, parameter: str, material: str, value: float, unit: str,
                      valid_from: Annotated[str, typer.Option("--from", help="起始日期 / valid from")],

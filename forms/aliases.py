@@ -1,0 +1,56 @@
+"""What people type for a code: 烟煤 or "bituminous coal" for bituminous_coal, 购入电力 for
+electricity_purchased, 实测 for measured. An import and the entry form accept the names in both languages and
+a few common words; what matches nothing is passed on unchanged and refused by name where it is checked."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from accounting.factors import default_library
+from accounting.products import PRODUCTS
+from storage.vocab import ActivityCategory, DataSource
+
+# everyday words a plant's statistics use for what the library names otherwise
+EXTRA = {"外购电力": "grid_electricity", "外购电": "grid_electricity", "电网电力": "grid_electricity", "电力": "grid_electricity",
+         "网电": "grid_electricity", "外购热力": "purchased_heat", "热力": "purchased_heat", "外购蒸汽": "purchased_heat",
+         "石灰石": "calcium_carbonate", "limestone": "calcium_carbonate", "纯碱": "sodium_carbonate",
+         "soda ash": "sodium_carbonate", "实测值": "measured", "生料": "raw_meal", "预焙阳极": "prebaked_anode",
+         "煤矿瓦斯": "coal_mine_methane"}
+
+
+def _key(text: str) -> str:
+    return " ".join(str(text).strip().lower().replace("_", " ").split())
+
+
+@cache
+def _materials() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for f in default_library().factors:
+        found[_key(f.material)] = f.material
+        for name in (f.name_zh or "", *(f.name_zh or "").split()):
+            if name:
+                found.setdefault(_key(name), f.material)
+    for code, (zh, en, _) in PRODUCTS.items():
+        found |= {_key(code): code, _key(zh): code, _key(en): code}
+    found |= {_key(k): v for k, v in EXTRA.items()}
+    for code in ("grid_electricity", "purchased_heat", "raw_meal", "prebaked_anode", "coal_mine_methane"):
+        found[_key(code)] = code
+    return found
+
+
+@cache
+def _labelled(kind) -> dict[str, str]:
+    return {_key(text): m.value for m in kind for text in (m.value, m.zh, m.en)}
+
+
+def material(text: str) -> str:
+    return _materials().get(_key(text), str(text).strip())
+
+
+def category(text: str) -> str:
+    return _labelled(ActivityCategory).get(_key(text), str(text).strip())
+
+
+def source(text: str) -> str:
+    words = _labelled(DataSource) | {_key("实测"): "measured", _key("计算"): "calculated", _key("缺省"): "default"}
+    return words.get(_key(text), str(text).strip())

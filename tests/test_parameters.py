@@ -1,0 +1,66 @@
+"""A plant's measured values are checked when recorded: a known parameter, a unit that fits, a fraction as a
+fraction, a figure in a plausible range; refused means nothing written and the value in force stays."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from helpers import act
+from sqlmodel import Session, select
+
+from accounting import parameters
+from accounting.errors import AccountingError
+from accounting.factors import default_library
+from storage.errors import StewardError
+from storage.models import EnterpriseFactor
+from workflows import accounting
+
+LIB = default_library()
+
+
+def refused(parameter, material, value, unit) -> AccountingError:
+    with pytest.raises(AccountingError) as err:
+        parameters.check(parameter, material, value, unit, LIB)
+    return err.value
+
+
+def test_a_percentage_typed_for_a_fraction_is_refused_with_what_was_meant():
+    err = refused("cao", "clinker", 65.23, "fraction")
+    assert err.field == "value" and "0.6523" in err.zh and "did you mean 0.6523?" in err.en
+
+
+def test_an_unknown_parameter_a_published_factor_and_a_wrong_material_are_named():
+    assert "cao_noncarbonate" in refused("cao_noncarbonat", "clinker", 0.01, "fraction").en  # a typo: the near one
+    assert refused("grid_ef", "grid_electricity", 0.5, "tCO2/MWh").code == "published"
+    err = refused("ncv", "bituminous_cole", 22, "GJ/t")
+    assert err.field == "material" and "bituminous_coal" in err.en
+    assert refused("cao", "cement", 0.64, "fraction").field == "material"
+
+
+def test_a_unit_that_does_not_fit_and_a_slip_of_a_thousand_are_refused():
+    assert refused("ncv", "bituminous_coal", 22.4, "GJ/Nm3").field == "unit"
+    assert refused("ncv", "bituminous_coal", 22.4, "furlong").field == "unit"
+    err = refused("ncv", "bituminous_coal", 22400, "GJ/t")  # MJ typed as GJ
+    assert err.code == "implausible" and "9.785–31.31 GJ/t" in err.en
+    assert refused("oxidation", "diesel", float("inf"), "fraction").field == "value"
+    assert refused("toc", "raw_meal", -0.001, "fraction").field == "value"
+
+
+def test_plausible_values_in_any_fitting_unit_pass():
+    assert parameters.check("ncv", "bituminous_coal", 22400, "MJ/t", LIB).name == "ncv"
+    assert parameters.check("ncv", "natural_gas", 38.9, "MJ/Nm3", LIB).name == "ncv"
+    assert parameters.check("cao", "clinker", 65.5, "percent", LIB).name == "cao"
+    assert parameters.check("carbon_fraction", "iron_ore", 0.002, "fraction", LIB).name == "carbon_fraction"
+
+
+def test_a_refused_measurement_writes_nothing_and_the_value_in_force_stays(plant, engine):
+    with Session(engine) as s:
+        before = s.exec(select(EnterpriseFactor).where(EnterpriseFactor.parameter == "cao")).all()
+    with pytest.raises(StewardError) as err:
+        act(plant, "lixf", lambda s, a: accounting.add_measured_factor(
+            s, a, parameter="cao", material="clinker", value=65.23, unit="fraction", valid_from=date(2026, 1, 1),
+            evidence="化验报告 2026-01"))
+    assert err.value.field == "value" and "0.6523" in err.value.zh
+    with Session(engine) as s:
+        assert s.exec(select(EnterpriseFactor).where(EnterpriseFactor.parameter == "cao")).all() == before

@@ -32,8 +32,8 @@ COLUMNS = [
 ]
 HEADERS = [f"{zh} {en}" for _, zh, en, _ in COLUMNS]
 EXAMPLES = [
-    ["2025-01", "F-KL01", "fuel_combustion", "bituminous_coal", 18250.5, "t", "measured", "M-W001", "生产月报 2025-01"],
-    ["2025-01", "", "electricity_purchased", "grid_electricity", 12650.2, "MWh", "measured", "M-E001", "电费结算单"],
+    ["2025-01", "F-KL01", "化石燃料燃烧", "烟煤", 18250.5, "t", "实测", "M-W001", "生产月报 2025-01"],
+    ["2025-01", "", "购入电力", "外购电力", 12650.2, "MWh", "实测", "M-E001", "电费结算单"],
     ["2025-01", "F-BL01", "fuel_combustion", "natural_gas", 2.1, "10^4 Nm3", "measured", "M-G001", "燃气账单"],
 ]
 MAX_ROWS = 100_000
@@ -57,26 +57,73 @@ class Row:
     evidence: str
 
 
-def template() -> bytes:
-    """The workbook users download: headers, three example rows, and a sheet that explains the codes."""
+UNITS = ["t", "kg", "万t", "MWh", "kWh", "万kWh", "GJ", "10^4 Nm3", "Nm3"]
+
+
+def template(facilities: list[tuple[str, str]] = ()) -> bytes:
+    """The workbook people fill: an empty data sheet whose category, material, unit, facility and source cells
+    offer drop-downs (names in Chinese, which the import reads as codes), examples on a sheet of their own so
+    they are never imported by mistake, and a help sheet with every code, name and measured parameter."""
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from accounting import parameters
+    from accounting.factors import default_library
+    from accounting.products import PRODUCTS
+    lib = default_library()
+    materials = sorted({(f.material, f.name_zh or f.material) for f in lib.factors
+                        if not f.parameter.startswith(("gwp_", "grid_"))} |
+                       {(k, v[0]) for k, v in PRODUCTS.items()} | {("grid_electricity", "外购电力"),
+                                                                  ("purchased_heat", "外购热力")})
     wb = Workbook()
     ws = wb.active
     ws.title = "活动数据 Activity"
     ws.append(HEADERS)
-    for row in EXAMPLES:
-        ws.append(row)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
     for col, width in zip("ABCDEFGHI", (12, 12, 24, 22, 14, 12, 12, 12, 24), strict=True):
         ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    lists = wb.create_sheet("选项 Lists")  # the drop-downs read their choices from here (a list literal caps at 255)
+    columns = {"C": [c.zh for c in ActivityCategory], "D": [name for _, name in materials], "F": UNITS,
+               "B": [code for code, _ in facilities], "G": [d.zh for d in DataSource]}
+    for i, (col, values) in enumerate(columns.items(), 1):
+        for row, value in enumerate(values, 1):
+            lists.cell(row=row, column=i, value=value)
+        if values:
+            letter = lists.cell(row=1, column=i).column_letter
+            rule = DataValidation(type="list", formula1=f"='选项 Lists'!${letter}$1:${letter}${len(values)}",
+                                  allow_blank=True, showErrorMessage=False)  # a code typed by hand is read too
+            ws.add_data_validation(rule)
+            rule.add(f"{col}2:{col}{MAX_ROWS + 1}")
+    lists.sheet_state = "hidden"
+    examples = wb.create_sheet("示例 Examples")
+    examples.append(HEADERS)
+    for row in EXAMPLES:
+        examples.append(row)
     help_ = wb.create_sheet("说明 Help")
     help_.append(["类别 Category", "中文", "English"])
     for c in ActivityCategory:
         help_.append([c.value, c.zh, c.en])
     help_.append([])
-    help_.append(["数据来源 Source", "中文", "English"])
-    for s in DataSource:
-        help_.append([s.value, s.zh, s.en])
+    help_.append(["物料 Material", "中文"])
+    for code, name in materials:
+        help_.append([code, name])
+    if facilities:
+        help_.append([])
+        help_.append(["设施代码 Facility", "名称 Name"])
+        for code, name in facilities:
+            help_.append([code, name])
     help_.append([])
-    help_.append(["单位 Units", "t, kg, 万t, MWh, kWh, 万kWh, GJ, 10^4 Nm3, Nm3"])
+    help_.append(["数据来源 Source", "中文", "English"])
+    for d in DataSource:
+        help_.append([d.value, d.zh, d.en])
+    help_.append([])
+    help_.append(["单位 Units", ", ".join(UNITS)])
+    help_.append([])
+    help_.append(["实测参数 Measured parameter", "名称", "单位 Unit", "合理范围 Plausible range", "适用 Applies to"])
+    for row in parameters.table(lib):
+        help_.append(list(row))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

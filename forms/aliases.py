@@ -14,7 +14,7 @@ from storage.vocab import ActivityCategory, DataSource
 EXTRA = {"外购电力": "grid_electricity", "外购电": "grid_electricity", "电网电力": "grid_electricity", "电力": "grid_electricity",
          "网电": "grid_electricity", "外购热力": "purchased_heat", "热力": "purchased_heat", "外购蒸汽": "purchased_heat",
          "石灰石": "calcium_carbonate", "limestone": "calcium_carbonate", "纯碱": "sodium_carbonate",
-         "soda ash": "sodium_carbonate", "实测值": "measured", "生料": "raw_meal", "预焙阳极": "prebaked_anode",
+         "soda ash": "sodium_carbonate", "生料": "raw_meal", "预焙阳极": "prebaked_anode",
          "煤矿瓦斯": "coal_mine_methane"}
 
 

@@ -111,11 +111,14 @@ def test_a_broken_file_and_a_missing_column_get_a_clear_error(plant, engine):
 def test_the_template_round_trips_through_the_command_line(steward_env, tmp_path):
     run_steward(["demo", "--no-serve"], steward_env, check=True)
     path = tmp_path / "template.xlsx"
-    run_steward(["account", "template", "--out", str(path)], steward_env, check=True)
+    run_steward(["account", "template", "--out", str(path), "--enterprise", "JYCEM"], steward_env, check=True)
     wb = load_workbook(path)
     ws = wb.worksheets[0]
-    for row in ws.iter_rows(min_row=2):
-        row[0].value = "2026-02"
+    assert ws.max_row == 1  # the data sheet starts empty: examples live on their own sheet
+    rules = {str(r.sqref).split(":")[0]: r.formula1 for r in ws.data_validations.dataValidation}
+    assert set(rules) == {"B2", "C2", "D2", "F2", "G2"}  # drop-downs for facility, category, material, unit, source
+    for example in wb["示例 Examples"].iter_rows(min_row=2, values_only=True):
+        ws.append(["2026-02", *example[1:]])  # the examples, as a person copies them over
     wb.save(path)
     assert "imported 3 row(s)" in run_steward(["account", "import", "--as", "lixf", str(path)], steward_env,
                                               check=True).stdout

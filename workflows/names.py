@@ -28,7 +28,14 @@ def material(code: str, lang: str) -> str:
         return PRODUCTS[code][lang == "en"]
     if lang == "zh" and code in _library_names():
         return _library_names()[code]
-    return code.replace("_", " ")
+    return code.replace("_", " ").capitalize()
+
+
+def materials(lang: str) -> list[tuple[str, str]]:
+    """(code, name) of everything a row may name: the library's fuels and carbonates, and the products."""
+    codes = sorted({f.material for f in default_library().factors if not f.parameter.startswith(("gwp_", "grid_"))}
+                   | set(PRODUCTS))
+    return [(code, material(code, lang)) for code in codes]
 
 
 def category(code: str, lang: str) -> str:

@@ -128,11 +128,20 @@ def account_measured(as_user: AsUser, parameter: str, material: str, value: floa
 
 
 @app.command("template")
-def account_template(out: Annotated[str, typer.Option(help="保存为 .xlsx / where to write the template")]):
+def account_template(out: Annotated[str, typer.Option(help="保存为 .xlsx / where to write the template")],
+                     enterprise: Annotated[Optional[str], typer.Option(help="企业代码：设施下拉列表 / facilities' drop-down")] = None):
     """下载活动数据导入模板 / Write the activity-data import template."""
 
     from forms.activity_import import template
-    save(out, template())
+    places: list = []
+    if enterprise:
+        from sqlmodel import select
+
+        from storage.models import Facility
+        from workflows import accounting
+        places = read("cli:template", lambda s: [(f.code, f.name) for f in s.exec(select(Facility).where(
+            Facility.enterprise_id == accounting.enterprise(s, enterprise).id).order_by(Facility.code)).all()])
+    save(out, template(places))
     typer.echo(f"wrote {out}")
 
 

@@ -7,22 +7,57 @@ from datetime import date
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
-from steward.web import jobs
-from steward.web.render import page, redirect, unit, word_or_pdf, write
+from forms import aliases
+from steward.web import fields, jobs
+from steward.web.render import lang_of, page, redirect, unit, word_or_pdf, write, xlsx
 from storage.errors import StewardError
 from storage.vocab import ActivityCategory
-from workflows import accounting, activity, engine
+from workflows import accounting, accounting_view, activity, engine, names
 from workflows import document as docs
 
 router = APIRouter()
 
 
 @router.get("/accounting")
-def accounting_page(request: Request, facility: str | None = None, run: int | None = None):
-    data = unit(request, lambda s, a: accounting.page(s, a, run, facility), page="/accounting")
+def accounting_page(request: Request, run: int | None = None, process: str = "", facility: str = "", month: str = "",
+                    material: str = ""):
+    """A run's figures in words, and the lines behind whichever figure was clicked."""
+    lang = lang_of(request)
+    drill = {"process": process, "facility": facility, "month": month, "material": material}
+    data = unit(request, lambda s, a: accounting_view.page(s, a, lang, run, drill), page="/accounting")
     return page(request, "accounting.html", {**data, "year": date.today().year - 1, "categories": list(ActivityCategory),
                                              "can_plan_dq": bool(set(request.state.roles) & set(docs.WRITERS)),
-                                             "month": date.today().strftime("%Y-%m")})
+                                             "month": date.today().strftime("%Y-%m"), "materials": names.materials(lang),
+                                             "measurable": accounting_view.measurable(lang)})
+
+
+@router.get("/accounting/run.xlsx")
+def run_workbook(request: Request, run: int | None = None):
+    title, data = unit(request, lambda s, a: accounting_view.export(s, a, run, lang_of(request)), page="/accounting")
+    return xlsx(title, data)
+
+
+@router.get("/accounting/template.xlsx")
+def import_template(request: Request):
+    from forms.activity_import import template
+    places = unit(request, accounting_view.facilities, page="/accounting")
+    return xlsx("活动数据导入模板 activity-template", template(places))
+
+
+@router.post("/accounting/measured")
+def measured(request: Request, parameter: str = Form(""), material: str = Form(""), value: str = Form(""),
+             unit_text: str = Form("", alias="unit"), valid_from: str = Form(""), valid_to: str = Form(""),
+             evidence: str = Form(""), csrf_token: str = Form("")):
+    """A laboratory or plant value, checked when recorded: nothing is written when it is refused."""
+    def go(s, a):
+        accounting.check_may_run(a)  # who may not record hears that, not what is wrong with the figures
+        figure = fields.number(value, "value", "数值", "Value")
+        start, end = fields.day(valid_from, "valid_from"), fields.optional_day(valid_to, "valid_to")
+        return accounting.add_measured_factor(s, a, parameter=parameter, material=aliases.material(material),
+                                              value=figure, unit=unit_text, valid_from=start, valid_to=end,
+                                              evidence=evidence)
+    write(request, csrf_token, go)
+    return redirect(request, "/accounting?measured=1")
 
 
 @router.post("/accounting/run")

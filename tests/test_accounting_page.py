@@ -1,0 +1,85 @@
+"""The accounting page as people read it: names not codes, intensity against last year and the baseline,
+a drill from any figure to its lines with factors and sources, the run as Excel, the template with its
+drop-downs, and a measured value checked when it is typed in."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from helpers import act, as_user, csrf
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from storage.models import EnterpriseFactor
+from workflows import accounting
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+HX = {"HX-Request": "true"}
+
+
+def shown(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html.split("<main", 1)[-1])
+
+
+@pytest.fixture
+def run_id(plant):
+    return act(plant, "lixf", lambda s, a: accounting.run_as(s, a, 2025).id)
+
+
+def test_figures_are_named_and_each_drills_to_its_lines_with_factors_and_sources(web, run_id):
+    lixf = as_user(web, "lixf")
+    page = lixf.get("/accounting").text
+    words = shown(page)
+    assert "熟料煅烧 (P30)" in words and re.search(r"\S+ \(F-KL01\)", words)  # name, code beside
+    for code in ("bituminous_coal", "(enterprise)", "electricity_purchased"):
+        assert code not in words, code
+    assert 'id="intensity"' in page and "熟料" in shown(page.split('id="intensity"')[1].split("</table>")[0])
+    assert "较上年" in words and "较基准" in words  # the demo has 2024 data and a 2023 baseline
+    kiln = lixf.get(f"/accounting?run={run_id}&facility=F-KL01").text
+    lines = shown(kiln.split('id="lines"')[1])
+    assert "烟煤" in lines and "GB/T 32151.34" in lines and "× 44/12" in lines  # material, source, formula
+    month = lixf.get(f"/accounting?run={run_id}&month=2025-03&material=bituminous_coal").text
+    assert all("2025-03" in row for row in re.findall(r"<tr><td><a[^>]*>(\d{4}-\d\d)</a>", month.split('id="lines"')[1]))
+    english = as_user(web, "lixf")
+    english.get("/lang/en")
+    assert "Bituminous coal" in shown(english.get(f"/accounting?run={run_id}&facility=F-KL01").text)
+
+
+def test_the_run_downloads_as_a_workbook_with_formulas_and_sources(web, run_id):
+    lixf = as_user(web, "lixf")
+    book = load_workbook(io.BytesIO(lixf.get(f"/accounting/run.xlsx?run={run_id}").content))
+    rows = list(book.active.values)
+    assert rows[0][:5] == ("月份", "工序", "设施", "类别", "物料") and len(rows) > 100
+    coal = next(r for r in rows if r[4] == "烟煤")
+    assert "× 44/12" in coal[10] and "GB/T 32151.34" in coal[11] and isinstance(coal[9], float)
+
+
+def test_the_template_comes_from_the_page_with_the_plants_facilities(web):
+    lixf = as_user(web, "lixf")
+    assert 'href="/accounting/template.xlsx"' in lixf.get("/accounting").text
+    book = load_workbook(io.BytesIO(lixf.get("/accounting/template.xlsx").content))
+    assert book.sheetnames == ["活动数据 Activity", "选项 Lists", "示例 Examples", "说明 Help"]
+    facilities = [c for (c,) in book["选项 Lists"].iter_rows(min_col=4, max_col=4, values_only=True) if c]
+    assert "F-KL01" in facilities
+    help_cells = [c for row in book["说明 Help"].values for c in row if c]
+    assert "熟料 CaO 含量" in help_cells and "窑头粉尘" in help_cells
+
+
+def test_a_measured_value_is_checked_when_typed_and_a_percentage_is_caught(web, engine):
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/accounting")
+    form = {"parameter": "cao", "material": "熟料", "value": "65.23", "unit": "fraction", "valid_from": "2026-01-01",
+            "evidence": "化验报告 HY-2026-01", "csrf_token": token}
+    wrong = lixf.post("/accounting/measured", data=form, headers=HX)
+    assert wrong.status_code == 400 and wrong.json()["field"] == "value" and "0.6523" in wrong.json()["message"]
+    unknown = lixf.post("/accounting/measured", data={**form, "material": "水泥", "value": "0.65"}, headers=HX)
+    assert unknown.status_code == 400 and unknown.json()["field"] == "material"
+    typo = lixf.post("/accounting/measured", data={**form, "value": "0,65"}, headers=HX)
+    assert typo.status_code == 400 and typo.json()["field"] == "value"
+    assert lixf.post("/accounting/measured", data={**form, "value": "0.6523"}).status_code in (200, 303)
+    with Session(engine) as s:
+        kept = s.exec(select(EnterpriseFactor).where(EnterpriseFactor.parameter == "cao",
+                                                     EnterpriseFactor.evidence == "化验报告 HY-2026-01")).all()
+    assert [(k.material, k.value) for k in kept] == [("clinker", 0.6523)]  # the name typed, the code kept

@@ -322,20 +322,39 @@ def test_a_wrong_figure_typed_in_is_shown_next_to_its_field_and_nothing_typed_is
     base, _ = site
     sign_in(page, base, "yangf")
     page.goto(f"{base}/accounting")
-    form = page.locator("form.entry")
+    page.click("#entry-box summary")
+    form = page.locator("#entry-form")
     form.locator("input[name=period]").fill("2026-04")
     form.locator("select[name=category]").select_option("fuel_combustion")
-    form.locator("input[name=material]").fill("diesel")
+    form.locator("input[name=material]").fill("柴油")
     form.locator("input[name=quantity]").fill("1e309")
     form.locator("input[name=unit]").fill("t")
     form.locator("button[type=submit]").click()
     error = form.locator("input[name=quantity] + .field-error")
     error.wait_for()
     assert "「数量」" in error.inner_text() and "不是有限的数" in error.inner_text() and "第 2 行" not in error.inner_text()
-    assert form.locator("input[name=material]").input_value() == "diesel"
+    assert form.locator("input[name=material]").input_value() == "柴油"
     shot(page, "15-entry-inline-error", full=False)
+    form.locator("input[name=quantity]").fill("41.5")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#imported")
+    sign_in(page, base, "lixf")  # the carbon manager records the lab's clinker CaO, typed as a percentage
+    page.goto(f"{base}/accounting")
+    page.click("#measured-box summary")
+    measured = page.locator("#measured-form")
+    measured.locator("select[name=parameter]").select_option("cao")
+    measured.locator("input[name=material]").fill("熟料")
+    measured.locator("input[name=value]").fill("65.23")
+    measured.locator("input[name=valid_from]").fill("2026-01-01")
+    measured.locator("input[name=evidence]").fill("化验报告 HY-2026-01")
+    measured.locator("button[type=submit]").click()
+    hint = measured.locator("input[name=value] + .field-error")
+    hint.wait_for()
+    assert "0.6523" in hint.inner_text()
+    shot(page, "15b-measured-percentage-caught", full=False)
     with Session(engine) as s:
-        assert not s.exec(select(ActivityRecord).where(ActivityRecord.period == date(2026, 4, 1))).all()
+        [kept] = s.exec(select(ActivityRecord).where(ActivityRecord.period == date(2026, 4, 1))).all()
+        assert (kept.material, kept.quantity) == ("diesel", 41.5)  # the refused figure wrote nothing; 柴油 is diesel
 
 
 def test_a_procedure_is_written_read_signed_issued_and_acknowledged_in_the_browser(site, page, tmp_path):

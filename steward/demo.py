@@ -179,11 +179,12 @@ def seed(session: Session) -> SeedReport:
 
 
 def _seed_accounting(session: Session) -> None:
-    """Account 2025 and put a 2023 baseline in force, so the dashboard has a trend to show."""
+    """Account 2023–2025 and put a 2023 baseline in force, so the dashboard has a trend to show."""
     from workflows import accounting, baseline, engine
     from workflows.engine import actor_for
     plant = org.enterprise(session, PLANT)
-    accounting.run(session, plant.id, 2025, "demo-seed")
+    for year in (2023, 2024, 2025):  # every year on record, so trends have more than one point
+        accounting.run(session, plant.id, year, "demo-seed")
     proposed = baseline.propose(session, actor_for(session, "lixf"), 2023)
     engine.fire(session, baseline.LIFECYCLE, proposed, "approve", actor_for(session, "wangjg"), password=DEMO_PASSWORD)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from steward.web.render import page, unit
+from steward.web.render import lang_of, page, unit
 from workflows import dashboard
 
 router = APIRouter()
@@ -12,4 +12,5 @@ router = APIRouter()
 
 @router.get("/")
 def overview(request: Request):
-    return page(request, "dashboard.html", unit(request, dashboard.overview, page="/"))
+    lang = lang_of(request)
+    return page(request, "dashboard.html", unit(request, lambda s, a: dashboard.overview(s, a, lang), page="/"))

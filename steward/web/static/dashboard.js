@@ -2,16 +2,33 @@
 window.addEventListener("DOMContentLoaded", function () {
   var block = document.getElementById("dashboard-data");
   if (!block || typeof echarts === "undefined") return;
-  var d = JSON.parse(block.textContent), trend = d.trend, cov = d.coverage, l = d.labels;
-  var t = echarts.init(document.getElementById("trend"));
-  var series = [{ name: l.monthly, type: "bar", data: trend.total }];
-  if (trend.baseline) series.push({ name: l.baseline, type: "line", data: trend.months.map(function () { return trend.baseline; }) });
-  t.setOption({ tooltip: { trigger: "axis" }, legend: {}, xAxis: { type: "category", data: trend.months },
-                yAxis: { type: "value" }, series: series });
-  var c = echarts.init(document.getElementById("coverage"));
-  c.setOption({ tooltip: {}, grid: { left: 90 }, xAxis: { type: "category", data: cov.results },
-    yAxis: { type: "category", data: cov.chapters.map(function (x) { return l.chapter.replace("{n}", x); }) },
-    visualMap: { min: 0, max: 40, calculable: true, orient: "horizontal", left: "center", bottom: 0 },
-    series: [{ type: "heatmap", data: cov.cells.map(function (a) { return [a[1], a[0], a[2]]; }), label: { show: true } }] });
-  window.addEventListener("resize", function () { t.resize(); c.resize(); });
+  var d = JSON.parse(block.textContent), l = d.labels, charts = [];
+  var box = document.getElementById("intensity-chart");
+  if (box && d.intensity.years.length) {
+    var series = [];
+    d.intensity.series.forEach(function (s) {
+      series.push({ name: s.name, type: "line", data: s.data, connectNulls: true, symbolSize: 8,
+                    markLine: s.baseline ? { symbol: "none", lineStyle: { type: "dashed" },
+                      label: { formatter: s.name + " " + l.baseline }, data: [{ yAxis: s.baseline }] } : undefined });
+    });
+    var t = echarts.init(box);
+    t.setOption({ tooltip: { trigger: "axis" }, legend: { top: 0 },
+                  grid: { left: 10, right: 70, top: 36, bottom: 20, containLabel: true },
+                  xAxis: { type: "category", data: d.intensity.years },
+                  yAxis: { type: "value", name: l.per_t, scale: true }, series: series });
+    charts.push(t);
+  }
+  var cov = d.coverage, c = echarts.init(document.getElementById("coverage"));
+  c.setOption({
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } }, legend: { top: 0 },
+    grid: { left: 10, right: 20, top: 56, bottom: 10, containLabel: true },
+    xAxis: { type: "value", name: l.clauses, minInterval: 1 },
+    yAxis: { type: "category", data: cov.chapters, inverse: true, axisLabel: { width: 150, overflow: "truncate" } },
+    series: cov.series.map(function (s) {
+      return { name: s.name, type: "bar", stack: "all", data: s.data, itemStyle: { color: s.color },
+               label: { show: true, formatter: function (p) { return p.value ? p.value : ""; } } };
+    })
+  });
+  charts.push(c);
+  window.addEventListener("resize", function () { charts.forEach(function (x) { x.resize(); }); });
 });

@@ -100,11 +100,19 @@ def _check(a: Activity) -> None:
                               f"{a.period:%Y-%m} {a.material}: negative quantity {a.quantity}", field="quantity")
 
 
+def _near(material: str, known) -> tuple[str, str]:
+    """"，是否要填「diesel」？" for a slip of the keyboard; nothing when no code is close."""
+    found = difflib.get_close_matches(material, sorted(known), n=1)
+    return (f"，是否要填「{found[0]}」？", f"; did you mean {found[0]!r}?") if found else ("", "")
+
+
 def combustion(a: Activity, lib: Library, opt: Options) -> Emission:
     """E = AD × CC × OF × 44/12, AD = quantity × NCV (GB/T 32150 fuel combustion)."""
     if a.material not in lib.materials("ncv") and not any(o.material == a.material for o in lib.overrides):
-        raise AccountingError("unknown_fuel", f"未知燃料「{a.material}」：因子库没有其低位发热量",
-                              f"Unknown fuel {a.material!r}: the factor library has no NCV for it", field="material")
+        near = _near(a.material, lib.materials("ncv"))
+        raise AccountingError("unknown_fuel", f"未知燃料「{a.material}」：因子库没有其低位发热量{near[0]}",
+                              f"Unknown fuel {a.material!r}: the factor library has no NCV for it{near[1]}",
+                              field="material")
     ncv, cc, of = (lib.get(p, a.material, a.period) for p in ("ncv", "carbon_content", "oxidation"))
     try:
         heat = (quantity(a.quantity, a.unit) * quantity(ncv.factor.value, ncv.factor.unit)).to("GJ").magnitude
@@ -146,8 +154,9 @@ def heat(a: Activity, lib: Library, opt: Options) -> Emission:
 def carbonate(a: Activity, lib: Library, opt: Options) -> Emission:
     """E = quantity × purity × EF (carbonates used as raw material or flux, GB/T 32150)."""
     if a.material not in lib.materials("carbonate_ef"):
-        raise AccountingError("unknown_process", f"未知的过程排放物料「{a.material}」", f"Unknown process material {a.material!r}",
-                              field="material")
+        near = _near(a.material, lib.materials("carbonate_ef") | {m for c, m in SECTOR_CALCULATORS if c == "process"})
+        raise AccountingError("unknown_process", f"未知的过程排放物料「{a.material}」{near[0]}",
+                              f"Unknown process material {a.material!r}{near[1]}", field="material")
     ef = lib.get("carbonate_ef", a.material, a.period)
     try:
         purity = lib.get("purity", a.material, a.period)

@@ -13,6 +13,18 @@ SUMMED = ("direct", "indirect", "exported", "recovered")
 
 
 KINDS = (*SUMMED, "allocated")
+# what the signs mean, carried in every run's JSON so a reader of the API or an export needs no other document
+CONVENTIONS = {
+    "unit": "tCO2e",
+    "direct": "fuel combustion and process emissions inside the boundary (GB/T 32150)",
+    "indirect": "purchased electricity and heat",
+    "exported": "electricity and heat supplied to others: a negative figure, deducted from the total (GB/T 32150)",
+    "recovered": "CO2 recovered and used or stored: a negative figure, deducted from the total",
+    "allocated": "a facility's share of the purchased electricity by its sub-meter: shown per facility and process, "
+                 "never added to the enterprise total again",
+    "total": "direct + indirect + exported + recovered",
+    "total_direct_only": "direct + recovered (the figure without purchased electricity and heat)",
+}
 
 
 def _finish(sums: list[float]) -> dict[str, float]:
@@ -57,6 +69,6 @@ def rollup(lines: list[Emission]) -> dict:
                             "total_per_unit": round(totals["total"] / q, 6),
                             "direct_per_unit": round(totals["total_direct_only"] / q, 6)}
                  for material, q in output.items() if q > 0}
-    return {"enterprise": totals,
+    return {"conventions": CONVENTIONS, "enterprise": totals,
             **{name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in levels.items()},
             "intensity": intensity}

@@ -6,6 +6,7 @@ unless the whole file is clean.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import math
 from collections.abc import Iterator
@@ -243,7 +244,10 @@ def check(cells: list[list], lib: Library) -> list[Row]:
             bad(line, "period", f"「{text('period')}」不是 YYYY-MM 格式的月份", f"{text('period')!r} is not a month (YYYY-MM)")
         category = aliases.category(text("category"))
         if category not in ActivityCategory.__members__:
-            bad(line, "category", f"未知类别「{category}」", f"unknown category {category!r}")
+            near = difflib.get_close_matches(category, ActivityCategory.__members__, n=1)
+            bad(line, "category", f"未知类别「{category}」" + (f"，是否要填「{near[0]}」（{ActivityCategory(near[0]).zh}）？"
+                                                             if near else ""),
+                f"unknown category {category!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
         quantity, problem = _quantity(get("quantity"), text("quantity"))
         if problem:
             bad(line, "quantity", *problem)
@@ -251,14 +255,16 @@ def check(cells: list[list], lib: Library) -> list[Row]:
         if source not in DataSource.__members__:
             bad(line, "source", f"数据来源须为 {', '.join(DataSource.__members__)}",
                 f"source must be one of {', '.join(DataSource.__members__)}")
-        if len(errors) == before:
-            row = Row(line, period, text("facility") or None, category, aliases.material(text("material")), quantity, text("unit"),
-                      source, text("meter") or None, text("evidence"))
-            try:
-                calculate([Activity("import", row.period, row.category, row.material, row.quantity, row.unit)], lib)
+        row = Row(line, period, text("facility") or None, category, aliases.material(text("material")), quantity,
+                  text("unit"), source, text("meter") or None, text("evidence"))
+        if category in ActivityCategory.__members__ and quantity is not None:  # the material and unit are named
+            try:  # even when the month is wrong: every mistake of the row at once, not one per attempt
+                calculate([Activity("import", period or date.today().replace(day=1), category, row.material, quantity,
+                                    row.unit)], lib)
             except AccountingError as exc:
                 if exc.code != "measurement_missing":  # the lab value may come later; the row itself is sound
                     bad(line, "unit" if exc.code in ("unit", "unit_mismatch") else "material", exc.zh, exc.en)
+        if len(errors) == before:
             key = (row.facility, row.period, row.category, row.material)
             if key in seen:
                 bad(line, "period", f"与第 {seen[key]} 行重复（同一设施、月份、类别、物料）",

@@ -97,7 +97,7 @@ def test_kiln_dust_and_bypass_dust_are_calcined_like_clinker_and_are_not_product
     lines = calculate([line("production", "clinker", 1000, "t"), line("production", "kiln_dust", 30, "t"),
                        line("production", "bypass_dust", 12, "t")], LIB.with_overrides(chem))
     assert sum(e.tco2 for e in lines) == pytest.approx(546.90, abs=0.01)
-    assert "kiln-exhaust dust" in lines[1].basis and "bypass dust" in lines[2].basis
+    assert "kiln-exhaust dust" in lines[1].formula and "bypass dust" in lines[2].formula
     totals = rollup(lines)
     assert set(totals["intensity"]) == {"clinker"}  # dust is a residue: intensity stays per tonne of clinker
     assert totals["intensity"]["clinker"]["output"] == 1000

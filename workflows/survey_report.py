@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from storage.models import AccountingRun, DataAnomaly, Enterprise, Improvement, Process
 from workflows import baseline as baselines
 from workflows import charts, dq_plan
+from workflows import names as named
 from workflows.data_quality import AnomalyState
 from workflows.improvement import ImprovementState
 from workflows.rendering import render_docx
@@ -75,26 +76,29 @@ def render(session: Session, run: AccountingRun) -> bytes:
     factors.append(f"数据质量：{measured}/{len(snap['sources'])} 个排放源全部为实测数据 / {measured} of "
                    f"{len(snap['sources'])} sources fully measured")
     top = sorted(((k, v["total"]) for k, v in t["facilities"].items() if k != "(enterprise)"), key=lambda kv: -kv[1])[:3]
-    directions = [f"重点关注 {k}：{_fmt(v)} tCO2（{v / e['total'] * 100:.1f}%） / focus on {k}" for k, v in top if e["total"]]
+    directions = [f"重点关注 {named.Places(session, run.enterprise_id)(k, 'zh')}：{_fmt(v)} tCO2（{v / e['total'] * 100:.1f}%）"
+                  f" / focus on {k}" for k, v in top if e["total"]]
     directions += [f"{i.number} {i.title}（{ImprovementState(i.state).zh}）" for i in session.exec(select(Improvement).where(
         Improvement.enterprise_id == run.enterprise_id, Improvement.state.in_(["proposed", "in_progress"])))]
     anomalies = session.exec(select(DataAnomaly).where(DataAnomaly.enterprise_id == run.enterprise_id,
                                                        DataAnomaly.period >= date(run.year, 1, 1),
                                                        DataAnomaly.period < date(run.year + 1, 1, 1))).all()
+    places = named.Places(session, run.enterprise_id)
     return render_docx("survey_report.docx", lambda tpl: {
         "enterprise": ent.name_zh, "year": run.year, "prepared_on": date.today(), "run_id": run.id,
         "library_version": run.library_version, "method": METHOD,
         "data_summary": "；".join(f"{m} {n}" for m, n in sorted(methods.items())) + f"（共 {len(snap['sources'])} 个排放源）",
-        "sources": [{"source": f"{s['facility']} {s['category']}/{s['material']}", "method": s["method"],
+        "sources": [{"source": f"{places(s['facility'], 'zh')} {named.category(s['category'], 'zh')}/"
+                               f"{named.material(s['material'], 'zh')}", "method": s["method"],
                      "meter": s["meter"], "months": s["months"]} for s in snap["sources"]],
         "totals": [{"item": label, "value": _fmt(e[key])} for key, label in (
             ("direct", "直接排放 Direct"), ("indirect", "间接排放 Indirect"), ("exported", "输出 Exported"),
             ("recovered", "回收 Recovered"), ("total", "合计 Total"), ("total_direct_only", "不含间接 Excluding indirect"))],
         "comparison": "\n".join(comparison),
-        "processes": [{"code": k, "direct": _fmt(v["direct"]), "indirect": _fmt(v["indirect"]), "total": _fmt(v["total"]),
+        "processes": [{"code": places(None if k == "(enterprise)" else k, "zh"), "direct": _fmt(v["direct"]), "indirect": _fmt(v["indirect"]), "total": _fmt(v["total"]),
                        "share": f"{v['total'] / e['total'] * 100:.1f}%" if e["total"] else "—"}
                       for k, v in t["processes"].items()],
-        "intensity": [{"product": k, "output": _fmt(v["output"]), "total": f"{v['total_per_unit']:.4f}",
+        "intensity": [{"product": named.material(k, "zh"), "output": _fmt(v["output"]), "total": f"{v['total_per_unit']:.4f}",
                        "direct": f"{v['direct_per_unit']:.4f}"} for k, v in t["intensity"].items()],
         "chart_monthly": InlineImage(tpl, io.BytesIO(monthly), width=Mm(160)),
         "chart_sources": InlineImage(tpl, io.BytesIO(share), width=Mm(90)),

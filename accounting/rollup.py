@@ -34,12 +34,14 @@ def _finish(sums: list[float]) -> dict[str, float]:
     return {k: round(v, 3) for k, v in out.items()}
 
 
-def _is_mass(unit: str) -> bool:
-    try:
-        convert(1, unit, "t")
-    except ValueError:
-        return False
-    return True
+def _per_output_unit(unit: str) -> tuple[str, float] | None:
+    """("t", factor) for a product by weight, ("MWh", factor) for electricity; None for anything else."""
+    for base in ("t", "MWh"):
+        try:
+            return base, convert(1, unit, base)
+        except ValueError:
+            continue
+    return None
 
 
 def rollup(lines: list[Emission]) -> dict:
@@ -50,7 +52,8 @@ def rollup(lines: list[Emission]) -> dict:
               "facilities": defaultdict(lambda: [0.0] * len(KINDS)),
               "months": defaultdict(lambda: [0.0] * len(KINDS))}
     output: dict[str, float] = defaultdict(float)
-    mass = {}
+    units: dict[str, str] = {}
+    per_unit: dict[str, tuple[str, float] | None] = {}
     for e in lines:
         a = e.activity
         i = slot.get(e.kind)
@@ -60,12 +63,15 @@ def rollup(lines: list[Emission]) -> dict:
             levels["facilities"][a.facility or "(enterprise)"][i] += e.tco2
             levels["months"][a.period.strftime("%Y-%m")][i] += e.tco2
         if a.category == "production" and is_output(a.material):  # not kiln dust: a residue, not a product
-            if a.unit not in mass:
-                mass[a.unit] = _is_mass(a.unit) and convert(1, a.unit, "t")
-            if mass[a.unit]:  # products by weight: clinker, cement, steel…
-                output[a.material] += a.quantity * mass[a.unit]
+            if a.unit not in per_unit:
+                per_unit[a.unit] = _per_output_unit(a.unit)
+            conversion = per_unit[a.unit]
+            if conversion:  # products by weight (clinker, cement, steel…) or by energy (power: per MWh)
+                base, factor = conversion
+                output[a.material] += a.quantity * factor
+                units[a.material] = base
     totals = _finish(enterprise)
-    intensity = {material: {"output": round(q, 3), "unit": "t",
+    intensity = {material: {"output": round(q, 3), "unit": units[material],
                             "total_per_unit": round(totals["total"] / q, 6),
                             "direct_per_unit": round(totals["total_direct_only"] / q, 6)}
                  for material, q in output.items() if q > 0}

@@ -105,6 +105,15 @@ def test_kiln_dust_and_bypass_dust_are_calcined_like_clinker_and_are_not_product
     assert alone.tco2 == pytest.approx(524.857, abs=0.001)  # no dust recorded: the clinker-only result
 
 
+def test_a_power_plant_reads_its_intensity_per_mwh_supplied():
+    lines = calculate([line("fuel_combustion", "bituminous_coal", 1000, "t"),
+                       line("production", "electricity_supplied", 2, "GWh")], LIB)
+    totals = rollup(lines)
+    figure = totals["intensity"]["electricity_supplied"]
+    assert figure["unit"] == "MWh" and figure["output"] == 2000
+    assert figure["total_per_unit"] == pytest.approx(totals["enterprise"]["total"] / 2000, rel=1e-6)
+
+
 def test_a_production_row_for_an_unknown_product_is_refused_not_counted_as_nothing():
     with pytest.raises(AccountingError) as err:
         calculate([line("production", "clinkr", 1000, "t")], LIB)
@@ -188,7 +197,7 @@ def test_the_accounting_flow_reuses_an_unchanged_run(plant, engine):
     assert first == again and first["JYCEM"]["run"] is not None
     assert cycles.account_year(engine, 2019)["JYCEM"] == {"run": None, "reason": "No activity data for 2019"}
     with Session(engine) as s:
-        assert len(s.exec(select(AccountingRun)).all()) == 1
+        assert len(s.exec(select(AccountingRun).where(AccountingRun.year == 2025)).all()) == 1
 
 
 def test_the_survey_report_has_every_section_and_both_charts(plant, engine):

@@ -54,6 +54,7 @@ def page(session: Session, actor: Actor, lang: str, run_id: int | None = None,
         before = previous.get("intensity", {}).get(product, {}).get("total_per_unit")
         reference = figures.get("intensity", {}).get(product, {}).get("total_per_unit")
         intensity.append({"product": names.material(product, lang), "output": figure["output"],
+                          "unit": figure.get("unit", "t"),
                           "total": figure["total_per_unit"], "direct": figure["direct_per_unit"],
                           "previous": before, "vs_previous": _change(figure["total_per_unit"], before),
                           "baseline": reference, "vs_baseline": _change(figure["total_per_unit"], reference)})

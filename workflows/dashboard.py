@@ -67,10 +67,15 @@ def intensity(yearly: dict[int, dict], base, lang: str) -> dict:
     products = sorted({p for t in yearly.values() for p in t.get("intensity", {})})
     years = sorted(yearly)
     return {"years": [str(y) for y in years],
-            "series": [{"name": names.material(p, lang),
+            "series": [{"name": f"{names.material(p, lang)} (tCO2e/{_unit(yearly, p)})",
                         "data": [yearly[y].get("intensity", {}).get(p, {}).get("total_per_unit") for y in years],
                         "baseline": (base.figures.get("intensity", {}).get(p, {}).get("total_per_unit") if base else None)}
                        for p in products]}
+
+
+def _unit(yearly: dict[int, dict], product: str) -> str:
+    return next((t["intensity"][product].get("unit", "t") for t in yearly.values() if product in t.get("intensity", {})),
+                "t")
 
 
 def compliance(session: Session, enterprise_id: int, yearly: dict[int, dict]) -> dict | None:

@@ -270,7 +270,8 @@ def test_pages_run_under_the_content_security_policy_without_a_violation(site, p
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     sign_in(page, base, "lixf")
-    page.wait_for_selector("#trend canvas")  # the charts drew from the page's JSON block
+    page.wait_for_selector("#intensity-chart canvas")  # the charts drew from the page's JSON block
+    page.wait_for_selector("#coverage canvas")
     page.goto(f"{base}/api/docs")
     page.wait_for_selector("#swagger .opblock")  # Swagger UI rendered the operations, offline
     shot(page, "12-api-docs", full=False)
@@ -314,7 +315,7 @@ def test_an_administrator_adds_a_person_who_sets_their_own_password_at_first_sig
     shot(page, "14-first-sign-in-password", full=False)
     page.click("#change-password")
     page.wait_for_url(f"{base}/")
-    assert page.is_visible("#trend")
+    assert page.is_visible("#kpi-emissions")
 
 
 def test_a_wrong_figure_typed_in_is_shown_next_to_its_field_and_nothing_typed_is_lost(site, page, engine):

@@ -1,0 +1,177 @@
+"""Benchmark: ten years of monthly activity data for fifty enterprises accounted through the product's own path
+(rows read from the database, pint-checked calculators, roll-up to enterprise / process / facility / month),
+against a hand-written DuckDB query doing the same aggregation on the same rows, in one run; then the
+dashboard of one enterprise rendered on that history.
+
+    python3 -m uv run python bench/accounting_years.py [--enterprises 50] [--years 10]
+
+Prints both times, their ratio, whether the totals agree, and the dashboard's server time.
+Targets (issue 15): ours ≤ 1.5× DuckDB; the dashboard under 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+FIRST_YEAR = 2016
+# (facility, category, material, unit, typical monthly quantity)
+SOURCES = [("F-KL", "fuel_combustion", "bituminous_coal", "t", 18000.0), ("F-BL", "fuel_combustion", "natural_gas",
+           "10^4 Nm3", 2.0), ("F-MV", "fuel_combustion", "diesel", "t", 40.0), (None, "electricity_purchased",
+           "grid_electricity", "MWh", 9000.0), (None, "production", "cement", "t", 150000.0)]
+
+
+def seed(engine, enterprises: int, years: int) -> list[int]:
+    """Enterprises with three facilities each and a row per source and month (not timed)."""
+    import random
+
+    from sqlmodel import Session
+
+    from storage.models import ActivityRecord, Enterprise, Facility, Process
+    rng = random.Random(7)
+    ids = []
+    with Session(engine) as s:
+        for n in range(enterprises):
+            ent = Enterprise(code=f"B{n:03d}", name_zh=f"基准企业 {n}", industry="cement")
+            s.add(ent)
+            s.flush()
+            proc = Process(enterprise_id=ent.id, code="P30", name="熟料煅烧")
+            s.add(proc)
+            s.flush()
+            facilities = {}
+            for code in ("F-KL", "F-BL", "F-MV"):
+                f = Facility(enterprise_id=ent.id, code=code, name=code, process_id=proc.id)
+                s.add(f)
+                s.flush()
+                facilities[code] = f.id
+            for year in range(FIRST_YEAR, FIRST_YEAR + years):
+                for month in range(1, 13):
+                    for facility, category, material, unit, typical in SOURCES:
+                        s.add(ActivityRecord(enterprise_id=ent.id, facility_id=facilities.get(facility),
+                                             period=date(year, month, 1), category=category, material=material,
+                                             quantity=round(typical * rng.uniform(0.7, 1.3), 3), unit=unit))
+            ids.append(ent.id)
+        s.commit()
+    return ids
+
+
+def ours(engine, ids: list[int], years: int) -> float:
+    """The product's path for every enterprise and year: what the yearly flow runs."""
+    from sqlmodel import Session
+
+    from workflows import accounting
+    total = 0.0
+    with Session(engine) as s:
+        for eid in ids:
+            for year in range(FIRST_YEAR, FIRST_YEAR + years):
+                totals, _, _ = accounting.compute(s, eid, year)
+                total += totals["enterprise"]["total"]
+    return total
+
+
+def duck(engine, years: int) -> tuple[float, float]:
+    """The same aggregation by hand: fuels by NCV × carbon content × oxidation × 44/12, electricity by the
+    grid factor of its year, grouped by enterprise, year, facility and month. Returns (seconds, total)."""
+    import duckdb
+    from sqlalchemy import text
+
+    from accounting.factors import default_library
+    from accounting.units import convert
+    lib = default_library()
+    with engine.connect() as conn:
+        rows = conn.execute(text("select enterprise_id, facility_id, period, category, material, quantity, unit "
+                                 "from activity_record")).all()
+    factors = []
+    for year in range(FIRST_YEAR, FIRST_YEAR + years):
+        day = date(year, 6, 1)
+        for _, _, material, unit, _ in [s for s in SOURCES if s[1] == "fuel_combustion"]:
+            ncv, cc, of = (lib.get(p, material, day).factor for p in ("ncv", "carbon_content", "oxidation"))
+            per_unit = convert(1, unit, "t" if unit == "t" else "10^4 Nm3") * ncv.value * cc.value * of.value * 44 / 12
+            factors.append((year, material, per_unit))
+        factors.append((year, "grid_electricity", lib.get("grid_ef", "grid_electricity", day).factor.value))
+    con = duckdb.connect()
+    con.execute("create table act(e int, f int, period date, category varchar, material varchar, q double, u varchar)")
+    con.executemany("insert into act values (?, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute("create table ef(y int, material varchar, per_unit double)")
+    con.executemany("insert into ef values (?, ?, ?)", factors)
+    start = time.perf_counter()
+    grouped = con.execute("""
+        select a.e, year(a.period) y, coalesce(a.f, 0) f, month(a.period) m, sum(a.q * ef.per_unit) t
+        from act a join ef on ef.y = year(a.period) and ef.material = a.material
+        where a.category in ('fuel_combustion', 'electricity_purchased')
+        group by all""").fetchall()
+    total = sum(r[4] for r in grouped)
+    return time.perf_counter() - start, total
+
+
+def dashboard_time(home: Path, url: str, eid: int, years: int) -> list[float]:
+    """Store every year's run for one enterprise, then time its dashboard with a signed-in carbon manager."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from steward.context import Context
+    from steward.settings import load
+    from steward.web.app import create_app
+    from storage.engine import make_engine, unit_of_work
+    from storage.models import Person, RoleAssignment
+    from workflows import accounting
+    from workflows.credentials import set_password
+    engine = make_engine(url)
+    with unit_of_work(engine, "bench") as s:
+        for year in range(FIRST_YEAR, FIRST_YEAR + years):
+            accounting.run(s, eid, year, "bench")
+        person = Person(enterprise_id=eid, code="B-001", name="基准", username="benchmgr")
+        s.add(person)
+        s.flush()
+        s.add(RoleAssignment(enterprise_id=eid, person_id=person.id, role="carbon_manager"))
+        set_password(s, person, "Bench-password-2026!")
+    client = TestClient(create_app(Context(load({"STEWARD_HOME": str(home), "STEWARD_DATABASE_URL": url}))))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": "benchmgr", "password": "Bench-password-2026!", "csrf_token": token})
+    times = []
+    for _ in range(20):
+        start = time.perf_counter()
+        assert client.get("/").status_code == 200
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--enterprises", type=int, default=50)
+    parser.add_argument("--years", type=int, default=10)
+    args = parser.parse_args()
+
+    from storage import migrate
+    from storage.engine import make_engine
+    home = Path(tempfile.mkdtemp(prefix="bench-years-"))
+    url = f"sqlite:///{home / 'steward.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    ids = seed(engine, args.enterprises, args.years)
+    rows = args.enterprises * args.years * 12 * len(SOURCES)
+    start = time.perf_counter()
+    our_total = ours(engine, ids, args.years)
+    our_time = time.perf_counter() - start
+    duck_time, duck_total = duck(engine, args.years)
+    agree = abs(our_total - duck_total) <= 1e-6 * max(abs(duck_total), 1)
+    print(f"{args.enterprises} enterprises × {args.years} years of monthly data: {rows:,} activity rows")
+    print(f"ours (read + calculate + roll up, {args.enterprises * args.years} runs): {our_time:8.3f} s")
+    print(f"DuckDB hand-written aggregation:                 {duck_time:8.3f} s")
+    print(f"ratio: {our_time / duck_time:.1f}x   totals {'agree' if agree else 'DIFFER'}: "
+          f"{our_total:,.1f} vs {duck_total:,.1f} tCO2")
+    times = sorted(dashboard_time(home, url, ids[0], args.years))
+    print(f"dashboard with {args.years} years of runs: p50 {statistics.median(times) * 1000:.1f} ms, "
+          f"max {times[-1] * 1000:.1f} ms (target < 200 ms)")
+
+
+if __name__ == "__main__":
+    main()

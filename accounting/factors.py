@@ -97,6 +97,15 @@ class Library:
     def __init__(self, factors: list[Factor], overrides: Iterable[Factor] = ()):
         self.factors = list(factors)
         self.overrides = list(overrides)
+        # (parameter, material) → [(valid_from, position, factor)] per pool, so a look-up reads its few rows only
+        self._index: tuple[dict, dict] = (self._by_key(self.overrides), self._by_key(self.factors))
+
+    @staticmethod
+    def _by_key(pool: list[Factor]) -> dict[tuple[str, str], list[tuple[date, int, Factor]]]:
+        index: dict[tuple[str, str], list[tuple[date, int, Factor]]] = {}
+        for i, f in enumerate(pool):
+            index.setdefault((f.parameter, f.material), []).append((f.valid_from or date.min, i, f))
+        return index
 
     @property
     def version(self) -> str:
@@ -113,16 +122,15 @@ class Library:
         return Library(self.factors, overrides)
 
     def get(self, parameter: str, material: str, day: date) -> Chosen:
-        for pool in (self.overrides, self.factors):
+        for index, is_default in zip(self._index, (False, True), strict=True):
             # the latest validity wins; between equal ones, the one recorded last (a re-determination)
-            rows = [(f.valid_from or date.min, i, f) for i, f in enumerate(pool)
-                    if f.parameter == parameter and f.material == material]
+            rows = index.get((parameter, material), ())
             covering = [r for r in rows if r[2].covers(day)]
             if covering:
-                return Chosen(max(covering)[2], False)
+                return Chosen(max(covering, key=lambda r: r[:2])[2], False)
             earlier = [r for r in rows if r[0] <= day]
-            if earlier and pool is self.factors:
-                return Chosen(max(earlier)[2], True)
+            if earlier and is_default:
+                return Chosen(max(earlier, key=lambda r: r[:2])[2], True)
         raise AccountingError("no_factor", f"因子库中没有 {material} 的 {parameter}（{day}）",
                               f"No {parameter} for {material} in the factor library for {day}", field="material")
 

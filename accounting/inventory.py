@@ -18,7 +18,7 @@ from pint.errors import DimensionalityError
 
 from accounting.errors import AccountingError
 from accounting.factors import Chosen, Library
-from accounting.units import quantity
+from accounting.units import product_scale, quantity
 
 C_TO_CO2 = 44 / 12
 
@@ -115,7 +115,7 @@ def combustion(a: Activity, lib: Library, opt: Options) -> Emission:
                               field="material")
     ncv, cc, of = (lib.get(p, a.material, a.period) for p in ("ncv", "carbon_content", "oxidation"))
     try:
-        heat = (quantity(a.quantity, a.unit) * quantity(ncv.factor.value, ncv.factor.unit)).to("GJ").magnitude
+        heat = a.quantity * ncv.factor.value * product_scale(a.unit, ncv.factor.unit, "GJ")
     except DimensionalityError:
         raise AccountingError("unit_mismatch", f"{a.material} 的单位「{a.unit}」与低位发热量单位「{ncv.factor.unit}」不匹配",
                               f"{a.material}: unit {a.unit!r} does not fit the NCV unit {ncv.factor.unit!r}",
@@ -127,9 +127,8 @@ def combustion(a: Activity, lib: Library, opt: Options) -> Emission:
 
 
 def _per_unit(a: Activity, chosen: Chosen, sign: int, kind: str, base_unit: str) -> Emission:
-    amount = quantity(a.quantity, a.unit)
     try:
-        value = (amount * quantity(chosen.factor.value, chosen.factor.unit)).to("tCO2").magnitude
+        value = a.quantity * chosen.factor.value * product_scale(a.unit, chosen.factor.unit, "tCO2")
     except DimensionalityError:
         raise AccountingError("unit_mismatch", f"{a.material} 的单位「{a.unit}」不能与因子单位「{chosen.factor.unit}」相乘",
                               f"{a.material}: unit {a.unit!r} does not fit the factor unit {chosen.factor.unit!r}",

@@ -48,10 +48,23 @@ def quantity(value: float, unit_text: str) -> pint.Quantity:
     return value * _parsed(unit_text)
 
 
+@cache
+def scale(unit_text: str, target: str) -> float:
+    """How many ``target`` one ``unit_text`` is. Every unit here is multiplicative, so a conversion is one factor,
+    worked out by pint once per pair of units rather than once per figure (pint's parsing is the costly part)."""
+    return (1 * _parsed(unit_text)).to(_parsed(target)).magnitude / _parsed(target).magnitude
+
+
+@cache
+def product_scale(first: str, second: str, target: str) -> float:
+    """The factor that turns (x ``first``) × (y ``second``) into ``target``: quantity × NCV → GJ, say."""
+    return (_parsed(first) * _parsed(second)).to(_parsed(target)).magnitude / _parsed(target).magnitude
+
+
 def convert(value: float, unit_text: str, target: str, what: tuple[str, str] = ("", "")) -> float:
     """``value unit_text`` in ``target``; a dimension mismatch names both units."""
     try:
-        return quantity(value, unit_text).to(_parsed(target)).magnitude / _parsed(target).magnitude
+        return value * scale(unit_text, target)
     except pint.errors.DimensionalityError:
         raise AccountingError("unit_mismatch", f"{what[0]}单位「{unit_text}」不能换算为「{target}」",
                               f"{what[1] and what[1] + ': '}unit {unit_text!r} does not convert to {target!r}",

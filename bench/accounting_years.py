@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-FIRST_YEAR = 2016
+FIRST_YEAR = 2021  # the first year with a published national grid factor (earlier years: issue 18)
 # (facility, category, material, unit, typical monthly quantity)
 SOURCES = [("F-KL", "fuel_combustion", "bituminous_coal", "t", 18000.0), ("F-BL", "fuel_combustion", "natural_gas",
            "10^4 Nm3", 2.0), ("F-MV", "fuel_combustion", "diesel", "t", 40.0), (None, "electricity_purchased",
@@ -32,12 +32,11 @@ def seed(engine, enterprises: int, years: int) -> list[int]:
     """Enterprises with three facilities each and a row per source and month (not timed)."""
     import random
 
-    from sqlmodel import Session
-
+    from storage.engine import unit_of_work
     from storage.models import ActivityRecord, Enterprise, Facility, Process
     rng = random.Random(7)
     ids = []
-    with Session(engine) as s:
+    with unit_of_work(engine, "bench-seed") as s:
         for n in range(enterprises):
             ent = Enterprise(code=f"B{n:03d}", name_zh=f"基准企业 {n}", industry="cement")
             s.add(ent)
@@ -58,7 +57,6 @@ def seed(engine, enterprises: int, years: int) -> list[int]:
                                              period=date(year, month, 1), category=category, material=material,
                                              quantity=round(typical * rng.uniform(0.7, 1.3), 3), unit=unit))
             ids.append(ent.id)
-        s.commit()
     return ids
 
 

@@ -25,3 +25,10 @@ def test_the_checklist_benchmark_records_lines_and_prints_its_baseline():
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "record one line (htmx)" in result.stdout and "static file (baseline)" in result.stdout
+
+
+def test_the_years_benchmark_agrees_with_duckdb_and_times_the_dashboard():
+    result = subprocess.run([sys.executable, "bench/accounting_years.py", "--enterprises", "2", "--years", "2"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "totals agree" in result.stdout and "dashboard with 2 years of runs" in result.stdout

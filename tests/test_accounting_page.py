@@ -83,3 +83,23 @@ def test_a_measured_value_is_checked_when_typed_and_a_percentage_is_caught(web, 
         kept = s.exec(select(EnterpriseFactor).where(EnterpriseFactor.parameter == "cao",
                                                      EnterpriseFactor.evidence == "化验报告 HY-2026-01")).all()
     assert [(k.material, k.value) for k in kept] == [("clinker", 0.6523)]  # the name typed, the code kept
+
+
+def test_the_gwp_set_is_kept_on_record_with_its_reason_and_each_run_states_it(web, plant):
+    from helpers import plant_id
+
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/accounting")
+    blank = lixf.post("/accounting/gwp", data={"gwp_set": "ar4", "gwp_reason": " ", "csrf_token": token}, headers=HX)
+    assert blank.status_code == 400 and blank.json()["field"] == "gwp_reason"
+    staff = as_user(web, "yangf")
+    assert staff.post("/accounting/gwp", data={"gwp_set": "ar4", "gwp_reason": "x",
+                                               "csrf_token": csrf(staff, "/")}, headers=HX).status_code == 403
+    lixf = as_user(web, "lixf")
+    lixf.post("/accounting/gwp", data={"gwp_set": "ar4", "gwp_reason": "省级报告平台要求 AR4",
+                                       "csrf_token": csrf(lixf, "/accounting")})
+    with plant("cli:test") as s:
+        run = accounting.run(s, plant_id(s), 2025, "test")
+        assert run.totals["gwp"] == {"set": "ar4", "basis": "enterprise", "reason": "省级报告平台要求 AR4"}
+    page = lixf.get("/accounting").text
+    assert "IPCC 第四次评估报告（AR4）" in shown(page) and "省级报告平台要求 AR4" in page

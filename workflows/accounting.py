@@ -86,12 +86,46 @@ def add_measured_factor(session: Session, actor: Actor, *, parameter: str, mater
     return row
 
 
+# 100-year GWP sets in the library; AR5 unless the enterprise keeps another on record. Which set each sector's
+# accounting document prescribes is not yet verified (ACCOUNTING-FACTS.md marks it U), so there is one default.
+GWP_SETS = {"sar": ("IPCC 第二次评估报告（SAR）", "IPCC Second Assessment Report (SAR)"),
+            "ar4": ("IPCC 第四次评估报告（AR4）", "IPCC Fourth Assessment Report (AR4)"),
+            "ar5": ("IPCC 第五次评估报告（AR5）", "IPCC Fifth Assessment Report (AR5)")}
+DEFAULT_GWP = "ar5"
+
+
+def gwp_set(session: Session, enterprise_id: int) -> dict:
+    """The set a run uses and why: the enterprise's own choice on record, or the default."""
+    ent = session.get(Enterprise, enterprise_id)
+    if ent is not None and ent.gwp_set in GWP_SETS:
+        return {"set": ent.gwp_set, "basis": "enterprise", "reason": ent.gwp_reason or ""}
+    return {"set": DEFAULT_GWP, "basis": "default", "reason": ""}
+
+
+def choose_gwp_set(session: Session, actor: Actor, code: str, reason: str) -> Enterprise:
+    """The carbon manager keeps another GWP set on record (the reporting programme asks for it), saying why;
+    the next run uses it and states it. Choosing the default again clears the override."""
+    engine.require_role(actor, ("carbon_manager",), "选择 GWP 取值", "Choosing the GWP set")
+    if code not in GWP_SETS:
+        raise StewardError("gwp_set", "GWP 取值须为 " + "、".join(GWP_SETS), "The GWP set is one of " + ", ".join(GWP_SETS),
+                           field="gwp_set")
+    if code != DEFAULT_GWP and not reason.strip():
+        raise StewardError("gwp_reason", "请说明依据（如主管部门的报告要求）", "Say why (e.g. the reporting programme's rule)",
+                           field="gwp_reason")
+    ent = session.get(Enterprise, actor.enterprise_id)
+    ent.gwp_set, ent.gwp_reason = (None, None) if code == DEFAULT_GWP else (code, reason.strip()[:300])
+    session.add(ent)
+    session.flush()
+    return ent
+
+
 def compute(session: Session, enterprise_id: int, year: int, grid: str = "national") -> tuple[dict, list[dict], str]:
-    """Totals and lines for one year, without storing them."""
+    """Totals and lines for one year, without storing them; the totals say which GWP set was used."""
     lib = library(session, enterprise_id)
+    gwp = gwp_set(session, enterprise_id)
     with translated():
-        lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid))
-    totals = rollup(lines)
+        lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid, gwp=gwp["set"]))
+    totals = {**rollup(lines), "gwp": gwp}
     return totals, [e.as_json() for e in lines], lib.version
 
 
@@ -105,7 +139,8 @@ def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: 
     totals, lines, version = compute(session, enterprise_id, year, grid)
     if not lines:
         raise StewardError("no_data", f"{year} 年没有活动数据", f"No activity data for {year}", field="year")
-    fingerprint = hashlib.sha256(json.dumps([grid, version, lines], sort_keys=True, default=str).encode()).hexdigest()
+    fingerprint = hashlib.sha256(json.dumps([grid, version, totals["gwp"], lines], sort_keys=True,
+                                            default=str).encode()).hexdigest()
     same = session.exec(select(AccountingRun).where(AccountingRun.enterprise_id == enterprise_id,
                                                     AccountingRun.year == year, AccountingRun.data_sha256 == fingerprint)
                         ).first()

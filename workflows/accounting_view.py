@@ -36,8 +36,14 @@ def page(session: Session, actor: Actor, lang: str, run_id: int | None = None,
     run = session.exec(select(AccountingRun).where(AccountingRun.enterprise_id == actor.enterprise_id,
                                                    AccountingRun.id == run_id)).first() if run_id else \
         (runs[0] if runs else None)
+    en = lang == "en"
+    chosen_gwp = accounting.gwp_set(session, actor.enterprise_id)
     base = {"runs": runs, "run": run, "can_enter": bool(actor.roles & set(ENTRY_ROLES)),
-            "can_run": bool(actor.roles & set(accounting.ACCOUNTANTS)), "drill": {}, "lines": []}
+            "can_run": bool(actor.roles & set(accounting.ACCOUNTANTS)), "drill": {}, "lines": [],
+            "gwp": {**chosen_gwp, "name": accounting.GWP_SETS[chosen_gwp["set"]][en]},
+            "gwp_sets": [(k, v[en]) for k, v in accounting.GWP_SETS.items()],
+            "may_choose_gwp": "carbon_manager" in actor.roles,
+            "run_gwp": accounting.GWP_SETS.get((run.totals.get("gwp") or {}).get("set", ""), ("", ""))[en] if run else ""}
     if run is None:
         return base
     places = names.Places(session, actor.enterprise_id)

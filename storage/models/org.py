@@ -29,6 +29,9 @@ class Enterprise(SQLModel, table=True):
     address: str = Field(default="", max_length=300)
     parent_id: int | None = Field(default=None, foreign_key="enterprise.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # the GWP set the enterprise's accounting uses when it departs from the default, and why (on record)
+    gwp_set: str | None = Field(default=None, max_length=8)
+    gwp_reason: str | None = Field(default=None, max_length=300)
 
 
 class _Owned(SQLModel):

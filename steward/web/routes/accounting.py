@@ -31,6 +31,12 @@ def accounting_page(request: Request, run: int | None = None, process: str = "",
                                              "measurable": accounting_view.measurable(lang)})
 
 
+@router.post("/accounting/gwp")
+def choose_gwp(request: Request, gwp_set: str = Form(""), gwp_reason: str = Form(""), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: accounting.choose_gwp_set(s, a, gwp_set, gwp_reason))
+    return redirect(request, "/accounting")
+
+
 @router.get("/accounting/run.xlsx")
 def run_workbook(request: Request, run: int | None = None):
     title, data = unit(request, lambda s, a: accounting_view.export(s, a, run, lang_of(request)), page="/accounting")

@@ -275,6 +275,15 @@ def test_pages_run_under_the_content_security_policy_without_a_violation(site, p
     page.goto(f"{base}/api/docs")
     page.wait_for_selector("#swagger .opblock")  # Swagger UI rendered the operations, offline
     shot(page, "12-api-docs", full=False)
+    for path, drawn in (("/accounting", "#month-chart canvas"), ("/readiness", "#readiness-chart canvas"),
+                        ("/records/risk", None)):
+        page.goto(f"{base}{path}")
+        if drawn:
+            page.wait_for_selector(drawn)
+    page.goto(f"{base}/readiness?chapter=8")
+    page.wait_for_selector("#readiness-chart canvas")
+    page.wait_for_timeout(1000)
+    shot(page, "32-readiness")
     page.goto(f"{base}/reviews")
     assert violations == []
     assert "server" not in urllib.request.urlopen(f"{base}/login").headers  # no banner

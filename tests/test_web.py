@@ -22,7 +22,7 @@ EXPECTED = {
     "/documents": set(USERS) - {"zhengl"}, "/nonconformities": set(USERS) - {"zhengl"},
     "/registers": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/objectives": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
     "/assets": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/records": set(USERS) - {"zhengl"},
-    "/calendar": set(USERS) - {"zhengl"},
+    "/calendar": set(USERS) - {"zhengl"}, "/readiness": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
     "/audits": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/reviews": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
     "/accounting": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"}, "/obligations": {"wangjg", "lixf", "zhaom", "chenj",
                                                                                    "qianc"},

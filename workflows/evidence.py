@@ -88,6 +88,8 @@ def href(entry: dict, audit_number: str) -> str | None:
         return f"/records/{form}/{row}"
     if kind == "file":
         return f"/audits/{audit_number}/evidence/{ref}"
+    if kind == "map":
+        return ref or None
     if kind == "record" and ref in FORMS:
         return f"/records/{ref}"
     return PAGES.get(ref)
@@ -96,6 +98,8 @@ def href(entry: dict, audit_number: str) -> str | None:
 def label(entry: dict, lang: str) -> str:
     """A suggested entry names a record form or a typed record in words, never by its table name."""
     kind, ref, text = entry.get("kind"), str(entry.get("ref", "")), str(entry.get("label") or entry.get("ref", ""))
+    if kind == "map" and lang == "en" and entry.get("label_en"):
+        return str(entry["label_en"])
     if kind == "record" and ref in FORMS and " × " in text:
         spec = FORMS[ref]
         return f"{spec.en if lang == 'en' else spec.zh} × {text.rsplit(' × ', 1)[1]}"

@@ -19,17 +19,11 @@ from forms import clauses
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.files import FileStore
 from storage.models import (
-    ActivityRecord,
     AuditProgramme,
     ChecklistItem,
-    ComplianceEvaluation,
-    Document,
-    FormRecord,
     InternalAudit,
-    ManagementReview,
     Nonconformity,
     Person,
-    Revision,
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
@@ -187,45 +181,23 @@ def checklist(session: Session, audit: InternalAudit) -> list[ChecklistItem]:
 
 def start(session: Session, actor: Actor, audit: InternalAudit, expected_version: int | None = None) -> list[ChecklistItem]:
     """Begin the audit: one checklist line per auditable clause, with the evidence the system already holds."""
+    from workflows import evidence_map  # it reads audits, as evidence of 9.2
     engine.fire(session, LIFECYCLE, audit, "start", actor, expected_version=expected_version)
+    found = {i.clause.id: i.found for i in evidence_map.build(session, audit.enterprise_id)}
     items = []
     for position, clause in enumerate(clauses.auditable(), 1):
         item = ChecklistItem(enterprise_id=audit.enterprise_id, audit_id=audit.id, position=position,
-                             clause_id=clause.id, evidence=suggest_evidence(session, audit.enterprise_id, clause))
+                             clause_id=clause.id, evidence=proposed(found.get(clause.id, [])))
         session.add(item)
         items.append(item)
     session.flush()
     return items
 
 
-def suggest_evidence(session: Session, enterprise_id: int, clause: clauses.Clause) -> list[dict]:
-    """Links to what the system holds for a clause: documents and records tagged with it, and the
-    typed records its catalogue entry names (audits, reviews, nonconformities, activity data)."""
-    found = []
-    for doc in session.exec(select(Document).where(Document.enterprise_id == enterprise_id)).all():
-        if clause.id in doc.clause_ids or (clause.parent and clause.parent in doc.clause_ids):
-            issued = session.exec(select(Revision.rev).where(Revision.document_id == doc.id,
-                                                             Revision.state == "issued")).first()
-            found.append({"kind": "document", "ref": doc.number,
-                          "label": f"{doc.title}" + (f" 第{issued}版" if issued else "（未发布 not issued）")})
-    counts: dict[str, int] = {}
-    for rec in session.exec(select(FormRecord).where(FormRecord.enterprise_id == enterprise_id)).all():
-        if clause.id in rec.clause_ids:
-            counts[rec.form] = counts.get(rec.form, 0) + 1
-    found += [{"kind": "record", "ref": form, "label": f"{form} × {n}"} for form, n in sorted(counts.items())]
-    typed = {"nonconformity": Nonconformity, "corrective_action": Nonconformity, "audit_report": InternalAudit,
-             "audit_programme": AuditProgramme, "management_review": ManagementReview,
-             "compliance_evaluation": ComplianceEvaluation, "activity_data": ActivityRecord,
-             "accounting_result": ActivityRecord}
-    for record_type in clause.records:
-        model = typed.get(record_type)
-        if model is None:
-            continue
-        n = session.exec(select(func.count()).select_from(model).where(model.enterprise_id == enterprise_id)).one()
-        if n:
-            found.append({"kind": "data" if model is ActivityRecord else "record", "ref": record_type,
-                          "label": f"{model.__tablename__} × {n}"})
-    return found
+def proposed(found) -> list[dict]:
+    """A checklist line's evidence as the evidence map finds it when the audit starts: what, where it opens, and
+    whether it was current then. The auditor still judges; nothing is pre-filled."""
+    return [{"kind": "map", "ref": f.href or "", "label": f.zh, "label_en": f.en, "current": f.current} for f in found]
 
 
 def record(session: Session, actor: Actor, audit: InternalAudit, clause_id: str, result: str, notes: str = "",

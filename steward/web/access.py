@@ -36,6 +36,7 @@ PAGES = (
     Page("/objectives", "目标指标", "Objectives", MANAGEMENT, menu=False),
     Page("/records", "记录", "Records", INTERNAL),
     Page("/calendar", "日历", "Calendar", INTERNAL, menu=False),
+    Page("/readiness", "体系就绪度", "Readiness", MANAGEMENT, menu=False),
     Page("/assets", "碳资产", "Carbon assets", frozenset({"top_management", "carbon_manager", "carbon_body_member",
                                                       "viewer"})),
     Page("/people", "人员与角色", "People", frozenset({"carbon_manager", "administrator"})),

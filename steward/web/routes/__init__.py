@@ -12,6 +12,7 @@ from steward.web.routes import (
     nonconformities,
     objectives,
     people,
+    readiness,
     records,
     registers,
     reviews,
@@ -21,4 +22,4 @@ from steward.web.routes import (
 )
 
 ROUTERS = [m.router for m in (auth, dashboard, tasks, calendar, documents, audits, nonconformities, reviews, accounting,
-                              registers, objectives, assets, records, people, settings, transitions, api)]
+                              registers, objectives, assets, records, readiness, people, settings, transitions, api)]

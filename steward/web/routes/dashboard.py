@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from steward.web import access
 from steward.web.render import lang_of, page, unit
 from workflows import dashboard
 
@@ -13,4 +14,5 @@ router = APIRouter()
 @router.get("/")
 def overview(request: Request):
     lang = lang_of(request)
-    return page(request, "dashboard.html", unit(request, lambda s, a: dashboard.overview(s, a, lang), page="/"))
+    data = unit(request, lambda s, a: dashboard.overview(s, a, lang), page="/")
+    return page(request, "dashboard.html", {**data, "may_readiness": access.may_open(request.state.roles, "/readiness")})

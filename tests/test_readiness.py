@@ -1,0 +1,55 @@
+"""Evidence for every clause item: present, stale or missing, as the readiness page and its workbook show it."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from helpers import act, as_user, plant_id
+from openpyxl import load_workbook
+from record_samples import SAMPLES
+
+from workflows import evidence_map, records
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def status(plant, clause_id: str, today: date | None = None) -> evidence_map.Item:
+    with plant("test") as s:
+        return next(i for i in evidence_map.build(s, plant_id(s), today) if i.clause.id == clause_id)
+
+
+def test_evidence_is_present_stale_or_missing_by_what_makes_it_current(plant):
+    baseline = status(plant, "6.3.1b")
+    assert baseline.status == "present" and any("/registers/baselines/" in (f.href or "") for f in baseline.found)
+    assert status(plant, "5.2.1a").status == "missing"  # no policy issued: nothing made up
+    meters = status(plant, "8.1.3d")
+    assert meters.status == "stale" and "M-E021" in meters.found[0].zh  # the overdue meter is named
+    assert status(plant, "6.2.1").status == "missing"
+    act(plant, "lixf", lambda s, a: records.add(s, a, "risk", SAMPLES["risk"], date.today() - timedelta(days=400)))
+    old = status(plant, "6.2.1")
+    assert old.status == "stale" and "12 个月" in old.found[0].why_stale  # a register nobody has kept for a year
+    act(plant, "lixf", lambda s, a: records.add(s, a, "risk", SAMPLES["risk"]))
+    assert status(plant, "6.2.1").status == "present"
+    assert status(plant, "6.3.1b", today=date.today() + timedelta(days=3650)).status == "present"  # in force stays
+
+
+def test_the_readiness_page_filters_and_exports_for_the_certification_audit(web):
+    zhaom = as_user(web, "zhaom")
+    page = zhaom.get("/readiness").text
+    assert 'id="readiness-summary"' in page and 'id="readiness-chart"' in page
+    total = len(re.findall(r'<tr id="r-', page))
+    assert total == 201
+    missing = zhaom.get("/readiness?status=missing").text
+    assert 'id="r-5.2.1a"' in missing and 'id="r-6.3.1b"' not in missing
+    chapter = zhaom.get("/readiness?chapter=8").text
+    assert all(cid.startswith("8.") for cid in re.findall(r'<tr id="r-([^"]+)"', chapter))
+    book = load_workbook(io.BytesIO(zhaom.get("/readiness.xlsx").content))
+    rows = list(book.active.values)
+    assert rows[0] == ("条款", "要求", "状态", "证据", "负责部门", "差距") and len(rows) == 202
+    meter_row = next(r for r in rows if r[0] == "8.1.3d")
+    assert meter_row[2] == "证据过期" and "检定逾期" in meter_row[5]
+    assert next(r for r in rows if r[0] == "5.2.1a")[5] == "无证据记录"
+    assert 'href="/readiness"' in zhaom.get("/audits").text  # found where an auditor looks

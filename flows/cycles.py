@@ -21,7 +21,7 @@ from flows import delivery
 from storage.engine import make_engine, unit_of_work
 from storage.errors import StewardError
 from storage.models import Enterprise, RoleAssignment
-from workflows import accounting, compliance, data_quality, internal_audit, notifications, yearly_duties
+from workflows import accounting, compliance, data_quality, internal_audit, notifications, readiness, yearly_duties
 from workflows import review as reviews
 
 TZ = "Asia/Shanghai"
@@ -85,12 +85,14 @@ def account_year(engine: Engine, year: int, enterprise: str | None = None) -> di
     return per_enterprise(engine, "system:flow:accounting", enterprise, one)
 
 
-def daily_round(engine: Engine, today: date, enterprise: str | None = None) -> dict[str, dict[str, int]]:
+def daily_round(engine: Engine, today: date, enterprise: str | None = None,
+                readiness_lead_days: int = readiness.LEAD_DAYS) -> dict[str, dict[str, int]]:
     def one(session, ent_id):
         surrender = yearly_duties.surrender_reminders(session, ent_id, today)  # tasks first, so the digest has them
         reviews = yearly_duties.document_reviews(session, ent_id, today)
+        gaps = readiness.gap_tasks(session, ent_id, today, readiness_lead_days)
         return {**notifications.daily(session, today, ent_id), "surrender_reminders": surrender,
-                "document_reviews": reviews}
+                "document_reviews": reviews, "evidence_gaps": gaps}
     return per_enterprise(engine, "system:flow:daily-tasks", enterprise, one)
 
 
@@ -151,9 +153,11 @@ def yearly_planning_flow(db_url: str, year: int | None = None, enterprise: str |
 
 
 @flow(name="daily-tasks", log_prints=True)
-def daily_tasks_flow(db_url: str, enterprise: str | None = None, tz: str = TZ):
-    """每日：到期提醒、逾期升级、待办汇总 / Reminders, escalations and the daily digest."""
-    return _run("daily-tasks", db_url, daily_round, local_today(tz), enterprise)
+def daily_tasks_flow(db_url: str, enterprise: str | None = None, tz: str = TZ,
+                     readiness_lead_days: int = readiness.LEAD_DAYS):
+    """每日：到期提醒、逾期升级、审核或评审临近时的证据缺口任务、待办汇总 / Reminders, escalations, evidence gaps as
+    tasks when an audit or review is near (``readiness_lead_days`` ahead), and the daily digest."""
+    return _run("daily-tasks", db_url, daily_round, local_today(tz), enterprise, readiness_lead_days)
 
 
 @flow(name="outbox-dispatch", log_prints=True)

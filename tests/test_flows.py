@@ -39,7 +39,7 @@ def test_the_daily_round_and_dispatch_run_as_flows(plant, engine, db_url, prefec
     again = cycles.daily_tasks_flow(db_url)
     assert first["JYCEM"]["digests"] >= 1
     assert again["JYCEM"] == {"reminders": 0, "escalations": 0, "digests": 0, "surrender_reminders": 0,
-                              "document_reviews": 0}
+                              "document_reviews": 0, "evidence_gaps": 0}
     sent = cycles.outbox_dispatch_flow(db_url)
     assert sent["claimed"] == count(engine, Outbox) and sent["no_channel"] == sent["claimed"]  # nobody has a channel
 

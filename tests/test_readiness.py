@@ -53,3 +53,24 @@ def test_the_readiness_page_filters_and_exports_for_the_certification_audit(web)
     assert meter_row[2] == "证据过期" and "检定逾期" in meter_row[5]
     assert next(r for r in rows if r[0] == "5.2.1a")[5] == "无证据记录"
     assert 'href="/readiness"' in zhaom.get("/audits").text  # found where an auditor looks
+
+
+def test_gaps_become_tasks_when_an_audit_is_near_once_per_person(plant, engine):
+    from sqlmodel import Session, select
+
+    from storage.models import Task
+    from workflows import internal_audit, readiness
+    today = date.today()
+    with plant("system:test") as s:
+        assert readiness.gap_tasks(s, plant_id(s), today) == 0  # nothing near: no task
+    act(plant, "lixf", lambda s, a: internal_audit.plan_as(
+        s, a, start=today + timedelta(days=20), end=today + timedelta(days=22), lead="zhaom", team=["zhaom"]))
+    with plant("system:test") as s:
+        assert readiness.gap_tasks(s, plant_id(s), today, lead_days=10) == 0  # outside the lead time
+        first = readiness.gap_tasks(s, plant_id(s), today)
+        again = readiness.gap_tasks(s, plant_id(s), today)
+    assert first >= 1 and again == 0  # one task a person, not one a day
+    with Session(engine) as s:
+        tasks = s.exec(select(Task).where(Task.lifecycle == "readiness_audit")).all()
+    assert len(tasks) == first and len({t.assignee_id for t in tasks}) == first  # one a person
+    assert any("5.2.1a" in t.title_zh for t in tasks) and all(t.due == today + timedelta(days=20) for t in tasks)

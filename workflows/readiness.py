@@ -52,3 +52,68 @@ def export(session: Session, actor: Actor, lang: str) -> tuple[str, bytes]:
                      ", ".join(i.owners) if en else "、".join(i.owners), gap])
     title = f"Readiness {date.today()}" if en else f"体系就绪度 {date.today()}"
     return title, exports.workbook(title, headers, rows)
+
+
+LEAD_DAYS = 30  # how long before an audit or review its evidence gaps become tasks (a flow parameter)
+
+
+def _event(session: Session, enterprise_id: int, today: date, lead_days: int):
+    """The nearest audit or review within the lead time: (task kind, its row id, its date, its number)."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from storage.models import InternalAudit, ManagementReview
+    horizon = today + timedelta(days=lead_days)
+    audit = session.exec(select(InternalAudit).where(
+        InternalAudit.enterprise_id == enterprise_id, InternalAudit.state == "planned",
+        InternalAudit.planned_start >= today, InternalAudit.planned_start <= horizon)
+        .order_by(InternalAudit.planned_start).limit(1)).first()
+    review = session.exec(select(ManagementReview).where(
+        ManagementReview.enterprise_id == enterprise_id, ManagementReview.state.in_(["planned", "prepared"]),
+        ManagementReview.planned_on >= today, ManagementReview.planned_on <= horizon)
+        .order_by(ManagementReview.planned_on).limit(1)).first()
+    events = [e for e in (("readiness_audit", audit.id, audit.planned_start, audit.number) if audit else None,
+                          ("readiness_review", review.id, review.planned_on, review.number) if review else None) if e]
+    return min(events, key=lambda e: e[2]) if events else None
+
+
+def gap_tasks(session: Session, enterprise_id: int, today: date, lead_days: int = LEAD_DAYS) -> int:
+    """When an audit or review is near, each person who carries a clause with stale or missing evidence gets one
+    task listing those clauses (the carbon managers take clauses nobody carries). Run daily; a person with an
+    open task for the same event is not given another."""
+    from sqlmodel import select
+
+    from storage.models import Department, Person, RoleAssignment, Task
+    from workflows import engine
+    event = _event(session, enterprise_id, today, lead_days)
+    if event is None:
+        return 0
+    kind, row_id, on, number = event
+    gaps = [i for i in evidence_map.build(session, enterprise_id, today) if i.status != "present"]
+    if not gaps:
+        return 0
+    from storage.models import Responsibility
+    carriers: dict[int, list[str]] = {}
+    heads = {d: list(session.exec(select(Person.id).join(RoleAssignment, RoleAssignment.person_id == Person.id)
+                                  .where(Person.department_id == d, Person.active,
+                                         RoleAssignment.role == "department_head")).all())
+             for d in session.exec(select(Department.id).where(Department.enterprise_id == enterprise_id)).all()}
+    duty: dict[str, set[int]] = {}
+    for r in session.exec(select(Responsibility).where(Responsibility.enterprise_id == enterprise_id)):
+        duty.setdefault(r.clause_id, set()).update([r.person_id] if r.person_id else heads.get(r.department_id, []))
+    managers = [p.id for p in engine.people_with(session, enterprise_id, ["carbon_manager"])]
+    for item in gaps:
+        for person_id in duty.get(item.clause.id) or duty.get(item.clause.parent or "") or managers:
+            carriers.setdefault(person_id, []).append(item.clause.id)
+    given = 0
+    for person_id, clause_ids in sorted(carriers.items()):
+        if session.exec(select(Task.id).where(Task.lifecycle == kind, Task.entity_id == row_id,
+                                              Task.assignee_id == person_id, Task.status == "open")).first():
+            continue
+        shown = "、".join(clause_ids[:12]) + (f" 等 {len(clause_ids)} 项" if len(clause_ids) > 12 else "")
+        shown_en = ", ".join(clause_ids[:12]) + (f" and {len(clause_ids) - 12} more" if len(clause_ids) > 12 else "")
+        engine.give_task(session, session.get(Person, person_id), kind, row_id,
+                         f"{number} 前补齐证据：{shown}", f"Complete the evidence before {number}: {shown_en}", on)
+        given += 1
+    return given

@@ -29,7 +29,8 @@ from workflows.engine import Actor
 
 HEADS = ("department_head",)
 # where a task of each kind is done, when it is not about a row of its own register
-FALLBACK = {"training_plan": "/records/training_plan", "objective_review": "/objectives", "surrender": "/assets"}
+FALLBACK = {"training_plan": "/records/training_plan", "objective_review": "/objectives", "surrender": "/assets",
+            "readiness_audit": "/readiness?status=missing", "readiness_review": "/readiness?status=missing"}
 REGISTERED = {"baseline": (Baseline, "baselines", "number"), "improvement": (Improvement, "improvements", "number"),
               "reduction_measure": (ReductionMeasure, "reductions", "number"),
               "data_anomaly": (DataAnomaly, "anomalies", "id"), "compliance": (ComplianceEvaluation, "compliance", "period")}

@@ -91,6 +91,7 @@ def daily_round(engine: Engine, today: date, enterprise: str | None = None,
         surrender = yearly_duties.surrender_reminders(session, ent_id, today)  # tasks first, so the digest has them
         reviews = yearly_duties.document_reviews(session, ent_id, today)
         gaps = readiness.gap_tasks(session, ent_id, today, readiness_lead_days)
+        readiness.snapshot(session, ent_id, today)  # the dashboard's readiness trend
         return {**notifications.daily(session, today, ent_id), "surrender_reminders": surrender,
                 "document_reviews": reviews, "evidence_gaps": gaps}
     return per_enterprise(engine, "system:flow:daily-tasks", enterprise, one)

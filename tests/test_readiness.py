@@ -53,6 +53,11 @@ def test_the_readiness_page_filters_and_exports_for_the_certification_audit(web)
     assert meter_row[2] == "证据过期" and "检定逾期" in meter_row[5]
     assert next(r for r in rows if r[0] == "5.2.1a")[5] == "无证据记录"
     assert 'href="/readiness"' in zhaom.get("/audits").text  # found where an auditor looks
+    import docx
+    word = docx.Document(io.BytesIO(zhaom.get("/readiness/report.docx").content))
+    cells = [c.text for t in word.tables for r in t.rows for c in r.cells]
+    assert "8.1.3d" in cells and "无证据记录" in cells and any("M-E021" in c for c in cells)
+    assert "认证准备情况报告" in word.paragraphs[0].text
 
 
 def test_gaps_become_tasks_when_an_audit_is_near_once_per_person(plant, engine):
@@ -74,3 +79,18 @@ def test_gaps_become_tasks_when_an_audit_is_near_once_per_person(plant, engine):
         tasks = s.exec(select(Task).where(Task.lifecycle == "readiness_audit")).all()
     assert len(tasks) == first and len({t.assignee_id for t in tasks}) == first  # one a person
     assert any("5.2.1a" in t.title_zh for t in tasks) and all(t.due == today + timedelta(days=20) for t in tasks)
+
+
+def test_the_daily_snapshot_draws_the_readiness_trend_on_the_dashboard(plant, web):
+    from workflows import readiness
+    today = date.today()
+    with plant("system:test") as s:
+        first = readiness.snapshot(s, plant_id(s), today - timedelta(days=7))
+        readiness.snapshot(s, plant_id(s), today - timedelta(days=7))  # the same day again updates, never doubles
+    act(plant, "lixf", lambda s, a: records.add(s, a, "risk", SAMPLES["risk"]))
+    with plant("system:test") as s:
+        later = readiness.snapshot(s, plant_id(s), today)
+        trend = readiness.trend(s, plant_id(s), "zh")
+    assert later["present"] > first["present"] and len(trend["days"]) == 2
+    assert trend["share"][1] > trend["share"][0]
+    assert 'id="readiness-trend"' in as_user(web, "wangjg").get("/").text

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 
 from forms import clauses
 from storage.models import ChecklistItem, Distribution, Nonconformity, Revision, Task
-from workflows import accounting, baseline, carbon_assets, internal_audit, names, objectives, review, tasks
+from workflows import accounting, baseline, carbon_assets, internal_audit, names, objectives, readiness, review, tasks
 from workflows.engine import Actor
 
 # each result in the colour that means what it says: conform green, findings red, not yet looked at grey
@@ -35,7 +35,8 @@ def overview(session: Session, actor: Actor, lang: str = "zh", today: date | Non
             "compliance": compliance(session, eid, yearly), "work": work(session, eid, today),
             "acknowledged": acknowledgement(session, eid), "tasks": inbox,
             "audits": internal_audit.under_way(session, eid), "reviews": review.under_way(session, eid),
-            "coverage": coverage(session, eid, lang), "base": base, "has_runs": bool(yearly)}
+            "coverage": coverage(session, eid, lang), "base": base, "has_runs": bool(yearly),
+            "readiness": readiness.trend(session, eid, lang)}
 
 
 def emissions(yearly: dict[int, dict], base, session: Session, actor: Actor) -> dict | None:

@@ -117,3 +117,73 @@ def gap_tasks(session: Session, enterprise_id: int, today: date, lead_days: int 
                          f"{number} 前补齐证据：{shown}", f"Complete the evidence before {number}: {shown_en}", on)
         given += 1
     return given
+
+
+def report(session: Session, actor: Actor) -> bytes:
+    """The readiness report for a certification body (方圆、CQC style): for each clause item our requirement, the
+    evidence with its dates and numbers, who carries it, and the gap. Built with python-docx, which writes every
+    text as text (nothing a record holds can become Word markup)."""
+    import io
+
+    import docx
+    from docx.shared import Pt
+
+    from storage.models import Enterprise
+    items = evidence_map.build(session, actor.enterprise_id)
+    counts = Counter(i.status for i in items)
+    ent = session.get(Enterprise, actor.enterprise_id)
+    document = docx.Document()
+    document.styles["Normal"].font.size = Pt(9)
+    document.add_heading(f"{ent.name_zh} 碳排放管理体系认证准备情况报告", level=1)
+    document.add_paragraph(f"依据：重点行业企业碳排放管理体系建设指南；编制日期 {date.today()}；"
+                           f"条款项 {len(items)} 个：证据齐全 {counts['present']}，证据过期 {counts['stale']}，"
+                           f"缺少证据 {counts['missing']}。")
+    for chapter in (c for c in clauses.catalogue() if c.kind == "chapter"):
+        rows = [i for i in items if i.clause.id.split(".")[0] == chapter.id]
+        if not rows:
+            continue
+        document.add_heading(f"{chapter.id} {chapter.zh}", level=2)
+        table = document.add_table(rows=1, cols=5)
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, ("条款", "要求", "证据（日期、编号）", "负责", "差距"), strict=True):
+            cell.text = text
+        for i in rows:
+            cells = table.add_row().cells
+            cells[0].text = i.clause.id
+            cells[1].text = i.clause.zh
+            cells[2].text = "\n".join(f.zh + (f"（{f.on}）" if f.on else "") for f in i.found) or "—"
+            cells[3].text = "、".join(i.owners) or "—"
+            cells[4].text = "" if i.status == "present" else (
+                "；".join(f.why_stale.split("；")[0] for f in i.found if f.why_stale) or "证据过期") \
+                if i.found else "无证据记录"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def snapshot(session: Session, enterprise_id: int, today: date) -> dict[str, int]:
+    """Keep today's counts (once a day: a second run the same day updates them)."""
+    from sqlmodel import select
+
+    from storage.models import ReadinessSnapshot
+    counts = Counter(i.status for i in evidence_map.build(session, enterprise_id, today))
+    row = session.exec(select(ReadinessSnapshot).where(ReadinessSnapshot.enterprise_id == enterprise_id,
+                                                       ReadinessSnapshot.on == today)).first() \
+        or ReadinessSnapshot(enterprise_id=enterprise_id, on=today, present=0, stale=0, missing=0)
+    row.present, row.stale, row.missing = counts["present"], counts["stale"], counts["missing"]
+    session.add(row)
+    session.flush()
+    return dict(counts)
+
+
+def trend(session: Session, enterprise_id: int, lang: str, points: int = 26) -> dict:
+    """The latest snapshots, oldest first, as the share of clause items with evidence present (and the counts)."""
+    from sqlmodel import select
+
+    from storage.models import ReadinessSnapshot
+    rows = list(reversed(session.exec(select(ReadinessSnapshot).where(ReadinessSnapshot.enterprise_id == enterprise_id)
+                                      .order_by(ReadinessSnapshot.on.desc()).limit(points)).all()))
+    en = lang == "en"
+    return {"days": [r.on.isoformat() for r in rows],
+            "share": [round(r.present / max(r.present + r.stale + r.missing, 1) * 100, 1) for r in rows],
+            "label": "Evidence present %" if en else "证据齐全 %"}

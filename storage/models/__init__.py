@@ -21,6 +21,7 @@ from storage.models.org import (
     RoleAssignment,
     Site,
 )
+from storage.models.readiness import ReadinessSnapshot
 from storage.models.reduction import ReductionMeasure
 from storage.models.review import ManagementReview, ReviewAction
 from storage.models.web import ApiToken, LoginAttempt
@@ -32,5 +33,5 @@ __all__ = [
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",
     "AuditProgramme", "ChecklistItem", "InternalAudit", "ManagementReview", "ReviewAction", "NotificationChannel",
-    "ApiToken", "LoginAttempt", "AssetTxn", "CarbonPrice", "Objective", "ReductionMeasure",
+    "ApiToken", "LoginAttempt", "AssetTxn", "CarbonPrice", "Objective", "ReductionMeasure", "ReadinessSnapshot",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from steward.web.render import lang_of, page, unit, xlsx
+from steward.web.render import lang_of, page, unit, word_or_pdf, xlsx
 from workflows import readiness
 
 router = APIRouter()
@@ -21,3 +21,8 @@ def readiness_page(request: Request, chapter: str = "", status: str = "", owner:
 def readiness_workbook(request: Request):
     title, data = unit(request, lambda s, a: readiness.export(s, a, lang_of(request)), page="/readiness")
     return xlsx(title, data)
+
+
+@router.get("/readiness/report.{fmt}")
+def readiness_report(request: Request, fmt: str):
+    return word_or_pdf(unit(request, readiness.report, page="/readiness"), "readiness-report", fmt)

@@ -30,5 +30,15 @@ window.addEventListener("DOMContentLoaded", function () {
     })
   });
   charts.push(c);
+  var r = document.getElementById("readiness-trend");
+  if (r && d.readiness.days.length) {
+    var rt = echarts.init(r);
+    rt.setOption({ tooltip: { trigger: "axis" }, grid: { left: 10, right: 20, top: 20, bottom: 20, containLabel: true },
+                   xAxis: { type: "category", data: d.readiness.days },
+                   yAxis: { type: "value", min: 0, max: 100, name: "%" },
+                   series: [{ name: d.readiness.label, type: "line", data: d.readiness.share, areaStyle: {},
+                              itemStyle: { color: "#2e7d32" } }] });
+    charts.push(rt);
+  }
   window.addEventListener("resize", function () { charts.forEach(function (x) { x.resize(); }); });
 });

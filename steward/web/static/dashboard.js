@@ -9,7 +9,7 @@ window.addEventListener("DOMContentLoaded", function () {
     d.intensity.series.forEach(function (s) {
       series.push({ name: s.name, type: "line", data: s.data, connectNulls: true, symbolSize: 8,
                     markLine: s.baseline ? { symbol: "none", lineStyle: { type: "dashed" },
-                      label: { formatter: s.name + " " + l.baseline }, data: [{ yAxis: s.baseline }] } : undefined });
+                      label: { formatter: l.baseline }, data: [{ yAxis: s.baseline }] } : undefined });
     });
     var t = echarts.init(box);
     t.setOption({ tooltip: { trigger: "axis" }, legend: { top: 0 },

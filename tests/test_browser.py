@@ -619,3 +619,25 @@ def test_the_carbon_manager_fills_the_typed_registers_through_their_forms(site, 
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#holdings:has-text('1,200,000')")
     shot(page, "31-assets-allocated", full=False)
+
+
+def test_top_management_reads_the_overview_and_the_carbon_manager_drills_into_a_figure(site, page):
+    """From the overview's figures to the accounting page, and from a facility's total to its lines with the
+    factors and their sources; in English too."""
+    base, _ = site
+    sign_in(page, base, "wangjg")
+    page.wait_for_selector("#intensity-chart canvas")
+    assert "较上年同期" in page.inner_text("#kpi-emissions") and "缺口" in page.inner_text("#kpi-compliance")
+    page.wait_for_timeout(1000)
+    shot(page, "33-overview-top-management")
+    sign_in(page, base, "lixf")
+    page.goto(f"{base}/accounting")
+    page.click("#by-facility a:has-text('F-KL01')")
+    page.wait_for_selector("#lines")
+    first = page.locator("#lines tbody tr").first
+    assert "烟煤" in page.inner_text("#lines") or "熟料" in page.inner_text("#lines")
+    first.locator("details summary").click()
+    assert "←" in first.inner_text() and "低位发热量" in first.inner_text()  # each factor by name, with its source
+    shot(page, "34-accounting-drill", full=False)
+    page.click("#lang-switch")
+    assert "Lines" in page.inner_text("#drill") and "Bituminous coal" in page.inner_text("#lines")

@@ -102,10 +102,32 @@ def _shown(line: dict, places, lang: str) -> dict:
     """A line as people read it: places and materials by name, the kind in words, an export as a positive
     figure said to be deducted (the JSON keeps it negative, as GB/T 32150 subtracts it)."""
     zh_en = KIND.get(line["kind"], (line["kind"], line["kind"]))
+    factors = [{**f, "name": factor_name(f["parameter"], lang)} for f in line["factors"]]
     return {**line, "month": line["period"][:7], "process_name": places(line["process"], lang),
             "facility_name": places(line["facility"], lang), "category_name": names.category(line["category"], lang),
             "material_name": names.material(line["material"], lang), "kind_name": zh_en[lang == "en"],
-            "shown_tco2": abs(line["tco2"]) if line["kind"] in ("exported", "recovered") else line["tco2"]}
+            "shown_tco2": abs(line["tco2"]) if line["kind"] in ("exported", "recovered") else line["tco2"],
+            "factors": factors}
+
+
+PUBLISHED = {"grid_ef": ("全国电网平均排放因子", "National grid average factor"),
+             "grid_ef_ets": ("碳市场电网排放因子", "ETS grid factor"),
+             "grid_ef_regional": ("区域电网排放因子", "Regional grid factor"),
+             "grid_ef_residual": ("全国电网剩余混合因子", "Residual-mix grid factor"),
+             "heat_ef": ("热力排放因子", "Heat emission factor")}
+
+
+def factor_name(parameter: str, lang: str) -> str:
+    """低位发热量, not ncv: the catalogue's name of a parameter, a published factor's, or GWP's."""
+    from accounting.parameters import PARAMETERS
+    en = lang == "en"
+    if parameter in PARAMETERS:
+        return PARAMETERS[parameter].en if en else PARAMETERS[parameter].zh
+    if parameter in PUBLISHED:
+        return PUBLISHED[parameter][en]
+    if parameter.startswith("gwp_"):
+        return f"GWP ({parameter[4:].upper()})" if en else f"全球变暖潜势（{parameter[4:].upper()}）"
+    return parameter
 
 
 def export(session: Session, actor: Actor, run_id: int | None, lang: str) -> tuple[str, bytes]:
@@ -126,7 +148,8 @@ def export(session: Session, actor: Actor, run_id: int | None, lang: str) -> tup
     rows = []
     for line in run.lines:
         shown = _shown(line, places, lang)
-        factors = "；".join(f"{f['parameter']} = {f['value']:g} {f['unit']} ← {f['source']}" for f in line["factors"])
+        factors = "；".join(f"{factor_name(f['parameter'], lang)} = {f['value']:g} {f['unit']} ← {f['source']}"
+                           for f in line["factors"])
         rows.append([shown["month"], shown["process_name"], shown["facility_name"], shown["category_name"],
                      shown["material_name"], line["quantity"], line["unit"], line["source"], shown["kind_name"],
                      round(line["tco2"], 3), line["formula"], factors])

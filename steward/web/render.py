@@ -35,6 +35,7 @@ def page(request: Request, name: str, context: dict, status: int = 200) -> HTMLR
     roles = getattr(request.state, "roles", None)
     ctx = {"lang": lang, "csrf": security.csrf_token(request), "user": request.session.get("username"),
            "name": request.session.get("name"), "path": request.url.path,
+           "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),  # kept across a language switch
            "nav": access.nav(roles) if roles is not None else [], **context}
     return templates.TemplateResponse(request, name, ctx, status_code=status)
 

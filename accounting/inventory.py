@@ -18,6 +18,7 @@ from pint.errors import DimensionalityError
 
 from accounting.errors import AccountingError
 from accounting.factors import Chosen, Library
+from accounting.products import PRODUCTS
 from accounting.units import product_scale, quantity
 
 C_TO_CO2 = 44 / 12
@@ -177,7 +178,6 @@ def recovered(a: Activity, lib: Library, opt: Options) -> Emission:
 
 def production(a: Activity, lib: Library, opt: Options) -> Emission:
     """Output that emits nothing itself (cement, electricity…): it is what intensity is per."""
-    from accounting.products import PRODUCTS
     if a.material not in PRODUCTS:
         near = difflib.get_close_matches(a.material, PRODUCTS, n=1)
         raise AccountingError("unknown_product", f"未知的产品「{a.material}」" + (f"，是否要填「{near[0]}」（{PRODUCTS[near[0]][0]}）？"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass
+from datetime import date
 
 from pint.errors import DimensionalityError, UndefinedUnitError
 
@@ -126,7 +127,6 @@ def _default(spec: Parameter, material: str, lib: Library):
         raise _refuse("material", f"因子库没有「{material}」的{spec.zh}缺省值" + (f"，是否要填「{near[0]}」？" if near else
                       f"；可选：{'、'.join(known)}"), f"The library has no {spec.en} for {material!r}" +
                       (f"; did you mean {near[0]!r}?" if near else f"; choose {', '.join(known)}"), "material")
-    from datetime import date
     return lib.get(spec.name, material, date.today())
 
 

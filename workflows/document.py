@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from pathlib import Path
 from typing import BinaryIO
 
 from sqlmodel import Session, func, select
@@ -22,13 +23,12 @@ from storage.models import (
     Outbox,
     Person,
     Revision,
-    StoredFile,
     Task,
     TransitionLog,
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows import document_meta, engine, lookup
+from workflows import document_meta, engine, lookup, stored
 from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 
@@ -239,17 +239,14 @@ def upload(session: Session, actor: Actor, rev: Revision, file_name: str, stream
     if rev.state != DocState.draft:
         raise StewardError("not_draft", f"只有草稿可以更换文件（当前：{DocState(rev.state).zh}）",
                            f"Only a draft can take a new file (now {DocState(rev.state).en.lower()})", status=409)
-    sha, size = store.put(stream, max_bytes=max_bytes)
-    try:
-        mime = media_type(file_name, store.path(sha))
-        if session.get(Document, rev.document_id).doc_type == "policy":
-            policy.check(file_name, store.read(sha))  # 5.2.1 a–e before it can be submitted
-    except StewardError:
-        if session.get(StoredFile, sha) is None:
-            store.path(sha).unlink(missing_ok=True)
-        raise
-    if session.get(StoredFile, sha) is None:
-        session.add(StoredFile(sha256=sha, size=size, media_type=mime, created_at=utcnow()))
+    is_policy = session.get(Document, rev.document_id).doc_type == "policy"
+
+    def check(path: Path) -> str:
+        mime = media_type(file_name, path)
+        if is_policy:
+            policy.check(file_name, path.read_bytes())  # 5.2.1 a–e before it can be submitted
+        return mime
+    sha, mime = stored.keep_checked(session, store, stream, max_bytes, check)
     rev.file_sha256, rev.file_name, rev.media_type = sha, file_name, mime
     session.add(rev)
     session.flush()

@@ -12,8 +12,8 @@ from forms.records import FORMS
 from forms.uploads import evidence_type
 from storage.errors import StewardError
 from storage.files import FileStore
-from storage.models import Document, FormRecord, InternalAudit, ManagementReview, Nonconformity, StoredFile
-from storage.models.org import utcnow
+from storage.models import Document, FormRecord, InternalAudit, ManagementReview, Nonconformity
+from workflows import stored
 
 RECENT_RECORDS = 200  # the records a tablet's list offers; older ones are still linked by their R-number
 
@@ -55,19 +55,11 @@ def resolve(session: Session, enterprise_id: int, ref: str) -> dict:
 
 def keep_file(session: Session, store: FileStore, file_name: str, stream: BinaryIO, max_bytes: int) -> dict:
     """A photo or file attached on the spot: checked from its bytes, kept once by its hash."""
-    sha, size = store.put(stream, max_bytes=max_bytes)
-    try:
-        mime = evidence_type(file_name, store.path(sha))
-    except StewardError:
-        if session.get(StoredFile, sha) is None:
-            store.path(sha).unlink(missing_ok=True)
-        raise
-    if session.get(StoredFile, sha) is None:
-        session.add(StoredFile(sha256=sha, size=size, media_type=mime, created_at=utcnow()))
+    sha, mime = stored.keep_checked(session, store, stream, max_bytes, lambda path: evidence_type(file_name, path))
     return {"kind": "file", "ref": sha, "label": file_name[-200:], "media_type": mime}
 
 
-# where a suggested entry (issue 16's evidence map will widen these) or a linked one opens
+# where an entry proposed by the checklist of an audit started before the evidence map (kind "record"/"data") opens
 PAGES = {"nonconformity": "/nonconformities", "corrective_action": "/nonconformities", "audit_report": "/audits",
          "audit_programme": "/audits", "management_review": "/reviews", "compliance_evaluation": "/registers/compliance",
          "activity_data": "/accounting", "accounting_result": "/accounting"}

@@ -104,7 +104,7 @@ class Holdings:
             out[r.form].append(r)
         return out
 
-    def kept(self, form: str, limit: int = 3) -> list[Found]:
+    def kept(self, form: str) -> list[Found]:
         """The newest records of a kept register (its count in the label), current within 12 months."""
         rows = self.records.get(form, [])
         if not rows:

@@ -4,13 +4,25 @@ the same as a workbook to hand to the certification body's auditor."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from forms import clauses
-from workflows import evidence_map, exports
+from storage.models import (
+    Department,
+    Enterprise,
+    InternalAudit,
+    ManagementReview,
+    Person,
+    ReadinessSnapshot,
+    Responsibility,
+    RoleAssignment,
+    Task,
+)
+from workflows import engine, evidence_map, exports
 from workflows.engine import Actor
 
 STATUS = {"present": ("证据齐全", "Evidence present", "#2e7d32"), "stale": ("证据过期", "Evidence stale", "#f9a825"),
@@ -59,11 +71,6 @@ LEAD_DAYS = 30  # how long before an audit or review its evidence gaps become ta
 
 def _event(session: Session, enterprise_id: int, today: date, lead_days: int):
     """The nearest audit or review within the lead time: (task kind, its row id, its date, its number)."""
-    from datetime import timedelta
-
-    from sqlmodel import select
-
-    from storage.models import InternalAudit, ManagementReview
     horizon = today + timedelta(days=lead_days)
     audit = session.exec(select(InternalAudit).where(
         InternalAudit.enterprise_id == enterprise_id, InternalAudit.state == "planned",
@@ -82,10 +89,6 @@ def gap_tasks(session: Session, enterprise_id: int, today: date, lead_days: int 
     """When an audit or review is near, each person who carries a clause with stale or missing evidence gets one
     task listing those clauses (the carbon managers take clauses nobody carries). Run daily; a person with an
     open task for the same event is not given another."""
-    from sqlmodel import select
-
-    from storage.models import Department, Person, RoleAssignment, Task
-    from workflows import engine
     event = _event(session, enterprise_id, today, lead_days)
     if event is None:
         return 0
@@ -93,7 +96,6 @@ def gap_tasks(session: Session, enterprise_id: int, today: date, lead_days: int 
     gaps = [i for i in evidence_map.build(session, enterprise_id, today) if i.status != "present"]
     if not gaps:
         return 0
-    from storage.models import Responsibility
     carriers: dict[int, list[str]] = {}
     heads = {d: list(session.exec(select(Person.id).join(RoleAssignment, RoleAssignment.person_id == Person.id)
                                   .where(Person.department_id == d, Person.active,
@@ -123,12 +125,8 @@ def report(session: Session, actor: Actor) -> bytes:
     """The readiness report for a certification body (方圆、CQC style): for each clause item our requirement, the
     evidence with its dates and numbers, who carries it, and the gap. Built with python-docx, which writes every
     text as text (nothing a record holds can become Word markup)."""
-    import io
-
     import docx
     from docx.shared import Pt
-
-    from storage.models import Enterprise
     items = evidence_map.build(session, actor.enterprise_id)
     counts = Counter(i.status for i in items)
     ent = session.get(Enterprise, actor.enterprise_id)
@@ -163,9 +161,6 @@ def report(session: Session, actor: Actor) -> bytes:
 
 def snapshot(session: Session, enterprise_id: int, today: date) -> dict[str, int]:
     """Keep today's counts (once a day: a second run the same day updates them)."""
-    from sqlmodel import select
-
-    from storage.models import ReadinessSnapshot
     counts = Counter(i.status for i in evidence_map.build(session, enterprise_id, today))
     row = session.exec(select(ReadinessSnapshot).where(ReadinessSnapshot.enterprise_id == enterprise_id,
                                                        ReadinessSnapshot.on == today)).first() \
@@ -178,9 +173,6 @@ def snapshot(session: Session, enterprise_id: int, today: date) -> dict[str, int
 
 def trend(session: Session, enterprise_id: int, lang: str, points: int = 26) -> dict:
     """The latest snapshots, oldest first, as the share of clause items with evidence present (and the counts)."""
-    from sqlmodel import select
-
-    from storage.models import ReadinessSnapshot
     rows = list(reversed(session.exec(select(ReadinessSnapshot).where(ReadinessSnapshot.enterprise_id == enterprise_id)
                                       .order_by(ReadinessSnapshot.on.desc()).limit(points)).all()))
     en = lang == "en"

@@ -9,9 +9,8 @@ from sqlmodel import Session, select
 
 from forms import clauses
 from storage.files import FileStore
-from storage.models import Enterprise, InternalAudit, ManagementReview, Nonconformity, Person, ReviewAction, StoredFile
-from storage.models.org import utcnow
-from workflows import engine
+from storage.models import Enterprise, InternalAudit, ManagementReview, Nonconformity, Person, ReviewAction
+from workflows import engine, stored
 from workflows import internal_audit as audits
 from workflows import nonconformity as ncs
 from workflows.engine import MEANINGS
@@ -22,8 +21,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def keep(session: Session, store: FileStore, data: bytes) -> str:
     sha, size = store.put(io.BytesIO(data), max_bytes=len(data) + 1)
-    if session.get(StoredFile, sha) is None:
-        session.add(StoredFile(sha256=sha, size=size, media_type=DOCX, created_at=utcnow()))
+    stored.record(session, sha, size, DOCX)
     return sha
 
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlmodel import Session, select
 
 from forms.organisation import add_months
+from storage.files import FileStore
 from storage.models import ActivityRecord, Enterprise
 from workflows import organisation as org
 
@@ -57,7 +59,7 @@ METERS = [
     ("M-W004", "熟料皮带秤", "belt_scale", "F-CL01", "熟料产量", "t", "0.5", date(2026, 5, 10)),
     ("M-W005", "水泥出厂汽车衡", "weighbridge", None, "水泥销量", "t", "III", date(2026, 1, 8)),
     ("M-G001", "天然气流量计", "gas_flow", "F-BL01", "天然气消耗", "10^4 Nm3", "1.0", date(2026, 2, 1)),
-    ("M-D001", "柴油加油机", "liquid_flow", "F-MV01", "柴油消耗", "t", "0.3", date(2025, 10, 12)),
+    ("M-D001", "柴油加油机", "liquid_flow", "F-MV01", "柴油消耗", "t", "0.3", date(2026, 1, 12)),
 ]
 PEOPLE = [
     # code, name, dept, position, username, roles
@@ -79,8 +81,10 @@ PEOPLE = [
 
 @cache
 def _demo_hash() -> str:
-    """One argon2 hash shared by every demo user: same password, and seeding stays fast."""
-    return org.hash_password(DEMO_PASSWORD)
+    """One argon2 hash for every demo user, at argon2's lightest cost: the demo password is published, so a
+    costly hash would protect nothing, while the seeded year signs some forty times and tests sign in hundreds.
+    Real people's passwords are hashed at full cost (``workflows.credentials``)."""
+    return Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1).hash(DEMO_PASSWORD)
 
 
 @dataclass
@@ -129,8 +133,10 @@ SERIES = {
 }
 
 
-def seed(session: Session) -> SeedReport:
-    """Create the demo group once; a second call finds it and changes nothing."""
+def seed(session: Session, store: FileStore | None = None) -> SeedReport:
+    """Create the demo group once; a second call finds it and changes nothing. With a file store (where its
+    documents' Word bodies go) the plant also lives its year (``steward.demo_year``); without, it is the
+    organisation and three years of data only, from which tests start their own cycles."""
     if session.exec(select(Enterprise).where(Enterprise.code == PLANT)).first():
         return SeedReport(created=False)
     add = org.add
@@ -175,6 +181,9 @@ def seed(session: Session) -> SeedReport:
     _seed_obligations(session)
     _seed_measured_factors(session)
     _seed_accounting(session)
+    if store is not None:
+        from steward import demo_year
+        demo_year.live(session, store)
     return SeedReport(created=True)
 
 

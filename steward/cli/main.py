@@ -175,7 +175,7 @@ def demo_cmd(
     ctx = load_context()
     ctx.upgrade()
     with ctx.unit_of_work("demo-seed") as session:
-        report = demo.seed(session)
+        report = demo.seed(session, ctx.files)
     if report.created:
         typer.echo("已创建演示数据：晋岩建材集团 / Seeded demo group Jinyan (JYGRP, JYCEM, JYXNC)")
     else:

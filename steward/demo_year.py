@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from steward.demo import DEMO_PASSWORD
 from storage.files import FileStore
-from storage.models import ChecklistItem, CorrectiveAction, Document, Nonconformity, Revision
+from storage.models import ChecklistItem, CorrectiveAction, Distribution, Nonconformity, Person, Revision
 from workflows import (
     carbon_assets,
     compliance,
@@ -24,6 +24,7 @@ from workflows import (
     engine,
     improvement,
     objectives,
+    readiness,
     records,
     reduction,
 )
@@ -85,21 +86,35 @@ DOCUMENTS = [
     ]),
 ]
 
-# people who have not yet read and confirmed the policy (the rest have)
-POLICY_UNREAD = {"yangf", "sunt"}
+# people who have not yet read and confirmed what was issued to them (everyone else has)
+UNREAD = {"yangf", "sunt"}
 
 
 def live(session: Session, store: FileStore) -> None:
-    """Everything the plant did in the demo year, in the order it happened."""
-    _documents(session, store)
-    _kept_records(session)
-    _objectives_and_measures(session)
-    _assets(session)
-    _compliance(session)
-    _data_quality(session, store)
-    _improvements(session)
-    _audit(session, store)
-    _review(session, store)
+    """Everything the plant did in the demo year, in the order it happened, with the readiness the dashboard
+    charts taken after each stage on the day it ended (so its trend shows how the system was built up)."""
+    plant = org.enterprise(session, "JYCEM").id
+    steps = [(date(2025, 12, 31), lambda: _duties(session)), (date(2026, 1, 31), lambda: _documents(session, store)),
+             (date(2026, 3, 31), lambda: _kept_records(session)),
+             (date(2026, 4, 30), lambda: (_objectives_and_measures(session), _assets(session))),
+             (date(2026, 5, 31), lambda: (_compliance(session), _data_quality(session, store), _improvements(session))),
+             (date(2026, 6, 30), lambda: _audit(session, store)), (date(2026, 7, 31), lambda: _review(session, store)),
+             (AS_OF, lambda: None)]
+    for day, step in steps:
+        step()
+        readiness.snapshot(session, plant, day)
+
+
+# clause → the department that carries it (4.3), beyond the 4.2/4.3 duties the organisation already has
+DUTIES = {"5.1": "GM", "5.2": "GM", "6.1": "ENV", "6.2": "ENV", "6.3": "ENV", "6.4": "PROD", "7.1": "HR", "7.2": "FIN",
+          "7.3": "SUP", "7.4": "ENV", "7.5": "ENV", "8.1": "ENV", "8.2": "SUP", "8.3": "EQP", "8.4": "PROD", "8.5": "ENV",
+          "9.1": "ENV", "9.2": "QC", "9.3": "GM", "10": "QC"}
+
+
+def _duties(session: Session) -> None:
+    for clause_id, department in DUTIES.items():
+        org.add(session, "responsibility", {"clause_id": clause_id, "department": department,
+                                            "assigned_on": date(2025, 12, 1)}, enterprise_ref="JYCEM")
 
 
 def body(number: str, title: str, sections: list[tuple[str, str]]) -> bytes:
@@ -129,11 +144,13 @@ def _documents(session: Session, store: FileStore) -> None:
         doc, rev = docs.create(session, manager, doc_type=doc_type, title=title, clause_ids=clause_ids,
                                departments=departments, retention_years=10)
         _issue(session, rev, store, body(doc.number, title, sections), f"{doc.number}-r1.docx")
-    policy = session.exec(select(Revision).join(Document, Document.id == Revision.document_id).where(
-        Document.doc_type == "policy", Revision.state == "issued")).first()
-    for person in org.listing(session, "person", "JYCEM"):
-        if person.username and person.username not in POLICY_UNREAD and person.department_id:
-            docs.acknowledge(session, actor_for(session, person.username), policy)
+    issued = session.exec(select(Revision).where(Revision.state == "issued",
+                                                 Revision.enterprise_id == manager.enterprise_id)).all()
+    for rev in issued:  # everyone has read and confirmed what they were given, but for two who are behind
+        for entry in session.exec(select(Distribution).where(Distribution.revision_id == rev.id)).all():
+            person = session.get(Person, entry.person_id)
+            if person.username and person.username not in UNREAD:
+                docs.acknowledge(session, actor_for(session, person.username), rev)
 
 
 # form → records as people typed them, each with the day it was kept
@@ -213,7 +230,7 @@ KEPT: dict[str, list[tuple[date, dict]]] = {
                              "attendees": 12, "hours": 4, "passed": 11}),
         (date(2026, 5, 22), {"topic": "碳排放管理体系内审员培训", "kind": "management", "trainer": "郑琳（晋诚碳咨询）",
                              "attendees": 6, "hours": 16, "passed": 6}),
-        (date(2026, 9, 9), {"topic": "全员低碳意识：方针与岗位节能", "kind": "awareness", "trainer": "张伟", "attendees": 85,
+        (date(2026, 6, 9), {"topic": "全员低碳意识：方针与岗位节能", "kind": "awareness", "trainer": "张伟", "attendees": 85,
                             "hours": 1.5}),
     ],
     "communication": [
@@ -223,7 +240,7 @@ KEPT: dict[str, list[tuple[date, dict]]] = {
                              "subject": "一季度排放与强度数据报送", "outcome": "集团已确认"}),
         (date(2026, 6, 5), {"direction": "internal", "channel": "meeting", "counterpart": "碳排放管理领导小组",
                             "subject": "上半年目标进展与篦冷机改造", "outcome": "确定改造验收节点"}),
-        (date(2026, 9, 9), {"direction": "internal", "channel": "notice", "counterpart": "全体员工",
+        (date(2026, 6, 10), {"direction": "internal", "channel": "notice", "counterpart": "全体员工",
                             "subject": "碳排放管理方针宣贯", "outcome": "各部门组织学习"}),
     ],
     "provider_evaluation": [
@@ -294,7 +311,7 @@ def _objectives_and_measures(session: Session) -> None:
                               evidence="改造验收报告及 2026 年 4–9 月热耗统计" if step == "verified" else "")
         records.add(session, manager, "reduction_measure", {
             "measure": title, "stage": stage, "expected_t": tonnes, "verification": verification,
-            **({"achieved_t": tonnes * 0.93} if stage == "verified" else {})}, recorded_on=date(2026, 10, 12))
+            **({"achieved_t": tonnes * 0.93} if stage == "verified" else {})}, recorded_on=date(2026, 6, 12))
 
 
 def _assets(session: Session) -> None:

@@ -94,6 +94,14 @@ def _seed(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Debian's chromium for Playwright, without the background traffic this closed network refuses."""
+    return {"executable_path": "/usr/bin/chromium",
+            "args": ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
+
+
+@pytest.fixture(scope="session")
 def seeded_sqlite(tmp_path_factory) -> Path:
     """The demo seeded once per session into a file that tests copy (seeding takes seconds; a copy, none)."""
     path = tmp_path_factory.mktemp("seed") / "seeded.db"

@@ -162,8 +162,7 @@ def test_a_measured_factor_without_evidence_is_refused(plant):
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_account_run_prints_totals_per_level_as_json(steward_env):
-    run_steward(["demo", "--no-serve"], steward_env, check=True)
+def test_account_run_prints_totals_per_level_as_json(plant, steward_env):
     out = run_steward(["account", "run", "--as", "lixf", "--enterprise", "JYCEM", "--year", "2025", "--json"], steward_env,
                       check=True)
     totals = json.loads(out.stdout)

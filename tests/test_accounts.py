@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import act, as_user, csrf, run_steward
+from helpers import act, as_user, csrf
 from sqlmodel import select
 
 from steward.demo import DEMO_PASSWORD as PW
@@ -91,8 +91,7 @@ def test_tokens_are_listed_revoked_and_expire_and_a_bad_one_names_nothing(web, p
     assert "已吊销" in manager.get("/settings").text and "已过期" in manager.get("/settings").text
 
 
-def test_users_from_the_command_line(steward_env):
-    run_steward(["demo", "--no-serve"], steward_env, check=True)
+def test_users_from_the_command_line(plant, steward_env):
 
     def steward(args, stdin=""):
         import subprocess

@@ -108,8 +108,7 @@ def test_a_broken_file_and_a_missing_column_get_a_clear_error(plant, engine):
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_template_round_trips_through_the_command_line(steward_env, tmp_path):
-    run_steward(["demo", "--no-serve"], steward_env, check=True)
+def test_the_template_round_trips_through_the_command_line(plant, steward_env, tmp_path):
     path = tmp_path / "template.xlsx"
     run_steward(["account", "template", "--out", str(path), "--enterprise", "JYCEM"], steward_env, check=True)
     wb = load_workbook(path)

@@ -44,17 +44,17 @@ def test_a_line_is_redrawn_alone_with_its_notes_photo_linked_record_and_raised_n
     token = csrf(zhaom, f"/audits/{number}")
     record_id = act(plant, "lixf", lambda s, a: records.add(s, a, "training", {
         "topic": "计量器具管理", "kind": "management", "attendees": 8, "hours": 2}).id)
-    notes = "2#水泥磨电能表 M-E021 检定已过期\n检定证书日期 2024-03-01"
+    notes = "计量员未经计量器具管理培训即上岗\n2026 年度培训记录缺计量员"
     answer = zhaom.post(f"/audits/{number}/check", headers=HX, data={
-        "clause_id": "8.3c", "result": "minor_nc", "notes": notes, "link": f"R{record_id}", "csrf_token": token},
+        "clause_id": "7.1.2", "result": "minor_nc", "notes": notes, "link": f"R{record_id}", "csrf_token": token},
         files={"file": ("电能表.jpg", JPEG, "image/jpeg")})
     assert answer.status_code == 200, answer.text
     body = answer.text
-    assert "<html" not in body and body.lstrip().startswith('<article id="c-8.3c"')  # the line alone
+    assert "<html" not in body and body.lstrip().startswith('<article id="c-7.1.2"')  # the line alone
     assert re.search(r'<strong id="pending" hx-swap-oob="true">200</strong>', body)  # and the count still to do
     raised = re.search(r'href="/nonconformities/([^"]+)" class="raised"', body).group(1)
     assert raised.startswith("JYCEM-NC-") and "已开具不符合项" in body
-    assert "检定证书日期 2024-03-01</textarea>" in body  # both lines of the notes kept
+    assert "2026 年度培训记录缺计量员</textarea>" in body  # both lines of the notes kept
     photo = re.search(r'<img src="(/audits/[^"]+/evidence/[0-9a-f]{64})"', body).group(1)
     shown = zhaom.get(photo)
     assert shown.content == JPEG and shown.headers["content-type"] == "image/jpeg"
@@ -63,7 +63,8 @@ def test_a_line_is_redrawn_alone_with_its_notes_photo_linked_record_and_raised_n
     assert as_user(web, "wangjg").get(f"/nonconformities/{raised}").status_code == 200
 
 
-def test_a_photo_that_is_not_one_or_an_unknown_number_is_refused_and_the_line_stays_as_it_was(web, engine, started):
+def test_a_photo_that_is_not_one_or_an_unknown_number_is_refused_and_the_line_stays_as_it_was(web, plant, engine,
+                                                                                               started):
     number = started
     zhaom = as_user(web, "zhaom")
     token = csrf(zhaom, f"/audits/{number}")
@@ -73,6 +74,12 @@ def test_a_photo_that_is_not_one_or_an_unknown_number_is_refused_and_the_line_st
     assert fake.status_code == 415 and fake.json()["field"] == "file" and "jpg" in fake.json()["message"]
     unknown = zhaom.post(f"/audits/{number}/check", headers=HX, data={**form, "link": "JYCEM-PR-999"})
     assert unknown.status_code in (400, 404) and unknown.json()["field"] == "link"
+    training = act(plant, "lixf", lambda s, a: records.add(s, a, "training", {
+        "topic": "计量器具管理", "kind": "management", "attendees": 8, "hours": 2}).id)
+    unfit = zhaom.post(f"/audits/{number}/check", headers=HX, data={**form, "link": f"R{training}"},
+                       files={"file": ("电能表.jpg", JPEG, "image/jpeg")})
+    assert unfit.status_code == 422 and unfit.json()["field"] == "link"
+    assert "不能作为条款 6.3.3 的证据" in unfit.json()["message"] and "7.1.2" in unfit.json()["message"]
     left = line(engine, "6.3.3")
     assert left.result == "pending" and left.notes == ""  # nothing half-written
     assert all(e["kind"] not in ("file", "document") for e in left.evidence)

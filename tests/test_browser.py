@@ -27,17 +27,13 @@ SHOTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {"executable_path": "/usr/bin/chromium",
-            "args": ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
-
-
 @pytest.fixture
 def site(plant, db_url, tmp_path):
     """The demo plant served on a free port for the length of one test."""
-    ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
+    yield from serving(Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url})))
+
+
+def serving(ctx: Context):
     port = free_port()
     server = uvicorn.Server(server_config(create_app(ctx), "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -19,10 +19,9 @@ def signed(args, env):
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
-def test_an_audit_cycle_from_the_command_line(steward_env, tmp_path):
+def test_an_audit_cycle_from_the_command_line(plant, steward_env, tmp_path):
     year = date.today().year
     number = f"JYCEM-IA-{year}-001"
-    run_steward(["demo", "--no-serve"], steward_env, check=True)
     run_steward(["audit", "plan", "--as", "lixf", "--year", str(year)], steward_env, check=True)
     started = run_steward(["audit", "start", "--as", "zhaom", number], steward_env, check=True)
     assert "201" in started.stdout
@@ -47,9 +46,8 @@ def test_an_audit_cycle_from_the_command_line(steward_env, tmp_path):
     assert run_steward(["verify"], steward_env).returncode == 0
 
 
-def test_review_and_compliance_from_the_command_line(steward_env, tmp_path):
+def test_review_and_compliance_from_the_command_line(plant, steward_env, tmp_path):
     year = date.today().year
-    run_steward(["demo", "--no-serve"], steward_env, check=True)
     run_steward(["obligation", "add", "--as", "lixf", "OB-101", "title=全国碳市场配额清缴", "kind=ets",
                  "clause_id=9.1.1c"], steward_env, check=True)
     changed = run_steward(["obligation", "change", "--as", "lixf", "OB-101", "--reason", "2025 年起水泥纳入全国碳市场",
@@ -92,8 +90,7 @@ def _state_the_rest(db_url: str, number: str) -> None:
     engine.dispose()
 
 
-def test_every_command_that_writes_says_who_acts(steward_env):
-    run_steward(["demo", "--no-serve"], steward_env, check=True)
+def test_every_command_that_writes_says_who_acts(plant, steward_env):
     meter = ["org", "add", "meter", "code=M-E030", "name=3#水泥磨电表", "meter_type=electricity", "facility=F-CG01",
              "-e", "JYCEM"]
     anonymous = run_steward(meter, steward_env)
@@ -106,8 +103,7 @@ def test_every_command_that_writes_says_who_acts(steward_env):
     assert "new finding" in run_steward(["data", "scan", "--as", "lixf"], steward_env, check=True).stdout
 
 
-def test_the_improvement_register_from_the_command_line(steward_env):
-    run_steward(["demo", "--no-serve"], steward_env, check=True)
+def test_the_improvement_register_from_the_command_line(plant, steward_env):
     run_steward(["improve", "add", "--as", "lixf", "推广余热发电自用", "--clause", "10.4c"], steward_env, check=True)
     listed = run_steward(["improve", "list", "--as", "lixf"], steward_env, check=True).stdout
     assert "推广余热发电自用" in listed and "已提出/Proposed" in listed and "proposed" not in listed

@@ -8,6 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from helpers import sign_in
 from sqlmodel import Session, select
+from test_browser import serving, shot
+from test_browser import sign_in as browser_sign_in
 
 from steward import demo, demo_year
 from steward.context import Context
@@ -70,8 +72,8 @@ def test_the_year_left_what_a_plant_keeps(lived):
         policy = next(rev for rev, d in issued if d.doc_type == "policy")
         readers = {s.get(Person, d.person_id).username: d.acknowledged_at
                    for d in s.exec(select(Distribution).where(Distribution.revision_id == policy.id))}
-        assert {u for u, on in readers.items() if on is None} == demo_year.POLICY_UNREAD
-        assert len(readers) > 2 * len(demo_year.POLICY_UNREAD)
+        assert {u for u, on in readers.items() if on is None} == demo_year.UNREAD
+        assert len(readers) > 2 * len(demo_year.UNREAD)
         audit = s.exec(select(InternalAudit).where(InternalAudit.enterprise_id == plant.id)).one()
         assert audit.state == "closed" and audit.report_sha256
         found = s.exec(select(Nonconformity).where(Nonconformity.enterprise_id == plant.id)).all()
@@ -105,3 +107,36 @@ def test_every_page_opens_on_the_lived_demo(lived):
         response = listed.get(path) or client.get(path)
         assert response.status_code == 200, (path, response.status_code)
     assert "JYCEM-PL-001" in listed["/documents"].text
+
+
+@pytest.fixture(scope="module")
+def lived_site(lived):
+    home, url, _ = lived
+    yield from serving(Context(load({"STEWARD_HOME": str(home), "STEWARD_DATABASE_URL": url})))
+
+
+def test_a_newcomer_sees_the_year_and_the_evidence_behind_each_clause(lived_site, page):
+    """Top management opens the dashboard, follows the readiness trend to the clause tree, reads chapter 9 and
+    opens the signed review that evidences it; the carbon manager finds the issued documents."""
+    base, _ = lived_site
+    browser_sign_in(page, base, "wangjg")
+    page.wait_for_selector("#readiness-trend canvas")
+    shot(page, "demo-01-dashboard-top-management")
+    page.click("#readiness-trend-box a")
+    page.wait_for_url(f"{base}/readiness")
+    page.select_option("select[name=chapter]", "9")
+    page.click("#readiness-filters button[type=submit]")
+    page.wait_for_url("**/readiness?chapter=9*")
+    review_row = page.locator("#r-9\\.3\\.1a")
+    assert "JYCEM-MR-2026" in review_row.inner_text() or "管理评审" in review_row.inner_text()
+    assert page.locator("#readiness tbody tr").count() >= 20 and page.locator("#r-5\\.2\\.1a").count() == 0
+    shot(page, "demo-02-readiness-chapter-9")
+    review_row.locator("a").first.click()
+    page.wait_for_url("**/reviews/*")
+    assert "篦冷机改造" in page.inner_text("main")  # the conclusion the meeting reached
+    shot(page, "demo-03-signed-review")
+    browser_sign_in(page, base, "lixf")
+    page.goto(f"{base}/documents")
+    listing = page.inner_text("main")
+    assert "碳排放管理方针" in listing and "入窑煤粉计量与煤质化验作业指导书" in listing
+    shot(page, "demo-04-documents")

@@ -21,8 +21,7 @@ def sign(args, env):
 
 
 @SQLITE
-def test_a_procedure_scripted_from_draft_to_controlled_copy(steward_env, tmp_path):
-    run_steward(["demo", "--no-serve"], steward_env, check=True)
+def test_a_procedure_scripted_from_draft_to_controlled_copy(plant, steward_env, tmp_path):
     source = tmp_path / "程序.docx"
     d = docx.Document()
     d.add_paragraph("计量器具每年检定一次。")
@@ -46,8 +45,7 @@ def test_a_procedure_scripted_from_draft_to_controlled_copy(steward_env, tmp_pat
 
 
 @SQLITE
-def test_refusals_are_one_line_in_both_languages(steward_env, tmp_path):
-    run_steward(["demo", "--no-serve"], steward_env, check=True)
+def test_refusals_are_one_line_in_both_languages(plant, steward_env, tmp_path):
     run_steward(["doc", "new", "--as", "lixf", "--type", "policy", "--title", "碳排放管理方针"], steward_env, check=True)
     early = sign(["doc", "fire", "--as", "lixf", "JYCEM-PL-001", "issue"], steward_env)
     assert early.returncode == 2 and "不能执行「签发」" in early.stderr and "Cannot issue" in early.stderr

@@ -121,3 +121,29 @@ def test_a_plan_that_ends_before_it_starts_is_refused(plant):
                            end=date(this_year(), 6, 3) - timedelta(days=1), lead=zhaom, team=[zhaom], created_by="t")
     with pytest.raises(StewardError, match="cannot end before it starts"):
         plant_act(plant, go)
+
+
+def test_evidence_over_the_size_limit_is_refused_and_nothing_is_kept(plant, store):
+    from workflows import evidence
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * (1 << 20)
+    with pytest.raises(StewardError) as err, plant("zhaom") as s:
+        evidence.keep_file(s, store, "现场照片.jpg", io.BytesIO(photo), 1 << 20)
+    assert err.value.status == 413 and "1 MB" in err.value.zh
+    assert not [p for p in store.root.rglob("*") if p.is_file()]  # no part of it left in the store
+
+
+def test_a_record_of_another_enterprise_cannot_be_linked_as_evidence(plant):
+    from steward import demo
+    from storage.models import FormRecord
+    from workflows import evidence
+    from workflows import organisation as org
+    with plant("system:test") as s:
+        row = FormRecord(enterprise_id=org.enterprise(s, demo.SISTER).id, form="training", recorded_on=date.today(),
+                         retain_until=date.today() + timedelta(days=1800), created_by="maq",
+                         payload={"topic": "电解铝核算", "kind": "standard", "attendees": 5, "hours": 2})
+        s.add(row)
+        s.flush()
+        foreign = row.id
+    with pytest.raises(StewardError) as err, plant("zhaom") as s:
+        evidence.resolve(s, plant_id(s), f"R{foreign}", "7.1.2")
+    assert err.value.field == "link" and f"R{foreign}" in err.value.en  # named as unknown, nothing of it shown

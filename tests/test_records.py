@@ -58,9 +58,8 @@ def test_every_form_evidences_real_clauses():
     assert all(set(f.clause_ids) <= set(clauses.by_id()) for f in FORMS.values())
 
 
-def test_record_cli_keeps_a_communication_record(steward_env):
+def test_record_cli_keeps_a_communication_record(plant, steward_env):
     from helpers import run_steward
-    run_steward(["demo", "--no-serve"], steward_env, check=True)
     ok = run_steward(["record", "add", "--as", "zhangw", "communication", "direction=external", "channel=letter",
                       "counterpart=晋中市生态环境局", "subject=2025年度排放报告报送", "--date", "2026-03-28"],
                      steward_env, check=True)

@@ -13,7 +13,7 @@ from forms.uploads import evidence_type
 from storage.errors import StewardError
 from storage.files import FileStore
 from storage.models import Document, FormRecord, InternalAudit, ManagementReview, Nonconformity
-from workflows import stored
+from workflows import evidence_map, stored
 
 RECENT_RECORDS = 200  # the records a tablet's list offers; older ones are still linked by their R-number
 
@@ -37,12 +37,19 @@ def candidates(session: Session, enterprise_id: int) -> list[tuple[str, str]]:
     return out
 
 
-def resolve(session: Session, enterprise_id: int, ref: str) -> dict:
-    """The evidence entry for a reference typed or chosen on the line; another enterprise's is unknown."""
+def resolve(session: Session, enterprise_id: int, ref: str, clause_id: str | None = None) -> dict:
+    """The evidence entry for a reference typed or chosen on the line; another enterprise's is unknown, and a
+    kept record is refused on a clause item it cannot evidence (``evidence_map.may_evidence``)."""
     ref = ref.strip().split(" ", 1)[0]
     if ref[:1] in "Rr" and ref[1:].isdigit():
         row = session.get(FormRecord, int(ref[1:]))
         if row is not None and row.enterprise_id == enterprise_id:
+            if clause_id and not evidence_map.may_evidence(row.form, clause_id):
+                spec, serves = FORMS[row.form], evidence_map.served_by(row.form)
+                head = "、".join(serves[:6]) + ("…" if len(serves) > 6 else "")
+                raise StewardError("link", f"R{row.id}（{spec.zh}）不能作为条款 {clause_id} 的证据；它可证明：{head}",
+                                   f"R{row.id} ({spec.en}) cannot evidence clause {clause_id}; it evidences: "
+                                   f"{', '.join(serves[:6])}{'…' if len(serves) > 6 else ''}", field="link", status=422)
             return {"kind": "form_record", "ref": f"{row.form}/{row.id}", "label": f"R{row.id} {_record_label(row)}"}
     for kind, model in (("document", Document), ("nonconformity", Nonconformity), ("audit", InternalAudit),
                         ("review", ManagementReview)):

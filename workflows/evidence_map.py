@@ -197,6 +197,16 @@ class Holdings:
                 out[r.clause_id].append(who)
         return out
 
+    def owners(self, clause_id: str) -> list[str]:
+        """Who carries a clause item: its own duty, else the nearest enclosing clause's (a department given
+        chapter 9.2 carries 9.2.1a)."""
+        at: str | None = clause_id
+        while at:
+            if self.duties.get(at):
+                return self.duties[at]
+            at = clauses.parent_of(at)
+        return []
+
 
 def _audit(h: Holdings) -> list[Found]:
     done = [a for a in h.audits if a.state in ("reported", "closed")]
@@ -312,7 +322,7 @@ def _organisation(h: Holdings, clause: clauses.Clause) -> list[Found]:
     if units and roles:
         out.append(Found(f"组织机构：{units} 个部门，{roles} 项角色任命", f"Organisation: {units} departments, {roles} role "
                          "appointments", "/people", None, True))
-    duty = h.duties.get(clause.id) or h.duties.get(clause.parent or "")
+    duty = h.owners(clause.id)
     if duty:
         out.append(Found(f"职责分配：{'、'.join(duty)}", f"Duty assigned: {', '.join(duty)}", "/people", None, True))
     return out
@@ -391,20 +401,45 @@ def _briefing(h: Holdings) -> list[Found]:
                   None, asked > 0 and done > 0, "" if done else "尚无人确认阅读；Nobody has acknowledged it")]
 
 
-# record kind (from the clause catalogue) → where its evidence is; ``None`` for kinds only documents carry
+# record kind (from the clause catalogue) → the kept registers (record forms) that hold it. The same table says
+# which clause items a linked record can evidence (``may_evidence``).
+KEPT_FORMS: dict[str, tuple[str, ...]] = {
+    "context_register": ("context_issue",), "risk_register": ("risk",), "risk_response": ("risk",),
+    "communication_record": ("communication",), "meeting_minutes": ("communication",), "budget": ("budget",),
+    "resource_plan": ("budget",), "competence_record": ("competence",),
+    "training_record": ("training", "training_plan"), "awareness_record": ("training",),
+    "provider_evaluation": ("provider_evaluation",), "provider_contract": ("provider_evaluation",),
+    "supply_chain_record": ("supply_chain",), "footprint_data": ("footprint_data",),
+    "objective": ("objective_review",), "baseline_change": ("baseline_change",),
+    "reduction_measure": ("reduction_measure",), "implementation_plan": ("reduction_measure",),
+}
+
+
+def may_evidence(form: str, clause_id: str) -> bool:
+    """A kept record evidences a clause item its form serves (or the item's parent), or one for which the
+    catalogue asks a kind of record the form holds; a training record says nothing of a meter's calibration."""
+    clause = clauses.by_id().get(clause_id)
+    spec = FORMS.get(form)
+    if clause is None or spec is None:
+        return False
+    if clause.id in spec.clause_ids or (clause.parent and clause.parent in spec.clause_ids):
+        return True
+    return any(form in KEPT_FORMS.get(kind, ()) for kind in clause.records)
+
+
+def served_by(form: str) -> list[str]:
+    """The clause items a record of ``form`` can evidence, for the message that refuses another."""
+    return [c.id for c in clauses.auditable() if may_evidence(form, c.id)]
+
+
+def _kept_of(kind: str):
+    return lambda h, c: [f for form in KEPT_FORMS[kind] for f in h.kept(form)]
+
+
+# record kind (from the clause catalogue) → where its evidence is; kinds only documents carry find none here
 RESOLVERS = {
-    "context_register": lambda h, c: h.kept("context_issue"),
-    "risk_register": lambda h, c: h.kept("risk"), "risk_response": lambda h, c: h.kept("risk"),
-    "communication_record": lambda h, c: h.kept("communication"),
+    **{kind: _kept_of(kind) for kind in KEPT_FORMS},
     "meeting_minutes": lambda h, c: h.kept("communication") + _review(h),
-    "budget": lambda h, c: h.kept("budget"), "resource_plan": lambda h, c: h.kept("budget"),
-    "competence_record": lambda h, c: h.kept("competence"),
-    "training_record": lambda h, c: h.kept("training") + h.kept("training_plan"),
-    "awareness_record": lambda h, c: h.kept("training"),
-    "provider_evaluation": lambda h, c: h.kept("provider_evaluation"),
-    "provider_contract": lambda h, c: h.kept("provider_evaluation"),
-    "supply_chain_record": lambda h, c: h.kept("supply_chain"),
-    "footprint_data": lambda h, c: h.kept("footprint_data"),
     "baseline": lambda h, c: _baseline(h), "baseline_change": lambda h, c: _baseline_changes(h),
     "objective": lambda h, c: _objectives(h) + h.kept("objective_review"),
     "target": lambda h, c: _objectives(h, targets=True),
@@ -450,5 +485,5 @@ def build(session: Session, enterprise_id: int, today: date | None = None) -> li
         for f in h.documents_of(clause=clause):
             if f not in found:
                 found.append(f)
-        items.append(Item(clause, found, h.duties.get(clause.id) or h.duties.get(clause.parent or "") or []))
+        items.append(Item(clause, found, h.owners(clause.id)))
     return items

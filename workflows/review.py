@@ -226,7 +226,7 @@ def _records(*forms: str):
         def said(r, lang):  # the record's first fields by their labels, choices by their names
             spec, en = FORMS[r.form], lang == "en"
             parts = []
-            for k, v in list(r.payload.items())[:4]:
+            for k, v in [(k, v) for k, v in r.payload.items() if v not in (None, "")][:4]:  # what was said
                 label, named = label_of(spec.schema, k)[en], choices_of(spec.schema, k)
                 parts.append(f"{label}{': ' if en else '：'}{named[v][en] if v in named else v}")
             return f"{r.recorded_on} {spec.en if en else spec.zh}{': ' if en else '：'}" + ("; " if en else "，").join(parts)

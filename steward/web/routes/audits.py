@@ -76,7 +76,7 @@ def check(request: Request, number: str, clause_id: str = Form(...), result: str
 
     def go(s, a):
         audit = internal_audit.get(s, a, number)
-        found = [evidence.resolve(s, a.enterprise_id, link)] if link.strip() else []
+        found = [evidence.resolve(s, a.enterprise_id, link, clause_id)] if link.strip() else []
         if file is not None and file.filename:
             found.append(evidence.keep_file(s, ctx.files, file.filename, file.file, ctx.settings.max_upload_mb << 20))
         internal_audit.record(s, a, audit, clause_id, result, notes, evidence=found)

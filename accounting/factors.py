@@ -90,7 +90,8 @@ def parse(rows: list[dict], origin: str) -> list[Factor]:
 @dataclass(frozen=True)
 class Chosen:
     factor: Factor
-    fallback: bool  # no row covers the date: the latest one before it was used
+    fallback: bool  # no row covers the date: the latest one before it was used (or the earliest, see below)
+    earliest: bool = False  # the date comes before the first published value, so that first one was used
 
 
 class Library:
@@ -131,6 +132,8 @@ class Library:
             earlier = [r for r in rows if r[0] <= day]
             if earlier and is_default:
                 return Chosen(max(earlier, key=lambda r: r[:2])[2], True)
+            if rows and is_default:  # a year before the first publication (e.g. 2019 power): the first published
+                return Chosen(min(rows, key=lambda r: (r[0], -r[1]))[2], True, earliest=True)
         raise AccountingError("no_factor", f"因子库中没有 {material} 的 {parameter}（{day}）",
                               f"No {parameter} for {material} in the factor library for {day}", field="material")
 

@@ -92,7 +92,7 @@ def gwp(lib: Library, gas: str, day: date, opt: Options) -> Chosen:
 
 
 def used(chosen: Chosen) -> dict:
-    return {**chosen.factor.as_json(), "fallback": chosen.fallback}
+    return {**chosen.factor.as_json(), "fallback": chosen.fallback, "earliest": chosen.earliest}
 
 
 def _check(a: Activity) -> None:

@@ -1,9 +1,11 @@
 """Append-only, hash-chained audit log written in the same transaction as the change.
 
-Every ORM flush appends one entry per inserted, updated or deleted row; the session must say who
-acts (``session.info["actor"]``), so no write can happen anonymously. Entry *n* stores the
-sha256 of entry *n-1*; ``audit_head`` holds the tip so truncating the newest entries shows too.
-The database refuses UPDATE and DELETE on ``audit_log`` (triggers in the first migration).
+Every ORM flush notes one entry per inserted, updated or deleted row; the session must say who acts
+(``session.info["actor"]``), so no write can happen anonymously — a flush without one raises at once. The
+entries are chained once, at commit, in the order the flushes made them: a transaction reads and moves the
+chain's head (and on PostgreSQL takes its lock) once, not at every flush. Entry *n* stores the sha256 of
+entry *n-1*; ``audit_head`` holds the tip so truncating the newest entries shows too. The database refuses
+UPDATE and DELETE on ``audit_log`` (triggers in the first migration).
 """
 
 from __future__ import annotations
@@ -85,8 +87,11 @@ def _enterprise_of(obj) -> int | None:
     return getattr(obj, "enterprise_id", None)
 
 
+PENDING = "audit_pending"  # session.info key: entries noted by this transaction's flushes, chained at commit
+
+
 @event.listens_for(OrmSession, "after_flush")
-def _append_entries(session: OrmSession, _ctx) -> None:
+def _note_entries(session: OrmSession, _ctx) -> None:
     changes = []
     for obj in session.new:
         if type(obj) not in _SKIP:
@@ -106,14 +111,27 @@ def _append_entries(session: OrmSession, _ctx) -> None:
     actor = session.info.get("actor")
     if not actor:
         raise RuntimeError("write without an actor: open the session with unit_of_work(engine, actor)")
-    append(session.connection(), actor, [
-        (action, type(obj).__tablename__, _identity(obj), _enterprise_of(obj), before, after)
-        for action, obj, before, after in changes
-    ])
+    session.info.setdefault(PENDING, []).extend(
+        (actor, action, type(obj).__tablename__, _identity(obj), _enterprise_of(obj), before, after)
+        for action, obj, before, after in changes)
 
 
-def append(conn, actor: str, items: list[tuple]) -> None:
-    """Append entries after the current tip; a concurrent writer makes this fail, not fork."""
+@event.listens_for(OrmSession, "before_commit")
+def _chain_entries(session: OrmSession) -> None:
+    session.flush()  # the last changes are noted before the chain moves
+    items = session.info.pop(PENDING, None)
+    if items:
+        append(session.connection(), items)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_entries(session: OrmSession) -> None:
+    session.info.pop(PENDING, None)
+
+
+def append(conn, items: list[tuple]) -> None:
+    """Append entries (actor, action, entity, id, enterprise, before, after) after the current tip; a
+    concurrent writer makes this fail, not fork."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(7715)"))
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
@@ -125,7 +143,7 @@ def append(conn, actor: str, items: list[tuple]) -> None:
     start = seq
     at = datetime.now(timezone.utc)
     rows = []
-    for action, entity, entity_id, enterprise_id, before, after in items:
+    for actor, action, entity, entity_id, enterprise_id, before, after in items:
         seq += 1
         fields = dict(seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id,
                       enterprise_id=enterprise_id, before=before, after=after, prev_hash=prev)

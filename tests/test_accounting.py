@@ -62,11 +62,14 @@ def test_a_factor_without_a_source_is_refused():
         parse([{"parameter": "ncv", "material": "lignite", "value": "abc", "unit": "GJ/t", "document": "x"}], "mine.tsv")
 
 
-def test_grid_factor_by_data_year_and_the_latest_published_as_a_flagged_fallback():
+def test_grid_factor_by_data_year_and_the_nearest_published_as_a_flagged_fallback():
     e22, e25 = calculate([line("electricity_purchased", "grid_electricity", 100, "MWh", period=date(2022, 3, 1)),
                           line("electricity_purchased", "grid_electricity", 100, "MWh", period=date(2025, 3, 1))], LIB)
     assert e22.tco2 == pytest.approx(53.66) and not e22.factors[0]["fallback"]
     assert e25.tco2 == pytest.approx(53.06) and e25.factors[0]["fallback"]
+    [e19] = calculate([line("electricity_purchased", "grid_electricity", 100, "MWh", period=date(2019, 3, 1))], LIB)
+    assert e19.tco2 == pytest.approx(55.68)  # before the first published year (2021): the earliest, and said so
+    assert e19.factors[0]["fallback"] and e19.factors[0]["earliest"] and not e25.factors[0]["earliest"]
     [ets] = calculate([line("electricity_purchased", "grid_electricity", 100, "MWh")], LIB, Options(grid="ets"))
     assert ets.tco2 == pytest.approx(57.03)
 

@@ -146,3 +146,32 @@ def test_concurrent_writers_extend_one_chain(engine):
     with engine.connect() as conn:
         assert verify(conn).ok
     assert len(_entries(engine)) + len(errors) == 2
+
+
+def test_a_transaction_of_many_flushes_moves_the_chain_once_in_order(uow, engine):
+    """Entries are noted at each flush and chained at commit: one head move (one lock on PostgreSQL), the
+    flushes' order kept, one time and one actor; an anonymous flush still raises at once."""
+    _seed(uow)
+    statements = []
+    from sqlalchemy import event
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with uow("dave") as s:
+            for code in ("S2", "S3", "S4"):
+                org.add(s, "site", {"code": code, "name": code}, enterprise_ref="ACME")
+                s.flush()
+            assert not [x for x in statements if "audit_head" in x]  # nothing chained before the commit
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len([x for x in statements if x.lstrip().upper().startswith("UPDATE AUDIT_HEAD")]) == 1
+    last = _entries(engine)[-3:]
+    assert [e.after["code"] for e in last] == ["S2", "S3", "S4"] and {e.actor for e in last} == {"dave"}
+    assert len({e.at for e in last}) == 1
+    with engine.connect() as conn:
+        assert verify(conn).ok
+    with pytest.raises(RuntimeError, match="actor"), Session(engine) as s:
+        s.add(Enterprise(code="ANON", name_zh="匿名", industry="coal"))
+        s.flush()

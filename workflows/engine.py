@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from types import SimpleNamespace
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -131,11 +131,22 @@ class Lifecycle:
                 if row.state in t.sources and actor.roles & set(t.roles)
                 and not any(g(session, row, actor) for g in t.guards)]
 
-    def machine(self, model) -> Machine:
-        return Machine(model=model, states=[s.value for s in self.states], initial=model.state,
+    @cached_property
+    def machine(self) -> Machine:
+        """The lifecycle's state machine, built once: firing reads where a trigger leads from its table, so
+        threads share it without each building (or mutating) one."""
+        return Machine(model=None, states=[s.value for s in self.states], initial=self.initial,
                        transitions=[{"trigger": t.trigger, "source": list(t.sources), "dest": t.dest}
                                     for t in self.transitions],
                        auto_transitions=False, send_event=False)
+
+    def next_state(self, state: str, trigger: str) -> str:
+        found = self.machine.get_transitions(trigger=trigger, source=state)
+        if not found:
+            raise StewardError("illegal_transition", f"当前状态为「{self.state_label(state)}」，不能执行「{trigger}」",
+                               f"Cannot {trigger} while the {self.en.lower()} is {self.state_label(state, 'en').lower()}",
+                               status=409)
+        return found[0].dest
 
 
 def _roles_text(roles, lang: str) -> str:
@@ -209,10 +220,7 @@ def check_guards(session: Session, lc: Lifecycle, row, trigger: str, actor: Acto
 def _move(session: Session, lc: Lifecycle, row, t: Transition, **log_fields) -> TransitionLog:
     """Change state through the machine, flush under the optimistic lock, log, close open tasks."""
     before = row.state
-    proxy = SimpleNamespace(state=row.state)
-    lc.machine(proxy)
-    getattr(proxy, t.trigger)()
-    row.state = proxy.state
+    row.state = lc.next_state(row.state, t.trigger)
     session.add(row)
     try:
         session.flush()

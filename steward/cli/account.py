@@ -90,7 +90,9 @@ def account_explain(enterprise: Enterprise, year: Year,
         typer.echo(f"    {line['formula']}")
         for f in line["factors"]:
             typer.echo(f"    {f['parameter']} = {f['value']:g} {f['unit']} ← {f['source']}"
-                       + ("（沿用最近发布值 latest published, used as fallback）" if f.get("fallback") else ""))
+                       + ("（早于首次发布年份，采用最早发布值 before the first published year: the earliest used）"
+                          if f.get("earliest") else "（沿用最近发布值 latest published, used as fallback）"
+                          if f.get("fallback") else ""))
 
 
 @app.command("factors")

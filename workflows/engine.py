@@ -146,7 +146,7 @@ class Lifecycle:
             raise StewardError("illegal_transition", f"当前状态为「{self.state_label(state)}」，不能执行「{trigger}」",
                                f"Cannot {trigger} while the {self.en.lower()} is {self.state_label(state, 'en').lower()}",
                                status=409)
-        return found[0].dest
+        return found[0].dest or state  # an internal transition stays
 
 
 def _roles_text(roles, lang: str) -> str:

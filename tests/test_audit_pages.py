@@ -85,3 +85,31 @@ def test_a_photo_that_is_not_one_or_an_unknown_number_is_refused_and_the_line_st
     assert all(e["kind"] not in ("file", "document") for e in left.evidence)
     other = zhaom.get(f"/audits/{number}/evidence/{'0' * 64}")
     assert other.status_code == 404  # only a file on this audit's lines is served
+
+
+def test_two_findings_on_one_line_raise_two_nonconformities_and_both_reach_the_report(web, plant, started):
+    """A real audit often finds two things wrong under 7.5.2: the second is raised from the same line."""
+    number = started
+    zhaom = as_user(web, "zhaom")
+    token = csrf(zhaom, f"/audits/{number}")
+    zhaom.post(f"/audits/{number}/check", headers=HX, data={
+        "clause_id": "7.5.2c", "result": "minor_nc", "notes": "化验记录未编号归档", "csrf_token": token})
+    alone = zhaom.post(f"/audits/{number}/finding", headers=HX, data={
+        "clause_id": "7.5.2c", "result": "minor_nc", "notes": " ", "csrf_token": token})
+    assert alone.status_code == 400 and alone.json()["field"] == "notes"  # the facts are needed
+    second = zhaom.post(f"/audits/{number}/finding", headers=HX, data={
+        "clause_id": "7.5.2c", "result": "major_nc", "notes": "作废文件仍在生产现场使用", "csrf_token": token})
+    assert second.status_code == 200, second.text
+    raised = re.findall(r'href="/nonconformities/([^"]+)" class="raised"', second.text)
+    assert len(raised) == 2 and second.text.lstrip().startswith('<article id="c-7.5.2c" class="item major_nc"')
+    first_only = zhaom.post(f"/audits/{number}/finding", headers=HX, data={
+        "clause_id": "7.5.2d", "result": "minor_nc", "notes": "x", "csrf_token": token})
+    assert first_only.status_code == 409  # a line without a first finding takes it through the checklist
+    with plant("reader") as s:
+        audit = s.exec(select(InternalAudit).where(InternalAudit.number == number)).one()
+        found = audits.findings(s, audit)
+        assert [nc.severity for nc in found] == ["minor", "major"] and {nc.clause_id for nc in found} == {"7.5.2c"}
+        from forms.policy import text_of
+        from workflows.reports import audit_report
+        text = text_of(audit_report(s, audit))
+    assert all(nc.number in text for nc in found)

@@ -204,16 +204,7 @@ def record(session: Session, actor: Actor, audit: InternalAudit, clause_id: str,
            evidence: list[dict] | None = None, severity_owner: str | None = None) -> ChecklistItem:
     """Record one clause's result; a nonconformity result raises a nonconformity at once."""
     engine.require_same_enterprise(audit, actor)
-    if actor.person.id not in audit.team_ids:
-        raise Forbidden("not_in_team", "只有审核组成员可以记录审核结果", "Only the audit team can record results")
-    if audit.state != AuditState.in_progress:
-        raise StewardError("not_in_progress", f"审核{AuditState(audit.state).zh}，不能记录结果",
-                           f"The audit is {AuditState(audit.state).en.lower()}; results cannot be recorded", status=409)
-    item = session.exec(select(ChecklistItem).where(ChecklistItem.audit_id == audit.id,
-                                                    ChecklistItem.clause_id == clause_id)).first()
-    if item is None:
-        raise NotFound("clause", f"检查表中没有条款 {clause_id}", f"Clause {clause_id} is not on the checklist",
-                       field="clause_id")
+    item = record_target(session, actor, audit, clause_id)
     if result not in Result.__members__ or result == "pending":
         choices = [r for r in Result if r != "pending"]
         raise StewardError("result", "结果须为" + "、".join(r.zh for r in choices) + "之一",
@@ -316,11 +307,64 @@ def listing(session: Session, actor: Actor) -> dict:
             "auditors": auditors(session, actor.enterprise_id), "people": people, "default_method": DEFAULT_METHOD}
 
 
-def _raised(session: Session, items: list[ChecklistItem]) -> dict[int, str]:
-    """The number of each nonconformity a line raised, read in one query."""
-    ids = [i.nonconformity_id for i in items if i.nonconformity_id]
-    return dict(session.exec(select(Nonconformity.id, Nonconformity.number).where(Nonconformity.id.in_(ids))).all()) \
-        if ids else {}
+def findings(session: Session, audit: InternalAudit) -> list[Nonconformity]:
+    """Every nonconformity the audit raised, in the order raised (a line may carry several), in one query."""
+    return list(session.exec(select(Nonconformity).where(
+        Nonconformity.enterprise_id == audit.enterprise_id, Nonconformity.source == "audit",
+        Nonconformity.source_ref.startswith(f"{audit.number}/")).order_by(Nonconformity.id)).all())
+
+
+def _raised(session: Session, audit: InternalAudit, items: list[ChecklistItem]) -> dict[str, list[str]]:
+    """Clause → the numbers of the nonconformities its line raised, read in one query."""
+    refs = {f"{audit.number}/{i.clause_id}": i.clause_id for i in items if i.nonconformity_id}
+    out: dict[str, list[str]] = {}
+    if refs:
+        for ref, number in session.exec(select(Nonconformity.source_ref, Nonconformity.number).where(
+                Nonconformity.enterprise_id == audit.enterprise_id, Nonconformity.source_ref.in_(list(refs)))
+                .order_by(Nonconformity.id)):
+            out.setdefault(refs[ref], []).append(number)
+    return out
+
+
+def add_finding(session: Session, actor: Actor, audit: InternalAudit, clause_id: str, result: str, notes: str,
+                owner: str | None = None) -> ChecklistItem:
+    """Another nonconformity on a line that already has one (two findings on 7.5.2 are common): it is raised
+    on its own, and the line takes the graver result."""
+    engine.require_same_enterprise(audit, actor)
+    item = record_target(session, actor, audit, clause_id)
+    if item.nonconformity_id is None:
+        raise StewardError("first_finding", "请先在本行记录第一项不符合", "Record the line's first finding first",
+                           field="result", status=409)
+    if result not in ("minor_nc", "major_nc"):
+        raise StewardError("result", "再记一项须为一般或严重不符合", "Another finding is a minor or major nonconformity",
+                           field="result")
+    if not notes.strip():
+        raise StewardError("notes", f"「{Result(result).zh}」须写明事实", f"{Result(result).en} needs the facts",
+                           field="notes")
+    ncs.raise_nc(session, audit.enterprise_id, source="audit", source_ref=f"{audit.number}/{clause_id}",
+                 clause_id=clause_id, title=notes.strip().splitlines()[0][:300], description=notes.strip(),
+                 severity="major" if result == "major_nc" else "minor", raised_by=actor.label,
+                 owner=lookup.person(session, audit.enterprise_id, owner) if owner else None)
+    if result == "major_nc" and item.result != "major_nc":
+        item.result = result
+        session.add(item)
+    session.flush()
+    return item
+
+
+def record_target(session: Session, actor: Actor, audit: InternalAudit, clause_id: str) -> ChecklistItem:
+    """The line a team member may record on now, or the reason they may not."""
+    if actor.person.id not in audit.team_ids:
+        raise Forbidden("not_in_team", "只有审核组成员可以记录审核结果", "Only the audit team can record results")
+    if audit.state != AuditState.in_progress:
+        raise StewardError("not_in_progress", f"审核{AuditState(audit.state).zh}，不能记录结果",
+                           f"The audit is {AuditState(audit.state).en.lower()}; results cannot be recorded", status=409)
+    item = session.exec(select(ChecklistItem).where(ChecklistItem.audit_id == audit.id,
+                                                    ChecklistItem.clause_id == clause_id)).first()
+    if item is None:
+        raise NotFound("clause", f"检查表中没有条款 {clause_id}", f"Clause {clause_id} is not on the checklist",
+                       field="clause_id")
+    return item
 
 
 def line(session: Session, actor: Actor, number: str, clause_id: str) -> dict:
@@ -332,7 +376,7 @@ def line(session: Session, actor: Actor, number: str, clause_id: str) -> dict:
         ChecklistItem.audit_id == audit.id, ChecklistItem.result == "pending")).one()
     return {"audit": audit, "i": item, "c": clauses.by_id()[clause_id], "r": Result(item.result),
             "results": list(Result)[1:], "in_team": actor.person.id in audit.team_ids, "pending": pending,
-            "raised": _raised(session, [item])}
+            "raised": _raised(session, audit, [item])}
 
 
 def evidence_file(session: Session, actor: Actor, number: str, sha256: str) -> dict:
@@ -360,7 +404,7 @@ def view(session: Session, actor: Actor, number: str, chapter: str = "", pending
             "in_team": actor.person.id in audit.team_ids, "actions": LIFECYCLE.available(audit, actor, session),
             "pending": sum(1 for i, _, _ in everything if i.result == "pending"), "total": len(everything),
             "chapters": chapters, "chapter": chapter, "pending_only": pending_only,
-            "raised": _raised(session, [i for i, _, _ in items]),
+            "raised": _raised(session, audit, [i for i, _, _ in items]),
             "links": evidence.candidates(session, audit.enterprise_id) if actor.person.id in audit.team_ids
             and audit.state == AuditState.in_progress else [],
             "lead": session.get(Person, audit.lead_auditor_id), "is_lead": audit.lead_auditor_id == actor.person.id,

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from forms import clauses
 from storage.files import FileStore
-from storage.models import Enterprise, InternalAudit, ManagementReview, Nonconformity, Person, ReviewAction
+from storage.models import Enterprise, InternalAudit, ManagementReview, Person, ReviewAction
 from workflows import engine, stored
 from workflows import internal_audit as audits
 from workflows import nonconformity as ncs
@@ -34,7 +34,7 @@ def audit_report(session: Session, audit: InternalAudit) -> bytes:
     catalogue = clauses.by_id()
     stats = audits.summary(session, audit)
     label = lambda r: f"{audits.Result(r).zh} {audits.Result(r).en}"  # noqa: E731
-    findings = [session.get(Nonconformity, i.nonconformity_id) for i in items if i.nonconformity_id]
+    findings = audits.findings(session, audit)  # every NC the audit raised, several on a line included
     key = {i.clause_id: i for i in items if i.clause_id in audits.KEY_POINTS}
     return render_docx("audit_report.docx", {
         "enterprise": session.get(Enterprise, audit.enterprise_id).name_zh,

@@ -103,6 +103,21 @@ def audit_check(
     typer.echo(f"{number} {clause}: {audits.Result(item.result).zh} / {audits.Result(item.result).en}{extra}")
 
 
+@app.command("finding")
+def audit_finding(
+    as_user: AsUser, number: str, clause: str,
+    result: Annotated[str, typer.Argument(help="minor_nc|major_nc")],
+    notes: Annotated[str, typer.Option(help="事实 / facts")],
+    owner: Annotated[Optional[str], typer.Option(help="不符合项负责人 / NC owner")] = None,
+):
+    """在已有不符合的条款上再开一项 / Another nonconformity on a line that already has one."""
+    from workflows import internal_audit as audits
+    item = run_as(as_user, lambda c, s, a: audits.add_finding(s, a, audits.get(s, a, number), clause, result, notes,
+                                                              owner))
+    typer.echo(f"{number} {clause}: {audits.Result(item.result).zh} / {audits.Result(item.result).en}，"
+               "已再开具一项不符合 / another nonconformity raised")
+
+
 @app.command("report")
 def audit_report(as_user: AsUser, number: str,
                  conclusion: Annotated[str, typer.Option(help="审核结论 / conclusion")],

@@ -88,6 +88,19 @@ def check(request: Request, number: str, clause_id: str = Form(...), result: str
     return redirect(request, f"/audits/{number}" + (f"?{back}" if back else "") + f"#c-{clause_id}")
 
 
+@router.post("/audits/{number}/finding")
+def finding(request: Request, number: str, clause_id: str = Form(...), result: str = Form(""), notes: str = Form(""),
+            csrf_token: str = Form("")):
+    """Another nonconformity on a line that already has one; the line alone is redrawn."""
+    def go(s, a):
+        internal_audit.add_finding(s, a, internal_audit.get(s, a, number), clause_id, result, notes)
+        return internal_audit.line(s, a, number, clause_id)
+    shown = write(request, csrf_token, go)
+    if is_htmx(request) and not request.headers.get("hx-boosted"):
+        return page(request, "audit_line.html", shown)
+    return redirect(request, f"/audits/{number}#c-{clause_id}")
+
+
 @router.get("/audits/{number}/evidence/{sha256}")
 def evidence_file(request: Request, number: str, sha256: str):
     """A photo opens in the browser; a file downloads. Only a hash on this audit's lines is served."""

@@ -9,14 +9,14 @@ import secrets
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from steward.settings import Settings, is_loopback, load, weak_secret
-from storage import migrate
-from storage.engine import check_reachable, make_engine, unit_of_work
 from storage.errors import StewardError
 from storage.files import FileStore
+
+if TYPE_CHECKING:  # SQLAlchemy and alembic load when a command first reaches the database, so --help is quick
+    from sqlalchemy.engine import Engine
 
 
 @dataclass
@@ -29,6 +29,7 @@ class Context:
 
     @cached_property
     def engine(self) -> Engine:
+        from storage.engine import check_reachable, make_engine
         if not self.settings.database_url:
             self.settings.home.mkdir(parents=True, exist_ok=True)
         engine = make_engine(self.settings.db_url)
@@ -104,9 +105,11 @@ class Context:
         return FileStore(self.settings.files_dir)
 
     def upgrade(self) -> None:
+        from storage import migrate
         migrate.upgrade(self.engine)
 
     def require_current_schema(self) -> None:
+        from storage import migrate
         have, want = migrate.current(self.engine), migrate.head()
         if have != want:
             raise StewardError("schema_outdated",
@@ -114,4 +117,5 @@ class Context:
                                f"Database schema is at {have or 'nothing'}, needs {want}: run steward db upgrade first")
 
     def unit_of_work(self, actor: str | None = None):
+        from storage.engine import unit_of_work
         return unit_of_work(self.engine, actor or f"cli:{getpass.getuser()}")

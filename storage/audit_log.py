@@ -47,13 +47,16 @@ def _field(key: str, value):
     return _plain(value)
 
 
+_BODY = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def entry_hash(*, seq: int, at: datetime, actor: str, action: str, entity: str, entity_id: str,
                enterprise_id: int | None, before, after, prev_hash: str) -> str:
-    body = json.dumps(
-        [seq, at.isoformat(), actor, action, entity, entity_id, enterprise_id, before, after, prev_hash],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
-    )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return _hash_of([seq, at.isoformat(), actor, action, entity, entity_id, enterprise_id, before, after, prev_hash])
+
+
+def _hash_of(values: list) -> str:
+    return hashlib.sha256(_BODY.encode(values).encode("utf-8")).hexdigest()
 
 
 def _row(obj) -> dict:
@@ -169,20 +172,20 @@ class ChainReport:
 def verify(conn) -> ChainReport:
     """Walk the chain in order; report the first entry whose link or content does not hold."""
     expected_prev, expected_seq, count = GENESIS, 1, 0
-    result = conn.execution_options(yield_per=2000).execute(
-        select(AuditEntry.__table__).order_by(AuditEntry.seq)).mappings()
-    for row in result:
+    t = AuditEntry.__table__.c
+    rows = conn.execution_options(yield_per=5000).execute(select(
+        t.seq, t.at, t.actor, t.action, t.entity, t.entity_id, t.enterprise_id, t.before, t.after, t.prev_hash,
+        t.hash).order_by(t.seq))
+    for seq, at, actor, action, entity, entity_id, enterprise_id, before, after, prev_hash, digest in rows:
         count += 1
-        if row["seq"] != expected_seq:
-            return ChainReport(False, count, expected_seq,
-                               f"entry {expected_seq} is missing (next present is {row['seq']})")
-        if row["prev_hash"] != expected_prev:
-            return ChainReport(False, count, row["seq"], "link to the previous entry does not match")
-        fields = {k: row[k] for k in ("seq", "at", "actor", "action", "entity", "entity_id",
-                                      "enterprise_id", "before", "after", "prev_hash")}
-        if entry_hash(**fields) != row["hash"]:
-            return ChainReport(False, count, row["seq"], "content was altered after it was written")
-        expected_prev, expected_seq = row["hash"], expected_seq + 1
+        if seq != expected_seq:
+            return ChainReport(False, count, expected_seq, f"entry {expected_seq} is missing (next present is {seq})")
+        if prev_hash != expected_prev:
+            return ChainReport(False, count, seq, "link to the previous entry does not match")
+        if _hash_of([seq, at.isoformat(), actor, action, entity, entity_id, enterprise_id, before, after,
+                     prev_hash]) != digest:
+            return ChainReport(False, count, seq, "content was altered after it was written")
+        expected_prev, expected_seq = digest, expected_seq + 1
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):
         return ChainReport(False, count, expected_seq,

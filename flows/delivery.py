@@ -6,7 +6,8 @@ so nothing is lost while a robot or mail server is down.
 
 from __future__ import annotations
 
-import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from urllib.parse import quote
 
@@ -14,62 +15,87 @@ import apprise
 from sqlalchemy.engine import Engine
 
 from storage.engine import unit_of_work
-from storage.models import NotificationChannel, Outbox
 from workflows import notifications
 
 ACTOR = "system:outbox"
+SENDERS = 8  # messages in flight at once
 
 
-def apprise_url(channel: NotificationChannel, smtp_url: str) -> str:
-    if channel.kind != "email":
-        return channel.target
+def address(kind: str, target: str, smtp_url: str) -> str:
+    """The apprise address for a channel: e-mail goes through the configured SMTP server."""
+    if kind != "email":
+        return target
     if not smtp_url:
         raise RuntimeError("未配置 STEWARD_SMTP_URL / STEWARD_SMTP_URL is not set")
-    return f"{smtp_url}{'&' if '?' in smtp_url else '?'}to={quote(channel.target, safe='@')}"
+    return f"{smtp_url}{'&' if '?' in smtp_url else '?'}to={quote(target, safe='@')}"
+
+
+_ASSET = apprise.AppriseAsset(async_mode=False)  # one target a message: no pool of apprise's own per send
+_senders = threading.local()  # per sending thread: channel address → its apprise object, parsed once
+
+
+def _sender(url: str) -> apprise.Apprise | None:
+    kept = getattr(_senders, "by_url", None)
+    if kept is None:
+        kept = _senders.by_url = {}
+    if url not in kept:
+        if len(kept) > 500:  # addresses change rarely; a long-lived worker keeps only the recent ones
+            kept.clear()
+        sender = apprise.Apprise(asset=_ASSET)
+        kept[url] = sender if sender.add(url) else None
+    return kept[url]
 
 
 def send(url: str, subject: str, body: str) -> str | None:
     """Send one message; return None when delivered, else the reason apprise gave."""
-    sender = apprise.Apprise()
-    if not sender.add(url):
+    sender = _sender(url)
+    if sender is None:
         return "通知地址无效 / invalid notification URL"
-    with apprise.LogCapture(level=logging.WARNING) as log:
-        ok = sender.notify(title=subject, body=body)
-    if ok:
+    result = sender.notify(title=subject, body=body)
+    if result:
         return None
-    lines = [line.strip() for line in log.getvalue().splitlines() if line.strip()]
+    lines = [str(getattr(entry, "message", entry)).strip() for entry in result.logs()
+             if str(getattr(entry, "level", "WARNING")) in ("WARNING", "ERROR", "CRITICAL")]  # apprise keeps its own
     return (lines[-1] if lines else "发送失败 / delivery failed")[:300]
 
 
+def _deliver(message: tuple[int, str, str, list[tuple[int, str, str]]], smtp_url: str,
+             allow: tuple[str, ...]) -> tuple[list[int], dict[int, str]]:
+    """Send one message to each channel still owed it; what failed is kept as text, never raised."""
+    _, subject, body, targets = message
+    delivered, errors = [], {}
+    for channel_id, kind, target in targets:
+        if kind == "webhook" and (host := notifications.internal_host(target, allow)):
+            errors[channel_id] = f"内网地址 {host} 未放行 / internal address {host} is not allowed"
+            continue  # checked again when sending: a name may resolve elsewhere now
+        try:
+            error = send(address(kind, target, smtp_url), subject, body)
+        except Exception as exc:  # a transport error is data on the row, never a crashed dispatcher
+            error = str(exc)[:300]
+        if error is None:
+            delivered.append(channel_id)
+        else:
+            errors[channel_id] = error
+    return delivered, errors
+
+
 def dispatch(engine: Engine, smtp_url: str = "", limit: int = 100, now: datetime | None = None,
-             allow: tuple[str, ...] = ()) -> dict[str, int]:
-    """Claim due messages, send each to the channels still owed it, record the outcome."""
+             allow: tuple[str, ...] = (), senders: int = SENDERS) -> dict[str, int]:
+    """Drain the queue: claim due messages a batch at a time, send them (``senders`` at once: a webhook or mail
+    server's latency, not this process, sets the pace), record the batch's outcomes in one transaction; until
+    nothing due is left. A message that failed waits for its backoff, so draining ends."""
     now = now or datetime.now(timezone.utc)
-    with unit_of_work(engine, ACTOR) as session:
-        claimed = notifications.claim(session, now, limit)
-    counts = {"claimed": len(claimed), "sent": 0, "retry": 0, "failed": 0, "no_channel": 0}
-    for outbox_id in claimed:
-        with unit_of_work(engine, ACTOR) as session:
-            row = session.get(Outbox, outbox_id)
-            targets = [(c.id, c.kind, c.target) for c in notifications.owed(session, row)]
-            subject, body = row.subject, row.body
-        delivered, errors = [], {}
-        for channel_id, kind, target in targets:
-            if kind == "webhook" and (host := notifications.internal_host(target, allow)):
-                errors[channel_id] = f"内网地址 {host} 未放行 / internal address {host} is not allowed"
-                continue  # checked again when sending: a name may resolve elsewhere now
-            try:
-                url = apprise_url(NotificationChannel(id=channel_id, kind=kind, target=target, enterprise_id=0,
-                                                      person_id=0), smtp_url)
-                error = send(url, subject, body)
-            except Exception as exc:  # a transport error is data on the row, never a crashed dispatcher
-                error = str(exc)[:300]
-            if error is None:
-                delivered.append(channel_id)
-            else:
-                errors[channel_id] = error
-        with unit_of_work(engine, ACTOR) as session:
-            row = notifications.record(session, outbox_id, delivered, errors, now)
-            status = row.status if row.status != "pending" else "retry"
-        counts[status] += 1
-    return counts
+    counts = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "no_channel": 0}
+    with ThreadPoolExecutor(max_workers=senders) as pool:
+        while True:
+            with unit_of_work(engine, ACTOR) as session:
+                claimed = notifications.claim(session, now, limit)
+                work = notifications.pending_work(session, claimed) if claimed else []
+            if not claimed:
+                return counts
+            counts["claimed"] += len(claimed)
+            results = pool.map(lambda m: _deliver(m, smtp_url, allow), work)
+            outcomes = {m[0]: result for m, result in zip(work, results, strict=True)}
+            with unit_of_work(engine, ACTOR) as session:
+                for row in notifications.record_many(session, outcomes, now):
+                    counts[row.status if row.status != "pending" else "retry"] += 1

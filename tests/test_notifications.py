@@ -244,3 +244,24 @@ def test_a_robot_address_pasted_from_its_settings_page_works(plant, engine, hook
     act(plant, "lixf", lambda s, a: notifications.remove_channel(s, a, channel_id))
     with Session(engine) as s:
         assert channel_id not in [c.id for c in notifications.channels(s, message.person_id)]
+
+
+def test_a_run_drains_the_queue_in_batches_and_never_caps_delivery(plant, engine, hook):
+    """After a yearly kickoff the queue is long: one dispatch sends everything due, a batch at a time, each
+    batch claimed in one statement and recorded in one transaction; nothing is sent twice."""
+    hook.start()
+    act(plant, "lixf", lambda s, a: notifications.add_channel(s, a, "lixf", "webhook",
+                                                              f"json://127.0.0.1:{hook.port}/hook", LOCAL))
+    with plant("system:test") as s:
+        lixf = wf.actor_for(s, "lixf").person
+        for i in range(130):
+            s.add(Outbox(enterprise_id=lixf.enterprise_id, person_id=lixf.id, subject=f"任务 {i}", body=f"第 {i} 条"))
+    now = datetime.now(timezone.utc)
+    counts = delivery.dispatch(engine, now=now, limit=50, allow=LOCAL)
+    with Session(engine) as s:
+        mine = s.exec(select(Outbox).where(Outbox.person_id == lixf.id)).all()
+    assert len(mine) == 130 and all(row.status == "sent" for row in mine)
+    assert counts["sent"] >= 130 and counts["claimed"] == sum(counts[k] for k in ("sent", "retry", "failed", "no_channel"))
+    titles = [body["title"] for _, body in hook.requests]
+    assert len(titles) == len(set(titles)) == 130  # each once
+    assert delivery.dispatch(engine, now=now, allow=LOCAL)["claimed"] == 0

@@ -163,42 +163,67 @@ def channels(session: Session, person_id: int) -> list[NotificationChannel]:
 
 
 def claim(session: Session, now: datetime, limit: int = 100) -> list[int]:
-    """Take due messages for this worker; a row another worker holds (and has not abandoned) is skipped."""
-    due = session.exec(select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
-                       .order_by(Outbox.id).limit(limit)).all()
-    claimed = []
-    for outbox_id in due:
-        result = session.execute(update(Outbox).where(
-            Outbox.id == outbox_id, Outbox.status == "pending",
-            or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - LEASE)).values(claimed_at=now))
-        if result.rowcount == 1:
-            claimed.append(outbox_id)
-    return claimed
+    """Take up to ``limit`` due messages for this worker in one statement; a row another worker holds (and has not
+    abandoned) is skipped, and of two workers racing for a row only one gets it back."""
+    due = select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now,
+                                  or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - LEASE)) \
+        .order_by(Outbox.id).limit(limit)
+    taken = session.execute(update(Outbox).where(
+        Outbox.id.in_(due.scalar_subquery()), Outbox.status == "pending",
+        or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - LEASE)).values(claimed_at=now)
+        .returning(Outbox.id).execution_options(synchronize_session=False))
+    return sorted(taken.scalars().all())
 
 
 def owed(session: Session, row: Outbox) -> list[NotificationChannel]:
     return [c for c in channels(session, row.person_id) if c.id not in row.delivered]
 
 
+def pending_work(session: Session, outbox_ids: list[int]) -> list[tuple[int, str, str, list[tuple[int, str, str]]]]:
+    """(id, subject, body, [(channel id, kind, target) still owed]) for claimed messages, read in two queries."""
+    rows = session.exec(select(Outbox).where(Outbox.id.in_(outbox_ids)).order_by(Outbox.id)).all()
+    by_person = _channels_of(session, {r.person_id for r in rows})
+    return [(r.id, r.subject, r.body, [(c.id, c.kind, c.target) for c in by_person.get(r.person_id, [])
+                                       if c.id not in r.delivered]) for r in rows]
+
+
+def _channels_of(session: Session, person_ids: set[int]) -> dict[int, list[NotificationChannel]]:
+    out: dict[int, list[NotificationChannel]] = {}
+    for c in session.exec(select(NotificationChannel).where(NotificationChannel.person_id.in_(person_ids),
+                                                            NotificationChannel.active)
+                          .order_by(NotificationChannel.id)):
+        out.setdefault(c.person_id, []).append(c)
+    return out
+
+
 def record(session: Session, outbox_id: int, delivered: list[int], errors: dict[int, str], now: datetime) -> Outbox:
-    """Note what went out; what did not is retried later with backoff, only on the failed channels."""
-    row = session.get(Outbox, outbox_id)
-    row.delivered = sorted({*row.delivered, *delivered})
-    row.attempts += 1
-    row.claimed_at = None
-    if not channels(session, row.person_id) and not row.delivered:
-        row.status, row.last_error = "no_channel", "该用户未设置通知渠道 / no notification channel"
-    elif errors:
-        row.last_error = "; ".join(f"#{cid}: {msg}" for cid, msg in sorted(errors.items()))[:1000]
-        wait = BACKOFF_SECONDS[min(row.attempts - 1, len(BACKOFF_SECONDS) - 1)]
-        row.next_attempt_at = now + timedelta(seconds=wait)
-        if row.attempts >= MAX_ATTEMPTS:
-            row.status = "failed"
-    else:
-        row.status, row.sent_at, row.last_error = "sent", now, ""
-    session.add(row)
+    """Note what went out for one message (see ``record_many``)."""
+    return record_many(session, {outbox_id: (delivered, errors)}, now)[0]
+
+
+def record_many(session: Session, outcomes: dict[int, tuple[list[int], dict[int, str]]], now: datetime) -> list[Outbox]:
+    """Note what went out; what did not is retried later with backoff, only on the failed channels. A batch is
+    read in two queries and written in one flush."""
+    rows = session.exec(select(Outbox).where(Outbox.id.in_(list(outcomes))).order_by(Outbox.id)).all()
+    by_person = _channels_of(session, {r.person_id for r in rows})
+    for row in rows:
+        delivered, errors = outcomes[row.id]
+        row.delivered = sorted({*row.delivered, *delivered})
+        row.attempts += 1
+        row.claimed_at = None
+        if not by_person.get(row.person_id) and not row.delivered:
+            row.status, row.last_error = "no_channel", "该用户未设置通知渠道 / no notification channel"
+        elif errors:
+            row.last_error = "; ".join(f"#{cid}: {msg}" for cid, msg in sorted(errors.items()))[:1000]
+            wait = BACKOFF_SECONDS[min(row.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+            row.next_attempt_at = now + timedelta(seconds=wait)
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+        else:
+            row.status, row.sent_at, row.last_error = "sent", now, ""
+        session.add(row)
     session.flush()
-    return row
+    return list(rows)
 
 
 def retry_failed(session: Session, actor: Actor, now: datetime) -> int:

@@ -32,3 +32,16 @@ def test_the_years_benchmark_agrees_with_duckdb_and_times_the_dashboard():
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "totals agree" in result.stdout and "dashboard with 2 years of runs" in result.stdout
+
+
+def test_the_issue_18_benchmarks_run_and_print_their_baselines():
+    """Transitions, the audit chain walk and notification delivery, each beside its plain baseline."""
+    runs = {script: subprocess.run([sys.executable, f"bench/{script}", *args], cwd=ROOT, capture_output=True,
+                                   text=True, timeout=300)
+            for script, args in (("transition_rate.py", ["--count", "10"]), ("verify_walk.py", ["--entries", "3000"]),
+                                 ("notification_rate.py", ["--messages", "30"]))}
+    for script, run in runs.items():
+        assert run.returncode == 0, (script, run.stderr)
+    assert "ours / plain throughput" in runs["transition_rate.py"].stdout
+    assert "ours / plain:" in runs["verify_walk.py"].stdout and "steward verify" in runs["verify_walk.py"].stdout
+    assert "not sent: 0; missing at the server: 0" in runs["notification_rate.py"].stdout

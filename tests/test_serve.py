@@ -40,3 +40,35 @@ def test_serve_takes_host_and_port_and_delivers_notifications(plant, steward_env
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_serve_with_two_workers_signs_in_on_one_and_is_known_on_the_other(plant, steward_env):
+    """`--workers 2`: two processes serve the pages with one session key, so a sign-in holds whichever answers."""
+    import http.cookiejar
+    import re
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "steward", "serve", "--host", "127.0.0.1", "--port", str(port),
+                               "--workers", "2", "--no-schedule"], env=steward_env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        deadline, login = time.monotonic() + 60, None
+        while time.monotonic() < deadline and login is None:
+            try:
+                login = browser.open(f"{base}/login", timeout=2).read().decode()
+            except OSError:
+                time.sleep(0.3)
+        assert login, server.stderr.read() if server.poll() is not None else "no answer"
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+        from urllib.parse import urlencode
+        browser.open(f"{base}/login", data=urlencode({"username": "lixf", "password": "jinyan-demo-2026",
+                                                       "csrf_token": token}).encode(), timeout=10)
+        pages = [browser.open(f"{base}/tasks", timeout=10) for _ in range(12)]  # spread over both workers
+        assert all(p.status == 200 and p.url.endswith("/tasks") for p in pages)  # never sent back to sign in
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) >= 2
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

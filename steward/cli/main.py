@@ -132,7 +132,8 @@ NoSchedule = Annotated[bool, typer.Option("--no-schedule", help="不在本进程
                                                              "and the daily round to `steward schedule serve`")]
 
 
-def _serve(ctx: Context, host: str | None = None, port: int | None = None, schedule: bool = True) -> None:
+def _serve(ctx: Context, host: str | None = None, port: int | None = None, schedule: bool = True,
+           workers: int = 1) -> None:
     import threading
 
     import uvicorn
@@ -140,12 +141,17 @@ def _serve(ctx: Context, host: str | None = None, port: int | None = None, sched
     from steward.web.app import create_app, server_config
     host, port = host or ctx.settings.host, port or ctx.settings.port
     ctx.check_serving(host)
+    ctx.session_secret  # noqa: B018  (made and kept now, so every worker signs sessions with the same key)
     stop = threading.Event()
-    if schedule:
+    if schedule:  # one deliverer, in this process, however many workers serve pages
         threading.Thread(target=_keep_delivery, args=(ctx, stop), name="steward-schedule", daemon=True).start()
-    typer.echo(f"打开 / open http://{host}:{port}/  （Ctrl-C 停止 / stops）")
+    typer.echo(f"打开 / open http://{host}:{port}/  （{workers} 个工作进程 / worker(s)；Ctrl-C 停止 / stops）")
     try:
-        uvicorn.Server(server_config(create_app(ctx), host, port)).run()
+        if workers > 1:  # each worker process builds the app from the same settings (STEWARD_* and HOME)
+            uvicorn.run("steward.web.app:from_env", factory=True, host=host, port=port, workers=workers,
+                        log_level="warning", server_header=False)
+        else:
+            uvicorn.Server(server_config(create_app(ctx), host, port)).run()
     finally:
         stop.set()
 
@@ -187,11 +193,13 @@ def demo_cmd(
 
 
 @app.command("serve")
-def serve_cmd(host: Host = None, port: Port = None, no_schedule: NoSchedule = False):
+def serve_cmd(host: Host = None, port: Port = None, no_schedule: NoSchedule = False,
+              workers: Annotated[int, typer.Option(min=1, max=64, help="工作进程数（每核一个为宜）/ worker processes "
+                                                                      "(about one per core)")] = 1):
     """启动 Web 服务，并在本进程发送通知与每日提醒 / Serve the web application (and deliver notifications)."""
     ctx = load_context()
     ctx.require_current_schema()
-    _serve(ctx, host, port, not no_schedule)
+    _serve(ctx, host, port, not no_schedule, workers)
 
 
 def main() -> None:

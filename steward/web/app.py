@@ -107,6 +107,11 @@ def _local_time(tz: str):
     return show
 
 
+def from_env() -> FastAPI:
+    """The app as each of `steward serve --workers N`'s processes builds it, from the same settings."""
+    return create_app(Context.from_env())
+
+
 def server_config(app: FastAPI, host: str, port: int):
     """How uvicorn serves the app: no server banner."""
     import uvicorn

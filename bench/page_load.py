@@ -1,0 +1,124 @@
+"""Benchmark: signed-in people using the main pages at once — the overview, tasks, documents, accounting and the
+year's audit checklist — on the lived demo, served by `steward serve` with one or more worker processes, against
+a static file served by the same server under the same load, in one run.
+
+    python3 -m uv run python bench/page_load.py [--sessions 50] [--seconds 20] [--workers 1 2]
+
+Prints per worker count: requests per second, p50/p95 latency and errors, pages and static file side by side.
+Goal (issue 18): p95 < 100 ms at 50 sessions, no errors (with as many workers as the machine has cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PASSWORD = "jinyan-demo-2026"
+PEOPLE = ["lixf", "wangjg", "zhaom", "zhangw", "liuy", "chenj", "zhoul", "yangf"]
+
+
+def seed(home: Path) -> None:
+    """The lived demo (not timed)."""
+    from steward import demo
+    from storage import migrate
+    from storage.engine import make_engine, unit_of_work
+    from storage.files import FileStore
+    engine = make_engine(f"sqlite:///{home / 'steward.db'}")
+    migrate.upgrade(engine)
+    with unit_of_work(engine, "demo-seed") as s:
+        demo.seed(s, FileStore(home / "files"))
+    engine.dispose()
+
+
+def serve(home: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}, "STEWARD_HOME": str(home)}
+    server = subprocess.Popen([sys.executable, "-m", "steward", "serve", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-schedule", "--workers", str(workers)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    return server, base
+
+
+async def signed_in(httpx, base: str, username: str):
+    client = httpx.AsyncClient(base_url=base, timeout=30)
+    page = (await client.get("/login")).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = await client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert answer.status_code == 303, answer.text[:200]
+    return client
+
+
+async def load(base: str, sessions: int, seconds: float, paths: list[str]) -> tuple[list[float], int]:
+    import httpx
+    clients = [await signed_in(httpx, base, PEOPLE[i % len(PEOPLE)]) for i in range(sessions)]
+    took, errors, stop = [], [0], time.monotonic() + seconds
+
+    async def person(client, offset: int):
+        i = offset
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            try:
+                response = await client.get(paths[i % len(paths)])
+                if response.status_code != 200:
+                    errors[0] += 1
+            except httpx.HTTPError:
+                errors[0] += 1
+            took.append(time.perf_counter() - start)
+            i += 1
+    await asyncio.gather(*(person(c, n) for n, c in enumerate(clients)))
+    for c in clients:
+        await c.aclose()
+    return took, errors[0]
+
+
+def figures(took: list[float], errors: int, seconds: float) -> str:
+    ms = sorted(t * 1000 for t in took)
+    p95 = ms[int(len(ms) * 0.95) - 1] if ms else 0.0
+    return (f"{len(ms) / seconds:7.1f} req/s  p50 {statistics.median(ms) if ms else 0:7.1f} ms  p95 {p95:7.1f} ms  "
+            f"errors {errors}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        seed(home)
+        print(f"{args.sessions} signed-in sessions for {args.seconds:g} s each run, lived demo")
+        for workers in args.workers:
+            server, base = serve(home, workers)
+            try:
+                pages = ["/", "/tasks", "/documents", "/accounting", "/audits/JYCEM-IA-2026-001?chapter=7"]
+                took, errors = asyncio.run(load(base, args.sessions, args.seconds, pages))
+                static, static_errors = asyncio.run(load(base, args.sessions, args.seconds, ["/static/steward.css"]))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            print(f"  {workers} worker(s)  pages   {figures(took, errors, args.seconds)}")
+            print(f"  {workers} worker(s)  static  {figures(static, static_errors, args.seconds)}  (baseline)")
+
+
+if __name__ == "__main__":
+    main()

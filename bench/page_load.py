@@ -70,23 +70,30 @@ async def signed_in(httpx, base: str, username: str):
 async def load(base: str, sessions: int, seconds: float, paths: list[str]) -> tuple[list[float], int]:
     import httpx
     clients = [await signed_in(httpx, base, PEOPLE[i % len(PEOPLE)]) for i in range(sessions)]
-    took, errors, stop = [], [0], time.monotonic() + seconds
+    mine = {}  # each person uses the pages their role opens (staff do not open the audit checklist)
+    for n, c in enumerate(clients[:len(PEOPLE)]):
+        mine[n] = [p for p in paths if (await c.get(p)).status_code == 200]
+    took, errors, stop, seen = [], [0], time.monotonic() + seconds, []
 
     async def person(client, offset: int):
-        i = offset
+        i, own = offset, mine[offset % len(PEOPLE)]
         while time.monotonic() < stop:
             start = time.perf_counter()
             try:
-                response = await client.get(paths[i % len(paths)])
+                response = await client.get(own[i % len(own)])
                 if response.status_code != 200:
                     errors[0] += 1
-            except httpx.HTTPError:
+                    seen.append(f"{response.status_code} {own[i % len(own)]} {response.text[:120]!r}")
+            except httpx.HTTPError as exc:
                 errors[0] += 1
+                seen.append(f"{type(exc).__name__} {own[i % len(own)]}")
             took.append(time.perf_counter() - start)
             i += 1
     await asyncio.gather(*(person(c, n) for n, c in enumerate(clients)))
     for c in clients:
         await c.aclose()
+    for line in sorted(set(seen))[:5]:
+        print("    error:", line)
     return took, errors[0]
 
 

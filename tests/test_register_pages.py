@@ -566,3 +566,26 @@ def test_a_record_named_in_chinese_is_reached_after_an_htmx_form(web):
                      headers={**HX, "HX-Current-URL": "http://testserver/registers/compliance"})
     assert made.status_code == 200 and made.headers["HX-Redirect"] == "/registers/compliance/2026-%E5%B9%B4%E5%BA%A6"
     assert "2026-年度" in lixf.get(made.headers["HX-Redirect"]).text
+
+
+def test_long_lists_come_a_page_at_a_time_and_a_search_reaches_the_oldest(web, plant):
+    """Fifty rows a page with the total and the way on, in registers and records alike; the filters stay."""
+    from helpers import act
+
+    from workflows import improvement, records
+    act(plant, "lixf", lambda s, a: [improvement.add(s, a, title=f"改进项第 {i} 条", source="suggestion")
+                                     for i in range(55)])
+    act(plant, "lixf", lambda s, a: [records.add(s, a, "communication", {
+        "direction": "internal", "channel": "meeting", "counterpart": f"第 {i} 车间", "subject": f"例会 {i}"})
+        for i in range(53)])
+    lixf = as_user(web, "lixf")
+    first = lixf.get("/registers/improvements?state=proposed").text
+    assert first.count('href="/registers/improvements/') == 50 and "共 55" in first
+    second = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    assert "state=proposed" in second and "page=2" in second
+    rest = lixf.get(second).text
+    assert rest.count('href="/registers/improvements/') == 5 and 'rel="prev"' in rest and 'rel="next"' not in rest
+    assert "改进项第 0 条" in lixf.get("/registers/improvements?q=第 0 条").text  # the oldest, found by a search
+    page = lixf.get("/records/communication").text
+    assert "共 53" in page and 'rel="next"' in page
+    assert "第 0 车间" in lixf.get("/records/communication?q=第 0 车间").text

@@ -19,6 +19,7 @@ from storage.models import FormRecord, Objective
 from storage.models.org import utcnow
 from workflows import engine
 from workflows.engine import Actor
+from workflows.paging import Page, page_of, sliced
 
 RECORD_KEEPERS = {"carbon_manager", "department_head", "carbon_body_member", "internal_auditor", "staff",
                   "top_management"}
@@ -179,6 +180,21 @@ def listing(session: Session, actor: Actor, form: str, q: str = "", limit: int =
                         .order_by(FormRecord.recorded_on.desc(), FormRecord.id.desc()).limit(limit)).all()
     needle = q.strip().lower()
     return [r for r in rows if not needle or any(needle in str(v).lower() for v in r.payload.values())]
+
+
+def paged(session: Session, actor: Actor, form: str, q: str = "", number: int = 1) -> tuple[list[FormRecord], Page]:
+    """One page of a register's records, newest first, with the total: counted and sliced in the database, or,
+    when searching, matched across every record of the form (not only the newest)."""
+    spec(form)
+    base = select(FormRecord).where(FormRecord.enterprise_id == actor.enterprise_id, FormRecord.form == form) \
+        .order_by(FormRecord.recorded_on.desc(), FormRecord.id.desc())
+    if q.strip():
+        needle = q.strip().lower()
+        return sliced([r for r in session.exec(base) if any(needle in str(v).lower() for v in r.payload.values())],
+                      number)
+    at = page_of(session.exec(select(func.count()).select_from(FormRecord).where(
+        FormRecord.enterprise_id == actor.enterprise_id, FormRecord.form == form)).one(), number)
+    return list(session.exec(base.offset(at.offset).limit(at.size)).all()), at
 
 
 def counts(session: Session, actor: Actor) -> dict[str, int]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from storage.errors import NotFound, StewardError
 from storage.models import (
@@ -21,7 +21,18 @@ from storage.models import (
     Person,
     ReductionMeasure,
 )
-from workflows import baseline, compliance, data_quality, exports, history, improvement, lookup, names, reduction
+from workflows import (
+    baseline,
+    compliance,
+    data_quality,
+    exports,
+    history,
+    improvement,
+    lookup,
+    names,
+    paging,
+    reduction,
+)
 from workflows.engine import Actor, Lifecycle
 
 Text = str | tuple[str, str]  # one text, or (zh, en)
@@ -126,18 +137,23 @@ def overview(session: Session, actor: Actor) -> list[tuple[Register, int, int]]:
     return out
 
 
-def listing(session: Session, actor: Actor, name: str, q: str = "", state: str = "") -> dict:
+def listing(session: Session, actor: Actor, name: str, q: str = "", state: str = "", number: int = 1,
+            size: int = paging.SIZE) -> dict:
+    """One page (50) of a register, newest first, with the total; a search looks through every row."""
     reg = register(name)
     query = select(reg.model).where(reg.model.enterprise_id == actor.enterprise_id)
     if state:
         query = query.where(reg.model.state == state)
-    rows = list(session.exec(query.order_by(reg.model.id.desc()).limit(500)).all())
     if q.strip():
         needle = q.strip().lower()
-        rows = [r for r in rows if any(needle in str(getattr(r, f, "")).lower() for f in reg.search)]
+        rows, at = paging.sliced([r for r in session.exec(query.order_by(reg.model.id.desc()))
+                                  if any(needle in str(getattr(r, f, "")).lower() for f in reg.search)], number, size)
+    else:
+        at = paging.page_of(session.exec(select(func.count()).select_from(query.subquery())).one(), number, size)
+        rows = list(session.exec(query.order_by(reg.model.id.desc()).offset(at.offset).limit(at.size)).all())
     ctx = {"names": _names(session, actor), "places": names.Places(session, actor.enterprise_id)}
     extra = {"mac": reduction.mac_curve(session, actor.enterprise_id)} if name == "reductions" else {}
-    return {**extra, "reg": reg, "q": q, "state": state, "states": list(reg.lifecycle.states),
+    return {**extra, "reg": reg, "q": q, "state": state, "states": list(reg.lifecycle.states), "page": at,
             "can_add": bool(actor.roles & set(reg.writers)), "people": lookup.users(session, actor.enterprise_id),
             "rows": [(str(getattr(r, reg.key)), reg.lifecycle.states(r.state), [v(r, ctx) for _, _, v in reg.columns])
                      for r in rows]}
@@ -194,7 +210,7 @@ def view(session: Session, actor: Actor, name: str, key: str, year: int | None =
 
 def export(session: Session, actor: Actor, name: str, lang: str, q: str = "", state: str = "") -> tuple[str, bytes]:
     """The list as it is filtered on the page, as a workbook in the reader's language."""
-    data = listing(session, actor, name, q, state)
+    data = listing(session, actor, name, q, state, size=1_000_000)  # the whole list, as filtered
     reg, en = data["reg"], lang == "en"
 
     def text(v):

@@ -40,6 +40,13 @@ def page(request: Request, name: str, context: dict, status: int = 200) -> HTMLR
     return templates.TemplateResponse(request, name, ctx, status_code=status)
 
 
+def pager(request: Request, at) -> dict:
+    """Links to the previous and next page of a list, keeping its search and filters."""
+    link = lambda n: str(request.url.include_query_params(page=n)).split(str(request.base_url).rstrip("/"), 1)[-1]  # noqa: E731
+    return {"page": at, "prev": link(at.number - 1) if at.number > 1 else None,
+            "next": link(at.number + 1) if at.number < at.pages else None}
+
+
 def unit(request: Request, fn: Callable[..., T], *, page: str | None = None) -> T:
     """Run ``fn(session, actor)`` as the signed-in person in one transaction; ``page`` names the
     entry of the access table the person must be admitted to."""

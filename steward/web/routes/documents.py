@@ -3,15 +3,16 @@ revisions and acknowledgements, reading the file in the browser, the controlled 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from forms import clauses
-from steward.web.render import download, page, redirect, unit, write
+from steward.web.render import download, page, pager, redirect, unit, write
 from storage.errors import StewardError
 from storage.vocab import Role
 from workflows import document as docs
 from workflows import document_views as views
 from workflows import organisation
+from workflows.paging import sliced
 from workflows.rendering import as_pdf, controlled_copy, text_preview, to_pdf
 
 router = APIRouter()
@@ -20,11 +21,12 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 @router.get("/documents")
 def documents(request: Request, q: str = "", doc_type: str = "", state: str = "", owner: str = "", clause: str = "",
-              due: bool = False, sort: str = "number"):
+              due: bool = False, sort: str = "number", page_no: int = Query(1, alias="page")):
     f = views.Filters(q=q, doc_type=doc_type, state=state, owner=owner, clause=clause, due=due, sort=sort)
 
     def read(s, a):
-        return {"rows": views.listing(s, a, f), "owners": views.owners(s, a), "f": f,
+        rows, at = sliced(views.listing(s, a, f), page_no)
+        return {"rows": rows, "pager": pager(request, at), "owners": views.owners(s, a), "f": f,
                 "can_create": bool(a.roles & set(docs.WRITERS))}
     return page(request, "documents.html", {**unit(request, read, page="/documents"), "types": list(docs.DocType),
                                             "states": list(docs.DocState)})

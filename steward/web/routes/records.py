@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from forms.records import FORMS
 from steward.web import fields
-from steward.web.render import lang_of, local, page, redirect, unit, write, xlsx
+from steward.web.render import lang_of, local, page, pager, redirect, unit, write, xlsx
 from workflows import record_charts, records
 
 router = APIRouter()
@@ -29,13 +29,13 @@ def export(request: Request, form: str, q: str = ""):
 
 
 @router.get("/records/{form}")
-def listing(request: Request, form: str, q: str = ""):
+def listing(request: Request, form: str, q: str = "", page_no: int = Query(1, alias="page")):
     lang = lang_of(request)
 
     def read(s, a):
-        rows = records.listing(s, a, form, q)
-        return {"rows": rows, "may_add": bool(a.roles & records.RECORD_KEEPERS),
-                "chart": record_charts.chart(form, rows, lang, records.inputs(form))}
+        rows, at = records.paged(s, a, form, q, page_no)
+        return {"rows": rows, "pager": pager(request, at), "may_add": bool(a.roles & records.RECORD_KEEPERS),
+                "chart": record_charts.chart(form, records.listing(s, a, form, q), lang, records.inputs(form))}
     return page(request, "record_form.html", {**unit(request, read, page="/records"), "spec": records.spec(form),
                                               "inputs": records.inputs(form), "q": q, "today": date.today()})
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
-from steward.web.render import lang_of, page, redirect, unit, write, xlsx
+from steward.web.render import lang_of, page, pager, redirect, unit, write, xlsx
 from workflows import baseline, compliance, data_quality, improvement, reduction, registers
 
 router = APIRouter()
@@ -34,8 +34,9 @@ def export(request: Request, name: str, q: str = "", state: str = ""):
 
 
 @router.get("/registers/{name}")
-def listing(request: Request, name: str, q: str = "", state: str = ""):
-    context = unit(request, lambda s, a: registers.listing(s, a, name, q, state), page=HUB)
+def listing(request: Request, name: str, q: str = "", state: str = "", page_no: int = Query(1, alias="page")):
+    context = unit(request, lambda s, a: registers.listing(s, a, name, q, state, page_no), page=HUB)
+    context["pager"] = pager(request, context["page"])
     extra = {"triggers": [(k, *registers.pair(v)) for k, v in baseline.TRIGGERS.items()],
              "sources": registers.SOURCES, "clauses": [(k, *registers.pair(v)) for k, v in improvement.CLAUSES.items()],
              "this_year": date.today().year}

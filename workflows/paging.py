@@ -1,0 +1,41 @@
+"""Lists are read a page at a time (50 rows) with the total, so no list page grows with the years on record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SIZE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based, clamped to the pages there are
+    total: int
+    size: int = SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def first(self) -> int:
+        return min(self.offset + 1, self.total)
+
+    @property
+    def last(self) -> int:
+        return min(self.offset + self.size, self.total)
+
+
+def page_of(total: int, number: int | None, size: int = SIZE) -> Page:
+    pages = max(1, -(-total // size))
+    return Page(min(max(number or 1, 1), pages), total, size)
+
+
+def sliced(rows: list, number: int | None, size: int = SIZE) -> tuple[list, Page]:
+    """A page of rows already in hand (filtered in Python), with its place in the whole."""
+    page = page_of(len(rows), number, size)
+    return rows[page.offset:page.offset + page.size], page

@@ -9,6 +9,7 @@ runs, retries and logs.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ from sqlmodel import Session, select
 
 from flows import delivery
 from storage.engine import make_engine, unit_of_work
-from storage.errors import StewardError
+from storage.errors import Conflict, StewardError
 from storage.models import Enterprise, RoleAssignment
 from workflows import accounting, compliance, data_quality, internal_audit, notifications, readiness, yearly_duties
 from workflows import review as reviews
@@ -41,12 +42,47 @@ def managed_enterprises(engine: Engine, code: str | None = None) -> list[tuple[i
         return [(i, c) for i, c in session.exec(query.order_by(Enterprise.code)).all()]
 
 
+class EnterprisesFailed(StewardError):
+    """Some enterprises could not be done; the others were. ``done`` holds their results, ``failed`` the reasons."""
+
+    def __init__(self, done: dict, failed: dict[str, StewardError]):
+        self.done, self.failed = done, failed
+        super().__init__("enterprises_failed",
+                         "以下企业未完成：" + "；".join(f"{c}（{e.zh}）" for c, e in failed.items()),
+                         "Not done for: " + "; ".join(f"{c} ({e.en})" for c, e in failed.items()), status=500)
+
+
+def _take_turn(session: Session, enterprise_id: int) -> None:
+    """On PostgreSQL, hold the enterprise's row until this transaction ends: two overlapping runs of a flow take
+    turns per enterprise, and the second finds what the first made instead of making it again. (SQLite lets one
+    writer in at a time already.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Enterprise.id).where(Enterprise.id == enterprise_id).with_for_update())
+
+
 def per_enterprise(engine: Engine, actor: str, enterprise: str | None, fn) -> dict:
-    """Run ``fn(session, enterprise_id)`` for each managed enterprise, each in its own transaction."""
-    out = {}
+    """Run ``fn(session, enterprise_id)`` for each managed enterprise, each in its own transaction and turn. One
+    enterprise that fails (bad data, a lost race) is reported with its reason and the others carry on; the run then
+    fails naming it. What another run has just made counts as done."""
+    out: dict = {}
+    failed: dict[str, StewardError] = {}
     for ent_id, code in managed_enterprises(engine, enterprise):
-        with unit_of_work(engine, actor) as session:
-            out[code] = fn(session, ent_id)
+        try:
+            with unit_of_work(engine, actor) as session:
+                _take_turn(session, ent_id)
+                out[code] = fn(session, ent_id)
+        except Conflict as exc:
+            if exc.code == "duplicate":
+                out[code] = "exists"
+            else:
+                failed[code] = exc
+        except StewardError as exc:
+            failed[code] = exc
+        except Exception as exc:  # noqa: BLE001  (one enterprise's fault must not stop the others)
+            logging.getLogger("steward.flows").exception("%s failed for %s", actor, code)
+            failed[code] = StewardError("failed", f"处理出错：{exc}", f"Failed: {exc}")
+    if failed:
+        raise EnterprisesFailed(out, failed)
     return out
 
 

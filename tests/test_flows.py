@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from helpers import this_year
 from sqlmodel import Session, func, select
 
@@ -76,3 +77,51 @@ def test_the_embedded_scheduler_runs_each_flow_at_its_time():
     assert count == len(ran) == 181
     assert [r for r in ran if r[0] != "outbox-dispatch"] == [("daily-tasks", "08:00")]
     assert ran[0] == ("outbox-dispatch", "07:01") and ran[-1] == ("outbox-dispatch", "10:00")
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_two_overlapping_runs_take_turns_and_make_each_yearly_duty_once(plant, engine):
+    """A manual trigger meeting the cron: the second run waits for the enterprise, then finds the tasks made."""
+    import threading
+    import time
+
+    from workflows import yearly_duties
+    barrier, results = threading.Barrier(2), []
+
+    def slow(session, enterprise_id):
+        made = yearly_duties.yearly(session, enterprise_id, 2031)
+        time.sleep(0.5)  # not yet committed while the other run looks
+        return made
+
+    def run():
+        barrier.wait(timeout=10)
+        results.append(cycles.per_enterprise(engine, "system:test", None, slow))
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join(timeout=30) for t in threads]
+    assert sorted(r["JYCEM"]["training_plan"] for r in results) == [0, 2]  # two carbon managers, told once
+    with Session(engine) as s:
+        made = s.exec(select(Task).where(Task.lifecycle == "training_plan", Task.entity_id == 2031)).all()
+    assert len(made) == 2 and len({t.assignee_id for t in made}) == 2
+
+
+def test_one_enterprise_failing_stops_no_other_and_the_run_names_it(plant, engine):
+    from steward import demo
+    from storage.errors import StewardError
+    from workflows import organisation as org
+    with plant("system:test") as s:
+        org.add(s, "person", {"code": "E002", "name": "范婷", "username": "fant", "roles": ["carbon_manager"]},
+                enterprise_ref=demo.SISTER)
+        sister = org.enterprise(s, demo.SISTER).id
+
+    def work(session, enterprise_id):
+        if enterprise_id != sister:
+            raise StewardError("no_lab", "缺少 2026 年熟料 CaO 化验值", "The 2026 clinker CaO lab value is missing")
+        return yearly_duties.yearly(session, enterprise_id, 2031)
+    from workflows import yearly_duties
+    with pytest.raises(cycles.EnterprisesFailed) as err:
+        cycles.per_enterprise(engine, "system:test", None, work)
+    assert set(err.value.failed) == {"JYCEM"} and "CaO" in err.value.zh and "JYCEM" in err.value.en
+    assert err.value.done == {demo.SISTER: {"training_plan": 1, "target_review": 2}}  # its manager; and top management
+    with Session(engine) as s:  # the sister's tasks were kept though the plant failed
+        assert s.exec(select(func.count()).select_from(Task).where(Task.entity_id == 2031)).one() == 3

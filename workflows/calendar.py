@@ -51,7 +51,7 @@ def between(session: Session, actor: Actor, start: date, end: date) -> list[Even
                              f"Review {d.number} “{d.title}”", f"/documents/{d.number}"))
     for m in session.exec(select(Meter).where(Meter.enterprise_id == ent, Meter.calibration_due.between(start, end))):
         out.append(Event(m.calibration_due, "meter", f"检定 {m.code} {m.name}", f"Calibrate {m.code} {m.name}",
-                         "/accounting"))
+                         f"/meters#m-{m.code}"))
     for year in range(start.year - 1, end.year + 1):
         if start <= deadline(year) <= end:
             out.append(Event(deadline(year), "surrender", f"{year} 年度配额清缴截止", f"{year} surrender deadline",

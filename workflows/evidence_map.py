@@ -307,7 +307,7 @@ def _meters(h: Holdings) -> list[Found]:
                                                 if overdue else "，检定均在有效期内"),
                   f"{len(h.meters)} meters" + (f", {len(overdue)} overdue for calibration: " +
                                               ", ".join(m.code for m in overdue[:5]) if overdue else ", all in date"),
-                  "/calendar", min((m.calibration_due for m in h.meters if m.calibration_due), default=None), current,
+                  "/meters", min((m.calibration_due for m in h.meters if m.calibration_due), default=None), current,
                   "" if current else "有计量器具检定逾期；A meter's calibration is overdue")]
 
 

@@ -37,6 +37,7 @@ PAGES = (
     Page("/records", "记录", "Records", INTERNAL),
     Page("/calendar", "日历", "Calendar", INTERNAL, menu=False),
     Page("/readiness", "体系就绪度", "Readiness", MANAGEMENT, menu=False),
+    Page("/meters", "计量器具", "Meters", MANAGEMENT | {"staff"}, menu=False),  # the metrologist records calibrations
     Page("/assets", "碳资产", "Carbon assets", frozenset({"top_management", "carbon_manager", "carbon_body_member",
                                                       "viewer"})),
     Page("/people", "人员与角色", "People", frozenset({"carbon_manager", "administrator"})),

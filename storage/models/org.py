@@ -107,6 +107,7 @@ class Meter(_Owned, table=True):
     calibration_interval_months: int = 12
     last_calibrated: date | None = None
     calibration_due: date | None = None
+    last_certificate: str = Field(default="", max_length=120)  # the latest calibration's certificate number
 
 
 class Person(_Owned, table=True):

@@ -9,6 +9,7 @@ from steward.web.routes import (
     calendar,
     dashboard,
     documents,
+    meters,
     nonconformities,
     objectives,
     people,
@@ -22,4 +23,4 @@ from steward.web.routes import (
 )
 
 ROUTERS = [m.router for m in (auth, dashboard, tasks, calendar, documents, audits, nonconformities, reviews, accounting,
-                              registers, objectives, assets, records, readiness, people, settings, transitions, api)]
+                              registers, objectives, assets, records, readiness, meters, people, settings, transitions, api)]

@@ -48,12 +48,12 @@ def test_the_ledger_page_shows_the_overdue_meter_and_takes_the_calibration(web):
     zhoul = as_user(web, "zhoul")
     page = zhoul.get("/meters").text
     assert 'id="m-M-E021" class="overdue"' in page and "已逾期" in page
-    answer = zhoul.post("/meters/M-E021/calibration", data={
-        "on": (date.today() - timedelta(days=2)).isoformat(), "certificate": "JL-2026-0917",
+    answer = zhoul.post("/meters/calibration", data={
+        "code": "M-E021", "on": (date.today() - timedelta(days=2)).isoformat(), "certificate": "JL-2026-0917",
         "csrf_token": csrf(zhoul, "/meters")}, follow_redirects=True)
     assert answer.status_code == 200 and "JL-2026-0917" in answer.text
     assert 'id="m-M-E021" class="overdue"' not in answer.text
-    bad = zhoul.post("/meters/M-E021/calibration", data={"on": "2099-01-01", "certificate": "x",
+    bad = zhoul.post("/meters/calibration", data={"code": "M-E021", "on": "2099-01-01", "certificate": "x",
                                                           "csrf_token": csrf(zhoul, "/meters")},
                      headers={"HX-Request": "true"})
     assert bad.status_code == 400 and bad.json()["field"] == "on"

@@ -18,9 +18,9 @@ def ledger(request: Request):
     return page(request, "meters.html", unit(request, read, page="/meters"))
 
 
-@router.post("/meters/{code}/calibration")
-def calibration(request: Request, code: str, on: str = Form(""), certificate: str = Form(""), next_due: str = Form(""),
-                csrf_token: str = Form("")):
+@router.post("/meters/calibration")
+def calibration(request: Request, code: str = Form(""), on: str = Form(""), certificate: str = Form(""),
+                next_due: str = Form(""), csrf_token: str = Form("")):
     def go(s, a):
         meters.check_may_record(a)  # who may, before anything typed is read
         return meters.calibrate(s, a, code, on=fields.day(on, "on"), certificate=certificate,

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import docx
 from sqlmodel import Session, select
 
-from steward.demo import DEMO_PASSWORD
+from steward.demo import DEMO_PASSWORD, PLANT
 from storage.files import FileStore
 from storage.models import ChecklistItem, CorrectiveAction, Distribution, Nonconformity, Person, Revision
 from workflows import (
@@ -93,7 +93,7 @@ UNREAD = {"yangf", "sunt"}
 def live(session: Session, store: FileStore) -> None:
     """Everything the plant did in the demo year, in the order it happened, with the readiness the dashboard
     charts taken after each stage on the day it ended (so its trend shows how the system was built up)."""
-    plant = org.enterprise(session, "JYCEM").id
+    plant = org.enterprise(session, PLANT).id
     steps = [(date(2025, 12, 31), lambda: _duties(session)), (date(2026, 1, 31), lambda: _documents(session, store)),
              (date(2026, 3, 31), lambda: _kept_records(session)),
              (date(2026, 4, 30), lambda: (_objectives_and_measures(session), _assets(session))),
@@ -114,7 +114,7 @@ DUTIES = {"5.1": "GM", "5.2": "GM", "6.1": "ENV", "6.2": "ENV", "6.3": "ENV", "6
 def _duties(session: Session) -> None:
     for clause_id, department in DUTIES.items():
         org.add(session, "responsibility", {"clause_id": clause_id, "department": department,
-                                            "assigned_on": date(2025, 12, 1)}, enterprise_ref="JYCEM")
+                                            "assigned_on": date(2025, 12, 1)}, enterprise_ref=PLANT)
 
 
 def body(number: str, title: str, sections: list[tuple[str, str]]) -> bytes:
@@ -131,9 +131,13 @@ def body(number: str, title: str, sections: list[tuple[str, str]]) -> bytes:
 
 
 def _issue(session: Session, rev: Revision, store: FileStore, data: bytes, name: str) -> None:
-    """Upload, then submit → review → approve → issue, each signed by the person whose duty it is."""
-    author = actor_for(session, "lixf")
-    docs.upload(session, author, rev, name, io.BytesIO(data), store, MAX_BYTES)
+    """Upload, then sign it through to issued."""
+    docs.upload(session, actor_for(session, "lixf"), rev, name, io.BytesIO(data), store, MAX_BYTES)
+    _sign_through(session, rev)
+
+
+def _sign_through(session: Session, rev: Revision) -> None:
+    """Submit → review → approve → issue, each signed by the person whose duty it is."""
     for trigger, who in (("submit", "lixf"), ("review", "chenj"), ("approve", "wangjg"), ("issue", "lixf")):
         engine.fire(session, docs.LIFECYCLE, rev, trigger, actor_for(session, who), password=DEMO_PASSWORD)
 
@@ -320,8 +324,7 @@ def _assets(session: Session) -> None:
                       (date(2026, 11, 27), 97.1)):
         carbon_assets.add_price(session, manager, "CEA", on, price, "全国碳市场收盘价（示例值）")
     carbon_assets.add_price(session, manager, "CCER", date(2026, 11, 27), 78.0, "CCER 成交均价（示例值）")
-    due_2024 = carbon_assets.verified_emissions(session, org.enterprise(session, "JYCEM").id, 2024)
-    due_2025 = carbon_assets.verified_emissions(session, org.enterprise(session, "JYCEM").id, 2025)
+    due_2024, due_2025 = (carbon_assets.verified_emissions(session, manager.enterprise_id, year) for year in (2024, 2025))
     record = carbon_assets.record
     record(session, manager, kind="CEA", vintage=2024, txn="allocate", quantity=round(due_2024 * 0.97), on=date(2025, 9, 1),
            reference="省生态环境厅 2024 年度配额分配通知")
@@ -338,17 +341,16 @@ def _assets(session: Session) -> None:
 def _compliance(session: Session) -> None:
     manager = actor_for(session, "lixf")
     evaluation = compliance.start_as(session, manager, "2026")
+    codes = {o.id: o.code for o in compliance.obligations(session, manager)}
     for item in compliance.items(session, evaluation):
-        code = next(o.code for o in compliance.obligations(session, manager) if o.id == item.obligation_id)
-        compliance.evaluate(session, manager, evaluation, code, "compliant", evidence="排放报告、核查报告、履约记录")
+        compliance.evaluate(session, manager, evaluation, codes[item.obligation_id], "compliant",
+                            evidence="排放报告、核查报告、履约记录")
     compliance.complete(session, manager, evaluation, summary="6 项合规义务全部满足；2025 年度配额清缴准备中。")
 
 
 def _data_quality(session: Session, store: FileStore) -> None:
     manager = actor_for(session, "lixf")
-    rev = dq_plan.generate(session, manager, 2025, store, MAX_BYTES)
-    for trigger, who in (("submit", "lixf"), ("review", "chenj"), ("approve", "wangjg"), ("issue", "lixf")):
-        engine.fire(session, docs.LIFECYCLE, rev, trigger, actor_for(session, who), password=DEMO_PASSWORD)
+    _sign_through(session, dq_plan.generate(session, manager, 2025, store, MAX_BYTES))
     for row in data_quality.scan_as(session, manager)[:3]:
         data_quality.resolve(session, manager, row.id, "confirmed", "核对生产月报：冬季错峰停窑，数据属实")
 
@@ -371,7 +373,7 @@ FINDINGS = {  # clause → (result, note)
 
 def _audit(session: Session, store: FileStore) -> None:
     """The 2026 internal audit: planned, every clause checked, two findings raised and closed, report accepted."""
-    plant = org.enterprise(session, "JYCEM")
+    plant = org.enterprise(session, PLANT)
     lead, member = actor_for(session, "zhaom"), actor_for(session, "zhoul")
     audits.ensure_programme(session, plant.id, 2026, "lixf", "覆盖指南全部条款，重点为数据质量和文件记录")
     audit = audits.plan(session, plant.id, year=2026, start=date(2026, 6, 15), end=date(2026, 6, 17), lead=lead.person,
@@ -396,7 +398,7 @@ def _audit(session: Session, store: FileStore) -> None:
 
 def _review(session: Session, store: FileStore) -> None:
     """The 2026 management review: inputs compiled and stated, the meeting held, decisions made, signed off."""
-    plant = org.enterprise(session, "JYCEM")
+    plant = org.enterprise(session, PLANT)
     manager = actor_for(session, "lixf")
     review, _ = reviews.ensure(session, plant.id, 2026, date(2026, 7, 16))
     reviews.compile_inputs(session, manager, review)

@@ -203,7 +203,6 @@ def proposed(found) -> list[dict]:
 def record(session: Session, actor: Actor, audit: InternalAudit, clause_id: str, result: str, notes: str = "",
            evidence: list[dict] | None = None, severity_owner: str | None = None) -> ChecklistItem:
     """Record one clause's result; a nonconformity result raises a nonconformity at once."""
-    engine.require_same_enterprise(audit, actor)
     item = record_target(session, actor, audit, clause_id)
     if result not in Result.__members__ or result == "pending":
         choices = [r for r in Result if r != "pending"]
@@ -330,7 +329,6 @@ def add_finding(session: Session, actor: Actor, audit: InternalAudit, clause_id:
                 owner: str | None = None) -> ChecklistItem:
     """Another nonconformity on a line that already has one (two findings on 7.5.2 are common): it is raised
     on its own, and the line takes the graver result."""
-    engine.require_same_enterprise(audit, actor)
     item = record_target(session, actor, audit, clause_id)
     if item.nonconformity_id is None:
         raise StewardError("first_finding", "请先在本行记录第一项不符合", "Record the line's first finding first",
@@ -354,6 +352,7 @@ def add_finding(session: Session, actor: Actor, audit: InternalAudit, clause_id:
 
 def record_target(session: Session, actor: Actor, audit: InternalAudit, clause_id: str) -> ChecklistItem:
     """The line a team member may record on now, or the reason they may not."""
+    engine.require_same_enterprise(audit, actor)
     if actor.person.id not in audit.team_ids:
         raise Forbidden("not_in_team", "只有审核组成员可以记录审核结果", "Only the audit team can record results")
     if audit.state != AuditState.in_progress:

@@ -157,9 +157,7 @@ def outbox_summary(session: Session, actor: Actor) -> dict:
 
 
 def channels(session: Session, person_id: int) -> list[NotificationChannel]:
-    return list(session.exec(select(NotificationChannel).where(NotificationChannel.person_id == person_id,
-                                                               NotificationChannel.active)
-                             .order_by(NotificationChannel.id)).all())
+    return _channels_of(session, {person_id}).get(person_id, [])
 
 
 def claim(session: Session, now: datetime, limit: int = 100) -> list[int]:
@@ -175,10 +173,6 @@ def claim(session: Session, now: datetime, limit: int = 100) -> list[int]:
     return sorted(taken.scalars().all())
 
 
-def owed(session: Session, row: Outbox) -> list[NotificationChannel]:
-    return [c for c in channels(session, row.person_id) if c.id not in row.delivered]
-
-
 def pending_work(session: Session, outbox_ids: list[int]) -> list[tuple[int, str, str, list[tuple[int, str, str]]]]:
     """(id, subject, body, [(channel id, kind, target) still owed]) for claimed messages, read in two queries."""
     rows = session.exec(select(Outbox).where(Outbox.id.in_(outbox_ids)).order_by(Outbox.id)).all()
@@ -188,17 +182,13 @@ def pending_work(session: Session, outbox_ids: list[int]) -> list[tuple[int, str
 
 
 def _channels_of(session: Session, person_ids: set[int]) -> dict[int, list[NotificationChannel]]:
+    """Each person's active channels, for one person or a batch, in one query."""
     out: dict[int, list[NotificationChannel]] = {}
     for c in session.exec(select(NotificationChannel).where(NotificationChannel.person_id.in_(person_ids),
                                                             NotificationChannel.active)
                           .order_by(NotificationChannel.id)):
         out.setdefault(c.person_id, []).append(c)
     return out
-
-
-def record(session: Session, outbox_id: int, delivered: list[int], errors: dict[int, str], now: datetime) -> Outbox:
-    """Note what went out for one message (see ``record_many``)."""
-    return record_many(session, {outbox_id: (delivered, errors)}, now)[0]
 
 
 def record_many(session: Session, outcomes: dict[int, tuple[list[int], dict[int, str]]], now: datetime) -> list[Outbox]:

@@ -31,8 +31,7 @@ class Page:
 
 
 def page_of(total: int, number: int | None, size: int = SIZE) -> Page:
-    pages = max(1, -(-total // size))
-    return Page(min(max(number or 1, 1), pages), total, size)
+    return Page(min(max(number or 1, 1), Page(1, total, size).pages), total, size)
 
 
 def sliced(rows: list, number: int | None, size: int = SIZE) -> tuple[list, Page]:

@@ -175,26 +175,29 @@ def spec(form: str) -> RecordForm:
 
 def listing(session: Session, actor: Actor, form: str, q: str = "", limit: int = 200) -> list[FormRecord]:
     spec(form)
-    rows = session.exec(select(FormRecord).where(FormRecord.enterprise_id == actor.enterprise_id,
-                                                 FormRecord.form == form)
-                        .order_by(FormRecord.recorded_on.desc(), FormRecord.id.desc()).limit(limit)).all()
-    needle = q.strip().lower()
-    return [r for r in rows if not needle or any(needle in str(v).lower() for v in r.payload.values())]
+    return _matching(session.exec(_newest(actor, form).limit(limit)).all(), q)
 
 
 def paged(session: Session, actor: Actor, form: str, q: str = "", number: int = 1) -> tuple[list[FormRecord], Page]:
     """One page of a register's records, newest first, with the total: counted and sliced in the database, or,
     when searching, matched across every record of the form (not only the newest)."""
     spec(form)
-    base = select(FormRecord).where(FormRecord.enterprise_id == actor.enterprise_id, FormRecord.form == form) \
-        .order_by(FormRecord.recorded_on.desc(), FormRecord.id.desc())
+    base = _newest(actor, form)
     if q.strip():
-        needle = q.strip().lower()
-        return sliced([r for r in session.exec(base) if any(needle in str(v).lower() for v in r.payload.values())],
-                      number)
-    at = page_of(session.exec(select(func.count()).select_from(FormRecord).where(
-        FormRecord.enterprise_id == actor.enterprise_id, FormRecord.form == form)).one(), number)
+        return sliced(_matching(session.exec(base).all(), q), number)
+    at = page_of(session.exec(select(func.count()).select_from(base.order_by(None).subquery())).one(), number)
     return list(session.exec(base.offset(at.offset).limit(at.size)).all()), at
+
+
+def _newest(actor: Actor, form: str):
+    return select(FormRecord).where(FormRecord.enterprise_id == actor.enterprise_id, FormRecord.form == form) \
+        .order_by(FormRecord.recorded_on.desc(), FormRecord.id.desc())
+
+
+def _matching(rows, q: str) -> list[FormRecord]:
+    """The records any of whose values contains what was searched for (all of them when nothing was)."""
+    needle = q.strip().lower()
+    return [r for r in rows if not needle or any(needle in str(v).lower() for v in r.payload.values())]
 
 
 def counts(session: Session, actor: Actor) -> dict[str, int]:

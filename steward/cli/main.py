@@ -138,7 +138,7 @@ def _serve(ctx: Context, host: str | None = None, port: int | None = None, sched
 
     import uvicorn
 
-    from steward.web.app import create_app, server_config
+    from steward.web.app import SERVER_OPTIONS, create_app, server_config
     host, port = host or ctx.settings.host, port or ctx.settings.port
     ctx.check_serving(host)
     ctx.session_secret  # noqa: B018  (made and kept now, so every worker signs sessions with the same key)
@@ -149,7 +149,7 @@ def _serve(ctx: Context, host: str | None = None, port: int | None = None, sched
     try:
         if workers > 1:  # each worker process builds the app from the same settings (STEWARD_* and HOME)
             uvicorn.run("steward.web.app:from_env", factory=True, host=host, port=port, workers=workers,
-                        log_level="warning", server_header=False)
+                        **SERVER_OPTIONS)
         else:
             uvicorn.Server(server_config(create_app(ctx), host, port)).run()
     finally:

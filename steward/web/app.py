@@ -112,10 +112,12 @@ def from_env() -> FastAPI:
     return create_app(Context.from_env())
 
 
+SERVER_OPTIONS = {"log_level": "warning", "server_header": False}  # how uvicorn serves the app: no server banner
+
+
 def server_config(app: FastAPI, host: str, port: int):
-    """How uvicorn serves the app: no server banner."""
     import uvicorn
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False)
+    return uvicorn.Config(app, host=host, port=port, **SERVER_OPTIONS)
 
 
 def is_api(request: Request) -> bool:

@@ -42,7 +42,9 @@ def page(request: Request, name: str, context: dict, status: int = 200) -> HTMLR
 
 def pager(request: Request, at) -> dict:
     """Links to the previous and next page of a list, keeping its search and filters."""
-    link = lambda n: str(request.url.include_query_params(page=n)).split(str(request.base_url).rstrip("/"), 1)[-1]  # noqa: E731
+    def link(n: int) -> str:
+        there = request.url.include_query_params(page=n)
+        return f"{there.path}?{there.query}"
     return {"page": at, "prev": link(at.number - 1) if at.number > 1 else None,
             "next": link(at.number + 1) if at.number < at.pages else None}
 

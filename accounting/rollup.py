@@ -44,37 +44,59 @@ def _per_output_unit(unit: str) -> tuple[str, float] | None:
     return None
 
 
+class Rollup:
+    """Sums each kind into its enterprise, process, facility and month, and output per product: fed line by
+    line from a run's lines, or by group sums from the database (``workflows.accounting_totals``), so both
+    paths give the same totals."""
+
+    def __init__(self) -> None:
+        self.enterprise = [0.0] * len(KINDS)
+        self.levels: dict[str, defaultdict[str, list[float]]] = {
+            name: defaultdict(lambda: [0.0] * len(KINDS)) for name in ("processes", "facilities", "months")}
+        self.output: dict[str, float] = defaultdict(float)
+        self.units: dict[str, str] = {}
+        self._per_unit: dict[str, tuple[str, float] | None] = {}
+
+    def add(self, slot: int, tco2: float, process: str | None, facility: str | None, month: str) -> None:
+        """``slot`` is the kind's place in KINDS; ``month`` is YYYY-MM."""
+        self.enterprise[slot] += tco2
+        self.levels["processes"][process or "(enterprise)"][slot] += tco2
+        self.levels["facilities"][facility or "(enterprise)"][slot] += tco2
+        self.levels["months"][month][slot] += tco2
+
+    def add_output(self, material: str, amount: float, unit: str) -> None:
+        if not is_output(material):  # not kiln dust: a residue, not a product
+            return
+        if unit not in self._per_unit:
+            self._per_unit[unit] = _per_output_unit(unit)
+        conversion = self._per_unit[unit]
+        if conversion:  # products by weight (clinker, cement, steel…) or by energy (power: per MWh)
+            base, factor = conversion
+            self.output[material] += amount * factor
+            self.units[material] = base
+
+    def result(self) -> dict:
+        totals = _finish(self.enterprise)
+        intensity = {material: {"output": round(q, 3), "unit": self.units[material],
+                                "total_per_unit": round(totals["total"] / q, 6),
+                                "direct_per_unit": round(totals["total_direct_only"] / q, 6)}
+                     for material, q in self.output.items() if q > 0}
+        return {"conventions": CONVENTIONS, "enterprise": totals,
+                **{name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in self.levels.items()},
+                "intensity": intensity}
+
+
+SLOT = {k: i for i, k in enumerate(KINDS)}
+
+
 def rollup(lines: list[Emission]) -> dict:
-    """One pass over the lines, summing each kind into its enterprise, process, facility and month."""
-    slot = {k: i for i, k in enumerate(KINDS)}
-    enterprise = [0.0] * len(KINDS)
-    levels: dict[str, defaultdict[str, list[float]]] = {"processes": defaultdict(lambda: [0.0] * len(KINDS)),
-              "facilities": defaultdict(lambda: [0.0] * len(KINDS)),
-              "months": defaultdict(lambda: [0.0] * len(KINDS))}
-    output: dict[str, float] = defaultdict(float)
-    units: dict[str, str] = {}
-    per_unit: dict[str, tuple[str, float] | None] = {}
+    """One pass over a run's lines."""
+    sums = Rollup()
     for e in lines:
         a = e.activity
-        i = slot.get(e.kind)
+        i = SLOT.get(e.kind)
         if i is not None:
-            enterprise[i] += e.tco2
-            levels["processes"][a.process or "(enterprise)"][i] += e.tco2
-            levels["facilities"][a.facility or "(enterprise)"][i] += e.tco2
-            levels["months"][a.period.strftime("%Y-%m")][i] += e.tco2
-        if a.category == "production" and is_output(a.material):  # not kiln dust: a residue, not a product
-            if a.unit not in per_unit:
-                per_unit[a.unit] = _per_output_unit(a.unit)
-            conversion = per_unit[a.unit]
-            if conversion:  # products by weight (clinker, cement, steel…) or by energy (power: per MWh)
-                base, factor = conversion
-                output[a.material] += a.quantity * factor
-                units[a.material] = base
-    totals = _finish(enterprise)
-    intensity = {material: {"output": round(q, 3), "unit": units[material],
-                            "total_per_unit": round(totals["total"] / q, 6),
-                            "direct_per_unit": round(totals["total_direct_only"] / q, 6)}
-                 for material, q in output.items() if q > 0}
-    return {"conventions": CONVENTIONS, "enterprise": totals,
-            **{name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in levels.items()},
-            "intensity": intensity}
+            sums.add(i, e.tco2, a.process, a.facility, a.period.strftime("%Y-%m"))
+        if a.category == "production":
+            sums.add_output(a.material, a.quantity, a.unit)
+    return sums.result()

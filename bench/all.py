@@ -20,7 +20,7 @@ BENCHES = [
     ("transition_rate.py", ["--count", "20"], 4),
     ("verify_walk.py", ["--entries", "5000"], 5),
     ("notification_rate.py", ["--messages", "50"], 4),
-    ("accounting_years.py", ["--enterprises", "2", "--years", "2"], 6),
+    ("accounting_years.py", ["--enterprises", "2", "--years", "2"], 8),
     ("accounting.py", ["--meters", "40", "--hours", "200", "--repeat", "1"], 6),
     ("checklist.py", ["--lines", "5"], 4),
 ]

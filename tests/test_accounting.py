@@ -253,3 +253,53 @@ def test_nitric_acid_n2o_after_abatement_and_coal_mine_methane():
                           line("process", "coal_mine_methane", 2, "10^4 Nm3")], lib)
     assert n2o.tco2 == pytest.approx(100 * 7.0 * 0.2 * 265 / 1000)
     assert ch4.tco2 == pytest.approx(20000 * 0.717 / 1000 * 28)
+
+
+def _same(quick: dict, full: dict) -> None:
+    """Equal to the rounding of sums taken in another order."""
+    assert quick.keys() == full.keys()
+    for key, value in full.items():
+        if isinstance(value, dict):
+            _same(quick[key], value)
+        elif isinstance(value, float):
+            assert quick[key] == pytest.approx(value, abs=0.002), key
+        else:
+            assert quick[key] == value, key
+
+
+def test_totals_of_many_years_at_once_are_the_full_runs_totals(plant, engine):
+    """The quick path (sums in the database, one per-unit figure per month and material) must give what the
+    line-by-line run gives, for every level, with the plant's measured factors and its own GWP set."""
+    from storage.models import Enterprise
+    from workflows import accounting_totals
+    with plant("alice") as s:
+        pid = plant_id(s)
+        ent = s.get(Enterprise, pid)
+        ent.gwp_set, ent.gwp_reason = "ar4", "省级报送要求"
+        s.add(ent)
+        s.flush()
+        done, failed = accounting_totals.many(s, [pid], range(2020, 2027))
+        assert failed == {} and sorted(year for _, year in done) == [2023, 2024, 2025]
+        for (_, year), quick in done.items():
+            full = accounting.compute(s, pid, year)[0]
+            assert full["enterprise"]["total"] > 0 and full["gwp"]["set"] == "ar4"
+            _same(quick, full)
+
+
+def test_totals_at_once_report_a_bad_year_with_the_full_runs_reason_and_keep_the_others(plant, engine):
+    from storage.models import ActivityRecord
+    from workflows import accounting_totals
+    with plant("alice") as s:
+        pid = plant_id(s)
+        s.add(ActivityRecord(enterprise_id=pid, period=date(2024, 5, 1), category="fuel_combustion",
+                             material="unobtainium", quantity=5, unit="t"))
+        s.add(ActivityRecord(enterprise_id=pid, period=date(2023, 5, 1), category="fuel_combustion",
+                             material="diesel", quantity=-2, unit="t"))
+        s.flush()
+        done, failed = accounting_totals.many(s, [pid], [2023, 2024, 2025])
+        assert set(done) == {(pid, 2025)}
+        assert failed[pid, 2024].code == "unknown_fuel" and "unobtainium" in failed[pid, 2024].en
+        assert failed[pid, 2023].code == "negative"
+        with pytest.raises(StewardError, match="unobtainium"):
+            accounting_totals.year_totals(s, pid, 2024)
+        assert accounting_totals.year_totals(s, pid, 2019) is None

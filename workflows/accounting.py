@@ -97,8 +97,12 @@ DEFAULT_GWP = "ar5"
 def gwp_set(session: Session, enterprise_id: int) -> dict:
     """The set a run uses and why: the enterprise's own choice on record, or the default."""
     ent = session.get(Enterprise, enterprise_id)
-    if ent is not None and ent.gwp_set in GWP_SETS:
-        return {"set": ent.gwp_set, "basis": "enterprise", "reason": ent.gwp_reason or ""}
+    return gwp_set_of(ent.gwp_set, ent.gwp_reason) if ent is not None else gwp_set_of(None, None)
+
+
+def gwp_set_of(code: str | None, reason: str | None) -> dict:
+    if code in GWP_SETS:
+        return {"set": code, "basis": "enterprise", "reason": reason or ""}
     return {"set": DEFAULT_GWP, "basis": "default", "reason": ""}
 
 
@@ -148,11 +152,9 @@ def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: 
         progress(4, 4, "数据与因子未变，沿用已保存的核算", "Data and factors unchanged: the stored run stands")
         return same
     progress(2, 4, f"与 {year - 1} 年对比", f"Comparing with {year - 1}")
-    previous = session.exec(select(ActivityRecord.id).where(
-        ActivityRecord.enterprise_id == enterprise_id, ActivityRecord.period >= date(year - 1, 1, 1),
-        ActivityRecord.period < date(year, 1, 1))).first()
-    if previous is not None:
-        before, _, _ = compute(session, enterprise_id, year - 1, grid)
+    from workflows.accounting_totals import year_totals  # it builds on this module
+    before = year_totals(session, enterprise_id, year - 1, grid)  # its totals only, not its lines again
+    if before is not None:
         totals["previous_year"] = {"year": year - 1, "enterprise": before["enterprise"],
                                    "intensity": before["intensity"],
                                    "change": _change(before["enterprise"]["total"], totals["enterprise"]["total"])}

@@ -11,10 +11,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from accounting.rollup import Rollup
 from storage.errors import StewardError
 from storage.models import Baseline
 from storage.vocab import Labelled
-from workflows import accounting, engine, lookup, records
+from workflows import accounting, accounting_totals, engine, lookup, records
 from workflows.engine import Actor, Lifecycle, TaskSpec, Transition
 
 TRIGGERS = {"initial": "首次建立 / initial", "boundary": "物理边界 / boundary", "energy_mix": "能源结构 / energy mix",
@@ -113,7 +114,7 @@ def compare(session: Session, enterprise_id: int, year: int) -> dict:
     base = active(session, enterprise_id)
     if base is None:
         raise StewardError("no_baseline", "尚未建立有效的碳排放基准", "There is no active baseline yet")
-    totals, _, _ = accounting.compute(session, enterprise_id, year)
+    totals = accounting_totals.year_totals(session, enterprise_id, year) or Rollup().result()  # no data: zeros
 
     def change(now: float, then: float) -> float | None:
         return round((now / then - 1) * 100, 2) if then else None

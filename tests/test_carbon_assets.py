@@ -56,6 +56,8 @@ def test_the_position_shows_what_is_due_and_the_cheapest_way(plant):
     due = pos["due_t"]
     assert due > 1_150_000 and pos["remaining_t"] == pytest.approx(due - 600_000)
     assert pos["deadline"] == "2026-12-31" and pos["days_left"] == 36
+    assert pos["rule"]["figure"] == "total_direct_only" and pos["rule"]["covered"]  # cement, 2025: in the ETS
+    assert "不含购入电力" in pos["rule"]["zh"] and pos["rule"]["confidence"] == "U"
     plan = pos["plan"]
     assert plan["offset_used_t"] == pytest.approx(due * 0.05, abs=0.01)
     assert plan["buy_cea_t"] == pytest.approx(due - 1_100_000 - due * 0.05, abs=0.01)
@@ -77,3 +79,14 @@ def test_surrender_reminders_and_yearly_duties_come_once(plant, engine):
     with Session(engine) as s:
         titles = [t.title_en for t in s.exec(select(Task).where(Task.lifecycle == "surrender"))]
         assert titles and all("still to surrender for 2025" in t and "36 days left" in t for t in titles)
+
+
+def test_what_a_surrender_is_due_on_is_a_rule_per_sector_and_data_year_with_its_source():
+    from accounting import ets_scope
+    assert ets_scope.rule("power", 2021).covered and ets_scope.rule("power", 2021).source
+    assert ets_scope.rule("cement", 2024).covered and not ets_scope.rule("cement", 2023).covered  # joined for 2024 data
+    for sector in ("chemicals", "coking", "coal", "other", "nobody-knows"):
+        assert not ets_scope.rule(sector, 2025).covered and "not in the national ETS" in ets_scope.rule(sector, 2025).en
+    for rules in ets_scope.RULES.values():
+        assert [year for year, _ in rules] == sorted(year for year, _ in rules)
+        assert all(r.source and r.confidence in "HMU" and r.zh and r.en for _, r in rules)

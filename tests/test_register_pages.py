@@ -165,6 +165,7 @@ def test_the_surrender_is_finished_on_the_assets_page_and_its_reminders_end(web,
     assert 'href="/assets"' in lixf.get("/tasks").text
     first = lixf.get("/assets?year=2025").text
     assert 'id="remaining"' in first and 'id="no-plan"' in first  # what is due stands; the plan needs a price
+    assert "不含购入电力和热力" in first and "待核实" in first  # the rule it is due on, and that it is unverified
     token = csrf(lixf, "/assets")
     lixf.post("/assets/price", data={"kind": "CEA", "on": "2026-11-30", "price": "95", "source": "上海环境能源交易所收盘价",
                                      "csrf_token": token})

@@ -4,13 +4,15 @@ not held), show the position against what is due, and plan the cheapest surrende
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import asdict
 from datetime import date
 
 from sqlmodel import Session, func, select
 
+from accounting import ets_scope
 from accounting.carbon_assets import KINDS, OFFSET_LIMIT, Lot, deadline, plan_compliance
 from storage.errors import StewardError
-from storage.models import AssetTxn, CarbonPrice, Task
+from storage.models import AssetTxn, CarbonPrice, Enterprise, Task
 from storage.models.org import utcnow
 from workflows import accounting, engine
 from workflows.engine import Actor
@@ -30,12 +32,17 @@ def holdings(session: Session, enterprise_id: int) -> list[Lot]:
 
 
 def verified_emissions(session: Session, enterprise_id: int, year: int) -> float:
-    """The year's direct emissions from the latest accounting run (ETS scope for the sectors here)."""
+    """What the surrender is due on: the figure the sector's ETS rule names, from the year's latest run."""
     run = accounting.latest_run(session, enterprise_id, year)
     if run is None:
         raise StewardError("no_run", f"{year} 年尚未核算，无法确定应清缴量", f"{year} has not been accounted; nothing is due yet",
                            field="year")
-    return run.totals["enterprise"]["total_direct_only"]
+    return run.totals["enterprise"][scope(session, enterprise_id, year).figure]
+
+
+def scope(session: Session, enterprise_id: int, year: int) -> ets_scope.Rule:
+    ent = session.get(Enterprise, enterprise_id)
+    return ets_scope.rule(ent.industry if ent else "", year)
 
 
 def record(session: Session, actor: Actor, *, kind: str, vintage: int, txn: str, quantity: float, on: date,
@@ -145,7 +152,8 @@ def position(session: Session, enterprise_id: int, year: int, today: date | None
     remaining = max(due - sum(surrendered.values()), 0.0)
     cea, ccer = latest_price(session, "CEA"), latest_price(session, "CCER")
     held = holdings(session, enterprise_id)
-    out = {"year": year, "due_t": round(due, 3), "surrendered": dict(surrendered), "remaining_t": round(remaining, 3),
+    rule = scope(session, enterprise_id, year)  # stated with the figure, source and grade beside it
+    out = {"year": year, "due_t": round(due, 3), "rule": asdict(rule), "surrendered": dict(surrendered), "remaining_t": round(remaining, 3),
            "deadline": deadline(year).isoformat(), "days_left": (deadline(year) - today).days,
            "holdings": [lot.__dict__ for lot in held],
            "prices": {"CEA": cea.price if cea else None, "CCER": ccer.price if ccer else None}, "plan": None}

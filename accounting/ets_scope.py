@@ -1,0 +1,49 @@
+"""Which of a year's accounted figures the ETS surrender is due on, per sector, as data: each rule names
+its source and how sure we are (the grades of ACCOUNTING-FACTS.md: H confirmed, M likely, U unverified),
+and the assets page shows both, so nobody takes an unverified rule for the authority's word.
+
+The national ETS covers power since 2019 (first compliance 2021) and steel, cement and aluminium since
+the 2024 data year (joined 2025). What a unit's surrender is due on has changed with the allocation plans
+(power counted purchased electricity in earlier plans); the rules below are the direct-emission figure for
+every sector until a verified rule replaces them. A rule for a sector is a list of (first data year, rule),
+so a change of plan adds a row rather than rewriting history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    figure: str  # the key in a run's enterprise totals
+    zh: str
+    en: str
+    source: str
+    confidence: str  # H | M | U
+    covered: bool = True  # whether the sector is in the national ETS at all
+
+
+_DIRECT = ("直接排放（化石燃料燃烧与工业过程，扣除回收利用），不含购入电力和热力",
+           "direct emissions (fuel combustion and process, less CO2 recovered), without purchased electricity and heat")
+POWER = Rule("total_direct_only", *_DIRECT, "发电设施核算与报告指南（2022 修订）；年度配额分配方案", "U")
+NEW_SECTORS = Rule("total_direct_only", *_DIRECT, "全国碳市场扩围（钢铁、水泥、铝冶炼，2024 数据年起）", "U")
+NOT_COVERED = Rule("total_direct_only", "本行业尚未纳入全国碳市场；此处按直接排放口径显示，供省级或自愿履约参考",
+                   "this sector is not in the national ETS; the direct-emission figure is shown for provincial or "
+                   "voluntary schemes", "ACCOUNTING-FACTS.md（2025 年覆盖范围）", "H", covered=False)
+
+RULES: dict[str, tuple[tuple[int, Rule], ...]] = {
+    "power": ((2019, POWER),),
+    "cement": ((2024, NEW_SECTORS),),
+    "steel": ((2024, NEW_SECTORS),),
+    "nonferrous": ((2024, NEW_SECTORS),),  # aluminium smelting; other non-ferrous metals are not covered
+}
+
+
+def rule(sector: str, year: int) -> Rule:
+    """The rule in force for the sector's data year; a sector or year the ETS does not cover gets NOT_COVERED."""
+    found = NOT_COVERED
+    for first, candidate in RULES.get(sector, ()):
+        if year >= first:
+            found = candidate
+    return found

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from accounting.errors import AccountingError
@@ -100,6 +100,10 @@ class Library:
         self.overrides = list(overrides)
         # (parameter, material) → [(valid_from, position, factor)] per pool, so a look-up reads its few rows only
         self._index: tuple[dict, dict] = (self._by_key(self.overrides), self._by_key(self.factors))
+        self._materials: dict[str, set[str]] = {}
+        # the calculators' result for one unit of an activity key, kept by ``inventory.calculate``: a library is
+        # never changed after it is made, so what it gave once it gives again
+        self.unit_lines: dict[tuple, object] = {}
 
     @staticmethod
     def _by_key(pool: list[Factor]) -> dict[tuple[str, str], list[tuple[date, int, Factor]]]:
@@ -108,7 +112,7 @@ class Library:
             index.setdefault((f.parameter, f.material), []).append((f.valid_from or date.min, i, f))
         return index
 
-    @property
+    @cached_property
     def version(self) -> str:
         """A fingerprint of the defaults in force, stored with every run so results can be frozen."""
         body = "\n".join(f"{f.parameter}|{f.material}|{f.value}|{f.unit}|{f.document}|{f.valid_from}|{f.valid_to}"
@@ -138,7 +142,9 @@ class Library:
                               f"No {parameter} for {material} in the factor library for {day}", field="material")
 
     def materials(self, parameter: str) -> set[str]:
-        return {f.material for f in self.factors if f.parameter == parameter}
+        if parameter not in self._materials:
+            self._materials[parameter] = {f.material for f in self.factors if f.parameter == parameter}
+        return self._materials[parameter]
 
 
 @cache

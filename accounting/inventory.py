@@ -199,14 +199,15 @@ def calculate(activities: list[Activity], lib: Library, opt: Options = Options()
 
     Every calculator is linear in the quantity, so each (category, material, unit, month) is worked
     out once for one unit and scaled: a year of readings from thousands of meters costs a few dozen
-    factor look-ups, not one per row. The per-unit formula stays on every line for ``explain``.
+    factor look-ups, not one per row, and the library keeps them for the next run on it. The per-unit
+    formula stays on every line for ``explain``.
     """
     from accounting import sectors  # noqa: F401  (registers the sector calculators)
-    per_unit: dict[tuple, Emission] = {}
+    per_unit: dict[tuple, Emission] = lib.unit_lines  # type: ignore[assignment]  (shared by runs on this library)
     out = []
     for a in activities:
         _check(a)
-        key = (a.category, a.material, a.unit, a.period)
+        key = (opt, a.category, a.material, a.unit, a.period)
         unit_line = per_unit.get(key)
         if unit_line is None:
             fn = SECTOR_CALCULATORS.get((a.category, a.material)) or GENERAL.get(a.category)

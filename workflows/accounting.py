@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy.orm import defer
 from sqlmodel import Session, func, select
@@ -43,28 +44,41 @@ def enterprise(session: Session, code: str) -> Enterprise:
 
 
 def activities(session: Session, enterprise_id: int, year: int) -> list[Activity]:
-    facilities = {f.id: f for f in session.exec(select(Facility).where(Facility.enterprise_id == enterprise_id))}
-    processes = {p.id: p.code for p in session.exec(select(Process).where(Process.enterprise_id == enterprise_id))}
-    rows = session.exec(select(ActivityRecord).where(
-        ActivityRecord.enterprise_id == enterprise_id, ActivityRecord.period >= date(year, 1, 1),
-        ActivityRecord.period < date(year + 1, 1, 1)).order_by(ActivityRecord.period, ActivityRecord.id)).all()
-    out = []
-    for r in rows:
-        facility = facilities.get(r.facility_id)
-        out.append(Activity(ref=f"activity_record:{r.id}", period=r.period, category=r.category, material=r.material,
-                            quantity=r.quantity, unit=r.unit, facility=facility.code if facility else None,
-                            process=processes.get(facility.process_id) if facility else None, source=r.source))
-    return out
+    places = {fid: (code, process) for fid, code, process in session.exec(
+        select(Facility.id, Facility.code, Process.code).join(Process, Process.id == Facility.process_id, isouter=True)
+        .where(Facility.enterprise_id == enterprise_id))}
+    a = ActivityRecord
+    rows = session.connection().execute(  # plain rows: a year of meters is thousands, and ORM objects cost more
+        select(a.id, a.period, a.category, a.material, a.quantity, a.unit, a.facility_id, a.source).where(
+            a.enterprise_id == enterprise_id, a.period >= date(year, 1, 1), a.period < date(year + 1, 1, 1))
+        .order_by(a.period, a.id))
+    return [Activity(ref=f"activity_record:{rid}", period=period, category=category, material=material,
+                     quantity=quantity, unit=unit, facility=places.get(fid, (None, None))[0],
+                     process=places.get(fid, (None, None))[1], source=source)
+            for rid, period, category, material, quantity, unit, fid, source in rows]
+
+
+def measured(session: Session, enterprise_ids: list[int]) -> dict[int, tuple[Factor, ...]]:
+    """Each enterprise's measured values, as the factors that override the defaults."""
+    found: dict[int, list[Factor]] = {eid: [] for eid in enterprise_ids}
+    for f in session.exec(select(EnterpriseFactor).where(EnterpriseFactor.enterprise_id.in_(enterprise_ids))
+                          .order_by(EnterpriseFactor.id)):
+        found[f.enterprise_id].append(Factor(
+            parameter=f.parameter, material=f.material, value=f.value, unit=f.unit, document="enterprise measurement",
+            valid_from=f.valid_from, valid_to=f.valid_to, confidence="measured", measured=True, evidence=f.evidence))
+    return {eid: tuple(factors) for eid, factors in found.items()}
 
 
 def library(session: Session, enterprise_id: int) -> Library:
-    measured = [Factor(parameter=f.parameter, material=f.material, value=f.value, unit=f.unit,
-                       document="enterprise measurement", valid_from=f.valid_from, valid_to=f.valid_to,
-                       confidence="measured", measured=True, evidence=f.evidence)
-                for f in session.exec(select(EnterpriseFactor).where(EnterpriseFactor.enterprise_id == enterprise_id)
-                                         .order_by(EnterpriseFactor.id))]
+    return library_with(measured(session, [enterprise_id])[enterprise_id])
+
+
+@lru_cache(maxsize=256)
+def library_with(factors: tuple[Factor, ...]) -> Library:
+    """Enterprises with the same measured values (most have none) share one library, its index and the
+    per-unit results it keeps."""
     with translated():
-        return default_library().with_overrides(measured)
+        return default_library().with_overrides(list(factors))
 
 
 def add_measured_factor(session: Session, actor: Actor, *, parameter: str, material: str, value: float, unit: str,

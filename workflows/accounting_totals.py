@@ -20,11 +20,11 @@ from sqlalchemy import String, type_coerce
 from sqlmodel import Session, func, select
 
 from accounting.errors import AccountingError
-from accounting.factors import Factor, Library, default_library
-from accounting.inventory import GENERAL, SECTOR_CALCULATORS, Activity, Options
+from accounting.factors import Library
+from accounting.inventory import Activity, Options, calculate
 from accounting.rollup import SLOT, Rollup
 from storage.errors import StewardError
-from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, Facility, Process
+from storage.models import ActivityRecord, Enterprise, Facility, Process
 from workflows import accounting
 
 Key = tuple[int, int]  # (enterprise id, year)
@@ -91,20 +91,13 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
 def _groups(session: Session, ids: list[int]) -> tuple[list[tuple[Library, str, list[int]]], dict[int, dict]]:
     """Enterprises that share the same measured factors and GWP set, as (their library, the set, their ids);
     and each enterprise's GWP set with the reason on record, as a run states it."""
-    measured: dict[int, list[tuple]] = defaultdict(list)
-    for f in session.exec(select(EnterpriseFactor).where(EnterpriseFactor.enterprise_id.in_(ids))
-                          .order_by(EnterpriseFactor.id)):
-        measured[f.enterprise_id].append((f.parameter, f.material, f.value, f.unit, f.valid_from, f.valid_to,
-                                          f.evidence))
+    measured = accounting.measured(session, ids)
     gwp = {eid: accounting.gwp_set_of(code, reason) for eid, code, reason in
            session.exec(select(Enterprise.id, Enterprise.gwp_set, Enterprise.gwp_reason).where(Enterprise.id.in_(ids)))}
     by_key: dict[tuple, list[int]] = defaultdict(list)
     for eid in ids:
-        by_key[(tuple(measured[eid]), gwp.get(eid, accounting.gwp_set_of(None, None))["set"])].append(eid)
-    return [(default_library().with_overrides([
-        Factor(parameter=p, material=m, value=v, unit=u, document="enterprise measurement", valid_from=vf, valid_to=vt,
-               confidence="measured", measured=True, evidence=ev) for p, m, v, u, vf, vt, ev in factors]), code, eids)
-        for (factors, code), eids in by_key.items()], gwp
+        by_key[(measured[eid], gwp.get(eid, accounting.gwp_set_of(None, None))["set"])].append(eid)
+    return [(accounting.library_with(factors), code, eids) for (factors, code), eids in by_key.items()], gwp
 
 
 def _places(session: Session, ids: list[int]) -> dict[int, tuple[str | None, str]]:
@@ -121,13 +114,9 @@ def _day(period) -> date:
 def _unit_line(category: str, material: str, unit: str, day: date, lib: Library, opt: Options
                ) -> tuple[int, float] | None:
     """(the kind's slot, tCO2 for one unit) as the calculators give it; None when they refuse the key."""
-    from accounting import sectors  # noqa: F401  (registers the sector calculators)
-    fn = SECTOR_CALCULATORS.get((category, material)) or GENERAL.get(category)
-    if fn is None:
-        return None
     try:
-        line = fn(Activity(ref="1", period=day, category=category, material=material, quantity=1.0, unit=unit), lib,
-                  opt)
+        [line] = calculate([Activity(ref="1", period=day, category=category, material=material, quantity=1.0,
+                                     unit=unit)], lib, opt)
     except AccountingError:
         return None
     return SLOT.get(line.kind, -1), line.tco2

@@ -1,6 +1,6 @@
 """Prefect flows for the yearly cycles and the daily rounds of the management system.
 
-Each flow takes the database URL (only ``steward`` reads settings) and works enterprise by
+Each flow finds its database through ``flows.wiring`` (never in its parameters) and works enterprise by
 enterprise, each in its own transaction, so one enterprise's bad data does not stop the others.
 Every step is idempotent: a second run for the same period finds what the first one made.
 The plain functions do the work and are what tests call; the ``@flow`` wrappers add Prefect's
@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from flows import delivery
+from flows import delivery, wiring
 from storage.engine import make_engine, unit_of_work
 from storage.errors import Conflict, StewardError
 from storage.models import Enterprise, RoleAssignment
@@ -66,7 +66,11 @@ def per_enterprise(engine: Engine, actor: str, enterprise: str | None, fn) -> di
     fails naming it. What another run has just made counts as done."""
     out: dict = {}
     failed: dict[str, StewardError] = {}
-    for ent_id, code in managed_enterprises(engine, enterprise):
+    chosen = managed_enterprises(engine, enterprise)
+    if enterprise and not chosen:  # a re-run for one enterprise that names none is a mistake, not "nothing to do"
+        raise StewardError("unknown_enterprise", f"没有开展管理体系的企业 {enterprise}",
+                           f"No enterprise {enterprise} runs a management system here", field="enterprise")
+    for ent_id, code in chosen:
         try:
             with unit_of_work(engine, actor) as session:
                 _take_turn(session, ent_id)
@@ -138,66 +142,80 @@ def plan_year(engine: Engine, year: int, enterprise: str | None = None) -> dict[
                           lambda session, ent_id: yearly_duties.yearly(session, ent_id, year))
 
 
-def _with_engine(db_url: str, fn, *args):
-    engine = make_engine(db_url)
+def _with_engine(fn, *args):
+    engine = make_engine(wiring.current().db_url)
     try:
         return fn(engine, *args)
     finally:
         engine.dispose()
 
 
-@task(retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE)
-def _run(name: str, db_url: str, fn, *args):
-    result = _with_engine(db_url, fn, *args)
+def _worth_retrying(task, task_run, state) -> bool:
+    """A database or network hiccup may pass; an enterprise's bad data or a wrong code will not, and a retry
+    would redo every enterprise that was done."""
+    return not isinstance(state.result(raise_on_failure=False), StewardError)
+
+
+@task(retries=2, retry_delay_seconds=30, retry_condition_fn=_worth_retrying, cache_policy=NO_CACHE)
+def _run(name: str, fn, *args):
+    result = _with_engine(fn, *args)
     get_run_logger().info("%s: %s", name, result)
     return result
 
 
+# The flows' parameters are what a Prefect server stores and shows: the year, one enterprise to re-run, the time
+# zone — never a database or mail-server address (``flows.wiring``).
+
 @flow(name="audit-programme", log_prints=True)
-def audit_programme_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def audit_programme_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
     """年度内审方案：每个企业每年一份方案和一次覆盖全部条款的内审 / The yearly internal audit programme."""
-    return _run("audit-programme", db_url, plan_audits, year or local_today(tz).year, enterprise)
+    return _run("audit-programme", plan_audits, year or local_today(tz).year, enterprise)
 
 
 @flow(name="management-review", log_prints=True)
-def management_review_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def management_review_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
     """年度管理评审：计划评审并请碳排放管理人员汇编输入 / Plan the yearly management review."""
-    return _run("management-review", db_url, plan_reviews, year or local_today(tz).year, enterprise)
+    return _run("management-review", plan_reviews, year or local_today(tz).year, enterprise)
 
 
 @flow(name="compliance-evaluation", log_prints=True)
-def compliance_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def compliance_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
     """年度合规性评价：对全部有效义务开展评价 / The yearly compliance re-evaluation."""
-    return _run("compliance-evaluation", db_url, start_compliance, year or local_today(tz).year, enterprise)
+    return _run("compliance-evaluation", start_compliance, year or local_today(tz).year, enterprise)
 
 
 @flow(name="accounting", log_prints=True)
-def accounting_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def accounting_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
     """碳排放核算：每月核算本年至今，每年1月核算上一年 / Account the year to date (monthly) or a given year."""
-    return _run("accounting", db_url, account_year, year or local_today(tz).year, enterprise)
+    return _run("accounting", account_year, year or local_today(tz).year, enterprise)
 
 
 @flow(name="accounting-yearly", log_prints=True)
-def accounting_yearly_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def accounting_yearly_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
     """年度核算：上一年度的最终核算 / The final accounting of the previous year."""
-    return _run("accounting-yearly", db_url, account_year, year or local_today(tz).year - 1, enterprise)
+    return _run("accounting-yearly", account_year, year or local_today(tz).year - 1, enterprise)
 
 
 @flow(name="yearly-planning", log_prints=True)
-def yearly_planning_flow(db_url: str, year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def yearly_planning_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
     """年度：培训计划与目标指标评审任务 / The year's training plan and target review."""
-    return _run("yearly-planning", db_url, plan_year, year or local_today(tz).year, enterprise)
+    return _run("yearly-planning", plan_year, year or local_today(tz).year, enterprise)
 
 
 @flow(name="daily-tasks", log_prints=True)
-def daily_tasks_flow(db_url: str, enterprise: str | None = None, tz: str = TZ,
-                     readiness_lead_days: int = readiness.LEAD_DAYS):
+def daily_tasks_flow(enterprise: str | None = None, tz: str = TZ, readiness_lead_days: int = readiness.LEAD_DAYS):
     """每日：到期提醒、逾期升级、审核或评审临近时的证据缺口任务、待办汇总 / Reminders, escalations, evidence gaps as
     tasks when an audit or review is near (``readiness_lead_days`` ahead), and the daily digest."""
-    return _run("daily-tasks", db_url, daily_round, local_today(tz), enterprise, readiness_lead_days)
+    return _run("daily-tasks", daily_round, local_today(tz), enterprise, readiness_lead_days)
+
+
+def _dispatch(engine: Engine, limit: int) -> dict:
+    wired = wiring.current()
+    return delivery.dispatch(engine, wired.smtp_url, limit, None, wired.allow)
 
 
 @flow(name="outbox-dispatch", log_prints=True)
-def outbox_dispatch_flow(db_url: str, smtp_url: str = "", limit: int = 200, allow: list[str] | None = None):
-    """发送待发通知，失败按退避重试 / Deliver queued notifications, retrying with backoff."""
-    return _run("outbox-dispatch", db_url, delivery.dispatch, smtp_url, limit, None, tuple(allow or ()))
+def outbox_dispatch_flow(limit: int = 200):
+    """发送待发通知直至队列为空，失败按退避重试 / Deliver queued notifications until none is left, retrying with
+    backoff (``limit`` is the size of each batch claimed, not a cap on the run)."""
+    return _run("outbox-dispatch", _dispatch, limit)

@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flows import cycles
+from storage.errors import StewardError
 
 
 @dataclass(frozen=True)
@@ -56,20 +57,29 @@ SCHEDULES = [
 BY_NAME = {s.name: s for s in SCHEDULES}
 
 
-def parameters(s: Schedule, db_url: str, smtp_url: str, tz: str, enterprise: str | None = None,
-               allow: tuple[str, ...] = ()) -> dict:
+def named(name: str) -> Schedule:
+    if name not in BY_NAME:
+        raise StewardError("unknown_flow", f"没有流程 {name}，可选：{', '.join(BY_NAME)}",
+                           f"No flow {name}; choose {', '.join(BY_NAME)}", field="name")
+    return BY_NAME[name]
+
+
+def parameters(s: Schedule, tz: str, enterprise: str | None = None, year: int | None = None) -> dict:
+    """What a run of the schedule is given: never an address or password (``flows.wiring``)."""
     if s.name == "outbox-dispatch":
-        return {"db_url": db_url, "smtp_url": smtp_url, "allow": list(allow)}
-    return {"db_url": db_url, "tz": tz, "enterprise": enterprise}
+        return {}
+    out: dict = {"tz": tz, "enterprise": enterprise}
+    if s.yearly and year:
+        out["year"] = year
+    return out
 
 
-def deployments(db_url: str, smtp_url: str, tz: str, enterprise: str | None = None,
-                allow: tuple[str, ...] = ()) -> list:
-    """Prefect deployments for ``serve`` (this process) with schedules in the given time zone."""
+def deployments(tz: str) -> list:
+    """Prefect deployments for ``serve`` (this process) with schedules in the given time zone; each runs one at a
+    time, so a manual run that meets the cron waits instead of doing the work twice."""
     from prefect.schedules import Cron
-    return [s.flow.to_deployment(name=s.name, schedules=[Cron(s.cron, timezone=tz)],
-                                 parameters=parameters(s, db_url, smtp_url, tz, enterprise, allow),
-                                 description=f"{s.zh} / {s.en}") for s in SCHEDULES]
+    return [s.flow.to_deployment(name=s.name, schedules=[Cron(s.cron, timezone=tz)], parameters=parameters(s, tz),
+                                 concurrency_limit=1, description=f"{s.zh} / {s.en}") for s in SCHEDULES]
 
 
 def serve_embedded(run: Callable[[Schedule], object], tz: str, *, until: datetime | None = None,

@@ -19,13 +19,20 @@ def count(engine, model) -> int:
         return s.exec(select(func.count()).select_from(model)).one()
 
 
-def test_running_each_yearly_flow_twice_creates_nothing_twice(plant, engine, db_url, prefect_harness):
+@pytest.fixture
+def wired(db_url):
+    """The flows find this test's database as a worker finds its own: provided by the shell, not a parameter."""
+    from flows import wiring
+    wiring.provide(lambda: wiring.Wiring(db_url))
+    yield db_url
+    wiring.provide(None)
+
+
+def test_running_each_yearly_flow_twice_creates_nothing_twice(plant, engine, wired, prefect_harness):
     year = this_year()
-    first = [cycles.audit_programme_flow(db_url, year), cycles.management_review_flow(db_url, year),
-             cycles.compliance_flow(db_url, year)]
+    first = [cycles.audit_programme_flow(year), cycles.management_review_flow(year), cycles.compliance_flow(year)]
     tasks_after_first = count(engine, Task)
-    second = [cycles.audit_programme_flow(db_url, year), cycles.management_review_flow(db_url, year),
-              cycles.compliance_flow(db_url, year)]
+    second = [cycles.audit_programme_flow(year), cycles.management_review_flow(year), cycles.compliance_flow(year)]
     assert first[0] == {"JYCEM": f"JYCEM-IA-{year}-001"} and first[1] == {"JYCEM": f"JYCEM-MR-{year}-001"}
     assert first[2] == {"JYCEM": str(year)}
     assert all(result == {"JYCEM": "exists"} for result in second)
@@ -34,14 +41,14 @@ def test_running_each_yearly_flow_twice_creates_nothing_twice(plant, engine, db_
     assert count(engine, Task) == tasks_after_first
 
 
-def test_the_daily_round_and_dispatch_run_as_flows(plant, engine, db_url, prefect_harness):
-    cycles.management_review_flow(db_url, this_year())
-    first = cycles.daily_tasks_flow(db_url)
-    again = cycles.daily_tasks_flow(db_url)
+def test_the_daily_round_and_dispatch_run_as_flows(plant, engine, wired, prefect_harness):
+    cycles.management_review_flow(this_year())
+    first = cycles.daily_tasks_flow()
+    again = cycles.daily_tasks_flow()
     assert first["JYCEM"]["digests"] >= 1
     assert again["JYCEM"] == {"reminders": 0, "escalations": 0, "digests": 0, "surrender_reminders": 0,
                               "document_reviews": 0, "evidence_gaps": 0}
-    sent = cycles.outbox_dispatch_flow(db_url)
+    sent = cycles.outbox_dispatch_flow()
     assert sent["claimed"] == count(engine, Outbox) and sent["no_channel"] == sent["claimed"]  # nobody has a channel
 
 
@@ -125,3 +132,57 @@ def test_one_enterprise_failing_stops_no_other_and_the_run_names_it(plant, engin
     assert err.value.done == {demo.SISTER: {"training_plan": 1, "target_review": 2}}  # its manager; and top management
     with Session(engine) as s:  # the sister's tasks were kept though the plant failed
         assert s.exec(select(func.count()).select_from(Task).where(Task.entity_id == 2031)).one() == 3
+
+
+def test_no_address_or_password_is_ever_a_flow_parameter(plant, wired, prefect_harness):
+    """What a Prefect server stores with each run: year, enterprise, time zone — the database URL is not there."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    cycles.accounting_flow(2025, "JYCEM")
+    cycles.outbox_dispatch_flow()
+
+    async def runs():
+        async with get_client() as client:
+            return await client.read_flow_runs()
+    seen = asyncio.run(runs())
+    assert {r.name for r in seen} and all(set(r.parameters) <= {"year", "enterprise", "tz", "limit",
+                                                                "readiness_lead_days"} for r in seen)
+    assert not any(wired in str(r.parameters) or "sqlite" in str(r.parameters) or "postgresql" in str(r.parameters)
+                   for r in seen)
+
+
+def test_a_flow_with_no_database_provided_or_an_unknown_enterprise_says_so(plant, engine, monkeypatch):
+    from flows import wiring
+    from storage.errors import StewardError
+    wiring.provide(None)
+    with pytest.raises(StewardError, match="STEWARD_DATABASE_URL"):
+        wiring.current()
+    import importlib
+
+    from steward import scheduled
+    importlib.reload(scheduled)  # as a worker imports it: from then on the worker's own environment is read
+    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
+    monkeypatch.delenv("STEWARD_HOME", raising=False)
+    with pytest.raises(StewardError) as err:
+        wiring.current()
+    assert err.value.code == "no_database" and "work pool" in err.value.en
+    monkeypatch.setenv("STEWARD_DATABASE_URL", "postgresql://steward@db.example/steward")
+    assert scheduled.from_environment().db_url == "postgresql://steward@db.example/steward"
+    wiring.provide(None)
+    with pytest.raises(StewardError) as err:
+        cycles.per_enterprise(engine, "system:test", "NOSUCH", lambda s, e: None)
+    assert err.value.code == "unknown_enterprise" and "NOSUCH" in err.value.zh
+
+
+def test_one_deployment_set_entered_by_the_installed_package_one_run_at_a_time():
+    from prefect.flows import load_flow_from_entrypoint
+
+    from steward import prefect_admin
+    planned = prefect_admin.deployments("steward-pool", "Asia/Shanghai")
+    assert sorted(d.name for d in planned) == sorted(s.name for s in SCHEDULES)  # no per-enterprise copies
+    for d in planned:
+        assert d.entrypoint.startswith("steward.scheduled.") and ":" not in d.entrypoint  # a module, not a path
+        assert load_flow_from_entrypoint(d.entrypoint).name == d.flow_name
+        assert d.concurrency_limit == 1 and d.work_pool_name == "steward-pool"
+        assert set(d.parameters) <= {"tz", "enterprise"}

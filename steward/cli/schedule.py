@@ -7,23 +7,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from steward.cli.common import (
-    load_context,
-)
-from storage.errors import StewardError
+from steward.cli.common import load_context, read
 
 app = typer.Typer(help="定时流程（Prefect）/ Scheduled flows", no_args_is_help=True)
 
 
 def _call(s, context, year=None, enterprise=None):
-    """Run one scheduled flow in-process with the parameters its schedule gives it."""
+    """Run one scheduled flow in this process, with the settings already loaded (never as parameters)."""
+    from flows import wiring
     from flows.schedules import parameters
-    st = context.settings
-    params = parameters(s, st.db_url, st.smtp_url, st.timezone, enterprise, st.webhook_allow_list)
-    if s.yearly and year:
-        params["year"] = year
-    return s.flow(**params)
-
+    from steward import scheduled
+    wiring.provide(lambda: scheduled.of(context.settings))
+    return s.flow(**parameters(s, context.settings.timezone, enterprise, year))
 
 
 @app.command("list")
@@ -41,50 +36,56 @@ def schedule_run(name: Annotated[str, typer.Argument(help="流程名 / flow name
                  year: Annotated[Optional[int], typer.Option(help="年度 / year")] = None,
                  enterprise: Annotated[Optional[str], typer.Option("--enterprise", "-e")] = None):
     """立即运行一个流程（Prefect 进程内）/ Run one flow now, in-process under Prefect."""
-    from flows.schedules import BY_NAME
-    if name not in BY_NAME:
-        raise StewardError("unknown_flow", f"没有流程 {name}，可选：{', '.join(BY_NAME)}",
-                           f"No flow {name}; choose {', '.join(BY_NAME)}")
+    from flows.schedules import named
+    schedule = named(name)
     context = load_context()
     context.upgrade()
-    typer.echo(json.dumps(_call(BY_NAME[name], context, year, enterprise), ensure_ascii=False))
+    typer.echo(json.dumps(_call(schedule, context, year, enterprise), ensure_ascii=False))
 
 
 @app.command("serve")
-def schedule_serve(enterprise: Annotated[Optional[str], typer.Option("--enterprise", "-e")] = None):
+def schedule_serve():
     """按计划运行全部流程：有 Prefect 服务器时由其调度，否则本进程调度 / Keep every flow on its schedule."""
     import os
 
+    from flows import wiring
     from flows.schedules import deployments, serve_embedded
+    from steward import scheduled
     context = load_context()
     context.upgrade()
     st = context.settings
     typer.echo(f"按 {st.timezone} 时区运行定时流程，Ctrl-C 停止 / Serving schedules in {st.timezone}; Ctrl-C stops")
     if os.environ.get("PREFECT_API_URL"):
         from prefect import serve
-        serve(*deployments(st.db_url, st.smtp_url, st.timezone, enterprise, st.webhook_allow_list))
+        wiring.provide(lambda: scheduled.of(st))
+        serve(*deployments(st.timezone))
     else:
-        serve_embedded(lambda s: _call(s, context, enterprise=enterprise), st.timezone)
+        serve_embedded(lambda s: _call(s, context), st.timezone)
 
 
 @app.command("deploy")
 def schedule_deploy(pool: Annotated[str, typer.Option(help="Prefect 工作池 / work pool")],
-                    enterprise: Annotated[Optional[str], typer.Option("--enterprise", "-e")] = None):
-    """部署到 Prefect 服务器与工作池（多企业）/ Deploy to a Prefect server and work pool."""
-    import os
-    from pathlib import Path
+                    prune: Annotated[bool, typer.Option(help="删除本系统不再有的部署（如旧的按企业部署）/ remove our "
+                                                             "deployments that are no longer in the set")] = False):
+    """部署全部流程到 Prefect 服务器的工作池（整个安装一套）/ Deploy the installation's one set of flows to a work pool.
 
-    from flows.schedules import SCHEDULES, parameters
-    if not os.environ.get("PREFECT_API_URL"):
-        raise StewardError("no_prefect_server", "请先设置 PREFECT_API_URL 指向 Prefect 服务器",
-                           "Set PREFECT_API_URL to your Prefect server first")
-    from prefect.schedules import Cron
+    工作进程需安装 carbon-steward 并在其环境中设置 STEWARD_DATABASE_URL 等；部署参数只有年度、企业、时区。
+    Workers need the installed package and STEWARD_DATABASE_URL (etc.) in their own environment; deployments
+    carry only year, enterprise and time zone."""
+    from steward import prefect_admin
     st = load_context().settings
-    root = Path(__file__).resolve().parents[2]  # the checkout: steward/cli/schedule.py → repo root
-    for s in SCHEDULES:
-        entry = f"flows/cycles.py:{s.flow.fn.__name__}"
-        s.flow.from_source(source=str(root), entrypoint=entry).deploy(
-            name=f"{s.name}-{enterprise or 'all'}", work_pool_name=pool, schedules=[Cron(s.cron, timezone=st.timezone)],
-            parameters=parameters(s, st.db_url, st.smtp_url, st.timezone, enterprise, st.webhook_allow_list),
-            build=False, push=False)
-        typer.echo(f"deployed {s.name} → pool {pool}")
+    for line in prefect_admin.deploy(pool, st.timezone, prune):
+        typer.echo(line)
+
+
+@app.command("trigger")
+def schedule_trigger(name: Annotated[str, typer.Argument(help="流程名 / flow name (see schedule list)")],
+                     year: Annotated[Optional[int], typer.Option(help="年度 / year")] = None,
+                     enterprise: Annotated[Optional[str], typer.Option("--enterprise", "-e",
+                                                                       help="只重跑这家企业 / only this enterprise")] = None):
+    """在 Prefect 服务器上立即运行一个已部署的流程（可只重跑一家企业）/ Start a run of a deployed flow now."""
+    from steward import prefect_admin
+    from workflows import accounting
+    if enterprise:  # an unknown code is refused here, not in a worker
+        read("cli:schedule", lambda s: accounting.enterprise(s, enterprise))
+    typer.echo(prefect_admin.trigger(name, load_context().settings.timezone, year, enterprise))

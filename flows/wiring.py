@@ -1,0 +1,39 @@
+"""Where a flow finds its database and mail server: from the process that runs it, never from its
+parameters, which a Prefect server keeps in plain text with every deployment and flow run.
+
+Only the shell reads settings, so the shell provides them: ``steward.scheduled`` (the module a
+worker's deployments enter by) reads the worker's own ``STEWARD_*`` environment, and a command that
+runs a flow in its own process provides the settings it has already loaded. A flow that finds nothing
+provided fails with one clear line rather than opening a database nobody meant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from storage.errors import StewardError
+
+
+@dataclass(frozen=True)
+class Wiring:
+    db_url: str
+    smtp_url: str = ""
+    allow: tuple[str, ...] = ()  # hosts a webhook may reach
+
+
+_source: Callable[[], Wiring] | None = None
+
+
+def provide(source: Callable[[], Wiring] | None) -> None:
+    """The shell says where settings come from (None forgets it, for tests)."""
+    global _source
+    _source = source
+
+
+def current() -> Wiring:
+    if _source is None:
+        raise StewardError("no_settings", "此进程没有数据库设置：请在工作进程的环境中设置 STEWARD_DATABASE_URL",
+                           "This process has no database settings: set STEWARD_DATABASE_URL in the worker's "
+                           "environment")
+    return _source()

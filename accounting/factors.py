@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Any
 
 from accounting.errors import AccountingError
 from accounting.units import convert
@@ -103,7 +104,7 @@ class Library:
         self._materials: dict[str, set[str]] = {}
         # the calculators' result for one unit of an activity key, kept by ``inventory.calculate``: a library is
         # never changed after it is made, so what it gave once it gives again
-        self.unit_lines: dict[tuple, object] = {}
+        self.unit_lines: dict[tuple, Any] = {}
 
     @staticmethod
     def _by_key(pool: list[Factor]) -> dict[tuple[str, str], list[tuple[date, int, Factor]]]:

@@ -203,7 +203,7 @@ def calculate(activities: list[Activity], lib: Library, opt: Options = Options()
     formula stays on every line for ``explain``.
     """
     from accounting import sectors  # noqa: F401  (registers the sector calculators)
-    per_unit: dict[tuple, Emission] = lib.unit_lines  # type: ignore[assignment]  (shared by runs on this library)
+    per_unit: dict[tuple, Emission] = lib.unit_lines  # shared by every run on this library
     out = []
     for a in activities:
         _check(a)

@@ -75,7 +75,7 @@ def plain(url: str, source_url: str, ids: list[int]) -> tuple[float, float]:
     from storage.engine import make_engine
     src, dst = make_engine(source_url), make_engine(url)
     meta = MetaData()
-    meta.reflect(src, only=[*WRITTEN, "nonconformity", "audit_head"])
+    meta.reflect(src, only=[*WRITTEN, "nonconformity", "audit_chain"])
     with src.connect() as conn:
         nc = meta.tables["nonconformity"]
         changed = {r.id: dict(r._mapping) for r in conn.execute(select(nc).where(nc.c.id.in_(ids)))}
@@ -99,7 +99,9 @@ def plain(url: str, source_url: str, ids: list[int]) -> tuple[float, float]:
                 for r in chunk:
                     conn.execute(meta.tables[t].insert().values(**r))
             last = new["audit_log"][(i + 1) * per["audit_log"] - 1]
-            conn.execute(meta.tables["audit_head"].update().values(seq=last["seq"], hash=last["hash"]))
+            tips = meta.tables["audit_chain"]
+            conn.execute(tips.update().where(tips.c.chain == last["chain"]).values(seq=last["chain_seq"],
+                                                                                  hash=last["hash"]))
     took = time.perf_counter() - start
     src.dispose()
     dst.dispose()

@@ -70,11 +70,12 @@ def plain(path: Path) -> tuple[float, int]:
     start = time.perf_counter()
     conn = sqlite3.connect(path)
     prev, count = "0" * 64, 0
-    for seq, at, actor, action, entity, entity_id, enterprise_id, before, after, prev_hash, digest in conn.execute(
-            "SELECT seq, at, actor, action, entity, entity_id, enterprise_id, before, after, prev_hash, hash "
-            "FROM audit_log ORDER BY seq"):
+    for (seq, at, actor, action, entity, entity_id, enterprise_id, before, after, prev_hash, digest, chain,
+         chain_seq) in conn.execute(
+            "SELECT seq, at, actor, action, entity, entity_id, enterprise_id, before, after, prev_hash, hash, chain, "
+            "chain_seq FROM audit_log ORDER BY chain, chain_seq"):  # one enterprise's chain here
         when = datetime.fromisoformat(at).replace(tzinfo=timezone.utc).isoformat()
-        body = json.dumps([seq, when, actor, action, entity, entity_id, enterprise_id,
+        body = json.dumps([chain, chain_seq, seq, when, actor, action, entity, entity_id, enterprise_id,
                            json.loads(before) if before is not None else None,
                            json.loads(after) if after is not None else None, prev_hash],
                           sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)

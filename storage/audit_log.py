@@ -2,10 +2,14 @@
 
 Every ORM flush notes one entry per inserted, updated or deleted row; the session must say who acts
 (``session.info["actor"]``), so no write can happen anonymously — a flush without one raises at once. The
-entries are chained once, at commit, in the order the flushes made them: a transaction reads and moves the
-chain's head (and on PostgreSQL takes its lock) once, not at every flush. Entry *n* stores the sha256 of
-entry *n-1*; ``audit_head`` holds the tip so truncating the newest entries shows too. The database refuses
-UPDATE and DELETE on ``audit_log`` (triggers in the first migration).
+entries are chained once, at commit, in the order the flushes made them.
+
+Each enterprise has its own chain (the installation's entries, with no enterprise, form chain 0): entry *n* of
+a chain stores the sha256 of its entry *n-1*, and ``audit_chain`` holds each chain's tip, so truncating the
+newest entries shows too. A transaction locks only the chains it appends to (on PostgreSQL), so enterprises
+write in parallel; ``seq`` still numbers the whole log in the order it was written. Entries written before
+chains were per enterprise keep their one chain (``chain`` empty, tip in ``audit_head``), checked as before.
+The database refuses UPDATE and DELETE on ``audit_log`` (triggers in the first migration).
 """
 
 from __future__ import annotations
@@ -18,15 +22,15 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import event, inspect, select, text, update
+from sqlalchemy import event, func, inspect, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 
 from storage.errors import Conflict
-from storage.models.audit import AuditEntry, AuditHead
+from storage.models.audit import AuditChain, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 SECRET_FIELDS = {"password_hash"}
-_SKIP = {AuditEntry, AuditHead}
+_SKIP = {AuditEntry, AuditHead, AuditChain}
 
 
 def _plain(value):
@@ -51,8 +55,10 @@ _BODY = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":
 
 
 def entry_hash(*, seq: int, at: datetime, actor: str, action: str, entity: str, entity_id: str,
-               enterprise_id: int | None, before, after, prev_hash: str) -> str:
-    return _hash_of([seq, at.isoformat(), actor, action, entity, entity_id, enterprise_id, before, after, prev_hash])
+               enterprise_id: int | None, before, after, prev_hash: str, chain: int | None = None,
+               chain_seq: int | None = None) -> str:
+    body = [seq, at.isoformat(), actor, action, entity, entity_id, enterprise_id, before, after, prev_hash]
+    return _hash_of(body if chain is None else [chain, chain_seq, *body])
 
 
 def _hash_of(values: list) -> str:
@@ -132,33 +138,49 @@ def _forget_entries(session: OrmSession) -> None:
     session.info.pop(PENDING, None)
 
 
+def chain_of(enterprise_id: int | None) -> int:
+    return 0 if enterprise_id is None else enterprise_id
+
+
 def append(conn, items: list[tuple]) -> None:
-    """Append entries (actor, action, entity, id, enterprise, before, after) after the current tip; a
-    concurrent writer makes this fail, not fork."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(7715)"))
-    head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
-    if head is None:
-        conn.execute(AuditHead.__table__.insert().values(id=1, seq=0, hash=GENESIS))
-        seq, prev = 0, GENESIS
-    else:
-        seq, prev = head
-    start = seq
+    """Append entries (actor, action, entity, id, enterprise, before, after) after their chains' tips; a
+    concurrent writer to the same chain waits (PostgreSQL) or makes this fail, never fork."""
+    postgres = conn.dialect.name == "postgresql"
+    chains = [chain_of(item[4]) for item in items]
+    tips: dict[int, tuple[int, str, bool]] = {}  # chain → (its last entry, that entry's hash, tip row exists)
+    for chain in sorted(set(chains)):  # always in the same order, so two transactions cannot deadlock
+        if postgres:
+            conn.execute(text("SELECT pg_advisory_xact_lock(7715, :chain)"), {"chain": chain})
+        tip = conn.execute(select(AuditChain.seq, AuditChain.hash).where(AuditChain.chain == chain)).first()
+        tips[chain] = (tip[0], tip[1], True) if tip else (0, GENESIS, False)
+    if postgres:
+        numbers = sorted(conn.execute(text("SELECT nextval('audit_log_seq') FROM generate_series(1, :n)"),
+                                      {"n": len(items)}).scalars())
+    else:  # SQLite lets one writer in at a time, and this transaction has written already
+        last = conn.execute(select(func.coalesce(func.max(AuditEntry.seq), 0))).scalar()
+        numbers = list(range(last + 1, last + 1 + len(items)))
+    start = dict(tips)
     at = datetime.now(timezone.utc)
     rows = []
-    for actor, action, entity, entity_id, enterprise_id, before, after in items:
-        seq += 1
+    for seq, chain, (actor, action, entity, entity_id, enterprise_id, before, after) in zip(
+            numbers, chains, items, strict=True):
+        chain_seq, prev, known = tips[chain]
         fields = dict(seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id,
-                      enterprise_id=enterprise_id, before=before, after=after, prev_hash=prev)
-        prev = entry_hash(**fields)
-        rows.append({**fields, "hash": prev})
+                      enterprise_id=enterprise_id, before=before, after=after, prev_hash=prev, chain=chain,
+                      chain_seq=chain_seq + 1)
+        digest = entry_hash(**fields)
+        tips[chain] = (chain_seq + 1, digest, known)
+        rows.append({**fields, "hash": digest})
     conn.execute(AuditEntry.__table__.insert(), rows)
-    moved = conn.execute(
-        update(AuditHead).where(AuditHead.id == 1, AuditHead.seq == start).values(seq=seq, hash=prev)
-    )
-    if moved.rowcount != 1:
-        raise Conflict("audit_race", "另一项修改刚刚提交，请重试。",
-                       "Another change was committed at the same moment; please retry.")
+    for chain, (chain_seq, digest, known) in tips.items():
+        if not known:
+            conn.execute(AuditChain.__table__.insert().values(chain=chain, seq=chain_seq, hash=digest))
+            continue
+        moved = conn.execute(update(AuditChain).where(AuditChain.chain == chain, AuditChain.seq == start[chain][0])
+                             .values(seq=chain_seq, hash=digest))
+        if moved.rowcount != 1:
+            raise Conflict("audit_race", "另一项修改刚刚提交，请重试。",
+                           "Another change was committed at the same moment; please retry.")
 
 
 @dataclass
@@ -169,14 +191,23 @@ class ChainReport:
     reason: str = ""
 
 
+def _label(chain: int) -> str:
+    return "the installation's chain" if chain == 0 else f"the chain of enterprise {chain}"
+
+
+_COLUMNS = ("seq", "at", "actor", "action", "entity", "entity_id", "enterprise_id", "before", "after", "prev_hash",
+            "hash", "chain", "chain_seq")
+
+
 def verify(conn) -> ChainReport:
-    """Walk the chain in order; report the first entry whose link or content does not hold."""
-    expected_prev, expected_seq, count = GENESIS, 1, 0
+    """Walk every chain in order; report the first entry whose link or content does not hold."""
     t = AuditEntry.__table__.c
-    rows = conn.execution_options(yield_per=5000).execute(select(
-        t.seq, t.at, t.actor, t.action, t.entity, t.entity_id, t.enterprise_id, t.before, t.after, t.prev_hash,
-        t.hash).order_by(t.seq))
-    for seq, at, actor, action, entity, entity_id, enterprise_id, before, after, prev_hash, digest in rows:
+    columns = [t[c] for c in _COLUMNS]
+    count = 0
+    # the chain written before chains were per enterprise: numbered by seq from 1, its tip in audit_head
+    expected_prev, expected_seq = GENESIS, 1
+    rows = conn.execution_options(yield_per=5000).execute(select(*columns).where(t.chain.is_(None)).order_by(t.seq))
+    for seq, at, actor, action, entity, entity_id, enterprise_id, before, after, prev_hash, digest, _, _ in rows:
         count += 1
         if seq != expected_seq:
             return ChainReport(False, count, expected_seq, f"entry {expected_seq} is missing (next present is {seq})")
@@ -190,6 +221,37 @@ def verify(conn) -> ChainReport:
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):
         return ChainReport(False, count, expected_seq,
                            f"the chain ends at entry {expected_seq - 1} but its tip records entry {head.seq}")
+
+    tips = {chain: (seq, digest) for chain, seq, digest in conn.execute(
+        select(AuditChain.chain, AuditChain.seq, AuditChain.hash))}
+    ends: dict[int, tuple[int, str]] = {}
+    current, expected_prev, expected_seq = None, GENESIS, 1
+    rows = conn.execution_options(yield_per=5000).execute(
+        select(*columns).where(t.chain.is_not(None)).order_by(t.chain, t.chain_seq))
+    for seq, at, actor, action, entity, entity_id, enterprise_id, before, after, prev_hash, digest, chain, n in rows:
+        count += 1
+        if chain != current:
+            current, expected_prev, expected_seq = chain, GENESIS, 1
+        label = _label(chain)
+        if n != expected_seq:
+            return ChainReport(False, count, expected_seq,
+                               f"{label}: its entry {expected_seq} is missing (next present is its entry {n})")
+        if prev_hash != expected_prev:
+            return ChainReport(False, count, n, f"{label}: the link of its entry {n} (log entry {seq}) to the one "
+                                                "before does not match")
+        if _hash_of([chain, n, seq, at.isoformat(), actor, action, entity, entity_id, enterprise_id, before, after,
+                     prev_hash]) != digest:
+            return ChainReport(False, count, n, f"{label}: the content of its entry {n} (log entry {seq}) was altered "
+                                                "after it was written")
+        expected_prev, expected_seq = digest, expected_seq + 1
+        ends[chain] = (n, digest)
+    for chain, tip in sorted(tips.items()):
+        if ends.get(chain, (0, GENESIS)) != tip:
+            return ChainReport(False, count, tip[0], f"{_label(chain)} ends at its entry {ends.get(chain, (0,))[0]} "
+                                                     f"but its tip records entry {tip[0]}")
+    if set(ends) - set(tips):
+        chain = min(set(ends) - set(tips))
+        return ChainReport(False, count, ends[chain][0], f"{_label(chain)} has entries but its tip is gone")
     return ChainReport(True, count)
 
 
@@ -197,28 +259,50 @@ def _mac(key: bytes, seq: int, chain_hash: str, at: str) -> str:
     return hmac.new(key, f"{seq}:{chain_hash}:{at}".encode(), hashlib.sha256).hexdigest()
 
 
+def _tips_digest(legacy: list, heads: dict) -> str:
+    return _hash_of([legacy, sorted(heads.items())])
+
+
 def anchor(conn, key: bytes) -> dict:
-    """The chain's tip signed with a key kept outside the database: kept elsewhere, it proves later that
-    nothing up to that entry was cut off or rewritten, even by someone who can rewrite the tables."""
+    """Every chain's tip signed with a key kept outside the database: kept elsewhere, it proves later that
+    nothing up to those entries was cut off or rewritten, even by someone who can rewrite the tables."""
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
-    seq, chain_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    legacy = [head.seq, head.hash] if head else [0, GENESIS]
+    heads = {str(chain): [seq, digest] for chain, seq, digest in conn.execute(
+        select(AuditChain.chain, AuditChain.seq, AuditChain.hash))}
+    seq = conn.execute(select(func.coalesce(func.max(AuditEntry.seq), 0))).scalar()
+    digest = _tips_digest(legacy, heads)
     at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return {"seq": seq, "hash": chain_hash, "at": at, "mac": _mac(key, seq, chain_hash, at)}
+    return {"seq": seq, "hash": digest, "legacy": legacy, "heads": heads, "at": at,
+            "mac": _mac(key, seq, digest, at)}
 
 
 def check_anchor(conn, mark: dict, key: bytes) -> str | None:
     """Why the log no longer matches an anchor, or None."""
     try:
         seq, chain_hash, at, mac = int(mark["seq"]), str(mark["hash"]), str(mark["at"]), str(mark["mac"])
+        heads = {int(c): (int(n), str(h)) for c, (n, h) in mark.get("heads", {}).items()}
+        legacy = mark.get("legacy")
+        legacy_seq, legacy_hash = (int(legacy[0]), str(legacy[1])) if legacy else (seq, chain_hash)
     except (KeyError, TypeError, ValueError):
         return "an anchor is malformed"
     if not hmac.compare_digest(_mac(key, seq, chain_hash, at), mac):
         return f"the anchor of {at} was not signed with this installation's key"
-    if seq == 0:
-        return None
-    found = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq)).scalar()
-    if found is None:
-        return f"entry {seq}, anchored at {at}, is gone: the log was cut back"
-    if found != chain_hash:
-        return f"entry {seq} no longer has the hash anchored at {at}: the log was rewritten up to it"
+    if "heads" in mark and _tips_digest([legacy_seq, legacy_hash], {str(c): list(v) for c, v in heads.items()}) \
+            != chain_hash:
+        return f"the anchor of {at} does not hold the tips it was signed for"
+    if legacy_seq:
+        found = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == legacy_seq, AuditEntry.chain.is_(None))
+                             ).scalar()
+        if found is None:
+            return f"entry {legacy_seq}, anchored at {at}, is gone: the log was cut back"
+        if found != legacy_hash:
+            return f"entry {legacy_seq} no longer has the hash anchored at {at}: the log was rewritten up to it"
+    for chain, (n, digest) in sorted(heads.items()):
+        found = conn.execute(select(AuditEntry.hash).where(AuditEntry.chain == chain, AuditEntry.chain_seq == n)
+                             ).scalar()
+        if found is None:
+            return f"{_label(chain)}: its entry {n}, anchored at {at}, is gone: the log was cut back"
+        if found != digest:
+            return f"{_label(chain)}: its entry {n} no longer has the hash anchored at {at}: the log was rewritten up to it"
     return None

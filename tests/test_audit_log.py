@@ -125,8 +125,8 @@ def test_anonymous_writes_are_refused(engine):
             s.commit()
 
 
-def test_concurrent_writers_extend_one_chain(engine):
-    """Two sessions that both read the same tip: one commits, the other is told to retry."""
+def test_concurrent_writers_extend_their_chains(engine):
+    """Two sessions writing at the same moment: both land, each chain whole."""
     import threading
 
     errors, barrier = [], threading.Barrier(2)
@@ -163,10 +163,10 @@ def test_a_transaction_of_many_flushes_moves_the_chain_once_in_order(uow, engine
             for code in ("S2", "S3", "S4"):
                 org.add(s, "site", {"code": code, "name": code}, enterprise_ref="ACME")
                 s.flush()
-            assert not [x for x in statements if "audit_head" in x]  # nothing chained before the commit
+            assert not [x for x in statements if "audit_chain" in x]  # nothing chained before the commit
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    assert len([x for x in statements if x.lstrip().upper().startswith("UPDATE AUDIT_HEAD")]) == 1
+    assert len([x for x in statements if x.lstrip().upper().startswith("UPDATE AUDIT_CHAIN")]) == 1
     last = _entries(engine)[-3:]
     assert [e.after["code"] for e in last] == ["S2", "S3", "S4"] and {e.actor for e in last} == {"dave"}
     assert len({e.at for e in last}) == 1
@@ -175,3 +175,48 @@ def test_a_transaction_of_many_flushes_moves_the_chain_once_in_order(uow, engine
     with pytest.raises(RuntimeError, match="actor"), Session(engine) as s:
         s.add(Enterprise(code="ANON", name_zh="匿名", industry="coal"))
         s.flush()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_enterprises_append_in_parallel_and_one_enterprise_in_turn(engine):
+    """Each enterprise's chain has its own lock: while one transaction holds enterprise 1's, another appends to
+    enterprise 2's at once, and a third that wants enterprise 1's waits (here: gives up after its lock timeout)."""
+    from sqlalchemy.exc import OperationalError
+
+    from storage.audit_log import append
+
+    def entry(enterprise_id):
+        return [("alice", "insert", "site", "1", enterprise_id, None, {"code": "S"})]
+    with engine.connect() as first:
+        held = first.begin()
+        append(first, entry(1))
+        with engine.connect() as other:
+            other.execute(text("SET lock_timeout = '1s'"))  # for this connection's whole life
+            other.commit()
+            with other.begin():
+                append(other, entry(2))  # not blocked
+            with pytest.raises(OperationalError, match="lock timeout"), other.begin():
+                append(other, entry(1))
+        held.commit()
+    with engine.connect() as conn:
+        report = verify(conn)
+        chains = conn.execute(text("SELECT chain, chain_seq FROM audit_log ORDER BY seq")).all()
+    assert report.ok and report.entries == 2 and sorted(chains) == [(1, 1), (2, 1)]
+
+
+def test_an_entry_moved_to_another_chain_or_a_chain_tip_removed_is_found(uow, engine):
+    _seed(uow)
+    with uow("carol") as s:
+        org.add(s, "enterprise", {"code": "BETA", "name_zh": "贝塔", "industry": "coal"})
+    _drop_guards(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET chain = 999 WHERE seq = 4"))
+    with engine.connect() as conn:
+        report = verify(conn)
+    assert not report.ok and "altered" in report.reason
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET chain = enterprise_id WHERE seq = 4"))
+        conn.execute(text("DELETE FROM audit_chain WHERE chain = (SELECT chain FROM audit_log WHERE seq = 4)"))
+    with engine.connect() as conn:
+        report = verify(conn)
+    assert not report.ok and "tip is gone" in report.reason

@@ -17,7 +17,7 @@ from test_audit_log import _drop_guards, _seed
 
 from storage.audit_log import entry_hash
 from storage.files import FileStore
-from storage.models import AuditEntry, AuditHead, StoredFile
+from storage.models import AuditChain, AuditEntry, StoredFile
 from storage.models.org import utcnow
 
 
@@ -34,7 +34,7 @@ def test_a_tail_cut_off_with_the_head_moved_back_is_found(uow, engine, steward_e
     with engine.begin() as conn:
         second = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == 2)).scalar()
         conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
-        conn.execute(update(AuditHead).values(seq=2, hash=second))  # the chain alone now looks whole
+        conn.execute(update(AuditChain).values(seq=2, hash=second))  # the chain alone now looks whole
     result = run_steward(["verify"], steward_env)
     assert result.returncode == 1 and "entry 3" in result.stderr and "cut back" in result.stderr
 
@@ -47,14 +47,14 @@ def test_a_chain_re_hashed_from_an_entry_is_found(uow, engine, steward_env):
         prev = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == 1)).scalar()
         for row in list(rows):
             fields = {k: row[k] for k in ("seq", "at", "actor", "action", "entity", "entity_id", "enterprise_id",
-                                          "before", "after")}
+                                          "before", "after", "chain", "chain_seq")}
             if row["seq"] == 2:
                 fields["actor"] = "mallory"
             new = entry_hash(**fields, prev_hash=prev)
             conn.execute(update(AuditEntry).where(AuditEntry.seq == row["seq"]).values(
                 actor=fields["actor"], prev_hash=prev, hash=new))
             prev = new
-        conn.execute(update(AuditHead).values(hash=prev))
+        conn.execute(update(AuditChain).values(hash=prev))
     result = run_steward(["verify"], steward_env)
     assert result.returncode == 1 and "rewritten" in result.stderr and "entry 3" in result.stderr
 

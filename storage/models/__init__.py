@@ -2,7 +2,7 @@
 
 from storage.models.accounting import AccountingRun, Baseline, DataAnomaly, DqPlan, EnterpriseFactor
 from storage.models.activity import ActivityRecord
-from storage.models.audit import AuditEntry, AuditHead
+from storage.models.audit import AuditChain, AuditEntry, AuditHead
 from storage.models.carbon_assets import AssetTxn, CarbonPrice
 from storage.models.compliance import ComplianceEvaluation, ComplianceItem, Obligation
 from storage.models.documents import Distribution, Document, FormRecord, Revision
@@ -28,7 +28,7 @@ from storage.models.web import ApiToken, LoginAttempt
 from storage.models.workflow import NotificationChannel, Outbox, Signature, Task, TransitionLog
 
 __all__ = [
-    "AccountingRun", "Baseline", "DataAnomaly", "DqPlan", "EnterpriseFactor", "ActivityRecord", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
+    "AccountingRun", "Baseline", "DataAnomaly", "DqPlan", "EnterpriseFactor", "ActivityRecord", "AuditChain", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
     "Person", "Process", "Responsibility", "RoleAssignment", "Site", "StoredFile",
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",

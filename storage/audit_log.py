@@ -292,8 +292,8 @@ def check_anchor(conn, mark: dict, key: bytes) -> str | None:
             != chain_hash:
         return f"the anchor of {at} does not hold the tips it was signed for"
     if legacy_seq:
-        found = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == legacy_seq, AuditEntry.chain.is_(None))
-                             ).scalar()
+        t = AuditEntry.__table__.c
+        found = conn.execute(select(t.hash).where(t.seq == legacy_seq, t.chain.is_(None))).scalar()
         if found is None:
             return f"entry {legacy_seq}, anchored at {at}, is gone: the log was cut back"
         if found != legacy_hash:

@@ -18,12 +18,10 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from flows import delivery, wiring
+from flows import wiring
 from storage.engine import make_engine, unit_of_work
 from storage.errors import Conflict, StewardError
 from storage.models import Enterprise, RoleAssignment
-from workflows import accounting, compliance, data_quality, internal_audit, notifications, readiness, yearly_duties
-from workflows import review as reviews
 
 TZ = "Asia/Shanghai"
 
@@ -90,7 +88,12 @@ def per_enterprise(engine: Engine, actor: str, enterprise: str | None, fn) -> di
     return out
 
 
+# Each function imports what its work needs when it runs: a worker's flow run starts a fresh process, and the
+# daily round should not pay for pint, python-docx or apprise it never uses.
+
 def plan_audits(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+    from workflows import internal_audit
+
     def one(session, ent_id):
         audit = internal_audit.plan_for_year(session, ent_id, year, "system:flow:audit-programme")
         return audit.number if audit else "exists"
@@ -98,6 +101,8 @@ def plan_audits(engine: Engine, year: int, enterprise: str | None = None) -> dic
 
 
 def plan_reviews(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+    from workflows import review as reviews
+
     def one(session, ent_id):
         review, created = reviews.ensure(session, ent_id, year)
         return review.number if created else "exists"
@@ -105,6 +110,8 @@ def plan_reviews(engine: Engine, year: int, enterprise: str | None = None) -> di
 
 
 def start_compliance(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+    from workflows import compliance
+
     def one(session, ent_id):
         evaluation, created = compliance.start(session, ent_id, str(year), "periodic")
         return evaluation.period if created else "exists"
@@ -113,6 +120,8 @@ def start_compliance(engine: Engine, year: int, enterprise: str | None = None) -
 
 def account_year(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, dict]:
     """Account the year for every enterprise with data; unchanged data gives back the same run."""
+    from workflows import accounting, data_quality
+
     def one(session, ent_id):
         try:
             run = accounting.run(session, ent_id, year, "system:flow:accounting")
@@ -126,11 +135,14 @@ def account_year(engine: Engine, year: int, enterprise: str | None = None) -> di
 
 
 def daily_round(engine: Engine, today: date, enterprise: str | None = None,
-                readiness_lead_days: int = readiness.LEAD_DAYS) -> dict[str, dict[str, int]]:
+                readiness_lead_days: int | None = None) -> dict[str, dict[str, int]]:
+    from workflows import notifications, readiness, yearly_duties
+    lead = readiness.LEAD_DAYS if readiness_lead_days is None else readiness_lead_days
+
     def one(session, ent_id):
         surrender = yearly_duties.surrender_reminders(session, ent_id, today)  # tasks first, so the digest has them
         reviews = yearly_duties.document_reviews(session, ent_id, today)
-        gaps = readiness.gap_tasks(session, ent_id, today, readiness_lead_days)
+        gaps = readiness.gap_tasks(session, ent_id, today, lead)
         readiness.snapshot(session, ent_id, today)  # the dashboard's readiness trend
         return {**notifications.daily(session, today, ent_id), "surrender_reminders": surrender,
                 "document_reviews": reviews, "evidence_gaps": gaps}
@@ -138,6 +150,7 @@ def daily_round(engine: Engine, today: date, enterprise: str | None = None,
 
 
 def plan_year(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, dict[str, int]]:
+    from workflows import yearly_duties
     return per_enterprise(engine, "system:flow:yearly-planning", enterprise,
                           lambda session, ent_id: yearly_duties.yearly(session, ent_id, year))
 
@@ -203,13 +216,14 @@ def yearly_planning_flow(year: int | None = None, enterprise: str | None = None,
 
 
 @flow(name="daily-tasks", log_prints=True)
-def daily_tasks_flow(enterprise: str | None = None, tz: str = TZ, readiness_lead_days: int = readiness.LEAD_DAYS):
+def daily_tasks_flow(enterprise: str | None = None, tz: str = TZ, readiness_lead_days: int | None = None):
     """每日：到期提醒、逾期升级、审核或评审临近时的证据缺口任务、待办汇总 / Reminders, escalations, evidence gaps as
-    tasks when an audit or review is near (``readiness_lead_days`` ahead), and the daily digest."""
+    tasks when an audit or review is near (``readiness_lead_days`` ahead, 30 unless given), and the daily digest."""
     return _run("daily-tasks", daily_round, local_today(tz), enterprise, readiness_lead_days)
 
 
 def _dispatch(engine: Engine, limit: int) -> dict:
+    from flows import delivery
     wired = wiring.current()
     return delivery.dispatch(engine, wired.smtp_url, limit, None, wired.allow)
 

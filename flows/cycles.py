@@ -74,7 +74,7 @@ def per_enterprise(engine: Engine, actor: str, enterprise: str | None, fn) -> di
                 _take_turn(session, ent_id)
                 out[code] = fn(session, ent_id)
         except Conflict as exc:
-            if exc.code == "duplicate":
+            if exc.code == "duplicate":  # a unique index (e.g. one yearly duty per person) says another run made it
                 out[code] = "exists"
             else:
                 failed[code] = exc

@@ -186,3 +186,23 @@ def test_one_deployment_set_entered_by_the_installed_package_one_run_at_a_time()
         assert load_flow_from_entrypoint(d.entrypoint).name == d.flow_name
         assert d.concurrency_limit == 1 and d.work_pool_name == "steward-pool"
         assert set(d.parameters) <= {"tz", "enterprise"}
+
+
+def test_the_database_keeps_a_yearly_duty_once_and_a_run_that_meets_it_counts_it_done(plant, engine):
+    """Even a run that skipped the look-up (as two runs racing past it would) cannot give a duty twice: the
+    database refuses, and the flow reports the enterprise as done, not failed."""
+    from storage.models import Person
+    from workflows import engine as wf
+    from workflows import yearly_duties
+    first = cycles.per_enterprise(engine, "system:test", "JYCEM", lambda s, e: yearly_duties.yearly(s, e, 2032))
+    assert first["JYCEM"]["training_plan"] >= 1
+
+    def blind(session, enterprise_id):  # gives the duty again without looking
+        for person in wf.people_with(session, enterprise_id, ["carbon_manager"]):
+            wf.give_task(session, session.get(Person, person.id), "training_plan", 2032, "培训计划", "Training plan",
+                         None)
+        return "made"
+    assert cycles.per_enterprise(engine, "system:test", "JYCEM", blind) == {"JYCEM": "exists"}
+    with Session(engine) as s:
+        made = s.exec(select(Task).where(Task.lifecycle == "training_plan", Task.entity_id == 2032)).all()
+    assert len(made) == first["JYCEM"]["training_plan"]  # one each, as before

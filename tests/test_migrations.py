@@ -1,5 +1,6 @@
 """The schema comes from committed migrations, and they match the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from helpers import ROOT
@@ -54,3 +55,34 @@ def test_revisions_made_before_0012_keep_their_metadata_and_a_draft_keeps_its_re
         readers = c.execute(sa.text("SELECT person_id FROM distribution WHERE revision_id = 2")).scalars().all()
     assert [m["title"] for m in metas] == ["数据管理程序"] * 2 and metas[1]["clause_ids"] == ["7.5.2"]
     assert readers == [2]  # the draft will ask the same reader when it is issued
+
+
+def test_yearly_duties_given_twice_before_0018_are_cancelled_with_an_audit_entry(tmp_path):
+    """An old database where two overlapping runs gave the same duty twice: the upgrade keeps the first, cancels
+    the second with an audit entry (so the log still explains the row) and then holds the rule itself."""
+    import sqlalchemy as sa
+
+    from storage.audit_log import verify
+    from storage.engine import make_engine, unit_of_work
+    from storage.models import Enterprise, Person, Task
+    from storage.replay import check_tables
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate.upgrade(engine, "0017")
+    with unit_of_work(engine, "alice") as s:
+        ent = Enterprise(code="E", name_zh="厂", industry="cement")
+        s.add(ent)
+        s.flush()
+        person = Person(enterprise_id=ent.id, code="P1", name="甲")
+        s.add(person)
+        s.flush()
+        for _ in range(2):
+            s.add(Task(enterprise_id=ent.id, assignee_id=person.id, lifecycle="training_plan", entity_id=2026,
+                       title_zh="培训计划", title_en="Training plan"))
+    migrate.upgrade(engine)
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT status FROM task ORDER BY id")).scalars().all() == ["open", "cancelled"]
+        assert verify(c).ok and list(check_tables(c)) == []
+    from storage.errors import Conflict
+    with pytest.raises(Conflict, match="already on record"), unit_of_work(engine, "alice") as s:
+        s.add(Task(enterprise_id=1, assignee_id=1, lifecycle="training_plan", entity_id=2026, title_zh="再一次",
+                   title_en="Again"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models.org import utcnow
@@ -32,6 +32,8 @@ class AccountingRun(SQLModel, table=True):
     so a later change of a default never rewrites a reported figure."""
 
     __tablename__ = "accounting_run"
+    # the same data and factors give one run, however many runs of the flow meet (migration 0018)
+    __table_args__ = (Index("uq_accounting_run_result", "enterprise_id", "year", "grid", "data_sha256", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     year: int

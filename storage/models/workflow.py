@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from storage.models.org import utcnow
@@ -40,7 +40,13 @@ class Signature(SQLModel, table=True):
     signed_at: datetime = Field(default_factory=utcnow)
 
 
+YEARLY_DUTY = "lifecycle IN ('training_plan', 'objective_review', 'surrender') AND status <> 'cancelled'"
+
+
 class Task(SQLModel, table=True):
+    # a yearly duty is one task per person and period, however many runs of the flow meet (migration 0018)
+    __table_args__ = (Index("uq_task_yearly_duty", "enterprise_id", "lifecycle", "entity_id", "assignee_id",
+                            unique=True, sqlite_where=text(YEARLY_DUTY), postgresql_where=text(YEARLY_DUTY)),)
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     assignee_id: int = Field(foreign_key="person.id", index=True)

@@ -22,6 +22,7 @@ from flows import wiring
 from storage.engine import make_engine, unit_of_work
 from storage.errors import Conflict, StewardError
 from storage.models import Enterprise, RoleAssignment
+from workflows import flow_faults
 
 TZ = "Asia/Shanghai"
 
@@ -68,11 +69,13 @@ def per_enterprise(engine: Engine, actor: str, enterprise: str | None, fn) -> di
     if enterprise and not chosen:  # a re-run for one enterprise that names none is a mistake, not "nothing to do"
         raise StewardError("unknown_enterprise", f"没有开展管理体系的企业 {enterprise}",
                            f"No enterprise {enterprise} runs a management system here", field="enterprise")
+    flow = actor.rsplit(":", 1)[-1]
     for ent_id, code in chosen:
         try:
             with unit_of_work(engine, actor) as session:
                 _take_turn(session, ent_id)
                 out[code] = fn(session, ent_id)
+                flow_faults.succeeded(session, ent_id, flow)  # a task about an earlier failure closes itself
         except Conflict as exc:
             if exc.code == "duplicate":  # a unique index (e.g. one yearly duty per person) says another run made it
                 out[code] = "exists"
@@ -84,8 +87,21 @@ def per_enterprise(engine: Engine, actor: str, enterprise: str | None, fn) -> di
             logging.getLogger("steward.flows").exception("%s failed for %s", actor, code)
             failed[code] = StewardError("failed", f"处理出错：{exc}", f"Failed: {exc}")
     if failed:
+        _tell_carbon_managers(engine, actor, flow, chosen, failed)
         raise EnterprisesFailed(out, failed)
     return out
+
+
+def _tell_carbon_managers(engine: Engine, actor: str, flow: str, chosen, failed: dict[str, StewardError]) -> None:
+    """Each failed enterprise's carbon managers get a task with the reason (in its own transaction: the work
+    was rolled back, the news must not be)."""
+    ids = dict((code, ent_id) for ent_id, code in chosen)
+    for code, error in failed.items():
+        try:
+            with unit_of_work(engine, actor) as session:
+                flow_faults.failed(session, ids[code], flow, error, local_today())
+        except Exception:  # noqa: BLE001  (the run still fails naming the enterprise)
+            logging.getLogger("steward.flows").exception("could not tell %s's carbon managers", code)
 
 
 # Each function imports what its work needs when it runs: a worker's flow run starts a fresh process, and the

@@ -133,6 +133,17 @@ def test_one_enterprise_failing_stops_no_other_and_the_run_names_it(plant, engin
     with Session(engine) as s:  # the sister's tasks were kept though the plant failed
         assert s.exec(select(func.count()).select_from(Task).where(Task.entity_id == 2031)).one() == 3
 
+    def told():
+        with Session(engine) as s:
+            return s.exec(select(Task).where(Task.lifecycle == "flow_test")).all()
+    first = told()  # the plant's two carbon managers, with the reason in both languages
+    assert len(first) == 2 and all("CaO" in t.title_zh and "CaO" in t.title_en for t in first)
+    with pytest.raises(cycles.EnterprisesFailed):
+        cycles.per_enterprise(engine, "system:test", None, work)
+    assert len(told()) == 2  # still failing: still one task each, not one per run
+    cycles.per_enterprise(engine, "system:test", "JYCEM", lambda s, e: "fixed")
+    assert {t.status for t in told()} == {"done"}  # the run got through: the task closed itself
+
 
 def test_no_address_or_password_is_ever_a_flow_parameter(plant, wired, prefect_harness):
     """What a Prefect server stores with each run: year, enterprise, time zone — the database URL is not there."""

@@ -235,8 +235,9 @@ def test_every_task_the_year_gives_leads_to_a_page_its_assignee_can_open(web, en
 
     from accounting.carbon_assets import deadline
     from storage.engine import unit_of_work
+    from storage.errors import StewardError
     from storage.models import Document, Enterprise, Person, Task
-    from workflows import compliance, internal_audit, review, tasks, yearly_duties
+    from workflows import compliance, flow_faults, internal_audit, review, tasks, yearly_duties
     from workflows.engine import actor_for
     lixf = as_user(web, "lixf")
     token = csrf(lixf, "/registers/baselines")
@@ -265,13 +266,16 @@ def test_every_task_the_year_gives_leads_to_a_page_its_assignee_can_open(web, en
         compliance.start(s, plant, str(today.year), "periodic")
         internal_audit.plan_year(s, actor_for(s, "lixf"), today.year + 1)
         review.ensure(s, plant, today.year + 1)
+        for flow in flow_faults.PAGES:  # a scheduled flow that could not do the plant's work
+            flow_faults.failed(s, plant, flow, StewardError("x", "缺少化验值", "A lab value is missing"), today)
     with Session(engine) as s:
         people = {p.id: p.username for p in s.exec(select(Person))}
         open_tasks = [(t.lifecycle, people[t.assignee_id], tasks.link(s, t))
                       for t in s.exec(select(Task).where(Task.status == "open"))]
     kinds = {kind for kind, _, _ in open_tasks}
     assert kinds >= {"baseline", "improvement", "training_plan", "objective_review", "surrender", "document_review",
-                     "compliance", "document", "internal_audit", "management_review"}
+                     "compliance", "document", "internal_audit", "management_review",
+                     *(flow_faults.lifecycle(f) for f in flow_faults.PAGES)}
     for kind, username, url in open_tasks:
         assert url != "/", f"a {kind} task leads nowhere"
         assert as_user(web, username).get(url).status_code == 200, f"{username} cannot open {url} ({kind})"

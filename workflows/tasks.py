@@ -60,7 +60,8 @@ def link(session: Session, task: Task) -> str:
         return f"/reviews/{session.get(ManagementReview, action.review_id).number}"
     if kind in REGISTERED and (row := session.get(REGISTERED[kind][0], entity)):
         return f"/registers/{REGISTERED[kind][1]}/{getattr(row, REGISTERED[kind][2])}"
-    return FALLBACK.get(kind, "/")
+    from workflows.flow_faults import page
+    return FALLBACK.get(kind) or page(kind) or "/"
 
 
 def inbox(session: Session, actor: Actor, scope: str = "mine") -> list[Item]:

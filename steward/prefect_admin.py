@@ -40,23 +40,26 @@ async def _check(pool: str | None) -> None:
 
 
 def _run(coro):
+    """Run Prefect's client in a thread of its own: the caller may already be inside an event loop (a web
+    server, a test browser), where Prefect's sync wrappers hand back coroutines instead of results."""
+    from concurrent.futures import ThreadPoolExecutor
     try:
-        return asyncio.run(coro)
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coro).result()
     except StewardError:
         raise
     except Exception as exc:  # httpx, Prefect: reported as one line, never a traceback
         raise StewardError("prefect_failed", f"Prefect 服务器报错：{exc}", f"The Prefect server refused: {exc}") from None
 
 
-def deployments(pool: str, tz: str) -> list:
-    """One deployment per schedule for the whole installation: entered by module, one run at a time."""
+async def _deployments(pool: str, tz: str) -> list:
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     from flows.schedules import SCHEDULES, parameters
     out = []
     for s in SCHEDULES:
-        deployment = s.flow.to_deployment(
+        deployment = await s.flow.ato_deployment(
             name=s.name, schedules=[Cron(s.cron, timezone=tz)], parameters=parameters(s, tz), concurrency_limit=1,
             description=f"{s.zh} / {s.en}", work_pool_name=pool, entrypoint_type=EntrypointType.MODULE_PATH)
         deployment.entrypoint = f"{ENTRY_MODULE}.{s.flow.fn.__name__}"
@@ -64,17 +67,26 @@ def deployments(pool: str, tz: str) -> list:
     return out
 
 
+def deployments(pool: str, tz: str) -> list:
+    """One deployment per schedule for the whole installation: entered by module, one run at a time."""
+    return _run(_deployments(pool, tz))
+
+
 def deploy(pool: str, tz: str, prune: bool = False) -> list[str]:
     """Apply the set and, with ``prune``, delete our flows' deployments that are not in it (the per-enterprise
     deployments of earlier versions). Returns one line per change."""
-    _run(_check(pool))
-    planned = deployments(pool, tz)
+    return _run(_deploy(pool, tz, prune))
+
+
+async def _deploy(pool: str, tz: str, prune: bool) -> list[str]:
+    await _check(pool)
+    planned = await _deployments(pool, tz)
     lines = []
     for d in planned:
-        _run(d.aapply(work_pool_name=pool))
+        await d.aapply(work_pool_name=pool)
         lines.append(f"已部署 deployed {d.flow_name}/{d.name} → {pool}")
     if prune:
-        lines += _run(_prune({d.flow_name for d in planned}, {d.name for d in planned}))
+        lines += await _prune({d.flow_name for d in planned}, {d.name for d in planned})
     return lines
 
 
@@ -97,7 +109,6 @@ def trigger(name: str, tz: str, year: int | None, enterprise: str | None) -> str
     """Start a run of a deployed flow now (one enterprise, to re-run it); returns the run's name and id."""
     from flows.schedules import named, parameters
     schedule = named(name)
-    _run(_check(None))
     run = _run(_trigger(schedule.name, parameters(schedule, tz, enterprise, year)))
     return f"已启动 started {run.name} ({run.id})"
 
@@ -105,6 +116,7 @@ def trigger(name: str, tz: str, year: int | None, enterprise: str | None) -> str
 async def _trigger(name: str, params: dict):
     from prefect.deployments.flow_runs import arun_deployment
     from prefect.exceptions import ObjectNotFound
+    await _check(None)
     try:
         return await arun_deployment(f"{name}/{name}", parameters=params, timeout=0)
     except ObjectNotFound:

@@ -147,16 +147,11 @@ def test_one_enterprise_failing_stops_no_other_and_the_run_names_it(plant, engin
 
 def test_no_address_or_password_is_ever_a_flow_parameter(plant, wired, prefect_harness):
     """What a Prefect server stores with each run: year, enterprise, time zone — the database URL is not there."""
-    import asyncio
-
     from prefect.client.orchestration import get_client
     cycles.accounting_flow(2025, "JYCEM")
     cycles.outbox_dispatch_flow()
-
-    async def runs():
-        async with get_client() as client:
-            return await client.read_flow_runs()
-    seen = asyncio.run(runs())
+    with get_client(sync_client=True) as client:
+        seen = client.read_flow_runs()
     assert {r.name for r in seen} and all(set(r.parameters) <= {"year", "enterprise", "tz", "limit",
                                                                 "readiness_lead_days"} for r in seen)
     assert not any(wired in str(r.parameters) or "sqlite" in str(r.parameters) or "postgresql" in str(r.parameters)

@@ -10,6 +10,7 @@ runs, retries and logs.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -31,12 +32,17 @@ def local_today(tz: str = TZ) -> date:
     return datetime.now(ZoneInfo(tz)).date()
 
 
-def managed_enterprises(engine: Engine, code: str | None = None) -> list[tuple[int, str]]:
+Choice = str | list[str] | None  # one enterprise's code (a re-run), a batch of codes (a child run), or all
+
+
+def managed_enterprises(engine: Engine, code: Choice = None) -> list[tuple[int, str]]:
     """Enterprises that run a management system: those with a carbon manager (not bare group shells)."""
     with Session(engine) as session:
         query = select(Enterprise.id, Enterprise.code).where(Enterprise.id.in_(
             select(RoleAssignment.enterprise_id).where(RoleAssignment.role == "carbon_manager")))
-        if code:
+        if isinstance(code, list):
+            query = query.where(Enterprise.code.in_(code))
+        elif code:
             query = query.where(Enterprise.code == code)
         return [(i, c) for i, c in session.exec(query.order_by(Enterprise.code)).all()]
 
@@ -59,16 +65,18 @@ def _take_turn(session: Session, enterprise_id: int) -> None:
         session.execute(select(Enterprise.id).where(Enterprise.id == enterprise_id).with_for_update())
 
 
-def per_enterprise(engine: Engine, actor: str, enterprise: str | None, fn) -> dict:
+def per_enterprise(engine: Engine, actor: str, enterprise: Choice, fn) -> dict:
     """Run ``fn(session, enterprise_id)`` for each managed enterprise, each in its own transaction and turn. One
     enterprise that fails (bad data, a lost race) is reported with its reason and the others carry on; the run then
     fails naming it. What another run has just made counts as done."""
     out: dict = {}
     failed: dict[str, StewardError] = {}
     chosen = managed_enterprises(engine, enterprise)
-    if enterprise and not chosen:  # a re-run for one enterprise that names none is a mistake, not "nothing to do"
-        raise StewardError("unknown_enterprise", f"没有开展管理体系的企业 {enterprise}",
-                           f"No enterprise {enterprise} runs a management system here", field="enterprise")
+    asked = [enterprise] if isinstance(enterprise, str) else enterprise or []
+    unknown = sorted(set(asked) - {code for _, code in chosen})
+    if unknown:  # a re-run for an enterprise that is not here is a mistake, not "nothing to do"
+        raise StewardError("unknown_enterprise", f"没有开展管理体系的企业 {'、'.join(unknown)}",
+                           f"No enterprise {', '.join(unknown)} runs a management system here", field="enterprise")
     flow = actor.rsplit(":", 1)[-1]
     for ent_id, code in chosen:
         try:
@@ -107,7 +115,7 @@ def _tell_carbon_managers(engine: Engine, actor: str, flow: str, chosen, failed:
 # Each function imports what its work needs when it runs: a worker's flow run starts a fresh process, and the
 # daily round should not pay for pint, python-docx or apprise it never uses.
 
-def plan_audits(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+def plan_audits(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, str]:
     from workflows import internal_audit
 
     def one(session, ent_id):
@@ -116,7 +124,7 @@ def plan_audits(engine: Engine, year: int, enterprise: str | None = None) -> dic
     return per_enterprise(engine, "system:flow:audit-programme", enterprise, one)
 
 
-def plan_reviews(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+def plan_reviews(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, str]:
     from workflows import review as reviews
 
     def one(session, ent_id):
@@ -125,7 +133,7 @@ def plan_reviews(engine: Engine, year: int, enterprise: str | None = None) -> di
     return per_enterprise(engine, "system:flow:management-review", enterprise, one)
 
 
-def start_compliance(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, str]:
+def start_compliance(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, str]:
     from workflows import compliance
 
     def one(session, ent_id):
@@ -134,7 +142,7 @@ def start_compliance(engine: Engine, year: int, enterprise: str | None = None) -
     return per_enterprise(engine, "system:flow:compliance-evaluation", enterprise, one)
 
 
-def account_year(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, dict]:
+def account_year(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, dict]:
     """Account the year for every enterprise with data; unchanged data gives back the same run."""
     from workflows import accounting, data_quality
 
@@ -150,7 +158,7 @@ def account_year(engine: Engine, year: int, enterprise: str | None = None) -> di
     return per_enterprise(engine, "system:flow:accounting", enterprise, one)
 
 
-def daily_round(engine: Engine, today: date, enterprise: str | None = None,
+def daily_round(engine: Engine, today: date, enterprise: Choice = None,
                 readiness_lead_days: int | None = None) -> dict[str, dict[str, int]]:
     from workflows import notifications, readiness, yearly_duties
     lead = readiness.LEAD_DAYS if readiness_lead_days is None else readiness_lead_days
@@ -165,7 +173,7 @@ def daily_round(engine: Engine, today: date, enterprise: str | None = None,
     return per_enterprise(engine, "system:flow:daily-tasks", enterprise, one)
 
 
-def plan_year(engine: Engine, year: int, enterprise: str | None = None) -> dict[str, dict[str, int]]:
+def plan_year(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, dict[str, int]]:
     from workflows import yearly_duties
     return per_enterprise(engine, "system:flow:yearly-planning", enterprise,
                           lambda session, ent_id: yearly_duties.yearly(session, ent_id, year))
@@ -192,50 +200,141 @@ def _run(name: str, fn, *args):
     return result
 
 
-# The flows' parameters are what a Prefect server stores and shows: the year, one enterprise to re-run, the time
-# zone — never a database or mail-server address (``flows.wiring``).
+BATCH = "-batch"  # the deployment a flow's child runs go to: no schedule, several at once
+BATCH_CONCURRENCY = 8  # child runs of one flow at a time across the work pool
+POLL_SECONDS = 2.0
+
+
+def _batches(enterprise: str | None, enterprises: list[str] | None) -> list[list[str]] | None:
+    """The enterprises split into batches when this run should fan out: a run of a deployment on a Prefect
+    server (``prefect.runtime``), for all enterprises, more of them than a batch (the worker's
+    ``STEWARD_FLOW_BATCH_SIZE``). A child run, a re-run of some enterprises or a run in this process does
+    the work itself."""
+    from prefect.runtime import deployment
+    size = wiring.current().batch_size
+    if enterprise or enterprises or size <= 0 or not deployment.id:
+        return None
+    engine = make_engine(wiring.current().db_url)
+    try:
+        codes = [code for _, code in managed_enterprises(engine)]
+    finally:
+        engine.dispose()
+    return [codes[i:i + size] for i in range(0, len(codes), size)] if len(codes) > size else None
+
+
+def _fan_out(name: str, params: dict, batches: list[list[str]]) -> dict:
+    """Start one child run per batch on the work pool (any worker takes it), wait for all, and report per
+    enterprise: a child that failed names its enterprises in its message (``EnterprisesFailed``); one that
+    crashed fails its whole batch."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    logger = get_run_logger()
+    children = [run_deployment(f"{name}/{name}{BATCH}", parameters={**params, "enterprises": batch}, timeout=0)
+                for batch in batches]
+    logger.info("%s: %d enterprises in %d child runs", name, sum(map(len, batches)), len(children))
+    with get_client(sync_client=True) as client:
+        while True:
+            states = [client.read_flow_run(child.id).state for child in children]
+            if all(state is not None and state.is_final() for state in states):
+                break
+            time.sleep(POLL_SECONDS)
+    done: dict[str, str] = {}
+    failed: dict[str, StewardError] = {}
+    for batch, child, state in zip(batches, children, states, strict=True):
+        if state.is_completed():
+            done.update((code, "done") for code in batch)
+            continue
+        message = state.message or state.name
+        named = [code for code in batch if re.search(rf"(?<![\w-]){re.escape(code)} \(", message)]
+        for code in batch:
+            if named and code not in named:
+                done[code] = "done"
+            else:
+                failed[code] = StewardError("batch_failed", f"子运行 {child.name} 未完成：{message[:300]}",
+                                            f"Child run {child.name} did not finish: {message[:300]}")
+    if failed:
+        raise EnterprisesFailed(done, failed)
+    return {"enterprises": len(done), "child_runs": len(children)}
+
+
+def _work(name: str, params: dict, fn, *args, enterprise: str | None = None,
+          enterprises: list[str] | None = None):
+    batches = _batches(enterprise, enterprises)
+    if batches:
+        return _fan_out(name, params, batches)
+    return _run(name, fn, *args, enterprises or enterprise)
+
+
+# The flows' parameters are what a Prefect server stores and shows: the year, the enterprises to do (one to re-run
+# it, a batch for a child run), the time zone — never a database or mail-server address (``flows.wiring``).
 
 @flow(name="audit-programme", log_prints=True)
-def audit_programme_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def audit_programme_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ,
+                         enterprises: list[str] | None = None):
     """年度内审方案：每个企业每年一份方案和一次覆盖全部条款的内审 / The yearly internal audit programme."""
-    return _run("audit-programme", plan_audits, year or local_today(tz).year, enterprise)
+    year = year or local_today(tz).year
+    return _work("audit-programme", {"year": year, "tz": tz}, plan_audits, year, enterprise=enterprise,
+                 enterprises=enterprises)
 
 
 @flow(name="management-review", log_prints=True)
-def management_review_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def management_review_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ,
+                           enterprises: list[str] | None = None):
     """年度管理评审：计划评审并请碳排放管理人员汇编输入 / Plan the yearly management review."""
-    return _run("management-review", plan_reviews, year or local_today(tz).year, enterprise)
+    year = year or local_today(tz).year
+    return _work("management-review", {"year": year, "tz": tz}, plan_reviews, year, enterprise=enterprise,
+                 enterprises=enterprises)
 
 
 @flow(name="compliance-evaluation", log_prints=True)
-def compliance_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def compliance_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ,
+                    enterprises: list[str] | None = None):
     """年度合规性评价：对全部有效义务开展评价 / The yearly compliance re-evaluation."""
-    return _run("compliance-evaluation", start_compliance, year or local_today(tz).year, enterprise)
+    year = year or local_today(tz).year
+    return _work("compliance-evaluation", {"year": year, "tz": tz}, start_compliance, year, enterprise=enterprise,
+                 enterprises=enterprises)
 
 
 @flow(name="accounting", log_prints=True)
-def accounting_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def accounting_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ,
+                    enterprises: list[str] | None = None):
     """碳排放核算：每月核算本年至今，每年1月核算上一年 / Account the year to date (monthly) or a given year."""
-    return _run("accounting", account_year, year or local_today(tz).year, enterprise)
+    year = year or local_today(tz).year
+    return _work("accounting", {"year": year, "tz": tz}, account_year, year, enterprise=enterprise,
+                 enterprises=enterprises)
 
 
 @flow(name="accounting-yearly", log_prints=True)
-def accounting_yearly_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def accounting_yearly_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ,
+                           enterprises: list[str] | None = None):
     """年度核算：上一年度的最终核算 / The final accounting of the previous year."""
-    return _run("accounting-yearly", account_year, year or local_today(tz).year - 1, enterprise)
+    year = year or local_today(tz).year - 1
+    return _work("accounting-yearly", {"year": year, "tz": tz}, account_year, year, enterprise=enterprise,
+                 enterprises=enterprises)
 
 
 @flow(name="yearly-planning", log_prints=True)
-def yearly_planning_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ):
+def yearly_planning_flow(year: int | None = None, enterprise: str | None = None, tz: str = TZ,
+                         enterprises: list[str] | None = None):
     """年度：培训计划与目标指标评审任务 / The year's training plan and target review."""
-    return _run("yearly-planning", plan_year, year or local_today(tz).year, enterprise)
+    year = year or local_today(tz).year
+    return _work("yearly-planning", {"year": year, "tz": tz}, plan_year, year, enterprise=enterprise,
+                 enterprises=enterprises)
 
 
 @flow(name="daily-tasks", log_prints=True)
-def daily_tasks_flow(enterprise: str | None = None, tz: str = TZ, readiness_lead_days: int | None = None):
+def daily_tasks_flow(enterprise: str | None = None, tz: str = TZ, readiness_lead_days: int | None = None,
+                     enterprises: list[str] | None = None):
     """每日：到期提醒、逾期升级、审核或评审临近时的证据缺口任务、待办汇总 / Reminders, escalations, evidence gaps as
     tasks when an audit or review is near (``readiness_lead_days`` ahead, 30 unless given), and the daily digest."""
-    return _run("daily-tasks", daily_round, local_today(tz), enterprise, readiness_lead_days)
+    return _work("daily-tasks", {"tz": tz, "readiness_lead_days": readiness_lead_days}, _daily, local_today(tz),
+                 readiness_lead_days, enterprise=enterprise, enterprises=enterprises)
+
+
+def _daily(engine: Engine, today: date, lead: int | None, enterprise: Choice) -> dict:
+    return daily_round(engine, today, enterprise, lead)
 
 
 def _dispatch(engine: Engine, limit: int) -> dict:

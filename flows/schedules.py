@@ -21,6 +21,7 @@ class Schedule:
     zh: str
     en: str
     yearly: bool = False  # takes a year parameter
+    batched: bool = True  # works enterprise by enterprise, so a run on a server may fan out in batches
 
     def next_runs(self, tz: str, count: int = 1, after: datetime | None = None) -> list[datetime]:
         """The next ``count`` run times strictly after ``after`` (default: now)."""
@@ -52,7 +53,8 @@ SCHEDULES = [
              "每天08:00：到期提醒、逾期升级、配额清缴提醒、每日待办",
              "08:00 daily: reminders, escalations, surrender reminders, digest"),
     Schedule("outbox-dispatch", cycles.outbox_dispatch_flow, "* * * * *",
-             "每分钟：发送通知并重试失败的渠道", "Every minute: deliver notifications, retry failed channels"),
+             "每分钟：发送通知并重试失败的渠道", "Every minute: deliver notifications, retry failed channels",
+             batched=False),
 ]
 BY_NAME = {s.name: s for s in SCHEDULES}
 
@@ -64,11 +66,16 @@ def named(name: str) -> Schedule:
     return BY_NAME[name]
 
 
-def parameters(s: Schedule, tz: str, enterprise: str | None = None, year: int | None = None) -> dict:
-    """What a run of the schedule is given: never an address or password (``flows.wiring``)."""
-    if s.name == "outbox-dispatch":
+def parameters(s: Schedule, tz: str, enterprise: str | list[str] | None = None, year: int | None = None) -> dict:
+    """What a run of the schedule is given: never an address or password (``flows.wiring``). Several
+    enterprises (the ones a failed run named, to re-run only those) go as a batch."""
+    if not s.batched:
         return {}
-    out: dict = {"tz": tz, "enterprise": enterprise}
+    out: dict = {"tz": tz}
+    if isinstance(enterprise, list) and len(enterprise) > 1:
+        out["enterprises"] = enterprise
+    else:
+        out["enterprise"] = enterprise[0] if isinstance(enterprise, list) else enterprise
     if s.yearly and year:
         out["year"] = year
     return out

@@ -20,6 +20,7 @@ class Wiring:
     db_url: str
     smtp_url: str = ""
     allow: tuple[str, ...] = ()  # hosts a webhook may reach
+    batch_size: int = 0  # enterprises per child run when a flow on a Prefect server fans out; 0: never
 
 
 _source: Callable[[], Wiring] | None = None

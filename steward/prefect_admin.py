@@ -56,6 +56,7 @@ async def _deployments(pool: str, tz: str) -> list:
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
+    from flows.cycles import BATCH, BATCH_CONCURRENCY
     from flows.schedules import SCHEDULES, parameters
     out = []
     for s in SCHEDULES:
@@ -64,6 +65,12 @@ async def _deployments(pool: str, tz: str) -> list:
             description=f"{s.zh} / {s.en}", work_pool_name=pool, entrypoint_type=EntrypointType.MODULE_PATH)
         deployment.entrypoint = f"{ENTRY_MODULE}.{s.flow.fn.__name__}"
         out.append(deployment)
+        if s.batched:  # where its child runs go when it fans out: no schedule, several batches at once
+            child = await s.flow.ato_deployment(
+                name=f"{s.name}{BATCH}", concurrency_limit=BATCH_CONCURRENCY, work_pool_name=pool,
+                description=f"{s.zh}（分批子运行）/ {s.en} (batches)", entrypoint_type=EntrypointType.MODULE_PATH)
+            child.entrypoint = deployment.entrypoint
+            out.append(child)
     return out
 
 
@@ -105,8 +112,8 @@ async def _prune(flows: set[str], keep: set[str]) -> list[str]:
     return gone
 
 
-def trigger(name: str, tz: str, year: int | None, enterprise: str | None) -> str:
-    """Start a run of a deployed flow now (one enterprise, to re-run it); returns the run's name and id."""
+def trigger(name: str, tz: str, year: int | None, enterprise: list[str] | None) -> str:
+    """Start a run of a deployed flow now (some enterprises, to re-run them); returns the run's name and id."""
     from flows.schedules import named, parameters
     schedule = named(name)
     run = _run(_trigger(schedule.name, parameters(schedule, tz, enterprise, year)))

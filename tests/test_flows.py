@@ -152,7 +152,7 @@ def test_no_address_or_password_is_ever_a_flow_parameter(plant, wired, prefect_h
     cycles.outbox_dispatch_flow()
     with get_client(sync_client=True) as client:
         seen = client.read_flow_runs()
-    assert {r.name for r in seen} and all(set(r.parameters) <= {"year", "enterprise", "tz", "limit",
+    assert {r.name for r in seen} and all(set(r.parameters) <= {"year", "enterprise", "enterprises", "tz", "limit",
                                                                 "readiness_lead_days"} for r in seen)
     assert not any(wired in str(r.parameters) or "sqlite" in str(r.parameters) or "postgresql" in str(r.parameters)
                    for r in seen)
@@ -186,12 +186,16 @@ def test_one_deployment_set_entered_by_the_installed_package_one_run_at_a_time()
 
     from steward import prefect_admin
     planned = prefect_admin.deployments("steward-pool", "Asia/Shanghai")
-    assert sorted(d.name for d in planned) == sorted(s.name for s in SCHEDULES)  # no per-enterprise copies
+    batches = {s.name + cycles.BATCH for s in SCHEDULES if s.batched}
+    assert sorted(d.name for d in planned) == sorted([s.name for s in SCHEDULES] + list(batches))  # none per enterprise
     for d in planned:
         assert d.entrypoint.startswith("steward.scheduled.") and ":" not in d.entrypoint  # a module, not a path
-        assert load_flow_from_entrypoint(d.entrypoint).name == d.flow_name
-        assert d.concurrency_limit == 1 and d.work_pool_name == "steward-pool"
+        assert load_flow_from_entrypoint(d.entrypoint).name == d.flow_name and d.work_pool_name == "steward-pool"
         assert set(d.parameters) <= {"tz", "enterprise"}
+        if d.name in batches:  # where a fanned-out run's children go: several at once, never on a schedule
+            assert d.concurrency_limit == cycles.BATCH_CONCURRENCY and not d.schedules
+        else:
+            assert d.concurrency_limit == 1 and len(d.schedules) == 1
 
 
 def test_the_database_keeps_a_yearly_duty_once_and_a_run_that_meets_it_counts_it_done(plant, engine):

@@ -87,6 +87,7 @@ def province(pg_server, tmp_path_factory):
                     "STEWARD_SMTP_URL": SMTP}
         # the worker has the installed package and its own settings; it runs in a folder with no checkout in it
         worker_env = {**prefect_env, "STEWARD_DATABASE_URL": app_url, "STEWARD_SMTP_URL": SMTP,
+                      "STEWARD_FLOW_BATCH_SIZE": "12",  # 24 enterprises: two child runs per kickoff
                       "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "5"}
         (root / "worker").mkdir()
         yield {"api": api, "app_url": app_url, "deployer": deployer, "worker_env": worker_env, "root": root,
@@ -133,10 +134,11 @@ def test_a_province_kicks_off_on_a_prefect_server_with_one_bad_enterprise(provin
     flow = httpx.post(f"{api}/flows/", json={"name": "accounting"}, timeout=10).json()  # an earlier version's
     httpx.post(f"{api}/deployments/", json={"name": "accounting-P001", "flow_id": flow["id"]}, timeout=10)
     deployed = run_steward(["schedule", "deploy", "--pool", "steward", "--prune"], env, check=True)
-    assert deployed.stdout.count("deployed") == 8 and "removed accounting/accounting-P001" in deployed.stdout
+    yearly = ["audit-programme", "compliance-evaluation", "management-review", "accounting", "accounting-yearly",
+              "yearly-planning", "daily-tasks"]
+    assert deployed.stdout.count("deployed") == 15 and "removed accounting/accounting-P001" in deployed.stdout
     assert sorted(d["name"] for d in httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json()) == sorted(
-        ["audit-programme", "compliance-evaluation", "management-review", "accounting", "accounting-yearly",
-         "yearly-planning", "daily-tasks", "outbox-dispatch"])
+        [*yearly, *(f"{n}-batch" for n in yearly), "outbox-dispatch"])
 
     unknown = run_steward(["schedule", "trigger", "accounting", "-e", "NOSUCH"], env)
     assert unknown.returncode == 2 and "NOSUCH" in unknown.stderr
@@ -158,6 +160,14 @@ def test_a_province_kicks_off_on_a_prefect_server_with_one_bad_enterprise(provin
     [accounting] = by_flow[2025]
     assert accounting["state_type"] == "FAILED" and BAD in accounting["state"]["message"]  # named, in the run's state
     assert [r["state_type"] for r in by_flow[2031]] == ["COMPLETED", "COMPLETED"]
+    children = httpx.post(f"{api}/flow_runs/filter", json={"flow_runs": {"parent_task_run_id": {"is_null_": False}}},
+                          timeout=10).json()
+    batches = sorted(tuple(c["parameters"]["enterprises"]) for c in children if c["parameters"].get("year") == 2025)
+    assert [len(b) for b in batches] == [12, 12] and sorted(sum(batches, ())) == sorted(  # fanned out to the pool
+        [BAD, *(f"P{n:03d}" for n in range(ENTERPRISES) if n != 7)])
+    assert sorted(c["state_type"] for c in children if c["parameters"].get("year") == 2025) == [
+        "COMPLETED", "FAILED"]  # only the bad enterprise's batch failed
+    runs = [*runs, *children]
 
     engine = make_engine(province["app_url"])
     with Session(engine) as s:

@@ -17,7 +17,7 @@ def _call(s, context, year=None, enterprise=None):
     from flows import wiring
     from flows.schedules import parameters
     from steward import scheduled
-    wiring.provide(lambda: scheduled.of(context.settings))
+    wiring.provide(lambda: scheduled.of(context.settings, fan_out=False))
     return s.flow(**parameters(s, context.settings.timezone, enterprise, year))
 
 
@@ -57,7 +57,7 @@ def schedule_serve():
     typer.echo(f"按 {st.timezone} 时区运行定时流程，Ctrl-C 停止 / Serving schedules in {st.timezone}; Ctrl-C stops")
     if os.environ.get("PREFECT_API_URL"):
         from prefect import serve
-        wiring.provide(lambda: scheduled.of(st))
+        wiring.provide(lambda: scheduled.of(st, fan_out=False))  # served here: no batch deployments
         serve(*deployments(st.timezone))
     else:
         serve_embedded(lambda s: _call(s, context), st.timezone)
@@ -81,11 +81,11 @@ def schedule_deploy(pool: Annotated[str, typer.Option(help="Prefect 工作池 / 
 @app.command("trigger")
 def schedule_trigger(name: Annotated[str, typer.Argument(help="流程名 / flow name (see schedule list)")],
                      year: Annotated[Optional[int], typer.Option(help="年度 / year")] = None,
-                     enterprise: Annotated[Optional[str], typer.Option("--enterprise", "-e",
-                                                                       help="只重跑这家企业 / only this enterprise")] = None):
-    """在 Prefect 服务器上立即运行一个已部署的流程（可只重跑一家企业）/ Start a run of a deployed flow now."""
+                     enterprise: Annotated[Optional[list[str]], typer.Option(
+                         "--enterprise", "-e", help="只重跑这些企业（可重复）/ only these enterprises (repeatable)")] = None):
+    """在 Prefect 服务器上立即运行一个已部署的流程（可只重跑几家企业）/ Start a run of a deployed flow now."""
     from steward import prefect_admin
     from workflows import accounting
-    if enterprise:  # an unknown code is refused here, not in a worker
-        read("cli:schedule", lambda s: accounting.enterprise(s, enterprise))
-    typer.echo(prefect_admin.trigger(name, load_context().settings.timezone, year, enterprise))
+    for code in enterprise or []:  # an unknown code is refused here, not in a worker
+        read("cli:schedule", lambda s, code=code: accounting.enterprise(s, code))
+    typer.echo(prefect_admin.trigger(name, load_context().settings.timezone, year, enterprise or None))

@@ -69,12 +69,14 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def through_server(url: str, workers: int, batch: int, home: Path) -> float:
-    """A Prefect server, the deployment set, ``workers`` process workers; the four flows triggered at once."""
+def through_server(url: str, prefect_url: str, workers: int, batch: int, home: Path) -> float:
+    """A Prefect server on PostgreSQL, the deployment set, ``workers`` process workers; the four flows triggered
+    at once."""
     import httpx
     api = f"http://127.0.0.1:{_port()}/api"
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "STEWARD_"))}
     env = {**base, "PREFECT_HOME": str(home / "prefect"), "PREFECT_API_URL": api, "DO_NOT_TRACK": "1",
+           "PREFECT_SERVER_DATABASE_CONNECTION_URL": prefect_url,
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
            "STEWARD_HOME": str(home / "steward"), "STEWARD_DATABASE_URL": url, "STEWARD_FLOW_BATCH_SIZE": str(batch),
            "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "5"}
@@ -132,7 +134,7 @@ def main() -> None:
     from sqlalchemy import create_engine, text
     admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
     base = args.postgres.rsplit("/", 1)[0]
-    names = ["bench_ko_seed", "bench_ko_plain", "bench_ko_w1", "bench_ko_w2"]
+    names = ["bench_ko_seed", "bench_ko_plain", "bench_ko_w1", "bench_ko_w2", "bench_ko_prefect1", "bench_ko_prefect2"]
 
     def drop():
         with admin.connect() as conn:
@@ -144,13 +146,17 @@ def main() -> None:
             conn.execute(text('CREATE DATABASE "bench_ko_seed"'))
         seed(f"{base}/bench_ko_seed", args.enterprises)
         with admin.connect() as conn:
-            for name in names[1:]:
+            for name in names[1:4]:
                 conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "bench_ko_seed"'))
+            for name in names[4:]:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         took_plain = plain(f"{base}/bench_ko_plain")
         timed = {}
         for workers in (1, 2):
             with tempfile.TemporaryDirectory() as home:
-                timed[workers] = through_server(f"{base}/bench_ko_w{workers}", workers, args.batch, Path(home))
+                prefect_url = f"{base}/bench_ko_prefect{workers}".replace("+psycopg", "+asyncpg")
+                timed[workers] = through_server(f"{base}/bench_ko_w{workers}", prefect_url, workers, args.batch,
+                                                Path(home))
     finally:
         drop()
         admin.dispose()

@@ -228,11 +228,19 @@ def _fan_out(name: str, params: dict, batches: list[list[str]]) -> dict:
     crashed fails its whole batch."""
     import time
 
+    import httpx
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     logger = get_run_logger()
-    children = [run_deployment(f"{name}/{name}{BATCH}", parameters={**params, "enterprises": batch}, timeout=0)
-                for batch in batches]
+    def start(batch: list[str]):
+        for attempt in range(5):  # a busy server answers 503 now and then; the child is created once it is free
+            try:
+                return run_deployment(f"{name}/{name}{BATCH}", parameters={**params, "enterprises": batch}, timeout=0)
+            except httpx.HTTPError:
+                if attempt == 4:
+                    raise
+                time.sleep(2 ** attempt)
+    children = [start(batch) for batch in batches]
     logger.info("%s: %d enterprises in %d child runs", name, sum(map(len, batches)), len(children))
     with get_client(sync_client=True) as client:
         while True:

@@ -139,3 +139,25 @@ def test_the_improvement_register_keeps_directions_and_outcomes(plant, engine):
         assert not s.exec(select(Task).where(Task.lifecycle == "improvement", Task.status == "open")).all()
     with pytest.raises(Forbidden):
         act(plant, "yangf", lambda s, a: improvement.add(s, a, title="x", source="suggestion"))
+
+
+def test_the_board_shows_all_open_work_and_the_closed_a_page_at_a_time(plant, web):
+    """Years of closed nonconformities must not make the board longer: the newest 50 closed, a count, a pager."""
+    import re
+
+    from helpers import as_user
+    with plant("test") as s:
+        pid = plant_id(s)
+        for n in range(55):
+            s.add(Nonconformity(enterprise_id=pid, number=f"JYCEM-NC-2019-{n + 1:03d}", source="audit", clause_id="9.2",
+                                title=f"旧的不符合 {n + 1}", state="closed", raised_by="test", raised_on=date(2019, 5, 1)))
+        s.add(Nonconformity(enterprise_id=pid, number="JYCEM-NC-2026-901", source="audit", clause_id="8.3",
+                            title="待分析的不符合", state="open", raised_by="test", raised_on=date(2026, 11, 1)))
+    lixf = as_user(web, "lixf")
+    first = lixf.get("/nonconformities").text
+    assert "JYCEM-NC-2026-901" in first and "已关闭 (55)" in first
+    shown = re.findall(r"JYCEM-NC-2019-(\d+)", first)
+    assert len(set(shown)) == 50 and "055" in shown and "005" not in shown  # the newest first
+    second = lixf.get("/nonconformities", params={"page": 2}).text
+    assert sorted(set(re.findall(r"JYCEM-NC-2019-(\d+)", second))) == ["001", "002", "003", "004", "005"]
+    assert "JYCEM-NC-2026-901" in second  # the open work stays in sight on every page

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from forms import clauses
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import ChecklistItem, CorrectiveAction, InternalAudit, Nonconformity, Person
 from storage.vocab import Labelled
-from workflows import engine, lookup
+from workflows import engine, lookup, paging
 from workflows.engine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 MANAGERS = ("carbon_manager", "department_head", "top_management")
@@ -284,11 +284,18 @@ def get(session: Session, actor: Actor, number: str) -> Nonconformity:
     return lookup.numbered(session, Nonconformity, actor.enterprise_id, number, "不符合项", "nonconformity")
 
 
-def board(session: Session, actor: Actor) -> list[tuple[NcState, list[Nonconformity]]]:
-    """Every nonconformity of the enterprise in a column per state."""
-    rows = session.exec(select(Nonconformity).where(Nonconformity.enterprise_id == actor.enterprise_id)
-                        .order_by(Nonconformity.id)).all()
-    return [(st, [n for n in rows if n.state == st]) for st in NcState]
+def board(session: Session, actor: Actor, closed_page: int | None = None) -> dict:
+    """The enterprise's nonconformities in a column per state: every open one (the work in hand), and the closed
+    ones a page at a time, newest first, so the board does not grow with the years on record."""
+    mine = Nonconformity.enterprise_id == actor.enterprise_id
+    open_rows = session.exec(select(Nonconformity).where(mine, Nonconformity.state != NcState.closed.value)
+                             .order_by(Nonconformity.id)).all()
+    closed = paging.page_of(session.exec(select(func.count()).select_from(Nonconformity).where(
+        mine, Nonconformity.state == NcState.closed.value)).one(), closed_page)
+    closed_rows = session.exec(select(Nonconformity).where(mine, Nonconformity.state == NcState.closed.value)
+                               .order_by(Nonconformity.id.desc()).offset(closed.offset).limit(closed.size)).all()
+    columns = [(st, [n for n in open_rows if n.state == st], None) for st in NcState if st != NcState.closed]
+    return {"columns": [*columns, (NcState.closed, closed_rows, closed)], "closed": closed}
 
 
 def view(session: Session, actor: Actor, number: str) -> dict:

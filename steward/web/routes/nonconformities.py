@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
-from steward.web.render import page, redirect, unit, write
+from steward.web.render import page, pager, redirect, unit, write
 from storage.errors import StewardError
 from workflows import nonconformity as ncs
 
@@ -13,8 +13,9 @@ router = APIRouter()
 
 
 @router.get("/nonconformities")
-def board(request: Request):
-    return page(request, "nonconformities.html", {"columns": unit(request, ncs.board, page="/nonconformities")})
+def board(request: Request, page_number: int | None = Query(None, alias="page")):
+    found = unit(request, lambda s, a: ncs.board(s, a, page_number), page="/nonconformities")
+    return page(request, "nonconformities.html", {**found, "pager": pager(request, found["closed"])})
 
 
 @router.get("/nonconformities/{number}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from forms import clauses
 from storage.errors import Forbidden, NotFound, StewardError
@@ -290,10 +290,8 @@ def board(session: Session, actor: Actor, closed_page: int | None = None) -> dic
     mine = Nonconformity.enterprise_id == actor.enterprise_id
     open_rows = session.exec(select(Nonconformity).where(mine, Nonconformity.state != NcState.closed.value)
                              .order_by(Nonconformity.id)).all()
-    closed = paging.page_of(session.exec(select(func.count()).select_from(Nonconformity).where(
-        mine, Nonconformity.state == NcState.closed.value)).one(), closed_page)
-    closed_rows = session.exec(select(Nonconformity).where(mine, Nonconformity.state == NcState.closed.value)
-                               .order_by(Nonconformity.id.desc()).offset(closed.offset).limit(closed.size)).all()
+    closed_rows, closed = paging.fetch(session, select(Nonconformity).where(
+        mine, Nonconformity.state == NcState.closed.value).order_by(Nonconformity.id.desc()), closed_page)
     columns = [(st, [n for n in open_rows if n.state == st], None) for st in NcState if st != NcState.closed]
     return {"columns": [*columns, (NcState.closed, closed_rows, closed)], "closed": closed}
 

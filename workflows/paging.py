@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlmodel import func, select
+
 SIZE = 50
 
 
@@ -38,3 +40,9 @@ def sliced(rows: list, number: int | None, size: int = SIZE) -> tuple[list, Page
     """A page of rows already in hand (filtered in Python), with its place in the whole."""
     page = page_of(len(rows), number, size)
     return rows[page.offset:page.offset + page.size], page
+
+
+def fetch(session, query, number: int | None, size: int = SIZE) -> tuple[list, Page]:
+    """One page of an ordered query, counted and sliced in the database."""
+    page = page_of(session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one(), number, size)
+    return list(session.exec(query.offset(page.offset).limit(page.size)).all()), page

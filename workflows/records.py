@@ -19,7 +19,7 @@ from storage.models import FormRecord, Objective
 from storage.models.org import utcnow
 from workflows import engine
 from workflows.engine import Actor
-from workflows.paging import Page, page_of, sliced
+from workflows.paging import Page, fetch, sliced
 
 RECORD_KEEPERS = {"carbon_manager", "department_head", "carbon_body_member", "internal_auditor", "staff",
                   "top_management"}
@@ -185,8 +185,7 @@ def paged(session: Session, actor: Actor, form: str, q: str = "", number: int = 
     base = _newest(actor, form)
     if q.strip():
         return sliced(_matching(session.exec(base).all(), q), number)
-    at = page_of(session.exec(select(func.count()).select_from(base.order_by(None).subquery())).one(), number)
-    return list(session.exec(base.offset(at.offset).limit(at.size)).all()), at
+    return fetch(session, base, number)
 
 
 def _newest(actor: Actor, form: str):

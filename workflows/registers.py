@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from storage.errors import NotFound, StewardError
 from storage.models import (
@@ -149,8 +149,7 @@ def listing(session: Session, actor: Actor, name: str, q: str = "", state: str =
         rows, at = paging.sliced([r for r in session.exec(query.order_by(reg.model.id.desc()))
                                   if any(needle in str(getattr(r, f, "")).lower() for f in reg.search)], number, size)
     else:
-        at = paging.page_of(session.exec(select(func.count()).select_from(query.subquery())).one(), number, size)
-        rows = list(session.exec(query.order_by(reg.model.id.desc()).offset(at.offset).limit(at.size)).all())
+        rows, at = paging.fetch(session, query.order_by(reg.model.id.desc()), number, size)
     ctx = {"names": _names(session, actor), "places": names.Places(session, actor.enterprise_id)}
     extra = {"mac": reduction.mac_curve(session, actor.enterprise_id)} if name == "reductions" else {}
     return {**extra, "reg": reg, "q": q, "state": state, "states": list(reg.lifecycle.states), "page": at,

@@ -214,11 +214,7 @@ def _batches(enterprise: str | None, enterprises: list[str] | None) -> list[list
     size = wiring.current().batch_size
     if enterprise or enterprises or size <= 0 or not deployment.id:
         return None
-    engine = make_engine(wiring.current().db_url)
-    try:
-        codes = [code for _, code in managed_enterprises(engine)]
-    finally:
-        engine.dispose()
+    codes = [code for _, code in _with_engine(managed_enterprises)]
     return [codes[i:i + size] for i in range(0, len(codes), size)] if len(codes) > size else None
 
 

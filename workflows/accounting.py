@@ -43,18 +43,23 @@ def enterprise(session: Session, code: str) -> Enterprise:
     return found
 
 
-def activities(session: Session, enterprise_id: int, year: int) -> list[Activity]:
-    places = {fid: (code, process) for fid, code, process in session.exec(
+def places(session: Session, enterprise_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Facility id → (its code, its process's code): where a row's emissions are reported."""
+    return {fid: (code, process) for fid, code, process in session.exec(
         select(Facility.id, Facility.code, Process.code).join(Process, Process.id == Facility.process_id, isouter=True)
-        .where(Facility.enterprise_id == enterprise_id))}
+        .where(Facility.enterprise_id.in_(enterprise_ids)))}
+
+
+def activities(session: Session, enterprise_id: int, year: int) -> list[Activity]:
+    where = places(session, [enterprise_id])
     a = ActivityRecord
     rows = session.connection().execute(  # plain rows: a year of meters is thousands, and ORM objects cost more
         select(a.id, a.period, a.category, a.material, a.quantity, a.unit, a.facility_id, a.source).where(
             a.enterprise_id == enterprise_id, a.period >= date(year, 1, 1), a.period < date(year + 1, 1, 1))
         .order_by(a.period, a.id))
     return [Activity(ref=f"activity_record:{rid}", period=period, category=category, material=material,
-                     quantity=quantity, unit=unit, facility=places.get(fid, (None, None))[0],
-                     process=places.get(fid, (None, None))[1], source=source)
+                     quantity=quantity, unit=unit, facility=where.get(fid, (None, None))[0],
+                     process=where.get(fid, (None, None))[1], source=source)
             for rid, period, category, material, quantity, unit, fid, source in rows]
 
 

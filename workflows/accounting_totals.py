@@ -24,7 +24,7 @@ from accounting.factors import Library
 from accounting.inventory import Activity, Options, calculate
 from accounting.rollup import SLOT, Rollup
 from storage.errors import StewardError
-from storage.models import ActivityRecord, Enterprise, Facility, Process
+from storage.models import ActivityRecord, Enterprise
 from workflows import accounting
 
 Key = tuple[int, int]  # (enterprise id, year)
@@ -47,7 +47,7 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     start, end = date(years[0], 1, 1), date(years[-1] + 1, 1, 1)
     groups, gwp = _groups(session, ids)
     libraries = {eid: (g, lib, Options(grid=grid, gwp=code)) for g, (lib, code, eids) in enumerate(groups) for eid in eids}
-    places = _places(session, ids)
+    places = accounting.places(session, ids)
     a = ActivityRecord
     month = type_coerce(a.period, String)  # parsed once per distinct month below, not once per row
     sums = session.connection().execute(  # Core: the ORM's row handling costs more than the sums
@@ -73,7 +73,7 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
         slot, tco2 = found
         roll = rolls[key]
         if slot >= 0:
-            process, facility = places.get(fid, (None, None))
+            facility, process = places.get(fid, (None, None))
             roll.add(slot, tco2 * amount, process, facility, f"{day:%Y-%m}")
         if category == "production":
             roll.add_output(material, amount, unit)
@@ -98,13 +98,6 @@ def _groups(session: Session, ids: list[int]) -> tuple[list[tuple[Library, str, 
     for eid in ids:
         by_key[(measured[eid], gwp.get(eid, accounting.gwp_set_of(None, None))["set"])].append(eid)
     return [(accounting.library_with(factors), code, eids) for (factors, code), eids in by_key.items()], gwp
-
-
-def _places(session: Session, ids: list[int]) -> dict[int, tuple[str | None, str]]:
-    """Facility id → (its process code, its code)."""
-    processes = dict(session.exec(select(Process.id, Process.code).where(Process.enterprise_id.in_(ids))).all())
-    return {fid: (processes.get(pid), code) for fid, code, pid in
-            session.exec(select(Facility.id, Facility.code, Facility.process_id).where(Facility.enterprise_id.in_(ids)))}
 
 
 def _day(period) -> date:

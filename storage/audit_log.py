@@ -57,6 +57,14 @@ _BODY = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":
 def entry_hash(*, seq: int, at: datetime, actor: str, action: str, entity: str, entity_id: str,
                enterprise_id: int | None, before, after, prev_hash: str, chain: int | None = None,
                chain_seq: int | None = None) -> str:
+    return _digest(chain, chain_seq, seq, at, actor, action, entity, entity_id, enterprise_id, before, after,
+                   prev_hash)
+
+
+def _digest(chain, chain_seq, seq, at, actor, action, entity, entity_id, enterprise_id, before, after,
+            prev_hash) -> str:
+    """The one layout of a hashed entry (positional: ``verify`` calls it once per row); entries from before
+    chains were per enterprise (``chain`` None) hash without their place."""
     body = [seq, at.isoformat(), actor, action, entity, entity_id, enterprise_id, before, after, prev_hash]
     return _hash_of(body if chain is None else [chain, chain_seq, *body])
 
@@ -213,8 +221,8 @@ def verify(conn) -> ChainReport:
             return ChainReport(False, count, expected_seq, f"entry {expected_seq} is missing (next present is {seq})")
         if prev_hash != expected_prev:
             return ChainReport(False, count, seq, "link to the previous entry does not match")
-        if _hash_of([seq, at.isoformat(), actor, action, entity, entity_id, enterprise_id, before, after,
-                     prev_hash]) != digest:
+        if _digest(None, None, seq, at, actor, action, entity, entity_id, enterprise_id, before, after,
+                   prev_hash) != digest:
             return ChainReport(False, count, seq, "content was altered after it was written")
         expected_prev, expected_seq = digest, expected_seq + 1
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
@@ -239,8 +247,8 @@ def verify(conn) -> ChainReport:
         if prev_hash != expected_prev:
             return ChainReport(False, count, n, f"{label}: the link of its entry {n} (log entry {seq}) to the one "
                                                 "before does not match")
-        if _hash_of([chain, n, seq, at.isoformat(), actor, action, entity, entity_id, enterprise_id, before, after,
-                     prev_hash]) != digest:
+        if _digest(chain, n, seq, at, actor, action, entity, entity_id, enterprise_id, before, after,
+                   prev_hash) != digest:
             return ChainReport(False, count, n, f"{label}: the content of its entry {n} (log entry {seq}) was altered "
                                                 "after it was written")
         expected_prev, expected_seq = digest, expected_seq + 1

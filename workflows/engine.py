@@ -299,6 +299,20 @@ def assign(session: Session, lc: Lifecycle, row, spec: TaskSpec, *, exclude: int
             if person.id != exclude]
 
 
+def give_once(session: Session, enterprise_id: int, lifecycle: str, key: int, roles, zh: str, en: str, due: date,
+              *, while_open: bool = False) -> int:
+    """A task about ``key`` for everyone with one of ``roles``, unless one was given already (any, or with
+    ``while_open`` only one still open, so a new one follows a closed one). Returns how many were given."""
+    given = select(Task.id).where(Task.enterprise_id == enterprise_id, Task.lifecycle == lifecycle,
+                                  Task.entity_id == key)
+    if session.exec(given.where(Task.status == "open") if while_open else given).first() is not None:
+        return 0
+    people = people_with(session, enterprise_id, roles)
+    for person in people:
+        give_task(session, person, lifecycle, key, zh, en, due)
+    return len(people)
+
+
 def give_task(session: Session, person: Person, lifecycle: str, entity_id: int, title_zh: str, title_en: str,
               due: date) -> Task:
     """One task for one person about one row, with the notification that tells them."""

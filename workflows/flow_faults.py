@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from storage.errors import StewardError
-from storage.models import Task
 from workflows import engine
 
 PREFIX = "flow_"
@@ -35,16 +34,11 @@ def page(task_lifecycle: str) -> str | None:
 
 def failed(session: Session, enterprise_id: int, flow: str, error: StewardError, today: date) -> int:
     """Give each carbon manager one task naming the reason, unless one is open for this flow already."""
-    kind = lifecycle(flow)
-    if session.exec(select(Task.id).where(Task.lifecycle == kind, Task.entity_id == enterprise_id,
-                                          Task.status == "open")).first() is not None:
-        return 0
     name_zh, name_en = NAMES.get(flow, (flow, flow))
-    people = engine.people_with(session, enterprise_id, ["carbon_manager"])
-    for person in people:
-        engine.give_task(session, person, kind, enterprise_id, f"自动流程「{name_zh}」未完成：{error.zh}"[:300],
-                         f"The scheduled {name_en} could not finish: {error.en}"[:300], today + timedelta(days=3))
-    return len(people)
+    return engine.give_once(session, enterprise_id, lifecycle(flow), enterprise_id, ["carbon_manager"],
+                            f"自动流程「{name_zh}」未完成：{error.zh}"[:300],
+                            f"The scheduled {name_en} could not finish: {error.en}"[:300], today + timedelta(days=3),
+                            while_open=True)
 
 
 def succeeded(session: Session, enterprise_id: int, flow: str) -> None:

@@ -17,24 +17,15 @@ SURRENDER_WARNINGS = (90, 30, 7)  # days before the deadline
 REVIEW_NOTICE_DAYS = 30  # a document's periodic review (7.5.2) is asked for this long before it falls due
 
 
-def _once(session: Session, enterprise_id: int, lifecycle: str, key: int, roles, zh: str, en: str, due: date) -> int:
-    if session.exec(select(Task.id).where(Task.enterprise_id == enterprise_id, Task.lifecycle == lifecycle,
-                                          Task.entity_id == key)).first() is not None:
-        return 0
-    people = engine.people_with(session, enterprise_id, roles)
-    for person in people:
-        engine.give_task(session, person, lifecycle, key, zh, en, due)
-    return len(people)
-
-
 def yearly(session: Session, enterprise_id: int, year: int) -> dict[str, int]:
     return {
-        "training_plan": _once(session, enterprise_id, "training_plan", year, ["carbon_manager"],
-                               f"制定 {year} 年碳排放管理培训计划（7.1）", f"Draw up the {year} carbon training plan (7.1)",
-                               date(year, 2, 28)),
-        "target_review": _once(session, enterprise_id, "objective_review", year, ["carbon_manager", "top_management"],
-                               f"评审 {year - 1} 年目标指标完成情况并确定 {year} 年指标（6.4）",
-                               f"Review how the {year - 1} targets went and set {year}'s (6.4)", date(year, 3, 31)),
+        "training_plan": engine.give_once(
+            session, enterprise_id, "training_plan", year, ["carbon_manager"],
+            f"制定 {year} 年碳排放管理培训计划（7.1）", f"Draw up the {year} carbon training plan (7.1)", date(year, 2, 28)),
+        "target_review": engine.give_once(
+            session, enterprise_id, "objective_review", year, ["carbon_manager", "top_management"],
+            f"评审 {year - 1} 年目标指标完成情况并确定 {year} 年指标（6.4）",
+            f"Review how the {year - 1} targets went and set {year}'s (6.4)", date(year, 3, 31)),
     }
 
 
@@ -54,10 +45,11 @@ def surrender_reminders(session: Session, enterprise_id: int, today: date) -> in
     remaining = due - surrendered
     if remaining < carbon_assets.WHOLE_TONNE:
         return 0
-    return _once(session, enterprise_id, "surrender", year * 1000 + stage, ["carbon_manager", "top_management"],
-                 f"{year} 年度配额清缴尚欠 {remaining:,.0f} t，截止 {deadline(year)}（还有 {days} 天）",
-                 f"{remaining:,.0f} t still to surrender for {year}, due {deadline(year)} ({days} days left)",
-                 min(deadline(year), today + timedelta(days=7)))
+    return engine.give_once(
+        session, enterprise_id, "surrender", year * 1000 + stage, ["carbon_manager", "top_management"],
+        f"{year} 年度配额清缴尚欠 {remaining:,.0f} t，截止 {deadline(year)}（还有 {days} 天）",
+        f"{remaining:,.0f} t still to surrender for {year}, due {deadline(year)} ({days} days left)",
+        min(deadline(year), today + timedelta(days=7)))
 
 
 def document_reviews(session: Session, enterprise_id: int, today: date) -> int:

@@ -81,12 +81,17 @@ def parameters(s: Schedule, tz: str, enterprise: str | list[str] | None = None, 
     return out
 
 
-def deployments(tz: str) -> list:
-    """Prefect deployments for ``serve`` (this process) with schedules in the given time zone; each runs one at a
-    time, so a manual run that meets the cron waits instead of doing the work twice."""
+def deployment_options(s: Schedule, tz: str) -> dict:
+    """What a schedule's deployment is, served here or deployed to a pool: its cron in the given time zone, and
+    one run at a time, so a manual run that meets the cron waits instead of doing the work twice."""
     from prefect.schedules import Cron
-    return [s.flow.to_deployment(name=s.name, schedules=[Cron(s.cron, timezone=tz)], parameters=parameters(s, tz),
-                                 concurrency_limit=1, description=f"{s.zh} / {s.en}") for s in SCHEDULES]
+    return {"name": s.name, "schedules": [Cron(s.cron, timezone=tz)], "parameters": parameters(s, tz),
+            "concurrency_limit": 1, "description": f"{s.zh} / {s.en}"}
+
+
+def deployments(tz: str) -> list:
+    """Prefect deployments for ``serve`` (this process)."""
+    return [s.flow.to_deployment(**deployment_options(s, tz)) for s in SCHEDULES]
 
 
 def serve_embedded(run: Callable[[Schedule], object], tz: str, *, until: datetime | None = None,

@@ -54,15 +54,13 @@ def _run(coro):
 
 async def _deployments(pool: str, tz: str) -> list:
     from prefect.deployments.runner import EntrypointType
-    from prefect.schedules import Cron
 
     from flows.cycles import BATCH, BATCH_CONCURRENCY
-    from flows.schedules import SCHEDULES, parameters
+    from flows.schedules import SCHEDULES, deployment_options
     out = []
     for s in SCHEDULES:
-        deployment = await s.flow.ato_deployment(
-            name=s.name, schedules=[Cron(s.cron, timezone=tz)], parameters=parameters(s, tz), concurrency_limit=1,
-            description=f"{s.zh} / {s.en}", work_pool_name=pool, entrypoint_type=EntrypointType.MODULE_PATH)
+        deployment = await s.flow.ato_deployment(**deployment_options(s, tz), work_pool_name=pool,
+                                                 entrypoint_type=EntrypointType.MODULE_PATH)
         deployment.entrypoint = f"{ENTRY_MODULE}.{s.flow.fn.__name__}"
         out.append(deployment)
         if s.batched:  # where its child runs go when it fans out: no schedule, several batches at once

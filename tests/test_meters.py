@@ -30,11 +30,13 @@ def test_a_calibration_moves_the_due_date_on_and_the_evidence_is_current_again(p
     assert after.status == "present"
 
 
-@pytest.mark.parametrize("wrong, field", [
-    ({"on": date.today() + timedelta(days=1)}, "on"), ({"on": date(2020, 1, 1)}, "on"),
-    ({"certificate": " "}, "certificate"), ({"next_due": date.today() - timedelta(days=10)}, "next_due")])
+@pytest.mark.parametrize("wrong, field", [  # dates from the day the test runs, not the day it was collected
+    (lambda today: {"on": today + timedelta(days=1)}, "on"), (lambda today: {"on": date(2020, 1, 1)}, "on"),
+    (lambda today: {"certificate": " "}, "certificate"),
+    (lambda today: {"next_due": today - timedelta(days=10)}, "next_due")])
 def test_a_wrong_calibration_is_refused_by_field_and_nothing_changes(plant, engine, wrong, field):
-    values = {"on": date.today() - timedelta(days=1), "certificate": "JL-1", **wrong}
+    today = date.today()
+    values = {"on": today - timedelta(days=1), "certificate": "JL-1", **wrong(today)}
     with pytest.raises(StewardError) as err:
         act(plant, "zhoul", lambda s, a: meters.calibrate(s, a, "M-E021", **values))
     assert err.value.field == field

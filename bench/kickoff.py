@@ -117,12 +117,30 @@ def through_server(url: str, prefect_url: str, workers: int, batch: int, home: P
         bad = [(r["name"], r["state_type"], r["state"]["message"]) for r in runs if r["state_type"] != "COMPLETED"]
         if bad:
             raise SystemExit(f"runs did not complete: {bad}")
+        breakdown(httpx.post(f"{api}/flow_runs/filter", json={"limit": 200}, timeout=10).json())
         return took
     finally:
         for p in [*started, server]:
             p.terminate()
         for p in [*started, server]:
             p.wait(timeout=60)
+
+
+def breakdown(runs: list[dict]) -> None:
+    """Where the time went: how long each run waited between being made and running (a worker's poll, the new
+    process and its imports) and how long it ran, parents (which wait for their children) and children apart."""
+    from datetime import datetime
+
+    def at(value: str) -> datetime:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    for kind, chosen in (("parent", [r for r in runs if not r.get("parent_task_run_id")]),
+                         ("child", [r for r in runs if r.get("parent_task_run_id")])):
+        if not chosen:
+            continue
+        waited = [(at(r["start_time"]) - at(r["created"])).total_seconds() for r in chosen if r.get("start_time")]
+        ran = [r["total_run_time"] for r in chosen]
+        print(f"    {len(chosen)} {kind} runs: waited to start {sum(waited) / len(waited):5.1f} s on average "
+              f"(max {max(waited):5.1f}), ran {sum(ran) / len(ran):6.1f} s on average, {sum(ran):7.1f} s in all")
 
 
 def main() -> None:

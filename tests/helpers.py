@@ -9,12 +9,56 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_steward(args: list[str], env: dict, check: bool = False) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "steward", *args], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+def run_steward(args: list[str], env: dict, check: bool = False, stdin: str | None = None,
+                in_process: bool = True) -> subprocess.CompletedProcess:
+    """``steward ARGS`` as a user would type it: exit code, stdout and stderr. In this process by default
+    (the same command tree, environment and error rendering as ``python -m steward``, without paying the
+    imports again each time); ``in_process=False`` for commands that must own their process (Prefect)."""
+    if in_process:
+        result = _invoke(args, env, stdin)
+    else:
+        result = subprocess.run([sys.executable, "-m", "steward", *args], env=env, cwd=ROOT, input=stdin,
+                                capture_output=True, text=True, timeout=120)
     if check and result.returncode != 0:
         raise AssertionError(f"steward {' '.join(args)} failed: {result.stderr}")
     return result
+
+
+def _invoke(args: list[str], env: dict, stdin: str | None) -> subprocess.CompletedProcess:
+    import os
+
+    from typer.testing import CliRunner
+
+    from steward.cli.main import app, describe
+    from steward.context import Context
+    from storage.errors import StewardError
+
+    made: list[Context] = []
+    original = Context.__dict__["from_env"]
+    load = original.__func__
+
+    def tracked(cls):
+        made.append(load(cls))
+        return made[-1]
+
+    overrides: dict[str, str | None] = {k: None for k in os.environ if k not in env}  # as a fresh process sees it
+    overrides.update(env)
+    Context.from_env = classmethod(tracked)
+    try:
+        result = CliRunner().invoke(app, args, input=stdin, env=overrides,
+                                    catch_exceptions=True)
+    finally:
+        Context.from_env = original
+        for ctx in made:  # each command's engine goes with it, as it would with its process
+            if "engine" in ctx.__dict__:
+                ctx.engine.dispose()
+    code, err = result.exit_code, result.stderr
+    if isinstance(result.exception, StewardError):
+        code, err = 2, err + "".join(line + "\n" for line in describe(result.exception))
+    elif result.exception is not None and not isinstance(result.exception, SystemExit):
+        import traceback
+        err += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["steward", *args], code, result.stdout, err)
 
 
 def act(uow, username, fn):

@@ -94,12 +94,8 @@ def test_tokens_are_listed_revoked_and_expire_and_a_bad_one_names_nothing(web, p
 def test_users_from_the_command_line(plant, steward_env):
 
     def steward(args, stdin=""):
-        import subprocess
-        import sys
-
-        from helpers import ROOT
-        return subprocess.run([sys.executable, "-m", "steward", *args], env=steward_env, cwd=ROOT, input=stdin,
-                              capture_output=True, text=True, timeout=120)
+        from helpers import run_steward
+        return run_steward(args, steward_env, stdin=stdin)
     added = steward(["user", "add", "sunl", "--name", "孙磊", "--code", "E090", "--role", "staff", "--as", "lixf",
                      "--password-stdin"], "Kiln-Shift-2026x\n")
     assert added.returncode == 0, added.stderr

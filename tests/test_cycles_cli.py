@@ -1,18 +1,15 @@
 """A carbon manager and the auditors script the cycles with `steward audit|nc|review|obligation|compliance …`."""
 
-import subprocess
-import sys
 from datetime import date, timedelta
 
 import pytest
-from helpers import ROOT, run_steward
+from helpers import run_steward
 
 from steward import demo
 
 
 def signed(args, env):
-    return subprocess.run([sys.executable, "-m", "steward", *args, "--password-stdin"], env=env, cwd=ROOT,
-                          input=demo.DEMO_PASSWORD + "\n", capture_output=True, text=True, timeout=120)
+    return run_steward([*args, "--password-stdin"], env, stdin=demo.DEMO_PASSWORD + "\n")
 
 
 # The use cases run on both databases in their own tests; the command line is checked once, on SQLite.

@@ -1,12 +1,10 @@
 """An administrator scripts the document lifecycle with `steward doc …`."""
 
 import io
-import subprocess
-import sys
 
 import docx
 import pytest
-from helpers import ROOT, run_steward
+from helpers import run_steward
 
 from steward import demo
 from steward.docs_gen import WORKFLOWS_MD, workflows_markdown
@@ -16,8 +14,7 @@ SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def sign(args, env):
-    return subprocess.run([sys.executable, "-m", "steward", *args, "--password-stdin"], env=env, cwd=ROOT,
-                          input=demo.DEMO_PASSWORD + "\n", capture_output=True, text=True, timeout=120)
+    return run_steward([*args, "--password-stdin"], env, stdin=demo.DEMO_PASSWORD + "\n")
 
 
 @SQLITE
@@ -63,9 +60,8 @@ def test_refusals_are_one_line_in_both_languages(plant, steward_env, tmp_path):
     policy.add_paragraph("贯彻碳达峰碳中和部署，服务发展战略，依法合规履约，履行节能降碳社会责任，持续改进碳排放绩效。")
     policy.save(real)
     run_steward(["doc", "upload", "--as", "lixf", "JYCEM-PL-001", str(real)], steward_env, check=True)
-    wrong = subprocess.run([sys.executable, "-m", "steward", "doc", "fire", "--as", "lixf", "JYCEM-PL-001",
-                            "submit", "--password-stdin"], env=steward_env, cwd=ROOT, input="nope\n",
-                           capture_output=True, text=True)
+    wrong = run_steward(["doc", "fire", "--as", "lixf", "JYCEM-PL-001", "submit", "--password-stdin"], steward_env,
+                        stdin="nope\n")
     assert wrong.returncode == 2 and "Wrong password" in wrong.stderr
     assert "Traceback" not in early.stderr + viewer.stderr + bad.stderr + wrong.stderr
     assert run_steward(["verify"], steward_env).returncode == 0

@@ -11,8 +11,9 @@ from storage import migrate
 
 
 def test_migrations_reach_head_and_match_the_models(engine):
-    assert migrate.current(engine) == migrate.head()
+    assert migrate.current(engine) == migrate.head() == migrate.alembic_head()  # HEAD names the newest file
     with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == migrate.current(engine)
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
     assert diff == [], f"models changed without a migration: {diff}"
 

@@ -125,7 +125,7 @@ def _started(output: str) -> str:
 
 def test_a_province_kicks_off_on_a_prefect_server_with_one_bad_enterprise(province):
     env, api = province["deployer"], province["api"]
-    missing = run_steward(["schedule", "deploy", "--pool", "steward"], env)
+    missing = run_steward(["schedule", "deploy", "--pool", "steward"], env, in_process=False)
     assert missing.returncode == 2 and "prefect work-pool create steward" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1  # one line, no traceback
     assert httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json() == []  # nothing deployed half-way
@@ -133,16 +133,17 @@ def test_a_province_kicks_off_on_a_prefect_server_with_one_bad_enterprise(provin
                    capture_output=True, timeout=60)
     flow = httpx.post(f"{api}/flows/", json={"name": "accounting"}, timeout=10).json()  # an earlier version's
     httpx.post(f"{api}/deployments/", json={"name": "accounting-P001", "flow_id": flow["id"]}, timeout=10)
-    deployed = run_steward(["schedule", "deploy", "--pool", "steward", "--prune"], env, check=True)
+    deployed = run_steward(["schedule", "deploy", "--pool", "steward", "--prune"], env, check=True, in_process=False)
     yearly = ["audit-programme", "compliance-evaluation", "management-review", "accounting", "accounting-yearly",
               "yearly-planning", "daily-tasks"]
     assert deployed.stdout.count("deployed") == 15 and "removed accounting/accounting-P001" in deployed.stdout
     assert sorted(d["name"] for d in httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json()) == sorted(
         [*yearly, *(f"{n}-batch" for n in yearly), "outbox-dispatch"])
 
-    unknown = run_steward(["schedule", "trigger", "accounting", "-e", "NOSUCH"], env)
+    unknown = run_steward(["schedule", "trigger", "accounting", "-e", "NOSUCH"], env, in_process=False)
     assert unknown.returncode == 2 and "NOSUCH" in unknown.stderr
-    ids = [_started(run_steward(["schedule", "trigger", "accounting", "--year", "2025"], env, check=True).stdout)]
+    first = run_steward(["schedule", "trigger", "accounting", "--year", "2025"], env, check=True, in_process=False)
+    ids = [_started(first.stdout)]
     twice = [subprocess.Popen([sys.executable, "-m", "steward", "schedule", "trigger", "yearly-planning", "--year",
                                "2031"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]

@@ -202,12 +202,17 @@ def serve_cmd(host: Host = None, port: Port = None, no_schedule: NoSchedule = Fa
     _serve(ctx, host, port, not no_schedule, workers)
 
 
+def describe(exc: StewardError) -> list[str]:
+    """Our error as the lines a person reads: one bilingual line, then any details past the first twenty."""
+    return [f"错误 / Error: {exc.zh} / {exc.en}",
+            *(f"  {detail['zh']} / {detail['en']}" for detail in exc.details[20:])]
+
+
 def main() -> None:
     """Console entry point: render our errors as one bilingual line instead of a traceback."""
     try:
         app()
     except StewardError as exc:
-        typer.echo(f"错误 / Error: {exc.zh} / {exc.en}", err=True)
-        for detail in exc.details[20:]:  # the message names the first twenty; list the rest too
-            typer.echo(f"  {detail['zh']} / {detail['en']}", err=True)
+        for line in describe(exc):
+            typer.echo(line, err=True)
         sys.exit(2)

@@ -218,8 +218,9 @@ def _batches(enterprise: str | None, enterprises: list[str] | None) -> list[list
     return [codes[i:i + size] for i in range(0, len(codes), size)] if len(codes) > size else None
 
 
-def _fan_out(name: str, params: dict, batches: list[list[str]]) -> dict:
-    """Start one child run per batch on the work pool (any worker takes it), wait for all, and report per
+def _fan_out(name: str, params: dict, batches: list[list[str]], fn, *args) -> dict:
+    """Start one child run per batch but the last on the work pool (any worker takes it), do the last batch
+    here (this run has its process already; a child would start another), wait for the children, and report per
     enterprise: a child that failed names its enterprises in its message (``EnterprisesFailed``); one that
     crashed fails its whole batch."""
     import time
@@ -228,6 +229,7 @@ def _fan_out(name: str, params: dict, batches: list[list[str]]) -> dict:
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     logger = get_run_logger()
+
     def start(batch: list[str]):
         for attempt in range(5):  # a busy server answers 503 now and then; the child is created once it is free
             try:
@@ -236,17 +238,24 @@ def _fan_out(name: str, params: dict, batches: list[list[str]]) -> dict:
                 if attempt == 4:
                     raise
                 time.sleep(2 ** attempt)
-    children = [start(batch) for batch in batches]
-    logger.info("%s: %d enterprises in %d child runs", name, sum(map(len, batches)), len(children))
+    *theirs, mine = batches
+    children = [start(batch) for batch in theirs]
+    logger.info("%s: %d enterprises, %d here and %d child runs", name, sum(map(len, batches)), len(mine),
+                len(children))
+    done: dict[str, str] = {}
+    failed: dict[str, StewardError] = {}
+    try:
+        done.update((code, "done") for code in _run(name, fn, *args, mine))
+    except EnterprisesFailed as exc:
+        done.update((code, "done") for code in exc.done)
+        failed.update(exc.failed)
     with get_client(sync_client=True) as client:
         while True:
             states = [client.read_flow_run(child.id).state for child in children]
             if all(state is not None and state.is_final() for state in states):
                 break
             time.sleep(POLL_SECONDS)
-    done: dict[str, str] = {}
-    failed: dict[str, StewardError] = {}
-    for batch, child, state in zip(batches, children, states, strict=True):
+    for batch, child, state in zip(theirs, children, states, strict=True):
         if state.is_completed():
             done.update((code, "done") for code in batch)
             continue
@@ -267,7 +276,7 @@ def _work(name: str, params: dict, fn, *args, enterprise: str | None = None,
           enterprises: list[str] | None = None):
     batches = _batches(enterprise, enterprises)
     if batches:
-        return _fan_out(name, params, batches)
+        return _fan_out(name, params, batches, fn, *args)
     return _run(name, fn, *args, enterprises or enterprise)
 
 

@@ -39,7 +39,7 @@ class Settings(BaseModel):
     max_upload_mb: int = Field(50, ge=1, le=2048, description="上传文件大小上限 (MB) / Upload size limit (MB)")
     smtp_url: str = Field("", description="发信服务器（apprise mailto 地址），如 mailtos://user:pass@smtp.example.com?from=carbon@example.com / "
                                           "Mail server as an apprise mailto URL; e-mail channels need it")
-    flow_batch_size: int = Field(100, ge=0, le=100000, description="Prefect 服务器上年度与每月流程每批处理的企业数，各批作为子运行分给工作进程；0 不分批 / "
+    flow_batch_size: int = Field(250, ge=0, le=100000, description="Prefect 服务器上年度与每月流程每批处理的企业数，各批作为子运行分给工作进程；0 不分批 / "
                                  "Enterprises per batch when a yearly or monthly flow on a Prefect server fans out to "
                                  "the workers as child runs; 0 keeps one run")
     webhook_allow: str = Field("", description="允许接收 Webhook 通知的内网主机或网段，逗号分隔，如 10.1.2.3,oa.plant.local / "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from datetime import date, timedelta
 from itertools import groupby
 
@@ -393,15 +394,18 @@ def view(session: Session, actor: Actor, number: str, chapter: str = "", pending
     from workflows import history  # it reads the registry, which imports this module
     audit = get(session, actor, number)
     catalogue = clauses.by_id()
-    everything = [(i, catalogue[i.clause_id], Result(i.result)) for i in checklist(session, audit)]
-    items = [(i, c, r) for i, c, r in everything if (not chapter or i.clause_id.split(".")[0] == chapter)
-             and (not pending_only or i.result == "pending")]
-    chapters = [(c.id, c.zh, c.en, sum(1 for i, _, _ in everything if i.clause_id.split(".")[0] == c.id
-                                       and i.result == "pending"))
-                for c in clauses.catalogue() if c.kind == "chapter"]
+    # every line's clause and result (for the counts), but whole lines, evidence and all, only for those shown
+    everything = session.exec(select(ChecklistItem.id, ChecklistItem.clause_id, ChecklistItem.result)
+                              .where(ChecklistItem.audit_id == audit.id)).all()
+    shown = [line_id for line_id, clause_id, result in everything
+             if (not chapter or clause_id.split(".")[0] == chapter) and (not pending_only or result == "pending")]
+    items = [(i, catalogue[i.clause_id], Result(i.result)) for i in session.exec(
+        select(ChecklistItem).where(ChecklistItem.id.in_(shown)).order_by(ChecklistItem.position))] if shown else []
+    waiting = Counter(clause_id.split(".")[0] for _, clause_id, result in everything if result == "pending")
+    chapters = [(c.id, c.zh, c.en, waiting[c.id]) for c in clauses.catalogue() if c.kind == "chapter"]
     return {"audit": audit, "state": AuditState(audit.state), "items": items, "results": list(Result)[1:],
             "in_team": actor.person.id in audit.team_ids, "actions": LIFECYCLE.available(audit, actor, session),
-            "pending": sum(1 for i, _, _ in everything if i.result == "pending"), "total": len(everything),
+            "pending": sum(waiting.values()), "total": len(everything),
             "chapters": chapters, "chapter": chapter, "pending_only": pending_only,
             "raised": _raised(session, audit, [i for i, _, _ in items]),
             "links": evidence.candidates(session, audit.enterprise_id) if actor.person.id in audit.team_ids

@@ -77,12 +77,17 @@ def get(session: Session, actor: Actor, number: str) -> Objective:
     return lookup.numbered(session, Objective, actor.enterprise_id, number, "目标", "objective")
 
 
-def progress(session: Session, objective: Objective) -> dict:
-    """Baseline figure, target figure, the latest accounted figure and how far along the way it is."""
+_UNREAD = object()
+
+
+def progress(session: Session, objective: Objective, run=_UNREAD) -> dict:
+    """Baseline figure, target figure, the latest accounted figure (``run``, when the caller has read it for
+    several objectives) and how far along the way it is."""
     base = session.get(Baseline, objective.baseline_id)
     start = _figure(base.figures, objective.level, objective.scope, objective.metric)
     goal = start * (1 - objective.reduction_pct / 100)
-    run = accounting.latest_run(session, objective.enterprise_id)
+    if run is _UNREAD:
+        run = accounting.latest_run(session, objective.enterprise_id)
     now = _figure(run.totals, objective.level, objective.scope, objective.metric) if run else None
     achieved = None if now is None or start == goal else round((start - now) / (start - goal) * 100, 1)
     return {"number": objective.number, "base_year": base.base_year, "base": start, "target": round(goal, 6),
@@ -95,7 +100,8 @@ def overview(session: Session, actor: Actor) -> list[tuple[Objective, dict, str]
     rows = session.exec(select(Objective).where(Objective.enterprise_id == actor.enterprise_id)
                         .order_by(Objective.number)).all()
     names = {p.id: p.name for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id))}
-    return [(o, progress(session, o), names.get(o.owner_id, "—")) for o in rows]
+    run = accounting.latest_run(session, actor.enterprise_id) if rows else None
+    return [(o, progress(session, o, run), names.get(o.owner_id, "—")) for o in rows]
 
 
 def trajectories(session: Session, actor: Actor, rows: list[tuple[Objective, dict, str]], lang: str) -> list[dict]:

@@ -127,7 +127,10 @@ async def load(base: str, sessions: int, seconds: float, paths: list[str], think
         while time.monotonic() < stop:
             start = time.perf_counter()
             try:
-                response = await client.get(own[i % len(own)])
+                try:
+                    response = await client.get(own[i % len(own)])
+                except httpx.RemoteProtocolError:  # the server closed an idle kept-alive connection as this GET
+                    response = await client.get(own[i % len(own)])  # went out: a browser sends it again, so do we
                 if response.status_code != 200:
                     errors[0] += 1
                     seen.append(f"{response.status_code} {own[i % len(own)]} {response.text[:120]!r}")

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -54,21 +55,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.state.ctx = ctx
     production = ctx.settings.env == "production"
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        if response.headers.get("content-type") == "application/pdf" and \
-                response.headers.get("content-disposition", "").startswith("inline"):
-            # a file to read is shown inside our own reading page, and only there
-            response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
-            response.headers["X-Frame-Options"] = "SAMEORIGIN"
-        if production:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"  # pages show one person's data: never kept in caches
-        return response
-
+    app.add_middleware(SecurityHeaders, production=production)
     app.add_middleware(SessionMiddleware, secret_key=ctx.session_secret, session_cookie="steward_session",
                        max_age=8 * 3600, same_site="lax", https_only=ctx.settings.env == "production")
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_upload_mb << 20)
@@ -92,6 +79,36 @@ def create_app(ctx: Context) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(Exception, _crash)
     return app
+
+
+class SecurityHeaders:
+    """Every answer's security headers, added as the response starts (plain ASGI: Starlette's ``BaseHTTPMiddleware``
+    costs a task group and a stream per request, on every page)."""
+
+    def __init__(self, app, production: bool):
+        self.app, self.production = app, production
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+                if headers.get("content-type") == "application/pdf" and \
+                        headers.get("content-disposition", "").startswith("inline"):
+                    # a file to read is shown inside our own reading page, and only there
+                    headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+                    headers["X-Frame-Options"] = "SAMEORIGIN"
+                if self.production:
+                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+                if not static:
+                    headers["Cache-Control"] = "no-store"  # pages show one person's data: never kept in caches
+            await send(message)
+        await self.app(scope, receive, send_with_headers)
 
 
 def _local_time(tz: str):

@@ -46,6 +46,18 @@ def serving(ctx: Context):
     thread.join(timeout=10)
 
 
+def _png(width: int, height: int) -> bytes:
+    """A real grey-gradient PNG (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + bytes((60 + x * 150 // width) for x in range(width)) for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
 def shot(page, name: str, full: bool = True) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
@@ -94,8 +106,8 @@ def test_an_audit_cycle_a_finding_and_the_assignees_task_and_mail(site, page, sm
     item = page.locator("#c-8\\.3c")
     item.locator("select[name=result]").select_option("minor_nc")
     item.locator("textarea[name=notes]").fill("2#水泥磨电能表 M-E021 检定已过期\n证书日期 2024-03-01")
-    photo = tmp_path / "M-E021.jpg"
-    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9")
+    photo = tmp_path / "M-E021.png"
+    photo.write_bytes(_png(160, 120))  # a picture the browser can draw, as a tablet's camera gives
     item.locator("details.attach summary").click()
     item.locator("input[name=file]").set_input_files(str(photo))
     page.evaluate("window.__kept = true")  # survives only if the page is not reloaded
@@ -105,6 +117,8 @@ def test_an_audit_cycle_a_finding_and_the_assignees_task_and_mail(site, page, sm
     assert page.inner_text("#pending") == "200"
     assert "JYCEM-NC-" in page.inner_text("#c-8\\.3c a.raised")
     assert page.locator("#c-8\\.3c .evidence img").count() == 1
+    page.wait_for_function("document.querySelector('#c-8\\\\.3c .evidence img').complete")
+    assert page.evaluate("document.querySelector('#c-8\\\\.3c .evidence img').naturalWidth") == 160  # shown
     line = page.locator("#c-8\\.3a")  # the next line, recorded the same way without leaving the chapter
     line.locator("select[name=result]").select_option("conform")
     line.locator("button[type=submit]").click()

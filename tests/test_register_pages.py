@@ -594,3 +594,28 @@ def test_long_lists_come_a_page_at_a_time_and_a_search_reaches_the_oldest(web, p
     page = lixf.get("/records/communication").text
     assert "共 53" in page and 'rel="next"' in page
     assert "第 0 车间" in lixf.get("/records/communication?q=第 0 车间").text
+
+
+def test_a_long_task_list_is_read_fifty_at_a_time_and_the_overview_counts_them_all(web, engine):
+    """Sixty open tasks: the list shows the fifty due soonest with the total and a next page; the overview lists
+    eight and says sixty."""
+    from datetime import date, timedelta
+
+    from sqlmodel import select
+
+    from storage.engine import unit_of_work
+    from storage.models import Person
+    from workflows import engine as wf
+    with unit_of_work(engine, "system:test") as s:
+        yangf = s.exec(select(Person).where(Person.username == "yangf")).one()
+        for n in range(60):
+            wf.give_task(s, yangf, "nonconformity", 9000 + n, f"核对台账 {n:02d}", f"Check ledger {n:02d}",
+                         date.today() + timedelta(days=n))
+    staff = as_user(web, "yangf")
+    first = staff.get("/tasks").text
+    assert "核对台账 00" in first and "核对台账 49" in first and "核对台账 50" not in first
+    assert "共 60" in shown(first) and 'rel="next"' in first
+    second = staff.get("/tasks?page=2").text
+    assert "核对台账 50" in second and "核对台账 59" in second and "核对台账 00" not in second
+    overview = shown(staff.get("/").text)
+    assert "我的待办 (60)" in overview and "核对台账 07" in overview and "核对台账 08" not in overview

@@ -30,10 +30,10 @@ def overview(session: Session, actor: Actor, lang: str = "zh", today: date | Non
     eid = actor.enterprise_id
     yearly = accounting.totals_by_year(session, eid)
     base = baseline.active(session, eid)
-    inbox = tasks.inbox(session, actor)
+    inbox, owed = tasks.inbox(session, actor, size=8)  # the first eight, and how many in all
     return {"emissions": emissions(yearly, base, session, actor), "intensity": intensity(yearly, base, lang),
             "compliance": compliance(session, eid, yearly), "work": work(session, eid, today),
-            "acknowledged": acknowledgement(session, eid), "tasks": inbox,
+            "acknowledged": acknowledgement(session, eid), "tasks": inbox, "tasks_total": owed.total,
             "audits": internal_audit.under_way(session, eid), "reviews": review.under_way(session, eid),
             "coverage": coverage(session, eid, lang), "base": base, "has_runs": bool(yearly),
             "readiness": readiness.trend(session, eid, lang)}

@@ -25,6 +25,7 @@ from storage.models import (
     Revision,
     Task,
 )
+from workflows import paging
 from workflows.engine import Actor
 
 HEADS = ("department_head",)
@@ -64,7 +65,9 @@ def link(session: Session, task: Task) -> str:
     return FALLBACK.get(kind) or page(kind) or "/"
 
 
-def inbox(session: Session, actor: Actor, scope: str = "mine") -> list[Item]:
+def inbox(session: Session, actor: Actor, scope: str = "mine", number: int | None = None,
+          size: int = paging.SIZE) -> tuple[list[Item], paging.Page]:
+    """One page of open tasks (soonest due first) with the total: a head's department may owe hundreds."""
     if scope not in ("mine", "department"):
         raise StewardError("scope", "范围须为“我的”或“本部门”", "Scope is mine or department", field="scope")
     people = [actor.person.id]
@@ -75,7 +78,7 @@ def inbox(session: Session, actor: Actor, scope: str = "mine") -> list[Item]:
         people = list(session.exec(select(Person.id).where(Person.enterprise_id == actor.enterprise_id,
                                                            Person.department_id == actor.person.department_id)))
     names = {p.id: p.name for p in session.exec(select(Person).where(Person.id.in_(people)))}
-    tasks = session.exec(select(Task).where(Task.assignee_id.in_(people), Task.status == "open")
-                         .order_by(Task.due, Task.id)).all()
+    tasks, at = paging.fetch(session, select(Task).where(Task.assignee_id.in_(people), Task.status == "open")
+                             .order_by(Task.due, Task.id), number, size)
     today = date.today()
-    return [Item(t, link(session, t), bool(t.due and t.due < today), names.get(t.assignee_id, "")) for t in tasks]
+    return [Item(t, link(session, t), bool(t.due and t.due < today), names.get(t.assignee_id, "")) for t in tasks], at

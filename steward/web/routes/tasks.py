@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
-from steward.web.render import page, unit
+from steward.web.render import page, pager, unit
 from workflows import tasks as inbox
 
 router = APIRouter()
 
 
 @router.get("/tasks")
-def tasks(request: Request, scope: str = "mine"):
+def tasks(request: Request, scope: str = "mine", page_no: int = Query(1, alias="page")):
     def read(s, a):
-        return {"items": inbox.inbox(s, a, scope), "scope": scope, "is_head": bool(a.roles & set(inbox.HEADS))}
+        items, at = inbox.inbox(s, a, scope, page_no)
+        return {"items": items, "pager": pager(request, at), "scope": scope,
+                "is_head": bool(a.roles & set(inbox.HEADS))}
     return page(request, "tasks.html", unit(request, read, page="/tasks"))

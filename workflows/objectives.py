@@ -97,11 +97,16 @@ def progress(session: Session, objective: Objective, run=_UNREAD) -> dict:
 
 def overview(session: Session, actor: Actor) -> list[tuple[Objective, dict, str]]:
     """Every objective and target of the enterprise with its progress and its owner's name."""
-    rows = session.exec(select(Objective).where(Objective.enterprise_id == actor.enterprise_id)
-                        .order_by(Objective.number)).all()
     names = {p.id: p.name for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id))}
-    run = accounting.latest_run(session, actor.enterprise_id) if rows else None
-    return [(o, progress(session, o, run), names.get(o.owner_id, "—")) for o in rows]
+    return [(o, p, names.get(o.owner_id, "—")) for o, p in progress_of(session, actor.enterprise_id)]
+
+
+def progress_of(session: Session, enterprise_id: int) -> list[tuple[Objective, dict]]:
+    """Every objective of the enterprise, in number order, with its progress against the one latest run."""
+    rows = session.exec(select(Objective).where(Objective.enterprise_id == enterprise_id)
+                        .order_by(Objective.number)).all()
+    run = accounting.latest_run(session, enterprise_id) if rows else None
+    return [(o, progress(session, o, run)) for o in rows]
 
 
 def trajectories(session: Session, actor: Actor, rows: list[tuple[Objective, dict, str]], lang: str) -> list[dict]:

@@ -31,7 +31,6 @@ from storage.models import (
     InternalAudit,
     ManagementReview,
     Nonconformity,
-    Objective,
     Person,
     ReviewAction,
     Revision,
@@ -314,11 +313,8 @@ def _audits(session, review, since):
 
 def _objectives(session, review, since):
     from workflows import objectives
-    rows = session.exec(select(Objective).where(Objective.enterprise_id == review.enterprise_id)
-                        .order_by(Objective.number)).all()
     zh, en, facts = [], [], {}
-    for o in rows:
-        p = objectives.progress(session, o)
+    for o, p in objectives.progress_of(session, review.enterprise_id):
         facts[o.number] = p
         done = "已达成" if p["met"] else f"完成 {p['achieved_pct']}%" if p["achieved_pct"] is not None else "无数据"
         zh.append(f"{o.number} {o.title}：{done}")

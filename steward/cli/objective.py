@@ -39,14 +39,10 @@ def objective_add(as_user: AsUser, title: str,
 @app.command("progress")
 def objective_progress(as_user: AsUser, as_json: AsJson = False):
     """各目标指标的进展（由核算结果计算）/ Progress of every objective, computed from the accounting."""
-    from sqlmodel import select
-
-    from storage.models import Objective
     from workflows import objectives
 
     def go(c, s, a):
-        return [(o.title, objectives.progress(s, o)) for o in s.exec(select(Objective).where(
-            Objective.enterprise_id == a.enterprise_id).order_by(Objective.number))]
+        return [(o.title, p) for o, p in objectives.progress_of(s, a.enterprise_id)]
     rows = run_as(as_user, go)
     if as_json:
         return emit([p for _, p in rows], True)

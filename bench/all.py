@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # script, arguments for a quick run, how many of its last lines hold the result
 BENCHES = [
-    ("transition_rate.py", ["--count", "20"], 4),
+    ("transition_rate.py", ["--count", "20"], 5),
     ("verify_walk.py", ["--entries", "5000"], 5),
     ("notification_rate.py", ["--messages", "50"], 4),
     ("accounting_years.py", ["--enterprises", "2", "--years", "2"], 8),

@@ -189,14 +189,15 @@ def analyse(session: Session, actor: Actor, nc: Nonconformity, *, consequence: s
             expected_version: int | None = None) -> Nonconformity:
     engine.require_same_enterprise(nc, actor)
     engine.check_version(LIFECYCLE, nc, expected_version)
+    if severity is not None and severity not in Severity.__members__:
+        raise StewardError("severity", "严重程度须为 minor 或 major", "Severity must be minor or major",
+                           field="severity")
+    found = similar(session, nc)  # read before the row changes, so the state change writes it once
     if severity is not None:
-        if severity not in Severity.__members__:
-            raise StewardError("severity", "严重程度须为 minor 或 major", "Severity must be minor or major",
-                               field="severity")
         nc.severity = severity
     nc.consequence, nc.disposition, nc.root_cause = consequence.strip(), disposition.strip(), root_cause.strip()
     nc.preventive_measures = preventive_measures.strip()
-    nc.similar = similar(session, nc)
+    nc.similar = found
     engine.fire(session, LIFECYCLE, nc, "analyse", actor)
     return nc
 

@@ -23,7 +23,6 @@ import os
 import random
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -119,6 +118,7 @@ async def load(base: str, sessions: int, seconds: float, paths: list[str], think
     for n, c in enumerate(clients[:len(PEOPLE)]):
         mine[n] = [p for p in paths if (await c.get(p)).status_code == 200]
     took, errors, stop, seen = [], [0], time.monotonic() + seconds, []
+    by_path: dict[str, list[float]] = {}
 
     async def person(client, offset: int):
         i, own = offset, mine[offset % len(PEOPLE)]
@@ -138,6 +138,7 @@ async def load(base: str, sessions: int, seconds: float, paths: list[str], think
                 errors[0] += 1
                 seen.append(f"{type(exc).__name__} {own[i % len(own)]}")
             took.append(time.perf_counter() - start)
+            by_path.setdefault(own[i % len(own)], []).append(took[-1])
             i += 1
             if think:
                 await asyncio.sleep(pause.uniform(0.5, 1.5) * think)
@@ -146,14 +147,20 @@ async def load(base: str, sessions: int, seconds: float, paths: list[str], think
         await c.aclose()
     for line in sorted(set(seen))[:5]:
         print("    error:", line)
+    if len(by_path) > 1:
+        print("    p95 by page: " + ", ".join(f"{path.split('?')[0]} {percentile(t, 95):.0f} ms"
+                                           for path, t in sorted(by_path.items())))
     return took, errors[0]
 
 
-def figures(took: list[float], errors: int, seconds: float) -> str:
+def percentile(took: list[float], q: int) -> float:
     ms = sorted(t * 1000 for t in took)
-    p95 = ms[int(len(ms) * 0.95) - 1] if ms else 0.0
-    return (f"{len(ms) / seconds:7.1f} req/s  p50 {statistics.median(ms) if ms else 0:7.1f} ms  p95 {p95:7.1f} ms  "
-            f"errors {errors}")
+    return ms[max(0, int(len(ms) * q / 100) - 1)] if ms else 0.0
+
+
+def figures(took: list[float], errors: int, seconds: float) -> str:
+    return (f"{len(took) / seconds:7.1f} req/s  p50 {percentile(took, 50):7.1f} ms  p95 {percentile(took, 95):7.1f} ms"
+            f"  errors {errors}")
 
 
 def run(home: Path, args, label: str) -> None:

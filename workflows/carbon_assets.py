@@ -141,8 +141,9 @@ def latest_price(session: Session, kind: str) -> CarbonPrice | None:
     return session.exec(select(CarbonPrice).where(CarbonPrice.kind == kind).order_by(CarbonPrice.on.desc())).first()
 
 
-def position(session: Session, enterprise_id: int, year: int, today: date | None = None) -> dict:
-    """What is due for the year, what has been surrendered, what is held, and the cheapest way to finish."""
+def position(session: Session, enterprise_id: int, year: int, today: date | None = None, *, plan: bool = True) -> dict:
+    """What is due for the year, what has been surrendered, what is held, and (``plan``) the cheapest way to
+    finish at the latest prices; the overview shows only the first three, on every visit."""
     today = today or date.today()
     due = verified_emissions(session, enterprise_id, year)
     surrendered = defaultdict(float)
@@ -150,7 +151,7 @@ def position(session: Session, enterprise_id: int, year: int, today: date | None
                                                  AssetTxn.compliance_year == year)):
         surrendered[t.kind] -= t.quantity
     remaining = max(due - sum(surrendered.values()), 0.0)
-    cea, ccer = latest_price(session, "CEA"), latest_price(session, "CCER")
+    cea, ccer = (latest_price(session, "CEA"), latest_price(session, "CCER")) if plan else (None, None)
     held = holdings(session, enterprise_id)
     rule = scope(session, enterprise_id, year)  # stated with the figure, source and grade beside it
     out = {"year": year, "due_t": round(due, 3), "rule": asdict(rule), "surrendered": dict(surrendered), "remaining_t": round(remaining, 3),
@@ -160,9 +161,9 @@ def position(session: Session, enterprise_id: int, year: int, today: date | None
     if cea is None:  # what is due stands without a price; only the cheapest way to finish needs one
         return out
     room = max(due * OFFSET_LIMIT - surrendered["CCER"], 0.0)
-    plan = plan_compliance(year, remaining, held, cea.price, ccer.price if ccer else None,
+    best = plan_compliance(year, remaining, held, cea.price, ccer.price if ccer else None,
                            offset_limit=room / remaining if remaining else 0.0)
-    out["plan"] = {"surrender": [lot.__dict__ for lot in plan.surrender], "buy_cea_t": plan.buy_cea_t,
-                   "buy_ccer_t": plan.buy_ccer_t, "cost_cny": plan.cost, "offset_used_t": plan.offset_used_t,
-                   "notes": plan.notes}
+    out["plan"] = {"surrender": [lot.__dict__ for lot in best.surrender], "buy_cea_t": best.buy_cea_t,
+                   "buy_ccer_t": best.buy_ccer_t, "cost_cny": best.cost, "offset_used_t": best.offset_used_t,
+                   "notes": best.notes}
     return out

@@ -53,7 +53,7 @@ def emissions(yearly: dict[int, dict], base, session: Session, actor: Actor) -> 
     share = len(numbers) / 12
     prorated = round(base.figures["enterprise"]["total"] * share, 1) if base else None
     target = None
-    for o, p, _ in objectives.overview(session, actor):
+    for o, p in objectives.progress_of(session, actor.enterprise_id):  # no owners' names: none are shown
         if o.level == "enterprise" and o.metric == "total" and o.status == "active":
             target = {"number": o.number, "title": o.title, "year": o.target_year, "value": round(p["target"] * share, 1)}
             break
@@ -83,7 +83,7 @@ def compliance(session: Session, enterprise_id: int, yearly: dict[int, dict]) ->
     """The latest accounted year's surrender: due, surrendered, still to give, held, and the deadline."""
     if not yearly:
         return None
-    p = carbon_assets.position(session, enterprise_id, max(yearly))
+    p = carbon_assets.position(session, enterprise_id, max(yearly), plan=False)
     held = sum(lot["quantity"] for lot in p["holdings"] if lot["kind"] == "CEA")
     return {"year": p["year"], "due": p["due_t"], "remaining": p["remaining_t"], "held": round(held, 3),
             "gap": round(max(p["remaining_t"] - held, 0.0), 3), "deadline": p["deadline"], "days_left": p["days_left"]}

@@ -24,6 +24,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+# Connections kept open per process: a web worker's request threads reuse them rather than open one each beyond
+# SQLAlchemy's default five (a new SQLite connection runs its pragmas and re-reads the schema before its first query;
+# a new PostgreSQL one costs a login). Profiled under load, that churn was a tenth of a worker's time.
+CONNECTIONS = 16
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -31,13 +37,14 @@ def make_engine(url: str) -> Engine:
         raise StewardError("db_url_invalid", f"数据库地址无法解析：{url!r}",
                            f"Cannot parse database URL {url!r}") from None
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=CONNECTIONS, max_overflow=CONNECTIONS)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, pool_size=CONNECTIONS, max_overflow=CONNECTIONS)
     except Exception as exc:  # unknown dialect or missing driver
         raise StewardError("db_url_invalid", f"不支持的数据库地址 {parsed.render_as_string()}：{exc}",
                            f"Unsupported database URL {parsed.render_as_string()}: {exc}") from None

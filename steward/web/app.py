@@ -66,7 +66,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.state.templates = {}
     for lang in i18n.LANGUAGES:  # one environment per language: requests run in threads and must not share one
         env = Environment(loader=FileSystemLoader(ROOT / "templates" / "html"), autoescape=True,
-                          extensions=["jinja2.ext.i18n"])
+                          extensions=["jinja2.ext.i18n"], auto_reload=False)  # no stat of every template per page
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)
         env.filters["localtime"] = _local_time(ctx.settings.timezone)
         env.filters["field_label"] = lambda name, lang=lang: field_labels.label(name, lang)

@@ -101,6 +101,7 @@ async def _settled(_app: FastAPI) -> AsyncIterator[None]:
     gc.freeze()
     anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
     yield
+    gc.unfreeze()  # an app made and dropped in one process (the tests make hundreds) is collected again
 
 
 class SecurityHeaders:

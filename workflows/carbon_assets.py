@@ -142,8 +142,9 @@ def latest_price(session: Session, kind: str) -> CarbonPrice | None:
 
 
 def position(session: Session, enterprise_id: int, year: int, today: date | None = None, *, plan: bool = True) -> dict:
-    """What is due for the year, what has been surrendered, what is held, and (``plan``) the cheapest way to
-    finish at the latest prices; the overview shows only the first three, on every visit."""
+    """What is due for the year, what has been surrendered, what is held, and the cheapest way to finish at the
+    latest prices. With ``plan=False`` neither prices nor plan are read (both None): the overview shows only the
+    first three, on every visit."""
     today = today or date.today()
     due = verified_emissions(session, enterprise_id, year)
     surrendered = defaultdict(float)

@@ -65,12 +65,12 @@ def ours(engine, ids: list[int], years: int) -> float:
     yearly flow runs."""
     from sqlmodel import Session
 
-    from workflows import accounting
+    from workflows.accounting import runs
     total = 0.0
     with Session(engine) as s:
         for eid in ids:
             for year in range(FIRST_YEAR, FIRST_YEAR + years):
-                totals, _, _ = accounting.compute(s, eid, year)
+                totals, _, _ = runs.compute(s, eid, year)
                 total += totals["enterprise"]["total"]
     return total
 
@@ -80,9 +80,9 @@ def ours_totals(engine, ids: list[int], years: int) -> float:
     the comparison with last year and the baseline view read."""
     from sqlmodel import Session
 
-    from workflows import accounting_totals
+    from workflows.accounting import totals
     with Session(engine) as s:
-        done, failed = accounting_totals.many(s, ids, range(FIRST_YEAR, FIRST_YEAR + years))
+        done, failed = totals.many(s, ids, range(FIRST_YEAR, FIRST_YEAR + years))
     assert not failed, failed
     return sum(t["enterprise"]["total"] for t in done.values())
 
@@ -158,12 +158,12 @@ def dashboard_time(home: Path, url: str, eid: int, years: int) -> list[float]:
     from steward.web.app import create_app
     from storage.engine import make_engine, unit_of_work
     from storage.models import Person, RoleAssignment
-    from workflows import accounting
-    from workflows.credentials import set_password
+    from workflows.accounting import runs
+    from workflows.engine.credentials import set_password
     engine = make_engine(url)
     with unit_of_work(engine, "bench") as s:
         for year in range(FIRST_YEAR, FIRST_YEAR + years):
-            accounting.run(s, eid, year, "bench")
+            runs.run(s, eid, year, "bench")
         person = Person(enterprise_id=eid, code="B-001", name="基准", username="benchmgr")
         s.add(person)
         s.flush()

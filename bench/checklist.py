@@ -32,8 +32,8 @@ def main() -> None:
     from steward.web.app import create_app
     from storage import migrate
     from storage.engine import make_engine, unit_of_work
-    from workflows import internal_audit
-    from workflows.engine import actor_for
+    from workflows.audit import internal_audit
+    from workflows.engine.machine import actor_for
 
     home = Path(tempfile.mkdtemp(prefix="bench-checklist-"))
     url = f"sqlite:///{home / 'steward.db'}"

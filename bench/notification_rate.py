@@ -65,8 +65,8 @@ def prepare(url: str, target: str, messages: int) -> None:
     from storage import migrate
     from storage.engine import make_engine, unit_of_work
     from storage.models import Outbox
-    from workflows import notifications
-    from workflows.engine import actor_for
+    from workflows.engine.machine import actor_for
+    from workflows.people import notifications
     engine = make_engine(url)
     migrate.upgrade(engine)
     with unit_of_work(engine, "bench-seed") as s:

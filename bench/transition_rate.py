@@ -44,8 +44,8 @@ def prepare(url: str, count: int) -> list[int]:
     from steward import demo
     from storage import migrate
     from storage.engine import make_engine, unit_of_work
-    from workflows import nonconformity as ncs
-    from workflows import organisation as org
+    from workflows.improvement import nonconformity as ncs
+    from workflows.people import organisation as org
     engine = make_engine(url)
     migrate.upgrade(engine)
     with unit_of_work(engine, "bench-seed") as s:
@@ -60,8 +60,8 @@ def prepare(url: str, count: int) -> list[int]:
 def ours(url: str, ids: list[int]) -> tuple[float, float]:
     from storage.engine import make_engine, unit_of_work
     from storage.models import Nonconformity
-    from workflows import nonconformity as ncs
-    from workflows.engine import actor_for
+    from workflows.engine.machine import actor_for
+    from workflows.improvement import nonconformity as ncs
     engine = make_engine(url)
     seen = counting(engine)
     start = time.perf_counter()

@@ -23,7 +23,7 @@ from flows import wiring
 from storage.engine import make_engine, unit_of_work
 from storage.errors import Conflict, StewardError
 from storage.models import Enterprise, RoleAssignment
-from workflows import flow_faults
+from workflows.engine import flow_faults
 
 TZ = "Asia/Shanghai"
 
@@ -116,7 +116,7 @@ def _tell_carbon_managers(engine: Engine, actor: str, flow: str, chosen, failed:
 # daily round should not pay for pint, python-docx or apprise it never uses.
 
 def plan_audits(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, str]:
-    from workflows import internal_audit
+    from workflows.audit import internal_audit
 
     def one(session, ent_id):
         audit = internal_audit.plan_for_year(session, ent_id, year, "system:flow:audit-programme")
@@ -125,7 +125,7 @@ def plan_audits(engine: Engine, year: int, enterprise: Choice = None) -> dict[st
 
 
 def plan_reviews(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, str]:
-    from workflows import review as reviews
+    from workflows.review import review as reviews
 
     def one(session, ent_id):
         review, created = reviews.ensure(session, ent_id, year)
@@ -134,7 +134,7 @@ def plan_reviews(engine: Engine, year: int, enterprise: Choice = None) -> dict[s
 
 
 def start_compliance(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, str]:
-    from workflows import compliance
+    from workflows.improvement import compliance
 
     def one(session, ent_id):
         evaluation, created = compliance.start(session, ent_id, str(year), "periodic")
@@ -144,23 +144,25 @@ def start_compliance(engine: Engine, year: int, enterprise: Choice = None) -> di
 
 def account_year(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, dict]:
     """Account the year for every enterprise with data; unchanged data gives back the same run."""
-    from workflows import accounting, data_quality
+    from workflows.accounting import anomalies, runs
 
     def one(session, ent_id):
         try:
-            run = accounting.run(session, ent_id, year, "system:flow:accounting")
+            run = runs.run(session, ent_id, year, "system:flow:accounting")
         except StewardError as exc:
             if exc.code != "no_data":
                 raise
             return {"run": None, "reason": exc.en}
-        found = data_quality.scan(session, ent_id)  # 6.1.3 b: each new anomaly becomes a task
+        found = anomalies.scan(session, ent_id)  # 6.1.3 b: each new anomaly becomes a task
         return {"run": run.id, "total_tco2": run.totals["enterprise"]["total"], "anomalies": len(found)}
     return per_enterprise(engine, "system:flow:accounting", enterprise, one)
 
 
 def daily_round(engine: Engine, today: date, enterprise: Choice = None,
                 readiness_lead_days: int | None = None) -> dict[str, dict[str, int]]:
-    from workflows import notifications, readiness, yearly_duties
+    from workflows.audit import readiness
+    from workflows.people import notifications
+    from workflows.planning import yearly_duties
     lead = readiness.LEAD_DAYS if readiness_lead_days is None else readiness_lead_days
 
     def one(session, ent_id):
@@ -174,7 +176,7 @@ def daily_round(engine: Engine, today: date, enterprise: Choice = None,
 
 
 def plan_year(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, dict[str, int]]:
-    from workflows import yearly_duties
+    from workflows.planning import yearly_duties
     return per_enterprise(engine, "system:flow:yearly-planning", enterprise,
                           lambda session, ent_id: yearly_duties.yearly(session, ent_id, year))
 

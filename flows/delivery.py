@@ -15,7 +15,7 @@ import apprise
 from sqlalchemy.engine import Engine
 
 from storage.engine import unit_of_work
-from workflows import notifications
+from workflows.people import notifications
 
 ACTOR = "system:outbox"
 SENDERS = 8  # messages in flight at once

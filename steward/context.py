@@ -81,7 +81,7 @@ class Context:
     def check_password(self, username: str, password: str, *, signing: bool = False) -> tuple[str, str, int]:
         """One password attempt in its own committed transaction (see ``workflows.credentials``);
         returns the person's name, language and session version, or refuses in both languages."""
-        from workflows import credentials
+        from workflows.engine import credentials
         with self.unit_of_work(f"auth:{username[:40]}") as session:
             person = credentials.attempt(session, username, password)
             found = (person.name, person.language, person.session_version) if person else None

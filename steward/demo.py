@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from forms.organisation import add_months
 from storage.files import FileStore
 from storage.models import ActivityRecord, Enterprise
-from workflows import organisation as org
+from workflows.people import organisation as org
 
 GROUP, PLANT, SISTER = "JYGRP", "JYCEM", "JYXNC"
 DEMO_PASSWORD = "jinyan-demo-2026"
@@ -189,13 +189,15 @@ def seed(session: Session, store: FileStore | None = None) -> SeedReport:
 
 def _seed_accounting(session: Session) -> None:
     """Account 2023–2025 and put a 2023 baseline in force, so the dashboard has a trend to show."""
-    from workflows import accounting, baseline, engine
-    from workflows.engine import actor_for
+    from workflows.accounting import runs
+    from workflows.engine import machine
+    from workflows.engine.machine import actor_for
+    from workflows.planning import baseline
     plant = org.enterprise(session, PLANT)
     for year in (2023, 2024, 2025):  # every year on record, so trends have more than one point
-        accounting.run(session, plant.id, year, "demo-seed")
+        runs.run(session, plant.id, year, "demo-seed")
     proposed = baseline.propose(session, actor_for(session, "lixf"), 2023)
-    engine.fire(session, baseline.LIFECYCLE, proposed, "approve", actor_for(session, "wangjg"), password=DEMO_PASSWORD)
+    machine.fire(session, baseline.LIFECYCLE, proposed, "approve", actor_for(session, "wangjg"), password=DEMO_PASSWORD)
 
 
 # The plant's own laboratory figures (invented): clinker chemistry, raw-meal organic carbon, coal NCV per year.
@@ -210,14 +212,14 @@ COAL_NCV = {2023: 22.40, 2024: 22.75, 2025: 22.90}
 
 
 def _seed_measured_factors(session: Session) -> None:
-    from workflows import accounting
-    from workflows.engine import actor_for
+    from workflows.accounting import runs
+    from workflows.engine.machine import actor_for
     manager = actor_for(session, "lixf")
     for parameter, material, value, unit, evidence in MEASURED:
-        accounting.add_measured_factor(session, manager, parameter=parameter, material=material, value=value,
+        runs.add_measured_factor(session, manager, parameter=parameter, material=material, value=value,
                                        unit=unit, valid_from=FIRST_MONTH, evidence=evidence)
     for year, ncv in COAL_NCV.items():
-        accounting.add_measured_factor(session, manager, parameter="ncv", material="bituminous_coal", value=ncv,
+        runs.add_measured_factor(session, manager, parameter="ncv", material="bituminous_coal", value=ncv,
                                        unit="GJ/t", valid_from=date(year, 1, 1), valid_to=date(year, 12, 31),
                                        evidence=f"{year} 年入厂煤月度化验加权平均（虚构）")
 
@@ -240,8 +242,8 @@ OBLIGATIONS = [
 
 
 def _seed_obligations(session: Session) -> None:
-    from workflows import compliance
-    from workflows.engine import actor_for
+    from workflows.engine.machine import actor_for
+    from workflows.improvement import compliance
     session.flush()
     manager = actor_for(session, "lixf")
     for code, title, kind, clause, issuer, ref, effective, requirement in OBLIGATIONS:

@@ -16,24 +16,18 @@ from sqlmodel import Session, select
 from steward.demo import DEMO_PASSWORD, PLANT
 from storage.files import FileStore
 from storage.models import ChecklistItem, CorrectiveAction, Distribution, Nonconformity, Person, Revision
-from workflows import (
-    carbon_assets,
-    compliance,
-    data_quality,
-    dq_plan,
-    engine,
-    improvement,
-    objectives,
-    readiness,
-    records,
-    reduction,
-)
-from workflows import document as docs
-from workflows import internal_audit as audits
-from workflows import nonconformity as ncs
-from workflows import organisation as org
-from workflows import review as reviews
-from workflows.engine import actor_for
+from workflows.accounting import anomalies, dq_plan
+from workflows.audit import internal_audit as audits
+from workflows.audit import readiness
+from workflows.documents import document as docs
+from workflows.documents import records
+from workflows.engine import machine
+from workflows.engine.machine import actor_for
+from workflows.improvement import compliance, improvement
+from workflows.improvement import nonconformity as ncs
+from workflows.people import organisation as org
+from workflows.planning import carbon_assets, objectives, reduction
+from workflows.review import review as reviews
 
 AS_OF = date(2026, 11, 30)  # the last day of the demo's year: the evidence map is judged on it
 MAX_BYTES = 20 << 20
@@ -139,7 +133,7 @@ def _issue(session: Session, rev: Revision, store: FileStore, data: bytes, name:
 def _sign_through(session: Session, rev: Revision) -> None:
     """Submit → review → approve → issue, each signed by the person whose duty it is."""
     for trigger, who in (("submit", "lixf"), ("review", "chenj"), ("approve", "wangjg"), ("issue", "lixf")):
-        engine.fire(session, docs.LIFECYCLE, rev, trigger, actor_for(session, who), password=DEMO_PASSWORD)
+        machine.fire(session, docs.LIFECYCLE, rev, trigger, actor_for(session, who), password=DEMO_PASSWORD)
 
 
 def _documents(session: Session, store: FileStore) -> None:
@@ -351,8 +345,8 @@ def _compliance(session: Session) -> None:
 def _data_quality(session: Session, store: FileStore) -> None:
     manager = actor_for(session, "lixf")
     _sign_through(session, dq_plan.generate(session, manager, 2025, store, MAX_BYTES))
-    for row in data_quality.scan_as(session, manager)[:3]:
-        data_quality.resolve(session, manager, row.id, "confirmed", "核对生产月报：冬季错峰停窑，数据属实")
+    for row in anomalies.scan_as(session, manager)[:3]:
+        anomalies.resolve(session, manager, row.id, "confirmed", "核对生产月报：冬季错峰停窑，数据属实")
 
 
 def _improvements(session: Session) -> None:

@@ -63,7 +63,7 @@ def _invoke(args: list[str], env: dict, stdin: str | None) -> subprocess.Complet
 
 def act(uow, username, fn):
     """Run ``fn(session, actor)`` in one transaction as ``username``."""
-    from workflows import engine as wf
+    from workflows.engine import machine as wf
     with uow(username) as s:
         return fn(s, wf.actor_for(s, username))
 

@@ -16,7 +16,7 @@ from accounting.inventory import Activity, Options, calculate
 from accounting.rollup import rollup
 from storage.errors import StewardError
 from storage.models import AccountingRun
-from workflows import accounting
+from workflows.accounting import runs
 
 JUNE = date(2025, 6, 1)
 LIB = default_library()
@@ -142,25 +142,25 @@ def test_rollup_adds_levels_and_keeps_allocated_electricity_out_of_the_total():
 
 def test_a_run_is_frozen_and_explained(plant, engine):
     with plant("cli:test") as s:
-        run = accounting.run(s, plant_id(s), 2025, "test")
+        run = runs.run(s, plant_id(s), 2025, "test")
         run_id, version = run.id, run.library_version
-    act(plant, "lixf", lambda s, a: accounting.add_measured_factor(
+    act(plant, "lixf", lambda s, a: runs.add_measured_factor(
         s, a, parameter="ncv", material="bituminous_coal", value=30.0, unit="GJ/t", valid_from=date(2025, 1, 1),
         valid_to=date(2025, 12, 31), evidence="复检报告"))
     with Session(engine) as s:
         frozen = s.get(AccountingRun, run_id)
-        kiln = accounting.explain(frozen.lines, facility="F-KL01")
+        kiln = runs.explain(frozen.lines, facility="F-KL01")
         assert sum(x["tco2"] for x in kiln) == pytest.approx(frozen.totals["facilities"]["F-KL01"]["total"], abs=0.01)
         assert frozen.totals["previous_year"]["year"] == 2024
         assert frozen.totals["intensity"]["clinker"]["direct_per_unit"] == pytest.approx(0.83, abs=0.05)
-        again, _, _ = accounting.compute(s, plant_id(s), 2025)
+        again, _, _ = runs.compute(s, plant_id(s), 2025)
         assert again["enterprise"]["direct"] > frozen.totals["enterprise"]["direct"]  # the new NCV counts only anew
     assert len(version) == 16
 
 
 def test_a_measured_factor_without_evidence_is_refused(plant):
     with pytest.raises(StewardError, match="needs evidence"):
-        act(plant, "lixf", lambda s, a: accounting.add_measured_factor(
+        act(plant, "lixf", lambda s, a: runs.add_measured_factor(
             s, a, parameter="ncv", material="diesel", value=43, unit="GJ/t", valid_from=date(2025, 1, 1), evidence=""))
 
 
@@ -208,9 +208,9 @@ def test_the_survey_report_has_every_section_and_both_charts(plant, engine):
 
     import docx as docx_
 
-    from workflows import survey_report
+    from workflows.planning import survey_report
     with plant("cli:test") as s:
-        run = accounting.run(s, plant_id(s), 2025, "test")
+        run = runs.run(s, plant_id(s), 2025, "test")
         data = survey_report.render(s, run)
     text = "\n".join(p.text for p in docx_.Document(io.BytesIO(data)).paragraphs)
     for clause in ("6.1.1 a", "6.1.1 b", "6.1.1 c", "6.1.1 d", "6.1.1 e"):
@@ -271,24 +271,24 @@ def test_totals_of_many_years_at_once_are_the_full_runs_totals(plant, engine):
     """The quick path (sums in the database, one per-unit figure per month and material) must give what the
     line-by-line run gives, for every level, with the plant's measured factors and its own GWP set."""
     from storage.models import Enterprise
-    from workflows import accounting_totals
+    from workflows.accounting import totals
     with plant("alice") as s:
         pid = plant_id(s)
         ent = s.get(Enterprise, pid)
         ent.gwp_set, ent.gwp_reason = "ar4", "省级报送要求"
         s.add(ent)
         s.flush()
-        done, failed = accounting_totals.many(s, [pid], range(2020, 2027))
+        done, failed = totals.many(s, [pid], range(2020, 2027))
         assert failed == {} and sorted(year for _, year in done) == [2023, 2024, 2025]
         for (_, year), quick in done.items():
-            full = accounting.compute(s, pid, year)[0]
+            full = runs.compute(s, pid, year)[0]
             assert full["enterprise"]["total"] > 0 and full["gwp"]["set"] == "ar4"
             _same(quick, full)
 
 
 def test_totals_at_once_report_a_bad_year_with_the_full_runs_reason_and_keep_the_others(plant, engine):
     from storage.models import ActivityRecord
-    from workflows import accounting_totals
+    from workflows.accounting import totals
     with plant("alice") as s:
         pid = plant_id(s)
         s.add(ActivityRecord(enterprise_id=pid, period=date(2024, 5, 1), category="fuel_combustion",
@@ -296,10 +296,10 @@ def test_totals_at_once_report_a_bad_year_with_the_full_runs_reason_and_keep_the
         s.add(ActivityRecord(enterprise_id=pid, period=date(2023, 5, 1), category="fuel_combustion",
                              material="diesel", quantity=-2, unit="t"))
         s.flush()
-        done, failed = accounting_totals.many(s, [pid], [2023, 2024, 2025])
+        done, failed = totals.many(s, [pid], [2023, 2024, 2025])
         assert set(done) == {(pid, 2025)}
         assert failed[pid, 2024].code == "unknown_fuel" and "unobtainium" in failed[pid, 2024].en
         assert failed[pid, 2023].code == "negative"
         with pytest.raises(StewardError, match="unobtainium"):
-            accounting_totals.year_totals(s, pid, 2024)
-        assert accounting_totals.year_totals(s, pid, 2019) is None
+            totals.year_totals(s, pid, 2024)
+        assert totals.year_totals(s, pid, 2019) is None

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from storage.models import EnterpriseFactor
-from workflows import accounting
+from workflows.accounting import runs
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 HX = {"HX-Request": "true"}
@@ -25,7 +25,7 @@ def shown(html: str) -> str:
 
 @pytest.fixture
 def run_id(plant):
-    return act(plant, "lixf", lambda s, a: accounting.run_as(s, a, 2025).id)
+    return act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2025).id)
 
 
 def test_figures_are_named_and_each_drills_to_its_lines_with_factors_and_sources(web, run_id):
@@ -99,7 +99,7 @@ def test_the_gwp_set_is_kept_on_record_with_its_reason_and_each_run_states_it(we
     lixf.post("/accounting/gwp", data={"gwp_set": "ar4", "gwp_reason": "省级报告平台要求 AR4",
                                        "csrf_token": csrf(lixf, "/accounting")})
     with plant("cli:test") as s:
-        run = accounting.run(s, plant_id(s), 2025, "test")
+        run = runs.run(s, plant_id(s), 2025, "test")
         assert run.totals["gwp"] == {"set": "ar4", "basis": "enterprise", "reason": "省级报告平台要求 AR4"}
     page = lixf.get("/accounting").text
     assert "IPCC 第四次评估报告（AR4）" in shown(page) and "省级报告平台要求 AR4" in page

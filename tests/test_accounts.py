@@ -14,7 +14,7 @@ from sqlmodel import select
 from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
 from storage.models import ApiToken
-from workflows import accounts
+from workflows.people import logins
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 TEMP = "Temporary-Pass-2026"
@@ -24,14 +24,14 @@ def test_the_password_policy_names_what_is_wrong(plant):
     for bad, reason in (("short-1", "at least 10"), ("yangf-2026-abc", "username"), ("password123", "common"),
                         ("qwertyuiop", "common"), ("aaaaaaaaaaaa", "common")):
         with pytest.raises(StewardError) as err:
-            act(plant, "lixf", lambda s, a, p=bad: accounts.reset_password(s, a, "yangf", p))
+            act(plant, "lixf", lambda s, a, p=bad: logins.reset_password(s, a, "yangf", p))
         assert err.value.field == "password" and reason in err.value.en, bad
     with pytest.raises(StewardError, match="requires one of"):  # only a keeper resets someone else's
-        act(plant, "zhaom", lambda s, a: accounts.reset_password(s, a, "yangf", TEMP))
+        act(plant, "zhaom", lambda s, a: logins.reset_password(s, a, "yangf", TEMP))
 
 
 def test_a_reset_password_must_be_changed_at_the_next_sign_in(web, plant):
-    act(plant, "lixf", lambda s, a: accounts.reset_password(s, a, "yangf", TEMP))
+    act(plant, "lixf", lambda s, a: logins.reset_password(s, a, "yangf", TEMP))
     client = as_user(web, "yangf", TEMP)
     assert client.get("/tasks", follow_redirects=False).headers["location"] == "/password"
     token = csrf(client, "/password")
@@ -57,7 +57,7 @@ def test_signing_out_or_being_disabled_ends_every_session_at_once(web, plant):
     token = re.search(r'<pre id="token">([^<]+)</pre>', page.text).group(1)
     api = TestClient(web.app)
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    act(plant, "lixf", lambda s, a: accounts.disable(s, a, "zhangw"))
+    act(plant, "lixf", lambda s, a: logins.disable(s, a, "zhangw"))
     assert colleague.get("/tasks", follow_redirects=False).headers["location"].startswith("/login")
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     login = TestClient(web.app)
@@ -156,7 +156,7 @@ def test_a_person_moves_department_a_department_is_renamed_and_a_disabled_login_
         person = s.exec(select(Person).where(Person.username == "yangf")).one()
         qc = s.get(Department, person.department_id)
         assert qc.name == "质量与计量部" and s.get(Department, qc.parent_id).code == "PROD"
-    act(plant, "huangzq", lambda s, a: accounts.disable(s, a, "wux"))
+    act(plant, "huangzq", lambda s, a: logins.disable(s, a, "wux"))
     weak = admin.post("/people/wux/enable", data={"password": "short", "csrf_token": token}, headers={"HX-Request": "true"})
     assert weak.status_code == 400 and weak.json()["field"] == "password"
     admin.post("/people/wux/enable", data={"password": TEMP, "csrf_token": token})

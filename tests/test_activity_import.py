@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from forms.activity_import import HEADERS, template
 from storage.errors import StewardError
 from storage.models import ActivityRecord
-from workflows import activity
+from workflows.accounting import activity
 
 
 def xlsx(rows, headers=HEADERS) -> bytes:

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from storage.audit_log import verify
 from storage.errors import StewardError
 from storage.models import AuditEntry, Enterprise, Site
-from workflows import organisation as org
+from workflows.people import organisation as org
 
 
 def _seed(uow):

@@ -11,8 +11,8 @@ from helpers import act, as_user, csrf, plant_id, this_year
 from sqlmodel import Session, select
 
 from storage.models import ChecklistItem, InternalAudit
-from workflows import internal_audit as audits
-from workflows import records
+from workflows.audit import internal_audit as audits
+from workflows.documents import records
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 HX = {"HX-Request": "true"}
@@ -110,6 +110,6 @@ def test_two_findings_on_one_line_raise_two_nonconformities_and_both_reach_the_r
         found = audits.findings(s, audit)
         assert [nc.severity for nc in found] == ["minor", "major"] and {nc.clause_id for nc in found} == {"7.5.2c"}
         from forms.policy import text_of
-        from workflows.reports import audit_report
+        from workflows.audit.reports import audit_report
         text = text_of(audit_report(s, audit))
     assert all(nc.number in text for nc in found)

@@ -23,9 +23,9 @@ from steward.settings import load
 from storage.engine import make_engine
 from storage.files import FileStore
 from storage.models import ActivityRecord, Revision
-from workflows import activity
-from workflows import document as docs
-from workflows import engine as wf
+from workflows.accounting import activity
+from workflows.documents import document as docs
+from workflows.engine import machine as wf
 
 
 def issued_document(plant, store) -> int:

@@ -19,9 +19,10 @@ from steward.demo import DEMO_PASSWORD as PW
 from steward.settings import load
 from steward.web.app import create_app, server_config
 from storage.models import ManagementReview, Nonconformity
-from workflows import internal_audit, notifications
-from workflows import review as reviews
-from workflows.engine import actor_for
+from workflows.audit import internal_audit
+from workflows.engine.machine import actor_for
+from workflows.people import notifications
+from workflows.review import review as reviews
 
 SHOTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -561,7 +562,7 @@ def test_each_kept_register_is_filled_through_its_form_and_a_record_corrected(si
     shot(page, "28-risk-corrected")
     from test_objectives import PLAN
 
-    from workflows import objectives
+    from workflows.planning import objectives
     with ctx.unit_of_work("test") as s:
         objectives.add(s, actor_for(s, "lixf"), title="熟料单位产品排放较基准年下降 4%", level="enterprise",
                        metric="intensity:clinker", target_year=2028, reduction_pct=4, plan=PLAN)

@@ -9,7 +9,7 @@ from helpers import act, plant_id
 
 from accounting.carbon_assets import Lot, plan_compliance
 from storage.errors import StewardError
-from workflows import carbon_assets as assets
+from workflows.planning import carbon_assets as assets
 
 
 def test_held_allowances_go_first_then_cheaper_offsets_to_the_limit_then_purchases():
@@ -67,7 +67,7 @@ def test_surrender_reminders_and_yearly_duties_come_once(plant, engine):
     from sqlmodel import Session, select
 
     from storage.models import Task
-    from workflows import yearly_duties
+    from workflows.planning import yearly_duties
     with plant("system:flow") as s:
         first = yearly_duties.surrender_reminders(s, plant_id(s), date(2026, 11, 25))  # 36 days left, all still due
         again = yearly_duties.surrender_reminders(s, plant_id(s), date(2026, 11, 26))

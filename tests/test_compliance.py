@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from steward import demo
 from storage.errors import StewardError
 from storage.models import ComplianceEvaluation, ComplianceItem, Nonconformity, Task
-from workflows import compliance
+from workflows.improvement import compliance
 
 
 def test_the_yearly_evaluation_covers_every_obligation_once(plant, engine):

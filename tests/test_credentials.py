@@ -14,9 +14,9 @@ from steward.demo import DEMO_PASSWORD as PW
 from steward.settings import load
 from storage.errors import StewardError
 from storage.models import LoginAttempt
-from workflows import document as docs
-from workflows import engine as wf
-from workflows.credentials import LOCK_AFTER, set_password
+from workflows.documents import document as docs
+from workflows.engine import machine as wf
+from workflows.engine.credentials import LOCK_AFTER, set_password
 
 
 @pytest.fixture

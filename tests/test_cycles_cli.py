@@ -76,8 +76,8 @@ def test_review_and_compliance_from_the_command_line(plant, steward_env, tmp_pat
 
 def _state_the_rest(db_url: str, number: str) -> None:
     from storage.engine import make_engine, unit_of_work
-    from workflows import review as reviews
-    from workflows.engine import actor_for
+    from workflows.engine.machine import actor_for
+    from workflows.review import review as reviews
     engine = make_engine(db_url)
     with unit_of_work(engine, "test") as s:
         actor = actor_for(s, "lixf")

@@ -11,8 +11,9 @@ from datetime import date, timedelta
 import pytest
 from helpers import act, as_user, plant_id
 
-from workflows import accounting, dashboard
-from workflows import nonconformity as ncs
+from workflows.accounting import runs
+from workflows.improvement import nonconformity as ncs
+from workflows.overview import dashboard
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -24,7 +25,7 @@ def test_the_year_so_far_is_set_against_the_same_months_the_baseline_and_every_y
         s.add(nc)
 
     def read(s, a):
-        yearly = accounting.totals_by_year(s, a.enterprise_id)
+        yearly = runs.totals_by_year(s, a.enterprise_id)
         return yearly, dashboard.overview(s, a, "en")
     yearly, view = act(plant, "wangjg", read)
     e = view["emissions"]

@@ -13,9 +13,9 @@ from accounting.anomalies import check
 from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
 from storage.models import ActivityRecord, Baseline, DataAnomaly, Facility, FormRecord, Task
-from workflows import baseline as baselines
-from workflows import data_quality
-from workflows import engine as wf
+from workflows.accounting import anomalies
+from workflows.engine import machine as wf
+from workflows.planning import baseline as baselines
 
 
 def months(values, start=date(2025, 1, 1)):
@@ -57,16 +57,16 @@ def test_a_scan_makes_tasks_once_and_a_resolution_is_kept(plant, engine):
         row.quantity *= 1000  # kg typed where t was meant
         s.add(row)
     with plant("system:flow") as s:
-        first = data_quality.scan(s, ent)
+        first = anomalies.scan(s, ent)
     with plant("system:flow") as s:
-        assert data_quality.scan(s, ent) == []
+        assert anomalies.scan(s, ent) == []
     assert [(a.kind, a.period) for a in first] == [("unit_slip", date(2025, 7, 1))]
     with Session(engine) as s:
         tasks = s.exec(select(Task).where(Task.lifecycle == "data_anomaly", Task.status == "open")).all()
         assert len(tasks) == 2 and "1000" in tasks[0].title_en  # both carbon managers
     with pytest.raises(StewardError, match="Say why"):
-        act(plant, "lixf", lambda s, a: data_quality.resolve(s, a, first[0].id, "confirmed", ""))
-    act(plant, "lixf", lambda s, a: data_quality.resolve(s, a, first[0].id, "confirmed", "台账按 kg 录入，已更正"))
+        act(plant, "lixf", lambda s, a: anomalies.resolve(s, a, first[0].id, "confirmed", ""))
+    act(plant, "lixf", lambda s, a: anomalies.resolve(s, a, first[0].id, "confirmed", "台账按 kg 录入，已更正"))
     with Session(engine) as s:
         kept = s.get(DataAnomaly, first[0].id)
         assert kept.state == "confirmed" and kept.resolved_by.startswith("lixf")

@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 from steward import demo
 from storage.models import ActivityRecord, AuditEntry, Meter, RoleAssignment
 from storage.vocab import Role
-from workflows import organisation as org
+from workflows.people import organisation as org
 
 
 def test_demo_seeds_every_role_and_three_years_of_monthly_data(uow, engine):

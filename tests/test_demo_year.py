@@ -31,9 +31,10 @@ from storage.models import (
     ReductionMeasure,
     Revision,
 )
-from workflows import carbon_assets, evidence_map
-from workflows import document as docs
-from workflows import organisation as org
+from workflows.audit import evidence_map
+from workflows.documents import document as docs
+from workflows.people import organisation as org
+from workflows.planning import carbon_assets
 
 
 @pytest.fixture(scope="module")

@@ -89,7 +89,7 @@ def test_every_task_links_to_the_page_where_it_is_done(web, plant):
     from sqlmodel import select
 
     from storage.models import Task
-    from workflows import tasks
+    from workflows.engine import tasks
     lixf = as_user(web, "lixf")
     lixf.post("/documents/new", data={"doc_type": "procedure", "title": "培训管理程序", "readers": ["yangf"],
                                       "csrf_token": csrf(lixf, "/documents/new")},
@@ -115,7 +115,7 @@ def test_readers_who_have_not_acknowledged_are_reminded_once_a_day_and_reviews_a
     from sqlmodel import Session, func, select
 
     from storage.models import Document, Outbox
-    from workflows import yearly_duties
+    from workflows.planning import yearly_duties
     lixf = as_user(web, "lixf")
     lixf.post("/documents/new", data={"doc_type": "procedure", "title": "计量器具管理程序", "readers": ["yangf", "zhoul"],
                                       "csrf_token": csrf(lixf, "/documents/new")},
@@ -182,7 +182,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_a_word_file_is_read_as_pdf_and_the_controlled_copy_prints_as_pdf(web, monkeypatch):
-    from workflows import rendering
+    from workflows.engine import rendering
     if rendering.soffice() is None:
         pytest.fail("LibreOffice is not installed: run `bash .ci/run` once (it installs libreoffice-writer-nogui)")
     lixf = as_user(web, "lixf")
@@ -263,7 +263,7 @@ def test_the_owner_confirms_a_periodic_review_and_the_reminder_task_closes(web, 
 
     from storage.engine import unit_of_work
     from storage.models import Document, Task
-    from workflows import yearly_duties
+    from workflows.planning import yearly_duties
     lixf = as_user(web, "lixf")
     made = lixf.post("/documents/new", data={"doc_type": "procedure", "title": "能源计量管理程序", "review_interval_months": "12",
                                              "csrf_token": csrf(lixf, "/documents/new")},

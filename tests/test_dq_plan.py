@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from storage.errors import StewardError
 from storage.models import ActivityRecord, Document, Revision
-from workflows import dq_plan
+from workflows.accounting import dq_plan
 
 MB = 1 << 20
 
@@ -56,8 +56,8 @@ def test_the_accounting_page_hands_out_the_survey_report_and_writes_the_plan_int
     """Both reports of 6.1.1 and 8.1 are had from the accounting page, never only from the CLI."""
     from helpers import as_user, csrf
 
-    from workflows import accounting
-    year = act(plant, "lixf", lambda s, a: accounting.run_as(s, a, 2025).year)
+    from workflows.accounting import runs
+    year = act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2025).year)
     lixf = as_user(web, "lixf")
     page = lixf.get("/accounting").text
     assert f'href="/accounting/{year}/survey.docx"' in page and 'id="dq-plan-form"' in page

@@ -92,7 +92,7 @@ def test_two_overlapping_runs_take_turns_and_make_each_yearly_duty_once(plant, e
     import threading
     import time
 
-    from workflows import yearly_duties
+    from workflows.planning import yearly_duties
     barrier, results = threading.Barrier(2), []
 
     def slow(session, enterprise_id):
@@ -115,7 +115,7 @@ def test_two_overlapping_runs_take_turns_and_make_each_yearly_duty_once(plant, e
 def test_one_enterprise_failing_stops_no_other_and_the_run_names_it(plant, engine):
     from steward import demo
     from storage.errors import StewardError
-    from workflows import organisation as org
+    from workflows.people import organisation as org
     with plant("system:test") as s:
         org.add(s, "person", {"code": "E002", "name": "范婷", "username": "fant", "roles": ["carbon_manager"]},
                 enterprise_ref=demo.SISTER)
@@ -125,7 +125,7 @@ def test_one_enterprise_failing_stops_no_other_and_the_run_names_it(plant, engin
         if enterprise_id != sister:
             raise StewardError("no_lab", "缺少 2026 年熟料 CaO 化验值", "The 2026 clinker CaO lab value is missing")
         return yearly_duties.yearly(session, enterprise_id, 2031)
-    from workflows import yearly_duties
+    from workflows.planning import yearly_duties
     with pytest.raises(cycles.EnterprisesFailed) as err:
         cycles.per_enterprise(engine, "system:test", None, work)
     assert set(err.value.failed) == {"JYCEM"} and "CaO" in err.value.zh and "JYCEM" in err.value.en
@@ -202,8 +202,8 @@ def test_the_database_keeps_a_yearly_duty_once_and_a_run_that_meets_it_counts_it
     """Even a run that skipped the look-up (as two runs racing past it would) cannot give a duty twice: the
     database refuses, and the flow reports the enterprise as done, not failed."""
     from storage.models import Person
-    from workflows import engine as wf
-    from workflows import yearly_duties
+    from workflows.engine import machine as wf
+    from workflows.planning import yearly_duties
     first = cycles.per_enterprise(engine, "system:test", "JYCEM", lambda s, e: yearly_duties.yearly(s, e, 2032))
     assert first["JYCEM"]["training_plan"] >= 1
 

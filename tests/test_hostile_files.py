@@ -22,8 +22,8 @@ from steward.settings import load
 from steward.web.app import create_app
 from storage.errors import StewardError
 from storage.models import ActivityRecord
-from workflows import activity
-from workflows import document as docs
+from workflows.accounting import activity
+from workflows.documents import document as docs
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 ROW = ["2026-01", "F-MV01", "fuel_combustion", "diesel", "41.2", "t", "measured", "M-D001", "台账"]

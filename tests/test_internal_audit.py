@@ -13,7 +13,7 @@ from steward.demo import DEMO_PASSWORD as PW
 from storage.audit_log import verify
 from storage.errors import Forbidden, StewardError
 from storage.models import ChecklistItem, InternalAudit, Nonconformity, Signature, Task
-from workflows import internal_audit as audits
+from workflows.audit import internal_audit as audits
 
 
 def plant_act(plant, fn):
@@ -113,7 +113,7 @@ def test_only_the_team_records_and_a_finding_needs_its_facts(plant):
 
 
 def test_a_plan_that_ends_before_it_starts_is_refused(plant):
-    from workflows import engine as wf
+    from workflows.engine import machine as wf
 
     def go(s, a):
         zhaom = wf.actor_for(s, "zhaom").person
@@ -124,7 +124,7 @@ def test_a_plan_that_ends_before_it_starts_is_refused(plant):
 
 
 def test_evidence_over_the_size_limit_is_refused_and_nothing_is_kept(plant, store):
-    from workflows import evidence
+    from workflows.audit import evidence
     photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * (1 << 20)
     with pytest.raises(StewardError) as err, plant("zhaom") as s:
         evidence.keep_file(s, store, "现场照片.jpg", io.BytesIO(photo), 1 << 20)
@@ -135,8 +135,8 @@ def test_evidence_over_the_size_limit_is_refused_and_nothing_is_kept(plant, stor
 def test_a_record_of_another_enterprise_cannot_be_linked_as_evidence(plant):
     from steward import demo
     from storage.models import FormRecord
-    from workflows import evidence
-    from workflows import organisation as org
+    from workflows.audit import evidence
+    from workflows.people import organisation as org
     with plant("system:test") as s:
         row = FormRecord(enterprise_id=org.enterprise(s, demo.SISTER).id, form="training", recorded_on=date.today(),
                          retain_until=date.today() + timedelta(days=1800), created_by="maq",

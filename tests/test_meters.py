@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 
 from storage.errors import NotFound, StewardError
 from storage.models import Meter
-from workflows import evidence_map, meters
+from workflows.accounting import meters
+from workflows.audit import evidence_map
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

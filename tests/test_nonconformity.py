@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 
 from storage.errors import Forbidden, StewardError
 from storage.models import CorrectiveAction, Nonconformity, Person, Task, TransitionLog
-from workflows import improvement
-from workflows import nonconformity as ncs
+from workflows.improvement import improvement
+from workflows.improvement import nonconformity as ncs
 
 SOON = date.today() + timedelta(days=20)
 
@@ -70,7 +70,7 @@ def test_closing_without_an_effectiveness_review_is_refused(plant, engine):
     analysed(plant, nc_id)
     planned(plant, nc_id)
     finish_actions(plant, nc_id)
-    from workflows import engine as wf
+    from workflows.engine import machine as wf
     with pytest.raises(StewardError) as err:
         act(plant, "zhaom", lambda s, a: wf.fire(s, ncs.LIFECYCLE, s.get(Nonconformity, nc_id), "close", a))
     assert "有效性" in err.value.zh and "effectiveness" in err.value.en and "Review" not in err.value.zh

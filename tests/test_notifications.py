@@ -19,9 +19,9 @@ from sqlmodel import Session, select
 from flows import delivery
 from storage.errors import Forbidden, StewardError
 from storage.models import NotificationChannel, Outbox, Person, Task
-from workflows import engine as wf
-from workflows import nonconformity as ncs
-from workflows import notifications
+from workflows.engine import machine as wf
+from workflows.improvement import nonconformity as ncs
+from workflows.people import notifications
 
 LOCAL = ("127.0.0.1",)  # the test endpoints live on this machine; production refuses it unless allowed
 

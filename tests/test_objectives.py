@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from storage.errors import StewardError
 from storage.models import Baseline
-from workflows import objectives
+from workflows.planning import objectives
 
 PLAN = {"a": "2# 水泥磨变频改造；窑头余热回收改造", "b": "技改立项、招标、施工、调试", "c": "技改资金 860 万元；设备动力部 6 人",
         "d": "设备动力部负责实施，能源环保部监督", "e": "2026-06 完成改造，2026-09 达产", "f": "改造前后 3 个月电耗对比，第三方测试"}
@@ -50,8 +50,8 @@ def test_the_trajectory_reads_every_accounted_year_against_the_straight_path_to_
         s, a, title="熟料单位产品排放较基准年下降 4%", level="enterprise", metric="intensity:clinker",
         target_year=2027, reduction_pct=4, plan=PLAN))
 
-    from workflows import accounting
-    act(plant, "lixf", lambda s, a: accounting.run_as(s, a, 2024))
+    from workflows.accounting import runs
+    act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2024))
 
     def read(s, a):
         rows = objectives.overview(s, a)

@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 
 from storage.errors import Conflict, NotFound, StewardError
 from storage.models import AuditEntry, Meter, Person, RoleAssignment
-from workflows import organisation as org
+from workflows.people import organisation as org
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from helpers import act
 
 from storage.errors import StewardError
-from workflows import document as docs
+from workflows.documents import document as docs
 
 MB = 1 << 20
 FULL = ("晋岩水泥碳排放管理方针：贯彻国家和山西省碳达峰碳中和部署，服务公司绿色低碳发展战略，依法合规、按时履约，"

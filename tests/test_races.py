@@ -14,10 +14,10 @@ from sqlmodel import Session, func, select
 from storage.engine import unit_of_work
 from storage.errors import StewardError
 from storage.models import ActivityRecord, CorrectiveAction, ManagementReview, TransitionLog
-from workflows import activity
-from workflows import engine as wf
-from workflows import nonconformity as ncs
-from workflows import review as reviews
+from workflows.accounting import activity
+from workflows.engine import machine as wf
+from workflows.improvement import nonconformity as ncs
+from workflows.review import review as reviews
 
 WRITERS = 20
 

@@ -11,7 +11,8 @@ from helpers import act, as_user, plant_id
 from openpyxl import load_workbook
 from record_samples import SAMPLES
 
-from workflows import evidence_map, records
+from workflows.audit import evidence_map
+from workflows.documents import records
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -64,7 +65,7 @@ def test_gaps_become_tasks_when_an_audit_is_near_once_per_person(plant, engine):
     from sqlmodel import Session, select
 
     from storage.models import Task
-    from workflows import internal_audit, readiness
+    from workflows.audit import internal_audit, readiness
     today = date.today()
     with plant("system:test") as s:
         assert readiness.gap_tasks(s, plant_id(s), today) == 0  # nothing near: no task
@@ -82,7 +83,7 @@ def test_gaps_become_tasks_when_an_audit_is_near_once_per_person(plant, engine):
 
 
 def test_the_daily_snapshot_draws_the_readiness_trend_on_the_dashboard(plant, web):
-    from workflows import readiness
+    from workflows.audit import readiness
     today = date.today()
     with plant("system:test") as s:
         first = readiness.snapshot(s, plant_id(s), today - timedelta(days=7))

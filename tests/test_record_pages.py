@@ -11,7 +11,7 @@ from helpers import as_user, csrf
 from record_samples import SAMPLES
 
 from forms.records import FORMS
-from workflows.record_charts import CHARTS
+from workflows.documents.record_charts import CHARTS
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 HX = {"HX-Request": "true"}

@@ -10,8 +10,8 @@ from forms.records import FORMS
 from steward import demo
 from storage.errors import Forbidden, StewardError
 from storage.models import FormRecord
-from workflows import engine as wf
-from workflows import records
+from workflows.documents import records
+from workflows.engine import machine as wf
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from helpers import act, plant_id
 
 from accounting.mac import Measure, annualised, cost_per_tonne, curve
 from storage.errors import StewardError
-from workflows import charts, reduction
+from workflows.engine import charts
+from workflows.planning import reduction
 
 
 def test_cost_per_tonne_annualises_the_investment_and_savings_go_negative():

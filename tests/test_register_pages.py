@@ -157,7 +157,7 @@ def test_the_surrender_is_finished_on_the_assets_page_and_its_reminders_end(web,
     from accounting.carbon_assets import deadline
     from storage.engine import unit_of_work
     from storage.models import Enterprise, Task
-    from workflows import yearly_duties
+    from workflows.planning import yearly_duties
     with unit_of_work(engine, "system:test") as s:  # 20 days before the 2025 deadline, the reminder goes out
         plant = s.exec(select(Enterprise).where(Enterprise.code == "JYCEM")).one().id
         assert yearly_duties.surrender_reminders(s, plant, deadline(2025) - timedelta(days=20)) > 0
@@ -197,7 +197,7 @@ def test_the_yearly_training_plan_and_objectives_review_are_done_where_their_tas
 
     from storage.engine import unit_of_work
     from storage.models import Enterprise, Task
-    from workflows import yearly_duties
+    from workflows.planning import yearly_duties
     year = date.today().year
     with unit_of_work(engine, "system:test") as s:
         plant = s.exec(select(Enterprise).where(Enterprise.code == "JYCEM")).one().id
@@ -237,8 +237,12 @@ def test_every_task_the_year_gives_leads_to_a_page_its_assignee_can_open(web, en
     from storage.engine import unit_of_work
     from storage.errors import StewardError
     from storage.models import Document, Enterprise, Person, Task
-    from workflows import compliance, flow_faults, internal_audit, review, tasks, yearly_duties
-    from workflows.engine import actor_for
+    from workflows.audit import internal_audit
+    from workflows.engine import flow_faults, tasks
+    from workflows.engine.machine import actor_for
+    from workflows.improvement import compliance
+    from workflows.planning import yearly_duties
+    from workflows.review import review
     lixf = as_user(web, "lixf")
     token = csrf(lixf, "/registers/baselines")
     lixf.post("/registers/baselines/new", data={"base_year": "2025", "trigger": "energy_mix", "reason": "余热发电",
@@ -414,7 +418,7 @@ def test_the_lead_auditor_signs_the_report_in_the_page_and_top_management_reads_
     from sqlmodel import select
 
     from storage.models import InternalAudit
-    from workflows import internal_audit as audits
+    from workflows.audit import internal_audit as audits
     number = act(plant, "lixf", lambda s, a: audits.plan_for_year(s, plant_id(s), this_year(), "test").number)
 
     def run(s, a):
@@ -451,7 +455,7 @@ def test_the_meeting_is_recorded_with_its_decisions_which_become_tracked_actions
 
     from helpers import act, plant_id
 
-    from workflows import review as reviews
+    from workflows.review import review as reviews
 
     def prepare(s, a):
         review, _ = reviews.ensure(s, plant_id(s), date.today().year)
@@ -486,7 +490,7 @@ def test_a_nonconformity_gets_several_actions_at_once_and_only_people_who_may_ac
 
     from helpers import plant_id
 
-    from workflows import nonconformity as ncs
+    from workflows.improvement import nonconformity as ncs
     with web.app.state.ctx.unit_of_work("test") as s:
         number = ncs.raise_nc(s, plant_id(s), source="audit", clause_id="8.3c", title="M-E021 检定过期",
                               raised_by="zhaom").number
@@ -517,7 +521,7 @@ def test_the_review_inputs_are_in_words_and_each_missing_one_has_its_own_stateme
 
     from helpers import act, plant_id
 
-    from workflows import review as reviews
+    from workflows.review import review as reviews
 
     def compile_(s, a):
         review, _ = reviews.ensure(s, plant_id(s), date.today().year)
@@ -542,7 +546,7 @@ def test_the_checklist_is_read_a_chapter_at_a_time_and_nothing_is_preselected(we
     from sqlmodel import select
 
     from storage.models import InternalAudit
-    from workflows import internal_audit as audits
+    from workflows.audit import internal_audit as audits
     number = act(plant, "lixf", lambda s, a: audits.plan_for_year(s, plant_id(s), this_year(), "test").number)
     act(plant, "zhaom", lambda s, a: audits.start(s, a, s.exec(select(InternalAudit).where(
         InternalAudit.number == number)).one()))
@@ -577,7 +581,8 @@ def test_long_lists_come_a_page_at_a_time_and_a_search_reaches_the_oldest(web, p
     """Fifty rows a page with the total and the way on, in registers and records alike; the filters stay."""
     from helpers import act
 
-    from workflows import improvement, records
+    from workflows.documents import records
+    from workflows.improvement import improvement
     act(plant, "lixf", lambda s, a: [improvement.add(s, a, title=f"改进项第 {i} 条", source="suggestion")
                                      for i in range(55)])
     act(plant, "lixf", lambda s, a: [records.add(s, a, "communication", {
@@ -605,7 +610,7 @@ def test_a_long_task_list_is_read_fifty_at_a_time_and_the_overview_counts_them_a
 
     from storage.engine import unit_of_work
     from storage.models import Person
-    from workflows import engine as wf
+    from workflows.engine import machine as wf
     with unit_of_work(engine, "system:test") as s:
         yangf = s.exec(select(Person).where(Person.username == "yangf")).one()
         for n in range(60):

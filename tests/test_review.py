@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
 from storage.models import ManagementReview, ReviewAction, Task
-from workflows import nonconformity as ncs
-from workflows import records
-from workflows import review as reviews
+from workflows.documents import records
+from workflows.improvement import nonconformity as ncs
+from workflows.review import review as reviews
 
 SOON = date.today() + timedelta(days=30)
 
@@ -122,7 +122,7 @@ def test_a_meeting_without_minutes_is_refused(plant):
 
 
 def test_risks_context_and_objective_progress_flow_into_the_inputs(plant, engine):
-    from workflows import objectives
+    from workflows.planning import objectives
     act(plant, "lixf", lambda s, a: [
         records.add(s, a, "risk", {"clause": "6.2.2c", "risk": "全国碳市场配额收紧", "likelihood": 4, "impact": 4,
                                    "response": "提前储备 CCER", "owner": "李秀芳"}),

@@ -11,8 +11,8 @@ import pytest
 from helpers import ROOT
 from test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
 
-from workflows import notifications
-from workflows.engine import actor_for, give_task
+from workflows.engine.machine import actor_for, give_task
+from workflows.people import notifications
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("steward", "workflows", "flows", "forms", "accounting", "storage")
-ENGINE = ROOT / "workflows" / "engine.py"
+ENGINE = ROOT / "workflows" / "engine" / "machine.py"
 
 
 def state_assignments(source: str) -> list[int]:
@@ -44,6 +44,6 @@ def test_only_the_engine_assigns_state():
 
 
 def test_the_registry_knows_how_to_find_every_lifecycle():
-    from workflows.registry import FINDERS, HANDLERS, LIFECYCLES
+    from workflows.engine.lifecycle_index import FINDERS, HANDLERS, LIFECYCLES
     assert set(FINDERS) == set(LIFECYCLES)
     assert all(name in LIFECYCLES and LIFECYCLES[name].transition(t) for name, t in HANDLERS)

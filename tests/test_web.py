@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 
 from steward.demo import DEMO_PASSWORD as PW
 from storage.models import ActivityRecord, AuditEntry, Document, Enterprise, InternalAudit, Revision
-from workflows import internal_audit
+from workflows.audit import internal_audit
 
 # What each role should see: written out here, apart from the code, so the two have to agree.
 USERS = {"wangjg": "top_management", "lixf": "carbon_manager", "zhaom": "internal_auditor", "chenj": "department_head",
@@ -118,7 +118,7 @@ def test_a_viewer_is_refused_every_write(web):
     token = csrf(client, "/")
     open_to_all = {"/login", "/logout", "/settings/channel", "/password"}  # one's own: tested elsewhere
     from steward.web.routes import ROUTERS
-    from workflows.registry import LIFECYCLES
+    from workflows.engine.lifecycle_index import LIFECYCLES
     posts = [r.path for router in ROUTERS for r in router.routes if "POST" in getattr(r, "methods", ())
              and r.path not in open_to_all and not r.path.startswith("/api/")]
     generic = "/w/{lifecycle}/{number}/{trigger}"
@@ -149,7 +149,7 @@ def test_a_viewer_is_refused_every_write(web):
 def test_a_nonconformity_is_worked_through_in_the_pages(web, engine):
     from helpers import plant_id
 
-    from workflows import nonconformity as ncs
+    from workflows.improvement import nonconformity as ncs
     with web.app.state.ctx.unit_of_work("test") as s:
         number = ncs.raise_nc(s, plant_id(s), source="audit", clause_id="8.3c", title="M-E021 检定过期",
                               raised_by="zhaom").number
@@ -316,7 +316,7 @@ def test_a_job_is_seen_only_within_its_enterprise(web):
     job = re.search(r'hx-get="/jobs/([^"]+)"', started.text).group(1)
     assert client.get(f"/jobs/{job}").status_code == 200
     from storage.models import Person
-    from workflows.organisation import set_password
+    from workflows.people.organisation import set_password
     with web.app.state.ctx.unit_of_work("test") as s:
         set_password(s, s.exec(select(Person).where(Person.username == "maq")).one(), PW)
     sister = TestClient(web.app)

@@ -30,14 +30,14 @@ app = typer.Typer(help="碳排放核算（6.1）/ Carbon accounting", no_args_is
 def account_run(as_user: AsUser, year: Year, enterprise: OwnEnterprise = None, grid: Grid = "national",
                 as_json: AsJson = False):
     """核算一个年度并保存结果（按设施、工序、企业汇总）/ Account a year and freeze the result."""
-    from workflows import accounting
+    from workflows.accounting import runs
     if grid not in ("national", "ets", "regional", "residual"):
         raise StewardError("grid", "电网因子须为 national、ets、regional 或 residual",
                            "Grid must be national, ets, regional or residual", field="grid")
 
     def go(c, s, a):
         own(s, a, enterprise)
-        return accounting.run_as(s, a, year, grid)
+        return runs.run_as(s, a, year, grid)
     run = run_as(as_user, go)
     enterprise = enterprise or run_as(as_user, lambda c, s, a: own(s, a, None))
     totals = run.totals
@@ -69,16 +69,16 @@ def account_explain(enterprise: Enterprise, year: Year,
     from sqlmodel import select
 
     from storage.models import AccountingRun
-    from workflows import accounting
+    from workflows.accounting import runs
 
     def go(s):
-        ent = accounting.enterprise(s, enterprise)
+        ent = runs.enterprise(s, enterprise)
         run = s.exec(select(AccountingRun).where(AccountingRun.enterprise_id == ent.id, AccountingRun.year == year)
                      .order_by(AccountingRun.id.desc())).first()
         if run is None:
             raise StewardError("no_run", f"{enterprise} {year} 年尚未核算，请先运行 steward account run",
                                f"{enterprise} {year} has not been accounted yet; run steward account run first")
-        return run.id, accounting.explain(run.lines, facility, material, month)
+        return run.id, runs.explain(run.lines, facility, material, month)
     run_id, lines = read("cli:explain", go)
     if as_json:
         return emit(lines, True)
@@ -121,8 +121,8 @@ def account_measured(as_user: AsUser, parameter: str, material: str, value: floa
                      evidence: Annotated[str, typer.Option(help="证据 / evidence")],
                      valid_to: Annotated[Optional[str], typer.Option("--to", help="截止日期 / valid to")] = None):
     """登记企业实测因子（覆盖缺省值）/ Record a measured factor that overrides the default."""
-    from workflows import accounting
-    row = run_as(as_user, lambda c, s, a: accounting.add_measured_factor(
+    from workflows.accounting import runs
+    row = run_as(as_user, lambda c, s, a: runs.add_measured_factor(
         s, a, parameter=parameter, material=material, value=value, unit=unit,
         valid_from=parse_date(valid_from, "from") or date.today(), valid_to=parse_date(valid_to, "to"),
         evidence=evidence))
@@ -140,9 +140,9 @@ def account_template(out: Annotated[str, typer.Option(help="保存为 .xlsx / wh
         from sqlmodel import select
 
         from storage.models import Facility
-        from workflows import accounting
+        from workflows.accounting import runs
         places = read("cli:template", lambda s: [(f.code, f.name) for f in s.exec(select(Facility).where(
-            Facility.enterprise_id == accounting.enterprise(s, enterprise).id).order_by(Facility.code)).all()])
+            Facility.enterprise_id == runs.enterprise(s, enterprise).id).order_by(Facility.code)).all()])
     save(out, template(places))
     typer.echo(f"wrote {out}")
 
@@ -152,7 +152,7 @@ def account_import(as_user: AsUser, path: Annotated[str, typer.Argument(help=".x
     """导入活动数据（整批校验，有错则全部不导入）/ Import activity data, all or nothing."""
     from pathlib import Path
 
-    from workflows import activity
+    from workflows.accounting import activity
     file = Path(path)
     if not file.is_file():
         raise StewardError("no_file", f"找不到文件 {path}", f"No such file {path}")
@@ -164,8 +164,9 @@ def account_import(as_user: AsUser, path: Annotated[str, typer.Argument(help=".x
 def account_report(enterprise: Enterprise, year: Year, out: Annotated[str, typer.Option(help="输出 .docx / output")]):
     """碳排放现状调查与评价报告（6.1.1 a–e，含图表）/ The status survey and evaluation report, with charts."""
 
-    from workflows import accounting, survey_report
-    data = read("cli:report", lambda s: survey_report.render(s, accounting.year_run(
-        s, accounting.enterprise(s, enterprise).id, year)))
+    from workflows.accounting import runs
+    from workflows.planning import survey_report
+    data = read("cli:report", lambda s: survey_report.render(s, runs.year_run(
+        s, runs.enterprise(s, enterprise).id, year)))
     save(out, data)
     typer.echo(f"wrote {out} ({len(data):,} bytes)")

@@ -29,7 +29,7 @@ def assets_add(as_user: AsUser, kind: Annotated[str, typer.Argument(help="CEA|CC
                year: Annotated[Optional[int], typer.Option(help="履约年度（清缴时）/ compliance year")] = None,
                reference: Annotated[str, typer.Option(help="凭证 / reference")] = ""):
     """登记碳资产变动（不能清缴或卖出多于持有）/ Record a movement (never more than is held)."""
-    from workflows import carbon_assets
+    from workflows.planning import carbon_assets
     row = run_as(as_user, lambda c, s, a: carbon_assets.record(
         s, a, kind=kind, vintage=vintage, txn=txn, quantity=quantity, price=price,
         on=parse_date(on, "on") or date.today(), reference=reference, compliance_year=year))
@@ -40,7 +40,7 @@ def assets_add(as_user: AsUser, kind: Annotated[str, typer.Argument(help="CEA|CC
 def assets_price(as_user: AsUser, kind: str, price: float, source: Annotated[str, typer.Option(help="来源 / source")],
                  on: Annotated[Optional[str], typer.Option(help="日期 / date")] = None):
     """登记价格 / Record a market price."""
-    from workflows import carbon_assets
+    from workflows.planning import carbon_assets
     run_as(as_user, lambda c, s, a: carbon_assets.add_price(s, a, kind, parse_date(on, "on") or date.today(), price,
                                                               source))
     typer.echo(f"{kind} {price:g}")
@@ -61,8 +61,9 @@ def assets_prices(kind: Annotated[str, typer.Option(help="CEA|CCER|GEC|SINK")] =
 @app.command("position")
 def assets_position(enterprise: Enterprise, year: Year, as_json: AsJson = False):
     """履约年度：应清缴、已清缴、持有、截止日期与最省钱的清缴方案 / Due, surrendered, held, deadline, cheapest plan."""
-    from workflows import accounting, carbon_assets
-    pos = read("cli:assets", lambda s: carbon_assets.position(s, accounting.enterprise(s, enterprise).id, year))
+    from workflows.accounting import runs
+    from workflows.planning import carbon_assets
+    pos = read("cli:assets", lambda s: carbon_assets.position(s, runs.enterprise(s, enterprise).id, year))
     if as_json:
         return emit(pos, True)
     plan = pos["plan"]

@@ -34,11 +34,11 @@ def audit_plan(
     scope: Annotated[str, typer.Option(help="审核范围 / scope")] = "",
 ):
     """计划一次内部审核（时间、方法、分工、日程）/ Plan an audit: time, method, team, schedule."""
-    from workflows import engine, lookup
-    from workflows import internal_audit as audits
+    from workflows.audit import internal_audit as audits
+    from workflows.engine import lookup, machine
 
     def go(c, s, a):
-        engine.require_role(a, ("carbon_manager",), "计划内部审核", "Planning an audit")
+        machine.require_role(a, ("carbon_manager",), "计划内部审核", "Planning an audit")
         if start is None:
             audit = audits.plan_for_year(s, a.enterprise_id, year, a.label)
             if audit is None:
@@ -58,7 +58,7 @@ def audit_plan(
 @app.command("start")
 def audit_start(as_user: AsUser, number: str):
     """开始审核，生成覆盖全部条款的检查表 / Start the audit and generate the full checklist."""
-    from workflows import internal_audit as audits
+    from workflows.audit import internal_audit as audits
     items = run_as(as_user, lambda c, s, a: audits.start(s, a, audits.get(s, a, number)))
     typer.echo(f"{number} 审核开始，检查表 {len(items)} 项 / started, {len(items)} checklist items")
 
@@ -68,7 +68,7 @@ def audit_checklist(as_user: AsUser, number: str, as_json: AsJson = False,
                     pending: Annotated[bool, typer.Option(help="只列未检查项 / only unchecked")] = False):
     """显示检查表及结果 / Show the checklist and its results."""
     from forms import clauses
-    from workflows import internal_audit as audits
+    from workflows.audit import internal_audit as audits
 
     def go(c, s, a):
         rows = [i.model_dump(mode="json") for i in audits.checklist(s, audits.get(s, a, number))]
@@ -92,7 +92,7 @@ def audit_check(
     owner: Annotated[Optional[str], typer.Option(help="不符合项负责人 / NC owner")] = None,
 ):
     """记录一个条款的审核结果；不符合即生成不符合项 / Record a clause's result; a finding raises an NC."""
-    from workflows import internal_audit as audits
+    from workflows.audit import internal_audit as audits
     links = []
     for e in evidence or []:
         kind, _, ref = e.partition(":")
@@ -111,7 +111,7 @@ def audit_finding(
     owner: Annotated[Optional[str], typer.Option(help="不符合项负责人 / NC owner")] = None,
 ):
     """在已有不符合的条款上再开一项 / Another nonconformity on a line that already has one."""
-    from workflows import internal_audit as audits
+    from workflows.audit import internal_audit as audits
     item = run_as(as_user, lambda c, s, a: audits.add_finding(s, a, audits.get(s, a, number), clause, result, notes,
                                                               owner))
     typer.echo(f"{number} {clause}: {audits.Result(item.result).zh} / {audits.Result(item.result).en}，"
@@ -124,7 +124,7 @@ def audit_report(as_user: AsUser, number: str,
                  out: Annotated[Optional[str], typer.Option(help="另存 docx / also write the docx here")] = None,
                  password_stdin: PasswordStdin = False):
     """提交审核报告（签名）并报最高管理者 / Submit the signed report to top management."""
-    from workflows import internal_audit as audits
+    from workflows.audit import internal_audit as audits
     pw = read_password(password_stdin, as_user)
 
     def go(c, s, a):
@@ -141,7 +141,7 @@ def audit_report(as_user: AsUser, number: str,
 def audit_accept(as_user: AsUser, number: str, comment: Annotated[str, typer.Option(help="意见 / comment")] = "",
                  password_stdin: PasswordStdin = False):
     """最高管理者审阅审核报告（签名）/ Top management accepts the report (signed)."""
-    from workflows import internal_audit as audits
+    from workflows.audit import internal_audit as audits
     pw = read_password(password_stdin, as_user)
     run_as(as_user, lambda c, s, a: audits.accept(s, a, audits.get(s, a, number), pw, comment))
     typer.echo(f"{number} 已审阅，审核关闭 / accepted, audit closed")

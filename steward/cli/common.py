@@ -30,7 +30,7 @@ def load_context() -> Context:
 
 def run_as(username: str, fn):
     """Run ``fn(ctx, session, actor)`` in one unit of work as ``username``: every command that writes."""
-    from workflows.engine import actor_for
+    from workflows.engine.machine import actor_for
     context = load_context()
     context.require_current_schema()
     with context.unit_of_work(f"cli:{username}") as session:
@@ -40,7 +40,7 @@ def run_as(username: str, fn):
 def own(session, actor, code: str | None) -> str:
     """The actor's enterprise code; a different ``--enterprise`` is refused rather than ignored."""
     from storage.models import Enterprise as EnterpriseRow
-    from workflows.accounting import enterprise
+    from workflows.accounting.runs import enterprise
     mine = session.get(EnterpriseRow, actor.enterprise_id).code
     if code is not None and enterprise(session, code).code != mine:  # an unknown code is named as such first
         raise StewardError("other_enterprise", f"{actor.person.name} 属于 {mine}，不能为 {code} 操作",

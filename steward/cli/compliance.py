@@ -20,10 +20,11 @@ app = typer.Typer(help="合规性评价（9.1）/ Compliance evaluation", no_arg
 @app.command("start")
 def compliance_start(as_user: AsUser, period: Annotated[str, typer.Option(help="评价期 / period")] = str(date.today().year)):
     """对全部有效义务开展合规性评价 / Open an evaluation of every active obligation."""
-    from workflows import compliance, engine
+    from workflows.engine import machine
+    from workflows.improvement import compliance
 
     def go(c, s, a):
-        engine.require_role(a, compliance.EVALUATORS, "开展合规性评价", "Starting an evaluation")
+        machine.require_role(a, compliance.EVALUATORS, "开展合规性评价", "Starting an evaluation")
         return compliance.start(s, a.enterprise_id, period, "manual")
     evaluation, created = run_as(as_user, go)
     typer.echo(f"合规性评价 {evaluation.period} " + ("已开始 / started" if created else "已存在 / exists"))
@@ -35,7 +36,7 @@ def compliance_evaluate(as_user: AsUser, period: str, code: str,
                         finding: Annotated[str, typer.Option(help="事实 / finding")] = "",
                         evidence: Annotated[str, typer.Option(help="证据 / evidence")] = ""):
     """评价一项义务；不符合即生成不符合项 / Judge one obligation; noncompliance raises an NC."""
-    from workflows import compliance
+    from workflows.improvement import compliance
     item = run_as(as_user, lambda c, s, a: compliance.evaluate(s, a, compliance.get(s, a, period), code, result,
                                                                finding, evidence))
     typer.echo(f"{period} {code}: {compliance.ItemResult(item.result).zh} / {compliance.ItemResult(item.result).en}")
@@ -44,7 +45,7 @@ def compliance_evaluate(as_user: AsUser, period: str, code: str,
 @app.command("complete")
 def compliance_complete(as_user: AsUser, period: str, summary: Annotated[str, typer.Option(help="结论 / summary")] = ""):
     """完成合规性评价（须全部评价）/ Complete the evaluation (every item judged)."""
-    from workflows import compliance
+    from workflows.improvement import compliance
     run_as(as_user, lambda c, s, a: compliance.complete(s, a, compliance.get(s, a, period), summary))
     typer.echo(f"合规性评价 {period} 已完成 / completed")
 
@@ -53,7 +54,7 @@ def compliance_complete(as_user: AsUser, period: str, summary: Annotated[str, ty
 def compliance_show(as_user: AsUser, period: str, as_json: AsJson = False):
     """显示评价结果 / Show an evaluation's results."""
     from storage.models import Obligation
-    from workflows import compliance
+    from workflows.improvement import compliance
 
     def go(c, s, a):
         ev = compliance.get(s, a, period)

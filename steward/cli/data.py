@@ -19,11 +19,11 @@ app = typer.Typer(help="数据质量：异常数据识别与处理（6.1.3 b）/
 @app.command("scan")
 def data_scan(as_user: AsUser, enterprise: OwnEnterprise = None):
     """检查活动数据：缺失月份、离群值、强度异常、单位录错 / Check the data for gaps, outliers, unit slips."""
-    from workflows import data_quality
+    from workflows.accounting import anomalies
 
     def go(c, s, a):
         own(s, a, enterprise)
-        return [(x.id, x.message_zh, x.message_en) for x in data_quality.scan_as(s, a)]
+        return [(x.id, x.message_zh, x.message_en) for x in anomalies.scan_as(s, a)]
     rows = run_as(as_user, go)
     typer.echo(f"新发现 {len(rows)} 处异常 / {len(rows)} new finding(s)")
     for i, zh, en in rows:
@@ -51,6 +51,6 @@ def data_resolve(as_user: AsUser, anomaly_id: int,
                  status: Annotated[str, typer.Argument(help="confirmed|dismissed")],
                  note: Annotated[str, typer.Option(help="原因或处理措施 / why, or what was done")]):
     """确认或排除一处异常（留存记录）/ Confirm or dismiss an anomaly, on record."""
-    from workflows import data_quality
-    run_as(as_user, lambda c, s, a: data_quality.resolve(s, a, anomaly_id, status, note))
+    from workflows.accounting import anomalies
+    run_as(as_user, lambda c, s, a: anomalies.resolve(s, a, anomaly_id, status, note))
     typer.echo(f"#{anomaly_id} → {status}")

@@ -29,7 +29,7 @@ def doc_new(
     retention_years: Annotated[int, typer.Option(help="保存年限 / retention in years")] = 5,
 ):
     """新建受控文件（第1版草稿）/ Create a controlled document (revision 1, draft)."""
-    from workflows import document as docs
+    from workflows.documents import document as docs
     doc = run_as(as_user, lambda load_context, s, a: docs.create(
         s, a, doc_type=doc_type, title=title, readers=reader, clause_ids=clause, access=access,
         retention_years=retention_years)[0])
@@ -41,7 +41,7 @@ def doc_upload(as_user: AsUser, number: str, path: Annotated[str, typer.Argument
     """为草稿上传文件 / Attach a file to the current draft."""
     from pathlib import Path
 
-    from workflows import document as docs
+    from workflows.documents import document as docs
     file = Path(path)
     if not file.is_file():
         raise StewardError("no_file", f"找不到文件 {path}", f"No such file {path}")
@@ -63,14 +63,14 @@ def doc_fire(
     password_stdin: Annotated[bool, typer.Option(help="从标准输入读取签名密码 / read the password from stdin")] = False,
 ):
     """执行生命周期操作；需要签名时重新输入密码 / Fire a lifecycle action; signing asks for your password."""
-    from workflows import document as docs
-    from workflows import engine
+    from workflows.documents import document as docs
+    from workflows.engine import machine
     needs_signature = bool(docs.LIFECYCLE.transition(trigger).signature)
     password = read_password(password_stdin, as_user) if needs_signature else None
 
     def go(ctx, s, a):
         rev = docs.get_revision(s, a, number)
-        engine.fire(s, docs.LIFECYCLE, rev, trigger, a, expected_version=version, comment=comment, password=password)
+        machine.fire(s, docs.LIFECYCLE, rev, trigger, a, expected_version=version, comment=comment, password=password)
         return rev
     rev = run_as(as_user, go)
     state = docs.DocState(rev.state)
@@ -80,7 +80,7 @@ def doc_fire(
 @app.command("revise")
 def doc_revise(as_user: AsUser, number: str, summary: Annotated[str, typer.Option(help="修订说明 / change summary")]):
     """基于已发布版本开始新修订版 / Start the next revision from the issued one."""
-    from workflows import document as docs
+    from workflows.documents import document as docs
     rev = run_as(as_user, lambda ctx, s, a: docs.revise(s, a, docs.get_revision(s, a, number), summary))
     typer.echo(f"{number} 第{rev.rev}版草稿已创建 / revision {rev.rev} draft created")
 
@@ -88,7 +88,7 @@ def doc_revise(as_user: AsUser, number: str, summary: Annotated[str, typer.Optio
 @app.command("ack")
 def doc_ack(as_user: AsUser, number: str):
     """确认已阅读（宣贯）/ Acknowledge having read the issued revision."""
-    from workflows import document as docs
+    from workflows.documents import document as docs
     run_as(as_user, lambda ctx, s, a: docs.acknowledge(s, a, docs.get_revision(s, a, number)))
     typer.echo(f"{number} 已确认阅读 / acknowledged")
 
@@ -99,7 +99,7 @@ def doc_show(as_user: AsUser, number: str):
     from sqlmodel import select
 
     from storage.models import Revision
-    from workflows import document as docs
+    from workflows.documents import document as docs
 
     def go(ctx, s, a):
         latest = docs.get_revision(s, a, number)
@@ -119,8 +119,8 @@ def doc_show(as_user: AsUser, number: str):
 def doc_render(as_user: AsUser, number: str, out: Annotated[str, typer.Option(help="输出 .docx 路径 / output path")]):
     """生成受控副本 docx（受控/作废标识、签名清单）/ Write the controlled copy as docx."""
 
-    from workflows import document as docs
-    from workflows.rendering import controlled_copy
+    from workflows.documents import document as docs
+    from workflows.engine.rendering import controlled_copy
     data = run_as(as_user, lambda ctx, s, a: controlled_copy(s, docs.get_revision(s, a, number), ctx.files))
     save(out, data)
     typer.echo(f"wrote {out} ({len(data)} bytes)")

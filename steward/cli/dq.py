@@ -20,7 +20,7 @@ app = typer.Typer(help="数据质量控制计划（8.1）/ Data-quality control 
 @app.command("plan")
 def dq_plan_cmd(as_user: AsUser, year: Year):
     """由系统数据生成数据质量控制计划（受控文件草稿）/ Generate the plan as a controlled-document draft."""
-    from workflows import dq_plan
+    from workflows.accounting import dq_plan
     rev = run_as(as_user, lambda c, s, a: dq_plan.generate(s, a, year, c.files, c.settings.max_upload_mb << 20))
     typer.echo(f"数据质量控制计划第{rev.rev}版草稿已生成，请提交审批（steward doc fire … submit）/ "
                f"plan revision {rev.rev} drafted; submit it for review")
@@ -29,8 +29,8 @@ def dq_plan_cmd(as_user: AsUser, year: Year):
 @app.command("check")
 def dq_check(enterprise: Enterprise, year: Year, as_json: AsJson = False):
     """对照计划检查实际情况（8.1.3 a–g）/ Check reality against the plan (8.1.3 a–g)."""
-    from workflows import accounting, dq_plan
-    items = read("cli:dq-check", lambda s: dq_plan.check(s, accounting.enterprise(s, enterprise).id, year))
+    from workflows.accounting import dq_plan, runs
+    items = read("cli:dq-check", lambda s: dq_plan.check(s, runs.enterprise(s, enterprise).id, year))
     if as_json:
         return emit(items, True)
     for i in items:

@@ -25,7 +25,7 @@ def improve_add(as_user: AsUser, title: str,
                 owner: Annotated[Optional[str], typer.Option(help="负责人 / owner")] = None,
                 due: Annotated[Optional[str], typer.Option(help="期限 / due")] = None):
     """登记改进项 / Register an improvement."""
-    from workflows import improvement
+    from workflows.improvement import improvement
     row = run_as(as_user, lambda c, s, a: improvement.add(s, a, title=title, source=source, clause_id=clause,
                                                           owner=owner, due=parse_date(due, "due")))
     typer.echo(f"{row.number} 已登记 / registered")
@@ -36,7 +36,7 @@ def improve_update(as_user: AsUser, number: str,
                    status: Annotated[str, typer.Argument(help="proposed|in_progress|done|dropped")],
                    outcome: Annotated[str, typer.Option(help="结果 / outcome")] = ""):
     """更新改进项状态 / Update an improvement's status."""
-    from workflows import improvement
+    from workflows.improvement import improvement
     run_as(as_user, lambda c, s, a: improvement.update(s, a, number, status, outcome))
     typer.echo(f"{number} → {status}")
 
@@ -45,7 +45,7 @@ def improve_update(as_user: AsUser, number: str,
 def improve_list(as_user: AsUser, as_json: AsJson = False):
     """列出改进项 / List the improvement register."""
     from storage.models import Improvement
-    from workflows.improvement import ImprovementState
+    from workflows.improvement.improvement import ImprovementState
     rows = listing(as_user, Improvement, Improvement.id)
     if as_json:
         return emit(rows, True)

@@ -58,7 +58,7 @@ app.command("restore")(backup.restore_cmd)
 @app.command("tasks")
 def tasks_cmd(as_user: AsUser, as_json: AsJson = False):
     """我的待办任务 / My open tasks."""
-    from workflows import document as docs
+    from workflows.documents import document as docs
     rows = run_as(as_user, lambda c, s, a: [t.model_dump(mode="json") for t in docs.open_tasks(s, a)])
     emit(rows, as_json, lambda rows: [f"#{r['id']:<5} {r['due'] or '—':<10} {r['title_zh']} / {r['title_en']}"
                                       for r in rows] or ["没有待办任务 / No open tasks"])

@@ -25,7 +25,7 @@ def measures_add(as_user: AsUser, title: str, abatement: Annotated[float, typer.
                  lifetime: Annotated[int, typer.Option(help="寿命（年）/ years")] = 10,
                  scope: Annotated[str, typer.Option(help="工序或设施代码 / process or facility")] = ""):
     """识别一项减排措施（须有验证方法）/ Identify a measure (a verification method is required)."""
-    from workflows import reduction
+    from workflows.planning import reduction
     row = run_as(as_user, lambda c, s, a: reduction.add(s, a, title=title, abatement_t=abatement,
                                                         verification=verification, capex=capex, opex=opex,
                                                         lifetime_years=lifetime, scope=scope))
@@ -37,7 +37,7 @@ def measures_advance(as_user: AsUser, number: str, stage: Annotated[str, typer.A
                      achieved: Annotated[Optional[float], typer.Option(help="实际减排量 t / achieved t")] = None,
                      evidence: Annotated[str, typer.Option(help="验证证据 / evidence")] = ""):
     """推进措施：计划 → 实施 → 验证 / Move a measure on: planned, implemented, verified."""
-    from workflows import reduction
+    from workflows.planning import reduction
     run_as(as_user, lambda c, s, a: reduction.advance(s, a, number, stage, achieved, evidence))
     typer.echo(f"{number} → {stage}")
 
@@ -47,8 +47,10 @@ def measures_mac(enterprise: Enterprise, out: Annotated[Optional[str], typer.Opt
                  rate: Annotated[float, typer.Option(help="折现率 / discount rate")] = 0.08):
     """边际减排成本曲线：按每吨成本排序 / The marginal abatement cost curve, cheapest first."""
 
-    from workflows import accounting, charts, reduction
-    rows = read("cli:mac", lambda s: reduction.mac_curve(s, accounting.enterprise(s, enterprise).id, rate))
+    from workflows.accounting import runs
+    from workflows.engine import charts
+    from workflows.planning import reduction
+    rows = read("cli:mac", lambda s: reduction.mac_curve(s, runs.enterprise(s, enterprise).id, rate))
     for r in rows:
         typer.echo(f"{r['cost_per_t']:>10,.1f} 元/t  {r['abatement_t']:>10,.0f} t/yr  {r['name']}")
     if out:

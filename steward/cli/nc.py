@@ -23,7 +23,7 @@ app = typer.Typer(help="不符合项与纠正措施（10.2）/ Nonconformities a
 def nc_list(as_user: AsUser, as_json: AsJson = False):
     """列出不符合项 / List nonconformities."""
     from storage.models import Nonconformity
-    from workflows import nonconformity as ncs
+    from workflows.improvement import nonconformity as ncs
     rows = listing(as_user, Nonconformity, Nonconformity.id)
     if as_json:
         return emit(rows, True)
@@ -38,11 +38,11 @@ def nc_raise(as_user: AsUser, clause: str, title: str,
              description: Annotated[str, typer.Option(help="描述 / description")] = "",
              owner: Annotated[Optional[str], typer.Option(help="负责人 / owner")] = None):
     """登记不符合项 / Raise a nonconformity."""
-    from workflows import engine, lookup
-    from workflows import nonconformity as ncs
+    from workflows.engine import lookup, machine
+    from workflows.improvement import nonconformity as ncs
 
     def go(c, s, a):
-        engine.require_role(a, ncs.VERIFIERS + ncs.MANAGERS, "登记不符合项", "Raising a nonconformity")
+        machine.require_role(a, ncs.VERIFIERS + ncs.MANAGERS, "登记不符合项", "Raising a nonconformity")
         return ncs.raise_nc(s, a.enterprise_id, source="other", clause_id=clause, title=title, raised_by=a.label,
                             description=description, severity=severity,
                             owner=lookup.person(s, a.enterprise_id, owner) if owner else None)
@@ -57,7 +57,7 @@ def nc_analyse(as_user: AsUser, number: str,
                severity: Annotated[Optional[str], typer.Option(help="minor|major")] = None,
                preventive: Annotated[str, typer.Option(help="预防措施 / preventive measures")] = ""):
     """评价后果、处置、确定原因并排查类似问题 / Evaluate, dispose, find the cause and similar cases."""
-    from workflows import nonconformity as ncs
+    from workflows.improvement import nonconformity as ncs
     nc = run_as(as_user, lambda c, s, a: ncs.analyse(s, a, ncs.get(s, a, number), consequence=consequence,
                                                      disposition=disposition, root_cause=cause, severity=severity,
                                                      preventive_measures=preventive))
@@ -70,7 +70,7 @@ def nc_analyse(as_user: AsUser, number: str,
 def nc_plan(as_user: AsUser, number: str,
             action: Annotated[list[str], typer.Option(help="kind|措施|负责人|YYYY-MM-DD（可重复）/ repeatable")]):
     """制定纠正措施（类型|内容|负责人|期限）/ Plan actions: kind|what|owner|due."""
-    from workflows import nonconformity as ncs
+    from workflows.improvement import nonconformity as ncs
     specs = []
     for text in action:
         parts = text.split("|")
@@ -89,7 +89,7 @@ def nc_done(as_user: AsUser, action_id: int, result: Annotated[str, typer.Option
     """报告一项纠正措施完成 / Report an action done."""
     from storage.errors import NotFound
     from storage.models import CorrectiveAction
-    from workflows import nonconformity as ncs
+    from workflows.improvement import nonconformity as ncs
 
     def go(c, s, a):
         action = s.get(CorrectiveAction, action_id)
@@ -105,7 +105,7 @@ def nc_verify(as_user: AsUser, number: str,
               effective: Annotated[bool, typer.Option("--effective/--ineffective", help="措施是否有效 / did it work")],
               note: Annotated[str, typer.Option(help="验证依据 / basis")]):
     """评审纠正措施有效性：有效则关闭，无效则重新打开 / Review effectiveness: close or reopen."""
-    from workflows import nonconformity as ncs
+    from workflows.improvement import nonconformity as ncs
     nc = run_as(as_user, lambda c, s, a: ncs.review_effectiveness(s, a, ncs.get(s, a, number), effective=effective,
                                                                   note=note))
     st = ncs.NcState(nc.state)

@@ -24,7 +24,7 @@ def notify_channel(as_user: AsUser,
                    target: Annotated[str, typer.Argument(help="邮箱或机器人地址 / address or robot URL")],
                    person: Annotated[Optional[str], typer.Option(help="为谁设置（默认自己）/ for whom")] = None):
     """设置通知渠道 / Add a notification channel (yours, or anyone's as carbon manager)."""
-    from workflows import notifications
+    from workflows.people import notifications
     row = run_as(as_user, lambda c, s, a: notifications.add_channel(
         s, a, person or as_user, kind, target, c.settings.webhook_allow_list))
     typer.echo(f"通知渠道 #{row.id} {kind} 已添加 / channel added")
@@ -37,10 +37,10 @@ def notify_outbox(as_user: AsUser, status: Annotated[Optional[str], typer.Option
     from sqlmodel import select
 
     from storage.models import Outbox
-    from workflows import engine
+    from workflows.engine import machine
 
     def go(c, s, a):
-        engine.require_role(a, (*engine.ADMINISTRATION, "top_management"), "查看发送队列", "Viewing the outbox")
+        machine.require_role(a, (*machine.ADMINISTRATION, "top_management"), "查看发送队列", "Viewing the outbox")
         query = select(Outbox).where(Outbox.enterprise_id == a.enterprise_id)
         if status:
             query = query.where(Outbox.status == status)
@@ -56,7 +56,7 @@ def notify_outbox(as_user: AsUser, status: Annotated[Optional[str], typer.Option
 @app.command("retry")
 def notify_retry(as_user: AsUser):
     """把失败或无渠道的通知重新排队 / Requeue failed and unroutable messages."""
-    from workflows import notifications
+    from workflows.people import notifications
     n = run_as(as_user, lambda c, s, a: notifications.retry_failed(s, a, datetime.now(timezone.utc)))
     typer.echo(f"已重新排队 {n} 条 / {n} message(s) requeued")
 

@@ -29,7 +29,7 @@ def objective_add(as_user: AsUser, title: str,
                   parent: Annotated[Optional[str], typer.Option(help="上级目标编号 / objective it decomposes")] = None,
                   owner: Annotated[Optional[str], typer.Option(help="负责人 / owner")] = None):
     """制定目标或分解指标（须有有效基准和 6.4.4 方案）/ Set an objective or a target (baseline and plan required)."""
-    from workflows import objectives
+    from workflows.planning import objectives
     row = run_as(as_user, lambda c, s, a: objectives.add(
         s, a, title=title, level=level, scope=scope, metric=metric, target_year=target_year, reduction_pct=reduction,
         plan=parse_pairs(plan, set()), clause_id=clause, parent=parent, owner=owner))
@@ -39,7 +39,7 @@ def objective_add(as_user: AsUser, title: str,
 @app.command("progress")
 def objective_progress(as_user: AsUser, as_json: AsJson = False):
     """各目标指标的进展（由核算结果计算）/ Progress of every objective, computed from the accounting."""
-    from workflows import objectives
+    from workflows.planning import objectives
 
     def go(c, s, a):
         return [(o.title, p) for o, p in objectives.progress_of(s, a.enterprise_id)]

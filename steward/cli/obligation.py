@@ -25,7 +25,7 @@ app = typer.Typer(help="合规义务登记（9.1）/ Obligations register", no_a
 def obligation_add(as_user: AsUser, code: str,
                    fields: Annotated[list[str], typer.Argument(help="title=… kind=… clause_id=9.1.1a… reference=…")]):
     """登记合规义务 / Register an obligation."""
-    from workflows import compliance
+    from workflows.improvement import compliance
     values = parse_pairs(fields, set())
     if "effective_from" in values:
         values["effective_from"] = parse_date(values["effective_from"], "effective_from")
@@ -37,7 +37,7 @@ def obligation_add(as_user: AsUser, code: str,
 def obligation_change(as_user: AsUser, code: str, reason: Annotated[str, typer.Option(help="变化内容 / what changed")],
                       fields: Annotated[Optional[list[str]], typer.Argument(help="field=value …")] = None):
     """修改义务并自动启动再评价（9.1.2）/ Change an obligation; its re-evaluation starts by itself."""
-    from workflows import compliance
+    from workflows.improvement import compliance
     values = parse_pairs(fields or [], set())
     evaluation = run_as(as_user, lambda c, s, a: compliance.change_obligation(s, a, code, reason, **values))
     typer.echo(f"{code} 已修改，已启动再评价 {evaluation.period} / changed; re-evaluation {evaluation.period} opened")

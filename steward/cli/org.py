@@ -24,8 +24,8 @@ def org_add(
                                                               "(may be left out only before anyone has a login)")] = None,
 ):
     """添加组织机构对象 / Add an organisation entity (all-or-nothing, audited)."""
-    from workflows import organisation as org
-    from workflows.engine import actor_for
+    from workflows.engine.machine import actor_for
+    from workflows.people import organisation as org
     ctx = load_context()
     ctx.require_current_schema()
     with ctx.unit_of_work(f"cli:{as_user}" if as_user else "cli-setup") as session:
@@ -42,7 +42,7 @@ def org_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """列出组织机构对象 / List organisation entities."""
-    from workflows import organisation as org
+    from workflows.people import organisation as org
     ctx = load_context()
     ctx.require_current_schema()
     if kind not in org.TABLES:

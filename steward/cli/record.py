@@ -33,7 +33,7 @@ def record_add(
 ):
     """登记一条记录 / Keep a record (validated, audited)."""
     from forms.records import recorded_date
-    from workflows import records
+    from workflows.documents import records
     try:
         when = recorded_date(on)
     except ValueError:

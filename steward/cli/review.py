@@ -26,11 +26,11 @@ app = typer.Typer(help="管理评审（9.3）/ Management review", no_args_is_he
 def review_plan(as_user: AsUser, year: Annotated[int, typer.Option()] = date.today().year,
                 on: Annotated[Optional[str], typer.Option("--date", help="计划日期 / planned date")] = None):
     """计划年度管理评审 / Plan the year's management review."""
-    from workflows import engine
-    from workflows import review as reviews
+    from workflows.engine import machine
+    from workflows.review import review as reviews
 
     def go(c, s, a):
-        engine.require_role(a, reviews.PREPARERS + ("top_management",), "计划管理评审", "Planning a review")
+        machine.require_role(a, reviews.PREPARERS + ("top_management",), "计划管理评审", "Planning a review")
         return reviews.ensure(s, a.enterprise_id, year, parse_date(on))
     review, created = run_as(as_user, go)
     typer.echo(f"{review.number} {review.planned_on} " + ("已计划 / planned" if created else "已存在 / exists"))
@@ -39,7 +39,7 @@ def review_plan(as_user: AsUser, year: Annotated[int, typer.Option()] = date.tod
 @app.command("compile")
 def review_compile(as_user: AsUser, number: str):
     """从系统汇编 9.3.1 a–e 全部评审输入 / Compile every 9.3.1 input from the system."""
-    from workflows import review as reviews
+    from workflows.review import review as reviews
     review = run_as(as_user, lambda c, s, a: reviews.compile_inputs(s, a, reviews.get(s, a, number)))
     missing = reviews.missing_inputs(review)
     typer.echo(f"{number} 评审输入已汇编 / inputs compiled; 待书面说明 / to state: {', '.join(missing) or '—'}")
@@ -48,7 +48,7 @@ def review_compile(as_user: AsUser, number: str):
 @app.command("state")
 def review_state(as_user: AsUser, number: str, clause: str, text: str):
     """为某项评审输入填写书面说明 / Write a statement for one input."""
-    from workflows import review as reviews
+    from workflows.review import review as reviews
     run_as(as_user, lambda c, s, a: reviews.state_input(s, a, reviews.get(s, a, number), clause, text))
     typer.echo(f"{number} {clause} 已填写 / stated")
 
@@ -57,7 +57,7 @@ def review_state(as_user: AsUser, number: str, clause: str, text: str):
 def review_show(as_user: AsUser, number: str, as_json: AsJson = False):
     """显示评审输入包与状态 / Show the input pack and state."""
     from forms import clauses
-    from workflows import review as reviews
+    from workflows.review import review as reviews
     review = run_as(as_user, lambda c, s, a: reviews.get(s, a, number))
     if as_json:
         return emit([review.model_dump(mode="json")], True)
@@ -83,7 +83,7 @@ def review_meeting(as_user: AsUser, number: str,
                    decision: Annotated[Optional[list[str]], typer.Option(help="决定|负责人|期限 / decision|owner|due")] = None,
                    held_on: Annotated[Optional[str], typer.Option(help="会议日期 / date")] = None):
     """记录会议：纪要、结论、决定（生成任务）/ Record the meeting; decisions become tasks."""
-    from workflows import review as reviews
+    from workflows.review import review as reviews
     decisions = []
     for text in decision or []:
         parts = text.split("|")
@@ -102,7 +102,7 @@ def review_sign(as_user: AsUser, number: str,
                 out: Annotated[Optional[str], typer.Option(help="另存纪要 docx / also write the minutes docx")] = None,
                 password_stdin: PasswordStdin = False):
     """最高管理者签署管理评审（重新输入密码）/ Top management signs off (password again)."""
-    from workflows import review as reviews
+    from workflows.review import review as reviews
     pw = read_password(password_stdin, as_user)
 
     def go(c, s, a):
@@ -117,6 +117,6 @@ def review_sign(as_user: AsUser, number: str,
 @app.command("done")
 def review_action_done(as_user: AsUser, action_id: int, result: Annotated[str, typer.Option(help="落实情况 / result")]):
     """报告评审决定已落实 / Report a review action done."""
-    from workflows import review as reviews
+    from workflows.review import review as reviews
     run_as(as_user, lambda c, s, a: reviews.complete_action(s, a, action_id, result))
     typer.echo(f"评审措施 #{action_id} 已完成 / done")

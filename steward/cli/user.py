@@ -34,9 +34,9 @@ def user_add(
     password_stdin: PasswordStdin = False,
 ):
     """添加可登录的用户；首次登录须修改密码 / Add a user; the password must be changed at first sign-in."""
-    from workflows import accounts
-    from workflows.accounting import enterprise as enterprise_by_code
-    from workflows.engine import actor_for
+    from workflows.accounting.runs import enterprise as enterprise_by_code
+    from workflows.engine.machine import actor_for
+    from workflows.people import logins
     password = _new_password(password_stdin, "初始密码 / initial password")
     ctx = load_context()
     ctx.require_current_schema()
@@ -46,7 +46,7 @@ def user_add(
             raise StewardError("enterprise_required", "首次添加用户须指定企业 -e", "Name the enterprise with -e",
                                field="enterprise")
         ent_id = enterprise_by_code(s, enterprise).id if enterprise else actor.enterprise_id
-        accounts.add(s, actor, enterprise_id=ent_id, code=code, name=name, username=username, password=password,
+        logins.add(s, actor, enterprise_id=ent_id, code=code, name=name, username=username, password=password,
                      roles=role)
     typer.echo(f"已添加用户 {username}，首次登录须修改密码 / added {username}; the password must be changed at first "
                "sign-in")
@@ -55,25 +55,25 @@ def user_add(
 @app.command("passwd")
 def user_passwd(as_user: AsUser, username: str, password_stdin: PasswordStdin = False):
     """修改自己的密码，或为他人重置临时密码 / Change your own password, or reset someone else's."""
-    from workflows import accounts
+    from workflows.people import logins
     if username == as_user:
         old = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("当前密码 / current password",
                                                                                      hide_input=True)
         load_context().check_password(as_user, old)  # counted like a sign-in
         new = _new_password(password_stdin, "新密码 / new password")
-        run_as(as_user, lambda c, s, a: accounts.change_own(s, a, new))
+        run_as(as_user, lambda c, s, a: logins.change_own(s, a, new))
         typer.echo("密码已修改，其他会话已结束 / password changed; other sessions have ended")
         return
     new = _new_password(password_stdin, "临时密码 / temporary password")
-    run_as(as_user, lambda c, s, a: accounts.reset_password(s, a, username, new))
+    run_as(as_user, lambda c, s, a: logins.reset_password(s, a, username, new))
     typer.echo(f"{username} 的密码已重置，须在登录时修改 / {username}'s password reset; it must be changed at sign-in")
 
 
 @app.command("disable")
 def user_disable(as_user: AsUser, username: str):
     """停用用户：会话立即结束，API 令牌吊销 / Disable a user: sessions end, API tokens are revoked."""
-    from workflows import accounts
-    run_as(as_user, lambda c, s, a: accounts.disable(s, a, username))
+    from workflows.people import logins
+    run_as(as_user, lambda c, s, a: logins.disable(s, a, username))
     typer.echo(f"{username} 已停用 / disabled")
 
 
@@ -81,6 +81,6 @@ def user_disable(as_user: AsUser, username: str):
 def user_roles(as_user: AsUser, username: str,
                role: Annotated[list[str], typer.Option(help="角色（可重复，替换原有角色）/ role (repeat; replaces)")]):
     """设置用户角色 / Set a user's roles."""
-    from workflows import accounts
-    run_as(as_user, lambda c, s, a: accounts.set_roles(s, a, username, role))
+    from workflows.people import logins
+    run_as(as_user, lambda c, s, a: logins.set_roles(s, a, username, role))
     typer.echo(f"{username}: {', '.join(role)}")

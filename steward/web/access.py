@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.errors import Forbidden
-from workflows.engine import Actor
+from workflows.engine.machine import Actor
 
 ALL = frozenset({"top_management", "carbon_body_member", "department_head", "carbon_manager", "internal_auditor",
                  "staff", "external_provider", "viewer", "administrator"})

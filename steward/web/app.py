@@ -32,7 +32,7 @@ from steward.web.limits import BodyLimit
 from steward.web.render import is_htmx, lang_of, page
 from steward.web.routes import ROUTERS
 from storage.errors import StewardError
-from workflows import evidence
+from workflows.audit import evidence
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = Path(__file__).parent / "static"

@@ -101,7 +101,7 @@ def download(data: bytes, name: str, media_type: str, inline: bool = False) -> R
 
 def word_or_pdf(data: bytes, name: str, fmt: str) -> Response:
     """A generated Word file as it was kept, or as PDF through LibreOffice (read inline in the browser)."""
-    from workflows.rendering import to_pdf
+    from workflows.engine.rendering import to_pdf
     if fmt == "docx":
         return download(data, f"{name}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     if fmt != "pdf":

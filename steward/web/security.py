@@ -11,8 +11,8 @@ from fastapi import Request
 from sqlmodel import Session
 
 from storage.errors import Forbidden, StewardError
-from workflows import accounts
-from workflows.engine import Actor, actor_for
+from workflows.engine.machine import Actor, actor_for
+from workflows.people import logins
 
 OPEN_WHILE_CHANGING = ("/password", "/logout", "/lang/")  # what a person who must change their password may open
 
@@ -61,4 +61,4 @@ def api_actor(request: Request, session: Session) -> Actor:
     if not header.lower().startswith("bearer "):
         raise StewardError("token_required", "需要 API 令牌（Authorization: Bearer …）", "An API token is required "
                            "(Authorization: Bearer …)", status=401)
-    return accounts.token_actor(session, header[7:].strip())
+    return logins.token_actor(session, header[7:].strip())

@@ -12,8 +12,9 @@ from steward.web import fields, jobs
 from steward.web.render import lang_of, page, redirect, unit, word_or_pdf, write, xlsx
 from storage.errors import StewardError
 from storage.vocab import ActivityCategory
-from workflows import accounting, accounting_view, activity, engine, names
-from workflows import document as docs
+from workflows.accounting import activity, runs, views
+from workflows.documents import document as docs
+from workflows.engine import machine, names
 
 router = APIRouter()
 
@@ -24,29 +25,29 @@ def accounting_page(request: Request, run: int | None = None, process: str = "",
     """A run's figures in words, and the lines behind whichever figure was clicked."""
     lang = lang_of(request)
     drill = {"process": process, "facility": facility, "month": month, "material": material}
-    data = unit(request, lambda s, a: accounting_view.page(s, a, lang, run, drill), page="/accounting")
+    data = unit(request, lambda s, a: views.page(s, a, lang, run, drill), page="/accounting")
     return page(request, "accounting.html", {**data, "year": date.today().year - 1, "categories": list(ActivityCategory),
                                              "can_plan_dq": bool(set(request.state.roles) & set(docs.WRITERS)),
                                              "month": date.today().strftime("%Y-%m"), "materials": names.materials(lang),
-                                             "measurable": accounting_view.measurable(lang)})
+                                             "measurable": views.measurable(lang)})
 
 
 @router.post("/accounting/gwp")
 def choose_gwp(request: Request, gwp_set: str = Form(""), gwp_reason: str = Form(""), csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: accounting.choose_gwp_set(s, a, gwp_set, gwp_reason))
+    write(request, csrf_token, lambda s, a: runs.choose_gwp_set(s, a, gwp_set, gwp_reason))
     return redirect(request, "/accounting")
 
 
 @router.get("/accounting/run.xlsx")
 def run_workbook(request: Request, run: int | None = None):
-    title, data = unit(request, lambda s, a: accounting_view.export(s, a, run, lang_of(request)), page="/accounting")
+    title, data = unit(request, lambda s, a: views.export(s, a, run, lang_of(request)), page="/accounting")
     return xlsx(title, data)
 
 
 @router.get("/accounting/template.xlsx")
 def import_template(request: Request):
     from forms.activity_import import template
-    places = unit(request, accounting_view.facilities, page="/accounting")
+    places = unit(request, views.facilities, page="/accounting")
     return xlsx("活动数据导入模板 activity-template", template(places))
 
 
@@ -56,10 +57,10 @@ def measured(request: Request, parameter: str = Form(""), material: str = Form("
              evidence: str = Form(""), csrf_token: str = Form("")):
     """A laboratory or plant value, checked when recorded: nothing is written when it is refused."""
     def go(s, a):
-        accounting.check_may_run(a)  # who may not record hears that, not what is wrong with the figures
+        runs.check_may_run(a)  # who may not record hears that, not what is wrong with the figures
         figure = fields.number(value, "value", "数值", "Value")
         start, end = fields.day(valid_from, "valid_from"), fields.optional_day(valid_to, "valid_to")
-        return accounting.add_measured_factor(s, a, parameter=parameter, material=aliases.material(material),
+        return runs.add_measured_factor(s, a, parameter=parameter, material=aliases.material(material),
                                               value=figure, unit=unit_text, valid_from=start, valid_to=end,
                                               evidence=evidence)
     write(request, csrf_token, go)
@@ -70,22 +71,22 @@ def measured(request: Request, parameter: str = Form(""), material: str = Form("
 def run(request: Request, year: int = Form(...), csrf_token: str = Form("")):
     """Start the run in the background and answer with a progress bar that polls until it is done."""
     def check(s, a) -> int:
-        accounting.check_may_run(a)
+        runs.check_may_run(a)
         return a.enterprise_id
     enterprise_id = write(request, csrf_token, check)
     ctx, username = request.app.state.ctx, request.session.get("username")
 
     def job(progress) -> str:
         with ctx.unit_of_work(f"web:{username}") as s:
-            return f"/accounting?run={accounting.run_as(s, engine.actor_for(s, username), year, progress=progress).id}"
+            return f"/accounting?run={runs.run_as(s, machine.actor_for(s, username), year, progress=progress).id}"
     return page(request, "job.html", {"job": jobs.get(jobs.start(enterprise_id, job), enterprise_id)})
 
 
 @router.get("/accounting/{year}/survey.{fmt}")
 def survey(request: Request, year: int, fmt: str):
     """The status survey and evaluation report (6.1.1) of the year's latest run, made when asked for."""
-    from workflows import survey_report
-    data = unit(request, lambda s, a: survey_report.render(s, accounting.year_run(s, a.enterprise_id, year)),
+    from workflows.planning import survey_report
+    data = unit(request, lambda s, a: survey_report.render(s, runs.year_run(s, a.enterprise_id, year)),
                 page="/accounting")
     return word_or_pdf(data, f"{year}-status-survey", fmt)
 
@@ -94,7 +95,7 @@ def survey(request: Request, year: int, fmt: str):
 def dq_plan(request: Request, year: int = Form(...), csrf_token: str = Form("")):
     """Write the data-quality plan from the year's sources into its controlled document, then open it there
     (where it is reviewed, approved, issued and downloaded like any other document)."""
-    from workflows import dq_plan as plans
+    from workflows.accounting import dq_plan as plans
     ctx = request.app.state.ctx
     number = write(request, csrf_token, lambda s, a: plans.write_plan(s, a, year, ctx.files,
                                                                       ctx.settings.max_upload_mb << 20))

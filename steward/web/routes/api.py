@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from steward.web import security
-from workflows import accounting, activity
-from workflows import document as docs
+from workflows.accounting import activity, runs
+from workflows.documents import document as docs
 
 
 class ActivityRow(BaseModel):
@@ -54,7 +54,7 @@ def tasks(request: Request) -> list[dict]:
 @router.get("/emissions/{year}", tags=["accounting"])
 def emissions(request: Request, year: int) -> dict:
     def go(s, a):
-        run = accounting.year_run(s, a.enterprise_id, year)
+        run = runs.year_run(s, a.enterprise_id, year)
         return {"year": year, "run": run.id, "library_version": run.library_version, **run.totals}
     return _api(request, go)
 

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Form, Request
 from accounting.carbon_assets import KINDS
 from steward.web import fields
 from steward.web.render import page, redirect, unit, write
-from workflows import carbon_assets
-from workflows.registers import pair
+from workflows.overview.registers import pair
+from workflows.planning import carbon_assets
 
 router = APIRouter()
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from steward.web import fields, security
 from steward.web.render import download, is_htmx, page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
-from workflows import evidence, internal_audit
+from workflows.audit import evidence, internal_audit
 
 router = APIRouter()
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from steward.web import security
 from steward.web.render import local, page, redirect, unit
 from storage.errors import StewardError
-from workflows import accounts
+from workflows.people import logins
 
 router = APIRouter()
 
@@ -33,7 +33,7 @@ def logout(request: Request, csrf_token: str = Form("")):
     security.check_csrf(request, csrf_token)
     if request.session.get("username"):
         try:
-            unit(request, accounts.sign_out)
+            unit(request, logins.sign_out)
         except security.LoginRequired:
             pass  # that session had already ended
     request.session.clear()
@@ -59,7 +59,7 @@ def change_password(request: Request, old_password: str = Form(...), new_passwor
     except StewardError as exc:
         exc.field = "old_password"
         raise
-    version = unit(request, lambda s, a: accounts.change_own(s, a, new_password).session_version)
+    version = unit(request, lambda s, a: logins.change_own(s, a, new_password).session_version)
     request.session["sv"] = version  # this session goes on; every other one has ended
     return redirect(request, "/")
 

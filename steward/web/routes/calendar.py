@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from steward.web.render import lang_of, page, unit
 from storage.errors import StewardError
-from workflows import calendar
+from workflows.planning import calendar
 
 router = APIRouter()
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from steward.web import access
 from steward.web.render import lang_of, page, unit
-from workflows import dashboard
+from workflows.overview import dashboard
 
 router = APIRouter()
 

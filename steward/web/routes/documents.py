@@ -9,11 +9,11 @@ from forms import clauses
 from steward.web.render import download, page, pager, redirect, unit, write
 from storage.errors import StewardError
 from storage.vocab import Role
-from workflows import document as docs
-from workflows import document_views as views
-from workflows import organisation
-from workflows.paging import sliced
-from workflows.rendering import as_pdf, controlled_copy, text_preview, to_pdf
+from workflows.documents import document as docs
+from workflows.documents import views
+from workflows.engine.paging import sliced
+from workflows.engine.rendering import as_pdf, controlled_copy, text_preview, to_pdf
+from workflows.people import organisation
 
 router = APIRouter()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 
 from steward.web import fields
 from steward.web.render import page, redirect, unit, write
-from workflows import meters
+from workflows.accounting import meters
 
 router = APIRouter()
 

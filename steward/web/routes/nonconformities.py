@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Query, Request
 from steward.web import fields
 from steward.web.render import page, pager, redirect, unit, write
 from storage.errors import StewardError
-from workflows import nonconformity as ncs
+from workflows.improvement import nonconformity as ncs
 
 router = APIRouter()
 

@@ -11,7 +11,9 @@ from fastapi import APIRouter, Form, Request
 from forms import clauses
 from steward.web import fields
 from steward.web.render import lang_of, page, redirect, unit, write
-from workflows import objectives, organisation, records
+from workflows.documents import records
+from workflows.people import organisation
+from workflows.planning import objectives
 
 router = APIRouter()
 

@@ -8,7 +8,7 @@ from forms import clauses
 from steward.web.render import page, redirect, unit, write
 from storage.models import Enterprise
 from storage.vocab import Role
-from workflows import accounts, organisation
+from workflows.people import logins, organisation
 
 router = APIRouter()
 
@@ -26,7 +26,7 @@ def people(request: Request):
 def add(request: Request, code: str = Form(...), name: str = Form(...), username: str = Form(...),
         password: str = Form(...), roles: list[str] = Form(...), department: str = Form(""),
         csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: accounts.add(
+    write(request, csrf_token, lambda s, a: logins.add(
         s, a, enterprise_id=a.enterprise_id, code=code.strip(), name=name.strip(), username=username.strip(),
         password=password, roles=roles, department_id=organisation.department_id(s, a, department)))
     return redirect(request, "/people")
@@ -68,29 +68,29 @@ def _own(session, actor) -> str:
 
 @router.post("/people/{username}/password")
 def reset(request: Request, username: str, password: str = Form(...), csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: accounts.reset_password(s, a, username, password))
+    write(request, csrf_token, lambda s, a: logins.reset_password(s, a, username, password))
     return redirect(request, "/people")
 
 
 @router.post("/people/{username}/disable")
 def disable(request: Request, username: str, csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: accounts.disable(s, a, username))
+    write(request, csrf_token, lambda s, a: logins.disable(s, a, username))
     return redirect(request, "/people")
 
 
 @router.post("/people/{username}/roles")
 def roles(request: Request, username: str, roles: list[str] = Form(...), csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: accounts.set_roles(s, a, username, roles))
+    write(request, csrf_token, lambda s, a: logins.set_roles(s, a, username, roles))
     return redirect(request, "/people")
 
 
 @router.post("/people/{username}/enable")
 def enable(request: Request, username: str, password: str = Form(""), csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: accounts.enable(s, a, username, password))
+    write(request, csrf_token, lambda s, a: logins.enable(s, a, username, password))
     return redirect(request, "/people")
 
 
 @router.post("/people/{username}/department")
 def move(request: Request, username: str, department: str = Form(""), csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: accounts.move(s, a, username, department))
+    write(request, csrf_token, lambda s, a: logins.move(s, a, username, department))
     return redirect(request, "/people")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from steward.web.render import lang_of, page, unit, word_or_pdf, xlsx
-from workflows import readiness
+from workflows.audit import readiness
 
 router = APIRouter()
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from forms.records import FORMS
 from steward.web import fields
 from steward.web.render import lang_of, local, page, pager, redirect, unit, write, xlsx
-from workflows import record_charts, records
+from workflows.documents import record_charts, records
 
 router = APIRouter()
 

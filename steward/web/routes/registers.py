@@ -10,7 +10,10 @@ from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
 from steward.web.render import lang_of, page, pager, redirect, unit, write, xlsx
-from workflows import baseline, compliance, data_quality, improvement, reduction, registers
+from workflows.accounting import anomalies
+from workflows.improvement import compliance, improvement
+from workflows.overview import registers
+from workflows.planning import baseline, reduction
 
 router = APIRouter()
 HUB = "/registers"
@@ -89,7 +92,7 @@ def verify_measure(request: Request, number: str, achieved_t: str = Form(""), ev
 
 @router.post("/registers/anomalies/scan")
 def scan(request: Request, csrf_token: str = Form("")):
-    found = write(request, csrf_token, data_quality.scan_as)
+    found = write(request, csrf_token, anomalies.scan_as)
     return redirect(request, f"/registers/anomalies?state=open&found={len(found)}")
 
 

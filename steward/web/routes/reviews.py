@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from steward.web import fields
 from steward.web.render import lang_of, page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
-from workflows import review as reviews
+from workflows.review import review as reviews
 
 router = APIRouter()
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Form, Request
 
 from steward.web.render import page, redirect, unit, write
-from workflows import accounts, notifications
+from workflows.people import logins, notifications
 
 router = APIRouter()
 
@@ -15,9 +15,9 @@ router = APIRouter()
 @router.get("/settings")
 def settings_page(request: Request, tested: bool = False):
     def read(s, a):
-        return {"channels": notifications.channels(s, a.person.id), "tokens": accounts.tokens(s, a),
+        return {"channels": notifications.channels(s, a.person.id), "tokens": logins.tokens(s, a),
                 "outbox": notifications.outbox_summary(s, a),
-                "is_manager": bool(a.roles & set(accounts.KEEPERS)), "now": datetime.now(timezone.utc)}
+                "is_manager": bool(a.roles & set(logins.KEEPERS)), "now": datetime.now(timezone.utc)}
     return page(request, "settings.html", {**unit(request, read, page="/settings"), "tested": tested})
 
 
@@ -47,14 +47,14 @@ def retry(request: Request, csrf_token: str = Form("")):
 
 
 @router.post("/settings/token")
-def token(request: Request, name: str = Form(...), days: int = Form(accounts.TOKEN_DAYS), csrf_token: str = Form("")):
-    issued = write(request, csrf_token, lambda s, a: accounts.issue_token(s, a, name, days))
+def token(request: Request, name: str = Form(...), days: int = Form(logins.TOKEN_DAYS), csrf_token: str = Form("")):
+    issued = write(request, csrf_token, lambda s, a: logins.issue_token(s, a, name, days))
     return page(request, "token.html", {"token": issued, "name": name})
 
 
 @router.post("/settings/token/{token_id}/revoke")
 def revoke(request: Request, token_id: int, csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: accounts.revoke_token(s, a, token_id))
+    write(request, csrf_token, lambda s, a: logins.revoke_token(s, a, token_id))
     return redirect(request, "/settings")
 
 

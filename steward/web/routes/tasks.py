@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from steward.web.render import page, pager, unit
-from workflows import tasks as inbox
+from workflows.engine import tasks as inbox
 
 router = APIRouter()
 

@@ -1,0 +1,115 @@
+"""A year's totals without its lines, for many enterprises and years at once: what a comparison with
+last year, a baseline view or a group's overview needs, where the frozen run with a line per row
+(``runs.run``) would decode or rebuild the whole history.
+
+Every calculator is linear in the quantity, so the calculators work out each distinct (category,
+material, unit, month) once for one unit, and the database multiplies and sums the rows by enterprise,
+facility, month and kind in one query. Enterprises with the same measured factors and GWP set share
+their per-unit figures. The totals are those ``runs.compute`` gives (the same ``Rollup``), to the
+rounding of the sums. An enterprise-year the quick path cannot vouch for (a negative quantity, a
+material no calculator knows) is computed line by line, so it fails with the same reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import String, type_coerce
+from sqlmodel import Session, func, select
+
+from accounting.errors import AccountingError
+from accounting.factors import Library
+from accounting.inventory import Activity, Options, calculate
+from accounting.rollup import SLOT, Rollup
+from storage.errors import StewardError
+from storage.models import ActivityRecord, Enterprise
+from workflows.accounting import runs
+
+Key = tuple[int, int]  # (enterprise id, year)
+
+
+def year_totals(session: Session, enterprise_id: int, year: int, grid: str = "national") -> dict | None:
+    """One enterprise's year, or None when it has no activity data."""
+    done, failed = many(session, [enterprise_id], [year], grid)
+    if (enterprise_id, year) in failed:
+        raise failed[enterprise_id, year]
+    return done.get((enterprise_id, year))
+
+
+def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], grid: str = "national"
+         ) -> tuple[dict[Key, dict], dict[Key, StewardError]]:
+    """Totals of every enterprise-year with data, and the reason for each that cannot be accounted."""
+    ids, years = sorted(set(enterprise_ids)), sorted(set(years))
+    if not ids or not years:
+        return {}, {}
+    start, end = date(years[0], 1, 1), date(years[-1] + 1, 1, 1)
+    groups, gwp = _groups(session, ids)
+    libraries = {eid: (g, lib, Options(grid=grid, gwp=code)) for g, (lib, code, eids) in enumerate(groups) for eid in eids}
+    places = runs.places(session, ids)
+    a = ActivityRecord
+    month = type_coerce(a.period, String)  # parsed once per distinct month below, not once per row
+    sums = session.connection().execute(  # Core: the ORM's row handling costs more than the sums
+        select(a.enterprise_id, a.facility_id, month, a.category, a.material, a.unit, func.sum(a.quantity),
+               func.min(a.quantity))
+        .where(a.enterprise_id.in_(ids), a.period >= start, a.period < end)
+        .group_by(a.enterprise_id, a.facility_id, a.period, a.category, a.material, a.unit)).all()
+
+    per_unit: dict[tuple, tuple[int, float] | None] = {}
+    days: dict[object, date] = {}
+    rolls: dict[Key, Rollup] = defaultdict(Rollup)
+    bad: set[Key] = set()
+    for eid, fid, period, category, material, unit, amount, least in sums:
+        day = days.get(period) or days.setdefault(period, _day(period))
+        key = (eid, day.year)
+        g, lib, opt = libraries[eid]
+        found = per_unit.get((g, category, material, unit, day), False)
+        if found is False:
+            found = per_unit[g, category, material, unit, day] = _unit_line(category, material, unit, day, lib, opt)
+        if found is None or least < 0:
+            bad.add(key)
+            continue
+        slot, tco2 = found
+        roll = rolls[key]
+        if slot >= 0:
+            facility, process = places.get(fid, (None, None))
+            roll.add(slot, tco2 * amount, process, facility, f"{day:%Y-%m}")
+        if category == "production":
+            roll.add_output(material, amount, unit)
+
+    done = {key: {**roll.result(), "gwp": gwp[key[0]]} for key, roll in rolls.items() if key not in bad}
+    failed: dict[Key, StewardError] = {}
+    for key in sorted(bad):  # line by line, for the reason the full run would give
+        try:
+            done[key] = runs.compute(session, key[0], key[1], grid)[0]
+        except StewardError as exc:
+            failed[key] = exc
+    return done, failed
+
+
+def _groups(session: Session, ids: list[int]) -> tuple[list[tuple[Library, str, list[int]]], dict[int, dict]]:
+    """Enterprises that share the same measured factors and GWP set, as (their library, the set, their ids);
+    and each enterprise's GWP set with the reason on record, as a run states it."""
+    measured = runs.measured(session, ids)
+    gwp = {eid: runs.gwp_set_of(code, reason) for eid, code, reason in
+           session.exec(select(Enterprise.id, Enterprise.gwp_set, Enterprise.gwp_reason).where(Enterprise.id.in_(ids)))}
+    by_key: dict[tuple, list[int]] = defaultdict(list)
+    for eid in ids:
+        by_key[(measured[eid], gwp.get(eid, runs.gwp_set_of(None, None))["set"])].append(eid)
+    return [(runs.library_with(factors), code, eids) for (factors, code), eids in by_key.items()], gwp
+
+
+def _day(period) -> date:
+    return period if isinstance(period, date) else date.fromisoformat(str(period)[:10])
+
+
+def _unit_line(category: str, material: str, unit: str, day: date, lib: Library, opt: Options
+               ) -> tuple[int, float] | None:
+    """(the kind's slot, tCO2 for one unit) as the calculators give it; None when they refuse the key."""
+    try:
+        [line] = calculate([Activity(ref="1", period=day, category=category, material=material, quantity=1.0,
+                                     unit=unit)], lib, opt)
+    except AccountingError:
+        return None
+    return SLOT.get(line.kind, -1), line.tco2

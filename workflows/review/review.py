@@ -1,0 +1,475 @@
+"""Management review (9.3): plan, compile the input pack from the system for every item of 9.3.1
+a)–e), hold the meeting (minutes, decisions as tracked actions), sign off by top management.
+
+An input the system has nothing for (no context issue, risk or objective recorded this period, say)
+needs a written statement; signing with any input neither compiled nor stated is refused, naming
+the items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlmodel import Session, select
+
+from forms import clauses
+from forms.fields import choices_of, label_of
+from forms.records import FORMS
+from storage.errors import NotFound, StewardError
+from storage.files import FileStore
+from storage.models import (
+    ActivityRecord,
+    AuditEntry,
+    ChecklistItem,
+    ComplianceEvaluation,
+    ComplianceItem,
+    Document,
+    FormRecord,
+    InternalAudit,
+    ManagementReview,
+    Nonconformity,
+    Person,
+    ReviewAction,
+    Revision,
+    Task,
+)
+from storage.models.org import utcnow
+from storage.vocab import Labelled
+from workflows.engine import lookup, machine, names
+from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
+
+INPUT_ITEMS = ["9.3.1a", "9.3.1b1", "9.3.1b2", "9.3.1b3", "9.3.1b4", "9.3.1b5", "9.3.1b6",
+               "9.3.1c1", "9.3.1c2", "9.3.1c3", "9.3.1c4", "9.3.1c5", "9.3.1d", "9.3.1e"]
+PREPARERS = ("carbon_manager", "carbon_body_member")
+STATERS = PREPARERS + ("top_management",)  # who may write a statement for an input
+
+
+class ReviewState(Labelled):
+    planned = ("planned", "已计划", "Planned")
+    prepared = ("prepared", "输入已汇编", "Inputs compiled")
+    held = ("held", "已召开", "Held")
+    approved = ("approved", "已签署", "Signed off")
+
+
+def missing_inputs(review: ManagementReview) -> list[str]:
+    return [c for c in INPUT_ITEMS
+            if not review.inputs.get(c, {}).get("zh") and not review.statements.get(c, "").strip()]
+
+
+def _inputs_complete(session, review, actor):
+    missing = missing_inputs(review)
+    if missing:
+        return Unmet(f"评审输入不完整：{'、'.join(missing)} 既无系统数据也无书面说明",
+                     f"Review inputs missing for {', '.join(missing)}: neither compiled nor stated")
+    return None
+
+
+def _minutes_written(session, review, actor):
+    if not review.minutes.strip() or not review.attendees or not review.conclusion.strip():
+        return Unmet("请先记录参加人员、会议纪要和评审结论", "Record attendees, minutes and the conclusion first")
+    return None
+
+
+TRANSITIONS = [
+    Transition(trigger="compile", source=["planned", "prepared"], dest="prepared", zh="汇编评审输入",
+     en="Compile the inputs", roles=PREPARERS),
+    Transition(trigger="hold", source="prepared", dest="held", zh="记录会议纪要", en="Record the meeting",
+     roles=PREPARERS + ("top_management",), guards=[_inputs_complete, _minutes_written],
+     task=TaskSpec(roles=["top_management"], zh="签署管理评审 {what}", en="Sign off management review {what}")),
+    Transition(trigger="approve", source="held", dest="approved", zh="最高管理者签署", en="Sign off",
+     roles=("top_management",), guards=[_inputs_complete, _minutes_written], signature="approved"),
+]
+
+
+def content_hash(review: ManagementReview) -> str:
+    body = json.dumps([review.number, review.inputs, review.statements, review.attendees, review.minutes,
+                       review.conclusion], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def describe(session: Session, review: ManagementReview) -> tuple[str, str]:
+    return f"{review.number}（{review.year} 年度管理评审）", f"{review.number} ({review.year} management review)"
+
+
+LIFECYCLE = Lifecycle("management_review", "管理评审", "Management review", ReviewState, "planned", TRANSITIONS,
+                      content_hash, describe)
+
+
+class ActionState(Labelled):
+    open = ("open", "落实中", "Open")
+    done = ("done", "已落实", "Done")
+
+
+ACTION_OWNERS = ("top_management", "carbon_body_member", "department_head", "carbon_manager", "internal_auditor",
+                 "staff")
+
+
+def may_report(action: ReviewAction, actor: Actor) -> bool:
+    return action.owner_id == actor.person.id or bool(actor.roles & {"carbon_manager", "top_management"})
+
+
+def _owner(session, action, actor):
+    return None if may_report(action, actor) else Unmet("只有负责人可以报告完成", "Only the owner can report this done")
+
+
+ACTION_LIFECYCLE = Lifecycle("review_action", "评审决定的措施", "Review action", ActionState, "open", [
+    Transition(trigger="complete", source="open", dest="done", zh="报告落实", en="Report done", roles=ACTION_OWNERS,
+               guards=[_owner], comment_required=True)],
+    describe=lambda session, a: (f"管理评审决定：{a.decision}", f"management review decision: {a.decision}"))
+
+
+def ensure(session: Session, enterprise_id: int, year: int, planned_on: date | None = None) -> tuple[ManagementReview, bool]:
+    """The year's review, planned once, with the carbon managers asked to compile its inputs."""
+    found = session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == enterprise_id,
+                                                        ManagementReview.year == year)).first()
+    if found:
+        return found, False
+    planned_on = planned_on or date(year, 12, 15)
+    chair = next(iter(machine.people_with(session, enterprise_id, ["top_management"])), None)
+    review = ManagementReview(enterprise_id=enterprise_id, year=year, planned_on=planned_on,
+                              number=lookup.next_number(session, ManagementReview, enterprise_id, "MR", year),
+                              chair_id=chair.id if chair else None)
+    session.add(review)
+    session.flush()
+    machine.assign(session, LIFECYCLE, review, TaskSpec(roles=["carbon_manager"], zh="汇编管理评审输入 {what}",
+                                               en="Compile the inputs for {what}"),
+                  due=max(date.today(), planned_on - timedelta(days=7)))
+    return review, True
+
+
+def plan_as(session: Session, actor: Actor, planned_on: date, attendees: list[str],
+            today: date | None = None) -> ManagementReview:
+    """Plan (or move) the year's review: its date, never in the past, and who is invited, each of whom is told
+    and finds it in their tasks and calendar until the meeting is held."""
+    machine.require_role(actor, PREPARERS, "计划管理评审", "Planning a management review")
+    if planned_on < (today or date.today()):
+        raise StewardError("planned_on", "评审日期不能早于今天", "The review cannot be planned in the past",
+                           field="planned_on")
+    invited = [lookup.person(session, actor.enterprise_id, u, field="attendees") for u in dict.fromkeys(attendees)]
+    review, created = ensure(session, actor.enterprise_id, planned_on.year, planned_on)
+    if not created and review.state not in ("planned", "inputs_compiled"):
+        raise StewardError("held", f"{planned_on.year} 年的管理评审已召开", f"The {planned_on.year} review has been held",
+                           field="planned_on", status=409)
+    review.planned_on, review.attendees = planned_on, [p.name for p in invited]
+    session.add(review)
+    session.flush()
+    asked = {t.assignee_id: t for t in session.exec(select(Task).where(
+        Task.lifecycle == LIFECYCLE.name, Task.entity_id == review.id, Task.status == "open",
+        Task.title_en.startswith(INVITATION)))}
+    for person_id, task in asked.items():  # moved: the invitations follow; no longer invited: withdrawn
+        if person_id in {p.id for p in invited}:
+            task.due, task.title_zh = planned_on, f"参加管理评审 {review.number}（{planned_on}）"
+            task.title_en = f"{INVITATION} {review.number} ({planned_on})"
+        else:
+            task.status, task.closed_at = "cancelled", utcnow()
+        session.add(task)
+    for person in invited:
+        if person.id not in asked:
+            machine.give_task(session, person, LIFECYCLE.name, review.id, f"参加管理评审 {review.number}（{planned_on}）",
+                             f"{INVITATION} {review.number} ({planned_on})", planned_on)
+    session.flush()
+    return review
+
+
+INVITATION = "Attend management review"
+
+
+def get(session: Session, actor: Actor, number: str) -> ManagementReview:
+    return lookup.numbered(session, ManagementReview, actor.enterprise_id, number, "管理评审", "management review")
+
+
+# --- the input pack: one function per 9.3.1 item, each returning zh lines, en lines, facts ---
+
+def _since(session: Session, review: ManagementReview) -> date:
+    previous = _previous(session, review)
+    return previous.held_on or previous.planned_on if previous else date(review.year - 1, review.planned_on.month, 1)
+
+
+def _previous(session: Session, review: ManagementReview) -> ManagementReview | None:
+    return session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == review.enterprise_id,
+                                                       ManagementReview.year < review.year)
+                        .order_by(ManagementReview.year.desc())).first()
+
+
+def _previous_actions(session, review, since):
+    previous = _previous(session, review)
+    if previous is None:
+        return [], [], {}
+    actions = session.exec(select(ReviewAction).where(ReviewAction.review_id == previous.id)).all()
+    done = [a for a in actions if a.done_on]
+    zh = [f"{previous.number} 共 {len(actions)} 项措施，已完成 {len(done)} 项"] + [
+        f"{'✓' if a.done_on else '✗'} {a.decision}" + (f"：{a.result}" if a.result else "") for a in actions]
+    en = [f"{previous.number}: {len(done)} of {len(actions)} actions done"]
+    return (zh, en, {"actions": len(actions), "done": len(done)}) if actions else ([], [], {})
+
+
+def _doc_changes(doc_type: str):
+    def compile_(session, review, since):
+        rows = session.exec(select(Document, Revision).join(Revision, Revision.document_id == Document.id).where(
+            Document.enterprise_id == review.enterprise_id, Document.doc_type == doc_type,
+            Revision.effective_date >= since)).all()
+        zh = [f"{d.number} 第{r.rev}版《{d.title}》{r.effective_date} 发布" + (f"：{r.change_summary}" if r.change_summary else "")
+              for d, r in rows]
+        return zh, [f"{d.number} rev {r.rev} issued {r.effective_date}" for d, r in rows], {"issued": len(rows)}
+    return compile_
+
+
+def _records(*forms: str):
+    def compile_(session, review, since):
+        rows = session.exec(select(FormRecord).where(FormRecord.enterprise_id == review.enterprise_id,
+                                                     FormRecord.form.in_(forms), FormRecord.recorded_on >= since)
+                            .order_by(FormRecord.recorded_on)).all()
+        def said(r, lang):  # the record's first fields by their labels, choices by their names
+            spec, en = FORMS[r.form], lang == "en"
+            parts = []
+            for k, v in [(k, v) for k, v in r.payload.items() if v not in (None, "")][:4]:  # what was said
+                label, named = label_of(spec.schema, k)[en], choices_of(spec.schema, k)
+                parts.append(f"{label}{': ' if en else '：'}{named[v][en] if v in named else v}")
+            return f"{r.recorded_on} {spec.en if en else spec.zh}{': ' if en else '：'}" + ("; " if en else "，").join(parts)
+        return [said(r, "zh") for r in rows], [said(r, "en") for r in rows], {"records": len(rows)}
+    return compile_
+
+
+def _source_changes(session, review, since):
+    start = datetime.combine(since, time(), tzinfo=timezone.utc)
+    changes = session.exec(select(AuditEntry.entity, AuditEntry.action).where(
+        AuditEntry.enterprise_id == review.enterprise_id, AuditEntry.entity.in_(["facility", "meter"]),
+        AuditEntry.at >= start)).all()
+    counts = Counter((entity, action) for entity, action in changes)
+    zh = [f"{ACTIONS[a][0]}{ENTITIES[e][0]} {n} 项" for (e, a), n in sorted(counts.items())]
+    en = [f"{n} {ENTITIES[e][1]} {ACTIONS[a][1]}" for (e, a), n in sorted(counts.items())]
+    return ([f"自 {since} 起排放设施/计量器具变更 {len(changes)} 次"] + zh if changes else [],
+            [f"{len(changes)} facility/meter changes since {since}"] + en if changes else [],
+            {f"{e}:{a}": n for (e, a), n in counts.items()})
+
+
+ENTITIES = {"facility": ("排放设施", "facilities"), "meter": ("计量器具", "meters")}
+ACTIONS = {"insert": ("新增", "added"), "update": ("修改", "changed"), "delete": ("删除", "removed")}
+
+
+def _performance(session, review, since):
+    """Activity totals this year against last year (the emissions themselves are in the accounting runs)."""
+    def totals(year):
+        rows = session.exec(select(ActivityRecord).where(
+            ActivityRecord.enterprise_id == review.enterprise_id,
+            ActivityRecord.period >= date(year, 1, 1), ActivityRecord.period < date(year + 1, 1, 1),
+            ActivityRecord.category.in_(["fuel_combustion", "electricity_purchased", "production"]))).all()
+        out: dict[str, float] = {}
+        for r in rows:
+            key = f"{r.material}|{r.unit}"
+            out[key] = out.get(key, 0.0) + r.quantity
+        return out
+    latest = session.exec(select(ActivityRecord.period).where(ActivityRecord.enterprise_id == review.enterprise_id)
+                          .order_by(ActivityRecord.period.desc())).first()
+    if latest is None:
+        return [], [], {}
+    year = latest.year
+    this, last = totals(year), totals(year - 1)
+    zh, en = [], []
+    for key in sorted(this):
+        change = f"{(this[key] / last[key] - 1) * 100:+.1f}%" if last.get(key) else "—"
+        material, unit = key.split("|", 1)
+        zh.append(f"{names.material(material, 'zh')}（{unit}）：{year} 年 {this[key]:,.1f}，{year - 1} 年 "
+                  f"{last.get(key, 0):,.1f}，变化 {change}")
+        en.append(f"{names.material(material, 'en')} ({unit}): {year} {this[key]:,.1f} vs {year - 1} "
+                  f"{last.get(key, 0):,.1f} ({change})")
+    return zh, en, {"year": year, "this": this, "last": last}
+
+
+def _nonconformities(session, review, since):
+    rows = session.exec(select(Nonconformity).where(Nonconformity.enterprise_id == review.enterprise_id,
+                                                    Nonconformity.raised_on >= since)).all()
+    by_state = Counter(nc.state for nc in rows)
+    zh = [f"新增不符合项 {len(rows)} 项：" + "，".join(f"{s} {n}" for s, n in sorted(by_state.items()))] if rows else []
+    zh += [f"{nc.number} [{nc.clause_id}] {nc.title}（{nc.state}）" for nc in rows]
+    return zh, [f"{len(rows)} nonconformities raised since {since}"] if rows else [], dict(by_state)
+
+
+def _compliance(session, review, since):
+    evaluations = session.exec(select(ComplianceEvaluation).where(
+        ComplianceEvaluation.enterprise_id == review.enterprise_id, ComplianceEvaluation.started_on >= since)).all()
+    zh, facts = [], {}
+    for ev in evaluations:
+        results = Counter(session.exec(select(ComplianceItem.result).where(ComplianceItem.evaluation_id == ev.id)).all())
+        facts[ev.period] = dict(results)
+        zh.append(f"合规性评价 {ev.period}（{ev.state}）：" + "，".join(f"{k} {v}" for k, v in sorted(results.items())))
+    return zh, [f"{len(evaluations)} compliance evaluation(s) since {since}"] if evaluations else [], facts
+
+
+def _audits(session, review, since):
+    rows = session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == review.enterprise_id,
+                                                    InternalAudit.planned_start >= since)).all()
+    zh, facts = [], {}
+    for audit in rows:
+        results = Counter(session.exec(select(ChecklistItem.result).where(ChecklistItem.audit_id == audit.id)).all())
+        facts[audit.number] = dict(results)
+        zh.append(f"{audit.number}（{audit.state}）：" + "，".join(f"{k} {v}" for k, v in sorted(results.items()))
+                  + (f"。结论：{audit.conclusion}" if audit.conclusion else ""))
+    return zh, [f"{len(rows)} internal audit(s) since {since}"] if rows else [], facts
+
+
+def _objectives(session, review, since):
+    from workflows.planning import objectives
+    zh, en, facts = [], [], {}
+    for o, p in objectives.progress_of(session, review.enterprise_id):
+        facts[o.number] = p
+        done = "已达成" if p["met"] else f"完成 {p['achieved_pct']}%" if p["achieved_pct"] is not None else "无数据"
+        zh.append(f"{o.number} {o.title}：{done}")
+        en.append(f"{o.number}: {'met' if p['met'] else p['achieved_pct']}")
+    return zh, en, facts
+
+
+COMPILERS = {
+    "9.3.1a": _previous_actions,
+    "9.3.1b1": _doc_changes("policy"),
+    "9.3.1b2": _records("baseline_change"),
+    "9.3.1b3": _records("reduction_measure"),
+    "9.3.1b4": _records("context_issue"),
+    "9.3.1b5": _source_changes,
+    "9.3.1b6": _records("risk"),
+    "9.3.1c1": _performance,
+    "9.3.1c2": _objectives,
+    "9.3.1c3": _nonconformities,
+    "9.3.1c4": _compliance,
+    "9.3.1c5": _audits,
+    "9.3.1d": _records("competence", "training", "provider_evaluation"),
+    "9.3.1e": _records("communication"),
+}
+
+
+def compile_inputs(session: Session, actor: Actor, review: ManagementReview,
+                   expected_version: int | None = None) -> ManagementReview:
+    """Gather every 9.3.1 input from the system since the previous review; may be re-run until the meeting."""
+    machine.check_version(LIFECYCLE, review, expected_version)
+    since = _since(session, review)
+    inputs = {}
+    for clause_id in INPUT_ITEMS:
+        zh, en, facts = COMPILERS[clause_id](session, review, since) if clause_id in COMPILERS else ([], [], {})
+        inputs[clause_id] = {"zh": zh, "en": en, "facts": facts, "since": since.isoformat()}
+    review.inputs = inputs
+    review.compiled_at = datetime.now(timezone.utc)
+    machine.fire(session, LIFECYCLE, review, "compile", actor)
+    return review
+
+
+def state_input(session: Session, actor: Actor, review: ManagementReview, clause_id: str, text: str) -> ManagementReview:
+    """A written statement for an input, e.g. what changed in the context this year."""
+    machine.require_role(actor, STATERS, "填写评审输入", "Stating a review input")
+    machine.require_same_enterprise(review, actor)
+    if clause_id not in INPUT_ITEMS:
+        raise StewardError("clause", f"评审输入须为 {', '.join(INPUT_ITEMS)} 之一",
+                           f"A review input is one of {', '.join(INPUT_ITEMS)}", field="clause_id")
+    if review.state == ReviewState.approved:
+        raise StewardError("signed", "管理评审已签署，不能再修改", "The review is signed off; it cannot change", status=409)
+    review.statements = {**review.statements, clause_id: text.strip()}
+    session.add(review)
+    session.flush()
+    return review
+
+
+def record_meeting(session: Session, actor: Actor, review: ManagementReview, *, held_on: date, attendees: list[str],
+                   minutes: str, conclusion: str, decisions: list[dict],
+                   expected_version: int | None = None) -> list[ReviewAction]:
+    """Minutes, conclusion and decisions; each decision becomes an action and a task for its owner."""
+    machine.require_same_enterprise(review, actor)
+    machine.check_version(LIFECYCLE, review, expected_version)
+    if held_on > date.today():
+        raise StewardError("held_on", "会议日期不能晚于今天", "The meeting cannot be in the future", field="held_on")
+    review.held_on, review.attendees = held_on, [a.strip() for a in attendees if a.strip()]
+    review.minutes, review.conclusion = minutes.strip(), conclusion.strip()
+    actions = []
+    for i, spec in enumerate(decisions, 1):
+        text, due = str(spec.get("decision", "")).strip(), spec.get("due")
+        if not text:
+            raise StewardError("decision", f"第 {i} 项决定没有内容", f"Decision {i} is empty", field="decisions")
+        if not isinstance(due, date):
+            raise StewardError("due", f"第 {i} 项决定须有完成期限", f"Decision {i} needs a due date", field="due")
+        if not spec.get("owner"):
+            raise StewardError("owner", f"第 {i} 项决定须有负责人", f"Decision {i} needs an owner", field="owner")
+        owner = lookup.person(session, review.enterprise_id, spec["owner"])
+        action = ReviewAction(enterprise_id=review.enterprise_id, review_id=review.id, decision=text,
+                              owner_id=owner.id, due=due)
+        session.add(action)
+        session.flush()
+        machine.give_task(session, owner, "review_action", action.id, f"落实管理评审决定：{text}（{review.number}）",
+                         f"Carry out the management review decision: {text} ({review.number})", due)
+        actions.append(action)
+    machine.fire(session, LIFECYCLE, review, "hold", actor)
+    return actions
+
+
+def sign_off(session: Session, actor: Actor, review: ManagementReview, password: str | None, store: FileStore,
+             expected_version: int | None = None) -> ManagementReview:
+    """Top management signs; the minutes docx with the signature manifest is kept as the record (9.3.2)."""
+    from workflows.audit.reports import keep, review_minutes
+    machine.fire(session, LIFECYCLE, review, "approve", actor, expected_version=expected_version, password=password)
+    review.minutes_sha256 = keep(session, store, review_minutes(session, review, machine.signatures(
+        session, LIFECYCLE, review)))
+    session.add(review)
+    session.flush()
+    return review
+
+
+def complete_action(session: Session, actor: Actor, action_id: int, result: str) -> ReviewAction:
+    action = session.get(ReviewAction, action_id)
+    if action is None or action.enterprise_id != actor.enterprise_id:
+        raise NotFound("action", f"没有评审措施 #{action_id}", f"No review action #{action_id}")
+    if not may_report(action, actor):
+        unmet = _owner(session, action, actor)
+        raise StewardError("not_owner", unmet.zh, unmet.en, status=403)
+    if not result.strip():
+        raise StewardError("result", "请说明落实情况", "Describe what was done", field="result")
+    action.done_on, action.result = date.today(), result.strip()
+    machine.fire(session, ACTION_LIFECYCLE, action, "complete", actor, comment=result.strip())
+    return action
+
+
+def catalogue_label(clause_id: str) -> str:
+    c = clauses.by_id()[clause_id]
+    return f"{c.zh} / {c.en}"
+
+
+def planning(session: Session, actor: Actor) -> dict:
+    """The reviews page: the reviews, and — for those who prepare them — the people who may be invited."""
+    return {"reviews": listing(session, actor), "may_plan": bool(actor.roles & set(PREPARERS)),
+            "people": lookup.users(session, actor.enterprise_id)}
+
+
+def listing(session: Session, actor: Actor) -> list[tuple[ManagementReview, ReviewState]]:
+    rows = session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == actor.enterprise_id)
+                        .order_by(ManagementReview.year.desc())).all()
+    return [(r, ReviewState(r.state)) for r in rows]
+
+
+def view(session: Session, actor: Actor, number: str, lang: str) -> dict:
+    """The review page: each input item with what was compiled (in the reader's language) and any statement."""
+    from workflows.engine import history  # it reads the registry, which imports this module
+    r = get(session, actor, number)
+    catalogue = clauses.by_id()
+    return {"review": r, "state": ReviewState(r.state), "missing": missing_inputs(r),
+            "items": [(c, catalogue[c], r.inputs.get(c, {}).get(lang, []), r.statements.get(c, ""))
+                      for c in INPUT_ITEMS],
+            "can_sign": "top_management" in actor.roles and r.state == "held",
+            "actions": LIFECYCLE.available(r, actor, session),
+            "moves": history.moves(session, LIFECYCLE.name, [r.id]),
+            "changes": history.changes(session, "management_review", r.id),
+            "can_prepare": bool(actor.roles & set(STATERS)) and r.state != "approved",
+            "decisions": decisions(session, actor, r), "today": date.today(),
+            "signatures": machine.signatures(session, LIFECYCLE, r), "meanings": machine.MEANINGS,
+            "people": lookup.users(session, actor.enterprise_id)}
+
+
+def decisions(session: Session, actor: Actor, review: ManagementReview) -> list[tuple]:
+    """The review's decisions with owner, due date, state and — for its owner — the button that reports it done."""
+    rows = session.exec(select(ReviewAction).where(ReviewAction.review_id == review.id).order_by(ReviewAction.id)).all()
+    names = {p.id: p.name for p in session.exec(select(Person).where(Person.enterprise_id == review.enterprise_id))}
+    return [(a, names.get(a.owner_id, "—"), ActionState(a.state), ACTION_LIFECYCLE.available(a, actor, session))
+            for a in rows]
+
+
+def under_way(session: Session, enterprise_id: int) -> list[ManagementReview]:
+    return list(session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == enterprise_id,
+                                                            ManagementReview.state != "approved")).all())

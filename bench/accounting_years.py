@@ -65,12 +65,12 @@ def ours(engine, ids: list[int], years: int) -> float:
     yearly flow runs."""
     from sqlmodel import Session
 
-    from workflows.accounting import runs
+    from workflows.accounting import calculation
     total = 0.0
     with Session(engine) as s:
         for eid in ids:
             for year in range(FIRST_YEAR, FIRST_YEAR + years):
-                totals, _, _ = runs.compute(s, eid, year)
+                totals, _, _ = calculation.compute(s, eid, year)
                 total += totals["enterprise"]["total"]
     return total
 

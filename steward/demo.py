@@ -212,14 +212,14 @@ COAL_NCV = {2023: 22.40, 2024: 22.75, 2025: 22.90}
 
 
 def _seed_measured_factors(session: Session) -> None:
-    from workflows.accounting import runs
+    from workflows.accounting import calculation
     from workflows.engine.machine import actor_for
     manager = actor_for(session, "lixf")
     for parameter, material, value, unit, evidence in MEASURED:
-        runs.add_measured_factor(session, manager, parameter=parameter, material=material, value=value,
+        calculation.add_measured_factor(session, manager, parameter=parameter, material=material, value=value,
                                        unit=unit, valid_from=FIRST_MONTH, evidence=evidence)
     for year, ncv in COAL_NCV.items():
-        runs.add_measured_factor(session, manager, parameter="ncv", material="bituminous_coal", value=ncv,
+        calculation.add_measured_factor(session, manager, parameter="ncv", material="bituminous_coal", value=ncv,
                                        unit="GJ/t", valid_from=date(year, 1, 1), valid_to=date(year, 12, 31),
                                        evidence=f"{year} 年入厂煤月度化验加权平均（虚构）")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workflows.engine.lifecycle_index import LIFECYCLES
 from workflows.engine.machine import mermaid
+from workflows.lifecycles import LIFECYCLES
 
 WORKFLOWS_MD = Path(__file__).resolve().parents[1] / "docs" / "workflows.md"
 

@@ -16,7 +16,7 @@ from accounting.inventory import Activity, Options, calculate
 from accounting.rollup import rollup
 from storage.errors import StewardError
 from storage.models import AccountingRun
-from workflows.accounting import runs
+from workflows.accounting import calculation, runs
 
 JUNE = date(2025, 6, 1)
 LIB = default_library()
@@ -144,23 +144,23 @@ def test_a_run_is_frozen_and_explained(plant, engine):
     with plant("cli:test") as s:
         run = runs.run(s, plant_id(s), 2025, "test")
         run_id, version = run.id, run.library_version
-    act(plant, "lixf", lambda s, a: runs.add_measured_factor(
+    act(plant, "lixf", lambda s, a: calculation.add_measured_factor(
         s, a, parameter="ncv", material="bituminous_coal", value=30.0, unit="GJ/t", valid_from=date(2025, 1, 1),
         valid_to=date(2025, 12, 31), evidence="复检报告"))
     with Session(engine) as s:
         frozen = s.get(AccountingRun, run_id)
-        kiln = runs.explain(frozen.lines, facility="F-KL01")
+        kiln = calculation.explain(frozen.lines, facility="F-KL01")
         assert sum(x["tco2"] for x in kiln) == pytest.approx(frozen.totals["facilities"]["F-KL01"]["total"], abs=0.01)
         assert frozen.totals["previous_year"]["year"] == 2024
         assert frozen.totals["intensity"]["clinker"]["direct_per_unit"] == pytest.approx(0.83, abs=0.05)
-        again, _, _ = runs.compute(s, plant_id(s), 2025)
+        again, _, _ = calculation.compute(s, plant_id(s), 2025)
         assert again["enterprise"]["direct"] > frozen.totals["enterprise"]["direct"]  # the new NCV counts only anew
     assert len(version) == 16
 
 
 def test_a_measured_factor_without_evidence_is_refused(plant):
     with pytest.raises(StewardError, match="needs evidence"):
-        act(plant, "lixf", lambda s, a: runs.add_measured_factor(
+        act(plant, "lixf", lambda s, a: calculation.add_measured_factor(
             s, a, parameter="ncv", material="diesel", value=43, unit="GJ/t", valid_from=date(2025, 1, 1), evidence=""))
 
 
@@ -281,7 +281,7 @@ def test_totals_of_many_years_at_once_are_the_full_runs_totals(plant, engine):
         done, failed = totals.many(s, [pid], range(2020, 2027))
         assert failed == {} and sorted(year for _, year in done) == [2023, 2024, 2025]
         for (_, year), quick in done.items():
-            full = runs.compute(s, pid, year)[0]
+            full = calculation.compute(s, pid, year)[0]
             assert full["enterprise"]["total"] > 0 and full["gwp"]["set"] == "ar4"
             _same(quick, full)
 

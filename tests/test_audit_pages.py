@@ -11,6 +11,7 @@ from helpers import act, as_user, csrf, plant_id, this_year
 from sqlmodel import Session, select
 
 from storage.models import ChecklistItem, InternalAudit
+from workflows.audit import checklist
 from workflows.audit import internal_audit as audits
 from workflows.documents import records
 
@@ -107,9 +108,9 @@ def test_two_findings_on_one_line_raise_two_nonconformities_and_both_reach_the_r
     assert first_only.status_code == 409  # a line without a first finding takes it through the checklist
     with plant("reader") as s:
         audit = s.exec(select(InternalAudit).where(InternalAudit.number == number)).one()
-        found = audits.findings(s, audit)
+        found = checklist.findings(s, audit)
         assert [nc.severity for nc in found] == ["minor", "major"] and {nc.clause_id for nc in found} == {"7.5.2c"}
         from forms.policy import text_of
-        from workflows.audit.reports import audit_report
+        from workflows.audit.report import audit_report
         text = text_of(audit_report(s, audit))
     assert all(nc.number in text for nc in found)

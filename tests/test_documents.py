@@ -241,7 +241,7 @@ def test_actions_offered_match_role_and_state(plant, engine, store):
 
 
 def test_the_issued_copy_carries_number_mark_and_signatures_and_obsolete_says_so(plant, engine, store):
-    from workflows.engine.rendering import controlled_copy
+    from workflows.documents.copies import controlled_copy
     rev_id = new_draft(plant, store)
     issue(plant, rev_id)
 
@@ -278,7 +278,7 @@ def test_tasks_name_the_document_for_the_person_who_must_act(plant, engine, stor
 
 
 def test_a_signed_file_swapped_on_disk_is_never_a_controlled_copy(plant, engine, store):
-    from workflows.engine.rendering import controlled_copy
+    from workflows.documents.copies import controlled_copy
     rev_id = new_draft(plant, store)
     issue(plant, rev_id)
     with Session(engine) as s:

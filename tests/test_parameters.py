@@ -14,7 +14,7 @@ from accounting.errors import AccountingError
 from accounting.factors import default_library
 from storage.errors import StewardError
 from storage.models import EnterpriseFactor
-from workflows.accounting import runs
+from workflows.accounting import calculation
 
 LIB = default_library()
 
@@ -58,7 +58,7 @@ def test_a_refused_measurement_writes_nothing_and_the_value_in_force_stays(plant
     with Session(engine) as s:
         before = s.exec(select(EnterpriseFactor).where(EnterpriseFactor.parameter == "cao")).all()
     with pytest.raises(StewardError) as err:
-        act(plant, "lixf", lambda s, a: runs.add_measured_factor(
+        act(plant, "lixf", lambda s, a: calculation.add_measured_factor(
             s, a, parameter="cao", material="clinker", value=65.23, unit="fraction", valid_from=date(2026, 1, 1),
             evidence="化验报告 2026-01"))
     assert err.value.field == "value" and "0.6523" in err.value.zh

@@ -44,6 +44,7 @@ def test_only_the_engine_assigns_state():
 
 
 def test_the_registry_knows_how_to_find_every_lifecycle():
-    from workflows.engine.lifecycle_index import FINDERS, HANDLERS, LIFECYCLES
+    from workflows.engine.lifecycle_index import FINDERS, HANDLERS
+    from workflows.lifecycles import LIFECYCLES
     assert set(FINDERS) == set(LIFECYCLES)
     assert all(name in LIFECYCLES and LIFECYCLES[name].transition(t) for name, t in HANDLERS)

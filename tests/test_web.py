@@ -118,7 +118,7 @@ def test_a_viewer_is_refused_every_write(web):
     token = csrf(client, "/")
     open_to_all = {"/login", "/logout", "/settings/channel", "/password"}  # one's own: tested elsewhere
     from steward.web.routes import ROUTERS
-    from workflows.engine.lifecycle_index import LIFECYCLES
+    from workflows.lifecycles import LIFECYCLES
     posts = [r.path for router in ROUTERS for r in router.routes if "POST" in getattr(r, "methods", ())
              and r.path not in open_to_all and not r.path.startswith("/api/")]
     generic = "/w/{lifecycle}/{number}/{trigger}"

@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from storage.models import Document, Enterprise, ManagementReview, Revision
 from workflows.accounting import dq_plan
-from workflows.audit.reports import review_minutes
 from workflows.documents import document as docs
-from workflows.engine.rendering import controlled_copy
+from workflows.documents.copies import controlled_copy
 from workflows.review import review as reviews
+from workflows.review.minutes import review_minutes
 
 HOSTILE = "R&D <减排> \"引号\" '单引号' {{ x }} </w:t></w:r></w:p><w:p><w:r><w:t>批准 Approved 王建国 2026-01-01"
 

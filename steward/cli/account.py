@@ -69,16 +69,16 @@ def account_explain(enterprise: Enterprise, year: Year,
     from sqlmodel import select
 
     from storage.models import AccountingRun
-    from workflows.accounting import runs
+    from workflows.accounting import calculation
 
     def go(s):
-        ent = runs.enterprise(s, enterprise)
+        ent = calculation.enterprise(s, enterprise)
         run = s.exec(select(AccountingRun).where(AccountingRun.enterprise_id == ent.id, AccountingRun.year == year)
                      .order_by(AccountingRun.id.desc())).first()
         if run is None:
             raise StewardError("no_run", f"{enterprise} {year} 年尚未核算，请先运行 steward account run",
                                f"{enterprise} {year} has not been accounted yet; run steward account run first")
-        return run.id, runs.explain(run.lines, facility, material, month)
+        return run.id, calculation.explain(run.lines, facility, material, month)
     run_id, lines = read("cli:explain", go)
     if as_json:
         return emit(lines, True)
@@ -121,8 +121,8 @@ def account_measured(as_user: AsUser, parameter: str, material: str, value: floa
                      evidence: Annotated[str, typer.Option(help="证据 / evidence")],
                      valid_to: Annotated[Optional[str], typer.Option("--to", help="截止日期 / valid to")] = None):
     """登记企业实测因子（覆盖缺省值）/ Record a measured factor that overrides the default."""
-    from workflows.accounting import runs
-    row = run_as(as_user, lambda c, s, a: runs.add_measured_factor(
+    from workflows.accounting import calculation
+    row = run_as(as_user, lambda c, s, a: calculation.add_measured_factor(
         s, a, parameter=parameter, material=material, value=value, unit=unit,
         valid_from=parse_date(valid_from, "from") or date.today(), valid_to=parse_date(valid_to, "to"),
         evidence=evidence))
@@ -135,14 +135,14 @@ def account_template(out: Annotated[str, typer.Option(help="保存为 .xlsx / wh
     """下载活动数据导入模板 / Write the activity-data import template."""
 
     from forms.activity_import import template
+    from workflows.accounting import calculation
     places: list = []
     if enterprise:
         from sqlmodel import select
 
         from storage.models import Facility
-        from workflows.accounting import runs
         places = read("cli:template", lambda s: [(f.code, f.name) for f in s.exec(select(Facility).where(
-            Facility.enterprise_id == runs.enterprise(s, enterprise).id).order_by(Facility.code)).all()])
+            Facility.enterprise_id == calculation.enterprise(s, enterprise).id).order_by(Facility.code)).all()])
     save(out, template(places))
     typer.echo(f"wrote {out}")
 
@@ -164,9 +164,9 @@ def account_import(as_user: AsUser, path: Annotated[str, typer.Argument(help=".x
 def account_report(enterprise: Enterprise, year: Year, out: Annotated[str, typer.Option(help="输出 .docx / output")]):
     """碳排放现状调查与评价报告（6.1.1 a–e，含图表）/ The status survey and evaluation report, with charts."""
 
-    from workflows.accounting import runs
+    from workflows.accounting import calculation, runs
     from workflows.planning import survey_report
     data = read("cli:report", lambda s: survey_report.render(s, runs.year_run(
-        s, runs.enterprise(s, enterprise).id, year)))
+        s, calculation.enterprise(s, enterprise).id, year)))
     save(out, data)
     typer.echo(f"wrote {out} ({len(data):,} bytes)")

@@ -61,9 +61,9 @@ def assets_prices(kind: Annotated[str, typer.Option(help="CEA|CCER|GEC|SINK")] =
 @app.command("position")
 def assets_position(enterprise: Enterprise, year: Year, as_json: AsJson = False):
     """履约年度：应清缴、已清缴、持有、截止日期与最省钱的清缴方案 / Due, surrendered, held, deadline, cheapest plan."""
-    from workflows.accounting import runs
+    from workflows.accounting import calculation
     from workflows.planning import carbon_assets
-    pos = read("cli:assets", lambda s: carbon_assets.position(s, runs.enterprise(s, enterprise).id, year))
+    pos = read("cli:assets", lambda s: carbon_assets.position(s, calculation.enterprise(s, enterprise).id, year))
     if as_json:
         return emit(pos, True)
     plan = pos["plan"]

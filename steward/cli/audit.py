@@ -68,17 +68,18 @@ def audit_checklist(as_user: AsUser, number: str, as_json: AsJson = False,
                     pending: Annotated[bool, typer.Option(help="只列未检查项 / only unchecked")] = False):
     """显示检查表及结果 / Show the checklist and its results."""
     from forms import clauses
+    from workflows.audit import checklist
     from workflows.audit import internal_audit as audits
 
     def go(c, s, a):
-        rows = [i.model_dump(mode="json") for i in audits.checklist(s, audits.get(s, a, number))]
+        rows = [i.model_dump(mode="json") for i in checklist.checklist(s, audits.get(s, a, number))]
         return [r for r in rows if r["result"] == "pending"] if pending else rows
     rows = run_as(as_user, go)
     if as_json:
         return emit(rows, True)
     catalogue = clauses.by_id()
     for r in rows:
-        res = audits.Result(r["result"])
+        res = checklist.Result(r["result"])
         typer.echo(f"{r['clause_id']:<9} {res.zh}/{res.en:<20} {catalogue[r['clause_id']].zh}"
                    + (f"  [{len(r['evidence'])} 证据 evidence]" if r["evidence"] else ""))
 
@@ -92,6 +93,7 @@ def audit_check(
     owner: Annotated[Optional[str], typer.Option(help="不符合项负责人 / NC owner")] = None,
 ):
     """记录一个条款的审核结果；不符合即生成不符合项 / Record a clause's result; a finding raises an NC."""
+    from workflows.audit import checklist
     from workflows.audit import internal_audit as audits
     links = []
     for e in evidence or []:
@@ -100,7 +102,7 @@ def audit_check(
     item = run_as(as_user, lambda c, s, a: audits.record(s, a, audits.get(s, a, number), clause, result, notes,
                                                          links, owner))
     extra = f"，已生成不符合项 / nonconformity raised (#{item.nonconformity_id})" if item.nonconformity_id else ""
-    typer.echo(f"{number} {clause}: {audits.Result(item.result).zh} / {audits.Result(item.result).en}{extra}")
+    typer.echo(f"{number} {clause}: {checklist.Result(item.result).zh} / {checklist.Result(item.result).en}{extra}")
 
 
 @app.command("finding")
@@ -111,10 +113,11 @@ def audit_finding(
     owner: Annotated[Optional[str], typer.Option(help="不符合项负责人 / NC owner")] = None,
 ):
     """在已有不符合的条款上再开一项 / Another nonconformity on a line that already has one."""
+    from workflows.audit import checklist
     from workflows.audit import internal_audit as audits
     item = run_as(as_user, lambda c, s, a: audits.add_finding(s, a, audits.get(s, a, number), clause, result, notes,
                                                               owner))
-    typer.echo(f"{number} {clause}: {audits.Result(item.result).zh} / {audits.Result(item.result).en}，"
+    typer.echo(f"{number} {clause}: {checklist.Result(item.result).zh} / {checklist.Result(item.result).en}，"
                "已再开具一项不符合 / another nonconformity raised")
 
 

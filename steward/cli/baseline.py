@@ -57,9 +57,9 @@ def baseline_reject(as_user: AsUser, number: str, comment: Annotated[str, typer.
 @app.command("compare")
 def baseline_compare(enterprise: Enterprise, year: Year, as_json: AsJson = False):
     """与有效基准对比排放量和强度 / Compare a year with the active baseline."""
-    from workflows.accounting import runs
+    from workflows.accounting import calculation
     from workflows.planning import baseline
-    result = read("cli:baseline", lambda s: baseline.compare(s, runs.enterprise(s, enterprise).id, year))
+    result = read("cli:baseline", lambda s: baseline.compare(s, calculation.enterprise(s, enterprise).id, year))
     if as_json:
         return emit(result, True)
     e = result["enterprise"]

@@ -40,7 +40,7 @@ def run_as(username: str, fn):
 def own(session, actor, code: str | None) -> str:
     """The actor's enterprise code; a different ``--enterprise`` is refused rather than ignored."""
     from storage.models import Enterprise as EnterpriseRow
-    from workflows.accounting.runs import enterprise
+    from workflows.accounting.calculation import enterprise
     mine = session.get(EnterpriseRow, actor.enterprise_id).code
     if code is not None and enterprise(session, code).code != mine:  # an unknown code is named as such first
         raise StewardError("other_enterprise", f"{actor.person.name} 属于 {mine}，不能为 {code} 操作",

@@ -120,7 +120,7 @@ def doc_render(as_user: AsUser, number: str, out: Annotated[str, typer.Option(he
     """生成受控副本 docx（受控/作废标识、签名清单）/ Write the controlled copy as docx."""
 
     from workflows.documents import document as docs
-    from workflows.engine.rendering import controlled_copy
+    from workflows.documents.copies import controlled_copy
     data = run_as(as_user, lambda ctx, s, a: controlled_copy(s, docs.get_revision(s, a, number), ctx.files))
     save(out, data)
     typer.echo(f"wrote {out} ({len(data)} bytes)")

@@ -29,8 +29,8 @@ def dq_plan_cmd(as_user: AsUser, year: Year):
 @app.command("check")
 def dq_check(enterprise: Enterprise, year: Year, as_json: AsJson = False):
     """对照计划检查实际情况（8.1.3 a–g）/ Check reality against the plan (8.1.3 a–g)."""
-    from workflows.accounting import dq_plan, runs
-    items = read("cli:dq-check", lambda s: dq_plan.check(s, runs.enterprise(s, enterprise).id, year))
+    from workflows.accounting import calculation, dq_plan
+    items = read("cli:dq-check", lambda s: dq_plan.check(s, calculation.enterprise(s, enterprise).id, year))
     if as_json:
         return emit(items, True)
     for i in items:

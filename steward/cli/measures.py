@@ -47,10 +47,10 @@ def measures_mac(enterprise: Enterprise, out: Annotated[Optional[str], typer.Opt
                  rate: Annotated[float, typer.Option(help="折现率 / discount rate")] = 0.08):
     """边际减排成本曲线：按每吨成本排序 / The marginal abatement cost curve, cheapest first."""
 
-    from workflows.accounting import runs
+    from workflows.accounting import calculation
     from workflows.engine import charts
     from workflows.planning import reduction
-    rows = read("cli:mac", lambda s: reduction.mac_curve(s, runs.enterprise(s, enterprise).id, rate))
+    rows = read("cli:mac", lambda s: reduction.mac_curve(s, calculation.enterprise(s, enterprise).id, rate))
     for r in rows:
         typer.echo(f"{r['cost_per_t']:>10,.1f} 元/t  {r['abatement_t']:>10,.0f} t/yr  {r['name']}")
     if out:

@@ -85,7 +85,7 @@ def schedule_trigger(name: Annotated[str, typer.Argument(help="流程名 / flow 
                          "--enterprise", "-e", help="只重跑这些企业（可重复）/ only these enterprises (repeatable)")] = None):
     """在 Prefect 服务器上立即运行一个已部署的流程（可只重跑几家企业）/ Start a run of a deployed flow now."""
     from steward import prefect_admin
-    from workflows.accounting import runs
+    from workflows.accounting import calculation
     for code in enterprise or []:  # an unknown code is refused here, not in a worker
-        read("cli:schedule", lambda s, code=code: runs.enterprise(s, code))
+        read("cli:schedule", lambda s, code=code: calculation.enterprise(s, code))
     typer.echo(prefect_admin.trigger(name, load_context().settings.timezone, year, enterprise or None))

@@ -34,7 +34,7 @@ def user_add(
     password_stdin: PasswordStdin = False,
 ):
     """添加可登录的用户；首次登录须修改密码 / Add a user; the password must be changed at first sign-in."""
-    from workflows.accounting.runs import enterprise as enterprise_by_code
+    from workflows.accounting.calculation import enterprise as enterprise_by_code
     from workflows.engine.machine import actor_for
     from workflows.people import logins
     password = _new_password(password_stdin, "初始密码 / initial password")

@@ -14,7 +14,7 @@ app = typer.Typer(help="工作流定义 / Lifecycle definitions", no_args_is_hel
 @app.command("list")
 def workflows_list():
     """列出所有生命周期 / List lifecycles."""
-    from workflows.engine.lifecycle_index import LIFECYCLES
+    from workflows.lifecycles import LIFECYCLES
     for lc in LIFECYCLES.values():
         states = " → ".join(s.value for s in lc.states)
         typer.echo(f"{lc.name:<12} {lc.zh} / {lc.en}: {states}")
@@ -23,8 +23,8 @@ def workflows_list():
 @app.command("diagram")
 def workflows_diagram(name: Annotated[str, typer.Argument(help="生命周期名 / lifecycle name")]):
     """输出 Mermaid 状态图 / Print a Mermaid state diagram."""
-    from workflows.engine.lifecycle_index import LIFECYCLES
     from workflows.engine.machine import mermaid
+    from workflows.lifecycles import LIFECYCLES
     if name not in LIFECYCLES:
         raise StewardError("unknown_lifecycle", f"没有生命周期 {name}，可选：{', '.join(LIFECYCLES)}",
                            f"No lifecycle {name}; choose {', '.join(LIFECYCLES)}")

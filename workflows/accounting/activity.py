@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from forms import activity_import
 from storage.models import ActivityRecord, Facility, Meter
-from workflows.accounting import runs
+from workflows.accounting import calculation
 from workflows.engine import machine
 from workflows.engine.machine import Actor
 
@@ -17,14 +17,14 @@ ENTRY_ROLES = ("carbon_manager", "department_head", "staff")
 def import_file(session: Session, actor: Actor, name: str, data: bytes) -> int:
     """Read a spreadsheet or CSV and store it all, or nothing."""
     machine.require_role(actor, ENTRY_ROLES, "导入活动数据", "Importing activity data")
-    return _store(session, actor, activity_import.read(name, data, runs.library(session, actor.enterprise_id)),
+    return _store(session, actor, activity_import.read(name, data, calculation.library(session, actor.enterprise_id)),
                   f"import {name}")
 
 
 def enter(session: Session, actor: Actor, records: list[dict], how: str) -> int:
     """Rows typed into the form or pushed to the API: the same checks as a file, row for row."""
     machine.require_role(actor, ENTRY_ROLES, "录入活动数据", "Entering activity data")
-    return _store(session, actor, activity_import.from_records(records, runs.library(
+    return _store(session, actor, activity_import.from_records(records, calculation.library(
         session, actor.enterprise_id)), how)
 
 

@@ -14,7 +14,7 @@ from storage.errors import NotFound, StewardError
 from storage.models import ActivityRecord, DataAnomaly, Facility
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows.engine import machine, names
+from workflows.engine import lifecycle_index, machine, names
 from workflows.engine.machine import Actor, Lifecycle, Transition
 
 CHECKED = ("fuel_combustion", "process", "electricity_purchased", "electricity_consumed", "heat_purchased")
@@ -124,3 +124,9 @@ def resolve(session: Session, actor: Actor, anomaly_id: int, status: str, note: 
     row.note, row.resolved_by, row.resolved_at = note.strip(), actor.label, utcnow()
     machine.fire(session, LIFECYCLE, row, TRIGGER_FOR[status], actor, comment=note.strip())
     return row
+
+
+lifecycle_index.register(LIFECYCLE, lifecycle_index.by_id(DataAnomaly, "异常数据", "data anomaly"), {
+    "confirm": lambda s, a, row, sub: resolve(s, a, row.id, "confirmed", sub.comment),
+    "dismiss": lambda s, a, row, sub: resolve(s, a, row.id, "dismissed", sub.comment),
+})

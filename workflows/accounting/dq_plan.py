@@ -26,7 +26,7 @@ from storage.models import (
     Responsibility,
     Revision,
 )
-from workflows.accounting import runs
+from workflows.accounting import calculation
 from workflows.documents import document as docs
 from workflows.engine import machine
 from workflows.engine.machine import Actor
@@ -47,7 +47,7 @@ def snapshot(session: Session, enterprise_id: int, year: int) -> dict:
                                    .order_by(Facility.code)))
     codes = {f.id: f.code for f in facilities}
     meters = {m.id: m for m in session.exec(select(Meter).where(Meter.enterprise_id == enterprise_id))}
-    lib = runs.library(session, enterprise_id)
+    lib = calculation.library(session, enterprise_id)
     sources: dict[tuple, dict] = {}
     for r in session.exec(select(ActivityRecord).where(
             ActivityRecord.enterprise_id == enterprise_id, ActivityRecord.period >= date(year, 1, 1),

@@ -5,7 +5,7 @@ last year, a baseline view or a group's overview needs, where the frozen run wit
 Every calculator is linear in the quantity, so the calculators work out each distinct (category,
 material, unit, month) once for one unit, and the database multiplies and sums the rows by enterprise,
 facility, month and kind in one query. Enterprises with the same measured factors and GWP set share
-their per-unit figures. The totals are those ``runs.compute`` gives (the same ``Rollup``), to the
+their per-unit figures. The totals are those ``calculation.compute`` gives (the same ``Rollup``), to the
 rounding of the sums. An enterprise-year the quick path cannot vouch for (a negative quantity, a
 material no calculator knows) is computed line by line, so it fails with the same reason.
 """
@@ -25,7 +25,7 @@ from accounting.inventory import Activity, Options, calculate
 from accounting.rollup import SLOT, Rollup
 from storage.errors import StewardError
 from storage.models import ActivityRecord, Enterprise
-from workflows.accounting import runs
+from workflows.accounting import calculation
 
 Key = tuple[int, int]  # (enterprise id, year)
 
@@ -47,7 +47,7 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     start, end = date(years[0], 1, 1), date(years[-1] + 1, 1, 1)
     groups, gwp = _groups(session, ids)
     libraries = {eid: (g, lib, Options(grid=grid, gwp=code)) for g, (lib, code, eids) in enumerate(groups) for eid in eids}
-    places = runs.places(session, ids)
+    places = calculation.places(session, ids)
     a = ActivityRecord
     month = type_coerce(a.period, String)  # parsed once per distinct month below, not once per row
     sums = session.connection().execute(  # Core: the ORM's row handling costs more than the sums
@@ -82,7 +82,7 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     failed: dict[Key, StewardError] = {}
     for key in sorted(bad):  # line by line, for the reason the full run would give
         try:
-            done[key] = runs.compute(session, key[0], key[1], grid)[0]
+            done[key] = calculation.compute(session, key[0], key[1], grid)[0]
         except StewardError as exc:
             failed[key] = exc
     return done, failed
@@ -91,13 +91,13 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
 def _groups(session: Session, ids: list[int]) -> tuple[list[tuple[Library, str, list[int]]], dict[int, dict]]:
     """Enterprises that share the same measured factors and GWP set, as (their library, the set, their ids);
     and each enterprise's GWP set with the reason on record, as a run states it."""
-    measured = runs.measured(session, ids)
-    gwp = {eid: runs.gwp_set_of(code, reason) for eid, code, reason in
+    measured = calculation.measured(session, ids)
+    gwp = {eid: calculation.gwp_set_of(code, reason) for eid, code, reason in
            session.exec(select(Enterprise.id, Enterprise.gwp_set, Enterprise.gwp_reason).where(Enterprise.id.in_(ids)))}
     by_key: dict[tuple, list[int]] = defaultdict(list)
     for eid in ids:
-        by_key[(measured[eid], gwp.get(eid, runs.gwp_set_of(None, None))["set"])].append(eid)
-    return [(runs.library_with(factors), code, eids) for (factors, code), eids in by_key.items()], gwp
+        by_key[(measured[eid], gwp.get(eid, calculation.gwp_set_of(None, None))["set"])].append(eid)
+    return [(calculation.library_with(factors), code, eids) for (factors, code), eids in by_key.items()], gwp
 
 
 def _day(period) -> date:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from storage.models import AccountingRun
-from workflows.accounting import runs
+from workflows.accounting import calculation, runs
+from workflows.accounting.activity import ENTRY_ROLES
 from workflows.engine import names
 from workflows.engine.machine import Actor
 from workflows.planning import baseline as baselines
@@ -32,19 +33,18 @@ def _row(key: str, label: str, sums: dict) -> dict:
 
 def page(session: Session, actor: Actor, lang: str, run_id: int | None = None,
          drill: dict[str, str] | None = None) -> dict:
-    from workflows.accounting.activity import ENTRY_ROLES  # activity imports accounting
     recent = runs.recent_runs(session, actor.enterprise_id)
     run = session.exec(select(AccountingRun).where(AccountingRun.enterprise_id == actor.enterprise_id,
                                                    AccountingRun.id == run_id)).first() if run_id else \
         (recent[0] if recent else None)
     en = lang == "en"
-    chosen_gwp = runs.gwp_set(session, actor.enterprise_id)
+    chosen_gwp = calculation.gwp_set(session, actor.enterprise_id)
     base = {"runs": recent, "run": run, "can_enter": bool(actor.roles & set(ENTRY_ROLES)),
-            "can_run": bool(actor.roles & set(runs.ACCOUNTANTS)), "drill": {}, "lines": [],
-            "gwp": {**chosen_gwp, "name": runs.GWP_SETS[chosen_gwp["set"]][en]},
-            "gwp_sets": [(k, v[en]) for k, v in runs.GWP_SETS.items()],
+            "can_run": bool(actor.roles & set(calculation.ACCOUNTANTS)), "drill": {}, "lines": [],
+            "gwp": {**chosen_gwp, "name": calculation.GWP_SETS[chosen_gwp["set"]][en]},
+            "gwp_sets": [(k, v[en]) for k, v in calculation.GWP_SETS.items()],
             "may_choose_gwp": "carbon_manager" in actor.roles,
-            "run_gwp": runs.GWP_SETS.get((run.totals.get("gwp") or {}).get("set", ""), ("", ""))[en] if run else ""}
+            "run_gwp": calculation.GWP_SETS.get((run.totals.get("gwp") or {}).get("set", ""), ("", ""))[en] if run else ""}
     if run is None:
         return base
     places = names.Places(session, actor.enterprise_id)

@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections import Counter
 from datetime import date, timedelta
-from itertools import groupby
 
 from sqlmodel import Session, func, select
 
@@ -29,15 +28,14 @@ from storage.models import (
 from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows.audit import evidence
-from workflows.engine import lookup, machine
+from workflows.audit.checklist import Result, checklist, summary
+from workflows.audit.report import audit_report
+from workflows.engine import history, lifecycle_index, lookup, machine, stored
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 from workflows.improvement import nonconformity as ncs
 
 PLANNERS = ("carbon_manager", "internal_auditor")
 DEFAULT_METHOD = "文件审查、现场检查、人员访谈、数据抽样复核 / document review, site inspection, interviews, data sampling"
-KEY_POINTS = {"9.2.1a": "目标是否完成 / Objectives met", "9.2.1b": "绩效是否改进 / Performance improved",
-              "9.2.1c": "资源是否充分到位 / Resources adequate", "9.2.1d": "经营是否合规 / Operations compliant",
-              "9.2.1e": "人员能力是否满足 / Competence adequate"}
 
 
 class AuditState(Labelled):
@@ -45,15 +43,6 @@ class AuditState(Labelled):
     in_progress = ("in_progress", "审核中", "In progress")
     reported = ("reported", "已报告", "Reported")
     closed = ("closed", "已关闭", "Closed")
-
-
-class Result(Labelled):
-    pending = ("pending", "未检查", "Not checked")
-    conform = ("conform", "符合", "Conforms")
-    observation = ("observation", "观察项", "Observation")
-    minor_nc = ("minor_nc", "一般不符合", "Minor nonconformity")
-    major_nc = ("major_nc", "严重不符合", "Major nonconformity")
-    not_applicable = ("not_applicable", "不适用", "Not applicable")
 
 
 def _every_clause_checked(session, audit, actor):
@@ -176,11 +165,6 @@ def get(session: Session, actor: Actor, number: str) -> InternalAudit:
     return lookup.numbered(session, InternalAudit, actor.enterprise_id, number, "内部审核", "internal audit")
 
 
-def checklist(session: Session, audit: InternalAudit) -> list[ChecklistItem]:
-    return list(session.exec(select(ChecklistItem).where(ChecklistItem.audit_id == audit.id)
-                             .order_by(ChecklistItem.position)).all())
-
-
 def start(session: Session, actor: Actor, audit: InternalAudit, expected_version: int | None = None) -> list[ChecklistItem]:
     """Begin the audit: one checklist line per auditable clause, with the evidence the system already holds."""
     from workflows.audit import evidence_map  # it reads audits, as evidence of 9.2
@@ -230,23 +214,9 @@ def record(session: Session, actor: Actor, audit: InternalAudit, clause_id: str,
     return item
 
 
-def summary(session: Session, audit: InternalAudit) -> dict:
-    items = checklist(session, audit)
-    by_result = {r.value: 0 for r in Result}
-    for item in items:
-        by_result[item.result] += 1
-    by_chapter = []
-    for chapter, group in groupby(items, key=lambda i: i.clause_id.split(".")[0]):
-        group = list(group)
-        by_chapter.append({"chapter": chapter, "total": len(group),
-                           **{r.value: sum(i.result == r for i in group) for r in Result}})
-    return {"total": len(items), "by_result": by_result, "by_chapter": by_chapter}
-
-
 def report(session: Session, actor: Actor, audit: InternalAudit, conclusion: str, password: str | None,
            store: FileStore, expected_version: int | None = None) -> InternalAudit:
     """Submit the report, signed by the lead auditor; the docx is kept first so the signature binds to it."""
-    from workflows.audit.reports import audit_report, keep
     machine.require_same_enterprise(audit, actor)
     machine.check_version(LIFECYCLE, audit, expected_version)
     if audit.lead_auditor_id != actor.person.id:
@@ -254,7 +224,7 @@ def report(session: Session, actor: Actor, audit: InternalAudit, conclusion: str
     audit.conclusion = conclusion.strip()
     machine.check_guards(session, LIFECYCLE, audit, "report", actor)
     audit.reported_on = date.today()
-    audit.report_sha256 = keep(session, store, audit_report(session, audit))
+    audit.report_sha256 = stored.keep_docx(session, store, audit_report(session, audit))
     machine.fire(session, LIFECYCLE, audit, "report", actor, password=password)
     return audit
 
@@ -306,13 +276,6 @@ def listing(session: Session, actor: Actor) -> dict:
     return {"audits": [(x, AuditState(x.state), summary(session, x)) for x in rows],
             "can_plan": bool(actor.roles & set(PROGRAMME_OWNERS)), "can_plan_one": bool(actor.roles & set(PLANNERS)),
             "auditors": auditors(session, actor.enterprise_id), "people": people, "default_method": DEFAULT_METHOD}
-
-
-def findings(session: Session, audit: InternalAudit) -> list[Nonconformity]:
-    """Every nonconformity the audit raised, in the order raised (a line may carry several), in one query."""
-    return list(session.exec(select(Nonconformity).where(
-        Nonconformity.enterprise_id == audit.enterprise_id, Nonconformity.source == "audit",
-        Nonconformity.source_ref.startswith(f"{audit.number}/")).order_by(Nonconformity.id)).all())
 
 
 def _raised(session: Session, audit: InternalAudit, items: list[ChecklistItem]) -> dict[str, list[str]]:
@@ -392,7 +355,6 @@ def evidence_file(session: Session, actor: Actor, number: str, sha256: str) -> d
 
 def view(session: Session, actor: Actor, number: str, chapter: str = "", pending_only: bool = False) -> dict:
     """The audit page; on a tablet the checklist is read a chapter at a time, or only what is still to check."""
-    from workflows.engine import history  # it reads the registry, which imports this module
     audit = get(session, actor, number)
     catalogue = clauses.by_id()
     # every line's clause and result (for the counts), but whole lines, evidence and all, only for those shown
@@ -425,3 +387,9 @@ def latest(session: Session, enterprise_id: int) -> InternalAudit | None:
 def under_way(session: Session, enterprise_id: int) -> list[InternalAudit]:
     return list(session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == enterprise_id,
                                                          InternalAudit.state != "closed")).all())
+
+
+lifecycle_index.register(LIFECYCLE, get, {
+    "start": lambda s, a, row, sub: start(s, a, row, sub.version),
+    "accept": lambda s, a, row, sub: accept(s, a, row, sub.password, sub.comment, sub.version),
+})

@@ -29,7 +29,7 @@ from storage.models import (
 from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows.documents import metadata
-from workflows.engine import lookup, machine, stored
+from workflows.engine import lifecycle_index, lookup, machine, stored
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 
@@ -371,3 +371,6 @@ def confirm_review(session: Session, actor: Actor, number: str, note: str, today
     machine.close_tasks(session, "document_review", doc.id)
     session.flush()
     return doc
+
+
+lifecycle_index.register(LIFECYCLE, get_revision)

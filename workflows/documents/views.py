@@ -23,7 +23,7 @@ from workflows.documents.document import (
     get_revision,
     visible_to,
 )
-from workflows.engine import lookup, machine
+from workflows.engine import history, lookup, machine
 from workflows.engine.machine import Actor
 
 KEEPERS = ("carbon_manager", "top_management")  # who follows up acknowledgements besides the owner
@@ -89,7 +89,6 @@ def view(session: Session, actor: Actor, number: str, store: FileStore | None = 
     revision_rows = [(r, DocState(r.state), current_signatures(session, r, store),
                       metadata.differences(session, revisions[i + 1] if i + 1 < len(revisions) else None, r, names))
                      for i, r in enumerate(revisions)]
-    from workflows.engine import history  # it reads the registry, which imports the document module
     moves = history.moves(session, LIFECYCLE.name, [r.id for r in revisions])
     request = next((m for m in moves if m.to_zh == DocState.change_requested.zh), None) \
         if rev.state == DocState.change_requested else None  # the newest request, while it stands

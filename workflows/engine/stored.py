@@ -3,6 +3,7 @@ before it is recorded; a refused one leaves nothing behind, unless the same byte
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -33,3 +34,13 @@ def keep_checked(session: Session, store: FileStore, stream: BinaryIO, max_bytes
         raise
     record(session, sha, size, media_type)
     return sha, media_type
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def keep_docx(session: Session, store: FileStore, data: bytes) -> str:
+    """Keep a Word record the system wrote (an audit report, review minutes) and answer its sha256."""
+    sha, size = store.put(io.BytesIO(data), max_bytes=len(data) + 1)
+    record(session, sha, size, DOCX)
+    return sha

@@ -12,7 +12,7 @@ from storage.errors import NotFound, StewardError
 from storage.models import ComplianceEvaluation, ComplianceItem, Obligation
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows.engine import machine
+from workflows.engine import lifecycle_index, machine
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 from workflows.improvement import nonconformity as ncs
 
@@ -220,3 +220,8 @@ def complete(session: Session, actor: Actor, evaluation: ComplianceEvaluation, s
 def obligations(session: Session, actor: Actor) -> list[Obligation]:
     return list(session.exec(select(Obligation).where(Obligation.enterprise_id == actor.enterprise_id)
                              .order_by(Obligation.code)).all())
+
+
+lifecycle_index.register(LIFECYCLE, get, {
+    "complete": lambda s, a, row, sub: complete(s, a, row, sub.comment, sub.version),
+})

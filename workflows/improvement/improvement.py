@@ -10,7 +10,7 @@ from sqlmodel import Session
 from storage.errors import StewardError
 from storage.models import Improvement
 from storage.vocab import Labelled
-from workflows.engine import lookup, machine
+from workflows.engine import lifecycle_index, lookup, machine
 from workflows.engine.machine import Actor, Lifecycle, Transition
 
 KEEPERS = ("carbon_manager", "top_management", "department_head", "carbon_body_member", "internal_auditor")
@@ -82,3 +82,8 @@ def update(session: Session, actor: Actor, number: str, status: str, outcome: st
     row.outcome = outcome.strip() or row.outcome
     machine.fire(session, LIFECYCLE, row, TRIGGER_FOR[status], actor, comment=outcome.strip())
     return row
+
+
+lifecycle_index.register(LIFECYCLE, get, {
+    t: (lambda s, a, row, sub, status=status: update(s, a, row.number, status, sub.comment))
+    for status, t in TRIGGER_FOR.items()})

@@ -15,7 +15,7 @@ from forms import clauses
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import ChecklistItem, CorrectiveAction, InternalAudit, Nonconformity, Person
 from storage.vocab import Labelled
-from workflows.engine import lookup, machine, paging
+from workflows.engine import history, lifecycle_index, lookup, machine, paging
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 MANAGERS = ("carbon_manager", "department_head", "top_management")
@@ -298,7 +298,6 @@ def board(session: Session, actor: Actor, closed_page: int | None = None) -> dic
 
 
 def view(session: Session, actor: Actor, number: str) -> dict:
-    from workflows.engine import history  # it reads the registry, which imports this module
     nc = get(session, actor, number)
     actions = current_actions(session, nc)
     return {"nc": nc, "state": NcState(nc.state), "severity": Severity(nc.severity), "actions": actions,
@@ -320,3 +319,9 @@ def action_of(session: Session, actor: Actor, number: str, action_id: int) -> Co
     if action is None:
         raise NotFound("action", f"{number} 没有措施 #{action_id}", f"{number} has no action #{action_id}")
     return action
+
+
+lifecycle_index.register(LIFECYCLE, get)
+lifecycle_index.register(ACTION_LIFECYCLE, lifecycle_index.by_id(CorrectiveAction, "纠正措施", "corrective action"), {
+    "complete": lambda s, a, row, sub: complete_action(s, a, row, sub.comment),
+})

@@ -22,7 +22,7 @@ from storage.models import (
     ReductionMeasure,
 )
 from workflows.accounting import anomalies
-from workflows.engine import exports, history, lookup, names, paging
+from workflows.engine import exports, history, lifecycle_index, lookup, names, paging
 from workflows.engine.machine import Actor, Lifecycle
 from workflows.improvement import compliance, improvement
 from workflows.planning import baseline, reduction
@@ -151,8 +151,7 @@ def listing(session: Session, actor: Actor, name: str, q: str = "", state: str =
 
 
 def find(session: Session, actor: Actor, reg: Register, key: str):
-    from workflows.engine.lifecycle_index import FINDERS  # the registry imports the use-case modules this one reads
-    return FINDERS[reg.lifecycle.name](session, actor, key)
+    return lifecycle_index.FINDERS[reg.lifecycle.name](session, actor, key)
 
 
 def comparison(session: Session, row: Baseline, year: int, places: names.Places) -> dict:

@@ -15,9 +15,9 @@ from accounting.rollup import Rollup
 from storage.errors import StewardError
 from storage.models import Baseline
 from storage.vocab import Labelled
-from workflows.accounting import runs, totals
+from workflows.accounting import calculation, totals
 from workflows.documents import records
-from workflows.engine import lookup, machine
+from workflows.engine import lifecycle_index, lookup, machine
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition
 
 TRIGGERS = {"initial": "首次建立 / initial", "boundary": "物理边界 / boundary", "energy_mix": "能源结构 / energy mix",
@@ -92,7 +92,7 @@ def propose(session: Session, actor: Actor, base_year: int, trigger: str = "init
         raise StewardError("reason", "调整基准须说明原因", "Say why the baseline must change", field="reason")
     if base_year > date.today().year - 1:
         raise StewardError("base_year", "基准年须为已结束的年度", "The base year must be a completed year", field="base_year")
-    totals, lines, version = runs.compute(session, actor.enterprise_id, base_year)
+    totals, lines, version = calculation.compute(session, actor.enterprise_id, base_year)
     if not lines:
         raise StewardError("no_data", f"{base_year} 年没有活动数据，不能作为基准年",
                            f"No activity data for {base_year}; it cannot be the base year", field="base_year")
@@ -132,3 +132,6 @@ def compare(session: Session, enterprise_id: int, year: int) -> dict:
                           if k in figures["intensity"] else None}
                       for k, v in base.figures["intensity"].items()},
     }
+
+
+lifecycle_index.register(LIFECYCLE, get)

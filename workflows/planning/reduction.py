@@ -12,8 +12,8 @@ from accounting.mac import Measure, cost_per_tonne, curve
 from storage.errors import StewardError
 from storage.models import ReductionMeasure
 from storage.vocab import Labelled
-from workflows.accounting.runs import translated
-from workflows.engine import lookup, machine
+from workflows.accounting.calculation import translated
+from workflows.engine import lifecycle_index, lookup, machine
 from workflows.engine.machine import Actor, Lifecycle, Transition
 
 KEEPERS = ("carbon_manager", "department_head", "top_management")
@@ -97,3 +97,11 @@ def mac_curve(session: Session, enterprise_id: int, rate: float = 0.08) -> list[
                      rate)
     except AccountingError as exc:
         raise StewardError(exc.code, exc.zh, exc.en, field=exc.field) from None
+
+
+lifecycle_index.register(LIFECYCLE, get, {
+    **{t: (lambda s, a, row, sub, stage=stage: advance(s, a, row.number, stage))
+       for stage, t in TRIGGER_FOR.items() if stage != "verified"},
+    # verifying needs the tonnes achieved: its own form; a bare button is refused by name, never fired blind
+    "verify": lambda s, a, row, sub: advance(s, a, row.number, "verified", None, sub.comment),
+})

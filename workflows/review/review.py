@@ -10,39 +10,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlmodel import Session, select
 
 from forms import clauses
-from forms.fields import choices_of, label_of
-from forms.records import FORMS
 from storage.errors import NotFound, StewardError
 from storage.files import FileStore
 from storage.models import (
-    ActivityRecord,
-    AuditEntry,
-    ChecklistItem,
-    ComplianceEvaluation,
-    ComplianceItem,
-    Document,
-    FormRecord,
-    InternalAudit,
     ManagementReview,
-    Nonconformity,
     Person,
     ReviewAction,
-    Revision,
     Task,
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows.engine import lookup, machine, names
+from workflows.engine import history, lifecycle_index, lookup, machine, stored
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
+from workflows.review import inputs as inputs_pack
+from workflows.review.inputs import INPUT_ITEMS
+from workflows.review.minutes import review_minutes
 
-INPUT_ITEMS = ["9.3.1a", "9.3.1b1", "9.3.1b2", "9.3.1b3", "9.3.1b4", "9.3.1b5", "9.3.1b6",
-               "9.3.1c1", "9.3.1c2", "9.3.1c3", "9.3.1c4", "9.3.1c5", "9.3.1d", "9.3.1e"]
 PREPARERS = ("carbon_manager", "carbon_body_member")
 STATERS = PREPARERS + ("top_management",)  # who may write a statement for an input
 
@@ -181,173 +169,14 @@ def get(session: Session, actor: Actor, number: str) -> ManagementReview:
     return lookup.numbered(session, ManagementReview, actor.enterprise_id, number, "管理评审", "management review")
 
 
-# --- the input pack: one function per 9.3.1 item, each returning zh lines, en lines, facts ---
-
-def _since(session: Session, review: ManagementReview) -> date:
-    previous = _previous(session, review)
-    return previous.held_on or previous.planned_on if previous else date(review.year - 1, review.planned_on.month, 1)
-
-
-def _previous(session: Session, review: ManagementReview) -> ManagementReview | None:
-    return session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == review.enterprise_id,
-                                                       ManagementReview.year < review.year)
-                        .order_by(ManagementReview.year.desc())).first()
-
-
-def _previous_actions(session, review, since):
-    previous = _previous(session, review)
-    if previous is None:
-        return [], [], {}
-    actions = session.exec(select(ReviewAction).where(ReviewAction.review_id == previous.id)).all()
-    done = [a for a in actions if a.done_on]
-    zh = [f"{previous.number} 共 {len(actions)} 项措施，已完成 {len(done)} 项"] + [
-        f"{'✓' if a.done_on else '✗'} {a.decision}" + (f"：{a.result}" if a.result else "") for a in actions]
-    en = [f"{previous.number}: {len(done)} of {len(actions)} actions done"]
-    return (zh, en, {"actions": len(actions), "done": len(done)}) if actions else ([], [], {})
-
-
-def _doc_changes(doc_type: str):
-    def compile_(session, review, since):
-        rows = session.exec(select(Document, Revision).join(Revision, Revision.document_id == Document.id).where(
-            Document.enterprise_id == review.enterprise_id, Document.doc_type == doc_type,
-            Revision.effective_date >= since)).all()
-        zh = [f"{d.number} 第{r.rev}版《{d.title}》{r.effective_date} 发布" + (f"：{r.change_summary}" if r.change_summary else "")
-              for d, r in rows]
-        return zh, [f"{d.number} rev {r.rev} issued {r.effective_date}" for d, r in rows], {"issued": len(rows)}
-    return compile_
-
-
-def _records(*forms: str):
-    def compile_(session, review, since):
-        rows = session.exec(select(FormRecord).where(FormRecord.enterprise_id == review.enterprise_id,
-                                                     FormRecord.form.in_(forms), FormRecord.recorded_on >= since)
-                            .order_by(FormRecord.recorded_on)).all()
-        def said(r, lang):  # the record's first fields by their labels, choices by their names
-            spec, en = FORMS[r.form], lang == "en"
-            parts = []
-            for k, v in [(k, v) for k, v in r.payload.items() if v not in (None, "")][:4]:  # what was said
-                label, named = label_of(spec.schema, k)[en], choices_of(spec.schema, k)
-                parts.append(f"{label}{': ' if en else '：'}{named[v][en] if v in named else v}")
-            return f"{r.recorded_on} {spec.en if en else spec.zh}{': ' if en else '：'}" + ("; " if en else "，").join(parts)
-        return [said(r, "zh") for r in rows], [said(r, "en") for r in rows], {"records": len(rows)}
-    return compile_
-
-
-def _source_changes(session, review, since):
-    start = datetime.combine(since, time(), tzinfo=timezone.utc)
-    changes = session.exec(select(AuditEntry.entity, AuditEntry.action).where(
-        AuditEntry.enterprise_id == review.enterprise_id, AuditEntry.entity.in_(["facility", "meter"]),
-        AuditEntry.at >= start)).all()
-    counts = Counter((entity, action) for entity, action in changes)
-    zh = [f"{ACTIONS[a][0]}{ENTITIES[e][0]} {n} 项" for (e, a), n in sorted(counts.items())]
-    en = [f"{n} {ENTITIES[e][1]} {ACTIONS[a][1]}" for (e, a), n in sorted(counts.items())]
-    return ([f"自 {since} 起排放设施/计量器具变更 {len(changes)} 次"] + zh if changes else [],
-            [f"{len(changes)} facility/meter changes since {since}"] + en if changes else [],
-            {f"{e}:{a}": n for (e, a), n in counts.items()})
-
-
-ENTITIES = {"facility": ("排放设施", "facilities"), "meter": ("计量器具", "meters")}
-ACTIONS = {"insert": ("新增", "added"), "update": ("修改", "changed"), "delete": ("删除", "removed")}
-
-
-def _performance(session, review, since):
-    """Activity totals this year against last year (the emissions themselves are in the accounting runs)."""
-    def totals(year):
-        rows = session.exec(select(ActivityRecord).where(
-            ActivityRecord.enterprise_id == review.enterprise_id,
-            ActivityRecord.period >= date(year, 1, 1), ActivityRecord.period < date(year + 1, 1, 1),
-            ActivityRecord.category.in_(["fuel_combustion", "electricity_purchased", "production"]))).all()
-        out: dict[str, float] = {}
-        for r in rows:
-            key = f"{r.material}|{r.unit}"
-            out[key] = out.get(key, 0.0) + r.quantity
-        return out
-    latest = session.exec(select(ActivityRecord.period).where(ActivityRecord.enterprise_id == review.enterprise_id)
-                          .order_by(ActivityRecord.period.desc())).first()
-    if latest is None:
-        return [], [], {}
-    year = latest.year
-    this, last = totals(year), totals(year - 1)
-    zh, en = [], []
-    for key in sorted(this):
-        change = f"{(this[key] / last[key] - 1) * 100:+.1f}%" if last.get(key) else "—"
-        material, unit = key.split("|", 1)
-        zh.append(f"{names.material(material, 'zh')}（{unit}）：{year} 年 {this[key]:,.1f}，{year - 1} 年 "
-                  f"{last.get(key, 0):,.1f}，变化 {change}")
-        en.append(f"{names.material(material, 'en')} ({unit}): {year} {this[key]:,.1f} vs {year - 1} "
-                  f"{last.get(key, 0):,.1f} ({change})")
-    return zh, en, {"year": year, "this": this, "last": last}
-
-
-def _nonconformities(session, review, since):
-    rows = session.exec(select(Nonconformity).where(Nonconformity.enterprise_id == review.enterprise_id,
-                                                    Nonconformity.raised_on >= since)).all()
-    by_state = Counter(nc.state for nc in rows)
-    zh = [f"新增不符合项 {len(rows)} 项：" + "，".join(f"{s} {n}" for s, n in sorted(by_state.items()))] if rows else []
-    zh += [f"{nc.number} [{nc.clause_id}] {nc.title}（{nc.state}）" for nc in rows]
-    return zh, [f"{len(rows)} nonconformities raised since {since}"] if rows else [], dict(by_state)
-
-
-def _compliance(session, review, since):
-    evaluations = session.exec(select(ComplianceEvaluation).where(
-        ComplianceEvaluation.enterprise_id == review.enterprise_id, ComplianceEvaluation.started_on >= since)).all()
-    zh, facts = [], {}
-    for ev in evaluations:
-        results = Counter(session.exec(select(ComplianceItem.result).where(ComplianceItem.evaluation_id == ev.id)).all())
-        facts[ev.period] = dict(results)
-        zh.append(f"合规性评价 {ev.period}（{ev.state}）：" + "，".join(f"{k} {v}" for k, v in sorted(results.items())))
-    return zh, [f"{len(evaluations)} compliance evaluation(s) since {since}"] if evaluations else [], facts
-
-
-def _audits(session, review, since):
-    rows = session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == review.enterprise_id,
-                                                    InternalAudit.planned_start >= since)).all()
-    zh, facts = [], {}
-    for audit in rows:
-        results = Counter(session.exec(select(ChecklistItem.result).where(ChecklistItem.audit_id == audit.id)).all())
-        facts[audit.number] = dict(results)
-        zh.append(f"{audit.number}（{audit.state}）：" + "，".join(f"{k} {v}" for k, v in sorted(results.items()))
-                  + (f"。结论：{audit.conclusion}" if audit.conclusion else ""))
-    return zh, [f"{len(rows)} internal audit(s) since {since}"] if rows else [], facts
-
-
-def _objectives(session, review, since):
-    from workflows.planning import objectives
-    zh, en, facts = [], [], {}
-    for o, p in objectives.progress_of(session, review.enterprise_id):
-        facts[o.number] = p
-        done = "已达成" if p["met"] else f"完成 {p['achieved_pct']}%" if p["achieved_pct"] is not None else "无数据"
-        zh.append(f"{o.number} {o.title}：{done}")
-        en.append(f"{o.number}: {'met' if p['met'] else p['achieved_pct']}")
-    return zh, en, facts
-
-
-COMPILERS = {
-    "9.3.1a": _previous_actions,
-    "9.3.1b1": _doc_changes("policy"),
-    "9.3.1b2": _records("baseline_change"),
-    "9.3.1b3": _records("reduction_measure"),
-    "9.3.1b4": _records("context_issue"),
-    "9.3.1b5": _source_changes,
-    "9.3.1b6": _records("risk"),
-    "9.3.1c1": _performance,
-    "9.3.1c2": _objectives,
-    "9.3.1c3": _nonconformities,
-    "9.3.1c4": _compliance,
-    "9.3.1c5": _audits,
-    "9.3.1d": _records("competence", "training", "provider_evaluation"),
-    "9.3.1e": _records("communication"),
-}
-
-
 def compile_inputs(session: Session, actor: Actor, review: ManagementReview,
                    expected_version: int | None = None) -> ManagementReview:
     """Gather every 9.3.1 input from the system since the previous review; may be re-run until the meeting."""
     machine.check_version(LIFECYCLE, review, expected_version)
-    since = _since(session, review)
+    since = inputs_pack.since(session, review)
     inputs = {}
     for clause_id in INPUT_ITEMS:
-        zh, en, facts = COMPILERS[clause_id](session, review, since) if clause_id in COMPILERS else ([], [], {})
+        zh, en, facts = inputs_pack.COMPILERS[clause_id](session, review, since) if clause_id in inputs_pack.COMPILERS else ([], [], {})
         inputs[clause_id] = {"zh": zh, "en": en, "facts": facts, "since": since.isoformat()}
     review.inputs = inputs
     review.compiled_at = datetime.now(timezone.utc)
@@ -404,9 +233,8 @@ def record_meeting(session: Session, actor: Actor, review: ManagementReview, *, 
 def sign_off(session: Session, actor: Actor, review: ManagementReview, password: str | None, store: FileStore,
              expected_version: int | None = None) -> ManagementReview:
     """Top management signs; the minutes docx with the signature manifest is kept as the record (9.3.2)."""
-    from workflows.audit.reports import keep, review_minutes
     machine.fire(session, LIFECYCLE, review, "approve", actor, expected_version=expected_version, password=password)
-    review.minutes_sha256 = keep(session, store, review_minutes(session, review, machine.signatures(
+    review.minutes_sha256 = stored.keep_docx(session, store, review_minutes(session, review, machine.signatures(
         session, LIFECYCLE, review)))
     session.add(review)
     session.flush()
@@ -446,7 +274,6 @@ def listing(session: Session, actor: Actor) -> list[tuple[ManagementReview, Revi
 
 def view(session: Session, actor: Actor, number: str, lang: str) -> dict:
     """The review page: each input item with what was compiled (in the reader's language) and any statement."""
-    from workflows.engine import history  # it reads the registry, which imports this module
     r = get(session, actor, number)
     catalogue = clauses.by_id()
     return {"review": r, "state": ReviewState(r.state), "missing": missing_inputs(r),
@@ -473,3 +300,12 @@ def decisions(session: Session, actor: Actor, review: ManagementReview) -> list[
 def under_way(session: Session, enterprise_id: int) -> list[ManagementReview]:
     return list(session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == enterprise_id,
                                                             ManagementReview.state != "approved")).all())
+
+
+lifecycle_index.register(LIFECYCLE, get, {
+    "compile": lambda s, a, row, sub: compile_inputs(s, a, row, sub.version),
+    "approve": lambda s, a, row, sub: sign_off(s, a, row, sub.password, sub.files, sub.version),
+})
+lifecycle_index.register(ACTION_LIFECYCLE, lifecycle_index.by_id(ReviewAction, "评审措施", "review action"), {
+    "complete": lambda s, a, row, sub: complete_action(s, a, row.id, sub.comment),
+})

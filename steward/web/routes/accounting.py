@@ -12,7 +12,7 @@ from steward.web import fields, jobs
 from steward.web.render import lang_of, page, redirect, unit, word_or_pdf, write, xlsx
 from storage.errors import StewardError
 from storage.vocab import ActivityCategory
-from workflows.accounting import activity, runs, views
+from workflows.accounting import activity, calculation, runs, views
 from workflows.documents import document as docs
 from workflows.engine import machine, names
 
@@ -34,7 +34,7 @@ def accounting_page(request: Request, run: int | None = None, process: str = "",
 
 @router.post("/accounting/gwp")
 def choose_gwp(request: Request, gwp_set: str = Form(""), gwp_reason: str = Form(""), csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: runs.choose_gwp_set(s, a, gwp_set, gwp_reason))
+    write(request, csrf_token, lambda s, a: calculation.choose_gwp_set(s, a, gwp_set, gwp_reason))
     return redirect(request, "/accounting")
 
 
@@ -60,7 +60,7 @@ def measured(request: Request, parameter: str = Form(""), material: str = Form("
         runs.check_may_run(a)  # who may not record hears that, not what is wrong with the figures
         figure = fields.number(value, "value", "数值", "Value")
         start, end = fields.day(valid_from, "valid_from"), fields.optional_day(valid_to, "valid_to")
-        return runs.add_measured_factor(s, a, parameter=parameter, material=aliases.material(material),
+        return calculation.add_measured_factor(s, a, parameter=parameter, material=aliases.material(material),
                                               value=figure, unit=unit_text, valid_from=start, valid_to=end,
                                               evidence=evidence)
     write(request, csrf_token, go)

@@ -11,8 +11,9 @@ from storage.errors import StewardError
 from storage.vocab import Role
 from workflows.documents import document as docs
 from workflows.documents import views
+from workflows.documents.copies import as_pdf, controlled_copy, text_preview
 from workflows.engine.paging import sliced
-from workflows.engine.rendering import as_pdf, controlled_copy, text_preview, to_pdf
+from workflows.engine.rendering import to_pdf
 from workflows.people import organisation
 
 router = APIRouter()

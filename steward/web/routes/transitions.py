@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 
 from steward.web import security
 from steward.web.render import local, redirect, write
-from workflows.engine import lifecycle_index
+from workflows import lifecycles
 
 router = APIRouter()
 
@@ -16,10 +16,10 @@ router = APIRouter()
 @router.post("/w/{lifecycle}/{number}/{trigger}")
 def transition(request: Request, lifecycle: str, number: str, trigger: str, version: int = Form(...),
                comment: str = Form(""), password: str = Form(""), back: str = Form("/"), csrf_token: str = Form("")):
-    sub = lifecycle_index.Submission(version=version, comment=comment, password=password or None,
+    sub = lifecycles.Submission(version=version, comment=comment, password=password or None,
                               files=request.app.state.ctx.files)
     if password:  # a signature is a password attempt: counted, and refused while the account is locked
         security.check_csrf(request, csrf_token)
         request.app.state.ctx.check_password(request.session.get("username") or "", password, signing=True)
-    write(request, csrf_token, lambda s, a: lifecycle_index.fire(s, a, lifecycle, number, trigger, sub))
+    write(request, csrf_token, lambda s, a: lifecycles.fire(s, a, lifecycle, number, trigger, sub))
     return redirect(request, local(back))

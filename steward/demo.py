@@ -189,10 +189,9 @@ def seed(session: Session, store: FileStore | None = None) -> SeedReport:
 
 def _seed_accounting(session: Session) -> None:
     """Account 2023–2025 and put a 2023 baseline in force, so the dashboard has a trend to show."""
-    from workflows.accounting import runs
+    from workflows.accounting import baseline, runs
     from workflows.engine import machine
     from workflows.engine.machine import actor_for
-    from workflows.planning import baseline
     plant = org.enterprise(session, PLANT)
     for year in (2023, 2024, 2025):  # every year on record, so trends have more than one point
         runs.run(session, plant.id, year, "demo-seed")

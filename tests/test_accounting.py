@@ -208,7 +208,7 @@ def test_the_survey_report_has_every_section_and_both_charts(plant, engine):
 
     import docx as docx_
 
-    from workflows.planning import survey_report
+    from workflows.accounting import survey_report
     with plant("cli:test") as s:
         run = runs.run(s, plant_id(s), 2025, "test")
         data = survey_report.render(s, run)

@@ -14,8 +14,8 @@ from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
 from storage.models import ActivityRecord, Baseline, DataAnomaly, Facility, FormRecord, Task
 from workflows.accounting import anomalies
+from workflows.accounting import baseline as baselines
 from workflows.engine import machine as wf
-from workflows.planning import baseline as baselines
 
 
 def months(values, start=date(2025, 1, 1)):

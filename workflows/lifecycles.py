@@ -4,13 +4,13 @@ whole list (the one transition route, ``steward workflows``, the generated docs)
 
 from __future__ import annotations
 
-from workflows.accounting import anomalies
+from workflows.accounting import anomalies, baseline
 from workflows.audit import internal_audit
 from workflows.documents import document
 from workflows.engine.lifecycle_index import Submission, fire
 from workflows.engine.machine import Lifecycle
 from workflows.improvement import compliance, improvement, nonconformity
-from workflows.planning import baseline, reduction
+from workflows.planning import reduction
 from workflows.review import review
 
 __all__ = ["LIFECYCLES", "Submission", "fire"]

@@ -164,8 +164,7 @@ def account_import(as_user: AsUser, path: Annotated[str, typer.Argument(help=".x
 def account_report(enterprise: Enterprise, year: Year, out: Annotated[str, typer.Option(help="输出 .docx / output")]):
     """碳排放现状调查与评价报告（6.1.1 a–e，含图表）/ The status survey and evaluation report, with charts."""
 
-    from workflows.accounting import calculation, runs
-    from workflows.planning import survey_report
+    from workflows.accounting import calculation, runs, survey_report
     data = read("cli:report", lambda s: survey_report.render(s, runs.year_run(
         s, calculation.enterprise(s, enterprise).id, year)))
     save(out, data)

@@ -27,7 +27,7 @@ def baseline_propose(as_user: AsUser, year: Year,
                                                                "process|equipment|sources|other")] = "initial",
                      reason: Annotated[str, typer.Option(help="调整原因 / reason")] = ""):
     """提出基准（首次或按 6.3.2 调整），报最高管理者批准 / Propose a baseline for approval."""
-    from workflows.planning import baseline
+    from workflows.accounting import baseline
     row = run_as(as_user, lambda c, s, a: baseline.propose(s, a, year, trigger, reason))
     e = row.figures["enterprise"]
     typer.echo(f"{row.number} 基准年 {row.base_year}：{e['total']:,.1f} tCO2，待批准 / proposed")
@@ -36,8 +36,8 @@ def baseline_propose(as_user: AsUser, year: Year,
 @app.command("approve")
 def baseline_approve(as_user: AsUser, number: str, password_stdin: PasswordStdin = False):
     """最高管理者批准基准（签名）/ Top management approves (signed)."""
+    from workflows.accounting import baseline
     from workflows.engine import machine
-    from workflows.planning import baseline
     pw = read_password(password_stdin, as_user)
     run_as(as_user, lambda c, s, a: machine.fire(s, baseline.LIFECYCLE, baseline.get(s, a, number), "approve", a,
                                                 password=pw))
@@ -47,8 +47,8 @@ def baseline_approve(as_user: AsUser, number: str, password_stdin: PasswordStdin
 @app.command("reject")
 def baseline_reject(as_user: AsUser, number: str, comment: Annotated[str, typer.Option(help="意见 / comment")]):
     """不批准基准 / Reject a proposed baseline."""
+    from workflows.accounting import baseline
     from workflows.engine import machine
-    from workflows.planning import baseline
     run_as(as_user, lambda c, s, a: machine.fire(s, baseline.LIFECYCLE, baseline.get(s, a, number), "reject", a,
                                                 comment=comment))
     typer.echo(f"{number} 未批准 / rejected")
@@ -57,8 +57,7 @@ def baseline_reject(as_user: AsUser, number: str, comment: Annotated[str, typer.
 @app.command("compare")
 def baseline_compare(enterprise: Enterprise, year: Year, as_json: AsJson = False):
     """与有效基准对比排放量和强度 / Compare a year with the active baseline."""
-    from workflows.accounting import calculation
-    from workflows.planning import baseline
+    from workflows.accounting import baseline, calculation
     result = read("cli:baseline", lambda s: baseline.compare(s, calculation.enterprise(s, enterprise).id, year))
     if as_json:
         return emit(result, True)

@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from storage.models import AccountingRun
+from workflows.accounting import baseline as baselines
 from workflows.accounting import calculation, runs
 from workflows.accounting.activity import ENTRY_ROLES
 from workflows.engine import names
 from workflows.engine.machine import Actor
-from workflows.planning import baseline as baselines
 
 WHOLE = "(enterprise)"
 DRILLS = ("process", "facility", "month", "material")

@@ -13,11 +13,11 @@ from sqlmodel import Session, func, select
 
 from forms import clauses
 from storage.models import ChecklistItem, Distribution, Nonconformity, Revision, Task
-from workflows.accounting import runs
+from workflows.accounting import baseline, runs
 from workflows.audit import internal_audit, readiness
 from workflows.engine import names, tasks
 from workflows.engine.machine import Actor
-from workflows.planning import baseline, carbon_assets, objectives
+from workflows.planning import carbon_assets, objectives
 from workflows.review import review
 
 # each result in the colour that means what it says: conform green, findings red, not yet looked at grey

@@ -21,11 +21,11 @@ from storage.models import (
     Person,
     ReductionMeasure,
 )
-from workflows.accounting import anomalies
+from workflows.accounting import anomalies, baseline
 from workflows.engine import exports, history, lifecycle_index, lookup, names, paging
 from workflows.engine.machine import Actor, Lifecycle
 from workflows.improvement import compliance, improvement
-from workflows.planning import baseline, reduction
+from workflows.planning import reduction
 
 Text = str | tuple[str, str]  # one text, or (zh, en)
 SOURCES = {"audit": ("内部审核", "Internal audit"), "review": ("管理评审", "Management review"),

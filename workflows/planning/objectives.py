@@ -8,10 +8,10 @@ from sqlmodel import Session, select
 
 from storage.errors import StewardError
 from storage.models import Baseline, Objective, Person
+from workflows.accounting import baseline as baselines
 from workflows.accounting import runs
 from workflows.engine import lookup, machine, names
 from workflows.engine.machine import Actor
-from workflows.planning import baseline as baselines
 
 SETTERS = ("carbon_manager", "top_management")
 PLAN_ITEMS = {"a": ("采取的措施", "measures"), "b": ("实施路径和方法", "path and method"),

@@ -85,7 +85,7 @@ def run(request: Request, year: int = Form(...), csrf_token: str = Form("")):
 @router.get("/accounting/{year}/survey.{fmt}")
 def survey(request: Request, year: int, fmt: str):
     """The status survey and evaluation report (6.1.1) of the year's latest run, made when asked for."""
-    from workflows.planning import survey_report
+    from workflows.accounting import survey_report
     data = unit(request, lambda s, a: survey_report.render(s, runs.year_run(s, a.enterprise_id, year)),
                 page="/accounting")
     return word_or_pdf(data, f"{year}-status-survey", fmt)

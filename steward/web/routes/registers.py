@@ -10,10 +10,10 @@ from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
 from steward.web.render import lang_of, page, pager, redirect, unit, write, xlsx
-from workflows.accounting import anomalies
+from workflows.accounting import anomalies, baseline
 from workflows.improvement import compliance, improvement
 from workflows.overview import registers
-from workflows.planning import baseline, reduction
+from workflows.planning import reduction
 
 router = APIRouter()
 HUB = "/registers"

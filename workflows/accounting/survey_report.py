@@ -13,13 +13,13 @@ from docxtpl import InlineImage
 from sqlmodel import Session, select
 
 from storage.models import AccountingRun, DataAnomaly, Enterprise, Improvement, Process
+from workflows.accounting import baseline as baselines
 from workflows.accounting import dq_plan
 from workflows.accounting.anomalies import AnomalyState
 from workflows.engine import charts
 from workflows.engine import names as named
 from workflows.engine.rendering import render_docx
 from workflows.improvement.improvement import ImprovementState
-from workflows.planning import baseline as baselines
 
 METHOD = ("依据 GB/T 32150 及 GB/T 32151 相应行业部分，按设施、工序、企业三个层级核算直接排放（化石燃料燃烧、工业生产过程）"
           "和间接排放（净购入电力、热力）；活动数据取自计量器具和生产月报，排放因子优先采用企业实测值，其余采用因子库缺省值并注明来源；"

@@ -29,7 +29,7 @@ from workflows.engine import machine as wf
 
 
 def issued_document(plant, store) -> int:
-    from test_documents import docx_bytes
+    from documents.test_documents import docx_bytes
 
     def create(s, a):
         _, rev = docs.create(s, a, doc_type="procedure", title="碳排放数据管理程序", readers=["yangf"])

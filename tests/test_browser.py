@@ -10,8 +10,8 @@ from datetime import date, datetime, timezone
 import pytest
 import uvicorn
 from helpers import ROOT, plant_id
+from people.test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
 from sqlmodel import Session, select
-from test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
 
 from flows import delivery
 from steward.context import Context
@@ -560,7 +560,7 @@ def test_each_kept_register_is_filled_through_its_form_and_a_record_corrected(si
     page.wait_for_selector("#corrections")
     assert "3 → 2" in page.inner_text("#corrections")
     shot(page, "28-risk-corrected")
-    from test_objectives import PLAN
+    from planning.test_objectives import PLAN
 
     from workflows.planning import objectives
     with ctx.unit_of_work("test") as s:

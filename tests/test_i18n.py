@@ -11,7 +11,7 @@ from steward.web import i18n
 def test_every_text_in_the_pages_has_an_english_translation():
     english = i18n.catalog_ids("en")
     missing = []
-    for path in sorted((ROOT / "templates" / "html").glob("*.html")):
+    for path in sorted((ROOT / "templates" / "html").rglob("*.html")):
         with path.open("rb") as fh:
             missing += [m for _, _, m, _ in babel_extract(fh, ["_"], [], {}) if m not in english]
     assert missing == []

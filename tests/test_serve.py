@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from helpers import ROOT
-from test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
+from people.test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
 
 from workflows.engine.machine import actor_for, give_task
 from workflows.people import notifications

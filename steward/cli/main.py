@@ -11,30 +11,9 @@ from typing import Annotated, Optional
 import typer
 
 from forms import clauses as clause_catalogue
-from steward.cli import (
-    account,
-    assets,
-    audit,
-    backup,
-    baseline,
-    compliance,
-    data,
-    db,
-    doc,
-    dq,
-    improve,
-    measures,
-    nc,
-    notify,
-    objective,
-    obligation,
-    org,
-    record,
-    review,
-    schedule,
-    user,
-    workflows,
-)
+from steward.cli import backup, db, schedule
+from steward.cli.accounting import account, baseline, data, dq
+from steward.cli.audit import audit
 from steward.cli.common import (
     AsJson,
     AsUser,
@@ -42,6 +21,12 @@ from steward.cli.common import (
     load_context,
     run_as,
 )
+from steward.cli.documents import doc, record
+from steward.cli.engine import workflows
+from steward.cli.improvement import compliance, improve, nc, obligation
+from steward.cli.people import notify, org, user
+from steward.cli.planning import assets, measures, objective
+from steward.cli.review import review
 from steward.context import Context
 from steward.settings import Settings
 from storage.errors import StewardError

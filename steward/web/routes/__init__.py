@@ -1,26 +1,16 @@
-"""One router per area of the product; ``app.py`` includes them all."""
+"""One router per page, grouped in a package per area (the same word as ``workflows/<area>``); ``app.py``
+includes them all. ``api`` is the machine API across the areas."""
 
-from steward.web.routes import (
-    accounting,
-    api,
-    assets,
-    audits,
-    auth,
-    calendar,
-    dashboard,
-    documents,
-    meters,
-    nonconformities,
-    objectives,
-    people,
-    readiness,
-    records,
-    registers,
-    reviews,
-    settings,
-    tasks,
-    transitions,
-)
+from steward.web.routes import api
+from steward.web.routes.accounting import accounting, meters
+from steward.web.routes.audit import audits, readiness
+from steward.web.routes.documents import documents, records
+from steward.web.routes.engine import tasks, transitions
+from steward.web.routes.improvement import nonconformities
+from steward.web.routes.overview import dashboard, registers
+from steward.web.routes.people import auth, people, settings
+from steward.web.routes.planning import assets, calendar, objectives
+from steward.web.routes.review import reviews
 
 ROUTERS = [m.router for m in (auth, dashboard, tasks, calendar, documents, audits, nonconformities, reviews, accounting,
                               registers, objectives, assets, records, readiness, meters, people, settings, transitions, api)]

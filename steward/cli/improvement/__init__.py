@@ -1,0 +1,1 @@
+"""The improvement area's command groups, one module each; their use cases are in ``workflows/improvement``."""

@@ -1,0 +1,1 @@
+"""The people area's command groups, one module each; their use cases are in ``workflows/people``."""

@@ -1,0 +1,131 @@
+"""Accounting: runs and their totals, a run in the background with a progress bar, typed-in and
+imported activity data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+
+from forms import aliases
+from steward.web import fields, jobs
+from steward.web.render import lang_of, page, redirect, unit, word_or_pdf, write, xlsx
+from storage.errors import StewardError
+from storage.vocab import ActivityCategory
+from workflows.accounting import activity, calculation, runs, views
+from workflows.documents import document as docs
+from workflows.engine import machine, names
+
+router = APIRouter()
+
+
+@router.get("/accounting")
+def accounting_page(request: Request, run: int | None = None, process: str = "", facility: str = "", month: str = "",
+                    material: str = ""):
+    """A run's figures in words, and the lines behind whichever figure was clicked."""
+    lang = lang_of(request)
+    drill = {"process": process, "facility": facility, "month": month, "material": material}
+    data = unit(request, lambda s, a: views.page(s, a, lang, run, drill), page="/accounting")
+    return page(request, "accounting/accounting.html", {**data, "year": date.today().year - 1, "categories": list(ActivityCategory),
+                                             "can_plan_dq": bool(set(request.state.roles) & set(docs.WRITERS)),
+                                             "month": date.today().strftime("%Y-%m"), "materials": names.materials(lang),
+                                             "measurable": views.measurable(lang)})
+
+
+@router.post("/accounting/gwp")
+def choose_gwp(request: Request, gwp_set: str = Form(""), gwp_reason: str = Form(""), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: calculation.choose_gwp_set(s, a, gwp_set, gwp_reason))
+    return redirect(request, "/accounting")
+
+
+@router.get("/accounting/run.xlsx")
+def run_workbook(request: Request, run: int | None = None):
+    title, data = unit(request, lambda s, a: views.export(s, a, run, lang_of(request)), page="/accounting")
+    return xlsx(title, data)
+
+
+@router.get("/accounting/template.xlsx")
+def import_template(request: Request):
+    from forms.activity_import import template
+    places = unit(request, views.facilities, page="/accounting")
+    return xlsx("活动数据导入模板 activity-template", template(places))
+
+
+@router.post("/accounting/measured")
+def measured(request: Request, parameter: str = Form(""), material: str = Form(""), value: str = Form(""),
+             unit_text: str = Form("", alias="unit"), valid_from: str = Form(""), valid_to: str = Form(""),
+             evidence: str = Form(""), csrf_token: str = Form("")):
+    """A laboratory or plant value, checked when recorded: nothing is written when it is refused."""
+    def go(s, a):
+        runs.check_may_run(a)  # who may not record hears that, not what is wrong with the figures
+        figure = fields.number(value, "value", "数值", "Value")
+        start, end = fields.day(valid_from, "valid_from"), fields.optional_day(valid_to, "valid_to")
+        return calculation.add_measured_factor(s, a, parameter=parameter, material=aliases.material(material),
+                                              value=figure, unit=unit_text, valid_from=start, valid_to=end,
+                                              evidence=evidence)
+    write(request, csrf_token, go)
+    return redirect(request, "/accounting?measured=1")
+
+
+@router.post("/accounting/run")
+def run(request: Request, year: int = Form(...), csrf_token: str = Form("")):
+    """Start the run in the background and answer with a progress bar that polls until it is done."""
+    def check(s, a) -> int:
+        runs.check_may_run(a)
+        return a.enterprise_id
+    enterprise_id = write(request, csrf_token, check)
+    ctx, username = request.app.state.ctx, request.session.get("username")
+
+    def job(progress) -> str:
+        with ctx.unit_of_work(f"web:{username}") as s:
+            return f"/accounting?run={runs.run_as(s, machine.actor_for(s, username), year, progress=progress).id}"
+    return page(request, "job.html", {"job": jobs.get(jobs.start(enterprise_id, job), enterprise_id)})
+
+
+@router.get("/accounting/{year}/survey.{fmt}")
+def survey(request: Request, year: int, fmt: str):
+    """The status survey and evaluation report (6.1.1) of the year's latest run, made when asked for."""
+    from workflows.accounting import survey_report
+    data = unit(request, lambda s, a: survey_report.render(s, runs.year_run(s, a.enterprise_id, year)),
+                page="/accounting")
+    return word_or_pdf(data, f"{year}-status-survey", fmt)
+
+
+@router.post("/accounting/dq-plan")
+def dq_plan(request: Request, year: int = Form(...), csrf_token: str = Form("")):
+    """Write the data-quality plan from the year's sources into its controlled document, then open it there
+    (where it is reviewed, approved, issued and downloaded like any other document)."""
+    from workflows.accounting import dq_plan as plans
+    ctx = request.app.state.ctx
+    number = write(request, csrf_token, lambda s, a: plans.write_plan(s, a, year, ctx.files,
+                                                                      ctx.settings.max_upload_mb << 20))
+    return redirect(request, f"/documents/{number}")
+
+
+@router.get("/jobs/{job_id}")
+def job_status(request: Request, job_id: str):
+    return page(request, "job.html", {"job": unit(request, lambda s, a: jobs.get(job_id, a.enterprise_id),
+                                                  page="/accounting")})
+
+
+@router.post("/accounting/import")
+def import_file(request: Request, file: UploadFile = File(...), csrf_token: str = Form("")):
+    limit = request.app.state.ctx.settings.max_upload_mb << 20
+    data = file.file.read(limit + 1)
+    if len(data) > limit:  # never import the first part of a file and call it done
+        raise StewardError("file_too_large", f"文件超过上限 {limit >> 20} MB，未导入", f"The file exceeds the "
+                           f"{limit >> 20} MB limit; nothing was imported", field="file", status=413)
+    n = write(request, csrf_token, lambda s, a: activity.import_file(s, a, file.filename or "upload", data))
+    return page(request, "accounting/imported.html", {"count": n})
+
+
+@router.post("/accounting/entry")
+def entry(request: Request, period: str = Form(...), facility: str = Form(""), category: str = Form(...),
+          material: str = Form(...), quantity: str = Form(...), unit: str = Form(...), source: str = Form("measured"),
+          meter: str = Form(""), evidence: str = Form(""), csrf_token: str = Form("")):
+    """One month's figure typed in: the same checks as an import of one row."""
+    record = {"period": period, "facility": facility, "category": category, "material": material,
+              "quantity": quantity, "unit": unit, "source": source, "meter": meter,
+              "evidence": evidence or "手工录入 manual entry"}
+    write(request, csrf_token, lambda s, a: activity.enter(s, a, [record], "manual entry"))
+    return page(request, "accounting/imported.html", {"count": 1})

@@ -1,0 +1,1 @@
+"""The planning area's pages, one router each; their use cases and reads are in ``workflows/planning``."""

@@ -46,7 +46,7 @@ def _per_output_unit(unit: str) -> tuple[str, float] | None:
 
 class Rollup:
     """Sums each kind into its enterprise, process, facility and month, and output per product: fed line by
-    line from a run's lines, or by group sums from the database (``workflows.accounting_totals``), so both
+    line from a run's lines, or by group sums from the database (``workflows.accounting.totals``), so both
     paths give the same totals."""
 
     def __init__(self) -> None:

@@ -76,7 +76,7 @@ def ours(engine, ids: list[int], years: int) -> float:
 
 
 def ours_totals(engine, ids: list[int], years: int) -> float:
-    """The product's totals path for every enterprise and year at once (``workflows.accounting_totals``): what
+    """The product's totals path for every enterprise and year at once (``workflows.accounting.totals``): what
     the comparison with last year and the baseline view read."""
     from sqlmodel import Session
 

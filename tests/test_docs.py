@@ -33,3 +33,16 @@ def test_readme_gives_the_two_set_up_commands():
     assert "bash .ci/run" in readme
     ci = (ROOT / ".ci" / "run").read_text()
     assert "uv run --frozen pytest" in ci
+
+
+def test_every_folder_the_architecture_names_exists():
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:workflows|steward|templates|tests)/[a-z_/]+)`", text))
+    assert len(named) >= 40
+    assert sorted(p for p in named if not (ROOT / p).exists()) == []
+
+
+def test_every_area_of_workflows_is_in_the_architecture():
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    areas = {p.name for p in (ROOT / "workflows").iterdir() if (p / "__init__.py").exists()}
+    assert sorted(a for a in areas if f"`workflows/{a}`" not in text) == []

@@ -1,6 +1,6 @@
 """One engine for every lifecycle: checks, state change and side effects in one transaction.
 
-A lifecycle is data (see ``workflows/document.py``): states, and transition dicts with the roles
+A lifecycle is data (see ``workflows/documents/document.py``): states, and transition dicts with the roles
 allowed, guards returning a readable reason, an optional signature meaning, the task the next
 step creates and an ``after`` effect. ``transitions.Machine`` holds the state graph; our checks
 run first so a refusal always says why. Nothing here sends anything: notifications go to the

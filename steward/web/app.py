@@ -32,7 +32,7 @@ from steward.web.limits import BodyLimit
 from steward.web.render import is_htmx, lang_of, page
 from steward.web.routes import ROUTERS
 from storage.errors import StewardError
-from workflows.audit import evidence
+from workflows.audit import evidence_links
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = Path(__file__).parent / "static"
@@ -71,8 +71,8 @@ def create_app(ctx: Context) -> FastAPI:
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)
         env.filters["localtime"] = _local_time(ctx.settings.timezone)
         env.filters["field_label"] = lambda name, lang=lang: field_labels.label(name, lang)
-        env.filters["evidence_label"] = lambda entry, lang=lang: evidence.label(entry, lang)
-        env.filters["evidence_href"] = evidence.href
+        env.filters["evidence_label"] = lambda entry, lang=lang: evidence_links.label(entry, lang)
+        env.filters["evidence_href"] = evidence_links.href
         app.state.templates[lang] = Jinja2Templates(env=env)
     for router in ROUTERS:  # the reference describes the machine API, not the pages
         app.include_router(router, include_in_schema=router.prefix.startswith("/api/"))

@@ -124,10 +124,10 @@ def test_a_plan_that_ends_before_it_starts_is_refused(plant):
 
 
 def test_evidence_over_the_size_limit_is_refused_and_nothing_is_kept(plant, store):
-    from workflows.audit import evidence
+    from workflows.audit import evidence_links
     photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * (1 << 20)
     with pytest.raises(StewardError) as err, plant("zhaom") as s:
-        evidence.keep_file(s, store, "现场照片.jpg", io.BytesIO(photo), 1 << 20)
+        evidence_links.keep_file(s, store, "现场照片.jpg", io.BytesIO(photo), 1 << 20)
     assert err.value.status == 413 and "1 MB" in err.value.zh
     assert not [p for p in store.root.rglob("*") if p.is_file()]  # no part of it left in the store
 
@@ -135,7 +135,7 @@ def test_evidence_over_the_size_limit_is_refused_and_nothing_is_kept(plant, stor
 def test_a_record_of_another_enterprise_cannot_be_linked_as_evidence(plant):
     from steward import demo
     from storage.models import FormRecord
-    from workflows.audit import evidence
+    from workflows.audit import evidence_links
     from workflows.people import organisation as org
     with plant("system:test") as s:
         row = FormRecord(enterprise_id=org.enterprise(s, demo.SISTER).id, form="training", recorded_on=date.today(),
@@ -145,5 +145,5 @@ def test_a_record_of_another_enterprise_cannot_be_linked_as_evidence(plant):
         s.flush()
         foreign = row.id
     with pytest.raises(StewardError) as err, plant("zhaom") as s:
-        evidence.resolve(s, plant_id(s), f"R{foreign}", "7.1.2")
+        evidence_links.resolve(s, plant_id(s), f"R{foreign}", "7.1.2")
     assert err.value.field == "link" and f"R{foreign}" in err.value.en  # named as unknown, nothing of it shown

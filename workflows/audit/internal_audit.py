@@ -27,7 +27,7 @@ from storage.models import (
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows.audit import evidence
+from workflows.audit import evidence_links
 from workflows.audit.checklist import Result, checklist, summary
 from workflows.audit.report import audit_report
 from workflows.engine import history, lifecycle_index, lookup, machine, stored
@@ -371,7 +371,7 @@ def view(session: Session, actor: Actor, number: str, chapter: str = "", pending
             "pending": sum(waiting.values()), "total": len(everything),
             "chapters": chapters, "chapter": chapter, "pending_only": pending_only,
             "raised": _raised(session, audit, [i for i, _, _ in items]),
-            "links": evidence.candidates(session, audit.enterprise_id) if actor.person.id in audit.team_ids
+            "links": evidence_links.candidates(session, audit.enterprise_id) if actor.person.id in audit.team_ids
             and audit.state == AuditState.in_progress else [],
             "lead": session.get(Person, audit.lead_auditor_id), "is_lead": audit.lead_auditor_id == actor.person.id,
             "team": [p.name for p in (session.get(Person, i) for i in audit.team_ids) if p is not None],

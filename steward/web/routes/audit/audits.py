@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from steward.web import fields, security
 from steward.web.render import download, is_htmx, page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
-from workflows.audit import evidence, internal_audit
+from workflows.audit import evidence_links, internal_audit
 
 router = APIRouter()
 
@@ -76,9 +76,9 @@ def check(request: Request, number: str, clause_id: str = Form(...), result: str
 
     def go(s, a):
         audit = internal_audit.get(s, a, number)
-        found = [evidence.resolve(s, a.enterprise_id, link, clause_id)] if link.strip() else []
+        found = [evidence_links.resolve(s, a.enterprise_id, link, clause_id)] if link.strip() else []
         if file is not None and file.filename:
-            found.append(evidence.keep_file(s, ctx.files, file.filename, file.file, ctx.settings.max_upload_mb << 20))
+            found.append(evidence_links.keep_file(s, ctx.files, file.filename, file.file, ctx.settings.max_upload_mb << 20))
         internal_audit.record(s, a, audit, clause_id, result, notes, evidence=found)
         return internal_audit.line(s, a, number, clause_id)
     shown = write(request, csrf_token, go)

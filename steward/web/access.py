@@ -41,6 +41,8 @@ PAGES = (
     Page("/assets", "碳资产", "Carbon assets", frozenset({"top_management", "carbon_manager", "carbon_body_member",
                                                       "viewer"})),
     Page("/people", "人员与角色", "People", frozenset({"carbon_manager", "administrator"})),
+    Page("/role-changes", "角色变更", "Role changes", frozenset({"top_management", "carbon_manager", "administrator"}),
+         menu=False),  # top management countersigns here; the keepers ask from the people page
     Page("/settings", "设置", "Settings", ALL),
 )
 BY_PATH = {p.path: p for p in PAGES}

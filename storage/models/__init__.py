@@ -19,6 +19,7 @@ from storage.models.org import (
     Process,
     Responsibility,
     RoleAssignment,
+    RoleChange,
     Site,
 )
 from storage.models.readiness import ReadinessSnapshot
@@ -29,7 +30,7 @@ from storage.models.workflow import NotificationChannel, Outbox, Signature, Task
 
 __all__ = [
     "AccountingRun", "Baseline", "DataAnomaly", "DqPlan", "EnterpriseFactor", "ActivityRecord", "AuditChain", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
-    "Person", "Process", "Responsibility", "RoleAssignment", "Site", "StoredFile",
+    "Person", "Process", "Responsibility", "RoleAssignment", "RoleChange", "Site", "StoredFile",
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",
     "AuditProgramme", "ChecklistItem", "InternalAudit", "ManagementReview", "ReviewAction", "NotificationChannel",

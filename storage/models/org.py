@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import ForeignKeyConstraint, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKeyConstraint, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -143,6 +143,29 @@ class RoleAssignment(SQLModel, table=True):
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     person_id: int
     role: str = Field(max_length=30)
+
+
+_role_change_version = Column("version", Integer, nullable=False, default=1, server_default="1")
+
+
+class RoleChange(SQLModel, table=True):
+    """A change to a person's roles, kept whether it took effect at once or waited for a second person: a
+    role that signs approvals is granted only when top management countersigns (segregation of duties)."""
+
+    __tablename__ = "role_change"
+    __mapper_args__ = {"version_id_col": _role_change_version}
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_role_change_version)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    roles_before: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    roles_after: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    requested_by_id: int | None = Field(default=None, foreign_key="person.id")
+    requested_at: datetime = Field(default_factory=utcnow)
+    state: str = Field(default="pending", max_length=20)  # pending | granted | refused | withdrawn
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
+    reason: str = Field(default="", max_length=500)
 
 
 class Responsibility(SQLModel, table=True):

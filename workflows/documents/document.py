@@ -119,7 +119,7 @@ TRANSITIONS = [
      en="Supersede", roles=()),  # fired by the system when a newer revision is issued
     Transition(trigger="withdraw", source=["issued", "change_requested"], dest="obsolete", zh="作废",
      en="Withdraw", roles=("carbon_manager", "top_management"), comment_required=True,
-     signature="approved"),
+     signature="approved", separate_signer=False),  # no judgement of the content: its author may withdraw it
 ]
 
 

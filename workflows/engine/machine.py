@@ -27,6 +27,9 @@ from storage.vocab import Labelled, Role
 
 MEANINGS = {"prepared": ("编制", "Prepared"), "reviewed": ("审核", "Reviewed"),
             "approved": ("批准", "Approved"), "issued": ("签发", "Issued")}
+# One person signs a record in at most one of these: each is a judgement of another's work. Issuing releases
+# what was approved and may be done by whoever prepared it (the document controller).
+JUDGING = ("prepared", "reviewed", "approved")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class Transition:
     after: Callable[[Session, Any, "Actor"], None] | None = None
     comment_required: bool = False
     closes_tasks: bool = True  # the row's open tasks are done once it moves
+    separate_signer: bool = True  # the signer must not have signed the row in another judging meaning
 
     def __post_init__(self) -> None:  # literals may use lists; keep the value immutable
         for name in ("source", "roles", "guards"):
@@ -191,7 +195,7 @@ def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, ex
     check_guards(session, lc, row, trigger, actor)
     signature = None
     if meaning := t.signature:
-        signature = sign(session, lc, row, actor, meaning, password)
+        signature = sign(session, lc, row, actor, meaning, password, separate=t.separate_signer)
     log = _move(session, lc, row, t, person_id=actor.person.id, actor=actor.label, comment=comment,
                 signature_id=signature.id if signature else None)
     if spec := t.task:
@@ -245,12 +249,20 @@ def fire_system(session: Session, lc: Lifecycle, row, trigger: str, reason: str)
     return _move(session, lc, row, t, person_id=None, actor="system", comment=reason)
 
 
-def sign(session: Session, lc: Lifecycle, row, actor: Actor, meaning: str, password: str | None) -> Signature:
+def sign(session: Session, lc: Lifecycle, row, actor: Actor, meaning: str, password: str | None, *,
+         separate: bool = True) -> Signature:
     from workflows.engine.credentials import check_password, is_locked, locked_error  # same layer; no import cycle
     zh, en = MEANINGS[meaning]
     if not password:
         raise StewardError("password_required", f"{zh}签名须重新输入密码", f"Signing ({en.lower()}) needs your password",
                            field="password", status=401)
+    other = session.exec(select(Signature.meaning).where(
+        Signature.lifecycle == lc.name, Signature.entity_id == row.id, Signature.person_id == actor.person.id,
+        Signature.meaning != meaning, Signature.meaning.in_(JUDGING))).first() if separate and meaning in JUDGING else None
+    if other is not None:  # segregation of duties: who prepared does not approve, the auditor does not accept
+        raise Forbidden("second_meaning", f"您已在此记录上签署「{MEANINGS[other][0]}」，同一人不能再签署「{zh}」",
+                        f"You signed this record as {MEANINGS[other][1].lower()}; the same person cannot also sign "
+                        f"it as {en.lower()}")
     if is_locked(session, actor.person.username or ""):
         raise locked_error()
     if not check_password(actor.person, password):

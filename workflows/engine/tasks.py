@@ -31,7 +31,8 @@ from workflows.engine.machine import Actor
 HEADS = ("department_head",)
 # where a task of each kind is done, when it is not about a row of its own register
 FALLBACK = {"training_plan": "/records/training_plan", "objective_review": "/objectives", "surrender": "/assets",
-            "readiness_audit": "/readiness?status=missing", "readiness_review": "/readiness?status=missing"}
+            "readiness_audit": "/readiness?status=missing", "readiness_review": "/readiness?status=missing",
+            "role_change": "/role-changes"}
 REGISTERED = {"baseline": (Baseline, "baselines", "number"), "improvement": (Improvement, "improvements", "number"),
               "reduction_measure": (ReductionMeasure, "reductions", "number"),
               "data_anomaly": (DataAnomaly, "anomalies", "id"), "compliance": (ComplianceEvaluation, "compliance", "period")}

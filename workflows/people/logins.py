@@ -11,11 +11,11 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import Session, select
 
 from storage.errors import Forbidden, StewardError
-from storage.models import ApiToken, Person, RoleAssignment
+from storage.models import ApiToken, Outbox, Person, RoleAssignment, RoleChange
 from storage.vocab import Role
 from workflows.engine import credentials, lookup, machine
 from workflows.engine.machine import Actor
-from workflows.people import organisation
+from workflows.people import organisation, role_changes
 
 KEEPERS = organisation.PEOPLE_KEEPERS
 TOKEN_DAYS = 365
@@ -47,16 +47,41 @@ def add(session: Session, actor: Actor | None, *, enterprise_id: int, code: str,
     session.add(row)
     session.flush()
     credentials.set_password(session, row, password, must_change=True)
-    _assign(session, row, roles)
+    if actor is None:  # a fresh install: nobody else could countersign yet
+        _assign(session, row, roles)
+        return row
+    at_once = [r for r in roles if r not in role_changes.SIGNING_ROLES]
+    _assign(session, row, at_once)
+    if len(at_once) < len(set(roles)):
+        role_changes.request(session, actor, row, roles, "新用户 / new user")
     return row
 
 
 def reset_password(session: Session, actor: Actor, username: str, password: str) -> Person:
-    """A keeper sets a temporary password: every session of the person ends, and they must change it."""
+    """A keeper sets a temporary password: every session of the person ends, their API tokens are revoked (a
+    token outlives no password), they must change it at sign-in, and they are told, so a reset they did not
+    ask for does not pass unnoticed."""
     _keeper(actor, "重置密码", "Resetting a password")
     row = person(session, actor, username)
+    if row.id == actor.person.id:
+        raise StewardError("own_password", "修改自己的密码请在“设置”中输入旧密码", "Change your own password in Settings, "
+                           "with the current one", field="username")
     credentials.set_password(session, row, password, must_change=True)
+    _revoke_tokens(session, row)
+    session.add(Outbox(enterprise_id=row.enterprise_id, person_id=row.id, kind="notice",
+                       subject="[碳管家] 您的密码已被重置 / Your password was reset",
+                       body=f"{row.name}：{actor.person.name} 重置了您的密码，您的所有会话和 API 令牌已失效，请用临时密码登录后"
+                            f"立即修改。如非您所知，请立即告知最高管理者。\n{row.name}: {actor.person.name} reset your password; "
+                            "every session and API token of yours has ended. Sign in with the temporary password and "
+                            "change it. If you did not ask for this, tell top management at once."))
+    session.flush()
     return row
+
+
+def _revoke_tokens(session: Session, row: Person) -> None:
+    for token in session.exec(select(ApiToken).where(ApiToken.person_id == row.id, ApiToken.revoked_at.is_(None))):
+        token.revoked_at = datetime.now(timezone.utc)
+        session.add(token)
 
 
 def change_own(session: Session, actor: Actor, new: str) -> Person:
@@ -87,9 +112,7 @@ def disable(session: Session, actor: Actor, username: str) -> Person:
         raise StewardError("self", "不能停用自己的账号", "You cannot disable your own account", field="username")
     row.active, row.session_version = False, row.session_version + 1
     session.add(row)
-    for token in session.exec(select(ApiToken).where(ApiToken.person_id == row.id, ApiToken.revoked_at.is_(None))):
-        token.revoked_at = datetime.now(timezone.utc)
-        session.add(token)
+    _revoke_tokens(session, row)
     session.flush()
     return row
 
@@ -118,19 +141,12 @@ def move(session: Session, actor: Actor, username: str, department: str) -> Pers
     return row
 
 
-def set_roles(session: Session, actor: Actor, username: str, roles: list[str]) -> Person:
+def set_roles(session: Session, actor: Actor, username: str, roles: list[str], reason: str = "") -> RoleChange:
+    """Ask for a person's roles to become ``roles``: at once, or after top management countersigns when a role
+    that signs approvals is added (``role_changes``)."""
     _keeper(actor, "分配角色", "Assigning roles")
     _check_roles(roles)
-    row = person(session, actor, username)
-    if row.id == actor.person.id and not set(roles) & set(KEEPERS):
-        raise StewardError("self", "不能取消自己的碳排放管理人员角色", "You cannot remove your own carbon-manager role",
-                           field="roles")
-    for old in session.exec(select(RoleAssignment).where(RoleAssignment.person_id == row.id,
-                                                         RoleAssignment.enterprise_id == row.enterprise_id)):
-        session.delete(old)
-    session.flush()
-    _assign(session, row, roles)
-    return row
+    return role_changes.request(session, actor, person(session, actor, username), roles, reason)
 
 
 def _check_roles(roles: list[str]) -> None:

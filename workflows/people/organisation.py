@@ -174,7 +174,15 @@ def add_as(session: Session, actor: Actor | None, kind: str, data: dict, enterpr
     if target is None or enterprise(session, target).id != own.id:
         raise StewardError("other_enterprise", f"只能在本企业 {own.code} 内添加", f"Only within your own enterprise "
                            f"{own.code}", field="enterprise", status=403)
-    return add(session, kind, data, enterprise_ref=enterprise_ref)
+    if kind != "person" or not data.get("roles"):
+        return add(session, kind, data, enterprise_ref=enterprise_ref)
+    from workflows.people import role_changes  # a role that signs approvals waits for a countersignature
+    roles = [str(r) for r in data["roles"]] if isinstance(data["roles"], list) else [str(data["roles"])]
+    row = add(session, kind, {**data, "roles": [r for r in roles if r not in role_changes.SIGNING_ROLES]},
+              enterprise_ref=enterprise_ref)
+    if set(roles) & set(role_changes.SIGNING_ROLES):
+        role_changes.request(session, actor, row, roles, "新人员 / new person")
+    return row
 
 
 def people(session: Session, actor: Actor) -> list[tuple[Person, list[str]]]:

@@ -82,5 +82,10 @@ def user_roles(as_user: AsUser, username: str,
                role: Annotated[list[str], typer.Option(help="角色（可重复，替换原有角色）/ role (repeat; replaces)")]):
     """设置用户角色 / Set a user's roles."""
     from workflows.people import logins
-    run_as(as_user, lambda c, s, a: logins.set_roles(s, a, username, role))
-    typer.echo(f"{username}: {', '.join(role)}")
+    change_id, state = run_as(as_user, lambda c, s, a: (lambda ch: (ch.id, ch.state))(
+        logins.set_roles(s, a, username, role)))
+    if state == "pending":
+        typer.echo(f"{username}: {', '.join(role)} — 待最高管理者签批 (角色变更 #{change_id}) / awaiting top "
+                   f"management's countersignature (role change #{change_id})")
+    else:
+        typer.echo(f"{username}: {', '.join(role)}")

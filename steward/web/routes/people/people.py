@@ -8,7 +8,7 @@ from forms import clauses
 from steward.web.render import page, redirect, unit, write
 from storage.models import Enterprise
 from storage.vocab import Role
-from workflows.people import logins, organisation
+from workflows.people import logins, organisation, role_changes
 
 router = APIRouter()
 
@@ -79,9 +79,18 @@ def disable(request: Request, username: str, csrf_token: str = Form("")):
 
 
 @router.post("/people/{username}/roles")
-def roles(request: Request, username: str, roles: list[str] = Form(...), csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: logins.set_roles(s, a, username, roles))
-    return redirect(request, "/people")
+def roles(request: Request, username: str, roles: list[str] = Form(...), reason: str = Form(""),
+          csrf_token: str = Form("")):
+    change = write(request, csrf_token, lambda s, a: (lambda c: c.state)(logins.set_roles(s, a, username, roles,
+                                                                                          reason)))
+    return redirect(request, "/role-changes" if change == "pending" else "/people")
+
+
+@router.get("/role-changes")
+def role_change_list(request: Request):
+    """Every role change of the enterprise, newest first; top management countersigns the pending ones here."""
+    return page(request, "people/role_changes.html",
+                {"changes": unit(request, role_changes.history, page="/role-changes")})
 
 
 @router.post("/people/{username}/enable")

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Form, Request
 
 from steward.web.render import page, redirect, unit, write
-from workflows.people import logins, notifications
+from workflows.people import logins, notifications, role_changes
 
 router = APIRouter()
 
@@ -17,7 +17,8 @@ def settings_page(request: Request, tested: bool = False):
     def read(s, a):
         return {"channels": notifications.channels(s, a.person.id), "tokens": logins.tokens(s, a),
                 "outbox": notifications.outbox_summary(s, a),
-                "is_manager": bool(a.roles & set(logins.KEEPERS)), "now": datetime.now(timezone.utc)}
+                "is_manager": bool(a.roles & set(logins.KEEPERS)), "now": datetime.now(timezone.utc),
+                "role_changes": role_changes.history(s, a, a.person.id)}
     return page(request, "people/settings.html", {**unit(request, read, page="/settings"), "tested": tested})
 
 

@@ -338,6 +338,39 @@ def test_an_administrator_adds_a_person_who_sets_their_own_password_at_first_sig
     assert page.is_visible("#kpi-emissions")
 
 
+def test_a_signing_role_is_asked_for_on_the_people_page_and_countersigned_by_top_management(site, page):
+    """The carbon manager ticks 内审员 for a member of staff; it waits; top management follows the task, signs
+    with the password; the person reads the change on their own settings page."""
+    base, _ = site
+    sign_in(page, base, "lixf")
+    page.goto(f"{base}/people")
+    row = page.locator("#person-yangf")
+    row.locator("input[name=roles][value=internal_auditor]").check()
+    row.locator("form.roles button[type=submit]").click()
+    page.wait_for_url(f"{base}/role-changes")
+    pending = page.locator("table.role-changes tbody tr").first
+    assert "杨帆" in pending.inner_text() and "内审员" in pending.inner_text() and "待签批" in pending.inner_text()
+    assert pending.locator("button", has_text="签批授予").count() == 0  # the requester cannot countersign
+    shot(page, "13b-role-change-pending", full=False)
+
+    sign_in(page, base, "wangjg")
+    page.goto(f"{base}/tasks")
+    page.click("a:has-text('签批角色变更')")
+    page.wait_for_url(f"{base}/role-changes")
+    pending = page.locator("table.role-changes tbody tr").first
+    pending.locator("input[name=password]").fill(PW)
+    pending.locator("button", has_text="签批授予").click()
+    page.wait_for_selector("table.role-changes tbody tr:first-child >> text=已生效")
+    assert "王建国" in page.locator("table.role-changes tbody tr").first.inner_text()
+    shot(page, "13c-role-change-countersigned", full=False)
+
+    sign_in(page, base, "yangf")
+    page.goto(f"{base}/settings")
+    mine = page.inner_text("#my-role-changes")
+    assert "内审员" in mine and "已生效" in mine and "王建国" in mine
+    shot(page, "13d-my-role-changes", full=False)
+
+
 def test_a_wrong_figure_typed_in_is_shown_next_to_its_field_and_nothing_typed_is_lost(site, page, engine):
     from storage.models import ActivityRecord
     base, _ = site

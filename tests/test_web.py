@@ -26,7 +26,7 @@ EXPECTED = {
     "/audits": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/reviews": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
     "/accounting": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"}, "/obligations": {"wangjg", "lixf", "zhaom", "chenj",
                                                                                    "qianc"},
-    "/people": {"lixf", "huangzq"}, "/meters": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"},
+    "/people": {"lixf", "huangzq"}, "/role-changes": {"wangjg", "lixf", "huangzq"}, "/meters": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"},
 }
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -19,6 +19,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from audit_key import BENCH_KEY, keep
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 FIRST_YEAR = 2021  # the first year with a published national grid factor (earlier years: issue 18)
@@ -160,7 +162,7 @@ def dashboard_time(home: Path, url: str, eid: int, years: int) -> list[float]:
     from storage.models import Person, RoleAssignment
     from workflows.accounting import runs
     from workflows.engine.credentials import set_password
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     with unit_of_work(engine, "bench") as s:
         for year in range(FIRST_YEAR, FIRST_YEAR + years):
             runs.run(s, eid, year, "bench")
@@ -188,9 +190,9 @@ def main() -> None:
 
     from storage import migrate
     from storage.engine import make_engine
-    home = Path(tempfile.mkdtemp(prefix="bench-years-"))
+    home = keep(Path(tempfile.mkdtemp(prefix="bench-years-")))
     url = f"sqlite:///{home / 'steward.db'}"
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     migrate.upgrade(engine)
     ids = seed(engine, args.enterprises, args.years)
     rows = args.enterprises * args.years * 12 * len(SOURCES)

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from audit_key import BENCH_KEY, keep
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
@@ -35,9 +37,9 @@ def main() -> None:
     from workflows.audit import internal_audit
     from workflows.engine.machine import actor_for
 
-    home = Path(tempfile.mkdtemp(prefix="bench-checklist-"))
+    home = keep(Path(tempfile.mkdtemp(prefix="bench-checklist-")))
     url = f"sqlite:///{home / 'steward.db'}"
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     migrate.upgrade(engine)
     with unit_of_work(engine, "demo-seed") as s:
         demo.seed(s)

@@ -23,6 +23,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from audit_key import BENCH_KEY, keep
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 FLOWS = ("audit-programme", "management-review", "compliance-evaluation", "yearly-planning")
@@ -35,7 +37,7 @@ def seed(url: str, enterprises: int) -> None:
     from storage import migrate
     from storage.engine import make_engine, unit_of_work
     from storage.models import Enterprise, Person, RoleAssignment
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     migrate.upgrade(engine)
     with unit_of_work(engine, "bench-seed") as s:
         for n in range(enterprises):
@@ -54,7 +56,7 @@ def plain(url: str) -> float:
     """The four flows' plain functions, one after another in this process."""
     from flows import cycles
     from storage.engine import make_engine
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     start = time.perf_counter()
     for fn in (cycles.plan_audits, cycles.plan_reviews, cycles.start_compliance, cycles.plan_year):
         fn(engine, YEAR)
@@ -78,7 +80,7 @@ def through_server(url: str, prefect_url: str, workers: int, batch: int, home: P
     env = {**base, "PREFECT_HOME": str(home / "prefect"), "PREFECT_API_URL": api, "DO_NOT_TRACK": "1",
            "PREFECT_SERVER_DATABASE_CONNECTION_URL": prefect_url,
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
-           "STEWARD_HOME": str(home / "steward"), "STEWARD_DATABASE_URL": url, "STEWARD_FLOW_BATCH_SIZE": str(batch),
+           "STEWARD_HOME": str(keep(home / "steward")), "STEWARD_DATABASE_URL": url, "STEWARD_FLOW_BATCH_SIZE": str(batch),
            "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "5"}
     logs = open(home / "server.log", "w")
     server = subprocess.Popen([str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port",

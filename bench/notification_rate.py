@@ -19,6 +19,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from audit_key import BENCH_KEY
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 FAILING = 0.3
@@ -67,7 +69,7 @@ def prepare(url: str, target: str, messages: int) -> None:
     from storage.models import Outbox
     from workflows.engine.machine import actor_for
     from workflows.people import notifications
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     migrate.upgrade(engine)
     with unit_of_work(engine, "bench-seed") as s:
         demo.seed(s)
@@ -87,7 +89,7 @@ def ours(url: str, messages: int) -> tuple[float, float, int]:
     from flows.delivery import dispatch
     from storage.engine import make_engine
     from storage.models import Outbox
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     statements = [0]
     event.listen(engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
     now, runs = datetime.now(timezone.utc), 0

@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from audit_key import BENCH_KEY, keep
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PASSWORD = "jinyan-demo-2026"
@@ -41,7 +43,7 @@ def seed(home: Path) -> None:
     from storage import migrate
     from storage.engine import make_engine, unit_of_work
     from storage.files import FileStore
-    engine = make_engine(f"sqlite:///{home / 'steward.db'}")
+    engine = make_engine(f"sqlite:///{home / 'steward.db'}", BENCH_KEY)
     migrate.upgrade(engine)
     with unit_of_work(engine, "demo-seed") as s:
         demo.seed(s, FileStore(home / "files"))
@@ -57,7 +59,7 @@ def add_history(home: Path, years: int) -> int:
     from steward import demo
     from storage.engine import make_engine, unit_of_work
     from storage.models import AccountingRun, Enterprise
-    engine = make_engine(f"sqlite:///{home / 'steward.db'}")
+    engine = make_engine(f"sqlite:///{home / 'steward.db'}", BENCH_KEY)
     made = 0
     with unit_of_work(engine, "bench-history") as s:
         plant = s.exec(select(Enterprise).where(Enterprise.code == demo.PLANT)).one()
@@ -190,7 +192,7 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=0, help="years of monthly runs to add for a second pass")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp)
+        home = keep(Path(tmp))
         seed(home)
         run(home, args, "lived demo")
         if args.history:

@@ -23,6 +23,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from audit_key import BENCH_KEY
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 WRITTEN = ("transition_log", "task", "outbox", "audit_log")  # the rows a transition adds (the NC row changes)
@@ -46,7 +48,7 @@ def prepare(url: str, count: int) -> list[int]:
     from storage.engine import make_engine, unit_of_work
     from workflows.improvement import nonconformity as ncs
     from workflows.people import organisation as org
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     migrate.upgrade(engine)
     with unit_of_work(engine, "bench-seed") as s:
         demo.seed(s)
@@ -62,7 +64,7 @@ def ours(url: str, ids: list[int]) -> tuple[float, float]:
     from storage.models import Nonconformity
     from workflows.engine.machine import actor_for
     from workflows.improvement import nonconformity as ncs
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     seen = counting(engine)
     start = time.perf_counter()
     for nc_id in ids:
@@ -78,7 +80,7 @@ def plain(url: str, source_url: str, ids: list[int]) -> tuple[float, float]:
     """The same rows, inserted (and the NC row updated) through the database driver itself with statements
     written once, one transaction per transition: what the database costs without any of our code."""
     from storage.engine import make_engine
-    src, dst = make_engine(source_url), make_engine(url)
+    src, dst = make_engine(source_url, BENCH_KEY), make_engine(url, BENCH_KEY)
     key = {t: "seq" if t == "audit_log" else "id" for t in WRITTEN}
     raw_src, raw = src.raw_connection(), dst.raw_connection()
     mark = "?" if dst.dialect.paramstyle == "qmark" else "%s"
@@ -131,7 +133,7 @@ def orm_floor(url: str, ids: list[int]) -> tuple[float, float]:
 
     from storage.engine import make_engine, unit_of_work
     from storage.models import Nonconformity, Outbox, Person, Task, TransitionLog
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     with Session(engine) as s:
         who = s.exec(select(Person.id).where(Person.username == "lixf")).one()
     seen = counting(engine)

@@ -18,6 +18,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from audit_key import BENCH_KEY, keep
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
@@ -27,7 +29,7 @@ def fill(url: str, entries: int) -> None:
     from storage import migrate
     from storage.audit_log import append
     from storage.engine import make_engine
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     migrate.upgrade(engine)
     done = 0
     while done < entries:
@@ -43,7 +45,7 @@ def fill(url: str, entries: int) -> None:
 def ours(url: str) -> tuple[float, int]:
     from storage.audit_log import verify
     from storage.engine import make_engine
-    engine = make_engine(url)
+    engine = make_engine(url, BENCH_KEY)
     start = time.perf_counter()
     with engine.connect() as conn:
         report = verify(conn)
@@ -58,7 +60,7 @@ def command(url: str, home: Path) -> float:
     import os
     import subprocess
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")},
-           "STEWARD_HOME": str(home), "STEWARD_DATABASE_URL": url}
+           "STEWARD_HOME": str(keep(home)), "STEWARD_DATABASE_URL": url}
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "steward", "verify"], env=env, check=True, capture_output=True,
                    cwd=Path(__file__).resolve().parents[1])

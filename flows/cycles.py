@@ -182,7 +182,8 @@ def plan_year(engine: Engine, year: int, enterprise: Choice = None) -> dict[str,
 
 
 def _with_engine(fn, *args):
-    engine = make_engine(wiring.current().db_url)
+    wired = wiring.current()
+    engine = make_engine(wired.db_url, wired.audit_key())
     try:
         return fn(engine, *args)
     finally:

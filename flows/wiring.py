@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from storage.errors import StewardError
 
@@ -21,6 +22,17 @@ class Wiring:
     smtp_url: str = ""
     allow: tuple[str, ...] = ()  # hosts a webhook may reach
     batch_size: int = 0  # enterprises per child run when a flow on a Prefect server fans out; 0: never
+    audit_key_file: str = ""  # STEWARD_HOME/audit_key: every write's audit entries are hashed with it
+
+    def audit_key(self) -> bytes:
+        """The installation's audit key, which a worker's STEWARD_HOME must hold a copy of: without it the
+        worker's writes could not be told from forged ones, so it refuses rather than write."""
+        path = Path(self.audit_key_file) if self.audit_key_file else None
+        if path is None or not path.is_file():
+            raise StewardError("no_audit_key", f"工作进程没有审计密钥：请把安装目录中的 audit_key 复制到工作进程的 STEWARD_HOME（{path}）",
+                               "The worker has no audit key: copy audit_key from the installation's STEWARD_HOME into "
+                               f"the worker's STEWARD_HOME ({path})")
+        return path.read_text().strip().encode()
 
 
 _source: Callable[[], Wiring] | None = None

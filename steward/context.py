@@ -32,8 +32,9 @@ class Context:
         from storage.engine import check_reachable, make_engine
         if not self.settings.database_url:
             self.settings.home.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(self.settings.db_url)
+        engine = make_engine(self.settings.db_url, self.audit_key)
         check_reachable(engine)
+        self._record_keying(engine)
         return engine
 
     @cached_property
@@ -51,6 +52,40 @@ class Context:
     def anchors_file(self) -> Path:
         return self.settings.home / "audit-anchors.jsonl"
 
+    @property
+    def keyed_from_file(self) -> Path:
+        return self.settings.home / "audit-keyed-from.json"
+
+    def _record_keying(self, engine) -> None:
+        """Once per installation, beside the key: where each chain stood when its entries began to be keyed."""
+        if self.keyed_from_file.exists():
+            return
+        from sqlalchemy import inspect
+
+        from storage.audit_log import keying_began
+        if not inspect(engine).has_table("audit_chain"):  # a database not yet migrated: next time
+            return
+        with engine.connect() as conn:
+            record = keying_began(conn, self.audit_key)
+        try:
+            fd = os.open(self.keyed_from_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process recorded it first
+            return
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(record))
+        self.anchor()  # the first anchor: from now on an anchors file that is missing or empty is a finding
+
+    def keyed_from(self) -> dict | None:
+        """The signed record of where keyed hashing began, or None when it is missing or does not verify."""
+        from storage.audit_log import keyed_from
+        if not self.keyed_from_file.exists():
+            return None
+        try:
+            record = json.loads(self.keyed_from_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return keyed_from(record, self.audit_key) if isinstance(record, dict) else None
+
     def anchor(self) -> dict:
         """Sign the audit log's tip and keep it in HOME (and print it, to be kept elsewhere as well)."""
         from storage.audit_log import anchor
@@ -60,10 +95,35 @@ class Context:
             fh.write(json.dumps(mark) + "\n")
         return mark
 
+    def audit_findings(self, conn) -> list[str]:
+        """What ``steward verify`` and restore report about the chain, its anchors and the record of keying."""
+        from storage.audit_log import check_anchor, verify
+        problems = []
+        keyed_from = self.keyed_from()
+        if keyed_from is None:
+            problems.append(f"记录哈希开始加密的文件缺失或签名不符（{self.keyed_from_file.name}） / The record of where keyed "
+                            f"hashing began ({self.keyed_from_file.name}) is missing or not signed with this key")
+        report = verify(conn, self.audit_key, keyed_from or {})
+        if not report.ok:
+            problems.append(f"审计日志第 {report.first_broken} 条处断裂 / Audit chain broken at entry "
+                            f"{report.first_broken}: {report.reason}")
+        marks = self.anchors()
+        if not marks:
+            problems.append(f"锚点文件缺失或为空（{self.anchors_file.name}）：日志末尾被截去也无从发现 / The anchors file "
+                            f"({self.anchors_file.name}) is missing or empty: a cut-back log could not be told")
+        problems += [f"锚点不符 / Anchor broken: {why}" for mark in marks if (why := check_anchor(conn, mark, self.audit_key))]
+        return problems
+
     def anchors(self) -> list[dict]:
         if not self.anchors_file.exists():
             return []
-        return [json.loads(line) for line in self.anchors_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        marks = []
+        for line in self.anchors_file.read_text(encoding="utf-8").splitlines():
+            try:
+                marks.append(json.loads(line)) if line.strip() else None
+            except ValueError:
+                marks.append({"malformed": line[:80]})  # check_anchor names it
+        return marks
 
     def _kept_key(self, name: str) -> str:
         path = self.settings.home / name
@@ -107,6 +167,7 @@ class Context:
     def upgrade(self) -> None:
         from storage import migrate
         migrate.upgrade(self.engine)
+        self._record_keying(self.engine)
 
     def require_current_schema(self) -> None:
         from storage import migrate

@@ -10,6 +10,12 @@ newest entries shows too. A transaction locks only the chains it appends to (on 
 write in parallel; ``seq`` still numbers the whole log in the order it was written. Entries written before
 chains were per enterprise keep their one chain (``chain`` empty, tip in ``audit_head``), checked as before.
 The database refuses UPDATE and DELETE on ``audit_log`` (triggers in the first migration).
+
+Every entry is hashed with a key kept outside the database (HMAC-SHA256 with a key derived from
+``STEWARD_HOME/audit_key``, given to each engine by ``use_key``), so someone who can write the tables but not
+read that file cannot append an entry that verifies. Entries written before keying began stay plain sha256; the
+position of each chain's tip when keying began is kept beside the key (``keyed_from``), and ``verify`` accepts a
+plain hash only up to it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -29,6 +36,24 @@ from storage.errors import Conflict
 from storage.models.audit import AuditChain, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → the key its chain entries are hashed with
+
+
+def chain_key(audit_key: bytes) -> bytes:
+    """The chain's own key, derived so the anchors' signatures and the entries' hashes never share one."""
+    return hmac.new(audit_key, b"carbon-steward audit chain v1", hashlib.sha256).digest()
+
+
+def use_key(engine, audit_key: bytes) -> None:
+    """Entries this engine writes are hashed with ``audit_key``; an engine without one cannot write."""
+    _KEYS[engine] = chain_key(audit_key)
+
+
+def key_of(conn) -> bytes:
+    key = _KEYS.get(conn.engine)
+    if key is None:
+        raise RuntimeError("no audit key for this engine: make it with make_engine(url, audit_key)")
+    return key
 SECRET_FIELDS = {"password_hash"}
 _SKIP = {AuditEntry, AuditHead, AuditChain}
 
@@ -46,9 +71,13 @@ def _plain(value):
 
 
 def _field(key: str, value):
-    if key in SECRET_FIELDS and value is not None:
-        return "<redacted>"
+    if key in SECRET_FIELDS and value is not None:  # a digest, not the secret: enough to replay against the row
+        return secret_digest(value)
     return _plain(value)
+
+
+def secret_digest(value) -> str:
+    return "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
 
 
 _BODY = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -56,21 +85,24 @@ _BODY = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":
 
 def entry_hash(*, seq: int, at: datetime, actor: str, action: str, entity: str, entity_id: str,
                enterprise_id: int | None, before, after, prev_hash: str, chain: int | None = None,
-               chain_seq: int | None = None) -> str:
+               chain_seq: int | None = None, key: bytes | None = None) -> str:
+    """An entry's hash: keyed with the chain key, or (``key`` None) the plain sha256 of entries written before
+    keying began — which is all someone without the key can compute."""
     return _digest(chain, chain_seq, seq, at, actor, action, entity, entity_id, enterprise_id, before, after,
-                   prev_hash)
+                   prev_hash, key)
 
 
 def _digest(chain, chain_seq, seq, at, actor, action, entity, entity_id, enterprise_id, before, after,
-            prev_hash) -> str:
+            prev_hash, key: bytes | None = None) -> str:
     """The one layout of a hashed entry (positional: ``verify`` calls it once per row); entries from before
     chains were per enterprise (``chain`` None) hash without their place."""
     body = [seq, at.isoformat(), actor, action, entity, entity_id, enterprise_id, before, after, prev_hash]
-    return _hash_of(body if chain is None else [chain, chain_seq, *body])
+    return _hash_of(body if chain is None else [chain, chain_seq, *body], key)
 
 
-def _hash_of(values: list) -> str:
-    return hashlib.sha256(_BODY.encode(values).encode("utf-8")).hexdigest()
+def _hash_of(values: list, key: bytes | None = None) -> str:
+    data = _BODY.encode(values).encode("utf-8")
+    return hmac.new(key, data, hashlib.sha256).hexdigest() if key else hashlib.sha256(data).hexdigest()
 
 
 def _row(obj) -> dict:
@@ -154,6 +186,7 @@ def append(conn, items: list[tuple]) -> None:
     """Append entries (actor, action, entity, id, enterprise, before, after) after their chains' tips; a
     concurrent writer to the same chain waits (PostgreSQL) or makes this fail, never fork."""
     postgres = conn.dialect.name == "postgresql"
+    key = key_of(conn)
     chains = [chain_of(item[4]) for item in items]
     tips: dict[int, tuple[int, str, bool]] = {}  # chain → (its last entry, that entry's hash, tip row exists)
     for chain in sorted(set(chains)):  # always in the same order, so two transactions cannot deadlock
@@ -176,7 +209,7 @@ def append(conn, items: list[tuple]) -> None:
         fields = dict(seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id,
                       enterprise_id=enterprise_id, before=before, after=after, prev_hash=prev, chain=chain,
                       chain_seq=chain_seq + 1)
-        digest = entry_hash(**fields)
+        digest = entry_hash(**fields, key=key)
         tips[chain] = (chain_seq + 1, digest, known)
         rows.append({**fields, "hash": digest})
     conn.execute(AuditEntry.__table__.insert(), rows)
@@ -207,8 +240,13 @@ _COLUMNS = ("seq", "at", "actor", "action", "entity", "entity_id", "enterprise_i
             "hash", "chain", "chain_seq")
 
 
-def verify(conn) -> ChainReport:
-    """Walk every chain in order; report the first entry whose link or content does not hold."""
+def verify(conn, key: bytes | None = None, keyed_from: dict[int | None, int] | None = None) -> ChainReport:
+    """Walk every chain in order; report the first entry whose link or content does not hold. An entry of a
+    chain must carry the keyed hash (``key``: the audit key, else the one this connection's engine writes with),
+    unless it lies at or before that chain's tip when keying began (``keyed_from``: chain → its entry then, and
+    None → the last entry of the single chain of old, which nothing may extend since)."""
+    chained = chain_key(key) if key is not None else key_of(conn)
+    plain_upto = keyed_from or {}
     t = AuditEntry.__table__.c
     columns = [t[c] for c in _COLUMNS]
     count = 0
@@ -224,6 +262,9 @@ def verify(conn) -> ChainReport:
         if _digest(None, None, seq, at, actor, action, entity, entity_id, enterprise_id, before, after,
                    prev_hash) != digest:
             return ChainReport(False, count, seq, "content was altered after it was written")
+        if keyed_from is not None and seq > keyed_from.get(None, 0):
+            return ChainReport(False, count, seq, f"entry {seq} extends the old single chain after keyed hashing "
+                                                  "began: it was not written by this installation")
         expected_prev, expected_seq = digest, expected_seq + 1
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):
@@ -247,8 +288,9 @@ def verify(conn) -> ChainReport:
         if prev_hash != expected_prev:
             return ChainReport(False, count, n, f"{label}: the link of its entry {n} (log entry {seq}) to the one "
                                                 "before does not match")
-        if _digest(chain, n, seq, at, actor, action, entity, entity_id, enterprise_id, before, after,
-                   prev_hash) != digest:
+        if _digest(chain, n, seq, at, actor, action, entity, entity_id, enterprise_id, before, after, prev_hash,
+                   chained) != digest and (n > plain_upto.get(chain, 0) or _digest(
+                chain, n, seq, at, actor, action, entity, entity_id, enterprise_id, before, after, prev_hash) != digest):
             return ChainReport(False, count, n, f"{label}: the content of its entry {n} (log entry {seq}) was altered "
                                                 "after it was written")
         expected_prev, expected_seq = digest, expected_seq + 1
@@ -283,6 +325,29 @@ def anchor(conn, key: bytes) -> dict:
     at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return {"seq": seq, "hash": digest, "legacy": legacy, "heads": heads, "at": at,
             "mac": _mac(key, seq, digest, at)}
+
+
+def keying_began(conn, key: bytes) -> dict:
+    """Each chain's tip now, signed: written once, beside the key, when an installation first hashes with it, so
+    ``verify`` knows up to where a plain hash is an old entry rather than a forged one."""
+    head = conn.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar() or 0
+    heads = {str(chain): seq for chain, seq in conn.execute(select(AuditChain.chain, AuditChain.seq))}
+    at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    body = {"legacy": head, "heads": heads, "at": at}
+    return {**body, "mac": hmac.new(key, _BODY.encode(body).encode(), hashlib.sha256).hexdigest()}
+
+
+def keyed_from(record: dict, key: bytes) -> dict[int | None, int] | None:
+    """The tips a record of ``keying_began`` holds, or None when it is malformed or not signed with ``key``."""
+    try:
+        body = {"legacy": int(record["legacy"]), "heads": {str(c): int(n) for c, n in record["heads"].items()},
+                "at": str(record["at"])}
+        if not hmac.compare_digest(hmac.new(key, _BODY.encode(body).encode(), hashlib.sha256).hexdigest(),
+                                   str(record["mac"])):
+            return None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return {None: body["legacy"], **{int(c): n for c, n in body["heads"].items()}}
 
 
 def check_anchor(conn, mark: dict, key: bytes) -> str | None:

@@ -30,7 +30,17 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 CONNECTIONS = 16
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, audit_key: bytes | None = None) -> Engine:
+    """An engine for ``url``; with ``audit_key`` (kept outside the database) it can write, since every write
+    appends audit entries hashed with that key."""
+    engine = _make_engine(url)
+    if audit_key is not None:
+        from storage.audit_log import use_key
+        use_key(engine, audit_key)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:

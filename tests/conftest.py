@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from helpers import AUDIT_KEY, keep_audit_key
 from sqlalchemy import create_engine, text
 
 from storage import migrate
@@ -82,11 +83,9 @@ def pg_server():
 
 
 _db_numbers = itertools.count(1)
-
-
 def _seed(url: str) -> None:
     from steward import demo
-    eng = make_engine(url)
+    eng = make_engine(url, AUDIT_KEY.encode())
     migrate.upgrade(eng)
     with unit_of_work(eng, "demo-seed") as session:
         demo.seed(session)
@@ -124,6 +123,7 @@ def seeded_pg_template(pg_server) -> str:
 def db_url(request, tmp_path):
     """An empty database of each backend; already seeded with the demo when the test asks for ``plant``."""
     seeded = "plant" in request.fixturenames
+    keep_audit_key(tmp_path / "home")
     if request.param == "sqlite":
         if seeded:
             shutil.copyfile(request.getfixturevalue("seeded_sqlite"), tmp_path / "steward.db")
@@ -144,7 +144,7 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def engine(db_url):
     """A migrated database, as `steward db upgrade` leaves it."""
-    eng = make_engine(db_url)
+    eng = make_engine(db_url, AUDIT_KEY.encode())
     migrate.upgrade(eng)
     yield eng
     eng.dispose()

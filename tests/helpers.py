@@ -7,6 +7,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The installation's audit key for every test database: the seeded template is keyed with it, and every test's
+# STEWARD_HOME holds it, as a copied installation's home would.
+AUDIT_KEY = "test-audit-key-" + "k" * 48
+
+
+def keep_audit_key(home: Path) -> None:
+    import os
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "audit_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(AUDIT_KEY)
 
 
 def run_steward(args: list[str], env: dict, check: bool = False, stdin: str | None = None,

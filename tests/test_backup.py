@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, act, run_steward
+from helpers import AUDIT_KEY, ROOT, act, run_steward
 from sqlmodel import Session, func, select
 
 from steward.backup import counts
@@ -85,7 +85,7 @@ def test_a_backup_taken_while_writing_restores_whole(plant, db_url, steward_env,
     assert "audit chain intact" in done.stdout
     assert run_steward(["verify", "--data"], restored_env).returncode == 0
 
-    restored = make_engine(target_url)
+    restored = make_engine(target_url, AUDIT_KEY.encode())
     with tarfile.open(archive) as tar:
         manifest = __import__("json").load(tar.extractfile("manifest.json"))
     assert counts(restored) == manifest["rows"]

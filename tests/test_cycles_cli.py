@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from helpers import run_steward
+from helpers import AUDIT_KEY, run_steward
 
 from steward import demo
 
@@ -78,7 +78,7 @@ def _state_the_rest(db_url: str, number: str) -> None:
     from storage.engine import make_engine, unit_of_work
     from workflows.engine.machine import actor_for
     from workflows.review import review as reviews
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, AUDIT_KEY.encode())
     with unit_of_work(engine, "test") as s:
         actor = actor_for(s, "lixf")
         review = reviews.get(s, actor, number)

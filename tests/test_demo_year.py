@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import sign_in
+from helpers import AUDIT_KEY, keep_audit_key, sign_in
 from sqlmodel import Session, select
 from test_browser import serving, shot
 from test_browser import sign_in as browser_sign_in
@@ -41,8 +41,9 @@ from workflows.planning import carbon_assets
 def lived(tmp_path_factory):
     """`steward demo` as a newcomer runs it: the organisation, three years of data and the lived year."""
     home = tmp_path_factory.mktemp("lived")
+    keep_audit_key(home)
     url = f"sqlite:///{home / 'steward.db'}"
-    eng = make_engine(url)
+    eng = make_engine(url, AUDIT_KEY.encode())
     migrate.upgrade(eng)
     with unit_of_work(eng, "demo-seed") as session:
         assert demo.seed(session, FileStore(home / "files")).created

@@ -3,7 +3,7 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from helpers import ROOT
+from helpers import AUDIT_KEY, ROOT
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
@@ -31,7 +31,7 @@ def test_revisions_made_before_0012_keep_their_metadata_and_a_draft_keeps_its_re
     import sqlalchemy as sa
 
     from storage.engine import make_engine
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}", AUDIT_KEY.encode())
     migrate.upgrade(engine, "0011")
     now = datetime(2026, 1, 5)
     with engine.begin() as c:
@@ -67,7 +67,7 @@ def test_yearly_duties_given_twice_before_0018_are_cancelled_with_an_audit_entry
     from storage.engine import make_engine, unit_of_work
     from storage.models import Enterprise, Person, Task
     from storage.replay import check_tables
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}", AUDIT_KEY.encode())
     migrate.upgrade(engine, "0017")
     with unit_of_work(engine, "alice") as s:
         ent = Enterprise(code="E", name_zh="厂", industry="cement")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import run_steward
+from helpers import AUDIT_KEY, keep_audit_key, run_steward
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, func, select
 
@@ -37,7 +37,7 @@ def _port() -> int:
 
 def _seed(url: str) -> None:
     """A few dozen enterprises, each with a carbon manager and a year of diesel; one has a fuel nobody knows."""
-    engine = make_engine(url)
+    engine = make_engine(url, AUDIT_KEY.encode())
     migrate.upgrade(engine)
     with unit_of_work(engine, "test-seed") as s:
         for n in range(ENTERPRISES):
@@ -86,7 +86,9 @@ def province(pg_server, tmp_path_factory):
         deployer = {**prefect_env, "STEWARD_HOME": str(root / "deployer"), "STEWARD_DATABASE_URL": app_url,
                     "STEWARD_SMTP_URL": SMTP}
         # the worker has the installed package and its own settings; it runs in a folder with no checkout in it
+        keep_audit_key(root / "worker-home")  # a copy of the installation's key: the worker's writes are keyed
         worker_env = {**prefect_env, "STEWARD_DATABASE_URL": app_url, "STEWARD_SMTP_URL": SMTP,
+                      "STEWARD_HOME": str(root / "worker-home"),
                       "STEWARD_FLOW_BATCH_SIZE": "8",  # 24 enterprises: two child runs, the last 8 in the run itself
                       "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "5"}
         (root / "worker").mkdir()
@@ -170,7 +172,7 @@ def test_a_province_kicks_off_on_a_prefect_server_with_one_bad_enterprise(provin
         "COMPLETED", "FAILED"]  # only the bad enterprise's batch failed
     runs = [*runs, *children]
 
-    engine = make_engine(province["app_url"])
+    engine = make_engine(province["app_url"], AUDIT_KEY.encode())
     with Session(engine) as s:
         accounted = set(s.exec(select(Enterprise.code).join(AccountingRun, AccountingRun.enterprise_id == Enterprise.id)
                                .where(AccountingRun.year == 2025)).all())

@@ -6,6 +6,7 @@ so nothing is lost while a robot or mail server is down.
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -14,7 +15,9 @@ from urllib.parse import quote
 import apprise
 from sqlalchemy.engine import Engine
 
+from flows import pinning
 from storage.engine import unit_of_work
+from storage.errors import StewardError
 from workflows.people import notifications
 
 ACTOR = "system:outbox"
@@ -30,8 +33,11 @@ def address(kind: str, target: str, smtp_url: str) -> str:
     return f"{smtp_url}{'&' if '?' in smtp_url else '?'}to={quote(target, safe='@')}"
 
 
-_ASSET = apprise.AppriseAsset(async_mode=False)  # one target a message: no pool of apprise's own per send
+# one target a message: no pool of apprise's own per send; no redirect followed: it could lead past the address check
+_ASSET = apprise.AppriseAsset(async_mode=False, http_redirects=False)
 _senders = threading.local()  # per sending thread: channel address → its apprise object, parsed once
+_REDIRECT = re.compile(r"error=(3\d\d)\b")  # how apprise's webhook plugins report a 3xx answer
+INVALID = "通知地址无效 / invalid notification URL"
 
 
 def _sender(url: str) -> apprise.Apprise | None:
@@ -43,19 +49,37 @@ def _sender(url: str) -> apprise.Apprise | None:
             kept.clear()
         sender = apprise.Apprise(asset=_ASSET)
         kept[url] = sender if sender.add(url) else None
+        for server in kept[url] or ():
+            server.redirects = False  # not even for an address that says ?redirect=yes
     return kept[url]
 
 
 def send(url: str, subject: str, body: str) -> str | None:
     """Send one message; return None when delivered, else the reason apprise gave."""
     sender = _sender(url)
+    return INVALID if sender is None else _notify(sender, subject, body)
+
+
+def send_webhook(target: str, subject: str, body: str, allow: tuple[str, ...]) -> str | None:
+    """Check the webhook's host again (its name may point elsewhere than when the channel was saved) and send to
+    the addresses just checked only; a refusal is raised as the StewardError the settings page would show."""
+    sender = _sender(target)
     if sender is None:
-        return "通知地址无效 / invalid notification URL"
+        return INVALID
+    host = sender[0].host  # as apprise reads the address, since apprise connects
+    with pinning.pinned(host, notifications.webhook_addresses(host, allow)):
+        return _notify(sender, subject, body)
+
+
+def _notify(sender: apprise.Apprise, subject: str, body: str) -> str | None:
     result = sender.notify(title=subject, body=body)
     if result:
         return None
     lines = [str(getattr(entry, "message", entry)).strip() for entry in result.logs()
              if str(getattr(entry, "level", "WARNING")) in ("WARNING", "ERROR", "CRITICAL")]  # apprise keeps its own
+    if lines and (redirect := _REDIRECT.search(lines[-1])):
+        return (f"对方返回 {redirect[1]} 重定向，碳管家不跟随重定向，请填写最终地址 / The webhook answered "
+                f"{redirect[1]}, a redirect, which is not followed: enter the final address")
     return (lines[-1] if lines else "发送失败 / delivery failed")[:300]
 
 
@@ -65,11 +89,13 @@ def _deliver(message: tuple[int, str, str, list[tuple[int, str, str]]], smtp_url
     _, subject, body, targets = message
     delivered, errors = [], {}
     for channel_id, kind, target in targets:
-        if kind == "webhook" and (host := notifications.internal_host(target, allow)):
-            errors[channel_id] = f"内网地址 {host} 未放行 / internal address {host} is not allowed"
-            continue  # checked again when sending: a name may resolve elsewhere now
         try:
-            error = send(address(kind, target, smtp_url), subject, body)
+            if kind == "webhook":
+                error = send_webhook(target, subject, body, allow)
+            else:
+                error = send(address(kind, target, smtp_url), subject, body)
+        except StewardError as refused:  # the address is not one to send to (now): kept whole, both languages
+            error = str(refused)
         except Exception as exc:  # a transport error is data on the row, never a crashed dispatcher
             error = str(exc)[:300]
         if error is None:

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
-from helpers import act, plant_id
+from helpers import act, as_user, csrf, plant_id
 from sqlmodel import Session, select
 
 from flows import delivery
@@ -52,18 +52,30 @@ def smtp():
 
 
 class Hook:
-    """A local HTTP endpoint that records what it is sent; starts only when asked (a channel that is down)."""
+    """A local HTTP endpoint that records what it is sent (a GET as its path and None); starts only when asked (a
+    channel that is down). Given ``redirect``, it answers every request with a 302 to that address."""
 
-    def __init__(self):
-        self.port, self.requests, self.server = free_port(), [], None
+    def __init__(self, host="127.0.0.1", port=None, redirect=None):
+        self.host, self.port, self.redirect = host, port or free_port(), redirect
+        self.requests, self.server = [], None
 
     def start(self):
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                hook.requests.append((self.path, None))
+                self.send_response(404)
+                self.end_headers()
+
             def do_POST(self):
                 length = int(self.headers["Content-Length"])
                 hook.requests.append((self.path, json.loads(self.rfile.read(length))))
+                if hook.redirect:
+                    self.send_response(302)
+                    self.send_header("Location", hook.redirect)
+                    self.end_headers()
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -72,7 +84,7 @@ class Hook:
             def log_message(self, *args):
                 pass
 
-        self.server = HTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = HTTPServer((self.host, self.port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self):
@@ -265,3 +277,197 @@ def test_a_run_drains_the_queue_in_batches_and_never_caps_delivery(plant, engine
     titles = [body["title"] for _, body in hook.requests]
     assert len(titles) == len(set(titles)) == 130  # each once
     assert delivery.dispatch(engine, now=now, allow=LOCAL)["claimed"] == 0
+
+
+# Each way round the webhook check: the address as typed, the answer to simulate from DNS for a made-up name (no
+# outside DNS is reachable here), and what the refusal must say: the address reached, in English and Chinese.
+BYPASSES = [
+    pytest.param("json://localhost.:{port}/hook", None, "127.0.0.1", "this machine", "本机地址", id="trailing-dot"),
+    pytest.param("json://[::ffff:7f00:1]:{port}/hook", None, "127.0.0.1", "this machine", "本机地址",
+                 id="ipv4-mapped-ipv6"),
+    pytest.param("json://v6.jinyan.example:{port}/hook", ("v6.jinyan.example", "::ffff:127.0.0.1"), "127.0.0.1",
+                 "this machine", "本机地址", id="ipv4-mapped-ipv6-from-dns"),
+    pytest.param("json://2130706433:{port}/hook", None, "127.0.0.1", "this machine", "本机地址", id="decimal"),
+    pytest.param("json://017700000001:{port}/hook", None, "127.0.0.1", "this machine", "本机地址", id="octal"),
+    pytest.param("json://0x7f000001:{port}/hook", None, "127.0.0.1", "this machine", "本机地址", id="hex"),
+    pytest.param("json://0.0.0.0:{port}/hook", None, "0.0.0.0", "the unspecified address", "未指定地址",
+                 id="unspecified"),
+    pytest.param("json://100.64.12.34/hook", None, "100.64.12.34", "carrier-grade NAT space (100.64.0.0/10)",
+                 "运营商共享地址", id="shared-100.64"),
+    pytest.param("json://169.254.169.254/latest/meta-data", None, "169.254.169.254", "a link-local address",
+                 "链路本地地址", id="cloud-metadata"),
+    pytest.param("json://239.1.2.3/hook", None, "239.1.2.3", "a multicast address", "组播地址", id="multicast"),
+    pytest.param("json://[ff05::1]/hook", None, "ff05::1", "a multicast address", "组播地址", id="multicast-ipv6"),
+    pytest.param("json://[fd12:3456::1]/hook", None, "fd12:3456::1", "a private network", "内网地址",
+                 id="unique-local-ipv6"),
+    pytest.param("json://localhost:{port}/hook", None, "127.0.0.1", "this machine", "本机地址", id="etc-hosts-name"),
+    pytest.param("json://oa.jinyan.example/hook", ("oa.jinyan.example", "10.1.2.3"), "10.1.2.3", "a private network",
+                 "内网地址", id="name-resolving-private"),
+]
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Simulated DNS answers for made-up names, ``{name: [first answer, next answer, ...]}`` (the last repeats);
+    each lookup of such a name is logged. Every other name and every address goes to the real resolver."""
+    real, answers, asked = socket.getaddrinfo, {}, []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        asked.append(host)
+        queue = answers[host]
+        return real(queue.pop(0) if len(queue) > 1 else queue[0], port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers, asked
+
+
+def saved_anyway(plant, target: str) -> int:
+    """A channel row as one saved before this check existed would be: straight into the table."""
+    with plant("system:test") as s:
+        lixf = wf.actor_for(s, "lixf").person
+        row = NotificationChannel(enterprise_id=lixf.enterprise_id, person_id=lixf.id, kind="webhook", target=target)
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def latest_for_lixf(engine) -> Outbox:
+    with Session(engine) as s:
+        lixf = wf.actor_for(s, "lixf").person
+        return s.exec(select(Outbox).where(Outbox.person_id == lixf.id).order_by(Outbox.id.desc())).first()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("target,answer,address,en,zh", BYPASSES)
+def test_a_webhook_that_is_not_on_the_public_internet_is_refused_when_saved_and_when_sent(
+        plant, engine, hook, dns, target, answer, address, en, zh):
+    answers, _ = dns
+    if answer:
+        answers[answer[0]] = [answer[1]]
+    target = target.format(port=hook.port)
+    hook.start()
+    with pytest.raises(StewardError) as err:
+        act(plant, "lixf", lambda s, a: notifications.add_channel(s, a, "lixf", "webhook", target))
+    refused = err.value
+    assert (refused.code, refused.field) == ("internal_host", "target")
+    assert address in refused.en and en in refused.en and "STEWARD_WEBHOOK_ALLOW" in refused.en
+    assert address in refused.zh and zh in refused.zh and "不能向" in refused.zh
+    channel_id = saved_anyway(plant, target)
+    raise_nc(plant)
+    now = datetime.now(timezone.utc)
+    delivery.dispatch(engine, now=now)
+    assert hook.requests == []
+    row = latest_for_lixf(engine)
+    assert (row.status, row.attempts, row.delivered) == ("pending", 1, [])
+    assert row.next_attempt_at > now  # retried with backoff like any failure
+    assert row.last_error == f"#{channel_id}: {refused.zh} / {refused.en}"  # the very words the settings page shows
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_address_apprise_cannot_read_is_refused_and_never_sent(plant, engine, hook):
+    """0177.0.0.1, 127.1 and ::ffff:127.0.0.1 written out are not addresses apprise parses: refused as invalid."""
+    hook.start()
+    for target in (f"json://0177.0.0.1:{hook.port}/hook", f"json://[::ffff:127.0.0.1]:{hook.port}/hook",
+                   f"json://127.1:{hook.port}/hook"):
+        with pytest.raises(StewardError) as err:
+            act(plant, "lixf", lambda s, a, t=target: notifications.add_channel(s, a, "lixf", "webhook", t))
+        assert err.value.field == "target" and "valid json://" in err.value.en, target
+        saved_anyway(plant, target)
+    raise_nc(plant)
+    delivery.dispatch(engine)
+    assert latest_for_lixf(engine).last_error.count("invalid notification URL") == 3
+    assert hook.requests == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_name_that_points_elsewhere_by_the_time_a_message_is_sent_is_refused_then(plant, engine, hook, dns):
+    answers, _ = dns
+    answers["hooks.jinyan.example"] = ["93.184.216.34", "127.0.0.1"]  # public when saved, this machine when sent
+    hook.start()
+    target = f"json://hooks.jinyan.example:{hook.port}/hook"
+    channel = act(plant, "lixf", lambda s, a: notifications.add_channel(s, a, "lixf", "webhook", target))
+    raise_nc(plant)
+    delivery.dispatch(engine)
+    assert hook.requests == []
+    row = latest_for_lixf(engine)
+    assert row.status == "pending" and row.attempts == 1 and row.last_error.startswith(f"#{channel.id}: ")
+    assert "hooks.jinyan.example (it resolves to 127.0.0.1): that is this machine" in row.last_error
+    assert "不能向 hooks.jinyan.example（解析为 127.0.0.1）发送通知" in row.last_error
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_webhook_connects_to_the_address_it_checked_not_to_a_second_dns_answer(plant, engine, dns):
+    """DNS rebinding: the name answers an allowed address to both checks, and would answer another one to the
+    lookup a sender makes when connecting. Nothing looks the name up again: the request goes to the address checked."""
+    answers, asked = dns
+    answers["oa.jinyan.example"] = ["127.0.0.2", "127.0.0.2", "127.0.0.1"]  # saved, checked, then rebound
+    allowed = Hook("127.0.0.2")
+    elsewhere = Hook("127.0.0.1", port=allowed.port)  # the same port on the address the name rebinds to
+    allowed.start()
+    elsewhere.start()
+    try:
+        allow = ("127.0.0.2/32",)
+        act(plant, "lixf", lambda s, a: notifications.add_channel(
+            s, a, "lixf", "webhook", f"json://oa.jinyan.example:{allowed.port}/hook", allow))
+        raise_nc(plant)
+        assert delivery.dispatch(engine, allow=allow)["sent"] == 1
+    finally:
+        allowed.stop()
+        elsewhere.stop()
+    assert [path for path, _ in allowed.requests] == ["/hook"] and elsewhere.requests == []
+    assert asked == ["oa.jinyan.example", "oa.jinyan.example"]  # when saved and when sent, never when connecting
+    assert latest_for_lixf(engine).status == "sent"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_host_the_administrator_allows_by_name_is_reached_however_it_is_spelt(plant, engine, hook, dns):
+    answers, _ = dns
+    answers["oa.jinyan.example"] = ["127.0.0.1"]
+    hook.start()
+    allow = ("oa.jinyan.example",)
+    act(plant, "lixf", lambda s, a: notifications.add_channel(
+        s, a, "lixf", "webhook", f"json://OA.Jinyan.Example.:{hook.port}/hook", allow))
+    raise_nc(plant)
+    assert delivery.dispatch(engine, allow=allow)["sent"] == 1
+    assert [path for path, _ in hook.requests] == ["/hook"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("query", ["", "?redirect=yes"], ids=["plain", "asking-for-redirects"])
+def test_a_redirect_is_a_failed_delivery_and_is_not_followed(plant, engine, query):
+    """An allowed local endpoint answers 302 towards another local server: that one hears nothing, whatever the
+    address asks for, and the message waits for its retry with the reason on the row."""
+    beyond = Hook()
+    allowed = Hook(redirect=f"http://127.0.0.1:{beyond.port}/steal")
+    beyond.start()
+    allowed.start()
+    try:
+        act(plant, "lixf", lambda s, a: notifications.add_channel(
+            s, a, "lixf", "webhook", f"json://127.0.0.1:{allowed.port}/hook{query}", LOCAL))
+        raise_nc(plant)
+        now = datetime.now(timezone.utc)
+        assert delivery.dispatch(engine, now=now, allow=LOCAL)["retry"] == 1
+        assert [path for path, _ in allowed.requests] == ["/hook"] and beyond.requests == []
+        row = latest_for_lixf(engine)
+        assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at > now
+        assert "answered 302, a redirect, which is not followed" in row.last_error and "302 重定向" in row.last_error
+        assert delivery.dispatch(engine, now=now + timedelta(minutes=2), allow=LOCAL)["retry"] == 1  # retried
+    finally:
+        allowed.stop()
+        beyond.stop()
+    assert [path for path, _ in allowed.requests] == ["/hook", "/hook"]
+    assert beyond.requests == []
+    assert latest_for_lixf(engine).attempts == 2
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_settings_page_shows_the_refusal_next_to_the_address(web):
+    lixf = as_user(web, "lixf")
+    answer = lixf.post("/settings/channel", data={"kind": "webhook", "target": "json://100.64.12.34/hook",
+                                                  "csrf_token": csrf(lixf, "/settings")}, headers={"HX-Request": "true"})
+    assert answer.status_code == 400
+    assert answer.json()["field"] == "target"  # steward.js puts the message after the input of that name
+    assert answer.json()["message"].startswith("不能向 100.64.12.34 发送通知：这是运营商共享地址（100.64.0.0/10）")
+    assert 'name="target"' in lixf.get("/settings").text

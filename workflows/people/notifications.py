@@ -14,7 +14,6 @@ import socket
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import apprise
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -37,28 +36,75 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _messages = Environment(loader=FileSystemLoader(MESSAGES), undefined=StrictUndefined, keep_trailing_newline=False)
 
 
-def internal_host(target: str, allow: Collection[str] = ()) -> str | None:
-    """The host of a webhook address when it is this machine or a private network (where no outside service
-    lives, and where a forged channel could reach the plant's own systems), unless ``allow`` names it."""
-    host = urlsplit(target).hostname
-    if not host:
-        return None
-    try:
-        addresses = {ipaddress.ip_address(host)}
-    except ValueError:
-        try:
-            addresses = {ipaddress.ip_address(a[4][0].split("%")[0]) for a in socket.getaddrinfo(host, None)}
-        except (socket.gaierror, UnicodeError):
-            return None  # not resolvable from here: nothing internal to reach
-    allowed = [ipaddress.ip_network(a, strict=False) for a in allow if _is_network(a)]
+# shared address space behind carrier-grade NAT: Python's ipaddress calls it neither private nor global
+_SHARED = ipaddress.ip_network("100.64.0.0/10")
+# why an address is no place for a webhook, first match wins: (test, 中文, English)
+_NOT_PUBLIC = (
+    (lambda a: a.is_unspecified, "未指定地址（连到本机）", "the unspecified address (which reaches this machine)"),
+    (lambda a: a.is_loopback, "本机地址", "this machine"),
+    (lambda a: a.is_link_local, "链路本地地址（云主机元数据服务 169.254.169.254 即在此段）",
+     "a link-local address (where cloud metadata services such as 169.254.169.254 live)"),
+    (lambda a: a.is_multicast, "组播地址", "a multicast address"),
+    (lambda a: a in _SHARED, "运营商共享地址（100.64.0.0/10）", "carrier-grade NAT space (100.64.0.0/10)"),
+    (lambda a: a.is_reserved, "保留地址", "a reserved address"),
+    (lambda a: a.is_private, "内网地址", "a private network"),
+    (lambda a: not a.is_global, "专用地址", "a special-purpose address"),
+)
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def host_key(host: str) -> str:
+    """A host name as a resolver and an allow list compare it: no brackets, case or trailing dot."""
+    return host.strip("[]").rstrip(".").lower()
+
+
+def webhook_addresses(host: str, allow: Collection[str] = ()) -> tuple[Address, ...]:
+    """Every address ``host`` resolves to, refused unless each is on the public internet or
+    STEWARD_WEBHOOK_ALLOW lists the host or a network holding it: a forged channel must not reach this machine
+    or the plant's own systems. Called when a channel is saved and again before each send (a name may point
+    elsewhere by then); the sender connects to these addresses only."""
+    addresses = resolve(host)
+    names = {host_key(a) for a in allow}
+    networks = [ipaddress.ip_network(a, strict=False) for a in allow if _is_network(a)]
     for address in addresses:
-        if not (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-                or address.is_multicast or address.is_unspecified):
-            continue
-        if host in allow or any(address in net for net in allowed):
-            continue
-        return host
-    return None
+        why = not_public(address)
+        if why and host_key(host) not in names and not any(address in net for net in networks):
+            raise _refused(host, address, why)
+    return addresses
+
+
+def resolve(host: str) -> tuple[Address, ...]:
+    """What the system resolver answers for ``host``, which also reads 2130706433, 017700000001 or 0x7f000001
+    as 127.0.0.1; an IPv4 address written as IPv6 (::ffff:127.0.0.1) is the IPv4 one it reaches."""
+    name = host_key(host)
+    try:
+        answers = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        answers = []
+    addresses = []
+    for answer in answers:
+        address = ipaddress.ip_address(answer[4][0].split("%")[0])
+        address = getattr(address, "ipv4_mapped", None) or address
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:  # nothing to check is nothing to send to
+        raise StewardError("unresolvable_host", f"无法解析通知地址中的主机 {name}，请检查地址",
+                           f"The host {name} in the address cannot be resolved: check the address", field="target")
+    return tuple(addresses)
+
+
+def not_public(address: Address) -> tuple[str, str] | None:
+    """Why ``address`` is not a public internet address, in both languages, or None when it is."""
+    return next(((zh, en) for test, zh, en in _NOT_PUBLIC if test(address)), None)
+
+
+def _refused(host: str, address: Address, why: tuple[str, str]) -> StewardError:
+    shown = host_key(host)
+    at = (" ", "") if shown == str(address) else (f"（解析为 {address}）", f" (it resolves to {address})")
+    return StewardError("internal_host", f"不能向 {shown}{at[0]}发送通知：这是{why[0]}，不是公网地址（管理员可在 "
+                        "STEWARD_WEBHOOK_ALLOW 中放行）", f"Notifications cannot go to {shown}{at[1]}: that is "
+                        f"{why[1]}, not a public internet address (an administrator may allow it in "
+                        "STEWARD_WEBHOOK_ALLOW)", field="target")
 
 
 def _is_network(text: str) -> bool:
@@ -98,14 +144,12 @@ def add_channel(session: Session, actor: Actor, username: str, kind: str, target
             raise StewardError("target", f"邮箱地址 {target!r} 无效", f"{target!r} is not an e-mail address", field="target")
     elif kind in SCHEMES:
         scheme = target.split("://", 1)[0].lower()
-        if scheme not in SCHEMES[kind] or apprise.Apprise.instantiate(target) is None:
+        plugin = apprise.Apprise.instantiate(target) if scheme in SCHEMES[kind] else None
+        if plugin is None:
             raise StewardError("target", f"{kind} 渠道地址应形如 {SCHEMES[kind][0]}://…，且须有效",
                                f"A {kind} channel needs a valid {SCHEMES[kind][0]}://… address", field="target")
-        if kind == "webhook" and (host := internal_host(target, allow)):
-            raise StewardError("internal_host", f"不能向本机或内网地址 {host} 发送通知（管理员可在 "
-                               "STEWARD_WEBHOOK_ALLOW 中放行）", f"Notifications cannot go to {host}, which is this "
-                               "machine or a private network (an administrator may allow it in "
-                               "STEWARD_WEBHOOK_ALLOW)", field="target")
+        if kind == "webhook":
+            webhook_addresses(plugin.host, allow)  # the host as apprise reads it, since apprise will send
     else:
         raise StewardError("kind", f"渠道类型须为 email 或 {', '.join(SCHEMES)}",
                            f"Kind must be email or one of {', '.join(SCHEMES)}", field="kind")

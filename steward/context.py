@@ -95,25 +95,6 @@ class Context:
             fh.write(json.dumps(mark) + "\n")
         return mark
 
-    def audit_findings(self, conn) -> list[str]:
-        """What ``steward verify`` and restore report about the chain, its anchors and the record of keying."""
-        from storage.audit_log import check_anchor, verify
-        problems = []
-        keyed_from = self.keyed_from()
-        if keyed_from is None:
-            problems.append(f"记录哈希开始加密的文件缺失或签名不符（{self.keyed_from_file.name}） / The record of where keyed "
-                            f"hashing began ({self.keyed_from_file.name}) is missing or not signed with this key")
-        report = verify(conn, self.audit_key, keyed_from or {})
-        if not report.ok:
-            problems.append(f"审计日志第 {report.first_broken} 条处断裂 / Audit chain broken at entry "
-                            f"{report.first_broken}: {report.reason}")
-        marks = self.anchors()
-        if not marks:
-            problems.append(f"锚点文件缺失或为空（{self.anchors_file.name}）：日志末尾被截去也无从发现 / The anchors file "
-                            f"({self.anchors_file.name}) is missing or empty: a cut-back log could not be told")
-        problems += [f"锚点不符 / Anchor broken: {why}" for mark in marks if (why := check_anchor(conn, mark, self.audit_key))]
-        return problems
-
     def anchors(self) -> list[dict]:
         if not self.anchors_file.exists():
             return []

@@ -1,5 +1,6 @@
 """Replay the audit log against the tables it describes, and re-hash every stored file: a row changed
-in the database without going through the application, or a file swapped on disk, is named."""
+in the database without going through the application, or a file swapped on disk, is named. ``check_all``
+is everything `steward verify --data` checks, so restore can run exactly that before it says intact."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from storage.audit_log import _SKIP, SECRET_FIELDS, _plain
+from storage.audit_log import _SKIP, SECRET_FIELDS, ChainReport, _plain, check_anchor, verify
 from storage.files import FileStore
 from storage.models import AuditEntry, StoredFile
 
@@ -88,3 +89,32 @@ def check_files(conn, store: FileStore) -> Iterator[Finding]:
             yield Finding(f"file {sha[:12]}", f"文件 {sha[:12]}… 已丢失", f"file {sha[:12]}… is missing")
         elif not store.verify(sha):
             yield Finding(f"file {sha[:12]}", f"文件 {sha[:12]}… 的内容已被替换", f"file {sha[:12]}… was swapped")
+
+
+def check_all(conn, anchors: list[dict], key: bytes | None, store: FileStore | None = None,
+              keyed_from: dict | None = None) -> tuple[ChainReport, list[Finding]]:
+    """The chain and every anchor, and with a file store also the tables and the files (``--data``): one list
+    of findings, so `steward verify` and restore cannot come to different answers about the same data.
+    ``keyed_from`` is the signed record of where keyed hashing began (``audit_log.keyed_from``); without it
+    every entry must be keyed, and its absence is a finding."""
+    found = []
+    if keyed_from is None:
+        found.append(Finding("keyed_from", "记录哈希开始加密位置的文件（audit-keyed-from.json）缺失或签名不符",
+                             "The record of where keyed hashing began (audit-keyed-from.json) is missing or not "
+                             "signed with this installation's key"))
+    report = verify(conn, key, keyed_from or {})
+    if not report.ok:
+        found.append(Finding("audit_log", f"审计日志第 {report.first_broken} 条处断裂",
+                             f"Audit chain broken at entry {report.first_broken}: {report.reason}"))
+    if not anchors:
+        found.append(Finding("anchor", "锚点文件（audit-anchors.jsonl）缺失或为空：日志末尾被截去也无从发现",
+                             "The anchors file (audit-anchors.jsonl) is missing or empty: a log cut back could not "
+                             "be told"))
+    if anchors and key is None:
+        found.append(Finding("anchor", "锚点无法核对：没有签署它们的密钥 audit_key",
+                             "Anchors cannot be checked: the audit_key that signed them is missing"))
+    found += [Finding("anchor", "锚点不符", f"Anchor broken: {why}") for mark in anchors
+              if key is not None and (why := check_anchor(conn, mark, key))]
+    if store is not None:
+        found += [*check_tables(conn), *check_files(conn, store)]
+    return report, found

@@ -88,18 +88,14 @@ def verify_cmd(data: Annotated[bool, typer.Option("--data", help="同时以审�
                                                               "replay the log against the tables and re-hash files")]
                = False):
     """校验审计日志哈希链与锚点 / Check the audit log's hash chain against its anchors (and the data)."""
-    from storage.audit_log import verify
-    from storage.replay import check_files, check_tables
+    from storage.replay import check_all
     ctx = load_context()
     ctx.require_current_schema()
     with ctx.engine.connect() as conn:
-        problems = ctx.audit_findings(conn)
-        report = verify(conn, ctx.audit_key, ctx.keyed_from() or {})
-        if data:
-            problems += [f"{f.zh} / {f.en}" for f in [*check_tables(conn), *check_files(conn, ctx.files)]]
-    if problems:
-        for line in problems[:200]:
-            typer.echo(line, err=True)
+        report, found = check_all(conn, ctx.anchors(), ctx.audit_key, ctx.files if data else None, ctx.keyed_from())
+    if found:
+        for f in found[:200]:
+            typer.echo(f"{f.zh} / {f.en}", err=True)
         raise typer.Exit(1)
     ctx.anchor()  # an intact log is anchored again, so the next check reaches this far
     checked = "，业务数据与文件一致 / data and files match" if data else ""

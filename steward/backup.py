@@ -345,7 +345,7 @@ def _extract(tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo], expected
     """Only the members the manifest names, as new files in the stage, each hashed as it is written."""
     wrong = sorted(set(expected) - set(members))
     for info in tar.getmembers():  # in the archive's order: a gzip stream only reads forward cheaply
-        if info.name not in expected or members[info.name] is not info:
+        if info.name not in expected or members.get(info.name) is not info:  # a folder by that name is missing
             continue
         try:
             tarfile.data_filter(info, str(stage))  # the standard library's own check, after ours

@@ -338,3 +338,11 @@ def test_a_device_in_the_backup_is_refused(made, tmp_path):
         members["files/tty"] = special("files/tty", tarfile.CHRTYPE)
     result = restore_crafted(made, tmp_path, change)
     refused(result, "files/tty in the backup is a device or a pipe", "是设备或管道文件")
+
+
+def test_a_folder_where_the_manifest_names_a_file_is_refused(made, tmp_path):
+    def change(members, manifest):
+        name = stored(manifest)
+        members[name] = special(name, tarfile.DIRTYPE)
+    result = restore_crafted(made, tmp_path, change)
+    refused(result, "The backup does not match its manifest", "备份内容与清单不符")

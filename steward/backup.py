@@ -30,13 +30,15 @@ from sqlalchemy.exc import DBAPIError
 
 from steward.context import Context
 from storage import migrate
+from storage.audit_log import keyed_from
 from storage.engine import make_engine
 from storage.errors import StewardError
 from storage.files import FileStore
 from storage.replay import Finding, check_all
 
 FORMAT = 1
-KEPT_WHAT = {"audit_key": ("签署审计锚点的密钥", "the key that signs the audit anchors"),
+KEPT_WHAT = {"audit_key": ("签署审计锚点并加密日志哈希的密钥", "the key that signs the audit anchors and keys the log"),
+             "audit-keyed-from.json": ("日志哈希开始加密的位置", "the record of where keyed hashing began"),
              "audit-anchors.jsonl": ("审计锚点", "the audit anchors")}
 KEPT = tuple(KEPT_WHAT)  # what the anchors need to be checked after a restore
 MANIFEST = "manifest.json"
@@ -152,6 +154,8 @@ def restore(ctx: Context, archive: Path) -> tuple[dict, int]:
     url = make_url(ctx.settings.db_url)
     kind = url.get_backend_name()
     sqlite_file = Path(url.database) if kind == "sqlite" and url.database else None
+    if "engine" not in ctx.__dict__:  # the target without a key of its own: the home's key comes from the backup
+        ctx.__dict__["engine"] = make_engine(ctx.settings.db_url)
     _require_empty(ctx, kind, sqlite_file)
     tar = _open(archive)
     with tar, ExitStack() as undo:  # everything written is undone, last first, unless the restore succeeds
@@ -365,10 +369,10 @@ def _verified(engine: Engine, stage: Path) -> int:
     have = migrate.current(engine)
     if have != migrate.head():
         raise _other_schema(have)
-    key, marks = _kept(stage / "kept")
+    key, marks, began = _kept(stage / "kept")
     try:
         with engine.connect() as conn:
-            report, found = check_all(conn, marks, key, FileStore(stage / "files"))
+            report, found = check_all(conn, marks, key, FileStore(stage / "files"), began)
     except DBAPIError as exc:
         raise StewardError("bad_backup", f"备份的数据库无法读取：{exc.orig}", f"The backup's database cannot be "
                            f"read: {exc.orig}", field="file") from None
@@ -377,18 +381,21 @@ def _verified(engine: Engine, stage: Path) -> int:
     return report.entries
 
 
-def _kept(folder: Path) -> tuple[bytes | None, list[dict]]:
-    """The staged audit key and anchors, read as Context reads them from a home."""
-    key_file, anchors_file = folder / "audit_key", folder / "audit-anchors.jsonl"
+def _kept(folder: Path) -> tuple[bytes | None, list[dict], dict | None]:
+    """The staged audit key, anchors and record of where keyed hashing began, read as Context reads them."""
+    key_file, anchors_file, began_file = folder / "audit_key", folder / "audit-anchors.jsonl", \
+        folder / "audit-keyed-from.json"
     try:
         key = key_file.read_text().strip().encode() if key_file.exists() else None
         marks = [json.loads(line) for line in anchors_file.read_text(encoding="utf-8").splitlines()
                  if line.strip()] if anchors_file.exists() else []
+        record = json.loads(began_file.read_text(encoding="utf-8")) if began_file.exists() else None
     except ValueError:  # not text, or not JSON
         raise _damaged() from None
     if not all(isinstance(mark, dict) for mark in marks):
         raise _damaged()
-    return key, marks
+    began = keyed_from(record, key) if isinstance(record, dict) and key is not None else None
+    return key, marks, began
 
 
 def _unverified(found: list[Finding]) -> StewardError:

@@ -58,8 +58,8 @@ class Context:
 
     def _record_keying(self, engine) -> None:
         """Once per installation, beside the key: where each chain stood when its entries began to be keyed."""
-        if self.keyed_from_file.exists():
-            return
+        if self.keyed_from_file.exists() or any(mark.get("keyed") for mark in self.anchors()):
+            return  # recorded once: a record gone missing later is a finding for verify, never made anew
         from sqlalchemy import inspect
 
         from storage.audit_log import keying_began
@@ -73,7 +73,7 @@ class Context:
             return
         with os.fdopen(fd, "w") as fh:
             fh.write(json.dumps(record))
-        self.anchor()  # the first anchor: from now on an anchors file that is missing or empty is a finding
+        self._anchor_with(engine)  # the first anchor: from now on a missing or empty anchors file is a finding
 
     def keyed_from(self) -> dict | None:
         """The signed record of where keyed hashing began, or None when it is missing or does not verify."""
@@ -88,8 +88,11 @@ class Context:
 
     def anchor(self) -> dict:
         """Sign the audit log's tip and keep it in HOME (and print it, to be kept elsewhere as well)."""
+        return self._anchor_with(self.engine)
+
+    def _anchor_with(self, engine) -> dict:
         from storage.audit_log import anchor
-        with self.engine.connect() as conn:
+        with engine.connect() as conn:
             mark = anchor(conn, self.audit_key)
         with self.anchors_file.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(mark) + "\n")

@@ -323,7 +323,7 @@ def anchor(conn, key: bytes) -> dict:
     seq = conn.execute(select(func.coalesce(func.max(AuditEntry.seq), 0))).scalar()
     digest = _tips_digest(legacy, heads)
     at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return {"seq": seq, "hash": digest, "legacy": legacy, "heads": heads, "at": at,
+    return {"seq": seq, "hash": digest, "legacy": legacy, "heads": heads, "at": at, "keyed": True,
             "mac": _mac(key, seq, digest, at)}
 
 
@@ -340,14 +340,16 @@ def keying_began(conn, key: bytes) -> dict:
 def keyed_from(record: dict, key: bytes) -> dict[int | None, int] | None:
     """The tips a record of ``keying_began`` holds, or None when it is malformed or not signed with ``key``."""
     try:
-        body = {"legacy": int(record["legacy"]), "heads": {str(c): int(n) for c, n in record["heads"].items()},
-                "at": str(record["at"])}
+        legacy, heads = int(record["legacy"]), {str(c): int(n) for c, n in record["heads"].items()}
+        body = {"legacy": legacy, "heads": heads, "at": str(record["at"])}
         if not hmac.compare_digest(hmac.new(key, _BODY.encode(body).encode(), hashlib.sha256).hexdigest(),
                                    str(record["mac"])):
             return None
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    return {None: body["legacy"], **{int(c): n for c, n in body["heads"].items()}}
+    found: dict[int | None, int] = {int(c): n for c, n in heads.items()}
+    found[None] = legacy
+    return found
 
 
 def check_anchor(conn, mark: dict, key: bytes) -> str | None:

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from storage.audit_log import _SKIP, SECRET_FIELDS, ChainReport, _plain, check_anchor, verify
+from storage.audit_log import _SKIP, SECRET_FIELDS, ChainReport, _plain, check_anchor, secret_digest, verify
 from storage.files import FileStore
 from storage.models import AuditEntry, StoredFile
 
@@ -26,13 +27,18 @@ class Finding:
     en: str
 
 
-def _state(conn) -> dict[tuple[str, str], dict]:
-    """What the log says each row holds now."""
+def _state(conn, found: list[Finding]) -> dict[tuple[str, str], dict]:
+    """What the log says each row holds now; an entry whose values are not a record of fields is a finding."""
     rows: dict[tuple[str, str], dict] = {}
     result = conn.execution_options(yield_per=5000).execute(
-        select(AuditEntry.entity, AuditEntry.entity_id, AuditEntry.action, AuditEntry.after).order_by(AuditEntry.seq))
-    for entity, entity_id, action, after in result:
+        select(AuditEntry.seq, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.action, AuditEntry.after)
+        .order_by(AuditEntry.seq))
+    for seq, entity, entity_id, action, after in result:
         key = (entity, entity_id)
+        if after is not None and not isinstance(after, dict):
+            found.append(Finding(f"audit_log #{seq}", f"审计日志第 {seq} 条的内容格式不对", f"audit entry {seq} holds "
+                                 "malformed values"))
+            after = None
         if action == "delete":
             rows.pop(key, None)
         elif action == "insert":
@@ -40,6 +46,33 @@ def _state(conn) -> dict[tuple[str, str], dict]:
         else:
             rows.setdefault(key, {}).update(after or {})
     return rows
+
+
+def _rows(conn, mapper) -> Iterator[tuple[dict | None, str, list[str]]]:
+    """Each row of a table (None, its key and the columns that cannot be read, when a value is malformed — a
+    date that is no date, say — rather than a traceback halfway through the check)."""
+    table = mapper.local_table
+    keys = [c.key for c in mapper.primary_key]
+    try:
+        rows = list(conn.execute(select(table)).mappings())
+    except (ValueError, TypeError, OverflowError, DBAPIError):
+        rows = None
+    if rows is not None:
+        for row in rows:
+            yield row, ",".join(str(row[k]) for k in keys), []
+        return
+    for ident in conn.execute(select(*[table.c[k] for k in keys])).all():
+        where = [table.c[k] == v for k, v in zip(keys, ident, strict=True)]
+        try:
+            yield conn.execute(select(table).where(*where)).mappings().one(), ",".join(map(str, ident)), []
+        except (ValueError, TypeError, OverflowError, DBAPIError):
+            bad = []
+            for column in table.columns:
+                try:
+                    conn.execute(select(column).where(*where)).one()
+                except (ValueError, TypeError, OverflowError, DBAPIError):
+                    bad.append(column.key)
+            yield None, ",".join(map(str, ident)), bad
 
 
 def _same(logged, current) -> bool:
@@ -54,24 +87,36 @@ def _same(logged, current) -> bool:
 
 
 def check_tables(conn) -> Iterator[Finding]:
-    logged = _state(conn)
+    malformed: list[Finding] = []
+    logged = _state(conn, malformed)
+    yield from malformed
     seen: set[tuple[str, str]] = set()
     tables = {m.class_.__tablename__: m for m in SQLModel._sa_registry.mappers if m.class_ not in _SKIP}
     for name, mapper in sorted(tables.items()):
-        keys = [c.key for c in mapper.primary_key]
         unlogged = set(UNLOGGED_COLUMNS.get(name, set()))
         if mapper.version_id_col is not None:  # the counter moves inside the UPDATE itself, not in the history
             unlogged.add(mapper.version_id_col.key)
-        for row in conn.execute(select(mapper.local_table)).mappings():
-            ident = ",".join(str(row[k]) for k in keys)
+        for row, ident, unreadable in _rows(conn, mapper):
             seen.add((name, ident))
+            if row is None:
+                yield Finding(f"{name} #{ident}", f"{name} 表第 {ident} 行的 {'、'.join(unreadable)} 无法读取（值的格式不对，被直接修改）",
+                              f"{name} row {ident}: {', '.join(unreadable)} cannot be read (a malformed value, "
+                              "edited directly)")
+                continue
             entry = logged.get((name, ident))
             if entry is None:
                 yield Finding(f"{name} #{ident}", f"{name} 表第 {ident} 行不在审计日志中（绕过系统直接写入）",
                               f"{name} row {ident} is not in the audit log (written around the application)")
                 continue
             for column in mapper.local_table.columns:
-                if column.key in SECRET_FIELDS or column.key in unlogged or column.key not in entry:
+                if column.key in unlogged or column.key not in entry:
+                    continue
+                if column.key in SECRET_FIELDS:  # logged as a digest (before keyed entries: "<redacted>", unchecked)
+                    if str(entry[column.key]).startswith("sha256:") and row[column.key] is not None and \
+                            entry[column.key] != secret_digest(row[column.key]):
+                        yield Finding(f"{name} #{ident}.{column.key}",
+                                      f"{name} 表第 {ident} 行的 {column.key} 与审计日志不符（被直接修改）",
+                                      f"{name} row {ident}, {column.key}, differs from the audit log (edited directly)")
                     continue
                 if not _same(entry[column.key], _plain(row[column.key])):
                     yield Finding(f"{name} #{ident}.{column.key}",

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import AUDIT_KEY, ROOT, act, run_steward
+from helpers import AUDIT_KEY, ROOT, act, keep_audit_key, run_steward
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, func, select
 
@@ -100,7 +100,8 @@ def made(seeded_sqlite, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("made")
     shutil.copyfile(seeded_sqlite, root / "steward.db")
     env = environment(root / "home", f"sqlite:///{root / 'steward.db'}")
-    engine = make_engine(env["STEWARD_DATABASE_URL"])
+    keep_audit_key(root / "home")  # the key the seeded database was written with
+    engine = make_engine(env["STEWARD_DATABASE_URL"], AUDIT_KEY.encode())
     issued_document(lambda actor="alice": unit_of_work(engine, actor), FileStore(root / "home" / "files"))
     engine.dispose()
     run_steward(["audit", "anchor"], env, check=True)

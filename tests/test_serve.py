@@ -1,11 +1,14 @@
 """`steward serve --host --port` on a fresh install: the pages answer, and a queued notification is
 delivered by the same process without a second command."""
 
+import json
+import re
 import subprocess
 import sys
 import time
 import urllib.request
 from datetime import date
+from pathlib import Path
 
 import pytest
 from helpers import ROOT
@@ -40,6 +43,10 @@ def test_serve_takes_host_and_port_and_delivers_notifications(plant, steward_env
     finally:
         server.terminate()
         server.wait(timeout=20)
+    out = server.stdout.read()  # stopping signs the log's tip, so nothing written until then can be cut unseen
+    anchors = (Path(steward_env["STEWARD_HOME"]) / "audit-anchors.jsonl").read_text().splitlines()
+    assert "audit log anchored at entry" in out and len(anchors) >= 2
+    assert json.loads(anchors[-1])["seq"] == int(re.search(r"anchored at entry (\d+)", out).group(1))
 
 
 def test_serve_with_two_workers_signs_in_on_one_and_is_known_on_the_other(plant, steward_env):

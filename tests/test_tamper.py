@@ -111,3 +111,67 @@ with eng.begin() as c:
 """
     out = subprocess.run([sys.executable, "-c", attempt, app_url], capture_output=True, text=True, timeout=60)
     assert "ALLOWED" not in out.stdout and out.stdout.count("refused") == 5 and "reads 3" in out.stdout, out
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_an_entry_forged_with_database_access_alone_does_not_verify(uow, engine, steward_env):
+    """A row edited in the database, with a matching entry appended through the public hash function: the
+    triggers stay on (nothing is deleted or updated in the log), yet the forged entry has no keyed hash."""
+    anchored(uow, steward_env)
+    with engine.begin() as conn:
+        site = conn.execute(text("SELECT id, enterprise_id FROM site WHERE code = 'S1'")).one()
+        conn.execute(text("UPDATE site SET name = '伪造的厂' WHERE id = :id"), {"id": site.id})
+        chain, n, prev = conn.execute(select(AuditChain.chain, AuditChain.seq, AuditChain.hash)
+                                      .where(AuditChain.chain == site.enterprise_id)).one()
+        seq = conn.execute(text("SELECT max(seq) FROM audit_log")).scalar() + 1
+        fields = dict(seq=seq, at=utcnow(), actor="web:lixf", action="update", entity="site",
+                      entity_id=str(site.id), enterprise_id=site.enterprise_id, before={"name": "一厂"},
+                      after={"name": "伪造的厂", "id": site.id}, chain=chain, chain_seq=n + 1)
+        forged = entry_hash(**fields, prev_hash=prev)
+        conn.execute(AuditEntry.__table__.insert().values(**fields, prev_hash=prev, hash=forged))
+        conn.execute(update(AuditChain).where(AuditChain.chain == chain).values(seq=n + 1, hash=forged))
+    result = run_steward(["verify", "--data"], steward_env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"its entry {n + 1} (log entry {seq}) was altered" in result.stderr
+
+
+def test_a_missing_or_emptied_anchors_file_or_keying_record_is_a_finding(uow, engine, steward_env):
+    anchored(uow, steward_env)
+    home = Path(steward_env["STEWARD_HOME"])
+    record = home / "audit-keyed-from.json"
+    kept = record.read_bytes()
+    record.unlink()  # made once; never made anew while the anchors show keyed hashing had begun
+    lost = run_steward(["verify"], steward_env)
+    assert lost.returncode == 1 and "where keyed hashing began" in lost.stderr and not record.exists()
+    record.write_bytes(kept)
+    anchors = home / "audit-anchors.jsonl"
+    anchors.write_text("")
+    emptied = run_steward(["verify"], steward_env)
+    assert emptied.returncode == 1 and "anchors file (audit-anchors.jsonl) is missing or empty" in emptied.stderr
+    anchors.unlink()
+    gone = run_steward(["verify"], steward_env)
+    assert gone.returncode == 1 and "锚点文件（audit-anchors.jsonl）缺失或为空" in gone.stderr
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_verify_data_checks_password_hashes_and_names_a_malformed_value(uow, engine, steward_env):
+    from storage.models import Person
+    from workflows.people import organisation as org
+    _seed(uow)
+    with uow("alice") as s:
+        person = org.add(s, "person", {"code": "P1", "name": "张三", "username": "zhangsan"}, enterprise_ref="ACME")
+        org.set_password(s, person, "a-long-password")
+        org.add(s, "meter", {"code": "M1", "name": "电表", "meter_type": "electricity", "last_calibrated": "2026-01-05"},
+                enterprise_ref="ACME")
+    assert run_steward(["verify", "--data"], steward_env).returncode == 0
+    with uow("reader") as s:
+        known = s.get(Person, person.id).password_hash
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE person SET password_hash = :h WHERE id = :id"),  # one whose password they know
+                     {"h": known[:-4] + "AAAA", "id": person.id})
+        if conn.dialect.name == "sqlite":  # PostgreSQL refuses a malformed date itself
+            conn.execute(text("UPDATE meter SET last_calibrated = 'sometime in spring' WHERE code = 'M1'"))
+    result = run_steward(["verify", "--data"], steward_env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"person row {person.id}, password_hash, differs from the audit log" in result.stderr
+    assert ("last_calibrated cannot be read (a malformed value" in result.stderr) == (engine.dialect.name == "sqlite")

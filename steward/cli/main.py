@@ -110,6 +110,7 @@ NoSchedule = Annotated[bool, typer.Option("--no-schedule", help="不在本进程
 
 def _serve(ctx: Context, host: str | None = None, port: int | None = None, schedule: bool = True,
            workers: int = 1) -> None:
+    import signal
     import threading
 
     import uvicorn
@@ -122,6 +123,8 @@ def _serve(ctx: Context, host: str | None = None, port: int | None = None, sched
     if schedule:  # one deliverer, in this process, however many workers serve pages
         threading.Thread(target=_keep_delivery, args=(ctx, stop), name="steward-schedule", daemon=True).start()
     typer.echo(f"打开 / open http://{host}:{port}/  （{workers} 个工作进程 / worker(s)；Ctrl-C 停止 / stops）")
+    if threading.current_thread() is threading.main_thread():  # uvicorn re-raises SIGTERM once it has stopped:
+        signal.signal(signal.SIGTERM, _stopped)  # raise it here as an exit, so the anchor below is still made
     try:
         if workers > 1:  # each worker process builds the app from the same settings (STEWARD_* and HOME)
             uvicorn.run("steward.web.app:from_env", factory=True, host=host, port=port, workers=workers,
@@ -130,6 +133,22 @@ def _serve(ctx: Context, host: str | None = None, port: int | None = None, sched
             uvicorn.Server(server_config(create_app(ctx), host, port)).run()
     finally:
         stop.set()
+        _anchor_on_stop(ctx)
+
+
+def _stopped(_signum, _frame) -> None:
+    raise SystemExit(0)
+
+
+def _anchor_on_stop(ctx: Context) -> None:
+    """The log's tip signed as the server stops (and daily while it runs): what was written until then can no
+    longer be cut away unnoticed."""
+    try:
+        mark = ctx.anchor()
+    except Exception:  # a database that is gone already: nothing new to anchor, and the stop goes on
+        logging.getLogger("steward.schedule").exception("anchoring at stop failed")
+        return
+    typer.echo(f"审计日志已锚定至第 {mark['seq']} 条 / audit log anchored at entry {mark['seq']}")
 
 
 def _keep_delivery(ctx: Context, stop) -> None:

@@ -136,3 +136,27 @@ def test_risks_context_and_objective_progress_flow_into_the_inputs(plant, engine
         assert any("水泥行业纳入全国碳市场" in line for line in review.inputs["9.3.1b4"]["zh"])
         assert review.inputs["9.3.1c2"]["zh"][0].startswith("JYCEM-OB-001 熟料强度下降 3%")
         assert {"9.3.1b4", "9.3.1b6", "9.3.1c2"}.isdisjoint(reviews.missing_inputs(review))
+
+
+def test_the_pack_names_states_and_results_in_words_and_the_english_lists_what_the_chinese_lists(plant, engine):
+    from workflows.audit import internal_audit as audits
+    with plant("system:test") as s:
+        ncs.raise_nc(s, plant_id(s), source="data", clause_id="6.1.3b", title="3 月柴油数据缺失", raised_by="t")
+    audit = act(plant, "lixf", lambda s, a: audits.plan_year(s, a, this_year()))
+    act(plant, "lixf", lambda s, a: audits.start(s, a, s.get(type(audit), audit.id)))
+    lead = act(plant, "zhaom", lambda s, a: a.person.username)  # the demo's lead auditor
+    for clause, result, notes in (("4.1", "conform", ""), ("4.2a", "observation", "机构图未更新")):
+        act(plant, lead, lambda s, a, c=clause, r=result, n=notes: audits.record(s, a, s.get(type(audit), audit.id),
+                                                                               c, r, n))
+    review_id = compiled(plant)
+    with Session(engine) as s:
+        inputs = s.get(ManagementReview, review_id).inputs
+    for item in ("9.3.1c3", "9.3.1c5"):
+        zh, en = inputs[item]["zh"], inputs[item]["en"]
+        assert zh and len(en) == len(zh), (item, zh, en)  # the English page lists what the Chinese one lists
+        for code in ("open", "in_progress", "conform", "observation", "pending", "minor_nc", "planned"):
+            assert not any(f" {code} " in f" {line} ".replace("（", " ").replace("）", " ").replace("，", " ")
+                           for line in zh), (code, zh)
+    assert any("待分析" in line or "未处理" in line or "新增不符合项" in line for line in inputs["9.3.1c3"]["zh"])
+    assert any("符合 1" in line and "观察项 1" in line and "未检查" in line for line in inputs["9.3.1c5"]["zh"])
+    assert any("Conforms 1" in line and "Observation 1" in line for line in inputs["9.3.1c5"]["en"])

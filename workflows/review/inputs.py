@@ -24,7 +24,11 @@ from storage.models import (
     ReviewAction,
     Revision,
 )
+from workflows.audit.checklist import Result
+from workflows.audit.internal_audit import AuditState
 from workflows.engine import names
+from workflows.improvement.compliance import EvaluationState, ItemResult
+from workflows.improvement.nonconformity import NcState
 
 INPUT_ITEMS = ["9.3.1a", "9.3.1b1", "9.3.1b2", "9.3.1b3", "9.3.1b4", "9.3.1b5", "9.3.1b6",
                "9.3.1c1", "9.3.1c2", "9.3.1c3", "9.3.1c4", "9.3.1c5", "9.3.1d", "9.3.1e"]
@@ -126,36 +130,51 @@ def _performance(session, review, since):
     return zh, en, {"year": year, "this": this, "last": last}
 
 
+def _counted(counts: Counter, labels, lang: str) -> str:
+    """"已关闭 3，处理中 1" / "closed 3, in progress 1": counts by their names, never the stored codes."""
+    sep = "，" if lang == "zh" else ", "
+    return sep.join(f"{labels(k).label(lang)} {n}" for k, n in sorted(counts.items()))
+
+
 def _nonconformities(session, review, since):
     rows = session.exec(select(Nonconformity).where(Nonconformity.enterprise_id == review.enterprise_id,
                                                     Nonconformity.raised_on >= since)).all()
     by_state = Counter(nc.state for nc in rows)
-    zh = [f"新增不符合项 {len(rows)} 项：" + "，".join(f"{s} {n}" for s, n in sorted(by_state.items()))] if rows else []
-    zh += [f"{nc.number} [{nc.clause_id}] {nc.title}（{nc.state}）" for nc in rows]
-    return zh, [f"{len(rows)} nonconformities raised since {since}"] if rows else [], dict(by_state)
+    if not rows:
+        return [], [], {}
+    zh = [f"新增不符合项 {len(rows)} 项：" + _counted(by_state, NcState, "zh")]
+    zh += [f"{nc.number} [{nc.clause_id}] {nc.title}（{NcState(nc.state).zh}）" for nc in rows]
+    en = [f"{len(rows)} nonconformities raised since {since}: " + _counted(by_state, NcState, "en")]
+    en += [f"{nc.number} [{nc.clause_id}] {nc.title} ({NcState(nc.state).en.lower()})" for nc in rows]
+    return zh, en, dict(by_state)
 
 
 def _compliance(session, review, since):
     evaluations = session.exec(select(ComplianceEvaluation).where(
         ComplianceEvaluation.enterprise_id == review.enterprise_id, ComplianceEvaluation.started_on >= since)).all()
-    zh, facts = [], {}
+    zh, en, facts = [], [], {}
     for ev in evaluations:
         results = Counter(session.exec(select(ComplianceItem.result).where(ComplianceItem.evaluation_id == ev.id)).all())
         facts[ev.period] = dict(results)
-        zh.append(f"合规性评价 {ev.period}（{ev.state}）：" + "，".join(f"{k} {v}" for k, v in sorted(results.items())))
-    return zh, [f"{len(evaluations)} compliance evaluation(s) since {since}"] if evaluations else [], facts
+        state = EvaluationState(ev.state)
+        zh.append(f"合规性评价 {ev.period}（{state.zh}）：" + _counted(results, ItemResult, "zh"))
+        en.append(f"Compliance evaluation {ev.period} ({state.en.lower()}): " + _counted(results, ItemResult, "en"))
+    return zh, en, facts
 
 
 def _audits(session, review, since):
     rows = session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == review.enterprise_id,
                                                     InternalAudit.planned_start >= since)).all()
-    zh, facts = [], {}
+    zh, en, facts = [], [], {}
     for audit in rows:
         results = Counter(session.exec(select(ChecklistItem.result).where(ChecklistItem.audit_id == audit.id)).all())
         facts[audit.number] = dict(results)
-        zh.append(f"{audit.number}（{audit.state}）：" + "，".join(f"{k} {v}" for k, v in sorted(results.items()))
+        state = AuditState(audit.state)
+        zh.append(f"{audit.number}（{state.zh}）：" + _counted(results, Result, "zh")
                   + (f"。结论：{audit.conclusion}" if audit.conclusion else ""))
-    return zh, [f"{len(rows)} internal audit(s) since {since}"] if rows else [], facts
+        en.append(f"{audit.number} ({state.en.lower()}): " + _counted(results, Result, "en")
+                  + (f". Conclusion: {audit.conclusion}" if audit.conclusion else ""))
+    return zh, en, facts
 
 
 def _objectives(session, review, since):

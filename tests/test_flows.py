@@ -20,10 +20,11 @@ def count(engine, model) -> int:
 
 
 @pytest.fixture
-def wired(db_url):
-    """The flows find this test's database as a worker finds its own: provided by the shell, not a parameter."""
+def wired(db_url, tmp_path):
+    """The flows find this test's database and key as a worker finds its own: provided by the shell, not a parameter
+    (the db_url fixture keeps the installation's audit key in the test's home)."""
     from flows import wiring
-    wiring.provide(lambda: wiring.Wiring(db_url))
+    wiring.provide(lambda: wiring.Wiring(db_url, audit_key_file=str(tmp_path / "home" / "audit_key")))
     yield db_url
     wiring.provide(None)
 

@@ -9,6 +9,7 @@ count for ETS surrender.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,6 +18,7 @@ from accounting.errors import AccountingError
 KINDS = {"CEA": "全国碳排放配额 / allowance", "CCER": "国家核证自愿减排量 / offset",
          "GEC": "绿色电力证书 / green certificate", "SINK": "碳汇 / sink"}
 OFFSET_LIMIT = 0.05
+WHOLE_TONNE = 0.5  # allowances go in whole tonnes: less than half a tonne still owed is nothing owed
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,51 @@ class Plan:
     offset_used_t: float = 0.0
     deadline: date | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_to_buy(self) -> bool:
+        return not self.buy_cea_t and not self.buy_ccer_t
+
+
+@dataclass(frozen=True)
+class Use:
+    """One vintage of allowances seen from one compliance year: what is held of it, what earlier years (sooner
+    deadlines) still need of it, what counts for this year, and why (own | carried | cap | needed_earlier |
+    later)."""
+    vintage: int
+    held: float
+    needed_earlier: float
+    counted: float
+    why: str
+
+
+def share_allowances(needs: dict[int, float], held: dict[int, float], carry_over: dict[int, float]) -> dict[int, list[Use]]:
+    """Share the allowances held (by vintage) among the compliance years still owing, soonest deadline first: each
+    year takes what it still needs of its own vintage, then of the surplus of earlier vintages (oldest first) up to
+    its carry-over limit. A later vintage never counts for an earlier year, and a tonne counts for one year only."""
+    left = {v: q for v, q in held.items() if q > 0}
+    out: dict[int, list[Use]] = {}
+    for year in sorted(needs):
+        need, room, uses = max(needs[year], 0.0), carry_over.get(year, 0.0), []
+        for vintage in sorted(held):
+            total = held[vintage]
+            if total <= 0:
+                continue
+            free = left.get(vintage, 0.0)
+            if vintage > year:
+                uses.append(Use(vintage, total, 0.0, 0.0, "later"))
+                continue
+            if vintage == year:
+                take, why = min(free, need), "own"
+            else:
+                take = min(free, need, room)
+                why = "needed_earlier" if free <= 0 else "cap" if take < min(free, need) else "carried"
+                room -= take
+            need -= take
+            left[vintage] = free - take
+            uses.append(Use(vintage, round(total, 3), round(total - free, 3), round(take, 3), why))
+        out[year] = uses
+    return out
 
 
 def deadline(year: int) -> date:
@@ -67,16 +114,17 @@ def plan_compliance(year: int, verified_t: float, held: list[Lot], cea_price: fl
         if lot.kind == "CCER":
             offset_room -= take
             plan.offset_used_t += take
-    if remaining > 0 and ccer_price is not None and ccer_cheaper and offset_room > 0:
-        plan.buy_ccer_t = round(min(remaining, offset_room), 3)
-        remaining -= plan.buy_ccer_t
+    owed = math.floor(remaining + WHOLE_TONNE) if remaining >= WHOLE_TONNE else 0  # bought in whole tonnes
+    if owed and ccer_price is not None and ccer_cheaper and offset_room >= 1:
+        plan.buy_ccer_t = float(min(owed, math.floor(offset_room + 1e-9)))
+        owed -= int(plan.buy_ccer_t)
         plan.offset_used_t += plan.buy_ccer_t
         plan.cost += plan.buy_ccer_t * ccer_price
-        plan.notes.append(f"CCER {ccer_price:g} 元/t 低于配额 {cea_price:g} 元/t，按 5% 上限使用 / CCER cheaper than CEA, "
-                          f"used up to the 5 % limit")
-    if remaining > 0:
-        plan.buy_cea_t = round(remaining, 3)
-        plan.cost += remaining * cea_price
+        plan.notes.append(f"国家核证自愿减排量 {ccer_price:g} 元/t 低于配额 {cea_price:g} 元/t，按 5% 上限使用 / "
+                          f"offsets (CCER) cheaper than allowances: used up to the 5 % limit")
+    if owed:
+        plan.buy_cea_t = float(owed)
+        plan.cost += owed * cea_price
     plan.cost = round(plan.cost, 2)
     plan.offset_used_t = round(plan.offset_used_t, 3)
     return plan

@@ -47,3 +47,49 @@ def rule(sector: str, year: int) -> Rule:
         if year >= first:
             found = candidate
     return found
+
+
+@dataclass(frozen=True)
+class AllowanceUse:
+    """Which allowances (by vintage) a compliance year may use: its own vintage always, a later vintage never,
+    and the surplus of earlier vintages — what their own years no longer need — up to ``carry_over_t`` for the
+    year (0: none may carry over). Held as data with its source and grade, like the rules above."""
+    carry_over_t: float
+    zh: str
+    en: str
+    source: str
+    confidence: str  # H | M | U
+
+
+_CARRY_SOURCE = ("ACCOUNTING-FACTS.md — 按年度清缴 annual surrender (H)；结转基础额度 carry-over base quota {quota} t (M)；"
+                 "结转计算公式 carry-over formula (U)")
+
+
+def _carry(quota: int) -> AllowanceUse:
+    return AllowanceUse(
+        quota, f"本年度配额用于本年度清缴；以后年度的配额不能用于以前年度；以前年度配额在其本年度清缴之后的结余，"
+               f"每个履约年度最多结转计入 {quota:,} t（结转基础额度）",
+        f"a year's allowances cover that year; a later vintage never covers an earlier year; the surplus of earlier "
+        f"vintages, once their own year is covered, counts for a later year up to {quota:,} t (the carry-over base quota)",
+        _CARRY_SOURCE.format(quota=f"{quota:,}"), "U")
+
+
+OWN_YEAR_ONLY = AllowanceUse(0, "本行业不在全国碳市场：配额只计入其本年度，不结转",
+                             "this sector is not in the national ETS: allowances count for their own year only, "
+                             "nothing carries over", "ACCOUNTING-FACTS.md（2025 年覆盖范围）", "H")
+
+USE_RULES: dict[str, tuple[tuple[int, AllowanceUse], ...]] = {
+    "power": ((2019, _carry(10_000)),),
+    "cement": ((2024, _carry(100_000)),),
+    "steel": ((2024, _carry(100_000)),),
+    "nonferrous": ((2024, _carry(100_000)),),
+}
+
+
+def allowance_use(sector: str, year: int) -> AllowanceUse:
+    """The allowance-use rule in force for the sector's compliance year; outside the ETS, own year only."""
+    found = OWN_YEAR_ONLY
+    for first, candidate in USE_RULES.get(sector, ()):
+        if year >= first:
+            found = candidate
+    return found

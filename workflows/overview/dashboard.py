@@ -83,14 +83,15 @@ def _unit(yearly: dict[int, dict], product: str) -> str:
                 "t")
 
 
-def compliance(session: Session, enterprise_id: int, yearly: dict[int, dict]) -> dict | None:
-    """The latest accounted year's surrender: due, surrendered, still to give, held, and the deadline."""
+def compliance(session: Session, enterprise_id: int, yearly: dict[int, dict], today: date | None = None) -> list[dict]:
+    """Each surrender still open, soonest deadline first: due (so far, for the year in progress), still to give,
+    the allowances that count for it, the shortfall, and the deadline — or that no allocation is recorded."""
     if not yearly:
-        return None
-    p = carbon_assets.position(session, enterprise_id, max(yearly), plan=False)
-    held = sum(lot["quantity"] for lot in p["holdings"] if lot["kind"] == "CEA")
-    return {"year": p["year"], "due": p["due_t"], "remaining": p["remaining_t"], "held": round(held, 3),
-            "gap": round(max(p["remaining_t"] - held, 0.0), 3), "deadline": p["deadline"], "days_left": p["days_left"]}
+        return []
+    return [{"year": p["year"], "state": p["state"], "due": p["due_t"], "remaining": p["remaining_t"],
+             "held": p["held_t"], "gap": p["short_t"], "allocated": p["allocated_t"], "months": p["months"],
+             "first_month": p["first_month"], "last_month": p["last_month"], "deadline": p["deadline"],
+             "days_left": p["days_left"]} for p in carbon_assets.open_years(session, enterprise_id, today, yearly)]
 
 
 def work(session: Session, enterprise_id: int, today: date) -> dict:

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
 
 from accounting import ets_scope
-from accounting.carbon_assets import KINDS, OFFSET_LIMIT, Lot, deadline, plan_compliance
+from accounting.carbon_assets import (
+    KINDS,
+    OFFSET_LIMIT,
+    WHOLE_TONNE,
+    Lot,
+    deadline,
+    plan_compliance,
+    share_allowances,
+)
 from storage.errors import StewardError
 from storage.models import AssetTxn, CarbonPrice, Enterprise, Task
 from storage.models.org import utcnow
@@ -19,7 +28,6 @@ from workflows.engine import machine
 from workflows.engine.machine import Actor
 
 TRADERS = ("carbon_manager", "top_management")
-WHOLE_TONNE = 0.5  # allowances go in whole tonnes: less than half a tonne still owed is nothing owed
 SIGN = {"allocate": 1, "buy": 1, "transfer_in": 1, "sell": -1, "surrender": -1, "transfer_out": -1}
 MOVEMENTS = {"allocate": ("配额分配", "Allocation"), "buy": ("买入", "Purchase"), "transfer_in": ("转入", "Transfer in"),
              "sell": ("卖出", "Sale"), "surrender": ("履约清缴", "Surrender"), "transfer_out": ("转出", "Transfer out")}
@@ -103,7 +111,8 @@ def overview(session: Session, actor: Actor, year: int) -> dict:
         pos, problem = position(session, actor.enterprise_id, year), None
     except StewardError as exc:
         pos, problem = None, exc
-    return {"year": year, "position": pos, "problem": problem, "holdings": holdings(session, actor.enterprise_id),
+    return {"year": year, "position": pos, "problem": problem, "open": open_years(session, actor.enterprise_id),
+            "holdings": holdings(session, actor.enterprise_id),
             "ledger": ledger(session, actor), "can_trade": bool(actor.roles & set(TRADERS))}
 
 
@@ -142,30 +151,114 @@ def latest_price(session: Session, kind: str) -> CarbonPrice | None:
     return session.exec(select(CarbonPrice).where(CarbonPrice.kind == kind).order_by(CarbonPrice.on.desc())).first()
 
 
-def position(session: Session, enterprise_id: int, year: int, today: date | None = None, *, plan: bool = True) -> dict:
-    """What is due for the year, what has been surrendered, what is held, and the cheapest way to finish at the
-    latest prices. With ``plan=False`` neither prices nor plan are read (both None): the overview shows only the
-    first three, on every visit."""
-    today = today or date.today()
-    due = verified_emissions(session, enterprise_id, year)
-    surrendered = defaultdict(float)
-    for t in session.exec(select(AssetTxn).where(AssetTxn.enterprise_id == enterprise_id, AssetTxn.txn == "surrender",
-                                                 AssetTxn.compliance_year == year)):
-        surrendered[t.kind] -= t.quantity
-    remaining = max(due - sum(surrendered.values()), 0.0)
-    cea, ccer = (latest_price(session, "CEA"), latest_price(session, "CCER")) if plan else (None, None)
-    held = holdings(session, enterprise_id)
-    rule = scope(session, enterprise_id, year)  # stated with the figure, source and grade beside it
-    out = {"year": year, "due_t": round(due, 3), "rule": asdict(rule), "surrendered": dict(surrendered), "remaining_t": round(remaining, 3),
-           "deadline": deadline(year).isoformat(), "days_left": (deadline(year) - today).days,
-           "holdings": [lot.__dict__ for lot in held],
-           "prices": {"CEA": cea.price if cea else None, "CCER": ccer.price if ccer else None}, "plan": None}
-    if cea is None:  # what is due stands without a price; only the cheapest way to finish needs one
-        return out
-    room = max(due * OFFSET_LIMIT - surrendered["CCER"], 0.0)
-    best = plan_compliance(year, remaining, held, cea.price, ccer.price if ccer else None,
-                           offset_limit=room / remaining if remaining else 0.0)
-    out["plan"] = {"surrender": [lot.__dict__ for lot in best.surrender], "buy_cea_t": best.buy_cea_t,
-                   "buy_ccer_t": best.buy_ccer_t, "cost_cny": best.cost, "offset_used_t": best.offset_used_t,
-                   "notes": best.notes}
+TZ = "Asia/Shanghai"  # the enterprise's calendar: a deadline passes at its midnight, not at midnight UTC
+WHY = {  # why a vintage does or does not count for a compliance year, as a user reads it
+    "own": ("本年度配额", "this year's allowances"),
+    "carried": ("以前年度结余，按规则结转计入", "surplus of an earlier year, carried over as the rule allows"),
+    "cap": ("超出结转额度的部分不计入", "beyond the carry-over limit: not counted"),
+    "needed_earlier": ("须先用于更早到期的 {year} 年度清缴", "needed first for {year}'s surrender, due sooner"),
+    "later": ("以后年度的配额不能用于以前年度", "a later vintage never covers an earlier year"),
+}
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today in the enterprise's time zone: 23:30 UTC on 31 December is already 1 January in Shanghai."""
+    return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(TZ)).date()
+
+
+def _surrendered(session: Session, enterprise_id: int) -> dict[int, dict[str, float]]:
+    out: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for year, kind, qty in session.exec(select(AssetTxn.compliance_year, AssetTxn.kind, func.sum(AssetTxn.quantity)).where(
+            AssetTxn.enterprise_id == enterprise_id, AssetTxn.txn == "surrender").group_by(
+            AssetTxn.compliance_year, AssetTxn.kind)):
+        out[year][kind] -= qty
     return out
+
+
+def _allocated(session: Session, enterprise_id: int) -> dict[int, float]:
+    return dict(session.exec(select(AssetTxn.vintage, func.sum(AssetTxn.quantity)).where(
+        AssetTxn.enterprise_id == enterprise_id, AssetTxn.kind == "CEA", AssetTxn.txn == "allocate")
+        .group_by(AssetTxn.vintage)).all())
+
+
+def positions(session: Session, enterprise_id: int, today: date | None = None, *, plan: bool = False,
+              also: int | None = None, yearly: dict[int, dict] | None = None) -> list[dict]:
+    """Every compliance year in the ETS that is accounted and still owes (plus ``also``, owing or not), soonest
+    deadline first: what is due (so far, for a year in progress), surrendered, still owed; which allowances it may
+    use and why — shared among the years so that a tonne counts for one year only — and the deadline."""
+    today = today or local_today()
+    yearly = runs.totals_by_year(session, enterprise_id) if yearly is None else yearly
+    ent = session.get(Enterprise, enterprise_id)
+    sector = ent.industry if ent else ""
+    done = _surrendered(session, enterprise_id)
+    allocated = _allocated(session, enterprise_id)
+    years: dict[int, dict] = {}
+    for year, totals in yearly.items():
+        rule = ets_scope.rule(sector, year)
+        if not rule.covered and year != also:
+            continue
+        due = totals["enterprise"][rule.figure]
+        remaining = max(due - sum(done[year].values()), 0.0)
+        in_progress = year >= today.year
+        if remaining < WHOLE_TONNE and not in_progress and year != also:
+            continue
+        months = sorted(totals.get("months", {}))
+        years[year] = {"year": year, "due_t": round(due, 3), "surrendered": dict(done[year]),
+                       "remaining_t": round(remaining, 3) if remaining >= WHOLE_TONNE else 0.0,
+                       "rule": asdict(rule), "use_rule": asdict(ets_scope.allowance_use(sector, year)),
+                       "in_progress": in_progress, "months": len(months),
+                       "first_month": months[0] if months else None, "last_month": months[-1] if months else None,
+                       "allocated_t": allocated.get(year), "deadline": deadline(year).isoformat(),
+                       "days_left": (deadline(year) - today).days}
+    held = holdings(session, enterprise_id)
+    cea = {lot.vintage: lot.quantity for lot in held if lot.kind == "CEA"}
+    shares = share_allowances({y: p["remaining_t"] for y, p in years.items()}, cea,
+                              {y: p["use_rule"]["carry_over_t"] for y, p in years.items()})
+    prices = (latest_price(session, "CEA"), latest_price(session, "CCER")) if plan else (None, None)
+    for year, p in years.items():
+        uses = shares[year]
+        p["uses"] = [{**asdict(u), "zh": WHY[u.why][0].format(year=_needed_by(years, u.vintage, year)),
+                      "en": WHY[u.why][1].format(year=_needed_by(years, u.vintage, year))} for u in uses]
+        p["held_t"] = round(sum(u.counted for u in uses), 3)
+        p["short_t"] = round(max(p["remaining_t"] - p["held_t"], 0.0), 3)
+        if p["short_t"] < WHOLE_TONNE:
+            p["short_t"] = 0.0
+        p["state"] = ("done" if not p["remaining_t"] and not p["in_progress"] else "in_progress" if p["in_progress"]
+                      else "overdue" if p["days_left"] < 0 else "open")
+        p["holdings"] = [lot.__dict__ for lot in held]
+        p["prices"] = {"CEA": prices[0].price if prices[0] else None, "CCER": prices[1].price if prices[1] else None}
+        p["plan"] = _plan(p, uses, held, prices) if prices[0] else None
+    return sorted(years.values(), key=lambda p: p["deadline"])
+
+
+def _needed_by(years: dict[int, dict], vintage: int, year: int) -> int:
+    """The year with the sooner deadline that took this vintage: its own year when that still owes."""
+    return vintage if vintage in years else year
+
+
+def _plan(p: dict, uses, held, prices) -> dict:
+    cea, ccer = prices
+    room = max(p["due_t"] * OFFSET_LIMIT - p["surrendered"].get("CCER", 0.0), 0.0)
+    remaining = p["remaining_t"]
+    lots = [Lot("CEA", u.vintage, u.counted) for u in uses if u.counted > 0] + [
+        lot for lot in held if lot.kind == "CCER"]
+    best = plan_compliance(p["year"], remaining, lots, cea.price, ccer.price if ccer else None,
+                           offset_limit=room / remaining if remaining else 0.0)
+    return {"surrender": [lot.__dict__ for lot in best.surrender], "buy_cea_t": best.buy_cea_t,
+            "buy_ccer_t": best.buy_ccer_t, "cost_cny": best.cost, "offset_used_t": best.offset_used_t,
+            "nothing_to_buy": best.nothing_to_buy, "notes": best.notes}
+
+
+def open_years(session: Session, enterprise_id: int, today: date | None = None,
+               yearly: dict[int, dict] | None = None) -> list[dict]:
+    """Each surrender still open (owing, overdue, or the year in progress), soonest deadline first."""
+    return positions(session, enterprise_id, today, yearly=yearly)
+
+
+def position(session: Session, enterprise_id: int, year: int, today: date | None = None, *, plan: bool = True) -> dict:
+    """One compliance year's position among the others (so that allowances another year needs first are not
+    counted twice): due, surrendered, still owed, the allowances it may use and why, the deadline, and the
+    cheapest way to finish at the latest prices (``plan=False``: no prices read, plan None)."""
+    verified_emissions(session, enterprise_id, year)  # a year not accounted is refused in words
+    found = [p for p in positions(session, enterprise_id, today, plan=plan, also=year) if p["year"] == year]
+    return found[0]

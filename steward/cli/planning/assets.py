@@ -11,7 +11,6 @@ from steward.cli.common import (
     AsJson,
     AsUser,
     Enterprise,
-    Year,
     emit,
     parse_date,
     read,
@@ -59,20 +58,59 @@ def assets_prices(kind: Annotated[str, typer.Option(help="CEA|CCER|GEC|SINK")] =
 
 
 @app.command("position")
-def assets_position(enterprise: Enterprise, year: Year, as_json: AsJson = False):
-    """履约年度：应清缴、已清缴、持有、截止日期与最省钱的清缴方案 / Due, surrendered, held, deadline, cheapest plan."""
+def assets_position(enterprise: Enterprise,
+                    year: Annotated[Optional[int], typer.Option(help="履约年度（省略：每个未完成的清缴）/ compliance year "
+                                                                "(omitted: every surrender still open)")] = None,
+                    as_json: AsJson = False):
+    """每个未完成的清缴（最早截止的在前），或一个履约年度：应清缴、已清缴、可用配额及原因、截止日期与最省钱的清缴方案 /
+    Every surrender still open (soonest deadline first), or one year: due, surrendered, the allowances it may use
+    and why, deadline, cheapest plan."""
     from workflows.accounting import calculation
     from workflows.planning import carbon_assets
-    pos = read("cli:assets", lambda s: carbon_assets.position(s, calculation.enterprise(s, enterprise).id, year))
+
+    def load(s):
+        eid = calculation.enterprise(s, enterprise).id
+        if year is None:
+            return carbon_assets.positions(s, eid, plan=True)
+        return [carbon_assets.position(s, eid, year)]
+    found = read("cli:assets", load)
     if as_json:
-        return emit(pos, True)
+        return emit(found if year is None else found[0], True)
+    if not found:
+        typer.echo(f"{enterprise}：没有未完成的清缴 / no surrender open")
+    for pos in found:
+        _echo(enterprise, pos)
+    return None
+
+
+STATES = {"in_progress": "进行中 in progress", "overdue": "已逾期 overdue", "open": "未完成 open", "done": "已完成 done"}
+
+
+def _echo(enterprise: str, pos: dict) -> None:
+    so_far = "（至今 so far, {first_month}–{last_month}）".format(**pos) if pos["in_progress"] and pos["months"] else ""
+    typer.echo(f"{enterprise} {pos['year']} [{STATES[pos['state']]}]：应清缴 due {pos['due_t']:,.1f} t{so_far}，"
+               f"尚欠 remaining {pos['remaining_t']:,.1f} t，截止 deadline {pos['deadline']}（{pos['days_left']} 天 days）")
+    if pos["allocated_t"] is None:
+        typer.echo(f"  尚未登记 {pos['year']} 年度配额分配 / no allocation recorded for {pos['year']}")
+    typer.echo(f"  可用配额 allowances that count {pos['held_t']:,.1f} t，缺口 short {pos['short_t']:,.1f} t")
+    for use in pos["uses"]:
+        typer.echo(f"    配额 allowances {use['vintage']}: 持有 held {use['held']:,.1f} t，计入 counted {use['counted']:,.1f} t"
+                   f" — {use['zh']} / {use['en']}")
+    rule = pos["use_rule"]
+    unverified = "（待核实 unverified）" if rule["confidence"] == "U" else ""
+    typer.echo(f"  规则 rule: {rule['zh']} / {rule['en']}；来源 source: {rule['source']}{unverified}")
+    from accounting.carbon_assets import KINDS
     plan = pos["plan"]
-    typer.echo(f"{enterprise} {year}：应清缴 due {pos['due_t']:,.1f} t，尚欠 remaining {pos['remaining_t']:,.1f} t，"
-               f"截止 deadline {pos['deadline']}（{pos['days_left']} 天 days）")
+    if not pos["remaining_t"]:
+        return
     if plan is None:
         typer.echo("  登记配额价格后可给出最省钱的清缴方案 / record an allowance price for the cheapest plan")
-        return None
+        return
     for lot in plan["surrender"]:
-        typer.echo(f"  清缴持有 surrender held {lot['kind']} {lot['vintage']}: {lot['quantity']:,.1f} t")
-    typer.echo(f"  购买 buy CCER {plan['buy_ccer_t']:,.1f} t, CEA {plan['buy_cea_t']:,.1f} t；"
-               f"费用 cost {plan['cost_cny']:,.0f} 元 CNY")
+        typer.echo(f"  清缴持有 surrender held {KINDS[lot['kind']]} {lot['vintage']}: {lot['quantity']:,.1f} t")
+    if plan["nothing_to_buy"]:
+        typer.echo("  持有的配额足够，无需买入 / enough held: nothing to buy")
+        return
+    bought = [f"{label} {plan[key]:,.0f} t" for key, label in (("buy_ccer_t", "国家核证自愿减排量 offsets"),
+                                                              ("buy_cea_t", "配额 allowances")) if plan[key]]
+    typer.echo(f"  买入 buy {'，'.join(bought)}；费用 cost {plan['cost_cny']:,.0f} 元 CNY")

@@ -671,7 +671,7 @@ def test_top_management_reads_the_overview_and_the_carbon_manager_drills_into_a_
     base, _ = site
     sign_in(page, base, "wangjg")
     page.wait_for_selector("#intensity-chart canvas")
-    assert "较上年同期" in page.inner_text("#kpi-emissions") and "缺口" in page.inner_text("#kpi-compliance")
+    assert "较上年同期" in page.inner_text("#kpi-emissions") and "2025 年度" in page.inner_text("#kpi-compliance")
     page.wait_for_timeout(1000)
     shot(page, "33-overview-top-management")
     sign_in(page, base, "lixf")
@@ -685,3 +685,28 @@ def test_top_management_reads_the_overview_and_the_carbon_manager_drills_into_a_
     shot(page, "34-accounting-drill", full=False)
     page.click("#lang-switch")
     assert "Lines" in page.inner_text("#drill") and "Bituminous coal" in page.inner_text("#lines")
+
+
+def test_every_open_surrender_stands_on_the_overview_and_the_assets_page(site, page, plant):
+    """Issue 30: with a 2026 month accounted and the 2025 surrender not yet made, both years are in view, soonest
+    deadline first; 2026 is a year in progress with no allocation recorded, said in words, in both languages."""
+    from planning.test_carbon_assets import _account_january_2026
+    base, _ = site
+    _account_january_2026(plant)
+    sign_in(page, base, "wangjg")
+    card = page.locator("#kpi-compliance")
+    text = card.inner_text()
+    assert text.index("2025 年度") < text.index("2026 年度") and "进行中" in text and "尚未登记本年度配额分配" in text
+    shot(page, "35-overview-open-surrenders", full=False)
+    page.click("#surrender-2026 a[href='/assets?year=2026']")
+    page.wait_for_selector("#open-years")
+    rows = page.locator("#open-years tbody tr")
+    assert rows.nth(0).get_attribute("id") == "open-2025" and rows.nth(1).get_attribute("id") == "open-2026"
+    assert "尚未登记本年度配额分配" in rows.nth(1).inner_text()
+    assert "须先用于更早到期的 2025 年度清缴" in page.inner_text("#uses") and "待核实" in page.inner_text("#use-rule")
+    shot(page, "36-assets-open-years")
+    page.click("#lang-switch")
+    page.wait_for_selector("#uses:has-text('Counted for this year')")
+    assert "needed first for 2025's surrender, due sooner" in page.inner_text("#uses")
+    assert "No allocation recorded for this year" in page.inner_text("#open-years")
+    shot(page, "37-assets-open-years-en")

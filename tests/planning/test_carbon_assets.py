@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -210,9 +211,32 @@ def test_the_assets_page_and_dashboard_list_every_open_year_in_words(web, plant)
     assert "尚未登记本年度配额分配" in table  # 2026: words, not 0
     assert "须先用于更早到期的 2025 年度清缴" in page and "待核实" in page[page.index('id="use-rule"'):]
     assert not re.search(r"买入[^<]*?\b0 t", page) and "CEA" not in re.sub(r"<select.*?</select>", "", page, flags=re.S)
+    assert "本年度尚在进行" in page[page.index('id="no-plan"'):] and 'id="plan"' not in page  # no plan for 2026 yet
+    y2025 = lixf.get("/assets", params={"year": 2025}).text
+    plan = y2025[y2025.index('id="plan"'):y2025.index("</ul>", y2025.index('id="plan"'))]
+    assert "买入 国家核证自愿减排量 40,432 t" in plan and "预计费用" in plan and not re.search(r"\b0 t", plan)
+    act(plant, "lixf", lambda s, a: assets.record(s, a, kind="CEA", vintage=2025, txn="buy", quantity=40_433,
+                                                  on=date(2026, 12, 1), price=97.0))
+    covered = lixf.get("/assets", params={"year": 2025}).text
+    plan = covered[covered.index('id="plan"'):covered.index("</ul>", covered.index('id="plan"'))]
+    assert "持有的配额足够，无需买入" in plan and "买入" not in plan.replace("无需买入", "") and "预计费用" not in plan
     board = as_user(web, "wangjg")
     board.get("/lang/en")
     en = board.get("/").text
     card = en[en.index('id="kpi-compliance"'):en.index('id="kpi-work"')]
     assert card.index('id="surrender-2025"') < card.index('id="surrender-2026"')
     assert "in progress" in card and "No allocation recorded for this year" in card and "2026-12-31" in card
+
+
+def test_steward_assets_position_lists_every_open_year_and_says_what_a_year_may_use(plant, steward_env):
+    from helpers import run_steward
+
+    from steward import demo
+    _account_january_2026(plant)
+    out = run_steward(["assets", "position", "-e", demo.PLANT], steward_env, check=True).stdout
+    assert out.index(f"{demo.PLANT} 2025 [未完成 open]") < out.index(f"{demo.PLANT} 2026 [进行中 in progress]")
+    assert "no allocation recorded for 2026" in out and "needed first for 2025's surrender, due sooner" in out
+    assert "carry-over formula (U)（待核实 unverified）" in out
+    assert not re.search(r"买入 buy .*\b0 t", out) and " CEA " not in out
+    one = run_steward(["assets", "position", "-e", demo.PLANT, "--year", "2025"], steward_env, check=True).stdout
+    assert "2025 [未完成 open]" in one and f"{demo.PLANT} 2026" not in one

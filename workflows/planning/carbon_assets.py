@@ -227,7 +227,10 @@ def positions(session: Session, enterprise_id: int, today: date | None = None, *
                       else "overdue" if p["days_left"] < 0 else "open")
         p["holdings"] = [lot.__dict__ for lot in held]
         p["prices"] = {"CEA": prices[0].price if prices[0] else None, "CCER": prices[1].price if prices[1] else None}
-        p["plan"] = _plan(p, uses, held, prices) if prices[0] else None
+        # no cheapest way to finish a year still accumulating, nor one whose allocation is not known yet
+        p["no_plan"] = ("in_progress" if p["in_progress"] else "no_allocation" if p["allocated_t"] is None
+                        else None if prices[0] else "no_price")
+        p["plan"] = _plan(p, uses, held, prices) if plan and p["no_plan"] is None else None
     return sorted(years.values(), key=lambda p: p["deadline"])
 
 

@@ -104,7 +104,9 @@ def _echo(enterprise: str, pos: dict) -> None:
     if not pos["remaining_t"]:
         return
     if plan is None:
-        typer.echo("  登记配额价格后可给出最省钱的清缴方案 / record an allowance price for the cheapest plan")
+        typer.echo({"in_progress": "  年度尚在进行，年度结束后给出清缴方案 / the year is in progress: a plan once it is over",
+                    "no_allocation": "  登记本年度配额分配后可给出清缴方案 / record the year's allocation for a plan"}.get(
+            pos["no_plan"], "  登记配额价格后可给出最省钱的清缴方案 / record an allowance price for the cheapest plan"))
         return
     for lot in plan["surrender"]:
         typer.echo(f"  清缴持有 surrender held {KINDS[lot['kind']]} {lot['vintage']}: {lot['quantity']:,.1f} t")

@@ -48,12 +48,13 @@ class Plan:
 class Use:
     """One vintage of allowances seen from one compliance year: what is held of it, what earlier years (sooner
     deadlines) still need of it, what counts for this year, and why (own | carried | cap | needed_earlier |
-    later)."""
+    not_needed | later)."""
     vintage: int
     held: float
     needed_earlier: float
     counted: float
     why: str
+    by: int | None = None  # the year (sooner deadline) that took the last of it, when why is needed_earlier
 
 
 def share_allowances(needs: dict[int, float], held: dict[int, float], carry_over: dict[int, float]) -> dict[int, list[Use]]:
@@ -61,10 +62,11 @@ def share_allowances(needs: dict[int, float], held: dict[int, float], carry_over
     year takes what it still needs of its own vintage, then of the surplus of earlier vintages (oldest first) up to
     its carry-over limit. A later vintage never counts for an earlier year, and a tonne counts for one year only."""
     left = {v: q for v, q in held.items() if q > 0}
+    taker: dict[int, int] = {}
     out: dict[int, list[Use]] = {}
     for year in sorted(needs):
         need, room, uses = max(needs[year], 0.0), carry_over.get(year, 0.0), []
-        for vintage in sorted(held):
+        for vintage in sorted(held, key=lambda v: (v != year, v)):  # its own vintage first, then the oldest
             total = held[vintage]
             if total <= 0:
                 continue
@@ -76,12 +78,16 @@ def share_allowances(needs: dict[int, float], held: dict[int, float], carry_over
                 take, why = min(free, need), "own"
             else:
                 take = min(free, need, room)
-                why = "needed_earlier" if free <= 0 else "cap" if take < min(free, need) else "carried"
+                why = ("needed_earlier" if free <= 0 else "not_needed" if need <= 0 else "cap" if take < min(free, need)
+                       else "carried")
                 room -= take
             need -= take
             left[vintage] = free - take
-            uses.append(Use(vintage, round(total, 3), round(total - free, 3), round(take, 3), why))
-        out[year] = uses
+            uses.append(Use(vintage, round(total, 3), round(total - free, 3), round(take, 3), why,
+                            taker.get(vintage) if why == "needed_earlier" else None))
+            if take > 0:
+                taker[vintage] = year
+        out[year] = sorted(uses, key=lambda u: u.vintage)
     return out
 
 

@@ -154,7 +154,14 @@ def test_only_the_surplus_carries_over_and_only_as_far_as_the_rule_allows():
     none = share_allowances(needs, held, {2025: 0, 2026: 0})  # a rule that lets nothing carry over
     assert [(u.vintage, u.counted, u.why) for u in none[2026]] == [(2025, 0, "cap"), (2027, 0, "later")]
     short = share_allowances({2025: 1_300_000, 2026: 300_000}, held, {2025: 100_000, 2026: 100_000})
-    assert [(u.vintage, u.counted, u.why) for u in short[2026]][0] == (2025, 0, "needed_earlier")
+    assert [(u.vintage, u.counted, u.why, u.by) for u in short[2026]][0] == (2025, 0, "needed_earlier", 2025)
+    chain = share_allowances({2025: 10, 2026: 10}, {2024: 5, 2025: 10}, {2025: 100, 2026: 100})
+    assert [(u.vintage, u.counted, u.why) for u in chain[2025]] == [(2024, 0, "not_needed"), (2025, 10, "own")]
+    assert [(u.vintage, u.counted, u.why, u.by) for u in chain[2026]] == [(2024, 5, "carried", None),
+                                                                          (2025, 0, "needed_earlier", 2025)]
+    taken = share_allowances({2025: 12, 2026: 10}, {2024: 5, 2025: 10}, {2025: 100, 2026: 100})
+    assert [(u.vintage, u.counted, u.why, u.by) for u in taken[2026]] == [(2024, 3, "carried", None),
+                                                                          (2025, 0, "needed_earlier", 2025)]
 
 
 def test_after_the_2025_surrender_its_surplus_counts_for_2026_up_to_the_carry_over_quota(plant):

@@ -157,6 +157,7 @@ WHY = {  # why a vintage does or does not count for a compliance year, as a user
     "carried": ("以前年度结余，按规则结转计入", "surplus of an earlier year, carried over as the rule allows"),
     "cap": ("超出结转额度的部分不计入", "beyond the carry-over limit: not counted"),
     "needed_earlier": ("须先用于更早到期的 {year} 年度清缴", "needed first for {year}'s surrender, due sooner"),
+    "not_needed": ("本年度无需动用", "not needed: the year is covered without it"),
     "later": ("以后年度的配额不能用于以前年度", "a later vintage never covers an earlier year"),
 }
 
@@ -217,8 +218,8 @@ def positions(session: Session, enterprise_id: int, today: date | None = None, *
     prices = (latest_price(session, "CEA"), latest_price(session, "CCER")) if plan else (None, None)
     for year, p in years.items():
         uses = shares[year]
-        p["uses"] = [{**asdict(u), "zh": WHY[u.why][0].format(year=_needed_by(years, u.vintage, year)),
-                      "en": WHY[u.why][1].format(year=_needed_by(years, u.vintage, year))} for u in uses]
+        p["uses"] = [{**asdict(u), "zh": WHY[u.why][0].format(year=u.by), "en": WHY[u.why][1].format(year=u.by)}
+                     for u in uses]
         p["held_t"] = round(sum(u.counted for u in uses), 3)
         p["short_t"] = round(max(p["remaining_t"] - p["held_t"], 0.0), 3)
         if p["short_t"] < WHOLE_TONNE:
@@ -232,11 +233,6 @@ def positions(session: Session, enterprise_id: int, today: date | None = None, *
                         else None if prices[0] else "no_price")
         p["plan"] = _plan(p, uses, held, prices) if plan and p["no_plan"] is None else None
     return sorted(years.values(), key=lambda p: p["deadline"])
-
-
-def _needed_by(years: dict[int, dict], vintage: int, year: int) -> int:
-    """The year with the sooner deadline that took this vintage: its own year when that still owes."""
-    return vintage if vintage in years else year
 
 
 def _plan(p: dict, uses, held, prices) -> dict:

@@ -710,3 +710,8 @@ def test_every_open_surrender_stands_on_the_overview_and_the_assets_page(site, p
     assert "needed first for 2025's surrender, due sooner" in page.inner_text("#uses")
     assert "No allocation recorded for this year" in page.inner_text("#open-years")
     shot(page, "37-assets-open-years-en")
+    page.click("#open-2025 a")  # 2025: what it may use and the cheapest way to finish, in whole tonnes
+    page.wait_for_selector("#plan")
+    plan = page.inner_text("#plan")
+    assert "Buy" in plan and "40,432 t" in plan and " 0 t" not in plan
+    shot(page, "38-assets-2025-plan-en")

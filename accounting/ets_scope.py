@@ -30,7 +30,7 @@ POWER = Rule("total_direct_only", *_DIRECT, "发电设施核算与报告指南�
 NEW_SECTORS = Rule("total_direct_only", *_DIRECT, "全国碳市场扩围（钢铁、水泥、铝冶炼，2024 数据年起）", "U")
 NOT_COVERED = Rule("total_direct_only", "本行业尚未纳入全国碳市场；此处按直接排放口径显示，供省级或自愿履约参考",
                    "this sector is not in the national ETS; the direct-emission figure is shown for provincial or "
-                   "voluntary schemes", "ACCOUNTING-FACTS.md（2025 年覆盖范围）", "H", covered=False)
+                   "voluntary schemes", "全国碳市场覆盖范围（2025 年扩围至钢铁、水泥、铝冶炼）", "H", covered=False)
 
 RULES: dict[str, tuple[tuple[int, Rule], ...]] = {
     "power": ((2019, POWER),),
@@ -61,8 +61,8 @@ class AllowanceUse:
     confidence: str  # H | M | U
 
 
-_CARRY_SOURCE = ("ACCOUNTING-FACTS.md — 按年度清缴 annual surrender (H)；结转基础额度 carry-over base quota {quota} t (M)；"
-                 "结转计算公式 carry-over formula (U)")
+_CARRY_SOURCE = ("全国碳排放权交易规则：按年度清缴 annual surrender (H)；年度配额分配方案的结转基础额度 carry-over base "
+                 "quota {quota} t (M)；结转计算公式 carry-over formula (U)")
 
 
 def _carry(quota: int) -> AllowanceUse:
@@ -76,7 +76,7 @@ def _carry(quota: int) -> AllowanceUse:
 
 OWN_YEAR_ONLY = AllowanceUse(0, "本行业不在全国碳市场：配额只计入其本年度，不结转",
                              "this sector is not in the national ETS: allowances count for their own year only, "
-                             "nothing carries over", "ACCOUNTING-FACTS.md（2025 年覆盖范围）", "H")
+                             "nothing carries over", "全国碳市场覆盖范围（2025 年扩围至钢铁、水泥、铝冶炼）", "H")
 
 USE_RULES: dict[str, tuple[tuple[int, AllowanceUse], ...]] = {
     "power": ((2019, _carry(10_000)),),

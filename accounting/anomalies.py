@@ -1,37 +1,137 @@
-"""Unusual activity data (6.1.3 b, 8.1.2): missing months, outliers in consumption and in
-intensity (robust statistics: median and MAD, so one bad month cannot hide itself), and unit slips
-(a value a thousand or ten thousand times its usual size, as when kg is typed for t).
+"""Unusual activity data (6.1.3 b, 8.1.2), said the way a plant manager reads it.
 
-Pure functions over monthly series; each finding carries a key so re-running the check on the
-same data finds the same thing, not a new one.
+- A **missing month** (no data at all between months that have data) and an **incomplete month** (a source the same
+  month last year had is missing: a month holding one diesel line where last year's held coal, power and raw meal).
+- A **unit slip**: a value about 1,000 or 10,000 times (or a thousandth of) its usual size, as when kg is typed for t.
+- A **jump**: a month compared with the *same month of earlier years* (the kiln stops every February; January runs
+  a week), by its use per tonne of product where the facility produced, else by its level. How far is too far is a
+  tolerance per category and material, kept as data in ``data/anomaly_rules.tsv``; a month already found unusual
+  never sets the expectation for a later one.
+- A **lapsed measured value**: a parameter the plant measured until a date (coal NCV valid to 2025-12-31) with no
+  measurement in force for a later month that used the material, so the default stood in silently.
+
+Pure functions, no database and no IO beyond the rules file; each finding has a key, so checking the same data
+again finds the same things, not new ones. Every text names the month, the source, the value with its unit and
+what it was compared with; no statistics jargon, no scientific notation.
 """
 
 from __future__ import annotations
 
+import csv
+import math
 import statistics
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 
-OUTLIER_Z = 3.5  # Iglewicz and Hoaglin's threshold for the modified z-score
+from accounting.errors import AccountingError
+from accounting.factors import Factor, Library, default_library
+from accounting.parameters import PARAMETERS
+
+RULES = Path(__file__).parent / "data" / "anomaly_rules.tsv"
 SLIP_FACTORS = (1000.0, 10000.0)
-SEASON_TOLERANCE = 0.3
+SLIP_WINDOW = 0.35  # a ratio within 35 % of 1,000 (650–1,350) is a slip, not a busy month
+ENTERPRISE = "(enterprise)"
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+# unit → (zh, en, a smaller unit and its factor for small per-tonne figures)
+UNITS: dict[str, tuple[str, str, tuple[str, float] | None]] = {
+    "t": ("t", "t", ("kg", 1000.0)), "kg": ("kg", "kg", None),
+    "MWh": ("MWh", "MWh", ("kWh", 1000.0)), "kWh": ("kWh", "kWh", None),
+    "10^4 Nm3": ("万 Nm³", "10,000 Nm³", ("Nm3", 10000.0)), "Nm3": ("Nm³", "Nm³", None),
+    "GJ": ("GJ", "GJ", ("MJ", 1000.0)), "MJ": ("MJ", "MJ", None),
+}
+
+Labels = Mapping[str, tuple[str, str]]  # a series key, a material or a product code → (zh, en) words
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # missing | outlier | intensity | unit_slip
-    series: str  # "facility|category|material"
+    kind: str  # missing | incomplete | unit_slip | intensity | outlier | lapsed_factor
+    series: str  # "facility|category|material", or "(enterprise)" for a whole month
     period: date
     value: float | None
     expected: float | None
-    score: float | None
+    score: float | None  # the slip factor, or the change against the expectation (0.15 = 15 % above)
     zh: str
     en: str
+    ident: str = ""  # what makes it the same finding, where the kind, series and month do not
 
     @property
     def key(self) -> str:
-        return f"{self.kind}|{self.series}|{self.period.isoformat()}"
+        return self.ident or f"{self.kind}|{self.series}|{self.period.isoformat()}"
 
+
+@dataclass(frozen=True)
+class Rule:
+    category: str
+    material: str
+    tolerance: float  # 0.10: more than 10 % above, or below 1/1.10 of, the same month's median is unusual
+    history_years: int  # how many earlier years' same month set the expectation
+
+
+@cache
+def rules() -> dict[tuple[str, str], Rule]:
+    with RULES.open(encoding="utf-8") as fh:
+        return {(r["category"], r["material"]): Rule(r["category"], r["material"], float(r["tolerance"]),
+                                                     int(r["history_years"]))
+                for r in csv.DictReader(fh, delimiter="\t")}
+
+
+def rule(series: str) -> Rule:
+    _, category, material = (series.split("|") + ["", ""])[:3]
+    table = rules()
+    return table.get((category, material)) or table.get((category, "*")) or table[("*", "*")]
+
+
+# ---- words -------------------------------------------------------------------------------------------------------
+
+def month_words(m: date) -> tuple[str, str]:
+    return f"{m.year}年{m.month}月", f"{MONTHS_EN[m.month - 1]} {m.year}"
+
+
+def number(x: float) -> str:
+    """About three significant figures, thousands separated, never in scientific notation."""
+    a = abs(x)
+    if a >= 100:
+        return f"{x:,.0f}"
+    if a >= 10:
+        return f"{x:.1f}"
+    if a >= 1:
+        return f"{x:.2f}"
+    if a == 0:
+        return "0"
+    return f"{x:.{2 - math.floor(math.log10(a))}f}"
+
+
+def amount(x: float, unit: str, per: str = "") -> tuple[str, str]:
+    """``x`` in ``unit`` (per tonne of product when ``per``), in a unit that keeps the figure readable."""
+    zh, en, smaller = UNITS.get(unit, (unit, unit, None))
+    if per and smaller and 0 < abs(x) < 0.01:
+        x *= smaller[1]
+        zh, en, _ = UNITS.get(smaller[0], (smaller[0], smaller[0], None))
+    if per:
+        return f"{number(x)} {zh}/t", f"{number(x)} {en}/t"
+    return f"{number(x)} {zh}", f"{number(x)} {en}"
+
+
+def _name(labels: Labels | None, code: str) -> tuple[str, str]:
+    return (labels or {}).get(code, (code, code))
+
+
+def _change(x: float, ref: float) -> tuple[str, str]:
+    ratio = x / ref
+    if ratio >= 2:
+        return f"是其 {ratio:.1f} 倍", f"{ratio:.1f} times"
+    if ratio <= 0.5:
+        return f"只有其 {ratio * 100:.0f}%", f"only {ratio * 100:.0f} % of"
+    pct = round(abs(ratio - 1) * 100)
+    return (f"高 {pct}%", f"{pct} % above") if ratio > 1 else (f"低 {pct}%", f"{pct} % below")
+
+
+# ---- months ------------------------------------------------------------------------------------------------------
 
 def _months(first: date, last: date) -> list[date]:
     out, d = [], first
@@ -41,84 +141,239 @@ def _months(first: date, last: date) -> list[date]:
     return out
 
 
-def robust_z(values: list[float], x: float) -> float:
-    med = statistics.median(values)
-    mad = statistics.median(abs(v - med) for v in values)
-    if mad == 0:
-        return 0.0 if x == med else float("inf")
-    return 0.6745 * (x - med) / mad
+def _years_back(m: date, k: int) -> date:
+    return date(m.year - k, m.month, 1)
 
 
-def _slip(x: float, med: float) -> float | None:
-    if med <= 0 or x <= 0:
+def completeness(present: Mapping[str, Iterable[date]], labels: Labels | None = None) -> list[Finding]:
+    """One finding per month that has no data at all, or lacks a source the same month last year had.
+
+    ``present``: series key → the months it has a line in. In the first year (nothing a year before) a month is
+    expected to hold every series that has lines both before and after it."""
+    have: dict[str, set[date]] = {k: set(v) for k, v in present.items() if v}
+    if not have:
+        return []
+    span = _months(min(min(v) for v in have.values()), max(max(v) for v in have.values()))
+    found = []
+    for m in span:
+        here = {k for k, ms in have.items() if m in ms}
+        last_year = _years_back(m, 1)
+        expected = {k for k, ms in have.items() if last_year in ms}
+        basis_zh, basis_en = "去年同月", "the same month last year"
+        if not expected:
+            expected = {k for k, ms in have.items() if min(ms) < m < max(ms)}
+            basis_zh, basis_en = "前后月份", "the months around it"
+        mzh, men = month_words(m)
+        if not here:
+            found.append(Finding("missing", ENTERPRISE, m, 0, len(expected), None,
+                                 f"{mzh}没有任何活动数据（{basis_zh}有 {len(expected)} 项）",
+                                 f"{men} has no activity data at all ({basis_en} had {len(expected)} sources)"))
+            continue
+        lost = sorted(expected - here)
+        if not lost:
+            continue
+        held_zh, held_en = _listing(sorted(here), labels)
+        lost_zh, lost_en = _listing(lost, labels)
+        found.append(Finding("incomplete", ENTERPRISE, m, len(here), len(expected), None,
+                             f"{mzh}数据不全：只有{held_zh}的数据，{basis_zh}还有{lost_zh}",
+                             f"{men} is incomplete: it holds {held_en} only, while {basis_en} also had {lost_en}"))
+    return found
+
+
+def _listing(keys: list[str], labels: Labels | None, most: int = 6) -> tuple[str, str]:
+    """Materials by name, each once (three mills' electricity is one word), the first few then how many more."""
+    names: list[tuple[str, str]] = []
+    for k in keys:
+        material = k.split("|")[-1]
+        words = _name(labels, material)
+        if words not in names:
+            names.append(words)
+    zh = "、".join(n[0] for n in names[:most]) + (f" 等 {len(names)} 项" if len(names) > most else "")
+    en = ", ".join(n[1] for n in names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+    return zh, en
+
+
+# ---- unit slips and jumps ----------------------------------------------------------------------------------------
+
+def _slip(x: float, ref: float) -> float | None:
+    if ref <= 0 or x <= 0:
         return None
     for f in SLIP_FACTORS:
-        for ratio in (x / med, med / x):
-            if abs(ratio / f - 1) < 0.35:
-                return f if ratio == x / med else 1 / f
+        if abs(x / ref / f - 1) < SLIP_WINDOW:
+            return f
+        if abs(ref / x / f - 1) < SLIP_WINDOW:
+            return 1 / f
     return None
 
 
-def _in_season(values: dict[date, float], month: date, x: float) -> bool:
-    """Like the same calendar month in the other years (winter heating, summer peaks): not an anomaly."""
-    same = [v for m, v in values.items() if m.month == month.month and m != month]
-    return len(same) >= 2 and abs(x / statistics.median(same) - 1) <= SEASON_TOLERANCE
-
-
-def check(series: dict[str, dict[date, float]], production: dict[date, float] | None = None,
-          product: str = "") -> list[Finding]:
-    """Findings for each series (``facility|category|material`` → month → quantity).
-
-    Where production is known, a series is judged by its intensity (use per tonne of product) in
-    months that ran at least half the usual output, so a planned shutdown (错峰生产) is not an
-    anomaly; without production, by its own level. Unit slips and gaps are looked for either way.
-    """
-    found: list[Finding] = []
-    all_months = [m for s in series.values() for m in s]
-    if not all_months:
-        return found
-    span = _months(min(all_months), max(all_months))
+def slips(months: Mapping[date, float], production: Mapping[date, float] | None = None) -> dict[date, tuple[float, float]]:
+    """Month → (slip factor, the usual value it was compared with). Per tonne of product against the whole series
+    where both are known (a ratio the season does not move), else the level against the same month in other years
+    (a February has no production and little use), else against the series' median."""
     production = production or {}
-    usual_output = statistics.median([v for v in production.values() if v > 0]) if production and any(
-        v > 0 for v in production.values()) else None
-    for name, months in sorted(series.items()):
-        present = [m for m in span if m in months]
-        for m in span:
-            if present and present[0] <= m <= present[-1] and m not in months:
-                found.append(Finding("missing", name, m, None, None, None, f"{m:%Y-%m} 缺少 {name} 的数据",
-                                     f"{name}: no data for {m:%Y-%m}"))
-        running = [months[m] for m in present if months[m] > 0]
-        if len(running) < 6:
+    out: dict[date, tuple[float, float]] = {}
+    per_t = {m: v / production[m] for m, v in months.items() if v > 0 and production.get(m, 0) > 0}
+    for m, x in months.items():
+        if x <= 0:
             continue
-        med = statistics.median(running)
-        slipped = set()
-        for m in present:
-            slip = _slip(months[m], med)
-            if slip:
-                slipped.add(m)
-                found.append(Finding("unit_slip", name, m, months[m], med, slip,
-                                     f"{m:%Y-%m} {name} 为 {months[m]:,.2f}，约为常值 {med:,.2f} 的 {slip:g} 倍，疑似单位录错",
-                                     f"{name} {m:%Y-%m}: {months[m]:,.2f} is about {slip:g}× the usual {med:,.2f}; "
-                                     "a unit slip?"))
-        if usual_output:
-            ratios = {m: months[m] / production[m] for m in present if m not in slipped and months[m] > 0
-                      and production.get(m, 0) >= usual_output / 2}
-            kind, values = "intensity", ratios
+        if m in per_t and len(per_t) >= 6:
+            ref = statistics.median(v for k, v in per_t.items() if k != m)
+            slip = _slip(per_t[m], ref)
+            usual = ref * production[m]
         else:
-            kind, values = "outlier", {m: months[m] for m in present if m not in slipped and months[m] > 0}
-        if len(values) < 6:
-            continue
-        pool = list(values.values())
-        centre = statistics.median(pool)
-        for m, x in values.items():
-            z = robust_z(pool, x)
-            if abs(z) <= OUTLIER_Z or _in_season(values, m, x):
+            same = [v for k, v in months.items() if k != m and k.month == m.month and v > 0]
+            pool = same or [v for k, v in months.items() if k != m and v > 0]
+            if not pool:
                 continue
-            if kind == "intensity":
-                zh = f"{m:%Y-%m} {name} 单位{product}消耗 {x:.6g}，中位数 {centre:.6g}（稳健 z = {z:.1f}）"
-                en = f"{name} per t {product} in {m:%Y-%m}: {x:.6g} against a median of {centre:.6g} (robust z {z:.1f})"
-            else:
-                zh = f"{m:%Y-%m} {name} 为 {x:,.2f}，偏离中位数 {centre:,.2f}（稳健 z = {z:.1f}）"
-                en = f"{name} {m:%Y-%m}: {x:,.2f} is far from the median {centre:,.2f} (robust z {z:.1f})"
-            found.append(Finding(kind, name, m, x, centre, round(z, 2), zh, en))
+            usual = statistics.median(pool)
+            slip = _slip(x, usual)
+        if slip:
+            out[m] = (slip, usual)
+    return out
+
+
+def check(series: Mapping[str, Mapping[date, float]], production: Mapping[date, float] | None = None,
+          product: str = "", units: Mapping[str, str] | None = None, labels: Labels | None = None,
+          gaps: bool = True, jumps: bool = True) -> list[Finding]:
+    """Findings for each series (``facility|category|material`` → month → quantity in ``units[series]``).
+
+    Where production is known (``product`` per tonne), a month is judged by its use per tonne of product against
+    the same month of earlier years, else by its level; unit slips and (with ``gaps``) missing or incomplete months
+    are looked for either way."""
+    units = units or {}
+    production = dict(production or {})
+    found = completeness({k: list(v) for k, v in series.items()}, labels) if gaps else []
+    for name, months in sorted(series.items()):
+        unit = units.get(name, "")
+        what_zh, what_en = _name(labels, name)
+        slipped = slips(months, production)
+        for m, (factor, usual) in sorted(slipped.items()):
+            mzh, men = month_words(m)
+            x_zh, x_en = amount(months[m], unit)
+            u_zh, u_en = amount(usual, unit)
+            times_zh = f"{factor:,.0f} 倍" if factor > 1 else f"{1 / factor:,.0f} 分之一"
+            times_en = f"{factor:,.0f} times" if factor > 1 else f"one {1 / factor:,.0f}th of"
+            hint_zh = "如千克录成了吨" if factor > 1 else "如吨录成了千克"
+            hint_en = "kg entered as t?" if factor > 1 else "t entered as kg?"
+            found.append(Finding(
+                "unit_slip", name, m, months[m], usual, factor,
+                f"{mzh}{what_zh}为 {x_zh}，约为通常的 {u_zh} 的{times_zh}，疑似单位录错（{hint_zh}）",
+                f"{men}: {what_en} is {x_en}, about {times_en} the usual {u_en}; a unit slip ({hint_en})"))
+        if jumps:
+            found += _jumps(name, months, production, product, unit, labels, set(slipped))
     return found
+
+
+def _jumps(name: str, months: Mapping[date, float], production: Mapping[date, float], product: str, unit: str,
+           labels: Labels | None, skip: set[date]) -> list[Finding]:
+    r = rule(name)
+    what_zh, what_en = _name(labels, name)
+    prod_zh, prod_en = _name(labels, product) if product else ("", "")
+    unusual = set(skip)
+    found = []
+    for m in sorted(months):
+        if m in skip:
+            continue
+        refs = [k for k in (_years_back(m, i) for i in range(1, r.history_years + 1)) if k in months and k not in unusual]
+        if not refs:
+            continue
+        per_t = bool(product) and production.get(m, 0) > 0 and all(production.get(k, 0) > 0 for k in refs)
+        x = months[m] / production[m] if per_t else months[m]
+        pool = [months[k] / production[k] if per_t else months[k] for k in refs]
+        pool = [v for v in pool if v > 0]
+        if not pool:
+            continue
+        ref = statistics.median(pool)
+        if x > 0 and abs(math.log(x / ref)) <= math.log(1 + r.tolerance):
+            continue
+        if x <= 0 and not (per_t or production.get(m, 1) > 0):
+            continue  # nothing used while nothing was made: a stop, not a fault
+        unusual.add(m)
+        mzh, men = month_words(m)
+        per = "t" if per_t else ""
+        x_zh, x_en = amount(x, unit, per)
+        ref_zh, ref_en = amount(ref, unit, per)
+        years = sorted(k.year for k in refs)
+        when_zh = f"{years[0]}年同月" if len(years) == 1 else f"{years[0]}–{years[-1]} 年同月的中位数"
+        when_en = (f"the same month of {years[0]}" if len(years) == 1
+                   else f"the median of the same month in {years[0]}–{years[-1]}")
+        change_zh, change_en = _change(x, ref) if x > 0 else ("为零", "zero against")
+        if per_t:
+            zh = f"{mzh}{what_zh}单位{prod_zh}消耗 {x_zh}，比{when_zh} {ref_zh} {change_zh}"
+            en = f"{men}: {what_en} per tonne of {prod_en} {x_en}, {change_en} {when_en} ({ref_en})"
+        else:
+            zh = f"{mzh}{what_zh}为 {x_zh}，比{when_zh} {ref_zh} {change_zh}"
+            en = f"{men}: {what_en} {x_en}, {change_en} {when_en} ({ref_en})"
+        if x <= 0:
+            zh = f"{mzh}{what_zh}为 0，而{when_zh}为 {ref_zh}"
+            en = f"{men}: {what_en} is 0, against {ref_en} in {when_en}"
+        found.append(Finding("intensity" if per_t else "outlier", name, m, x, ref,
+                             round(x / ref - 1, 4), zh, en))
+    return found
+
+
+# ---- measured values that lapsed ---------------------------------------------------------------------------------
+
+def lapsed(measured: Iterable[Factor], used: Mapping[str, Iterable[date]], labels: Labels | None = None,
+           library: Library | None = None) -> list[Finding]:
+    """One finding per measured value that ended with no measurement after it, for the first month that then
+    used the material (``used``: series key → months with a quantity): the default stood in from that month on."""
+    library = library or default_library()
+    rows = list(measured)
+    months_of: dict[str, set[date]] = {}
+    series_of: dict[tuple[str, date], str] = {}
+    for key, months in sorted(used.items()):
+        material = key.split("|")[-1]
+        for m in months:
+            months_of.setdefault(material, set()).add(m)
+            series_of.setdefault((material, m), key)
+    found = []
+    for parameter, material in sorted({(f.parameter, f.material) for f in rows}):
+        same = [f for f in rows if f.parameter == parameter and f.material == material]
+        reported: set[tuple] = set()
+        for m in sorted(months_of.get(material, ())):
+            if any(f.covers(m) for f in same):
+                continue
+            ended = [f for f in same if f.valid_to is not None and f.valid_to < m]
+            if not ended:
+                continue  # never measured before this month: the default was always the basis
+            last = max(ended, key=lambda f: (f.valid_to, f.valid_from or date.min))
+            mark = (last.value, last.valid_to)
+            if mark in reported:
+                continue
+            reported.add(mark)
+            found.append(_lapsed_finding(parameter, material, last, m, series_of[(material, m)], labels, library))
+    return found
+
+
+def _lapsed_finding(parameter: str, material: str, last: Factor, m: date, series: str, labels: Labels | None,
+                    library: Library) -> Finding:
+    spec = PARAMETERS.get(parameter)
+    p_zh, p_en = (spec.zh, spec.en.lower()) if spec else (parameter, parameter)
+    m_zh, m_en = _name(labels, material)
+    mzh, men = month_words(m)
+    assert last.valid_to is not None
+    end = last.valid_to.isoformat()
+    try:
+        default = library.get(parameter, material, m).factor
+    except AccountingError:
+        default = None
+    if default is None or default.measured:
+        zh = (f"{mzh}起{m_zh}的{p_zh}没有有效的实测值：企业实测值 {last.value:g} {last.unit} 有效期至 {end}，"
+              "且没有缺省值，核算无法进行，请补录实测值")
+        en = (f"From {men} the {p_en} of {m_en} has no measured value in force: the plant's measured "
+              f"{last.value:g} {last.unit} was valid until {end} and there is no default, so it cannot be accounted; "
+              "record the new measurement")
+        value = None
+    else:
+        value = default.value_in(last.unit)
+        diff = value / last.value - 1
+        direction_zh = f"低 {abs(diff) * 100:.0f}%" if diff < 0 else f"高 {diff * 100:.0f}%"
+        direction_en = f"{abs(diff) * 100:.0f} % {'below' if diff < 0 else 'above'}"
+        zh = (f"{mzh}起{m_zh}的{p_zh}改用了缺省值 {default.value:g} {default.unit}：企业实测值 {last.value:g} "
+              f"{last.unit} 有效期至 {end}，之后没有新的实测值（缺省值比实测值{direction_zh}）")
+        en = (f"From {men} the {p_en} of {m_en} fell back to the default {default.value:g} {default.unit}: "
+              f"the plant's measured {last.value:g} {last.unit} was valid until {end} and nothing measured follows "
+              f"(the default is {direction_en} the measured value)")
+    return Finding("lapsed_factor", series, m, value, last.value, None, zh, en,
+                   ident=f"lapsed_factor|{parameter}|{material}|{end}")

@@ -4,16 +4,19 @@ the carbon managers; confirming or dismissing it, with a note, is the record the
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session, select
 
-from accounting.anomalies import check
+from accounting import anomalies as rules
+from accounting.anomalies import ENTERPRISE
 from accounting.units import convert
 from storage.errors import NotFound, StewardError
 from storage.models import ActivityRecord, DataAnomaly, Facility
 from storage.models.org import utcnow
 from storage.vocab import Labelled
+from workflows.accounting import calculation
 from workflows.engine import lifecycle_index, machine, names
 from workflows.engine.machine import Actor, Lifecycle, Transition
 
@@ -43,21 +46,45 @@ def describe(session: Session, row: DataAnomaly) -> tuple[str, str]:
 LIFECYCLE = Lifecycle("data_anomaly", "异常数据", "Data anomaly", AnomalyState, "open", TRANSITIONS, describe=describe)
 
 
-def series(session: Session, enterprise_id: int) -> tuple[dict, dict]:
-    """Monthly quantities per facility/category/material, and production per facility and for the enterprise."""
+@dataclass
+class Data:
+    """An enterprise's activity data as the checks read it."""
+
+    checked: dict[str, dict[date, float]] = field(default_factory=lambda: defaultdict(dict))
+    units: dict[str, str] = field(default_factory=dict)
+    present: dict[str, set[date]] = field(default_factory=lambda: defaultdict(set))  # every series, its months
+    used: dict[str, set[date]] = field(default_factory=lambda: defaultdict(set))  # months with a quantity
+    output: dict[str | None, dict[str, dict[date, float]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
+    produced: dict[str, dict[date, float]] = field(default_factory=lambda: defaultdict(dict))  # series key → t
+
+
+def read(session: Session, enterprise_id: int) -> Data:
+    """Monthly quantities per facility/category/material (lines of one month summed), production per facility
+    and for the enterprise, and which months each series has a line in."""
     codes = {f.id: f.code for f in session.exec(select(Facility).where(Facility.enterprise_id == enterprise_id))}
-    data: dict[str, dict[date, float]] = defaultdict(dict)
-    output: dict[str | None, dict[str, dict[date, float]]] = defaultdict(lambda: defaultdict(dict))
-    for r in session.exec(select(ActivityRecord).where(ActivityRecord.enterprise_id == enterprise_id)):
-        facility = codes.get(r.facility_id)
-        if r.category in CHECKED:
-            data[f"{facility or '(enterprise)'}|{r.category}|{r.material}"][r.period] = r.quantity
-        elif r.category == "production":
+    d = Data()
+    a = ActivityRecord
+    for fid, period, category, material, quantity, unit in session.connection().execute(
+            select(a.facility_id, a.period, a.category, a.material, a.quantity, a.unit)
+            .where(a.enterprise_id == enterprise_id)):
+        facility = codes.get(fid)
+        key = f"{facility or ENTERPRISE}|{category}|{material}"
+        d.present[key].add(period)
+        if quantity > 0:
+            d.used[key].add(period)
+        if category in CHECKED:
+            d.checked[key][period] = d.checked[key].get(period, 0.0) + quantity
+            d.units[key] = unit
+        elif category == "production":
             try:
-                output[facility][r.material][r.period] = convert(r.quantity, r.unit, "t")
+                tonnes = convert(quantity, unit, "t")
             except ValueError:
                 continue  # electricity produced is not a product by weight
-    return data, output
+            d.output[facility][material][period] = d.output[facility][material].get(period, 0.0) + tonnes
+            d.produced[key][period] = d.output[facility][material][period]
+            d.units[key] = "t"
+    return d
 
 
 def _main_product(products: dict[str, dict[date, float]]) -> tuple[str, dict[date, float]] | tuple[str, None]:
@@ -67,38 +94,61 @@ def _main_product(products: dict[str, dict[date, float]]) -> tuple[str, dict[dat
     return name, products[name]
 
 
-def _worded(text: str, series: str, product: str | None, places: names.Places, lang: str) -> str:
-    """A finding says which data in words: the series key and the product code give way to their names."""
-    text = text.replace(series, places.series(series, lang))
-    return text.replace(product, names.material(product, lang)) if product else text
+def labels(session: Session, enterprise_id: int, keys: set[str]) -> dict[str, tuple[str, str]]:
+    """Words for each series (烟煤（1#回转窑 (F-KL01)）) and each material or product code."""
+    places = names.Places(session, enterprise_id)
+    out: dict[str, tuple[str, str]] = {}
+    for key in keys:
+        facility, _, material = key.split("|")
+        en = names.material(material, "en")
+        out[material] = (names.material(material, "zh"), en[:1].lower() + en[1:])  # said mid-sentence
+        if facility == ENTERPRISE:
+            out[key] = out[material]
+        else:
+            out[key] = (f"{out[material][0]}（{places(facility, 'zh')}）", f"{out[material][1]} ({places(facility, 'en')})")
+    return out
+
+
+def findings(session: Session, enterprise_id: int) -> list[rules.Finding]:
+    """Everything the checks find in the enterprise's data today, whether already on record or not."""
+    d = read(session, enterprise_id)
+    words = labels(session, enterprise_id, set(d.present))
+    found = rules.completeness(d.present, words)
+    production_slips = rules.check(d.produced, None, "", d.units, words, gaps=False, jumps=False)
+    found += production_slips
+    slipped = {(f.series.split("|")[0], f.series.split("|")[2], f.period) for f in production_slips}
+    for facility, products in d.output.items():
+        for material, months in products.items():
+            for m in [m for m in months if (facility or ENTERPRISE, material, m) in slipped]:
+                del months[m]  # a production slip is its own finding: it does not make every use per tonne one too
+    by_facility: dict[str, dict] = defaultdict(dict)
+    for name, months in d.checked.items():
+        by_facility[name.split("|")[0]][name] = months
+    for facility, group in sorted(by_facility.items()):
+        product, production = _main_product(d.output.get(None if facility == ENTERPRISE else facility)
+                                            or d.output.get(None, {}))
+        found += rules.check(group, production, product, d.units, words, gaps=False)
+    found += rules.lapsed(calculation.measured(session, [enterprise_id])[enterprise_id], d.used, words)
+    return found
 
 
 def scan(session: Session, enterprise_id: int) -> list[DataAnomaly]:
-    """Check every series against its own history; only findings not seen before are added."""
-    data, output = series(session, enterprise_id)
+    """Check the data; only findings not on record before are added, each a task for the carbon managers."""
     known = set(session.exec(select(DataAnomaly.key).where(DataAnomaly.enterprise_id == enterprise_id)).all())
     added = []
-    by_facility: dict[str, dict] = defaultdict(dict)
-    for name, months in data.items():
-        by_facility[name.split("|")[0]][name] = months
-    places = names.Places(session, enterprise_id)
-    for facility, group in by_facility.items():
-        product, production = _main_product(output.get(None if facility == "(enterprise)" else facility)
-                                            or output.get(None, {}))
-        for f in check(group, production, product):
-            if f.key in known:
-                continue
-            zh, en = (_worded(text, f.series, product, places, lang) for text, lang in ((f.zh, "zh"), (f.en, "en")))
-            row = DataAnomaly(enterprise_id=enterprise_id, key=f.key, kind=f.kind, series=f.series, period=f.period,
-                              value=f.value, expected=f.expected, score=None if f.score in (None, float("inf"))
-                              else f.score, message_zh=zh[:500], message_en=en[:500])
-            session.add(row)
-            session.flush()
-            for person in machine.people_with(session, enterprise_id, ["carbon_manager"]):
-                machine.give_task(session, person, "data_anomaly", row.id, f"核实异常数据：{zh}"[:300],
-                                 f"Check unusual data: {en}"[:300], date.today())
-            known.add(f.key)
-            added.append(row)
+    for f in findings(session, enterprise_id):
+        if f.key in known:
+            continue
+        row = DataAnomaly(enterprise_id=enterprise_id, key=f.key[:200], kind=f.kind, series=f.series[:160],
+                          period=f.period, value=f.value, expected=f.expected, score=f.score,
+                          message_zh=f.zh[:500], message_en=f.en[:500])
+        session.add(row)
+        session.flush()
+        for person in machine.people_with(session, enterprise_id, ["carbon_manager"]):
+            machine.give_task(session, person, "data_anomaly", row.id, f"核实异常数据：{f.zh}"[:300],
+                             f"Check unusual data: {f.en}"[:300], date.today())
+        known.add(f.key)
+        added.append(row)
     return added
 
 

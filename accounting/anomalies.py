@@ -31,8 +31,18 @@ from accounting.factors import Factor, Library, default_library
 from accounting.parameters import PARAMETERS
 
 RULES = Path(__file__).parent / "data" / "anomaly_rules.tsv"
-SLIP_FACTORS = (1000.0, 10000.0)
-SLIP_WINDOW = 0.35  # a ratio within 35 % of 1,000 (650–1,350) is a slip, not a busy month
+SLIP_POWERS = (3, 4)  # ×1000 (kg as t, kWh as MWh) and ×10000 (Nm³ as 10^4 Nm³, 元 as 万元)
+SLIP_APART = 1.5  # a slipped month is also at least 10^1.5 (about 30) times off the series' median
+# what was probably typed, by unit and slip (10 ** power)
+SLIP_HINTS = {
+    ("t", 3): ("千克录成了吨", "kg entered as t"), ("t", -3): ("吨录成了千克", "t entered as kg"),
+    ("t", 4): ("以万吨为单位的数按吨录入", "10,000 t entered as t"),
+    ("MWh", 3): ("kWh 录成了 MWh", "kWh entered as MWh"), ("MWh", -3): ("MWh 录成了 kWh", "MWh entered as kWh"),
+    ("MWh", 4): ("万 kWh 与 kWh 混淆", "10,000 kWh confused with kWh"),
+    ("10^4 Nm3", 4): ("Nm³ 录成了万 Nm³", "Nm³ entered as 10,000 Nm³"),
+    ("10^4 Nm3", -4): ("万 Nm³ 录成了 Nm³", "10,000 Nm³ entered as Nm³"),
+    ("10^4 Nm3", 3): ("千 Nm³ 与万 Nm³ 混淆", "1,000 Nm³ confused with 10,000 Nm³"),
+}
 ENTERPRISE = "(enterprise)"
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
@@ -40,7 +50,7 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
 UNITS: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     "t": ("t", "t", ("kg", 1000.0)), "kg": ("kg", "kg", None),
     "MWh": ("MWh", "MWh", ("kWh", 1000.0)), "kWh": ("kWh", "kWh", None),
-    "10^4 Nm3": ("万 Nm³", "10,000 Nm³", ("Nm3", 10000.0)), "Nm3": ("Nm³", "Nm³", None),
+    "10^4 Nm3": ("万 Nm³", "× 10⁴ Nm³", ("Nm3", 10000.0)), "Nm3": ("Nm³", "Nm³", None),
     "GJ": ("GJ", "GJ", ("MJ", 1000.0)), "MJ": ("MJ", "MJ", None),
 }
 
@@ -175,12 +185,13 @@ def completeness(present: Mapping[str, Iterable[date]], labels: Labels | None = 
         held_zh, held_en = _listing(sorted(here), labels)
         lost_zh, lost_en = _listing(lost, labels)
         found.append(Finding("incomplete", ENTERPRISE, m, len(here), len(expected), None,
-                             f"{mzh}数据不全：只有{held_zh}的数据，{basis_zh}还有{lost_zh}",
-                             f"{men} is incomplete: it holds {held_en} only, while {basis_en} also had {lost_en}"))
+                             f"{mzh}数据不全：只有{held_zh}的数据，{basis_zh}还有{lost_zh}（共 {len(lost)} 项）",
+                             f"{men} is incomplete: it holds {held_en} only, while {basis_en} also had {lost_en} "
+                             f"({len(lost)} sources in all)"))
     return found
 
 
-def _listing(keys: list[str], labels: Labels | None, most: int = 6) -> tuple[str, str]:
+def _listing(keys: list[str], labels: Labels | None, most: int = 8) -> tuple[str, str]:
     """Materials by name, each once (three mills' electricity is one word), the first few then how many more."""
     names: list[tuple[str, str]] = []
     for k in keys:
@@ -196,33 +207,39 @@ def _listing(keys: list[str], labels: Labels | None, most: int = 6) -> tuple[str
 # ---- unit slips and jumps ----------------------------------------------------------------------------------------
 
 def _slip(x: float, ref: float) -> float | None:
+    """1000 or 10000 when ``x`` is that many times ``ref`` (1/1000 … when a fraction), within a factor of about three:
+    no month uses 316 times its usual amount, and the demo's own gas varies by half month to month."""
     if ref <= 0 or x <= 0:
         return None
-    for f in SLIP_FACTORS:
-        if abs(x / ref / f - 1) < SLIP_WINDOW:
-            return f
-        if abs(ref / x / f - 1) < SLIP_WINDOW:
-            return 1 / f
+    power = round(math.log10(x / ref))
+    if abs(power) in SLIP_POWERS:
+        return 10.0 ** power
     return None
 
 
 def slips(months: Mapping[date, float], production: Mapping[date, float] | None = None) -> dict[date, tuple[float, float]]:
-    """Month → (slip factor, the usual value it was compared with). Per tonne of product against the whole series
-    where both are known (a ratio the season does not move), else the level against the same month in other years
-    (a February has no production and little use), else against the series' median."""
+    """Month → (slip factor, the usual value it was compared with): the level against the same month of other
+    years (a February has no production and little use), else per tonne of product against the whole series (a
+    ratio the season moves little), else the level against the series' median."""
     production = production or {}
     out: dict[date, tuple[float, float]] = {}
     per_t = {m: v / production[m] for m, v in months.items() if v > 0 and production.get(m, 0) > 0}
+    positive = [v for v in months.values() if v > 0]
+    if not positive:
+        return out
+    overall = statistics.median(positive)
     for m, x in months.items():
-        if x <= 0:
-            continue
-        if m in per_t and len(per_t) >= 6:
+        if x <= 0 or abs(math.log10(x / overall)) < SLIP_APART:
+            continue  # within ×30 of the series' median: a season, not a slip (and a slipped month's neighbour)
+        same = [v for k, v in months.items() if k != m and k.month == m.month and v > 0]
+        if same:
+            usual = statistics.median(same)
+            slip = _slip(x, usual)
+        elif m in per_t and len(per_t) >= 6:
             ref = statistics.median(v for k, v in per_t.items() if k != m)
-            slip = _slip(per_t[m], ref)
-            usual = ref * production[m]
+            slip, usual = _slip(per_t[m], ref), ref * production[m]
         else:
-            same = [v for k, v in months.items() if k != m and k.month == m.month and v > 0]
-            pool = same or [v for k, v in months.items() if k != m and v > 0]
+            pool = [v for k, v in months.items() if k != m and v > 0]
             if not pool:
                 continue
             usual = statistics.median(pool)
@@ -251,14 +268,15 @@ def check(series: Mapping[str, Mapping[date, float]], production: Mapping[date, 
             mzh, men = month_words(m)
             x_zh, x_en = amount(months[m], unit)
             u_zh, u_en = amount(usual, unit)
-            times_zh = f"{factor:,.0f} 倍" if factor > 1 else f"{1 / factor:,.0f} 分之一"
-            times_en = f"{factor:,.0f} times" if factor > 1 else f"one {1 / factor:,.0f}th of"
-            hint_zh = "如千克录成了吨" if factor > 1 else "如吨录成了千克"
-            hint_en = "kg entered as t?" if factor > 1 else "t entered as kg?"
+            power = round(math.log10(factor))
+            words = {3: ("千", "a thousandth of"), 4: ("万", "a ten-thousandth of")}[abs(power)]
+            times_zh = f"的 {factor:,.0f} 倍" if power > 0 else f"的{words[0]}分之一"
+            times_en = f"{factor:,.0f} times" if power > 0 else words[1]
+            hint_zh, hint_en = SLIP_HINTS.get((unit, power), ("单位或小数点录错", "a wrong unit or decimal point"))
             found.append(Finding(
                 "unit_slip", name, m, months[m], usual, factor,
-                f"{mzh}{what_zh}为 {x_zh}，约为通常的 {u_zh} 的{times_zh}，疑似单位录错（{hint_zh}）",
-                f"{men}: {what_en} is {x_en}, about {times_en} the usual {u_en}; a unit slip ({hint_en})"))
+                f"{mzh}{what_zh}为 {x_zh}，约为通常 {u_zh} {times_zh}，疑似单位录错（{hint_zh}？）",
+                f"{men}: {what_en} is {x_en}, about {times_en} the usual {u_en}: a unit slip ({hint_en}?)"))
         if jumps:
             found += _jumps(name, months, production, product, unit, labels, set(slipped))
     return found

@@ -23,6 +23,7 @@ BENCHES = [
     ("accounting_years.py", ["--enterprises", "2", "--years", "2"], 8),
     ("accounting.py", ["--meters", "40", "--hours", "200", "--repeat", "1"], 6),
     ("checklist.py", ["--lines", "5"], 4),
+    ("anomalies.py", [], 12),
     ("page_load.py", ["--sessions", "4", "--seconds", "2", "--workers", "1"], 9),
 ]
 

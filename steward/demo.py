@@ -96,25 +96,27 @@ class SeedReport:
 
 def _monthly_series(rng: random.Random) -> list[tuple[date, dict[str, float]]]:
     """Clinker-driven monthly figures with the winter staggered shutdown (错峰生产) of Shanxi."""
-    out = []
-    for i in range(MONTHS):
-        month = add_months(FIRST_MONTH, i)
-        run_days = {1: 8, 2: 0, 3: 22, 12: 20}.get(month.month, 29 + rng.choice([0, 1, 1, 2]) - 1)
-        year_gain = 1 - 0.012 * (month.year - FIRST_MONTH.year)  # efficiency improves a little each year
-        clinker = run_days * 5150 * rng.uniform(0.96, 1.03)
-        cement = clinker / 0.78 * rng.uniform(0.97, 1.03) + (9000 if run_days == 0 else 0)
-        coal = clinker * 0.148 * year_gain * rng.uniform(0.98, 1.02)
-        raw_meal = clinker * 1.55 * rng.uniform(0.995, 1.005)
-        power_own = clinker * 0.031 * rng.uniform(0.95, 1.04)  # MWh of waste-heat power
-        power_used = (clinker * 0.058 + cement * 0.036) * year_gain + 350  # MWh, plant-wide
-        out.append((month, {
-            "coal": coal, "raw_meal": raw_meal, "clinker": clinker, "cement": cement,
-            "power_purchased": max(power_used - power_own, 300.0), "power_waste_heat": power_own,
-            "natural_gas": rng.uniform(1.6, 2.4) if month.month in (11, 12, 1, 2, 3) else rng.uniform(0.4, 0.8),
-            "diesel": rng.uniform(34, 46) * (0.4 if run_days < 10 else 1.0),
-            "rm_power": raw_meal * 0.016, "cg1_power": cement * 0.018, "cg2_power": cement * 0.017,
-        }))
-    return out
+    return [(add_months(FIRST_MONTH, i), month_figures(add_months(FIRST_MONTH, i), rng)) for i in range(MONTHS)]
+
+
+def month_figures(month: date, rng: random.Random) -> dict[str, float]:
+    """One ordinary month of the plant: the kiln runs a week in January, stops in February, part of March and
+    December; a little more efficient each year."""
+    run_days = {1: 8, 2: 0, 3: 22, 12: 20}.get(month.month, 29 + rng.choice([0, 1, 1, 2]) - 1)
+    year_gain = 1 - 0.012 * (month.year - FIRST_MONTH.year)  # efficiency improves a little each year
+    clinker = run_days * 5150 * rng.uniform(0.96, 1.03)
+    cement = clinker / 0.78 * rng.uniform(0.97, 1.03) + (9000 if run_days == 0 else 0)
+    coal = clinker * 0.148 * year_gain * rng.uniform(0.98, 1.02)
+    raw_meal = clinker * 1.55 * rng.uniform(0.995, 1.005)
+    power_own = clinker * 0.031 * rng.uniform(0.95, 1.04)  # MWh of waste-heat power
+    power_used = (clinker * 0.058 + cement * 0.036) * year_gain + 350  # MWh, plant-wide
+    return {
+        "coal": coal, "raw_meal": raw_meal, "clinker": clinker, "cement": cement,
+        "power_purchased": max(power_used - power_own, 300.0), "power_waste_heat": power_own,
+        "natural_gas": rng.uniform(1.6, 2.4) if month.month in (11, 12, 1, 2, 3) else rng.uniform(0.4, 0.8),
+        "diesel": rng.uniform(34, 46) * (0.4 if run_days < 10 else 1.0),
+        "rm_power": raw_meal * 0.016, "cg1_power": cement * 0.018, "cg2_power": cement * 0.017,
+    }
 
 
 # series key → (facility, category, material, unit, source, meter)
@@ -251,11 +253,16 @@ def _seed_obligations(session: Session) -> None:
 
 
 def _seed_activity(session: Session) -> None:
+    rng = random.Random(2026)
+    add_activity(session, _monthly_series(rng))
+
+
+def add_activity(session: Session, months: list[tuple[date, dict[str, float]]]) -> None:
+    """The plant's monthly lines (``SERIES`` keys → quantity), each from its meter and the monthly report."""
     plant = org.enterprise(session, PLANT)
     facilities = {f.code: f.id for f in org.listing(session, "facility", PLANT)}
     meters = {m.code: m.id for m in org.listing(session, "meter", PLANT)}
-    rng = random.Random(2026)
-    for month, values in _monthly_series(rng):
+    for month, values in months:
         for key, qty in values.items():
             fac, category, material, unit, source, meter = SERIES[key]
             session.add(ActivityRecord(
@@ -263,3 +270,10 @@ def _seed_activity(session: Session) -> None:
                 category=category, material=material, quantity=round(qty, 3), unit=unit, source=source,
                 meter_id=meters[meter], evidence=f"{month:%Y-%m} 生产月报 / monthly production report"))
     session.flush()
+
+
+def new_year(months: int = 4, seed: int = 2027) -> list[tuple[date, dict[str, float]]]:
+    """Ordinary figures for the first ``months`` months after the demo's three years (January 2026 on)."""
+    rng = random.Random(seed)
+    first = add_months(FIRST_MONTH, MONTHS)
+    return [(add_months(first, i), month_figures(add_months(first, i), rng)) for i in range(months)]

@@ -47,3 +47,12 @@ def test_the_issue_18_benchmarks_run_and_print_their_baselines():
     assert "ours / plain throughput" in runs["transition_rate.py"].stdout
     assert "ours / plain:" in runs["verify_walk.py"].stdout and "steward verify" in runs["verify_walk.py"].stdout
     assert "not sent: 0; missing at the server: 0" in runs["notification_rate.py"].stdout
+
+
+def test_the_anomaly_benchmark_finds_every_planted_fault_and_prints_its_baseline():
+    result = subprocess.run([sys.executable, "bench/anomalies.py"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "ours: 6/6 found, 6 exactly once, 0 finding(s) on ordinary months" in result.stdout
+    assert "baseline (median/MAD per series, own gaps):" in result.stdout
+    assert "a re-scan added 0" in result.stdout and "goal met" in result.stdout

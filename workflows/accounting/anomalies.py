@@ -22,6 +22,8 @@ from workflows.engine.machine import Actor, Lifecycle, Transition
 
 CHECKED = ("fuel_combustion", "process", "electricity_purchased", "electricity_consumed", "heat_purchased")
 RESOLVERS = ("carbon_manager", "department_head")
+# materials the factor library and the product list do not name in Chinese (the labels say them mid-sentence)
+MATERIALS = {"raw_meal": ("生料", "raw meal")}
 
 
 class AnomalyState(Labelled):
@@ -101,7 +103,7 @@ def labels(session: Session, enterprise_id: int, keys: set[str]) -> dict[str, tu
     for key in keys:
         facility, _, material = key.split("|")
         en = names.material(material, "en")
-        out[material] = (names.material(material, "zh"), en[:1].lower() + en[1:])  # said mid-sentence
+        out[material] = MATERIALS.get(material) or (names.material(material, "zh"), en[:1].lower() + en[1:])
         if facility == ENTERPRISE:
             out[key] = out[material]
         else:

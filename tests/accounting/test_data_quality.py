@@ -10,15 +10,17 @@ from helpers import act, plant_id
 from sqlmodel import Session, select
 
 from accounting.anomalies import check
+from steward import demo
 from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
 from storage.models import ActivityRecord, Baseline, DataAnomaly, Facility, FormRecord, Task
-from workflows.accounting import anomalies
+from workflows.accounting import anomalies, calculation
 from workflows.accounting import baseline as baselines
 from workflows.engine import machine as wf
+from workflows.engine.machine import actor_for
 
 
-def months(values, start=date(2025, 1, 1)):
+def months(values, start=date(2023, 1, 1)):
     out, d = {}, start
     for v in values:
         if v is not None:
@@ -27,24 +29,132 @@ def months(values, start=date(2025, 1, 1)):
     return out
 
 
-STEADY = [100, 104, 98, 101, 99, 103, 97, 100, 102, 98, 101, 99]
+# three years of a kiln that runs a week in January and stops in February, then a fourth January
+OUTPUT = [40000, 0, 110000, *[150000] * 8, 100000] * 3 + [41000]
+COAL = [0.148 * t for t in OUTPUT]
+KILN = "K|fuel_combustion|bituminous_coal"
+WORDS = {KILN: ("烟煤（1#窑）", "bituminous coal (kiln 1)"), "clinker": ("熟料", "clinker")}
 
 
-def test_a_gap_an_outlier_and_a_unit_slip_are_found_but_a_shutdown_is_not():
-    coal = months([100, 104, None, 101, 99, 310, 97, 100, 102, 98, 101, 99])
-    diesel = months([40, 41, 39, 40, 40000, 42, 38, 40, 41, 39, 40, 40])
-    production = months([1000, 1040, 980, 1010, 990, 1030, 970, 1000, 1020, 980, 1010, 990])
-    found = {(f.kind, f.series, f.period.month) for f in check({"K|fuel|coal": coal, "V|fuel|diesel": diesel},
-                                                                   production, "clinker")}
-    assert found == {("missing", "K|fuel|coal", 3), ("intensity", "K|fuel|coal", 6), ("unit_slip", "V|fuel|diesel", 5)}
-    shutdown = months([10, 0, 60, 101, 99, 103, 97, 100, 102, 98, 101, 70])
-    output = months([100, 0, 600, 1010, 990, 1030, 970, 1000, 1020, 980, 1010, 700])
-    assert check({"K|fuel|coal": shutdown}, output, "clinker") == []
+def test_a_month_is_compared_with_the_same_month_of_earlier_years_and_said_in_words():
+    production = months(OUTPUT)
+    assert check({KILN: months(COAL)}, production, "clinker", {KILN: "t"}, WORDS) == []  # January low, February stopped
+    jumped = COAL[:-1] + [COAL[-1] * 1.15 * 1.17]
+    [found] = check({KILN: months(jumped)}, production, "clinker", {KILN: "t"}, WORDS)
+    assert (found.kind, found.period) == ("intensity", date(2026, 1, 1))
+    assert found.zh == "2026年1月烟煤（1#窑）单位熟料消耗 0.199 t/t，比2023–2025 年同月的中位数 0.148 t/t 高 35%"
+    assert found.en == ("January 2026: bituminous coal (kiln 1) per tonne of clinker 0.199 t/t, 35 % above the median "
+                        "of the same month in 2023–2025 (0.148 t/t)")
+    within = COAL[:-1] + [COAL[-1] * 1.08]  # within coal's 10 %: not a finding
+    assert check({KILN: months(within)}, production, "clinker", {KILN: "t"}, WORDS) == []
 
 
-def test_without_production_a_series_is_judged_by_its_own_level():
-    found = check({"B|fuel|gas": months([*STEADY[:7], 400, *STEADY[8:]])})
-    assert [(f.kind, f.period.month) for f in found] == [("outlier", 8)]
+def test_a_unit_slip_and_a_missing_month_are_one_finding_each_without_jargon():
+    gas = "B|fuel_combustion|natural_gas"
+    slipped = months([1.7, 2.1, 1.9, 0.6, 0.5, 0.7, 0.6, 0.5, 0.6, 0.7, 1.8, 2.0] * 2 + [1.8, None, 2.0 * 10000])
+    found = check({gas: slipped, KILN: months(COAL[:24] + [COAL[24], None, COAL[26]])}, units={gas: "10^4 Nm3"},
+                  labels={gas: ("天然气（热风炉）", "natural gas (hot-air furnace)")})
+    assert [(f.kind, f.period) for f in found] == [("missing", date(2025, 2, 1)), ("unit_slip", date(2025, 3, 1))]
+    assert (found[0].zh, found[0].en) == ("2025年2月没有任何活动数据（去年同月有 2 项）",
+                                          "February 2025 has no activity data at all (the same month last year had 2 "
+                                          "sources)")
+    assert found[1].zh == ("2025年3月天然气（热风炉）为 20,000 万 Nm³，约为通常 1.90 万 Nm³ 的 10,000 倍，"
+                           "疑似单位录错（Nm³ 录成了万 Nm³？）")
+    assert found[1].en == ("March 2025: natural gas (hot-air furnace) is 20,000 × 10⁴ Nm³, about 10,000 times the "
+                           "usual 1.90 × 10⁴ Nm³: a unit slip (Nm³ entered as 10,000 Nm³?)")
+    assert not any("e-0" in f.zh + f.en or " z " in f.en for f in found)
+
+
+def new_months(s, count=1, renew_ncv=False):
+    demo.add_activity(s, demo.new_year(count))
+    if renew_ncv:  # the lab's 2026 coal NCV, recorded as the plant does every January
+        calculation.add_measured_factor(s, actor_for(s, "lixf"), parameter="ncv", material="bituminous_coal",
+                                        value=22.8, unit="GJ/t", valid_from=date(2026, 1, 1),
+                                        valid_to=date(2026, 12, 31), evidence="2026 年 1 月入厂煤化验")
+
+
+def test_an_ordinary_new_january_gives_no_finding_but_a_lapsed_measured_ncv_is_named(plant):
+    with plant("system:test") as s:
+        ent = plant_id(s)
+        new_months(s)
+    with plant("system:flow") as s:
+        [lapsed] = anomalies.scan(s, ent)  # the demo's measured NCV ran to the end of 2025: the default stood in
+    assert (lapsed.kind, lapsed.period) == ("lapsed_factor", date(2026, 1, 1))
+    assert lapsed.message_zh == ("2026年1月起烟煤的低位发热量改用了缺省值 19.57 GJ/t：企业实测值 22.9 GJ/t 有效期至 "
+                                 "2025-12-31，之后没有新的实测值（缺省值比实测值低 15%）")
+    assert lapsed.message_en == ("From January 2026 the net calorific value of bituminous coal fell back to the default "
+                                 "19.57 GJ/t: the plant's measured 22.9 GJ/t was valid until 2025-12-31 and nothing "
+                                 "measured follows (the default is 15 % below the measured value)")
+    with plant("system:test") as s:  # once the 2026 value is on record, later months raise nothing more
+        calculation.add_measured_factor(s, actor_for(s, "lixf"), parameter="ncv", material="bituminous_coal",
+                                        value=22.8, unit="GJ/t", valid_from=date(2026, 1, 1),
+                                        evidence="2026 年 1 月入厂煤化验")
+    with plant("system:flow") as s:
+        assert anomalies.scan(s, ent) == []
+
+
+def test_an_ordinary_new_quarter_with_its_measured_ncv_gives_no_finding(plant):
+    with plant("system:test") as s:
+        ent = plant_id(s)
+        new_months(s, 3, renew_ncv=True)
+    with plant("system:flow") as s:
+        assert [a.message_en for a in anomalies.scan(s, ent)] == []
+
+
+def _planted(s, ent):
+    """The benchmark's faults (bench/anomalies.py): two slips, a missing month, a lone diesel line, a 30 % jump."""
+    codes = {f.id: f.code for f in s.exec(select(Facility).where(Facility.enterprise_id == ent))}
+    for r in s.exec(select(ActivityRecord).where(ActivityRecord.enterprise_id == ent)):
+        where = (codes.get(r.facility_id), r.material, r.period)
+        if where == ("F-KL01", "bituminous_coal", date(2024, 7, 1)):
+            r.quantity *= 1000
+        elif where == ("F-BL01", "natural_gas", date(2025, 10, 1)):
+            r.quantity *= 10000
+        elif where == ("F-KL01", "bituminous_coal", date(2026, 4, 1)):
+            r.quantity *= 1.3
+        elif r.period == date(2026, 2, 1) or (r.period == date(2026, 3, 1) and r.material != "diesel"):
+            s.delete(r)
+            continue
+        s.add(r)
+
+
+PLANTED = [
+    ("unit_slip", date(2024, 7, 1), "2024年7月烟煤（1#回转窑（含分解炉） (F-KL01)）为 22,766,193 t，约为通常 22,040 t 的 1,000 倍，"
+     "疑似单位录错（千克录成了吨？）", "July 2024: bituminous coal (1#回转窑（含分解炉） (F-KL01)) is 22,766,193 t, about 1,000 "
+     "times the usual 22,040 t: a unit slip (kg entered as t?)"),
+    ("unit_slip", date(2025, 10, 1), "2025年10月天然气（燃气热风炉 (F-BL01)）为 5,620 万 Nm³，约为通常 0.631 万 Nm³ 的 10,000 倍，"
+     "疑似单位录错（Nm³ 录成了万 Nm³？）", "October 2025: natural gas (燃气热风炉 (F-BL01)) is 5,620 × 10⁴ Nm³, about "
+     "10,000 times the usual 0.631 × 10⁴ Nm³: a unit slip (Nm³ entered as 10,000 Nm³?)"),
+    ("lapsed_factor", date(2026, 1, 1), "2026年1月起烟煤的低位发热量改用了缺省值 19.57 GJ/t：企业实测值 22.9 GJ/t 有效期至 "
+     "2025-12-31，之后没有新的实测值（缺省值比实测值低 15%）", "From January 2026 the net calorific value of bituminous coal "
+     "fell back to the default 19.57 GJ/t: the plant's measured 22.9 GJ/t was valid until 2025-12-31 and nothing "
+     "measured follows (the default is 15 % below the measured value)"),
+    ("missing", date(2026, 2, 1), "2026年2月没有任何活动数据（去年同月有 11 项）",
+     "February 2026 has no activity data at all (the same month last year had 11 sources)"),
+    ("incomplete", date(2026, 3, 1), "2026年3月数据不全：只有柴油的数据，去年同月还有外购电力、水泥、天然气、烟煤、生料、熟料、"
+     "余热发电量（共 10 项）", "March 2026 is incomplete: it holds diesel only, while the same month last year also had "
+     "purchased electricity, cement, natural gas, bituminous coal, raw meal, clinker, waste-heat electricity "
+     "(10 sources in all)"),
+    ("intensity", date(2026, 4, 1), "2026年4月烟煤（1#回转窑（含分解炉） (F-KL01)）单位熟料消耗 0.189 t/t，比2023–2025 年同月的"
+     "中位数 0.146 t/t 高 29%", "April 2026: bituminous coal (1#回转窑（含分解炉） (F-KL01)) per tonne of clinker 0.189 t/t, "
+     "29 % above the median of the same month in 2023–2025 (0.146 t/t)"),
+]
+
+
+def test_each_planted_fault_is_one_finding_in_words_and_a_rescan_adds_nothing(plant, engine):
+    with plant("system:test") as s:
+        ent = plant_id(s)
+        new_months(s, 4)
+        _planted(s, ent)
+    with plant("system:flow") as s:
+        found = anomalies.scan(s, ent)
+    assert sorted(((a.kind, a.period, a.message_zh, a.message_en) for a in found), key=lambda x: x[1]) == PLANTED
+    with plant("system:flow") as s:
+        assert anomalies.scan(s, ent) == []
+    with Session(engine) as s:
+        tasks = s.exec(select(Task).where(Task.lifecycle == "data_anomaly", Task.status == "open")).all()
+        assert len(tasks) == 2 * len(PLANTED)  # one task per finding for each of the two carbon managers
+        assert any(t.title_en == f"Check unusual data: {PLANTED[3][3]}" for t in tasks)
 
 
 def test_a_scan_makes_tasks_once_and_a_resolution_is_kept(plant, engine):
@@ -63,7 +173,7 @@ def test_a_scan_makes_tasks_once_and_a_resolution_is_kept(plant, engine):
     assert [(a.kind, a.period) for a in first] == [("unit_slip", date(2025, 7, 1))]
     with Session(engine) as s:
         tasks = s.exec(select(Task).where(Task.lifecycle == "data_anomaly", Task.status == "open")).all()
-        assert len(tasks) == 2 and "1000" in tasks[0].title_en  # both carbon managers
+        assert len(tasks) == 2 and "1,000 times the usual" in tasks[0].title_en  # both carbon managers
     with pytest.raises(StewardError, match="Say why"):
         act(plant, "lixf", lambda s, a: anomalies.resolve(s, a, first[0].id, "confirmed", ""))
     act(plant, "lixf", lambda s, a: anomalies.resolve(s, a, first[0].id, "confirmed", "台账按 kg 录入，已更正"))

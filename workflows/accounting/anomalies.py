@@ -134,6 +134,11 @@ def findings(session: Session, enterprise_id: int) -> list[rules.Finding]:
     return found
 
 
+def _clip(text: str, most: int) -> str:
+    """A task's title fits its notification's subject (300 characters for both languages); the page has it all."""
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
 def scan(session: Session, enterprise_id: int) -> list[DataAnomaly]:
     """Check the data; only findings not on record before are added, each a task for the carbon managers."""
     known = set(session.exec(select(DataAnomaly.key).where(DataAnomaly.enterprise_id == enterprise_id)).all())
@@ -147,8 +152,8 @@ def scan(session: Session, enterprise_id: int) -> list[DataAnomaly]:
         session.add(row)
         session.flush()
         for person in machine.people_with(session, enterprise_id, ["carbon_manager"]):
-            machine.give_task(session, person, "data_anomaly", row.id, f"核实异常数据：{f.zh}"[:300],
-                             f"Check unusual data: {f.en}"[:300], date.today())
+            machine.give_task(session, person, "data_anomaly", row.id, _clip(f"核实异常数据：{f.zh}", 110),
+                             _clip(f"Check unusual data: {f.en}", 180), date.today())
         known.add(f.key)
         added.append(row)
     return added

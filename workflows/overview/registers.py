@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from accounting import anomalies as anomaly_rules
 from storage.errors import NotFound, StewardError
 from storage.models import (
     Baseline,
@@ -31,8 +32,9 @@ Text = str | tuple[str, str]  # one text, or (zh, en)
 SOURCES = {"audit": ("内部审核", "Internal audit"), "review": ("管理评审", "Management review"),
            "nonconformity": ("不符合项", "Nonconformity"), "compliance": ("合规性评价", "Compliance evaluation"),
            "suggestion": ("合理化建议", "Suggestion"), "measurement": ("监视测量", "Monitoring")}
-ANOMALY_KINDS = {"missing": ("数据缺失", "Missing"), "outlier": ("异常波动", "Outlier"),
-                 "intensity": ("强度异常", "Intensity"), "unit_slip": ("疑似单位错误", "Unit slip")}
+ANOMALY_KINDS = {"missing": ("整月缺失", "Month missing"), "incomplete": ("月度数据不全", "Month incomplete"),
+                 "outlier": ("异常波动", "Unusual level"), "intensity": ("单耗异常", "Unusual use per tonne"),
+                 "unit_slip": ("疑似单位错误", "Unit slip"), "lapsed_factor": ("实测值过期", "Measured value lapsed")}
 EVALUATION_TRIGGERS = {"periodic": ("年度评价", "Yearly"), "obligation_changed": ("义务变更后再评价", "After a change"),
                        "manual": ("临时评价", "Ad hoc")}
 
@@ -45,6 +47,11 @@ def pair(text: str) -> tuple[str, str]:
 
 def _t(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _figure(value: float | None) -> str:
+    """An anomaly's figure to three significant digits (0.0248, not 0.02; never 1.7e-05)."""
+    return "—" if value is None else anomaly_rules.number(value)
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ REGISTERS = {r.name: r for r in (
         ("类型", "Kind", lambda r, c: ANOMALY_KINDS.get(r.kind, (r.kind, r.kind))),
         ("说明", "What was found", lambda r, c: (r.message_zh.replace(r.series, c["places"].series(r.series, "zh")),
                                                  r.message_en.replace(r.series, c["places"].series(r.series, "en"))))),
-        (("数值", "Value", lambda r, c: _t(r.value, 2)), ("预期", "Expected", lambda r, c: _t(r.expected, 2)),
+        (("数值", "Value", lambda r, c: _figure(r.value)), ("预期", "Expected", lambda r, c: _figure(r.expected)),
          ("处理说明", "Note", lambda r, c: r.note or "—"), ("处理人", "Resolved by", lambda r, c:
          r.resolved_by.split(":", 1)[-1] or "—")), search=("series", "message_zh", "message_en"),
         writers=anomalies.RESOLVERS),

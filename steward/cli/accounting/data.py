@@ -18,7 +18,8 @@ app = typer.Typer(help="数据质量：异常数据识别与处理（6.1.3 b）/
 
 @app.command("scan")
 def data_scan(as_user: AsUser, enterprise: OwnEnterprise = None):
-    """检查活动数据：缺失月份、离群值、强度异常、单位录错 / Check the data for gaps, outliers, unit slips."""
+    """检查活动数据：缺失或不全的月份、与往年同月相比的异常、单位录错、过期的实测值 / Check the data: missing or
+    incomplete months, months unlike the same month of earlier years, unit slips, lapsed measured values."""
     from workflows.accounting import anomalies
 
     def go(c, s, a):
@@ -41,9 +42,10 @@ def data_list(as_user: AsUser, status: Annotated[str, typer.Option(help="open|co
         query = select(DataAnomaly).where(DataAnomaly.enterprise_id == a.enterprise_id)
         if status != "all":
             query = query.where(DataAnomaly.state == status)
-        return [(d.id, d.state, d.message_zh, d.note) for d in s.exec(query.order_by(DataAnomaly.period))]
-    for i, st, msg, note in run_as(as_user, go):
-        typer.echo(f"#{i:<5} {st:<10} {msg}" + (f"  ← {note}" if note else ""))
+        return [(d.id, d.state, d.message_zh, d.message_en, d.note) for d in s.exec(query.order_by(DataAnomaly.period))]
+    for i, st, zh, en, note in run_as(as_user, go):
+        typer.echo(f"#{i:<5} {st:<10} {zh}" + (f"  ← {note}" if note else ""))
+        typer.echo(f"{'':17}{en}")
 
 
 @app.command("resolve")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from helpers import act, plant_id
+from helpers import act, plant_id, run_steward
 from sqlmodel import Session, select
 
 from accounting.anomalies import check
@@ -91,6 +91,19 @@ def test_an_ordinary_new_january_gives_no_finding_but_a_lapsed_measured_ncv_is_n
                                         evidence="2026 年 1 月入厂煤化验")
     with plant("system:flow") as s:
         assert anomalies.scan(s, ent) == []
+
+
+def test_steward_data_scan_and_list_say_the_finding_in_both_languages(plant, steward_env):
+    with plant("system:test") as s:
+        new_months(s, 4)
+        _planted(s, plant_id(s))
+    scanned = run_steward(["data", "scan", "--as", "lixf"], steward_env, check=True).stdout
+    assert f"新发现 {len(PLANTED)} 处异常 / {len(PLANTED)} new finding(s)" in scanned
+    listed = run_steward(["data", "list", "--as", "zhangw"], steward_env, check=True).stdout
+    for _kind, _month, zh, en in PLANTED:
+        assert zh in scanned and en in scanned and zh in listed and en in listed
+    assert "e-0" not in listed and "z =" not in listed
+    assert "新发现 0 处异常" in run_steward(["data", "scan", "--as", "lixf"], steward_env, check=True).stdout
 
 
 def test_an_ordinary_new_quarter_with_its_measured_ncv_gives_no_finding(plant):

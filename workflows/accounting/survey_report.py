@@ -23,9 +23,10 @@ from workflows.improvement.improvement import ImprovementState
 
 METHOD = ("依据 GB/T 32150 及 GB/T 32151 相应行业部分，按设施、工序、企业三个层级核算直接排放（化石燃料燃烧、工业生产过程）"
           "和间接排放（净购入电力、热力）；活动数据取自计量器具和生产月报，排放因子优先采用企业实测值，其余采用因子库缺省值并注明来源；"
-          "以稳健统计方法识别异常数据，并与上年和基准年对比。 / Accounted per GB/T 32150 and the sector part of GB/T 32151 "
-          "at facility, process and enterprise level; activity data from meters and production reports; measured factors "
-          "first, sourced defaults otherwise; anomalies found with robust statistics; compared with the previous year and "
+          "以往年同月为参照识别异常数据、缺失月份、单位录错和过期的实测值，并与上年和基准年对比。 / Accounted per GB/T 32150 and "
+          "the sector part of GB/T 32151 at facility, process and enterprise level; activity data from meters and "
+          "production reports; measured factors first, sourced defaults otherwise; anomalies, missing months, unit slips "
+          "and lapsed measured values found against the same month of earlier years; compared with the previous year and "
           "the baseline.")
 
 

@@ -159,16 +159,20 @@ def completeness(present: Mapping[str, Iterable[date]], labels: Labels | None = 
     """One finding per month that has no data at all, or lacks a source the same month last year had.
 
     ``present``: series key → the months it has a line in. In the first year (nothing a year before) a month is
-    expected to hold every series that has lines both before and after it."""
+    expected to hold every series that has lines both before and after it. A source that stopped is missed in the
+    first month without it, not in every month after."""
     have: dict[str, set[date]] = {k: set(v) for k, v in present.items() if v}
     if not have:
         return []
     span = _months(min(min(v) for v in have.values()), max(max(v) for v in have.values()))
     found = []
+    before: set[str] = set()  # the series of the latest month before this one that had any data
     for m in span:
         here = {k for k, ms in have.items() if m in ms}
         last_year = _years_back(m, 1)
-        expected = {k for k, ms in have.items() if last_year in ms}
+        # last year's sources, but not one that had already stopped (a facility taken out is missed once, not monthly)
+        expected = {k for k, ms in have.items() if last_year in ms and (k in before or max(ms) > m)}
+        before = here or before
         basis_zh, basis_en = "去年同月", "the same month last year"
         if not expected:
             expected = {k for k, ms in have.items() if min(ms) < m < max(ms)}
@@ -177,7 +181,7 @@ def completeness(present: Mapping[str, Iterable[date]], labels: Labels | None = 
         if not here:
             found.append(Finding("missing", ENTERPRISE, m, 0, len(expected), None,
                                  f"{mzh}没有任何活动数据（{basis_zh}有 {len(expected)} 项）",
-                                 f"{men} has no activity data at all ({basis_en} had {len(expected)} sources)"))
+                                 f"{men} has no activity data at all ({basis_en} had {_sources(len(expected))})"))
             continue
         lost = sorted(expected - here)
         if not lost:
@@ -187,8 +191,12 @@ def completeness(present: Mapping[str, Iterable[date]], labels: Labels | None = 
         found.append(Finding("incomplete", ENTERPRISE, m, len(here), len(expected), None,
                              f"{mzh}数据不全：只有{held_zh}的数据，{basis_zh}还有{lost_zh}（共 {len(lost)} 项）",
                              f"{men} is incomplete: it holds {held_en} only, while {basis_en} also had {lost_en} "
-                             f"({len(lost)} sources in all)"))
+                             f"({_sources(len(lost))} in all)"))
     return found
+
+
+def _sources(n: int) -> str:
+    return f"{n} source" + ("" if n == 1 else "s")
 
 
 def _listing(keys: list[str], labels: Labels | None, most: int = 8) -> tuple[str, str]:

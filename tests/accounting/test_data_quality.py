@@ -9,7 +9,7 @@ import pytest
 from helpers import act, plant_id, run_steward
 from sqlmodel import Session, select
 
-from accounting.anomalies import check
+from accounting.anomalies import check, completeness
 from steward import demo
 from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
@@ -63,6 +63,16 @@ def test_a_unit_slip_and_a_missing_month_are_one_finding_each_without_jargon():
     assert found[1].en == ("March 2025: natural gas (hot-air furnace) is 20,000 × 10⁴ Nm³, about 10,000 times the "
                            "usual 1.90 × 10⁴ Nm³: a unit slip (Nm³ entered as 10,000 Nm³?)")
     assert not any("e-0" in f.zh + f.en or " z " in f.en for f in found)
+
+
+def test_a_source_that_stops_is_missed_once_not_every_month_after():
+    diesel = "V|fuel_combustion|diesel"
+    found = completeness({KILN: months(COAL[:30]), diesel: months([40] * 27)},
+                         {"bituminous_coal": ("烟煤", "bituminous coal"), "diesel": ("柴油", "diesel")})
+    assert [(f.kind, f.period, f.zh, f.en) for f in found] == [(
+        "incomplete", date(2025, 4, 1), "2025年4月数据不全：只有烟煤的数据，去年同月还有柴油（共 1 项）",
+        "April 2025 is incomplete: it holds bituminous coal only, while the same month last year also had diesel "
+        "(1 source in all)")]
 
 
 def new_months(s, count=1, renew_ncv=False):

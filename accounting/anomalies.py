@@ -131,14 +131,15 @@ def _name(labels: Labels | None, code: str) -> tuple[str, str]:
     return (labels or {}).get(code, (code, code))
 
 
-def _change(x: float, ref: float) -> tuple[str, str]:
+def _change(x: float, ref: float, when_zh: str, ref_zh: str) -> tuple[str, str]:
+    """How ``x`` stands against ``ref``: 高 15% / 15 % above, 是…的 2.5 倍 / 2.5 times, 只有…的 40% / only 40 % of."""
     ratio = x / ref
     if ratio >= 2:
-        return f"是其 {ratio:.1f} 倍", f"{ratio:.1f} times"
+        return f"是{when_zh} {ref_zh} 的 {ratio:.1f} 倍", f"{ratio:.1f} times"
     if ratio <= 0.5:
-        return f"只有其 {ratio * 100:.0f}%", f"only {ratio * 100:.0f} % of"
+        return f"只有{when_zh} {ref_zh} 的 {ratio * 100:.0f}%", f"only {ratio * 100:.0f} % of"
     pct = round(abs(ratio - 1) * 100)
-    return (f"高 {pct}%", f"{pct} % above") if ratio > 1 else (f"低 {pct}%", f"{pct} % below")
+    return f"比{when_zh} {ref_zh} {'高' if ratio > 1 else '低'} {pct}%", f"{pct} % {'above' if ratio > 1 else 'below'}"
 
 
 # ---- months ------------------------------------------------------------------------------------------------------
@@ -323,16 +324,16 @@ def _jumps(name: str, months: Mapping[date, float], production: Mapping[date, fl
         when_zh = f"{years[0]}年同月" if len(years) == 1 else f"{years[0]}–{years[-1]} 年同月的中位数"
         when_en = (f"the same month of {years[0]}" if len(years) == 1
                    else f"the median of the same month in {years[0]}–{years[-1]}")
-        change_zh, change_en = _change(x, ref) if x > 0 else ("为零", "zero against")
+        change_zh, change_en = _change(x, ref, when_zh, ref_zh) if x > 0 else ("", "")
         if per_t:
-            zh = f"{mzh}{what_zh}单位{prod_zh}消耗 {x_zh}，比{when_zh} {ref_zh} {change_zh}"
+            zh = f"{mzh}{what_zh}单位{prod_zh}消耗 {x_zh}，{change_zh}"
             en = f"{men}: {what_en} per tonne of {prod_en} {x_en}, {change_en} {when_en} ({ref_en})"
         else:
-            zh = f"{mzh}{what_zh}为 {x_zh}，比{when_zh} {ref_zh} {change_zh}"
+            zh = f"{mzh}{what_zh}为 {x_zh}，{change_zh}"
             en = f"{men}: {what_en} {x_en}, {change_en} {when_en} ({ref_en})"
         if x <= 0:
             zh = f"{mzh}{what_zh}为 0，而{when_zh}为 {ref_zh}"
-            en = f"{men}: {what_en} is 0, against {ref_en} in {when_en}"
+            en = f"{men}: {what_en} is 0, while {when_en} was {ref_en}"
         found.append(Finding("intensity" if per_t else "outlier", name, m, x, ref,
                              round(x / ref - 1, 4), zh, en))
     return found

@@ -65,6 +65,22 @@ def test_a_unit_slip_and_a_missing_month_are_one_finding_each_without_jargon():
     assert not any("e-0" in f.zh + f.en or " z " in f.en for f in found)
 
 
+def test_without_production_a_month_is_judged_by_its_level_against_the_same_month():
+    gas = "B|fuel_combustion|natural_gas"
+    year = [1.7, 2.1, 1.9, 0.6, 0.5, 0.7, 0.6, 0.5, 0.6, 0.7, 1.8, 2.0]
+    words = {gas: ("天然气（热风炉）", "natural gas (hot-air furnace)"), KILN: ("烟煤（1#窑）", "bituminous coal (kiln 1)"),
+             "clinker": ("熟料", "clinker")}
+    [tripled] = check({gas: months(year * 3 + [1.8 * 3])}, units={gas: "10^4 Nm3"}, labels=words)
+    assert (tripled.kind, tripled.zh, tripled.en) == (
+        "outlier", "2026年1月天然气（热风炉）为 5.40 万 Nm³，是2023–2025 年同月的中位数 1.70 万 Nm³ 的 3.2 倍",
+        "January 2026: natural gas (hot-air furnace) 5.40 × 10⁴ Nm³, 3.2 times the median of the same month in "
+        "2023–2025 (1.70 × 10⁴ Nm³)")
+    [nothing] = check({KILN: months(COAL[:-1] + [0])}, months(OUTPUT), "clinker", {KILN: "t"}, words)
+    assert (nothing.zh, nothing.en) == ("2026年1月烟煤（1#窑）为 0，而2023–2025 年同月的中位数为 0.148 t/t",
+                                        "January 2026: bituminous coal (kiln 1) is 0, while the median of the same "
+                                        "month in 2023–2025 was 0.148 t/t")
+
+
 def test_a_source_that_stops_is_missed_once_not_every_month_after():
     diesel = "V|fuel_combustion|diesel"
     found = completeness({KILN: months(COAL[:30]), diesel: months([40] * 27)},

@@ -196,6 +196,20 @@ def test_each_planted_fault_is_one_finding_in_words_and_a_rescan_adds_nothing(pl
         assert any(t.title_en == f"Check unusual data: {PLANTED[3][3]}" for t in tasks)
 
 
+def test_a_slip_in_production_is_one_finding_not_one_for_every_use_per_tonne(plant):
+    with plant("system:test") as s:
+        ent = plant_id(s)
+        row = s.exec(select(ActivityRecord).where(ActivityRecord.material == "clinker",
+                                                  ActivityRecord.period == date(2025, 5, 1))).one()
+        row.quantity *= 1000
+        s.add(row)
+    with plant("system:flow") as s:
+        [slip] = anomalies.scan(s, ent)
+    assert (slip.kind, slip.series) == ("unit_slip", "F-KL01|production|clinker")
+    assert slip.message_en == ("May 2025: clinker (1#回转窑（含分解炉） (F-KL01)) is 147,052,866 t, about 1,000 times the "
+                               "usual 144,526 t: a unit slip (kg entered as t?)")
+
+
 def test_a_scan_makes_tasks_once_and_a_resolution_is_kept(plant, engine):
     with plant("system:test") as s:
         ent = plant_id(s)

@@ -9,7 +9,8 @@ import pytest
 from helpers import act, plant_id, run_steward
 from sqlmodel import Session, select
 
-from accounting.anomalies import check, completeness
+from accounting import anomalies as rules
+from accounting.anomalies import check
 from steward import demo
 from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
@@ -83,7 +84,7 @@ def test_without_production_a_month_is_judged_by_its_level_against_the_same_mont
 
 def test_a_source_that_stops_is_missed_once_not_every_month_after():
     diesel = "V|fuel_combustion|diesel"
-    found = completeness({KILN: months(COAL[:30]), diesel: months([40] * 27)},
+    found = rules.completeness({KILN: months(COAL[:30]), diesel: months([40] * 27)},
                          {"bituminous_coal": ("烟煤", "bituminous coal"), "diesel": ("柴油", "diesel")})
     assert [(f.kind, f.period, f.zh, f.en) for f in found] == [(
         "incomplete", date(2025, 4, 1), "2025年4月数据不全：只有烟煤的数据，去年同月还有柴油（共 1 项）",

@@ -204,17 +204,30 @@ async def _http(request: Request, exc: HTTPException) -> Response:
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-    """A missing or malformed field: named, in both languages, never FastAPI's bare ``detail``."""
-    details = []
-    for e in exc.errors():
-        name = str(e["loc"][-1]) if e.get("loc") else "?"
-        missing = e.get("type") == "missing"
-        details.append({"field": name,
-                        "zh": f"「{name}」" + ("缺失" if missing else "格式不正确"),
-                        "en": f"The field {name} is " + ("missing" if missing else "not in the right form")})
+    """A missing or malformed field: named, in both languages, never FastAPI's bare ``detail``. An address whose
+    id is no number, or none a row can have, names no page or record: 404."""
+    errors = exc.errors()
+    if any(e.get("loc", ("",))[0] == "path" for e in errors):
+        return render_error(request, StewardError(*HTTP_ERRORS[404], status=404))
+    details = [_field_error(e) for e in errors]
     first = details[0] if details else {"field": None, "zh": "请求格式不正确", "en": "The request is malformed"}
     return render_error(request, StewardError("invalid", first["zh"], first["en"], field=first["field"], status=422,
                                               details=details))
+
+
+def _field_error(e: dict) -> dict:
+    """One field's complaint: missing, out of range (with the limit), or not in the right form."""
+    name = str(e["loc"][-1]) if e.get("loc") else "?"
+    limit = e.get("ctx") or {}
+    if e.get("type") == "missing":
+        zh, en = f"「{name}」缺失", f"The field {name} is missing"
+    elif "le" in limit:
+        zh, en = f"「{name}」不能大于 {limit['le']}", f"The field {name} must be at most {limit['le']}"
+    elif "ge" in limit:
+        zh, en = f"「{name}」不能小于 {limit['ge']}", f"The field {name} must be at least {limit['ge']}"
+    else:
+        zh, en = f"「{name}」格式不正确", f"The field {name} is not in the right form"
+    return {"field": name, "zh": zh, "en": en}
 
 
 async def _crash(request: Request, exc: Exception) -> Response:

@@ -14,7 +14,7 @@ from storage.errors import StewardError
 from storage.files import FileStore
 from storage.models import Document, FormRecord, InternalAudit, ManagementReview, Nonconformity
 from workflows.audit import evidence_map
-from workflows.engine import stored
+from workflows.engine import lookup, stored
 
 RECENT_RECORDS = 200  # the records a tablet's list offers; older ones are still linked by their R-number
 
@@ -42,8 +42,9 @@ def resolve(session: Session, enterprise_id: int, ref: str, clause_id: str | Non
     """The evidence entry for a reference typed or chosen on the line; another enterprise's is unknown, and a
     kept record is refused on a clause item it cannot evidence (``evidence_map.may_evidence``)."""
     ref = ref.strip().split(" ", 1)[0]
-    if ref[:1] in "Rr" and ref[1:].isdigit():
-        row = session.get(FormRecord, int(ref[1:]))
+    record_id = lookup.row_id(ref[1:]) if ref[:1] in "Rr" else None
+    if record_id is not None:
+        row = session.get(FormRecord, record_id)
         if row is not None and row.enterprise_id == enterprise_id:
             if clause_id and not evidence_map.may_evidence(row.form, clause_id):
                 spec, serves = FORMS[row.form], evidence_map.served_by(row.form)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from storage.errors import NotFound, StewardError
 from storage.files import FileStore
-from workflows.engine import machine
+from workflows.engine import lookup, machine
 from workflows.engine.machine import Actor, Lifecycle
 
 LIFECYCLES: dict[str, Lifecycle] = {}
@@ -35,7 +35,8 @@ class Submission:
 def by_id(model, zh: str, en: str) -> Finder:
     """A finder for rows people name by their id, within the actor's enterprise."""
     def find(session: Session, actor: Actor, number: str):
-        row = session.get(model, int(number)) if number.isdigit() else None
+        key = lookup.row_id(number)
+        row = session.get(model, key) if key is not None else None
         if row is None or row.enterprise_id != actor.enterprise_id:
             raise NotFound(model.__tablename__, f"没有{zh} #{number}", f"No {en} #{number}")
         return row

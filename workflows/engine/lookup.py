@@ -1,4 +1,5 @@
-"""Small lookups the use cases share: people by username within an enterprise, running numbers."""
+"""Small lookups the use cases share: people by username within an enterprise, row ids people type, running
+numbers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,17 @@ from sqlmodel import Session, func, select
 
 from storage.errors import NotFound
 from storage.models import Enterprise, Person
+
+MAX_ID = 2**31 - 1  # PostgreSQL's ``integer``, the narrowest column an id, a year or a version is compared with
+
+
+def row_id(text: str) -> int | None:
+    """The id a typed reference (``42`` in an address, ``R42`` on a checklist line) names, or None when no row
+    can have it: a number past ``MAX_ID`` reached the database driver and failed there (a 500, not a 404)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 def person(session: Session, enterprise_id: int, username: str, field: str = "owner") -> Person:

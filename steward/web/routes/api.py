@@ -9,7 +9,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from steward.web import security
+from steward.web import fields, security
 from workflows.accounting import activity, runs
 from workflows.documents import document as docs
 
@@ -52,7 +52,7 @@ def tasks(request: Request) -> list[dict]:
 
 
 @router.get("/emissions/{year}", tags=["accounting"])
-def emissions(request: Request, year: int) -> dict:
+def emissions(request: Request, year: fields.Year) -> dict:
     def go(s, a):
         run = runs.year_run(s, a.enterprise_id, year)
         return {"year": year, "run": run.id, "library_version": run.library_version, **run.totals}

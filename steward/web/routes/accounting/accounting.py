@@ -20,8 +20,8 @@ router = APIRouter()
 
 
 @router.get("/accounting")
-def accounting_page(request: Request, run: int | None = None, process: str = "", facility: str = "", month: str = "",
-                    material: str = ""):
+def accounting_page(request: Request, run: fields.Id | None = None, process: str = "", facility: str = "",
+                    month: str = "", material: str = ""):
     """A run's figures in words, and the lines behind whichever figure was clicked."""
     lang = lang_of(request)
     drill = {"process": process, "facility": facility, "month": month, "material": material}
@@ -39,7 +39,7 @@ def choose_gwp(request: Request, gwp_set: str = Form(""), gwp_reason: str = Form
 
 
 @router.get("/accounting/run.xlsx")
-def run_workbook(request: Request, run: int | None = None):
+def run_workbook(request: Request, run: fields.Id | None = None):
     title, data = unit(request, lambda s, a: views.export(s, a, run, lang_of(request)), page="/accounting")
     return xlsx(title, data)
 
@@ -68,7 +68,7 @@ def measured(request: Request, parameter: str = Form(""), material: str = Form("
 
 
 @router.post("/accounting/run")
-def run(request: Request, year: int = Form(...), csrf_token: str = Form("")):
+def run(request: Request, year: int = fields.year_form(), csrf_token: str = Form("")):
     """Start the run in the background and answer with a progress bar that polls until it is done."""
     def check(s, a) -> int:
         runs.check_may_run(a)
@@ -83,7 +83,7 @@ def run(request: Request, year: int = Form(...), csrf_token: str = Form("")):
 
 
 @router.get("/accounting/{year}/survey.{fmt}")
-def survey(request: Request, year: int, fmt: str):
+def survey(request: Request, year: fields.Year, fmt: str):
     """The status survey and evaluation report (6.1.1) of the year's latest run, made when asked for."""
     from workflows.accounting import survey_report
     data = unit(request, lambda s, a: survey_report.render(s, runs.year_run(s, a.enterprise_id, year)),
@@ -92,7 +92,7 @@ def survey(request: Request, year: int, fmt: str):
 
 
 @router.post("/accounting/dq-plan")
-def dq_plan(request: Request, year: int = Form(...), csrf_token: str = Form("")):
+def dq_plan(request: Request, year: int = fields.year_form(), csrf_token: str = Form("")):
     """Write the data-quality plan from the year's sources into its controlled document, then open it there
     (where it is reviewed, approved, issued and downloaded like any other document)."""
     from workflows.accounting import dq_plan as plans

@@ -22,7 +22,7 @@ def audits(request: Request):
 
 
 @router.post("/audits/plan")
-def plan(request: Request, year: int = Form(...), csrf_token: str = Form("")):
+def plan(request: Request, year: int = fields.year_form(), csrf_token: str = Form("")):
     number = write(request, csrf_token, lambda s, a: internal_audit.plan_year(s, a, year).number)
     return redirect(request, f"/audits/{number}")
 
@@ -39,7 +39,7 @@ def plan_one(request: Request, start: str = Form(""), end: str = Form(""), lead:
 
 @router.post("/audits/{number}/report")
 def submit_report(request: Request, number: str, conclusion: str = Form(""), password: str = Form(""),
-                  version: int = Form(...), csrf_token: str = Form("")):
+                  version: int = fields.whole_form(), csrf_token: str = Form("")):
     """The lead auditor signs the report: a signature is a password attempt, counted like a sign-in."""
     ctx = request.app.state.ctx
     security.check_csrf(request, csrf_token)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from forms import clauses
+from steward.web import fields
 from steward.web.render import download, page, pager, redirect, unit, write
 from storage.errors import StewardError
 from storage.vocab import Role
@@ -50,7 +51,8 @@ def new_form(request: Request):
 
 @router.post("/documents/new")
 def create(request: Request, doc_type: str = Form(...), title: str = Form(""), access: str = Form("internal"),
-           access_roles: list[str] = Form([]), retention_years: int = Form(5), review_interval_months: int = Form(12),
+           access_roles: list[str] = Form([]), retention_years: int = fields.whole_form(5),
+           review_interval_months: int = fields.whole_form(12),
            readers: list[str] = Form([]), departments: list[str] = Form([]), owner: str = Form(""),
            clause_ids: str = Form(""), file: UploadFile | None = File(None), csrf_token: str = Form("")):
     """Create the document and, when given, attach its file in the same transaction."""
@@ -77,9 +79,10 @@ def edit_form(request: Request, number: str):
 
 @router.post("/documents/{number}/edit")
 def edit(request: Request, number: str, title: str = Form(""), access: str = Form("internal"),
-         access_roles: list[str] = Form([]), retention_years: int = Form(5), review_interval_months: int = Form(12),
+         access_roles: list[str] = Form([]), retention_years: int = fields.whole_form(5),
+         review_interval_months: int = fields.whole_form(12),
          readers: list[str] = Form([]), departments: list[str] = Form([]), owner: str = Form(""),
-         clause_ids: str = Form(""), version: int | None = Form(None), csrf_token: str = Form("")):
+         clause_ids: str = Form(""), version: int | None = fields.whole_form(None), csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: docs.edit(
         s, a, docs.get_revision(s, a, number), title=title, access=access, access_roles=access_roles,
         retention_years=retention_years, review_interval_months=review_interval_months,

@@ -56,7 +56,7 @@ def _payload(form: str, data) -> dict:
 
 
 @router.get("/records/{form}/{record_id}")
-def record(request: Request, form: str, record_id: int):
+def record(request: Request, form: str, record_id: fields.Id):
     lang = lang_of(request)
 
     def read(s, a):
@@ -67,7 +67,7 @@ def record(request: Request, form: str, record_id: int):
 
 
 @router.post("/records/{form}/{record_id}")
-async def correct(request: Request, form: str, record_id: int):
+async def correct(request: Request, form: str, record_id: fields.Id):
     """A correction names its reason; what the fields held before stays on the record."""
     data = await request.form()
     payload = _payload(form, data)

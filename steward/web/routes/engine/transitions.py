@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 
-from steward.web import security
+from steward.web import fields, security
 from steward.web.render import local, redirect, write
 from workflows import lifecycles
 
@@ -14,7 +14,7 @@ router = APIRouter()
 
 
 @router.post("/w/{lifecycle}/{number}/{trigger}")
-def transition(request: Request, lifecycle: str, number: str, trigger: str, version: int = Form(...),
+def transition(request: Request, lifecycle: str, number: str, trigger: str, version: int = fields.whole_form(),
                comment: str = Form(""), password: str = Form(""), back: str = Form("/"), csrf_token: str = Form("")):
     sub = lifecycles.Submission(version=version, comment=comment, password=password or None,
                               files=request.app.state.ctx.files)

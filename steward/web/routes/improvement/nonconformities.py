@@ -27,7 +27,7 @@ def nonconformity(request: Request, number: str):
 @router.post("/nonconformities/{number}/analyse")
 def analyse(request: Request, number: str, consequence: str = Form(""), disposition: str = Form(""),
             root_cause: str = Form(""), severity: str = Form("minor"), preventive: str = Form(""),
-            version: int = Form(...), csrf_token: str = Form("")):
+            version: int = fields.whole_form(), csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: ncs.analyse(
         s, a, ncs.get(s, a, number), consequence=consequence, disposition=disposition, root_cause=root_cause,
         severity=severity, preventive_measures=preventive, expected_version=version))
@@ -36,7 +36,8 @@ def analyse(request: Request, number: str, consequence: str = Form(""), disposit
 
 @router.post("/nonconformities/{number}/plan")
 def plan(request: Request, number: str, kind: list[str] = Form([]), description: list[str] = Form([]),
-         owner: list[str] = Form([]), due: list[str] = Form([]), version: int = Form(...), csrf_token: str = Form("")):
+         owner: list[str] = Form([]), due: list[str] = Form([]), version: int = fields.whole_form(),
+         csrf_token: str = Form("")):
     """Several actions at once — a correction, a corrective and a preventive action, say; a blank row is none."""
     rows = []
     for i, text in enumerate(description):
@@ -52,8 +53,8 @@ def plan(request: Request, number: str, kind: list[str] = Form([]), description:
 
 
 @router.post("/nonconformities/{number}/verify")
-def verify(request: Request, number: str, effective: str = Form(...), note: str = Form(""), version: int = Form(...),
-           csrf_token: str = Form("")):
+def verify(request: Request, number: str, effective: str = Form(...), note: str = Form(""),
+           version: int = fields.whole_form(), csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: ncs.review_effectiveness(
         s, a, ncs.get(s, a, number), effective=effective == "yes", note=note, expected_version=version))
     return redirect(request, f"/nonconformities/{number}")

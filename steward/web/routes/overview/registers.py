@@ -47,13 +47,13 @@ def listing(request: Request, name: str, q: str = "", state: str = "", page_no: 
 
 
 @router.get("/registers/{name}/{key:path}")
-def record(request: Request, name: str, key: str, year: int | None = None):
+def record(request: Request, name: str, key: str, year: fields.Year | None = None):
     return page(request, "overview/register_record.html", unit(request, lambda s, a: registers.view(s, a, name, key, year),
                                                       page=HUB))
 
 
 @router.post("/registers/baselines/new")
-def propose_baseline(request: Request, base_year: int = Form(...), trigger: str = Form("initial"),
+def propose_baseline(request: Request, base_year: int = fields.year_form(), trigger: str = Form("initial"),
                      reason: str = Form(""), csrf_token: str = Form("")):
     row = write(request, csrf_token, lambda s, a: baseline.propose(s, a, base_year, trigger, reason))
     return redirect(request, f"/registers/baselines/{row.number}")
@@ -71,8 +71,8 @@ def add_improvement(request: Request, title: str = Form(""), source: str = Form(
 
 @router.post("/registers/reductions/new")
 def add_measure(request: Request, title: str = Form(""), abatement_t: str = Form(""), verification: str = Form(""),
-                capex: str = Form("0"), opex: str = Form("0"), lifetime_years: int = Form(10), owner: str = Form(""),
-                csrf_token: str = Form("")):
+                capex: str = Form("0"), opex: str = Form("0"), lifetime_years: int = fields.whole_form(10),
+                owner: str = Form(""), csrf_token: str = Form("")):
     tonnes = fields.number(abatement_t, "abatement_t", "预计减排量", "Expected reduction")
     money = fields.number(capex or "0", "capex", "投资", "Investment") * 1e4  # the form asks for 万元
     running = fields.number(opex or "0", "opex", "年运行费用变化", "Running cost change")

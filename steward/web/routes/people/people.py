@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 
 from forms import clauses
+from steward.web import fields
 from steward.web.render import page, redirect, unit, write
 from storage.models import Enterprise
 from storage.vocab import Role
@@ -57,7 +58,7 @@ def add_duty(request: Request, clause_id: str = Form(...), person: str = Form(""
 
 
 @router.post("/people/duties/{duty_id}/remove")
-def remove_duty(request: Request, duty_id: int, csrf_token: str = Form("")):
+def remove_duty(request: Request, duty_id: fields.Id, csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: organisation.remove_responsibility(s, a, duty_id))
     return redirect(request, "/people#duties")
 

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from fastapi import APIRouter, Form, Request
 
+from steward.web import fields
 from steward.web.render import page, redirect, unit, write
 from workflows.people import logins, notifications, role_changes
 
@@ -30,13 +31,13 @@ def channel(request: Request, kind: str = Form(...), target: str = Form(...), cs
 
 
 @router.post("/settings/channel/{channel_id}/delete")
-def delete_channel(request: Request, channel_id: int, csrf_token: str = Form("")):
+def delete_channel(request: Request, channel_id: fields.Id, csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: notifications.remove_channel(s, a, channel_id))
     return redirect(request, "/settings")
 
 
 @router.post("/settings/channel/{channel_id}/test")
-def test_channel(request: Request, channel_id: int, csrf_token: str = Form("")):
+def test_channel(request: Request, channel_id: fields.Id, csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: notifications.send_test(s, a, channel_id))
     return redirect(request, "/settings?tested=1")
 
@@ -48,13 +49,13 @@ def retry(request: Request, csrf_token: str = Form("")):
 
 
 @router.post("/settings/token")
-def token(request: Request, name: str = Form(...), days: int = Form(logins.TOKEN_DAYS), csrf_token: str = Form("")):
+def token(request: Request, name: str = Form(...), days: int = fields.whole_form(logins.TOKEN_DAYS), csrf_token: str = Form("")):
     issued = write(request, csrf_token, lambda s, a: logins.issue_token(s, a, name, days))
     return page(request, "people/token.html", {"token": issued, "name": name})
 
 
 @router.post("/settings/token/{token_id}/revoke")
-def revoke(request: Request, token_id: int, csrf_token: str = Form("")):
+def revoke(request: Request, token_id: fields.Id, csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: logins.revoke_token(s, a, token_id))
     return redirect(request, "/settings")
 

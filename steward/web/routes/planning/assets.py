@@ -17,7 +17,7 @@ router = APIRouter()
 
 
 @router.get("/assets")
-def assets(request: Request, year: int | None = None):
+def assets(request: Request, year: fields.Year | None = None):
     year = year or date.today().year - 1
     context = unit(request, lambda s, a: carbon_assets.overview(s, a, year), page="/assets")
     return page(request, "planning/assets.html", {**context, "kinds": {k: pair(v) for k, v in KINDS.items()},
@@ -25,9 +25,9 @@ def assets(request: Request, year: int | None = None):
 
 
 @router.post("/assets/movement")
-def movement(request: Request, kind: str = Form("CEA"), txn: str = Form("buy"), vintage: int = Form(...),
+def movement(request: Request, kind: str = Form("CEA"), txn: str = Form("buy"), vintage: int = fields.year_form(),
              quantity: str = Form(""), on: str = Form(""), price: str = Form(""), reference: str = Form(""),
-             compliance_year: int | None = Form(None), csrf_token: str = Form("")):
+             compliance_year: int | None = fields.year_form(None), csrf_token: str = Form("")):
     tonnes = fields.number(quantity, "quantity", "数量", "Quantity")
     per_tonne = fields.optional_number(price, "price", "价格", "Price")
     when = fields.day(on, "on")

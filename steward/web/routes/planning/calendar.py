@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from steward.web import fields
 from steward.web.render import lang_of, page, unit
 from storage.errors import StewardError
 from workflows.planning import calendar
@@ -16,13 +17,21 @@ router = APIRouter()
 
 @router.get("/calendar")
 def month(request: Request, month: str = ""):
-    try:
-        year, number = (int(x) for x in month.split("-")) if month else (date.today().year, date.today().month)
-        date(year, number, 1)
-    except ValueError:
-        raise StewardError("month", "月份应为 YYYY-MM", "The month is YYYY-MM", field="month") from None
+    year, number = _month(month) if month else (date.today().year, date.today().month)
     return page(request, "planning/calendar.html", unit(request, lambda s, a: calendar.month(s, a, year, number),
                                                page="/calendar"))
+
+
+def _month(text: str) -> tuple[int, int]:
+    """YYYY-MM within the years a form takes (a year past 9999 overflowed ``date`` into a 500)."""
+    try:
+        year, number = (int(x) for x in text.split("-"))
+        date(year, number, 1)
+    except (ValueError, OverflowError):
+        year = 0
+    if not fields.YEARS[0] <= year <= fields.YEARS[1]:
+        raise StewardError("month", "月份应为 YYYY-MM", "The month is YYYY-MM", field="month")
+    return year, number
 
 
 @router.get("/calendar.ics")

@@ -35,10 +35,10 @@ def listing(request: Request):
 
 @router.post("/objectives/new")
 def add(request: Request, title: str = Form(""), clause_id: str = Form("6.4.1b"), level: str = Form("enterprise"),
-        scope: str = Form(""), metric: str = Form("total"), target_year: int = Form(...), reduction_pct: str = Form(""),
-        owner: str = Form(""), parent: str = Form(""), plan_a: str = Form(""), plan_b: str = Form(""),
-        plan_c: str = Form(""), plan_d: str = Form(""), plan_e: str = Form(""), plan_f: str = Form(""),
-        csrf_token: str = Form("")):
+        scope: str = Form(""), metric: str = Form("total"), target_year: int = fields.year_form(),
+        reduction_pct: str = Form(""), owner: str = Form(""), parent: str = Form(""), plan_a: str = Form(""),
+        plan_b: str = Form(""), plan_c: str = Form(""), plan_d: str = Form(""), plan_e: str = Form(""),
+        plan_f: str = Form(""), csrf_token: str = Form("")):
     pct = fields.number(reduction_pct, "reduction_pct", "较基准降低（百分比）", "Reduction on the baseline (per cent)")
     plan = {"a": plan_a, "b": plan_b, "c": plan_c, "d": plan_d, "e": plan_e, "f": plan_f}
     write(request, csrf_token, lambda s, a: objectives.add(

@@ -42,7 +42,7 @@ def statement(request: Request, number: str, clause_id: str = Form(...), text: s
 @router.post("/reviews/{number}/meeting")
 def meeting(request: Request, number: str, held_on: str = Form(""), attendees: str = Form(""),
             minutes: str = Form(""), conclusion: str = Form(""), decision: list[str] = Form([]),
-            owner: list[str] = Form([]), due: list[str] = Form([]), version: int = Form(...),
+            owner: list[str] = Form([]), due: list[str] = Form([]), version: int = fields.whole_form(),
             csrf_token: str = Form("")):
     """The meeting as it was held: its date, who came, the minutes, the conclusion, and the decisions (9.3.2), each
     with an owner and a date — a row left blank is no decision."""

@@ -122,12 +122,14 @@ class Context:
                     fh.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
 
-    def check_password(self, username: str, password: str, *, signing: bool = False) -> tuple[str, str, int]:
-        """One password attempt in its own committed transaction (see ``workflows.credentials``);
-        returns the person's name, language and session version, or refuses in both languages."""
+    def check_password(self, username: str, password: str, *, signing: bool = False,
+                       address: str | None = None) -> tuple[str, str, int]:
+        """One password attempt in its own committed transaction (see ``workflows.credentials``; ``address``
+        is the client's at sign-in); returns the person's name, language and session version, or refuses in
+        both languages."""
         from workflows.engine import credentials
         with self.unit_of_work(f"auth:{username[:40]}") as session:
-            person = credentials.attempt(session, username, password)
+            person = credentials.attempt(session, username, password, address)
             found = (person.name, person.language, person.session_version) if person else None
         if found is None:
             if signing:

@@ -13,6 +13,7 @@ class LoginAttempt(SQLModel, table=True):
     __tablename__ = "login_attempt"
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=60, index=True)
+    address: str | None = Field(default=None, max_length=64, index=True)  # the client's, for a sign-in
     ok: bool
     at: datetime = Field(default_factory=utcnow, index=True)
 

@@ -1,10 +1,13 @@
 """Password attempts, for signing in and for signing a record alike (both prove who acts): each one is
-kept, five failures in fifteen minutes lock the account, and an unknown name costs the same time as a
-known one. ``attempt`` runs in its own short transaction, committed whatever the outcome, so the count
-cannot be outrun by parallel requests and a failed signature is not rolled back with its use case."""
+kept, five failures in fifteen minutes lock the account, twenty failed sign-ins from one client address
+in fifteen minutes refuse that address whatever names it tries, and an unknown name costs the same time as
+a known one. ``attempt`` runs in its own short transaction, committed whatever the outcome, so the counts
+cannot be outrun by parallel requests or by other worker processes, and a failed signature is not rolled
+back with its use case."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
@@ -20,6 +23,8 @@ _hasher = PasswordHash((Argon2Hasher(),))
 MIN_LENGTH = 10
 LOCK_AFTER = 5
 LOCK_WINDOW = timedelta(minutes=15)
+ADDRESS_LIMIT = 20  # a plant's office signs in from one address: twenty failures is a guesser, not a bad morning
+ADDRESS_WINDOW = timedelta(minutes=15)
 
 
 class Locked(StewardError):
@@ -34,6 +39,13 @@ def locked_error() -> Locked:
     return Locked("locked", "密码错误次数过多，账号已锁定 15 分钟（登录和签名都不可用）",
                   "Too many wrong passwords; the account is locked for 15 minutes (no sign-in, no signing)",
                   field="password")
+
+
+def throttled_error(wait: timedelta) -> Locked:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return Locked("address_throttled", f"此地址登录失败次数过多，请 {minutes} 分钟后再试",
+                  f"Too many failed sign-ins from this address; try again in {minutes} minute"
+                  + ("s" if minutes > 1 else ""), field="password")
 
 
 def hash_password(password: str) -> str:
@@ -93,14 +105,40 @@ def is_locked(session: Session, username: str) -> bool:
     return failures(session, username) >= LOCK_AFTER
 
 
-def attempt(session: Session, username: str, password: str) -> Person | None:
-    """Check one password. The attempt is written first and counted as a failure until the password
-    proves right, under a per-name lock, so twenty parallel guesses cannot all pass the count."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 7716))"), {"name": username[:60]})
-    row = LoginAttempt(username=username[:60], ok=False)
+def address_wait(session: Session, address: str, exclude: int | None = None) -> timedelta | None:
+    """How long sign-in from ``address`` stays refused, or None when it is not: until the ``ADDRESS_LIMIT``-th
+    latest failure leaves the window."""
+    now = datetime.now(timezone.utc)
+    query = select(LoginAttempt.at).where(LoginAttempt.address == address[:64], LoginAttempt.ok.is_(False),
+                                          LoginAttempt.at >= now - ADDRESS_WINDOW)
+    if exclude is not None:
+        query = query.where(LoginAttempt.id != exclude)
+    nth = session.exec(query.order_by(LoginAttempt.at.desc()).offset(ADDRESS_LIMIT - 1).limit(1)).first()
+    if nth is None:
+        return None
+    return (nth if nth.tzinfo else nth.replace(tzinfo=timezone.utc)) + ADDRESS_WINDOW - now
+
+
+def _take_turns(session: Session, username: str, address: str | None) -> None:
+    """On PostgreSQL, attempts from one address, then on one name, wait for each other (always in that order,
+    so two never wait on each other); on SQLite the first write does the same."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if address:
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 7717))"), {"key": address[:64]})
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 7716))"), {"name": username[:60]})
+
+
+def attempt(session: Session, username: str, password: str, address: str | None = None) -> Person | None:
+    """Check one password (``address``: the client's, for a sign-in). The attempt is written first and counted
+    as a failure until the password proves right, under the address's and the name's locks, so twenty parallel
+    guesses cannot all pass the counts."""
+    _take_turns(session, username, address)
+    row = LoginAttempt(username=username[:60], address=address[:64] if address else None, ok=False)
     session.add(row)
-    session.flush()  # on SQLite this takes the write lock: the count below sees every earlier attempt
+    session.flush()  # on SQLite this takes the write lock: the counts below see every earlier attempt
+    if address and (wait := address_wait(session, address, exclude=row.id)):
+        raise throttled_error(wait)
     if failures(session, username, exclude=row.id) >= LOCK_AFTER:
         raise locked_error()
     person = session.exec(select(Person).where(Person.username == username, Person.active)).first()

@@ -21,7 +21,8 @@ def login_form(request: Request, next: str = "/"):
 def login(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/"),
           csrf_token: str = Form("")):
     security.check_csrf(request, csrf_token)
-    name, lang, version = request.app.state.ctx.check_password(username, password)  # kept either way
+    address = request.client.host if request.client else None  # uvicorn's: X-Forwarded-For from trusted proxies
+    name, lang, version = request.app.state.ctx.check_password(username, password, address=address)  # kept
     request.session.clear()
     request.session.update(username=username, name=name, lang=lang, sv=version)
     return redirect(request, local(next))

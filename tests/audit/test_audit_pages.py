@@ -4,13 +4,14 @@ nonconformity a finding raises named with a link."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
 from helpers import act, as_user, csrf, plant_id, this_year
 from sqlmodel import Session, select
 
-from storage.models import ChecklistItem, InternalAudit
+from storage.models import ChecklistItem, InternalAudit, StoredFile
 from workflows.audit import checklist
 from workflows.audit import internal_audit as audits
 from workflows.documents import records
@@ -114,3 +115,33 @@ def test_two_findings_on_one_line_raise_two_nonconformities_and_both_reach_the_r
         from workflows.audit.report import audit_report
         text = text_of(audit_report(s, audit))
     assert all(nc.number in text for nc in found)
+
+
+def test_a_refused_line_leaves_no_file_behind_unless_its_bytes_were_already_kept(web, plant, engine, started):
+    """The photo is kept before the line is checked; when the line is refused (a finding without its facts, or
+    someone outside the team), the bytes go again — but not bytes another line already holds."""
+    number = started
+    store = web.app.state.ctx.files
+    photo = JPEG[:-2] + b"meter M-E021, 2026-11-03" + JPEG[-2:]
+    sha = hashlib.sha256(photo).hexdigest()
+    zhaom, chenj = as_user(web, "zhaom"), as_user(web, "chenj")
+    for client, form, status in ((zhaom, {"result": "minor_nc", "notes": " "}, 400),
+                                 (chenj, {"result": "conform"}, 403)):
+        refused = client.post(f"/audits/{number}/check", headers=HX, files={"file": ("电能表.jpg", photo, "image/jpeg")},
+                              data={"clause_id": "7.1.2", **form, "csrf_token": csrf(client, f"/audits/{number}")})
+        assert refused.status_code == status, refused.text
+        assert not store.path(sha).exists() and not stored_row(engine, sha)
+        assert line(engine, "7.1.2").result == "pending"
+    token = csrf(zhaom, f"/audits/{number}")
+    kept = zhaom.post(f"/audits/{number}/check", headers=HX, files={"file": ("电能表.jpg", photo, "image/jpeg")},
+                      data={"clause_id": "6.3.3", "result": "conform", "csrf_token": token})
+    assert kept.status_code == 200 and store.path(sha).exists()
+    again = zhaom.post(f"/audits/{number}/check", headers=HX, files={"file": ("电能表.jpg", photo, "image/jpeg")},
+                       data={"clause_id": "7.1.2", "result": "minor_nc", "notes": " ", "csrf_token": token})
+    assert again.status_code == 400 and again.json()["field"] == "notes"
+    assert zhaom.get(f"/audits/{number}/evidence/{sha}").content == photo  # the first line's photo still opens
+
+
+def stored_row(engine, sha: str) -> bool:
+    with Session(engine) as s:
+        return s.get(StoredFile, sha) is not None

@@ -132,6 +132,26 @@ def test_evidence_over_the_size_limit_is_refused_and_nothing_is_kept(plant, stor
     assert not [p for p in store.root.rglob("*") if p.is_file()]  # no part of it left in the store
 
 
+def test_a_photo_kept_for_a_refused_line_leaves_the_store_unless_another_line_holds_it(plant, store):
+    from workflows.audit import evidence_links
+    audit_id = started(plant)
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 kiln inlet, 2026-11-03 \xff\xd9"
+
+    def check(clause_id: str, result: str, notes: str = ""):
+        def go(s, a):
+            found = evidence_links.keep_file(s, store, "窑尾.jpg", io.BytesIO(photo), 1 << 20)
+            audits.record(s, a, s.get(InternalAudit, audit_id), clause_id, result, notes, evidence=[found])
+            return found["ref"]
+        return act(plant, "zhaom", go)
+    with pytest.raises(StewardError, match="needs the facts"):
+        check("7.1.2", "minor_nc")
+    assert not [p for p in store.root.rglob("*") if p.is_file()]  # nothing of the refused line is left
+    sha = check("6.3.3", "conform")
+    with pytest.raises(StewardError, match="needs the facts"):
+        check("7.1.2", "minor_nc")
+    assert store.read(sha) == photo  # the bytes another line holds stay
+
+
 def test_a_record_of_another_enterprise_cannot_be_linked_as_evidence(plant):
     from steward import demo
     from storage.models import FormRecord

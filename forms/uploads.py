@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import BinaryIO
+from xml.parsers import expat
 
 from storage.errors import StewardError
 
@@ -19,31 +21,109 @@ ALLOWED = {
 MAX_MEMBERS = 5_000
 MAX_UNPACKED = 200 << 20  # 200 MB declared in all members: far above any real workbook or document
 MAX_RATIO = 200  # unpacked : packed, checked once a file would unpack to more than 10 MB
+XML_CHUNK = 1 << 16
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+# a DTD's markers as UTF-8 and UTF-16 write them; any other encoding expat cannot read is refused below
+MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-8", "utf-16-le", "utf-16-be"))
+CONTENT_TYPES = "[Content_Types].xml"
+KINDS = {".docx": ("Word 文档", "Word document"), ".xlsx": ("Excel 工作簿", "Excel workbook")}
 
 
 def check_zip(source: str | Path | BinaryIO, name: str) -> None:
-    """Refuse a zip bomb or an XML entity from the zip directory and each part's first bytes only: cheap,
-    and done before openpyxl or python-docx sees the file. (A member that lies about its size is cut
-    at its declared size by ``zipfile``, so the declared sizes are the ones that count.)"""
+    """Refuse a zip bomb from the zip directory, then stream every XML part whole (bounded by the declared
+    sizes) and refuse a DOCTYPE or ENTITY anywhere in it, before openpyxl or python-docx sees the file. (A
+    member that lies about its size is cut at its declared size by ``zipfile``, so the declared sizes are the
+    ones that count.)"""
     try:
         with zipfile.ZipFile(source) as zf:
             infos = zf.infolist()
-            unpacked = sum(i.file_size for i in infos)
-            packed = max(sum(i.compress_size for i in infos), 1)
-            if len(infos) > MAX_MEMBERS or unpacked > MAX_UNPACKED or (unpacked > 10 << 20 and unpacked / packed > MAX_RATIO):
-                raise StewardError("zip_bomb", f"文件 {name} 解压后过大（{unpacked / (1 << 20):,.0f} MB），已拒绝",
-                                   f"{name} would unpack to {unpacked / (1 << 20):,.0f} MB; refused", field="file",
-                                   status=413)
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels")):
-                    with zf.open(info) as part:
-                        head = part.read(2048)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise StewardError("xml_entity", f"文件 {name} 含有 XML 实体声明，已拒绝",
-                                           f"{name} declares XML entities; refused", field="file", status=415)
-    except zipfile.BadZipFile:
+            _check_sizes(infos, name)
+            for info in _xml_parts(zf, infos, name):
+                _check_xml(zf, info, name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):  # RuntimeError: encrypted
         raise StewardError("broken_file", f"文件 {name} 已损坏（不是有效的压缩包）", f"{name} is damaged (not a valid zip)",
                            field="file") from None
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], name: str) -> None:
+    unpacked = sum(i.file_size for i in infos)
+    packed = max(sum(i.compress_size for i in infos), 1)
+    if len(infos) > MAX_MEMBERS or unpacked > MAX_UNPACKED or (unpacked > 10 << 20 and unpacked / packed > MAX_RATIO):
+        raise StewardError("zip_bomb", f"文件 {name} 解压后过大（{unpacked / (1 << 20):,.0f} MB），已拒绝",
+                           f"{name} would unpack to {unpacked / (1 << 20):,.0f} MB; refused", field="file", status=413)
+
+
+class _ContentTypes:
+    """What [Content_Types].xml says each member is, kept only for the members there are (so a list of a million
+    made-up names costs nothing)."""
+
+    def __init__(self, names: set[str]):
+        self.names, self.by_part, self.by_extension = names, {}, {}
+
+    def start(self, tag: str, attrs: dict) -> None:
+        kind = attrs.get("ContentType", "").lower()
+        if tag.endswith("Override") and (part := attrs.get("PartName", "").lstrip("/").lower()) in self.names:
+            self.by_part[part] = kind
+        elif tag.endswith("Default") and len(self.by_extension) < MAX_MEMBERS:
+            self.by_extension[attrs.get("Extension", "").lower()] = kind
+
+
+def _xml_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> list[zipfile.ZipInfo]:
+    """Every member a reader may parse as XML: by its name, or by the content type the package declares for it
+    (a sheet can be named ``sheet1.dat``); images (an SVG may carry a DOCTYPE) are never parsed as the package's
+    XML. [Content_Types].xml itself is checked while it is read."""
+    types = _ContentTypes({i.filename.lower() for i in infos})
+    declared = next((i for i in infos if i.filename == CONTENT_TYPES), None)
+    if declared is not None:
+        _check_xml(zf, declared, name, types.start)
+
+    def is_xml(info: zipfile.ZipInfo) -> bool:
+        lowered = info.filename.lower()
+        kind = types.by_part.get(lowered) or types.by_extension.get(lowered.rsplit(".", 1)[-1], "")
+        return lowered.endswith(XML_SUFFIXES) or (kind.endswith("xml") and not kind.startswith("image/"))
+    return [i for i in infos if i is not declared and not i.is_dir() and is_xml(i)]
+
+
+class _Declared(Exception):
+    """Raised from expat's handlers when a part starts a DTD or declares an entity."""
+
+
+def _declared(*_args) -> None:
+    raise _Declared()
+
+
+def _check_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, on_element=None) -> None:
+    """Stream one part through expat (in C, keeping nothing) with any DTD or entity refused, and look for a DTD's
+    markers in its bytes as well: a DOCTYPE or ENTITY anywhere (in a comment, after the root, past the first
+    kilobytes) is refused, and so is a part expat cannot read at all (an encoding only lxml knows could hide one)."""
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = _declared
+    parser.ExternalEntityRefHandler = _declared
+    if on_element is not None:
+        parser.StartElementHandler = on_element
+    tail = b""
+    try:
+        with zf.open(info) as part:
+            while chunk := part.read(XML_CHUNK):
+                window = tail + chunk  # a marker split across two chunks is found too
+                if any(m in window for m in MARKERS):
+                    raise _entity_error(name)
+                tail = window[-32:]
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _Declared:
+        raise _entity_error(name) from None
+    except expat.ExpatError:
+        zh, en = KINDS.get(Path(name).suffix.lower(), ("Office 文件", "Office file"))
+        part = info.filename[:100]
+        raise StewardError("broken_file", f"文件 {name} 不是有效的{zh}（其中 {part} 不是有效的 XML），可能已损坏",
+                           f"{name} is not a valid {en} ({part} is not valid XML); it may be damaged", field="file",
+                           status=415) from None
+
+
+def _entity_error(name: str) -> StewardError:
+    return StewardError("xml_entity", f"文件 {name} 含有 XML 实体声明，已拒绝", f"{name} declares XML entities; refused",
+                        field="file", status=415)
 
 
 def check_docx(path: Path, name: str) -> None:

@@ -93,6 +93,61 @@ def test_hostile_workbooks_are_refused_before_they_are_parsed(plant, engine):
         s, a, "fine.xlsx", workbook([HEADERS, ROW]))) == 1  # an ordinary workbook still imports
 
 
+def with_sheet_named(xlsx: bytes, new_name: str, change) -> bytes:
+    """Copy a workbook with its sheet moved to another part name (declared in [Content_Types].xml and the
+    workbook's relationships, as a package may) and its XML changed."""
+    old = "xl/worksheets/sheet1.xml"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == old:
+                dst.writestr(new_name, change(data))
+                continue
+            if info.filename in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+                data = data.replace(old.encode(), new_name.encode()).replace(b"worksheets/sheet1.xml",
+                                                                             new_name[3:].encode())
+            dst.writestr(info, data)
+    return out.getvalue()
+
+
+def test_an_entity_anywhere_in_any_xml_part_is_refused_and_nothing_is_kept(plant, engine, store):
+    """Past the first kilobytes, after the root element, in UTF-16, in a part whose name does not end in .xml:
+    each DOCTYPE or ENTITY is found, the workbook or Word file refused, nothing imported or stored."""
+    entity = b'<!DOCTYPE x [<!ENTITY boom "boom">]>'
+    padded = b"<!--" + b" " * 4096 + b"-->"
+    hostile = {
+        "padded.xlsx": rewrite(workbook([HEADERS, ROW]), "xl/worksheets/sheet1.xml",
+                               lambda xml: xml.replace(b"<worksheet", padded + entity + b"<worksheet", 1)),
+        "late.xlsx": rewrite(workbook([HEADERS, ROW]), "xl/worksheets/sheet1.xml",
+                             lambda xml: xml.replace(b"</worksheet>", b" " * 4096 + entity + b"</worksheet>")),
+        "utf16.xlsx": rewrite(workbook([HEADERS, ROW]), "xl/worksheets/sheet1.xml", lambda xml: (
+            xml.decode().replace("UTF-8", "UTF-16").replace("<worksheet", (padded + entity).decode() + "<worksheet", 1)
+            .encode("utf-16"))),
+        "renamed.xlsx": with_sheet_named(workbook([HEADERS, ROW]), "xl/worksheets/sheet1.dat",
+                                         lambda xml: xml.replace(b"<worksheet", padded + entity + b"<worksheet", 1)),
+    }
+    before = rows_in(engine)
+    for name, data in hostile.items():
+        with pytest.raises(StewardError) as err:
+            act(plant, "lixf", lambda s, a, n=name, d=data: activity.import_file(s, a, n, d))
+        assert err.value.code == "xml_entity" and err.value.field == "file", (name, err.value.code)
+        assert f"{name} declares XML entities; refused" == err.value.en
+    assert rows_in(engine) == before
+    word = io.BytesIO()
+    docx.Document().save(word)
+    hostile_word = rewrite(word.getvalue(), "word/document.xml", lambda xml: xml.replace(
+        b"<w:document", padded + entity + b"<w:document", 1))
+    with pytest.raises(StewardError) as err:
+        act(plant, "lixf", lambda s, a: docs.upload(s, a, docs.create(s, a, doc_type="procedure", title="制度")[1],
+                                                    "制度.docx", io.BytesIO(hostile_word), store, 1 << 20))
+    assert err.value.code == "xml_entity" and err.value.status == 415
+    assert not [p for p in store.root.rglob("*") if p.is_file()]
+    assert act(plant, "lixf", lambda s, a: activity.import_file(
+        s, a, "renamed-fine.xlsx", with_sheet_named(workbook([HEADERS, ROW]), "xl/worksheets/sheet1.dat",
+                                                    lambda xml: xml))) == 1  # a package may name its parts so
+
+
 BAD_QUANTITIES = ["nan", "inf", "-inf", "1e309", "9" * 400, "2e13"]
 
 

@@ -19,7 +19,7 @@ from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import Activity, calculate
 from forms import aliases
-from forms.uploads import check_zip
+from forms.uploads import check_name, check_zip
 from storage.errors import StewardError
 from storage.vocab import ActivityCategory, DataSource
 
@@ -185,6 +185,7 @@ def _period(value) -> date:
 
 def read(name: str, data: bytes, lib: Library) -> list[Row]:
     """Parse and check every row of a file; raise one error listing each bad cell by row and column."""
+    check_name(name)
     cells = []
     for seen, r in enumerate(_cells(name, data)):
         if seen > MAX_ROWS + 1:  # empty rows count too: a sheet with a cell in row 1,048,576 stops here

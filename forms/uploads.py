@@ -27,6 +27,21 @@ XML_SUFFIXES = (".xml", ".rels", ".vml")
 MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-8", "utf-16-le", "utf-16-be"))
 CONTENT_TYPES = "[Content_Types].xml"
 KINDS = {".docx": ("Word 文档", "Word document"), ".xlsx": ("Excel 工作簿", "Excel workbook")}
+MAX_NAME = 200  # characters of a file's name: what a document revision keeps (revision.file_name)
+
+
+def check_name(file_name: str) -> None:
+    """Every upload's name, before its bytes are looked at: a longer one was a 500 on PostgreSQL (the column)."""
+    if len(file_name) > MAX_NAME:
+        raise name_too_long(len(file_name))
+
+
+def name_too_long(length: int | None = None) -> StewardError:
+    """Also what the web answers when the name is so long that the upload's own header is refused."""
+    zh, en = (f"（{length:,} 个字符）", f" ({length:,} characters)") if length else ("", "")
+    return StewardError("file_name_too_long", f"文件名过长{zh}，最多 {MAX_NAME} 个字符：请改短文件名后重新上传",
+                        f"The file name is too long{en}: at most {MAX_NAME} characters; rename the file and upload "
+                        "it again", field="file")
 
 
 def check_zip(source: str | Path | BinaryIO, name: str) -> None:
@@ -139,6 +154,7 @@ def check_docx(path: Path, name: str) -> None:
 
 def media_type(file_name: str, stored: Path) -> str:
     """Return the media type for ``file_name`` when the stored bytes match it; refuse otherwise."""
+    check_name(file_name)
     ext = Path(file_name).suffix.lower()
     if ext not in ALLOWED:
         raise StewardError("file_type", f"不支持的文件类型 {ext or '（无扩展名）'}，仅限 docx、xlsx、pdf",
@@ -178,6 +194,7 @@ def _is_image(ext: str, head: bytes) -> bool:
 
 def evidence_type(file_name: str, stored: Path) -> str:
     """An audit's evidence file: a photo (jpg, png, webp) or an office file; its bytes must be what its name says."""
+    check_name(file_name)
     ext = Path(file_name).suffix.lower()
     if ext not in IMAGES:
         if ext not in ALLOWED:

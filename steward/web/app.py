@@ -21,11 +21,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from python_multipart.exceptions import MultipartParseError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from forms import field_labels
+from forms import field_labels, uploads
 from steward.context import Context
 from steward.web import i18n, security
 from steward.web.limits import BodyLimit
@@ -198,9 +199,21 @@ async def _error(request: Request, exc: StewardError) -> Response:
 
 
 async def _http(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 400 and _header_too_long(exc):
+        return render_error(request, uploads.name_too_long())
     code, zh, en = HTTP_ERRORS.get(exc.status_code, ("http", f"请求无法完成（{exc.status_code}）",
                                                      f"The request could not be completed ({exc.status_code})"))
     return render_error(request, StewardError(code, zh, en, status=exc.status_code))
+
+
+def _header_too_long(exc: BaseException) -> bool:
+    """A multipart header past python-multipart's 4 KB: in an upload, the file's name (a 5,000-character one)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, MultipartParseError) and "header size" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -40,18 +40,20 @@ def test_a_meter_is_attached_to_a_facility_of_its_own_enterprise(uow, two_plants
     assert m.calibration_due == date(2027, 3, 31)
 
 
-def test_a_meter_on_another_enterprises_facility_is_refused(uow, two_plants, engine):
+def test_a_meter_on_another_enterprises_facility_is_answered_like_one_that_does_not_exist(uow, two_plants, engine):
+    """Naming the other plant told whoever tried what the other enterprises have (and who works there)."""
     before = _audit_count(engine)
-    with pytest.raises(StewardError) as err, uow() as s:
-        org.add(s, "meter", {"code": "M9", "name": "x", "meter_type": "electricity", "facility": "ONLY-B"},
-                enterprise_ref="PLANT-A")
-    assert err.value.code == "cross_enterprise" and err.value.field == "facility"
-    assert "PLANT-B" in err.value.zh and "PLANT-B" in err.value.en
     with Session(engine) as s:
         other_id = org.resolve(s, "facility", org.enterprise(s, "PLANT-B"), "ONLY-B", "facility").id
-    with pytest.raises(StewardError, match="belongs to enterprise PLANT-B"), uow() as s:
-        org.add(s, "meter", {"code": "M9", "name": "x", "meter_type": "electricity", "facility": other_id},
-                enterprise_ref="PLANT-A")
+    answers = {}
+    for ref in ("ONLY-B", "NOWHERE", other_id, 999_999):
+        with pytest.raises(StewardError) as err, uow() as s:
+            org.add(s, "meter", {"code": "M9", "name": "x", "meter_type": "electricity", "facility": ref},
+                    enterprise_ref="PLANT-A")
+        e = err.value
+        answers[ref] = (e.code, e.status, e.field, e.zh.replace(str(ref), "?"), e.en.replace(str(ref), "?"))
+    assert answers["ONLY-B"] == answers["NOWHERE"] == answers[other_id] == answers[999_999]
+    assert answers["ONLY-B"][:3] == ("facility_not_found", 404, "facility") and "PLANT-B" not in str(answers)
     assert _audit_count(engine) == before
 
 

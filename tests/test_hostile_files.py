@@ -203,7 +203,7 @@ def test_an_upload_over_the_limit_is_refused_whole_never_partly_imported(small_l
 
 def test_the_api_refuses_figures_that_are_not_finite(small_limit_web, engine):
     client, token = small_limit_web
-    page = client.post("/settings/token", data={"name": "监测", "csrf_token": token})
+    page = client.post("/settings/token", data={"name": "监测", "scope": "activity", "csrf_token": token})
     issued = re.search(r'<pre id="token">([^<]+)</pre>', page.text).group(1)
     auth = {"Authorization": f"Bearer {issued}", "content-type": "application/json"}
     before = rows_in(engine)

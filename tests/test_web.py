@@ -93,7 +93,8 @@ def test_five_failed_logins_lock_the_account(web):
 
 def test_the_api_takes_a_token_and_meter_data(web, engine):
     client = as_user(web, "lixf")
-    page = client.post("/settings/token", data={"name": "能源在线监测", "csrf_token": csrf(client, "/settings")})
+    page = client.post("/settings/token", data={"name": "能源在线监测", "scope": "activity",
+                                                "csrf_token": csrf(client, "/settings")})
     token = re.search(r'<pre id="token">([^<]+)</pre>', page.text).group(1)
     api = TestClient(web.app)
     assert api.get("/api/v1/me").status_code == 401

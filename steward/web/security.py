@@ -56,9 +56,10 @@ def check_csrf(request: Request, submitted: str | None) -> None:
                         "The form is stale or forged (CSRF check failed); reload the page and try again")
 
 
-def api_actor(request: Request, session: Session) -> Actor:
+def api_actor(request: Request, session: Session, need: str = "read") -> Actor:
+    """The bearer token's person, when its scope grants ``need`` (``logins.SCOPES``)."""
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         raise StewardError("token_required", "需要 API 令牌（Authorization: Bearer …）", "An API token is required "
                            "(Authorization: Bearer …)", status=401)
-    return logins.token_actor(session, header[7:].strip())
+    return logins.token_actor(session, header[7:].strip(), need)

@@ -26,6 +26,7 @@ class ApiToken(SQLModel, table=True):
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     person_id: int = Field(foreign_key="person.id")
     name: str = Field(max_length=120)
+    scope: str = Field(default="read", max_length=20)  # read | activity (workflows.people.logins.SCOPES)
     token_sha256: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime | None = None

@@ -19,6 +19,10 @@ from workflows.people import organisation, role_changes
 
 KEEPERS = organisation.PEOPLE_KEEPERS
 TOKEN_DAYS = 365
+# What an API token may do, chosen when it is issued: every token reads; only "activity" writes, and pushing
+# activity data (POST /api/v1/activity) is the one write the API offers. Tokens from before scopes are "activity".
+SCOPES = {"read": ("只读", "Read only"), "activity": ("读取并推送活动数据", "Read and push activity data")}
+GRANTS = {"read": {"read"}, "activity": {"read", "activity"}}
 
 
 def _keeper(actor: Actor, zh: str, en: str) -> None:
@@ -167,16 +171,21 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, actor: Actor, name: str, days: int = TOKEN_DAYS) -> str:
-    """A token for an integration, shown once; only its hash is kept, and it expires."""
+def issue_token(session: Session, actor: Actor, name: str, days: int = TOKEN_DAYS, scope: str = "read") -> str:
+    """A token for an integration, shown once; only its hash is kept, it expires, and it may do what its scope
+    says and no more."""
     _keeper(actor, "签发 API 令牌", "Issuing an API token")
     if not name.strip():
         raise StewardError("name", "请写明令牌用途", "Say what the token is for", field="name")
     if not 1 <= days <= 3 * 365:
         raise StewardError("days", "有效期须在 1 到 1095 天之间", "A token lasts 1 to 1095 days", field="days")
+    if scope not in SCOPES:
+        raise StewardError("scope", "权限须为：" + "、".join(zh for zh, _ in SCOPES.values()),
+                           "The scope is one of: " + ", ".join(en.lower() for _, en in SCOPES.values()), field="scope")
     token = "cs_" + secrets.token_urlsafe(32)
     session.add(ApiToken(enterprise_id=actor.enterprise_id, person_id=actor.person.id, name=name.strip()[:120],
-                         token_sha256=token_hash(token), expires_at=datetime.now(timezone.utc) + timedelta(days=days)))
+                         scope=scope, token_sha256=token_hash(token),
+                         expires_at=datetime.now(timezone.utc) + timedelta(days=days)))
     session.flush()
     return token
 
@@ -200,8 +209,9 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     return row
 
 
-def token_actor(session: Session, token: str) -> Actor:
-    """The person behind a bearer token; unknown, revoked, expired and disabled all answer alike."""
+def token_actor(session: Session, token: str, need: str = "read") -> Actor:
+    """The person behind a bearer token; unknown, revoked, expired and disabled all answer alike. A valid token
+    whose scope does not grant ``need`` is refused with what it may do."""
     now = datetime.now(timezone.utc)
     row = session.exec(select(ApiToken).where(ApiToken.token_sha256 == token_hash(token))).first()
     person_row = session.get(Person, row.person_id) if row else None
@@ -210,4 +220,9 @@ def token_actor(session: Session, token: str) -> Actor:
     if row is None or row.revoked_at is not None or (expires is not None and expires <= now) or person_row is None \
             or not person_row.active:
         raise StewardError("bad_token", "API 令牌无效", "The API token is not valid", status=401)
+    if need not in GRANTS.get(row.scope, set()):
+        (zh, en), (wide_zh, wide_en) = SCOPES.get(row.scope, (row.scope, row.scope)), SCOPES["activity"]
+        raise Forbidden("token_scope", f"此 API 令牌的权限为“{zh}”，不能推送活动数据；请签发权限为“{wide_zh}”的令牌",
+                        f"This API token is {en.lower()}: it cannot push activity data; issue one with the scope "
+                        f"“{wide_en.lower()}”")
     return machine.actor_for(session, person_row.username)

@@ -1,6 +1,6 @@
 """JSON API for integrations (OpenAPI at /api/docs), authenticated with a bearer token that a carbon
-manager issues under Settings. An energy online-monitoring system pushes meter data here; it goes
-through exactly the checks of a spreadsheet import."""
+manager issues under Settings with a scope: read only, or read and push activity data. An energy
+online-monitoring system pushes meter data here; it goes through exactly the checks of a spreadsheet import."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ class ActivityPush(BaseModel):
 router = APIRouter(prefix="/api/v1")
 
 
-def _api(request: Request, fn):
+def _api(request: Request, fn, need: str = "read"):
     with request.app.state.ctx.unit_of_work("api") as session:
-        actor = security.api_actor(request, session)
+        actor = security.api_actor(request, session, need)
         session.info["actor"] = f"api:{actor.person.username}"
         return fn(session, actor)
 
@@ -61,7 +61,8 @@ def emissions(request: Request, year: fields.Year) -> dict:
 
 @router.post("/activity", tags=["accounting"], status_code=201)
 def push_activity(request: Request, body: ActivityPush) -> dict:
-    """Push monthly activity data; all rows are checked and stored together, or none is."""
+    """Push monthly activity data; all rows are checked and stored together, or none is. Needs a token with the
+    scope "activity" (read and push activity data): a read-only token is refused with 403."""
     records = [{**r.model_dump(), "evidence": r.evidence or f"API {date.today()}"} for r in body.rows]
-    n = _api(request, lambda s, a: activity.enter(s, a, records, "API"))
+    n = _api(request, lambda s, a: activity.enter(s, a, records, "API"), need="activity")
     return {"imported": n}

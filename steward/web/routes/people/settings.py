@@ -17,6 +17,7 @@ router = APIRouter()
 def settings_page(request: Request, tested: bool = False):
     def read(s, a):
         return {"channels": notifications.channels(s, a.person.id), "tokens": logins.tokens(s, a),
+                "scopes": logins.SCOPES,
                 "outbox": notifications.outbox_summary(s, a),
                 "is_manager": bool(a.roles & set(logins.KEEPERS)), "now": datetime.now(timezone.utc),
                 "role_changes": role_changes.history(s, a, a.person.id)}
@@ -49,9 +50,10 @@ def retry(request: Request, csrf_token: str = Form("")):
 
 
 @router.post("/settings/token")
-def token(request: Request, name: str = Form(...), days: int = fields.whole_form(logins.TOKEN_DAYS), csrf_token: str = Form("")):
-    issued = write(request, csrf_token, lambda s, a: logins.issue_token(s, a, name, days))
-    return page(request, "people/token.html", {"token": issued, "name": name})
+def token(request: Request, name: str = Form(...), days: int = fields.whole_form(logins.TOKEN_DAYS),
+          scope: str = Form("read"), csrf_token: str = Form("")):
+    issued = write(request, csrf_token, lambda s, a: logins.issue_token(s, a, name, days, scope))
+    return page(request, "people/token.html", {"token": issued, "name": name, "scope": logins.SCOPES[scope]})
 
 
 @router.post("/settings/token/{token_id}/revoke")

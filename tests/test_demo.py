@@ -6,8 +6,9 @@ from helpers import run_steward
 from sqlmodel import Session, func, select
 
 from steward import demo
-from storage.models import ActivityRecord, AuditEntry, Meter, RoleAssignment
+from storage.models import ActivityRecord, AuditEntry, Meter, Person, RoleAssignment
 from storage.vocab import Role
+from workflows.engine.credentials import check_password, hash_password
 from workflows.people import organisation as org
 
 
@@ -33,6 +34,19 @@ def test_demo_seeds_every_role_and_three_years_of_monthly_data(uow, engine):
         assert all(0.13 < c.quantity / clinker[c.period] < 0.16 for c in running)
         assert all(r.meter_id for r in coal)
         assert all(m.calibration_due for m in s.exec(select(Meter).where(Meter.enterprise_id == plant.id)))
+
+
+def test_every_demo_user_has_an_own_salted_hash_at_the_products_cost(plant):
+    """The demo password is published, but a database read must not show that every account shares it, nor
+    crack at argon2's lightest cost: each login's hash has its own salt and real passwords' parameters."""
+    with plant("reader") as s:
+        people = s.exec(select(Person).where(Person.password_hash.is_not(None))).all()
+    hashes = [p.password_hash for p in people]
+    assert len(hashes) == len(demo.PEOPLE) and len(set(hashes)) == len(hashes)
+    assert len({h.split("$")[4] for h in hashes}) == len(hashes)  # $argon2id$v=19$m=…,t=…,p=…$salt$hash
+    product = hash_password("any password at all").split("$")[3]
+    assert {h.split("$")[3] for h in hashes} == {product}
+    assert check_password(people[0], demo.DEMO_PASSWORD) and check_password(people[-1], demo.DEMO_PASSWORD)
 
 
 def test_demo_twice_adds_nothing(uow, engine):

@@ -65,7 +65,7 @@ def test_wrong_signature_passwords_lock_the_account_and_a_locked_account_cannot_
 
 
 def test_an_unknown_name_costs_as_long_as_a_known_one(ctx):
-    with ctx.unit_of_work("test") as s:  # a real person's password, hashed at full cost (demo users' are light)
+    with ctx.unit_of_work("test") as s:  # a real person's password, hashed at full cost
         for name in ("lixf", "zhaom"):
             set_password(s, wf.actor_for(s, name).person, "Kiln-clinker-2026!")
 

@@ -23,7 +23,7 @@ from flows import wiring
 from storage.engine import make_engine, unit_of_work
 from storage.errors import Conflict, StewardError
 from storage.models import Enterprise, RoleAssignment
-from workflows.engine import flow_faults
+from workflows.engine import clock, flow_faults
 
 TZ = "Asia/Shanghai"
 
@@ -277,6 +277,7 @@ def _fan_out(name: str, params: dict, batches: list[list[str]], fn, *args) -> di
 
 def _work(name: str, params: dict, fn, *args, enterprise: str | None = None,
           enterprises: list[str] | None = None):
+    clock.use_zone(params.get("tz", TZ))  # the use cases this run calls stamp the plant's dates (a worker has no Context)
     batches = _batches(enterprise, enterprises)
     if batches:
         return _fan_out(name, params, batches, fn, *args)

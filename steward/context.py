@@ -23,6 +23,10 @@ if TYPE_CHECKING:  # SQLAlchemy and alembic load when a command first reaches th
 class Context:
     settings: Settings
 
+    def __post_init__(self) -> None:
+        from workflows.engine import clock
+        clock.use_zone(self.settings.timezone)  # every date the use cases stamp is the plant's date
+
     @classmethod
     def from_env(cls) -> Context:
         return cls(load())

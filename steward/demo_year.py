@@ -21,7 +21,7 @@ from workflows.audit import internal_audit as audits
 from workflows.audit import readiness
 from workflows.documents import document as docs
 from workflows.documents import records
-from workflows.engine import machine
+from workflows.engine import clock, machine
 from workflows.engine.machine import actor_for
 from workflows.improvement import compliance, improvement
 from workflows.improvement import nonconformity as ncs
@@ -352,10 +352,10 @@ def _data_quality(session: Session, store: FileStore) -> None:
 def _improvements(session: Session) -> None:
     manager = actor_for(session, "lixf")
     done = improvement.add(session, manager, title="活动数据由 DCS 自动导入", source="suggestion", owner="zhangw",
-                           description="减少手工录入错误", due=date.today() + timedelta(days=60))
+                           description="减少手工录入错误", due=clock.today() + timedelta(days=60))
     improvement.update(session, manager, done.number, "in_progress", "已完成接口测试")
     improvement.add(session, manager, title="推广低熟料系数水泥", source="data_analysis", owner="chenj",
-                    due=date.today() + timedelta(days=180))
+                    due=clock.today() + timedelta(days=180))
 
 
 FINDINGS = {  # clause → (result, note)
@@ -378,7 +378,7 @@ def _audit(session: Session, store: FileStore) -> None:
         audits.record(session, lead, audit, item.clause_id, result, note)
     audits.report(session, lead, audit, "体系基本有效运行；文件记录和数据平衡核查需加强，发现 2 项一般不符合、1 项观察项。",
                   DEMO_PASSWORD, store)
-    manager, due = actor_for(session, "lixf"), date.today() + timedelta(days=1)
+    manager, due = actor_for(session, "lixf"), clock.today() + timedelta(days=1)
     for nc in session.exec(select(Nonconformity).where(Nonconformity.enterprise_id == plant.id)).all():
         ncs.analyse(session, manager, nc, consequence="不影响年度排放量，但影响追溯", disposition="补充归档并复核",
                     root_cause="程序执行培训不足", severity="minor", preventive_measures="纳入月度数据核对清单")
@@ -402,6 +402,6 @@ def _review(session: Session, store: FileStore) -> None:
         session, manager, review, held_on=date(2026, 7, 16), attendees=["王建国", "李秀芳", "赵敏", "刘洋", "陈静"],
         minutes="听取体系运行、2025 年度排放与上半年目标进展、内审结果和合规性评价汇报。",
         conclusion="体系充分、适宜、有效；篦冷机改造达到预期。",
-        decisions=[{"decision": "2027 年完成 2# 水泥磨变频改造", "owner": "liuy", "due": date.today() + timedelta(days=120)},
-                   {"decision": "煤质化验记录纳入系统管理", "owner": "zhaom", "due": date.today() + timedelta(days=45)}])
+        decisions=[{"decision": "2027 年完成 2# 水泥磨变频改造", "owner": "liuy", "due": clock.today() + timedelta(days=120)},
+                   {"decision": "煤质化验记录纳入系统管理", "owner": "zhaom", "due": clock.today() + timedelta(days=45)}])
     reviews.sign_off(session, actor_for(session, "wangjg"), review, DEMO_PASSWORD, store)

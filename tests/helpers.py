@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from workflows.engine import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 # The installation's audit key for every test database: the seeded template is keyed with it, and every test's
 # STEWARD_HOME holds it, as a copied installation's home would.
@@ -90,8 +92,7 @@ def plant_id(session) -> int:
 
 
 def this_year() -> int:
-    from datetime import date
-    return date.today().year
+    return clock.today().year
 
 
 def csrf(client, path: str = "/login") -> str:

@@ -20,6 +20,7 @@ from steward.settings import load
 from steward.web.app import create_app, server_config
 from storage.models import ManagementReview, Nonconformity
 from workflows.audit import internal_audit
+from workflows.engine import clock
 from workflows.engine.machine import actor_for
 from workflows.people import notifications
 from workflows.review import review as reviews
@@ -76,12 +77,12 @@ def sign_in(page, base: str, username: str) -> None:
 def held_review(ctx) -> str:
     """This year's management review with its inputs stated and the meeting held: ready to sign."""
     with ctx.unit_of_work("test") as s:
-        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
+        review, _ = reviews.ensure(s, plant_id(s), clock.today().year)
         manager = actor_for(s, "lixf")
         reviews.compile_inputs(s, manager, review)
         for clause_id in reviews.missing_inputs(review):
             reviews.state_input(s, manager, review, clause_id, "本期无变化")
-        reviews.record_meeting(s, manager, review, held_on=date.today(), attendees=["王建国", "李秀芳"],
+        reviews.record_meeting(s, manager, review, held_on=clock.today(), attendees=["王建国", "李秀芳"],
                                minutes="听取汇报", conclusion="体系有效", decisions=[])
         return review.number
 
@@ -101,7 +102,7 @@ def test_an_audit_cycle_a_finding_and_the_assignees_task_and_mail(site, page, sm
     shot(page, "02-audit-started", full=False)
 
     sign_in(page, base, "zhaom")
-    number = f"JYCEM-IA-{date.today().year}-001"
+    number = f"JYCEM-IA-{clock.today().year}-001"
     page.set_viewport_size({"width": 1024, "height": 1366})  # the checklist on a tablet
     page.goto(f"{base}/audits/{number}?chapter=8#c-8.3c")
     item = page.locator("#c-8\\.3c")
@@ -170,7 +171,7 @@ def test_the_carbon_manager_plans_and_holds_the_review_and_top_management_signs_
     sign_in(page, base, "lixf")
     page.goto(f"{base}/reviews")
     page.click("#plan-review summary")
-    page.fill("#plan-review-form input[name=planned_on]", date.today().isoformat())
+    page.fill("#plan-review-form input[name=planned_on]", clock.today().isoformat())
     for who in ("wangjg", "lixf", "liuy"):
         page.check(f"#plan-review-form input[name=attendees][value={who}]")
     page.click("#plan-review-form button[type=submit]")
@@ -190,7 +191,7 @@ def test_the_carbon_manager_plans_and_holds_the_review_and_top_management_signs_
     meeting.locator("textarea[name=conclusion]").fill("体系持续适宜、充分、有效")
     meeting.locator("input[name=decision]").first.fill("2027 年一季度完成 2# 水泥磨变频改造")
     meeting.locator("select[name=owner]").first.select_option("liuy")
-    meeting.locator("input[name=due]").first.fill(f"{date.today().year + 1}-03-31")
+    meeting.locator("input[name=due]").first.fill(f"{clock.today().year + 1}-03-31")
     meeting.locator("button[type=submit]").click()
     page.wait_for_selector("#decisions")
     assert "刘洋" in page.inner_text("#decisions")
@@ -222,7 +223,7 @@ def test_a_viewer_reads_but_is_refused_a_write(site, page, engine):
     assert page.locator("#plan-audit").count() == 0  # no button to press
     shot(page, "08-viewer-audits")
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    response = page.request.post(f"{base}/audits/plan", form={"year": str(date.today().year), "csrf_token": token})
+    response = page.request.post(f"{base}/audits/plan", form={"year": str(clock.today().year), "csrf_token": token})
     assert response.status == 403 and "角色无权" in response.text()
     page.goto(f"{base}/accounting")
     shot(page, "09-viewer-accounting")
@@ -616,14 +617,14 @@ def test_the_carbon_manager_fills_the_typed_registers_through_their_forms(site, 
     form.locator("[name=title]").fill("推广能源在线监测")
     form.locator("[name=description]").fill("主要用能设备接入在线监测，按日核对")
     form.locator("select[name=owner]").select_option("liuy")
-    form.locator("[name=due]").fill(f"{date.today().year + 1}-06-30")
+    form.locator("[name=due]").fill(f"{clock.today().year + 1}-06-30")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#record-state")
     assert "推广能源在线监测" in page.inner_text("main")
 
     page.goto(f"{base}/registers/compliance")
     page.click("#new-record summary")
-    page.fill("#new-evaluation [name=period]", f"{date.today().year}-年度")
+    page.fill("#new-evaluation [name=period]", f"{clock.today().year}-年度")
     page.click("#new-evaluation button[type=submit]")
     page.wait_for_selector("#compliance-items")
     while page.locator("#compliance-items tr.missing form.evaluate").count():

@@ -1,11 +1,12 @@
 """A carbon manager and the auditors script the cycles with `steward audit|nc|review|obligation|compliance …`."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from helpers import AUDIT_KEY, run_steward
 
 from steward import demo
+from workflows.engine import clock
 
 
 def signed(args, env):
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def test_an_audit_cycle_from_the_command_line(plant, steward_env, tmp_path):
-    year = date.today().year
+    year = clock.today().year
     number = f"JYCEM-IA-{year}-001"
     run_steward(["audit", "plan", "--as", "lixf", "--year", str(year)], steward_env, check=True)
     started = run_steward(["audit", "start", "--as", "zhaom", number], steward_env, check=True)
@@ -33,7 +34,7 @@ def test_an_audit_cycle_from_the_command_line(plant, steward_env, tmp_path):
     assert nc in run_steward(["nc", "list", "--as", "lixf"], steward_env, check=True).stdout
     run_steward(["nc", "analyse", "--as", "lixf", nc, "--consequence", "影响 9 月电耗", "--disposition", "用关口表复核",
                  "--cause", "台账遗漏"], steward_env, check=True)
-    due = (date.today() + timedelta(days=10)).isoformat()
+    due = (clock.today() + timedelta(days=10)).isoformat()
     planned = run_steward(["nc", "plan", "--as", "lixf", nc, "--action", f"corrective|送检 M-E021|liuy|{due}"],
                           steward_env, check=True)
     assert "送检" in planned.stdout
@@ -44,7 +45,7 @@ def test_an_audit_cycle_from_the_command_line(plant, steward_env, tmp_path):
 
 
 def test_review_and_compliance_from_the_command_line(plant, steward_env, tmp_path):
-    year = date.today().year
+    year = clock.today().year
     run_steward(["obligation", "add", "--as", "lixf", "OB-101", "title=全国碳市场配额清缴", "kind=ets",
                  "clause_id=9.1.1c"], steward_env, check=True)
     changed = run_steward(["obligation", "change", "--as", "lixf", "OB-101", "--reason", "2025 年起水泥纳入全国碳市场",

@@ -15,6 +15,7 @@ from storage.engine import unit_of_work
 from storage.errors import StewardError
 from storage.models import ActivityRecord, CorrectiveAction, ManagementReview, TransitionLog
 from workflows.accounting import activity
+from workflows.engine import clock
 from workflows.engine import machine as wf
 from workflows.improvement import nonconformity as ncs
 from workflows.review import review as reviews
@@ -51,7 +52,7 @@ def test_one_enterprise_level_month_is_entered_once(plant, engine):
 
 def test_statements_typed_at_once_are_never_silently_lost(plant, engine):
     with plant("system:test") as s:
-        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
+        review, _ = reviews.ensure(s, plant_id(s), clock.today().year)
         review_id = review.id
     items = reviews.INPUT_ITEMS
     outcomes = race(engine, "lixf", lambda s, a, i: reviews.state_input(
@@ -71,7 +72,7 @@ def test_an_action_reported_done_twenty_times_at_once_moves_once(plant, engine):
     act(plant, "lixf", lambda s, a: ncs.analyse(s, a, s.get(type(nc), nc_id), consequence="小", disposition="复核",
                                                 root_cause="遗漏"))
     act(plant, "lixf", lambda s, a: ncs.plan(s, a, s.get(type(nc), nc_id), [
-        {"kind": "corrective", "description": "送检", "owner": "lixf", "due": date.today() + timedelta(days=9)}]))
+        {"kind": "corrective", "description": "送检", "owner": "lixf", "due": clock.today() + timedelta(days=9)}]))
     with Session(engine) as s:
         action_id = s.exec(select(CorrectiveAction.id).where(CorrectiveAction.nonconformity_id == nc_id)).one()
     outcomes = race(engine, "lixf", lambda s, a, i: ncs.complete_action(s, a, s.get(CorrectiveAction, action_id),

@@ -7,13 +7,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date
 from pathlib import Path
 
 import pytest
 from helpers import ROOT
 from people.test_notifications import free_port, smtp  # noqa: F401  (the local SMTP server fixture)
 
+from workflows.engine import clock
 from workflows.engine.machine import actor_for, give_task
 from workflows.people import notifications
 
@@ -24,7 +24,7 @@ def test_serve_takes_host_and_port_and_delivers_notifications(plant, steward_env
     with plant("test") as s:
         lixf = actor_for(s, "lixf")
         notifications.add_channel(s, lixf, "lixf", "email", "lixf@jinyan.example")
-        give_task(s, lixf.person, "document", 1, "阅读新文件", "Read the new document", date.today())
+        give_task(s, lixf.person, "document", 1, "阅读新文件", "Read the new document", clock.today())
     port = free_port()
     env = {**steward_env, "STEWARD_SMTP_URL": smtp.url, "STEWARD_PORT": "1"}  # the flag wins over the setting
     server = subprocess.Popen([sys.executable, "-m", "steward", "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -2,7 +2,6 @@
 WordprocessingML cannot change the document (e.g. add a paragraph that reads like a signature line)."""
 
 import io
-from datetime import date
 
 import docx
 from helpers import act, plant_id, this_year
@@ -12,6 +11,7 @@ from storage.models import Document, Enterprise, ManagementReview, Revision
 from workflows.accounting import dq_plan
 from workflows.documents import document as docs
 from workflows.documents.copies import controlled_copy
+from workflows.engine import clock
 from workflows.review import review as reviews
 from workflows.review.minutes import review_minutes
 
@@ -35,7 +35,7 @@ def test_minutes_keep_hostile_text_as_text(plant, engine):
             reviews.state_input(s, a, review, clause_id, HOSTILE)
     act(plant, "lixf", prepare)
     act(plant, "lixf", lambda s, a: reviews.record_meeting(
-        s, a, s.get(ManagementReview, review_id), held_on=date.today(), attendees=["王建国", HOSTILE],
+        s, a, s.get(ManagementReview, review_id), held_on=clock.today(), attendees=["王建国", HOSTILE],
         minutes=HOSTILE, conclusion=HOSTILE, decisions=[]))
     with plant("test") as s:
         plain, _ = text_of(review_minutes(s, s.get(ManagementReview, review_id), []))

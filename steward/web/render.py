@@ -4,7 +4,6 @@ signed-in person, and answering a form with a redirect (a plain 303, or ``HX-Red
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -15,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from steward.context import Context
 from steward.web import access, i18n, security
 from storage.errors import StewardError
+from workflows.engine import clock
 
 T = TypeVar("T")
 
@@ -89,7 +89,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def xlsx(title: str, data: bytes) -> Response:
     """A workbook download named for what it holds and today's date."""
-    name = quote(f"{title}-{date.today().isoformat()}.xlsx")
+    name = quote(f"{title}-{clock.today().isoformat()}.xlsx")
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 

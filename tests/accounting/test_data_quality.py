@@ -17,6 +17,7 @@ from storage.errors import StewardError
 from storage.models import ActivityRecord, Baseline, DataAnomaly, Facility, FormRecord, Task
 from workflows.accounting import anomalies, calculation
 from workflows.accounting import baseline as baselines
+from workflows.engine import clock
 from workflows.engine import machine as wf
 from workflows.engine.machine import actor_for
 
@@ -267,4 +268,4 @@ def test_a_base_year_without_data_or_not_yet_over_is_refused(plant):
     with pytest.raises(StewardError, match="No activity data for 2019"):
         act(plant, "lixf", lambda s, a: baselines.propose(s, a, 2019, "boundary", "并购孝义粉磨站"))
     with pytest.raises(StewardError, match="completed year"):
-        act(plant, "lixf", lambda s, a: baselines.propose(s, a, date.today().year, "boundary", "并购孝义粉磨站"))
+        act(plant, "lixf", lambda s, a: baselines.propose(s, a, clock.today().year, "boundary", "并购孝义粉磨站"))

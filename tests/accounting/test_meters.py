@@ -13,12 +13,13 @@ from storage.errors import NotFound, StewardError
 from storage.models import Meter
 from workflows.accounting import meters
 from workflows.audit import evidence_map
+from workflows.engine import clock
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def test_a_calibration_moves_the_due_date_on_and_the_evidence_is_current_again(plant, engine):
-    today = date.today()
+    today = clock.today()
     with Session(engine) as s:
         before = [i for i in evidence_map.build(s, plant_id(s)) if i.clause.id == "8.1.3d"][0]
     assert before.status == "stale" and "M-E021" in before.found[0].zh
@@ -36,7 +37,7 @@ def test_a_calibration_moves_the_due_date_on_and_the_evidence_is_current_again(p
     (lambda today: {"certificate": " "}, "certificate"),
     (lambda today: {"next_due": today - timedelta(days=10)}, "next_due")])
 def test_a_wrong_calibration_is_refused_by_field_and_nothing_changes(plant, engine, wrong, field):
-    today = date.today()
+    today = clock.today()
     values = {"on": today - timedelta(days=1), "certificate": "JL-1", **wrong(today)}
     with pytest.raises(StewardError) as err:
         act(plant, "zhoul", lambda s, a: meters.calibrate(s, a, "M-E021", **values))
@@ -44,7 +45,7 @@ def test_a_wrong_calibration_is_refused_by_field_and_nothing_changes(plant, engi
     with Session(engine) as s:
         assert s.exec(select(Meter).where(Meter.code == "M-E021")).one().last_calibrated == date(2025, 8, 20)
     with pytest.raises(NotFound):
-        act(plant, "zhoul", lambda s, a: meters.calibrate(s, a, "M-X999", on=date.today(), certificate="x"))
+        act(plant, "zhoul", lambda s, a: meters.calibrate(s, a, "M-X999", on=clock.today(), certificate="x"))
 
 
 def test_the_ledger_page_shows_the_overdue_meter_and_takes_the_calibration(web):
@@ -52,7 +53,7 @@ def test_the_ledger_page_shows_the_overdue_meter_and_takes_the_calibration(web):
     page = zhoul.get("/meters").text
     assert 'id="m-M-E021" class="overdue"' in page and "已逾期" in page
     answer = zhoul.post("/meters/calibration", data={
-        "code": "M-E021", "on": (date.today() - timedelta(days=2)).isoformat(), "certificate": "JL-2026-0917",
+        "code": "M-E021", "on": (clock.today() - timedelta(days=2)).isoformat(), "certificate": "JL-2026-0917",
         "csrf_token": csrf(zhoul, "/meters")}, follow_redirects=True)
     assert answer.status_code == 200 and "JL-2026-0917" in answer.text
     assert 'id="m-M-E021" class="overdue"' not in answer.text

@@ -14,6 +14,7 @@ from storage.audit_log import verify
 from storage.errors import Forbidden, StewardError
 from storage.models import ChecklistItem, InternalAudit, Nonconformity, Signature, Task
 from workflows.audit import internal_audit as audits
+from workflows.engine import clock
 
 
 def plant_act(plant, fn):
@@ -158,8 +159,8 @@ def test_a_record_of_another_enterprise_cannot_be_linked_as_evidence(plant):
     from workflows.audit import evidence_links
     from workflows.people import organisation as org
     with plant("system:test") as s:
-        row = FormRecord(enterprise_id=org.enterprise(s, demo.SISTER).id, form="training", recorded_on=date.today(),
-                         retain_until=date.today() + timedelta(days=1800), created_by="maq",
+        row = FormRecord(enterprise_id=org.enterprise(s, demo.SISTER).id, form="training", recorded_on=clock.today(),
+                         retain_until=clock.today() + timedelta(days=1800), created_by="maq",
                          payload={"topic": "电解铝核算", "kind": "standard", "attendees": 5, "hours": 2})
         s.add(row)
         s.flush()

@@ -13,6 +13,7 @@ from record_samples import SAMPLES
 
 from workflows.audit import evidence_map
 from workflows.documents import records
+from workflows.engine import clock
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -29,12 +30,12 @@ def test_evidence_is_present_stale_or_missing_by_what_makes_it_current(plant):
     meters = status(plant, "8.1.3d")
     assert meters.status == "stale" and "M-E021" in meters.found[0].zh  # the overdue meter is named
     assert status(plant, "6.2.1").status == "missing"
-    act(plant, "lixf", lambda s, a: records.add(s, a, "risk", SAMPLES["risk"], date.today() - timedelta(days=400)))
+    act(plant, "lixf", lambda s, a: records.add(s, a, "risk", SAMPLES["risk"], clock.today() - timedelta(days=400)))
     old = status(plant, "6.2.1")
     assert old.status == "stale" and "12 个月" in old.found[0].why_stale  # a register nobody has kept for a year
     act(plant, "lixf", lambda s, a: records.add(s, a, "risk", SAMPLES["risk"]))
     assert status(plant, "6.2.1").status == "present"
-    assert status(plant, "6.3.1b", today=date.today() + timedelta(days=3650)).status == "present"  # in force stays
+    assert status(plant, "6.3.1b", today=clock.today() + timedelta(days=3650)).status == "present"  # in force stays
 
 
 def test_the_readiness_page_filters_and_exports_for_the_certification_audit(web):
@@ -66,7 +67,7 @@ def test_gaps_become_tasks_when_an_audit_is_near_once_per_person(plant, engine):
 
     from storage.models import Task
     from workflows.audit import internal_audit, readiness
-    today = date.today()
+    today = clock.today()
     with plant("system:test") as s:
         assert readiness.gap_tasks(s, plant_id(s), today) == 0  # nothing near: no task
     act(plant, "lixf", lambda s, a: internal_audit.plan_as(
@@ -84,7 +85,7 @@ def test_gaps_become_tasks_when_an_audit_is_near_once_per_person(plant, engine):
 
 def test_the_daily_snapshot_draws_the_readiness_trend_on_the_dashboard(plant, web):
     from workflows.audit import readiness
-    today = date.today()
+    today = clock.today()
     with plant("system:test") as s:
         first = readiness.snapshot(s, plant_id(s), today - timedelta(days=7))
         readiness.snapshot(s, plant_id(s), today - timedelta(days=7))  # the same day again updates, never doubles

@@ -15,6 +15,7 @@ from storage.audit_log import verify
 from storage.errors import Conflict, Forbidden, StewardError
 from storage.models import AuditEntry, Distribution, Outbox, Revision, Task
 from workflows.documents import document as docs
+from workflows.engine import clock
 from workflows.engine import machine as wf
 
 PW = demo.DEMO_PASSWORD
@@ -62,7 +63,7 @@ def test_a_procedure_is_prepared_reviewed_approved_issued_and_acknowledged(plant
     issue(plant, rev_id)
     with Session(engine) as s:
         rev = s.get(Revision, rev_id)
-        assert rev.state == "issued" and rev.effective_date == date.today()
+        assert rev.state == "issued" and rev.effective_date == clock.today()
         sigs = docs.current_signatures(s, rev)
         assert [(x.meaning, x.signer_name, ok) for x, ok in sigs] == [
             ("prepared", "李秀芳", True), ("reviewed", "赵敏", True), ("approved", "王建国", True),
@@ -222,8 +223,8 @@ def test_withdrawn_documents_are_obsolete_and_kept_for_their_retention(plant, en
         return lambda s, a: docs.dispose(s, a, s.get(docs.Document, s.get(Revision, rev_id).document_id),
                                          "碎纸销毁", today=when)
     with pytest.raises(StewardError, match="Retention runs until"):
-        act(plant, "lixf", dispose(date.today()))
-    doc = act(plant, "lixf", dispose(date(date.today().year + 6, 1, 1)))
+        act(plant, "lixf", dispose(clock.today()))
+    doc = act(plant, "lixf", dispose(date(clock.today().year + 6, 1, 1)))
     assert doc.disposed_on is not None
 
 
@@ -252,7 +253,7 @@ def test_the_issued_copy_carries_number_mark_and_signatures_and_obsolete_says_so
     with Session(engine) as s:
         issued = text_of(s)
     assert "受控 CONTROLLED" in issued and "JYCEM-PR-001" in issued
-    assert str(date.today()) in issued and "第一版" in issued
+    assert str(clock.today()) in issued and "第一版" in issued
     assert issued.count("有效 valid") == 4 and "王建国" in issued
     fire(plant, "lixf", rev_id, "withdraw", comment="废止", password=PW)
     with Session(engine) as s:

@@ -11,6 +11,7 @@ from steward import demo
 from storage.errors import Forbidden, StewardError
 from storage.models import FormRecord
 from workflows.documents import records
+from workflows.engine import clock
 from workflows.engine import machine as wf
 
 
@@ -43,7 +44,7 @@ def test_a_wrong_payload_names_each_field_and_writes_nothing(plant, engine):
     with pytest.raises(StewardError, match="future"), plant("lixf") as s:
         records.add(s, wf.actor_for(s, "lixf"), "communication",
                     {"direction": "external", "channel": "letter", "counterpart": "市生态环境局", "subject": "核查"},
-                    recorded_on=date.today() + timedelta(days=3))
+                    recorded_on=clock.today() + timedelta(days=3))
     with Session(engine) as s:
         assert s.exec(select(FormRecord)).all() == []
 

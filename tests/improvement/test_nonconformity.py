@@ -8,10 +8,11 @@ from sqlmodel import Session, select
 
 from storage.errors import Forbidden, StewardError
 from storage.models import CorrectiveAction, Nonconformity, Person, Task, TransitionLog
+from workflows.engine import clock
 from workflows.improvement import improvement
 from workflows.improvement import nonconformity as ncs
 
-SOON = date.today() + timedelta(days=20)
+SOON = clock.today() + timedelta(days=20)
 
 
 def raised(plant, clause="8.3c", title="M-E021 检定过期") -> int:
@@ -58,7 +59,7 @@ def test_a_nonconformity_is_analysed_corrected_verified_and_closed(plant, engine
         s, a, s.get(Nonconformity, nc_id), effective=True, note="复查 10 月数据，台账完整"))
     with Session(engine) as s:
         nc = s.get(Nonconformity, nc_id)
-        assert nc.state == "closed" and nc.closed_on == date.today()
+        assert nc.state == "closed" and nc.closed_on == clock.today()
         steps = [t.trigger for t in s.exec(select(TransitionLog).where(TransitionLog.lifecycle == "nonconformity"))]
         assert steps == ["analyse", "plan", "implement", "close"]
         assert not s.exec(select(Task).where(Task.status == "open", Task.lifecycle.in_(
@@ -112,7 +113,7 @@ def test_actions_need_an_owner_of_this_enterprise_and_a_future_due_date(plant):
     analysed(plant, nc_id)
     with pytest.raises(StewardError, match="due date"):
         act(plant, "lixf", lambda s, a: ncs.plan(s, a, s.get(Nonconformity, nc_id), [
-            {"description": "送检", "owner": "liuy", "due": date.today() - timedelta(days=1)}]))
+            {"description": "送检", "owner": "liuy", "due": clock.today() - timedelta(days=1)}]))
     with pytest.raises(StewardError, match="No user nobody"):
         act(plant, "lixf", lambda s, a: ncs.plan(s, a, s.get(Nonconformity, nc_id), [
             {"description": "送检", "owner": "nobody", "due": SOON}]))

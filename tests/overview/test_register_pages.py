@@ -11,6 +11,7 @@ from helpers import as_user, csrf
 from sqlmodel import Session
 
 from steward.demo import DEMO_PASSWORD as PW
+from workflows.engine import clock
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 HX = {"HX-Request": "true"}
@@ -191,14 +192,13 @@ def test_the_surrender_is_finished_on_the_assets_page_and_its_reminders_end(web,
 
 
 def test_the_yearly_training_plan_and_objectives_review_are_done_where_their_tasks_lead(web, engine):
-    from datetime import date
 
     from sqlmodel import select
 
     from storage.engine import unit_of_work
     from storage.models import Enterprise, Task
     from workflows.planning import yearly_duties
-    year = date.today().year
+    year = clock.today().year
     with unit_of_work(engine, "system:test") as s:
         plant = s.exec(select(Enterprise).where(Enterprise.code == "JYCEM")).one().id
         yearly_duties.yearly(s, plant, year)
@@ -229,7 +229,7 @@ def test_the_yearly_training_plan_and_objectives_review_are_done_where_their_tas
 
 def test_every_task_the_year_gives_leads_to_a_page_its_assignee_can_open(web, engine):
     """A task nobody can act on in the web must not exist: make one of every kind the year makes, then follow each."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlmodel import select
 
@@ -258,7 +258,7 @@ def test_every_task_the_year_gives_leads_to_a_page_its_assignee_can_open(web, en
             else (("lixf", "submit"),)
         for who, trigger in steps:
             assert fire(as_user(web, who), url, trigger, password=PW).status_code == 200
-    today = date.today()
+    today = clock.today()
     with unit_of_work(engine, "system:test") as s:
         plant = s.exec(select(Enterprise).where(Enterprise.code == "JYCEM")).one().id
         yearly_duties.yearly(s, plant, today.year)
@@ -333,7 +333,6 @@ def test_an_objective_is_set_against_the_baseline_with_its_plan_and_shows_its_pr
 
 
 def test_the_calendar_shows_a_month_of_what_falls_due_and_exports_it_for_outlook(web, engine):
-    from datetime import date
 
     from icalendar import Calendar
     from sqlmodel import select
@@ -343,10 +342,10 @@ def test_the_calendar_shows_a_month_of_what_falls_due_and_exports_it_for_outlook
     from storage.models import Meter
     with unit_of_work(engine, "system:test") as s:  # a meter falls due this month
         meter = s.exec(select(Meter).where(Meter.code == "M-W004")).one()
-        meter.calibration_due = date.today().replace(day=15)
+        meter.calibration_due = clock.today().replace(day=15)
         s.add(meter)
     lixf = as_user(web, "lixf")
-    last = date.today().year - 1
+    last = clock.today().year - 1
     due = deadline(last)
     page = lixf.get("/calendar", params={"month": f"{due.year}-{due.month:02d}"}).text
     assert f"{last} 年度配额清缴截止" in page
@@ -363,11 +362,11 @@ def test_the_calendar_shows_a_month_of_what_falls_due_and_exports_it_for_outlook
 
 
 def test_an_internal_auditor_plans_an_audit_with_dates_lead_and_team_never_in_the_past(web):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     zhaom = as_user(web, "zhaom")  # an internal auditor may plan
     token = csrf(zhaom, "/audits")
-    start = date.today() + timedelta(days=20)
+    start = clock.today() + timedelta(days=20)
     form = {"start": start.isoformat(), "end": (start + timedelta(days=2)).isoformat(), "lead": "zhaom",
             "team": ["zhoul", "liuy"], "scope": "第 6、8 章", "csrf_token": token}
     past = zhaom.post("/audits/new", data={**form, "start": "2020-01-06"}, headers=HX)
@@ -386,11 +385,11 @@ def test_an_internal_auditor_plans_an_audit_with_dates_lead_and_team_never_in_th
 
 
 def test_the_review_is_planned_with_its_date_and_attendees_who_are_told(web):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     lixf = as_user(web, "lixf")
     token = csrf(lixf, "/reviews")
-    day = date.today() + timedelta(days=10)
+    day = clock.today() + timedelta(days=10)
     past = lixf.post("/reviews/plan", data={"planned_on": "2020-12-15", "attendees": ["wangjg"], "csrf_token": token},
                      headers=HX)
     assert past.status_code == 400 and past.json()["field"] == "planned_on"
@@ -451,14 +450,14 @@ def test_the_lead_auditor_signs_the_report_in_the_page_and_top_management_reads_
 
 
 def test_the_meeting_is_recorded_with_its_decisions_which_become_tracked_actions(web, plant):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from helpers import act, plant_id
 
     from workflows.review import review as reviews
 
     def prepare(s, a):
-        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
+        review, _ = reviews.ensure(s, plant_id(s), clock.today().year)
         reviews.compile_inputs(s, a, review)
         for clause_id in reviews.missing_inputs(review):
             reviews.state_input(s, a, review, clause_id, "本期无变化")
@@ -468,8 +467,8 @@ def test_the_meeting_is_recorded_with_its_decisions_which_become_tracked_actions
     url = f"/reviews/{number}"
     page = lixf.get(url).text
     version = re.search(r'id="meeting-form".*?name="version" value="(\d+)"', page, re.S).group(1)
-    due = (date.today() + timedelta(days=60)).isoformat()
-    form = {"held_on": date.today().isoformat(), "attendees": "王建国、李秀芳", "minutes": "听取体系运行汇报",
+    due = (clock.today() + timedelta(days=60)).isoformat()
+    form = {"held_on": clock.today().isoformat(), "attendees": "王建国、李秀芳", "minutes": "听取体系运行汇报",
             "conclusion": "体系充分、适宜、有效", "decision": ["完善能源计量三级网络", "", ""],
             "owner": ["liuy", "", ""], "due": [due, "", ""], "version": version, "csrf_token": csrf(lixf, url)}
     no_owner = lixf.post(f"{url}/meeting", data={**form, "owner": ["", "", ""]}, headers=HX)
@@ -486,7 +485,7 @@ def test_the_meeting_is_recorded_with_its_decisions_which_become_tracked_actions
 
 
 def test_a_nonconformity_gets_several_actions_at_once_and_only_people_who_may_act_own_them(web):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from helpers import plant_id
 
@@ -505,7 +504,7 @@ def test_a_nonconformity_gets_several_actions_at_once_and_only_people_who_may_ac
     page = lixf.get(url).text
     owners = re.findall(r'<select name="owner"[^>]*>(.*?)</select>', page, re.S)[0]
     assert "钱程" not in owners and "黄志强" not in owners and "刘洋" in owners  # viewers and admins do not act
-    due = (date.today() + timedelta(days=30)).isoformat()
+    due = (clock.today() + timedelta(days=30)).isoformat()
     rows = {"kind": ["correction", "corrective", "preventive"], "description": ["立即送检", "修订计量台账", ""],
             "owner": ["liuy", "zhoul", "liuy"], "due": [due, due, ""], "version": version(), "csrf_token": token}
     outsider = lixf.post(f"{url}/plan", data={**rows, "owner": ["qianc", "zhoul", "liuy"]}, headers=HX)
@@ -517,14 +516,13 @@ def test_a_nonconformity_gets_several_actions_at_once_and_only_people_who_may_ac
 
 
 def test_the_review_inputs_are_in_words_and_each_missing_one_has_its_own_statement_box(web, plant):
-    from datetime import date
 
     from helpers import act, plant_id
 
     from workflows.review import review as reviews
 
     def compile_(s, a):
-        review, _ = reviews.ensure(s, plant_id(s), date.today().year)
+        review, _ = reviews.ensure(s, plant_id(s), clock.today().year)
         reviews.compile_inputs(s, a, review)
         return review.number, reviews.missing_inputs(review)
     number, missing = act(plant, "lixf", compile_)
@@ -604,7 +602,7 @@ def test_long_lists_come_a_page_at_a_time_and_a_search_reaches_the_oldest(web, p
 def test_a_long_task_list_is_read_fifty_at_a_time_and_the_overview_counts_them_all(web, engine):
     """Sixty open tasks: the list shows the fifty due soonest with the total and a next page; the overview lists
     eight and says sixty."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlmodel import select
 
@@ -615,7 +613,7 @@ def test_a_long_task_list_is_read_fifty_at_a_time_and_the_overview_counts_them_a
         yangf = s.exec(select(Person).where(Person.username == "yangf")).one()
         for n in range(60):
             wf.give_task(s, yangf, "nonconformity", 9000 + n, f"核对台账 {n:02d}", f"Check ledger {n:02d}",
-                         date.today() + timedelta(days=n))
+                         clock.today() + timedelta(days=n))
     staff = as_user(web, "yangf")
     first = staff.get("/tasks").text
     assert "核对台账 00" in first and "核对台账 49" in first and "核对台账 50" not in first

@@ -7,7 +7,7 @@ import email
 import json
 import socket
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from flows import delivery
 from storage.errors import Forbidden, StewardError
 from storage.models import NotificationChannel, Outbox, Person, Task
+from workflows.engine import clock
 from workflows.engine import machine as wf
 from workflows.improvement import nonconformity as ncs
 from workflows.people import notifications
@@ -179,7 +180,7 @@ def test_channels_are_checked_and_only_managers_set_others(plant):
 
 
 def test_reminders_escalations_and_digest_are_queued_once_a_day(plant, engine):
-    today = date.today()
+    today = clock.today()
     with plant("system:test") as s:
         yangf = wf.actor_for(s, "yangf").person
         wf.give_task(s, yangf, "test", 1, "抄录 9 月电表读数", "Read the September meters", today + timedelta(days=1))

@@ -1,7 +1,7 @@
 """Management review: inputs compiled from the system, the meeting, sign-off by top management (9.3)."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import docx
 import pytest
@@ -12,10 +12,11 @@ from steward.demo import DEMO_PASSWORD as PW
 from storage.errors import StewardError
 from storage.models import ManagementReview, ReviewAction, Task
 from workflows.documents import records
+from workflows.engine import clock
 from workflows.improvement import nonconformity as ncs
 from workflows.review import review as reviews
 
-SOON = date.today() + timedelta(days=30)
+SOON = clock.today() + timedelta(days=30)
 
 
 def planned(plant) -> int:
@@ -33,7 +34,7 @@ def compiled(plant) -> int:
 
 def held(plant, review_id):
     act(plant, "lixf", lambda s, a: reviews.record_meeting(
-        s, a, s.get(ManagementReview, review_id), held_on=date.today(), attendees=["王建国", "李秀芳", "赵敏"],
+        s, a, s.get(ManagementReview, review_id), held_on=clock.today(), attendees=["王建国", "李秀芳", "赵敏"],
         minutes="听取体系运行、碳排放绩效和内审情况汇报。", conclusion="体系充分、适宜、有效。",
         decisions=[{"decision": "2027 年完成 2# 水泥磨变频改造", "owner": "liuy", "due": SOON}]))
 
@@ -117,7 +118,7 @@ def test_a_meeting_without_minutes_is_refused(plant):
     state_the_rest(plant, review_id)
     with pytest.raises(StewardError, match="minutes"):
         act(plant, "lixf", lambda s, a: reviews.record_meeting(
-            s, a, s.get(ManagementReview, review_id), held_on=date.today(), attendees=[], minutes="",
+            s, a, s.get(ManagementReview, review_id), held_on=clock.today(), attendees=[], minutes="",
             conclusion="", decisions=[]))
 
 

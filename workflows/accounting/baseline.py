@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 
 from sqlmodel import Session, select
 
@@ -17,7 +16,7 @@ from storage.models import Baseline
 from storage.vocab import Labelled
 from workflows.accounting import calculation, totals
 from workflows.documents import records
-from workflows.engine import lifecycle_index, lookup, machine
+from workflows.engine import clock, lifecycle_index, lookup, machine
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition
 
 TRIGGERS = {"initial": "首次建立 / initial", "boundary": "物理边界 / boundary", "energy_mix": "能源结构 / energy mix",
@@ -90,7 +89,7 @@ def propose(session: Session, actor: Actor, base_year: int, trigger: str = "init
                            f"Baseline {current.number} is in force; an adjustment needs a 6.3.2 reason", field="trigger")
     if trigger != "initial" and not reason.strip():
         raise StewardError("reason", "调整基准须说明原因", "Say why the baseline must change", field="reason")
-    if base_year > date.today().year - 1:
+    if base_year > clock.today().year - 1:
         raise StewardError("base_year", "基准年须为已结束的年度", "The base year must be a completed year", field="base_year")
     totals, lines, version = calculation.compute(session, actor.enterprise_id, base_year)
     if not lines:

@@ -28,7 +28,7 @@ from storage.models import (
 )
 from workflows.accounting import calculation
 from workflows.documents import document as docs
-from workflows.engine import machine
+from workflows.engine import clock, machine
 from workflows.engine.machine import Actor
 from workflows.engine.rendering import render_docx
 
@@ -87,7 +87,7 @@ def snapshot(session: Session, enterprise_id: int, year: int) -> dict:
 def render(session: Session, enterprise_id: int, snap: dict) -> bytes:
     ent = session.get(Enterprise, enterprise_id)
     return render_docx("dq_plan.docx", {
-        "enterprise": ent.name_zh, "prepared_on": date.today(), "year": snap["year"],
+        "enterprise": ent.name_zh, "prepared_on": clock.today(), "year": snap["year"],
         "library_version": snap["library_version"], "facilities": snap["facilities"],
         "boundary": f"{ent.name_zh}（{ent.address}）全部生产设施及辅助设施；工序 {len({f['process'] for f in snap['facilities']})} 个，"
                     f"排放源 {len(snap['sources'])} 个 / all production and auxiliary facilities",
@@ -137,7 +137,7 @@ def write_plan(session: Session, actor: Actor, year: int, store: FileStore, max_
 
 def check(session: Session, enterprise_id: int, year: int, today: date | None = None) -> list[dict]:
     """8.1.3 a)–g): does reality still match the latest plan?"""
-    today = today or date.today()
+    today = today or clock.today()
     plan = session.exec(select(DqPlan).where(DqPlan.enterprise_id == enterprise_id)
                         .order_by(DqPlan.id.desc())).first()
     if plan is None:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from forms.organisation import add_months
 from storage.errors import NotFound, StewardError
 from storage.models import Facility, Meter
-from workflows.engine import machine
+from workflows.engine import clock, machine
 from workflows.engine.machine import Actor
 
 KEEPERS = ("carbon_manager", "department_head", "staff")  # the metrologist is staff in most plants
@@ -18,7 +18,7 @@ KEEPERS = ("carbon_manager", "department_head", "staff")  # the metrologist is s
 
 def ledger(session: Session, actor: Actor, today: date | None = None) -> list[dict]:
     """Every meter with where it is, when it was calibrated, when it is due, and whether it is overdue."""
-    today = today or date.today()
+    today = today or clock.today()
     places = dict(session.exec(select(Facility.id, Facility.name).where(Facility.enterprise_id == actor.enterprise_id)).all())
     rows = session.exec(select(Meter).where(Meter.enterprise_id == actor.enterprise_id).order_by(Meter.code)).all()
     return [{"meter": m, "facility": places.get(m.facility_id, ""),
@@ -36,7 +36,7 @@ def calibrate(session: Session, actor: Actor, code: str, *, on: date, certificat
     """Record a calibration from its certificate: never in the future, never before the last one on record;
     the next due date is the certificate's, or the meter's interval on from this one."""
     check_may_record(actor)
-    today = today or date.today()
+    today = today or clock.today()
     meter = session.exec(select(Meter).where(Meter.enterprise_id == actor.enterprise_id, Meter.code == code)).first()
     if meter is None:  # another enterprise's meter is simply not found
         raise NotFound("meter", f"没有计量器具 {code}", f"No meter {code}")

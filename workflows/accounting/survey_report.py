@@ -16,7 +16,7 @@ from storage.models import AccountingRun, DataAnomaly, Enterprise, Improvement, 
 from workflows.accounting import baseline as baselines
 from workflows.accounting import dq_plan
 from workflows.accounting.anomalies import AnomalyState
-from workflows.engine import charts
+from workflows.engine import charts, clock
 from workflows.engine import names as named
 from workflows.engine.rendering import render_docx
 from workflows.improvement.improvement import ImprovementState
@@ -87,7 +87,7 @@ def render(session: Session, run: AccountingRun) -> bytes:
                                                        DataAnomaly.period < date(run.year + 1, 1, 1))).all()
     places = named.Places(session, run.enterprise_id)
     return render_docx("survey_report.docx", lambda tpl: {
-        "enterprise": ent.name_zh, "year": run.year, "prepared_on": date.today(), "run_id": run.id,
+        "enterprise": ent.name_zh, "year": run.year, "prepared_on": clock.today(), "run_id": run.id,
         "library_version": run.library_version, "method": METHOD,
         "data_summary": "；".join(f"{m} {n}" for m, n in sorted(methods.items())) + f"（共 {len(snap['sources'])} 个排放源）",
         "sources": [{"source": f"{places(s['facility'], 'zh')} {named.category(s['category'], 'zh')}/"

@@ -54,6 +54,7 @@ from storage.models import (
     Revision,
     RoleAssignment,
 )
+from workflows.engine import clock
 
 YEAR = timedelta(days=365)
 FIFTEEN_MONTHS = timedelta(days=457)
@@ -474,7 +475,7 @@ RESOLVERS = {
 
 def build(session: Session, enterprise_id: int, today: date | None = None) -> list[Item]:
     """Every auditable clause item with its evidence: what the catalogue asks for, plus documents tagged with it."""
-    h = Holdings(session, enterprise_id, today or date.today())
+    h = Holdings(session, enterprise_id, today or clock.today())
     items = []
     for clause in clauses.auditable():
         found: list[Found] = []

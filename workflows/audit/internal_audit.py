@@ -30,7 +30,7 @@ from storage.vocab import Labelled
 from workflows.audit import evidence_links
 from workflows.audit.checklist import Result, checklist, summary
 from workflows.audit.report import audit_report
-from workflows.engine import history, lifecycle_index, lookup, machine, stored
+from workflows.engine import clock, history, lifecycle_index, lookup, machine, stored
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 from workflows.improvement import nonconformity as ncs
 
@@ -223,7 +223,7 @@ def report(session: Session, actor: Actor, audit: InternalAudit, conclusion: str
         raise Forbidden("not_lead", "审核报告由审核组长提交", "The lead auditor submits the report")
     audit.conclusion = conclusion.strip()
     machine.check_guards(session, LIFECYCLE, audit, "report", actor)
-    audit.reported_on = date.today()
+    audit.reported_on = clock.today()
     audit.report_sha256 = stored.keep_docx(session, store, audit_report(session, audit))
     machine.fire(session, LIFECYCLE, audit, "report", actor, password=password)
     return audit
@@ -254,7 +254,7 @@ def plan_as(session: Session, actor: Actor, *, start: date, end: date, lead: str
     """A carbon manager or an internal auditor plans an audit with its dates, lead, team and scope (9.2.2).
     An audit is planned ahead: it cannot start in the past, and its lead must be an internal auditor."""
     machine.require_role(actor, PLANNERS, "计划内部审核", "Planning an audit")
-    today = today or date.today()
+    today = today or clock.today()
     if start < today:
         raise StewardError("start", f"开始日期不能早于今天（{today}）", f"The audit cannot start before today ({today})",
                            field="start")

@@ -23,7 +23,7 @@ from storage.models import (
     Task,
 )
 from workflows.audit import evidence_map
-from workflows.engine import exports, machine
+from workflows.engine import clock, exports, machine
 from workflows.engine.machine import Actor
 
 STATUS = {"present": ("证据齐全", "Evidence present", "#2e7d32"), "stale": ("证据过期", "Evidence stale", "#f9a825"),
@@ -63,7 +63,7 @@ def export(session: Session, actor: Actor, lang: str) -> tuple[str, bytes]:
                                                 if i.found else ("No evidence on record" if en else "无证据记录"))
         rows.append([i.clause.id, i.clause.en if en else i.clause.zh, STATUS[i.status][en], evidence,
                      ", ".join(i.owners) if en else "、".join(i.owners), gap])
-    title = f"Readiness {date.today()}" if en else f"体系就绪度 {date.today()}"
+    title = f"Readiness {clock.today()}" if en else f"体系就绪度 {clock.today()}"
     return title, exports.workbook(title, headers, rows)
 
 
@@ -134,7 +134,7 @@ def report(session: Session, actor: Actor) -> bytes:
     document = docx.Document()
     document.styles["Normal"].font.size = Pt(9)
     document.add_heading(f"{ent.name_zh} 碳排放管理体系认证准备情况报告", level=1)
-    document.add_paragraph(f"依据：重点行业企业碳排放管理体系建设指南；编制日期 {date.today()}；"
+    document.add_paragraph(f"依据：重点行业企业碳排放管理体系建设指南；编制日期 {clock.today()}；"
                            f"条款项 {len(items)} 个：证据齐全 {counts['present']}，证据过期 {counts['stale']}，"
                            f"缺少证据 {counts['missing']}。")
     for chapter in (c for c in clauses.catalogue() if c.kind == "chapter"):

@@ -15,11 +15,14 @@ from storage.errors import StewardError
 from storage.files import FileStore
 from storage.models import Document, Enterprise, Revision
 from workflows.documents import document as docs
+from workflows.engine import clock
 from workflows.engine.machine import MEANINGS
 from workflows.engine.rendering import html_preview, render_docx, to_pdf
 
 TAMPERED = "非受控：文件内容与签名不符 UNCONTROLLED: the content no longer matches its signatures"
-MARKS = {"issued": "受控 CONTROLLED", "obsolete": "作废 OBSOLETE", "superseded": "作废 SUPERSEDED"}
+# A change requested, or a successor drafted, leaves the issued revision in force, and so controlled, until the
+# successor is issued (and this one superseded).
+MARKS = {"issued": "受控 CONTROLLED", "change_requested": "受控 CONTROLLED", "obsolete": "作废 OBSOLETE", "superseded": "作废 SUPERSEDED"}
 
 
 def controlled_copy(session: Session, rev: Revision, store: FileStore) -> bytes:
@@ -36,7 +39,7 @@ def controlled_copy(session: Session, rev: Revision, store: FileStore) -> bytes:
         "content_sha256": docs.content_hash(rev),
         "change_summary": rev.change_summary and f"修订说明 Change: {rev.change_summary}",
         "signatures": [{"meaning": " ".join(MEANINGS[s.meaning]), "signer": s.signer_name,
-                        "time": s.signed_at.strftime("%Y-%m-%d %H:%M"), "hash": s.content_sha256[:16] + "…",
+                        "time": clock.stamp(s.signed_at), "hash": s.content_sha256[:16] + "…",
                         "valid": "有效 valid" if ok else "已失效 INVALID"} for s, ok in sigs],
     })
     if intact and rev.file_sha256 and rev.file_name.lower().endswith(".docx"):

@@ -29,7 +29,7 @@ from storage.models import (
 from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows.documents import metadata
-from workflows.engine import lifecycle_index, lookup, machine, stored
+from workflows.engine import clock, lifecycle_index, lookup, machine, stored
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 
@@ -77,7 +77,7 @@ def _signatures_hold(session, rev, actor):
 
 def _on_issue(session: Session, rev: Revision, actor: Actor) -> None:
     """Supersede the previous issued revision, start the review clock, ask readers to acknowledge."""
-    rev.effective_date = date.today()
+    rev.effective_date = clock.today()
     doc = session.get(Document, rev.document_id)
     metadata.apply(doc, metadata.of(session, rev))  # what the draft proposed is now in force
     doc.next_review_due = add_months(rev.effective_date, doc.review_interval_months)
@@ -232,6 +232,15 @@ def get_revision(session: Session, actor: Actor, number: str, rev: int | None = 
     return found
 
 
+def in_force(session: Session, actor: Actor, number: str) -> Revision:
+    """The revision people work to: the issued one (a change requested or a successor drafted changes nothing
+    until the successor is issued), else the latest, for a document never issued or withdrawn."""
+    latest = get_revision(session, actor, number)
+    return session.exec(select(Revision).where(Revision.document_id == latest.document_id,
+                                               Revision.state.in_(["issued", "change_requested"]))
+                        .order_by(Revision.rev.desc())).first() or latest
+
+
 def upload(session: Session, actor: Actor, rev: Revision, file_name: str, stream: BinaryIO, store: FileStore,
            max_bytes: int) -> Revision:
     """Attach the file to a draft; replacing it later invalidates signatures bound to the old bytes."""
@@ -294,7 +303,7 @@ def dispose(session: Session, actor: Actor, doc: Document, note: str, today: dat
     """Record disposal of an obsolete document once its retention period has passed."""
     machine.require_role(actor, ("carbon_manager",), "销毁文件", "Disposal")
     machine.require_same_enterprise(doc, actor)
-    today = today or date.today()
+    today = today or clock.today()
     revs = session.exec(select(Revision).where(Revision.document_id == doc.id)).all()
     if any(r.state not in ("obsolete", "superseded") for r in revs):
         raise StewardError("not_obsolete", "文件尚未作废，不能销毁", "The document is not obsolete", status=409)
@@ -339,7 +348,7 @@ def remind_readers(session: Session, actor: Actor, number: str) -> int:
     sent = 0
     for entry in session.exec(select(Distribution).where(Distribution.revision_id == issued.id,
                                                          Distribution.acknowledged_at.is_(None))):
-        key = f"ack-remind:{issued.id}:{entry.person_id}:{date.today().isoformat()}"
+        key = f"ack-remind:{issued.id}:{entry.person_id}:{clock.today().isoformat()}"
         if session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).first():
             continue
         session.add(Outbox(enterprise_id=doc.enterprise_id, person_id=entry.person_id, kind="reminder", dedupe_key=key,
@@ -364,7 +373,7 @@ def confirm_review(session: Session, actor: Actor, number: str, note: str, today
     if not note.strip():
         raise StewardError("note", "请写明评审了什么、为何仍然适用", "Say what was checked and why it still fits",
                            field="note")
-    today = today or date.today()
+    today = today or clock.today()
     doc.next_review_due = add_months(today, doc.review_interval_months)
     doc.last_review_note = f"{today.isoformat()} {actor.person.name}: {note.strip()}"[:500]
     session.add(doc)

@@ -17,7 +17,7 @@ from forms.records import FORMS, RecordForm
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import FormRecord, Objective
 from storage.models.org import utcnow
-from workflows.engine import machine
+from workflows.engine import clock, machine
 from workflows.engine.machine import Actor
 from workflows.engine.paging import Page, fetch, sliced
 
@@ -57,8 +57,8 @@ def _validated(spec: RecordForm, payload: dict):
 
 
 def _dated(recorded_on: date | None) -> date:
-    when = recorded_on or date.today()
-    if when > date.today():
+    when = recorded_on or clock.today()
+    if when > clock.today():
         raise StewardError("future_date", "记录日期不能晚于今天", "A record cannot be dated in the future",
                            field="recorded_on")
     return when

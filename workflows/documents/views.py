@@ -23,7 +23,7 @@ from workflows.documents.document import (
     get_revision,
     visible_to,
 )
-from workflows.engine import history, lookup, machine
+from workflows.engine import clock, history, lookup, machine
 from workflows.engine.machine import Actor
 
 KEEPERS = ("carbon_manager", "top_management")  # who follows up acknowledgements besides the owner
@@ -40,8 +40,37 @@ class Filters:
     sort: str = "number"
 
 
-def listing(session: Session, actor: Actor, f: Filters = Filters()) -> list[tuple[Document, Revision, DocState]]:
-    """The documents this person may see, each with its latest revision, searched, filtered and sorted."""
+@dataclass(frozen=True)
+class Listed:
+    """A document in the list: the revision in force (issued, or issued with a change requested) and the newer
+    revision on its way, apart, so a pending draft never reads as the document people work to."""
+    doc: Document
+    in_force: Revision | None
+    pending: Revision | None
+
+    @property
+    def state(self) -> DocState:
+        """The state of the revision in force, else of the only revision there is."""
+        return DocState((self.in_force or self.pending).state)  # type: ignore[union-attr]
+
+    def versions(self, lang: str) -> str:
+        """“版本 1 现行 · 版本 2 草稿” / “Rev 1 in force · Rev 2 draft”."""
+        parts = []
+        if self.in_force is not None:
+            parts.append(f"Rev {self.in_force.rev} in force" if lang == "en" else f"版本 {self.in_force.rev} 现行")
+        if self.pending is not None:
+            st = DocState(self.pending.state)
+            parts.append(f"Rev {self.pending.rev} {st.en.lower()}" if lang == "en" else f"版本 {self.pending.rev} {st.zh}")
+        return " · ".join(parts)
+
+
+IN_FORCE = ("issued", "change_requested")
+
+
+def listing(session: Session, actor: Actor, f: Filters = Filters()) -> list[Listed]:
+    """The documents this person may see, each with its revision in force and the newer revision pending (a
+    draft on its way, or the last revision of a withdrawn or never issued document), searched, filtered and
+    sorted."""
     query = select(Document).where(Document.enterprise_id == actor.enterprise_id)
     if f.doc_type:
         query = query.where(Document.doc_type == f.doc_type)
@@ -56,16 +85,20 @@ def listing(session: Session, actor: Actor, f: Filters = Filters()) -> list[tupl
                                                      Person.enterprise_id == actor.enterprise_id)).first()
         docs = [d for d in docs if d.owner_id == owner]
     if f.due:
-        soon = date.fromordinal(date.today().toordinal() + 30)
+        soon = date.fromordinal(clock.today().toordinal() + 30)
         docs = [d for d in docs if d.next_review_due and d.next_review_due <= soon]
     latest: dict[int, Revision] = {}
+    in_force: dict[int, Revision] = {}
     for rev in session.exec(select(Revision).where(Revision.document_id.in_([d.id for d in docs])).order_by(Revision.rev)):
         latest[rev.document_id] = rev
-    rows = [(d, latest[d.id], DocState(latest[d.id].state)) for d in docs if d.id in latest]
+        if rev.state in IN_FORCE:
+            in_force[rev.document_id] = rev
+    rows = [Listed(d, in_force.get(d.id), latest[d.id] if latest[d.id] is not in_force.get(d.id) else None)
+            for d in docs if d.id in latest]
     if f.state:
-        rows = [r for r in rows if r[1].state == f.state]
-    order = {"title": lambda r: r[0].title, "state": lambda r: r[1].state,
-             "review": lambda r: r[0].next_review_due or date.max}.get(f.sort, lambda r: r[0].number)
+        rows = [r for r in rows if f.state in {x.state for x in (r.in_force, r.pending) if x is not None}]
+    order = {"title": lambda r: r.doc.title, "state": lambda r: r.state.value,
+             "review": lambda r: r.doc.next_review_due or date.max}.get(f.sort, lambda r: r.doc.number)
     return sorted(rows, key=order)
 
 
@@ -77,7 +110,7 @@ def view(session: Session, actor: Actor, number: str, store: FileStore | None = 
     rev = get_revision(session, actor, number)
     doc = session.get(Document, rev.document_id)
     revisions = list(session.exec(select(Revision).where(Revision.document_id == doc.id).order_by(Revision.rev.desc())))
-    issued = next((r for r in revisions if r.state in ("issued", "change_requested")), None)
+    issued = next((r for r in revisions if r.state in IN_FORCE), None)
     mine = session.exec(select(Distribution).where(Distribution.revision_id == issued.id,
                                                    Distribution.person_id == actor.person.id)).first() if issued else None
     people = {p.id: p for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id))}
@@ -103,7 +136,7 @@ def view(session: Session, actor: Actor, number: str, store: FileStore | None = 
             "pending": revision_rows[0][3] if rev.state == "draft" else [],
             "can_confirm_review": bool(issued and issued.state == "issued" and doc.next_review_due and (
                 doc.owner_id == actor.person.id or "carbon_manager" in actor.roles)
-                and doc.next_review_due <= date.fromordinal(date.today().toordinal() + 30)),
+                and doc.next_review_due <= date.fromordinal(clock.today().toordinal() + 30)),
             "can_revise": rev.state in ("issued", "change_requested") and bool(actor.roles & set(WRITERS)),
             "revisions": revision_rows, "moves": moves, "change_request": request, "changes": history.changes(session, "document", doc.id)}
 

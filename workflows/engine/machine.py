@@ -24,6 +24,7 @@ from storage.errors import Conflict, Forbidden, StewardError
 from storage.models import Outbox, Person, RoleAssignment, Signature, Task, TransitionLog
 from storage.models.org import utcnow
 from storage.vocab import Labelled, Role
+from workflows.engine import clock
 
 MEANINGS = {"prepared": ("编制", "Prepared"), "reviewed": ("审核", "Reviewed"),
             "approved": ("批准", "Approved"), "issued": ("签发", "Issued")}
@@ -232,7 +233,7 @@ def _move(session: Session, lc: Lifecycle, row, t: Transition, **log_fields) -> 
         raise Conflict("stale", f"该{lc.zh}刚被他人修改，请刷新后重试",
                        f"Someone else just changed this {lc.en.lower()}; reload and retry") from None
     log = TransitionLog(enterprise_id=row.enterprise_id, lifecycle=lc.name, entity_id=row.id, trigger=t.trigger,
-                        from_state=before, to_state=row.state, **log_fields)
+                        from_state=before, to_state=row.state, at=clock.utcnow(), **log_fields)
     session.add(log)
     if t.closes_tasks:
         close_tasks(session, lc.name, row.id)
@@ -269,7 +270,7 @@ def sign(session: Session, lc: Lifecycle, row, actor: Actor, meaning: str, passw
         raise StewardError("wrong_password", "密码错误，未签名", "Wrong password; nothing was signed",
                            field="password", status=401)
     sig = Signature(enterprise_id=row.enterprise_id, person_id=actor.person.id, signer_name=actor.person.name,
-                    meaning=meaning, lifecycle=lc.name, entity_id=row.id, content_sha256=lc.content_hash(row))
+                    meaning=meaning, lifecycle=lc.name, entity_id=row.id, content_sha256=lc.content_hash(row), signed_at=clock.utcnow())
     session.add(sig)
     session.flush()
     return sig
@@ -305,7 +306,7 @@ def assign(session: Session, lc: Lifecycle, row, spec: TaskSpec, *, exclude: int
     """Create a task (and its outbox notification) for each responsible person."""
     what_zh, what_en = lc.describe(session, row)
     title_zh, title_en = spec.zh.format(what=what_zh), spec.en.format(what=what_en)
-    due = due or date.today() + timedelta(days=spec.due_days)
+    due = due or clock.today() + timedelta(days=spec.due_days)
     return [give_task(session, person, lc.name, row.id, title_zh, title_en, due)
             for person in (people if people is not None else people_with(session, row.enterprise_id, spec.roles))
             if person.id != exclude]

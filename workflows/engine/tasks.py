@@ -4,7 +4,6 @@ or — for a department head — the whole department."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlmodel import Session, select
 
@@ -25,7 +24,7 @@ from storage.models import (
     Revision,
     Task,
 )
-from workflows.engine import paging
+from workflows.engine import clock, paging
 from workflows.engine.machine import Actor
 
 HEADS = ("department_head",)
@@ -81,5 +80,5 @@ def inbox(session: Session, actor: Actor, scope: str = "mine", number: int | Non
     names = {p.id: p.name for p in session.exec(select(Person).where(Person.id.in_(people)))}
     tasks, at = paging.fetch(session, select(Task).where(Task.assignee_id.in_(people), Task.status == "open")
                              .order_by(Task.due, Task.id), number, size)
-    today = date.today()
+    today = clock.today()
     return [Item(t, link(session, t), bool(t.due and t.due < today), names.get(t.assignee_id, "")) for t in tasks], at

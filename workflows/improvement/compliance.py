@@ -4,15 +4,13 @@ nonconformity; every evaluation stays on record (9.1.3)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlmodel import Session, select
 
 from storage.errors import NotFound, StewardError
 from storage.models import ComplianceEvaluation, ComplianceItem, Obligation
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows.engine import lifecycle_index, machine
+from workflows.engine import clock, lifecycle_index, machine
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 from workflows.improvement import nonconformity as ncs
 
@@ -132,7 +130,7 @@ def start(session: Session, enterprise_id: int, period: str, trigger: str, only:
     obligations = only if only is not None else list(session.exec(select(Obligation).where(
         Obligation.enterprise_id == enterprise_id, Obligation.active).order_by(Obligation.code)).all())
     evaluation = ComplianceEvaluation(enterprise_id=enterprise_id, period=period, trigger=trigger,
-                                      started_on=date.today(), summary=note)
+                                      started_on=clock.today(), summary=note)
     session.add(evaluation)
     session.flush()
     for ob in obligations:
@@ -211,7 +209,7 @@ def complete(session: Session, actor: Actor, evaluation: ComplianceEvaluation, s
     if summary.strip():
         evaluation.summary = summary.strip()
     machine.fire(session, LIFECYCLE, evaluation, "complete", actor)
-    evaluation.completed_on = date.today()
+    evaluation.completed_on = clock.today()
     session.add(evaluation)
     session.flush()
     return evaluation

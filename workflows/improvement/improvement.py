@@ -10,7 +10,7 @@ from sqlmodel import Session
 from storage.errors import StewardError
 from storage.models import Improvement
 from storage.vocab import Labelled
-from workflows.engine import lifecycle_index, lookup, machine
+from workflows.engine import clock, lifecycle_index, lookup, machine
 from workflows.engine.machine import Actor, Lifecycle, Transition
 
 KEEPERS = ("carbon_manager", "top_management", "department_head", "carbon_body_member", "internal_auditor")
@@ -55,7 +55,7 @@ def add(session: Session, actor: Actor, *, title: str, source: str, clause_id: s
         raise StewardError("title", "请填写改进项", "Title is required", field="title")
     person = lookup.person(session, actor.enterprise_id, owner) if owner else None
     row = Improvement(enterprise_id=actor.enterprise_id, number=lookup.next_number(
-        session, Improvement, actor.enterprise_id, "IM", date.today().year), source=source, source_ref=source_ref,
+        session, Improvement, actor.enterprise_id, "IM", clock.today().year), source=source, source_ref=source_ref,
         clause_id=clause_id, title=title.strip(), description=description, owner_id=person.id if person else None,
         due=due)
     session.add(row)

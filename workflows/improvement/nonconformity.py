@@ -15,7 +15,7 @@ from forms import clauses
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import ChecklistItem, CorrectiveAction, InternalAudit, Nonconformity, Person
 from storage.vocab import Labelled
-from workflows.engine import history, lifecycle_index, lookup, machine, paging
+from workflows.engine import clock, history, lifecycle_index, lookup, machine, paging
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 MANAGERS = ("carbon_manager", "department_head", "top_management")
@@ -147,7 +147,7 @@ def raise_nc(session: Session, enterprise_id: int, *, source: str, clause_id: st
         raise StewardError("severity", "严重程度须为 minor 或 major", "Severity must be minor or major", field="severity")
     if not title.strip():
         raise StewardError("title", "请描述不符合事实", "Describe the nonconformity", field="title")
-    today = date.today()
+    today = clock.today()
     nc = Nonconformity(enterprise_id=enterprise_id, number=lookup.next_number(session, Nonconformity, enterprise_id,
                                                                               "NC", today.year),
                        source=source, source_ref=source_ref, clause_id=clause_id, title=title.strip()[:300],
@@ -222,7 +222,7 @@ def plan(session: Session, actor: Actor, nc: Nonconformity, actions: list[dict],
         if not text:
             raise StewardError("description", f"第 {i} 项措施缺少内容", f"Action {i} has no description",
                                field="description")
-        if not isinstance(due, date) or due < date.today():
+        if not isinstance(due, date) or due < clock.today():
             raise StewardError("due", f"第 {i} 项措施的完成期限须为今天或以后的日期",
                                f"Action {i} needs a due date from today on", field="due")
         owner = lookup.person(session, nc.enterprise_id, spec.get("owner", ""))
@@ -252,7 +252,7 @@ def complete_action(session: Session, actor: Actor, action: CorrectiveAction, re
         raise StewardError("done", "该措施已报告完成", "This action is already reported done", status=409)
     if not result.strip():
         raise StewardError("result", "请说明实施结果", "Describe what was done", field="result")
-    action.done_on, action.result = date.today(), result.strip()
+    action.done_on, action.result = clock.today(), result.strip()
     machine.fire(session, ACTION_LIFECYCLE, action, "complete", actor, comment=result.strip())
     nc = session.get(Nonconformity, action.nonconformity_id)
     if all(a.done_on for a in current_actions(session, nc)):
@@ -271,7 +271,7 @@ def review_effectiveness(session: Session, actor: Actor, nc: Nonconformity, *, e
     nc.effective, nc.effectiveness_note = effective, note.strip()
     if effective:
         machine.fire(session, LIFECYCLE, nc, "close", actor, comment=note)
-        nc.closed_on = date.today()
+        nc.closed_on = clock.today()
     else:
         machine.fire(session, LIFECYCLE, nc, "reopen", actor, comment=note)
         nc.reopened += 1
@@ -307,7 +307,7 @@ def view(session: Session, actor: Actor, number: str) -> dict:
             "owner_names": {p.id: p.name for p in session.exec(select(Person).where(
                 Person.enterprise_id == actor.enterprise_id))},
             "can_manage": bool(actor.roles & set(MANAGERS)), "can_verify": bool(actor.roles & set(VERIFIERS)),
-            "me": actor.person.id, "today": date.today(),
+            "me": actor.person.id, "today": clock.today(),
             "moves": history.moves(session, LIFECYCLE.name, [nc.id]) + history.moves(
                 session, ACTION_LIFECYCLE.name, [x.id for x in actions]),
             "changes": history.changes(session, "nonconformity", nc.id)}

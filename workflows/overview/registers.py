@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
@@ -23,7 +22,7 @@ from storage.models import (
     ReductionMeasure,
 )
 from workflows.accounting import anomalies, baseline
-from workflows.engine import exports, history, lifecycle_index, lookup, names, paging
+from workflows.engine import clock, exports, history, lifecycle_index, lookup, names, paging
 from workflows.engine.machine import Actor, Lifecycle
 from workflows.improvement import compliance, improvement
 from workflows.planning import reduction
@@ -190,7 +189,7 @@ def view(session: Session, actor: Actor, name: str, key: str, year: int | None =
         out["intensity"] = [((names.material(k, "zh"), names.material(k, "en")), v["total_per_unit"], v.get("unit", "t"))
                             for k, v in row.figures.get("intensity", {}).items()]
         if row.state == "active":
-            latest = date.today().year - 1
+            latest = clock.today().year - 1
             out["compare"] = comparison(session, row, year or latest, places)
             out["years"] = list(range(latest, row.base_year, -1))
     if name == "reductions" and row.state == "implemented":

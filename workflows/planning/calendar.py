@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from accounting.carbon_assets import deadline
 from storage.models import Document, InternalAudit, ManagementReview, Meter, Task
 from workflows.documents.document import visible_to
-from workflows.engine import tasks
+from workflows.engine import clock, tasks
 from workflows.engine.machine import Actor
 
 KINDS = {"audit": ("内部审核", "Internal audit"), "review": ("管理评审", "Management review"),
@@ -77,7 +77,7 @@ def month(session: Session, actor: Actor, year: int, number: int) -> dict:
     after = date(year, number, 28) + timedelta(days=4)
     return {"year": year, "month": number, "weeks": [[(d, days.get(d, [])) for d in w] for w in weeks],
             "previous": f"{before.year}-{before.month:02d}", "next": f"{after.year}-{after.month:02d}",
-            "kinds": KINDS, "today": date.today()}
+            "kinds": KINDS, "today": clock.today()}
 
 
 def ics(events: list[Event], lang: str, base_url: str) -> bytes:

@@ -3,8 +3,6 @@ move through plan and implementation, and verify the achieved reduction with evi
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlmodel import Session, select
 
 from accounting.errors import AccountingError
@@ -13,7 +11,7 @@ from storage.errors import StewardError
 from storage.models import ReductionMeasure
 from storage.vocab import Labelled
 from workflows.accounting.calculation import translated
-from workflows.engine import lifecycle_index, lookup, machine
+from workflows.engine import clock, lifecycle_index, lookup, machine
 from workflows.engine.machine import Actor, Lifecycle, Transition
 
 KEEPERS = ("carbon_manager", "department_head", "top_management")
@@ -81,7 +79,7 @@ def advance(session: Session, actor: Actor, number: str, stage: str, achieved_t:
             raise StewardError("verify", f"验证须给出实际减排量和证据（方法：{row.verification}）",
                                f"Verification needs the tonnes achieved and the evidence (method: {row.verification})",
                                field="achieved_t")
-        row.achieved_t, row.verification_evidence, row.verified_on = achieved_t, evidence.strip(), date.today()
+        row.achieved_t, row.verification_evidence, row.verified_on = achieved_t, evidence.strip(), clock.today()
     machine.fire(session, LIFECYCLE, row, TRIGGER_FOR[stage], actor, comment=evidence.strip())
     return row
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from forms import clauses
 from storage.models import Enterprise, ManagementReview, Person, ReviewAction
+from workflows.engine import clock
 from workflows.engine.machine import MEANINGS
 from workflows.engine.rendering import render_docx
 from workflows.review.inputs import INPUT_ITEMS
@@ -27,6 +28,6 @@ def review_minutes(session: Session, review: ManagementReview, signatures: list)
         "actions": [{"decision": a.decision, "owner": session.get(Person, a.owner_id).name, "due": a.due,
                      "status": f"完成 done {a.done_on}" if a.done_on else "进行中 open"} for a in actions],
         "signatures": [{"meaning": " ".join(MEANINGS[s.meaning]), "signer": s.signer_name,
-                        "time": s.signed_at.strftime("%Y-%m-%d %H:%M"), "hash": s.content_sha256[:16] + "…",
+                        "time": clock.stamp(s.signed_at), "hash": s.content_sha256[:16] + "…",
                         "valid": "有效 valid" if ok else "已失效 INVALID"} for s, ok in signatures],
     })

@@ -25,7 +25,7 @@ from storage.models import (
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows.engine import history, lifecycle_index, lookup, machine, stored
+from workflows.engine import clock, history, lifecycle_index, lookup, machine, stored
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 from workflows.review import inputs as inputs_pack
 from workflows.review.inputs import INPUT_ITEMS
@@ -124,7 +124,7 @@ def ensure(session: Session, enterprise_id: int, year: int, planned_on: date | N
     session.flush()
     machine.assign(session, LIFECYCLE, review, TaskSpec(roles=["carbon_manager"], zh="汇编管理评审输入 {what}",
                                                en="Compile the inputs for {what}"),
-                  due=max(date.today(), planned_on - timedelta(days=7)))
+                  due=max(clock.today(), planned_on - timedelta(days=7)))
     return review, True
 
 
@@ -133,7 +133,7 @@ def plan_as(session: Session, actor: Actor, planned_on: date, attendees: list[st
     """Plan (or move) the year's review: its date, never in the past, and who is invited, each of whom is told
     and finds it in their tasks and calendar until the meeting is held."""
     machine.require_role(actor, PREPARERS, "计划管理评审", "Planning a management review")
-    if planned_on < (today or date.today()):
+    if planned_on < (today or clock.today()):
         raise StewardError("planned_on", "评审日期不能早于今天", "The review cannot be planned in the past",
                            field="planned_on")
     invited = [lookup.person(session, actor.enterprise_id, u, field="attendees") for u in dict.fromkeys(attendees)]
@@ -205,7 +205,7 @@ def record_meeting(session: Session, actor: Actor, review: ManagementReview, *, 
     """Minutes, conclusion and decisions; each decision becomes an action and a task for its owner."""
     machine.require_same_enterprise(review, actor)
     machine.check_version(LIFECYCLE, review, expected_version)
-    if held_on > date.today():
+    if held_on > clock.today():
         raise StewardError("held_on", "会议日期不能晚于今天", "The meeting cannot be in the future", field="held_on")
     review.held_on, review.attendees = held_on, [a.strip() for a in attendees if a.strip()]
     review.minutes, review.conclusion = minutes.strip(), conclusion.strip()
@@ -250,7 +250,7 @@ def complete_action(session: Session, actor: Actor, action_id: int, result: str)
         raise StewardError("not_owner", unmet.zh, unmet.en, status=403)
     if not result.strip():
         raise StewardError("result", "请说明落实情况", "Describe what was done", field="result")
-    action.done_on, action.result = date.today(), result.strip()
+    action.done_on, action.result = clock.today(), result.strip()
     machine.fire(session, ACTION_LIFECYCLE, action, "complete", actor, comment=result.strip())
     return action
 
@@ -284,7 +284,7 @@ def view(session: Session, actor: Actor, number: str, lang: str) -> dict:
             "moves": history.moves(session, LIFECYCLE.name, [r.id]),
             "changes": history.changes(session, "management_review", r.id),
             "can_prepare": bool(actor.roles & set(STATERS)) and r.state != "approved",
-            "decisions": decisions(session, actor, r), "today": date.today(),
+            "decisions": decisions(session, actor, r), "today": clock.today(),
             "signatures": machine.signatures(session, LIFECYCLE, r), "meanings": machine.MEANINGS,
             "people": lookup.users(session, actor.enterprise_id)}
 

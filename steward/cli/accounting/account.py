@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Optional
 
 import typer
@@ -22,6 +21,7 @@ from steward.cli.common import (
     save,
 )
 from storage.errors import StewardError
+from workflows.engine import clock
 
 app = typer.Typer(help="碳排放核算（6.1）/ Carbon accounting", no_args_is_help=True)
 
@@ -124,7 +124,7 @@ def account_measured(as_user: AsUser, parameter: str, material: str, value: floa
     from workflows.accounting import calculation
     row = run_as(as_user, lambda c, s, a: calculation.add_measured_factor(
         s, a, parameter=parameter, material=material, value=value, unit=unit,
-        valid_from=parse_date(valid_from, "from") or date.today(), valid_to=parse_date(valid_to, "to"),
+        valid_from=parse_date(valid_from, "from") or clock.today(), valid_to=parse_date(valid_to, "to"),
         evidence=evidence))
     typer.echo(f"实测因子 #{row.id} {parameter}/{material} = {value:g} {unit} 已登记 / recorded")
 

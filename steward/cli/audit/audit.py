@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Optional
 
 import typer
@@ -19,6 +18,7 @@ from steward.cli.common import (
     save,
 )
 from storage.errors import StewardError
+from workflows.engine import clock
 
 app = typer.Typer(help="内部审核（9.2）：方案、计划、检查表、报告 / Internal audit", no_args_is_help=True)
 
@@ -26,7 +26,7 @@ app = typer.Typer(help="内部审核（9.2）：方案、计划、检查表、�
 @app.command("plan")
 def audit_plan(
     as_user: AsUser,
-    year: Annotated[int, typer.Option(help="审核年度 / year")] = date.today().year,
+    year: Annotated[int, typer.Option(help="审核年度 / year")] = clock.today().year,
     start: Annotated[Optional[str], typer.Option(help="开始日期 YYYY-MM-DD / first day")] = None,
     end: Annotated[Optional[str], typer.Option(help="结束日期 / last day")] = None,
     lead: Annotated[Optional[str], typer.Option(help="审核组长用户名 / lead auditor")] = None,

@@ -100,6 +100,7 @@ def doc_show(as_user: AsUser, number: str):
 
     from storage.models import Revision
     from workflows.documents import document as docs
+    from workflows.engine import clock
 
     def go(ctx, s, a):
         latest = docs.get_revision(s, a, number)
@@ -109,7 +110,7 @@ def doc_show(as_user: AsUser, number: str):
             lines.append(f"第{rev.rev}版 rev {rev.rev}: {st.zh}/{st.en} version={rev.version} "
                          f"effective={rev.effective_date or '-'} file={rev.file_name or '-'}")
             for sig, ok in docs.current_signatures(s, rev, ctx.files):
-                lines.append(f"    {sig.meaning:<9} {sig.signer_name} {sig.signed_at:%Y-%m-%d %H:%M} "
+                lines.append(f"    {sig.meaning:<9} {sig.signer_name} {clock.stamp(sig.signed_at)} "
                              f"{'有效 valid' if ok else '已失效 INVALID'}")
         return lines
     typer.echo("\n".join(run_as(as_user, go)))
@@ -121,6 +122,6 @@ def doc_render(as_user: AsUser, number: str, out: Annotated[str, typer.Option(he
 
     from workflows.documents import document as docs
     from workflows.documents.copies import controlled_copy
-    data = run_as(as_user, lambda ctx, s, a: controlled_copy(s, docs.get_revision(s, a, number), ctx.files))
+    data = run_as(as_user, lambda ctx, s, a: controlled_copy(s, docs.in_force(s, a, number), ctx.files))
     save(out, data)
     typer.echo(f"wrote {out} ({len(data)} bytes)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -13,12 +12,13 @@ from steward.cli.common import (
     emit,
     run_as,
 )
+from workflows.engine import clock
 
 app = typer.Typer(help="合规性评价（9.1）/ Compliance evaluation", no_args_is_help=True)
 
 
 @app.command("start")
-def compliance_start(as_user: AsUser, period: Annotated[str, typer.Option(help="评价期 / period")] = str(date.today().year)):
+def compliance_start(as_user: AsUser, period: Annotated[str, typer.Option(help="评价期 / period")] = str(clock.today().year)):
     """对全部有效义务开展合规性评价 / Open an evaluation of every active obligation."""
     from workflows.engine import machine
     from workflows.improvement import compliance

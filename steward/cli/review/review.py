@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Optional
 
 import typer
@@ -18,12 +17,13 @@ from steward.cli.common import (
     save,
 )
 from storage.errors import StewardError
+from workflows.engine import clock
 
 app = typer.Typer(help="管理评审（9.3）/ Management review", no_args_is_help=True)
 
 
 @app.command("plan")
-def review_plan(as_user: AsUser, year: Annotated[int, typer.Option()] = date.today().year,
+def review_plan(as_user: AsUser, year: Annotated[int, typer.Option()] = clock.today().year,
                 on: Annotated[Optional[str], typer.Option("--date", help="计划日期 / planned date")] = None):
     """计划年度管理评审 / Plan the year's management review."""
     from workflows.engine import machine
@@ -92,7 +92,7 @@ def review_meeting(as_user: AsUser, number: str,
                                f"Decision {text!r} must be text|owner|YYYY-MM-DD")
         decisions.append({"decision": parts[0], "owner": parts[1], "due": parse_date(parts[2], "due")})
     actions = run_as(as_user, lambda c, s, a: reviews.record_meeting(
-        s, a, reviews.get(s, a, number), held_on=parse_date(held_on) or date.today(), attendees=attendee,
+        s, a, reviews.get(s, a, number), held_on=parse_date(held_on) or clock.today(), attendees=attendee,
         minutes=minutes, conclusion=conclusion, decisions=decisions))
     typer.echo(f"{number} 会议已记录，措施 {len(actions)} 项 / meeting recorded, {len(actions)} action(s)")
 

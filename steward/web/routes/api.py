@@ -4,14 +4,13 @@ online-monitoring system pushes meter data here; it goes through exactly the che
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from steward.web import fields, security
 from workflows.accounting import activity, runs
 from workflows.documents import document as docs
+from workflows.engine import clock
 
 
 class ActivityRow(BaseModel):
@@ -63,6 +62,6 @@ def emissions(request: Request, year: fields.Year) -> dict:
 def push_activity(request: Request, body: ActivityPush) -> dict:
     """Push monthly activity data; all rows are checked and stored together, or none is. Needs a token with the
     scope "activity" (read and push activity data): a read-only token is refused with 403."""
-    records = [{**r.model_dump(), "evidence": r.evidence or f"API {date.today()}"} for r in body.rows]
+    records = [{**r.model_dump(), "evidence": r.evidence or f"API {clock.today()}"} for r in body.rows]
     n = _api(request, lambda s, a: activity.enter(s, a, records, "API"), need="activity")
     return {"imported": n}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -11,6 +10,7 @@ from steward.web import fields, security
 from steward.web.render import download, is_htmx, page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
 from workflows.audit import evidence_links, internal_audit
+from workflows.engine import clock
 
 router = APIRouter()
 
@@ -18,7 +18,7 @@ router = APIRouter()
 @router.get("/audits")
 def audits(request: Request):
     return page(request, "audit/audits.html", {**unit(request, internal_audit.listing, page="/audits"),
-                                         "year": date.today().year, "today": date.today()})
+                                         "year": clock.today().year, "today": clock.today()})
 
 
 @router.post("/audits/plan")

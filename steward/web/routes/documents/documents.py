@@ -145,7 +145,7 @@ def read_pdf(request: Request, number: str):
 @router.get("/documents/{number}/controlled.{fmt}")
 def controlled(request: Request, number: str, fmt: str):
     ctx = request.app.state.ctx
-    data, name = unit(request, lambda s, a: (controlled_copy(s, docs.get_revision(s, a, number), ctx.files),
+    data, name = unit(request, lambda s, a: (controlled_copy(s, docs.in_force(s, a, number), ctx.files),
                                              number), page="/documents")
     if fmt == "docx":
         return download(data, f"{name}.docx", DOCX)

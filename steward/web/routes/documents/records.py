@@ -4,14 +4,13 @@ laid out from the record's schema."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query, Request
 
 from forms.records import FORMS
 from steward.web import fields
 from steward.web.render import lang_of, local, page, pager, redirect, unit, write, xlsx
 from workflows.documents import record_charts, records
+from workflows.engine import clock
 
 router = APIRouter()
 
@@ -37,7 +36,7 @@ def listing(request: Request, form: str, q: str = "", page_no: int = Query(1, al
         return {"rows": rows, "pager": pager(request, at), "may_add": bool(a.roles & records.RECORD_KEEPERS),
                 "chart": record_charts.chart(form, records.listing(s, a, form, q), lang, records.inputs(form))}
     return page(request, "documents/record_form.html", {**unit(request, read, page="/records"), "spec": records.spec(form),
-                                              "inputs": records.inputs(form), "q": q, "today": date.today()})
+                                              "inputs": records.inputs(form), "q": q, "today": clock.today()})
 
 
 @router.post("/records/{form}")
@@ -63,7 +62,7 @@ def record(request: Request, form: str, record_id: fields.Id):
         row = records.get(s, a, form, record_id)
         return {"row": row, "may_correct": records.may_correct(a, row), "corrections": records.corrections(row, lang)}
     return page(request, "documents/record.html", {**unit(request, read, page="/records"), "spec": records.spec(form),
-                                         "inputs": records.inputs(form), "today": date.today()})
+                                         "inputs": records.inputs(form), "today": clock.today()})
 
 
 @router.post("/records/{form}/{record_id}")

@@ -4,13 +4,12 @@ one record page for all, with the forms that start or finish a row."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
 from steward.web.render import lang_of, page, pager, redirect, unit, write, xlsx
 from workflows.accounting import anomalies, baseline
+from workflows.engine import clock
 from workflows.improvement import compliance, improvement
 from workflows.overview import registers
 from workflows.planning import reduction
@@ -42,7 +41,7 @@ def listing(request: Request, name: str, q: str = "", state: str = "", page_no: 
     context["pager"] = pager(request, context["page"])
     extra = {"triggers": [(k, *registers.pair(v)) for k, v in baseline.TRIGGERS.items()],
              "sources": registers.SOURCES, "clauses": [(k, *registers.pair(v)) for k, v in improvement.CLAUSES.items()],
-             "this_year": date.today().year}
+             "this_year": clock.today().year}
     return page(request, "overview/register.html", {**context, **extra})
 
 

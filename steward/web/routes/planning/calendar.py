@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from steward.web import fields
 from steward.web.render import lang_of, page, unit
 from storage.errors import StewardError
+from workflows.engine import clock
 from workflows.planning import calendar
 
 router = APIRouter()
@@ -17,7 +18,7 @@ router = APIRouter()
 
 @router.get("/calendar")
 def month(request: Request, month: str = ""):
-    year, number = _month(month) if month else (date.today().year, date.today().month)
+    year, number = _month(month) if month else (clock.today().year, clock.today().month)
     return page(request, "planning/calendar.html", unit(request, lambda s, a: calendar.month(s, a, year, number),
                                                page="/calendar"))
 
@@ -37,7 +38,7 @@ def _month(text: str) -> tuple[int, int]:
 @router.get("/calendar.ics")
 def ics(request: Request):
     """From last month to a year ahead: what a calendar subscription needs."""
-    today = date.today()
+    today = clock.today()
     events = unit(request, lambda s, a: calendar.between(s, a, today - timedelta(days=31), today + timedelta(days=366)),
                   page="/calendar")
     data = calendar.ics(events, lang_of(request), str(request.base_url))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Form, Request
 
 from steward.web import fields
 from steward.web.render import lang_of, page, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
+from workflows.engine import clock
 from workflows.review import review as reviews
 
 router = APIRouter()
@@ -16,7 +15,7 @@ router = APIRouter()
 
 @router.get("/reviews")
 def review_list(request: Request):
-    return page(request, "review/reviews.html", {**unit(request, reviews.planning, page="/reviews"), "today": date.today()})
+    return page(request, "review/reviews.html", {**unit(request, reviews.planning, page="/reviews"), "today": clock.today()})
 
 
 @router.post("/reviews/plan")
@@ -46,7 +45,7 @@ def meeting(request: Request, number: str, held_on: str = Form(""), attendees: s
             csrf_token: str = Form("")):
     """The meeting as it was held: its date, who came, the minutes, the conclusion, and the decisions (9.3.2), each
     with an owner and a date — a row left blank is no decision."""
-    day = fields.day(held_on or date.today().isoformat(), "held_on")
+    day = fields.day(held_on or clock.today().isoformat(), "held_on")
     rows = []
     for text, who, when in zip(decision, owner + [""] * len(decision), due + [""] * len(decision), strict=False):
         if text.strip():

@@ -34,6 +34,7 @@ from steward.web.render import is_htmx, lang_of, page
 from steward.web.routes import ROUTERS
 from storage.errors import StewardError
 from workflows.audit import evidence_links
+from workflows.engine import rendering
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = Path(__file__).parent / "static"
@@ -74,6 +75,7 @@ def create_app(ctx: Context) -> FastAPI:
         env.filters["field_label"] = lambda name, lang=lang: field_labels.label(name, lang)
         env.filters["evidence_label"] = lambda entry, lang=lang: evidence_links.label(entry, lang)
         env.filters["evidence_href"] = evidence_links.href
+        env.globals["pdf_ready"] = rendering.pdf_ready  # PDF links only where a PDF can be made (LibreOffice found)
         app.state.templates[lang] = Jinja2Templates(env=env)
     for router in ROUTERS:  # the reference describes the machine API, not the pages
         app.include_router(router, include_in_schema=router.prefix.startswith("/api/"))

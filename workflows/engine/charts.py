@@ -1,19 +1,45 @@
 """PNG charts for Word reports, drawn with matplotlib's Agg backend (no display needed).
 
-Labels are bilingual, so a CJK font is asked for by name; where none is installed matplotlib
-falls back and only the Chinese glyphs suffer.
+Labels are bilingual, so the charts need a CJK font. One installed on the system (WenQuanYi Micro Hei, which
+the README and the CI install, or Noto Sans CJK) is found by its file, not only through matplotlib's font cache:
+a cache built before the font was installed would otherwise leave every Chinese glyph a box. Legends sit below
+the plot, never over the data.
 """
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 
-plt.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
+CJK_FAMILIES = ["WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
+                "Droid Sans Fallback"]
+CJK_FILES = ("wqymicrohei", "wqyzenhei", "notosanscjk", "notosanssc", "sourcehansans", "droidsansfallback")
+
+
+def cjk_family() -> str | None:
+    """The name of an installed CJK font, adding its file to matplotlib's list when the cache missed it."""
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in known:
+            return family
+    for path in sorted(font_manager.findSystemFonts()):
+        if any(key in Path(path).name.lower().replace("-", "").replace("_", "") for key in CJK_FILES):
+            font_manager.fontManager.addfont(path)
+            found = {f.name for f in font_manager.fontManager.ttflist} & set(CJK_FAMILIES)
+            if found:
+                return sorted(found, key=CJK_FAMILIES.index)[0]
+    return None
+
+
+CJK = cjk_family()
+plt.rcParams["font.sans-serif"] = [*([CJK] if CJK else []), "DejaVu Sans"]
+plt.rcParams["font.family"] = "sans-serif"
 plt.rcParams["axes.unicode_minus"] = False
 
 
@@ -26,6 +52,10 @@ def _png(fig) -> bytes:
 
 def stacked_months(months: list[str], series: dict[str, list[float]], title: str) -> bytes:
     """Monthly tCO2 stacked by process."""
+    return _png(stacked_months_figure(months, series, title))
+
+
+def stacked_months_figure(months: list[str], series: dict[str, list[float]], title: str):
     fig, ax = plt.subplots(figsize=(8, 3.6))
     bottom = [0.0] * len(months)
     for name, values in series.items():
@@ -33,9 +63,10 @@ def stacked_months(months: list[str], series: dict[str, list[float]], title: str
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_title(title)
     ax.set_ylabel("tCO2")
-    ax.legend(fontsize=7, ncol=4)
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-    return _png(fig)
+    # below the month labels, outside the axes: a legend inside would sit on the tallest bars
+    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False)
+    return fig
 
 
 def shares(labels: list[str], values: list[float], title: str) -> bytes:

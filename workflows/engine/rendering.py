@@ -1,5 +1,6 @@
 """Word and PDF out of the system: docxtpl templates rendered with every value escaped, LibreOffice headless
-for PDF when installed, and a Word or Excel file's text as HTML for a browser that shows no PDF."""
+for PDF when installed, and a Word file as sanitised HTML (mammoth, then nh3; no LibreOffice needed) or an
+Excel file's first rows, to read in the browser."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import tempfile
 from pathlib import Path
 
 import docx
+import mammoth
+import nh3
 from docxtpl import DocxTemplate
 from markupsafe import escape
 
@@ -32,6 +35,11 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def pdf_ready() -> bool:
+    """Whether this server can make a PDF: LibreOffice is on the PATH. Without it Word is read as HTML."""
+    return soffice() is not None
+
+
 def to_pdf(data: bytes, suffix: str = ".docx") -> bytes | None:
     """A Word or Excel file as PDF through LibreOffice headless, when it is installed."""
     exe = soffice()
@@ -49,10 +57,29 @@ def to_pdf(data: bytes, suffix: str = ".docx") -> bytes | None:
         return out.read_bytes() if out.exists() else None
 
 
+# What a read Word file may keep: structure and emphasis. No script, style, link target, form, frame or image
+# (an embedded image would come as a data: URL the page's policy may refuse; the download has it).
+READ_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "u", "s", "sub", "sup", "br", "ul", "ol",
+             "li", "table", "thead", "tbody", "tr", "th", "td", "blockquote", "pre", "code"}
+READ_ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+
+
+def word_as_html(data: bytes) -> str:
+    """A Word file as HTML to read in the page: headings, lists, tables and emphasis as Word has them
+    (mammoth), with everything that could run or reach out removed (nh3)."""
+    result = mammoth.convert_to_html(io.BytesIO(data), convert_image=mammoth.images.img_element(lambda image: {}))
+    return nh3.clean(result.value, tags=READ_TAGS, attributes=READ_ATTRIBUTES, url_schemes=set(),
+                     link_rel=None, strip_comments=True)
+
+
 def html_preview(data: bytes, suffix: str) -> str:
-    """Text and tables of a Word file, or the first rows of a workbook, as escaped HTML."""
+    """A Word file (sanitised, see ``word_as_html``), or the first rows of a workbook, as HTML."""
     parts: list[str] = []
     if suffix == ".docx":
+        try:
+            return word_as_html(data)
+        except Exception:  # noqa: BLE001 a file mammoth cannot read still shows its text, as before
+            pass
         d = docx.Document(io.BytesIO(data))
         for block in d.element.body.iterchildren():
             if block.tag.endswith("}p"):

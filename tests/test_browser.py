@@ -716,3 +716,43 @@ def test_every_open_surrender_stands_on_the_overview_and_the_assets_page(site, p
     plan = page.inner_text("#plan")
     assert "Buy" in plan and "40,432 t" in plan and " 0 t" not in plan
     shot(page, "38-assets-2025-plan-en")
+def test_a_word_document_is_read_in_the_page_on_a_server_without_libreoffice(site, page, tmp_path, monkeypatch):
+    import docx as _docx
+    (tmp_path / "bin").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # as the README's quick start leaves a server: no soffice
+    base, _ = site
+    body = tmp_path / "能源计量器具管理程序.docx"
+    d = _docx.Document()
+    d.add_heading("能源计量器具管理程序", 1)
+    d.add_paragraph("计量器具按下表周期检定或校准，")
+    d.add_paragraph("电能表：每年检定一次；", style="List Bullet")
+    d.add_paragraph("皮带秤：每月实物标定一次。", style="List Bullet")
+    d.add_heading("检定周期 Calibration intervals", 2)
+    table = d.add_table(rows=3, cols=3)
+    table.style = "Table Grid"
+    for cell, text in zip(table._cells, ["器具 Instrument", "周期 Interval", "责任部门 Owner", "电能表", "12 个月", "电气车间",
+                                         "皮带秤", "1 个月", "生产部"], strict=True):
+        cell.text = text
+    d.add_paragraph("<script>document.title='pwned'</script>")
+    d.save(body)
+
+    sign_in(page, base, "lixf")
+    page.goto(f"{base}/documents")
+    page.click("#new-document")
+    form = page.locator("#new-document-form")
+    form.locator("select[name=doc_type]").select_option("procedure")
+    form.locator("input[name=title]").fill("能源计量器具管理程序")
+    form.locator("input[name=clause_ids]").fill("7.1")
+    form.locator("input[name=file]").set_input_files(str(body))
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#doc-state")
+    page.click("#read-file")
+    page.wait_for_selector("#preview h1")
+    preview = page.locator("#preview")
+    assert preview.locator("h1").inner_text() == "能源计量器具管理程序"
+    assert preview.locator("li").all_inner_texts() == ["电能表：每年检定一次；", "皮带秤：每月实物标定一次。"]
+    assert preview.locator("table tr").count() == 3 and "皮带秤" in preview.locator("table").inner_text()
+    assert "<script>document.title='pwned'</script>" in preview.inner_text()  # shown as the text it is
+    assert page.title() != "pwned" and page.locator("a[href$='.pdf']").count() == 0
+    assert "网页版" in page.inner_text("main")
+    shot(page, "33-word-read-without-libreoffice")

@@ -99,9 +99,14 @@ def download(data: bytes, name: str, media_type: str, inline: bool = False) -> R
                     headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}"})
 
 
-def word_or_pdf(data: bytes, name: str, fmt: str) -> Response:
-    """A generated Word file as it was kept, or as PDF through LibreOffice (read inline in the browser)."""
-    from workflows.engine.rendering import to_pdf
+def word_or_pdf(data: bytes, name: str, fmt: str, request: Request | None = None) -> Response:
+    """A generated Word file as it was kept, as PDF through LibreOffice (read inline in the browser), or — given
+    the request, and needing nothing installed — as a page to read (``html``, sanitised)."""
+    from workflows.engine.rendering import to_pdf, word_as_html
+    if fmt == "html" and request is not None:
+        return page(request, "engine/word_read.html", {"name": name, "html": word_as_html(data),
+                                                       "back": request.url.path.rsplit("/", 1)[0],
+                                                       "docx": request.url.path.rsplit(".", 1)[0] + ".docx"})
     if fmt == "docx":
         return download(data, f"{name}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     if fmt != "pdf":

@@ -58,7 +58,7 @@ def report_file(request: Request, number: str, fmt: str):
         if not audit.report_sha256:
             raise StewardError("no_report", "审核报告尚未生成", "The audit report has not been produced", status=404)
         return ctx.files.read(audit.report_sha256)
-    return word_or_pdf(unit(request, read, page="/audits"), f"{number}-report", fmt)
+    return word_or_pdf(unit(request, read, page="/audits"), f"{number}-report", fmt, request)
 
 
 @router.get("/audits/{number}")

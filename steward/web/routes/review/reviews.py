@@ -66,4 +66,4 @@ def minutes_file(request: Request, number: str, fmt: str):
             raise StewardError("no_minutes", "会议纪要在最高管理者签批后生成", "The minutes are produced when top "
                                "management signs the review off", status=404)
         return ctx.files.read(review.minutes_sha256)
-    return word_or_pdf(unit(request, read, page="/reviews"), f"{number}-minutes", fmt)
+    return word_or_pdf(unit(request, read, page="/reviews"), f"{number}-minutes", fmt, request)

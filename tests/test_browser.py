@@ -487,6 +487,11 @@ def test_a_procedure_is_written_read_signed_issued_and_acknowledged_in_the_brows
     page.wait_for_selector("#pending-changes")
     assert "碳排放数据管理程序 → 碳排放数据管理及复核程序" in page.inner_text("#pending-changes")
     shot(page, "20-draft-pending-changes")
+    page.goto(f"{base}/documents")  # the list keeps the revision in force apart from the draft on its way
+    row = page.locator(f"#documents tr:has(a[href='/documents/{number}'])")
+    assert row.locator("td.versions").inner_text() == "版本 1 现行 · 版本 2 草稿"
+    assert "已发布" in row.inner_text()
+    shot(page, "20b-list-in-force-and-draft", full=False)
 
 
 def test_top_management_approves_a_baseline_from_its_task_and_sees_the_surrender_position(site, page):

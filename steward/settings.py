@@ -33,7 +33,7 @@ class Settings(BaseModel):
                             "characters); empty means one is generated once under HOME (mode 0600); required in "
                             "production")
     language: Literal["zh", "en"] = Field("zh", description="默认界面语言 / Default language: zh or en")
-    timezone: str = Field("Asia/Shanghai", description="排程与报表时区 / Time zone for schedules and reports")
+    timezone: str = Field("Asia/Shanghai", description="企业所在时区：排程、所有记录日期与签名时间 / The plant's time zone: schedules, every stamped date, signature times")
     host: str = Field("127.0.0.1", description="Web 服务监听地址 / Web server address")
     port: int = Field(8000, ge=1, le=65535, description="Web 服务端口 / Web server port")
     max_upload_mb: int = Field(50, ge=1, le=2048, description="上传文件大小上限 (MB) / Upload size limit (MB)")

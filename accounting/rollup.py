@@ -54,6 +54,10 @@ class Rollup:
         self.levels: dict[str, defaultdict[str, list[float]]] = {
             name: defaultdict(lambda: [0.0] * len(KINDS)) for name in ("processes", "facilities", "months")}
         self.output: dict[str, float] = defaultdict(float)
+        # each process's and facility's total and each product's output per month: what a comparison of a part
+        # year with the same months of another reads (``accounting.like_for_like``)
+        self.by_month: dict[str, defaultdict[str, defaultdict[str, float]]] = {
+            name: defaultdict(lambda: defaultdict(float)) for name in ("processes", "facilities", "output")}
         self.units: dict[str, str] = {}
         self._per_unit: dict[str, tuple[str, float] | None] = {}
 
@@ -63,8 +67,11 @@ class Rollup:
         self.levels["processes"][process or "(enterprise)"][slot] += tco2
         self.levels["facilities"][facility or "(enterprise)"][slot] += tco2
         self.levels["months"][month][slot] += tco2
+        if slot < len(SUMMED):  # the allocation is shown per place but never part of a total
+            self.by_month["processes"][process or "(enterprise)"][month] += tco2
+            self.by_month["facilities"][facility or "(enterprise)"][month] += tco2
 
-    def add_output(self, material: str, amount: float, unit: str) -> None:
+    def add_output(self, material: str, amount: float, unit: str, month: str | None = None) -> None:
         if not is_output(material):  # not kiln dust: a residue, not a product
             return
         if unit not in self._per_unit:
@@ -74,6 +81,8 @@ class Rollup:
             base, factor = conversion
             self.output[material] += amount * factor
             self.units[material] = base
+            if month:
+                self.by_month["output"][material][month] += amount * factor
 
     def result(self) -> dict:
         totals = _finish(self.enterprise)
@@ -83,7 +92,9 @@ class Rollup:
                      for material, q in self.output.items() if q > 0}
         return {"conventions": CONVENTIONS, "enterprise": totals,
                 **{name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in self.levels.items()},
-                "intensity": intensity}
+                "intensity": intensity,
+                "by_month": {name: {k: {m: round(x, 3) for m, x in sorted(v.items())} for k, v in sorted(pool.items())}
+                             for name, pool in self.by_month.items()}}
 
 
 SLOT = {k: i for i, k in enumerate(KINDS)}
@@ -98,5 +109,5 @@ def rollup(lines: list[Emission]) -> dict:
         if i is not None:
             sums.add(i, e.tco2, a.process, a.facility, a.period.strftime("%Y-%m"))
         if a.category == "production":
-            sums.add_output(a.material, a.quantity, a.unit)
+            sums.add_output(a.material, a.quantity, a.unit, a.period.strftime("%Y-%m"))
     return sums.result()

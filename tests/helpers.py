@@ -114,3 +114,33 @@ def as_user(web, username: str, password: str | None = None):
     response = sign_in(client, username, password)
     assert response.status_code == 303, response.text
     return client
+
+
+def year_in_progress(uow, year: int = 2026, months: tuple[int, ...] = (1, 2), scale: float = 0.98) -> int:
+    """Two months into a new year on the demo plant: the same months of the year before, every quantity
+    times ``scale``, entered as the carbon manager enters them, and the year accounted. Returns the run's id."""
+    from sqlmodel import select
+
+    from storage.models import ActivityRecord, Facility, Meter
+    from workflows.accounting import activity, runs
+
+    def copy(s, a):
+        places = {f.id: f.code for f in s.exec(select(Facility).where(Facility.enterprise_id == a.enterprise_id))}
+        meters = {m.id: m.code for m in s.exec(select(Meter).where(Meter.enterprise_id == a.enterprise_id))}
+        rows = []
+        for m in months:
+            for r in s.exec(select(ActivityRecord).where(ActivityRecord.enterprise_id == a.enterprise_id,
+                                                         ActivityRecord.period == r_period(year - 1, m))).all():
+                rows.append({"period": f"{year}-{m:02d}", "facility": places.get(r.facility_id, ""),
+                             "category": r.category, "material": r.material, "quantity": r.quantity * scale,
+                             "unit": r.unit, "source": r.source, "meter": meters.get(r.meter_id, ""),
+                             "evidence": f"生产月报 {year}-{m:02d}"})
+        assert rows, "the year before has those months"
+        return activity.enter(s, a, rows, f"{year} in progress")
+    act(uow, "lixf", copy)
+    return act(uow, "lixf", lambda s, a: runs.run_as(s, a, year).id)
+
+
+def r_period(year: int, month: int):
+    from datetime import date
+    return date(year, month, 1)

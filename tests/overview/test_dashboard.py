@@ -56,6 +56,6 @@ def test_the_page_reads_in_words_and_coverage_colours_mean_what_they_say(web, pl
     english = as_user(web, "wangjg")
     english.get("/lang/en")
     en = english.get("/").text
-    assert "vs same months last year" in en and "Allowance surrender" in en
+    assert "vs last year" in en and "Allowance surrender" in en  # a complete year: against the whole year before
     assert all(not re.search(r"[\u4e00-\u9fff]", s["name"]) for s in
                json.loads(re.search(r'id="dashboard-data">(.*?)</script>', en, re.S).group(1))["coverage"]["series"])

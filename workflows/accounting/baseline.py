@@ -10,11 +10,12 @@ import json
 
 from sqlmodel import Session, select
 
+from accounting import like_for_like as lfl
 from accounting.rollup import Rollup
 from storage.errors import StewardError
 from storage.models import Baseline
 from storage.vocab import Labelled
-from workflows.accounting import calculation, totals
+from workflows.accounting import calculation, runs, totals
 from workflows.documents import records
 from workflows.engine import clock, lifecycle_index, lookup, machine
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition
@@ -98,7 +99,8 @@ def propose(session: Session, actor: Actor, base_year: int, trigger: str = "init
     row = Baseline(enterprise_id=actor.enterprise_id, number=lookup.next_number(session, Baseline, actor.enterprise_id,
                                                                                "BL"),
                    base_year=base_year, trigger=trigger, reason=reason.strip(), library_version=version,
-                   figures={k: totals[k] for k in ("enterprise", "processes", "facilities", "intensity")},
+                   figures={k: totals[k] for k in ("enterprise", "processes", "facilities", "intensity", "months",
+                                                    "by_month")},
                    proposed_by=actor.label)
     session.add(row)
     session.flush()
@@ -110,26 +112,53 @@ def get(session: Session, actor: Actor, number: str) -> Baseline:
     return lookup.numbered(session, Baseline, actor.enterprise_id, number, "基准", "baseline")
 
 
+def monthly_figures(session: Session, base: Baseline, yearly: dict[int, dict] | None = None) -> dict:
+    """The baseline's figures with their monthly breakdown: its own (kept since baselines keep their months), or
+    its base year's latest run's; without either a comparison of a part year pro-rates and says so."""
+    if base.figures.get("months"):
+        return base.figures
+    if yearly is None:
+        run = runs.latest_run(session, base.enterprise_id, base.base_year)
+        found = run.totals if run else {}
+    else:
+        found = yearly.get(base.base_year, {})
+    return {**base.figures, **{k: found[k] for k in ("months", "by_month") if found.get(k)}}
+
+
 def compare(session: Session, enterprise_id: int, year: int) -> dict:
-    """This year's emissions and intensity against the active baseline, per level (6.3.1)."""
+    """This year's emissions and intensity against the active baseline, per level (6.3.1); a year in progress
+    against the base year's same months (``months``, ``basis``: from its monthly figures or pro rata)."""
     base = active(session, enterprise_id)
     if base is None:
         raise StewardError("no_baseline", "尚未建立有效的碳排放基准", "There is no active baseline yet")
     figures = totals.year_totals(session, enterprise_id, year) or Rollup().result()  # no data: zeros
+    months = lfl.covered(figures) or list(range(1, 13))
+    then = monthly_figures(session, base)
+    bases = []
 
-    def change(now: float, then: float) -> float | None:
-        return round((now / then - 1) * 100, 2) if then else None
+    def base_of(level: str, scope: str, metric: str) -> float | None:
+        value, basis = lfl.figure(then, level, scope, metric, months)
+        bases.append(basis)
+        return value
+
+    def now_of(level: str, scope: str, metric: str) -> float | None:
+        return lfl.figure(figures, level, scope, metric, months)[0]
+
+    def change(now: float | None, was: float | None) -> float | None:
+        return lfl.change(now, was, 2)
+    enterprise = {"base": base_of("enterprise", "", "total"), "now": now_of("enterprise", "", "total")}
+    processes = {k: {"base": base_of("process", k, "total"), "now": now_of("process", k, "total") or 0.0}
+                 for k in base.figures["processes"]}
+    intensity = {k: {"base": base_of("enterprise", "", f"intensity:{k}"),
+                     "now": now_of("enterprise", "", f"intensity:{k}") if k in figures["intensity"] else None}
+                 for k in base.figures["intensity"]}
     return {
-        "baseline": base.number, "base_year": base.base_year, "year": year,
-        "enterprise": {"base": base.figures["enterprise"]["total"], "now": figures["enterprise"]["total"],
-                       "change_pct": change(figures["enterprise"]["total"], base.figures["enterprise"]["total"])},
-        "processes": {k: {"base": v["total"], "now": figures["processes"].get(k, {}).get("total", 0.0),
-                          "change_pct": change(figures["processes"].get(k, {}).get("total", 0.0), v["total"])}
-                      for k, v in base.figures["processes"].items()},
-        "intensity": {k: {"base": v["total_per_unit"], "now": figures["intensity"].get(k, {}).get("total_per_unit"),
-                          "change_pct": change(figures["intensity"][k]["total_per_unit"], v["total_per_unit"])
-                          if k in figures["intensity"] else None}
-                      for k, v in base.figures["intensity"].items()},
+        "baseline": base.number, "base_year": base.base_year, "year": year, "months": months,
+        "complete": lfl.complete(months), "months_label": lfl.labels(months),
+        "basis": lfl.PRO_RATA if lfl.PRO_RATA in bases else lfl.MONTHLY,
+        "enterprise": {**enterprise, "change_pct": change(enterprise["now"], enterprise["base"])},
+        "processes": {k: {**v, "change_pct": change(v["now"], v["base"])} for k, v in processes.items()},
+        "intensity": {k: {**v, "change_pct": change(v["now"], v["base"])} for k, v in intensity.items()},
     }
 
 

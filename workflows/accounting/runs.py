@@ -9,6 +9,7 @@ import json
 from sqlalchemy.orm import defer
 from sqlmodel import Session, func, select
 
+from accounting import like_for_like as lfl
 from storage.errors import StewardError
 from storage.models import AccountingRun
 from workflows.accounting.calculation import ACCOUNTANTS, compute
@@ -37,10 +38,14 @@ def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: 
         return same
     progress(2, 4, f"与 {year - 1} 年对比", f"Comparing with {year - 1}")
     before = year_totals(session, enterprise_id, year - 1, grid)  # its totals only, not its lines again
-    if before is not None:
+    if before is not None:  # a year in progress against the same months of the year before, never its twelve
+        months = lfl.covered(totals)
+        same, how = lfl.figure(before, "enterprise", "", "total", months)
         totals["previous_year"] = {"year": year - 1, "enterprise": before["enterprise"],
-                                   "intensity": before["intensity"],
-                                   "change": _change(before["enterprise"]["total"], totals["enterprise"]["total"])}
+                                   "intensity": before["intensity"], "months": months,
+                                   "same_months": same if how == lfl.MONTHLY else None,
+                                   "change": _change(same, totals["enterprise"]["total"]) if how == lfl.MONTHLY
+                                   else None}
     progress(3, 4, "保存结果", "Storing the result")
     row = AccountingRun(enterprise_id=enterprise_id, year=year, grid=grid, library_version=version, totals=totals,
                         lines=lines, created_by=created_by, data_sha256=fingerprint)
@@ -50,8 +55,8 @@ def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: 
     return row
 
 
-def _change(before: float, after: float) -> float | None:
-    return round((after / before - 1) * 100, 2) if before else None
+def _change(before: float | None, after: float) -> float | None:
+    return lfl.change(after, before, 2)
 
 
 def check_may_run(actor: Actor) -> None:

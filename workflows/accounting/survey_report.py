@@ -12,9 +12,9 @@ from docx.shared import Mm
 from docxtpl import InlineImage
 from sqlmodel import Session, select
 
+from accounting import like_for_like as lfl
 from storage.models import AccountingRun, DataAnomaly, Enterprise, Improvement, Process
-from workflows.accounting import baseline as baselines
-from workflows.accounting import dq_plan
+from workflows.accounting import comparison, dq_plan
 from workflows.accounting.anomalies import AnomalyState
 from workflows.engine import charts, clock
 from workflows.engine import names as named
@@ -43,11 +43,13 @@ def render(session: Session, run: AccountingRun) -> bytes:
     for s in snap["sources"]:
         for m in s["method"].split("+"):
             methods[m] += 1
-    per_process: dict[str, list[float]] = defaultdict(lambda: [0.0] * 12)
+    covered = lfl.covered(t) or list(range(1, 13))  # a part year charted as the months it has
+    at = {m: i for i, m in enumerate(covered)}
+    per_process: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(covered))
     for line in run.lines:
-        if line["kind"] in ("direct", "indirect", "exported", "recovered"):
-            per_process[line["process"] or "外购电热 bought"][int(line["period"][5:7]) - 1] += line["tco2"]
-    months = [f"{run.year}-{m:02d}" for m in range(1, 13)]
+        if line["kind"] in ("direct", "indirect", "exported", "recovered") and int(line["period"][5:7]) in at:
+            per_process[line["process"] or "外购电热 bought"][at[int(line["period"][5:7])]] += line["tco2"]
+    months = [f"{run.year}-{m:02d}" for m in covered]
     names = {p.code: f"{p.code} {p.name}" for p in session.exec(select(Process).where(
         Process.enterprise_id == run.enterprise_id))}
     monthly = charts.stacked_months(months, {names.get(k, k): v for k, v in per_process.items()},
@@ -55,14 +57,14 @@ def render(session: Session, run: AccountingRun) -> bytes:
     by_kind = [(k, e[k]) for k in ("direct", "indirect") if e[k] > 0]
     share = charts.shares([{"direct": "直接 direct", "indirect": "间接 indirect"}[k] for k, _ in by_kind],
                           [v for _, v in by_kind], "排放构成 Emission mix")
-    comparison = []
-    if "previous_year" in t:
-        p = t["previous_year"]
-        comparison.append(f"较 {p['year']} 年变化 {p['change']:+.2f}% / change on {p['year']}: {p['change']:+.2f}%")
-    base = baselines.active(session, run.enterprise_id)
-    if base:
-        change = (e["total"] / base.figures["enterprise"]["total"] - 1) * 100
-        comparison.append(f"较基准年 {base.base_year}（{base.number}）变化 {change:+.2f}% / against the baseline: {change:+.2f}%")
+    compared = comparison.year(session, run.enterprise_id, run.year, totals=t)  # like for like, months named
+    zh, en = comparison.worded(compared, "zh"), comparison.worded(compared, "en")
+    lines = []
+    for key in ("previous", "baseline"):
+        found = compared[key] if compared else None
+        if found and found["change"] is not None:
+            lines.append(f"{zh['period']} {zh[key]}变化 {found['change']:+.2f}% / {en['period']} {en[key]}: "
+                         f"{found['change']:+.2f}%")
     production = [line["quantity"] for line in run.lines if line["category"] == "production"
                   and line["material"] == (max(t["intensity"], key=lambda k: t["intensity"][k]["output"])
                                            if t["intensity"] else None)]
@@ -96,7 +98,7 @@ def render(session: Session, run: AccountingRun) -> bytes:
         "totals": [{"item": label, "value": _fmt(e[key])} for key, label in (
             ("direct", "直接排放 Direct"), ("indirect", "间接排放 Indirect"), ("exported", "输出 Exported"),
             ("recovered", "回收 Recovered"), ("total", "合计 Total"), ("total_direct_only", "不含间接 Excluding indirect"))],
-        "comparison": "\n".join(comparison),
+        "comparison": "\n".join(lines),
         "processes": [{"code": places(None if k == "(enterprise)" else k, "zh"), "direct": _fmt(v["direct"]), "indirect": _fmt(v["indirect"]), "total": _fmt(v["total"]),
                        "share": f"{v['total'] / e['total'] * 100:.1f}%" if e["total"] else "—"}
                       for k, v in t["processes"].items()],

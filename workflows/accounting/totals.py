@@ -76,7 +76,7 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
             facility, process = places.get(fid, (None, None))
             roll.add(slot, tco2 * amount, process, facility, f"{day:%Y-%m}")
         if category == "production":
-            roll.add_output(material, amount, unit)
+            roll.add_output(material, amount, unit, f"{day:%Y-%m}")
 
     done = {key: {**roll.result(), "gwp": gwp[key[0]]} for key, roll in rolls.items() if key not in bad}
     failed: dict[Key, StewardError] = {}

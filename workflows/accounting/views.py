@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from accounting import like_for_like as lfl
 from storage.models import AccountingRun
 from workflows.accounting import baseline as baselines
-from workflows.accounting import calculation, runs
+from workflows.accounting import calculation, comparison, runs
 from workflows.accounting.activity import ENTRY_ROLES
 from workflows.engine import names
 from workflows.engine.machine import Actor
@@ -53,24 +54,30 @@ def page(session: Session, actor: Actor, lang: str, run_id: int | None = None,
     processes = [_row(k, place(k), v) for k, v in t["processes"].items()]
     facilities = [_row(k, place(k), v) for k, v in t["facilities"].items()]
     months = [_row(k, k, v) for k, v in t["months"].items()]
-    previous = t.get("previous_year") or {}
     line = baselines.active(session, actor.enterprise_id)
-    figures = line.figures if line else {}
     intensity = []
+    yearly = runs.totals_by_year(session, actor.enterprise_id)
+    covered = lfl.covered(t)
+    before_year = yearly.get(run.year - 1) or {}
+    base_months = baselines.monthly_figures(session, line, yearly) if line else {}
     for product, figure in t.get("intensity", {}).items():
-        before = previous.get("intensity", {}).get(product, {}).get("total_per_unit")
-        reference = figures.get("intensity", {}).get(product, {}).get("total_per_unit")
+        metric = f"intensity:{product}"  # a part year against the same months, from their monthly figures
+        before, how = lfl.figure(before_year, "enterprise", "", metric, covered) if before_year else (None, "")
+        before = before if how == lfl.MONTHLY else None
+        reference = lfl.figure(base_months, "enterprise", "", metric, covered)[0] if base_months else None
         intensity.append({"product": names.material(product, lang), "output": figure["output"],
                           "unit": figure.get("unit", "t"),
                           "total": figure["total_per_unit"], "direct": figure["direct_per_unit"],
                           "previous": before, "vs_previous": _change(figure["total_per_unit"], before),
                           "baseline": reference, "vs_baseline": _change(figure["total_per_unit"], reference)})
     enterprise = t["enterprise"]
-    summary = {**enterprise, "previous": previous.get("enterprise", {}).get("total"),
-               "vs_previous": _change(enterprise["total"], previous.get("enterprise", {}).get("total")),
-               "baseline": figures.get("enterprise", {}).get("total"), "baseline_number": line.number if line else None,
-               "baseline_year": line.base_year if line else None,
-               "vs_baseline": _change(enterprise["total"], figures.get("enterprise", {}).get("total"))}
+    found = comparison.year(session, actor.enterprise_id, run.year, yearly=yearly, totals=t)
+    previous_same, base_same = found["previous"] or {}, found["baseline"] or {}
+    summary = {**enterprise, "previous": previous_same.get("value"), "previous_year": previous_same.get("year"),
+               "vs_previous": previous_same.get("change"), "baseline": base_same.get("value"),
+               "baseline_number": line.number if line else None, "baseline_year": line.base_year if line else None,
+               "vs_baseline": base_same.get("change"), "pro_rata": base_same.get("basis") == "pro_rata",
+               "complete": found["complete"], "months_label": found["label"]["en" if en else "zh"]}
     chosen = {k: v for k, v in (drill or {}).items() if k in DRILLS and v}
     lines = []
     if chosen:

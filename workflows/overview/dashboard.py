@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 
 from forms import clauses
 from storage.models import ChecklistItem, Distribution, Nonconformity, Revision, Task
-from workflows.accounting import baseline, runs
+from workflows.accounting import baseline, comparison, runs
 from workflows.audit import internal_audit, readiness
 from workflows.engine import names, tasks
 from workflows.engine.machine import Actor
@@ -35,7 +35,7 @@ def overview(session: Session, actor: Actor, lang: str = "zh", today: date | Non
     yearly = runs.totals_by_year(session, eid)
     base = baseline.active(session, eid)
     inbox, owed = tasks.inbox(session, actor, size=8)  # the first eight, and how many in all
-    return {"emissions": emissions(yearly, base, session, actor), "intensity": intensity(yearly, base, lang),
+    return {"emissions": emissions(yearly, base, session, actor, lang), "intensity": intensity(yearly, base, lang),
             "compliance": compliance(session, eid, yearly), "work": work(session, eid, today),
             "acknowledged": acknowledgement(session, eid), "tasks": inbox, "tasks_total": owed.total,
             "audits": internal_audit.under_way(session, eid), "reviews": review.under_way(session, eid),
@@ -43,28 +43,28 @@ def overview(session: Session, actor: Actor, lang: str = "zh", today: date | Non
             "readiness": readiness.trend(session, eid, lang)}
 
 
-def emissions(yearly: dict[int, dict], base, session: Session, actor: Actor) -> dict | None:
-    """Year to date: the months of the latest accounted year, against the same months of the year before,
-    the baseline prorated to as many months, and the enterprise-level total target likewise."""
+def emissions(yearly: dict[int, dict], base, session: Session, actor: Actor, lang: str = "zh") -> dict | None:
+    """Year to date, like for like: the months of the latest accounted year against the same months of the year
+    before, of the base year (from its monthly figures) and of the enterprise-level total target, each named."""
     if not yearly:
         return None
-    year = max(yearly)
-    months = yearly[year]["months"]
-    so_far = round(sum(m["total"] for m in months.values()), 1)
-    numbers = {k[5:] for k in months}
-    before = yearly.get(year - 1, {}).get("months", {})
-    same = round(sum(v["total"] for k, v in before.items() if k[5:] in numbers), 1) if before else None
-    share = len(numbers) / 12
-    prorated = round(base.figures["enterprise"]["total"] * share, 1) if base else None
+    found = comparison.year(session, actor.enterprise_id, yearly=yearly)
+    if found is None:
+        return None
+    previous, baseline_then = found["previous"] or {}, found["baseline"] or {}
     target = None
     for o, p in objectives.progress_of(session, actor.enterprise_id):  # no owners' names: none are shown
         if o.level == "enterprise" and o.metric == "total" and o.status == "active":
-            target = {"number": o.number, "title": o.title, "year": o.target_year, "value": round(p["target"] * share, 1)}
+            target = {"number": o.number, "title": o.title, "year": o.target_year, "value": p["target_same"],
+                      "standing": p["standing_words"][lang == "en"] if p["standing_words"] else None}
             break
-    return {"year": year, "months": len(numbers), "last_month": max(months) if months else None, "total": so_far,
-            "same_period": same, "vs_same_period": _pct(so_far, same), "baseline": prorated,
-            "vs_baseline": _pct(so_far, prorated), "target": target,
-            "vs_target": _pct(so_far, target["value"]) if target else None}
+    return {"year": found["year"], "months": len(found["months"]), "label": found["label"]["en" if lang == "en" else "zh"],
+            "complete": found["complete"], "last_month": found["last_month"], "total": round(found["value"], 1),
+            "same_period": previous.get("value"), "previous_year": previous.get("year"),
+            "vs_same_period": previous.get("change"), "baseline": baseline_then.get("value"),
+            "baseline_year": baseline_then.get("year"), "pro_rata": baseline_then.get("basis") == "pro_rata",
+            "vs_baseline": baseline_then.get("change"), "target": target,
+            "vs_target": _pct(found["value"], target["value"]) if target else None}
 
 
 def intensity(yearly: dict[int, dict], base, lang: str) -> dict:

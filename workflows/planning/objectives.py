@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from accounting import like_for_like as lfl
 from storage.errors import StewardError
 from storage.models import Baseline, Objective, Person
 from workflows.accounting import baseline as baselines
@@ -83,17 +84,36 @@ _UNREAD = object()
 
 def progress(session: Session, objective: Objective, run=_UNREAD) -> dict:
     """Baseline figure, target figure, the latest accounted figure (``run``, when the caller has read it for
-    several objectives) and how far along the way it is."""
+    several objectives) and where it stands. A year in progress is measured like for like: its months against
+    the base year's same months and the target pro-rated the same way, and it is ahead, on track or behind the
+    path; achieved (or missed) is said only once the target year is complete."""
     base = session.get(Baseline, objective.baseline_id)
     start = _figure(base.figures, objective.level, objective.scope, objective.metric)
     goal = start * (1 - objective.reduction_pct / 100)
     if run is _UNREAD:
         run = runs.latest_run(session, objective.enterprise_id)
-    now = _figure(run.totals, objective.level, objective.scope, objective.metric) if run else None
-    achieved = None if now is None or start == goal else round((start - now) / (start - goal) * 100, 1)
+    months = lfl.covered(run.totals) if run else []
+    now, base_same, basis = None, start, lfl.MONTHLY
+    if run:
+        now = lfl.figure(run.totals, objective.level, objective.scope, objective.metric, months)[0]
+        base_same, basis = lfl.figure(baselines.monthly_figures(session, base), objective.level, objective.scope,
+                                      objective.metric, months)
+    keep = 1 - objective.reduction_pct / 100
+    goal_same = None if base_same is None else base_same * keep
+    path = None if base_same is None or run is None else lfl.path_value(
+        base_same, goal_same, base.base_year, objective.target_year, run.year)
+    standing = lfl.standing(now, path, goal_same, months, run.year if run else 0, objective.target_year)
+    # how far along the way from the base year to the target, over the same months; the word "achieved" is
+    # the standing's, said only once the target year is complete
+    achieved = None if now is None or base_same is None or goal_same == base_same else \
+        round((base_same - now) / (base_same - goal_same) * 100, 1)
     return {"number": objective.number, "base_year": base.base_year, "base": start, "target": round(goal, 6),
-            "year": run.year if run else None, "current": now, "achieved_pct": achieved,
-            "met": now is not None and now <= goal}
+            "year": run.year if run else None, "current": now, "months": months, "complete": lfl.complete(months),
+            "months_label": lfl.labels(months), "base_same": base_same, "basis": basis,
+            "target_same": None if goal_same is None else round(goal_same, 6),
+            "path_same": None if path is None else round(path, 6), "standing": standing,
+            "standing_words": lfl.STANDING.get(standing or ""),
+            "vs_path": lfl.change(now, path), "achieved_pct": achieved, "met": standing == "achieved"}
 
 
 def overview(session: Session, actor: Actor) -> list[tuple[Objective, dict, str]]:
@@ -120,14 +140,39 @@ def trajectories(session: Session, actor: Actor, rows: list[tuple[Objective, dic
         years = list(range(first, last + 1))
         span = objective.target_year - first
 
-        actual = {y: _figure(t, objective.level, objective.scope, objective.metric) for y, t in yearly.items()}
+        actual = {y: _figure(t, objective.level, objective.scope, objective.metric) for y, t in yearly.items()
+                  if lfl.complete(lfl.covered(t))}  # a part year is not a year: it has its own chart below
         actual.setdefault(first, p["base"])  # the base year reads as the baseline says, even without a stored run
         out.append({"number": objective.number, "title": objective.title, "years": [str(y) for y in years],
                     "actual": [actual.get(y) for y in years], "path": [round(p["base"] + (p["target"] - p["base"]) * (y - first) / span, 6)
                              if y <= objective.target_year else None for y in years],
                     "labels": {"actual": "Accounted" if lang == "en" else "核算值",
-                               "path": "Path to the target" if lang == "en" else "目标路径"}})
+                               "path": "Path to the target" if lang == "en" else "目标路径"},
+                    "so_far": _so_far(session, objective, p, yearly, lang)})
     return out
+
+
+def _so_far(session: Session, objective: Objective, p: dict, yearly: dict[int, dict], lang: str) -> dict | None:
+    """A year in progress as a part year: the emissions month by month, cumulative, against the base year's same
+    months and the path pro-rated the same way; None when the latest year is complete or the metric a ratio."""
+    if p["year"] is None or p["complete"] or objective.metric != "total" or p["year"] not in yearly:
+        return None
+    months, en = p["months"], lang == "en"
+    base = session.get(Baseline, objective.baseline_id)
+    then = baselines.monthly_figures(session, base, yearly)
+    actual = lfl.cumulative(yearly[p["year"]], objective.level, objective.scope, months)
+    before = lfl.cumulative(then, objective.level, objective.scope, months)
+    if before is None or (p["basis"] == lfl.PRO_RATA):  # no monthly figures: the base year spread evenly
+        before = [round(p["base"] * (i + 1) / 12, 3) for i in range(len(months))]
+    share = (p["path_same"] / p["base_same"]) if p["base_same"] else 1.0
+    names_of = lfl.MONTHS_EN if en else [f"{m} 月" for m in range(1, 13)]
+    return {"months": [names_of[m - 1] for m in months], "actual": actual,
+            "base": before, "path": [round(b * share, 3) for b in before],
+            "title": (f"{p['year']} {p['months_label']['en']}, cumulative" if en else
+                      f"{p['year']} 年 {p['months_label']['zh']}累计"),
+            "labels": {"actual": f"{p['year']}" if en else f"{p['year']} 年",
+                       "base": (f"Base year {base.base_year}, same months" if en else f"基准年 {base.base_year} 同期"),
+                       "path": "Path, same months" if en else "目标路径（同期）"}}
 
 
 LEVELS = {"enterprise": ("企业", "Enterprise"), "process": ("工序", "Process"), "facility": ("设施", "Facility")}

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timezone
 
 from sqlmodel import Session, select
 
+from accounting import like_for_like as lfl
 from forms.fields import choices_of, label_of
 from forms.records import FORMS
 from storage.models import (
@@ -24,6 +25,7 @@ from storage.models import (
     ReviewAction,
     Revision,
 )
+from workflows.accounting import comparison
 from workflows.audit.checklist import Result
 from workflows.audit.internal_audit import AuditState
 from workflows.engine import names
@@ -102,32 +104,47 @@ ACTIONS = {"insert": ("新增", "added"), "update": ("修改", "changed"), "dele
 
 
 def _performance(session, review, since):
-    """Activity totals this year against last year (the emissions themselves are in the accounting runs)."""
-    def totals(year):
+    """Emissions and activity totals of the latest year against last year, like for like: a year in progress
+    only over the months it has, its months named (the emissions themselves are in the accounting runs)."""
+    def totals(year, months=None):
         rows = session.exec(select(ActivityRecord).where(
             ActivityRecord.enterprise_id == review.enterprise_id,
             ActivityRecord.period >= date(year, 1, 1), ActivityRecord.period < date(year + 1, 1, 1),
             ActivityRecord.category.in_(["fuel_combustion", "electricity_purchased", "production"]))).all()
         out: dict[str, float] = {}
         for r in rows:
-            key = f"{r.material}|{r.unit}"
-            out[key] = out.get(key, 0.0) + r.quantity
-        return out
+            if months is None or r.period.month in months:
+                key = f"{r.material}|{r.unit}"
+                out[key] = out.get(key, 0.0) + r.quantity
+        return out, sorted({r.period.month for r in rows})
     latest = session.exec(select(ActivityRecord.period).where(ActivityRecord.enterprise_id == review.enterprise_id)
                           .order_by(ActivityRecord.period.desc())).first()
     if latest is None:
         return [], [], {}
     year = latest.year
-    this, last = totals(year), totals(year - 1)
+    this, months = totals(year)
+    last, _ = totals(year - 1, set(months))
+    whole = lfl.complete(months)
+    span = lfl.labels(months)
+    zh_when, en_when = ("", "") if whole else (f" {span['zh']}", f" {span['en']}")
     zh, en = [], []
+    emitted = comparison.year(session, review.enterprise_id, year)
+    if emitted:
+        said = comparison.worded(emitted, "zh"), comparison.worded(emitted, "en")
+        for key, (z, e) in (("previous", said), ("baseline", said)):
+            found = emitted[key]
+            if found and found["change"] is not None:
+                zh.append(f"排放 {said[0]['period']}：{emitted['value']:,.1f} tCO2e，{z[key]} {found['change']:+.1f}%")
+                en.append(f"Emissions {said[1]['period']}: {emitted['value']:,.1f} tCO2e, {e[key]} {found['change']:+.1f}%")
     for key in sorted(this):
         change = f"{(this[key] / last[key] - 1) * 100:+.1f}%" if last.get(key) else "—"
         material, unit = key.split("|", 1)
-        zh.append(f"{names.material(material, 'zh')}（{unit}）：{year} 年 {this[key]:,.1f}，{year - 1} 年 "
+        zh.append(f"{names.material(material, 'zh')}（{unit}）：{year} 年{zh_when} {this[key]:,.1f}，{year - 1} 年{zh_when} "
                   f"{last.get(key, 0):,.1f}，变化 {change}")
-        en.append(f"{names.material(material, 'en')} ({unit}): {year} {this[key]:,.1f} vs {year - 1} "
+        en.append(f"{names.material(material, 'en')} ({unit}): {year}{en_when} {this[key]:,.1f} vs {year - 1}{en_when} "
                   f"{last.get(key, 0):,.1f} ({change})")
-    return zh, en, {"year": year, "this": this, "last": last}
+    return zh, en, {"year": year, "months": months, "this": this, "last": last,
+                    "emissions": emitted}
 
 
 def _counted(counts: Counter, labels, lang: str) -> str:
@@ -178,13 +195,21 @@ def _audits(session, review, since):
 
 
 def _objectives(session, review, since):
+    """Each objective where it stands: achieved or missed only once its target year is complete; before that
+    ahead, on track or behind the path over the months covered, named."""
     from workflows.planning import objectives
     zh, en, facts = [], [], {}
     for o, p in objectives.progress_of(session, review.enterprise_id):
         facts[o.number] = p
-        done = "已达成" if p["met"] else f"完成 {p['achieved_pct']}%" if p["achieved_pct"] is not None else "无数据"
-        zh.append(f"{o.number} {o.title}：{done}")
-        en.append(f"{o.number}: {'met' if p['met'] else p['achieved_pct']}")
+        if p["standing"] is None:
+            zh.append(f"{o.number} {o.title}：无数据")
+            en.append(f"{o.number}: no data")
+            continue
+        words = p["standing_words"]
+        zh_when = f"{p['year']} 年" + ("" if p["complete"] else f" {p['months_label']['zh']}")
+        en_when = f"{p['year']}" + ("" if p["complete"] else f" {p['months_label']['en']}")
+        zh.append(f"{o.number} {o.title}：{words[0]}（{zh_when}，{p['current']:,.2f}，目标路径 {p['path_same']:,.2f}）")
+        en.append(f"{o.number}: {words[1]} ({en_when}: {p['current']:,.2f} against the path's {p['path_same']:,.2f})")
     return zh, en, facts
 
 

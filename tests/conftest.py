@@ -187,3 +187,18 @@ def web(plant, db_url, tmp_path):
     from steward.web.app import create_app
     ctx = Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url}))
     return TestClient(create_app(ctx))
+
+
+@pytest.fixture
+def in_progress(plant, engine):
+    """January and February 2026 entered and accounted on the demo plant, with the figures to compare them
+    with computed line by line: the same months of 2025 and of the 2023 base year, and 2023 whole."""
+    from helpers import months_of, year_in_progress
+    from sqlmodel import Session
+
+    from storage.models import AccountingRun
+    run_id = year_in_progress(plant)
+    with Session(engine) as s:
+        now = s.get(AccountingRun, run_id).totals["enterprise"]["total"]
+        return {"run": run_id, "now": now, "last": months_of(s, 2025), "base": months_of(s, 2023),
+                "base_year": months_of(s, 2023, range(1, 13))}

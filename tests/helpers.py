@@ -144,3 +144,16 @@ def year_in_progress(uow, year: int = 2026, months: tuple[int, ...] = (1, 2), sc
 def r_period(year: int, month: int):
     from datetime import date
     return date(year, month, 1)
+
+
+def months_of(session, year: int, months=(1, 2), process: str | None = None) -> float:
+    """Emissions over those months computed line by line from the activity data, apart from the totals the
+    pages read: the independent check of a like-for-like figure."""
+    from workflows.accounting import calculation
+    _, lines, _ = calculation.compute(session, plant_id(session), year)
+    return sum(x["tco2"] for x in lines if x["kind"] in ("direct", "indirect", "exported", "recovered")
+               and int(x["period"][5:7]) in months and (process is None or x["process"] == process))
+
+
+def pct(now: float, then: float) -> float:
+    return round((now / then - 1) * 100, 1)

@@ -9,42 +9,21 @@ import re
 
 import docx
 import pytest
-from helpers import act, as_user, plant_id, year_in_progress
+from helpers import act, as_user, months_of, pct, plant_id
 from sqlmodel import Session
 
 from accounting import like_for_like as lfl
 from storage.models import AccountingRun, ManagementReview
 from workflows.accounting import baseline as baselines
-from workflows.accounting import calculation, survey_report
+from workflows.accounting import survey_report
 from workflows.planning import objectives
 from workflows.review import review as reviews
 
 ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-SUMMED = ("direct", "indirect", "exported", "recovered")
 
 
 def shown(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.split("<main", 1)[-1]))
-
-
-def months_of(session, year: int, months=(1, 2), process: str | None = None) -> float:
-    """Computed line by line from the activity data, apart from the totals the pages read."""
-    _, lines, _ = calculation.compute(session, plant_id(session), year)
-    return sum(x["tco2"] for x in lines if x["kind"] in SUMMED and int(x["period"][5:7]) in months
-               and (process is None or x["process"] == process))
-
-
-def pct(now: float, then: float) -> float:
-    return round((now / then - 1) * 100, 1)
-
-
-@pytest.fixture
-def in_progress(plant, engine):
-    run_id = year_in_progress(plant)
-    with Session(engine) as s:
-        now = s.get(AccountingRun, run_id).totals["enterprise"]["total"]
-        return {"run": run_id, "now": now, "last": months_of(s, 2025), "base": months_of(s, 2023),
-                "base_year": months_of(s, 2023, range(1, 13))}
 
 
 @ON_SQLITE

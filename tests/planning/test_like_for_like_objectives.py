@@ -1,0 +1,50 @@
+"""Objectives two months into their target year: on track, behind or ahead over January–February against the
+base year's same months and the target pro-rated likewise; "achieved" only once the year is complete; the chart
+a part year, cumulative over its months, never a plunge to one month."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from helpers import act, as_user, months_of
+from sqlmodel import Session
+
+from accounting import like_for_like as lfl
+from storage.models import AccountingRun
+from workflows.planning import objectives
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+PLAN = {k: "见方案" for k in "abcdef"}
+
+
+def test_a_target_two_months_into_its_year_is_on_track_behind_or_ahead(web, plant, engine, in_progress):
+    kiln = act(plant, "lixf", lambda s, a: objectives.add(
+        s, a, title="熟料煅烧工序排放较基准年下降 2%", level="process", scope="P30", metric="total", target_year=2026,
+        reduction_pct=2, plan=PLAN))
+    with Session(engine) as s:
+        now, base = months_of(s, 2026, process="P30"), months_of(s, 2023, process="P30")
+        jan = months_of(s, 2026, months=(1,), process="P30")
+        p = objectives.progress(s, s.get(type(kiln), kiln.id))
+    goal = base * 0.98  # the target year itself: the path has reached the target
+    expected = "behind" if now > goal else "ahead" if (goal - now) / goal > 0.01 else "on_track"
+    assert p["months"] == [1, 2] and not p["complete"] and p["basis"] == "monthly"
+    assert p["current"] == pytest.approx(now, rel=1e-4) and p["base_same"] == pytest.approx(base, rel=1e-4)
+    assert p["target_same"] == pytest.approx(goal, rel=1e-4)
+    assert p["standing"] == expected and not p["met"]
+
+    page = as_user(web, "lixf").get("/objectives").text
+    row = re.sub(r"<[^>]+>", " ", page.split(kiln.number, 1)[1].split("</tr>", 1)[0])
+    assert lfl.STANDING[expected][0] in row and "1–2 月" in row
+    assert "已达成" not in row and "✓" not in row and "%" in row  # against the path, never "done x %"
+
+    rows, charts = act(plant, "lixf", lambda s, a: (lambda r: (r, objectives.trajectories(s, a, r, "en")))(
+        objectives.overview(s, a)))
+    chart = next(c for c in charts if c["number"] == kiln.number)
+    assert chart["actual"][chart["years"].index("2026")] is None  # no plunge to two months on the yearly chart
+    so_far = chart["so_far"]
+    assert so_far["months"] == ["Jan", "Feb"] and "Jan–Feb" in so_far["title"]
+    assert so_far["actual"] == pytest.approx([jan, now], rel=1e-4)  # cumulative, covered months only
+    assert so_far["base"][-1] == pytest.approx(base, rel=1e-4) and so_far["path"][-1] == pytest.approx(goal, rel=1e-4)
+    with Session(engine) as s:
+        assert s.get(AccountingRun, in_progress["run"]).year == 2026

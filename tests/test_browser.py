@@ -761,3 +761,26 @@ def test_a_word_document_is_read_in_the_page_on_a_server_without_libreoffice(sit
     assert page.title() != "pwned" and page.locator("a[href$='.pdf']").count() == 0
     assert "网页版" in page.inner_text("main")
     shot(page, "33-word-read-without-libreoffice")
+def test_top_management_reads_the_overview_two_months_into_the_year_like_for_like(site, page, plant, in_progress):
+    """January–February 2026 accounted: the overview sets them against January–February of 2025, of the 2023
+    base year (its own months: the kiln stops every February) and of the target, each naming its months; the
+    objectives chart draws the part year cumulatively over its months."""
+    from helpers import act, pct
+
+    from workflows.planning import objectives
+    act(plant, "lixf", lambda s, a: objectives.add(
+        s, a, title="2026 年排放总量较基准年下降 3%", level="enterprise", metric="total", target_year=2026,
+        reduction_pct=3, plan={k: "见方案" for k in "abcdef"}))
+    base, _ = site
+    sign_in(page, base, "wangjg")
+    card = page.inner_text("#kpi-emissions")
+    assert "2026 年累计排放（1–2 月）" in card and "完成" not in card
+    assert f"较上年同期（2025 1–2 月） {pct(in_progress['now'], in_progress['last']):+.1f}%" in card
+    assert f"较基准年同期（2023 1–2 月） {pct(in_progress['now'], in_progress['base']):+.1f}%" in card
+    assert "较目标同期（1–2 月）" in card
+    shot(page, "40-overview-two-months-into-the-year", full=False)
+    page.goto(f"{base}/objectives")
+    page.wait_for_selector("#trajectories [data-so-far] canvas")
+    assert "1–2 月" in page.inner_text("#objectives")
+    page.locator("#trajectories").scroll_into_view_if_needed()
+    shot(page, "41-objectives-part-year")

@@ -779,8 +779,12 @@ def test_top_management_reads_the_overview_two_months_into_the_year_like_for_lik
     assert f"较基准年同期（2023 1–2 月） {pct(in_progress['now'], in_progress['base']):+.1f}%" in card
     assert "较目标同期（1–2 月）" in card
     shot(page, "40-overview-two-months-into-the-year", full=False)
+    page.click("#lang-switch")
+    card = page.inner_text("#kpi-emissions")
+    assert "(Jan–Feb)" in card and "2025 Jan–Feb" in card and "2023 Jan–Feb" in card
+    shot(page, "40b-overview-two-months-into-the-year-en", full=False)
     page.goto(f"{base}/objectives")
     page.wait_for_selector("#trajectories [data-so-far] canvas")
-    assert "1–2 月" in page.inner_text("#objectives")
+    assert "Jan–Feb" in page.inner_text("#objectives") and "ahead" in page.inner_text("#objectives")
     page.locator("#trajectories").scroll_into_view_if_needed()
     shot(page, "41-objectives-part-year")

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlmodel import Session, func, select
 
+from accounting import like_for_like as lfl
 from forms import clauses
 from storage.models import ChecklistItem, Distribution, Nonconformity, Revision, Task
 from workflows.accounting import baseline, comparison, runs
@@ -71,7 +72,10 @@ def intensity(yearly: dict[int, dict], base, lang: str) -> dict:
     """tCO2e per tonne of each product, one point per accounted year, with the baseline's figure beside."""
     products = sorted({p for t in yearly.values() for p in t.get("intensity", {})})
     years = sorted(yearly)
-    return {"years": [str(y) for y in years],
+    def named(y: int) -> str:  # a year in progress is labelled with its months, not passed off as a year
+        months = lfl.covered(yearly[y])
+        return str(y) if lfl.complete(months) else f"{y} {lfl.label(months, lang)}"
+    return {"years": [named(y) for y in years],
             "series": [{"name": f"{names.material(p, lang)} (tCO2e/{_unit(yearly, p)})",
                         "data": [yearly[y].get("intensity", {}).get(p, {}).get("total_per_unit") for y in years],
                         "baseline": (base.figures.get("intensity", {}).get(p, {}).get("total_per_unit") if base else None)}

@@ -48,12 +48,14 @@ def change(now: float | None, then: float | None, digits: int = 1) -> float | No
     return None if now is None or not then else round((now / then - 1) * 100, digits)
 
 
-def _sum(series: dict[str, float], months: list[int]) -> float | None:
-    """The sum over those months, or None unless the series has every one of them."""
+def _sum(series: dict[str, float], months: list[int], present: list[int] | None = None) -> float | None:
+    """The sum over those months, or None unless the year has every one of them (``present``: the months the
+    year has; a place or product silent in one of them, a kiln stopped, counts nought there)."""
     picked = {int(k[5:7]): v for k, v in series.items()}
-    if not months or any(m not in picked for m in months):
+    present = sorted(picked) if present is None else present
+    if not months or any(m not in present for m in months):
         return None
-    return sum(picked[m] for m in months)
+    return sum(picked.get(m, 0.0) for m in months)
 
 
 def _annual(totals: dict, level: str, scope: str, metric: str) -> float | None:
@@ -87,13 +89,13 @@ def figure(totals: dict, level: str, scope: str, metric: str, months: list[int] 
         emitted = _emissions_by_month(totals, "enterprise", "")
         output = totals.get("by_month", {}).get("output", {}).get(metric.split(":", 1)[1])
         if emitted is not None and output is not None:
-            e, q = _sum(emitted, months), _sum(output, months)
+            e, q = _sum(emitted, months), _sum(output, months, covered(totals))
             if e is not None and q:
                 return round(e / q, 6), MONTHLY
         return _annual(totals, level, scope, metric), PRO_RATA
     series = _emissions_by_month(totals, level, scope)
     if series is not None:
-        found = _sum(series, months) if series else 0.0
+        found = _sum(series, months, covered(totals))
         if found is not None:
             return round(found, 3), MONTHLY
     whole = _annual(totals, level, scope, metric)

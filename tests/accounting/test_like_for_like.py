@@ -27,7 +27,7 @@ def shown(html: str) -> str:
 
 
 @ON_SQLITE
-def test_the_accounting_page_compares_january_february_with_the_same_months(web, in_progress):
+def test_the_accounting_page_compares_january_february_with_the_same_months(web, plant, in_progress):
     now, last, base = in_progress["now"], in_progress["last"], in_progress["base"]
     assert now < last  # 2 % less of everything (and 2026's grid factor)
     # the base year's own February (the kiln stopped) makes a twelfth of the year the wrong measure
@@ -38,6 +38,11 @@ def test_the_accounting_page_compares_january_february_with_the_same_months(web,
     assert f"较上年同期（2025 1–2 月） {pct(now, last):+.1f}%" in summary
     assert f"较基准年同期（2023 1–2 月） {pct(now, base):+.1f}%" in summary
     assert "按比例" not in summary and "-97" not in summary
+    with plant("test") as s:
+        number = baselines.active(s, plant_id(s)).number
+    register = shown(as_user(web, "lixf").get(f"/registers/baselines/{number}?year=2026").text)
+    compared = register.split("与基准对比", 1)[1]
+    assert "基准年 2023 1–2 月" in compared and "2026 1–2 月" in compared and "按比例" not in compared
     english = as_user(web, "lixf")
     english.get("/lang/en")
     en = shown(english.get("/accounting").text)

@@ -170,7 +170,8 @@ def comparison(session: Session, row: Baseline, year: int, places: names.Places)
     lines += [((places(k, "zh"), places(k, "en")), v) for k, v in found["processes"].items() if v["base"] or v["now"]]
     intensity = [((names.material(k, "zh") + " 单位排放", names.material(k, "en") + " per tonne"), v)
                  for k, v in found["intensity"].items()]
-    return {"year": year, "lines": lines, "intensity": intensity}
+    return {"year": year, "lines": lines, "intensity": intensity, "complete": found["complete"],
+            "months_label": found["months_label"], "pro_rata": found["basis"] == "pro_rata"}
 
 
 def view(session: Session, actor: Actor, name: str, key: str, year: int | None = None) -> dict:

@@ -62,8 +62,12 @@ def baseline_compare(enterprise: Enterprise, year: Year, as_json: AsJson = False
     if as_json:
         return emit(result, True)
     e = result["enterprise"]
-    typer.echo(f"{enterprise} {year} 对比基准 {result['baseline']}（{result['base_year']}）：{e['now']:,.1f} vs "
-               f"{e['base']:,.1f} tCO2 ({e['change_pct']:+.2f}%)")
+    span = "" if result["complete"] else f" {result['months_label']['zh']} / {result['months_label']['en']}"
+    same = "" if result["complete"] else " 同期 / same months" + (
+        "，按比例折算 / pro rata" if result["basis"] == "pro_rata" else "")
+    change = f"{e['change_pct']:+.2f}%" if e["change_pct"] is not None else "—"
+    typer.echo(f"{enterprise} {year}{span} 对比基准 {result['baseline']}（{result['base_year']}{same}）："
+               f"{e['now']:,.1f} vs {e['base']:,.1f} tCO2 ({change})")
     for material, i in result["intensity"].items():
         if i["change_pct"] is not None:
             typer.echo(f"  强度 {material}: {i['now']:.4f} vs {i['base']:.4f} tCO2/t ({i['change_pct']:+.2f}%)")

@@ -48,3 +48,16 @@ def test_a_target_two_months_into_its_year_is_on_track_behind_or_ahead(web, plan
     assert so_far["base"][-1] == pytest.approx(base, rel=1e-4) and so_far["path"][-1] == pytest.approx(goal, rel=1e-4)
     with Session(engine) as s:
         assert s.get(AccountingRun, in_progress["run"]).year == 2026
+
+
+def test_the_command_line_names_the_months_and_says_ahead_on_track_or_behind(plant, steward_env, in_progress):
+    from helpers import run_steward
+    act(plant, "lixf", lambda s, a: objectives.add(
+        s, a, title="熟料煅烧工序排放较基准年下降 2%", level="process", scope="P30", metric="total", target_year=2026,
+        reduction_pct=2, plan=PLAN))
+    progress = run_steward(["objective", "progress", "--as", "lixf"], steward_env, check=True).stdout
+    assert "2026 年 1–2 月 / Jan–Feb" in progress and "完成" not in progress
+    assert re.search(r"（(超前／ahead|按计划／on track|落后／behind)，目标路径 path", progress)
+    compared = run_steward(["baseline", "compare", "--enterprise", "JYCEM", "--year", "2026"], steward_env,
+                           check=True).stdout
+    assert "2026 1–2 月 / Jan–Feb 对比基准" in compared and "2023 同期 / same months" in compared

@@ -54,7 +54,12 @@ def account_run(as_user: AsUser, year: Year, enterprise: OwnEnterprise = None, g
         typer.echo(f"  强度 {material:<22} {i['total_per_unit']:.4f} tCO2/{i['unit']}（直接 {i['direct_per_unit']:.4f}）")
     if "previous_year" in totals:
         p = totals["previous_year"]
-        typer.echo(f"  较 {p['year']} 年 vs previous year: {p['change']:+.2f}%")
+        months = p.get("months") or list(range(1, 13))
+        from accounting import like_for_like as lfl
+        same = "" if lfl.complete(months) else f"同期（{lfl.label(months, 'zh')}）"
+        same_en = "" if lfl.complete(months) else f", same months ({lfl.label(months, 'en')})"
+        change = f"{p['change']:+.2f}%" if p.get("change") is not None else "—"
+        typer.echo(f"  较 {p['year']} 年{same} vs previous year{same_en}: {change}")
     for code, t in totals["processes"].items():
         typer.echo(f"    工序 {code:<14} {t['total']:>12,.1f}")
 

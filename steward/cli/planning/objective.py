@@ -47,6 +47,8 @@ def objective_progress(as_user: AsUser, as_json: AsJson = False):
     if as_json:
         return emit([p for _, p in rows], True)
     for title, p in rows:
+        span = "" if p["complete"] else f" {p['months_label']['zh']} / {p['months_label']['en']}"
+        words = "／".join(p["standing_words"]) if p["standing_words"] else "—"  # achieved only once the year is over
+        path = f"，目标路径 path {p['path_same']:,.4f}" if p["path_same"] is not None else ""
         typer.echo(f"{p['number']} {title}: 基准 base {p['base']:,.4f} → 目标 target {p['target']:,.4f}；"
-                   f"{p['year']} 年 {p['current'] if p['current'] is not None else '—'}"
-                   f"（完成 achieved {p['achieved_pct'] if p['achieved_pct'] is not None else '—'}%）")
+                   f"{p['year']} 年{span} {p['current'] if p['current'] is not None else '—'}（{words}{path}）")

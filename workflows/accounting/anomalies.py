@@ -17,7 +17,7 @@ from storage.models import ActivityRecord, DataAnomaly, Facility
 from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows.accounting import calculation
-from workflows.engine import lifecycle_index, machine, names
+from workflows.engine import clock, lifecycle_index, machine, names
 from workflows.engine.machine import Actor, Lifecycle, Transition
 
 CHECKED = ("fuel_combustion", "process", "electricity_purchased", "electricity_consumed", "heat_purchased")
@@ -153,7 +153,7 @@ def scan(session: Session, enterprise_id: int) -> list[DataAnomaly]:
         session.flush()
         for person in machine.people_with(session, enterprise_id, ["carbon_manager"]):
             machine.give_task(session, person, "data_anomaly", row.id, _clip(f"核实异常数据：{f.zh}", 110),
-                             _clip(f"Check unusual data: {f.en}", 180), date.today())
+                             _clip(f"Check unusual data: {f.en}", 180), clock.today())
         known.add(f.key)
         added.append(row)
     return added

@@ -16,7 +16,7 @@ from forms import clauses
 from storage.models import ChecklistItem, Distribution, Nonconformity, Revision, Task
 from workflows.accounting import baseline, comparison, runs
 from workflows.audit import internal_audit, readiness
-from workflows.engine import names, tasks
+from workflows.engine import clock, names, tasks
 from workflows.engine.machine import Actor
 from workflows.planning import carbon_assets, objectives
 from workflows.review import review
@@ -31,7 +31,7 @@ def _pct(now: float | None, before: float | None) -> float | None:
 
 
 def overview(session: Session, actor: Actor, lang: str = "zh", today: date | None = None) -> dict:
-    today = today or date.today()
+    today = today or clock.today()
     eid = actor.enterprise_id
     yearly = runs.totals_by_year(session, eid)
     base = baseline.active(session, eid)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlmodel import Session, func, select
 
@@ -24,7 +23,7 @@ from storage.errors import StewardError
 from storage.models import AssetTxn, CarbonPrice, Enterprise, Task
 from storage.models.org import utcnow
 from workflows.accounting import runs
-from workflows.engine import machine
+from workflows.engine import clock, machine
 from workflows.engine.machine import Actor
 
 TRADERS = ("carbon_manager", "top_management")
@@ -151,7 +150,6 @@ def latest_price(session: Session, kind: str) -> CarbonPrice | None:
     return session.exec(select(CarbonPrice).where(CarbonPrice.kind == kind).order_by(CarbonPrice.on.desc())).first()
 
 
-TZ = "Asia/Shanghai"  # the enterprise's calendar: a deadline passes at its midnight, not at midnight UTC
 WHY = {  # why a vintage does or does not count for a compliance year, as a user reads it
     "own": ("本年度配额", "this year's allowances"),
     "carried": ("以前年度结余，按规则结转计入", "surplus of an earlier year, carried over as the rule allows"),
@@ -163,8 +161,9 @@ WHY = {  # why a vintage does or does not count for a compliance year, as a user
 
 
 def local_today(now: datetime | None = None) -> date:
-    """Today in the enterprise's time zone: 23:30 UTC on 31 December is already 1 January in Shanghai."""
-    return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(TZ)).date()
+    """Today in the plant's time zone (a deadline passes at its midnight, not UTC's): 23:30 UTC on 31 December is
+    already 1 January in Shanghai."""
+    return (now or clock.utcnow()).astimezone(clock.zone()).date()
 
 
 def _surrendered(session: Session, enterprise_id: int) -> dict[int, dict[str, float]]:

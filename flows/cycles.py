@@ -346,8 +346,26 @@ def daily_tasks_flow(enterprise: str | None = None, tz: str = TZ, readiness_lead
                      enterprises: list[str] | None = None):
     """每日：到期提醒、逾期升级、审核或评审临近时的证据缺口任务、待办汇总 / Reminders, escalations, evidence gaps as
     tasks when an audit or review is near (``readiness_lead_days`` ahead, 30 unless given), and the daily digest."""
-    return _work("daily-tasks", {"tz": tz, "readiness_lead_days": readiness_lead_days}, _daily, local_today(tz),
+    done = _work("daily-tasks", {"tz": tz, "readiness_lead_days": readiness_lead_days}, _daily, local_today(tz),
                  readiness_lead_days, enterprise=enterprise, enterprises=enterprises)
+    if not enterprises and not enterprise:  # the whole round, not a batch of it: sign the log's tip for the day
+        _anchor_the_day()
+    return done
+
+
+def _anchor_the_day() -> None:
+    """The daily round ends by anchoring the audit log beside the key, as `steward serve`'s own round does, so an
+    installation whose flows run on Prefect is anchored daily too."""
+    from pathlib import Path
+
+    from storage.audit_log import ANCHORS_FILE, keep_anchor
+    wired = wiring.current()
+    engine = make_engine(wired.db_url, wired.audit_key())
+    try:
+        mark = keep_anchor(engine, wired.audit_key(), Path(wired.audit_key_file).parent / ANCHORS_FILE)
+    finally:
+        engine.dispose()
+    get_run_logger().info("audit log anchored at entry %s", mark["seq"])
 
 
 def _daily(engine: Engine, today: date, lead: int | None, enterprise: Choice) -> dict:

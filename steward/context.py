@@ -54,7 +54,8 @@ class Context:
 
     @property
     def anchors_file(self) -> Path:
-        return self.settings.home / "audit-anchors.jsonl"
+        from storage.audit_log import ANCHORS_FILE
+        return self.settings.home / ANCHORS_FILE
 
     @property
     def keyed_from_file(self) -> Path:
@@ -95,12 +96,8 @@ class Context:
         return self._anchor_with(self.engine)
 
     def _anchor_with(self, engine) -> dict:
-        from storage.audit_log import anchor
-        with engine.connect() as conn:
-            mark = anchor(conn, self.audit_key)
-        with self.anchors_file.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(mark) + "\n")
-        return mark
+        from storage.audit_log import keep_anchor
+        return keep_anchor(engine, self.audit_key, self.anchors_file)
 
     def anchors(self) -> list[dict]:
         if not self.anchors_file.exists():

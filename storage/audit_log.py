@@ -327,6 +327,18 @@ def anchor(conn, key: bytes) -> dict:
             "mac": _mac(key, seq, digest, at)}
 
 
+ANCHORS_FILE = "audit-anchors.jsonl"  # beside the key, in STEWARD_HOME
+
+
+def keep_anchor(engine, key: bytes, anchors_file) -> dict:
+    """Anchor the log's tips and append the mark to ``anchors_file`` (a line of JSON each)."""
+    with engine.connect() as conn:
+        mark = anchor(conn, key)
+    with open(anchors_file, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(mark) + "\n")
+    return mark
+
+
 def keying_began(conn, key: bytes) -> dict:
     """Each chain's tip now, signed: written once, beside the key, when an installation first hashes with it, so
     ``verify`` knows up to where a plain hash is an old entry rather than a forged one."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -42,7 +43,7 @@ def test_running_each_yearly_flow_twice_creates_nothing_twice(plant, engine, wir
     assert count(engine, Task) == tasks_after_first
 
 
-def test_the_daily_round_and_dispatch_run_as_flows(plant, engine, wired, prefect_harness):
+def test_the_daily_round_and_dispatch_run_as_flows(plant, engine, wired, prefect_harness, tmp_path):
     cycles.management_review_flow(this_year())
     first = cycles.daily_tasks_flow()
     again = cycles.daily_tasks_flow()
@@ -51,6 +52,8 @@ def test_the_daily_round_and_dispatch_run_as_flows(plant, engine, wired, prefect
                               "document_reviews": 0, "evidence_gaps": 0}
     sent = cycles.outbox_dispatch_flow()
     assert sent["claimed"] == count(engine, Outbox) and sent["no_channel"] == sent["claimed"]  # nobody has a channel
+    anchors = (tmp_path / "home" / "audit-anchors.jsonl").read_text().splitlines()
+    assert len(anchors) == 2 and json.loads(anchors[-1])["keyed"]  # each whole daily round signs the log's tip
 
 
 def test_schedules_are_in_shanghai_time():

@@ -134,6 +134,15 @@ def findings(session: Session, enterprise_id: int) -> list[rules.Finding]:
     return found
 
 
+def incomplete_months(session: Session, enterprise_id: int, year: int, months: list[int] | None = None
+                      ) -> list[rules.Finding]:
+    """The months of ``year`` (of ``months`` only, when given: a run's) with no data or lacking a source, by the
+    same completeness rules as the anomaly findings, each with why in words."""
+    d = read(session, enterprise_id)
+    return [f for f in rules.completeness(d.present, labels(session, enterprise_id, set(d.present)))
+            if f.period.year == year and (months is None or f.period.month in months)]
+
+
 def _clip(text: str, most: int) -> str:
     """A task's title fits its notification's subject (300 characters for both languages); the page has it all."""
     return text if len(text) <= most else text[:most - 1] + "…"

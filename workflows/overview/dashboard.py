@@ -59,7 +59,10 @@ def emissions(yearly: dict[int, dict], base, session: Session, actor: Actor, lan
             target = {"number": o.number, "title": o.title, "year": o.target_year, "value": p["target_same"],
                       "standing": p["standing_words"][lang == "en"] if p["standing_words"] else None}
             break
-    return {"year": found["year"], "months": len(found["months"]), "label": found["label"]["en" if lang == "en" else "zh"],
+    from workflows.accounting import views  # the accounting page's own words on whether the run still stands
+    run = runs.latest_run(session, actor.enterprise_id, found["year"])
+    return {**(views.standing(session, run, lang) if run else {"stale": None, "incomplete": []}),
+            "run_id": run.id if run else None, "year": found["year"], "months": len(found["months"]), "label": found["label"]["en" if lang == "en" else "zh"],
             "complete": found["complete"], "last_month": found["last_month"], "total": round(found["value"], 1),
             "same_period": previous.get("value"), "previous_year": previous.get("year"),
             "vs_same_period": previous.get("change"), "baseline": baseline_then.get("value"),

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from steward.web import access
 from steward.web.render import lang_of, page, unit
+from workflows.accounting.calculation import ACCOUNTANTS
 from workflows.overview import dashboard
 
 router = APIRouter()
@@ -15,4 +16,5 @@ router = APIRouter()
 def overview(request: Request):
     lang = lang_of(request)
     data = unit(request, lambda s, a: dashboard.overview(s, a, lang), page="/")
-    return page(request, "overview/dashboard.html", {**data, "may_readiness": access.may_open(request.state.roles, "/readiness")})
+    return page(request, "overview/dashboard.html", {**data, "may_readiness": access.may_open(request.state.roles, "/readiness"),
+                                                       "may_run": bool(set(request.state.roles) & set(ACCOUNTANTS))})

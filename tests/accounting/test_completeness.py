@@ -1,0 +1,63 @@
+"""Completeness on the pages (issue 30): a run made before its year's data changed says it may be out of date,
+with the button to run it again; a run over incomplete months names them and why; an import through the web
+starts the re-run of its year itself, a job whose page shows progress and ends with a fresh run."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from helpers import act, as_user
+
+from workflows.accounting import activity, runs
+
+ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+HEADERS = "月份,设施代码,类别,物料,数量,单位,数据来源,计量器具,证据"
+
+
+def shown(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.split("<main", 1)[-1]))
+
+
+def csv(*rows: str) -> bytes:
+    return ("\n".join([HEADERS, *rows]) + "\n").encode("utf-8")
+
+
+# diesel for the boiler in February 2026: a month the run has accounted, a source it did not hold
+FEBRUARY_DIESEL = "2026-02,F-BL01,fuel_combustion,diesel,1.5,t,measured,,加油单"
+
+
+@ON_SQLITE
+def test_a_run_made_before_an_import_says_it_may_be_out_of_date_until_it_is_run_again(web, plant, in_progress):
+    lixf = as_user(web, "lixf")
+    assert "数据有变更" not in shown(lixf.get("/accounting").text)
+    assert "数据有变更" not in shown(lixf.get("/").text)
+    act(plant, "lixf", lambda s, a: activity.import_file(s, a, "diesel.csv", csv(FEBRUARY_DIESEL)))
+    page = lixf.get("/accounting").text
+    words = shown(page)
+    assert "本次核算之后数据有变更（" in words and "新增 1 行活动数据），数字可能已过时" in words
+    assert 'id="rerun-accounting"' in page  # the carbon manager may run it again from the note
+    overview = lixf.get("/")
+    assert "数据有变更" in shown(overview.text) and 'id="rerun-emissions"' in overview.text
+    english = as_user(web, "lixf")
+    english.get("/lang/en")
+    assert "The data changed after this run (1 row of activity data added on" in shown(english.get("/accounting").text)
+    assert "the figures may be out of date" in shown(english.get("/").text)
+    act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2026))
+    assert "数据有变更" not in shown(lixf.get("/accounting").text)
+    assert "数据有变更" not in shown(lixf.get("/").text)
+
+
+@ON_SQLITE
+def test_a_run_over_an_incomplete_month_names_the_month_and_why(web, plant, in_progress):
+    act(plant, "lixf", lambda s, a: activity.import_file(s, a, "march.csv", csv(
+        "2026-03,,electricity_purchased,grid_electricity,12650.2,MWh,measured,M-E001,电费单")))
+    act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2026))
+    lixf = as_user(web, "lixf")
+    note = shown(lixf.get("/accounting").text).split("本次核算所含月份数据不全：", 1)[1].split("排放总量", 1)[0]
+    assert "2026年3月数据不全：只有" in note and "去年同月还有" in note
+    assert "2026年3月数据不全" in shown(lixf.get("/").text)
+    english = as_user(web, "lixf")
+    english.get("/lang/en")
+    assert "March 2026 is incomplete" in shown(english.get("/accounting").text)
+    assert "March 2026 is incomplete" in shown(english.get("/").text)

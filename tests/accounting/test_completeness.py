@@ -5,9 +5,10 @@ starts the re-run of its year itself, a job whose page shows progress and ends w
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
-from helpers import act, as_user
+from helpers import act, as_user, csrf
 
 from workflows.accounting import activity, runs
 
@@ -61,3 +62,44 @@ def test_a_run_over_an_incomplete_month_names_the_month_and_why(web, plant, in_p
     english.get("/lang/en")
     assert "March 2026 is incomplete" in shown(english.get("/accounting").text)
     assert "March 2026 is incomplete" in shown(english.get("/").text)
+
+
+def finished(client, started: str) -> str:
+    """The job page polled as the browser polls it, until the job is done."""
+    job = re.search(r'hx-get="/jobs/([^"]+)"', started)
+    status = started
+    for _ in range(100):
+        if 'id="job-result"' in status or 'role="alert"' in status:
+            break
+        time.sleep(0.1)
+        status = client.get(f"/jobs/{job.group(1)}").text if job else started
+    return status
+
+
+@ON_SQLITE
+def test_an_import_through_the_web_runs_its_year_again_with_progress(web, plant, in_progress):
+    lixf = as_user(web, "lixf")
+    started = lixf.post("/accounting/import", data={"csrf_token": csrf(lixf, "/accounting")},
+                        files={"file": ("diesel.csv", csv(FEBRUARY_DIESEL), "text/csv")})
+    assert 'id="imported"' in started.text and "已导入行数: 1" in shown(started.text)
+    assert "数据有变更的年度正在重新核算" in shown(started.text) and 'id="progress"' in started.text
+    status = finished(lixf, started.text)
+    assert 'id="job-result"' in status and "完成 (4/4)" in shown(status)
+    link = re.search(r'id="job-result" href="([^"]+)"', status).group(1)
+    fresh = int(link.rsplit("=", 1)[1])
+    assert fresh > in_progress["run"]
+    words = shown(lixf.get(link).text)
+    assert f"2026 · 核算 #{fresh}" in words and "数据有变更" not in words
+    assert "数据有变更" not in shown(lixf.get("/").text)
+    # a figure typed in by the operator who reads the meters starts it too, though she may not run it herself
+    yangf = as_user(web, "yangf")
+    typed = yangf.post("/accounting/entry", data={
+        "period": "2026-02", "facility": "F-BL01", "category": "fuel_combustion", "material": "汽油",
+        "quantity": "0.8", "unit": "t", "csrf_token": csrf(yangf, "/accounting")})
+    done = finished(yangf, typed.text)
+    assert 'id="job-result"' in done and "(4/4)" in done
+    assert int(re.search(r'id="job-result" href="/accounting\?run=(\d+)"', done).group(1)) > fresh
+    english = as_user(web, "yangf")
+    english.get("/lang/en")
+    job = re.search(r'hx-get="/jobs/([^"]+)"', typed.text).group(1)
+    assert "Done (4/4)" in shown(english.get(f"/jobs/{job}").text)

@@ -14,21 +14,21 @@ from workflows.engine.machine import Actor
 ENTRY_ROLES = ("carbon_manager", "department_head", "staff")
 
 
-def import_file(session: Session, actor: Actor, name: str, data: bytes) -> int:
-    """Read a spreadsheet or CSV and store it all, or nothing."""
+def import_file(session: Session, actor: Actor, name: str, data: bytes, years: set[int] | None = None) -> int:
+    """Read a spreadsheet or CSV and store it all, or nothing; ``years`` hears which years it changed."""
     machine.require_role(actor, ENTRY_ROLES, "导入活动数据", "Importing activity data")
     return _store(session, actor, activity_import.read(name, data, calculation.library(session, actor.enterprise_id)),
-                  f"import {name}")
+                  f"import {name}", years)
 
 
-def enter(session: Session, actor: Actor, records: list[dict], how: str) -> int:
+def enter(session: Session, actor: Actor, records: list[dict], how: str, years: set[int] | None = None) -> int:
     """Rows typed into the form or pushed to the API: the same checks as a file, row for row."""
     machine.require_role(actor, ENTRY_ROLES, "录入活动数据", "Entering activity data")
     return _store(session, actor, activity_import.from_records(records, calculation.library(
-        session, actor.enterprise_id)), how)
+        session, actor.enterprise_id)), how, years)
 
 
-def _store(session: Session, actor: Actor, rows: list, how: str) -> int:
+def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int] | None = None) -> int:
     """Check against the enterprise's facilities, meters and existing months, then insert every row."""
     ent = actor.enterprise_id
     facilities = {f.code: f.id for f in session.exec(select(Facility).where(Facility.enterprise_id == ent))}
@@ -56,4 +56,6 @@ def _store(session: Session, actor: Actor, rows: list, how: str) -> int:
                                    source=row.source, meter_id=meters.get(row.meter),
                                    evidence=(row.evidence or f"{how} row {row.line}")[:300]))
     session.flush()
+    if years is not None:
+        years.update(row.period.year for row in rows)
     return len(rows)

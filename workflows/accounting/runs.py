@@ -71,6 +71,26 @@ def run_as(session: Session, actor: Actor, year: int, grid: str = "national",
     return run(session, actor.enterprise_id, year, actor.label, grid, progress)
 
 
+def accounted(session: Session, enterprise_id: int, years: set[int]) -> list[int]:
+    """Of ``years``, those with a run on record: the ones a change to their data makes to be run again."""
+    return sorted(y for y in years if latest_run(session, enterprise_id, y) is not None)
+
+
+def rerun(session: Session, actor: Actor, years: list[int],
+          progress=lambda step, total, zh, en: None) -> AccountingRun:
+    """Run again each year whose data changed (an import or an entry starts it, whoever made it, as the scheduled
+    flow would), on the grid factor its last run used; progress counts the steps of all of them. Returns the
+    newest year's run."""
+    done = None
+    for i, year in enumerate(years):
+        last = latest_run(session, actor.enterprise_id, year)
+        done = run(session, actor.enterprise_id, year, actor.label, last.grid if last else "national",
+                   lambda step, total, zh, en, i=i: progress(i * total + step, total * len(years), zh, en))
+    if done is None:
+        raise StewardError("no_year", "没有需要重新核算的年度", "No year to run again")
+    return done
+
+
 def _runs(enterprise_id: int):
     # the lines are the bulk of a run: load them only where a page drills into them
     return (select(AccountingRun).options(defer(AccountingRun.lines))

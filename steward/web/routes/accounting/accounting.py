@@ -115,8 +115,25 @@ def import_file(request: Request, file: UploadFile = File(...), csrf_token: str 
     if len(data) > limit:  # never import the first part of a file and call it done
         raise StewardError("file_too_large", f"文件超过上限 {limit >> 20} MB，未导入", f"The file exceeds the "
                            f"{limit >> 20} MB limit; nothing was imported", field="file", status=413)
-    n = write(request, csrf_token, lambda s, a: activity.import_file(s, a, file.filename or "upload", data))
-    return page(request, "accounting/imported.html", {"count": n})
+    years: set[int] = set()
+
+    def go(s, a) -> tuple[int, int, list[int]]:
+        n = activity.import_file(s, a, file.filename or "upload", data, years)
+        return n, a.enterprise_id, runs.accounted(s, a.enterprise_id, years)
+    n, enterprise_id, accounted = write(request, csrf_token, go)
+    return page(request, "accounting/imported.html", {"count": n, "job": _rerun(request, enterprise_id, accounted)})
+
+
+def _rerun(request: Request, enterprise_id: int, years: list[int]) -> jobs.Job | None:
+    """New data in an accounted year starts that year's run again in the background; its page shows the progress."""
+    if not years:
+        return None
+    ctx, username = request.app.state.ctx, request.session.get("username")
+
+    def job(progress) -> str:
+        with ctx.unit_of_work(f"web:{username}") as s:
+            return f"/accounting?run={runs.rerun(s, machine.actor_for(s, username), years, progress=progress).id}"
+    return jobs.get(jobs.start(enterprise_id, job), enterprise_id)
 
 
 @router.post("/accounting/entry")
@@ -127,5 +144,10 @@ def entry(request: Request, period: str = Form(...), facility: str = Form(""), c
     record = {"period": period, "facility": facility, "category": category, "material": material,
               "quantity": quantity, "unit": unit, "source": source, "meter": meter,
               "evidence": evidence or "手工录入 manual entry"}
-    write(request, csrf_token, lambda s, a: activity.enter(s, a, [record], "manual entry"))
-    return page(request, "accounting/imported.html", {"count": 1})
+    years: set[int] = set()
+
+    def go(s, a) -> tuple[int, list[int]]:
+        activity.enter(s, a, [record], "manual entry", years)
+        return a.enterprise_id, runs.accounted(s, a.enterprise_id, years)
+    enterprise_id, accounted = write(request, csrf_token, go)
+    return page(request, "accounting/imported.html", {"count": 1, "job": _rerun(request, enterprise_id, accounted)})

@@ -9,6 +9,7 @@ from sqlmodel import Session, func, select
 
 from storage.models import AccountingRun
 from storage.models.audit import AuditEntry
+from workflows.engine import clock
 
 ACTIVITY, MEASURED = "activity_record", "enterprise_factor"
 
@@ -35,7 +36,7 @@ def changes_since(session: Session, run: AccountingRun) -> dict | None:
         if not (_in_year(entity, after, run.year) or _in_year(entity, before, run.year)):
             continue
         counts["measured" if entity == MEASURED else action] += 1
-        days.append(at.date())
+        days.append(clock.local(at).date())  # the day in the enterprise's time zone, as the pages show times
     if not days:
         return None
     first, last = min(days), max(days)

@@ -55,7 +55,9 @@ def test_a_run_over_an_incomplete_month_names_the_month_and_why(web, plant, in_p
         "2026-03,,electricity_purchased,grid_electricity,12650.2,MWh,measured,M-E001,电费单")))
     act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2026))
     lixf = as_user(web, "lixf")
-    note = shown(lixf.get("/accounting").text).split("本次核算所含月份数据不全：", 1)[1].split("排放总量", 1)[0]
+    words = shown(lixf.get("/accounting").text)
+    assert "本次核算所含月份数据不全：" in words
+    note = words.split("本次核算所含月份数据不全：", 1)[1].split("排放总量", 1)[0]
     assert "2026年3月数据不全：只有" in note and "去年同月还有" in note
     assert "2026年3月数据不全" in shown(lixf.get("/").text)
     english = as_user(web, "lixf")
@@ -103,3 +105,17 @@ def test_an_import_through_the_web_runs_its_year_again_with_progress(web, plant,
     english.get("/lang/en")
     job = re.search(r'hx-get="/jobs/([^"]+)"', typed.text).group(1)
     assert "Done (4/4)" in shown(english.get(f"/jobs/{job}").text)
+
+
+@ON_SQLITE
+def test_a_measured_value_recorded_after_the_run_makes_it_out_of_date_too(web, plant, in_progress):
+    from datetime import date
+
+    from workflows.accounting import calculation
+    lixf = as_user(web, "lixf")
+    act(plant, "lixf", lambda s, a: calculation.add_measured_factor(
+        s, a, parameter="ncv", material="bituminous_coal", value=22.8, unit="GJ/t", valid_from=date(2026, 1, 1),
+        valid_to=date(2026, 12, 31), evidence="2026 年 1 月入厂煤化验"))
+    assert "登记 1 项实测值），数字可能已过时" in shown(lixf.get("/accounting").text)
+    act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2026))
+    assert "数据有变更" not in shown(lixf.get("/accounting").text)

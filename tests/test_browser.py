@@ -789,3 +789,40 @@ def test_top_management_reads_the_overview_two_months_into_the_year_like_for_lik
     assert "Jan–Feb" in page.inner_text("#objectives") and "ahead" in page.inner_text("#objectives")
     page.locator("#trajectories").scroll_into_view_if_needed()
     shot(page, "41-objectives-part-year")
+
+
+def test_a_run_out_of_date_and_over_an_incomplete_month_says_so_and_an_import_runs_it_again(site, page, plant,
+                                                                                           in_progress, tmp_path):
+    """March 2026's electricity imported from the command line (no re-run): the overview's card says the run is
+    out of date, with the button to run it again; the run that button starts names March as incomplete. A file
+    imported in the browser runs its year again by itself, with a progress bar, and leaves no note behind."""
+    from helpers import act
+
+    from workflows.accounting import activity
+    headers = "月份,设施代码,类别,物料,数量,单位,数据来源,计量器具,证据\n"
+    act(plant, "lixf", lambda s, a: activity.import_file(s, a, "march.csv", (
+        headers + "2026-03,,electricity_purchased,grid_electricity,12650.2,MWh,measured,M-E001,电费单\n").encode()))
+    base, _ = site
+    sign_in(page, base, "lixf")
+    assert "数字可能已过时" in page.inner_text("#kpi-emissions")
+    shot(page, "42-overview-run-out-of-date", full=False)
+    page.click("#rerun-emissions")
+    page.wait_for_selector("#job-result", timeout=20000)
+    page.click("#job-result")
+    note = page.inner_text("#run-incomplete")
+    assert "2026年3月数据不全" in note and "去年同月还有" in note
+    assert page.locator("#run-stale").count() == 0
+    shot(page, "43-accounting-incomplete-month", full=False)
+    diesel = tmp_path / "diesel.csv"
+    diesel.write_text(headers + "2026-02,F-BL01,fuel_combustion,diesel,1.5,t,measured,,加油单\n", encoding="utf-8")
+    page.set_input_files("input[type=file][name=file]", str(diesel))
+    page.click("form[action='/accounting/import'] button[type=submit]")
+    page.wait_for_selector("#rerun-started")
+    assert page.locator("#progress").count() == 1
+    page.wait_for_selector("#job-result", timeout=20000)
+    shot(page, "44-import-re-ran-its-year", full=False)
+    page.click("#job-result")
+    page.wait_for_selector("#run-facts")
+    assert page.locator("#run-stale").count() == 0 and "2026" in page.inner_text("#run-facts")
+    page.click("#lang-switch")
+    assert "March 2026 is incomplete" in page.inner_text("#run-incomplete")

@@ -7,8 +7,10 @@ from datetime import date
 
 from sqlmodel import Session, func, select
 
+from accounting import like_for_like as lfl
 from storage.models import AccountingRun
 from storage.models.audit import AuditEntry
+from workflows.accounting import anomalies
 from workflows.engine import clock
 
 ACTIVITY, MEASURED = "activity_record", "enterprise_factor"
@@ -57,3 +59,15 @@ def changes_since(session: Session, run: AccountingRun) -> dict | None:
 
 def _rows(n: int, done: str) -> str:
     return f"{n} row{'' if n == 1 else 's'} of activity data {done}"
+
+
+def standing(session: Session, run: AccountingRun, lang: str) -> dict:
+    """Whether the run's figures still stand, in words, for every page that shows the run: the data changed after
+    it (``stale``), and the months it covers that are incomplete, each with why (``incomplete``)."""
+    en = lang == "en"
+    changed = changes_since(session, run)
+    covered = lfl.covered(run.totals)
+    gaps = anomalies.incomplete_months(session, run.enterprise_id, run.year,
+                                       list(range(1, max(covered) + 1)) if covered else None)
+    return {"stale": changed["en" if en else "zh"] if changed else None,
+            "incomplete": [f.en if en else f.zh for f in gaps]}

@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from accounting import like_for_like as lfl
 from storage.models import AccountingRun
-from workflows.accounting import anomalies, calculation, comparison, freshness, runs
 from workflows.accounting import baseline as baselines
+from workflows.accounting import calculation, comparison, freshness, runs
 from workflows.accounting.activity import ENTRY_ROLES
 from workflows.engine import names
 from workflows.engine.machine import Actor
@@ -83,8 +83,8 @@ def page(session: Session, actor: Actor, lang: str, run_id: int | None = None,
     if chosen:
         full = session.get(AccountingRun, run.id)  # the lines only when someone drills into them
         lines = [_shown(x, places, lang) for x in full.lines if _matches(x, chosen)][:500]
-    return {**base, "summary": summary, **standing(session, run, lang), "processes": processes, "facilities": facilities, "months": months,
-            "intensity": intensity, "drill": chosen, "lines": lines,
+    return {**base, "summary": summary, **freshness.standing(session, run, lang), "processes": processes,
+            "facilities": facilities, "months": months, "intensity": intensity, "drill": chosen, "lines": lines,
             "drill_label": {k: (place(v) if k in ("process", "facility") else names.material(v, lang)
                                 if k == "material" else v) for k, v in chosen.items()},
             "chart": {"months": [m["key"] for m in months],
@@ -92,18 +92,6 @@ def page(session: Session, actor: Actor, lang: str, run_id: int | None = None,
                       "indirect": [round(m["indirect"], 1) for m in months],
                       "labels": {"direct": "Direct" if lang == "en" else "直接排放",
                                  "indirect": "Indirect (purchased)" if lang == "en" else "间接排放（购入）"}}}
-
-
-def standing(session: Session, run: AccountingRun, lang: str) -> dict:
-    """Whether the run's figures still stand, in words: data changed after it, and months it covers that are
-    incomplete (each with why, by the completeness rules)."""
-    en = lang == "en"
-    changed = freshness.changes_since(session, run)
-    covered = lfl.covered(run.totals)
-    gaps = anomalies.incomplete_months(session, run.enterprise_id, run.year,
-                                       list(range(1, max(covered) + 1)) if covered else None)
-    return {"stale": changed["en" if en else "zh"] if changed else None,
-            "incomplete": [f.en if en else f.zh for f in gaps]}
 
 
 def _matches(line: dict, chosen: dict[str, str]) -> bool:

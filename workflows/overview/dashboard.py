@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 from accounting import like_for_like as lfl
 from forms import clauses
 from storage.models import ChecklistItem, Distribution, Nonconformity, Revision, Task
-from workflows.accounting import baseline, comparison, runs
+from workflows.accounting import baseline, comparison, freshness, runs
 from workflows.audit import internal_audit, readiness
 from workflows.engine import clock, names, tasks
 from workflows.engine.machine import Actor
@@ -59,10 +59,9 @@ def emissions(yearly: dict[int, dict], base, session: Session, actor: Actor, lan
             target = {"number": o.number, "title": o.title, "year": o.target_year, "value": p["target_same"],
                       "standing": p["standing_words"][lang == "en"] if p["standing_words"] else None}
             break
-    from workflows.accounting import views  # the accounting page's own words on whether the run still stands
-    run = runs.latest_run(session, actor.enterprise_id, found["year"])
-    return {**(views.standing(session, run, lang) if run else {"stale": None, "incomplete": []}),
-            "run_id": run.id if run else None, "year": found["year"], "months": len(found["months"]), "label": found["label"]["en" if lang == "en" else "zh"],
+    run = runs.latest_run(session, actor.enterprise_id, found["year"])  # the run the card quotes: does it stand?
+    return {**(freshness.standing(session, run, lang) if run else {"stale": None, "incomplete": []}),
+            "year": found["year"], "months": len(found["months"]), "label": found["label"]["en" if lang == "en" else "zh"],
             "complete": found["complete"], "last_month": found["last_month"], "total": round(found["value"], 1),
             "same_period": previous.get("value"), "previous_year": previous.get("year"),
             "vs_same_period": previous.get("change"), "baseline": baseline_then.get("value"),

@@ -9,6 +9,7 @@ import csv
 import difflib
 import io
 import math
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -58,6 +59,23 @@ class Row:
     evidence: str
 
 
+@dataclass(frozen=True)
+class Places:
+    """The enterprise's facilities (by code, name or pick-list label, each to its code) and meter codes: a row
+    naming anything else is refused beside the other mistakes of its row."""
+    facilities: dict[str, str]
+    meters: frozenset[str]
+
+    @classmethod
+    def of(cls, facilities: list[tuple[str, str]], meters: list[str]) -> Places:
+        names: dict[str, list[str]] = {}
+        for code, name in facilities:
+            for label in {name.strip(), facility_label(code, name)} - {""}:
+                names.setdefault(label, []).append(code)
+        known = {label: codes[0] for label, codes in names.items() if len(codes) == 1}  # a shared name is no name
+        return cls(known | {code: code for code, _ in facilities}, frozenset(meters))
+
+
 UNITS = ["t", "kg", "万t", "MWh", "kWh", "万kWh", "GJ", "10^4 Nm3", "Nm3"]
 
 
@@ -70,12 +88,8 @@ def template(facilities: list[tuple[str, str]] = ()) -> bytes:
 
     from accounting import parameters
     from accounting.factors import default_library
-    from accounting.products import PRODUCTS
     lib = default_library()
-    materials = sorted({(f.material, f.name_zh or f.material) for f in lib.factors
-                        if not f.parameter.startswith(("gwp_", "grid_"))} |
-                       {(k, v[0]) for k, v in PRODUCTS.items()} | {("grid_electricity", "外购电力"),
-                                                                  ("purchased_heat", "外购热力")})
+    materials = [(code, material_name(code)) for code in aliases.codes()]  # the list the import reads against
     wb = Workbook()
     ws = wb.active
     ws.title = "活动数据 Activity"
@@ -87,7 +101,7 @@ def template(facilities: list[tuple[str, str]] = ()) -> bytes:
     ws.freeze_panes = "A2"
     lists = wb.create_sheet("选项 Lists")  # the drop-downs read their choices from here (a list literal caps at 255)
     columns = {"C": [c.zh for c in ActivityCategory], "D": [name for _, name in materials], "F": UNITS,
-               "B": [code for code, _ in facilities], "G": [d.zh for d in DataSource]}
+               "B": [facility_label(code, name) for code, name in facilities], "G": [d.zh for d in DataSource]}
     for i, (col, values) in enumerate(columns.items(), 1):
         for row, value in enumerate(values, 1):
             lists.cell(row=row, column=i, value=value)
@@ -128,6 +142,32 @@ def template(facilities: list[tuple[str, str]] = ()) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def material_name(code: str) -> str:
+    """A material's Chinese name as the drop-down offers it (which the import reads back as the code)."""
+    from accounting.factors import default_library
+    from accounting.products import PRODUCTS
+    if code in PRODUCTS:
+        return PRODUCTS[code][0]
+    named = {f.material: f.name_zh for f in default_library().factors
+             if f.name_zh and not f.parameter.startswith(("gwp_", "grid_"))} | {
+        "grid_electricity": "外购电力", "purchased_heat": "外购热力", "raw_meal": "生料", "prebaked_anode": "预焙阳极",
+        "coal_mine_methane": "煤矿瓦斯"}
+    zh = named.get(code)
+    return zh if zh and aliases.material(zh) == code else code  # a name shared by two materials stays a code
+
+
+def facility_label(code: str, name: str) -> str:
+    """How a pick list shows a facility, 熟料煅烧窑 (F-KL01); the import reads it back as the code."""
+    return f"{name} ({code})" if name and name != code else code
+
+
+def number_text(text: str) -> str:
+    """What people type for a figure, made plain: full-width digits (１２００), thousands separators
+    ("1,200", "1，200", "1 200", a thin or no-break space) and the ideographic space are dropped."""
+    plain = unicodedata.normalize("NFKC", text)  # full-width digits, comma, point and space become ASCII
+    return "".join(ch for ch in plain if ch != "," and not ch.isspace())
 
 
 def _too_many() -> StewardError:
@@ -183,7 +223,7 @@ def _period(value) -> date:
     raise ValueError
 
 
-def read(name: str, data: bytes, lib: Library) -> list[Row]:
+def read(name: str, data: bytes, lib: Library, places: Places | None = None) -> list[Row]:
     """Parse and check every row of a file; raise one error listing each bad cell by row and column."""
     check_name(name)
     cells = []
@@ -192,26 +232,31 @@ def read(name: str, data: bytes, lib: Library) -> list[Row]:
             raise _too_many()
         if any(c not in (None, "") for c in r):
             cells.append(r)
-    return check(cells, lib)
+    return check(cells, lib, places)
 
 
-def from_records(records: list[dict], lib: Library) -> list[Row]:
+def from_records(records: list[dict], lib: Library, places: Places | None = None) -> list[Row]:
     """Rows typed into a form or sent to the API: the same checks as a file, with nothing built by hand."""
     if len(records) > MAX_ROWS:
         raise _too_many()
     try:
-        return check([HEADERS] + [[r.get(key) for key, *_ in COLUMNS] for r in records], lib)
+        return check([HEADERS] + [[r.get(key) for key, *_ in COLUMNS] for r in records], lib, places)
     except StewardError as exc:
         if len(records) != 1 or not exc.details:
             raise
-        first = exc.details[0]  # one typed figure: name the field, not "row 2" of a file nobody made
-        zh, en = first["zh"].split("：", 1)[-1], first["en"].split(": ", 1)[-1]
-        label = next((z, e) for k, z, e, _ in COLUMNS if k == first["field"])
-        raise StewardError(exc.code, f"「{label[0]}」{zh}", f"{label[1]}: {en}", field=first["field"],
-                           details=exc.details) from None
+        raise one_row(exc) from None
 
 
-def check(cells: list[list], lib: Library) -> list[Row]:
+def one_row(exc: StewardError) -> StewardError:
+    """One typed figure's mistakes, each named by its field, not by "row 2" of a file nobody made."""
+    labels = {k: (z, e) for k, z, e, _ in COLUMNS}
+    details = [{**d, "zh": f"「{labels[d['field']][0]}」{d['zh'].split('：', 1)[-1]}",
+                "en": f"{labels[d['field']][1]}: {d['en'].split(': ', 1)[-1]}"} for d in exc.details]
+    return StewardError(exc.code, "；".join(d["zh"] for d in details), "; ".join(d["en"] for d in details),
+                        field=details[0]["field"], details=details)
+
+
+def check(cells: list[list], lib: Library, places: Places | None = None) -> list[Row]:
     """The one checker: a header row, then data rows; every bad cell is named."""
     if not cells:
         raise StewardError("empty", "文件是空的", "The file is empty", field="file")
@@ -256,8 +301,10 @@ def check(cells: list[list], lib: Library) -> list[Row]:
         if source not in DataSource.__members__:
             bad(line, "source", f"数据来源须为 {', '.join(DataSource.__members__)}",
                 f"source must be one of {', '.join(DataSource.__members__)}")
-        row = Row(line, period, text("facility") or None, category, aliases.material(text("material")), quantity,
-                  text("unit"), source, text("meter") or None, text("evidence"))
+        facility, meter = text("facility") or None, text("meter") or None
+        facility = _places(places, facility, meter, lambda *why, line=line: bad(line, *why))
+        row = Row(line, period, facility, category, aliases.material(text("material")), quantity,
+                  text("unit"), source, meter, text("evidence"))
         if category in ActivityCategory.__members__ and quantity is not None:  # the material and unit are named
             try:  # even when the month is wrong: every mistake of the row at once, not one per attempt
                 calculate([Activity("import", period or date.today().replace(day=1), category, row.material, quantity,
@@ -277,6 +324,17 @@ def check(cells: list[list], lib: Library) -> list[Row]:
     return rows
 
 
+def _places(places: Places | None, facility: str | None, meter: str | None, bad) -> str | None:
+    """The facility's code (it may be named by its name); a facility or meter the enterprise does not have is named."""
+    if places is None:
+        return facility
+    if facility and facility not in places.facilities:
+        bad("facility", f"本企业没有设施 {facility}", f"no facility {facility} in this enterprise")
+    if meter and meter not in places.meters:
+        bad("meter", f"本企业没有计量器具 {meter}", f"no meter {meter} in this enterprise")
+    return places.facilities.get(facility, facility) if facility else None
+
+
 def _columns(header_cells: list) -> dict[str, int]:
     header = [str(c or "").strip() for c in header_cells]
     index = {}
@@ -293,7 +351,7 @@ def _columns(header_cells: list) -> dict[str, int]:
 def _quantity(value, shown: str) -> tuple[float | None, tuple[str, str] | None]:
     """A quantity, or why not: not a number, not finite (NaN, inf, 1e309, 400 digits), absurd, negative."""
     try:
-        quantity = float(value) if isinstance(value, (int, float)) else float(str(value).replace(",", ""))
+        quantity = float(value) if isinstance(value, (int, float)) else float(number_text(str(value)))
     except ValueError:
         return None, (f"「{shown[:40]}」不是数字", f"{shown[:40]!r} is not a number")
     if not math.isfinite(quantity):

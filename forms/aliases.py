@@ -26,6 +26,8 @@ def _key(text: str) -> str:
 def _materials() -> dict[str, str]:
     found: dict[str, str] = {}
     for f in default_library().factors:
+        if f.parameter.startswith(("gwp_", "grid_")):  # a gas's warming potential or a grid's factor: no row's material
+            continue
         found[_key(f.material)] = f.material
         for name in (f.name_zh or "", *(f.name_zh or "").split()):
             if name:
@@ -36,6 +38,12 @@ def _materials() -> dict[str, str]:
     for code in ("grid_electricity", "purchased_heat", "raw_meal", "prebaked_anode", "coal_mine_methane"):
         found[_key(code)] = code
     return found
+
+
+def codes() -> list[str]:
+    """Every material code a row may name: the one list the importer reads names against and the template's and the
+    entry form's pick lists are built from, so they cannot drift apart."""
+    return sorted(set(_materials().values()))
 
 
 @cache

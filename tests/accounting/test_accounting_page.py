@@ -62,7 +62,7 @@ def test_the_template_comes_from_the_page_with_the_plants_facilities(web):
     book = load_workbook(io.BytesIO(lixf.get("/accounting/template.xlsx").content))
     assert book.sheetnames == ["活动数据 Activity", "选项 Lists", "示例 Examples", "说明 Help"]
     facilities = [c for (c,) in book["选项 Lists"].iter_rows(min_col=4, max_col=4, values_only=True) if c]
-    assert "F-KL01" in facilities
+    assert "1#回转窑（含分解炉） (F-KL01)" in facilities  # a facility by its name, which the import reads back
     help_cells = [c for row in book["说明 Help"].values for c in row if c]
     assert "熟料 CaO 含量" in help_cells and "窑头粉尘" in help_cells
 

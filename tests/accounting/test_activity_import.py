@@ -73,10 +73,10 @@ def test_every_bad_cell_is_named_and_nothing_is_imported(plant, engine):
     with pytest.raises(StewardError) as err:
         act(plant, "lixf", lambda s, a: activity.import_file(s, a, "bad.xlsx", xlsx(rows)))
     by_row = {d["row"]: d for d in err.value.details}
-    assert set(by_row) == {5, 6, 7, 8, 9, 10}
+    assert set(by_row) == {5, 6, 7, 8, 9, 10, 11}  # an unknown facility is named with the rest, not after them
     assert "not a month" in by_row[5]["en"] and "Unknown fuel" in by_row[6]["en"]
     assert "negative" in by_row[7]["en"] and "七十" in by_row[8]["zh"] and "does not fit" in by_row[9]["en"]
-    assert "duplicates row 2" in by_row[10]["en"]
+    assert "duplicates row 2" in by_row[10]["en"] and "no facility F-XX99" in by_row[11]["en"]
     assert err.value.zh.startswith("导入失败，未写入任何数据")
     assert count(engine) == before
     with pytest.raises(StewardError, match="no facility F-XX99"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from forms import activity_import
+from storage.errors import StewardError
 from storage.models import ActivityRecord, Facility, Meter
 from workflows.accounting import calculation
 from workflows.engine import machine
@@ -17,19 +18,32 @@ ENTRY_ROLES = ("carbon_manager", "department_head", "staff")
 def import_file(session: Session, actor: Actor, name: str, data: bytes, years: set[int] | None = None) -> int:
     """Read a spreadsheet or CSV and store it all, or nothing; ``years`` hears which years it changed."""
     machine.require_role(actor, ENTRY_ROLES, "导入活动数据", "Importing activity data")
-    return _store(session, actor, activity_import.read(name, data, calculation.library(session, actor.enterprise_id)),
-                  f"import {name}", years)
+    return _store(session, actor, activity_import.read(name, data, calculation.library(session, actor.enterprise_id),
+                                                       places(session, actor.enterprise_id)), f"import {name}", years)
 
 
 def enter(session: Session, actor: Actor, records: list[dict], how: str, years: set[int] | None = None) -> int:
     """Rows typed into the form or pushed to the API: the same checks as a file, row for row."""
     machine.require_role(actor, ENTRY_ROLES, "录入活动数据", "Entering activity data")
-    return _store(session, actor, activity_import.from_records(records, calculation.library(
-        session, actor.enterprise_id)), how, years)
+    rows = activity_import.from_records(records, calculation.library(session, actor.enterprise_id),
+                                        places(session, actor.enterprise_id))
+    try:
+        return _store(session, actor, rows, how, years)
+    except StewardError as exc:
+        if len(records) != 1 or not exc.details:
+            raise
+        raise activity_import.one_row(exc) from None
+
+
+def places(session: Session, enterprise: int) -> activity_import.Places:
+    """This enterprise's facilities and meters, which a row may name (a facility by its code or its name)."""
+    facilities = session.exec(select(Facility).where(Facility.enterprise_id == enterprise).order_by(Facility.code)).all()
+    meters = session.exec(select(Meter.code).where(Meter.enterprise_id == enterprise)).all()
+    return activity_import.Places.of([(f.code, f.name) for f in facilities], list(meters))
 
 
 def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int] | None = None) -> int:
-    """Check against the enterprise's facilities, meters and existing months, then insert every row."""
+    """Check against the existing months, then insert every row (facilities and meters were checked with the rest)."""
     ent = actor.enterprise_id
     facilities = {f.code: f.id for f in session.exec(select(Facility).where(Facility.enterprise_id == ent))}
     meters = {m.code: m.id for m in session.exec(select(Meter).where(Meter.enterprise_id == ent))}
@@ -38,12 +52,6 @@ def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int]
                                      ActivityRecord.period.in_({row.period for row in rows})))}
     errors = []
     for row in rows:
-        if row.facility and row.facility not in facilities:
-            errors.append({"row": row.line, "field": "facility", "zh": f"第 {row.line} 行「设施代码」：本企业没有设施 {row.facility}",
-                           "en": f"row {row.line}, Facility code: no facility {row.facility} in this enterprise"})
-        if row.meter and row.meter not in meters:
-            errors.append({"row": row.line, "field": "meter", "zh": f"第 {row.line} 行「计量器具」：本企业没有计量器具 {row.meter}",
-                           "en": f"row {row.line}, Meter code: no meter {row.meter} in this enterprise"})
         if (facilities.get(row.facility), row.period, row.category, row.material) in existing:
             errors.append({"row": row.line, "field": "period",
                            "zh": f"第 {row.line} 行「月份」：{row.period:%Y-%m} 的 {row.material} 已有数据（重复月份）",

@@ -15,7 +15,9 @@ from storage.vocab import ActivityCategory
 
 WHOLE = ("企业层面（未分摊）", "Enterprise level (not allocated)")
 PRODUCTS = {code: (zh, en) for code, (zh, en, _) in CATALOGUE.items()} | {
-    "grid_electricity": ("外购电力", "Purchased electricity"), "purchased_heat": ("外购热力", "Purchased heat")}
+    "grid_electricity": ("外购电力", "Purchased electricity"), "purchased_heat": ("外购热力", "Purchased heat"),
+    "raw_meal": ("生料", "Raw meal"), "prebaked_anode": ("预焙阳极", "Prebaked anode"),
+    "coal_mine_methane": ("煤矿瓦斯", "Coal-mine methane")}
 
 
 @cache
@@ -33,9 +35,8 @@ def material(code: str, lang: str) -> str:
 
 def materials(lang: str) -> list[tuple[str, str]]:
     """(code, name) of everything a row may name: the library's fuels and carbonates, and the products."""
-    codes = sorted({f.material for f in default_library().factors if not f.parameter.startswith(("gwp_", "grid_"))}
-                   | set(PRODUCTS))
-    return [(code, material(code, lang)) for code in codes]
+    from forms import aliases
+    return [(code, material(code, lang)) for code in aliases.codes()]  # the very list the import reads against
 
 
 def category(code: str, lang: str) -> str:

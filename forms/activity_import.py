@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from openpyxl import Workbook, load_workbook
 
@@ -142,6 +143,27 @@ def template(facilities: list[tuple[str, str]] = ()) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+@cache
+def units_for() -> dict[str, list[str]]:
+    """The units a material's figure may be typed in, where the library knows them (its heat value, emission or grid
+    factor is per tonne, per 10^4 Nm3, per MWh…): the entry form's unit list follows the chosen material."""
+    from accounting.factors import default_library
+    from accounting.units import scale
+    per: dict[str, set[str]] = {}
+    for f in default_library().factors:
+        if f.parameter in ("ncv", "carbonate_ef", "heat_ef") or f.parameter.startswith("grid_ef"):
+            per.setdefault(f.material, set()).add(f.unit.split("/", 1)[-1])
+
+    def fits(unit: str, per_unit: str) -> bool:
+        try:
+            scale(unit, per_unit)
+        except Exception:  # pint: a unit of another kind (a mass for an energy)
+            return False
+        return True
+    return {code: [u for u in UNITS if any(fits(u, d) for d in denominators)] or list(UNITS)
+            for code, denominators in per.items()}
 
 
 def material_name(code: str) -> str:

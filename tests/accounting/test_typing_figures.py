@@ -5,10 +5,11 @@ lost, and a template whose material list is the importer's own."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
-from helpers import act
+from helpers import act, as_user, csrf
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, select
 
@@ -73,3 +74,78 @@ def test_the_templates_material_list_is_the_importers(plant):
     assert "预焙阳极" in names and "煤矿瓦斯" in names
     rule = next(r for r in book["活动数据 Activity"].data_validations.dataValidation if "D2" in str(r.sqref))
     assert rule.formula1.endswith(f"$B${len(names)}")
+
+
+def entry_form(html: str) -> str:
+    return html[html.index('<form method="post" action="/accounting/entry"'):].split("</form>", 1)[0]
+
+
+def options(form: str, name: str) -> list[str]:
+    select = form.split(f'<select name="{name}"', 1)[1].split("</select>", 1)[0]
+    return [re.sub(r"<[^>]+>", "", o).strip() for o in re.findall(r"<option[^>]*>[^<]*</option>", select)]
+
+
+def test_the_entry_form_offers_facilities_materials_and_units_by_name(web):
+    yangf = as_user(web, "yangf")
+    form = entry_form(yangf.get("/accounting").text)
+    assert f"{KILN} (F-KL01)" in options(form, "facility")
+    assert {"烟煤", "柴油", "天然气", "预焙阳极"} <= set(options(form, "material"))
+    coal = re.search(r'<option value="bituminous_coal" data-units="([^"]*)"', form).group(1)
+    gas = re.search(r'<option value="natural_gas" data-units="([^"]*)"', form).group(1)
+    assert coal.split("|") == ["t", "kg", "万t"] and gas.split("|") == ["10^4 Nm3", "Nm3"]  # the units follow it
+    yangf.get("/lang/en")
+    assert "Bituminous coal" in options(entry_form(yangf.get("/accounting").text), "material")
+
+
+def test_a_figure_typed_with_a_thousands_separator_and_a_facility_by_name_is_kept(web, engine):
+    yangf = as_user(web, "yangf")
+    token = csrf(yangf, "/accounting")
+    typed = {"period": "2026-03", "facility": KILN, "category": "fuel_combustion", "material": "bituminous_coal",
+             "quantity": "1,200", "unit": "t", "csrf_token": token}
+    answer = yangf.post("/accounting/entry", data=typed, headers=HX)
+    assert answer.status_code == 200 and 'id="imported"' in answer.text and "烟煤 1,200 t" in answer.text
+    assert kept(engine, date(2026, 3, 1)) == [("F-KL01", "bituminous_coal", 1200.0)]
+
+
+def error_of(form: str, name: str) -> str:
+    tag = re.search(rf'<(input|select) name="{name}"[^>]*>', form)
+    assert tag, name
+    rest = form[tag.end():]
+    if tag.group(1) == "select":
+        rest = rest.split("</select>", 1)[1]
+    found = re.match(r'\s*<small class="field-error" role="alert">([^<]*)</small>', rest)
+    return found.group(1) if found else ""
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("zh", {"quantity": "不能为负数", "facility": "本企业没有设施 F-XX99", "period": "不是 YYYY-MM 格式的月份",
+            "meter": "本企业没有计量器具 M-NONE"}),
+    ("en", {"quantity": "must not be negative", "facility": "no facility F-XX99 in this enterprise",
+            "period": "is not a month (YYYY-MM)", "meter": "no meter M-NONE in this enterprise"})])
+def test_every_mistake_is_named_beside_its_field_and_nothing_typed_is_lost(web, engine, lang, words):
+    yangf = as_user(web, "yangf")
+    if lang == "en":
+        yangf.get("/lang/en")
+    token = csrf(yangf, "/accounting")
+    typed = {"period": "2026-3x", "facility": "F-XX99", "category": "fuel_combustion", "material": "柴油",
+             "quantity": "-1,200", "unit": "t", "meter": "M-NONE", "evidence": "班组日报", "csrf_token": token}
+    answer = yangf.post("/accounting/entry", data=typed, headers=HX)
+    assert answer.status_code == 422
+    form = entry_form(answer.text)
+    for field, said in words.items():
+        assert said in error_of(form, field), (field, error_of(form, field))
+    assert error_of(form, "material") == error_of(form, "unit") == ""
+    assert 'name="period" value="2026-3x"' in form and 'name="quantity" inputmode="decimal" value="-1,200"' in form
+    assert 'name="evidence" value="班组日报"' in form and 'name="meter" value="M-NONE"' in form
+    assert '<option value="diesel" data-units="t|kg|万t" selected>' in form
+    assert re.search(r'<option value="t" selected>t</option>', form)
+    assert kept(engine, date(2026, 3, 1)) == []
+
+
+@pytest.mark.parametrize("figure", ["inf", "七十", "-5"])
+def test_an_infinite_non_numeric_or_negative_quantity_is_refused_by_name(web, figure):
+    yangf = as_user(web, "yangf")
+    typed = {"period": "2026-03", "facility": "F-KL01", "category": "fuel_combustion", "material": "bituminous_coal",
+             "quantity": figure, "unit": "t", "csrf_token": csrf(yangf, "/accounting")}
+    said = error_of(entry_form(yangf.post("/accounting/entry", data=typed, headers=HX).text), "quantity")
+    assert said.startswith("「数量」") and ("不是有限的数" in said or "不是数字" in said or "不能为负数" in said)

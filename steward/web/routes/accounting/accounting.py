@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from forms import aliases
 from steward.web import fields, jobs
-from steward.web.render import lang_of, page, redirect, unit, word_or_pdf, write, xlsx
+from steward.web.render import is_htmx, lang_of, page, redirect, unit, word_or_pdf, write, xlsx
 from storage.errors import StewardError
 from storage.vocab import ActivityCategory
 from workflows.accounting import activity, calculation, runs, views
@@ -25,8 +25,9 @@ def accounting_page(request: Request, run: fields.Id | None = None, process: str
     """A run's figures in words, and the lines behind whichever figure was clicked."""
     lang = lang_of(request)
     drill = {"process": process, "facility": facility, "month": month, "material": material}
-    data = unit(request, lambda s, a: views.page(s, a, lang, run, drill), page="/accounting")
-    return page(request, "accounting/accounting.html", {**data, "year": date.today().year - 1, "categories": list(ActivityCategory),
+    data, places = unit(request, lambda s, a: (views.page(s, a, lang, run, drill), views.facilities(s, a)),
+                        page="/accounting")
+    return page(request, "accounting/accounting.html", {**data, "entry": entry_form(lang, places), "year": date.today().year - 1, "categories": list(ActivityCategory),
                                              "can_plan_dq": bool(set(request.state.roles) & set(docs.WRITERS)),
                                              "month": date.today().strftime("%Y-%m"), "materials": names.materials(lang),
                                              "measurable": views.measurable(lang)})
@@ -136,18 +137,51 @@ def _rerun(request: Request, enterprise_id: int, years: list[int]) -> jobs.Job |
     return jobs.get(jobs.start(enterprise_id, job), enterprise_id)
 
 
+def entry_form(lang: str, places: list[tuple[str, str]], values: dict | None = None,
+               errors: dict[str, list[str]] | None = None, saved: str = "") -> dict:
+    """What the entry form offers — facilities and materials by name, the units each material may be typed in — and,
+    when it comes back, what was typed and each mistake by its field."""
+    from forms.activity_import import UNITS, facility_label, units_for
+    materials = [(code, name, units_for().get(code, UNITS)) for code, name in names.materials(lang)]
+    facilities = [(code, facility_label(code, name)) for code, name in places]
+    return {"facilities": facilities, "facility_keys": {k for pair in facilities for k in pair},
+            "materials": materials, "material_keys": {code for code, _, _ in materials},
+            "chosen": aliases.material((values or {}).get("material") or ""),  # 柴油 typed, diesel chosen
+            "units_of": lambda material: units_for().get(aliases.material(material or ""), UNITS),
+            "values": values or {}, "errors": errors or {}, "saved": saved}
+
+
 @router.post("/accounting/entry")
-def entry(request: Request, period: str = Form(...), facility: str = Form(""), category: str = Form(...),
-          material: str = Form(...), quantity: str = Form(...), unit: str = Form(...), source: str = Form("measured"),
-          meter: str = Form(""), evidence: str = Form(""), csrf_token: str = Form("")):
-    """One month's figure typed in: the same checks as an import of one row."""
-    record = {"period": period, "facility": facility, "category": category, "material": material,
-              "quantity": quantity, "unit": unit, "source": source, "meter": meter,
-              "evidence": evidence or "手工录入 manual entry"}
+def entry(request: Request, period: str = Form(""), facility: str = Form(""), category: str = Form(""),
+          material: str = Form(""), quantity: str = Form(""), unit_text: str = Form("", alias="unit"),
+          source: str = Form("measured"), meter: str = Form(""), evidence: str = Form(""), csrf_token: str = Form("")):
+    """One month's figure typed in: the same checks as an import of one row. From the page (htmx) the form comes
+    back: refused, with every mistake beside its field and all that was typed kept; taken, saying what was kept."""
+    typed = {"period": period, "facility": facility, "category": category, "material": material,
+             "quantity": quantity, "unit": unit_text, "source": source, "meter": meter, "evidence": evidence}
+    record = {**typed, "evidence": evidence or "手工录入 manual entry"}
+    lang = lang_of(request)
     years: set[int] = set()
 
     def go(s, a) -> tuple[int, list[int]]:
         activity.enter(s, a, [record], "manual entry", years)
         return a.enterprise_id, runs.accounted(s, a.enterprise_id, years)
-    enterprise_id, accounted = write(request, csrf_token, go)
-    return page(request, "accounting/imported.html", {"count": 1, "job": _rerun(request, enterprise_id, accounted)})
+    try:
+        enterprise_id, accounted = write(request, csrf_token, go)
+    except StewardError as exc:
+        if not is_htmx(request) or not exc.details:
+            raise
+        errors: dict[str, list[str]] = {}
+        for d in exc.details:
+            errors.setdefault(d.get("field") or "file", []).append(d["en"] if lang == "en" else d["zh"])
+        places = unit(request, views.facilities)
+        return page(request, "accounting/_entry_form.html", {"entry": entry_form(lang, places, typed, errors),
+                                                              "categories": list(ActivityCategory)}, status=422)
+    job = _rerun(request, enterprise_id, accounted)  # an accounted year runs again in the background
+    if not is_htmx(request):
+        return page(request, "accounting/imported.html", {"count": 1, "job": job})
+    places = unit(request, views.facilities)
+    shown = f"{period} {names.material(aliases.material(material), lang)} {quantity} {unit_text}"
+    kept = {"period": period, "facility": facility, "category": category, "source": source}  # the next month's figure
+    return page(request, "accounting/_entry_form.html", {"entry": entry_form(lang, places, kept, saved=shown),
+                                                          "categories": list(ActivityCategory)})

@@ -381,18 +381,28 @@ def test_a_wrong_figure_typed_in_is_shown_next_to_its_field_and_nothing_typed_is
     form = page.locator("#entry-form")
     form.locator("input[name=period]").fill("2026-04")
     form.locator("select[name=category]").select_option("fuel_combustion")
-    form.locator("input[name=material]").fill("柴油")
+    form.locator("select[name=material]").select_option(label="柴油")
+    assert form.locator("select[name=unit] option").all_inner_texts() == ["t", "kg", "万t"]  # a fuel weighed
     form.locator("input[name=quantity]").fill("1e309")
-    form.locator("input[name=unit]").fill("t")
+    form.locator("select[name=unit]").select_option("t")
     form.locator("button[type=submit]").click()
     error = form.locator("input[name=quantity] + .field-error")
     error.wait_for()
     assert "「数量」" in error.inner_text() and "不是有限的数" in error.inner_text() and "第 2 行" not in error.inner_text()
-    assert form.locator("input[name=material]").input_value() == "柴油"
+    assert form.locator("select[name=material]").input_value() == "diesel"
     shot(page, "15-entry-inline-error", full=False)
     form.locator("input[name=quantity]").fill("41.5")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#imported")
+    # a figure typed as the month's report prints it, with a thousands separator, for the kiln chosen by its name
+    form.locator("input[name=period]").fill("2026-04")
+    form.locator("select[name=facility]").select_option(label="1#回转窑（含分解炉） (F-KL01)")
+    form.locator("select[name=material]").select_option(label="烟煤")
+    form.locator("input[name=quantity]").fill("18,250.5")
+    form.locator("select[name=unit]").select_option("t")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#imported >> text=烟煤 18,250.5 t")
+    shot(page, "15a-entry-thousands-separator", full=False)
     sign_in(page, base, "lixf")  # the carbon manager records the lab's clinker CaO, typed as a percentage
     page.goto(f"{base}/accounting")
     page.click("#measured-box summary")
@@ -408,8 +418,9 @@ def test_a_wrong_figure_typed_in_is_shown_next_to_its_field_and_nothing_typed_is
     assert "0.6523" in hint.inner_text()
     shot(page, "15b-measured-percentage-caught", full=False)
     with Session(engine) as s:
-        [kept] = s.exec(select(ActivityRecord).where(ActivityRecord.period == date(2026, 4, 1))).all()
-        assert (kept.material, kept.quantity) == ("diesel", 41.5)  # the refused figure wrote nothing; 柴油 is diesel
+        kept = {(r.material, r.quantity) for r in s.exec(select(ActivityRecord).where(
+            ActivityRecord.period == date(2026, 4, 1)))}
+        assert kept == {("diesel", 41.5), ("bituminous_coal", 18250.5)}  # the refused figure wrote nothing
 
 
 def test_a_procedure_is_written_read_signed_issued_and_acknowledged_in_the_browser(site, page, tmp_path):

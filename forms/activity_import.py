@@ -9,6 +9,7 @@ import csv
 import difflib
 import io
 import math
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -185,11 +186,17 @@ def facility_label(code: str, name: str) -> str:
     return f"{name} ({code})" if name and name != code else code
 
 
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?|[+-]?\d{1,3}(?: \d{3})+(?:\.\d*)?")
+
+
 def number_text(text: str) -> str:
     """What people type for a figure, made plain: full-width digits (１２００), thousands separators
-    ("1,200", "1，200", "1 200", a thin or no-break space) and the ideographic space are dropped."""
-    plain = unicodedata.normalize("NFKC", text)  # full-width digits, comma, point and space become ASCII
-    return "".join(ch for ch in plain if ch != "," and not ch.isspace())
+    ("1,200", "1，200", "1 200", a thin or no-break space) are dropped where they group thousands. A comma
+    anywhere else ("0,65", a decimal comma) is left for the checker to refuse, never read as 65."""
+    plain = " ".join(unicodedata.normalize("NFKC", text).split())  # full-width digits, comma, point, spaces
+    if THOUSANDS.fullmatch(plain):
+        return plain.replace(",", "").replace(" ", "")
+    return plain
 
 
 def _too_many() -> StewardError:

@@ -52,6 +52,14 @@ def test_figures_with_separators_and_full_width_digits_and_facilities_by_name_ar
                                                       ("F-KL01", "natural_gas", 1200.5)]
 
 
+def test_a_comma_that_does_not_group_thousands_is_refused_not_read_as_a_larger_figure(plant, engine):
+    rows = [["2026-03", "F-KL01", "fuel_combustion", "柴油", "0,65", "t", "", "", ""]]  # a decimal comma: 0.65, not 65
+    with pytest.raises(StewardError) as err:
+        act(plant, "lixf", lambda s, a: activity.import_file(s, a, "march.xlsx", xlsx(rows)))
+    assert [(d["field"], d["zh"]) for d in err.value.details] == [("quantity", "第 2 行「数量」：「0,65」不是数字")]
+    assert kept(engine, date(2026, 3, 1)) == []
+
+
 def test_a_facility_name_counts_within_the_enterprise_only(plant, engine):
     from workflows.people import organisation
     with plant("setup") as s:  # the sister company's own kiln, which JYCEM's people may not name

@@ -66,3 +66,14 @@ def test_a_word_file_is_read_in_the_page_without_libreoffice_and_nothing_in_it_r
     assert f"/documents/{number}/controlled.docx" in page and "controlled.pdf" not in page
     lixf.get("/lang/en")
     assert "Below is the file as a web page" in lixf.get(f"/documents/{number}/read").text
+
+
+def test_the_survey_report_offers_a_pdf_only_where_one_can_be_made(web, monkeypatch, tmp_path):
+    lixf = as_user(web, "lixf")
+    links = lambda: re.search(r'<span id="survey-links">(.*?)</span>', lixf.get("/accounting").text, re.S).group(1)  # noqa: E731
+    (tmp_path / "bin").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no LibreOffice: Word only
+    assert "survey.docx" in links() and "survey.pdf" not in links()
+    (tmp_path / "bin" / "soffice").write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "bin" / "soffice").chmod(0o755)  # LibreOffice found: the PDF is offered
+    assert "survey.pdf" in links()

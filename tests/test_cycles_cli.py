@@ -105,3 +105,11 @@ def test_the_improvement_register_from_the_command_line(plant, steward_env):
     run_steward(["improve", "add", "--as", "lixf", "推广余热发电自用", "--clause", "10.4c"], steward_env, check=True)
     listed = run_steward(["improve", "list", "--as", "lixf"], steward_env, check=True).stdout
     assert "推广余热发电自用" in listed and "已提出/Proposed" in listed and "proposed" not in listed
+
+
+def test_a_number_no_column_can_hold_names_no_record_and_is_no_traceback(plant, steward_env):
+    for args in (["data", "resolve", "--as", "lixf", "99999999999999999999", "confirmed", "--note", "x"],
+                 ["nc", "done", "--as", "lixf", "99999999999999999999", "--result", "x"]):
+        result = run_steward(args, steward_env)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "数字超出范围" in result.stderr and "A number is out of range" in result.stderr

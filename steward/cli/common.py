@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Optional
 
@@ -33,8 +34,23 @@ def run_as(username: str, fn):
     from workflows.engine.machine import actor_for
     context = load_context()
     context.require_current_schema()
-    with context.unit_of_work(f"cli:{username}") as session:
+    with _in_range(), context.unit_of_work(f"cli:{username}") as session:
         return fn(context, session, actor_for(session, username))
+
+
+@contextmanager
+def _in_range() -> Iterator[None]:
+    """A number no column can hold (an id typed as 99999999999999999999) names no record: one line, exit 2, never a
+    traceback; the unit of work has rolled back by then, so nothing is written."""
+    from sqlalchemy.exc import DataError
+    try:
+        yield
+    except (OverflowError, DataError) as exc:
+        if isinstance(exc, DataError) and "out of range" not in str(exc.orig):
+            raise
+        raise StewardError("out_of_range", "数字超出范围：没有这样的记录，未写入任何数据",
+                           "A number is out of range: there is no such record, and nothing was written",
+                           status=404) from None
 
 
 def own(session, actor, code: str | None) -> str:
@@ -52,7 +68,7 @@ def read(label: str, fn):
     """Run ``fn(session)`` for a command that only reads (figures by enterprise code, for scripts)."""
     context = load_context()
     context.require_current_schema()
-    with context.unit_of_work(label) as session:
+    with _in_range(), context.unit_of_work(label) as session:
         return fn(session)
 
 

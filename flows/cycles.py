@@ -360,9 +360,10 @@ def _anchor_the_day() -> None:
 
     from storage.audit_log import ANCHORS_FILE, keep_anchor
     wired = wiring.current()
-    engine = make_engine(wired.db_url, wired.audit_key())
+    key = wired.audit_key()
+    engine = make_engine(wired.db_url, key)
     try:
-        mark = keep_anchor(engine, wired.audit_key(), Path(wired.audit_key_file).parent / ANCHORS_FILE)
+        mark = keep_anchor(engine, key, Path(wired.audit_key_file).parent / ANCHORS_FILE)
     finally:
         engine.dispose()
     get_run_logger().info("audit log anchored at entry %s", mark["seq"])

@@ -54,10 +54,8 @@ def add(session: Session, actor: Actor | None, *, enterprise_id: int, code: str,
     if actor is None:  # a fresh install: nobody else could countersign yet
         _assign(session, row, roles)
         return row
-    at_once = [r for r in roles if r not in role_changes.SIGNING_ROLES]
-    _assign(session, row, at_once)
-    if len(at_once) < len(set(roles)):
-        role_changes.request(session, actor, row, roles, "新用户 / new user")
+    _assign(session, row, role_changes.at_once(roles))
+    role_changes.ask_for_signing_roles(session, actor, row, roles, "新用户 / new user")
     return row
 
 

@@ -27,6 +27,7 @@ from storage.models import (
     Site,
 )
 from workflows.engine.credentials import check_password, hash_password, set_password  # noqa: F401  (re-exported)
+from workflows.people import role_changes
 
 if TYPE_CHECKING:
     from workflows.engine.machine import Actor
@@ -132,8 +133,7 @@ def add(session: Session, kind: str, data: dict | BaseModel, *, enterprise_ref: 
 
 
 def roles_of(session: Session, person: Person) -> set[str]:
-    return set(session.exec(select(RoleAssignment.role).where(
-        RoleAssignment.person_id == person.id, RoleAssignment.enterprise_id == person.enterprise_id)).all())
+    return set(role_changes.roles_of(session, person))
 
 
 def listing(session: Session, kind: str, enterprise_ref: str | int | None = None) -> list[SQLModel]:
@@ -169,12 +169,9 @@ def add_as(session: Session, actor: Actor | None, kind: str, data: dict, enterpr
                            f"{own.code}", field="enterprise", status=403)
     if kind != "person" or not data.get("roles"):
         return add(session, kind, data, enterprise_ref=enterprise_ref)
-    from workflows.people import role_changes  # a role that signs approvals waits for a countersignature
     roles = [str(r) for r in data["roles"]] if isinstance(data["roles"], list) else [str(data["roles"])]
-    row = add(session, kind, {**data, "roles": [r for r in roles if r not in role_changes.SIGNING_ROLES]},
-              enterprise_ref=enterprise_ref)
-    if set(roles) & set(role_changes.SIGNING_ROLES):
-        role_changes.request(session, actor, row, roles, "新人员 / new person")
+    row = add(session, kind, {**data, "roles": role_changes.at_once(roles)}, enterprise_ref=enterprise_ref)
+    role_changes.ask_for_signing_roles(session, actor, row, roles, "新人员 / new person")  # they wait
     return row
 
 

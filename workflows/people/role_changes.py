@@ -95,6 +95,20 @@ def _tell(session: Session, person: Person, change: RoleChange, zh: str, en: str
              f"{_names(change.roles_after, 'en') or 'none'} {en}. If you did not expect it, tell top management."))
 
 
+def at_once(roles: list[str]) -> list[str]:
+    """The roles a new person may hold at once: every one that signs no approval."""
+    return [r for r in roles if r not in SIGNING_ROLES]
+
+
+def ask_for_signing_roles(session: Session, actor: Actor, person: Person, roles: list[str],
+                          reason: str) -> RoleChange | None:
+    """A new person's signing roles, asked for as a change that waits for the countersignature (their other roles
+    were given at once, ``at_once``)."""
+    if not set(roles) & set(SIGNING_ROLES):
+        return None
+    return request(session, actor, person, roles, reason)
+
+
 def roles_of(session: Session, person: Person) -> list[str]:
     return sorted(session.exec(select(RoleAssignment.role).where(
         RoleAssignment.person_id == person.id, RoleAssignment.enterprise_id == person.enterprise_id)).all())

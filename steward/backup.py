@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from steward.context import Context
 from storage import migrate
-from storage.audit_log import keyed_from
+from storage.audit_log import ANCHORS_FILE, KEYED_FROM_FILE, keyed_from
 from storage.engine import make_engine
 from storage.errors import StewardError
 from storage.files import FileStore
@@ -38,8 +38,8 @@ from storage.replay import Finding, check_all
 
 FORMAT = 1
 KEPT_WHAT = {"audit_key": ("签署审计锚点并加密日志哈希的密钥", "the key that signs the audit anchors and keys the log"),
-             "audit-keyed-from.json": ("日志哈希开始加密的位置", "the record of where keyed hashing began"),
-             "audit-anchors.jsonl": ("审计锚点", "the audit anchors")}
+             KEYED_FROM_FILE: ("日志哈希开始加密的位置", "the record of where keyed hashing began"),
+             ANCHORS_FILE: ("审计锚点", "the audit anchors")}
 KEPT = tuple(KEPT_WHAT)  # what the anchors need to be checked after a restore
 MANIFEST = "manifest.json"
 DATABASES = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
@@ -383,8 +383,7 @@ def _verified(engine: Engine, stage: Path) -> int:
 
 def _kept(folder: Path) -> tuple[bytes | None, list[dict], dict | None]:
     """The staged audit key, anchors and record of where keyed hashing began, read as Context reads them."""
-    key_file, anchors_file, began_file = folder / "audit_key", folder / "audit-anchors.jsonl", \
-        folder / "audit-keyed-from.json"
+    key_file, anchors_file, began_file = folder / "audit_key", folder / ANCHORS_FILE, folder / KEYED_FROM_FILE
     try:
         key = key_file.read_text().strip().encode() if key_file.exists() else None
         marks = [json.loads(line) for line in anchors_file.read_text(encoding="utf-8").splitlines()

@@ -59,7 +59,8 @@ class Context:
 
     @property
     def keyed_from_file(self) -> Path:
-        return self.settings.home / "audit-keyed-from.json"
+        from storage.audit_log import KEYED_FROM_FILE
+        return self.settings.home / KEYED_FROM_FILE
 
     def _record_keying(self, engine) -> None:
         """Once per installation, beside the key: where each chain stood when its entries began to be keyed."""
@@ -104,8 +105,10 @@ class Context:
             return []
         marks = []
         for line in self.anchors_file.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
             try:
-                marks.append(json.loads(line)) if line.strip() else None
+                marks.append(json.loads(line))
             except ValueError:
                 marks.append({"malformed": line[:80]})  # check_anchor names it
         return marks

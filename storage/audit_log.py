@@ -328,6 +328,7 @@ def anchor(conn, key: bytes) -> dict:
 
 
 ANCHORS_FILE = "audit-anchors.jsonl"  # beside the key, in STEWARD_HOME
+KEYED_FROM_FILE = "audit-keyed-from.json"  # the signed record of ``keying_began``, beside them
 
 
 def keep_anchor(engine, key: bytes, anchors_file) -> dict:

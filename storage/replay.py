@@ -48,6 +48,9 @@ def _state(conn, found: list[Finding]) -> dict[tuple[str, str], dict]:
     return rows
 
 
+UNREADABLE = (ValueError, TypeError, OverflowError, DBAPIError)  # what reading a malformed stored value raises
+
+
 def _rows(conn, mapper) -> Iterator[tuple[dict | None, str, list[str]]]:
     """Each row of a table (None, its key and the columns that cannot be read, when a value is malformed — a
     date that is no date, say — rather than a traceback halfway through the check)."""
@@ -55,7 +58,7 @@ def _rows(conn, mapper) -> Iterator[tuple[dict | None, str, list[str]]]:
     keys = [c.key for c in mapper.primary_key]
     try:
         rows = list(conn.execute(select(table)).mappings())
-    except (ValueError, TypeError, OverflowError, DBAPIError):
+    except UNREADABLE:
         rows = None
     if rows is not None:
         for row in rows:
@@ -65,12 +68,12 @@ def _rows(conn, mapper) -> Iterator[tuple[dict | None, str, list[str]]]:
         where = [table.c[k] == v for k, v in zip(keys, ident, strict=True)]
         try:
             yield conn.execute(select(table).where(*where)).mappings().one(), ",".join(map(str, ident)), []
-        except (ValueError, TypeError, OverflowError, DBAPIError):
+        except UNREADABLE:
             bad = []
             for column in table.columns:
                 try:
                     conn.execute(select(column).where(*where)).one()
-                except (ValueError, TypeError, OverflowError, DBAPIError):
+                except UNREADABLE:
                     bad.append(column.key)
             yield None, ",".join(map(str, ident)), bad
 
@@ -147,8 +150,13 @@ def check_all(conn, anchors: list[dict], key: bytes | None, store: FileStore | N
         found.append(Finding("keyed_from", "记录哈希开始加密位置的文件（audit-keyed-from.json）缺失或签名不符",
                              "The record of where keyed hashing began (audit-keyed-from.json) is missing or not "
                              "signed with this installation's key"))
-    report = verify(conn, key, keyed_from or {})
-    if not report.ok:
+    if key is None:  # a keyed entry cannot be checked without its key: nothing is intact, nothing crashes
+        report = ChainReport(False, 0, None, "no audit key")
+        found.append(Finding("audit_key", "没有审计密钥 audit_key：无法核对审计日志",
+                             "There is no audit_key: the audit log cannot be checked"))
+    else:
+        report = verify(conn, key, keyed_from or {})
+    if not report.ok and key is not None:
         found.append(Finding("audit_log", f"审计日志第 {report.first_broken} 条处断裂",
                              f"Audit chain broken at entry {report.first_broken}: {report.reason}"))
     if not anchors:

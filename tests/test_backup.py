@@ -347,3 +347,11 @@ def test_a_folder_where_the_manifest_names_a_file_is_refused(made, tmp_path):
         members[name] = special(name, tarfile.DIRTYPE)
     result = restore_crafted(made, tmp_path, change)
     refused(result, "The backup does not match its manifest", "备份内容与清单不符")
+
+
+def test_a_backup_without_its_audit_key_is_refused_not_a_traceback(made, tmp_path):
+    def change(members, manifest):
+        members.pop("kept/audit_key")
+        manifest["kept"].pop("audit_key")
+    result = restore_crafted(made, tmp_path, change)
+    refused(result, "There is no audit_key", "没有审计密钥", "nothing was restored")

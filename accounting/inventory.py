@@ -19,7 +19,7 @@ from pint.errors import DimensionalityError
 from accounting.errors import AccountingError
 from accounting.factors import Chosen, Library
 from accounting.products import PRODUCTS
-from accounting.units import product_scale, quantity
+from accounting.units import amount, product_scale
 
 C_TO_CO2 = 44 / 12
 
@@ -172,8 +172,8 @@ def carbonate(a: Activity, lib: Library, opt: Options) -> Emission:
 
 
 def recovered(a: Activity, lib: Library, opt: Options) -> Emission:
-    amount = quantity(a.quantity, a.unit).to("tCO2").magnitude
-    return Emission(a, -amount, "recovered", f"−{a.quantity:g} {a.unit} CO2 recovered", [])
+    tonnes = amount(a.quantity, a.unit, "tCO2", a.material)
+    return Emission(a, -tonnes, "recovered", f"−{a.quantity:g} {a.unit} CO2 recovered", [])
 
 
 def production(a: Activity, lib: Library, opt: Options) -> Emission:

@@ -17,6 +17,20 @@ from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.units import convert
 
+# the units a measured value may be typed in, each converting through pint to the parameter's canonical unit (the first)
+FRACTION = ("fraction", "%", "percent", "‰", "ppm")
+KG_PER_T = ("kg/t", "g/t", "t/t")
+NCV_PER_MASS = ("GJ/t", "MJ/kg", "MJ/t", "kJ/kg", "kcal/kg")
+NCV_PER_VOLUME = ("GJ/10^4 Nm3", "MJ/Nm3", "kJ/Nm3", "kcal/Nm3")
+CARBON_PER_HEAT = ("tC/GJ", "kgC/GJ", "tC/TJ")
+CO2_PER_T = ("tCO2/t", "kgCO2/t")
+FAMILIES = (FRACTION, KG_PER_T, NCV_PER_MASS, NCV_PER_VOLUME, CARBON_PER_HEAT, CO2_PER_T)
+
+
+def accepted(canonical: str) -> tuple[str, ...]:
+    """Every unit a value whose canonical unit is ``canonical`` may be typed in (the canonical one first)."""
+    return next((f for f in FAMILIES if canonical in f), (canonical,))
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -33,6 +47,12 @@ class Parameter:
     @property
     def fraction(self) -> bool:
         return self.unit == "fraction"
+
+    def units(self, canonical: str | None = None) -> tuple[str, ...]:
+        """The units this parameter accepts; ``canonical`` is the material's default unit for an NCV."""
+        if self.unit is None:
+            return accepted(canonical) if canonical else NCV_PER_MASS + NCV_PER_VOLUME
+        return accepted(self.unit)
 
     def band(self, lang: str = "zh") -> str:
         if self.relative:
@@ -88,11 +108,15 @@ def check(parameter: str, material: str, value: float, unit: str, lib: Library) 
         raise _refuse("value", f"{spec.zh}须为非负的有限数值", f"{spec.en} must be a finite, non-negative number", "value")
     default = _default(spec, material, lib)
     target = spec.unit or default.factor.unit
+    fit = spec.units(target)
+    unit = unit.strip()
     try:
+        if unit not in fit:
+            raise ValueError(unit)
         amount = convert(value, unit, target)
     except (AccountingError, DimensionalityError, UndefinedUnitError, ValueError):
-        raise _refuse("unit", f"{spec.zh}的单位须能换算为 {target}，「{unit}」不行",
-                      f"The unit of {spec.en} must convert to {target}; {unit!r} does not", "unit") from None
+        raise _refuse("unit", f"{spec.zh}的单位「{unit}」不适用，可用：{'、'.join(fit)}",
+                      f"{unit!r} is not a unit for {spec.en}; use one of {', '.join(fit)}", "unit") from None
     if spec.relative:
         base = default.factor.value_in(target)
         low, high = spec.low * base, spec.high * base
@@ -100,10 +124,14 @@ def check(parameter: str, material: str, value: float, unit: str, lib: Library) 
         low, high = spec.low, spec.high
     if low <= amount <= high:
         return spec
-    if spec.fraction and 1 < amount <= 100 and low <= amount / 100 <= high:
-        raise _refuse("percent", f"{spec.zh}是比例（0–1），{value:g} 像是百分数：是否要填 {amount / 100:g}？",
-                      f"{spec.en} is a fraction (0–1); {value:g} looks like a percentage: did you mean {amount / 100:g}?",
-                      "value")
+    if spec.fraction and 1 < amount <= 100 and low <= amount / 100 <= high:  # 65.23 typed as a fraction
+        raise _refuse("percent", f"{spec.zh}是比例（0–1），{value:g} 像是百分数：是否要填 {amount / 100:g}？"
+                      f"（或单位选 %）", f"{spec.en} is a fraction (0–1); {value:g} looks like a percentage: did you "
+                      f"mean {amount / 100:g}? (or choose the unit %)", "value")
+    if spec.fraction and unit in ("%", "percent") and value <= 1 and low <= value <= high:  # 0.98 typed as a percentage
+        raise _refuse("percent", f"{spec.zh} {value:g} % 像是把比例当成了百分数：是否要填 {value * 100:g} %（即 {value:g}）？",
+                      f"{spec.en} {value:g} % looks like a fraction typed as a percentage: did you mean "
+                      f"{value * 100:g} % ({value:g})?", "value")
     zh_name = next((f.name_zh for f in lib.factors if f.material == material and f.name_zh), material)
     raise _refuse("implausible", f"{zh_name}的{spec.zh} {value:g} {unit} 超出合理范围 {low:.4g}–{high:.4g} {target}"
                   f"（{spec.band('zh')}），请核对化验报告和单位",
@@ -130,8 +158,8 @@ def _default(spec: Parameter, material: str, lib: Library):
     return lib.get(spec.name, material, date.today())
 
 
-def table(lib: Library, lang: str = "zh") -> list[tuple[str, str, str, str, str]]:
-    """(parameter, name, unit, plausible range, applies to) for the CLI and the import template's help sheet."""
+def table(lib: Library, lang: str = "zh") -> list[tuple[str, str, str, str, str, str]]:
+    """(parameter, name, canonical unit, plausible range, applies to, accepted units) for the CLI and the import template's help sheet."""
     out = []
     for p in PARAMETERS.values():
         if p.any_material:
@@ -139,5 +167,5 @@ def table(lib: Library, lang: str = "zh") -> list[tuple[str, str, str, str, str]
         else:
             applies = ", ".join(p.materials or sorted(lib.materials(p.name)))
         unit = p.unit or ("按缺省值单位（GJ/t 或 GJ/10^4 Nm3）" if lang == "zh" else "the default's unit (GJ/t or GJ/10^4 Nm3)")
-        out.append((p.name, p.zh if lang == "zh" else p.en, unit, p.band(lang), applies))
+        out.append((p.name, p.zh if lang == "zh" else p.en, unit, p.band(lang), applies, ", ".join(p.units())))
     return out

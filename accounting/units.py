@@ -1,11 +1,17 @@
-"""Units of activity data and factors, checked with pint so a wrong unit fails loudly.
+"""Units of activity data and factors: one pint registry for the whole product, so a figure is converted to the
+unit its formula expects, always, and a unit of the wrong kind is a named refusal, never a traceback.
 
-Chinese statistics count gas in 10^4 Nm3 (万标准立方米); we define ``Nm3`` as a plain volume
-(the reference state is part of the data's meaning, not of the arithmetic).
+- The calorie is the international-table calorie, 4.1868 J, as Chinese coal and energy statistics use it
+  (GB/T 213; 1 kgce = 7,000 kcal = 29.3076 MJ in GB/T 2589), never pint's default thermochemical 4.184 J.
+- Chinese statistics count gas in 10^4 Nm3 (万标准立方米); ``Nm3`` is a plain volume (the reference state is part
+  of the data's meaning, not of the arithmetic).
+- Ratios (g/t, kg/t, t/t, %, ‰, ppm) are dimensioned quantities: 3.1 g/t is 0.0031 kg/t, never 3.1.
 """
 
 from __future__ import annotations
 
+import logging
+import warnings
 from functools import cache
 
 import pint
@@ -13,35 +19,59 @@ import pint
 from accounting.errors import AccountingError
 
 ureg: pint.UnitRegistry = pint.UnitRegistry()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    _quiet = logging.getLogger("pint.util")
+    _level, _quiet.level = _quiet.level, logging.ERROR
+    ureg.define("calorie = 4.1868 * joule = cal")  # international table (GB/T 213, GB/T 2589), not 4.184 J
+    _quiet.level = _level
 ureg.define("Nm3 = meter ** 3")
 ureg.define("wan_Nm3 = 10000 * Nm3")
 ureg.define("tCO2 = tonne")
+ureg.define("kgCO2 = kilogram")
 ureg.define("tC = tonne")
+ureg.define("kgC = kilogram")
 ureg.define("percent_ = 0.01 = pct")
+ureg.define("tce = 29.3076 * gigajoule")  # tonne of coal equivalent, GB/T 2589: 7,000 kcal/kg
+ureg.define("kgce = 29.3076 * megajoule")
 
 # how people write units in spreadsheets and statistics → pint names
 ALIASES = {
     "10^4 Nm3": "wan_Nm3", "10^4Nm3": "wan_Nm3", "万Nm3": "wan_Nm3", "万m3": "wan_Nm3", "万立方米": "wan_Nm3",
-    "t": "tonne", "吨": "tonne", "kt": "kilotonne", "万t": "10000 * tonne", "万吨": "10000 * tonne",
+    "万标准立方米": "wan_Nm3", "10⁴ Nm³": "wan_Nm3", "10⁴Nm³": "wan_Nm3", "Nm³": "Nm3", "标准立方米": "Nm3",
+    "t": "tonne", "吨": "tonne", "kt": "kilotonne", "万t": "10000 * tonne", "万吨": "10000 * tonne", "千克": "kilogram",
     "MWh": "megawatt_hour", "kWh": "kilowatt_hour", "万kWh": "10000 * kilowatt_hour", "GWh": "gigawatt_hour",
     "GJ": "gigajoule", "TJ": "terajoule", "MJ": "megajoule",
     "tCO2/MWh": "tCO2 / megawatt_hour", "tCO2/GJ": "tCO2 / gigajoule", "tC/GJ": "tC / gigajoule",
-    "GJ/t": "gigajoule / tonne", "GJ/10^4 Nm3": "gigajoule / wan_Nm3", "tCO2/t": "tCO2 / tonne",
-    "fraction": "dimensionless", "%": "pct",
+    "GJ/t": "gigajoule / tonne", "GJ/10^4 Nm3": "gigajoule / wan_Nm3", "GJ/万Nm3": "gigajoule / wan_Nm3",
+    "tCO2/t": "tCO2 / tonne", "fraction": "dimensionless", "%": "pct", "％": "pct", "‰": "permille",
+    "t/t": "tonne / tonne", "kg/t": "kilogram / tonne", "g/t": "gram / tonne",
 }
+
+
+def _pint_name(text: str) -> str:
+    return ALIASES.get(text, text.replace("10^4 Nm3", "wan_Nm3").replace("10^4Nm3", "wan_Nm3"))
 
 
 @cache
 def _parsed(text: str) -> pint.Quantity:
-    name = ALIASES.get(text.strip(), text.strip())
+    text = text.strip()
     try:
-        parsed = ureg.parse_expression(name)
+        parsed = ureg.parse_expression(_pint_name(text))
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError, TypeError,
-            SyntaxError, ValueError, AssertionError):
+            SyntaxError, ValueError, AssertionError, KeyError):
         parsed = None
-    if not isinstance(parsed, pint.Quantity) or not text.strip():
+    if not isinstance(parsed, pint.Quantity) or not text:
         raise AccountingError("unit", f"无法识别的单位「{text}」", f"Unknown unit {text!r}", field="unit")
     return parsed
+
+
+def known(unit_text: str) -> bool:
+    try:
+        _parsed(unit_text)
+    except AccountingError:
+        return False
+    return True
 
 
 def quantity(value: float, unit_text: str) -> pint.Quantity:
@@ -61,6 +91,23 @@ def product_scale(first: str, second: str, target: str) -> float:
     return (_parsed(first) * _parsed(second)).to(_parsed(target)).magnitude / _parsed(target).magnitude
 
 
+def fits(unit_text: str, target: str) -> bool:
+    try:
+        scale(unit_text, target)
+    except (AccountingError, pint.errors.DimensionalityError):
+        return False
+    return True
+
+
+# the units a row or a form offers, in the order people expect them; which of them fit is worked out per target
+ACTIVITY_UNITS = ("t", "kg", "万t", "MWh", "kWh", "万kWh", "GJ", "TJ", "10^4 Nm3", "Nm3")
+
+
+def fitting(target: str, offered: tuple[str, ...] = ACTIVITY_UNITS) -> list[str]:
+    """The offered units that convert to ``target``: what a refusal suggests instead."""
+    return [u for u in offered if fits(u, target)]
+
+
 def convert(value: float, unit_text: str, target: str, what: tuple[str, str] = ("", "")) -> float:
     """``value unit_text`` in ``target``; a dimension mismatch names both units."""
     try:
@@ -69,3 +116,16 @@ def convert(value: float, unit_text: str, target: str, what: tuple[str, str] = (
         raise AccountingError("unit_mismatch", f"{what[0]}单位「{unit_text}」不能换算为「{target}」",
                               f"{what[1] and what[1] + ': '}unit {unit_text!r} does not convert to {target!r}",
                               field="unit") from None
+
+
+def amount(value: float, unit_text: str, target: str, material: str) -> float:
+    """An activity's quantity in the unit its formula reads (anode in t, mine methane in Nm3…). A unit of another kind
+    (anode in MWh, methane in t) is refused by name with the units that would fit, never a conversion traceback."""
+    try:
+        return value * scale(unit_text, target)
+    except pint.errors.DimensionalityError:
+        fit = fitting(target) or [target]
+        raise AccountingError("unit_mismatch", f"{material} 的单位「{unit_text}」不适用：此处须为可换算为 {target} 的单位"
+                              f"（如 {'、'.join(fit)}）",
+                              f"{material}: unit {unit_text!r} does not fit here; use a unit that converts to {target} "
+                              f"({', '.join(fit)})", field="unit") from None

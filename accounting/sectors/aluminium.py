@@ -6,7 +6,7 @@ from __future__ import annotations
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import C_TO_CO2, Activity, Emission, Options, gwp, register, used
-from accounting.units import quantity
+from accounting.units import amount
 
 
 def _measured(lib: Library, parameter: str, a: Activity):
@@ -20,8 +20,8 @@ def _measured(lib: Library, parameter: str, a: Activity):
 @register("process", "prebaked_anode")
 def anode(a: Activity, lib: Library, opt: Options) -> Emission:
     """E = anode consumed × (1 − S − A) × 44/12."""
+    tonnes = amount(a.quantity, a.unit, "t", a.material)  # the unit first: a wrong kind is named
     s, ash = _measured(lib, "sulfur", a), _measured(lib, "ash", a)
-    tonnes = quantity(a.quantity, a.unit).to("tonne").magnitude
     carbon = 1 - s.factor.value_in("fraction") - ash.factor.value_in("fraction")
     tco2 = tonnes * carbon * C_TO_CO2
     return Emission(a, tco2, "direct", f"{tonnes:,.3f} t anode × (1 − S − A = {carbon:.4f}) × 44/12 = {tco2:,.3f} tCO2",
@@ -31,11 +31,13 @@ def anode(a: Activity, lib: Library, opt: Options) -> Emission:
 @register("production", "primary_aluminium")
 def anode_effect_pfcs(a: Activity, lib: Library, opt: Options) -> Emission:
     """E = output × (EF_CF4 × GWP_CF4 + EF_C2F6 × GWP_C2F6) / 1000, EFs in kg per t aluminium."""
+    tonnes = amount(a.quantity, a.unit, "t", a.material)  # the unit first: a wrong kind is named
     cf4, c2f6 = _measured(lib, "ef_cf4", a), _measured(lib, "ef_c2f6", a)
     g_cf4, g_c2f6 = gwp(lib, "CF4", a.period, opt), gwp(lib, "C2F6", a.period, opt)
-    tonnes = quantity(a.quantity, a.unit).to("tonne").magnitude
-    per_t = (cf4.factor.value * g_cf4.factor.value + c2f6.factor.value * g_c2f6.factor.value) / 1000
+    # a plant's factor is kept in the unit it was recorded in (3.1 g/t): converted here, never read as kg/t
+    ef_cf4, ef_c2f6 = cf4.factor.value_in("kg/t"), c2f6.factor.value_in("kg/t")
+    per_t = (ef_cf4 * g_cf4.factor.value + ef_c2f6 * g_c2f6.factor.value) / 1000
     tco2 = tonnes * per_t
-    return Emission(a, tco2, "direct", f"{tonnes:,.3f} t Al × ({cf4.factor.value:g} kg CF4 × {g_cf4.factor.value:g} + "
-                                       f"{c2f6.factor.value:g} kg C2F6 × {g_c2f6.factor.value:g}) / 1000 = {tco2:,.3f} tCO2e",
+    return Emission(a, tco2, "direct", f"{tonnes:,.3f} t Al × ({ef_cf4:g} kg CF4/t × {g_cf4.factor.value:g} + "
+                                       f"{ef_c2f6:g} kg C2F6/t × {g_c2f6.factor.value:g}) / 1000 = {tco2:,.3f} tCO2e",
                     [used(cf4), used(c2f6), used(g_cf4), used(g_c2f6)])

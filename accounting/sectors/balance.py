@@ -8,16 +8,16 @@ from __future__ import annotations
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import C_TO_CO2, Activity, Emission, Options, register, used
-from accounting.units import quantity
+from accounting.units import amount
 
 
 def _carbon(a: Activity, lib: Library, sign: int) -> Emission:
+    tonnes = amount(a.quantity, a.unit, "t", a.material)  # the unit first: a wrong kind is named
     try:
         chosen = lib.get("carbon_fraction", a.material, a.period)
     except AccountingError:
         raise AccountingError("measurement_missing", f"缺少 {a.material} 的含碳量实测值（carbon_fraction）",
                               f"Missing the measured carbon fraction of {a.material}", field="carbon_fraction") from None
-    tonnes = quantity(a.quantity, a.unit).to("tonne").magnitude
     share = chosen.factor.value_in("fraction")
     tco2 = sign * tonnes * share * C_TO_CO2
     word = "投入 in" if sign > 0 else "产出 out"

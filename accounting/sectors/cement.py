@@ -10,7 +10,7 @@ from dataclasses import replace
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import C_TO_CO2, Activity, Emission, Options, register, used
-from accounting.units import quantity
+from accounting.units import amount
 
 CAO_TO_CO2 = 44 / 56
 MGO_TO_CO2 = 44 / 40
@@ -47,8 +47,8 @@ def calcination(a: Activity, lib: Library, opt: Options) -> Emission:
     """E = (Q_clinker + Q_kiln dust + Q_bypass dust) × [(CaO − CaO_nc) × 44/56 + (MgO − MgO_nc) × 44/40]
     (GB/T 32151.8): dust that leaves the kiln system was calcined like the clinker. Each of the three is its
     own production row, so a plant that records no dust gets the clinker-only result."""
+    tonnes = amount(a.quantity, a.unit, "t", a.material)  # the unit first: a wrong kind is named
     ef, terms, factors = _calcination_factor(lib, a)
-    tonnes = quantity(a.quantity, a.unit).to("tonne").magnitude
     tco2 = tonnes * ef
     formula = f"{tonnes:,.3f} t {WHAT[a.material]} × {terms} = {tonnes:,.3f} × {ef:.4f} = {tco2:,.3f} tCO2"
     return Emission(a, tco2, "direct", formula, factors)
@@ -57,7 +57,7 @@ def calcination(a: Activity, lib: Library, opt: Options) -> Emission:
 @register("process", "raw_meal")
 def raw_meal_organic_carbon(a: Activity, lib: Library, opt: Options) -> Emission:
     """E = Q_raw meal × TOC × 44/12."""
+    tonnes = amount(a.quantity, a.unit, "t", a.material)  # the unit first: a wrong kind is named
     toc, toc_v = _measured(lib, "toc", a, "生料有机碳含量")
-    tonnes = quantity(a.quantity, a.unit).to("tonne").magnitude
     tco2 = tonnes * toc_v * C_TO_CO2
     return Emission(a, tco2, "direct", f"{tonnes:,.3f} t raw meal × {toc_v:g} × 44/12 = {tco2:,.3f} tCO2", [used(toc)])

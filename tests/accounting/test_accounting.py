@@ -236,8 +236,8 @@ def test_steel_carbon_balance_counts_carbon_in_minus_carbon_out():
 
 def test_aluminium_anode_and_anode_effect_pfcs_use_the_chosen_gwp_set():
     lib = LIB.with_overrides([measured("sulfur", "prebaked_anode", 0.02), measured("ash", "prebaked_anode", 0.004),
-                              measured("ef_cf4", "primary_aluminium", 0.034, "fraction"),
-                              measured("ef_c2f6", "primary_aluminium", 0.0034, "fraction")])
+                              measured("ef_cf4", "primary_aluminium", 0.034, "kg/t"),
+                              measured("ef_c2f6", "primary_aluminium", 0.0034, "kg/t")])
     anode, pfc = calculate([line("process", "prebaked_anode", 400, "t"),
                             line("production", "primary_aluminium", 1000, "t")], lib)
     assert anode.tco2 == pytest.approx(400 * (1 - 0.024) * 44 / 12)
@@ -247,7 +247,7 @@ def test_aluminium_anode_and_anode_effect_pfcs_use_the_chosen_gwp_set():
 
 
 def test_nitric_acid_n2o_after_abatement_and_coal_mine_methane():
-    lib = LIB.with_overrides([measured("ef_n2o", "nitric_acid", 7.0, "fraction"),
+    lib = LIB.with_overrides([measured("ef_n2o", "nitric_acid", 7.0, "kg/t"),
                               measured("n2o_abatement", "nitric_acid", 0.8)])
     n2o, ch4 = calculate([line("production", "nitric_acid", 100, "t"),
                           line("process", "coal_mine_methane", 2, "10^4 Nm3")], lib)

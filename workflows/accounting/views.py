@@ -177,7 +177,7 @@ def measurable(lang: str) -> list[tuple[str, str, str, str, str]]:
     from accounting import parameters
     from accounting.factors import default_library
     out = []
-    for name, label, unit, band, applies in parameters.table(default_library(), lang):
+    for name, label, unit, band, applies, _units in parameters.table(default_library(), lang):
         spec = parameters.PARAMETERS[name]
         if not spec.any_material:
             applies = ("、" if lang == "zh" else ", ").join(names.material(m, lang) for m in applies.split(", "))

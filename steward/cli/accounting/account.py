@@ -116,8 +116,8 @@ def account_parameters(lang: Annotated[str, typer.Option(help="zh|en")] = "zh"):
     """可登记的实测参数、单位和合理范围 / The measured parameters the calculators read, with unit and plausible range."""
     from accounting import parameters
     from accounting.factors import default_library
-    for name, label, unit, band, applies in parameters.table(default_library(), lang):
-        typer.echo(f"{name:<18} {label:<16} {unit:<12} {band:<22} {applies}")
+    for name, label, unit, band, applies, units in parameters.table(default_library(), lang):
+        typer.echo(f"{name:<18} {label:<16} {unit:<12} {band:<22} {applies}  [{units}]")
 
 
 @app.command("measured")

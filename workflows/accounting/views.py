@@ -172,14 +172,20 @@ def facilities(session: Session, actor: Actor) -> list[tuple[str, str]]:
                                                    .order_by(Facility.code)).all()]
 
 
-def measurable(lang: str) -> list[tuple[str, str, str, str, str]]:
-    """The parameters a plant may measure, each with the materials it applies to by name."""
+def measured_units() -> list[str]:
+    """Every unit some measured parameter accepts, for the form's suggestions (the check names the ones that fit)."""
+    from accounting import parameters
+    return list(dict.fromkeys(u for family in parameters.FAMILIES for u in family))
+
+
+def measurable(lang: str) -> list[tuple[str, str, str, str, str, str]]:
+    """The parameters a plant may measure, each with the materials it applies to by name and the units it takes."""
     from accounting import parameters
     from accounting.factors import default_library
     out = []
-    for name, label, unit, band, applies, _units in parameters.table(default_library(), lang):
+    for name, label, unit, band, applies, units in parameters.table(default_library(), lang):
         spec = parameters.PARAMETERS[name]
         if not spec.any_material:
             applies = ("、" if lang == "zh" else ", ").join(names.material(m, lang) for m in applies.split(", "))
-        out.append((name, label, unit, band, applies))
+        out.append((name, label, unit, band, applies, units))
     return out

@@ -30,7 +30,7 @@ def accounting_page(request: Request, run: fields.Id | None = None, process: str
     return page(request, "accounting/accounting.html", {**data, "entry": entry_form(lang, places), "year": date.today().year - 1, "categories": list(ActivityCategory),
                                              "can_plan_dq": bool(set(request.state.roles) & set(docs.WRITERS)),
                                              "month": date.today().strftime("%Y-%m"), "materials": names.materials(lang),
-                                             "measurable": views.measurable(lang)})
+                                             "measurable": views.measurable(lang), "measured_units": views.measured_units()})
 
 
 @router.post("/accounting/gwp")

@@ -10,6 +10,7 @@ was used and whether it was a fallback (e.g. the latest published grid factor fo
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +24,13 @@ from accounting.units import convert
 
 DATA = Path(__file__).parent / "data"
 COLUMNS = ["parameter", "material", "name_zh", "value", "unit", "document", "version", "table", "valid_from",
-           "valid_to", "confidence", "note"]
+           "valid_to", "confidence", "note", "name_en", "aliases"]
+# the documents whose default tables the library holds, in the order a default is taken when the enterprise has not
+# chosen one (a fuel the first does not hold comes from the next); GB/T 32151.34 first, as the library always had it
+DOCUMENTS = {"GB/T 32151.34-2024": ("GB/T 32151.34—2024 缺省值", "GB/T 32151.34-2024 defaults"),
+             "GB/T 32150-2015": ("GB/T 32150—2015《工业企业温室气体排放核算和报告通则》附录B",
+                                 "GB/T 32150-2015 (general industry), Appendix B")}
+DEFAULT_DOCUMENT = "GB/T 32151.34-2024"
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,8 @@ class Factor:
     confidence: str = "M"
     name_zh: str = ""
     note: str = ""
+    name_en: str = ""
+    aliases: tuple[str, ...] = ()  # what plants also call it (重油 for fuel oil), read on import
     measured: bool = False  # an enterprise's own determination
     evidence: str = ""
 
@@ -82,7 +91,9 @@ def parse(rows: list[dict], origin: str) -> list[Factor]:
         factor = Factor(parameter=row["parameter"], material=row["material"], value=value, unit=row["unit"],
                         document=row["document"], version=row.get("version", ""), table=row.get("table", ""),
                         valid_from=_date(row.get("valid_from", "")), valid_to=_date(row.get("valid_to", "")),
-                        confidence=row.get("confidence", "M"), name_zh=row.get("name_zh", ""), note=row.get("note", ""))
+                        confidence=row.get("confidence", "M"), name_zh=row.get("name_zh", ""), note=row.get("note", ""),
+                        name_en=row.get("name_en") or "",
+                        aliases=tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()))
         factor.value_in(factor.unit)  # the unit must be one we understand
         out.append(factor)
     return out
@@ -96,9 +107,12 @@ class Chosen:
 
 
 class Library:
-    def __init__(self, factors: list[Factor], overrides: Iterable[Factor] = ()):
+    def __init__(self, factors: list[Factor], overrides: Iterable[Factor] = (), document: str = DEFAULT_DOCUMENT):
         self.factors = list(factors)
         self.overrides = list(overrides)
+        # where documents disagree, the one the enterprise reports under; then the others in DOCUMENTS' order
+        self.document = document
+        self._rank = {d: i for i, d in enumerate(dict.fromkeys([document, *DOCUMENTS]))}
         # (parameter, material) → [(valid_from, position, factor)] per pool, so a look-up reads its few rows only
         self._index: tuple[dict, dict] = (self._by_key(self.overrides), self._by_key(self.factors))
         self._materials: dict[str, set[str]] = {}
@@ -118,6 +132,8 @@ class Library:
         """A fingerprint of the defaults in force, stored with every run so results can be frozen."""
         body = "\n".join(f"{f.parameter}|{f.material}|{f.value}|{f.unit}|{f.document}|{f.valid_from}|{f.valid_to}"
                          for f in self.factors)
+        if self.document != DEFAULT_DOCUMENT:  # the same table read under another document gives other figures
+            body += f"\nunder {self.document}"
         return hashlib.sha256(body.encode()).hexdigest()[:16]
 
     def with_overrides(self, overrides: list[Factor]) -> Library:
@@ -125,12 +141,30 @@ class Library:
             if not o.evidence.strip():
                 raise AccountingError("evidence", f"实测因子 {o.parameter}/{o.material} 须附证据",
                                       f"Measured factor {o.parameter}/{o.material} needs evidence", field="evidence")
-        return Library(self.factors, overrides)
+        return Library(self.factors, overrides, self.document)
+
+    def under(self, document: str) -> Library:
+        """The library read under ``document``: its defaults first where documents disagree."""
+        if document not in DOCUMENTS:
+            raise AccountingError("document", f"因子库没有文件「{document}」的缺省值；可选：{'、'.join(DOCUMENTS)}",
+                                  f"The library holds no defaults of {document!r}; choose {', '.join(DOCUMENTS)}",
+                                  field="document")
+        return Library(self.factors, self.overrides, document)
+
+    def _preferred(self, rows):
+        """The rows of the most preferred document that has any: a default is never a blend of two documents."""
+        if len(rows) < 2:
+            return rows
+        ranks = {r[2].document: self._rank.get(r[2].document, len(self._rank)) for r in rows}
+        best = min(ranks.values())
+        return [r for r in rows if ranks[r[2].document] == best]
 
     def get(self, parameter: str, material: str, day: date) -> Chosen:
         for index, is_default in zip(self._index, (False, True), strict=True):
             # the latest validity wins; between equal ones, the one recorded last (a re-determination)
             rows = index.get((parameter, material), ())
+            if is_default:
+                rows = self._preferred(rows)
             covering = [r for r in rows if r[2].covers(day)]
             if covering:
                 return Chosen(max(covering, key=lambda r: r[:2])[2], False)
@@ -141,6 +175,20 @@ class Library:
                 return Chosen(min(rows, key=lambda r: (r[0], -r[1]))[2], True, earliest=True)
         raise AccountingError("no_factor", f"因子库中没有 {material} 的 {parameter}（{day}）",
                               f"No {parameter} for {material} in the factor library for {day}", field="material")
+
+    def closest(self, text: str, parameter: str = "ncv", n: int = 3) -> list[Factor]:
+        """The materials whose code, Chinese or English name or alias is nearest ``text``: what a refusal suggests."""
+        named: dict[str, Factor] = {}
+        for f in self.factors:
+            if f.parameter == parameter:
+                for word in (f.material, f.name_zh, f.name_en, *f.aliases):
+                    if word:
+                        named.setdefault(word.lower(), f)
+        out: list[Factor] = []
+        for word in difflib.get_close_matches(text.strip().lower(), list(named), n=12, cutoff=0.4):
+            if all(o.material != named[word].material for o in out):
+                out.append(named[word])
+        return out[:n]
 
     def materials(self, parameter: str) -> set[str]:
         if parameter not in self._materials:

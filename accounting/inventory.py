@@ -110,9 +110,11 @@ def _near(material: str, known) -> tuple[str, str]:
 def combustion(a: Activity, lib: Library, opt: Options) -> Emission:
     """E = AD × CC × OF × 44/12, AD = quantity × NCV (GB/T 32150 fuel combustion)."""
     if a.material not in lib.materials("ncv") and not any(o.material == a.material for o in lib.overrides):
-        near = _near(a.material, lib.materials("ncv"))
-        raise AccountingError("unknown_fuel", f"未知燃料「{a.material}」：因子库没有其低位发热量{near[0]}",
-                              f"Unknown fuel {a.material!r}: the factor library has no NCV for it{near[1]}",
+        near = lib.closest(a.material)
+        zh = "，最接近的是：" + "、".join(f"{f.name_zh}（{f.material}）" for f in near) if near else ""
+        en = "; the closest are: " + ", ".join(f"{f.name_en or f.material} ({f.material})" for f in near) if near else ""
+        raise AccountingError("unknown_fuel", f"未知燃料「{a.material}」：因子库没有其低位发热量{zh}",
+                              f"Unknown fuel {a.material!r}: the factor library has no NCV for it{en}",
                               field="material")
     ncv, cc, of = (lib.get(p, a.material, a.period) for p in ("ncv", "carbon_content", "oxidation"))
     try:

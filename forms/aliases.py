@@ -29,7 +29,7 @@ def _materials() -> dict[str, str]:
         if f.parameter.startswith(("gwp_", "grid_")):  # a gas's warming potential or a grid's factor: no row's material
             continue
         found[_key(f.material)] = f.material
-        for name in (f.name_zh or "", *(f.name_zh or "").split()):
+        for name in (f.name_zh or "", *(f.name_zh or "").split(), f.name_en, *f.aliases):  # 重油, LPG, petcoke…
             if name:
                 found.setdefault(_key(name), f.material)
     for code, (zh, en, _) in PRODUCTS.items():

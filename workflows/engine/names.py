@@ -21,15 +21,17 @@ PRODUCTS = {code: (zh, en) for code, (zh, en, _) in CATALOGUE.items()} | {
 
 
 @cache
-def _library_names() -> dict[str, str]:
-    return {f.material: f.name_zh for f in default_library().factors if f.name_zh}
+def _library_names(lang: str) -> dict[str, str]:
+    return {f.material: name for f in default_library().factors if not f.parameter.startswith(("gwp_", "grid_"))
+            for name in [f.name_en if lang == "en" else f.name_zh] if name}
 
 
 def material(code: str, lang: str) -> str:
     if code in PRODUCTS:
         return PRODUCTS[code][lang == "en"]
-    if lang == "zh" and code in _library_names():
-        return _library_names()[code]
+    names = _library_names("en" if lang == "en" else "zh")
+    if code in names:
+        return names[code]
     return code.replace("_", " ").capitalize()
 
 

@@ -1,6 +1,6 @@
 """All tables; importing this module registers them on ``SQLModel.metadata``."""
 
-from storage.models.accounting import AccountingRun, Baseline, DataAnomaly, DqPlan, EnterpriseFactor
+from storage.models.accounting import AccountingRun, Baseline, DataAnomaly, DqPlan, EnterpriseFactor, FactorDocument
 from storage.models.activity import ActivityRecord
 from storage.models.audit import AuditChain, AuditEntry, AuditHead
 from storage.models.carbon_assets import AssetTxn, CarbonPrice
@@ -29,7 +29,7 @@ from storage.models.web import ApiToken, LoginAttempt
 from storage.models.workflow import NotificationChannel, Outbox, Signature, Task, TransitionLog
 
 __all__ = [
-    "AccountingRun", "Baseline", "DataAnomaly", "DqPlan", "EnterpriseFactor", "ActivityRecord", "AuditChain", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
+    "AccountingRun", "Baseline", "DataAnomaly", "DqPlan", "EnterpriseFactor", "FactorDocument", "ActivityRecord", "AuditChain", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
     "Person", "Process", "Responsibility", "RoleAssignment", "RoleChange", "Site", "StoredFile",
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",

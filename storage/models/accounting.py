@@ -27,6 +27,19 @@ class EnterpriseFactor(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class FactorDocument(SQLModel, table=True):
+    """The document whose default factors the enterprise reports under where documents disagree (GB/T 32150 or a
+    sector part), chosen by the carbon manager with the reason on record; no row: the library's default order."""
+
+    __tablename__ = "factor_document"
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", unique=True)
+    document: str = Field(max_length=40)
+    reason: str = Field(max_length=300)
+    chosen_by: str = Field(max_length=120)
+    chosen_at: datetime = Field(default_factory=utcnow)
+
+
 class AccountingRun(SQLModel, table=True):
     """A year's accounting as computed then: totals and lines frozen with the factor library version,
     so a later change of a default never rewrites a reported figure."""

@@ -120,3 +120,31 @@ def test_a_measured_value_in_a_unit_the_parameter_does_not_take_is_refused_besid
     slip = lixf.post("/accounting/measured", data={**form, "parameter": "oxidation", "material": "柴油",
                                                     "value": "0.98", "unit": "%"}, headers=HX)
     assert slip.status_code == 400 and slip.json()["field"] == "value" and "98 %" in slip.json()["message"]
+
+
+def test_the_document_the_enterprise_reports_under_is_kept_with_its_reason_and_each_run_states_it(web, plant):
+    from helpers import plant_id
+
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/accounting")
+    assert 'id="document-form"' in lixf.get("/accounting").text
+    blank = lixf.post("/accounting/document", data={"document": "GB/T 32150-2015", "document_reason": " ",
+                                                    "csrf_token": token}, headers=HX)
+    assert blank.status_code == 400 and blank.json()["field"] == "document_reason"
+    unknown = lixf.post("/accounting/document", data={"document": "GB/T 1", "document_reason": "x", "csrf_token": token},
+                        headers=HX)
+    assert unknown.status_code == 400 and unknown.json()["field"] == "document"
+    staff = as_user(web, "yangf")
+    assert staff.post("/accounting/document", data={"document": "GB/T 32150-2015", "document_reason": "x",
+                                                    "csrf_token": csrf(staff, "/")}, headers=HX).status_code == 403
+    lixf.post("/accounting/document", data={"document": "GB/T 32150-2015", "document_reason": "省平台按通则报送",
+                                            "csrf_token": token})
+    with plant("cli:test") as s:
+        run = runs.run(s, plant_id(s), 2025, "test")
+        assert run.totals["document"] == {"document": "GB/T 32150-2015", "basis": "enterprise",
+                                          "reason": "省平台按通则报送"}
+    page = shown(lixf.get(f"/accounting?run={run.id}").text)
+    assert "缺省因子依据 GB/T 32150—2015" in page and "省平台按通则报送" in page
+    lixf.get("/lang/en")
+    assert "Default factors under GB/T 32150-2015 (general industry), Appendix B" in shown(
+        lixf.get(f"/accounting?run={run.id}").text)

@@ -99,3 +99,16 @@ def test_lignite_is_accounted_with_the_standards_defaults():
     [line] = calculate([Activity("r", date(2026, 1, 1), "fuel_combustion", "lignite", 1000, "t")], LIB)
     assert line.tco2 == pytest.approx(1000 * 11.9 * 0.0280 * 0.96 * 44 / 12)
     assert [f["document"] for f in line.factors] == ["GB/T 32150-2015"] * 3
+
+
+def test_the_document_is_chosen_on_the_command_line_and_a_wrong_one_is_refused_by_name(plant, steward_env):
+    from helpers import run_steward
+    wrong = run_steward(["account", "document", "--as", "lixf", "GB/T 3215"], steward_env)
+    assert wrong.returncode == 2 and "GB/T 32150-2015" in wrong.stderr and "Traceback" not in wrong.stderr
+    no_reason = run_steward(["account", "document", "--as", "lixf", "GB/T 32150-2015"], steward_env)
+    assert no_reason.returncode == 2 and "Say why" in no_reason.stderr
+    done = run_steward(["account", "document", "--as", "lixf", "GB/T 32150-2015", "--reason", "省平台按通则报送"],
+                       steward_env, check=True)
+    assert "GB/T 32150-2015" in done.stdout and "省平台按通则报送" in done.stdout
+    back = run_steward(["account", "document", "--as", "lixf", "GB/T 32151.34-2024"], steward_env, check=True)
+    assert "default" in back.stdout

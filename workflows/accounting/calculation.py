@@ -13,11 +13,11 @@ from sqlmodel import Session, select
 
 from accounting import parameters
 from accounting.errors import AccountingError
-from accounting.factors import Factor, Library, default_library
+from accounting.factors import DEFAULT_DOCUMENT, DOCUMENTS, Factor, Library, default_library
 from accounting.inventory import Activity, Options, calculate
 from accounting.rollup import rollup
 from storage.errors import NotFound, StewardError
-from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, Facility, Process
+from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, Facility, FactorDocument, Process
 from workflows.engine import machine
 from workflows.engine.machine import Actor
 
@@ -72,15 +72,52 @@ def measured(session: Session, enterprise_ids: list[int]) -> dict[int, tuple[Fac
 
 
 def library(session: Session, enterprise_id: int) -> Library:
-    return library_with(measured(session, [enterprise_id])[enterprise_id])
+    return library_with(measured(session, [enterprise_id])[enterprise_id],
+                        documents(session, [enterprise_id])[enterprise_id]["document"])
 
 
 @lru_cache(maxsize=256)
-def library_with(factors: tuple[Factor, ...]) -> Library:
-    """Enterprises with the same measured values (most have none) share one library, its index and the
-    per-unit results it keeps."""
+def library_with(factors: tuple[Factor, ...], document: str = DEFAULT_DOCUMENT) -> Library:
+    """Enterprises with the same measured values (most have none) and the same document share one library, its
+    index and the per-unit results it keeps."""
     with translated():
-        return default_library().with_overrides(list(factors))
+        return default_library().under(document).with_overrides(list(factors))
+
+
+def document_of(row: FactorDocument | None) -> dict:
+    """The document a run reads defaults under and why: the enterprise's choice on record, or the default order."""
+    if row is not None and row.document in DOCUMENTS:
+        return {"document": row.document, "basis": "enterprise", "reason": row.reason}
+    return {"document": DEFAULT_DOCUMENT, "basis": "default", "reason": ""}
+
+
+def documents(session: Session, enterprise_ids: list[int]) -> dict[int, dict]:
+    rows = {r.enterprise_id: r for r in session.exec(select(FactorDocument).where(
+        FactorDocument.enterprise_id.in_(enterprise_ids)))}
+    return {eid: document_of(rows.get(eid)) for eid in enterprise_ids}
+
+
+def choose_document(session: Session, actor: Actor, document: str, reason: str) -> dict:
+    """The carbon manager names the document the enterprise reports under (the reporting programme's rule), saying
+    why; the next run reads its defaults first and states it. Choosing the default again clears the choice."""
+    machine.require_role(actor, ("carbon_manager",), "选择缺省因子依据文件", "Choosing the factor document")
+    if document not in DOCUMENTS:
+        raise StewardError("document", "缺省因子依据文件须为 " + "、".join(DOCUMENTS),
+                           "The factor document is one of " + ", ".join(DOCUMENTS), field="document")
+    if document != DEFAULT_DOCUMENT and not reason.strip():
+        raise StewardError("document_reason", "请说明依据（如主管部门的报告要求）",
+                           "Say why (e.g. the reporting programme's rule)", field="document_reason")
+    row = session.exec(select(FactorDocument).where(FactorDocument.enterprise_id == actor.enterprise_id)).first()
+    if document == DEFAULT_DOCUMENT:
+        if row is not None:
+            session.delete(row)
+            session.flush()
+        return document_of(None)
+    row = row or FactorDocument(enterprise_id=actor.enterprise_id, document=document, reason="", chosen_by=actor.label)
+    row.document, row.reason, row.chosen_by = document, reason.strip()[:300], actor.label
+    session.add(row)
+    session.flush()
+    return document_of(row)
 
 
 def add_measured_factor(session: Session, actor: Actor, *, parameter: str, material: str, value: float, unit: str,
@@ -145,7 +182,7 @@ def compute(session: Session, enterprise_id: int, year: int, grid: str = "nation
     gwp = gwp_set(session, enterprise_id)
     with translated():
         lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid, gwp=gwp["set"]))
-    totals = {**rollup(lines), "gwp": gwp}
+    totals = {**rollup(lines), "gwp": gwp, "document": documents(session, [enterprise_id])[enterprise_id]}
     return totals, [e.as_json() for e in lines], lib.version
 
 

@@ -45,7 +45,7 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     if not ids or not years:
         return {}, {}
     start, end = date(years[0], 1, 1), date(years[-1] + 1, 1, 1)
-    groups, gwp = _groups(session, ids)
+    groups, gwp, documents = _groups(session, ids)
     libraries = {eid: (g, lib, Options(grid=grid, gwp=code)) for g, (lib, code, eids) in enumerate(groups) for eid in eids}
     places = calculation.places(session, ids)
     a = ActivityRecord
@@ -78,7 +78,8 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
         if category == "production":
             roll.add_output(material, amount, unit, f"{day:%Y-%m}")
 
-    done = {key: {**roll.result(), "gwp": gwp[key[0]]} for key, roll in rolls.items() if key not in bad}
+    done = {key: {**roll.result(), "gwp": gwp[key[0]], "document": documents[key[0]]} for key, roll in rolls.items()
+            if key not in bad}
     failed: dict[Key, StewardError] = {}
     for key in sorted(bad):  # line by line, for the reason the full run would give
         try:
@@ -88,16 +89,20 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     return done, failed
 
 
-def _groups(session: Session, ids: list[int]) -> tuple[list[tuple[Library, str, list[int]]], dict[int, dict]]:
-    """Enterprises that share the same measured factors and GWP set, as (their library, the set, their ids);
-    and each enterprise's GWP set with the reason on record, as a run states it."""
+def _groups(session: Session, ids: list[int]
+            ) -> tuple[list[tuple[Library, str, list[int]]], dict[int, dict], dict[int, dict]]:
+    """Enterprises that share the same measured factors, GWP set and factor document, as (their library, the set,
+    their ids); and each enterprise's GWP set and factor document with the reason on record, as a run states them."""
     measured = calculation.measured(session, ids)
+    documents = calculation.documents(session, ids)
     gwp = {eid: calculation.gwp_set_of(code, reason) for eid, code, reason in
            session.exec(select(Enterprise.id, Enterprise.gwp_set, Enterprise.gwp_reason).where(Enterprise.id.in_(ids)))}
     by_key: dict[tuple, list[int]] = defaultdict(list)
     for eid in ids:
-        by_key[(measured[eid], gwp.get(eid, calculation.gwp_set_of(None, None))["set"])].append(eid)
-    return [(calculation.library_with(factors), code, eids) for (factors, code), eids in by_key.items()], gwp
+        by_key[(measured[eid], gwp.get(eid, calculation.gwp_set_of(None, None))["set"], documents[eid]["document"])
+               ].append(eid)
+    return [(calculation.library_with(factors, document), code, eids)
+            for (factors, code, document), eids in by_key.items()], gwp, documents
 
 
 def _day(period) -> date:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from accounting import like_for_like as lfl
+from accounting.factors import DOCUMENTS
 from storage.models import AccountingRun
 from workflows.accounting import baseline as baselines
 from workflows.accounting import calculation, comparison, freshness, runs
@@ -40,12 +41,17 @@ def page(session: Session, actor: Actor, lang: str, run_id: int | None = None,
         (recent[0] if recent else None)
     en = lang == "en"
     chosen_gwp = calculation.gwp_set(session, actor.enterprise_id)
+    chosen_document = calculation.documents(session, [actor.enterprise_id])[actor.enterprise_id]
     base = {"runs": recent, "run": run, "can_enter": bool(actor.roles & set(ENTRY_ROLES)),
             "can_run": bool(actor.roles & set(calculation.ACCOUNTANTS)), "drill": {}, "lines": [],
             "gwp": {**chosen_gwp, "name": calculation.GWP_SETS[chosen_gwp["set"]][en]},
             "gwp_sets": [(k, v[en]) for k, v in calculation.GWP_SETS.items()],
             "may_choose_gwp": "carbon_manager" in actor.roles,
-            "run_gwp": calculation.GWP_SETS.get((run.totals.get("gwp") or {}).get("set", ""), ("", ""))[en] if run else ""}
+            "run_gwp": calculation.GWP_SETS.get((run.totals.get("gwp") or {}).get("set", ""), ("", ""))[en] if run else "",
+            "document": {**chosen_document, "name": DOCUMENTS[chosen_document["document"]][en]},
+            "documents": [(k, v[en]) for k, v in DOCUMENTS.items()],
+            "run_document": DOCUMENTS.get((run.totals.get("document") or {}).get("document", ""), ("", ""))[en]
+            if run else ""}
     if run is None:
         return base
     places = names.Places(session, actor.enterprise_id)

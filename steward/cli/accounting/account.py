@@ -134,6 +134,16 @@ def account_measured(as_user: AsUser, parameter: str, material: str, value: floa
     typer.echo(f"实测因子 #{row.id} {parameter}/{material} = {value:g} {unit} 已登记 / recorded")
 
 
+@app.command("document")
+def account_document(as_user: AsUser, document: Annotated[str, typer.Argument(help="GB/T 32150-2015 | GB/T 32151.34-2024")],
+                     reason: Annotated[str, typer.Option(help="依据 / why (the reporting programme's rule)")] = ""):
+    """选择缺省因子依据文件（各文件不一致时优先采用）/ Choose the document whose defaults the enterprise reports under."""
+    from workflows.accounting import calculation
+    chosen = run_as(as_user, lambda c, s, a: calculation.choose_document(s, a, document, reason))
+    typer.echo(f"缺省因子依据 / default factors under: {chosen['document']}"
+               + (f"（{chosen['reason']}）" if chosen["reason"] else "（缺省 / default）"))
+
+
 @app.command("template")
 def account_template(out: Annotated[str, typer.Option(help="保存为 .xlsx / where to write the template")],
                      enterprise: Annotated[Optional[str], typer.Option(help="企业代码：设施下拉列表 / facilities' drop-down")] = None):

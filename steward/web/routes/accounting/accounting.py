@@ -33,6 +33,13 @@ def accounting_page(request: Request, run: fields.Id | None = None, process: str
                                              "measurable": views.measurable(lang), "measured_units": views.measured_units()})
 
 
+@router.post("/accounting/document")
+def choose_document(request: Request, document: str = Form(""), document_reason: str = Form(""),
+                    csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: calculation.choose_document(s, a, document, document_reason))
+    return redirect(request, "/accounting")
+
+
 @router.post("/accounting/gwp")
 def choose_gwp(request: Request, gwp_set: str = Form(""), gwp_reason: str = Form(""), csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: calculation.choose_gwp_set(s, a, gwp_set, gwp_reason))

@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import Activity, calculate
+from accounting.units import ACTIVITY_UNITS
 from forms import aliases
 from forms.uploads import check_name, check_zip
 from storage.errors import StewardError
@@ -78,7 +79,10 @@ class Places:
         return cls(known | {code: code for code, _ in facilities}, frozenset(meters))
 
 
-UNITS = ["t", "kg", "万t", "MWh", "kWh", "万kWh", "GJ", "10^4 Nm3", "Nm3"]
+UNITS = list(ACTIVITY_UNITS)  # the one list of units a row offers (accounting.units), each converted through pint
+# what the sector calculators read a material in, for those the library holds no per-unit factor of
+SECTOR_UNITS = {"prebaked_anode": "t", "coal_mine_methane": "Nm3", "raw_meal": "t", "waste_heat_electricity": "MWh",
+                "electricity": "MWh", "electricity_supplied": "MWh"}
 
 
 def template(facilities: list[tuple[str, str]] = ()) -> bytes:
@@ -92,6 +96,8 @@ def template(facilities: list[tuple[str, str]] = ()) -> bytes:
     from accounting.factors import default_library
     lib = default_library()
     materials = [(code, material_name(code)) for code in aliases.codes()]  # the list the import reads against
+    english = {f.material: f.name_en for f in lib.factors if f.name_en and not f.parameter.startswith(("gwp_", "grid_"))}
+    per = units_for()
     wb = Workbook()
     ws = wb.active
     ws.title = "活动数据 Activity"
@@ -102,7 +108,7 @@ def template(facilities: list[tuple[str, str]] = ()) -> bytes:
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     lists = wb.create_sheet("选项 Lists")  # the drop-downs read their choices from here (a list literal caps at 255)
-    columns = {"C": [c.zh for c in ActivityCategory], "D": [name for _, name in materials], "F": UNITS,
+    columns = {"C": [c.zh for c in ActivityCategory], "D": [material_label(code, name) for code, name in materials], "F": UNITS,
                "B": [facility_label(code, name) for code, name in facilities], "G": [d.zh for d in DataSource]}
     for i, (col, values) in enumerate(columns.items(), 1):
         for row, value in enumerate(values, 1):
@@ -123,9 +129,9 @@ def template(facilities: list[tuple[str, str]] = ()) -> bytes:
     for c in ActivityCategory:
         help_.append([c.value, c.zh, c.en])
     help_.append([])
-    help_.append(["物料 Material", "中文"])
+    help_.append(["物料 Material", "中文", "English", "单位 Units"])
     for code, name in materials:
-        help_.append([code, name])
+        help_.append([code, name, english.get(code) or _product_en(code), ", ".join(per.get(code, UNITS))])
     if facilities:
         help_.append([])
         help_.append(["设施代码 Facility", "名称 Name"])
@@ -138,9 +144,11 @@ def template(facilities: list[tuple[str, str]] = ()) -> bytes:
     help_.append([])
     help_.append(["单位 Units", ", ".join(UNITS)])
     help_.append([])
-    help_.append(["实测参数 Measured parameter", "名称", "单位 Unit", "合理范围 Plausible range", "适用 Applies to"])
-    for row in parameters.table(lib):
-        help_.append(list(row))
+    help_.append(["实测参数 Measured parameter", "名称", "Name", "单位 Unit", "合理范围 Plausible range", "适用 Applies to",
+                  "可用单位 Units accepted"])
+    for (code, zh, unit, band, applies, accepted), english_row in zip(parameters.table(lib), parameters.table(lib, "en"),
+                                                                      strict=True):
+        help_.append([code, zh, english_row[1], unit, band, applies, accepted])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -152,7 +160,7 @@ def units_for() -> dict[str, list[str]]:
     factor is per tonne, per 10^4 Nm3, per MWh…): the entry form's unit list follows the chosen material."""
     from accounting.factors import default_library
     from accounting.units import scale
-    per: dict[str, set[str]] = {}
+    per: dict[str, set[str]] = {code: {unit} for code, unit in SECTOR_UNITS.items()}
     for f in default_library().factors:
         if f.parameter in ("ncv", "carbonate_ef", "heat_ef") or f.parameter.startswith("grid_ef"):
             per.setdefault(f.material, set()).add(f.unit.split("/", 1)[-1])
@@ -175,10 +183,19 @@ def material_name(code: str) -> str:
         return PRODUCTS[code][0]
     named = {f.material: f.name_zh for f in default_library().factors
              if f.name_zh and not f.parameter.startswith(("gwp_", "grid_"))} | {
-        "grid_electricity": "外购电力", "purchased_heat": "外购热力", "raw_meal": "生料", "prebaked_anode": "预焙阳极",
-        "coal_mine_methane": "煤矿瓦斯"}
+        code: zh for code, (zh, _) in aliases.SECTOR_MATERIALS.items()}
     zh = named.get(code)
     return zh if zh and aliases.material(zh) == code else code  # a name shared by two materials stays a code
+
+
+def material_label(code: str, name: str) -> str:
+    """How the template's drop-down shows a material, 预焙阳极 (prebaked_anode); the import reads it back as the code."""
+    return f"{name} ({code})" if name and name != code else code
+
+
+def _product_en(code: str) -> str:
+    from accounting.products import PRODUCTS
+    return PRODUCTS[code][1] if code in PRODUCTS else aliases.SECTOR_MATERIALS.get(code, ("", code))[1]
 
 
 def facility_label(code: str, name: str) -> str:

@@ -4,12 +4,17 @@ a few common words; what matches nothing is passed on unchanged and refused by n
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from accounting.factors import default_library
 from accounting.products import PRODUCTS
 from storage.vocab import ActivityCategory, DataSource
 
+# what a row may name that the library holds no default for (the sector calculators read them), with their names
+SECTOR_MATERIALS = {"grid_electricity": ("外购电力", "Purchased electricity"), "purchased_heat": ("外购热力", "Purchased heat"),
+                    "raw_meal": ("生料", "Raw meal"), "prebaked_anode": ("预焙阳极", "Prebaked anode"),
+                    "coal_mine_methane": ("煤矿瓦斯", "Coal-mine methane")}
 # everyday words a plant's statistics use for what the library names otherwise
 EXTRA = {"外购电力": "grid_electricity", "外购电": "grid_electricity", "电网电力": "grid_electricity", "电力": "grid_electricity",
          "网电": "grid_electricity", "外购热力": "purchased_heat", "热力": "purchased_heat", "外购蒸汽": "purchased_heat",
@@ -35,8 +40,9 @@ def _materials() -> dict[str, str]:
     for code, (zh, en, _) in PRODUCTS.items():
         found |= {_key(code): code, _key(zh): code, _key(en): code}
     found |= {_key(k): v for k, v in EXTRA.items()}
-    for code in ("grid_electricity", "purchased_heat", "raw_meal", "prebaked_anode", "coal_mine_methane"):
-        found[_key(code)] = code
+    for code, (zh, en) in SECTOR_MATERIALS.items():
+        found |= {_key(code): code, _key(en): code}
+        found.setdefault(_key(zh), code)
     return found
 
 
@@ -51,8 +57,15 @@ def _labelled(kind) -> dict[str, str]:
     return {_key(text): m.value for m in kind for text in (m.value, m.zh, m.en)}
 
 
+LABELLED = re.compile(r"^(?P<name>.+?)\s*[(（](?P<code>[a-z0-9_]+)[)）]$")
+
+
 def material(text: str) -> str:
-    return _materials().get(_key(text), str(text).strip())
+    """The code of what was typed: a code, a name in either language, an alias, or the template's "名称 (code)"."""
+    found = _materials().get(_key(text))
+    if found is None and (m := LABELLED.match(str(text).strip())) and m["code"] in _materials().values():
+        return m["code"]
+    return found or str(text).strip()
 
 
 def category(text: str) -> str:

@@ -144,3 +144,29 @@ def test_a_unit_of_the_wrong_kind_is_refused_by_row_and_column_on_the_command_li
         in result.stderr
     assert "第 4 行「单位」" in result.stderr
     assert count(engine) == before
+
+
+def test_every_material_and_parameter_the_import_accepts_is_in_the_template_in_chinese_with_its_code(plant, engine):
+    from accounting import parameters
+    from forms import aliases
+    book = load_workbook(io.BytesIO(template()))
+    offered = [c for (c,) in book["选项 Lists"].iter_rows(min_col=2, max_col=2, values_only=True) if c]
+    for label in ("预焙阳极 (prebaked_anode)", "煤矿瓦斯 (coal_mine_methane)", "炼焦煤 (coking_coal)", "褐煤 (lignite)",
+                  "液化石油气 (lpg)", "煤矸石 (coal_gangue)"):
+        assert label in offered
+    assert {aliases.material(label) for label in offered} == set(aliases.codes())  # each reads back as its code
+    help_rows = [row for row in book["说明 Help"].values]
+    materials = {row[0]: row for row in help_rows if row and row[0] in aliases.codes()}
+    assert set(materials) == set(aliases.codes())
+    assert materials["prebaked_anode"][1:3] == ("预焙阳极", "Prebaked anode") and materials["coking_coal"][2] == "Coking coal"
+    assert materials["coal_mine_methane"][3] == "10^4 Nm3, Nm3" and "MWh" not in materials["prebaked_anode"][3]
+    measured = {row[0]: row for row in help_rows if row and row[0] in parameters.PARAMETERS}
+    assert set(measured) == set(parameters.PARAMETERS)
+    assert measured["ef_c2f6"][1:3] == ("C2F6 排放因子", "C2F6 emission factor") and measured["ef_c2f6"][6] == "kg/t, g/t, t/t"
+    rows = [["2026-03", "", "process", "预焙阳极 (prebaked_anode)", 800, "t", "measured", "", ""],
+            ["2026-03", "", "fuel_combustion", "炼焦煤 (coking_coal)", 1200, "t", "measured", "", ""],
+            ["2026-03", "", "fuel_combustion", "重油", 30, "t", "measured", "", ""]]
+    assert act(plant, "lixf", lambda s, a: activity.import_file(s, a, "labels.xlsx", xlsx(rows))) == 3
+    with Session(engine) as s:
+        kept = {r.material for r in s.exec(select(ActivityRecord).where(ActivityRecord.evidence.contains("labels.xlsx")))}
+    assert kept == {"prebaked_anode", "coking_coal", "fuel_oil"}

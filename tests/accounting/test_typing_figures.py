@@ -79,7 +79,7 @@ def test_the_templates_material_list_is_the_importers(plant):
     names = [c for (c,) in book["选项 Lists"].iter_rows(min_col=2, max_col=2, values_only=True) if c]
     assert sorted(aliases.material(n) for n in names) == aliases.codes()  # each name reads back as its own code
     assert {"prebaked_anode", "coal_mine_methane"} <= set(aliases.codes())
-    assert "预焙阳极" in names and "煤矿瓦斯" in names
+    assert "预焙阳极 (prebaked_anode)" in names and "煤矿瓦斯 (coal_mine_methane)" in names  # Chinese, the code beside
     rule = next(r for r in book["活动数据 Activity"].data_validations.dataValidation if "D2" in str(r.sqref))
     assert rule.formula1.endswith(f"$B${len(names)}")
 

@@ -10,14 +10,12 @@ from sqlmodel import Session, select
 
 from accounting.factors import default_library
 from accounting.products import PRODUCTS as CATALOGUE
+from forms.aliases import SECTOR_MATERIALS
 from storage.models import Facility, Process
 from storage.vocab import ActivityCategory
 
 WHOLE = ("企业层面（未分摊）", "Enterprise level (not allocated)")
-PRODUCTS = {code: (zh, en) for code, (zh, en, _) in CATALOGUE.items()} | {
-    "grid_electricity": ("外购电力", "Purchased electricity"), "purchased_heat": ("外购热力", "Purchased heat"),
-    "raw_meal": ("生料", "Raw meal"), "prebaked_anode": ("预焙阳极", "Prebaked anode"),
-    "coal_mine_methane": ("煤矿瓦斯", "Coal-mine methane")}
+PRODUCTS = {code: (zh, en) for code, (zh, en, _) in CATALOGUE.items()} | SECTOR_MATERIALS
 
 
 @cache

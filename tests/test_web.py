@@ -106,6 +106,10 @@ def test_the_api_takes_a_token_and_meter_data(web, engine):
     assert api.post("/api/v1/activity", json={"rows": rows}, headers=auth).json() == {"imported": 1}
     bad = api.post("/api/v1/activity", json={"rows": [{**rows[0], "period": "2026-02", "quantity": -1}]}, headers=auth)
     assert bad.status_code == 400 and bad.json()["details"][0]["field"] == "quantity"
+    anode = {**rows[0], "period": "2026-02", "category": "process", "material": "prebaked_anode", "unit": "MWh"}
+    wrong = api.post("/api/v1/activity", json={"rows": [anode]}, headers=auth)  # a unit of another kind: named
+    assert wrong.status_code == 400 and wrong.json()["details"][0]["field"] == "unit"
+    assert "converts to t (t, kg, 万t)" in wrong.json()["details"][0]["en"]
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(ActivityRecord).where(
             ActivityRecord.period >= __import__("datetime").date(2026, 1, 1))).one() == 1

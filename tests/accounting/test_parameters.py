@@ -64,3 +64,14 @@ def test_a_refused_measurement_writes_nothing_and_the_value_in_force_stays(plant
     assert err.value.field == "value" and "0.6523" in err.value.zh
     with Session(engine) as s:
         assert s.exec(select(EnterpriseFactor).where(EnterpriseFactor.parameter == "cao")).all() == before
+
+
+def test_a_measured_value_in_a_unit_of_the_wrong_kind_is_refused_on_the_command_line_by_name(plant, steward_env):
+    from helpers import run_steward
+    wrong = run_steward(["account", "measured", "--as", "lixf", "ef_c2f6", "primary_aluminium", "3.1", "MWh",
+                         "--from", "2026-01-01", "--evidence", "PFC 测定 2026"], steward_env)
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert "'MWh' is not a unit for C2F6 emission factor; use one of kg/t, g/t, t/t" in wrong.stderr
+    kept = run_steward(["account", "measured", "--as", "lixf", "ef_c2f6", "primary_aluminium", "3.1", "g/t",
+                        "--from", "2026-01-01", "--evidence", "PFC 测定 2026"], steward_env, check=True)
+    assert "3.1 g/t" in kept.stdout

@@ -417,6 +417,23 @@ def test_a_wrong_figure_typed_in_is_shown_next_to_its_field_and_nothing_typed_is
     hint.wait_for()
     assert "0.6523" in hint.inner_text()
     shot(page, "15b-measured-percentage-caught", full=False)
+    # the same figure in a unit a CaO content does not take: refused beside the unit, naming the ones it does
+    measured.locator("input[name=value]").fill("0.6523")
+    measured.locator("input[name=unit]").fill("kg/t")
+    measured.locator("button[type=submit]").click()
+    unit_hint = measured.locator("input[name=unit] + .field-error")
+    unit_hint.wait_for()
+    assert "「kg/t」不适用" in unit_hint.inner_text() and "fraction、%、percent、‰、ppm" in unit_hint.inner_text()
+    shot(page, "15c-measured-unit-refused", full=False)
+    # the carbon manager names the document the enterprise reports under; the page says so
+    page.click("#document-box summary")
+    chooser = page.locator("#document-form")
+    chooser.locator("select[name=document]").select_option("GB/T 32150-2015")
+    chooser.locator("input[name=document_reason]").fill("省平台按通则报送")
+    chooser.locator("button[type=submit]").click()
+    page.wait_for_selector("#document-box summary >> text=GB/T 32150—2015")
+    page.click("#document-box summary")
+    shot(page, "15d-factor-document-chosen", full=False)
     with Session(engine) as s:
         kept = {(r.material, r.quantity) for r in s.exec(select(ActivityRecord).where(
             ActivityRecord.period == date(2026, 4, 1)))}

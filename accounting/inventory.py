@@ -19,7 +19,7 @@ from pint.errors import DimensionalityError
 from accounting.errors import AccountingError
 from accounting.factors import Chosen, Library
 from accounting.products import PRODUCTS
-from accounting.units import amount, product_scale
+from accounting.units import amount, fitting, product_scale
 
 C_TO_CO2 = 44 / 12
 
@@ -120,9 +120,10 @@ def combustion(a: Activity, lib: Library, opt: Options) -> Emission:
     try:
         heat = a.quantity * ncv.factor.value * product_scale(a.unit, ncv.factor.unit, "GJ")
     except DimensionalityError:
-        raise AccountingError("unit_mismatch", f"{a.material} 的单位「{a.unit}」与低位发热量单位「{ncv.factor.unit}」不匹配",
-                              f"{a.material}: unit {a.unit!r} does not fit the NCV unit {ncv.factor.unit!r}",
-                              field="unit") from None
+        fit = fitting(ncv.factor.unit.split("/", 1)[-1])
+        raise AccountingError("unit_mismatch", f"{a.material} 的单位「{a.unit}」与低位发热量单位「{ncv.factor.unit}」不匹配"
+                              f"（可用：{'、'.join(fit)}）", f"{a.material}: unit {a.unit!r} does not fit the NCV unit "
+                              f"{ncv.factor.unit!r} (use {', '.join(fit)})", field="unit") from None
     tco2 = heat * cc.factor.value_in("tC/GJ") * of.factor.value_in("fraction") * C_TO_CO2
     formula = (f"{a.quantity:g} {a.unit} × {ncv.factor.value:g} {ncv.factor.unit} = {heat:,.3f} GJ; "
                f"× {cc.factor.value:g} tC/GJ × {of.factor.value:g} × 44/12 = {tco2:,.3f} tCO2")
@@ -133,9 +134,10 @@ def _per_unit(a: Activity, chosen: Chosen, sign: int, kind: str, base_unit: str)
     try:
         value = a.quantity * chosen.factor.value * product_scale(a.unit, chosen.factor.unit, "tCO2")
     except DimensionalityError:
-        raise AccountingError("unit_mismatch", f"{a.material} 的单位「{a.unit}」不能与因子单位「{chosen.factor.unit}」相乘",
-                              f"{a.material}: unit {a.unit!r} does not fit the factor unit {chosen.factor.unit!r}",
-                              field="unit") from None
+        fit = fitting(chosen.factor.unit.split("/", 1)[-1])
+        raise AccountingError("unit_mismatch", f"{a.material} 的单位「{a.unit}」不能与因子单位「{chosen.factor.unit}」相乘"
+                              f"（可用：{'、'.join(fit)}）", f"{a.material}: unit {a.unit!r} does not fit the factor unit "
+                              f"{chosen.factor.unit!r} (use {', '.join(fit)})", field="unit") from None
     formula = f"{'−' if sign < 0 else ''}{a.quantity:g} {a.unit} × {chosen.factor.value:g} {chosen.factor.unit} = {sign * value:,.3f} tCO2"
     return Emission(a, sign * value, kind, formula, [used(chosen)])
 

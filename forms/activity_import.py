@@ -352,12 +352,7 @@ def check(cells: list[list], lib: Library, places: Places | None = None) -> list
         row = Row(line, period, facility, category, aliases.material(text("material")), quantity,
                   text("unit"), source, meter, text("evidence"))
         if category in ActivityCategory.__members__ and quantity is not None:  # the material and unit are named
-            try:  # even when the month is wrong: every mistake of the row at once, not one per attempt
-                calculate([Activity("import", period or date.today().replace(day=1), category, row.material, quantity,
-                                    row.unit)], lib)
-            except AccountingError as exc:
-                if exc.code != "measurement_missing":  # the lab value may come later; the row itself is sound
-                    bad(line, "unit" if exc.code in ("unit", "unit_mismatch") else "material", exc.zh, exc.en)
+            _calculable(row, period, lib, lambda *why, line=line: bad(line, *why))
         if len(errors) == before:
             key = (row.facility, row.period, row.category, row.material)
             if key in seen:
@@ -368,6 +363,20 @@ def check(cells: list[list], lib: Library, places: Places | None = None) -> list
     if errors:
         raise invalid(errors)
     return rows
+
+
+def _calculable(row: Row, period: date | None, lib: Library, bad) -> None:
+    """What the calculators would refuse in the row (a fuel the library lacks, a unit of the wrong kind), named even
+    when the month is wrong: every mistake of the row at once, not one per attempt."""
+    try:
+        calculate([Activity("import", period or date.today().replace(day=1), row.category, row.material, row.quantity,
+                            row.unit)], lib)
+    except AccountingError as exc:
+        if exc.code == "unit":  # a unit nobody knows: say which would do for this material
+            fit = units_for().get(row.material, UNITS)
+            bad("unit", f"{exc.zh}；可用：{'、'.join(fit)}", f"{exc.en}; use {', '.join(fit)}")
+        elif exc.code != "measurement_missing":  # the lab value may come later; the row itself is sound
+            bad("unit" if exc.code == "unit_mismatch" else "material", exc.zh, exc.en)
 
 
 def _places(places: Places | None, facility: str | None, meter: str | None, bad) -> str | None:

@@ -126,3 +126,14 @@ def test_a_fraction_typed_as_a_percentage_and_the_reverse_are_caught_with_what_w
     with pytest.raises(AccountingError) as err:
         parameters.check("oxidation", "diesel", 0.98, "%", LIB)
     assert err.value.code == "percent" and "did you mean 98 %" in err.value.en and "98 %" in err.value.zh
+
+
+def test_a_unit_nobody_knows_or_of_the_wrong_kind_names_the_units_that_would_do():
+    from forms.activity_import import HEADERS, check
+    from storage.errors import StewardError
+    with pytest.raises(StewardError) as err:
+        check([HEADERS, ["2026-01", "", "fuel_combustion", "diesel", 3, "桶", "", "", ""],
+               ["2026-01", "", "fuel_combustion", "natural_gas", 3, "t", "", "", ""]], LIB)
+    first, second = err.value.details
+    assert first["field"] == "unit" and "无法识别的单位「桶」；可用：t、kg、万t" in first["zh"]
+    assert second["field"] == "unit" and "(use 10^4 Nm3, Nm3)" in second["en"]

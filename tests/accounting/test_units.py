@@ -137,3 +137,10 @@ def test_a_unit_nobody_knows_or_of_the_wrong_kind_names_the_units_that_would_do(
     first, second = err.value.details
     assert first["field"] == "unit" and "无法识别的单位「桶」；可用：t、kg、万t" in first["zh"]
     assert second["field"] == "unit" and "(use 10^4 Nm3, Nm3)" in second["en"]
+
+
+def test_the_explanation_shows_the_values_the_formula_used_in_its_units():
+    lib = LIB.with_overrides([measured("carbon_content", "diesel", 20.2, "kgC/GJ"), measured("oxidation", "diesel", 98, "%")])
+    [line] = calculate([Activity("r", JAN, "fuel_combustion", "diesel", 10, "t")], lib)
+    assert "× 0.0202 tC/GJ × 0.98 × 44/12" in line.formula
+    assert line.tco2 == pytest.approx(10 * 42.652 * 0.0202 * 0.98 * 44 / 12)

@@ -4,6 +4,11 @@ rows with sqlite3, json and hashlib and nothing else, in one run on the same SQL
     python3 -m uv run python bench/verify_walk.py [--entries 1000000]
 
 Prints both times, entries per second and the ratio, and the whole `steward verify` command's time. Goal (issue 18): ours ≤ 2× the plain walk.
+
+Then `verify --data` (issue 34): a log of ``--entries`` entries describing real rows (outbox messages, each
+inserted and then sent), replayed against the table. Printed: its time and peak memory, beside a plain walk
+plus a plain replay (sqlite3 and json, the table and the log each read in key order) in the same run.
+Goals: peak RSS under 300 MB at 1 M entries, time within 2× the plain figure.
 """
 
 from __future__ import annotations
@@ -90,6 +95,101 @@ def plain(path: Path) -> tuple[float, int]:
     return time.perf_counter() - start, count
 
 
+def fill_rows(url: str, entries: int) -> None:
+    """``entries`` entries about ``entries / 2`` outbox rows that are really there: each inserted, then sent, as
+    the dispatcher leaves them (not timed). Rows and entries are written in the same transactions."""
+    from storage import migrate
+    from storage.audit_log import _field, append
+    from storage.engine import make_engine
+    from storage.models import Enterprise, Outbox, Person
+    engine = make_engine(url, BENCH_KEY)
+    migrate.upgrade(engine)
+
+    def plain(obj) -> dict:
+        return {c.key: _field(c.key, getattr(obj, c.key)) for c in type(obj).__table__.columns}
+
+    with engine.begin() as conn:
+        for obj in (Enterprise(id=1, code="BENCH", name_zh="基准", industry="cement"),
+                    Person(id=1, enterprise_id=1, code="p1", name="张三")):
+            values = plain(obj)
+            conn.execute(type(obj).__table__.insert(), [{c.key: getattr(obj, c.key)
+                                                         for c in type(obj).__table__.columns}])
+            append(conn, [("cli:bench", "insert", type(obj).__tablename__, "1", 1, None, values)])
+    rows, done = entries // 2, 0
+    sent = datetime(2026, 12, 2, 10, tzinfo=timezone.utc)
+    while done < rows:
+        batch = min(2500, rows - done)
+        messages = [Outbox(id=done + i + 1, enterprise_id=1, person_id=1, kind="reminder",
+                           dedupe_key=f"bench:{done + i + 1}", subject=f"[碳管家] 提醒 {done + i + 1}",
+                           body="请在截止日前完成任务。Please finish the task before its deadline.",
+                           created_at=sent, next_attempt_at=sent) for i in range(batch)]
+        items = []
+        for m in messages:
+            items.append(("cli:bench", "insert", "outbox", str(m.id), 1, None, plain(m)))
+            items.append(("flow:delivery", "update", "outbox", str(m.id), 1,
+                          {"status": "pending", "sent_at": None, "attempts": 0},
+                          {"status": "sent", "sent_at": sent.isoformat(), "attempts": 1}))
+            m.status, m.sent_at, m.attempts = "sent", sent, 1
+        with engine.begin() as conn:
+            conn.execute(Outbox.__table__.insert(), [{c.key: getattr(m, c.key) for c in Outbox.__table__.columns}
+                                                     for m in messages])
+            append(conn, items)
+        done += batch
+    engine.dispose()
+
+
+DATA_CHECK = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from storage.engine import make_engine
+from storage.audit_log import verify
+from storage.replay import check_tables
+engine = make_engine({url!r}, bytes.fromhex({key!r}))
+start = time.perf_counter()
+with engine.connect() as conn:
+    report = verify(conn)
+    findings = sum(1 for _ in check_tables(conn))
+took = time.perf_counter() - start
+print(took, report.entries, findings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def ours_data(url: str) -> tuple[float, int, int, float]:
+    """`verify --data`'s two checks (the chain and the tables against the log) in a fresh process, so its peak
+    memory is its own: (seconds, entries, findings, peak RSS in MB)."""
+    import subprocess
+    root = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-c", DATA_CHECK.format(root=root, url=url, key=BENCH_KEY.hex())],
+                         check=True, capture_output=True, text=True, cwd=root).stdout.split()
+    return float(out[0]), int(out[1]), int(out[2]), int(out[3]) / 1024
+
+
+def plain_replay(path: Path) -> tuple[float, int]:
+    """The least a replay must do: the log's entries of one table in key order folded into each row's state, the
+    table read in the same order, the two compared column by column (sqlite3 and json, nothing else)."""
+    start = time.perf_counter()
+    conn = sqlite3.connect(path)
+    log = conn.cursor().execute("SELECT entity_id, action, after FROM audit_log WHERE entity = 'outbox' "
+                                "ORDER BY entity_id, seq")
+    table = conn.cursor().execute("SELECT * FROM outbox ORDER BY CAST(id AS TEXT)")
+    columns = [d[0] for d in table.description]
+    compared, pending = 0, next(log, None)
+    for row in table:
+        ident, state = str(row[0]), {}
+        while pending is not None and pending[0] == ident:
+            after = json.loads(pending[2]) if pending[2] is not None else {}
+            state = dict(after) if pending[1] == "insert" else {**state, **after}
+            pending = next(log, None)
+        for name, value in zip(columns, row, strict=True):
+            if name not in state or name == "claimed_at" or state[name] == value or str(state[name]) == str(value):
+                continue
+            if not (isinstance(value, str) and value[:19].replace(" ", "T") == str(state[name])[:19]):  # a time
+                raise AssertionError(f"plain replay disagrees at outbox {ident}.{name}")
+        compared += 1
+    conn.close()
+    return time.perf_counter() - start, compared
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=1_000_000)
@@ -106,6 +206,17 @@ def main() -> None:
     print(f"  plain  {raw:7.2f} s  {m / raw:10,.0f} entries/s")
     print(f"  `steward verify` as a command (start, walk, anchors): {whole:.2f} s")
     print(f"  ours / plain: {took / raw:.2f}×  (goal ≤ 2)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.db"
+        fill_rows(f"sqlite:///{path}", args.entries)
+        data_took, entries, findings, rss = ours_data(f"sqlite:///{path}")
+        walk, _ = plain(path)
+        replay, rows = plain_replay(path)
+    assert findings == 0, f"{findings} findings on an untouched database"
+    print(f"`steward verify --data`, SQLite, {entries:,} entries about {rows:,} rows")
+    print(f"  ours (chain + tables)  {data_took:7.2f} s  peak RSS {rss:6.0f} MB  (goal < 300 MB)")
+    print(f"  plain walk + replay    {walk + replay:7.2f} s  (walk {walk:.2f} s, replay {replay:.2f} s)")
+    print(f"  ours / plain: {data_took / (walk + replay):.2f}×  (goal ≤ 2)")
 
 
 if __name__ == "__main__":

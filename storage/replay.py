@@ -4,10 +4,11 @@ is everything `steward verify --data` checks, so restore can run exactly that be
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, collate, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
@@ -27,47 +28,73 @@ class Finding:
     en: str
 
 
-def _state(conn, found: list[Finding]) -> dict[tuple[str, str], dict]:
-    """What the log says each row holds now; an entry whose values are not a record of fields is a finding."""
-    rows: dict[tuple[str, str], dict] = {}
+def _text_order(conn, expr):
+    """``expr`` as text in byte order, the order Python compares strings in, on either database: both sides of
+    the comparison below are walked in it, so neither has to be held in memory."""
+    text = expr if isinstance(expr.type, String) else cast(expr, String)
+    return collate(text, "C" if conn.dialect.name == "postgresql" else "BINARY")
+
+
+def _logged(conn, name: str, found: list[Finding]) -> Iterator[tuple[str, dict]]:
+    """What the log says each row of one table holds now, row by row in key order: one row's entries at a time
+    (the log read in order of table, row and sequence), never the whole log's state at once."""
     result = conn.execution_options(yield_per=5000).execute(
-        select(AuditEntry.seq, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.action, AuditEntry.after)
-        .order_by(AuditEntry.seq))
-    for seq, entity, entity_id, action, after in result:
-        key = (entity, entity_id)
+        select(AuditEntry.seq, AuditEntry.entity_id, AuditEntry.action, AuditEntry.after)
+        .where(AuditEntry.entity == name).order_by(_text_order(conn, AuditEntry.entity_id), AuditEntry.seq))
+    ident, state = None, None
+    for seq, entity_id, action, after in result:
+        if entity_id != ident:
+            if state is not None:
+                yield ident, state
+            ident, state = entity_id, None
         if after is not None and not isinstance(after, dict):
             found.append(Finding(f"audit_log #{seq}", f"审计日志第 {seq} 条的内容格式不对", f"audit entry {seq} holds "
                                  "malformed values"))
             after = None
         if action == "delete":
-            rows.pop(key, None)
+            state = None
         elif action == "insert":
-            rows[key] = dict(after or {})
+            state = dict(after or {})
         else:
-            rows.setdefault(key, {}).update(after or {})
-    return rows
+            state = {**(state or {}), **(after or {})}
+    if state is not None:
+        yield ident, state
 
 
 UNREADABLE = (ValueError, TypeError, OverflowError, DBAPIError)  # what reading a malformed stored value raises
 
 
-def _rows(conn, mapper) -> Iterator[tuple[dict | None, str, list[str]]]:
-    """Each row of a table (None, its key and the columns that cannot be read, when a value is malformed — a
-    date that is no date, say — rather than a traceback halfway through the check)."""
+def _ident_of(conn, table, keys: list[str]):
+    parts = [cast(table.c[k], String) for k in keys]
+    joined = parts[0] if len(parts) == 1 else func.concat_ws(",", *parts) if conn.dialect.name == "postgresql" \
+        else functools.reduce(lambda a, b: a + "," + b, parts)
+    return _text_order(conn, joined)
+
+
+def _rows(conn, mapper) -> Iterator[tuple[str, dict | None, list[str]]]:
+    """Each row of a table in key order, as (its key, the row, []) — or (key, None, the columns that cannot be
+    read) when a value is malformed (a date that is no date, say), rather than a traceback halfway through the
+    check. Streamed: a table of millions of rows is never held whole."""
     table = mapper.local_table
     keys = [c.key for c in mapper.primary_key]
+    order = _ident_of(conn, table, keys)
+    last = None
     try:
-        rows = list(conn.execute(select(table)).mappings())
-    except UNREADABLE:
-        rows = None
-    if rows is not None:
-        for row in rows:
-            yield row, ",".join(str(row[k]) for k in keys), []
+        for row in conn.execution_options(yield_per=5000).execute(select(table).order_by(order)).mappings():
+            last = ",".join(str(row[k]) for k in keys)
+            yield last, row, []
         return
-    for ident in conn.execute(select(*[table.c[k] for k in keys])).all():
+    except UNREADABLE:
+        pass
+    # A malformed value stopped the stream: go on from where it stopped, one row at a time, to name the columns.
+    idents = select(*[table.c[k] for k in keys]).order_by(order)
+    for ident in conn.execution_options(yield_per=5000).execute(idents).all():
+        text = ",".join(map(str, ident))
+        if last is not None and text <= last:
+            continue
         where = [table.c[k] == v for k, v in zip(keys, ident, strict=True)]
         try:
-            yield conn.execute(select(table).where(*where)).mappings().one(), ",".join(map(str, ident)), []
+            yield text, conn.execute(select(table).where(*where)).mappings().one(), []
         except UNREADABLE:
             bad = []
             for column in table.columns:
@@ -75,7 +102,7 @@ def _rows(conn, mapper) -> Iterator[tuple[dict | None, str, list[str]]]:
                     conn.execute(select(column).where(*where)).one()
                 except UNREADABLE:
                     bad.append(column.key)
-            yield None, ",".join(map(str, ident)), bad
+            yield text, None, bad
 
 
 def _same(logged, current) -> bool:
@@ -89,24 +116,46 @@ def _same(logged, current) -> bool:
     return str(logged) == str(current)
 
 
+_END = "\U0010ffff"  # sorts after every key
+
+
+def _pairs(logged: Iterator[tuple[str, dict]], rows: Iterator[tuple[str, dict | None, list[str]]]):
+    """Merge the two key-ordered walks: (key, logged state or None, row or None, unreadable columns)."""
+    log_next, row_next = next(logged, None), next(rows, None)
+    while log_next is not None or row_next is not None:
+        log_key = log_next[0] if log_next is not None else _END
+        row_key = row_next[0] if row_next is not None else _END
+        if log_key < row_key:
+            yield log_key, log_next[1], None, []
+            log_next = next(logged, None)
+        elif row_key < log_key:
+            yield row_key, None, row_next[1], row_next[2]
+            row_next = next(rows, None)
+        else:
+            yield row_key, log_next[1], row_next[1], row_next[2]
+            log_next, row_next = next(logged, None), next(rows, None)
+
+
 def check_tables(conn) -> Iterator[Finding]:
-    malformed: list[Finding] = []
-    logged = _state(conn, malformed)
-    yield from malformed
-    seen: set[tuple[str, str]] = set()
+    """Each table beside what its log says, both walked in key order: memory stays flat however long the log."""
     tables = {m.class_.__tablename__: m for m in SQLModel._sa_registry.mappers if m.class_ not in _SKIP}
     for name, mapper in sorted(tables.items()):
         unlogged = set(UNLOGGED_COLUMNS.get(name, set()))
         if mapper.version_id_col is not None:  # the counter moves inside the UPDATE itself, not in the history
             unlogged.add(mapper.version_id_col.key)
-        for row, ident, unreadable in _rows(conn, mapper):
-            seen.add((name, ident))
+        malformed: list[Finding] = []
+        for ident, entry, row, unreadable in _pairs(_logged(conn, name, malformed), _rows(conn, mapper)):
+            yield from malformed
+            malformed.clear()
+            if row is None and not unreadable:
+                yield Finding(f"{name} #{ident}", f"{name} 表第 {ident} 行已不存在，但审计日志中没有删除记录",
+                              f"{name} row {ident} is gone but the audit log never deleted it")
+                continue
             if row is None:
                 yield Finding(f"{name} #{ident}", f"{name} 表第 {ident} 行的 {'、'.join(unreadable)} 无法读取（值的格式不对，被直接修改）",
                               f"{name} row {ident}: {', '.join(unreadable)} cannot be read (a malformed value, "
                               "edited directly)")
                 continue
-            entry = logged.get((name, ident))
             if entry is None:
                 yield Finding(f"{name} #{ident}", f"{name} 表第 {ident} 行不在审计日志中（绕过系统直接写入）",
                               f"{name} row {ident} is not in the audit log (written around the application)")
@@ -125,10 +174,7 @@ def check_tables(conn) -> Iterator[Finding]:
                     yield Finding(f"{name} #{ident}.{column.key}",
                                   f"{name} 表第 {ident} 行的 {column.key} 与审计日志不符（被直接修改）",
                                   f"{name} row {ident}, {column.key}, differs from the audit log (edited directly)")
-    for name, ident in sorted(set(logged) - seen):
-        if name in tables:
-            yield Finding(f"{name} #{ident}", f"{name} 表第 {ident} 行已不存在，但审计日志中没有删除记录",
-                          f"{name} row {ident} is gone but the audit log never deleted it")
+        yield from malformed
 
 
 def check_files(conn, store: FileStore) -> Iterator[Finding]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
@@ -159,11 +159,13 @@ def account_year(engine: Engine, year: int, enterprise: Choice = None) -> dict[s
 
 
 def daily_round(engine: Engine, today: date, enterprise: Choice = None,
-                readiness_lead_days: int | None = None) -> dict[str, dict[str, int]]:
+                readiness_lead_days: int | None = None, retention_days: int | None = None) -> dict[str, dict[str, int]]:
     from workflows.audit import readiness
     from workflows.people import notifications
     from workflows.planning import yearly_duties
     lead = readiness.LEAD_DAYS if readiness_lead_days is None else readiness_lead_days
+    kept = timedelta(days=notifications.RETENTION_DAYS if retention_days is None else retention_days)
+    before = datetime.combine(today, time(), timezone.utc) - kept
 
     def one(session, ent_id):
         surrender = yearly_duties.surrender_reminders(session, ent_id, today)  # tasks first, so the digest has them
@@ -171,7 +173,8 @@ def daily_round(engine: Engine, today: date, enterprise: Choice = None,
         gaps = readiness.gap_tasks(session, ent_id, today, lead)
         readiness.snapshot(session, ent_id, today)  # the dashboard's readiness trend
         return {**notifications.daily(session, today, ent_id), "surrender_reminders": surrender,
-                "document_reviews": reviews, "evidence_gaps": gaps}
+                "document_reviews": reviews, "evidence_gaps": gaps,
+                "notifications_pruned": notifications.prune(session, ent_id, before)}
     return per_enterprise(engine, "system:flow:daily-tasks", enterprise, one)
 
 
@@ -370,7 +373,7 @@ def _anchor_the_day() -> None:
 
 
 def _daily(engine: Engine, today: date, lead: int | None, enterprise: Choice) -> dict:
-    return daily_round(engine, today, enterprise, lead)
+    return daily_round(engine, today, enterprise, lead, wiring.current().retention_days)
 
 
 def _dispatch(engine: Engine, limit: int) -> dict:

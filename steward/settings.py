@@ -42,6 +42,10 @@ class Settings(BaseModel):
     flow_batch_size: int = Field(250, ge=0, le=100000, description="Prefect 服务器上年度与每月流程每批处理的企业数，各批作为子运行分给工作进程；0 不分批 / "
                                  "Enterprises per batch when a yearly or monthly flow on a Prefect server fans out to "
                                  "the workers as child runs; 0 keeps one run")
+    outbox_retention_days: int = Field(365, ge=30, le=36500, description="已发送（或最终失败）的通知保留天数，之后每日清理；"
+                                       "内容与发送时间仍在审计日志中 / Days a sent (or finally failed) notification "
+                                       "is kept before the daily round deletes it; the audit log keeps what it said "
+                                       "and when it went")
     webhook_allow: str = Field("", description="允许接收 Webhook 通知的非公网主机或网段，逗号分隔，如 10.1.2.3,oa.plant.local；"
                                "未列出的本机、内网等地址一律拒绝 / Hosts or networks off the public internet a webhook "
                                "channel may reach, comma-separated; any other such address is refused")

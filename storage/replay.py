@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import String, cast, collate, func, select
 from sqlalchemy.exc import DBAPIError
@@ -41,7 +42,8 @@ def _logged(conn, name: str, found: list[Finding]) -> Iterator[tuple[str, dict]]
     result = conn.execution_options(yield_per=5000).execute(
         select(AuditEntry.seq, AuditEntry.entity_id, AuditEntry.action, AuditEntry.after)
         .where(AuditEntry.entity == name).order_by(_text_order(conn, AuditEntry.entity_id), AuditEntry.seq))
-    ident, state = None, None
+    ident: str = ""
+    state: dict | None = None
     for seq, entity_id, action, after in result:
         if entity_id != ident:
             if state is not None:
@@ -64,7 +66,7 @@ def _logged(conn, name: str, found: list[Finding]) -> Iterator[tuple[str, dict]]
 UNREADABLE = (ValueError, TypeError, OverflowError, DBAPIError)  # what reading a malformed stored value raises
 
 
-def _ident_of(conn, table, keys: list[str]):
+def _ident_of(conn, table, keys: list[str]) -> Any:
     parts = [cast(table.c[k], String) for k in keys]
     joined = parts[0] if len(parts) == 1 else func.concat_ws(",", *parts) if conn.dialect.name == "postgresql" \
         else functools.reduce(lambda a, b: a + "," + b, parts)
@@ -123,12 +125,13 @@ def _pairs(logged: Iterator[tuple[str, dict]], rows: Iterator[tuple[str, dict | 
     """Merge the two key-ordered walks: (key, logged state or None, row or None, unreadable columns)."""
     log_next, row_next = next(logged, None), next(rows, None)
     while log_next is not None or row_next is not None:
-        log_key = log_next[0] if log_next is not None else _END
-        row_key = row_next[0] if row_next is not None else _END
-        if log_key < row_key:
+        log_key = _END if log_next is None else log_next[0]
+        row_key = _END if row_next is None else row_next[0]
+        if row_next is None or (log_next is not None and log_key < row_key):
+            assert log_next is not None
             yield log_key, log_next[1], None, []
             log_next = next(logged, None)
-        elif row_key < log_key:
+        elif log_next is None or row_key < log_key:
             yield row_key, None, row_next[1], row_next[2]
             row_next = next(rows, None)
         else:

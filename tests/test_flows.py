@@ -49,7 +49,7 @@ def test_the_daily_round_and_dispatch_run_as_flows(plant, engine, wired, prefect
     again = cycles.daily_tasks_flow()
     assert first["JYCEM"]["digests"] >= 1
     assert again["JYCEM"] == {"reminders": 0, "escalations": 0, "digests": 0, "surrender_reminders": 0,
-                              "document_reviews": 0, "evidence_gaps": 0}
+                              "document_reviews": 0, "evidence_gaps": 0, "notifications_pruned": 0}
     sent = cycles.outbox_dispatch_flow()
     assert sent["claimed"] == count(engine, Outbox) and sent["no_channel"] == sent["claimed"]  # nobody has a channel
     anchors = (tmp_path / "home" / "audit-anchors.jsonl").read_text().splitlines()

@@ -158,7 +158,8 @@ def _keep_delivery(ctx: Context, stop) -> None:
     from flows.schedules import serve_embedded
     st = ctx.settings
     work = {"outbox-dispatch": lambda: delivery.dispatch(ctx.engine, st.smtp_url, allow=st.webhook_allow_list),
-            "daily-tasks": lambda: (cycles.daily_round(ctx.engine, cycles.local_today(st.timezone)), ctx.anchor())}
+            "daily-tasks": lambda: (cycles.daily_round(ctx.engine, cycles.local_today(st.timezone),
+                                                    retention_days=st.outbox_retention_days), ctx.anchor())}
     try:
         work["outbox-dispatch"]()  # whatever waited while the server was down goes now
     except Exception:

@@ -68,6 +68,10 @@ class Outbox(SQLModel, table=True):
     failed sends only to the ones still owed.
     """
 
+    # the claim reads only messages still owed (partial index); the delivery summary counts by status
+    __table_args__ = (Index("ix_outbox_due", "next_attempt_at", "id", sqlite_where=text("status = 'pending'"),
+                            postgresql_where=text("status = 'pending'")),
+                      Index("ix_outbox_enterprise_status", "enterprise_id", "status"))
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     person_id: int = Field(foreign_key="person.id")
@@ -78,7 +82,7 @@ class Outbox(SQLModel, table=True):
     body: str = Field(max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
     status: str = Field(default="pending", max_length=20)  # pending | sent | failed | no_channel
-    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     attempts: int = 0

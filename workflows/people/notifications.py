@@ -204,14 +204,19 @@ def channels(session: Session, person_id: int) -> list[NotificationChannel]:
     return _channels_of(session, {person_id}).get(person_id, [])
 
 
+def due(now: datetime, limit: int):
+    """The messages a worker may take now, longest due first: read from the index of messages still owed
+    (``ix_outbox_due``), so a dispatch costs the same with a million sent messages behind it."""
+    return select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now,
+                                   or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - LEASE)) \
+        .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+
+
 def claim(session: Session, now: datetime, limit: int = 100) -> list[int]:
     """Take up to ``limit`` due messages for this worker in one statement; a row another worker holds (and has not
     abandoned) is skipped, and of two workers racing for a row only one gets it back."""
-    due = select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now,
-                                  or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - LEASE)) \
-        .order_by(Outbox.id).limit(limit)
     taken = session.execute(update(Outbox).where(
-        Outbox.id.in_(due.scalar_subquery()), Outbox.status == "pending",
+        Outbox.id.in_(due(now, limit).scalar_subquery()), Outbox.status == "pending",
         or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - LEASE)).values(claimed_at=now)
         .returning(Outbox.id).execution_options(synchronize_session=False))
     return sorted(taken.scalars().all())
@@ -258,6 +263,24 @@ def record_many(session: Session, outcomes: dict[int, tuple[list[int], dict[int,
         session.add(row)
     session.flush()
     return list(rows)
+
+
+RETENTION_DAYS = 365  # a sent message's row is kept this long unless the setting says otherwise
+FINAL = ("sent", "failed")  # a message is never pruned while it is still owed or could still be retried
+
+
+def prune(session: Session, enterprise_id: int, before: datetime, limit: int = 10_000) -> int:
+    """Delete an enterprise's messages that were sent, or failed for good, before ``before``: the claim and the
+    delivery page stay as fast with years of messages behind them as on the first day. Each is deleted through
+    the ORM, so the audit log, which already holds what the message said and when it went, records the
+    deletion too; a message still pending or unroutable is never touched."""
+    when = func.coalesce(Outbox.sent_at, Outbox.created_at)
+    rows = session.exec(select(Outbox).where(Outbox.enterprise_id == enterprise_id, Outbox.status.in_(FINAL),
+                                             when < before).order_by(Outbox.id).limit(limit)).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
 
 
 def retry_failed(session: Session, actor: Actor, now: datetime) -> int:

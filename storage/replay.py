@@ -29,7 +29,7 @@ class Finding:
     en: str
 
 
-def _text_order(conn, expr):
+def _text_order(conn, expr) -> Any:
     """``expr`` as text in byte order, the order Python compares strings in, on either database: both sides of
     the comparison below are walked in it, so neither has to be held in memory."""
     text = expr if isinstance(expr.type, String) else cast(expr, String)
@@ -67,10 +67,12 @@ UNREADABLE = (ValueError, TypeError, OverflowError, DBAPIError)  # what reading 
 
 
 def _ident_of(conn, table, keys: list[str]) -> Any:
-    parts = [cast(table.c[k], String) for k in keys]
-    joined = parts[0] if len(parts) == 1 else func.concat_ws(",", *parts) if conn.dialect.name == "postgresql" \
-        else functools.reduce(lambda a, b: a + "," + b, parts)
-    return _text_order(conn, joined)
+    parts: list[Any] = [cast(table.c[k], String) for k in keys]
+    if len(parts) == 1:
+        return _text_order(conn, parts[0])
+    if conn.dialect.name == "postgresql":
+        return _text_order(conn, func.concat_ws(",", *parts))
+    return _text_order(conn, functools.reduce(lambda a, b: a + "," + b, parts))
 
 
 def _rows(conn, mapper) -> Iterator[tuple[str, dict | None, list[str]]]:

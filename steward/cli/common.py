@@ -29,10 +29,11 @@ def load_context() -> Context:
     return Context.from_env()
 
 
-def run_as(username: str, fn):
-    """Run ``fn(ctx, session, actor)`` in one unit of work as ``username``: every command that writes."""
+def run_as(username: str, fn, context: Context | None = None):
+    """Run ``fn(ctx, session, actor)`` in one unit of work as ``username``: every command that writes. A command
+    that writes many times passes its ``context``, so it opens the database once."""
     from workflows.engine.machine import actor_for
-    context = load_context()
+    context = context or load_context()
     context.require_current_schema()
     with _in_range(), context.unit_of_work(f"cli:{username}") as session:
         return fn(context, session, actor_for(session, username))

@@ -123,6 +123,14 @@ def test_the_template_round_trips_through_the_command_line(plant, steward_env, t
                                               check=True).stdout
     again = run_steward(["account", "import", "--as", "lixf", str(path)], steward_env)
     assert again.returncode == 2 and "already on record" in again.stderr
+    march = tmp_path / "march.xlsx"
+    for row in ws.iter_rows(min_row=2):
+        row[0].value = "2026-03"
+    wb.save(march)
+    both = run_steward(["account", "import", "--as", "lixf", str(path), str(march)], steward_env)
+    assert both.returncode == 2  # one process for many files: each its own batch, a refused one named
+    assert "march.xlsx: 已导入 3 行 / imported 3 row(s)" in both.stdout
+    assert "template.xlsx: 未导入 / not imported" in both.stderr and "already on record" in both.stderr
     assert template()[:2] == b"PK"
 
 

@@ -164,16 +164,33 @@ def account_template(out: Annotated[str, typer.Option(help="保存为 .xlsx / wh
 
 
 @app.command("import")
-def account_import(as_user: AsUser, path: Annotated[str, typer.Argument(help=".xlsx 或 .csv")]):
-    """导入活动数据（整批校验，有错则全部不导入）/ Import activity data, all or nothing."""
+def account_import(as_user: AsUser, paths: Annotated[list[str], typer.Argument(help=".xlsx 或 .csv，可多个 / one or more")]):
+    """导入活动数据（每个文件整批校验，有错则该文件全部不导入）/ Import activity data, each file all or nothing.
+
+    Many files go in one process (a script importing a year pays the start once): each file is its own
+    transaction, a refused file is named and the others still go in, and the exit code is 2 if any was refused."""
     from pathlib import Path
 
+    from steward.cli.common import load_context
     from workflows.accounting import activity
-    file = Path(path)
-    if not file.is_file():
-        raise StewardError("no_file", f"找不到文件 {path}", f"No such file {path}")
-    n = run_as(as_user, lambda c, s, a: activity.import_file(s, a, file.name, file.read_bytes()))
-    typer.echo(f"已导入 {n} 行 / imported {n} row(s)")
+    files = [Path(p) for p in paths]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise StewardError("no_file", f"找不到文件 {', '.join(missing)}", f"No such file {', '.join(missing)}")
+    refused, context = 0, load_context()
+    for file in files:
+        try:
+            n = run_as(as_user, lambda c, s, a, file=file: activity.import_file(s, a, file.name, file.read_bytes()),
+                       context)
+        except StewardError as exc:
+            if len(files) == 1:
+                raise
+            refused += 1
+            typer.echo(f"{file.name}: 未导入 / not imported — {exc.zh} / {exc.en}", err=True)
+            continue
+        typer.echo(f"{file.name + ': ' if len(files) > 1 else ''}已导入 {n} 行 / imported {n} row(s)")
+    if refused:
+        raise typer.Exit(2)
 
 
 @app.command("report")

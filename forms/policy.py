@@ -8,8 +8,6 @@ from __future__ import annotations
 import io
 import re
 
-import docx
-
 from storage.errors import StewardError
 
 COMMITMENTS = {
@@ -22,6 +20,7 @@ COMMITMENTS = {
 
 
 def text_of(data: bytes) -> str:
+    import docx  # only where a policy is read: a command that lists tasks should not pay for python-docx
     document = docx.Document(io.BytesIO(data))
     parts = [p.text for p in document.paragraphs]
     parts += [c.text for t in document.tables for r in t.rows for c in r.cells]

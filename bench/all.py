@@ -18,7 +18,9 @@ HERE = Path(__file__).resolve().parent
 # script, arguments for a quick run, how many of its last lines hold the result
 BENCHES = [
     ("transition_rate.py", ["--count", "20"], 5),
-    ("verify_walk.py", ["--entries", "5000"], 5),
+    ("verify_walk.py", ["--entries", "5000"], 9),
+    ("outbox_history.py", ["--sent", "20000"], 3),
+    ("command_start.py", ["--runs", "1"], 7),
     ("notification_rate.py", ["--messages", "50"], 4),
     ("accounting_years.py", ["--enterprises", "2", "--years", "2"], 8),
     ("accounting.py", ["--meters", "40", "--hours", "200", "--repeat", "1"], 6),

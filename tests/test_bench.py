@@ -37,15 +37,19 @@ def test_the_years_benchmark_agrees_with_duckdb_and_times_the_dashboard():
 
 
 def test_the_issue_18_benchmarks_run_and_print_their_baselines():
-    """Transitions, the audit chain walk and notification delivery, each beside its plain baseline."""
+    """Transitions, the audit chain walk (and `verify --data`), notification delivery and the outbox with history
+    behind it, each beside its plain baseline."""
     runs = {script: subprocess.run([sys.executable, f"bench/{script}", *args], cwd=ROOT, capture_output=True,
                                    text=True, timeout=300)
             for script, args in (("transition_rate.py", ["--count", "10"]), ("verify_walk.py", ["--entries", "3000"]),
-                                 ("notification_rate.py", ["--messages", "30"]))}
+                                 ("notification_rate.py", ["--messages", "30"]),
+                                 ("outbox_history.py", ["--sent", "2000"]))}
     for script, run in runs.items():
         assert run.returncode == 0, (script, run.stderr)
     assert "ours / plain throughput" in runs["transition_rate.py"].stdout
     assert "ours / plain:" in runs["verify_walk.py"].stdout and "steward verify" in runs["verify_walk.py"].stdout
+    assert "`steward verify --data`" in runs["verify_walk.py"].stdout and "peak RSS" in runs["verify_walk.py"].stdout
+    assert "2,000 sent messages behind" in runs["outbox_history.py"].stdout
     assert "not sent: 0; missing at the server: 0" in runs["notification_rate.py"].stdout
 
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 COMMANDS = {
     "steward tasks --as wangjg": ["tasks", "--as", "wangjg"],
-    "steward doc show --as lixf 1": ["doc", "show", "--as", "lixf", "1"],
+    "steward doc show --as lixf JYCEM-PR-001": ["doc", "show", "--as", "lixf", "JYCEM-PR-001"],
     "steward nc list --as lixf": ["nc", "list", "--as", "lixf"],
     "steward account run --as lixf --year 2025": ["account", "run", "--as", "lixf", "--year", "2025"],
 }

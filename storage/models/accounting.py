@@ -57,6 +57,8 @@ class AccountingRun(SQLModel, table=True):
     lines: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_by: str = Field(max_length=120)
     created_at: datetime = Field(default_factory=utcnow)
+    # the last re-run that found the same data and factors: the run stands as of then (migration 0022)
+    checked_at: datetime | None = None
 
 
 _anomaly_version = Column("version", Integer, nullable=False, default=1, server_default="1")

@@ -119,3 +119,27 @@ def test_a_measured_value_recorded_after_the_run_makes_it_out_of_date_too(web, p
     assert "登记 1 项实测值），数字可能已过时" in shown(lixf.get("/accounting").text)
     act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2026))
     assert "数据有变更" not in shown(lixf.get("/accounting").text)
+
+
+@ON_SQLITE
+def test_a_run_again_that_finds_the_same_figures_clears_the_out_of_date_note(web, plant, in_progress):
+    """A measured value for a fuel the plant does not burn changes the year's data but not one figure: the re-run
+    finds the run it had (no duplicate), and the pages stop calling it out of date."""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from storage.models import AccountingRun
+    from workflows.accounting import calculation
+    lixf = as_user(web, "lixf")
+    act(plant, "lixf", lambda s, a: calculation.add_measured_factor(
+        s, a, parameter="ncv", material="anthracite", value=26.1, unit="GJ/t", valid_from=date(2026, 1, 1),
+        valid_to=date(2026, 12, 31), evidence="无烟煤化验 2026-01"))
+    assert "登记 1 项实测值），数字可能已过时" in shown(lixf.get("/accounting").text)
+    again = act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2026).id)
+    assert again == in_progress["run"]  # the same figures: the run it had, confirmed
+    words = shown(lixf.get("/accounting").text)
+    assert f"2026 · 核算 #{again}" in words and "数据有变更" not in words
+    assert "数据有变更" not in shown(lixf.get("/").text)
+    with plant("test") as s:
+        assert len(s.exec(select(AccountingRun).where(AccountingRun.year == 2026)).all()) == 1

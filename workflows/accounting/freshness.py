@@ -27,11 +27,13 @@ def _in_year(entity: str, row: dict | None, year: int) -> bool:
 
 def changes_since(session: Session, run: AccountingRun) -> dict | None:
     """The changes to the run's year made after the run ({"zh", "en", "count"}), or None when there are none."""
-    made = session.exec(select(func.min(AuditEntry.seq)).where(
+    # the run as last written: made, or confirmed by a re-run that found the same figures (checked_at)
+    made = session.exec(select(func.max(AuditEntry.seq)).where(
         AuditEntry.entity == "accounting_run", AuditEntry.entity_id == str(run.id))).one()
     query = select(AuditEntry.at, AuditEntry.action, AuditEntry.entity, AuditEntry.before, AuditEntry.after).where(
         AuditEntry.enterprise_id == run.enterprise_id, AuditEntry.entity.in_((ACTIVITY, MEASURED)))
-    query = query.where(AuditEntry.seq > made) if made is not None else query.where(AuditEntry.at > run.created_at)
+    query = query.where(AuditEntry.seq > made) if made is not None else \
+        query.where(AuditEntry.at > (run.checked_at or run.created_at))
     counts = {"insert": 0, "update": 0, "delete": 0, "measured": 0}
     days: list[date] = []
     for at, action, entity, before, after in session.exec(query.order_by(AuditEntry.seq)):

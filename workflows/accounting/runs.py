@@ -14,7 +14,7 @@ from storage.errors import StewardError
 from storage.models import AccountingRun
 from workflows.accounting.calculation import ACCOUNTANTS, compute
 from workflows.accounting.totals import year_totals
-from workflows.engine import machine
+from workflows.engine import clock, machine
 from workflows.engine.machine import Actor
 
 
@@ -23,7 +23,8 @@ def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: 
     """Compute and freeze a year's accounting, with the year before for comparison.
 
     Rerunning with the same data and factors returns the existing run instead of a duplicate, so a
-    scheduled flow may run as often as it likes. ``progress`` hears of each of the four steps."""
+    scheduled flow may run as often as it likes; the run is marked checked then, so a change to the data that left
+    the figures as they were no longer shows it as out of date. ``progress`` hears of each of the four steps."""
     progress(1, 4, f"核算 {year} 年", f"Accounting {year}")
     totals, lines, version = compute(session, enterprise_id, year, grid)
     if not lines:
@@ -33,7 +34,10 @@ def run(session: Session, enterprise_id: int, year: int, created_by: str, grid: 
     same = session.exec(select(AccountingRun).where(AccountingRun.enterprise_id == enterprise_id,
                                                     AccountingRun.year == year, AccountingRun.data_sha256 == fingerprint)
                         ).first()
-    if same is not None:
+    if same is not None:  # the run stands as of now: confirming it clears the note that its data changed after it
+        same.checked_at = clock.utcnow()
+        session.add(same)
+        session.flush()
         progress(4, 4, "数据与因子未变，沿用已保存的核算", "Data and factors unchanged: the stored run stands")
         return same
     progress(2, 4, f"与 {year - 1} 年对比", f"Comparing with {year - 1}")

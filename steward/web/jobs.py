@@ -66,3 +66,17 @@ def get(job_id: str, enterprise_id: int) -> Job:
     if job is None or job.enterprise_id != enterprise_id:
         raise NotFound("job", "没有该任务", "No such job")
     return job
+
+
+def rerun(ctx, who: str, username: str, enterprise_id: int, years: list[int]) -> Job | None:
+    """New data in an accounted year (an import, an entry, a measured value, from a page or the API) starts that
+    year's run again in the background, as ``who`` (web:…, api:…); None when no accounted year changed."""
+    if not years:
+        return None
+    from workflows.accounting import runs
+    from workflows.engine import machine
+
+    def work(progress) -> str:
+        with ctx.unit_of_work(f"{who}:{username}") as s:
+            return f"/accounting?run={runs.rerun(s, machine.actor_for(s, username), years, progress=progress).id}"
+    return get(start(enterprise_id, work), enterprise_id)

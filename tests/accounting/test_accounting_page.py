@@ -67,18 +67,53 @@ def test_the_template_comes_from_the_page_with_the_plants_facilities(web):
     assert "熟料 CaO 含量" in help_cells and "窑头粉尘" in help_cells
 
 
-def test_a_measured_value_is_checked_when_typed_and_a_percentage_is_caught(web, engine):
+def errors_of(html: str) -> dict[str, str]:
+    """Each field's mistake as the form shows it beside the field."""
+    return dict(re.findall(r'id="measured-error-([a-z_]+)">([^<]+)<', html))
+
+
+def test_a_measured_value_is_checked_when_typed_every_mistake_beside_its_field(web, engine):
     lixf = as_user(web, "lixf")
+    page = lixf.get("/accounting").text
+    form_html = page.split('id="measured-form"', 1)[1].split("</form>", 1)[0]
+    # pick lists by name, not free text: the material is chosen by its name, the unit from the units recorded
+    assert '<select name="material"' in form_html and '<option value="clinker">熟料</option>' in form_html
+    assert '<select name="unit"' in form_html and '<option value="GJ/t"' in form_html
+    assert "bituminous_coal<" not in form_html
     token = csrf(lixf, "/accounting")
-    form = {"parameter": "cao", "material": "熟料", "value": "65.23", "unit": "fraction", "valid_from": "2026-01-01",
-            "evidence": "化验报告 HY-2026-01", "csrf_token": token}
+    form = {"parameter": "cao", "material": "clinker", "value": "65.23", "unit": "fraction",
+            "valid_from": "2026-01-01", "evidence": "化验报告 HY-2026-01", "csrf_token": token}
     wrong = lixf.post("/accounting/measured", data=form, headers=HX)
-    assert wrong.status_code == 400 and wrong.json()["field"] == "value" and "0.6523" in wrong.json()["message"]
-    unknown = lixf.post("/accounting/measured", data={**form, "material": "水泥", "value": "0.65"}, headers=HX)
-    assert unknown.status_code == 400 and unknown.json()["field"] == "material"
-    typo = lixf.post("/accounting/measured", data={**form, "value": "0,65"}, headers=HX)
-    assert typo.status_code == 400 and typo.json()["field"] == "value"
-    assert lixf.post("/accounting/measured", data={**form, "value": "0.6523"}).status_code in (200, 303)
+    assert wrong.status_code == 422 and "0.6523" in errors_of(wrong.text)["value"]
+    # every mistake at once, each beside its field, and all that was typed kept
+    many = lixf.post("/accounting/measured", data={**form, "material": "cement", "value": "0,65",
+                                                   "valid_from": "2026-13-01", "evidence": " "}, headers=HX)
+    mistakes = errors_of(many.text)
+    assert many.status_code == 422 and set(mistakes) == {"material", "value", "valid_from", "evidence"}
+    assert "熟料 CaO 含量只适用于：熟料（不是「水泥」）" in mistakes["material"]
+    assert "应为数字" in mistakes["value"] and "应为日期" in mistakes["valid_from"]
+    assert 'value="0,65"' in many.text and 'value="2026-13-01"' in many.text
+    english = as_user(web, "lixf")
+    english.get("/lang/en")
+    said = errors_of(english.post("/accounting/measured", data={**form, "material": "cement", "value": "x",
+                                                               "csrf_token": csrf(english, "/accounting")},
+                                  headers=HX).text)
+    assert "CaO in clinker applies to Clinker only (not Cement)" in said["material"] and "must be a number" in said["value"]
+    # without JavaScript the whole page comes back, the form open with the same mistakes
+    plain = lixf.post("/accounting/measured", data={**form, "material": "", "unit": ""})
+    assert plain.status_code == 422 and '<details id="measured-box" open>' in plain.text
+    assert set(errors_of(plain.text)) == {"material", "unit"}
+    with Session(engine) as s:
+        assert not s.exec(select(EnterpriseFactor).where(EnterpriseFactor.evidence == "化验报告 HY-2026-01")).all()
+    # "1,200"-style figures read as on the entry form; 熟料 typed as a name works like its code
+    ncv = lixf.post("/accounting/measured", data={**form, "parameter": "ncv", "material": "天然气", "value": "389,31",
+                                                  "unit": "GJ/10^4 Nm3"}, headers=HX)
+    assert "应为数字" in errors_of(ncv.text)["value"]  # a decimal comma is refused, never read as 38931
+    big = lixf.post("/accounting/measured", data={**form, "parameter": "ncv", "material": "natural_gas",
+                                                  "value": "1,200", "unit": "GJ/10^4 Nm3"}, headers=HX)
+    assert "超出合理范围" in errors_of(big.text)["value"]  # read as 1200, then found implausible
+    taken = lixf.post("/accounting/measured", data={**form, "material": "熟料", "value": "0.6523"}, headers=HX)
+    assert taken.status_code == 200 and "已登记实测值：熟料 0.6523 fraction" in shown(taken.text)
     with Session(engine) as s:
         kept = s.exec(select(EnterpriseFactor).where(EnterpriseFactor.parameter == "cao",
                                                      EnterpriseFactor.evidence == "化验报告 HY-2026-01")).all()

@@ -143,3 +143,68 @@ def test_a_run_again_that_finds_the_same_figures_clears_the_out_of_date_note(web
     assert "数据有变更" not in shown(lixf.get("/").text)
     with plant("test") as s:
         assert len(s.exec(select(AccountingRun).where(AccountingRun.year == 2026)).all()) == 1
+
+
+@ON_SQLITE
+def test_a_push_through_the_api_runs_its_year_again_a_job_the_api_reports(web, plant, in_progress):
+    from fastapi.testclient import TestClient
+    lixf = as_user(web, "lixf")
+    made = lixf.post("/settings/token", data={"name": "能源在线监测", "scope": "activity",
+                                              "csrf_token": csrf(lixf, "/settings")})
+    token = re.search(r'<pre id="token">([^<]+)</pre>', made.text).group(1)
+    auth = {"Authorization": f"Bearer {token}"}
+    api = TestClient(web.app)
+    rows = [{"period": "2026-02", "facility": "F-BL01", "category": "fuel_combustion", "material": "diesel",
+             "quantity": 1.5, "unit": "t"}]
+    pushed = api.post("/api/v1/activity", json={"rows": rows}, headers=auth).json()
+    assert pushed["imported"] == 1 and pushed["rerun"]["years"] == [2026]
+    status = {}
+    for _ in range(100):
+        status = api.get(pushed["rerun"]["status"], headers=auth).json()
+        if status["done"]:
+            break
+        time.sleep(0.1)
+    assert status["done"] and status["error"] is None and (status["step"], status["total"]) == (4, 4)
+    fresh = int(status["result"].rsplit("=", 1)[1])
+    assert fresh > in_progress["run"]
+    words = shown(lixf.get("/accounting").text)
+    assert f"2026 · 核算 #{fresh}" in words and "数据有变更" not in words
+
+
+@ON_SQLITE
+def test_an_import_and_a_measured_value_from_the_command_line_run_their_year_again(web, plant, in_progress,
+                                                                                   steward_env, tmp_path):
+    from helpers import run_steward
+    lixf = as_user(web, "lixf")
+    diesel = tmp_path / "diesel.csv"
+    diesel.write_bytes(csv(FEBRUARY_DIESEL))
+    imported = run_steward(["account", "import", "--as", "lixf", str(diesel)], steward_env, check=True)
+    assert "imported 1 row(s)" in imported.stdout and "running 2026 again" in imported.stdout
+    assert "(4/4)" in imported.stdout
+    after_import = int(re.search(r"run #(\d+) \(2026\)", imported.stdout).group(1))
+    assert after_import > in_progress["run"]
+    assert "数据有变更" not in shown(lixf.get("/accounting").text)
+    measured = run_steward(["account", "measured", "--as", "lixf", "ncv", "烟煤", "22.8", "GJ/t", "--from",
+                            "2026-01-01", "--evidence", "2026 年 1 月入厂煤化验"], steward_env, check=True)
+    assert "recorded" in measured.stdout and "running 2026 again" in measured.stdout
+    after_measured = int(re.search(r"run #(\d+) \(2026\)", measured.stdout).group(1))
+    assert after_measured > after_import
+    words = shown(lixf.get("/accounting").text)
+    assert f"2026 · 核算 #{after_measured}" in words and "数据有变更" not in words
+    refused = run_steward(["account", "measured", "--as", "lixf", "ncv", "水泥", "abc", "GJ/t", "--from",
+                           "2026-01-01", "--evidence", "x"], steward_env)
+    assert refused.returncode == 2 and "应为数字" in refused.stderr and "running" not in refused.stdout
+
+
+@ON_SQLITE
+def test_a_measured_value_recorded_on_the_page_runs_its_year_again(web, plant, in_progress):
+    lixf = as_user(web, "lixf")
+    recorded = lixf.post("/accounting/measured", headers={"HX-Request": "true"}, data={
+        "parameter": "ncv", "material": "bituminous_coal", "value": "22.8", "unit": "GJ/t",
+        "valid_from": "2026-01-01", "evidence": "2026 年 1 月入厂煤化验", "csrf_token": csrf(lixf, "/accounting")})
+    assert "已登记实测值：烟煤 22.8 GJ/t" in shown(recorded.text) and 'id="progress"' in recorded.text
+    done = finished(lixf, recorded.text)
+    assert 'id="job-result"' in done and "完成 (4/4)" in shown(done)
+    fresh = int(re.search(r'id="job-result" href="/accounting\?run=(\d+)"', done).group(1))
+    assert fresh > in_progress["run"]
+    assert "数据有变更" not in shown(lixf.get("/accounting").text)

@@ -15,13 +15,11 @@ from steward.cli.common import (
     Year,
     emit,
     own,
-    parse_date,
     read,
     run_as,
     save,
 )
 from storage.errors import StewardError
-from workflows.engine import clock
 
 app = typer.Typer(help="碳排放核算（6.1）/ Carbon accounting", no_args_is_help=True)
 
@@ -122,17 +120,36 @@ def account_parameters(lang: Annotated[str, typer.Option(help="zh|en")] = "zh"):
 
 
 @app.command("measured")
-def account_measured(as_user: AsUser, parameter: str, material: str, value: float, unit: str,
+def account_measured(as_user: AsUser, parameter: str, material: str,
+                     value: Annotated[str, typer.Argument(help="数值，如 22.9 或 1,200 / the value")], unit: str,
                      valid_from: Annotated[str, typer.Option("--from", help="起始日期 / valid from")],
                      evidence: Annotated[str, typer.Option(help="证据 / evidence")],
                      valid_to: Annotated[Optional[str], typer.Option("--to", help="截止日期 / valid to")] = None):
-    """登记企业实测因子（覆盖缺省值）/ Record a measured factor that overrides the default."""
-    from workflows.accounting import calculation
-    row = run_as(as_user, lambda c, s, a: calculation.add_measured_factor(
-        s, a, parameter=parameter, material=material, value=value, unit=unit,
-        valid_from=parse_date(valid_from, "from") or clock.today(), valid_to=parse_date(valid_to, "to"),
-        evidence=evidence))
-    typer.echo(f"实测因子 #{row.id} {parameter}/{material} = {value:g} {unit} 已登记 / recorded")
+    """登记企业实测因子（覆盖缺省值），并重新核算它影响的已核算年度 / Record a measured factor that overrides the
+    default, then run again each accounted year it reads into."""
+    from workflows.accounting import measured, runs
+    years: set[int] = set()
+
+    def go(c, s, a):
+        row = measured.record(s, a, parameter=parameter, material=material, value=value, unit=unit,
+                              valid_from=valid_from, valid_to=valid_to or "", evidence=evidence, years=years)
+        return row.id, row.value, runs.accounted(s, a.enterprise_id, years)
+    number, figure, accounted = run_as(as_user, go)
+    typer.echo(f"实测因子 #{number} {parameter}/{material} = {figure:g} {unit} 已登记 / recorded")
+    _rerun(as_user, accounted)
+
+
+def _rerun(as_user: str, years: list[int]) -> None:
+    """New data in an accounted year runs it again here and now, each step printed as it goes."""
+    if not years:
+        return
+    from workflows.accounting import runs
+    typer.echo(f"重新核算 {'、'.join(map(str, years))} 年 / running {', '.join(map(str, years))} again")
+
+    def progress(step: int, total: int, zh: str, en: str) -> None:
+        typer.echo(f"  ({step}/{total}) {zh} / {en}")
+    run = run_as(as_user, lambda c, s, a: runs.rerun(s, a, years, progress=progress))
+    typer.echo(f"核算 #{run.id}（{run.year}）/ run #{run.id} ({run.year})")
 
 
 @app.command("document")
@@ -165,30 +182,38 @@ def account_template(out: Annotated[str, typer.Option(help="保存为 .xlsx / wh
 
 @app.command("import")
 def account_import(as_user: AsUser, paths: Annotated[list[str], typer.Argument(help=".xlsx 或 .csv，可多个 / one or more")]):
-    """导入活动数据（每个文件整批校验，有错则该文件全部不导入）/ Import activity data, each file all or nothing.
+    """导入活动数据（每个文件整批校验，有错则该文件全部不导入），并重新核算有变更的已核算年度 / Import activity data,
+    each file all or nothing, then run again each accounted year it changed.
 
     Many files go in one process (a script importing a year pays the start once): each file is its own
-    transaction, a refused file is named and the others still go in, and the exit code is 2 if any was refused."""
+    transaction, a refused file is named and the others still go in, the years they changed are run again once
+    at the end, and the exit code is 2 if any file was refused."""
     from pathlib import Path
 
     from steward.cli.common import load_context
-    from workflows.accounting import activity
+    from workflows.accounting import activity, runs
     files = [Path(p) for p in paths]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise StewardError("no_file", f"找不到文件 {', '.join(missing)}", f"No such file {', '.join(missing)}")
-    refused, context = 0, load_context()
+    refused, context, accounted = 0, load_context(), set()
     for file in files:
+        years: set[int] = set()
+
+        def go(c, s, a, file=file, years=years) -> tuple[int, list[int]]:
+            n = activity.import_file(s, a, file.name, file.read_bytes(), years)
+            return n, runs.accounted(s, a.enterprise_id, years)
         try:
-            n = run_as(as_user, lambda c, s, a, file=file: activity.import_file(s, a, file.name, file.read_bytes()),
-                       context)
+            n, changed = run_as(as_user, go, context)
         except StewardError as exc:
             if len(files) == 1:
                 raise
             refused += 1
             typer.echo(f"{file.name}: 未导入 / not imported — {exc.zh} / {exc.en}", err=True)
             continue
+        accounted.update(changed)
         typer.echo(f"{file.name + ': ' if len(files) > 1 else ''}已导入 {n} 行 / imported {n} row(s)")
+    _rerun(as_user, sorted(accounted))  # the imports are kept even if the re-run is refused; it can be run again
     if refused:
         raise typer.Exit(2)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from steward.web import fields, security
+from steward.web import fields, jobs, security
 from workflows.accounting import activity, runs
 from workflows.documents import document as docs
 from workflows.engine import clock
@@ -61,7 +61,23 @@ def emissions(request: Request, year: fields.Year) -> dict:
 @router.post("/activity", tags=["accounting"], status_code=201)
 def push_activity(request: Request, body: ActivityPush) -> dict:
     """Push monthly activity data; all rows are checked and stored together, or none is. Needs a token with the
-    scope "activity" (read and push activity data): a read-only token is refused with 403."""
+    scope "activity" (read and push activity data): a read-only token is refused with 403. Rows in a year already
+    accounted start its run again in the background: ``rerun`` names the job, polled at /api/v1/jobs/{id}."""
     records = [{**r.model_dump(), "evidence": r.evidence or f"API {clock.today()}"} for r in body.rows]
-    n = _api(request, lambda s, a: activity.enter(s, a, records, "API"), need="activity")
-    return {"imported": n}
+    years: set[int] = set()
+
+    def go(s, a) -> tuple[int, int, list[int], str]:
+        n = activity.enter(s, a, records, "API", years)
+        return n, a.enterprise_id, runs.accounted(s, a.enterprise_id, years), a.person.username
+    n, enterprise_id, accounted, username = _api(request, go, need="activity")
+    job = jobs.rerun(request.app.state.ctx, "api", username, enterprise_id, accounted)
+    return {"imported": n, "rerun": None if job is None else {"years": accounted, "job": job.id,
+                                                              "status": f"/api/v1/jobs/{job.id}"}}
+
+
+@router.get("/jobs/{job_id}", tags=["accounting"])
+def job_status(request: Request, job_id: str) -> dict:
+    """A background job's progress (a re-run a push started): step of total, in words, and the run when done."""
+    job = _api(request, lambda s, a: jobs.get(job_id, a.enterprise_id))
+    return {"job": job.id, "step": job.step, "total": job.total, "zh": job.zh, "en": job.en, "done": job.done,
+            "result": job.result or None, "error": job.error.as_json() if job.error else None}

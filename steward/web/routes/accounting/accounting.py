@@ -3,8 +3,6 @@ imported activity data."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from forms import aliases
@@ -14,7 +12,7 @@ from storage.errors import StewardError
 from storage.vocab import ActivityCategory
 from workflows.accounting import activity, calculation, runs, views
 from workflows.documents import document as docs
-from workflows.engine import machine, names
+from workflows.engine import clock, machine, names
 
 router = APIRouter()
 
@@ -23,14 +21,29 @@ router = APIRouter()
 def accounting_page(request: Request, run: fields.Id | None = None, process: str = "", facility: str = "",
                     month: str = "", material: str = ""):
     """A run's figures in words, and the lines behind whichever figure was clicked."""
-    lang = lang_of(request)
     drill = {"process": process, "facility": facility, "month": month, "material": material}
+    return page(request, "accounting/accounting.html", _page(request, run, drill))
+
+
+def _page(request: Request, run: int | None = None, drill: dict | None = None, **forms) -> dict:
+    """The accounting page's context; ``forms`` puts a refused form back in it (typed values, mistakes by field),
+    as a browser without JavaScript sees it after posting."""
+    lang = lang_of(request)
+    drill = drill or {"process": "", "facility": "", "month": "", "material": ""}
     data, places = unit(request, lambda s, a: (views.page(s, a, lang, run, drill), views.facilities(s, a)),
                         page="/accounting")
-    return page(request, "accounting/accounting.html", {**data, "entry": entry_form(lang, places), "year": date.today().year - 1, "categories": list(ActivityCategory),
-                                             "can_plan_dq": bool(set(request.state.roles) & set(docs.WRITERS)),
-                                             "month": date.today().strftime("%Y-%m"), "materials": names.materials(lang),
-                                             "measurable": views.measurable(lang), "measured_units": views.measured_units()})
+    today = clock.today()  # the plant's date: at 23:30 UTC on 31 January it is February in Shanghai
+    return {**data, "entry": entry_form(lang, places), "measured_form": measured_form(lang), "year": today.year - 1,
+            "categories": list(ActivityCategory), "can_plan_dq": bool(set(request.state.roles) & set(docs.WRITERS)),
+            "month": today.strftime("%Y-%m"), "materials": names.materials(lang),
+            "measurable": views.measurable(lang), **forms}
+
+
+def _by_field(exc: StewardError, lang: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for d in exc.details or [{"field": exc.field, "zh": exc.zh, "en": exc.en}]:
+        errors.setdefault(d.get("field") or "file", []).append(d["en"] if lang == "en" else d["zh"])
+    return errors
 
 
 @router.post("/accounting/document")
@@ -59,20 +72,51 @@ def import_template(request: Request):
     return xlsx("活动数据导入模板 activity-template", template(places))
 
 
+def measured_form(lang: str, values: dict | None = None, errors: dict[str, list[str]] | None = None,
+                  saved: str = "", job: jobs.Job | None = None) -> dict:
+    """What the measured-value form offers — parameters, materials and units as pick lists by name — and, when it
+    comes back, what was typed and each mistake by its field."""
+    from workflows.accounting import measured as values_of
+    params = values_of.choices(lang)
+    units = sorted({u for p in params for u in p["units"]})
+    values = values or {}
+    chosen = next((p for p in params if p["code"] == values.get("parameter")), params[0])
+    return {"parameters": params, "materials": names.materials(lang), "units": units, "chosen": chosen,
+            "material": aliases.material(values.get("material") or ""), "values": values, "errors": errors or {},
+            "saved": saved, "job": job}
+
+
 @router.post("/accounting/measured")
 def measured(request: Request, parameter: str = Form(""), material: str = Form(""), value: str = Form(""),
              unit_text: str = Form("", alias="unit"), valid_from: str = Form(""), valid_to: str = Form(""),
              evidence: str = Form(""), csrf_token: str = Form("")):
-    """A laboratory or plant value, checked when recorded: nothing is written when it is refused."""
-    def go(s, a):
-        runs.check_may_run(a)  # who may not record hears that, not what is wrong with the figures
-        figure = fields.number(value, "value", "数值", "Value")
-        start, end = fields.day(valid_from, "valid_from"), fields.optional_day(valid_to, "valid_to")
-        return calculation.add_measured_factor(s, a, parameter=parameter, material=aliases.material(material),
-                                              value=figure, unit=unit_text, valid_from=start, valid_to=end,
-                                              evidence=evidence)
-    write(request, csrf_token, go)
-    return redirect(request, "/accounting?measured=1")
+    """A laboratory or plant value, every field checked at once: nothing is written when it is refused, and the
+    form comes back with each mistake beside its field. Recorded, it starts the re-run of each accounted year it
+    reads into, like an import."""
+    from workflows.accounting import measured as values_of
+    lang = lang_of(request)
+    typed = {"parameter": parameter, "material": material, "value": value, "unit": unit_text,
+             "valid_from": valid_from, "valid_to": valid_to, "evidence": evidence}
+    years: set[int] = set()
+
+    def go(s, a) -> tuple[int, list[int]]:
+        values_of.record(s, a, **typed, years=years)
+        return a.enterprise_id, runs.accounted(s, a.enterprise_id, years)
+    try:
+        enterprise_id, accounted = write(request, csrf_token, go)
+    except StewardError as exc:
+        if not exc.details:
+            raise
+        form = measured_form(lang, typed, _by_field(exc, lang))
+        if is_htmx(request):
+            return page(request, "accounting/_measured_form.html", {"measured_form": form}, status=422)
+        return page(request, "accounting/accounting.html", _page(request, measured_form=form, open_box="measured"),
+                    status=422)
+    job = jobs.rerun(request.app.state.ctx, "web", request.session.get("username") or "", enterprise_id, accounted)
+    shown = f"{names.material(aliases.material(material), lang)} {value} {unit_text}"
+    if not is_htmx(request):
+        return page(request, "accounting/imported.html", {"saved": shown, "job": job})
+    return page(request, "accounting/_measured_form.html", {"measured_form": measured_form(lang, saved=shown, job=job)})
 
 
 @router.post("/accounting/run")
@@ -134,14 +178,7 @@ def import_file(request: Request, file: UploadFile = File(...), csrf_token: str 
 
 def _rerun(request: Request, enterprise_id: int, years: list[int]) -> jobs.Job | None:
     """New data in an accounted year starts that year's run again in the background; its page shows the progress."""
-    if not years:
-        return None
-    ctx, username = request.app.state.ctx, request.session.get("username")
-
-    def job(progress) -> str:
-        with ctx.unit_of_work(f"web:{username}") as s:
-            return f"/accounting?run={runs.rerun(s, machine.actor_for(s, username), years, progress=progress).id}"
-    return jobs.get(jobs.start(enterprise_id, job), enterprise_id)
+    return jobs.rerun(request.app.state.ctx, "web", request.session.get("username") or "", enterprise_id, years)
 
 
 def entry_form(lang: str, places: list[tuple[str, str]], values: dict | None = None,
@@ -176,14 +213,15 @@ def entry(request: Request, period: str = Form(""), facility: str = Form(""), ca
     try:
         enterprise_id, accounted = write(request, csrf_token, go)
     except StewardError as exc:
-        if not is_htmx(request) or not exc.details:
+        if not exc.details:
             raise
-        errors: dict[str, list[str]] = {}
-        for d in exc.details:
-            errors.setdefault(d.get("field") or "file", []).append(d["en"] if lang == "en" else d["zh"])
         places = unit(request, views.facilities)
-        return page(request, "accounting/_entry_form.html", {"entry": entry_form(lang, places, typed, errors),
-                                                              "categories": list(ActivityCategory)}, status=422)
+        form = entry_form(lang, places, typed, _by_field(exc, lang))
+        if not is_htmx(request):  # without JavaScript: the whole page, the form open with every mistake beside it
+            return page(request, "accounting/accounting.html", _page(request, entry=form, open_box="entry"),
+                        status=422)
+        return page(request, "accounting/_entry_form.html", {"entry": form, "categories": list(ActivityCategory)},
+                    status=422)
     job = _rerun(request, enterprise_id, accounted)  # an accounted year runs again in the background
     if not is_htmx(request):
         return page(request, "accounting/imported.html", {"count": 1, "job": job})

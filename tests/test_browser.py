@@ -408,7 +408,7 @@ def test_a_wrong_figure_typed_in_is_shown_next_to_its_field_and_nothing_typed_is
     page.click("#measured-box summary")
     measured = page.locator("#measured-form")
     measured.locator("select[name=parameter]").select_option("cao")
-    measured.locator("input[name=material]").fill("熟料")
+    measured.locator("select[name=material]").select_option(label="熟料")
     measured.locator("input[name=value]").fill("65.23")
     measured.locator("input[name=valid_from]").fill("2026-01-01")
     measured.locator("input[name=evidence]").fill("化验报告 HY-2026-01")

@@ -115,6 +115,22 @@ def cumulative(totals: dict, level: str, scope: str, months: list[int]) -> list[
     return out
 
 
+def cumulative_intensity(totals: dict, product: str, months: list[int]) -> list[float | None] | None:
+    """Emissions per unit of a product over the year so far, month by month (the months' emissions over their
+    output, cumulatively): what a part year of an intensity target is read against; None without monthly figures."""
+    emitted = _emissions_by_month(totals, "enterprise", "")
+    output = totals.get("by_month", {}).get("output", {}).get(product)
+    if emitted is None or output is None:
+        return None
+    e_by, q_by = {int(k[5:7]): v for k, v in emitted.items()}, {int(k[5:7]): v for k, v in output.items()}
+    out: list[float | None] = []
+    e = q = 0.0
+    for m in months:
+        e, q = e + e_by.get(m, 0.0), q + q_by.get(m, 0.0)
+        out.append(round(e / q, 6) if q else None)
+    return out
+
+
 def path_value(base: float, goal: float, base_year: int, target_year: int, year: int) -> float:
     """Where the straight path from the base year's figure to the target stands in ``year``."""
     span = target_year - base_year

@@ -91,3 +91,23 @@ def test_a_measured_value_is_chosen_from_pick_lists_every_mistake_beside_its_fie
     with Session(engine) as s:
         assert s.exec(select(EnterpriseFactor).where(EnterpriseFactor.evidence == "2026 年 1 月入厂煤化验")).one().value \
             == 22.8
+
+
+def test_an_intensity_target_draws_its_year_so_far_per_tonne(site, page, plant, in_progress):  # noqa: F811
+    from helpers import act
+
+    from workflows.planning import objectives
+    act(plant, "lixf", lambda s, a: objectives.add(
+        s, a, title="单位熟料排放较基准年下降 2%", level="enterprise", metric="intensity:clinker", target_year=2028,
+        reduction_pct=2, plan={k: "见方案" for k in "abcdef"}))
+    base, _ = site
+    sign_in(page, base, "wangjg")
+    page.goto(f"{base}/objectives")
+    page.wait_for_selector("#trajectories [data-so-far] canvas")
+    caption = page.inner_text("#trajectories")
+    assert "2026 年 1–2 月单位产品排放（年初至今）" in caption
+    row = page.inner_text("#objectives")
+    assert "1–2 月" in row and any(w in row for w in ("超前", "按计划", "落后")) and "已达成" not in row
+    page.locator("[data-so-far]").last.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # the chart's drawing animation
+    shot(page, "47-objectives-intensity-part-year", full=False)

@@ -153,23 +153,36 @@ def trajectories(session: Session, actor: Actor, rows: list[tuple[Objective, dic
 
 
 def _so_far(session: Session, objective: Objective, p: dict, yearly: dict[int, dict], lang: str) -> dict | None:
-    """A year in progress as a part year: the emissions month by month, cumulative, against the base year's same
-    months and the path pro-rated the same way; None when the latest year is complete or the metric a ratio."""
-    if p["year"] is None or p["complete"] or objective.metric != "total" or p["year"] not in yearly:
+    """A year in progress as a part year: cumulative month by month against the base year's same months and the
+    path pro-rated the same way — emissions summed, or for an intensity target the emissions per unit of product
+    over the year so far; None when the latest year is complete."""
+    if p["year"] is None or p["complete"] or p["year"] not in yearly:
         return None
     months, en = p["months"], lang == "en"
     base = session.get(Baseline, objective.baseline_id)
     then = baselines.monthly_figures(session, base, yearly)
-    actual = lfl.cumulative(yearly[p["year"]], objective.level, objective.scope, months)
-    before = lfl.cumulative(then, objective.level, objective.scope, months)
-    if before is None or (p["basis"] == lfl.PRO_RATA):  # no monthly figures: the base year spread evenly
-        before = [round(p["base"] * (i + 1) / 12, 3) for i in range(len(months))]
+    if objective.metric.startswith("intensity:"):
+        product = objective.metric.split(":", 1)[1]
+        actual = lfl.cumulative_intensity(yearly[p["year"]], product, months)
+        before = lfl.cumulative_intensity(then, product, months) if p["basis"] == lfl.MONTHLY else None
+        if actual is None:
+            return None
+        if before is None or None in before:  # no monthly figures: the base year's ratio, taken whole
+            before = [p["base"]] * len(months)
+    else:
+        actual = lfl.cumulative(yearly[p["year"]], objective.level, objective.scope, months)
+        before = lfl.cumulative(then, objective.level, objective.scope, months)
+        if before is None or (p["basis"] == lfl.PRO_RATA):  # no monthly figures: the base year spread evenly
+            before = [round(p["base"] * (i + 1) / 12, 3) for i in range(len(months))]
     share = (p["path_same"] / p["base_same"]) if p["base_same"] else 1.0
+    digits = 6 if objective.metric.startswith("intensity:") else 3
     names_of = lfl.MONTHS_EN if en else [f"{m} 月" for m in range(1, 13)]
+    what = ("emissions per unit, year to date" if en else "单位产品排放（年初至今）") \
+        if objective.metric.startswith("intensity:") else ("cumulative" if en else "累计")
     return {"months": [names_of[m - 1] for m in months], "actual": actual,
-            "base": before, "path": [round(b * share, 3) for b in before],
-            "title": (f"{p['year']} {p['months_label']['en']}, cumulative" if en else
-                      f"{p['year']} 年 {p['months_label']['zh']}累计"),
+            "base": before, "path": [round(b * share, digits) for b in before],
+            "title": (f"{p['year']} {p['months_label']['en']}, {what}" if en else
+                      f"{p['year']} 年 {p['months_label']['zh']}{what}"),
             "labels": {"actual": f"{p['year']}" if en else f"{p['year']} 年",
                        "base": (f"Base year {base.base_year}, same months" if en else f"基准年 {base.base_year} 同期"),
                        "path": "Path, same months" if en else "目标路径（同期）"}}

@@ -115,6 +115,17 @@ def cumulative(totals: dict, level: str, scope: str, months: list[int]) -> list[
     return out
 
 
+def without_output(totals: dict, product: str, reference: dict | None) -> list[int]:
+    """The covered months with emissions but none of ``product`` made, where the same month of ``reference`` (the
+    year before, or the base year) made some: a figure per tonne over them is overstated, not comparable. A month
+    the plant always stands still in (a kiln stopped every February) is like for like and not named."""
+    emitted = {int(k[5:7]): v for k, v in (_emissions_by_month(totals, "enterprise", "") or {}).items()}
+    made = {int(k[5:7]): v for k, v in totals.get("by_month", {}).get("output", {}).get(product, {}).items()}
+    then = {int(k[5:7]): v for k, v in ((reference or {}).get("by_month", {}).get("output", {}).get(product) or {}
+                                        ).items()}
+    return [m for m in covered(totals) if emitted.get(m, 0) > 0 and not made.get(m) and then.get(m, 0) > 0]
+
+
 def cumulative_intensity(totals: dict, product: str, months: list[int]) -> list[float | None] | None:
     """Emissions per unit of a product over the year so far, month by month (the months' emissions over their
     output, cumulatively): what a part year of an intensity target is read against; None without monthly figures."""

@@ -208,3 +208,42 @@ def test_a_measured_value_recorded_on_the_page_runs_its_year_again(web, plant, i
     fresh = int(re.search(r'id="job-result" href="/accounting\?run=(\d+)"', done).group(1))
     assert fresh > in_progress["run"]
     assert "数据有变更" not in shown(lixf.get("/accounting").text)
+
+
+def march_without_products(s, a):
+    """March 2026 as March 2025 was, every fuel and meter, but no clinker or cement recorded."""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from storage.models import ActivityRecord, Facility, Meter
+    places = {f.id: f.code for f in s.exec(select(Facility).where(Facility.enterprise_id == a.enterprise_id))}
+    meters = {m.id: m.code for m in s.exec(select(Meter).where(Meter.enterprise_id == a.enterprise_id))}
+    rows = [{"period": "2026-03", "facility": places.get(r.facility_id, ""), "category": r.category,
+             "material": r.material, "quantity": r.quantity, "unit": r.unit, "source": r.source,
+             "meter": meters.get(r.meter_id, ""), "evidence": "月报"}
+            for r in s.exec(select(ActivityRecord).where(ActivityRecord.enterprise_id == a.enterprise_id,
+                                                         ActivityRecord.period == date(2025, 3, 1)))
+            if r.category != "production"]
+    return activity.enter(s, a, rows, "march")
+
+
+@ON_SQLITE
+def test_a_month_with_data_but_no_production_is_said_in_words_and_its_figure_per_tonne_not_compared(
+        web, plant, in_progress):
+    lixf = as_user(web, "lixf")
+    words = shown(lixf.get("/accounting").text)
+    assert "有排放但没有" not in words  # February, when the kiln stops every year, is like for like
+    act(plant, "lixf", march_without_products)
+    act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2026))
+    page = lixf.get("/accounting").text
+    words = shown(page)
+    assert "2026年3月数据不全" in words and "去年同月还有" in words
+    table = words.split("单位产品排放强度", 1)[1].split("逐月排放", 1)[0]
+    assert "3 月有排放但没有熟料产量（上年同月有）：单位熟料排放偏高，不作比较" in table
+    clinker = table.split("熟料", 1)[1].split("水泥", 1)[0]
+    assert "%" not in clinker  # no +92 % against a year that made clinker in March
+    english = as_user(web, "lixf")
+    english.get("/lang/en")
+    assert "Mar has emissions but no Clinker output (the same month of the year before had some)" in \
+        shown(english.get("/accounting").text)

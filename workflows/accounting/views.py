@@ -71,7 +71,15 @@ def page(session: Session, actor: Actor, lang: str, run_id: int | None = None,
         before, how = lfl.figure(before_year, "enterprise", "", metric, covered) if before_year else (None, "")
         before = before if how == lfl.MONTHLY else None
         reference = lfl.figure(base_months, "enterprise", "", metric, covered)[0] if base_months else None
-        intensity.append({"product": names.material(product, lang), "output": figure["output"],
+        name = names.material(product, lang)
+        idle = lfl.without_output(t, product, before_year or base_months)
+        note = None
+        if idle:  # emissions over months that made nothing: per tonne it reads high, and is not set beside a year
+            before = reference = None
+            note = (f"{lfl.label(idle, 'en')} has emissions but no {name} output (the same month of the year "
+                    f"before had some): the figure per tonne of {name} reads high and is not compared" if en else
+                    f"{lfl.label(idle, 'zh')}有排放但没有{name}产量（上年同月有）：单位{name}排放偏高，不作比较")
+        intensity.append({"product": name, "output": figure["output"], "note": note,
                           "unit": figure.get("unit", "t"),
                           "total": figure["total_per_unit"], "direct": figure["direct_per_unit"],
                           "previous": before, "vs_previous": _change(figure["total_per_unit"], before),

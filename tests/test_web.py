@@ -208,9 +208,9 @@ def test_a_figure_typed_in_goes_through_the_import_checks(web, engine):
              "quantity": "38.5", "unit": "t", "meter": "M-D001", "csrf_token": token}
     assert 'id="imported"' in client.post("/accounting/entry", data=entry).text
     bad = client.post("/accounting/entry", data={**entry, "period": "2026-04", "unit": "MWh"})
-    assert bad.status_code == 400 and "不匹配" in bad.text
+    assert bad.status_code == 422 and "不匹配" in bad.text  # the page again, the mistake beside its field
     again = client.post("/accounting/entry", data=entry)
-    assert again.status_code == 400 and "重复月份" in again.text
+    assert again.status_code == 422 and "重复月份" in again.text
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(ActivityRecord).where(
             ActivityRecord.period >= date(2026, 3, 1))).one() == 1

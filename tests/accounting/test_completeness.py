@@ -247,3 +247,64 @@ def test_a_month_with_data_but_no_production_is_said_in_words_and_its_figure_per
     english.get("/lang/en")
     assert "Mar has emissions but no Clinker output (the same month of the year before had some)" in \
         shown(english.get("/accounting").text)
+
+
+@ON_SQLITE
+def test_a_measured_value_that_expires_mid_year_is_named_on_the_run_from_the_month_the_default_stood_in(
+        web, plant, in_progress):
+    from datetime import date
+
+    from helpers import year_in_progress
+
+    from workflows.accounting import calculation
+    act(plant, "lixf", lambda s, a: calculation.add_measured_factor(
+        s, a, parameter="ncv", material="bituminous_coal", value=22.8, unit="GJ/t", valid_from=date(2026, 1, 1),
+        valid_to=date(2026, 2, 28), evidence="2026 年 1–2 月入厂煤化验"))
+    lixf = as_user(web, "lixf")
+    act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2026))
+    assert "改用了缺省值" not in shown(lixf.get("/accounting").text)  # January and February had their value
+    year_in_progress(plant, months=(3,))  # March's coal, entered and accounted: the value had lapsed
+    said = "2026年3月起烟煤的低位发热量改用了缺省值 19.57 GJ/t：企业实测值 22.8 GJ/t 有效期至 2026-02-28"
+    page = shown(lixf.get("/accounting").text)
+    assert "本次核算所含月份数据不全：" in page and said in page
+    assert said in shown(lixf.get("/").text)
+    english = as_user(web, "lixf")
+    english.get("/lang/en")
+    assert "From March 2026 the net calorific value of bituminous coal fell back to the default" in \
+        shown(english.get("/accounting").text)
+
+
+@ON_SQLITE
+def test_an_import_that_changes_an_accounted_month_is_refused_whole_by_name_or_taken_and_run_again(
+        web, plant, in_progress, engine):
+    """A file that would type January's kiln coal a second time is refused whole, the row and month named in words,
+    nothing written and the run still standing; the new February line alone is taken and its year run again."""
+    from sqlmodel import Session, func, select
+
+    from storage.models import AccountingRun, ActivityRecord
+
+    def rows() -> int:
+        with Session(engine) as s:
+            return s.exec(select(func.count()).select_from(ActivityRecord)).one()
+    before = rows()
+    lixf = as_user(web, "lixf")
+    twice = csv(FEBRUARY_DIESEL, "2026-01,F-KL01,fuel_combustion,烟煤,18000,t,measured,M-W001,月报更正")
+    refused = lixf.post("/accounting/import", data={"csrf_token": csrf(lixf, "/accounting")},
+                        files={"file": ("更正.csv", twice, "text/csv")})
+    assert refused.status_code == 400
+    words = shown(refused.text)
+    assert "未写入任何数据" in words and "第 3 行「月份」：2026-01 的烟煤已有数据（重复月份）" in words
+    assert "bituminous_coal" not in refused.text
+    assert rows() == before and "数据有变更" not in shown(lixf.get("/accounting").text)
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(AccountingRun).where(AccountingRun.year == 2026)).one() == 1
+    english = as_user(web, "lixf")
+    english.get("/lang/en")
+    said = shown(english.post("/accounting/import", data={"csrf_token": csrf(english, "/accounting")},
+                              files={"file": ("fix.csv", twice, "text/csv")}).text)
+    assert "row 3, Month: Bituminous coal for 2026-01 is already on record" in said
+    taken = lixf.post("/accounting/import", data={"csrf_token": csrf(lixf, "/accounting")},
+                      files={"file": ("diesel.csv", csv(FEBRUARY_DIESEL), "text/csv")})
+    assert "已导入行数: 1" in shown(taken.text) and "数据有变更的年度正在重新核算" in shown(taken.text)
+    assert 'id="job-result"' in finished(lixf, taken.text)
+    assert rows() == before + 1 and "数据有变更" not in shown(lixf.get("/accounting").text)

@@ -9,7 +9,7 @@ from forms import activity_import
 from storage.errors import StewardError
 from storage.models import ActivityRecord, Facility, Meter
 from workflows.accounting import calculation
-from workflows.engine import machine
+from workflows.engine import machine, names
 from workflows.engine.machine import Actor
 
 ENTRY_ROLES = ("carbon_manager", "department_head", "staff")
@@ -54,8 +54,10 @@ def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int]
     for row in rows:
         if (facilities.get(row.facility), row.period, row.category, row.material) in existing:
             errors.append({"row": row.line, "field": "period",
-                           "zh": f"第 {row.line} 行「月份」：{row.period:%Y-%m} 的 {row.material} 已有数据（重复月份）",
-                           "en": f"row {row.line}, Month: {row.material} for {row.period:%Y-%m} is already on record"})
+                           "zh": f"第 {row.line} 行「月份」：{row.period:%Y-%m} 的{names.material(row.material, 'zh')}"
+                                 "已有数据（重复月份）",
+                           "en": f"row {row.line}, Month: {names.material(row.material, 'en')} for {row.period:%Y-%m} "
+                                 "is already on record"})
     if errors:
         raise activity_import.invalid(sorted(errors, key=lambda e: e["row"]))
     for row in rows:

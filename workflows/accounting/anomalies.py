@@ -136,11 +136,14 @@ def findings(session: Session, enterprise_id: int) -> list[rules.Finding]:
 
 def incomplete_months(session: Session, enterprise_id: int, year: int, months: list[int] | None = None
                       ) -> list[rules.Finding]:
-    """The months of ``year`` (of ``months`` only, when given: a run's) with no data or lacking a source, by the
-    same completeness rules as the anomaly findings, each with why in words."""
+    """The months of ``year`` (of ``months`` only, when given: a run's) with no data or lacking a source, or where a
+    default stood in for a measured value that had lapsed (from that month on), by the same rules as the anomaly
+    findings, each with why in words."""
     d = read(session, enterprise_id)
-    return [f for f in rules.completeness(d.present, labels(session, enterprise_id, set(d.present)))
-            if f.period.year == year and (months is None or f.period.month in months)]
+    words = labels(session, enterprise_id, set(d.present))
+    found = rules.completeness(d.present, words)
+    found += rules.lapsed(calculation.measured(session, [enterprise_id])[enterprise_id], d.used, words)
+    return [f for f in found if f.period.year == year and (months is None or f.period.month in months)]
 
 
 def _clip(text: str, most: int) -> str:

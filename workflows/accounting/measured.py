@@ -30,11 +30,11 @@ def materials_of(parameter: str) -> list[str] | None:
 
 
 def units_of(parameter: str) -> list[str]:
-    """The units a parameter is recorded in: its own, or those of the library's defaults (NCV: GJ/t, GJ/10^4 Nm3)."""
+    """The units a parameter may be typed in: every unit that converts to its own, or to those of the library's
+    defaults (NCV: GJ/t, MJ/kg, kcal/kg…, GJ/10^4 Nm3…), its own first."""
     spec = parameters.PARAMETERS[parameter]
-    if spec.unit:
-        return [spec.unit]
-    return sorted({f.unit for f in default_library().factors if f.parameter == spec.name})
+    own = [spec.unit] if spec.unit else sorted({f.unit for f in default_library().factors if f.parameter == spec.name})
+    return list(dict.fromkeys(u for canonical in own for u in parameters.accepted(canonical)))  # g/t beside kg/t
 
 
 def choices(lang: str) -> list[dict]:

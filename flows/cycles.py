@@ -161,6 +161,7 @@ def account_year(engine: Engine, year: int, enterprise: Choice = None) -> dict[s
 def daily_round(engine: Engine, today: date, enterprise: Choice = None,
                 readiness_lead_days: int | None = None, retention_days: int | None = None) -> dict[str, dict[str, int]]:
     from workflows.audit import readiness
+    from workflows.ets import reminders as ets_reminders
     from workflows.people import notifications
     from workflows.planning import yearly_duties
     lead = readiness.LEAD_DAYS if readiness_lead_days is None else readiness_lead_days
@@ -170,12 +171,24 @@ def daily_round(engine: Engine, today: date, enterprise: Choice = None,
     def one(session, ent_id):
         surrender = yearly_duties.surrender_reminders(session, ent_id, today)  # tasks first, so the digest has them
         reviews = yearly_duties.document_reviews(session, ent_id, today)
+        carbon_market = ets_reminders.remind(session, ent_id, today)  # 10 and 3 days ahead, and once overdue
         gaps = readiness.gap_tasks(session, ent_id, today, lead)
         readiness.snapshot(session, ent_id, today)  # the dashboard's readiness trend
         return {**notifications.daily(session, today, ent_id), "surrender_reminders": surrender,
-                "document_reviews": reviews, "evidence_gaps": gaps,
+                "document_reviews": reviews, "evidence_gaps": gaps, "ets_reminders": carbon_market,
                 "notifications_pruned": notifications.prune(session, ent_id, before)}
     return per_enterprise(engine, "system:flow:daily-tasks", enterprise, one)
+
+
+def ets_month(engine: Engine, today: date, enterprise: Choice = None) -> dict[str, dict]:
+    """Open each listed enterprise's package for the month just ended, then remind and escalate as the daily
+    round does (so a month opened late is reminded at once). An enterprise not on the list has nothing to do."""
+    from workflows.ets import reminders
+
+    def one(session, ent_id):
+        return {"opened": reminders.open_month(session, ent_id, today),
+                "reminders": reminders.remind(session, ent_id, today)}
+    return per_enterprise(engine, "system:flow:ets-month", enterprise, one)
 
 
 def plan_year(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, dict[str, int]]:
@@ -354,6 +367,13 @@ def daily_tasks_flow(enterprise: str | None = None, tz: str = TZ, readiness_lead
     if not enterprises and not enterprise:  # the whole round, not a batch of it: sign the log's tip for the day
         _anchor_the_day()
     return done
+
+
+@flow(name="ets-month", log_prints=True)
+def ets_month_flow(enterprise: str | None = None, tz: str = TZ, enterprises: list[str] | None = None):
+    """每月1日：为纳入全国碳市场的企业开启上月报送包，提醒并升级逾期 / On the 1st: open last month's carbon-market
+    package for every listed enterprise, remind and escalate."""
+    return _work("ets-month", {"tz": tz}, ets_month, local_today(tz), enterprise=enterprise, enterprises=enterprises)
 
 
 def _anchor_the_day() -> None:

@@ -49,6 +49,9 @@ SCHEDULES = [
              "每年1月20日：上一年度最终核算", "20 Jan: the previous year's final accounting", True),
     Schedule("yearly-planning", cycles.yearly_planning_flow, "0 8 10 1 *",
              "每年1月10日：培训计划（7.1）与目标指标评审（6.4）", "10 Jan: training plan (7.1) and target review (6.4)", True),
+    Schedule("ets-month", cycles.ets_month_flow, "0 7 1 * *",
+             "每月1日：开启上月全国碳市场报送包，提醒与逾期升级", "1st of each month: open last month's carbon-market "
+             "package, remind and escalate"),
     Schedule("daily-tasks", cycles.daily_tasks_flow, "0 8 * * *",
              "每天08:00：到期提醒、逾期升级、配额清缴提醒、每日待办",
              "08:00 daily: reminders, escalations, surrender reminders, digest"),

@@ -194,6 +194,7 @@ def seed(session: Session, store: FileStore | None = None) -> SeedReport:
     _seed_obligations(session)
     _seed_measured_factors(session)
     _seed_accounting(session)
+    _seed_carbon_market(session)
     if store is not None:
         from steward import demo_year
         demo_year.live(session, store)
@@ -211,6 +212,13 @@ def _seed_accounting(session: Session) -> None:
         runs.run(session, plant.id, year, "demo-seed")
     proposed = baseline.propose(session, actor_for(session, "lixf"), 2023)
     machine.fire(session, baseline.LIFECYCLE, proposed, "approve", actor_for(session, "wangjg"), password=DEMO_PASSWORD)
+
+
+def _seed_carbon_market(session: Session) -> None:
+    """The plant is on the national list from data year 2024 (cement joined then), with its province's 40 days."""
+    from workflows.engine.machine import actor_for
+    from workflows.ets import profile
+    profile.save(session, actor_for(session, "lixf"), sector="cement", listed_from=2024)
 
 
 # The plant's own laboratory figures (invented): clinker chemistry, raw-meal organic carbon, coal NCV per year.

@@ -93,7 +93,7 @@ def live(session: Session, store: FileStore) -> None:
              (date(2026, 4, 30), lambda: (_objectives_and_measures(session), _assets(session))),
              (date(2026, 5, 31), lambda: (_compliance(session), _data_quality(session, store), _improvements(session))),
              (date(2026, 6, 30), lambda: _audit(session, store)), (date(2026, 7, 31), lambda: _review(session, store)),
-             (AS_OF, lambda: None)]
+             (AS_OF, lambda: _carbon_market(session, store))]
     for day, step in steps:
         step()
         readiness.snapshot(session, plant, day)
@@ -405,3 +405,60 @@ def _review(session: Session, store: FileStore) -> None:
         decisions=[{"decision": "2027 年完成 2# 水泥磨变频改造", "owner": "liuy", "due": clock.today() + timedelta(days=120)},
                    {"decision": "煤质化验记录纳入系统管理", "owner": "zhaom", "due": clock.today() + timedelta(days=45)}])
     reviews.sign_off(session, actor_for(session, "wangjg"), review, DEMO_PASSWORD, store)
+
+
+# The 2026 months on the national platform: January to August submitted with the platform's receipts (March corrected
+# and submitted again), September complete but past its deadline, October still lacking its assay reports.
+ETS_RECEIPTS = {n: f"CETS-2026{n:02d}-JY{4100 + n * 7}" for n in range(1, 9)}
+
+
+def _pdf(title: str) -> bytes:
+    return (b"%PDF-1.4\n% " + title.encode("utf-8") + b"\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n"
+            b"%%EOF\n")
+
+
+def _carbon_market(session: Session, store: FileStore) -> None:
+    from datetime import datetime, timezone
+
+    from steward.demo import add_activity, new_year
+    from workflows.accounting import calculation
+    from workflows.ets import month as months
+    from workflows.ets import reminders
+    manager = actor_for(session, "lixf")
+    plant = manager.enterprise_id
+    add_activity(session, new_year(10))  # January to October 2026, from the meters and the monthly reports
+    for parameter, value, unit, evidence in (("ncv", 23.05, "GJ/t", "2026 年入厂煤逐批化验加权平均（虚构）"),
+                                             ("carbon_content", 0.02655, "tC/GJ", "2026 年入煤元素碳测定（虚构）")):
+        calculation.add_measured_factor(session, manager, parameter=parameter, material="bituminous_coal", value=value,
+                                        unit=unit, valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31),
+                                        evidence=evidence)
+
+    def at(day: date, hour: int = 10):
+        return clock.reading(datetime(day.year, day.month, day.day, hour - 8, tzinfo=timezone.utc))
+
+    def upload(month: date, skip: tuple[str, ...] = ()) -> None:
+        for line in months.lines(session, plant, month, months.find(session, plant, month)):
+            if line.item.code not in skip:
+                name = f"{line.item.zh}-{month:%Y%m}.pdf"
+                months.add_evidence(session, manager, month, line.item.code, name, io.BytesIO(_pdf(name)), store,
+                                    MAX_BYTES)
+
+    for number in range(1, 11):
+        month = date(2026, number, 1)
+        opened = date(2026, number + 1, 1) if number < 12 else date(2027, 1, 1)
+        with at(opened, 8):
+            reminders.open_month(session, plant, opened)
+        with at(opened + timedelta(days=12)):
+            upload(month, skip=("coal_ncv", "coal_carbon") if number == 10 else ())
+        if number in ETS_RECEIPTS:
+            with at(opened + timedelta(days=26), 15):
+                months.submit(session, manager, month, receipt=ETS_RECEIPTS[number], password=DEMO_PASSWORD)
+        if number == 3:
+            with at(date(2026, 5, 8)):
+                months.correct(session, manager, month, "熟料产量按盘库结果调整，重新报送")
+                months.enter(session, manager, month, "clinker_output", 121350.0, "3 月熟料盘库报告（虚构）")
+            with at(date(2026, 5, 9), 11):
+                months.submit(session, manager, month, receipt=ETS_RECEIPTS[3] + "-R1", password=DEMO_PASSWORD)
+    for day in (date(2026, 10, 30), date(2026, 11, 6), date(2026, 11, 10), AS_OF):  # as the daily round would
+        with at(day, 8):
+            reminders.remind(session, plant, day)

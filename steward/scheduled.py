@@ -18,6 +18,7 @@ from flows.cycles import (  # noqa: F401  (the deployments' entry points)
     audit_programme_flow,
     compliance_flow,
     daily_tasks_flow,
+    ets_month_flow,
     management_review_flow,
     outbox_dispatch_flow,
     yearly_planning_flow,

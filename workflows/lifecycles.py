@@ -9,6 +9,7 @@ from workflows.audit import internal_audit
 from workflows.documents import document
 from workflows.engine.lifecycle_index import Submission, fire
 from workflows.engine.machine import Lifecycle
+from workflows.ets import month as ets_month
 from workflows.improvement import compliance, improvement, nonconformity
 from workflows.people import role_changes
 from workflows.planning import reduction
@@ -19,4 +20,4 @@ __all__ = ["LIFECYCLES", "Submission", "fire"]
 LIFECYCLES: dict[str, Lifecycle] = {lc.name: lc for lc in (
     document.LIFECYCLE, internal_audit.LIFECYCLE, nonconformity.LIFECYCLE, nonconformity.ACTION_LIFECYCLE,
     review.LIFECYCLE, review.ACTION_LIFECYCLE, compliance.LIFECYCLE, baseline.LIFECYCLE, improvement.LIFECYCLE,
-    reduction.LIFECYCLE, anomalies.LIFECYCLE, role_changes.LIFECYCLE)}
+    reduction.LIFECYCLE, anomalies.LIFECYCLE, role_changes.LIFECYCLE, ets_month.LIFECYCLE)}

@@ -23,6 +23,7 @@ from steward.cli.common import (
 )
 from steward.cli.documents import doc, record
 from steward.cli.engine import workflows
+from steward.cli.ets import ets
 from steward.cli.improvement import compliance, improve, nc, obligation
 from steward.cli.people import notify, org, user
 from steward.cli.planning import assets, measures, objective
@@ -34,7 +35,7 @@ from storage.errors import StewardError
 app = typer.Typer(help="碳管家 Carbon Steward — 碳排放管理体系 / carbon-emission management system",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 for _module in (db, org, user, workflows, doc, record, account, data, baseline, dq, assets, objective, measures, audit,
-                nc, review, obligation, compliance, improve, notify, schedule):
+                nc, review, obligation, compliance, improve, notify, schedule, ets):
     app.add_typer(_module.app, name=_module.__name__.rsplit(".", 1)[1])
 app.command("backup")(backup.backup_cmd)
 app.command("restore")(backup.restore_cmd)

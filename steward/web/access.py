@@ -40,6 +40,8 @@ PAGES = (
     Page("/meters", "计量器具", "Meters", MANAGEMENT | {"staff"}, menu=False),  # the metrologist records calibrations
     Page("/assets", "碳资产", "Carbon assets", frozenset({"top_management", "carbon_manager", "carbon_body_member",
                                                       "viewer"})),
+    Page("/ets", "碳市场月报", "Carbon market months", frozenset({"top_management", "carbon_body_member", "carbon_manager",
+                                                        "department_head", "internal_auditor", "viewer"})),
     Page("/people", "人员与角色", "People", frozenset({"carbon_manager", "administrator"})),
     Page("/role-changes", "角色变更", "Role changes", frozenset({"top_management", "carbon_manager", "administrator"}),
          menu=False),  # top management countersigns here; the keepers ask from the people page

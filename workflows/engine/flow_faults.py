@@ -15,13 +15,13 @@ PREFIX = "flow_"
 # where the carbon manager puts each flow's work right (the task list itself for the daily and yearly rounds)
 PAGES = {"accounting": "/accounting", "accounting-yearly": "/accounting", "audit-programme": "/audits",
          "management-review": "/reviews", "compliance-evaluation": "/registers/compliance",
-         "yearly-planning": "/tasks", "daily-tasks": "/tasks"}
+         "yearly-planning": "/tasks", "daily-tasks": "/tasks", "ets-month": "/ets"}
 NAMES = {"accounting": ("每月核算", "monthly accounting"), "accounting-yearly": ("年度核算", "yearly accounting"),
          "audit-programme": ("年度内审方案", "yearly audit programme"),
          "management-review": ("年度管理评审计划", "yearly management review"),
          "compliance-evaluation": ("年度合规性评价", "yearly compliance evaluation"),
          "yearly-planning": ("年度培训与目标评审任务", "yearly training and target review"),
-         "daily-tasks": ("每日提醒", "daily reminders")}
+         "daily-tasks": ("每日提醒", "daily reminders"), "ets-month": ("碳市场月度报送包", "carbon-market month")}
 
 
 def lifecycle(flow: str) -> str:

@@ -27,7 +27,8 @@ from storage.vocab import Labelled, Role
 from workflows.engine import clock
 
 MEANINGS = {"prepared": ("编制", "Prepared"), "reviewed": ("审核", "Reviewed"),
-            "approved": ("批准", "Approved"), "issued": ("签发", "Issued")}
+            "approved": ("批准", "Approved"), "issued": ("签发", "Issued"),
+            "submitted": ("报送", "Submitted")}  # a carbon-market month sent to the national platform
 # One person signs a record in at most one of these: each is a judgement of another's work. Issuing releases
 # what was approved and may be done by whoever prepared it (the document controller).
 JUDGING = ("prepared", "reviewed", "approved")

@@ -14,6 +14,7 @@ from storage.models import (
     CorrectiveAction,
     DataAnomaly,
     Document,
+    EtsMonth,
     Improvement,
     InternalAudit,
     ManagementReview,
@@ -35,6 +36,8 @@ FALLBACK = {"training_plan": "/records/training_plan", "objective_review": "/obj
 REGISTERED = {"baseline": (Baseline, "baselines", "number"), "improvement": (Improvement, "improvements", "number"),
               "reduction_measure": (ReductionMeasure, "reductions", "number"),
               "data_anomaly": (DataAnomaly, "anomalies", "id"), "compliance": (ComplianceEvaluation, "compliance", "period")}
+
+ETS_TASKS = ("ets_month", "ets_remind_10", "ets_remind_3", "ets_overdue")  # about one month of the carbon market
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def link(session: Session, task: Task) -> str:
         return f"/nonconformities/{session.get(Nonconformity, action.nonconformity_id).number}"
     if kind == "review_action" and (action := session.get(ReviewAction, entity)):
         return f"/reviews/{session.get(ManagementReview, action.review_id).number}"
+    if kind in ETS_TASKS and (month := session.get(EtsMonth, entity)):
+        return f"/ets/{month.month:%Y-%m}"
     if kind in REGISTERED and (row := session.get(REGISTERED[kind][0], entity)):
         return f"/registers/{REGISTERED[kind][1]}/{getattr(row, REGISTERED[kind][2])}"
     from workflows.engine.flow_faults import page

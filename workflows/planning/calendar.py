@@ -1,5 +1,5 @@
 """What falls due when (7.5, 8.5, 9.2, 9.3, GB 17167): audits, management reviews, periodic document reviews,
-meter calibrations, surrender deadlines and this person's own tasks — for one window of dates, so a month
+meter calibrations, surrender deadlines, the carbon market's monthly deadlines and this person's own tasks — for one window of dates, so a month
 costs the same however many years of history lie behind it."""
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from accounting.carbon_assets import deadline
-from storage.models import Document, InternalAudit, ManagementReview, Meter, Task
+from storage.models import Document, EtsMonth, InternalAudit, ManagementReview, Meter, Task
 from workflows.documents.document import visible_to
 from workflows.engine import clock, tasks
 from workflows.engine.machine import Actor
 
 KINDS = {"audit": ("内部审核", "Internal audit"), "review": ("管理评审", "Management review"),
          "document": ("文件定期评审", "Document review"), "meter": ("计量器具检定", "Meter calibration"),
-         "surrender": ("配额清缴截止", "Surrender deadline"), "task": ("我的任务", "My task")}
+         "surrender": ("配额清缴截止", "Surrender deadline"),
+         "ets": ("碳市场月度报送截止", "Carbon-market month due"), "task": ("我的任务", "My task")}
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ def between(session: Session, actor: Actor, start: date, end: date) -> list[Even
         if start <= deadline(year) <= end:
             out.append(Event(deadline(year), "surrender", f"{year} 年度配额清缴截止", f"{year} surrender deadline",
                              f"/assets?year={year}"))
+    for m in session.exec(select(EtsMonth).where(EtsMonth.enterprise_id == ent, EtsMonth.deadline.between(start, end))):
+        done = "（已报送）" if m.state == "submitted" else ""
+        out.append(Event(m.deadline, "ets", f"{m.month:%Y-%m} 月度数据报送截止{done}",
+                         f"{m.month:%Y-%m} monthly data due{' (submitted)' if done else ''}", f"/ets/{m.month:%Y-%m}"))
     for t in session.exec(select(Task).where(Task.assignee_id == actor.person.id, Task.status == "open",
                                              Task.due.between(start, end))):
         out.append(Event(t.due, "task", t.title_zh, t.title_en, tasks.link(session, t)))

@@ -1,0 +1,84 @@
+"""The national carbon market's monthly cycle (以日保月、以月保年) as data: each sector's monthly items with the
+evidence each needs (``data/ets_monthly_items.tsv``, every row with its guideline and how sure we are: H confirmed,
+M likely, U unverified), and the deadline a month's upload falls due on.
+
+Each month's data and evidence go to the national platform within 40 natural days after the month ends (some
+cities ask for 20): ACCOUNTING-FACTS.md, "Carbon market calendar" (M: municipal notice under 环办气候函〔2023〕43号;
+MEE Q&A 2023-10-31). An enterprise keeps its own copy of the items and may change which are required, the
+evidence each needs and its province's number of days.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data" / "ets_monthly_items.tsv"
+DEADLINE_DAYS = 40
+DEADLINE_SOURCE = "生态环境部 2023-10-31 答问；环办气候函〔2023〕43号 下的市级通知（M）"
+SECTORS = {"power": ("发电", "Power"), "cement": ("水泥熟料", "Cement clinker"), "steel": ("钢铁", "Steel"),
+           "aluminium": ("铝冶炼", "Aluminium smelting")}
+FIRST_LISTED = {"power": 2019, "cement": 2024, "steel": 2024, "aluminium": 2024}  # data years (ACCOUNTING-FACTS, H)
+EVIDENCE = {"assay_report": ("化验报告", "Assay report"), "meter_sheet": ("计量抄表单", "Meter reading sheet"),
+            "invoice": ("结算发票", "Invoice"), "production_report": ("生产报表", "Production report")}
+SOURCES = {"activity": ("活动数据", "Activity data"), "measured": ("实测值", "Measured value"),
+           "entered": ("月度填报", "Entered for the month")}
+INDUSTRY_SECTOR = {"power": "power", "cement": "cement", "steel": "steel", "nonferrous": "aluminium",
+                   "aluminium": "aluminium"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One monthly item: where its value comes from (``activity`` category/material, ``measured``
+    parameter/material, or ``entered`` by hand) and the evidence the platform wants beside it."""
+
+    code: str
+    zh: str
+    en: str
+    unit: str
+    source: str  # activity | measured | entered
+    parameter: str  # the activity category or the measured parameter
+    material: str
+    evidence: str  # a key of EVIDENCE
+    document: str
+    confidence: str
+    note: str = ""
+    required: bool = True
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def of(cls, data: dict) -> Item:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@cache
+def defaults() -> dict[str, tuple[Item, ...]]:
+    """The sector's items as the data file lists them."""
+    out: dict[str, list[Item]] = {}
+    with DATA.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["from"] not in SOURCES or row["evidence"] not in EVIDENCE:
+                raise ValueError(f"{DATA.name}: bad source or evidence in {row['code']}")
+            out.setdefault(row["sector"], []).append(Item(
+                row["code"], row["name_zh"], row["name_en"], row["unit"], row["from"], row["parameter"] or "",
+                row["material"] or "", row["evidence"], row["document"], row["confidence"], row.get("note") or ""))
+    return {sector: tuple(items) for sector, items in out.items()}
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def deadline(month: date, days: int = DEADLINE_DAYS) -> date:
+    """The last day the month's data and evidence may reach the platform: ``days`` natural days after its end."""
+    return month_end(month) + timedelta(days=days)
+
+
+def previous_month(day: date) -> date:
+    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)

@@ -1,0 +1,1 @@
+"""The carbon market's monthly cycle on the command line."""

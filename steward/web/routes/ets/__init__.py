@@ -1,0 +1,1 @@
+"""The carbon market's monthly cycle: the profile, the months of a year, and one month's package."""

@@ -1,0 +1,209 @@
+"""The carbon market's month (issue 32): the profile from sector data, each month's package with its values and
+where each came from, evidence kept by hash, a signed submission refused while anything required is missing, a
+correction with its reason, reminders and escalation once each, the calendar, the download and the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date, datetime, timezone
+
+import pytest
+from helpers import act, run_steward
+from openpyxl import load_workbook
+from sqlmodel import Session, func, select
+
+from steward import demo
+from storage.errors import StewardError
+from storage.models import ActivityRecord, EtsEvidence, EtsMonth, Outbox, Signature, Task
+from workflows.engine import clock
+from workflows.ets import download, reminders
+from workflows.ets import month as months
+from workflows.ets import profile as profiles
+
+JAN, FEB = date(2026, 1, 1), date(2026, 2, 1)
+# two months into the year at 23:30 UTC: already the 1st of March at the plant
+MIDYEAR = datetime(2026, 2, 28, 23, 30, tzinfo=timezone.utc)
+
+
+def pdf(name: str) -> io.BytesIO:
+    return io.BytesIO(b"%PDF-1.4\n% " + name.encode() + b"\n%%EOF\n")
+
+
+@pytest.fixture
+def year_begun(plant):
+    """January and February 2026 on the demo plant (cement, on the list since 2024), at 23:30 UTC on 28 February."""
+    with plant("system:test") as s:
+        demo.add_activity(s, demo.new_year(2))
+    with clock.reading(MIDYEAR):
+        yield plant
+
+
+def fill(uow, store, month=JAN, skip=()):
+    """Every required item's evidence, and the values the data do not give typed in with their source."""
+    def go(s, a):
+        for line in months.lines(s, a.enterprise_id, month, months.find(s, a.enterprise_id, month)):
+            if line.value is None:
+                months.enter(s, a, month, line.item.code, 0.0265 if "carbon" in line.item.code else 23.1,
+                             "入厂煤化验月报 2026-01")
+            if line.item.code not in skip:
+                months.add_evidence(s, a, month, line.item.code, f"{line.item.zh}.pdf", pdf(line.item.code), store,
+                                    1 << 20)
+    act(uow, "lixf", go)
+
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def test_the_profile_starts_from_the_sectors_data_with_sources_and_the_enterprise_adjusts_it(plant):
+    def read(s, a):
+        return profiles.view(s, a)
+    shown = act(plant, "lixf", read)
+    profile = shown["profile"]
+    assert (profile.sector, profile.listed_from, profile.deadline_days) == ("cement", 2024, 40)
+    names = {i.zh for i in shown["items"]}
+    assert {"熟料产量", "燃煤消耗量", "燃煤低位发热量", "熟料中氧化钙含量"} <= names
+    assert all(i.document and i.confidence in "HMU" for i in shown["items"])  # each from a guideline, graded
+    act(plant, "lixf", lambda s, a: profiles.save(s, a, sector="cement", listed_from=2024, deadline_days=20,
+                                                  required_items={"clinker_output", "coal_used"},
+                                                  evidence={"coal_used": "invoice"}))
+    kept = act(plant, "zhaom", lambda s, a: profiles.view(s, a))  # a reader sees the same, and may not change it
+    assert kept["profile"].deadline_days == 20 and not kept["can_keep"]
+    assert {i.code for i in kept["items"] if i.required} == {"clinker_output", "coal_used"}
+    assert next(i for i in kept["items"] if i.code == "coal_used").evidence == "invoice"
+    with pytest.raises(StewardError) as err:
+        act(plant, "zhaom", lambda s, a: profiles.save(s, a, sector="cement", listed_from=2024))
+    assert err.value.code == "role_required"
+    for bad, field in (({"sector": "bakery", "listed_from": 2024}, "sector"),
+                       ({"sector": "cement", "listed_from": 2019}, "listed_from"),  # cement joined with 2024 data
+                       ({"sector": "cement", "listed_from": 2024, "deadline_days": 0}, "deadline_days")):
+        with pytest.raises(StewardError) as err:
+            act(plant, "lixf", lambda s, a, bad=bad: profiles.save(s, a, **bad))
+        assert err.value.field == field and err.value.zh and err.value.en
+
+
+def test_each_value_says_where_it_came_from_and_the_deadline_is_the_plants_day(year_begun, engine):
+    pkg = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
+    by = {line.item.code: line for line in pkg["lines"]}
+    with Session(engine) as s:
+        clinker = s.exec(select(func.sum(ActivityRecord.quantity)).where(
+            ActivityRecord.period == JAN, ActivityRecord.material == "clinker")).one()
+    assert by["clinker_output"].value == pytest.approx(clinker) and "生产月报" in by["clinker_output"].source_zh
+    assert by["clinker_cao"].value == 0.655 and "熟料化学全分析月报" in by["clinker_cao"].source_zh  # measured, in force
+    assert by["coal_ncv"].value is None and by["coal_ncv"].lacks == ["value", "evidence"]  # 2025's value has lapsed
+    assert pkg["status"] == months.EtsState.missing and pkg["deadline"] == date(2026, 3, 12)
+    assert pkg["days_left"] == 11  # 1 March at the plant, though still 28 February in UTC
+
+
+def test_a_submission_lacking_evidence_is_refused_by_name_and_a_signed_one_takes_a_correction(year_begun, store,
+                                                                                             engine):
+    fill(year_begun, store, skip=("coal_ncv",))
+    with pytest.raises(StewardError) as err:
+        act(year_begun, "lixf", lambda s, a: months.submit(s, a, JAN, receipt="R-1", password=demo.DEMO_PASSWORD))
+    assert "燃煤低位发热量（化验报告）" in err.value.zh and "Coal net calorific value (assay report)" in err.value.en
+    act(year_begun, "lixf", lambda s, a: months.add_evidence(s, a, JAN, "coal_ncv", "ncv.pdf", pdf("ncv"), store, 1 << 20))
+    with Session(engine) as s:
+        assert s.exec(select(EtsMonth)).one().state == "ready"
+    with pytest.raises(StewardError) as err:
+        act(year_begun, "lixf", lambda s, a: months.submit(s, a, JAN, receipt="R-1", password="wrong"))
+    assert err.value.code == "wrong_password"
+    with pytest.raises(StewardError) as err:
+        act(year_begun, "zhaom", lambda s, a: months.submit(s, a, JAN, receipt="R-1", password=demo.DEMO_PASSWORD))
+    assert err.value.code == "role_required"
+    with pytest.raises(StewardError) as err:
+        act(year_begun, "lixf", lambda s, a: months.submit(s, a, JAN, receipt=" ", password=demo.DEMO_PASSWORD))
+    assert err.value.field == "receipt"
+    act(year_begun, "lixf", lambda s, a: months.submit(s, a, JAN, receipt="CETS-202601-001", password=demo.DEMO_PASSWORD))
+    with Session(engine) as s:
+        row = s.exec(select(EtsMonth)).one()
+        assert (row.state, row.receipt, row.submitted_by) == ("submitted", "CETS-202601-001", "李秀芳")
+        assert s.exec(select(Signature).where(Signature.lifecycle == "ets_month")).one().meaning == "submitted"
+        kept = s.exec(select(EtsEvidence)).all()
+        assert all(store.verify(f.sha256) for f in kept) and len(kept) == 8
+    with pytest.raises(StewardError) as err:  # submitted: a change needs a correction first
+        act(year_begun, "lixf", lambda s, a: months.enter(s, a, JAN, "coal_ncv", 22.0, "复核"))
+    assert err.value.code == "submitted"
+    with pytest.raises(StewardError) as err:
+        act(year_begun, "lixf", lambda s, a: months.correct(s, a, JAN, "  "))
+    assert err.value.field == "comment"
+    act(year_begun, "lixf", lambda s, a: months.correct(s, a, JAN, "煤质化验复核后更正低位发热量"))
+    act(year_begun, "lixf", lambda s, a: months.enter(s, a, JAN, "coal_ncv", 22.8, "复核化验报告"))
+    act(year_begun, "lixf", lambda s, a: months.submit(s, a, JAN, receipt="CETS-202601-002", password=demo.DEMO_PASSWORD))
+    with Session(engine) as s:
+        row = s.exec(select(EtsMonth)).one()
+        assert [h["kind"] for h in row.history] == ["submitted", "correction", "submitted"]
+        assert row.history[1]["reason"] == "煤质化验复核后更正低位发热量"
+        assert row.history[0]["values"]["coal_ncv"] == 23.1 and row.history[2]["values"]["coal_ncv"] == 22.8
+
+
+def test_reminders_at_ten_and_three_days_then_escalation_once_each_closed_by_the_submission(year_begun, store, engine):
+    with year_begun("system:test") as s:
+        ent = s.exec(select(EtsMonth.enterprise_id)).first() or demo_plant(s)
+        assert reminders.open_month(s, ent, date(2026, 2, 1)) == "2026-01"
+        assert reminders.open_month(s, ent, date(2026, 2, 1)) is None  # once
+        given = [reminders.remind(s, ent, day) for day in
+                 (date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 13))]
+    assert given == [0, 2, 0, 2, 3]  # two carbon managers at 10 and 3 days; both and top management once overdue
+    with Session(engine) as s:
+        tasks = s.exec(select(Task).where(Task.lifecycle.in_(reminders_kinds()))).all()
+        assert sorted({t.lifecycle for t in tasks}) == ["ets_overdue", "ets_remind_10", "ets_remind_3"]
+        assert all(t.title_zh.startswith("2026-01") for t in tasks)
+        assert s.exec(select(func.count()).select_from(Outbox).where(Outbox.task_id.in_([t.id for t in tasks]))).one() == 7
+    fill(year_begun, store)
+    act(year_begun, "lixf", lambda s, a: months.submit(s, a, JAN, receipt="R-9", password=demo.DEMO_PASSWORD))
+    with Session(engine) as s:
+        assert {t.status for t in s.exec(select(Task).where(Task.lifecycle.in_(reminders_kinds())))} == {"done"}
+    pkg = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
+    assert pkg["status"] == months.EtsState.submitted and not pkg["late"]  # submitted on 1 March, due 12 March
+
+
+def reminders_kinds():
+    return list(months.REMINDERS)
+
+
+def demo_plant(s):
+    from workflows.people import organisation as org
+    return org.enterprise(s, demo.PLANT).id
+
+
+def test_the_deadline_is_on_the_calendar_and_in_the_ics_feed(year_begun):
+    from workflows.planning import calendar
+    with year_begun("system:test") as s:
+        reminders.open_month(s, demo_plant(s), date(2026, 2, 1))
+    events = act(year_begun, "zhangw", lambda s, a: calendar.between(s, a, date(2026, 3, 1), date(2026, 3, 31)))
+    due = [e for e in events if e.kind == "ets"]
+    assert [(e.day, e.url) for e in due] == [(date(2026, 3, 12), "/ets/2026-01")]
+    feed = calendar.ics(due, "en", "http://plant.example/").decode()
+    assert "20260312" in feed and "2026-01 monthly data due" in feed
+
+
+def test_one_download_holds_the_form_and_the_evidence_named_by_enterprise_month_and_item(year_begun, store):
+    fill(year_begun, store)
+    pkg = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
+    with zipfile.ZipFile(io.BytesIO(download.bundle(pkg, store))) as zf:
+        names = zf.namelist()
+        sheet = load_workbook(io.BytesIO(zf.read("JYCEM_2026-01_月度数据.xlsx"))).active
+        assert zf.read("evidence/JYCEM_2026-01_熟料产量_1.pdf").startswith(b"%PDF-")
+    assert len([n for n in names if n.startswith("evidence/")]) == 8
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[1][:2] == ["重点排放单位名称 / Entity", "山西晋岩水泥有限公司"] and rows[4][1] == "2026-01"
+    clinker = next(r for r in rows if r[1] and str(r[1]).startswith("熟料产量"))
+    line = next(x for x in pkg["lines"] if x.item.code == "clinker_output")
+    assert clinker[2:4] == ["t", line.value] and clinker[6] == "JYCEM_2026-01_熟料产量_1.pdf"
+
+
+def test_steward_ets_month_prints_the_package_and_refuses_a_bad_month(year_begun, steward_env, store):
+    fill(year_begun, store, skip=("coal_used",))
+    out = run_steward(["ets", "month", "--enterprise", "JYCEM", "--month", "2026-01", "--json"], steward_env, check=True)
+    data = json.loads(out.stdout)
+    assert (data["status"], data["deadline"], data["late"]) == ("missing", "2026-03-12", False)
+    coal = next(i for i in data["items"] if i["item"] == "coal_used")
+    assert coal["lacks"] == ["evidence"] and coal["value"] > 0 and "activity data" in coal["source_en"]
+    assert all(len(e["sha256"]) == 64 for i in data["items"] for e in i["evidence"])
+    text = run_steward(["ets", "month", "--enterprise", "JYCEM", "--month", "2026-01"], steward_env, check=True).stdout
+    assert "燃煤消耗量 / Coal consumed" in text and "lacks: evidence" in text
+    bad = run_steward(["ets", "month", "--enterprise", "JYCEM", "--month", "2026-13"], steward_env)
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr and "Traceback" not in bad.stderr
+    early = run_steward(["ets", "month", "--enterprise", "JYXNC", "--month", "2026-01"], steward_env)
+    assert early.returncode == 2 and "carbon-market profile" in early.stderr

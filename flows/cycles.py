@@ -373,7 +373,8 @@ def daily_tasks_flow(enterprise: str | None = None, tz: str = TZ, readiness_lead
 def ets_month_flow(enterprise: str | None = None, tz: str = TZ, enterprises: list[str] | None = None):
     """每月1日：为纳入全国碳市场的企业开启上月报送包，提醒并升级逾期 / On the 1st: open last month's carbon-market
     package for every listed enterprise, remind and escalate."""
-    return _work("ets-month", {"tz": tz}, ets_month, local_today(tz), enterprise=enterprise, enterprises=enterprises)
+    today = clock.now().astimezone(ZoneInfo(tz)).date()  # the plant's day by the clock the use cases stamp with
+    return _work("ets-month", {"tz": tz}, ets_month, today, enterprise=enterprise, enterprises=enterprises)
 
 
 def _anchor_the_day() -> None:

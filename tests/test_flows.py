@@ -49,7 +49,8 @@ def test_the_daily_round_and_dispatch_run_as_flows(plant, engine, wired, prefect
     again = cycles.daily_tasks_flow()
     assert first["JYCEM"]["digests"] >= 1
     assert again["JYCEM"] == {"reminders": 0, "escalations": 0, "digests": 0, "surrender_reminders": 0,
-                              "document_reviews": 0, "evidence_gaps": 0, "notifications_pruned": 0}
+                              "document_reviews": 0, "evidence_gaps": 0, "ets_reminders": 0,
+                              "notifications_pruned": 0}
     sent = cycles.outbox_dispatch_flow()
     assert sent["claimed"] == count(engine, Outbox) and sent["no_channel"] == sent["claimed"]  # nobody has a channel
     anchors = (tmp_path / "home" / "audit-anchors.jsonl").read_text().splitlines()
@@ -63,7 +64,7 @@ def test_schedules_are_in_shanghai_time():
     assert audit.utcoffset().total_seconds() == 8 * 3600
     assert {s.name for s in SCHEDULES} == {"audit-programme", "compliance-evaluation", "management-review",
                                            "daily-tasks", "outbox-dispatch", "accounting", "accounting-yearly",
-                                           "yearly-planning"}
+                                           "yearly-planning", "ets-month"}
 
 
 def test_the_embedded_scheduler_runs_each_flow_at_its_time():
@@ -220,3 +221,52 @@ def test_the_database_keeps_a_yearly_duty_once_and_a_run_that_meets_it_counts_it
     with Session(engine) as s:
         made = s.exec(select(Task).where(Task.lifecycle == "training_plan", Task.entity_id == 2032)).all()
     assert len(made) == first["JYCEM"]["training_plan"]  # one each, as before
+
+
+def test_the_monthly_carbon_market_flow_opens_each_listed_package_once_and_reminds(plant, engine, wired,
+                                                                                  prefect_harness):
+    """On the 1st (plant time) last month's package opens for each enterprise on the list; the sister, not on it,
+    has nothing to do and does not stop the plant; a second run opens nothing."""
+    from datetime import timezone
+
+    from steward import demo
+    from storage.models import EtsMonth
+    from workflows.engine import clock
+    with plant("system:test") as s:
+        demo.add_activity(s, demo.new_year(2))
+    from workflows.people import organisation as org
+    with plant("system:test") as s:
+        org.add(s, "person", {"code": "E002", "name": "范婷", "username": "fant", "roles": ["carbon_manager"]},
+                enterprise_ref=demo.SISTER)
+    moment = datetime(2026, 2, 28, 23, 30, tzinfo=timezone.utc)  # 1 March 07:30 at the plant
+    first = cycles.ets_month(engine, moment.astimezone(ZoneInfo("Asia/Shanghai")).date())
+    again = cycles.ets_month(engine, moment.astimezone(ZoneInfo("Asia/Shanghai")).date())
+    assert first == {"JYCEM": {"opened": "2026-02", "reminders": 0}, demo.SISTER: {"opened": None, "reminders": 0}}
+    assert again["JYCEM"]["opened"] is None
+    with clock.reading(moment):
+        ran = cycles.ets_month_flow()  # the same through Prefect's runs
+    assert ran["JYCEM"] == {"opened": None, "reminders": 0}
+    with Session(engine) as s:
+        assert [(m.month.isoformat(), m.state, m.deadline.isoformat()) for m in s.exec(select(EtsMonth))] == [
+            ("2026-02-01", "missing", "2026-04-09")]
+
+
+def test_a_carbon_market_fault_in_one_enterprise_stops_no_other(plant, engine, monkeypatch):
+    """The packages are opened enterprise by enterprise: one whose profile is broken is named, the other done."""
+    from steward import demo
+    from workflows.ets import reminders
+    from workflows.people import organisation as org
+    with plant("system:test") as s:
+        org.add(s, "person", {"code": "E002", "name": "范婷", "username": "fant", "roles": ["carbon_manager"]},
+                enterprise_ref=demo.SISTER)
+        plant_id = org.enterprise(s, demo.PLANT).id
+    real = reminders.open_month
+
+    def broken(session, enterprise_id, today):
+        if enterprise_id == plant_id:
+            raise ValueError("profile items unreadable")
+        return real(session, enterprise_id, today)
+    monkeypatch.setattr(reminders, "open_month", broken)
+    with pytest.raises(cycles.EnterprisesFailed) as err:
+        cycles.ets_month(engine, datetime(2026, 3, 1).date())
+    assert set(err.value.failed) == {"JYCEM"} and err.value.done == {demo.SISTER: {"opened": None, "reminders": 0}}

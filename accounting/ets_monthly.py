@@ -27,6 +27,7 @@ EVIDENCE = {"assay_report": ("化验报告", "Assay report"), "meter_sheet": ("�
             "invoice": ("结算发票", "Invoice"), "production_report": ("生产报表", "Production report")}
 SOURCES = {"activity": ("活动数据", "Activity data"), "measured": ("实测值", "Measured value"),
            "entered": ("月度填报", "Entered for the month")}
+UNIT_LABELS = {"fraction": ("（质量分数）", "(mass fraction)"), "10^4 Nm3": ("万 Nm³", "10⁴ Nm³")}  # as a person reads them
 INDUSTRY_SECTOR = {"power": "power", "cement": "cement", "steel": "steel", "nonferrous": "aluminium",
                    "aluminium": "aluminium"}
 

@@ -26,6 +26,7 @@ EXPECTED = {
     "/audits": {"wangjg", "lixf", "zhaom", "chenj", "qianc"}, "/reviews": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
     "/accounting": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"}, "/obligations": {"wangjg", "lixf", "zhaom", "chenj",
                                                                                    "qianc"},
+    "/ets": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
     "/people": {"lixf", "huangzq"}, "/role-changes": {"wangjg", "lixf", "huangzq"}, "/meters": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"},
 }
 
@@ -142,11 +143,12 @@ def test_a_viewer_is_refused_every_write(web):
             "achieved_t": "1", "verification": "x", "evidence": "x", "vintage": "2025", "on": "2026-01-01",
             "price": "1", "source": "x", "topics": "x", "audience": "x", "schedule": "x", "target_year": "2030",
             "reduction_pct": "5", "start": "2099-01-05", "end": "2099-01-06", "lead": "zhaom",
-            "planned_on": "2099-12-15"}
+            "planned_on": "2099-12-15", "amount": "1", "receipt": "x", "comment": "x", "sector": "cement",
+            "listed_from": "2024", "item": "coal_used"}
     for path in posts:
         url = path.replace("{number}", "JYCEM-BL-2023-001" if path.startswith("/w/baseline/") else "JYCEM-XX-001")
         url = url.replace("{token_id}", "1").replace("{username}", "yangf").replace("{channel_id}", "1").replace("{duty_id}", "1").replace("{form}", "training_plan").replace("{record_id}", "1").replace(
-            "{period:path}", "2026")
+            "{period:path}", "2026").replace("{month}", "2026-01")
         files = {"file": ("a.csv", b"x")} if path.endswith(("/import", "/upload")) else None
         status = client.post(url, data=form, files=files).status_code
         assert status in (403, 404), f"{path} → {status}"

@@ -304,6 +304,7 @@ def submit(session: Session, actor: Actor, month: date, *, receipt: str, passwor
 
 def correct(session: Session, actor: Actor, month: date, reason: str, expected_version: int | None = None) -> EtsMonth:
     """Open a submitted month for a correction; the reason stays in its history."""
+    machine.require_role(actor, SUBMITTERS, "更正碳市场月度数据", "Correcting a carbon-market month")
     row = find(session, actor.enterprise_id, month)
     if row is None:
         raise NotFound("ets_month", f"{month:%Y-%m} 尚未报送", f"{month:%Y-%m} has not been submitted")
@@ -347,7 +348,7 @@ def as_json(pkg: dict) -> dict:
 def view(session: Session, actor: Actor, month: date) -> dict:
     pkg = package(session, actor.enterprise_id, month)
     row = pkg["row"]
-    return {**pkg, "sources": SOURCES, "evidence_kinds": EVIDENCE, "states": EtsState,
+    return {**pkg, "sources": SOURCES, "unit_labels": ets_monthly.UNIT_LABELS, "evidence_kinds": EVIDENCE, "states": EtsState,
             "can_prepare": bool(actor.roles & set(PREPARERS)) and (row is None or row.state != EtsState.submitted),
             "can_submit": bool(actor.roles & set(SUBMITTERS)) and (row is None or row.state != EtsState.submitted),
             "can_correct": bool(actor.roles & set(SUBMITTERS)) and row is not None and row.state == EtsState.submitted,
@@ -376,7 +377,11 @@ def year(session: Session, actor: Actor, year_: int) -> list[dict]:
 
 
 def get(session: Session, actor: Actor, number: str) -> EtsMonth:
-    row = find(session, actor.enterprise_id, parse_month(number))
+    try:
+        month = parse_month(number)
+    except StewardError:
+        raise NotFound("ets_month", f"没有 {number} 的碳市场月度数据", f"No carbon-market month {number}") from None
+    row = find(session, actor.enterprise_id, month)
     if row is None:
         raise NotFound("ets_month", f"没有 {number} 的碳市场月度数据", f"No carbon-market month {number}")
     return row

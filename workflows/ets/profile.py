@@ -92,6 +92,6 @@ def view(session: Session, actor: Actor) -> dict:
     row = of(session, actor.enterprise_id)
     sector = row.sector if row else suggested_sector(session, actor.enterprise_id)
     return {"profile": row, "items": items(row) if row else list(ets_monthly.defaults()[sector]),
-            "sector": sector, "sectors": SECTORS, "evidence_kinds": EVIDENCE, "sources": ets_monthly.SOURCES,
+            "sector": sector, "sectors": SECTORS, "evidence_kinds": EVIDENCE, "sources": ets_monthly.SOURCES, "unit_labels": ets_monthly.UNIT_LABELS,
             "first_listed": ets_monthly.FIRST_LISTED, "default_days": ets_monthly.DEADLINE_DAYS,
             "deadline_source": ets_monthly.DEADLINE_SOURCE, "can_keep": bool(actor.roles & set(KEEPERS))}

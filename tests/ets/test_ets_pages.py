@@ -1,0 +1,102 @@
+"""The carbon-market pages over HTTP: bad input gets its reason beside the field in the reader's language and
+writes nothing; a role or another enterprise cannot reach what is not theirs; the download is one zip."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime, timezone
+
+import pytest
+from helpers import as_user, csrf
+from sqlmodel import Session, func, select
+
+from steward import demo
+from storage.models import EtsEvidence, EtsMonth, EtsProfile
+from workflows.engine import clock
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def lixf(web, plant):
+    with plant("system:test") as s:
+        demo.add_activity(s, demo.new_year(2))
+    with clock.reading(datetime(2026, 2, 28, 23, 30, tzinfo=timezone.utc)):
+        yield as_user(web, "lixf")
+
+
+def count(engine, model) -> int:
+    with Session(engine) as s:
+        return s.exec(select(func.count()).select_from(model)).one()
+
+
+def test_bad_uploads_and_values_are_named_beside_their_field_and_write_nothing(lixf, engine):
+    token = csrf(lixf, "/ets/2026-01")
+    form = {"csrf_token": token, "item": "coal_used"}
+    fake = lixf.post("/ets/2026-01/evidence", data=form, files={"file": ("抄表单.pdf", b"MZ\x90\x00not a pdf")},
+                     headers=HX)
+    assert fake.status_code == 415 and fake.json()["field"] == "file" and "pdf" in fake.json()["message"]
+    kind = lixf.post("/ets/2026-01/evidence", data=form, files={"file": ("run.exe", b"MZ")}, headers=HX)
+    assert kind.status_code == 400 and "exe" in kind.json()["message"]
+    negative = lixf.post("/ets/2026-01/value", data={**form, "amount": "-5", "note": "x"}, headers=HX)
+    assert negative.json()["field"] == "value" and "不小于 0" in negative.json()["message"]
+    infinite = lixf.post("/ets/2026-01/value", data={**form, "amount": "inf", "note": "x"}, headers=HX)
+    assert infinite.json()["field"] == "amount"
+    unknown = lixf.post("/ets/2026-01/value", data={**form, "item": "bituminous", "amount": "1", "note": "x"},
+                        headers=HX)
+    assert unknown.json()["field"] == "item"
+    future = lixf.post("/ets/2027-05/value", data={**form, "amount": "1", "note": "x"}, headers=HX)
+    assert future.json()["field"] == "month" and "尚未开始" in future.json()["message"]
+    before = lixf.post("/ets/2023-05/value", data={**form, "amount": "1", "note": "x"}, headers=HX)
+    assert "2024" in before.json()["message"]  # the plant joined the list with its 2024 data
+    lacking = lixf.post("/ets/2026-01/submit", data={"csrf_token": token, "receipt": "R1", "password": demo.DEMO_PASSWORD},
+                        headers=HX)
+    assert lacking.status_code == 409 and "燃煤消耗量（计量抄表单）" in lacking.json()["message"]
+    forged = lixf.post("/ets/2026-01/value", data={**form, "csrf_token": "forged", "amount": "1", "note": "x"})
+    assert forged.status_code == 403
+    assert count(engine, EtsEvidence) == 0 and count(engine, EtsMonth) == 0  # nothing half-written
+    assert lixf.get("/ets/2026-13").status_code == 400 and lixf.get("/ets/abc").status_code == 400
+    lixf.get("/lang/en?back=/")
+    english = lixf.post("/ets/2026-01/value", data={**form, "amount": "-5", "note": "x"}, headers=HX)
+    assert "must be a finite number, not negative" in english.json()["message"]
+
+
+def test_the_page_the_download_and_who_may_do_what(lixf, web, engine, plant):
+    token = csrf(lixf, "/ets/2026-01")
+    page = lixf.get("/ets/2026-01").text
+    assert "熟料产量" in page and "剩余天数 11" in page and "clinker_output" not in page.replace('"i-clinker_output"', "") \
+        .replace('value="clinker_output"', "")
+    kept = lixf.post("/ets/2026-01/evidence", data={"csrf_token": token, "item": "clinker_output"},
+                     files={"file": ("3月生产报表.pdf", b"%PDF-1.4\n%%EOF\n")}, follow_redirects=False)
+    assert kept.status_code == 303
+    with Session(engine) as s:
+        evidence = s.exec(select(EtsEvidence)).one()
+    assert lixf.get(f"/ets/2026-01/evidence/{evidence.id}").content.startswith(b"%PDF")
+    bundle = lixf.get("/ets/2026-01/package.zip")
+    assert "JYCEM_2026-01.zip" in bundle.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as zf:
+        assert sorted(zf.namelist()) == ["JYCEM_2026-01_月度数据.xlsx", "evidence/JYCEM_2026-01_熟料产量_1.pdf"]
+    auditor = as_user(web, "zhaom")  # reads the month, may not upload or submit
+    assert auditor.get("/ets/2026-01").status_code == 200
+    refused = auditor.post("/ets/2026-01/submit", data={"csrf_token": csrf(auditor, "/ets"), "receipt": "R",
+                                                        "password": demo.DEMO_PASSWORD})
+    assert refused.status_code == 403
+    assert as_user(web, "yangf").get("/ets/2026-01").status_code == 403  # staff: not their page
+    from workflows.people import organisation as org
+    with plant("system:test") as s:
+        org.add(s, "person", {"code": "E002", "name": "范婷", "username": "fant", "roles": ["carbon_manager"]},
+                enterprise_ref=demo.SISTER)
+        from storage.models import Person
+        from workflows.engine.credentials import hash_password
+        sister = s.exec(select(Person).where(Person.username == "fant")).one()
+        sister.password_hash = hash_password(demo.DEMO_PASSWORD)
+        s.add(sister)
+    other = as_user(web, "fant")
+    assert other.get(f"/ets/2026-01/evidence/{evidence.id}").status_code == 404  # another enterprise's file
+    assert "尚未登记" in other.get("/ets").text
+    saved = other.post("/ets/profile", data={"csrf_token": csrf(other, "/ets"), "sector": "aluminium",
+                                             "listed_from": "2024", "deadline_days": "20"}, follow_redirects=False)
+    assert saved.status_code == 303 and count(engine, EtsProfile) == 2
+    assert "阳极效应持续时间" in other.get("/ets").text

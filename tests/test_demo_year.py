@@ -2,7 +2,7 @@
 finds live evidence for nearly every clause on it."""
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,6 +33,7 @@ from storage.models import (
 )
 from workflows.audit import evidence_map
 from workflows.documents import document as docs
+from workflows.engine import clock
 from workflows.people import organisation as org
 from workflows.planning import carbon_assets
 
@@ -96,15 +97,39 @@ def test_the_year_left_what_a_plant_keeps(lived):
         assert verify(conn).ok
 
 
+def test_the_2026_carbon_market_months_are_in_every_state(lived):
+    """Submitted with receipts (March corrected and submitted again), one ready but late and escalated, one missing
+    its assay reports with the 10-day reminder; each month's evidence kept by hash."""
+    from storage.models import EtsEvidence, EtsMonth, Task
+    from workflows.ets import month as months
+    home, _, eng = lived
+    store = FileStore(home / "files")
+    with Session(eng) as s, clock.reading(datetime(2026, 11, 30, 12, tzinfo=timezone.utc)):
+        plant = org.enterprise(s, demo.PLANT).id
+        rows = {m.month.month: m for m in s.exec(select(EtsMonth).where(EtsMonth.enterprise_id == plant))}
+        assert {n: rows[n].state for n in rows} == {**{n: "submitted" for n in range(1, 9)}, 9: "ready", 10: "missing"}
+        assert all(rows[n].receipt == demo_year.ETS_RECEIPTS[n] for n in (1, 2, 4, 5, 6, 7, 8))
+        assert [h["kind"] for h in rows[3].history] == ["submitted", "correction", "submitted"]
+        september = months.package(s, plant, date(2026, 9, 1))
+        assert september["late"] and september["status"] == months.EtsState.ready
+        october = months.package(s, plant, date(2026, 10, 1))
+        assert not october["late"] and october["days_left"] == 10
+        assert {line.item.code for line in october["lines"] if line.lacks} == {"coal_ncv", "coal_carbon"}
+        told = {(t.lifecycle, t.entity_id) for t in s.exec(select(Task).where(Task.lifecycle.like("ets_%")))}
+        assert told == {("ets_remind_10", rows[9].id), ("ets_remind_3", rows[9].id), ("ets_overdue", rows[9].id),
+                        ("ets_remind_10", rows[10].id)}
+        assert all(store.verify(f.sha256) for f in s.exec(select(EtsEvidence)))
+
+
 def test_every_page_opens_on_the_lived_demo(lived):
     home, url, _ = lived
     client = TestClient(create_app(Context(load({"STEWARD_HOME": str(home), "STEWARD_DATABASE_URL": url}))))
     assert sign_in(client, "lixf").status_code == 303
     pages = [p.path for p in PAGES]
     listed = {path: client.get(path) for path in pages}
-    for path in ("/audits", "/reviews", "/nonconformities", "/documents", "/registers/reductions"):
+    for path in ("/audits", "/reviews", "/nonconformities", "/documents", "/registers/reductions", "/ets"):
         pages += sorted(set(re.findall(r'href="(' + path + r'/[A-Za-z0-9-]+)"', client.get(path).text)))[:4]
-    assert len(pages) >= len(PAGES) + 5  # the lists link to the year's audit, review, findings and documents
+    assert len(pages) >= len(PAGES) + 6  # the lists link to the year's audit, review, findings and documents
     for path in pages:
         response = listed.get(path) or client.get(path)
         assert response.status_code == 200, (path, response.status_code)

@@ -53,9 +53,11 @@ def fill(uow, store, month=JAN, skip=()):
     act(uow, "lixf", go)
 
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+BOTH = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)  # the signed path on each backend
 
 
+@SQLITE
 def test_the_profile_starts_from_the_sectors_data_with_sources_and_the_enterprise_adjusts_it(plant):
     def read(s, a):
         return profiles.view(s, a)
@@ -83,6 +85,7 @@ def test_the_profile_starts_from_the_sectors_data_with_sources_and_the_enterpris
         assert err.value.field == field and err.value.zh and err.value.en
 
 
+@SQLITE
 def test_each_value_says_where_it_came_from_and_the_deadline_is_the_plants_day(year_begun, engine):
     pkg = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
     by = {line.item.code: line for line in pkg["lines"]}
@@ -96,6 +99,7 @@ def test_each_value_says_where_it_came_from_and_the_deadline_is_the_plants_day(y
     assert pkg["days_left"] == 11  # 1 March at the plant, though still 28 February in UTC
 
 
+@BOTH
 def test_a_submission_lacking_evidence_is_refused_by_name_and_a_signed_one_takes_a_correction(year_begun, store,
                                                                                              engine):
     fill(year_begun, store, skip=("coal_ncv",))
@@ -137,6 +141,7 @@ def test_a_submission_lacking_evidence_is_refused_by_name_and_a_signed_one_takes
         assert row.history[0]["values"]["coal_ncv"] == 23.1 and row.history[2]["values"]["coal_ncv"] == 22.8
 
 
+@SQLITE
 def test_reminders_at_ten_and_three_days_then_escalation_once_each_closed_by_the_submission(year_begun, store, engine):
     with year_begun("system:test") as s:
         ent = s.exec(select(EtsMonth.enterprise_id)).first() or demo_plant(s)
@@ -149,6 +154,7 @@ def test_reminders_at_ten_and_three_days_then_escalation_once_each_closed_by_the
         tasks = s.exec(select(Task).where(Task.lifecycle.in_(reminders_kinds()))).all()
         assert sorted({t.lifecycle for t in tasks}) == ["ets_overdue", "ets_remind_10", "ets_remind_3"]
         assert all(t.title_zh.startswith("2026-01") for t in tasks)
+        assert {tasks_link(s, t) for t in tasks} == {"/ets/2026-01"}  # each task opens the month's page
         assert s.exec(select(func.count()).select_from(Outbox).where(Outbox.task_id.in_([t.id for t in tasks]))).one() == 7
     fill(year_begun, store)
     act(year_begun, "lixf", lambda s, a: months.submit(s, a, JAN, receipt="R-9", password=demo.DEMO_PASSWORD))
@@ -156,6 +162,11 @@ def test_reminders_at_ten_and_three_days_then_escalation_once_each_closed_by_the
         assert {t.status for t in s.exec(select(Task).where(Task.lifecycle.in_(reminders_kinds())))} == {"done"}
     pkg = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
     assert pkg["status"] == months.EtsState.submitted and not pkg["late"]  # submitted on 1 March, due 12 March
+
+
+def tasks_link(s, task):
+    from workflows.engine import tasks
+    return tasks.link(s, task)
 
 
 def reminders_kinds():
@@ -167,6 +178,7 @@ def demo_plant(s):
     return org.enterprise(s, demo.PLANT).id
 
 
+@SQLITE
 def test_the_deadline_is_on_the_calendar_and_in_the_ics_feed(year_begun):
     from workflows.planning import calendar
     with year_begun("system:test") as s:
@@ -178,6 +190,7 @@ def test_the_deadline_is_on_the_calendar_and_in_the_ics_feed(year_begun):
     assert "20260312" in feed and "2026-01 monthly data due" in feed
 
 
+@SQLITE
 def test_one_download_holds_the_form_and_the_evidence_named_by_enterprise_month_and_item(year_begun, store):
     fill(year_begun, store)
     pkg = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
@@ -193,6 +206,7 @@ def test_one_download_holds_the_form_and_the_evidence_named_by_enterprise_month_
     assert clinker[2:4] == ["t", line.value] and clinker[6] == "JYCEM_2026-01_熟料产量_1.pdf"
 
 
+@SQLITE
 def test_steward_ets_month_prints_the_package_and_refuses_a_bad_month(year_begun, steward_env, store):
     fill(year_begun, store, skip=("coal_used",))
     out = run_steward(["ets", "month", "--enterprise", "JYCEM", "--month", "2026-01", "--json"], steward_env, check=True)
@@ -202,7 +216,7 @@ def test_steward_ets_month_prints_the_package_and_refuses_a_bad_month(year_begun
     assert coal["lacks"] == ["evidence"] and coal["value"] > 0 and "activity data" in coal["source_en"]
     assert all(len(e["sha256"]) == 64 for i in data["items"] for e in i["evidence"])
     text = run_steward(["ets", "month", "--enterprise", "JYCEM", "--month", "2026-01"], steward_env, check=True).stdout
-    assert "燃煤消耗量 / Coal consumed" in text and "lacks: evidence" in text
+    assert "燃煤消耗量 / Coal consumed" in text and "lacks: 证据 / evidence" in text
     bad = run_steward(["ets", "month", "--enterprise", "JYCEM", "--month", "2026-13"], steward_env)
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr and "Traceback" not in bad.stderr
     early = run_steward(["ets", "month", "--enterprise", "JYXNC", "--month", "2026-01"], steward_env)

@@ -357,7 +357,7 @@ def view(session: Session, actor: Actor, month: date) -> dict:
 
 
 def year(session: Session, actor: Actor, year_: int) -> list[dict]:
-    """The year's months up to this one, each with its state, deadline and receipt: one read for the year."""
+    """The year's months that have ended, each with its state, deadline and receipt: one read for the year."""
     profile = profiles.required(session, actor.enterprise_id)
     today = clock.today()
     rows = {r.month: r for r in session.exec(select(EtsMonth).where(
@@ -366,7 +366,7 @@ def year(session: Session, actor: Actor, year_: int) -> list[dict]:
     out = []
     for number in range(1, 13):
         month = date(year_, number, 1)
-        if month > today.replace(day=1) or year_ < profile.listed_from:
+        if month >= today.replace(day=1) or year_ < profile.listed_from:
             break
         row = rows.get(month)
         deadline = row.deadline if row is not None else ets_monthly.deadline(month, profile.deadline_days)

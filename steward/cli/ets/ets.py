@@ -9,6 +9,7 @@ import typer
 from steward.cli.common import AsJson, Enterprise, emit, read
 
 app = typer.Typer(help="全国碳市场月度报送 / The national carbon market's monthly uploads", no_args_is_help=True)
+LACKS = {"value": "数值 / value", "evidence": "证据 / evidence"}
 Month = Annotated[str, typer.Option("--month", help="月份 YYYY-MM / month")]
 
 
@@ -29,6 +30,6 @@ def month_cmd(enterprise: Enterprise, month: Month, as_json: AsJson = False):
         for item in d["items"]:
             value = "—" if item["value"] is None else f"{item['value']:,.6g} {item['unit']}"
             files = ", ".join(f"{e['file']} ({e['sha256'][:12]})" for e in item["evidence"]) or "—"
-            lack = f"  缺 / lacks: {', '.join(item['lacks'])}" if item["lacks"] else ""
+            lack = f"  缺 / lacks: {', '.join(LACKS[x] for x in item['lacks'])}" if item["lacks"] else ""
             yield f"  {item['name_zh']} / {item['name_en']}: {value}  [{item['source_en']}]  {files}{lack}"
     emit(data, as_json, lines)

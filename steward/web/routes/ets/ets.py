@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from accounting import ets_monthly
 from steward.web import fields
 from steward.web.render import download, page, redirect, unit, write
 from workflows.engine import clock
@@ -19,7 +20,7 @@ PAGE = "/ets"
 
 @router.get("/ets")
 def overview(request: Request, year: fields.Year | None = None):
-    chosen = year or clock.today().year
+    chosen = year or ets_monthly.previous_month(clock.today()).year  # in January, last year's December is still due
 
     def read(s, a):
         shown = profiles.view(s, a)

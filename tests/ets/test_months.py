@@ -188,6 +188,9 @@ def test_the_deadline_is_on_the_calendar_and_in_the_ics_feed(year_begun):
     assert [(e.day, e.url) for e in due] == [(date(2026, 3, 12), "/ets/2026-01")]
     feed = calendar.ics(due, "en", "http://plant.example/").decode()
     assert "20260312" in feed and "2026-01 monthly data due" in feed
+    act(year_begun, "lixf", lambda s, a: profiles.save(s, a, sector="cement", listed_from=2024, deadline_days=20))
+    moved = act(year_begun, "zhangw", lambda s, a: calendar.between(s, a, date(2026, 2, 1), date(2026, 3, 31)))
+    assert [e.day for e in moved if e.kind == "ets"] == [date(2026, 2, 20)]  # a city's 20 days, for what is open
 
 
 @SQLITE

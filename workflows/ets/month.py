@@ -345,8 +345,14 @@ def as_json(pkg: dict) -> dict:
             "items": [line.as_dict() for line in pkg["lines"]]}
 
 
+def readable(session: Session, actor: Actor, month: date) -> dict:
+    """The month's package for someone whose role reads the carbon-market months, within their enterprise."""
+    machine.require_role(actor, READERS, "查看碳市场月度数据", "Reading the carbon-market months")
+    return package(session, actor.enterprise_id, month)
+
+
 def view(session: Session, actor: Actor, month: date) -> dict:
-    pkg = package(session, actor.enterprise_id, month)
+    pkg = readable(session, actor, month)
     row = pkg["row"]
     return {**pkg, "sources": SOURCES, "unit_labels": ets_monthly.UNIT_LABELS, "evidence_kinds": EVIDENCE, "states": EtsState,
             "can_prepare": bool(actor.roles & set(PREPARERS)) and (row is None or row.state != EtsState.submitted),
@@ -358,6 +364,7 @@ def view(session: Session, actor: Actor, month: date) -> dict:
 
 def year(session: Session, actor: Actor, year_: int) -> list[dict]:
     """The year's months that have ended, each with its state, deadline and receipt: one read for the year."""
+    machine.require_role(actor, READERS, "查看碳市场月度数据", "Reading the carbon-market months")
     profile = profiles.required(session, actor.enterprise_id)
     today = clock.today()
     rows = {r.month: r for r in session.exec(select(EtsMonth).where(
@@ -396,6 +403,7 @@ lifecycle_index.register(LIFECYCLE, get, {
 
 def evidence_of(session: Session, actor: Actor, month: date, number: int) -> EtsEvidence:
     """One evidence file of this enterprise's month, by its number on the page."""
+    machine.require_role(actor, READERS, "查看碳市场月度证据", "Reading the carbon-market evidence")
     row = find(session, actor.enterprise_id, month)
     kept = session.get(EtsEvidence, number)
     if row is None or kept is None or kept.month_id != row.id:

@@ -91,7 +91,7 @@ def package_zip(request: Request, month: str) -> Response:
     ctx = request.app.state.ctx
 
     def build(s, a):
-        pkg = months.package(s, a.enterprise_id, when)
+        pkg = months.readable(s, a, when)
         return bundles.stem(pkg), bundles.bundle(pkg, ctx.files)
     stem, data = unit(request, build, page=PAGE)
     return download(data, f"{stem}.zip", "application/zip")

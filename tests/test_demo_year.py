@@ -167,3 +167,11 @@ def test_a_newcomer_sees_the_year_and_the_evidence_behind_each_clause(lived_site
     listing = page.inner_text("main")
     assert "碳排放管理方针" in listing and "入窑煤粉计量与煤质化验作业指导书" in listing
     shot(page, "demo-04-documents")
+    page.goto(f"{base}/ets?year=2026")  # the carbon market's months: submitted, late, missing
+    assert "CETS-202608-JY4156" in page.inner_text("#m-2026-08") and "逾期" in page.inner_text("#m-2026-09")
+    assert "待补齐" in page.inner_text("#m-2026-10")
+    shot(page, "demo-05-carbon-market-months")
+    page.click("#m-2026-10 a")
+    page.wait_for_url(f"{base}/ets/2026-10")
+    assert "燃煤低位发热量（化验报告）" in page.inner_text("#ets-lacking")
+    shot(page, "demo-06-carbon-market-october")

@@ -1,15 +1,21 @@
-"""High-frequency meter readings in Parquet partitions, aggregated with DuckDB.
+"""High-frequency meter readings in Parquet partitions, checked and aggregated with DuckDB.
 
-Hourly data from thousands of meters is too much for row-by-row ORM; it lives as Parquet files
-(one folder per month) and only monthly totals per meter come back into Python.
-"""
+Hourly data from hundreds of meters is too much for row-by-row ORM: an import is read, checked and written by
+DuckDB in a few statements, and lives as Parquet files, one folder per enterprise and month
+(``enterprise=<id>/month=YYYY-MM/<batch>.parquet``), so a month's totals read that month's files only, however
+long the history grows. Only totals, daily figures and the rows at fault come back into Python."""
 
 from __future__ import annotations
 
-from datetime import date
+import shutil
+from collections.abc import Iterable
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+
+TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%Y%m%d%H%M"]
+SHOWN = 20  # rows at fault named per kind: enough to find the pattern, never a page of ten thousand
 
 
 def connect(memory_limit: str = "1GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
@@ -26,3 +32,151 @@ def monthly_by_meter(con: duckdb.DuckDBPyConnection, root: Path, year: int) -> l
     return con.execute(
         "SELECT meter, date_trunc('month', ts)::DATE AS month, sum(value) FROM read_parquet(?, hive_partitioning = true) "
         "WHERE ts >= ? AND ts < ? GROUP BY ALL", [pattern, date(year, 1, 1), date(year + 1, 1, 1)]).fetchall()
+
+
+def month_dir(root: Path, enterprise_id: int, month: str) -> Path:
+    return root / f"enterprise={int(enterprise_id)}" / f"month={month}"
+
+
+def month_files(root: Path, enterprise_id: int, months: Iterable[str]) -> list[str]:
+    return sorted(str(p) for m in months for p in month_dir(root, enterprise_id, m).glob("*.parquet"))
+
+
+def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], most: int) -> int:
+    """Read the CSV into the temporary table ``r`` (line, meter, the cells as text and as values); at most
+    ``most`` + 1 rows are read, so the caller can refuse a longer file without it being read to the end."""
+    width = max(columns.values()) + 1
+    names = [f"c{i}" for i in range(width)]
+
+    def col(key: str) -> str:
+        return f"c{columns[key]}" if key in columns else "NULL::VARCHAR"
+    con.execute("SET preserve_insertion_order = true")  # line numbers follow the file
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS line, {col('meter')} AS meter, "
+        f"{col('time')} AS t, {col('amount')} AS a, {col('counter')} AS c, {col('unit')} AS u "
+        f"FROM (SELECT * FROM read_csv(?, header = false, skip = 1, all_varchar = true, null_padding = true, "
+        f"names = {names!r}, ignore_errors = false, strict_mode = false, max_line_size = 1048576) LIMIT {int(most) + 1})",
+        [str(csv_path)])
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE r AS SELECT line, trim(meter) AS meter, t, a, c, coalesce(trim(u), '') AS unit, "
+        "coalesce(try_cast(trim(t) AS TIMESTAMP), try_strptime(trim(t), ?)) AS ts, "
+        "try_cast(replace(trim(a), ',', '') AS DOUBLE) AS amount, "
+        "try_cast(replace(trim(c), ',', '') AS DOUBLE) AS counter FROM raw", [TIME_FORMATS])
+    con.execute("DROP TABLE raw")
+    return (con.execute("SELECT count(*) FROM r").fetchone() or (0,))[0]
+
+
+def pairs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Each (meter, unit) the file names: the caller works out which fit, once per pair, not once per row."""
+    return con.execute("SELECT DISTINCT coalesce(meter, ''), unit FROM r").fetchall()
+
+
+def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[tuple[str, str], float],
+             stored: list[str], most: float) -> list[tuple[str, int, str]]:
+    """(kind, line, what was there) for every kind of fault, up to ``SHOWN`` rows each. ``meters`` is the
+    enterprise's meters; ``fits`` the scale of each (meter, unit) pair that converts; ``stored`` the Parquet
+    files already on record for the months the file covers."""
+    con.execute("CREATE OR REPLACE TEMP TABLE known (meter VARCHAR, unit VARCHAR, k DOUBLE)")
+    if fits:
+        con.executemany("INSERT INTO known VALUES (?, ?, ?)", [(m, u, k) for (m, u), k in fits.items()])
+    con.execute("CREATE OR REPLACE TEMP TABLE ours (meter VARCHAR)")
+    if meters:
+        con.executemany("INSERT INTO ours VALUES (?)", [(m,) for m in meters])
+    checks = {
+        "no_meter": "SELECT line, '' FROM r WHERE meter IS NULL OR meter = ''",
+        "unknown_meter": "SELECT line, meter FROM r WHERE meter <> '' AND meter NOT IN (SELECT meter FROM ours)",
+        "bad_unit": "SELECT line, unit FROM r WHERE meter IN (SELECT meter FROM ours) "
+                    "AND (meter, unit) NOT IN (SELECT meter, unit FROM known)",
+        "bad_time": "SELECT line, coalesce(t, '') FROM r WHERE ts IS NULL",
+        "bad_amount": "SELECT line, coalesce(a, '') FROM r WHERE amount IS NULL OR NOT isfinite(amount) "
+                      f"OR abs(amount) > {float(most)}",
+        "negative": "SELECT line, a FROM r WHERE amount < 0",
+        "bad_counter": "SELECT line, c FROM r WHERE c IS NOT NULL AND trim(c) <> '' AND (counter IS NULL "
+                       "OR NOT isfinite(counter))",
+        "duplicate": "SELECT max(line), meter || ' ' || strftime(ts, '%Y-%m-%d %H:%M') || ' ← ' || min(line) FROM r "
+                     "WHERE ts IS NOT NULL GROUP BY meter, ts HAVING count(*) > 1",
+        "backwards": "SELECT line, printf('%.3f → %.3f', prev, counter) FROM (SELECT line, counter, lag(counter) OVER "
+                     "(PARTITION BY meter ORDER BY ts) AS prev FROM r WHERE counter IS NOT NULL AND ts IS NOT NULL) "
+                     "WHERE counter < prev",
+    }
+    if stored:
+        checks["on_record"] = ("SELECT r.line, r.meter || ' ' || strftime(r.ts, '%Y-%m-%d %H:%M') FROM r JOIN "
+                               "read_parquet(?) s ON s.meter = r.meter AND s.ts = r.ts")
+    found = []
+    for kind, sql in checks.items():
+        params = [stored] if kind == "on_record" else []
+        for line, shown in con.execute(f"SELECT * FROM ({sql}) ORDER BY 1 LIMIT {SHOWN}", params).fetchall():
+            found.append((kind, int(line), str(shown or "")))
+    return found
+
+
+def summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str], datetime, datetime]:
+    meters = [m for (m,) in con.execute("SELECT DISTINCT meter FROM r ORDER BY 1").fetchall()]
+    months = [m for (m,) in con.execute("SELECT DISTINCT strftime(ts, '%Y-%m') FROM r ORDER BY 1").fetchall()]
+    first, last = con.execute("SELECT min(ts), max(ts) FROM r").fetchone() or (None, None)
+    return meters, months, first, last
+
+
+def write(con: duckdb.DuckDBPyConnection, staging: Path, batch: str) -> None:
+    """The checked rows, in the meter's own unit, as one Parquet file per month under ``staging``."""
+    staging.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"COPY (SELECT r.meter, r.ts, r.amount * k.k AS value, r.counter, strftime(r.ts, '%Y-%m') AS month "
+        f"FROM r JOIN known k ON k.meter = r.meter AND k.unit = r.unit ORDER BY r.meter, r.ts) "
+        f"TO '{_quoted(staging)}' (FORMAT parquet, PARTITION_BY (month), FILENAME_PATTERN '{batch}_{{i}}', "
+        f"OVERWRITE_OR_IGNORE true)")
+
+
+def publish(staging: Path, root: Path, enterprise_id: int) -> None:
+    """Move a committed import's files into place (a rename each: a reader sees a whole file or none)."""
+    for part in sorted(staging.glob("month=*/*.parquet")):
+        target = month_dir(root, enterprise_id, part.parent.name.removeprefix("month="))
+        target.mkdir(parents=True, exist_ok=True)
+        part.rename(target / part.name)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def month_totals(con: duckdb.DuckDBPyConnection, files: list[str]) -> dict[str, tuple[float, int]]:
+    """meter → (sum, readings) over the given partitions."""
+    if not files:
+        return {}
+    return {m: (float(s), int(n)) for m, s, n in con.execute(
+        "SELECT meter, sum(value), count(*) FROM read_parquet(?) GROUP BY meter", [files]).fetchall()}
+
+
+def daily(con: duckdb.DuckDBPyConnection, files: list[str], meter: str) -> list[tuple[date, float, int]]:
+    """(day, sum, readings) for one meter (a reading's time is the start of its interval)."""
+    if not files:
+        return []
+    return con.execute(
+        "SELECT CAST(ts AS DATE) AS day, sum(value), count(*) FROM read_parquet(?) "
+        "WHERE meter = ? GROUP BY day ORDER BY day", [files, meter]).fetchall()
+
+
+def irregular(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[tuple[str, str, int, str]]:
+    """(meter, kind, count, first instance) for gaps, duplicate times and a counter that ran backwards across the
+    stored files of a month. A gap is a step longer than the meter's usual interval (its most common step)."""
+    if not files:
+        return []
+    return con.execute(
+        """
+        WITH s AS (SELECT meter, ts, counter, epoch(ts) - epoch(lag(ts) OVER w) AS step,
+                          lag(counter) OVER w AS prev FROM read_parquet(?) WINDOW w AS (PARTITION BY meter ORDER BY ts)),
+             usual AS (SELECT meter, mode(step) AS step FROM s WHERE step > 0 GROUP BY meter)
+        SELECT s.meter, 'gap', CAST(sum(s.step / u.step - 1) AS BIGINT), strftime(min(s.ts), '%Y-%m-%d %H:%M')
+          FROM s JOIN usual u USING (meter) WHERE s.step > u.step GROUP BY s.meter
+        UNION ALL
+        SELECT meter, 'duplicate', count(*), strftime(min(ts), '%Y-%m-%d %H:%M') FROM s WHERE step = 0 GROUP BY meter
+        UNION ALL
+        SELECT meter, 'backwards', count(*), strftime(min(ts), '%Y-%m-%d %H:%M') FROM s WHERE counter < prev
+          GROUP BY meter
+        ORDER BY 1, 2""", [files]).fetchall()

@@ -24,6 +24,7 @@ from storage.models.org import (
     Site,
 )
 from storage.models.readiness import ReadinessSnapshot
+from storage.models.readings import FuelAssay, ReadingBatch
 from storage.models.reduction import ReductionMeasure
 from storage.models.review import ManagementReview, ReviewAction
 from storage.models.web import ApiToken, LoginAttempt
@@ -35,5 +36,6 @@ __all__ = [
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",
     "AuditProgramme", "ChecklistItem", "InternalAudit", "ManagementReview", "ReviewAction", "NotificationChannel",
-    "ApiToken", "LoginAttempt", "EtsEvidence", "EtsMonth", "EtsProfile", "AssetTxn", "CarbonPrice", "Objective", "ReductionMeasure", "ReadinessSnapshot",
+    "ApiToken", "LoginAttempt", "EtsEvidence", "EtsMonth", "EtsProfile", "AssetTxn", "CarbonPrice", "Objective",
+    "ReductionMeasure", "ReadinessSnapshot", "FuelAssay", "ReadingBatch",
 ]

@@ -153,9 +153,15 @@ def _clip(text: str, most: int) -> str:
 
 def scan(session: Session, enterprise_id: int) -> list[DataAnomaly]:
     """Check the data; only findings not on record before are added, each a task for the carbon managers."""
+    return record(session, enterprise_id, findings(session, enterprise_id))
+
+
+def record(session: Session, enterprise_id: int, found: list[rules.Finding]) -> list[DataAnomaly]:
+    """Put the findings not on record before on the list, each a task for the carbon managers (the meter
+    reconciliation and the assay check add theirs here too)."""
     known = set(session.exec(select(DataAnomaly.key).where(DataAnomaly.enterprise_id == enterprise_id)).all())
     added = []
-    for f in findings(session, enterprise_id):
+    for f in found:
         if f.key in known:
             continue
         row = DataAnomaly(enterprise_id=enterprise_id, key=f.key[:200], kind=f.kind, series=f.series[:160],

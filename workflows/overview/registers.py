@@ -33,7 +33,11 @@ SOURCES = {"audit": ("内部审核", "Internal audit"), "review": ("管理评审
            "suggestion": ("合理化建议", "Suggestion"), "measurement": ("监视测量", "Monitoring")}
 ANOMALY_KINDS = {"missing": ("整月缺失", "Month missing"), "incomplete": ("月度数据不全", "Month incomplete"),
                  "outlier": ("异常波动", "Unusual level"), "intensity": ("单耗异常", "Unusual use per tonne"),
-                 "unit_slip": ("疑似单位错误", "Unit slip"), "lapsed_factor": ("实测值过期", "Measured value lapsed")}
+                 "unit_slip": ("疑似单位错误", "Unit slip"), "lapsed_factor": ("实测值过期", "Measured value lapsed"),
+                 "meter_mismatch": ("读数与活动数据不符", "Readings differ from activity data"),
+                 "meter_gap": ("读数缺失", "Readings missing"), "meter_duplicate": ("读数时间重复", "Duplicate reading times"),
+                 "meter_backwards": ("表底数倒走", "Counter ran backwards"),
+                 "assay_missing": ("缺少化验", "Assay missing")}
 EVALUATION_TRIGGERS = {"periodic": ("年度评价", "Yearly"), "obligation_changed": ("义务变更后再评价", "After a change"),
                        "manual": ("临时评价", "Ad hoc")}
 

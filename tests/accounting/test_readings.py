@@ -1,0 +1,171 @@
+"""Meter readings from the energy-monitoring system: a clean file is stored as Parquet and reconciled with the
+month's activity data; every kind of bad row is refused by its row with a reason and nothing is kept; a month
+whose meter total is beyond the meter's accuracy, or has gaps, becomes a finding with both figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from helpers import act, plant_id
+from sqlmodel import Session, select
+
+from forms import readings_import as form
+from storage.errors import StewardError
+from storage.models import ActivityRecord, DataAnomaly, Meter, ReadingBatch
+from workflows.accounting import readings
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+MONTH = date(2025, 11, 1)
+
+
+def coal_in(engine, month: date = MONTH) -> float:
+    with Session(engine) as s:
+        meter = s.exec(select(Meter).where(Meter.code == "M-W001")).one()
+        return sum(s.exec(select(ActivityRecord.quantity).where(ActivityRecord.meter_id == meter.id,
+                                                                ActivityRecord.period == month)).all())
+
+
+def hourly(total: float, month: date = MONTH, meter: str = "M-W001", skip: set[int] = frozenset(),
+           counter: float = 1000.0) -> list[list]:
+    """A month of hourly rows for one meter adding up to ``total`` (without the hours in ``skip``)."""
+    start = datetime(month.year, month.month, 1)
+    end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1)
+    hours = int((end - start).total_seconds() // 3600)
+    each = total / hours
+    rows = []
+    for h in range(hours):
+        counter += each
+        if h not in skip:
+            rows.append([meter, (start + timedelta(hours=h)).strftime("%Y-%m-%d %H:%M"), round(each, 6),
+                         round(counter, 6), "t"])
+    return rows
+
+
+def as_csv(rows: list[list], tmp_path: Path, name: str = "export.csv") -> Path:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(form.HEADERS)
+    writer.writerows(rows)
+    path = tmp_path / name
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def bring(plant, store, path: Path, username: str = "lixf"):
+    return act(plant, username, lambda s, a: readings.import_upload(s, a, store, path.name, path))
+
+
+def parquet_files(store) -> list[Path]:
+    return sorted(readings.readings_root(store).rglob("*.parquet"))
+
+
+def test_a_month_that_agrees_is_stored_as_parquet_and_has_no_finding(plant, engine, store, tmp_path):
+    coal = coal_in(engine)
+    done = bring(plant, store, as_csv(hourly(coal * 1.002), tmp_path))  # 0.2 % apart: within class 0.5
+    assert done.batch.rows == 720 and done.batch.months == ["2025-11"] and done.findings == []
+    files = parquet_files(store)
+    assert len(files) == 1 and "enterprise=" in str(files[0]) and "month=2025-11" in str(files[0])
+    with Session(engine) as s:
+        rows, odd = readings.month_rows(s, plant_id(s), store, MONTH)
+        assert store.verify(s.exec(select(ReadingBatch)).one().file_sha256)
+    assert odd == [] and rows[0]["metered"] == pytest.approx(coal * 1.002, rel=1e-6) and rows[0]["within"]
+
+
+def test_a_total_beyond_the_meters_accuracy_and_a_gap_are_findings_with_both_figures(plant, engine, store, tmp_path):
+    coal = coal_in(engine)
+    done = bring(plant, store, as_csv(hourly(coal * 1.03, skip={100, 101, 102}), tmp_path))
+    kinds = {f.kind: f for f in done.findings}
+    assert set(kinds) == {"meter_mismatch", "meter_gap"}
+    mismatch = kinds["meter_mismatch"]
+    assert f"{mismatch.value:,.3f}" in mismatch.zh and f"{coal:,.3f}" in mismatch.en and "±0.5%" in mismatch.en
+    assert kinds["meter_gap"].value == 3 and "2025-11-05 07:00" in kinds["meter_gap"].en
+    with Session(engine) as s:
+        kept = s.exec(select(DataAnomaly).where(DataAnomaly.kind.like("meter_%"))).all()
+    assert {k.kind for k in kept} == {"meter_mismatch", "meter_gap"}
+
+
+@pytest.mark.parametrize("spoil, kind, line", [
+    (lambda rows: rows.__setitem__(5, [*rows[5][:2], -1.0, *rows[5][3:]]), "negative", 7),
+    (lambda rows: rows.insert(10, list(rows[9])), "duplicate", 12),
+    (lambda rows: rows.__setitem__(20, [*rows[20][:3], 5.0, "t"]), "backwards", 22),
+    (lambda rows: rows.__setitem__(3, ["M-NOPE", *rows[3][1:]]), "unknown_meter", 5),
+    (lambda rows: rows.__setitem__(4, [*rows[4][:4], "MWh"]), "bad_unit", 6),
+    (lambda rows: rows.__setitem__(6, [rows[6][0], "6 Nov", *rows[6][2:]]), "bad_time", 8),
+    (lambda rows: rows.__setitem__(7, [*rows[7][:2], "n/a", *rows[7][3:]]), "bad_amount", 9),
+])
+def test_a_bad_row_is_named_with_its_row_and_reason_and_nothing_is_kept(plant, engine, store, tmp_path, spoil, kind,
+                                                                         line):
+    rows = hourly(1000.0)
+    spoil(rows)
+    with pytest.raises(StewardError) as err:
+        bring(plant, store, as_csv(rows, tmp_path))
+    assert err.value.code == "import_invalid"
+    assert [(d["kind"], d["row"]) for d in err.value.details] == [(kind, line)]
+    assert f"第 {line} 行" in err.value.zh and f"row {line}" in err.value.en
+    assert parquet_files(store) == [] and not list((readings.readings_root(store) / ".staging").glob("*/*"))
+    with Session(engine) as s:
+        assert s.exec(select(ReadingBatch)).all() == []
+
+
+def test_another_enterprises_meter_is_refused_like_an_unknown_one(plant, engine, store, tmp_path):
+    with Session(engine) as s:  # the sister company's own meter, which this plant has no business reporting
+        other = s.exec(select(Meter).where(Meter.enterprise_id != plant_id(s))).first()
+    code = other.code if other else None
+    if code is None:
+        with plant("seed") as s:
+            from storage.models import Enterprise
+            sister = s.exec(select(Enterprise).where(Enterprise.code != "JYCEM", Enterprise.parent_id.is_not(None))
+                            ).first()
+            s.add(Meter(enterprise_id=sister.id, code="M-XY01", name="孝义电表", meter_type="electricity", unit="MWh"))
+        code = "M-XY01"
+    with pytest.raises(StewardError) as err:
+        bring(plant, store, as_csv(hourly(10.0, meter=code), tmp_path))
+    assert {d["kind"] for d in err.value.details} == {"unknown_meter"}
+
+
+def test_the_same_hours_twice_are_refused_the_second_time(plant, engine, store, tmp_path):
+    path = as_csv(hourly(500.0), tmp_path)
+    bring(plant, store, path)
+    with pytest.raises(StewardError) as err:
+        bring(plant, store, path)
+    assert err.value.details[0]["kind"] == "on_record" and len(parquet_files(store)) == 1
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read_whole(db_url, tmp_path):
+    class Endless(io.RawIOBase):
+        read_so_far = 0
+
+        def read(self, n=-1):
+            Endless.read_so_far += n
+            return b"x" * n
+    with pytest.raises(StewardError) as err:
+        form.spool(Endless(), limit=4 << 20)
+    assert err.value.code == "file_too_large" and err.value.status == 413 and Endless.read_so_far <= 6 << 20
+
+
+def test_more_rows_than_the_cap_are_refused_without_storing(plant, engine, store, tmp_path, monkeypatch):
+    monkeypatch.setattr(form, "MAX_ROWS", 100)
+    with pytest.raises(StewardError) as err:
+        bring(plant, store, as_csv(hourly(10.0), tmp_path))
+    assert err.value.code == "too_many" and parquet_files(store) == []
+
+
+def test_a_workbook_laid_out_by_the_template_is_read_like_the_csv(plant, engine, store, tmp_path):
+    from openpyxl import load_workbook
+    wb = load_workbook(io.BytesIO(form.template([("M-W001", "入窑煤粉转子秤", "t")])))
+    for row in hourly(coal_in(engine)):
+        wb.active.append(row)
+    path = tmp_path / "export.xlsx"
+    wb.save(path)
+    done = bring(plant, store, path)
+    assert done.batch.rows == 720 and done.findings == []
+
+
+def test_a_viewer_may_not_import(plant, store, tmp_path):
+    from storage.errors import Forbidden
+    with pytest.raises(Forbidden):
+        bring(plant, store, as_csv(hourly(1.0), tmp_path), username="wangjg")

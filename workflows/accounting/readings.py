@@ -1,0 +1,278 @@
+"""以日保月: meter readings from the energy-monitoring system, kept as Parquet and summed with DuckDB, and each
+month's meter totals reconciled with that month's activity data.
+
+An import is checked whole and stored whole, or not at all: every fault is named with its row; the Parquet files
+are written aside and moved into place only when the transaction that records the import commits. What is not a
+fault of a row — a gap in the readings, a month whose total and activity figure disagree beyond the meter's
+accuracy — is a finding on the data-anomaly list, with both figures."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from accounting.anomalies import ENTERPRISE, Finding
+from accounting.units import scale
+from forms import readings_import as form
+from forms.organisation import add_months
+from storage import readings as parquet
+from storage.errors import NotFound, StewardError
+from storage.files import FileStore
+from storage.models import ActivityRecord, DataAnomaly, Facility, Meter, ReadingBatch
+from workflows.accounting import anomalies
+from workflows.accounting.activity import ENTRY_ROLES
+from workflows.engine import clock, machine
+from workflows.engine.machine import Actor
+
+MAX_AMOUNT = 1e12
+DEFAULT_TOLERANCE = 1.0  # %, for a class that is not a percentage (a weighbridge's III, say)
+FAULTS = {  # kind → (zh, en) said of the row
+    "no_meter": ("未填计量器具编号", "no meter given"),
+    "unknown_meter": ("不是本企业的计量器具", "not one of this enterprise's meters"),
+    "bad_unit": ("单位不能换算为该计量器具的单位", "the unit does not convert to the meter's unit"),
+    "bad_time": ("时间无法识别（应为 YYYY-MM-DD HH:MM）", "the time cannot be read (YYYY-MM-DD HH:MM)"),
+    "bad_amount": ("用量不是有效数字", "the amount is not a valid number"),
+    "negative": ("用量为负", "the amount is negative"),
+    "bad_counter": ("表底数不是有效数字", "the counter is not a valid number"),
+    "duplicate": ("同一计量器具同一时间重复", "the same meter and time twice"),
+    "backwards": ("表底数倒走", "the counter runs backwards"),
+    "on_record": ("该时间的读数已导入过", "a reading for this time is already on record"),
+}
+
+
+def readings_root(store: FileStore) -> Path:
+    return store.root / "readings"
+
+
+def check_may_import(actor: Actor) -> None:
+    machine.require_role(actor, ENTRY_ROLES, "导入计量读数", "Importing meter readings")
+
+
+@dataclass
+class Imported:
+    batch: ReadingBatch
+    findings: list[Finding]
+
+
+def import_upload(session: Session, actor: Actor, store: FileStore, name: str, path: Path) -> Imported:
+    """A file already spooled to ``path`` (its size checked): convert, check, store, reconcile its months."""
+    check_may_import(actor)
+    csv_path, columns = form.normalise(name, path)
+    try:
+        return _import(session, actor, store, name, path, csv_path, columns)
+    finally:
+        if csv_path != path:
+            csv_path.unlink(missing_ok=True)
+
+
+def import_records(session: Session, actor: Actor, store: FileStore, records: list[dict], how: str) -> Imported:
+    """Rows pushed to the API: written as the template's CSV, then exactly the checks of a file."""
+    check_may_import(actor)
+    path = form.from_records(records)
+    try:
+        return import_upload(session, actor, store, f"{how}.csv", path)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _meters(session: Session, enterprise_id: int) -> dict[str, Meter]:
+    return {m.code: m for m in session.exec(select(Meter).where(Meter.enterprise_id == enterprise_id))}
+
+
+def _import(session: Session, actor: Actor, store: FileStore, name: str, original: Path, csv_path: Path,
+            columns: dict[str, int]) -> Imported:
+    meters = _meters(session, actor.enterprise_id)
+    root = readings_root(store)
+    con = parquet.connect(memory_limit="700MB")
+    try:
+        try:
+            n = parquet.load(con, csv_path, columns, form.MAX_ROWS)
+        except Exception as exc:  # a CSV DuckDB cannot parse at all: named, never a traceback
+            if isinstance(exc, StewardError):
+                raise
+            raise StewardError("broken_file", f"CSV 文件无法解析：{str(exc)[:200]}",
+                               f"The CSV file cannot be read: {str(exc)[:200]}", field="file") from None
+        if n > form.MAX_ROWS:
+            raise form.too_many()
+        if n == 0:
+            raise StewardError("empty", "文件中没有读数", "The file holds no readings", field="file")
+        fits = {}
+        for code, unit in parquet.pairs(con):
+            meter = meters.get(code)
+            if meter is not None:
+                k = _fit(unit, meter.unit)
+                if k is not None:
+                    fits[(code, unit)] = k
+        months = [m for (m,) in con.execute("SELECT DISTINCT strftime(ts, '%Y-%m') FROM r WHERE ts IS NOT NULL")
+                  .fetchall()]
+        faults = parquet.problems(con, {c: m.unit for c, m in meters.items()}, fits,
+                                  parquet.month_files(root, actor.enterprise_id, months), MAX_AMOUNT)
+        if faults:
+            raise invalid(faults)
+        meter_codes, months, first, last = parquet.summary(con)
+        batch = uuid.uuid4().hex
+        staging = root / ".staging" / batch
+        parquet.write(con, staging, batch)
+    finally:
+        con.close()
+    _publish_on_commit(session, staging, root, actor.enterprise_id)
+    with original.open("rb") as fh:
+        sha, _ = store.put(fh)  # the reading sheet itself, kept as evidence under its hash
+    row = ReadingBatch(enterprise_id=actor.enterprise_id, batch=batch, file_name=name[:200], file_sha256=sha, rows=n,
+                       meters=meter_codes, months=months, first_day=first.date(), last_day=last.date(),
+                       imported_by=actor.label)
+    session.add(row)
+    session.flush()
+    found: list[Finding] = []
+    for m in months:  # the new files are not in place yet: reconcile over the staged ones too
+        found += reconcile(session, actor.enterprise_id, store, _month(m), extra=sorted(
+            str(p) for p in (staging / f"month={m}").glob("*.parquet")))
+    anomalies.record(session, actor.enterprise_id, found)
+    return Imported(row, found)
+
+
+def _publish_on_commit(session: Session, staging: Path, root: Path, enterprise_id: int) -> None:
+    """Nothing half-written: the files join the others only if the import's transaction commits."""
+    event.listen(session, "after_commit", lambda s: parquet.publish(staging, root, enterprise_id), once=True)
+    event.listen(session, "after_rollback", lambda s: parquet.discard(staging), once=True)
+
+
+def _fit(unit: str, meter_unit: str) -> float | None:
+    if not unit or unit == meter_unit or not meter_unit:
+        return 1.0 if (not unit or unit == meter_unit) else None
+    try:
+        return scale(unit, meter_unit)
+    except Exception:  # an unknown or mismatched unit: the row is refused by name
+        return None
+
+
+def invalid(faults: list[tuple[str, int, str]]) -> StewardError:
+    errors = []
+    for kind, line, shown in sorted(faults, key=lambda f: f[1]):
+        zh, en = FAULTS[kind]
+        said = f"「{shown}」" if shown else ""
+        errors.append({"row": line, "field": "file", "kind": kind,
+                       "zh": f"第 {line} 行{said}：{zh}", "en": f"row {line}{' ' + repr(shown) if shown else ''}: {en}"})
+    head = errors[:20]
+    return StewardError("import_invalid", f"导入失败，未写入任何数据（列出 {len(head)} 处）：" + "；".join(e["zh"] for e in head),
+                        f"Nothing was imported ({len(head)} shown): " + "; ".join(e["en"] for e in head),
+                        field="file", details=errors)
+
+
+def _month(text: str) -> date:
+    return datetime.strptime(text, "%Y-%m").date()
+
+
+def tolerance(accuracy_class: str) -> float:
+    """The meter's stated accuracy in per cent (class 0.5S → 0.5 %)."""
+    found = re.match(r"\s*(\d+(?:\.\d+)?)", accuracy_class or "")
+    return float(found.group(1)) if found else DEFAULT_TOLERANCE
+
+
+def month_rows(session: Session, enterprise_id: int, store: FileStore, month: date,
+               extra: list[str] | None = None) -> tuple[list[dict], list[tuple]]:
+    """Each meter with readings in the month: its total, the activity figure that names it (in the meter's
+    unit), the difference and whether it is within the meter's accuracy; and the irregularities DuckDB found."""
+    files = parquet.month_files(readings_root(store), enterprise_id, [f"{month:%Y-%m}"]) + (extra or [])
+    con = parquet.connect()
+    try:
+        totals = parquet.month_totals(con, files)
+        odd = parquet.irregular(con, files)
+    finally:
+        con.close()
+    meters = _meters(session, enterprise_id)
+    by_id = {m.id: m for m in meters.values()}
+    booked: dict[str, float] = {}
+    a = ActivityRecord
+    for meter_id, quantity, unit in session.exec(select(a.meter_id, a.quantity, a.unit).where(
+            a.enterprise_id == enterprise_id, a.period == month, a.meter_id.is_not(None))):
+        m = by_id.get(meter_id)
+        k = _fit(unit, m.unit) if m else None
+        if m is not None and k is not None:
+            booked[m.code] = booked.get(m.code, 0.0) + quantity * k
+    rows = []
+    for code, (total, count) in sorted(totals.items()):
+        m = meters.get(code)
+        if m is None:
+            continue
+        activity = booked.get(code)
+        tol = tolerance(m.accuracy_class)
+        diff = None if activity is None else (total - activity) / activity * 100 if activity else None
+        rows.append({"meter": m, "metered": total, "readings": count, "activity": activity, "diff": diff,
+                     "tolerance": tol, "within": diff is None or abs(diff) <= tol})
+    return rows, odd
+
+
+def reconcile(session: Session, enterprise_id: int, store: FileStore, month: date,
+              extra: list[str] | None = None) -> list[Finding]:
+    """The month's findings: totals beyond the meter's accuracy (both figures shown), gaps, duplicate times and
+    counters that ran backwards."""
+    rows, odd = month_rows(session, enterprise_id, store, month, extra)
+    places = dict(session.exec(select(Facility.id, Facility.code).where(Facility.enterprise_id == enterprise_id)).all())
+    meters = _meters(session, enterprise_id)
+
+    def series(code: str) -> str:  # the meter's place, then the meter: the anomaly list says both in words
+        m = meters.get(code)
+        return f"{(places.get(m.facility_id) if m else None) or ENTERPRISE}|{code}|"
+    found = []
+    for r in rows:
+        m, unit = r["meter"], r["meter"].unit
+        if r["within"]:
+            continue
+        found.append(Finding(
+            "meter_mismatch", series(m.code), month, r["metered"], r["activity"], r["diff"] / 100,
+            f"计量器具 {m.code}（{m.name}）{month:%Y-%m} 读数合计 {r['metered']:,.3f} {unit}，活动数据 "
+            f"{r['activity']:,.3f} {unit}，相差 {r['diff']:+.2f}%，超出其准确度 ±{r['tolerance']:g}%",
+            f"Meter {m.code} {month:%Y-%m}: readings total {r['metered']:,.3f} {unit}, activity data "
+            f"{r['activity']:,.3f} {unit}, {r['diff']:+.2f}% apart, beyond its ±{r['tolerance']:g}% accuracy"))
+    words = {"gap": ("读数缺 {n} 个时段，首个缺口在 {at} 之前", "{n} reading(s) missing, the first gap before {at}"),
+             "duplicate": ("同一时间有 {n} 个重复读数，首个在 {at}", "{n} duplicate reading time(s), the first at {at}"),
+             "backwards": ("表底数倒走 {n} 次，首次在 {at}", "the counter ran backwards {n} time(s), first at {at}")}
+    for code, kind, n, at in odd:
+        zh, en = words[kind]
+        found.append(Finding(f"meter_{kind}", series(code), month, float(n), None, None,
+                             f"计量器具 {code} {month:%Y-%m}：" + zh.format(n=n, at=at),
+                             f"Meter {code} {month:%Y-%m}: " + en.format(n=n, at=at)))
+    return found
+
+
+def reconcile_as(session: Session, actor: Actor, store: FileStore, month: date) -> list:
+    """A person checks a month again (after correcting the activity data, say); new findings go on record."""
+    machine.require_role(actor, anomalies.RESOLVERS, "核对计量读数", "Reconciling meter readings")
+    return anomalies.record(session, actor.enterprise_id, reconcile(session, actor.enterprise_id, store, month))
+
+
+def meter_page(session: Session, actor: Actor, store: FileStore, code: str, month: date | None = None) -> dict:
+    """One meter: its record, its daily curve for the month shown (the latest with readings unless asked), the
+    month's reconciliation and the months that have readings (the twelve latest: the page never grows)."""
+    meter = session.exec(select(Meter).where(Meter.enterprise_id == actor.enterprise_id, Meter.code == code)).first()
+    if meter is None:  # another enterprise's meter is simply not found
+        raise NotFound("meter", f"没有计量器具 {code}", f"No meter {code}")
+    root = readings_root(store)
+    folder = root / f"enterprise={int(actor.enterprise_id)}"
+    months = sorted((p.name.removeprefix("month=") for p in folder.glob("month=*")), reverse=True)[:12]
+    shown = month or (_month(months[0]) if months else clock.today().replace(day=1))
+    files = parquet.month_files(root, actor.enterprise_id, [f"{shown:%Y-%m}"])
+    con = parquet.connect()
+    try:
+        days = parquet.daily(con, files, code)
+    finally:
+        con.close()
+    rows, _ = month_rows(session, actor.enterprise_id, store, shown)
+    found = session.exec(select(DataAnomaly).where(
+        DataAnomaly.enterprise_id == actor.enterprise_id, DataAnomaly.series.like(f"%|{code}|"))
+        .order_by(DataAnomaly.period.desc()).limit(20)).all()
+    return {"meter": meter, "month": shown, "months": months, "days": days,
+            "row": next((r for r in rows if r["meter"].code == code), None), "findings": found,
+            "previous": add_months(shown, -1), "next": add_months(shown, 1)}
+
+
+def batches(session: Session, actor: Actor, limit: int = 20) -> list[ReadingBatch]:
+    return list(session.exec(select(ReadingBatch).where(ReadingBatch.enterprise_id == actor.enterprise_id)
+                             .order_by(ReadingBatch.id.desc()).limit(limit)))

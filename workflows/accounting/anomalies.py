@@ -16,7 +16,7 @@ from storage.errors import NotFound, StewardError
 from storage.models import ActivityRecord, DataAnomaly, Facility
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows.accounting import calculation
+from workflows.accounting import assays, calculation
 from workflows.engine import clock, lifecycle_index, machine, names
 from workflows.engine.machine import Actor, Lifecycle, Transition
 
@@ -131,6 +131,7 @@ def findings(session: Session, enterprise_id: int) -> list[rules.Finding]:
                                             or d.output.get(None, {}))
         found += rules.check(group, production, product, d.units, words, gaps=False)
     found += rules.lapsed(calculation.measured(session, [enterprise_id])[enterprise_id], d.used, words)
+    found += assays.missing(session, enterprise_id)
     return found
 
 

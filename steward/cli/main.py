@@ -12,7 +12,7 @@ import typer
 
 from forms import clauses as clause_catalogue
 from steward.cli import backup, db, schedule
-from steward.cli.accounting import account, baseline, data, dq
+from steward.cli.accounting import account, assay, baseline, data, dq, readings
 from steward.cli.audit import audit
 from steward.cli.common import (
     AsJson,
@@ -34,8 +34,8 @@ from storage.errors import StewardError
 
 app = typer.Typer(help="碳管家 Carbon Steward — 碳排放管理体系 / carbon-emission management system",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-for _module in (db, org, user, workflows, doc, record, account, data, baseline, dq, assets, objective, measures, audit,
-                nc, review, obligation, compliance, improve, notify, schedule, ets):
+for _module in (db, org, user, workflows, doc, record, account, data, readings, assay, baseline, dq, assets, objective,
+                measures, audit, nc, review, obligation, compliance, improve, notify, schedule, ets):
     app.add_typer(_module.app, name=_module.__name__.rsplit(".", 1)[1])
 app.command("backup")(backup.backup_cmd)
 app.command("restore")(backup.restore_cmd)

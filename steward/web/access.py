@@ -38,6 +38,8 @@ PAGES = (
     Page("/calendar", "日历", "Calendar", INTERNAL, menu=False),
     Page("/readiness", "体系就绪度", "Readiness", MANAGEMENT, menu=False),
     Page("/meters", "计量器具", "Meters", MANAGEMENT | {"staff"}, menu=False),  # the metrologist records calibrations
+    Page("/readings", "计量读数", "Meter readings", MANAGEMENT | {"staff"}, menu=False),  # reached from accounting
+    Page("/assays", "燃料化验", "Fuel assays", MANAGEMENT | {"staff"}, menu=False),
     Page("/assets", "碳资产", "Carbon assets", frozenset({"top_management", "carbon_manager", "carbon_body_member",
                                                       "viewer"})),
     Page("/ets", "碳市场月报", "Carbon market months", frozenset({"top_management", "carbon_body_member", "carbon_manager",

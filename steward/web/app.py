@@ -26,7 +26,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from forms import field_labels, uploads
+from forms import field_labels, readings_import, uploads
 from steward.context import Context
 from steward.web import i18n, security
 from steward.web.limits import BodyLimit
@@ -64,7 +64,8 @@ def create_app(ctx: Context) -> FastAPI:
     app.add_middleware(SecurityHeaders, production=production)
     app.add_middleware(SessionMiddleware, secret_key=ctx.session_secret, session_cookie="steward_session",
                        max_age=8 * 3600, same_site="lax", https_only=ctx.settings.env == "production")
-    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_upload_mb << 20)
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_upload_mb << 20,
+                       wider={"/readings/import": max(readings_import.MAX_BYTES, ctx.settings.max_upload_mb << 20)})
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.templates = {}
     for lang in i18n.LANGUAGES:  # one environment per language: requests run in threads and must not share one

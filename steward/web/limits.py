@@ -11,15 +11,18 @@ SLACK = 1 << 20  # form fields and multipart framing around the file itself
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes + SLACK
+    """``wider`` names the few paths that take more (a year of a plant's meter readings), each with its limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, wider: dict[str, int] | None = None):
+        self.app, self.max_bytes, self.wider = app, max_bytes + SLACK, wider or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        most = self.wider[scope["path"]] + SLACK if scope["path"] in self.wider else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            return await self._refuse(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > most:
+            return await self._refuse(scope, send, most)
         if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
             body, more = [], True  # no length given: read it in, counting, before the app sees any of it
             size = 0
@@ -28,8 +31,8 @@ class BodyLimit:
                 if message["type"] != "http.request":
                     return
                 size += len(message.get("body", b""))
-                if size > self.max_bytes:
-                    return await self._refuse(scope, send)
+                if size > most:
+                    return await self._refuse(scope, send, most)
                 body.append(message.get("body", b""))
                 more = message.get("more_body", False)
             whole = b"".join(body)
@@ -44,8 +47,8 @@ class BodyLimit:
             return await self.app(scope, replay, send)
         return await self.app(scope, receive, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        limit = (self.max_bytes - SLACK) >> 20
+    async def _refuse(self, scope: Scope, send: Send, most: int) -> None:
+        limit = (most - SLACK) >> 20
         zh, en = f"上传内容超过上限 {limit} MB，未写入任何数据", f"The upload exceeds the {limit} MB limit; nothing was written"
         if scope["path"].startswith("/api/"):
             body = json.dumps({"code": "too_large", "zh": zh, "en": en, "field": "file", "details": []},

@@ -2,7 +2,7 @@
 includes them all. ``api`` is the machine API across the areas."""
 
 from steward.web.routes import api
-from steward.web.routes.accounting import accounting, meters
+from steward.web.routes.accounting import accounting, assays, meters, readings
 from steward.web.routes.audit import audits, readiness
 from steward.web.routes.documents import documents, records
 from steward.web.routes.engine import tasks, transitions
@@ -14,4 +14,5 @@ from steward.web.routes.planning import assets, calendar, objectives
 from steward.web.routes.review import reviews
 
 ROUTERS = [m.router for m in (auth, dashboard, tasks, calendar, documents, audits, nonconformities, reviews, accounting,
-                              registers, objectives, assets, ets, records, readiness, meters, people, settings, transitions, api)]
+                              registers, objectives, assets, ets, records, readiness, readings, meters, assays, people,
+                              settings, transitions, api)]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from steward.web import fields, jobs, security
-from workflows.accounting import activity, runs
+from workflows.accounting import activity, readings, runs
 from workflows.documents import document as docs
 from workflows.engine import clock
 
@@ -27,6 +27,18 @@ class ActivityRow(BaseModel):
 
 class ActivityPush(BaseModel):
     rows: list[ActivityRow]
+
+
+class ReadingRow(BaseModel):
+    meter: str = Field(examples=["M-W001"])
+    time: str = Field(description="YYYY-MM-DD HH:MM, the start of the interval", examples=["2026-01-01 00:00"])
+    amount: float = Field(description="what the meter counted over the interval, in its unit")
+    counter: float | None = Field(None, description="表底数 the register, if kept; may never run backwards")
+    unit: str = Field("", description="empty: the meter's own unit")
+
+
+class ReadingPush(BaseModel):
+    rows: list[ReadingRow] = Field(max_length=200_000)
 
 
 router = APIRouter(prefix="/api/v1")
@@ -81,3 +93,19 @@ def job_status(request: Request, job_id: str) -> dict:
     job = _api(request, lambda s, a: jobs.get(job_id, a.enterprise_id))
     return {"job": job.id, "step": job.step, "total": job.total, "zh": job.zh, "en": job.en, "done": job.done,
             "result": job.result or None, "error": job.error.as_json() if job.error else None}
+
+
+@router.post("/readings", tags=["accounting"], status_code=201)
+def push_readings(request: Request, body: ReadingPush) -> dict:
+    """Push meter readings (hourly or daily, per meter) from the energy-monitoring system. They meet exactly the
+    checks of an uploaded file and are stored together or not at all; a refusal names each row at fault (row 2
+    is the first pushed row, as in the file). The month's reconciliation findings come back. Needs a token with the
+    scope "activity"."""
+    store = request.app.state.ctx.files
+    records = [r.model_dump() for r in body.rows]
+
+    def go(s, a):
+        done = readings.import_records(s, a, store, records, f"API {clock.today()}")
+        return {"imported": done.batch.rows, "months": done.batch.months,
+                "findings": [{"kind": f.kind, "zh": f.zh, "en": f.en} for f in done.findings]}
+    return _api(request, go, need="activity")

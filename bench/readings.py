@@ -1,0 +1,172 @@
+"""Benchmark: a year of hourly readings for 500 meters (4.38 M rows) imported through the product's own path —
+DuckDB reads and checks the whole file, writes Parquet per month, the months are reconciled — against DuckDB
+reading the same file alone, each in its own process in the same run; then a month's reconciliation for the
+enterprise (500 meters, ~370,000 readings) against the plain DuckDB sum of the same partitions.
+
+    python3 -m uv run python bench/readings.py [--meters 500] [--hours 8760]
+
+Prints both times, their ratio and each side's peak RSS. Targets (issue 32): import under 60 s, under 1 GB RSS,
+within 2x of DuckDB reading the file alone; a month's reconciliation under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from audit_key import BENCH_KEY  # noqa: E402
+
+YEAR = 2025
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(path: Path, meters: int, hours: int) -> None:
+    """The monitoring system's export as the template lays it out (not timed)."""
+    from forms.readings_import import HEADERS
+    from storage.readings import connect
+    con = connect()
+    names = ", ".join(f'{c} AS "{h}"' for c, h in zip(("meter", "t", "amount", "counter", "unit"), HEADERS, strict=True))
+    con.execute(f"""
+        COPY (SELECT {names} FROM (
+            SELECT printf('B%04d', m) AS meter, strftime(TIMESTAMP '{YEAR}-01-01' + to_hours(h), '%Y-%m-%d %H:%M') AS t,
+                   round(40 + (m % 7) * 3 + (h % 24), 3) AS amount,
+                   round(1000 + h * (40 + (m % 7) * 3) + (h * (h - 1) / 2) % 24, 3) AS counter, 'kWh' AS unit
+            FROM range({meters}) r(m), range({hours}) t(h) ORDER BY m, h))
+        TO '{path}' (HEADER, DELIMITER ',')""")
+    con.close()
+
+
+def setup(home: Path, meters: int) -> None:
+    """The demo plant with the benchmark's meters (not timed)."""
+    from sqlmodel import select
+
+    from steward import demo
+    from storage import migrate
+    from storage.engine import make_engine, unit_of_work
+    from storage.models import Enterprise, Meter
+    engine = make_engine(f"sqlite:///{home / 'steward.db'}", BENCH_KEY)
+    migrate.upgrade(engine)
+    with unit_of_work(engine, "demo-seed") as s:
+        demo.seed(s)
+        plant = s.exec(select(Enterprise).where(Enterprise.code == demo.PLANT)).one()
+        for m in range(meters):
+            s.add(Meter(enterprise_id=plant.id, code=f"B{m:04d}", name=f"分项电表 {m}", meter_type="electricity",
+                        unit="kWh", accuracy_class="0.5S"))
+
+
+def side_baseline(csv_path: Path) -> dict:
+    from storage.readings import connect
+    con = connect()
+    start = time.perf_counter()
+    rows, total = con.execute("SELECT count(*), sum(\"用量 Amount\") FROM read_csv(?, header = true)",
+                              [str(csv_path)]).fetchone()
+    return {"seconds": time.perf_counter() - start, "rows": rows, "total": total, "rss_mb": rss_mb()}
+
+
+def side_ours(csv_path: Path, home: Path) -> dict:
+    from storage.engine import make_engine, unit_of_work
+    from storage.files import FileStore
+    from workflows.accounting import readings
+    from workflows.engine.machine import actor_for
+    engine = make_engine(f"sqlite:///{home / 'steward.db'}", BENCH_KEY)
+    store = FileStore(home / "files")
+    start = time.perf_counter()
+    with unit_of_work(engine, "bench") as s:
+        done = readings.import_upload(s, actor_for(s, "lixf"), store, csv_path.name, csv_path)
+        rows, months = done.batch.rows, len(done.batch.months)
+    took = time.perf_counter() - start
+    from storage.readings import connect
+    con = connect()
+    files = sorted(str(p) for p in readings.readings_root(store).rglob("*.parquet"))
+    total = con.execute("SELECT sum(value) FROM read_parquet(?)", [files]).fetchone()[0]
+    return {"seconds": took, "rows": rows, "months": months, "total": total, "rss_mb": rss_mb()}
+
+
+def side_reconcile(home: Path, month: date, repeat: int) -> dict:
+    from sqlmodel import Session, select
+
+    from storage import readings as parquet
+    from storage.engine import make_engine
+    from storage.files import FileStore
+    from storage.models import Enterprise
+    from workflows.accounting import readings
+    engine = make_engine(f"sqlite:///{home / 'steward.db'}", BENCH_KEY)
+    store = FileStore(home / "files")
+    ours, plain = [], []
+    with Session(engine) as s:
+        eid = s.exec(select(Enterprise.id).where(Enterprise.code == "JYCEM")).one()
+        for _ in range(repeat):
+            start = time.perf_counter()
+            found = readings.reconcile(s, eid, store, month)
+            ours.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            con = parquet.connect()
+            files = parquet.month_files(readings.readings_root(store), eid, [f"{month:%Y-%m}"])
+            n = len(con.execute("SELECT meter, sum(value) FROM read_parquet(?) GROUP BY meter", [files]).fetchall())
+            con.close()
+            plain.append(time.perf_counter() - start)
+    return {"ours": min(ours), "plain": min(plain), "meters": n, "findings": len(found)}
+
+
+def child(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--meters", type=int, default=500)
+    parser.add_argument("--hours", type=int, default=8760)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--side", choices=["baseline", "ours", "reconcile"])
+    parser.add_argument("--csv")
+    parser.add_argument("--home")
+    parser.add_argument("--month", type=int, default=3)
+    args = parser.parse_args()
+    if args.side == "baseline":
+        print(json.dumps(side_baseline(Path(args.csv))))
+        return
+    if args.side == "ours":
+        print(json.dumps(side_ours(Path(args.csv), Path(args.home))))
+        return
+    if args.side == "reconcile":
+        print(json.dumps(side_reconcile(Path(args.home), date(YEAR, args.month, 1), args.repeat)))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-readings-") as tmp:
+        home, csv_path = Path(tmp) / "home", Path(tmp) / "export.csv"
+        home.mkdir()
+        setup(home, args.meters)
+        generate(csv_path, args.meters, args.hours)
+        size = csv_path.stat().st_size
+        print(f"file: {args.meters} meters x {args.hours} hours = {args.meters * args.hours:,} rows, {size / 1e6:.0f} MB")
+        base = child(["--side", "baseline", "--csv", str(csv_path)])
+        ours = child(["--side", "ours", "--csv", str(csv_path), "--home", str(home)])
+        month = 3 if args.hours > 24 * 90 else 1  # a month in the middle of the year, or the first of a short run
+        rec = child(["--side", "reconcile", "--home", str(home), "--repeat", str(args.repeat), "--month", str(month)])
+        agree = base["rows"] == ours["rows"] and abs(base["total"] - ours["total"]) <= 1e-6 * abs(base["total"])
+        print(f"baseline: DuckDB reads the file alone (count, sum)  {base['seconds']:.2f} s, peak RSS "
+              f"{base['rss_mb']:.0f} MB")
+        print(f"ours: import (read, check, Parquet per month, reconcile {ours['months']} months)  "
+              f"{ours['seconds']:.2f} s, peak RSS {ours['rss_mb']:.0f} MB")
+        print(f"rows and totals {'agree' if agree else 'DIFFER'}: {ours['rows']:,} rows, {ours['total']:,.1f} kWh")
+        print(f"ratio: {ours['seconds'] / base['seconds']:.2f}x (target <= 2x, < 60 s, < 1024 MB)")
+        print(f"month reconciliation, {rec['meters']} meters: ours {rec['ours'] * 1000:.0f} ms, plain DuckDB sum "
+              f"{rec['plain'] * 1000:.0f} ms (target < 1 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -88,7 +88,7 @@ def live(session: Session, store: FileStore) -> None:
     """Everything the plant did in the demo year, in the order it happened, with the readiness the dashboard
     charts taken after each stage on the day it ended (so its trend shows how the system was built up)."""
     plant = org.enterprise(session, PLANT).id
-    steps = [(date(2025, 12, 31), lambda: _duties(session)), (date(2026, 1, 31), lambda: _documents(session, store)),
+    steps = [(date(2025, 12, 31), lambda: _duties(session)), (date(2026, 1, 31), lambda: (_documents(session, store), _daily_data(session, store))),
              (date(2026, 3, 31), lambda: _kept_records(session)),
              (date(2026, 4, 30), lambda: (_objectives_and_measures(session), _assets(session))),
              (date(2026, 5, 31), lambda: (_compliance(session), _data_quality(session, store), _improvements(session))),
@@ -347,6 +347,51 @@ def _data_quality(session: Session, store: FileStore) -> None:
     _sign_through(session, dq_plan.generate(session, manager, 2025, store, MAX_BYTES))
     for row in anomalies.scan_as(session, manager)[:3]:
         anomalies.resolve(session, manager, row.id, "confirmed", "核对生产月报：冬季错峰停窑，数据属实")
+
+
+# Coal batches the plant's lab assayed in the last quarter of 2025 (invented): date, tonnes, NCV GJ/t, carbon (fraction),
+# ash, moisture. Each month weighs out at the year's NCV, 22.90 GJ/t, and near the default carbon per unit of heat.
+ASSAYS = [(date(2025, 10, 8), 9200.0, 22.70, 0.5925, 0.205, 0.081), (date(2025, 10, 22), 9800.0, 23.09, 0.6026, 0.198, 0.077),
+          (date(2025, 11, 6), 8600.0, 22.82, 0.5956, 0.201, 0.083), (date(2025, 11, 20), 9100.0, 22.98, 0.5998, 0.203, 0.079),
+          (date(2025, 12, 4), 8900.0, 22.60, 0.5899, 0.209, 0.085), (date(2025, 12, 18), 8700.0, 23.21, 0.6058, 0.196, 0.076)]
+LAB = "山西省煤炭质量检测中心晋中分中心（虚构）"
+
+
+def _daily_data(session: Session, store: FileStore) -> None:
+    """以日保月: the coal assays of the last quarter, and December's hourly readings of two meters exported from the
+    energy-monitoring system. The kiln coal scale read 2.4 % above the monthly report, beyond its class 0.5: the
+    import finds it and puts it on the anomaly list with both figures; the grid meter agrees."""
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    from forms.readings_import import HEADERS
+    from storage.models import ActivityRecord, Meter
+    from workflows.accounting import assays, readings
+    manager = actor_for(session, "lixf")
+    for day, tonnes, ncv, carbon, ash, moisture in ASSAYS:
+        number = f"MZ-{day:%Y%m%d}"
+        assays.record(session, manager, store, material="bituminous_coal", sampled_on=day, quantity=tonnes, ncv=ncv,
+                      carbon_content=carbon, ash=ash, moisture=moisture, lab=LAB, report_name=f"{number}.pdf",
+                      report=f"%PDF-1.4\n% 煤质化验报告 {number}（虚构）\n".encode(), max_bytes=MAX_BYTES)
+    plant = org.enterprise(session, PLANT).id
+    month, hours = date(2025, 12, 1), 31 * 24
+    with tempfile.TemporaryDirectory(prefix="demo-readings-") as tmp:
+        path = Path(tmp) / "能源在线监测-2025-12.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            out = csv.writer(fh)
+            out.writerow(HEADERS)
+            for code, off in (("M-W001", 1.024), ("M-E001", 1.001)):
+                meter = session.exec(select(Meter).where(Meter.enterprise_id == plant, Meter.code == code)).one()
+                booked = sum(session.exec(select(ActivityRecord.quantity).where(
+                    ActivityRecord.meter_id == meter.id, ActivityRecord.period == month)).all())
+                counter = 100_000.0
+                for h in range(hours):  # the plant runs harder by day: the curve has a shape
+                    share = (1.15 if 8 <= h % 24 < 20 else 0.85) * booked * off / hours
+                    counter += share
+                    out.writerow([code, f"2025-12-{h // 24 + 1:02d} {h % 24:02d}:00", f"{share:.4f}", f"{counter:.3f}",
+                                  meter.unit])
+        readings.import_upload(session, manager, store, path.name, path)
 
 
 def _improvements(session: Session) -> None:

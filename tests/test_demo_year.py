@@ -175,3 +175,24 @@ def test_a_newcomer_sees_the_year_and_the_evidence_behind_each_clause(lived_site
     page.wait_for_url(f"{base}/ets/2026-10")
     assert "燃煤低位发热量（化验报告）" in page.inner_text("#ets-lacking")
     shot(page, "demo-06-carbon-market-october")
+
+
+def test_the_demo_has_its_coal_assayed_and_a_meter_that_disagrees_with_the_monthly_report(lived):
+    """The last quarter's coal assays are in force month by month; December's kiln coal scale read beyond its
+    accuracy, which is on the anomaly list with both figures, and its daily curve is on its page."""
+    from storage.models import DataAnomaly, FuelAssay
+    from workflows.accounting import calculation
+    home, url, eng = lived
+    with Session(eng) as s:
+        plant = org.enterprise(s, demo.PLANT).id
+        assert len(s.exec(select(FuelAssay).where(FuelAssay.enterprise_id == plant)).all()) == len(demo_year.ASSAYS)
+        chosen = calculation.library(s, plant).get("ncv", "bituminous_coal", date(2025, 12, 15)).factor
+        assert "MZ-20251218.pdf" in chosen.evidence and chosen.value == pytest.approx(22.90, abs=0.01)
+        found = s.exec(select(DataAnomaly).where(DataAnomaly.enterprise_id == plant,
+                                                 DataAnomaly.kind == "meter_mismatch")).all()
+    assert [(f.series, f.period) for f in found] == [("F-KL01|M-W001|", date(2025, 12, 1))]
+    assert f"{found[0].expected:,.3f}" in found[0].message_zh and "+2.40%" in found[0].message_en
+    client = TestClient(create_app(Context(load({"STEWARD_HOME": str(home), "STEWARD_DATABASE_URL": url}))))
+    sign_in(client, "lixf")
+    meter = client.get("/meters/M-W001?month=2025-12").text
+    assert 'id="day-data"' in meter and "+2.40%" in meter

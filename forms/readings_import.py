@@ -81,6 +81,7 @@ def columns(header: list) -> dict[str, int]:
             if key not in found and any(w.lower() in text for w in words):
                 found[key] = i
                 break
+    found["_width"] = len(header)  # how many columns each line has: DuckDB is told, not left to guess
     missing = [(zh, en) for key, zh, en, required in COLUMNS if required and key not in found]
     if missing:
         raise _bad("columns", "缺少列：" + "、".join(zh for zh, _ in missing) + "（请用读数模板）",
@@ -154,13 +155,13 @@ def _from_workbook(name: str, path: Path) -> tuple[Path, dict[str, int]]:
             for row in ws.iter_rows(values_only=True, max_col=16):
                 if found is None:
                     found = columns(list(row))
-                    writer.writerow(["c%d" % i for i in range(16)])
+                    writer.writerow(["c%d" % i for i in range(found["_width"])])
                     continue
                 n += 1
                 if n > MAX_ROWS:
                     raise too_many()
                 writer.writerow(["" if v is None else (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v)
-                                 for v in row] + [""] * (16 - len(row)))
+                                 for v in row[:found["_width"]]] + [""] * (found["_width"] - len(row)))
             if found is None:
                 raise _bad("empty", "文件是空的", "The file is empty")
     except StewardError as exc:

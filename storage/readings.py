@@ -42,29 +42,41 @@ def month_files(root: Path, enterprise_id: int, months: Iterable[str]) -> list[s
     return sorted(str(p) for m in months for p in month_dir(root, enterprise_id, m).glob("*.parquet"))
 
 
-def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], most: int) -> int:
-    """Read the CSV into the temporary table ``r`` (line, meter, the cells as text and as values); at most
-    ``most`` + 1 rows are read, so the caller can refuse a longer file without it being read to the end."""
-    width = max(columns.values()) + 1
-    names = [f"c{i}" for i in range(width)]
+def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], most: int, scratch: Path) -> int:
+    """Read the CSV once, typed, into one Parquet file under ``scratch`` in the file's order, and make ``r`` a view
+    of it with each row's line in the file; at most ``most`` + 1 rows are read, so the caller can refuse a longer
+    file without reading it to the end. Cells that are not numbers are kept aside by DuckDB (``rejects``) with
+    their line. Every check and the final write then read Parquet, not the CSV again."""
+    width = max(columns.get("_width", 0), *(i + 1 for k, i in columns.items() if k != "_width"))
+    types = {f"c{i}": "VARCHAR" for i in range(width)}
+    for key in ("amount", "counter"):
+        if key in columns:
+            types[f"c{columns[key]}"] = "DOUBLE"
 
-    def col(key: str) -> str:
-        return f"c{columns[key]}" if key in columns else "NULL::VARCHAR"
+    def col(key: str, kind: str = "VARCHAR") -> str:
+        return f"c{columns[key]}" if key in columns else f"NULL::{kind}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    target = scratch / "all.parquet"
     con.execute("SET preserve_insertion_order = true")  # line numbers follow the file
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS line, {col('meter')} AS meter, "
-        f"{col('time')} AS t, {col('amount')} AS a, {col('counter')} AS c, {col('unit')} AS u "
-        f"FROM (SELECT * FROM read_csv(?, header = false, skip = 1, all_varchar = true, null_padding = true, "
-        f"names = {names!r}, ignore_errors = false, strict_mode = false, max_line_size = 1048576) LIMIT {int(most) + 1})",
-        [str(csv_path)])
+        f"COPY (SELECT trim({col('meter')}) AS meter, {col('time')} AS t, "
+        f"coalesce(try_cast(trim({col('time')}) AS TIMESTAMP), try_strptime(trim({col('time')}), $fmts)) AS ts, "
+        f"{col('amount', 'DOUBLE')} AS amount, {col('counter', 'DOUBLE')} AS counter, "
+        f"coalesce(trim({col('unit')}), '') AS unit "
+        f"FROM read_csv($path, header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r}, null_padding = true, "
+        f"strict_mode = false, store_rejects = true, max_line_size = 1048576) LIMIT {int(most) + 1}) "
+        f"TO '{_quoted(target)}' (FORMAT parquet)", {"path": str(csv_path), "fmts": TIME_FORMATS})
     con.execute("SET preserve_insertion_order = false")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE r AS SELECT line, trim(meter) AS meter, t, a, c, coalesce(trim(u), '') AS unit, "
-        "coalesce(try_cast(trim(t) AS TIMESTAMP), try_strptime(trim(t), ?)) AS ts, "
-        "try_cast(replace(trim(a), ',', '') AS DOUBLE) AS amount, "
-        "try_cast(replace(trim(c), ',', '') AS DOUBLE) AS counter FROM raw", [TIME_FORMATS])
-    con.execute("DROP TABLE raw")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW r AS SELECT file_row_number + 2 AS line, * EXCLUDE (file_row_number) "
+                f"FROM read_parquet('{_quoted(target)}', file_row_number = true)")
     return (con.execute("SELECT count(*) FROM r").fetchone() or (0,))[0]
+
+
+def rejects(con: duckdb.DuckDBPyConnection, columns: dict[str, int]) -> list[tuple[str, int, str]]:
+    """(kind, line, cell) for the cells DuckDB could not read as numbers (or a line it could not split)."""
+    kinds = {f"c{columns[k]}": f"bad_{k}" for k in ("amount", "counter") if k in columns}
+    return [(kinds.get(name, "bad_line"), int(line), str(text or "")[:60]) for name, line, text in con.execute(
+        f"SELECT column_name, line, csv_line FROM reject_errors ORDER BY line LIMIT {SHOWN * 2}").fetchall()]
 
 
 def pairs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -89,17 +101,19 @@ def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[
         "bad_unit": "SELECT line, unit FROM r WHERE meter IN (SELECT meter FROM ours) "
                     "AND (meter, unit) NOT IN (SELECT meter, unit FROM known)",
         "bad_time": "SELECT line, coalesce(t, '') FROM r WHERE ts IS NULL",
-        "bad_amount": "SELECT line, coalesce(a, '') FROM r WHERE amount IS NULL OR NOT isfinite(amount) "
-                      f"OR abs(amount) > {float(most)}",
-        "negative": "SELECT line, a FROM r WHERE amount < 0",
-        "bad_counter": "SELECT line, c FROM r WHERE c IS NOT NULL AND trim(c) <> '' AND (counter IS NULL "
-                       "OR NOT isfinite(counter))",
-        "duplicate": "SELECT max(line), meter || ' ' || strftime(ts, '%Y-%m-%d %H:%M') || ' ← ' || min(line) FROM r "
-                     "WHERE ts IS NOT NULL GROUP BY meter, ts HAVING count(*) > 1",
-        "backwards": "SELECT line, printf('%.3f → %.3f', prev, counter) FROM (SELECT line, counter, lag(counter) OVER "
-                     "(PARTITION BY meter ORDER BY ts) AS prev FROM r WHERE counter IS NOT NULL AND ts IS NOT NULL) "
-                     "WHERE counter < prev",
+        "bad_amount": "SELECT line, coalesce(CAST(amount AS VARCHAR), '') FROM r WHERE amount IS NULL "
+                      f"OR NOT isfinite(amount) OR abs(amount) > {float(most)}",
+        "negative": "SELECT line, CAST(amount AS VARCHAR) FROM r WHERE amount < 0",
+        "bad_counter": "SELECT line, CAST(counter AS VARCHAR) FROM r WHERE NOT isfinite(counter)",
     }
+    # one sort of the whole file finds both a time given twice and a counter running backwards
+    in_order = ("SELECT line, meter, ts, counter, lag(ts) OVER w AS prev_ts, lag(line) OVER w AS prev_line, "
+                "lag(counter) OVER w AS prev FROM r WHERE ts IS NOT NULL WINDOW w AS (PARTITION BY meter ORDER BY ts)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE steps AS SELECT * FROM ({in_order}) "
+                "WHERE ts = prev_ts OR counter < prev")
+    checks["duplicate"] = ("SELECT line, meter || ' ' || strftime(ts, '%Y-%m-%d %H:%M') || ' ← ' || prev_line "
+                           "FROM steps WHERE ts = prev_ts")
+    checks["backwards"] = "SELECT line, printf('%.3f → %.3f', prev, counter) FROM steps WHERE counter < prev"
     if stored:
         checks["on_record"] = ("SELECT r.line, r.meter || ' ' || strftime(r.ts, '%Y-%m-%d %H:%M') FROM r JOIN "
                                "read_parquet(?) s ON s.meter = r.meter AND s.ts = r.ts")
@@ -123,7 +137,7 @@ def write(con: duckdb.DuckDBPyConnection, staging: Path, batch: str) -> None:
     staging.mkdir(parents=True, exist_ok=True)
     con.execute(
         f"COPY (SELECT r.meter, r.ts, r.amount * k.k AS value, r.counter, strftime(r.ts, '%Y-%m') AS month "
-        f"FROM r JOIN known k ON k.meter = r.meter AND k.unit = r.unit ORDER BY r.meter, r.ts) "
+        f"FROM r JOIN known k ON k.meter = r.meter AND k.unit = r.unit) "
         f"TO '{_quoted(staging)}' (FORMAT parquet, PARTITION_BY (month), FILENAME_PATTERN '{batch}_{{i}}', "
         f"OVERWRITE_OR_IGNORE true)")
 
@@ -145,12 +159,13 @@ def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def month_totals(con: duckdb.DuckDBPyConnection, files: list[str]) -> dict[str, tuple[float, int]]:
-    """meter → (sum, readings) over the given partitions."""
+def month_totals(con: duckdb.DuckDBPyConnection, files: list[str]) -> dict[tuple[str, str], tuple[float, int]]:
+    """(meter, "YYYY-MM") → (sum, readings) over the given partitions, in one pass."""
     if not files:
         return {}
-    return {m: (float(s), int(n)) for m, s, n in con.execute(
-        "SELECT meter, sum(value), count(*) FROM read_parquet(?) GROUP BY meter", [files]).fetchall()}
+    return {(m, month): (float(s), int(n)) for m, month, s, n in con.execute(
+        "SELECT meter, strftime(ts, '%Y-%m'), sum(value), count(*) FROM read_parquet(?) GROUP BY ALL",
+        [files]).fetchall()}
 
 
 def daily(con: duckdb.DuckDBPyConnection, files: list[str], meter: str) -> list[tuple[date, float, int]]:
@@ -162,21 +177,25 @@ def daily(con: duckdb.DuckDBPyConnection, files: list[str], meter: str) -> list[
         "WHERE meter = ? GROUP BY day ORDER BY day", [files, meter]).fetchall()
 
 
-def irregular(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[tuple[str, str, int, str]]:
-    """(meter, kind, count, first instance) for gaps, duplicate times and a counter that ran backwards across the
-    stored files of a month. A gap is a step longer than the meter's usual interval (its most common step)."""
+def irregular(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[tuple[str, str, str, int, str]]:
+    """(meter, "YYYY-MM", kind, count, first instance) for gaps, duplicate times and a counter that ran backwards
+    across the given files, in one sort. A gap is a step longer than the meter's usual interval (its most common
+    step), counted in the month where the readings resume."""
     if not files:
         return []
     return con.execute(
         """
         WITH s AS (SELECT meter, ts, counter, epoch(ts) - epoch(lag(ts) OVER w) AS step,
                           lag(counter) OVER w AS prev FROM read_parquet(?) WINDOW w AS (PARTITION BY meter ORDER BY ts)),
-             usual AS (SELECT meter, mode(step) AS step FROM s WHERE step > 0 GROUP BY meter)
-        SELECT s.meter, 'gap', CAST(sum(s.step / u.step - 1) AS BIGINT), strftime(min(s.ts), '%Y-%m-%d %H:%M')
-          FROM s JOIN usual u USING (meter) WHERE s.step > u.step GROUP BY s.meter
+             usual AS (SELECT meter, mode(step) AS step FROM s WHERE step > 0 GROUP BY meter),
+             odd AS (SELECT s.meter, s.ts, s.step, s.counter, s.prev, u.step AS usual FROM s JOIN usual u USING (meter)
+                     WHERE s.step > u.step OR s.step = 0 OR s.counter < s.prev)
+        SELECT meter, strftime(ts, '%Y-%m') AS month, 'gap', CAST(sum(step / usual - 1) AS BIGINT),
+               strftime(min(ts), '%Y-%m-%d %H:%M') FROM odd WHERE step > usual GROUP BY meter, month
         UNION ALL
-        SELECT meter, 'duplicate', count(*), strftime(min(ts), '%Y-%m-%d %H:%M') FROM s WHERE step = 0 GROUP BY meter
+        SELECT meter, strftime(ts, '%Y-%m') AS month, 'duplicate', count(*), strftime(min(ts), '%Y-%m-%d %H:%M')
+          FROM odd WHERE step = 0 GROUP BY meter, month
         UNION ALL
-        SELECT meter, 'backwards', count(*), strftime(min(ts), '%Y-%m-%d %H:%M') FROM s WHERE counter < prev
-          GROUP BY meter
-        ORDER BY 1, 2""", [files]).fetchall()
+        SELECT meter, strftime(ts, '%Y-%m') AS month, 'backwards', count(*), strftime(min(ts), '%Y-%m-%d %H:%M')
+          FROM odd WHERE counter < prev GROUP BY meter, month
+        ORDER BY 1, 2, 3""", [files]).fetchall()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 from sqlalchemy import event
 from sqlmodel import Session, select
 
@@ -43,6 +44,7 @@ FAULTS = {  # kind → (zh, en) said of the row
     "duplicate": ("同一计量器具同一时间重复", "the same meter and time twice"),
     "backwards": ("表底数倒走", "the counter runs backwards"),
     "on_record": ("该时间的读数已导入过", "a reading for this time is already on record"),
+    "bad_line": ("该行无法按列读取", "the line cannot be split into its columns"),
 }
 
 
@@ -89,17 +91,20 @@ def _import(session: Session, actor: Actor, store: FileStore, name: str, origina
             columns: dict[str, int]) -> Imported:
     meters = _meters(session, actor.enterprise_id)
     root = readings_root(store)
+    batch = uuid.uuid4().hex
+    staging = root / ".staging" / batch
     con = parquet.connect(memory_limit="700MB")
     try:
         try:
-            n = parquet.load(con, csv_path, columns, form.MAX_ROWS)
-        except Exception as exc:  # a CSV DuckDB cannot parse at all: named, never a traceback
-            if isinstance(exc, StewardError):
-                raise
+            n = parquet.load(con, csv_path, columns, form.MAX_ROWS, staging)
+        except duckdb.Error as exc:  # a CSV DuckDB cannot parse at all: named, never a traceback
             raise StewardError("broken_file", f"CSV 文件无法解析：{str(exc)[:200]}",
                                f"The CSV file cannot be read: {str(exc)[:200]}", field="file") from None
         if n > form.MAX_ROWS:
             raise form.too_many()
+        unreadable = parquet.rejects(con, columns)
+        if unreadable:  # fix the cells that are not numbers first: the other checks would miss those rows
+            raise invalid(unreadable)
         if n == 0:
             raise StewardError("empty", "文件中没有读数", "The file holds no readings", field="file")
         fits = {}
@@ -116,11 +121,13 @@ def _import(session: Session, actor: Actor, store: FileStore, name: str, origina
         if faults:
             raise invalid(faults)
         meter_codes, months, first, last = parquet.summary(con)
-        batch = uuid.uuid4().hex
-        staging = root / ".staging" / batch
         parquet.write(con, staging, batch)
-    finally:
+    except BaseException:
         con.close()
+        parquet.discard(staging)
+        raise
+    con.close()
+    (staging / "all.parquet").unlink(missing_ok=True)
     _publish_on_commit(session, staging, root, actor.enterprise_id)
     with original.open("rb") as fh:
         sha, _ = store.put(fh)  # the reading sheet itself, kept as evidence under its hash
@@ -129,10 +136,9 @@ def _import(session: Session, actor: Actor, store: FileStore, name: str, origina
                        imported_by=actor.label)
     session.add(row)
     session.flush()
-    found: list[Finding] = []
-    for m in months:  # the new files are not in place yet: reconcile over the staged ones too
-        found += reconcile(session, actor.enterprise_id, store, _month(m), extra=sorted(
-            str(p) for p in (staging / f"month={m}").glob("*.parquet")))
+    # the new files are not in place yet: the months are reconciled over the staged ones too
+    found = reconcile_months(session, actor.enterprise_id, store, [_month(m) for m in months],
+                             extra=sorted(str(p) for p in staging.glob("month=*/*.parquet")))
     anomalies.record(session, actor.enterprise_id, found)
     return Imported(row, found)
 
@@ -179,7 +185,15 @@ def month_rows(session: Session, enterprise_id: int, store: FileStore, month: da
                extra: list[str] | None = None) -> tuple[list[dict], list[tuple]]:
     """Each meter with readings in the month: its total, the activity figure that names it (in the meter's
     unit), the difference and whether it is within the meter's accuracy; and the irregularities DuckDB found."""
-    files = parquet.month_files(readings_root(store), enterprise_id, [f"{month:%Y-%m}"]) + (extra or [])
+    return months_rows(session, enterprise_id, store, [month], extra)[month]
+
+
+def months_rows(session: Session, enterprise_id: int, store: FileStore, months: list[date],
+                extra: list[str] | None = None) -> dict[date, tuple[list[dict], list[tuple]]]:
+    """``month_rows`` for several months at once: one DuckDB pass for the totals, one sort for the irregularities
+    (an import of a year reconciles its twelve months together)."""
+    keys = [f"{m:%Y-%m}" for m in months]
+    files = parquet.month_files(readings_root(store), enterprise_id, keys) + (extra or [])
     con = parquet.connect()
     try:
         totals = parquet.month_totals(con, files)
@@ -188,57 +202,65 @@ def month_rows(session: Session, enterprise_id: int, store: FileStore, month: da
         con.close()
     meters = _meters(session, enterprise_id)
     by_id = {m.id: m for m in meters.values()}
-    booked: dict[str, float] = {}
+    booked: dict[tuple[str, date], float] = {}
     a = ActivityRecord
-    for meter_id, quantity, unit in session.exec(select(a.meter_id, a.quantity, a.unit).where(
-            a.enterprise_id == enterprise_id, a.period == month, a.meter_id.is_not(None))):
+    for meter_id, period, quantity, unit in session.exec(select(a.meter_id, a.period, a.quantity, a.unit).where(
+            a.enterprise_id == enterprise_id, a.period.in_(months), a.meter_id.is_not(None))):
         m = by_id.get(meter_id)
         k = _fit(unit, m.unit) if m else None
         if m is not None and k is not None:
-            booked[m.code] = booked.get(m.code, 0.0) + quantity * k
-    rows = []
-    for code, (total, count) in sorted(totals.items()):
-        m = meters.get(code)
-        if m is None:
+            booked[(m.code, period)] = booked.get((m.code, period), 0.0) + quantity * k
+    out: dict[date, tuple[list[dict], list[tuple]]] = {m: ([], []) for m in months}
+    for (code, key), (total, count) in sorted(totals.items()):
+        m, month = meters.get(code), _month(key)
+        if m is None or month not in out:
             continue
-        activity = booked.get(code)
+        activity = booked.get((code, month))
         tol = tolerance(m.accuracy_class)
         diff = None if activity is None else (total - activity) / activity * 100 if activity else None
-        rows.append({"meter": m, "metered": total, "readings": count, "activity": activity, "diff": diff,
-                     "tolerance": tol, "within": diff is None or abs(diff) <= tol})
-    return rows, odd
+        out[month][0].append({"meter": m, "metered": total, "readings": count, "activity": activity, "diff": diff,
+                              "tolerance": tol, "within": diff is None or abs(diff) <= tol})
+    for code, key, kind, n, at in odd:
+        if _month(key) in out:
+            out[_month(key)][1].append((code, kind, n, at))
+    return out
 
 
 def reconcile(session: Session, enterprise_id: int, store: FileStore, month: date,
               extra: list[str] | None = None) -> list[Finding]:
     """The month's findings: totals beyond the meter's accuracy (both figures shown), gaps, duplicate times and
     counters that ran backwards."""
-    rows, odd = month_rows(session, enterprise_id, store, month, extra)
+    return reconcile_months(session, enterprise_id, store, [month], extra)
+
+
+def reconcile_months(session: Session, enterprise_id: int, store: FileStore, months: list[date],
+                     extra: list[str] | None = None) -> list[Finding]:
     places = dict(session.exec(select(Facility.id, Facility.code).where(Facility.enterprise_id == enterprise_id)).all())
     meters = _meters(session, enterprise_id)
 
     def series(code: str) -> str:  # the meter's place, then the meter: the anomaly list says both in words
         m = meters.get(code)
         return f"{(places.get(m.facility_id) if m else None) or ENTERPRISE}|{code}|"
-    found = []
-    for r in rows:
-        m, unit = r["meter"], r["meter"].unit
-        if r["within"]:
-            continue
-        found.append(Finding(
-            "meter_mismatch", series(m.code), month, r["metered"], r["activity"], r["diff"] / 100,
-            f"计量器具 {m.code}（{m.name}）{month:%Y-%m} 读数合计 {r['metered']:,.3f} {unit}，活动数据 "
-            f"{r['activity']:,.3f} {unit}，相差 {r['diff']:+.2f}%，超出其准确度 ±{r['tolerance']:g}%",
-            f"Meter {m.code} {month:%Y-%m}: readings total {r['metered']:,.3f} {unit}, activity data "
-            f"{r['activity']:,.3f} {unit}, {r['diff']:+.2f}% apart, beyond its ±{r['tolerance']:g}% accuracy"))
     words = {"gap": ("读数缺 {n} 个时段，首个缺口在 {at} 之前", "{n} reading(s) missing, the first gap before {at}"),
              "duplicate": ("同一时间有 {n} 个重复读数，首个在 {at}", "{n} duplicate reading time(s), the first at {at}"),
              "backwards": ("表底数倒走 {n} 次，首次在 {at}", "the counter ran backwards {n} time(s), first at {at}")}
-    for code, kind, n, at in odd:
-        zh, en = words[kind]
-        found.append(Finding(f"meter_{kind}", series(code), month, float(n), None, None,
-                             f"计量器具 {code} {month:%Y-%m}：" + zh.format(n=n, at=at),
-                             f"Meter {code} {month:%Y-%m}: " + en.format(n=n, at=at)))
+    found = []
+    for month, (rows, odd) in months_rows(session, enterprise_id, store, months, extra).items():
+        for r in rows:
+            m, unit = r["meter"], r["meter"].unit
+            if r["within"]:
+                continue
+            found.append(Finding(
+                "meter_mismatch", series(m.code), month, r["metered"], r["activity"], r["diff"] / 100,
+                f"计量器具 {m.code}（{m.name}）{month:%Y-%m} 读数合计 {r['metered']:,.3f} {unit}，活动数据 "
+                f"{r['activity']:,.3f} {unit}，相差 {r['diff']:+.2f}%，超出其准确度 ±{r['tolerance']:g}%",
+                f"Meter {m.code} {month:%Y-%m}: readings total {r['metered']:,.3f} {unit}, activity data "
+                f"{r['activity']:,.3f} {unit}, {r['diff']:+.2f}% apart, beyond its ±{r['tolerance']:g}% accuracy"))
+        for code, kind, n, at in odd:
+            zh, en = words[kind]
+            found.append(Finding(f"meter_{kind}", series(code), month, float(n), None, None,
+                                 f"计量器具 {code} {month:%Y-%m}：" + zh.format(n=n, at=at),
+                                 f"Meter {code} {month:%Y-%m}: " + en.format(n=n, at=at)))
     return found
 
 

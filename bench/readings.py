@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -83,10 +84,18 @@ def side_ours(csv_path: Path, home: Path) -> dict:
     engine = make_engine(f"sqlite:///{home / 'steward.db'}", BENCH_KEY)
     store = FileStore(home / "files")
     start = time.perf_counter()
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+        prof = cProfile.Profile()
+        prof.enable()
     with unit_of_work(engine, "bench") as s:
         done = readings.import_upload(s, actor_for(s, "lixf"), store, csv_path.name, csv_path)
         rows, months = done.batch.rows, len(done.batch.months)
     took = time.perf_counter() - start
+    if os.environ.get("BENCH_PROFILE"):
+        prof.disable()
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
     from storage.readings import connect
     con = connect()
     files = sorted(str(p) for p in readings.readings_root(store).rglob("*.parquet"))
@@ -124,6 +133,8 @@ def child(args: list[str]) -> dict:
     out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(out.stderr)
+    if os.environ.get("BENCH_PROFILE"):
+        print(out.stderr[-6000:], file=sys.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

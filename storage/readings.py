@@ -18,8 +18,11 @@ TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/
 SHOWN = 20  # rows at fault named per kind: enough to find the pattern, never a page of ten thousand
 
 
-def connect(memory_limit: str = "1GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
+def connect(memory_limit: str = "1GB", threads: int = 2, spill: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB capped at ``memory_limit``; past it, it spills to ``spill`` (a folder it may fill)."""
     con = duckdb.connect()
+    if spill is not None:
+        con.execute(f"SET temp_directory = '{_quoted(spill)}'")
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = false")
@@ -42,11 +45,11 @@ def month_files(root: Path, enterprise_id: int, months: Iterable[str]) -> list[s
     return sorted(str(p) for m in months for p in month_dir(root, enterprise_id, m).glob("*.parquet"))
 
 
-def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], most: int, scratch: Path) -> int:
-    """Read the CSV once, typed, into one Parquet file under ``scratch`` in the file's order, and make ``r`` a view
-    of it with each row's line in the file; at most ``most`` + 1 rows are read, so the caller can refuse a longer
-    file without reading it to the end. Cells that are not numbers are kept aside by DuckDB (``rejects``) with
-    their line. Every check and the final write then read Parquet, not the CSV again."""
+def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], most: int) -> int:
+    """Read the CSV once, typed, into DuckDB's temporary table ``r0`` in the file's order (``r`` adds each row's
+    line in the file); at most ``most`` + 1 rows are read, so the caller can refuse a longer file without reading
+    it to the end. Cells that are not numbers are kept aside by DuckDB (``rejects``) with their line. DuckDB
+    spills to disk past its memory limit, so the file's size never decides the process's."""
     width = max(columns.get("_width", 0), *(i + 1 for k, i in columns.items() if k != "_width"))
     types = {f"c{i}": "VARCHAR" for i in range(width)}
     for key in ("amount", "counter"):
@@ -55,21 +58,21 @@ def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int]
 
     def col(key: str, kind: str = "VARCHAR") -> str:
         return f"c{columns[key]}" if key in columns else f"NULL::{kind}"
-    scratch.mkdir(parents=True, exist_ok=True)
-    target = scratch / "all.parquet"
-    con.execute("SET preserve_insertion_order = true")  # line numbers follow the file
+    con.execute("SET preserve_insertion_order = true")  # rowid follows the file, so each row knows its line
     con.execute(
-        f"COPY (SELECT trim({col('meter')}) AS meter, {col('time')} AS t, "
-        f"coalesce(try_cast(trim({col('time')}) AS TIMESTAMP), try_strptime(trim({col('time')}), $fmts)) AS ts, "
+        f"CREATE OR REPLACE TEMP TABLE r0 AS SELECT meter, CASE WHEN ts IS NULL THEN t END AS t, ts, amount, counter, "
+        f"unit FROM (SELECT trim({col('meter')}) AS meter, {col('time')} AS t, "
+        f"try_cast({col('time')} AS TIMESTAMP) AS ts, "
         f"{col('amount', 'DOUBLE')} AS amount, {col('counter', 'DOUBLE')} AS counter, "
         f"coalesce(trim({col('unit')}), '') AS unit "
-        f"FROM read_csv($path, header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r}, null_padding = true, "
-        f"strict_mode = false, store_rejects = true, max_line_size = 1048576) LIMIT {int(most) + 1}) "
-        f"TO '{_quoted(target)}' (FORMAT parquet)", {"path": str(csv_path), "fmts": TIME_FORMATS})
+        f"FROM read_csv($path, header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r}, "
+        f"null_padding = true, strict_mode = false, store_rejects = true, max_line_size = 1048576) "
+        f"LIMIT {int(most) + 1})", {"path": str(csv_path)})
+    # the other ways a monitoring system writes a time, tried only on the rows ISO 8601 did not fit
+    con.execute("UPDATE r0 SET ts = try_strptime(trim(t), $fmts) WHERE ts IS NULL", {"fmts": TIME_FORMATS})
     con.execute("SET preserve_insertion_order = false")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW r AS SELECT file_row_number + 2 AS line, * EXCLUDE (file_row_number) "
-                f"FROM read_parquet('{_quoted(target)}', file_row_number = true)")
-    return (con.execute("SELECT count(*) FROM r").fetchone() or (0,))[0]
+    con.execute("CREATE OR REPLACE TEMP VIEW r AS SELECT rowid + 2 AS line, * FROM r0")
+    return (con.execute("SELECT count(*) FROM r0").fetchone() or (0,))[0]
 
 
 def rejects(con: duckdb.DuckDBPyConnection, columns: dict[str, int]) -> list[tuple[str, int, str]]:

@@ -93,10 +93,10 @@ def _import(session: Session, actor: Actor, store: FileStore, name: str, origina
     root = readings_root(store)
     batch = uuid.uuid4().hex
     staging = root / ".staging" / batch
-    con = parquet.connect(memory_limit="700MB")
+    con = parquet.connect(memory_limit="600MB", spill=staging / "spill")
     try:
         try:
-            n = parquet.load(con, csv_path, columns, form.MAX_ROWS, staging)
+            n = parquet.load(con, csv_path, columns, form.MAX_ROWS)
         except duckdb.Error as exc:  # a CSV DuckDB cannot parse at all: named, never a traceback
             raise StewardError("broken_file", f"CSV 文件无法解析：{str(exc)[:200]}",
                                f"The CSV file cannot be read: {str(exc)[:200]}", field="file") from None
@@ -127,7 +127,6 @@ def _import(session: Session, actor: Actor, store: FileStore, name: str, origina
         parquet.discard(staging)
         raise
     con.close()
-    (staging / "all.parquet").unlink(missing_ok=True)
     _publish_on_commit(session, staging, root, actor.enterprise_id)
     with original.open("rb") as fh:
         sha, _ = store.put(fh)  # the reading sheet itself, kept as evidence under its hash

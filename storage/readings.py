@@ -100,9 +100,9 @@ def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[
         con.executemany("INSERT INTO ours VALUES (?)", [(m,) for m in meters])
     checks = {
         "no_meter": "SELECT line, '' FROM r WHERE meter IS NULL OR meter = ''",
-        "unknown_meter": "SELECT line, meter FROM r WHERE meter <> '' AND meter NOT IN (SELECT meter FROM ours)",
-        "bad_unit": "SELECT line, unit FROM r WHERE meter IN (SELECT meter FROM ours) "
-                    "AND (meter, unit) NOT IN (SELECT meter, unit FROM known)",
+        "unknown_meter": "SELECT line, meter FROM r ANTI JOIN ours USING (meter) WHERE meter <> ''",
+        "bad_unit": "SELECT r.line, r.unit FROM r SEMI JOIN ours USING (meter) ANTI JOIN known k "
+                    "ON k.meter = r.meter AND k.unit = r.unit",
         "bad_time": "SELECT line, coalesce(t, '') FROM r WHERE ts IS NULL",
         "bad_amount": "SELECT line, coalesce(CAST(amount AS VARCHAR), '') FROM r WHERE amount IS NULL "
                       f"OR NOT isfinite(amount) OR abs(amount) > {float(most)}",

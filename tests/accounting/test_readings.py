@@ -169,3 +169,11 @@ def test_a_viewer_may_not_import(plant, store, tmp_path):
     from storage.errors import Forbidden
     with pytest.raises(Forbidden):
         bring(plant, store, as_csv(hourly(1.0), tmp_path), username="wangjg")
+
+
+def test_times_written_the_other_common_ways_are_read(plant, engine, store, tmp_path):
+    rows = hourly(coal_in(engine))
+    for row in rows[:24]:
+        row[1] = row[1].replace("-", "/")  # 2025/11/01 00:00, as many monitoring systems write it
+    done = bring(plant, store, as_csv(rows, tmp_path))
+    assert done.batch.rows == 720 and done.findings == []

@@ -45,7 +45,7 @@ def test_a_refused_file_lists_its_rows_on_the_page_and_nothing_is_kept(web, engi
     rows = hourly(100.0)
     rows[4][2] = -3
     answer = upload(lixf, as_csv(rows, tmp_path))
-    assert answer.status_code == 422 and "第 6 行「-3」：用量为负" in answer.text
+    assert answer.status_code == 422 and "第 6 行「-3.0」：用量为负" in answer.text
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(ReadingBatch)).one() == 0
 

@@ -25,6 +25,7 @@ BENCHES = [
     ("accounting_years.py", ["--enterprises", "2", "--years", "2"], 8),
     ("accounting.py", ["--meters", "40", "--hours", "200", "--repeat", "1"], 6),
     ("checklist.py", ["--lines", "5"], 4),
+    ("readings.py", ["--meters", "10", "--hours", "200", "--repeat", "1"], 5),
     ("anomalies.py", [], 12),
     ("page_load.py", ["--sessions", "4", "--seconds", "2", "--workers", "1"], 9),
 ]

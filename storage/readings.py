@@ -93,11 +93,12 @@ def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[
     enterprise's meters; ``fits`` the scale of each (meter, unit) pair that converts; ``stored`` the Parquet
     files already on record for the months the file covers."""
     con.execute("CREATE OR REPLACE TEMP TABLE known (meter VARCHAR, unit VARCHAR, k DOUBLE)")
-    if fits:
-        con.executemany("INSERT INTO known VALUES (?, ?, ?)", [(m, u, k) for (m, u), k in fits.items()])
+    if fits:  # as lists in one statement: executemany costs a round trip a row
+        con.execute("INSERT INTO known SELECT unnest($m), unnest($u), unnest($k)",
+                    {"m": [m for m, _ in fits], "u": [u for _, u in fits], "k": list(fits.values())})
     con.execute("CREATE OR REPLACE TEMP TABLE ours (meter VARCHAR)")
     if meters:
-        con.executemany("INSERT INTO ours VALUES (?)", [(m,) for m in meters])
+        con.execute("INSERT INTO ours SELECT unnest($m)", {"m": list(meters)})
     checks = {
         "no_meter": "SELECT line, '' FROM r WHERE meter IS NULL OR meter = ''",
         "unknown_meter": "SELECT line, meter FROM r ANTI JOIN ours USING (meter) WHERE meter <> ''",

@@ -60,3 +60,11 @@ def test_the_anomaly_benchmark_finds_every_planted_fault_and_prints_its_baseline
     assert "ours: 6/6 found, 6 exactly once, 0 finding(s) on ordinary months" in result.stdout
     assert "baseline (median/MAD per series, own gaps):" in result.stdout
     assert "a re-scan added 0" in result.stdout and "goal met" in result.stdout
+
+
+def test_the_readings_benchmark_imports_through_the_product_and_agrees_with_duckdb():
+    result = subprocess.run([sys.executable, "bench/readings.py", "--meters", "10", "--hours", "200", "--repeat", "1"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "rows and totals agree" in result.stdout and "DuckDB reads the file alone" in result.stdout
+    assert "month reconciliation, 10 meters" in result.stdout and "peak RSS" in result.stdout

@@ -28,6 +28,8 @@ EXPECTED = {
                                                                                    "qianc"},
     "/ets": {"wangjg", "lixf", "zhaom", "chenj", "qianc"},
     "/people": {"lixf", "huangzq"}, "/role-changes": {"wangjg", "lixf", "huangzq"}, "/meters": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"},
+    "/readings": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"},
+    "/assays": {"wangjg", "lixf", "zhaom", "chenj", "qianc", "yangf"},
 }
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

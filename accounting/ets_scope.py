@@ -1,17 +1,22 @@
-"""Which of a year's accounted figures the ETS surrender is due on, per sector, as data: each rule names
-its source and how sure we are (the grades of ACCOUNTING-FACTS.md: H confirmed, M likely, U unverified),
-and the assets page shows both, so nobody takes an unverified rule for the authority's word.
+"""Which of a year's accounted figures the ETS surrender is due on, per sector and data year, as data
+(``data/ets_scope.tsv``): each rule names its source and how sure we are (the grades of ACCOUNTING-FACTS.md: H
+confirmed, M likely, U unverified), and the run and the assets page show both, so nobody takes an unverified rule
+for the authority's word.
 
-The national ETS covers power since 2019 (first compliance 2021) and steel, cement and aluminium since
-the 2024 data year (joined 2025). What a unit's surrender is due on has changed with the allocation plans
-(power counted purchased electricity in earlier plans); the rules below are the direct-emission figure for
-every sector until a verified rule replaces them. A rule for a sector is a list of (first data year, rule),
-so a change of plan adds a row rather than rewriting history.
+The national ETS covers power since 2019 (first compliance 2021): direct combustion plus net purchased
+electricity until data year 2022, direct combustion only from 2023 (allocation by generation). Steel, cement and
+aluminium joined for data year 2024 with energy and process CO2 (aluminium also CF4 and C2F6), no indirect
+emissions. A rule for a sector is a list of (first data year, rule), so a change of plan adds a row of the file
+rather than rewriting history.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
+
+SCOPE_FILE = Path(__file__).parent / "data" / "ets_scope.tsv"
 
 
 @dataclass(frozen=True)
@@ -22,22 +27,28 @@ class Rule:
     source: str
     confidence: str  # H | M | U
     covered: bool = True  # whether the sector is in the national ETS at all
+    first_year: int = 0  # the first data year the rule is in force
 
 
-_DIRECT = ("直接排放（化石燃料燃烧与工业过程，扣除回收利用），不含购入电力和热力",
-           "direct emissions (fuel combustion and process, less CO2 recovered), without purchased electricity and heat")
-POWER = Rule("total_direct_only", *_DIRECT, "发电设施核算与报告指南（2022 修订）；年度配额分配方案", "U")
-NEW_SECTORS = Rule("total_direct_only", *_DIRECT, "全国碳市场扩围（钢铁、水泥、铝冶炼，2024 数据年起）", "U")
 NOT_COVERED = Rule("total_direct_only", "本行业尚未纳入全国碳市场；此处按直接排放口径显示，供省级或自愿履约参考",
                    "this sector is not in the national ETS; the direct-emission figure is shown for provincial or "
                    "voluntary schemes", "全国碳市场覆盖范围（2025 年扩围至钢铁、水泥、铝冶炼）", "H", covered=False)
+FIGURES = ("total_direct_only", "direct_and_purchased_electricity")  # what a rule may name (``accounting.rollup``)
 
-RULES: dict[str, tuple[tuple[int, Rule], ...]] = {
-    "power": ((2019, POWER),),
-    "cement": ((2024, NEW_SECTORS),),
-    "steel": ((2024, NEW_SECTORS),),
-    "nonferrous": ((2024, NEW_SECTORS),),  # aluminium smelting; other non-ferrous metals are not covered
-}
+
+def _load() -> dict[str, tuple[tuple[int, Rule], ...]]:
+    rules: dict[str, list[tuple[int, Rule]]] = {}
+    with SCOPE_FILE.open(encoding="utf-8") as fh:
+        for n, row in enumerate(csv.DictReader(fh, delimiter="\t"), 2):
+            if row["figure"] not in FIGURES or row["confidence"] not in ("H", "M", "U") or not row["source"].strip():
+                raise ValueError(f"ets_scope.tsv line {n}: figure, confidence or source is not one the rules know")
+            year = int(row["first_year"])
+            rules.setdefault(row["sector"], []).append((year, Rule(row["figure"], row["zh"], row["en"], row["source"],
+                                                                    row["confidence"], True, year)))
+    return {sector: tuple(sorted(found, key=lambda r: r[0])) for sector, found in rules.items()}
+
+
+RULES: dict[str, tuple[tuple[int, Rule], ...]] = _load()
 
 
 def rule(sector: str, year: int) -> Rule:

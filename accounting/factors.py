@@ -14,7 +14,7 @@ import difflib
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,8 @@ class Factor:
     aliases: tuple[str, ...] = ()  # what plants also call it (重油 for fuel oil), read on import
     measured: bool = False  # an enterprise's own determination
     evidence: str = ""
+    batch: float | None = None  # the quantity of fuel the determination stands for (a batch, a delivery)
+    batch_unit: str = ""
 
     def covers(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
@@ -190,13 +192,32 @@ class Library:
                 out.append(named[word])
         return out[:n]
 
+    def batches(self, parameter: str, material: str, day: date) -> list[Factor]:
+        """The measured values that belong to the month of ``day``: determined in that month (valid from a day of
+        it) or recorded for a span that holds the whole month. What the power guideline asks for each month; a
+        value carried over from an earlier month with no end is not this month's measurement."""
+        first = day.replace(day=1)
+        last = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        return [f for _, _, f in self._index[0].get((parameter, material), ())
+                if f.valid_from is not None and (first <= f.valid_from < last or (
+                    f.valid_from <= first and f.valid_to is not None and f.valid_to >= last.replace(day=1) - _DAY))]
+
     def materials(self, parameter: str) -> set[str]:
         if parameter not in self._materials:
             self._materials[parameter] = {f.material for f in self.factors if f.parameter == parameter}
         return self._materials[parameter]
 
 
+_DAY = timedelta(days=1)
+# the general library, then the sector defaults kept in their own files (power's rule for unmeasured coal, the
+# aluminium standard's PFC factors, coal mining's flare and post-mining factors), each row with its source
+FILES = ("factors.tsv", "power_defaults.tsv", "pfc_defaults.tsv", "coal_defaults.tsv")
+
+
 @cache
 def default_library() -> Library:
-    with (DATA / "factors.tsv").open(encoding="utf-8") as fh:
-        return Library(parse(list(csv.DictReader(fh, delimiter="\t")), "factors.tsv"))
+    factors: list[Factor] = []
+    for name in FILES:
+        with (DATA / name).open(encoding="utf-8") as fh:
+            factors += parse(list(csv.DictReader(fh, delimiter="\t")), name)
+    return Library(factors)

@@ -45,6 +45,9 @@ class Emission:
     basis: str  # how the figure is made, for explain
     factors: list[dict] = field(default_factory=list)
     per_unit: Emission | None = None  # set when the line is the per-unit result scaled by the quantity
+    # what a reader must know about how the figure was made: a default used where a measurement was missing, with
+    # the rule and its source, in both languages ({"code", "zh", "en"})
+    notes: list[dict] = field(default_factory=list)
 
     @property
     def formula(self) -> str:
@@ -60,19 +63,21 @@ class Emission:
         return {"ref": a.ref, "period": a.period.isoformat(), "category": a.category, "material": a.material,
                 "quantity": a.quantity, "unit": a.unit, "facility": a.facility, "process": a.process,
                 "source": a.source, "tco2": self.tco2, "kind": self.kind, "formula": self.formula,
-                "factors": self.factors}
+                "factors": self.factors, **({"notes": self.notes} if self.notes else {})}
 
 
 @dataclass(frozen=True)
 class Options:
     grid: str = "national"  # national | ets | regional | residual
     gwp: str = "ar5"
+    sector: str = ""  # the enterprise's industry: power accounts its coal by the power guideline's monthly rules
 
 
 GRID_PARAMETER = {"national": "grid_ef", "ets": "grid_ef_ets", "regional": "grid_ef_regional",
                   "residual": "grid_ef_residual"}
 Calculator = Callable[[Activity, Library, Options], Emission]
 SECTOR_CALCULATORS: dict[tuple[str, str], Calculator] = {}
+BY_SECTOR: dict[tuple[str, str], Calculator] = {}  # (industry, category): e.g. power's fuel combustion
 
 
 def register(category: str, material: str | None = None):
@@ -83,6 +88,15 @@ def register(category: str, material: str | None = None):
             GENERAL[category] = fn
         else:
             SECTOR_CALCULATORS[(category, material)] = fn
+        return fn
+    return wrap
+
+
+def register_sector(sector: str, category: str):
+    """An industry's own rules for a general category (power's coal: monthly measurements, the guideline's
+    default for a month without one); the calculator passes what it does not handle on to the general one."""
+    def wrap(fn: Calculator) -> Calculator:
+        BY_SECTOR[(sector, category)] = fn
         return fn
     return wrap
 
@@ -215,10 +229,12 @@ def calculate(activities: list[Activity], lib: Library, opt: Options = Options()
         key = (opt, a.category, a.material, a.unit, a.period)
         unit_line = per_unit.get(key)
         if unit_line is None:
-            fn = SECTOR_CALCULATORS.get((a.category, a.material)) or GENERAL.get(a.category)
+            fn = (SECTOR_CALCULATORS.get((a.category, a.material)) or BY_SECTOR.get((opt.sector, a.category))
+                  or GENERAL.get(a.category))
             if fn is None:
                 raise AccountingError("category", f"未知的活动数据类别「{a.category}」",
                                       f"Unknown activity category {a.category!r}", field="category")
             unit_line = per_unit[key] = fn(replace(a, quantity=1.0, ref="1"), lib, opt)
-        out.append(Emission(a, unit_line.tco2 * a.quantity, unit_line.kind, "", unit_line.factors, unit_line))
+        out.append(Emission(a, unit_line.tco2 * a.quantity, unit_line.kind, "", unit_line.factors, unit_line,
+                            unit_line.notes))
     return out

@@ -13,6 +13,7 @@ PRODUCTS: dict[str, tuple[str, str, bool]] = {
     "waste_heat_electricity": ("余热发电量", "Waste-heat electricity", False),
     "electricity": ("发电量", "Electricity generated", True),
     "electricity_supplied": ("供电量", "Electricity supplied", True),
+    "heat_supplied": ("供热量", "Heat supplied", True),
     "crude_steel": ("粗钢", "Crude steel", True),
     "primary_aluminium": ("电解铝", "Primary aluminium", True),
     "coke": ("焦炭", "Coke", True),

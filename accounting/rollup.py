@@ -24,6 +24,9 @@ CONVENTIONS = {
                  "never added to the enterprise total again",
     "total": "direct + indirect + exported + recovered",
     "total_direct_only": "direct + recovered (the figure without purchased electricity and heat)",
+    "purchased_electricity": "the purchased-electricity part of indirect",
+    "direct_and_purchased_electricity": "direct + recovered + purchased electricity (the power sector's ETS figure "
+                                        "until data year 2022)",
 }
 
 
@@ -35,8 +38,9 @@ def _finish(sums: list[float]) -> dict[str, float]:
 
 
 def _per_output_unit(unit: str) -> tuple[str, float] | None:
-    """("t", factor) for a product by weight, ("MWh", factor) for electricity; None for anything else."""
-    for base in ("t", "MWh"):
+    """("t", factor) for a product by weight, ("MWh", factor) for electricity, ("GJ", factor) for heat supplied;
+    None for anything else."""
+    for base in ("t", "MWh", "GJ"):
         try:
             return base, convert(1, unit, base)
         except ValueError:
@@ -59,6 +63,7 @@ class Rollup:
         self.by_month: dict[str, defaultdict[str, defaultdict[str, float]]] = {
             name: defaultdict(lambda: defaultdict(float)) for name in ("processes", "facilities", "output")}
         self.units: dict[str, str] = {}
+        self.electricity = 0.0  # purchased electricity's tCO2: what the power sector's ETS counted until 2022
         self._per_unit: dict[str, tuple[str, float] | None] = {}
 
     def add(self, slot: int, tco2: float, process: str | None, facility: str | None, month: str) -> None:
@@ -70,6 +75,9 @@ class Rollup:
         if slot < len(SUMMED):  # the allocation is shown per place but never part of a total
             self.by_month["processes"][process or "(enterprise)"][month] += tco2
             self.by_month["facilities"][facility or "(enterprise)"][month] += tco2
+
+    def add_purchased_electricity(self, tco2: float) -> None:
+        self.electricity += tco2
 
     def add_output(self, material: str, amount: float, unit: str, month: str | None = None) -> None:
         if not is_output(material):  # not kiln dust: a residue, not a product
@@ -86,6 +94,8 @@ class Rollup:
 
     def result(self) -> dict:
         totals = _finish(self.enterprise)
+        totals["purchased_electricity"] = round(self.electricity, 3)
+        totals["direct_and_purchased_electricity"] = round(totals["total_direct_only"] + self.electricity, 3)
         intensity = {material: {"output": round(q, 3), "unit": self.units[material],
                                 "total_per_unit": round(totals["total"] / q, 6),
                                 "direct_per_unit": round(totals["total_direct_only"] / q, 6)}
@@ -108,6 +118,8 @@ def rollup(lines: list[Emission]) -> dict:
         i = SLOT.get(e.kind)
         if i is not None:
             sums.add(i, e.tco2, a.process, a.facility, a.period.strftime("%Y-%m"))
+        if a.category == "electricity_purchased":
+            sums.add_purchased_electricity(e.tco2)
         if a.category == "production":
             sums.add_output(a.material, a.quantity, a.unit, a.period.strftime("%Y-%m"))
     return sums.result()

@@ -25,6 +25,9 @@ class EnterpriseFactor(SQLModel, table=True):
     evidence: str = Field(max_length=500)
     recorded_by: str = Field(max_length=120)
     created_at: datetime = Field(default_factory=utcnow)
+    # the quantity of fuel the value stands for (a batch): a month of several batches is weighted by it
+    batch_quantity: float | None = None
+    batch_unit: str | None = Field(default=None, max_length=30)
 
 
 class FactorDocument(SQLModel, table=True):

@@ -58,7 +58,7 @@ def test_the_position_shows_what_is_due_and_the_cheapest_way(plant):
     assert due > 1_150_000 and pos["remaining_t"] == pytest.approx(due - 600_000)
     assert pos["deadline"] == "2026-12-31" and pos["days_left"] == 36
     assert pos["rule"]["figure"] == "total_direct_only" and pos["rule"]["covered"]  # cement, 2025: in the ETS
-    assert "不含购入电力" in pos["rule"]["zh"] and pos["rule"]["confidence"] == "U"
+    assert "不含购入电力" in pos["rule"]["zh"] and pos["rule"]["confidence"] == "H"  # ICAP, MEE 2025-04-23
     plan = pos["plan"]
     assert plan["offset_used_t"] == pytest.approx(due * 0.05, abs=1)  # bought in whole tonnes
     assert plan["buy_cea_t"] == pytest.approx(due - 1_100_000 - due * 0.05, abs=1)

@@ -4,18 +4,22 @@ enterprise. Nothing is stored here; ``runs`` freezes a result and ``totals`` sum
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date
 from functools import lru_cache
 
 from sqlmodel import Session, select
 
-from accounting import parameters
+from accounting import ets_scope, parameters
 from accounting.errors import AccountingError
 from accounting.factors import DEFAULT_DOCUMENT, DOCUMENTS, Factor, Library, default_library
 from accounting.inventory import Activity, Options, calculate
 from accounting.rollup import rollup
+from accounting.sectors import balance, power
+from accounting.units import convert
 from storage.errors import NotFound, StewardError
 from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, Facility, FactorDocument, Process
 from workflows.engine import machine
@@ -67,7 +71,8 @@ def measured(session: Session, enterprise_ids: list[int]) -> dict[int, tuple[Fac
                           .order_by(EnterpriseFactor.id)):
         found[f.enterprise_id].append(Factor(
             parameter=f.parameter, material=f.material, value=f.value, unit=f.unit, document="enterprise measurement",
-            valid_from=f.valid_from, valid_to=f.valid_to, confidence="measured", measured=True, evidence=f.evidence))
+            valid_from=f.valid_from, valid_to=f.valid_to, confidence="measured", measured=True, evidence=f.evidence,
+            batch=f.batch_quantity, batch_unit=f.batch_unit or ""))
     return {eid: tuple(factors) for eid, factors in found.items()}
 
 
@@ -121,19 +126,32 @@ def choose_document(session: Session, actor: Actor, document: str, reason: str) 
 
 
 def add_measured_factor(session: Session, actor: Actor, *, parameter: str, material: str, value: float, unit: str,
-                        valid_from: date, evidence: str, valid_to: date | None = None) -> EnterpriseFactor:
+                        valid_from: date, evidence: str, valid_to: date | None = None,
+                        batch_quantity: float | None = None, batch_unit: str = "t") -> EnterpriseFactor:
+    """``batch_quantity``: the fuel the value stands for, so a month of several batches is weighted by it."""
     machine.require_role(actor, ACCOUNTANTS, "登记实测因子", "Recording a measured factor")
     if not evidence.strip():
         raise StewardError("evidence", "实测因子须附证据（化验报告编号等）", "A measured factor needs evidence (lab report…)",
                            field="evidence")
     with translated():
         parameters.check(parameter, material, value, unit, default_library())
+    if batch_quantity is not None:
+        if not math.isfinite(batch_quantity) or batch_quantity <= 0:
+            raise StewardError("batch_quantity", "批次量须为正数", "The batch quantity must be a positive number",
+                               field="batch_quantity")
+        try:
+            convert(batch_quantity, batch_unit, "t")
+        except (AccountingError, ValueError):
+            raise StewardError("batch_unit", f"批次量的单位须为质量单位（t、kg…），「{batch_unit}」不行",
+                               f"The batch quantity's unit must be a mass (t, kg…); {batch_unit!r} is not",
+                               field="batch_unit") from None
     if valid_to is not None and valid_to < valid_from:
         raise StewardError("valid_to", "截止日期不能早于起始日期", "The end date cannot come before the start",
                            field="valid_to")
     row = EnterpriseFactor(enterprise_id=actor.enterprise_id, parameter=parameter, material=material, value=value,
                            unit=unit, valid_from=valid_from, valid_to=valid_to, evidence=evidence.strip(),
-                           recorded_by=actor.label)
+                           recorded_by=actor.label, batch_quantity=batch_quantity,
+                           batch_unit=batch_unit if batch_quantity is not None else None)
     session.add(row)
     session.flush()
     return row
@@ -177,13 +195,40 @@ def choose_gwp_set(session: Session, actor: Actor, code: str, reason: str) -> En
 
 
 def compute(session: Session, enterprise_id: int, year: int, grid: str = "national") -> tuple[dict, list[dict], str]:
-    """Totals and lines for one year, without storing them; the totals say which GWP set was used."""
+    """Totals and lines for one year, without storing them; the totals say which GWP set was used, which ETS
+    rule the sector's data year falls under, and what a reader must know (defaults used for missing
+    measurements, a month with generation and no fuel). A carbon balance whose outputs carry more carbon than
+    its inputs is refused."""
     lib = library(session, enterprise_id)
     gwp = gwp_set(session, enterprise_id)
+    ent = session.get(Enterprise, enterprise_id)
+    sector = ent.industry if ent is not None else ""
     with translated():
-        lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid, gwp=gwp["set"]))
-    totals = {**rollup(lines), "gwp": gwp, "document": documents(session, [enterprise_id])[enterprise_id]}
+        lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid, gwp=gwp["set"], sector=sector))
+        balance.check(lines)
+    totals = {**rollup(lines), "gwp": gwp, "document": documents(session, [enterprise_id])[enterprise_id],
+              "ets": ets(sector, year), "notes": notes(lines)}
     return totals, [e.as_json() for e in lines], lib.version
+
+
+def ets(sector: str, year: int) -> dict:
+    """The ETS rule of the sector's data year as the run states it: the figure it names, in words, with its source."""
+    return {"sector": sector, **asdict(ets_scope.rule(sector, year))}
+
+
+def notes(lines) -> list[dict]:
+    """Each distinct note of the lines once (a default used in a month is said once, not per row), then the months
+    with generation and no fuel."""
+    seen: dict[str, dict] = {}
+    for e in lines:
+        for note in e.notes:
+            seen.setdefault(note["en"], note)
+    return in_order(seen.values(), power.months_without_fuel(lines))
+
+
+def in_order(notes, gaps: list[dict]) -> list[dict]:
+    """Defaults by month (their text starts with it), then the months with generation and no fuel."""
+    return [*sorted(notes, key=lambda n: n["en"]), *gaps]
 
 
 def explain(lines: list[dict], facility: str | None = None, material: str | None = None,

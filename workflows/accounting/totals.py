@@ -23,6 +23,8 @@ from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import Activity, Options, calculate
 from accounting.rollup import SLOT, Rollup
+from accounting.sectors import power
+from accounting.units import convert
 from storage.errors import StewardError
 from storage.models import ActivityRecord, Enterprise
 from workflows.accounting import calculation
@@ -45,8 +47,9 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     if not ids or not years:
         return {}, {}
     start, end = date(years[0], 1, 1), date(years[-1] + 1, 1, 1)
-    groups, gwp, documents = _groups(session, ids)
-    libraries = {eid: (g, lib, Options(grid=grid, gwp=code)) for g, (lib, code, eids) in enumerate(groups) for eid in eids}
+    groups, gwp, documents, sectors = _groups(session, ids)
+    libraries = {eid: (g, lib, Options(grid=grid, gwp=code, sector=sector))
+                 for g, (lib, code, sector, eids) in enumerate(groups) for eid in eids}
     places = calculation.places(session, ids)
     a = ActivityRecord
     month = type_coerce(a.period, String)  # parsed once per distinct month below, not once per row
@@ -59,6 +62,10 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     per_unit: dict[tuple, tuple[int, float] | None] = {}
     days: dict[object, date] = {}
     rolls: dict[Key, Rollup] = defaultdict(Rollup)
+    said: dict[Key, dict[str, dict]] = defaultdict(dict)  # each enterprise-year's notes, once each, as the run says them
+    generated: dict[Key, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    fuelled: dict[Key, set[str]] = defaultdict(set)
+    carbon: dict[Key, dict[tuple, float]] = defaultdict(lambda: defaultdict(float))  # each month's balance per facility
     bad: set[Key] = set()
     for eid, fid, period, category, material, unit, amount, least in sums:
         day = days.get(period) or days.setdefault(period, _day(period))
@@ -70,16 +77,29 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
         if found is None or least < 0:
             bad.add(key)
             continue
-        slot, tco2 = found
+        slot, tco2, notes = found
+        for note in notes:
+            said[key].setdefault(note["en"], note)
+        if category in ("carbon_input", "carbon_output"):
+            carbon[key][(f"{day:%Y-%m}", fid)] += tco2 * amount
+        if category in power.FUELLED:
+            fuelled[key].add(f"{day:%Y-%m}")
+        elif category == "production" and material == "electricity":
+            generated[key][f"{day:%Y-%m}"] += amount * convert(1, unit, "MWh")
         roll = rolls[key]
         if slot >= 0:
             facility, process = places.get(fid, (None, None))
             roll.add(slot, tco2 * amount, process, facility, f"{day:%Y-%m}")
+        if category == "electricity_purchased":
+            roll.add_purchased_electricity(tco2 * amount)
         if category == "production":
             roll.add_output(material, amount, unit, f"{day:%Y-%m}")
 
-    done = {key: {**roll.result(), "gwp": gwp[key[0]], "document": documents[key[0]]} for key, roll in rolls.items()
-            if key not in bad}
+    bad |= {key for key, months in carbon.items() if any(net < -1e-6 for net in months.values())}  # refused in full
+    done = {key: {**roll.result(), "gwp": gwp[key[0]], "document": documents[key[0]],
+                  "ets": calculation.ets(sectors.get(key[0], ""), key[1]),
+                  "notes": calculation.in_order(said[key].values(), power.gaps(generated[key], fuelled[key]))}
+            for key, roll in rolls.items() if key not in bad}
     failed: dict[Key, StewardError] = {}
     for key in sorted(bad):  # line by line, for the reason the full run would give
         try:
@@ -90,19 +110,22 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
 
 
 def _groups(session: Session, ids: list[int]
-            ) -> tuple[list[tuple[Library, str, list[int]]], dict[int, dict], dict[int, dict]]:
-    """Enterprises that share the same measured factors, GWP set and factor document, as (their library, the set,
-    their ids); and each enterprise's GWP set and factor document with the reason on record, as a run states them."""
+            ) -> tuple[list[tuple[Library, str, str, list[int]]], dict[int, dict], dict[int, dict], dict[int, str]]:
+    """Enterprises that share the same measured factors, GWP set, factor document and industry, as (their library,
+    the set, the industry, their ids); each enterprise's GWP set and factor document with the reason on record, as
+    a run states them; its industry."""
     measured = calculation.measured(session, ids)
     documents = calculation.documents(session, ids)
-    gwp = {eid: calculation.gwp_set_of(code, reason) for eid, code, reason in
-           session.exec(select(Enterprise.id, Enterprise.gwp_set, Enterprise.gwp_reason).where(Enterprise.id.in_(ids)))}
+    gwp, sectors = {}, {}
+    for eid, code, reason, industry in session.exec(select(
+            Enterprise.id, Enterprise.gwp_set, Enterprise.gwp_reason, Enterprise.industry).where(Enterprise.id.in_(ids))):
+        gwp[eid], sectors[eid] = calculation.gwp_set_of(code, reason), industry or ""
     by_key: dict[tuple, list[int]] = defaultdict(list)
     for eid in ids:
-        by_key[(measured[eid], gwp.get(eid, calculation.gwp_set_of(None, None))["set"], documents[eid]["document"])
-               ].append(eid)
-    return [(calculation.library_with(factors, document), code, eids)
-            for (factors, code, document), eids in by_key.items()], gwp, documents
+        by_key[(measured[eid], gwp.get(eid, calculation.gwp_set_of(None, None))["set"], documents[eid]["document"],
+                sectors.get(eid, ""))].append(eid)
+    return ([(calculation.library_with(factors, document), code, sector, eids)
+             for (factors, code, document, sector), eids in by_key.items()], gwp, documents, sectors)
 
 
 def _day(period) -> date:
@@ -110,11 +133,11 @@ def _day(period) -> date:
 
 
 def _unit_line(category: str, material: str, unit: str, day: date, lib: Library, opt: Options
-               ) -> tuple[int, float] | None:
-    """(the kind's slot, tCO2 for one unit) as the calculators give it; None when they refuse the key."""
+               ) -> tuple[int, float, list[dict]] | None:
+    """(the kind's slot, tCO2 for one unit, its notes) as the calculators give it; None when they refuse the key."""
     try:
         [line] = calculate([Activity(ref="1", period=day, category=category, material=material, quantity=1.0,
                                      unit=unit)], lib, opt)
     except AccountingError:
         return None
-    return SLOT.get(line.kind, -1), line.tco2
+    return SLOT.get(line.kind, -1), line.tco2, line.notes

@@ -37,10 +37,13 @@ def _finish(sums: list[float]) -> dict[str, float]:
     return {k: round(v, 3) for k, v in out.items()}
 
 
-def _per_output_unit(unit: str) -> tuple[str, float] | None:
+HEAT_OUTPUTS = ("heat_supplied",)  # energy counted per GJ, as heat is; electricity per MWh
+
+
+def _per_output_unit(unit: str, heat: bool = False) -> tuple[str, float] | None:
     """("t", factor) for a product by weight, ("MWh", factor) for electricity, ("GJ", factor) for heat supplied;
     None for anything else."""
-    for base in ("t", "MWh", "GJ"):
+    for base in ("t", "GJ" if heat else "MWh"):
         try:
             return base, convert(1, unit, base)
         except ValueError:
@@ -64,7 +67,7 @@ class Rollup:
             name: defaultdict(lambda: defaultdict(float)) for name in ("processes", "facilities", "output")}
         self.units: dict[str, str] = {}
         self.electricity = 0.0  # purchased electricity's tCO2: what the power sector's ETS counted until 2022
-        self._per_unit: dict[str, tuple[str, float] | None] = {}
+        self._per_unit: dict[tuple[str, bool], tuple[str, float] | None] = {}
 
     def add(self, slot: int, tco2: float, process: str | None, facility: str | None, month: str) -> None:
         """``slot`` is the kind's place in KINDS; ``month`` is YYYY-MM."""
@@ -82,9 +85,10 @@ class Rollup:
     def add_output(self, material: str, amount: float, unit: str, month: str | None = None) -> None:
         if not is_output(material):  # not kiln dust: a residue, not a product
             return
-        if unit not in self._per_unit:
-            self._per_unit[unit] = _per_output_unit(unit)
-        conversion = self._per_unit[unit]
+        key = (unit, material in HEAT_OUTPUTS)
+        if key not in self._per_unit:
+            self._per_unit[key] = _per_output_unit(*key)
+        conversion = self._per_unit[key]
         if conversion:  # products by weight (clinker, cement, steel…) or by energy (power: per MWh)
             base, factor = conversion
             self.output[material] += amount * factor

@@ -83,11 +83,14 @@ def power_combustion(a: Activity, lib: Library, opt: Options) -> Emission:
                       f"采用缺省值 {cc:g} tC/GJ（{rule.factor.source()}；{rule.factor.table}）",
                       "en": f"{a.period:%Y-%m} {a.material}: carbon content not measured this month, so by the power "
                       f"guideline's rule its default {cc:g} tC/GJ applies ({rule.factor.source()}; {rule.factor.table})"})
-    oxidation = lib.get("oxidation", a.material, a.period)
-    if not oxidation.factor.measured:
+    measured_of = lib.batches("oxidation", a.material, a.period)
+    if measured_of:
+        of, _ = _weighted(measured_of, "fraction", ("碳氧化率", "the oxidation rate"), a)
+        factors += [_measured(b) for b in measured_of]
+    else:
         oxidation = lib.get("oxidation_power", "coal", a.period)
-    of = oxidation.factor.value_in("fraction")
-    factors.append(used(oxidation))
+        of = oxidation.factor.value_in("fraction")
+        factors.append(used(oxidation))
     heat = a.quantity * ncv * product_scale(a.unit, "GJ/t", "GJ")
     tco2 = heat * cc * of * C_TO_CO2
     formula = (f"{a.quantity:g} {a.unit} × NCV {ncv_text} GJ/t = {heat:,.3f} GJ; × {cc_text} × OF {of:g} × 44/12 "

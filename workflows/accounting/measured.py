@@ -52,7 +52,8 @@ def _names(codes: list[str], lang: str) -> str:
 
 
 def record(session: Session, actor: Actor, *, parameter: str, material: str, value: str, unit: str, valid_from: str,
-           valid_to: str, evidence: str, years: set[int] | None = None) -> EnterpriseFactor:
+           valid_to: str, evidence: str, batch_quantity: str = "", batch_unit: str = "t",
+           years: set[int] | None = None) -> EnterpriseFactor:
     """Check every field, then record the value, or nothing: one refusal lists each mistake with its field (in
     ``details``). ``years`` hears the years the value reads into."""
     machine.require_role(actor, calculation.ACCOUNTANTS, "登记实测因子", "Recording a measured factor")
@@ -83,6 +84,12 @@ def record(session: Session, actor: Actor, *, parameter: str, material: str, val
     end = _day(valid_to, "valid_to", "截止日期", "Valid to", wrong)
     if start and end and end < start:
         wrong("valid_to", "截止日期不能早于起始日期", "The end date cannot come before the start")
+    batch = None
+    if batch_quantity.strip():
+        try:
+            batch = float(number_text(batch_quantity))
+        except ValueError:
+            wrong("batch_quantity", "「批次量」应为数字，如 1,200", "“Batch quantity” must be a number, such as 1,200")
     if not evidence.strip():
         wrong("evidence", "实测值须附证据（化验报告编号等）", "A measured value needs evidence (the lab report's number…)")
     if spec is not None and figure is not None and unit.strip() and not any(e["field"] == "material" for e in errors):
@@ -96,7 +103,8 @@ def record(session: Session, actor: Actor, *, parameter: str, material: str, val
                            field=errors[0]["field"], details=errors)
     assert figure is not None and start is not None
     row = calculation.add_measured_factor(session, actor, parameter=parameter, material=code, value=figure,
-                                          unit=unit.strip(), valid_from=start, valid_to=end, evidence=evidence)
+                                          unit=unit.strip(), valid_from=start, valid_to=end, evidence=evidence,
+                                          batch_quantity=batch, batch_unit=batch_unit.strip() or "t")
     if years is not None:
         years.update(range(start.year, (end.year if end else max(start.year, clock.today().year)) + 1))
     return row

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from accounting import like_for_like as lfl
 from accounting.factors import DOCUMENTS
-from storage.models import AccountingRun
+from storage.models import AccountingRun, Enterprise
 from workflows.accounting import baseline as baselines
 from workflows.accounting import calculation, comparison, freshness, runs
 from workflows.accounting.activity import ENTRY_ROLES
@@ -97,7 +97,8 @@ def page(session: Session, actor: Actor, lang: str, run_id: int | None = None,
     if chosen:
         full = session.get(AccountingRun, run.id)  # the lines only when someone drills into them
         lines = [_shown(x, places, lang) for x in full.lines if _matches(x, chosen)][:500]
-    return {**base, "summary": summary, **freshness.standing(session, run, lang), "processes": processes,
+    return {**base, "summary": summary, **freshness.standing(session, run, lang), **stated(session, run, lang),
+            "processes": processes,
             "facilities": facilities, "months": months, "intensity": intensity, "drill": chosen, "lines": lines,
             "drill_label": {k: (place(v) if k in ("process", "facility") else names.material(v, lang)
                                 if k == "material" else v) for k, v in chosen.items()},
@@ -106,6 +107,23 @@ def page(session: Session, actor: Actor, lang: str, run_id: int | None = None,
                       "indirect": [round(m["indirect"], 1) for m in months],
                       "labels": {"direct": "Direct" if lang == "en" else "直接排放",
                                  "indirect": "Indirect (purchased)" if lang == "en" else "间接排放（购入）"}}}
+
+
+def stated(session: Session, run: AccountingRun, lang: str) -> dict:
+    """What the run states besides its figures: the ETS rule of the sector's data year and the figure it names, the
+    GWP set and why, and the notes (defaults used for missing measurements, months with generation and no fuel).
+    A run from before the rule was kept with it reads the rule in force for its year."""
+    en = lang == "en"
+    t = run.totals
+    ent = session.get(Enterprise, run.enterprise_id)
+    ets = t.get("ets") or calculation.ets(ent.industry if ent else "", run.year)
+    gwp = t.get("gwp") or {}
+    name = calculation.GWP_SETS.get(gwp.get("set", ""), ("", ""))[en]
+    why = (("Default" if en else "缺省") if gwp.get("basis") != "enterprise" else
+           ("The enterprise's choice on record" if en else "企业登记的选择") + (f": {gwp['reason']}" if gwp.get("reason") else ""))
+    return {"ets": {**ets, "words": ets["en" if en else "zh"], "value": t["enterprise"].get(ets["figure"])},
+            "run_gwp_why": f"{name} ({why})" if en else f"{name}（{why}）",
+            "notes": [n["en" if en else "zh"] for n in t.get("notes", [])]}
 
 
 def _matches(line: dict, chosen: dict[str, str]) -> bool:

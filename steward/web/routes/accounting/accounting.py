@@ -89,14 +89,17 @@ def measured_form(lang: str, values: dict | None = None, errors: dict[str, list[
 @router.post("/accounting/measured")
 def measured(request: Request, parameter: str = Form(""), material: str = Form(""), value: str = Form(""),
              unit_text: str = Form("", alias="unit"), valid_from: str = Form(""), valid_to: str = Form(""),
-             evidence: str = Form(""), csrf_token: str = Form("")):
+             evidence: str = Form(""), batch_quantity: str = Form(""), batch_unit: str = Form("t"),
+             csrf_token: str = Form("")):
     """A laboratory or plant value, every field checked at once: nothing is written when it is refused, and the
     form comes back with each mistake beside its field. Recorded, it starts the re-run of each accounted year it
-    reads into, like an import."""
+    reads into, like an import. A batch quantity (the coal a determination stands for) weights a month of several
+    batches."""
     from workflows.accounting import measured as values_of
     lang = lang_of(request)
     typed = {"parameter": parameter, "material": material, "value": value, "unit": unit_text,
-             "valid_from": valid_from, "valid_to": valid_to, "evidence": evidence}
+             "valid_from": valid_from, "valid_to": valid_to, "evidence": evidence, "batch_quantity": batch_quantity,
+             "batch_unit": batch_unit}
     years: set[int] = set()
 
     def go(s, a) -> tuple[int, list[int]]:

@@ -1,0 +1,128 @@
+"""A power plant's year on the product's own database and pages (issue 31): the coal's batches recorded with the
+quantity they stand for, the guideline's default for a month without a measurement said in the run, a month with
+generation and no fuel said in words, intensity per MWh generated and supplied, and the ETS figure of the data
+year with its source — the same on the accounting page in Chinese and English, and from the quick totals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from helpers import act, as_user, plant_id
+from sqlmodel import select
+
+from storage.errors import StewardError
+from storage.models import ActivityRecord, Enterprise
+from workflows.accounting import calculation, runs, totals
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+YEAR = 2022
+COAL_T = {1: 152_000, 2: 128_500, 3: 140_200, 4: 118_900, 5: 121_300}  # May: generation but no coal entered below
+GENERATED = {1: 368_400, 2: 310_200, 3: 339_800, 4: 287_600, 5: 295_100}
+
+
+def power_plant(uow) -> int:
+    """The demo enterprise as a coal-fired plant: five months of 2022 (May's coal missing), batches measured in
+    January and February (March on: none), and purchased electricity for start-up."""
+    with uow("test") as s:
+        eid = plant_id(s)
+        ent = s.get(Enterprise, eid)
+        ent.industry = "power"
+        s.add(ent)
+        for month in range(1, 6):
+            day = date(YEAR, month, 1)
+            rows = [("production", "electricity", GENERATED[month], "MWh"),
+                    ("production", "electricity_supplied", round(GENERATED[month] * 0.935, 1), "MWh"),
+                    ("electricity_purchased", "grid_electricity", 850.0, "MWh")]
+            if month != 5:
+                rows.append(("fuel_combustion", "bituminous_coal", COAL_T[month], "t"))
+            for category, material, qty, unit in rows:
+                s.add(ActivityRecord(enterprise_id=eid, period=day, category=category, material=material, quantity=qty,
+                                     unit=unit))
+    batches = [(date(YEAR, 1, 8), "ncv", 21.30, "GJ/t", 70_000), (date(YEAR, 1, 22), "ncv", 20.10, "GJ/t", 82_000),
+               (date(YEAR, 1, 8), "carbon_element", 0.5650, "tC/t", 70_000),
+               (date(YEAR, 1, 22), "carbon_element", 0.5310, "tC/t", 82_000),
+               (date(YEAR, 2, 15), "ncv", 20.80, "GJ/t", 128_500), (date(YEAR, 2, 15), "carbon_element", 55.2, "%", 128_500)]
+    for day, parameter, value, unit, batch in batches:
+        act(uow, "lixf", lambda s, a, day=day, parameter=parameter, value=value, unit=unit, batch=batch:
+            calculation.add_measured_factor(s, a, parameter=parameter, material="bituminous_coal", value=value, unit=unit,
+                                            valid_from=day, valid_to=day, evidence=f"入厂煤化验 {day}",
+                                            batch_quantity=batch, batch_unit="t"))
+    return eid
+
+
+@pytest.fixture
+def power(plant):
+    return power_plant(plant)
+
+
+def test_a_power_plants_year_weights_batches_says_its_defaults_and_is_due_on_direct_plus_electricity(plant, power):
+    with plant("test") as s:
+        t, lines, _ = calculation.compute(s, power, YEAR)
+        quick = totals.year_totals(s, power, YEAR)
+    january = next(x for x in lines if x["period"] == "2022-01-01" and x["material"] == "bituminous_coal")
+    carbon = (70_000 * 0.5650 + 82_000 * 0.5310) / 152_000
+    assert january["tco2"] == pytest.approx(152_000 * carbon * 0.99 * 44 / 12)
+    february = next(x for x in lines if x["period"] == "2022-02-01" and x["material"] == "bituminous_coal")
+    assert february["tco2"] == pytest.approx(128_500 * 0.552 * 0.99 * 44 / 12)  # 55.2 % read as 0.552 tC/t
+    march = next(x for x in lines if x["period"] == "2022-03-01" and x["material"] == "bituminous_coal")
+    assert march["tco2"] == pytest.approx(140_200 * 19.57 * 0.03085 * 0.99 * 44 / 12)
+    words = [n["en"] for n in t["notes"]]
+    assert sum("carbon content not measured this month" in w for w in words) == 2  # March and April, once each
+    assert any(w.startswith("2022-05 has 295,100.0 MWh generated") for w in words)
+    assert t["ets"]["figure"] == "direct_and_purchased_electricity" and "ICAP" in t["ets"]["source"]
+    e = t["enterprise"]
+    assert e["direct_and_purchased_electricity"] == pytest.approx(e["direct"] + e["purchased_electricity"], abs=0.01)
+    assert e["purchased_electricity"] == pytest.approx(5 * 850 * 0.5366, abs=0.01)  # the 2022 national factor
+    assert t["intensity"]["electricity"]["direct_per_unit"] == pytest.approx(e["direct"] / sum(GENERATED.values()),
+                                                                             abs=1e-6)
+    assert quick["notes"] == t["notes"] and quick["ets"] == t["ets"]
+    assert quick["enterprise"]["direct_and_purchased_electricity"] == pytest.approx(e["direct_and_purchased_electricity"])
+    with plant("test") as s:  # 2023 data: the plan counts direct combustion only
+        assert calculation.ets("power", 2023)["figure"] == "total_direct_only"
+
+
+def test_a_batch_quantity_must_be_a_positive_mass(plant):
+    for batch, unit, words in ((-5.0, "t", "positive"), (100.0, "MWh", "must be a mass")):
+        with pytest.raises(StewardError, match=words):
+            act(plant, "lixf", lambda s, a, batch=batch, unit=unit: calculation.add_measured_factor(
+                s, a, parameter="ncv", material="bituminous_coal", value=21.0, unit="GJ/t", valid_from=date(YEAR, 6, 1),
+                evidence="化验", batch_quantity=batch, batch_unit=unit))
+
+
+def test_the_run_page_states_the_ets_basis_the_gwp_set_and_the_notes_in_both_languages(plant, power, web):
+    act(plant, "lixf", lambda s, a: runs.run_as(s, a, YEAR))
+    lixf = as_user(web, "lixf")
+    page = lixf.get("/accounting").text
+    ets = page.split('id="run-ets"')[1].split("</div>")[0]
+    assert "碳市场清缴口径" in ets and "直接排放（化石燃料燃烧）加净购入电力" in ets and "ICAP" in ets
+    assert "IPCC 第五次评估报告（AR5）（缺省）" in ets
+    notes = page.split('id="run-notes"')[1].split("</div>")[0]
+    assert "2022-03 bituminous_coal 本月未实测元素碳含量" in notes and "0.03085 tC/GJ" in notes
+    assert "2022-05 有发电量 295,100.0 MWh" in notes
+    intensity = page.split('id="intensity"')[1].split("</table>")[0]
+    assert "发电量" in intensity and "供电量" in intensity and "MWh" in intensity
+    lixf.get("/lang/en")
+    page = lixf.get("/accounting").text
+    ets = page.split('id="run-ets"')[1].split("</div>")[0]
+    assert "ETS surrender basis" in ets and "plus net purchased electricity" in ets and "from data year 2019" in ets
+    assert "GWP set used in this run" in ets and "(AR5) (Default)" in ets
+    assert "no fuel burnt" in page.split('id="run-notes"')[1].split("</div>")[0]
+    intensity = page.split('id="intensity"')[1].split("</table>")[0]
+    assert "Electricity generated" in intensity and "Electricity supplied" in intensity
+
+
+def test_a_batch_is_recorded_on_the_page_and_a_wrong_unit_is_refused_by_name(plant, web):
+    from helpers import csrf
+    lixf = as_user(web, "lixf")
+    form = {"parameter": "carbon_element", "material": "烟煤", "value": "0.548", "unit": "tC/t",
+            "valid_from": "2022-06-12", "evidence": "入厂煤化验 2022-06-12", "batch_quantity": "六万吨",
+            "batch_unit": "t", "csrf_token": csrf(lixf, "/accounting")}
+    refused = lixf.post("/accounting/measured", data=form, headers={"HX-Request": "true"})
+    assert "「批次量」应为数字" in refused.text
+    form |= {"batch_quantity": "64000", "csrf_token": csrf(lixf, "/accounting")}
+    lixf.post("/accounting/measured", data=form)
+    with plant("test") as s:
+        from storage.models import EnterpriseFactor
+        row = s.exec(select(EnterpriseFactor).where(EnterpriseFactor.parameter == "carbon_element")).one()
+        assert row.batch_quantity == 64_000 and row.batch_unit == "t" and row.value == 0.548

@@ -157,3 +157,42 @@ def months_of(session, year: int, months=(1, 2), process: str | None = None) -> 
 
 def pct(now: float, then: float) -> float:
     return round((now / then - 1) * 100, 1)
+
+
+POWER_YEAR = 2022
+POWER_COAL_T = {1: 152_000, 2: 128_500, 3: 140_200, 4: 118_900, 5: 121_300}  # May: generation but no coal entered below
+POWER_GENERATED = {1: 368_400, 2: 310_200, 3: 339_800, 4: 287_600, 5: 295_100}
+
+
+def power_plant(uow) -> int:
+    """Issue 31. The demo enterprise as a coal-fired plant: five months of 2022 (May's coal missing), batches
+    measured in January and February (March on: none), and purchased electricity for start-up."""
+    from datetime import date
+
+    from storage.models import ActivityRecord, Enterprise
+    from workflows.accounting import calculation
+    with uow("test") as s:
+        eid = plant_id(s)
+        ent = s.get(Enterprise, eid)
+        ent.industry = "power"
+        s.add(ent)
+        for month in range(1, 6):
+            day = date(POWER_YEAR, month, 1)
+            rows = [("production", "electricity", POWER_GENERATED[month], "MWh"),
+                    ("production", "electricity_supplied", round(POWER_GENERATED[month] * 0.935, 1), "MWh"),
+                    ("electricity_purchased", "grid_electricity", 850.0, "MWh")]
+            if month != 5:
+                rows.append(("fuel_combustion", "bituminous_coal", POWER_COAL_T[month], "t"))
+            for category, material, qty, unit in rows:
+                s.add(ActivityRecord(enterprise_id=eid, period=day, category=category, material=material, quantity=qty,
+                                     unit=unit))
+    batches = [(date(POWER_YEAR, 1, 8), "ncv", 21.30, "GJ/t", 70_000), (date(POWER_YEAR, 1, 22), "ncv", 20.10, "GJ/t", 82_000),
+               (date(POWER_YEAR, 1, 8), "carbon_element", 0.5650, "tC/t", 70_000),
+               (date(POWER_YEAR, 1, 22), "carbon_element", 0.5310, "tC/t", 82_000),
+               (date(POWER_YEAR, 2, 15), "ncv", 20.80, "GJ/t", 128_500), (date(POWER_YEAR, 2, 15), "carbon_element", 55.2, "%", 128_500)]
+    for day, parameter, value, unit, batch in batches:
+        act(uow, "lixf", lambda s, a, day=day, parameter=parameter, value=value, unit=unit, batch=batch:
+            calculation.add_measured_factor(s, a, parameter=parameter, material="bituminous_coal", value=value, unit=unit,
+                                            valid_from=day, valid_to=day, evidence=f"入厂煤化验 {day}",
+                                            batch_quantity=batch, batch_unit="t"))
+    return eid

@@ -854,3 +854,36 @@ def test_a_run_out_of_date_and_over_an_incomplete_month_says_so_and_an_import_ru
     assert page.locator("#run-stale").count() == 0 and "2026" in page.inner_text("#run-facts")
     page.click("#lang-switch")
     assert "March 2026 is incomplete" in page.inner_text("#run-incomplete")
+
+
+def test_a_power_plants_run_shows_intensity_per_mwh_and_its_ets_basis_and_the_assets_page_its_rule(site, page, plant):
+    """Issue 31: the carbon manager of a coal-fired plant runs 2022 and reads, in both languages, intensity per MWh
+    generated and supplied, what the ETS surrender is due on for that data year (direct plus purchased electricity)
+    with its source, the GWP set, and the notes: the guideline's default for March and April, May's generation
+    without fuel. The assets page states the same rule for 2022."""
+    from helpers import power_plant
+    base, _ = site
+    power_plant(plant)
+    sign_in(page, base, "lixf")
+    page.goto(f"{base}/accounting")
+    page.fill("input[name=year]", "2022")
+    page.click("#run-accounting")
+    page.click("text=查看结果")  # the run's progress bar, then its result
+    page.wait_for_selector("#run-ets:has-text('2019')")
+    ets = page.inner_text("#run-ets")
+    assert "直接排放（化石燃料燃烧）加净购入电力" in ets and "IPCC 第五次评估报告（AR5）" in ets
+    notes = page.inner_text("#run-notes")
+    assert "2022-03" in notes and "0.03085 tC/GJ" in notes and "2022-05 有发电量" in notes
+    intensity = page.inner_text("#intensity")
+    assert "发电量" in intensity and "供电量" in intensity and "MWh" in intensity
+    shot(page, "45-power-run-intensity-ets")
+    page.click("#lang-switch")
+    page.wait_for_selector("#run-ets:has-text('ETS surrender basis')")
+    assert "plus net purchased electricity" in page.inner_text("#run-ets")
+    assert "Electricity generated" in page.inner_text("#intensity") and "no fuel burnt" in page.inner_text("#run-notes")
+    shot(page, "46-power-run-intensity-ets-en")
+    page.goto(f"{base}/assets?year=2022")
+    page.wait_for_selector("#ets-rule")
+    assert "plus net purchased electricity" in page.inner_text("#ets-rule") and "ICAP" in page.inner_text("#ets-rule")
+    page.locator("#ets-rule").scroll_into_view_if_needed()
+    shot(page, "47-power-assets-ets-rule-en", full=False)

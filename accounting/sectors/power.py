@@ -60,7 +60,7 @@ def power_combustion(a: Activity, lib: Library, opt: Options) -> Emission:
         chosen = lib.get("ncv", a.material, a.period)
         ncv, ncv_text = chosen.factor.value_in("GJ/t"), f"{chosen.factor.value_in('GJ/t'):g}"
         factors.append(used(chosen))
-        notes.append({"code": "ncv_unmeasured", "zh": f"{a.period:%Y-%m} {a.material} 本月未实测低位发热量，采用"
+        notes.append({"code": "ncv_unmeasured", "material": a.material, "zh": f"{a.period:%Y-%m} {a.material} 本月未实测低位发热量，采用"
                       f"{chosen.factor.source()}的 {ncv:g} GJ/t", "en": f"{a.period:%Y-%m} {a.material}: no NCV measured "
                       f"this month; {ncv:g} GJ/t from {chosen.factor.source()} is used"})
     element = lib.batches("carbon_element", a.material, a.period)
@@ -79,7 +79,7 @@ def power_combustion(a: Activity, lib: Library, opt: Options) -> Emission:
         cc = rule.factor.value_in("tC/GJ")
         cc_text = f"no measurement this month: the guideline's default {cc:g} tC/GJ"
         factors.append(used(rule))
-        notes.append({"code": "carbon_default", "zh": f"{a.period:%Y-%m} {a.material} 本月未实测元素碳含量：按发电设施指南的规则"
+        notes.append({"code": "carbon_default", "material": a.material, "zh": f"{a.period:%Y-%m} {a.material} 本月未实测元素碳含量：按发电设施指南的规则"
                       f"采用缺省值 {cc:g} tC/GJ（{rule.factor.source()}；{rule.factor.table}）",
                       "en": f"{a.period:%Y-%m} {a.material}: carbon content not measured this month, so by the power "
                       f"guideline's rule its default {cc:g} tC/GJ applies ({rule.factor.source()}; {rule.factor.table})"})

@@ -8,49 +8,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from helpers import act, as_user, plant_id
+from helpers import POWER_GENERATED, act, as_user, power_plant
+from helpers import POWER_YEAR as YEAR
 from sqlmodel import select
 
 from storage.errors import StewardError
-from storage.models import ActivityRecord, Enterprise
 from workflows.accounting import calculation, runs, totals
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-YEAR = 2022
-COAL_T = {1: 152_000, 2: 128_500, 3: 140_200, 4: 118_900, 5: 121_300}  # May: generation but no coal entered below
-GENERATED = {1: 368_400, 2: 310_200, 3: 339_800, 4: 287_600, 5: 295_100}
-
-
-def power_plant(uow) -> int:
-    """The demo enterprise as a coal-fired plant: five months of 2022 (May's coal missing), batches measured in
-    January and February (March on: none), and purchased electricity for start-up."""
-    with uow("test") as s:
-        eid = plant_id(s)
-        ent = s.get(Enterprise, eid)
-        ent.industry = "power"
-        s.add(ent)
-        for month in range(1, 6):
-            day = date(YEAR, month, 1)
-            rows = [("production", "electricity", GENERATED[month], "MWh"),
-                    ("production", "electricity_supplied", round(GENERATED[month] * 0.935, 1), "MWh"),
-                    ("electricity_purchased", "grid_electricity", 850.0, "MWh")]
-            if month != 5:
-                rows.append(("fuel_combustion", "bituminous_coal", COAL_T[month], "t"))
-            for category, material, qty, unit in rows:
-                s.add(ActivityRecord(enterprise_id=eid, period=day, category=category, material=material, quantity=qty,
-                                     unit=unit))
-    batches = [(date(YEAR, 1, 8), "ncv", 21.30, "GJ/t", 70_000), (date(YEAR, 1, 22), "ncv", 20.10, "GJ/t", 82_000),
-               (date(YEAR, 1, 8), "carbon_element", 0.5650, "tC/t", 70_000),
-               (date(YEAR, 1, 22), "carbon_element", 0.5310, "tC/t", 82_000),
-               (date(YEAR, 2, 15), "ncv", 20.80, "GJ/t", 128_500), (date(YEAR, 2, 15), "carbon_element", 55.2, "%", 128_500)]
-    for day, parameter, value, unit, batch in batches:
-        act(uow, "lixf", lambda s, a, day=day, parameter=parameter, value=value, unit=unit, batch=batch:
-            calculation.add_measured_factor(s, a, parameter=parameter, material="bituminous_coal", value=value, unit=unit,
-                                            valid_from=day, valid_to=day, evidence=f"入厂煤化验 {day}",
-                                            batch_quantity=batch, batch_unit="t"))
-    return eid
-
-
 @pytest.fixture
 def power(plant):
     return power_plant(plant)
@@ -74,7 +39,7 @@ def test_a_power_plants_year_weights_batches_says_its_defaults_and_is_due_on_dir
     e = t["enterprise"]
     assert e["direct_and_purchased_electricity"] == pytest.approx(e["direct"] + e["purchased_electricity"], abs=0.01)
     assert e["purchased_electricity"] == pytest.approx(5 * 850 * 0.5366, abs=0.01)  # the 2022 national factor
-    assert t["intensity"]["electricity"]["direct_per_unit"] == pytest.approx(e["direct"] / sum(GENERATED.values()),
+    assert t["intensity"]["electricity"]["direct_per_unit"] == pytest.approx(e["direct"] / sum(POWER_GENERATED.values()),
                                                                              abs=1e-6)
     assert quick["notes"] == t["notes"] and quick["ets"] == t["ets"]
     assert quick["enterprise"]["direct_and_purchased_electricity"] == pytest.approx(e["direct_and_purchased_electricity"])
@@ -98,7 +63,7 @@ def test_the_run_page_states_the_ets_basis_the_gwp_set_and_the_notes_in_both_lan
     assert "碳市场清缴口径" in ets and "直接排放（化石燃料燃烧）加净购入电力" in ets and "ICAP" in ets
     assert "IPCC 第五次评估报告（AR5）（缺省）" in ets
     notes = page.split('id="run-notes"')[1].split("</div>")[0]
-    assert "2022-03 bituminous_coal 本月未实测元素碳含量" in notes and "0.03085 tC/GJ" in notes
+    assert "2022-03 烟煤 本月未实测元素碳含量" in notes and "bituminous_coal" not in notes and "0.03085 tC/GJ" in notes
     assert "2022-05 有发电量 295,100.0 MWh" in notes
     intensity = page.split('id="intensity"')[1].split("</table>")[0]
     assert "发电量" in intensity and "供电量" in intensity and "MWh" in intensity
@@ -107,7 +72,8 @@ def test_the_run_page_states_the_ets_basis_the_gwp_set_and_the_notes_in_both_lan
     ets = page.split('id="run-ets"')[1].split("</div>")[0]
     assert "ETS surrender basis" in ets and "plus net purchased electricity" in ets and "from data year 2019" in ets
     assert "GWP set used in this run" in ets and "(AR5) (Default)" in ets
-    assert "no fuel burnt" in page.split('id="run-notes"')[1].split("</div>")[0]
+    notes = page.split('id="run-notes"')[1].split("</div>")[0]
+    assert "no fuel burnt" in notes and "2022-03 Bituminous coal: carbon content not measured" in notes
     intensity = page.split('id="intensity"')[1].split("</table>")[0]
     assert "Electricity generated" in intensity and "Electricity supplied" in intensity
 

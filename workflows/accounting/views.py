@@ -123,7 +123,14 @@ def stated(session: Session, run: AccountingRun, lang: str) -> dict:
            ("The enterprise's choice on record" if en else "企业登记的选择") + (f": {gwp['reason']}" if gwp.get("reason") else ""))
     return {"ets": {**ets, "words": ets["en" if en else "zh"], "value": t["enterprise"].get(ets["figure"])},
             "run_gwp_why": f"{name} ({why})" if en else f"{name}（{why}）",
-            "notes": [n["en" if en else "zh"] for n in t.get("notes", [])]}
+            "notes": [_named(n, lang) for n in t.get("notes", [])]}
+
+
+def _named(note: dict, lang: str) -> str:
+    """A note in the reader's language, its material by name (烟煤, Bituminous coal), never by code."""
+    text = note["en" if lang == "en" else "zh"]
+    code = note.get("material")
+    return text.replace(f" {code}", f" {names.material(code, lang)}", 1) if code else text
 
 
 def _matches(line: dict, chosen: dict[str, str]) -> bool:

@@ -212,6 +212,8 @@ _DAY = timedelta(days=1)
 # the general library, then the sector defaults kept in their own files (power's rule for unmeasured coal, the
 # aluminium standard's PFC factors, coal mining's flare and post-mining factors), each row with its source
 FILES = ("factors.tsv", "power_defaults.tsv", "pfc_defaults.tsv", "coal_defaults.tsv")
+# rows that are a sector's rule for a class of fuel ("coal" at a power plant), not a material a row may name
+RULES_ONLY = ("carbon_content_unmeasured", "oxidation_power")
 
 
 @cache

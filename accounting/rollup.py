@@ -32,7 +32,7 @@ CONVENTIONS = {
 
 def _finish(sums: list[float]) -> dict[str, float]:
     out = dict(zip(KINDS, sums, strict=True))
-    out["total"] = sum(out[k] for k in SUMMED)
+    out["total"] = out["direct"] + out["indirect"] + out["exported"] + out["recovered"]  # SUMMED, spelt out: hot
     out["total_direct_only"] = out["direct"] + out["recovered"]
     return {k: round(v, 3) for k, v in out.items()}
 

@@ -179,8 +179,11 @@ def material_name(code: str) -> str:
     """A material's Chinese name as the drop-down offers it (which the import reads back as the code)."""
     from accounting.factors import default_library
     from accounting.products import PRODUCTS
+    from accounting.sector_materials import SECTOR_MATERIALS
     if code in PRODUCTS:
         return PRODUCTS[code][0]
+    if code in SECTOR_MATERIALS:
+        return SECTOR_MATERIALS[code][0]
     named = {f.material: f.name_zh for f in default_library().factors
              if f.name_zh and not f.parameter.startswith(("gwp_", "grid_"))} | {
         code: zh for code, (zh, _) in aliases.SECTOR_MATERIALS.items()}

@@ -7,14 +7,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from accounting.factors import default_library
+from accounting.factors import RULES_ONLY, default_library
 from accounting.products import PRODUCTS
+from accounting.sector_materials import SECTOR_MATERIALS
 from storage.vocab import ActivityCategory, DataSource
 
-# what a row may name that the library holds no default for (the sector calculators read them), with their names
-SECTOR_MATERIALS = {"grid_electricity": ("外购电力", "Purchased electricity"), "purchased_heat": ("外购热力", "Purchased heat"),
-                    "raw_meal": ("生料", "Raw meal"), "prebaked_anode": ("预焙阳极", "Prebaked anode"),
-                    "coal_mine_methane": ("煤矿瓦斯", "Coal-mine methane")}
 # everyday words a plant's statistics use for what the library names otherwise
 EXTRA = {"外购电力": "grid_electricity", "外购电": "grid_electricity", "电网电力": "grid_electricity", "电力": "grid_electricity",
          "网电": "grid_electricity", "外购热力": "purchased_heat", "热力": "purchased_heat", "外购蒸汽": "purchased_heat",
@@ -31,7 +28,8 @@ def _key(text: str) -> str:
 def _materials() -> dict[str, str]:
     found: dict[str, str] = {}
     for f in default_library().factors:
-        if f.parameter.startswith(("gwp_", "grid_")):  # a gas's warming potential or a grid's factor: no row's material
+        # a gas's warming potential, a grid's factor, a sector's rule for a class of fuel: no row's material
+        if f.parameter.startswith(("gwp_", "grid_")) or f.parameter in RULES_ONLY:
             continue
         found[_key(f.material)] = f.material
         for name in (f.name_zh or "", *(f.name_zh or "").split(), f.name_en, *f.aliases):  # 重油, LPG, petcoke…

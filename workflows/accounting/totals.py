@@ -96,8 +96,9 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
             roll.add_output(material, amount, unit, f"{day:%Y-%m}")
 
     bad |= {key for key, months in carbon.items() if any(net < -1e-6 for net in months.values())}  # refused in full
+    ets = {(sector, year): calculation.ets(sector, year) for sector in set(sectors.values()) for year in years}
     done = {key: {**roll.result(), "gwp": gwp[key[0]], "document": documents[key[0]],
-                  "ets": calculation.ets(sectors.get(key[0], ""), key[1]),
+                  "ets": ets[sectors.get(key[0], ""), key[1]],
                   "notes": calculation.in_order(said[key].values(), power.gaps(generated[key], fuelled[key]))}
             for key, roll in rolls.items() if key not in bad}
     failed: dict[Key, StewardError] = {}

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from accounting.factors import default_library
 from accounting.products import PRODUCTS as CATALOGUE
-from forms.aliases import SECTOR_MATERIALS
+from accounting.sector_materials import SECTOR_MATERIALS
 from storage.models import Facility, Process
 from storage.vocab import ActivityCategory
 

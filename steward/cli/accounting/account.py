@@ -124,7 +124,10 @@ def account_measured(as_user: AsUser, parameter: str, material: str,
                      value: Annotated[str, typer.Argument(help="数值，如 22.9 或 1,200 / the value")], unit: str,
                      valid_from: Annotated[str, typer.Option("--from", help="起始日期 / valid from")],
                      evidence: Annotated[str, typer.Option(help="证据 / evidence")],
-                     valid_to: Annotated[Optional[str], typer.Option("--to", help="截止日期 / valid to")] = None):
+                     valid_to: Annotated[Optional[str], typer.Option("--to", help="截止日期 / valid to")] = None,
+                     batch: Annotated[Optional[str], typer.Option(
+                         help="批次量：按量加权 / the quantity of fuel the value stands for")] = None,
+                     batch_unit: Annotated[str, typer.Option(help="批次量单位 / batch unit")] = "t"):
     """登记企业实测因子（覆盖缺省值），并重新核算它影响的已核算年度 / Record a measured factor that overrides the
     default, then run again each accounted year it reads into."""
     from workflows.accounting import measured, runs
@@ -132,7 +135,8 @@ def account_measured(as_user: AsUser, parameter: str, material: str,
 
     def go(c, s, a):
         row = measured.record(s, a, parameter=parameter, material=material, value=value, unit=unit,
-                              valid_from=valid_from, valid_to=valid_to or "", evidence=evidence, years=years)
+                              valid_from=valid_from, valid_to=valid_to or "", evidence=evidence,
+                              batch_quantity=batch or "", batch_unit=batch_unit, years=years)
         return row.id, row.value, runs.accounted(s, a.enterprise_id, years)
     number, figure, accounted = run_as(as_user, go)
     typer.echo(f"实测因子 #{number} {parameter}/{material} = {figure:g} {unit} 已登记 / recorded")

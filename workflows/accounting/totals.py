@@ -60,7 +60,7 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
         .group_by(a.enterprise_id, a.facility_id, a.period, a.category, a.material, a.unit)).all()
 
     per_unit: dict[tuple, tuple[int, float] | None] = {}
-    days: dict[object, date] = {}
+    days: dict[object, tuple[date, str]] = {}
     rolls: dict[Key, Rollup] = defaultdict(Rollup)
     said: dict[Key, dict[str, dict]] = defaultdict(dict)  # each enterprise-year's notes, once each, as the run says them
     generated: dict[Key, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -68,7 +68,7 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     carbon: dict[Key, dict[tuple, float]] = defaultdict(lambda: defaultdict(float))  # each month's balance per facility
     bad: set[Key] = set()
     for eid, fid, period, category, material, unit, amount, least in sums:
-        day = days.get(period) or days.setdefault(period, _day(period))
+        day, month = days.get(period) or days.setdefault(period, _day(period))
         key = (eid, day.year)
         g, lib, opt = libraries[eid]
         found = per_unit.get((g, category, material, unit, day), False)
@@ -80,20 +80,21 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
         slot, tco2, notes = found
         for note in notes:
             said[key].setdefault(note["en"], note)
-        if category in ("carbon_input", "carbon_output"):
-            carbon[key][(f"{day:%Y-%m}", fid)] += tco2 * amount
-        if category in power.FUELLED:
-            fuelled[key].add(f"{day:%Y-%m}")
-        elif category == "production" and material == "electricity":
-            generated[key][f"{day:%Y-%m}"] += amount * convert(1, unit, "MWh")
         roll = rolls[key]
         if slot >= 0:
             facility, process = places.get(fid, (None, None))
-            roll.add(slot, tco2 * amount, process, facility, f"{day:%Y-%m}")
-        if category == "electricity_purchased":
-            roll.add_purchased_electricity(tco2 * amount)
-        if category == "production":
-            roll.add_output(material, amount, unit, f"{day:%Y-%m}")
+            roll.add(slot, tco2 * amount, process, facility, month)
+        if category in SPECIAL:  # what only some rows need, kept off the common path
+            if category in ("carbon_input", "carbon_output"):
+                carbon[key][(month, fid)] += tco2 * amount
+            if category in power.FUELLED:
+                fuelled[key].add(month)
+            if category == "electricity_purchased":
+                roll.add_purchased_electricity(tco2 * amount)
+            if category == "production":
+                roll.add_output(material, amount, unit, month)
+                if material == "electricity":
+                    generated[key][month] += amount * convert(1, unit, "MWh")
 
     bad |= {key for key, months in carbon.items() if any(net < -1e-6 for net in months.values())}  # refused in full
     ets = {(sector, year): calculation.ets(sector, year) for sector in set(sectors.values()) for year in years}
@@ -129,8 +130,13 @@ def _groups(session: Session, ids: list[int]
              for (factors, code, document, sector), eids in by_key.items()], gwp, documents, sectors)
 
 
-def _day(period) -> date:
-    return period if isinstance(period, date) else date.fromisoformat(str(period)[:10])
+SPECIAL = frozenset(("carbon_input", "carbon_output", *power.FUELLED, "electricity_purchased", "production"))
+
+
+def _day(period) -> tuple[date, str]:
+    """The row's period as a date and as its YYYY-MM, made once per distinct month."""
+    day = period if isinstance(period, date) else date.fromisoformat(str(period)[:10])
+    return day, f"{day:%Y-%m}"
 
 
 def _unit_line(category: str, material: str, unit: str, day: date, lib: Library, opt: Options

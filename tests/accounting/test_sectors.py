@@ -222,3 +222,21 @@ def test_purchased_heat_is_not_in_the_power_sectors_2022_figure():
     assert t["direct_and_purchased_electricity"] == pytest.approx(t["direct"] + t["purchased_electricity"])
     assert t["purchased_electricity"] == pytest.approx(100 * LIB.get("grid_ef", "grid_electricity", JUNE).factor.value)
     assert t["total"] == pytest.approx(t["direct_and_purchased_electricity"] + 1_000 * 0.11)
+
+
+def test_the_sector_materials_are_read_by_name_and_named_never_by_code():
+    from forms import aliases
+    from workflows.engine import names
+    for code, zh, en in (("coal_mine_methane_flared", "煤矿瓦斯（火炬销毁）", "Coal-mine methane, flared"),
+                         ("raw_coal_underground", "原煤（井工开采，矿后活动）", "Raw coal, underground mine (post-mining)"),
+                         ("coking_coal", "炼焦煤", "Coking coal")):
+        assert aliases.material(zh) == code and aliases.material(en) == code and code in aliases.codes()
+        assert names.material(code, "zh") == zh and names.material(code, "en") == en
+    assert "coal" not in aliases.codes()  # the power rule's class of fuel is no row's material
+
+
+def test_the_ets_scope_file_names_only_figures_a_run_has():
+    from accounting.rollup import rollup
+    t = rollup([])["enterprise"]
+    for rules in ets_scope.RULES.values():
+        assert all(rule.figure in t and rule.first_year == year for year, rule in rules)

@@ -28,7 +28,15 @@ from storage.models.readings import FuelAssay, ReadingBatch
 from storage.models.reduction import ReductionMeasure
 from storage.models.review import ManagementReview, ReviewAction
 from storage.models.web import ApiToken, LoginAttempt
-from storage.models.workflow import NotificationChannel, Outbox, Signature, Task, TransitionLog
+from storage.models.workflow import (
+    Delegation,
+    NotificationChannel,
+    Outbox,
+    Signature,
+    Task,
+    TaskHandover,
+    TransitionLog,
+)
 
 __all__ = [
     "AccountingRun", "Baseline", "DataAnomaly", "DqPlan", "EnterpriseFactor", "FactorDocument", "ActivityRecord", "AuditChain", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
@@ -36,6 +44,6 @@ __all__ = [
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",
     "AuditProgramme", "ChecklistItem", "InternalAudit", "ManagementReview", "ReviewAction", "NotificationChannel",
-    "ApiToken", "LoginAttempt", "EtsEvidence", "EtsMonth", "EtsProfile", "AssetTxn", "CarbonPrice", "Objective",
-    "ReductionMeasure", "ReadinessSnapshot", "FuelAssay", "ReadingBatch",
+    "ApiToken", "LoginAttempt", "Delegation", "TaskHandover", "EtsEvidence", "EtsMonth", "EtsProfile", "AssetTxn",
+    "CarbonPrice", "Objective", "ReductionMeasure", "ReadinessSnapshot", "FuelAssay", "ReadingBatch",
 ]

@@ -24,6 +24,7 @@ class TransitionLog(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     comment: str = Field(default="", max_length=2000)
     signature_id: int | None = Field(default=None, foreign_key="signature.id")
+    on_behalf_of_id: int | None = Field(default=None, foreign_key="person.id")  # 代: a substitute acted for them
 
 
 class Signature(SQLModel, table=True):
@@ -38,6 +39,9 @@ class Signature(SQLModel, table=True):
     entity_id: int
     content_sha256: str = Field(max_length=64)
     signed_at: datetime = Field(default_factory=utcnow)
+    # 代: signed by a substitute, in their own name and roles, for someone away (name kept as signer_name is)
+    on_behalf_of_id: int | None = Field(default=None, foreign_key="person.id")
+    on_behalf_of_name: str | None = Field(default=None, max_length=80)
 
 
 YEARLY_DUTY = "lifecycle IN ('training_plan', 'objective_review', 'surrender') AND status <> 'cancelled'"
@@ -101,3 +105,33 @@ class NotificationChannel(SQLModel, table=True):
     target: str = Field(max_length=500)  # an address for email, an apprise URL for the others
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Delegation(SQLModel, table=True):
+    """Someone away names a substitute for a period (plant dates, both days included): their open tasks show in
+    the substitute's inbox until the period ends, with no job to undo it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    substitute_id: int = Field(foreign_key="person.id", index=True)
+    starts: date
+    ends: date
+    reason: str = Field(default="", max_length=300)
+    named_by_id: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    withdrawn: bool = False
+
+
+class TaskHandover(SQLModel, table=True):
+    """A task given to someone else by a head or carbon manager: who from, to whom, by whom and why."""
+
+    __tablename__ = "task_handover"
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    from_id: int = Field(foreign_key="person.id")
+    to_id: int = Field(foreign_key="person.id")
+    by_id: int = Field(foreign_key="person.id")
+    reason: str = Field(max_length=500)
+    at: datetime = Field(default_factory=utcnow)

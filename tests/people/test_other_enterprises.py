@@ -30,6 +30,8 @@ def forms(username: str, code: str) -> list[tuple[str, dict]]:
         (f"/people/{username}/enable", {"password": "Kiln-clinker-2026!"}),
         (f"/people/{username}/department", {"department": "ENV"}),
         ("/people/duties", {"clause_id": "4.2a", "person": code}),
+        ("/delegations", {"person": "lixf", "substitute": username, "starts": "2030-01-07", "ends": "2030-01-08"}),
+        ("/delegations", {"person": username, "substitute": "zhangw", "starts": "2030-01-07", "ends": "2030-01-08"}),
     ]
 
 

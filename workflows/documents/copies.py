@@ -38,7 +38,7 @@ def controlled_copy(session: Session, rev: Revision, store: FileStore) -> bytes:
         "effective_date": rev.effective_date or "—", "state": f"{state.zh} {state.en}",
         "content_sha256": docs.content_hash(rev),
         "change_summary": rev.change_summary and f"修订说明 Change: {rev.change_summary}",
-        "signatures": [{"meaning": " ".join(MEANINGS[s.meaning]), "signer": s.signer_name,
+        "signatures": [{"meaning": " ".join(MEANINGS[s.meaning]), "signer": s.signer_name + (f"（代 {s.on_behalf_of_name}）" if s.on_behalf_of_name else ""),
                         "time": clock.stamp(s.signed_at), "hash": s.content_sha256[:16] + "…",
                         "valid": "有效 valid" if ok else "已失效 INVALID"} for s, ok in sigs],
     })

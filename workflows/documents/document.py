@@ -29,7 +29,7 @@ from storage.models import (
 from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows.documents import metadata
-from workflows.engine import clock, lifecycle_index, lookup, machine, stored
+from workflows.engine import clock, lifecycle_index, lookup, machine, stored, tasks
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 
@@ -319,7 +319,7 @@ def dispose(session: Session, actor: Actor, doc: Document, note: str, today: dat
 
 
 def open_tasks(session: Session, actor: Actor) -> list[Task]:
-    return list(session.exec(select(Task).where(Task.assignee_id == actor.person.id, Task.status == "open")
+    return list(session.exec(select(Task).where(Task.assignee_id.in_(tasks.whose(session, actor.person.id)), Task.status == "open")
                              .order_by(Task.due)).all())
 
 

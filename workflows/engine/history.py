@@ -21,6 +21,7 @@ class Move:
     to_zh: str
     to_en: str
     comment: str
+    behalf: str = ""  # 代: the person a substitute acted for
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,11 @@ def moves(session: Session, lifecycle: str, entity_ids: list[int]) -> list[Move]
     rows = session.exec(select(TransitionLog).where(TransitionLog.lifecycle == lifecycle,
                                                     TransitionLog.entity_id.in_(entity_ids))
                         .order_by(TransitionLog.id.desc())).all()
+    for_ids = {r.on_behalf_of_id for r in rows if r.on_behalf_of_id}
+    behalf = dict(session.exec(select(Person.id, Person.name).where(Person.id.in_(for_ids))).all()) if for_ids else {}
     return [Move(r.at, r.actor.split(":", 1)[-1] if r.person_id else "", states[r.from_state].zh,
-                 states[r.from_state].en, states[r.to_state].zh, states[r.to_state].en, r.comment) for r in rows]
+                 states[r.from_state].en, states[r.to_state].zh, states[r.to_state].en, r.comment,
+                 behalf.get(r.on_behalf_of_id or 0, "")) for r in rows]
 
 
 def changes(session: Session, table: str, entity_id: int, limit: int = 50) -> list[Change]:

@@ -24,7 +24,7 @@ from storage.errors import Conflict, Forbidden, StewardError
 from storage.models import Outbox, Person, RoleAssignment, Signature, Task, TransitionLog
 from storage.models.org import utcnow
 from storage.vocab import Labelled, Role
-from workflows.engine import clock
+from workflows.engine import clock, standins
 
 MEANINGS = {"prepared": ("编制", "Prepared"), "reviewed": ("审核", "Reviewed"),
             "approved": ("批准", "Approved"), "issued": ("签发", "Issued"),
@@ -195,11 +195,13 @@ def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, ex
     if t.comment_required and not comment.strip():
         raise StewardError("comment_required", f"「{label_zh}」须填写意见", f"{label_en} needs a comment", field="comment")
     check_guards(session, lc, row, trigger, actor)
+    # 代: a substitute acts in their own name and roles (checked above); the record names whom they stood in for
+    behalf = standins.doing_for(session, lc.name, row.id, actor.person.id, clock.today())
     signature = None
     if meaning := t.signature:
-        signature = sign(session, lc, row, actor, meaning, password, separate=t.separate_signer)
+        signature = sign(session, lc, row, actor, meaning, password, separate=t.separate_signer, behalf=behalf)
     log = _move(session, lc, row, t, person_id=actor.person.id, actor=actor.label, comment=comment,
-                signature_id=signature.id if signature else None)
+                signature_id=signature.id if signature else None, on_behalf_of_id=behalf.id if behalf else None)
     if spec := t.task:
         assign(session, lc, row, spec, exclude=actor.person.id)
     if after := t.after:
@@ -252,7 +254,7 @@ def fire_system(session: Session, lc: Lifecycle, row, trigger: str, reason: str)
 
 
 def sign(session: Session, lc: Lifecycle, row, actor: Actor, meaning: str, password: str | None, *,
-         separate: bool = True) -> Signature:
+         separate: bool = True, behalf: Person | None = None) -> Signature:
     from workflows.engine.credentials import check_password, is_locked, locked_error  # same layer; no import cycle
     zh, en = MEANINGS[meaning]
     if not password:
@@ -271,7 +273,8 @@ def sign(session: Session, lc: Lifecycle, row, actor: Actor, meaning: str, passw
         raise StewardError("wrong_password", "密码错误，未签名", "Wrong password; nothing was signed",
                            field="password", status=401)
     sig = Signature(enterprise_id=row.enterprise_id, person_id=actor.person.id, signer_name=actor.person.name,
-                    meaning=meaning, lifecycle=lc.name, entity_id=row.id, content_sha256=lc.content_hash(row), signed_at=clock.utcnow())
+                    meaning=meaning, lifecycle=lc.name, entity_id=row.id, content_sha256=lc.content_hash(row), signed_at=clock.utcnow(),
+                    on_behalf_of_id=behalf.id if behalf else None, on_behalf_of_name=behalf.name if behalf else None)
     session.add(sig)
     session.flush()
     return sig
@@ -338,6 +341,11 @@ def give_task(session: Session, person: Person, lifecycle: str, entity_id: int, 
                        subject=f"[碳管家] {title_zh} / {title_en}",
                        body=f"{person.name}：您有一项新任务「{title_zh}」，请于 {due} 前处理。\n"
                             f"New task for {person.name}: {title_en}, due {due}."))
+    if (stand_in := standins.substitute_of(session, person.id, clock.today())) is not None:  # away: tell who covers
+        session.add(Outbox(enterprise_id=person.enterprise_id, person_id=stand_in.id, task_id=task.id,
+                           subject=f"[碳管家] 代 {person.name}：{title_zh} / For {person.name}: {title_en}",
+                           body=f"{stand_in.name}：您代理 {person.name} 期间，其有一项新任务「{title_zh}」，请于 {due} 前处理。\n"
+                                f"{stand_in.name}, you stand in for {person.name}: new task {title_en}, due {due}."))
     return task
 
 

@@ -25,10 +25,11 @@ from storage.models import (
     Revision,
     Task,
 )
-from workflows.engine import clock, paging
+from workflows.engine import clock, paging, standins
 from workflows.engine.machine import Actor
 
 HEADS = ("department_head",)
+MANAGERS = ("carbon_manager",)  # see every open task of the enterprise, to hand one on
 # where a task of each kind is done, when it is not about a row of its own register
 FALLBACK = {"training_plan": "/records/training_plan", "objective_review": "/objectives", "surrender": "/assets",
             "readiness_audit": "/readiness?status=missing", "readiness_review": "/readiness?status=missing",
@@ -46,6 +47,8 @@ class Item:
     url: str
     overdue: bool
     assignee: str
+    for_other: bool = False  # someone else's task: one the actor stands in for, or their department's
+    may_reassign: bool = False
 
 
 def link(session: Session, task: Task) -> str:
@@ -70,20 +73,38 @@ def link(session: Session, task: Task) -> str:
     return FALLBACK.get(kind) or page(kind) or "/"
 
 
+def whose(session: Session, person_id: int) -> list[int]:
+    """The people whose open tasks are this person's to do today: their own and those they stand in for."""
+    return [person_id, *standins.covered_by(session, person_id, clock.today())]
+
+
 def inbox(session: Session, actor: Actor, scope: str = "mine", number: int | None = None,
           size: int = paging.SIZE) -> tuple[list[Item], paging.Page]:
-    """One page of open tasks (soonest due first) with the total: a head's department may owe hundreds."""
-    if scope not in ("mine", "department"):
-        raise StewardError("scope", "范围须为“我的”或“本部门”", "Scope is mine or department", field="scope")
-    people = [actor.person.id]
+    """One page of open tasks (soonest due first) with the total: a head's department may owe hundreds. Mine
+    holds the tasks of whoever the actor stands in for today; a carbon manager may see all, to hand one on."""
+    if scope not in ("mine", "department", "all"):
+        raise StewardError("scope", "范围须为“我的”“本部门”或“全部”", "Scope is mine, department or all", field="scope")
+    people = whose(session, actor.person.id)
+    if scope == "all" and not actor.roles & set(MANAGERS):
+        raise StewardError("not_manager", "只有碳排放管理员可查看全部任务", "Only a carbon manager sees every task",
+                           status=403, field="scope")
     if scope == "department":
         if not actor.roles & set(HEADS) or actor.person.department_id is None:
             raise StewardError("not_head", "只有部门负责人可查看本部门任务", "Only a department head sees the department's "
                                "tasks", status=403, field="scope")
         people = list(session.exec(select(Person.id).where(Person.enterprise_id == actor.enterprise_id,
                                                            Person.department_id == actor.person.department_id)))
-    names = {p.id: p.name for p in session.exec(select(Person).where(Person.id.in_(people)))}
-    tasks, at = paging.fetch(session, select(Task).where(Task.assignee_id.in_(people), Task.status == "open")
-                             .order_by(Task.due, Task.id), number, size)
+    query = select(Task).where(Task.status == "open")
+    query = query.where(Task.enterprise_id == actor.enterprise_id) if scope == "all" else query.where(
+        Task.assignee_id.in_(people))
+    tasks, at = paging.fetch(session, query.order_by(Task.due, Task.id), number, size)
+    holders = {p.id: p for p in session.exec(select(Person).where(Person.id.in_({t.assignee_id for t in tasks})))}
     today = clock.today()
-    return [Item(t, link(session, t), bool(t.due and t.due < today), names.get(t.assignee_id, "")) for t in tasks], at
+
+    def may_reassign(holder: Person | None) -> bool:
+        return bool(actor.roles & set(MANAGERS)) or bool(
+            actor.roles & set(HEADS) and holder is not None and actor.person.department_id is not None
+            and holder.department_id == actor.person.department_id)
+    return [Item(t, link(session, t), bool(t.due and t.due < today),
+                 holders[t.assignee_id].name if t.assignee_id in holders else "", t.assignee_id != actor.person.id,
+                 may_reassign(holders.get(t.assignee_id))) for t in tasks], at

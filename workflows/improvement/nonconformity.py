@@ -15,7 +15,7 @@ from forms import clauses
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import ChecklistItem, CorrectiveAction, InternalAudit, Nonconformity, Person
 from storage.vocab import Labelled
-from workflows.engine import clock, history, lifecycle_index, lookup, machine, paging
+from workflows.engine import clock, history, lifecycle_index, lookup, machine, paging, tasks
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 MANAGERS = ("carbon_manager", "department_head", "top_management")
@@ -106,12 +106,13 @@ class ActionState(Labelled):
     done = ("done", "已完成", "Done")
 
 
-def may_report(action: CorrectiveAction, actor: Actor) -> bool:
-    return action.owner_id == actor.person.id or "carbon_manager" in actor.roles
+def may_report(action: CorrectiveAction, actor: Actor, session: Session) -> bool:
+    """The owner, whoever stands in for them today, or a carbon manager."""
+    return action.owner_id in tasks.whose(session, actor.person.id) or "carbon_manager" in actor.roles
 
 
 def _owner_or_manager(session, action, actor):
-    return None if may_report(action, actor) else Unmet("只有措施负责人或碳排放管理人员可以报告完成",
+    return None if may_report(action, actor, session) else Unmet("只有措施负责人或碳排放管理人员可以报告完成",
                                                       "Only the action's owner or a carbon manager can report it done")
 
 
@@ -245,7 +246,7 @@ def plan(session: Session, actor: Actor, nc: Nonconformity, actions: list[dict],
 def complete_action(session: Session, actor: Actor, action: CorrectiveAction, result: str) -> CorrectiveAction:
     """The owner reports an action done; the last one moves the NC to its effectiveness review."""
     machine.require_same_enterprise(action, actor)
-    if not may_report(action, actor):
+    if not may_report(action, actor, session):
         unmet = _owner_or_manager(session, action, actor)
         raise Forbidden("not_owner", unmet.zh, unmet.en)
     if action.state == ActionState.done:

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import NotificationChannel, Outbox, Person, RoleAssignment, Task
-from workflows.engine import lookup, machine
+from workflows.engine import lookup, machine, standins
 from workflows.engine.machine import Actor
 
 MESSAGES = Path(__file__).resolve().parents[2] / "templates" / "messages"
@@ -333,16 +333,21 @@ def managers_of(session: Session, person: Person) -> list[Person]:
 
 
 def daily(session: Session, today: date, enterprise_id: int | None = None) -> dict[str, int]:
-    """Reminders before due, escalations once overdue, and one digest a person a day."""
+    """Reminders before due, escalations once overdue, and one digest a person a day. Someone away's reminders
+    and digest go to their substitute, who does their tasks that day; escalations still name the person."""
     counts = {"reminders": 0, "escalations": 0, "digests": 0}
     per_person: dict[int, tuple[Person, list[Task]]] = {}
+    away: dict[int, dict[int, Person]] = {}
     for task, person in _open_tasks(session, enterprise_id):
-        per_person.setdefault(person.id, (person, []))[1].append(task)
+        if person.enterprise_id not in away:
+            away[person.enterprise_id] = standins.substitutes(session, person.enterprise_id, today)
+        doer = away[person.enterprise_id].get(person.id, person)
+        per_person.setdefault(doer.id, (doer, []))[1].append(task)
         if task.due is None:
             continue
         days_left = (task.due - today).days
         if 0 <= days_left <= REMIND_DAYS:
-            counts["reminders"] += bool(_queue(session, person, "reminder", f"remind:{task.id}", "reminder.txt.j2",
+            counts["reminders"] += bool(_queue(session, doer, "reminder", f"remind:{task.id}", "reminder.txt.j2",
                                                task, days_left=days_left))
         elif days_left < 0:
             for manager in managers_of(session, person):

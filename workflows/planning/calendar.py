@@ -61,7 +61,7 @@ def between(session: Session, actor: Actor, start: date, end: date) -> list[Even
         done = "（已报送）" if m.state == "submitted" else ""
         out.append(Event(m.deadline, "ets", f"{m.month:%Y-%m} 月度数据报送截止{done}",
                          f"{m.month:%Y-%m} monthly data due{' (submitted)' if done else ''}", f"/ets/{m.month:%Y-%m}"))
-    for t in session.exec(select(Task).where(Task.assignee_id == actor.person.id, Task.status == "open",
+    for t in session.exec(select(Task).where(Task.assignee_id.in_(tasks.whose(session, actor.person.id)), Task.status == "open",
                                              Task.due.between(start, end))):
         out.append(Event(t.due, "task", t.title_zh, t.title_en, tasks.link(session, t)))
     return sorted(out, key=lambda e: (e.day, e.kind))

@@ -27,7 +27,7 @@ def review_minutes(session: Session, review: ManagementReview, signatures: list)
         "minutes": review.minutes, "conclusion": review.conclusion,
         "actions": [{"decision": a.decision, "owner": session.get(Person, a.owner_id).name, "due": a.due,
                      "status": f"完成 done {a.done_on}" if a.done_on else "进行中 open"} for a in actions],
-        "signatures": [{"meaning": " ".join(MEANINGS[s.meaning]), "signer": s.signer_name,
+        "signatures": [{"meaning": " ".join(MEANINGS[s.meaning]), "signer": s.signer_name + (f"（代 {s.on_behalf_of_name}）" if s.on_behalf_of_name else ""),
                         "time": clock.stamp(s.signed_at), "hash": s.content_sha256[:16] + "…",
                         "valid": "有效 valid" if ok else "已失效 INVALID"} for s, ok in signatures],
     })

@@ -25,7 +25,7 @@ from storage.models import (
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows.engine import clock, history, lifecycle_index, lookup, machine, stored
+from workflows.engine import clock, history, lifecycle_index, lookup, machine, stored, tasks
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 from workflows.review import inputs as inputs_pack
 from workflows.review.inputs import INPUT_ITEMS
@@ -95,12 +95,13 @@ ACTION_OWNERS = ("top_management", "carbon_body_member", "department_head", "car
                  "staff")
 
 
-def may_report(action: ReviewAction, actor: Actor) -> bool:
-    return action.owner_id == actor.person.id or bool(actor.roles & {"carbon_manager", "top_management"})
+def may_report(action: ReviewAction, actor: Actor, session: Session) -> bool:
+    """The owner, whoever stands in for them today, or a manager."""
+    return action.owner_id in tasks.whose(session, actor.person.id) or bool(actor.roles & {"carbon_manager", "top_management"})
 
 
 def _owner(session, action, actor):
-    return None if may_report(action, actor) else Unmet("只有负责人可以报告完成", "Only the owner can report this done")
+    return None if may_report(action, actor, session) else Unmet("只有负责人可以报告完成", "Only the owner can report this done")
 
 
 ACTION_LIFECYCLE = Lifecycle("review_action", "评审决定的措施", "Review action", ActionState, "open", [
@@ -245,7 +246,7 @@ def complete_action(session: Session, actor: Actor, action_id: int, result: str)
     action = session.get(ReviewAction, action_id)
     if action is None or action.enterprise_id != actor.enterprise_id:
         raise NotFound("action", f"没有评审措施 #{action_id}", f"No review action #{action_id}")
-    if not may_report(action, actor):
+    if not may_report(action, actor, session):
         unmet = _owner(session, action, actor)
         raise StewardError("not_owner", unmet.zh, unmet.en, status=403)
     if not result.strip():

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from forms.organisation import add_months
 from storage.files import FileStore
-from storage.models import ActivityRecord, Enterprise, Person
+from storage.models import ActivityRecord, ActivityRule, Enterprise, Person
 from workflows.engine.credentials import hash_password
 from workflows.people import organisation as org
 
@@ -195,6 +195,9 @@ def seed(session: Session, store: FileStore | None = None) -> SeedReport:
     _seed_measured_factors(session)
     _seed_accounting(session)
     _seed_carbon_market(session)
+    # maker-checker on: what staff enter from now waits for a carbon manager before a run counts it
+    session.add(ActivityRule(enterprise_id=org.enterprise(session, PLANT).id, confirm_staff_data=True,
+                             changed_by="demo-seed"))
     if store is not None:
         from steward import demo_year
         demo_year.live(session, store)

@@ -1,7 +1,7 @@
 """All tables; importing this module registers them on ``SQLModel.metadata``."""
 
 from storage.models.accounting import AccountingRun, Baseline, DataAnomaly, DqPlan, EnterpriseFactor, FactorDocument
-from storage.models.activity import ActivityRecord
+from storage.models.activity import ActivityBatch, ActivityRecord, ActivityRule
 from storage.models.audit import AuditChain, AuditEntry, AuditHead
 from storage.models.carbon_assets import AssetTxn, CarbonPrice
 from storage.models.compliance import ComplianceEvaluation, ComplianceItem, Obligation
@@ -39,7 +39,8 @@ from storage.models.workflow import (
 )
 
 __all__ = [
-    "AccountingRun", "Baseline", "DataAnomaly", "DqPlan", "EnterpriseFactor", "FactorDocument", "ActivityRecord", "AuditChain", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
+    "AccountingRun", "Baseline", "DataAnomaly", "DqPlan", "EnterpriseFactor", "FactorDocument", "ActivityRecord",
+    "ActivityBatch", "ActivityRule", "AuditChain", "AuditEntry", "AuditHead", "Department", "Enterprise", "Facility", "Meter",
     "Person", "Process", "Responsibility", "RoleAssignment", "RoleChange", "Site", "StoredFile",
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",

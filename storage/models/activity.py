@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKeyConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -29,3 +29,32 @@ class ActivityRecord(SQLModel, table=True):
     source: str = Field(default="measured", max_length=20)
     meter_id: int | None = None
     evidence: str = Field(default="", max_length=300)
+    # maker-checker: staff's rows wait for a carbon manager (``pending``) and no run counts them until confirmed
+    batch_id: int | None = Field(default=None, index=True)  # activity_batch.id (no key: SQLite adds none to a table)
+    pending: bool = False
+
+
+class ActivityBatch(SQLModel, table=True):
+    """One import (or one person's typed figures) as a carbon manager confirms it: whole, in one click."""
+
+    __tablename__ = "activity_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    label: str = Field(max_length=300)  # the file's name, or "manual entry"
+    entered_by_id: int = Field(foreign_key="person.id")
+    entered_at: datetime
+    rows: int = 0
+    state: str = Field(default="pending", max_length=12)  # pending | confirmed | returned
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
+    note: str = Field(default="", max_length=500)
+
+
+class ActivityRule(SQLModel, table=True):
+    """An enterprise's maker-checker setting: whether staff's activity data waits for a carbon manager."""
+
+    __tablename__ = "activity_rule"
+    enterprise_id: int = Field(foreign_key="enterprise.id", primary_key=True)
+    confirm_staff_data: bool = False
+    changed_by: str = Field(default="", max_length=120)
+    changed_at: datetime | None = None

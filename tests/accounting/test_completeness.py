@@ -93,18 +93,25 @@ def test_an_import_through_the_web_runs_its_year_again_with_progress(web, plant,
     words = shown(lixf.get(link).text)
     assert f"2026 · 核算 #{fresh}" in words and "数据有变更" not in words
     assert "数据有变更" not in shown(lixf.get("/").text)
-    # a figure typed in by the operator who reads the meters starts it too, though she may not run it herself
+    # a figure typed in by the operator who reads the meters waits for a carbon manager (maker-checker, on in
+    # the demo): no run counts it, nor starts; confirming it, one click, starts the year again
     yangf = as_user(web, "yangf")
     typed = yangf.post("/accounting/entry", data={
         "period": "2026-02", "facility": "F-BL01", "category": "fuel_combustion", "material": "汽油",
         "quantity": "0.8", "unit": "t", "csrf_token": csrf(yangf, "/accounting")})
-    done = finished(yangf, typed.text)
+    assert 'id="awaits-confirmation"' in typed.text and 'id="progress"' not in typed.text
+    page = lixf.get("/accounting").text
+    batch = re.search(r'action="/accounting/batches/(\d+)/confirm"', page).group(1)
+    assert "杨帆" in shown(page.split('id="waiting"', 1)[1].split("</section>", 1)[0])
+    confirmed = lixf.post(f"/accounting/batches/{batch}/confirm", data={"csrf_token": csrf(lixf, "/accounting")})
+    done = finished(lixf, confirmed.text)
     assert 'id="job-result"' in done and "(4/4)" in done
     assert int(re.search(r'id="job-result" href="/accounting\?run=(\d+)"', done).group(1)) > fresh
-    english = as_user(web, "yangf")
+    assert f'id="batch-{batch}"' not in lixf.get("/accounting").text
+    english = as_user(web, "lixf")
     english.get("/lang/en")
-    job = re.search(r'hx-get="/jobs/([^"]+)"', typed.text).group(1)
-    assert "Done (4/4)" in shown(english.get(f"/jobs/{job}").text)
+    assert confirmed.url.path.startswith("/jobs/")  # the confirmation went on to the re-run's page
+    assert "Done (4/4)" in shown(english.get(confirmed.url.path).text)
 
 
 @ON_SQLITE

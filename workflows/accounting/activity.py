@@ -1,18 +1,25 @@
 """Activity data entry (6.1.2 d): import a checked file into ``activity_record`` all-or-nothing,
-refusing unknown facilities and meters and months already on record."""
+refusing unknown facilities and meters and months already on record. Where the enterprise asks for it
+(maker-checker), what staff enter waits, as one batch per import, until a carbon manager confirms it; no run
+counts a waiting row."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, func, select
 
 from forms import activity_import
-from storage.errors import StewardError
-from storage.models import ActivityRecord, Facility, Meter
+from storage.errors import Forbidden, NotFound, StewardError
+from storage.models import ActivityBatch, ActivityRecord, ActivityRule, Facility, Meter, Outbox, Person
 from workflows.accounting import calculation
-from workflows.engine import machine, names
+from workflows.engine import clock, machine, names
 from workflows.engine.machine import Actor
 
 ENTRY_ROLES = ("carbon_manager", "department_head", "staff")
+CHECKERS = ("carbon_manager",)  # whose entries count at once, and who confirms the others'
+BATCH = "activity_batch"  # the task's kind: confirm one batch
 
 
 def import_file(session: Session, actor: Actor, name: str, data: bytes, years: set[int] | None = None) -> int:
@@ -42,6 +49,45 @@ def places(session: Session, enterprise: int) -> activity_import.Places:
     return activity_import.Places.of([(f.code, f.name) for f in facilities], list(meters))
 
 
+def confirming(session: Session, enterprise_id: int) -> bool:
+    rule = session.get(ActivityRule, enterprise_id)
+    return bool(rule and rule.confirm_staff_data)
+
+
+def waits(session: Session, actor: Actor) -> bool:
+    """Whether what this person enters waits for a carbon manager."""
+    return not actor.roles & set(CHECKERS) and confirming(session, actor.enterprise_id)
+
+
+def set_rule(session: Session, actor: Actor, on: bool) -> ActivityRule:
+    machine.require_role(actor, CHECKERS, "设置数据确认", "Setting data confirmation")
+    rule = session.get(ActivityRule, actor.enterprise_id) or ActivityRule(enterprise_id=actor.enterprise_id)
+    rule.confirm_staff_data, rule.changed_by, rule.changed_at = on, actor.label, clock.utcnow()
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def _batch(session: Session, actor: Actor, how: str, rows: int) -> ActivityBatch:
+    """A new batch for an import; typed figures join the person's batch still waiting, so one click confirms them."""
+    found = None
+    if not how.startswith("import "):
+        found = session.exec(select(ActivityBatch).where(
+            ActivityBatch.enterprise_id == actor.enterprise_id, ActivityBatch.entered_by_id == actor.person.id,
+            ActivityBatch.state == "pending", ActivityBatch.label == how[:300])).first()
+    batch = found or ActivityBatch(enterprise_id=actor.enterprise_id, label=how[:300], entered_by_id=actor.person.id,
+                                   entered_at=clock.utcnow())
+    batch.rows += rows
+    session.add(batch)
+    session.flush()
+    if found is None:
+        machine.give_once(session, actor.enterprise_id, BATCH, batch.id, CHECKERS,
+                          f"确认 {actor.person.name} 录入的活动数据（{how[:80]}）",
+                          f"Confirm the activity data {actor.person.name} entered ({how[:80]})",
+                          clock.today() + timedelta(days=3))
+    return batch
+
+
 def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int] | None = None) -> int:
     """Check against the existing months, then insert every row (facilities and meters were checked with the rest)."""
     ent = actor.enterprise_id
@@ -60,12 +106,86 @@ def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int]
                                  "is already on record"})
     if errors:
         raise activity_import.invalid(sorted(errors, key=lambda e: e["row"]))
+    batch = _batch(session, actor, how, len(rows)) if rows and waits(session, actor) else None
     for row in rows:
         session.add(ActivityRecord(enterprise_id=ent, facility_id=facilities.get(row.facility), period=row.period,
                                    category=row.category, material=row.material, quantity=row.quantity, unit=row.unit,
                                    source=row.source, meter_id=meters.get(row.meter),
-                                   evidence=(row.evidence or f"{how} row {row.line}")[:300]))
+                                   evidence=(row.evidence or f"{how} row {row.line}")[:300],
+                                   batch_id=batch.id if batch else None, pending=batch is not None))
     session.flush()
-    if years is not None:
+    if years is not None and batch is None:  # waiting rows change no run until confirmed
         years.update(row.period.year for row in rows)
     return len(rows)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    batch: ActivityBatch
+    entered_by: str
+    months: str  # "2026-01 – 2026-02"
+
+
+def waiting(session: Session, actor: Actor, limit: int = 50) -> list[Waiting]:
+    """Batches awaiting confirmation: every one for a carbon manager, a person's own for the rest."""
+    query = select(ActivityBatch, Person.name).join(Person, Person.id == ActivityBatch.entered_by_id).where(
+        ActivityBatch.enterprise_id == actor.enterprise_id, ActivityBatch.state == "pending")
+    if not actor.roles & set(CHECKERS):
+        query = query.where(ActivityBatch.entered_by_id == actor.person.id)
+    found = session.exec(query.order_by(ActivityBatch.id).limit(limit)).all()
+    spans = {bid: (lo, hi) for bid, lo, hi in session.exec(
+        select(ActivityRecord.batch_id, func.min(ActivityRecord.period), func.max(ActivityRecord.period))
+        .where(ActivityRecord.batch_id.in_([b.id for b, _ in found])).group_by(ActivityRecord.batch_id)).all()}
+
+    def span(batch_id) -> str:
+        lo, hi = spans.get(batch_id, (None, None))
+        return "" if lo is None else f"{lo:%Y-%m}" + ("" if hi == lo else f" – {hi:%Y-%m}")
+    return [Waiting(batch, name, span(batch.id)) for batch, name in found]
+
+
+def _pending(session: Session, actor: Actor, batch_id: int) -> ActivityBatch:
+    machine.require_role(actor, CHECKERS, "确认活动数据", "Confirming activity data")
+    batch = session.get(ActivityBatch, batch_id)
+    if batch is None or batch.enterprise_id != actor.enterprise_id:
+        raise NotFound("batch", f"没有待确认的数据 #{batch_id}", f"No data awaiting confirmation #{batch_id}")
+    if batch.state != "pending":
+        raise StewardError("decided", "这批数据已处理", "This batch was dealt with already", status=409)
+    if batch.entered_by_id == actor.person.id:
+        raise Forbidden("own_data", "不能确认本人录入的数据", "You cannot confirm data you entered yourself")
+    return batch
+
+
+def confirm(session: Session, actor: Actor, batch_id: int) -> list[int]:
+    """Count a whole batch from now on; returns the years it touches, for their runs to be made again."""
+    batch = _pending(session, actor, batch_id)
+    years = sorted({p.year for p in session.exec(select(ActivityRecord.period).where(
+        ActivityRecord.batch_id == batch.id)).all()})
+    for row in session.exec(select(ActivityRecord).where(ActivityRecord.batch_id == batch.id)).all():
+        row.pending = False  # row by row, so the audit log holds each change
+        session.add(row)
+    _decide(session, actor, batch, "confirmed", "")
+    return years
+
+
+def send_back(session: Session, actor: Actor, batch_id: int, note: str) -> ActivityBatch:
+    """Refuse a batch with the reason: its rows go, so the person can enter the months again."""
+    batch = _pending(session, actor, batch_id)
+    if not note.strip():
+        raise StewardError("note", "退回须说明原因", "Say why the data is sent back", field="note")
+    for row in session.exec(select(ActivityRecord).where(ActivityRecord.batch_id == batch.id)).all():
+        session.delete(row)
+    return _decide(session, actor, batch, "returned", note.strip()[:500])
+
+
+def _decide(session: Session, actor: Actor, batch: ActivityBatch, state: str, note: str) -> ActivityBatch:
+    batch.state, batch.decided_by_id, batch.decided_at, batch.note = state, actor.person.id, clock.utcnow(), note
+    session.add(batch)
+    machine.close_tasks(session, BATCH, batch.id)
+    if state == "returned":  # the person hears why, and enters the months again
+        session.add(Outbox(enterprise_id=batch.enterprise_id, person_id=batch.entered_by_id,
+                           subject=f"[碳管家] 活动数据被退回 / Activity data sent back: {batch.label}"[:300],
+                           body=f"{actor.person.name} 退回了您录入的活动数据「{batch.label}」：{note}。请修正后重新录入。\n"
+                                f"{actor.person.name} sent back the activity data {batch.label}: {note}. Please "
+                                "correct it and enter it again."[:4000]))
+    session.flush()
+    return batch

@@ -56,7 +56,8 @@ def activities(session: Session, enterprise_id: int, year: int) -> list[Activity
     a = ActivityRecord
     rows = session.connection().execute(  # plain rows: a year of meters is thousands, and ORM objects cost more
         select(a.id, a.period, a.category, a.material, a.quantity, a.unit, a.facility_id, a.source).where(
-            a.enterprise_id == enterprise_id, a.period >= date(year, 1, 1), a.period < date(year + 1, 1, 1))
+            a.enterprise_id == enterprise_id, a.period >= date(year, 1, 1), a.period < date(year + 1, 1, 1),
+            a.pending.is_(False))  # what waits for a carbon manager's confirmation counts in no run
         .order_by(a.period, a.id))
     return [Activity(ref=f"activity_record:{rid}", period=period, category=category, material=material,
                      quantity=quantity, unit=unit, facility=where.get(fid, (None, None))[0],

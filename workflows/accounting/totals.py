@@ -56,7 +56,7 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     sums = session.connection().execute(  # Core: the ORM's row handling costs more than the sums
         select(a.enterprise_id, a.facility_id, month, a.category, a.material, a.unit, func.sum(a.quantity),
                func.min(a.quantity))
-        .where(a.enterprise_id.in_(ids), a.period >= start, a.period < end)
+        .where(a.enterprise_id.in_(ids), a.period >= start, a.period < end, a.pending.is_(False))
         .group_by(a.enterprise_id, a.facility_id, a.period, a.category, a.material, a.unit)).all()
 
     per_unit: dict[tuple, tuple[int, float] | None] = {}

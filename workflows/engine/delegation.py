@@ -19,12 +19,18 @@ from workflows.engine.machine import Actor
 
 HEAD = "department_head"
 REASSIGNERS = ("department_head", "carbon_manager")
+READ_ONLY = ("viewer",)  # an observer owes no task, and names no stand-in
 LONGEST = 366  # days: an absence longer than a year is a change of post, not a stand-in
 
 
 def _user(session: Session, actor: Actor, username: str, field: str) -> Person:
     """An active user of the actor's enterprise; another enterprise's is answered as a name nobody has."""
     return lookup.person(session, actor.enterprise_id, username.strip(), field=field)
+
+
+def require_may_delegate(actor: Actor) -> None:
+    if not actor.roles - set(READ_ONLY):
+        raise Forbidden("role_required", "只读角色不能指定代理人", "A read-only role names no substitute")
 
 
 def may_name_for(actor: Actor, person: Person) -> bool:
@@ -37,6 +43,7 @@ def name(session: Session, actor: Actor, person_username: str, substitute_userna
          reason: str = "") -> Delegation:
     """Name a substitute for a period; an overlapping period of the same person, or a substitute away themselves
     then, is refused by the field that is wrong."""
+    require_may_delegate(actor)
     person = _user(session, actor, person_username, "person")
     if not may_name_for(actor, person):
         raise Forbidden("not_yours", "只有本人或其部门负责人可为其指定代理人",

@@ -33,7 +33,7 @@ MANAGERS = ("carbon_manager",)  # see every open task of the enterprise, to hand
 # where a task of each kind is done, when it is not about a row of its own register
 FALLBACK = {"training_plan": "/records/training_plan", "objective_review": "/objectives", "surrender": "/assets",
             "readiness_audit": "/readiness?status=missing", "readiness_review": "/readiness?status=missing",
-            "role_change": "/role-changes"}
+            "role_change": "/role-changes", "activity_batch": "/accounting#waiting"}
 REGISTERED = {"baseline": (Baseline, "baselines", "number"), "improvement": (Improvement, "improvements", "number"),
               "reduction_measure": (ReductionMeasure, "reductions", "number"),
               "data_anomaly": (DataAnomaly, "anomalies", "id"), "compliance": (ComplianceEvaluation, "compliance", "period")}

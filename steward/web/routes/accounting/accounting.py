@@ -30,10 +30,13 @@ def _page(request: Request, run: int | None = None, drill: dict | None = None, *
     as a browser without JavaScript sees it after posting."""
     lang = lang_of(request)
     drill = drill or {"process": "", "facility": "", "month": "", "material": ""}
-    data, places = unit(request, lambda s, a: (views.page(s, a, lang, run, drill), views.facilities(s, a)),
-                        page="/accounting")
+    data, places, waiting = unit(request, lambda s, a: (
+        views.page(s, a, lang, run, drill), views.facilities(s, a),
+        {"batches": activity.waiting(s, a), "on": activity.confirming(s, a.enterprise_id),
+         "checker": bool(a.roles & set(activity.CHECKERS)), "me": a.person.id}), page="/accounting")
     today = clock.today()  # the plant's date: at 23:30 UTC on 31 January it is February in Shanghai
-    return {**data, "entry": entry_form(lang, places), "measured_form": measured_form(lang), "year": today.year - 1,
+    return {**data, "entry": entry_form(lang, places), "measured_form": measured_form(lang), "waiting": waiting,
+            "year": today.year - 1,
             "categories": list(ActivityCategory), "can_plan_dq": bool(set(request.state.roles) & set(docs.WRITERS)),
             "month": today.strftime("%Y-%m"), "materials": names.materials(lang),
             "measurable": views.measurable(lang), **forms}
@@ -51,6 +54,29 @@ def choose_document(request: Request, document: str = Form(""), document_reason:
                     csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: calculation.choose_document(s, a, document, document_reason))
     return redirect(request, "/accounting")
+
+
+@router.post("/accounting/confirmation")
+def confirmation_rule(request: Request, on: str = Form(""), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: activity.set_rule(s, a, on == "yes"))
+    return redirect(request, "/accounting#waiting")
+
+
+@router.post("/accounting/batches/{batch_id}/confirm")
+def confirm_batch(request: Request, batch_id: fields.Id, csrf_token: str = Form("")):
+    """One click counts a whole import; the accounted years it touches run again in the background."""
+    def go(s, a) -> tuple[int, list[int]]:
+        years = activity.confirm(s, a, batch_id)
+        return a.enterprise_id, runs.accounted(s, a.enterprise_id, set(years))
+    enterprise_id, accounted = write(request, csrf_token, go)
+    job = _rerun(request, enterprise_id, accounted)
+    return redirect(request, f"/jobs/{job.id}" if job else "/accounting#waiting")
+
+
+@router.post("/accounting/batches/{batch_id}/send-back")
+def send_back_batch(request: Request, batch_id: fields.Id, note: str = Form(""), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: activity.send_back(s, a, batch_id, note))
+    return redirect(request, "/accounting#waiting")
 
 
 @router.post("/accounting/gwp")
@@ -175,8 +201,9 @@ def import_file(request: Request, file: UploadFile = File(...), csrf_token: str 
     def go(s, a) -> tuple[int, int, list[int]]:
         n = activity.import_file(s, a, file.filename or "upload", data, years)
         return n, a.enterprise_id, runs.accounted(s, a.enterprise_id, years)
-    n, enterprise_id, accounted = write(request, csrf_token, go)
-    return page(request, "accounting/imported.html", {"count": n, "job": _rerun(request, enterprise_id, accounted)})
+    n, enterprise_id, accounted, waits = write(request, csrf_token, lambda s, a: (*go(s, a), activity.waits(s, a)))
+    return page(request, "accounting/imported.html", {"count": n, "job": _rerun(request, enterprise_id, accounted),
+                                                      "waits": waits})
 
 
 def _rerun(request: Request, enterprise_id: int, years: list[int]) -> jobs.Job | None:
@@ -210,11 +237,11 @@ def entry(request: Request, period: str = Form(""), facility: str = Form(""), ca
     lang = lang_of(request)
     years: set[int] = set()
 
-    def go(s, a) -> tuple[int, list[int]]:
+    def go(s, a) -> tuple[int, list[int], bool]:
         activity.enter(s, a, [record], "manual entry", years)
-        return a.enterprise_id, runs.accounted(s, a.enterprise_id, years)
+        return a.enterprise_id, runs.accounted(s, a.enterprise_id, years), activity.waits(s, a)
     try:
-        enterprise_id, accounted = write(request, csrf_token, go)
+        enterprise_id, accounted, waits = write(request, csrf_token, go)
     except StewardError as exc:
         if not exc.details:
             raise
@@ -227,9 +254,9 @@ def entry(request: Request, period: str = Form(""), facility: str = Form(""), ca
                     status=422)
     job = _rerun(request, enterprise_id, accounted)  # an accounted year runs again in the background
     if not is_htmx(request):
-        return page(request, "accounting/imported.html", {"count": 1, "job": job})
+        return page(request, "accounting/imported.html", {"count": 1, "job": job, "waits": waits})
     places = unit(request, views.facilities)
     shown = f"{period} {names.material(aliases.material(material), lang)} {quantity} {unit_text}"
     kept = {"period": period, "facility": facility, "category": category, "source": source}  # the next month's figure
     return page(request, "accounting/_entry_form.html", {"entry": entry_form(lang, places, kept, saved=shown),
-                                                          "categories": list(ActivityCategory)})
+                                                          "categories": list(ActivityCategory), "waits": waits})

@@ -30,8 +30,10 @@ def tasks(request: Request, scope: str = "mine", page_no: int = Query(1, alias="
 @router.post("/delegations")
 def name_substitute(request: Request, person: str = Form(""), substitute: str = Form(""), starts: str = Form(""),
                     ends: str = Form(""), reason: str = Form(""), csrf_token: str = Form("")):
-    write(request, csrf_token, lambda s, a: delegation.name(
-        s, a, person, substitute, fields.day(starts, "starts"), fields.day(ends, "ends"), reason))
+    def go(s, a):
+        delegation.require_may_delegate(a)  # before the dates: a read-only role hears that, not a date's format
+        return delegation.name(s, a, person, substitute, fields.day(starts, "starts"), fields.day(ends, "ends"), reason)
+    write(request, csrf_token, go)
     return redirect(request, "/tasks#standins")
 
 

@@ -26,6 +26,7 @@ class Obligation(SQLModel, table=True):
     effective_from: date | None = None
     revision: int = 1  # bumped by every change; evaluations record which one they judged
     active: bool = True
+    owner_id: int | None = None  # person.id of who keeps it up to date and re-evaluates it (no key: see 0028)
     created_at: datetime = Field(default_factory=utcnow)
 
 

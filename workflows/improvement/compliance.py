@@ -7,10 +7,10 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from storage.errors import NotFound, StewardError
-from storage.models import ComplianceEvaluation, ComplianceItem, Obligation
+from storage.models import ComplianceEvaluation, ComplianceItem, Obligation, Person, Task
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows.engine import clock, lifecycle_index, machine
+from workflows.engine import clock, lifecycle_index, lookup, machine
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 from workflows.improvement import nonconformity as ncs
 
@@ -62,7 +62,7 @@ def describe(session: Session, ev: ComplianceEvaluation) -> tuple[str, str]:
 
 LIFECYCLE = Lifecycle("compliance", "合规性评价", "Compliance evaluation", EvaluationState, "open", TRANSITIONS,
                       describe=describe)
-FIELDS = ("title", "kind", "clause_id", "issuer", "reference", "requirement", "effective_from", "active")
+FIELDS = ("title", "kind", "clause_id", "issuer", "reference", "requirement", "effective_from", "active", "owner_id")
 
 
 def _check(values: dict) -> None:
@@ -80,8 +80,17 @@ def _check(values: dict) -> None:
                            f"Unknown field(s) {', '.join(sorted(unknown))}; choose {', '.join(FIELDS)}")
 
 
+def _owner(session: Session, actor: Actor, values: dict) -> dict:
+    """``owner`` (a username, or empty for none) as the person's id."""
+    if "owner" in values:
+        owner = values.pop("owner")
+        values["owner_id"] = lookup.person(session, actor.enterprise_id, owner, field="owner").id if owner else None
+    return values
+
+
 def add_obligation(session: Session, actor: Actor, code: str, **values) -> Obligation:
     machine.require_role(actor, EVALUATORS, "登记合规义务", "Registering an obligation")
+    values = _owner(session, actor, values)
     _check(values)
     if not code.strip():
         raise StewardError("code", "请填写义务编号", "Code is required", field="code")
@@ -106,18 +115,34 @@ def get_obligation(session: Session, enterprise_id: int, code: str) -> Obligatio
 def change_obligation(session: Session, actor: Actor, code: str, reason: str, **values) -> ComplianceEvaluation:
     """Amend an obligation (a new edition, a new rule) and open its re-evaluation at once (9.1.2)."""
     machine.require_role(actor, EVALUATORS, "修改合规义务", "Changing an obligation")
+    values = _owner(session, actor, values)
     _check(values)
     if not reason.strip():
         raise StewardError("reason", "请说明变化内容", "Say what changed", field="reason")
     row = get_obligation(session, actor.enterprise_id, code)
-    for key, value in values.items():
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if not changed:
+        raise StewardError("unchanged", "没有修改任何内容", "Nothing was changed", field="title")
+    for key, value in changed.items():
         setattr(row, key, value)
     row.revision += 1
     session.add(row)
     session.flush()
     evaluation, _ = start(session, actor.enterprise_id, f"change:{row.code}:r{row.revision}", "obligation_changed",
                           only=[row], note=reason.strip())
+    if row.owner_id and (owner := session.get(Person, row.owner_id)) and not session.exec(select(Task.id).where(
+            Task.lifecycle == LIFECYCLE.name, Task.entity_id == evaluation.id, Task.assignee_id == owner.id)).first():
+        machine.assign(session, LIFECYCLE, evaluation, TaskSpec(zh="重新评价{what}", en="Re-evaluate: {what}",
+                                                                due_days=30), people=[owner])
     return evaluation
+
+
+def changes_of(session: Session, actor: Actor, row: Obligation) -> list[ComplianceEvaluation]:
+    """The re-evaluations its changes opened, newest first (9.1.2)."""
+    return list(session.exec(select(ComplianceEvaluation).where(
+        ComplianceEvaluation.enterprise_id == actor.enterprise_id,
+        ComplianceEvaluation.period.startswith(f"change:{row.code}:")).order_by(ComplianceEvaluation.id.desc())
+        .limit(50)).all())
 
 
 def start(session: Session, enterprise_id: int, period: str, trigger: str, only: list[Obligation] | None = None,

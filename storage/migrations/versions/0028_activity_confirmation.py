@@ -1,4 +1,5 @@
-"""maker-checker for activity data: an enterprise may require a carbon manager to confirm what staff enter
+"""maker-checker for activity data: an enterprise may require a carbon manager to confirm what staff enter;
+an obligation names its owner
 
 Rows already on record were counted before this revision and stay counted (``pending`` false); an enterprise without
 a rule keeps today's behaviour (staff's data counts at once).
@@ -41,6 +42,7 @@ def upgrade() -> None:
     op.add_column("activity_record", sa.Column("batch_id", sa.Integer(), nullable=True))
     op.add_column("activity_record", sa.Column("pending", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_index("ix_activity_record_batch_id", "activity_record", ["batch_id"])
+    op.add_column("obligation", sa.Column("owner_id", sa.Integer(), nullable=True))  # who keeps it (9.1)
     op.create_table(
         "activity_rule",
         sa.Column("enterprise_id", sa.Integer(), nullable=False),
@@ -54,6 +56,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("activity_rule")
+    with op.batch_alter_table("obligation") as batch:
+        batch.drop_column("owner_id")
     with op.batch_alter_table("activity_record") as batch:
         batch.drop_index("ix_activity_record_batch_id")
         batch.drop_column("pending")

@@ -18,10 +18,64 @@ router = APIRouter()
 HUB = "/registers"
 
 
+def _obligation_form(s, a) -> dict:
+    from workflows.engine import lookup
+    return {"kinds": {k.value: k for k in compliance.ObligationKind}, "duties": compliance.DUTIES,
+            "people": lookup.users(s, a.enterprise_id), "can_edit": bool(a.roles & set(compliance.EVALUATORS))}
+
+
 @router.get("/obligations")
 def obligations(request: Request):
-    return page(request, "improvement/obligations.html", {"rows": unit(request, compliance.obligations, page="/obligations"),
-                                              "kinds": {k.value: k for k in compliance.ObligationKind}})
+    def read(s, a):
+        rows = compliance.obligations(s, a)
+        return {"rows": rows, **_obligation_form(s, a), "owners": _names(s, {r.owner_id for r in rows if r.owner_id})}
+    return page(request, "improvement/obligations.html", unit(request, read, page="/obligations"))
+
+
+def _names(s, ids) -> dict[int, str]:
+    from sqlmodel import select
+
+    from storage.models import Person
+    return dict(s.exec(select(Person.id, Person.name).where(Person.id.in_(list(ids)))).all()) if ids else {}
+
+
+def _obligation_values(title: str, kind: str, clause_id: str, issuer: str, reference: str, requirement: str,
+                       effective_from: str, owner: str) -> dict:
+    return {"title": title.strip(), "kind": kind, "clause_id": clause_id, "issuer": issuer.strip(),
+            "reference": reference.strip(), "requirement": requirement.strip(),
+            "effective_from": fields.optional_day(effective_from, "effective_from"), "owner": owner}
+
+
+@router.post("/obligations/new")
+def add_obligation(request: Request, code: str = Form(""), title: str = Form(""), kind: str = Form(""),
+                   clause_id: str = Form(""), issuer: str = Form(""), reference: str = Form(""),
+                   requirement: str = Form(""), effective_from: str = Form(""), owner: str = Form(""),
+                   csrf_token: str = Form("")):
+    row = write(request, csrf_token, lambda s, a: compliance.add_obligation(
+        s, a, code.strip(), **_obligation_values(title, kind, clause_id, issuer, reference, requirement,
+                                                 effective_from, owner)))
+    return redirect(request, f"/obligations/{row.code}")
+
+
+@router.get("/obligations/{code}")
+def obligation(request: Request, code: str):
+    def read(s, a):
+        row = compliance.get_obligation(s, a.enterprise_id, code)
+        return {"o": row, **_obligation_form(s, a), "evaluations": compliance.changes_of(s, a, row),
+                "owner": _names(s, {row.owner_id}).get(row.owner_id or 0, "") if row.owner_id else ""}
+    return page(request, "improvement/obligation.html", unit(request, read, page="/obligations"))
+
+
+@router.post("/obligations/{code}")
+def change_obligation(request: Request, code: str, title: str = Form(""), kind: str = Form(""),
+                      clause_id: str = Form(""), issuer: str = Form(""), reference: str = Form(""),
+                      requirement: str = Form(""), effective_from: str = Form(""), owner: str = Form(""),
+                      active: str = Form(""), reason: str = Form(""), csrf_token: str = Form("")):
+    """A change opens the obligation's re-evaluation at once (9.1.2); the page then links to it."""
+    write(request, csrf_token, lambda s, a: compliance.change_obligation(
+        s, a, code, reason, active=active == "yes",
+        **_obligation_values(title, kind, clause_id, issuer, reference, requirement, effective_from, owner)))
+    return redirect(request, f"/obligations/{code}#re-evaluations")
 
 
 @router.get("/registers")

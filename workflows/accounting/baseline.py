@@ -48,7 +48,7 @@ def _on_approve(session: Session, baseline: Baseline, actor: Actor) -> None:
 TRANSITIONS = [
     Transition(trigger="approve", source="proposed", dest="active", zh="批准基准", en="Approve the baseline",
      roles=("top_management",), signature="approved", after=_on_approve),
-    Transition(trigger="reject", source="proposed", dest="rejected", zh="不予批准", en="Reject",
+    Transition(trigger="reject", source="proposed", rejects=True, dest="rejected", zh="不予批准", en="Reject",
      roles=("top_management",), comment_required=True),
     Transition(trigger="supersede", source="active", dest="superseded", zh="被新基准替代", en="Supersede",
      roles=()),

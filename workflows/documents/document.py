@@ -96,7 +96,7 @@ TRANSITIONS = [
     Transition(trigger="submit", source="draft", dest="in_review", zh="提交审核", en="Submit for review",
      roles=WRITERS, guards=[_has_file], signature="prepared",
      task=TaskSpec(roles=["department_head"], zh="审核文件 {what}", en="Review {what}")),
-    Transition(trigger="reject", source=["in_review", "reviewed"], dest="draft", zh="退回修改", en="Send back",
+    Transition(trigger="reject", source=["in_review", "reviewed"], rejects=True, dest="draft", zh="退回修改", en="Send back",
      roles=("department_head", "top_management"), comment_required=True,
      task=TaskSpec(roles=["carbon_manager"], zh="修改被退回的文件 {what}", en="Rework {what}, sent back")),
     Transition(trigger="review", source="in_review", dest="reviewed", zh="审核", en="Review",
@@ -113,11 +113,11 @@ TRANSITIONS = [
      en="Request a change", roles=("carbon_manager", "department_head", "carbon_body_member", "staff",
                                           "internal_auditor", "top_management"), comment_required=True,
      task=TaskSpec(roles=["carbon_manager"], zh="处理文件变更申请 {what}", en="Handle the change request for {what}")),
-    Transition(trigger="decline_change", source="change_requested", dest="issued", zh="不予变更",
+    Transition(trigger="decline_change", source="change_requested", rejects=True, dest="issued", zh="不予变更",
      en="Decline the change", roles=("carbon_manager", "top_management"), comment_required=True),
     Transition(trigger="supersede", source=["issued", "change_requested"], dest="superseded", zh="被新版替代",
      en="Supersede", roles=()),  # fired by the system when a newer revision is issued
-    Transition(trigger="withdraw", source=["issued", "change_requested"], dest="obsolete", zh="作废",
+    Transition(trigger="withdraw", source=["issued", "change_requested"], rejects=True, dest="obsolete", zh="作废",
      en="Withdraw", roles=("carbon_manager", "top_management"), comment_required=True,
      signature="approved", separate_signer=False),  # no judgement of the content: its author may withdraw it
 ]

@@ -98,6 +98,7 @@ class Transition:
     comment_required: bool = False
     closes_tasks: bool = True  # the row's open tasks are done once it moves
     separate_signer: bool = True  # the signer must not have signed the row in another judging meaning
+    rejects: bool = False  # sends back or refuses: the secondary button beside the decision's primary one
 
     def __post_init__(self) -> None:  # literals may use lists; keep the value immutable
         for name in ("source", "roles", "guards"):

@@ -13,7 +13,15 @@ from sqlmodel import Session, select
 
 from forms import clauses
 from storage.errors import Forbidden, NotFound, StewardError
-from storage.models import ChecklistItem, CorrectiveAction, InternalAudit, Nonconformity, Person
+from storage.models import (
+    ChecklistItem,
+    CorrectiveAction,
+    InternalAudit,
+    Nonconformity,
+    Person,
+    Responsibility,
+    RoleAssignment,
+)
 from storage.vocab import Labelled
 from workflows.engine import clock, history, lifecycle_index, lookup, machine, paging, tasks
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
@@ -87,7 +95,7 @@ TRANSITIONS = [
      en="Mark implemented", roles=(), guards=[_actions_done]),  # fired when the last action is done
     Transition(trigger="close", source="implemented", dest="closed", zh="验证有效并关闭",
      en="Close as effective", roles=VERIFIERS, guards=[_found_effective]),
-    Transition(trigger="reopen", source=["implemented", "closed"], dest="analysed", zh="无效，重新制定措施",
+    Transition(trigger="reopen", source=["implemented", "closed"], rejects=True, dest="analysed", zh="无效，重新制定措施",
      en="Reopen as ineffective", roles=VERIFIERS, guards=[_found_ineffective],
      task=TaskSpec(roles=["carbon_manager"], zh="纠正措施无效，重新制定：{what}",
               en="Actions were ineffective; plan again: {what}")),
@@ -298,6 +306,35 @@ def board(session: Session, actor: Actor, closed_page: int | None = None) -> dic
     return {"columns": [*columns, (NcState.closed, closed_rows, closed)], "closed": closed}
 
 
+def _head_of(session: Session, enterprise_id: int, department_id: int | None) -> Person | None:
+    if department_id is None:
+        return None
+    return session.exec(select(Person).join(RoleAssignment, (RoleAssignment.person_id == Person.id) & (
+        RoleAssignment.enterprise_id == Person.enterprise_id)).where(
+        Person.enterprise_id == enterprise_id, Person.department_id == department_id, Person.active,
+        RoleAssignment.role == "department_head").order_by(Person.code)).first()
+
+
+def concerned_head(session: Session, nc: Nonconformity) -> Person | None:
+    """Whom an action of this NC falls to first: the head of the department it concerns — its owner's, else the
+    department (or person) responsible for its clause — else a carbon manager who heads one; never simply the
+    first name on the list (the general manager)."""
+    ent = nc.enterprise_id
+    if nc.owner_id and (owner := session.get(Person, nc.owner_id)):
+        return _head_of(session, ent, owner.department_id) or owner
+    clause = clauses.by_id().get(nc.clause_id)
+    for clause_id in (nc.clause_id, clause.parent if clause else None):
+        duty = session.exec(select(Responsibility).where(Responsibility.enterprise_id == ent,
+                                                         Responsibility.clause_id == clause_id)).first()
+        if duty and duty.department_id and (head := _head_of(session, ent, duty.department_id)):
+            return head
+        if duty and duty.person_id:
+            return session.get(Person, duty.person_id)
+    managers = machine.people_with(session, ent, ["carbon_manager"])
+    heads = {p.id for p in machine.people_with(session, ent, ["department_head"])}
+    return next((p for p in managers if p.id in heads), managers[0] if managers else None)
+
+
 def view(session: Session, actor: Actor, number: str) -> dict:
     nc = get(session, actor, number)
     actions = current_actions(session, nc)
@@ -305,6 +342,7 @@ def view(session: Session, actor: Actor, number: str) -> dict:
             "kinds": list(ActionKind), "kind_of": {k.value: k for k in ActionKind},
             "action_buttons": {x.id: ACTION_LIFECYCLE.available(x, actor, session) for x in actions},
             "people": [p for p in machine.people_with(session, actor.enterprise_id, ACTION_OWNERS) if p.username],
+            "default_owner": (head.username if (head := concerned_head(session, nc)) else None),
             "owner_names": {p.id: p.name for p in session.exec(select(Person).where(
                 Person.enterprise_id == actor.enterprise_id))},
             "can_manage": bool(actor.roles & set(MANAGERS)), "can_verify": bool(actor.roles & set(VERIFIERS)),

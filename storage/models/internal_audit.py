@@ -44,6 +44,9 @@ class InternalAudit(SQLModel, table=True):
     method: str = Field(default="", max_length=500)
     scope: str = Field(default="", max_length=1000)
     lead_auditor_id: int = Field(foreign_key="person.id")
+    # why an audit outside the yearly turn (a major change, a complaint): set for an extraordinary audit only
+    reason: str = Field(default="", max_length=500)
+    follows_id: int | None = None  # internal_audit.id it was planned from, whose open findings it follows up
     team_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     schedule: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     conclusion: str = Field(default="", max_length=4000)

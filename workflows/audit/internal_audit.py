@@ -116,10 +116,18 @@ def default_schedule(start: date, end: date, team: list[Person]) -> list[dict]:
     return out
 
 
+def regular(session: Session, programme_id: int) -> InternalAudit | None:
+    """The year's audit in its yearly turn (one planned without a reason)."""
+    return session.exec(select(InternalAudit).where(InternalAudit.programme_id == programme_id,
+                                                    InternalAudit.reason == "").order_by(InternalAudit.id)).first()
+
+
 def plan(session: Session, enterprise_id: int, *, year: int, start: date, end: date, lead: Person,
          team: list[Person], created_by: str, method: str = DEFAULT_METHOD, scope: str = "",
-         title: str = "") -> InternalAudit:
-    """Plan one audit in the year's programme and ask the lead auditor to prepare it."""
+         title: str = "", reason: str = "", follows: InternalAudit | None = None,
+         schedule: list[dict] | None = None) -> InternalAudit:
+    """Plan one audit in the year's programme and ask the lead auditor to prepare it. Once the year has its audit,
+    another is extraordinary and says why (a major change, a complaint); the yearly one is planned all the same."""
     if end < start:
         raise StewardError("dates", "结束日期不能早于开始日期", "The audit cannot end before it starts", field="end")
     if start.year != year:
@@ -129,14 +137,20 @@ def plan(session: Session, enterprise_id: int, *, year: int, start: date, end: d
         if person.enterprise_id != enterprise_id:
             raise Forbidden("other_enterprise", "审核组成员须为本企业人员", "Audit team members must be of this enterprise")
     programme, _ = ensure_programme(session, enterprise_id, year, created_by)
+    if (first := regular(session, programme.id)) is not None and not reason.strip():
+        raise StewardError("reason", f"{year} 年已有内审 {first.number}，再安排一次须说明原因（如重大变化、投诉）",
+                           f"{year} already has its audit, {first.number}; another one needs a reason (a major change, "
+                           "a complaint)", field="reason")
     count = session.exec(select(func.count()).select_from(InternalAudit).where(
         InternalAudit.programme_id == programme.id)).one()
     audit = InternalAudit(enterprise_id=enterprise_id, programme_id=programme.id,
                           number=f"{lookup.next_number(session, InternalAudit, enterprise_id, 'IA', year)}",
-                          title=title or f"{year} 年度碳排放管理体系内部审核" + (f"（第{count + 1}次）" if count else ""),
+                          title=title or f"{year} 年度碳排放管理体系内部审核" + (
+                              "（专项）" if reason.strip() else "") + (f"（第{count + 1}次）" if count else ""),
                           planned_start=start, planned_end=end, method=method, scope=scope or "全部条款 4–10 / clauses 4–10",
-                          lead_auditor_id=lead.id, team_ids=list(members), schedule=default_schedule(
-                              start, end, list(members.values())))
+                          lead_auditor_id=lead.id, team_ids=list(members), reason=reason.strip()[:500],
+                          follows_id=follows.id if follows else None,
+                          schedule=schedule or default_schedule(start, end, list(members.values())))
     session.add(audit)
     session.flush()
     machine.assign(session, LIFECYCLE, audit, TaskSpec(zh="准备并实施内部审核 {what}", en="Prepare and run audit {what}"),
@@ -151,7 +165,7 @@ def auditors(session: Session, enterprise_id: int) -> list[Person]:
 def plan_for_year(session: Session, enterprise_id: int, year: int, created_by: str) -> InternalAudit | None:
     """What the yearly flow does: the programme and one audit in early November, if none is planned yet."""
     programme, _ = ensure_programme(session, enterprise_id, year, created_by)
-    existing = session.exec(select(InternalAudit).where(InternalAudit.programme_id == programme.id)).first()
+    existing = regular(session, programme.id)  # an extraordinary audit leaves the yearly one to be planned
     team = auditors(session, enterprise_id)
     if existing or not team:
         return None
@@ -250,7 +264,7 @@ def plan_year(session: Session, actor: Actor, year: int) -> InternalAudit:
 
 
 def plan_as(session: Session, actor: Actor, *, start: date, end: date, lead: str, team: list[str], scope: str = "",
-            method: str = "", title: str = "", today: date | None = None) -> InternalAudit:
+            method: str = "", title: str = "", reason: str = "", today: date | None = None) -> InternalAudit:
     """A carbon manager or an internal auditor plans an audit with its dates, lead, team and scope (9.2.2).
     An audit is planned ahead: it cannot start in the past, and its lead must be an internal auditor."""
     machine.require_role(actor, PLANNERS, "计划内部审核", "Planning an audit")
@@ -266,7 +280,39 @@ def plan_as(session: Session, actor: Actor, *, start: date, end: date, lead: str
                            "auditor and cannot lead the audit", field="lead")
     members = [lookup.person(session, actor.enterprise_id, u, field="team") for u in team]
     return plan(session, actor.enterprise_id, year=start.year, start=start, end=end, lead=leader, team=members,
-                created_by=actor.label, method=method.strip() or DEFAULT_METHOD, scope=scope.strip(), title=title.strip())
+                created_by=actor.label, method=method.strip() or DEFAULT_METHOD, scope=scope.strip(), title=title.strip(),
+                reason=reason)
+
+
+def plan_next_year(session: Session, actor: Actor, number: str) -> InternalAudit:
+    """Next year's audit planned from this one: the same lead, team, method and scope, the schedule a year on
+    (the same weekdays), and this audit's findings still open listed on it to follow up."""
+    machine.require_role(actor, PLANNERS, "计划内部审核", "Planning an audit")
+    audit = get(session, actor, number)
+    year = audit.planned_start.year + 1
+    programme, _ = ensure_programme(session, actor.enterprise_id, year, actor.label)
+    if (taken := regular(session, programme.id)) is not None:
+        raise StewardError("exists", f"{year} 年已有内审 {taken.number}", f"{year} already has its audit, {taken.number}",
+                           status=409)
+    shift = timedelta(weeks=52 if (audit.planned_start + timedelta(weeks=52)).year == year else 53)
+    team = [p for p in (session.get(Person, i) for i in audit.team_ids) if p is not None and p.active]
+    lead = session.get(Person, audit.lead_auditor_id)
+    if lead is None or not lead.active:
+        raise StewardError("lead", "原审核组长已停用，请另行计划", "The lead auditor has left; plan the audit anew", status=409)
+    schedule = [{**row, "day": (date.fromisoformat(row["day"]) + shift).isoformat()} for row in audit.schedule]
+    return plan(session, actor.enterprise_id, year=year, start=audit.planned_start + shift,
+                end=audit.planned_end + shift, lead=lead, team=team, created_by=actor.label, method=audit.method,
+                scope=audit.scope, follows=audit, schedule=schedule)
+
+
+def to_follow_up(session: Session, audit: InternalAudit) -> list[Nonconformity]:
+    """The findings of the audit this one was planned from that are not closed yet."""
+    if audit.follows_id is None or (before := session.get(InternalAudit, audit.follows_id)) is None:
+        return []
+    return list(session.exec(select(Nonconformity).where(
+        Nonconformity.enterprise_id == audit.enterprise_id, Nonconformity.source == "audit",
+        Nonconformity.source_ref.startswith(f"{before.number}/"), Nonconformity.state != "closed")
+        .order_by(Nonconformity.number)).all())
 
 
 def listing(session: Session, actor: Actor) -> dict:
@@ -375,6 +421,9 @@ def view(session: Session, actor: Actor, number: str, chapter: str = "", pending
             and audit.state == AuditState.in_progress else [],
             "lead": session.get(Person, audit.lead_auditor_id), "is_lead": audit.lead_auditor_id == actor.person.id,
             "team": [p.name for p in (session.get(Person, i) for i in audit.team_ids) if p is not None],
+            "follow_up": to_follow_up(session, audit),
+            "follows": session.get(InternalAudit, audit.follows_id) if audit.follows_id else None,
+            "may_plan": bool(actor.roles & set(PLANNERS)),
             "moves": history.moves(session, LIFECYCLE.name, [audit.id]),
             "changes": history.changes(session, "internal_audit", audit.id)}
 

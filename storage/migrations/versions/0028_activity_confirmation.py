@@ -1,5 +1,5 @@
 """maker-checker for activity data: an enterprise may require a carbon manager to confirm what staff enter;
-an obligation names its owner
+an obligation names its owner; an extraordinary internal audit says why
 
 Rows already on record were counted before this revision and stay counted (``pending`` false); an enterprise without
 a rule keeps today's behaviour (staff's data counts at once).
@@ -43,6 +43,10 @@ def upgrade() -> None:
     op.add_column("activity_record", sa.Column("pending", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_index("ix_activity_record_batch_id", "activity_record", ["batch_id"])
     op.add_column("obligation", sa.Column("owner_id", sa.Integer(), nullable=True))  # who keeps it (9.1)
+    # an extraordinary audit says why; an audit planned from last year's names it (plain columns: see above)
+    op.add_column("internal_audit", sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False,
+                                              server_default=""))
+    op.add_column("internal_audit", sa.Column("follows_id", sa.Integer(), nullable=True))
     op.create_table(
         "activity_rule",
         sa.Column("enterprise_id", sa.Integer(), nullable=False),
@@ -58,6 +62,9 @@ def downgrade() -> None:
     op.drop_table("activity_rule")
     with op.batch_alter_table("obligation") as batch:
         batch.drop_column("owner_id")
+    with op.batch_alter_table("internal_audit") as batch:
+        batch.drop_column("follows_id")
+        batch.drop_column("reason")
     with op.batch_alter_table("activity_record") as batch:
         batch.drop_index("ix_activity_record_batch_id")
         batch.drop_column("pending")

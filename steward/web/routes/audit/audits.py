@@ -30,11 +30,19 @@ def plan(request: Request, year: int = fields.year_form(), csrf_token: str = For
 @router.post("/audits/new")
 def plan_one(request: Request, start: str = Form(""), end: str = Form(""), lead: str = Form(""),
              team: list[str] = Form([]), scope: str = Form(""), method: str = Form(""), title: str = Form(""),
-             csrf_token: str = Form("")):
+             reason: str = Form(""), csrf_token: str = Form("")):
     first, last = fields.day(start, "start"), fields.day(end, "end")
     number = write(request, csrf_token, lambda s, a: internal_audit.plan_as(
-        s, a, start=first, end=last, lead=lead, team=team, scope=scope, method=method, title=title).number)
+        s, a, start=first, end=last, lead=lead, team=team, scope=scope, method=method, title=title,
+        reason=reason).number)
     return redirect(request, f"/audits/{number}")
+
+
+@router.post("/audits/{number}/plan-next-year")
+def plan_next_year(request: Request, number: str, csrf_token: str = Form("")):
+    """Next year's programme from this audit: team, schedule and scope copied, its open findings to follow up."""
+    planned = write(request, csrf_token, lambda s, a: internal_audit.plan_next_year(s, a, number).number)
+    return redirect(request, f"/audits/{planned}")
 
 
 @router.post("/audits/{number}/report")

@@ -344,7 +344,7 @@ def give_task(session: Session, person: Person, lifecycle: str, entity_id: int, 
                             f"New task for {person.name}: {title_en}, due {due}."))
     if (stand_in := standins.substitute_of(session, person.id, clock.today())) is not None:  # away: tell who covers
         session.add(Outbox(enterprise_id=person.enterprise_id, person_id=stand_in.id, task_id=task.id,
-                           subject=f"[碳管家] 代 {person.name}：{title_zh} / For {person.name}: {title_en}",
+                           subject=f"[碳管家] 代 {person.name}：{title_zh} / For {person.name}: {title_en}"[:300],
                            body=f"{stand_in.name}：您代理 {person.name} 期间，其有一项新任务「{title_zh}」，请于 {due} 前处理。\n"
                                 f"{stand_in.name}, you stand in for {person.name}: new task {title_en}, due {due}."))
     return task

@@ -8,7 +8,7 @@ from typing import TypeVar
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
 from steward.context import Context
@@ -47,6 +47,12 @@ def pager(request: Request, at) -> dict:
         return f"{there.path}?{there.query}"
     return {"page": at, "prev": link(at.number - 1) if at.number > 1 else None,
             "next": link(at.number + 1) if at.number < at.pages else None}
+
+
+def export_link(request: Request, path: str) -> str:
+    """The list's workbook with the filters on the page (every page of it, so no page number)."""
+    there = request.url.replace(path=path).remove_query_params("page")
+    return f"{there.path}?{there.query}" if there.query else there.path
 
 
 def unit(request: Request, fn: Callable[..., T], *, page: str | None = None) -> T:
@@ -91,6 +97,14 @@ def xlsx(title: str, data: bytes) -> Response:
     """A workbook download named for what it holds and today's date."""
     name = quote(f"{title}-{clock.today().isoformat()}.xlsx")
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+
+def xlsx_stream(title: str, spooled) -> Response:
+    """A list's workbook, written to a temporary file inside the reading transaction, sent in pieces."""
+    from workflows.engine.exports import chunks
+    name = quote(f"{title}-{clock.today().isoformat()}.xlsx")
+    return StreamingResponse(chunks(spooled), media_type=XLSX,
+                             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
 def download(data: bytes, name: str, media_type: str, inline: bool = False) -> Response:

@@ -3,10 +3,14 @@ signatures, transitions and acknowledgements, and what this person may do with i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import IO
 
-from sqlmodel import Session, select
+from sqlalchemy import String, and_, case, cast, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, func, select
 
 from storage.errors import StewardError
 from storage.files import FileStore
@@ -21,9 +25,8 @@ from workflows.documents.document import (
     current_signatures,
     file_intact,
     get_revision,
-    visible_to,
 )
-from workflows.engine import clock, history, lookup, machine
+from workflows.engine import clock, exports, history, lookup, machine, paging
 from workflows.engine.machine import Actor
 
 KEEPERS = ("carbon_manager", "top_management")  # who follows up acknowledgements besides the owner
@@ -67,39 +70,62 @@ class Listed:
 IN_FORCE = ("issued", "change_requested")
 
 
-def listing(session: Session, actor: Actor, f: Filters = Filters()) -> list[Listed]:
-    """The documents this person may see, each with its revision in force and the newer revision pending (a
-    draft on its way, or the last revision of a withdrawn or never issued document), searched, filtered and
-    sorted."""
-    query = select(Document).where(Document.enterprise_id == actor.enterprise_id)
+def _query(session: Session, actor: Actor, f: Filters):
+    """One statement for the documents this person may see, each joined to its newest revision and to its revision
+    in force, searched, filtered and sorted in the database: the page reads the rows it shows and no others."""
+    latest, force = aliased(Revision, name="latest"), aliased(Revision, name="force")
+    newest = select(Revision.document_id, func.max(Revision.rev).label("rev")).group_by(Revision.document_id).subquery()
+    issued = select(Revision.document_id, func.max(Revision.rev).label("rev")).where(
+        Revision.state.in_(IN_FORCE)).group_by(Revision.document_id).subquery()
+    query = select(Document, latest, force).where(Document.enterprise_id == actor.enterprise_id) \
+        .join(newest, newest.c.document_id == Document.id) \
+        .join(latest, and_(latest.document_id == Document.id, latest.rev == newest.c.rev)) \
+        .outerjoin(issued, issued.c.document_id == Document.id) \
+        .outerjoin(force, and_(force.document_id == Document.id, force.rev == issued.c.rev))
+    roles = cast(Document.access_roles, String)  # a JSON list of role codes, as text in SQLite and PostgreSQL alike
+    query = query.where(or_(Document.access != "restricted", Document.owner_id == actor.person.id,
+                            *[roles.contains(f'"{r}"', autoescape=True) for r in sorted(actor.roles)]))
     if f.doc_type:
         query = query.where(Document.doc_type == f.doc_type)
-    docs = [d for d in session.exec(query) if visible_to(d, actor)]
-    if f.q:
+    if f.q.strip():
         needle = f.q.strip().lower()
-        docs = [d for d in docs if needle in d.title.lower() or needle in d.number.lower()]
-    if f.clause:
-        docs = [d for d in docs if any(c == f.clause or c.startswith(f.clause + ".") for c in d.clause_ids)]
+        query = query.where(or_(func.lower(Document.title).contains(needle, autoescape=True),
+                                func.lower(Document.number).contains(needle, autoescape=True)))
+    if f.clause.strip():
+        clause = cast(Document.clause_ids, String)
+        query = query.where(or_(clause.contains(f'"{f.clause.strip()}"', autoescape=True),
+                                clause.contains(f'"{f.clause.strip()}.', autoescape=True)))
     if f.owner:
-        owner = session.exec(select(Person.id).where(Person.username == f.owner,
-                                                     Person.enterprise_id == actor.enterprise_id)).first()
-        docs = [d for d in docs if d.owner_id == owner]
+        query = query.where(Document.owner_id == select(Person.id).where(
+            Person.username == f.owner, Person.enterprise_id == actor.enterprise_id).scalar_subquery())
     if f.due:
-        soon = date.fromordinal(clock.today().toordinal() + 30)
-        docs = [d for d in docs if d.next_review_due and d.next_review_due <= soon]
-    latest: dict[int, Revision] = {}
-    in_force: dict[int, Revision] = {}
-    for rev in session.exec(select(Revision).where(Revision.document_id.in_([d.id for d in docs])).order_by(Revision.rev)):
-        latest[rev.document_id] = rev
-        if rev.state in IN_FORCE:
-            in_force[rev.document_id] = rev
-    rows = [Listed(d, in_force.get(d.id), latest[d.id] if latest[d.id] is not in_force.get(d.id) else None)
-            for d in docs if d.id in latest]
+        query = query.where(Document.next_review_due <= date.fromordinal(clock.today().toordinal() + 30))
     if f.state:
-        rows = [r for r in rows if f.state in {x.state for x in (r.in_force, r.pending) if x is not None}]
-    order = {"title": lambda r: r.doc.title, "state": lambda r: r.state.value,
-             "review": lambda r: r.doc.next_review_due or date.max}.get(f.sort, lambda r: r.doc.number)
-    return sorted(rows, key=order)
+        query = query.where(or_(force.state == f.state, and_(latest.state == f.state, or_(
+            force.id.is_(None), force.id != latest.id))))
+    shown_state = case((force.id.is_(None), latest.state), else_=force.state)
+    order = {"title": (Document.title,), "state": (shown_state,),
+             "review": (Document.next_review_due.is_(None), Document.next_review_due)}.get(f.sort, ())
+    return query.order_by(*order, Document.number)
+
+
+def _listed(row) -> Listed:
+    doc, latest, force = row
+    return Listed(doc, force, latest if force is None or latest.id != force.id else None)
+
+
+def listing(session: Session, actor: Actor, f: Filters = Filters(), number: int | None = 1,
+            size: int = paging.SIZE) -> tuple[list[Listed], paging.Page]:
+    """One page of the documents this person may see, each with its revision in force and the newer revision
+    pending (a draft on its way, or the last revision of a withdrawn or never issued document), with the total."""
+    rows, at = paging.fetch(session, _query(session, actor, f), number, size)
+    return [_listed(r) for r in rows], at
+
+
+def every(session: Session, actor: Actor, f: Filters = Filters()) -> Iterator[Listed]:
+    """Every document the filter finds, read from the database in batches, for an export."""
+    for row in session.exec(_query(session, actor, f).execution_options(yield_per=500)):
+        yield _listed(row)
 
 
 def owners(session: Session, actor: Actor) -> list[Person]:
@@ -150,3 +176,19 @@ def editable(session: Session, actor: Actor, number: str) -> dict:
                            "Only a draft can be edited; revise it first", status=409)
     return {"doc": session.get(Document, rev.document_id), "rev": rev, "meta": metadata.of(session, rev),
             "mine": metadata.listed(session, rev)}
+
+
+def export(session: Session, actor: Actor, f: Filters, lang: str) -> tuple[str, IO[bytes]]:
+    """The list as filtered on the page, every page of it, as a workbook in the reader's language."""
+    en = lang == "en"
+    people = {p.id: p.name for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id))}
+    title = "Controlled documents" if en else "受控文件"
+    headers = (["Number", "Title", "Type", "Revisions", "State", "Owner", "Next review", "Clauses"] if en else
+               ["编号", "标题", "类型", "版本", "状态", "负责人", "下次评审", "条款"])
+
+    def label(x) -> str:
+        return x.en if en else x.zh
+    rows = ([r.doc.number, r.doc.title, label(DocType(r.doc.doc_type)), r.versions(lang), label(r.state),
+             people.get(r.doc.owner_id, "") if r.doc.owner_id else "", r.doc.next_review_due, ", ".join(r.doc.clause_ids)]
+            for r in every(session, actor, f))
+    return title, exports.spooled(title, headers, rows)

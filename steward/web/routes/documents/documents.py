@@ -7,18 +7,25 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from forms import clauses
 from steward.web import fields
-from steward.web.render import download, page, pager, redirect, unit, write
+from steward.web.render import download, export_link, lang_of, page, pager, redirect, unit, write, xlsx_stream
 from storage.errors import StewardError
 from storage.vocab import Role
 from workflows.documents import document as docs
 from workflows.documents import views
 from workflows.documents.copies import as_pdf, controlled_copy, text_preview
-from workflows.engine.paging import sliced
 from workflows.engine.rendering import to_pdf
 from workflows.people import organisation
 
 router = APIRouter()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get("/documents.xlsx")
+def export(request: Request, q: str = "", doc_type: str = "", state: str = "", owner: str = "", clause: str = "",
+           due: bool = False, sort: str = "number"):
+    f = views.Filters(q=q, doc_type=doc_type, state=state, owner=owner, clause=clause, due=due, sort=sort)
+    title, out = unit(request, lambda s, a: views.export(s, a, f, lang_of(request)), page="/documents")
+    return xlsx_stream(title, out)
 
 
 @router.get("/documents")
@@ -27,8 +34,8 @@ def documents(request: Request, q: str = "", doc_type: str = "", state: str = ""
     f = views.Filters(q=q, doc_type=doc_type, state=state, owner=owner, clause=clause, due=due, sort=sort)
 
     def read(s, a):
-        rows, at = sliced(views.listing(s, a, f), page_no)
-        return {"rows": rows, "pager": pager(request, at), "owners": views.owners(s, a), "f": f,
+        rows, at = views.listing(s, a, f, page_no)
+        return {"rows": rows, "pager": pager(request, at), "export": export_link(request, "/documents.xlsx"), "owners": views.owners(s, a), "f": f,
                 "can_create": bool(a.roles & set(docs.WRITERS))}
     return page(request, "documents/documents.html", {**unit(request, read, page="/documents"), "types": list(docs.DocType),
                                             "states": list(docs.DocState)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKeyConstraint, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKeyConstraint, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models.org import utcnow
@@ -37,6 +37,7 @@ class Revision(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("document_id", "rev"),
         ForeignKeyConstraint(["document_id", "enterprise_id"], ["document.id", "document.enterprise_id"]),
+        Index("ix_revision_document_rev_state", "document_id", "rev", "state"),  # the list's newest and in force
     )
     __mapper_args__ = {"version_id_col": _version}
     id: int | None = Field(default=None, primary_key=True)
@@ -72,6 +73,7 @@ class FormRecord(SQLModel, table=True):
     """A record of the guideline's long tail, validated against its schema in ``forms.records``."""
 
     __tablename__ = "form_record"
+    __table_args__ = (Index("ix_form_record_listed", "enterprise_id", "form", "recorded_on", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     form: str = Field(max_length=40, index=True)

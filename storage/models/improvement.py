@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models.org import utcnow
@@ -13,7 +13,7 @@ _nc_version = Column("version", Integer, nullable=False, default=1)
 
 
 class Nonconformity(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("enterprise_id", "number"),)
+    __table_args__ = (UniqueConstraint("enterprise_id", "number"), Index("ix_nonconformity_state", "enterprise_id", "state", "id"))
     __mapper_args__ = {"version_id_col": _nc_version}
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)

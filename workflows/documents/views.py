@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO
 
-from sqlalchemy import String, and_, case, cast, or_
+from sqlalchemy import String, and_, cast, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
@@ -70,18 +70,26 @@ class Listed:
 IN_FORCE = ("issued", "change_requested")
 
 
-def _query(session: Session, actor: Actor, f: Filters):
-    """One statement for the documents this person may see, each joined to its newest revision and to its revision
-    in force, searched, filtered and sorted in the database: the page reads the rows it shows and no others."""
-    latest, force = aliased(Revision, name="latest"), aliased(Revision, name="force")
-    newest = select(Revision.document_id, func.max(Revision.rev).label("rev")).group_by(Revision.document_id).subquery()
-    issued = select(Revision.document_id, func.max(Revision.rev).label("rev")).where(
-        Revision.state.in_(IN_FORCE)).group_by(Revision.document_id).subquery()
-    query = select(Document, latest, force).where(Document.enterprise_id == actor.enterprise_id) \
-        .join(newest, newest.c.document_id == Document.id) \
-        .join(latest, and_(latest.document_id == Document.id, latest.rev == newest.c.rev)) \
-        .outerjoin(issued, issued.c.document_id == Document.id) \
-        .outerjoin(force, and_(force.document_id == Document.id, force.rev == issued.c.rev))
+_LATEST, _FORCE, _OTHER = (aliased(Revision, name=n) for n in ("latest", "force", "other"))  # made once: costly
+
+
+def _newest(*states: str):
+    """The newest revision's number (of those in ``states``, when given), for the document of the outer row."""
+    query = select(func.max(_OTHER.rev)).where(_OTHER.document_id == Document.id)
+    return (query.where(_OTHER.state.in_(states)) if states else query).correlate(Document).scalar_subquery()
+
+
+def _state_of(*states: str):
+    """The state of that revision, read from the covering index (document_id, rev, state)."""
+    query = select(_OTHER.state).where(_OTHER.document_id == Document.id)
+    query = query.where(_OTHER.state.in_(states)) if states else query
+    return query.order_by(_OTHER.rev.desc()).limit(1).correlate(Document).scalar_subquery()
+
+
+def _found(actor: Actor, f: Filters, what):
+    """``what`` (the ids in order, or their count) of the documents this person may see that the filters find,
+    all in the database; a revision is looked at only to filter or sort by state."""
+    query = select(what).select_from(Document).where(Document.enterprise_id == actor.enterprise_id)
     roles = cast(Document.access_roles, String)  # a JSON list of role codes, as text in SQLite and PostgreSQL alike
     query = query.where(or_(Document.access != "restricted", Document.owner_id == actor.person.id,
                             *[roles.contains(f'"{r}"', autoescape=True) for r in sorted(actor.roles)]))
@@ -100,13 +108,23 @@ def _query(session: Session, actor: Actor, f: Filters):
             Person.username == f.owner, Person.enterprise_id == actor.enterprise_id).scalar_subquery())
     if f.due:
         query = query.where(Document.next_review_due <= date.fromordinal(clock.today().toordinal() + 30))
-    if f.state:
-        query = query.where(or_(force.state == f.state, and_(latest.state == f.state, or_(
-            force.id.is_(None), force.id != latest.id))))
-    shown_state = case((force.id.is_(None), latest.state), else_=force.state)
-    order = {"title": (Document.title,), "state": (shown_state,),
+    if f.state:  # the revision in force, or the newest one (a draft on its way, a withdrawn document's last)
+        query = query.where(or_(_state_of(*IN_FORCE) == f.state, _state_of() == f.state))
+    return query
+
+
+def _ordered(query, f: Filters):
+    order = {"title": (Document.title,), "state": (func.coalesce(_state_of(*IN_FORCE), _state_of()),),
              "review": (Document.next_review_due.is_(None), Document.next_review_due)}.get(f.sort, ())
     return query.order_by(*order, Document.number)
+
+
+def _with_revisions(ids=None):
+    """Documents joined to their newest revision and to their revision in force."""
+    query = select(Document, _LATEST, _FORCE).select_from(Document) \
+        .join(_LATEST, and_(_LATEST.document_id == Document.id, _LATEST.rev == _newest())) \
+        .outerjoin(_FORCE, and_(_FORCE.document_id == Document.id, _FORCE.rev == _newest(*IN_FORCE)))
+    return query if ids is None else query.where(Document.id.in_(ids))
 
 
 def _listed(row) -> Listed:
@@ -117,14 +135,20 @@ def _listed(row) -> Listed:
 def listing(session: Session, actor: Actor, f: Filters = Filters(), number: int | None = 1,
             size: int = paging.SIZE) -> tuple[list[Listed], paging.Page]:
     """One page of the documents this person may see, each with its revision in force and the newer revision
-    pending (a draft on its way, or the last revision of a withdrawn or never issued document), with the total."""
-    rows, at = paging.fetch(session, _query(session, actor, f), number, size)
-    return [_listed(r) for r in rows], at
+    pending (a draft on its way, or the last revision of a withdrawn or never issued document), with the total:
+    the page's ids are found first, so only its own rows are read with their revisions."""
+    ids, at = paging.fetch(session, _ordered(_found(actor, f, Document.id), f), number, size,
+                           count=_found(actor, f, func.count(Document.id)))
+    place = {doc_id: n for n, doc_id in enumerate(ids)}
+    rows = session.exec(_with_revisions(ids)).all() if ids else []
+    return sorted((_listed(r) for r in rows), key=lambda x: place[x.doc.id]), at
 
 
 def every(session: Session, actor: Actor, f: Filters = Filters()) -> Iterator[Listed]:
     """Every document the filter finds, read from the database in batches, for an export."""
-    for row in session.exec(_query(session, actor, f).execution_options(yield_per=500)):
+    found = _ordered(_found(actor, f, Document.id), f).subquery()
+    query = _ordered(_with_revisions().where(Document.id.in_(select(found.c.id))), f)
+    for row in session.exec(query.execution_options(yield_per=500)):
         yield _listed(row)
 
 

@@ -191,9 +191,11 @@ def structure(session: Session, actor: Actor) -> dict:
     departments = list(session.exec(select(Department).where(Department.enterprise_id == actor.enterprise_id)
                                     .order_by(Department.code)).all())
     names = {d.id: d.name for d in departments}
-    people = {p.id: p.name for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id))}
     duties = session.exec(select(Responsibility).where(Responsibility.enterprise_id == actor.enterprise_id)
                           .order_by(Responsibility.clause_id, Responsibility.id)).all()
+    named = {r.person_id for r in duties if r.person_id}  # only the people the duties name, not everyone
+    people = dict(session.exec(select(Person.id, Person.name).where(Person.enterprise_id == actor.enterprise_id,
+                                                                    Person.id.in_(named))).all()) if named else {}
     return {"departments": departments, "department_names": names,
             "duties": [(r, people.get(r.person_id) or names.get(r.department_id, "—")) for r in duties]}
 

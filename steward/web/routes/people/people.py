@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 
 from forms import clauses
 from steward.web import fields
-from steward.web.render import page, redirect, unit, write
+from steward.web.render import export_link, lang_of, page, pager, redirect, unit, write, xlsx_stream
 from storage.models import Enterprise
 from storage.vocab import Role
-from workflows.people import logins, organisation, role_changes
+from workflows.people import directory, logins, organisation, role_changes
 
 router = APIRouter()
 
 
 @router.get("/people")
-def people(request: Request):
+def people(request: Request, q: str = "", department: str = "", role: str = "", status: str = "",
+           page_no: int = Query(1, alias="page")):
+    """Those who keep the list find a person here; each one's roles are changed on their own page."""
+    f = directory.Filters(q=q, department=department, role=role, status=status)
+
     def read(s, a):
-        return {"people": organisation.people(s, a), **organisation.structure(s, a)}
+        rows, at = directory.listing(s, a, f, page_no)
+        return {"people": rows, "pager": pager(request, at), "f": f, "export": export_link(request, "/people.xlsx"),
+                "choosable": directory.choosable(s, a), **organisation.structure(s, a)}
     return page(request, "people/people.html", {**unit(request, read, page="/people"), "roles": list(Role),
                                          "duties_catalogue": [c for c in clauses.catalogue() if c.id.startswith("4.")
                                                               and c.kind != "chapter"]})
+
+
+@router.get("/people.xlsx")
+def export(request: Request, q: str = "", department: str = "", role: str = "", status: str = ""):
+    f = directory.Filters(q=q, department=department, role=role, status=status)
+    title, out = unit(request, lambda s, a: directory.export(s, a, f, lang_of(request)), page="/people")
+    return xlsx_stream(title, out)
+
+
+@router.get("/people/{key}")
+def person(request: Request, key: str):
+    """One person: their department, their roles (changed here, countersigned where the rules say), their login."""
+    def read(s, a):
+        return {**directory.person(s, a, key), "departments": directory.departments(s, a)}
+    return page(request, "people/person.html", {**unit(request, read, page="/people"), "roles": list(Role)})
 
 
 @router.post("/people/add")
@@ -70,13 +91,13 @@ def _own(session, actor) -> str:
 @router.post("/people/{username}/password")
 def reset(request: Request, username: str, password: str = Form(...), csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: logins.reset_password(s, a, username, password))
-    return redirect(request, "/people")
+    return redirect(request, f"/people/{username}")
 
 
 @router.post("/people/{username}/disable")
 def disable(request: Request, username: str, csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: logins.disable(s, a, username))
-    return redirect(request, "/people")
+    return redirect(request, f"/people/{username}")
 
 
 @router.post("/people/{username}/roles")
@@ -84,7 +105,7 @@ def roles(request: Request, username: str, roles: list[str] = Form(...), reason:
           csrf_token: str = Form("")):
     change = write(request, csrf_token, lambda s, a: (lambda c: c.state)(logins.set_roles(s, a, username, roles,
                                                                                           reason)))
-    return redirect(request, "/role-changes" if change == "pending" else "/people")
+    return redirect(request, "/role-changes" if change == "pending" else f"/people/{username}")
 
 
 @router.get("/role-changes")
@@ -97,10 +118,10 @@ def role_change_list(request: Request):
 @router.post("/people/{username}/enable")
 def enable(request: Request, username: str, password: str = Form(""), csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: logins.enable(s, a, username, password))
-    return redirect(request, "/people")
+    return redirect(request, f"/people/{username}")
 
 
 @router.post("/people/{username}/department")
 def move(request: Request, username: str, department: str = Form(""), csrf_token: str = Form("")):
     write(request, csrf_token, lambda s, a: logins.move(s, a, username, department))
-    return redirect(request, "/people")
+    return redirect(request, f"/people/{username}")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import IO, Any
 
 from pydantic import ValidationError
+from sqlalchemy import String, cast
 from sqlmodel import Session, func, select
 
 from forms.fields import choices_of, from_validation, label_of
@@ -19,7 +21,7 @@ from storage.models import FormRecord, Objective
 from storage.models.org import utcnow
 from workflows.engine import clock, machine
 from workflows.engine.machine import Actor
-from workflows.engine.paging import Page, fetch, sliced
+from workflows.engine.paging import Page, fetch
 
 RECORD_KEEPERS = {"carbon_manager", "department_head", "carbon_body_member", "internal_auditor", "staff",
                   "top_management"}
@@ -175,28 +177,22 @@ def spec(form: str) -> RecordForm:
 
 def listing(session: Session, actor: Actor, form: str, q: str = "", limit: int = 200) -> list[FormRecord]:
     spec(form)
-    return _matching(session.exec(_newest(actor, form).limit(limit)).all(), q)
+    return list(session.exec(_newest(actor, form, q).limit(limit)).all())
 
 
 def paged(session: Session, actor: Actor, form: str, q: str = "", number: int = 1) -> tuple[list[FormRecord], Page]:
-    """One page of a register's records, newest first, with the total: counted and sliced in the database, or,
-    when searching, matched across every record of the form (not only the newest)."""
+    """One page of a register's records, newest first, with the total: searched, counted and sliced in the
+    database, across every record of the form (not only the newest)."""
     spec(form)
-    base = _newest(actor, form)
-    if q.strip():
-        return sliced(_matching(session.exec(base).all(), q), number)
-    return fetch(session, base, number)
+    return fetch(session, _newest(actor, form, q), number)
 
 
-def _newest(actor: Actor, form: str):
-    return select(FormRecord).where(FormRecord.enterprise_id == actor.enterprise_id, FormRecord.form == form) \
-        .order_by(FormRecord.recorded_on.desc(), FormRecord.id.desc())
-
-
-def _matching(rows, q: str) -> list[FormRecord]:
-    """The records any of whose values contains what was searched for (all of them when nothing was)."""
-    needle = q.strip().lower()
-    return [r for r in rows if not needle or any(needle in str(v).lower() for v in r.payload.values())]
+def _newest(actor: Actor, form: str, q: str = ""):
+    query = select(FormRecord).where(FormRecord.enterprise_id == actor.enterprise_id, FormRecord.form == form)
+    if q.strip():  # in the values as stored: JSON text, where a Chinese character is written \uXXXX
+        needle = json.dumps(q.strip().lower())[1:-1]
+        query = query.where(func.lower(cast(FormRecord.payload, String)).contains(needle, autoescape=True))
+    return query.order_by(FormRecord.recorded_on.desc(), FormRecord.id.desc())
 
 
 def counts(session: Session, actor: Actor) -> dict[str, int]:
@@ -204,7 +200,8 @@ def counts(session: Session, actor: Actor) -> dict[str, int]:
         FormRecord.enterprise_id == actor.enterprise_id).group_by(FormRecord.form)).all())
 
 
-def export(session: Session, actor: Actor, form: str, lang: str, q: str = "") -> tuple[str, bytes]:
+def export(session: Session, actor: Actor, form: str, lang: str, q: str = "") -> tuple[str, IO[bytes]]:
+    """Every record the search finds, read in batches, as a workbook: choices in words, not codes."""
     from workflows.engine import exports
     en = lang == "en"
     fields = inputs(form)
@@ -213,6 +210,6 @@ def export(session: Session, actor: Actor, form: str, lang: str, q: str = "") ->
     def cell(field: Input, value):
         return value if not field.choices or value is None else shown(field, value, lang)
     headers = ["Recorded on" if en else "记录日期"] + [f.en if en else f.zh for f in fields]
-    rows = [[r.recorded_on.isoformat()] + [cell(f, r.payload.get(f.name)) for f in fields]
-            for r in listing(session, actor, form, q, limit=10_000)]
-    return title, exports.workbook(title, headers, rows)
+    rows = ([r.recorded_on] + [cell(f, r.payload.get(f.name)) for f in fields]
+            for r in session.exec(_newest(actor, form, q).execution_options(yield_per=500)))
+    return title, exports.spooled(title, headers, rows)

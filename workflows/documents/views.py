@@ -140,7 +140,7 @@ def listing(session: Session, actor: Actor, f: Filters = Filters(), number: int 
     ids, at = paging.fetch(session, _ordered(_found(actor, f, Document.id), f), number, size,
                            count=_found(actor, f, func.count(Document.id)))
     place = {doc_id: n for n, doc_id in enumerate(ids)}
-    rows = session.exec(_with_revisions(ids)).all() if ids else []
+    rows = session.exec(_with_revisions(ids)).all()
     return sorted((_listed(r) for r in rows), key=lambda x: place[x.doc.id]), at
 
 

@@ -92,8 +92,8 @@ def inbox(session: Session, actor: Actor, scope: str = "mine", number: int | Non
         if not actor.roles & set(HEADS) or actor.person.department_id is None:
             raise StewardError("not_head", "只有部门负责人可查看本部门任务", "Only a department head sees the department's "
                                "tasks", status=403, field="scope")
-        people = list(session.exec(select(Person.id).where(Person.enterprise_id == actor.enterprise_id,
-                                                           Person.department_id == actor.person.department_id)))
+        people = select(Person.id).where(Person.enterprise_id == actor.enterprise_id,  # a subquery, not every member
+                                         Person.department_id == actor.person.department_id)
     query = select(Task).where(Task.status == "open")
     query = query.where(Task.enterprise_id == actor.enterprise_id) if scope == "all" else query.where(
         Task.assignee_id.in_(people))

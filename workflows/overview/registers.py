@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
-from sqlmodel import Session, select
+from sqlalchemy import String, cast, or_
+from sqlmodel import Session, func, select
 
 from accounting import anomalies as anomaly_rules
 from storage.errors import NotFound, StewardError
@@ -124,35 +125,44 @@ def register(name: str) -> Register:
     return REGISTERS[name]
 
 
-def _names(session: Session, actor: Actor) -> dict[int, str]:
-    return {p.id: p.name for p in session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id))}
+def _names(session: Session, actor: Actor, rows=None) -> dict[int, str]:
+    """People's names by id: of the owners of ``rows`` when given (a page names its own, not everyone's)."""
+    query = select(Person.id, Person.name).where(Person.enterprise_id == actor.enterprise_id)
+    if rows is not None:
+        query = query.where(Person.id.in_({getattr(r, "owner_id", None) for r in rows} - {None}))
+    return dict(session.exec(query).all())
 
 
 def overview(session: Session, actor: Actor) -> list[tuple[Register, int, int]]:
     """Each register with how many rows it holds and how many still wait on someone."""
     out = []
     for reg in REGISTERS.values():
-        rows = session.exec(select(reg.model.state).where(reg.model.enterprise_id == actor.enterprise_id)).all()
+        by_state = dict(session.exec(select(reg.model.state, func.count()).where(
+            reg.model.enterprise_id == actor.enterprise_id).group_by(reg.model.state)).all())
         final = {s for s in reg.lifecycle.states  # nothing a person does moves it on (the system may still)
                  if not any(s.value in t.sources and t.roles for t in reg.lifecycle.transitions)}
-        out.append((reg, len(rows), sum(1 for s in rows if s not in final)))
+        out.append((reg, sum(by_state.values()), sum(n for st, n in by_state.items() if st not in final)))
     return out
+
+
+def _query(actor: Actor, reg: Register, q: str, state: str):
+    query = select(reg.model).where(reg.model.enterprise_id == actor.enterprise_id)
+    if state:
+        query = query.where(reg.model.state == state)
+    if q.strip():  # searched in the database, as text, in every field the register searches
+        needle = q.strip().lower()
+        query = query.where(or_(*[func.lower(cast(getattr(reg.model, f), String)).contains(needle, autoescape=True)
+                                  for f in reg.search]))
+    return query.order_by(reg.model.id.desc())
 
 
 def listing(session: Session, actor: Actor, name: str, q: str = "", state: str = "", number: int = 1,
             size: int = paging.SIZE) -> dict:
     """One page (50) of a register, newest first, with the total; a search looks through every row."""
     reg = register(name)
-    query = select(reg.model).where(reg.model.enterprise_id == actor.enterprise_id)
-    if state:
-        query = query.where(reg.model.state == state)
-    if q.strip():
-        needle = q.strip().lower()
-        rows, at = paging.sliced([r for r in session.exec(query.order_by(reg.model.id.desc()))
-                                  if any(needle in str(getattr(r, f, "")).lower() for f in reg.search)], number, size)
-    else:
-        rows, at = paging.fetch(session, query.order_by(reg.model.id.desc()), number, size)
-    ctx = {"names": _names(session, actor), "places": names.Places(session, actor.enterprise_id)}
+    query = _query(actor, reg, q, state)
+    rows, at = paging.fetch(session, query, number, size)
+    ctx = {"names": _names(session, actor, rows), "places": names.Places(session, actor.enterprise_id)}
     extra = {"mac": reduction.mac_curve(session, actor.enterprise_id)} if name == "reductions" else {}
     return {**extra, "reg": reg, "q": q, "state": state, "states": list(reg.lifecycle.states), "page": at,
             "can_add": bool(actor.roles & set(reg.writers)), "people": lookup.users(session, actor.enterprise_id),
@@ -209,13 +219,19 @@ def view(session: Session, actor: Actor, name: str, key: str, year: int | None =
     return out
 
 
-def export(session: Session, actor: Actor, name: str, lang: str, q: str = "", state: str = "") -> tuple[str, bytes]:
-    """The list as it is filtered on the page, as a workbook in the reader's language."""
-    data = listing(session, actor, name, q, state, size=1_000_000)  # the whole list, as filtered
-    reg, en = data["reg"], lang == "en"
+def export(session: Session, actor: Actor, name: str, lang: str, q: str = "", state: str = "") -> tuple[str, IO[bytes]]:
+    """The list as it is filtered on the page, every page of it, as a workbook in the reader's language, read from
+    the database in batches."""
+    reg, en = register(name), lang == "en"
+    ctx = {"names": _names(session, actor), "places": names.Places(session, actor.enterprise_id)}
 
     def text(v):
         return v if isinstance(v, str) else v[en]
+
+    def label(st) -> str:
+        return st.en if en else st.zh
     headers = [c[1] if en else c[0] for c in reg.columns] + ["State" if en else "状态"]
-    rows = [[text(v) for v in values] + [st.en if en else st.zh] for _, st, values in data["rows"]]
-    return (reg.en if en else reg.zh), exports.workbook(reg.en if en else reg.zh, headers, rows)
+    rows = ([text(v(r, ctx)) for _, _, v in reg.columns] + [label(reg.lifecycle.states(r.state))]
+            for r in session.exec(_query(actor, reg, q, state).execution_options(yield_per=500)))
+    title = reg.en if en else reg.zh
+    return title, exports.spooled(title, headers, rows)

@@ -72,12 +72,6 @@ def departments(session: Session, actor: Actor) -> list[Department]:
                              .order_by(Department.code)).all())
 
 
-def choosable(session: Session, actor: Actor) -> list[Person]:
-    """Everyone still with the enterprise, whom a duty may name."""
-    return list(session.exec(select(Person).where(Person.enterprise_id == actor.enterprise_id, Person.active)
-                             .order_by(Person.code)).all())
-
-
 def person(session: Session, actor: Actor, key: str) -> dict:
     """One person (by login, else by staff code) with their roles and their pending role change, if any."""
     require_role(actor, KEEPERS, "查看人员", "Viewing a person")

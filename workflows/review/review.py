@@ -25,7 +25,7 @@ from storage.models import (
 )
 from storage.models.org import utcnow
 from storage.vocab import Labelled
-from workflows.engine import clock, history, lifecycle_index, lookup, machine, stored, tasks
+from workflows.engine import clock, history, lifecycle_index, lookup, machine, paging, stored, tasks
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 from workflows.review import inputs as inputs_pack
 from workflows.review.inputs import INPUT_ITEMS
@@ -261,16 +261,20 @@ def catalogue_label(clause_id: str) -> str:
     return f"{c.zh} / {c.en}"
 
 
-def planning(session: Session, actor: Actor) -> dict:
-    """The reviews page: the reviews, and — for those who prepare them — the people who may be invited."""
-    return {"reviews": listing(session, actor), "may_plan": bool(actor.roles & set(PREPARERS)),
+def planning(session: Session, actor: Actor, number: int | None = 1) -> dict:
+    """The reviews page: a page of reviews, and — for those who prepare them — the people who may be invited."""
+    rows, at = listing(session, actor, number)
+    return {"reviews": rows, "page": at, "may_plan": bool(actor.roles & set(PREPARERS)),
             "people": lookup.users(session, actor.enterprise_id)}
 
 
-def listing(session: Session, actor: Actor) -> list[tuple[ManagementReview, ReviewState]]:
-    rows = session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == actor.enterprise_id)
-                        .order_by(ManagementReview.year.desc())).all()
-    return [(r, ReviewState(r.state)) for r in rows]
+def listing(session: Session, actor: Actor, number: int | None = 1) -> tuple[list[tuple[ManagementReview, ReviewState]],
+                                                                              paging.Page]:
+    """A page of reviews, newest first, with the total."""
+    rows, at = paging.fetch(session, select(ManagementReview).where(
+        ManagementReview.enterprise_id == actor.enterprise_id).order_by(ManagementReview.year.desc(),
+                                                                        ManagementReview.id.desc()), number)
+    return [(r, ReviewState(r.state)) for r in rows], at
 
 
 def view(session: Session, actor: Actor, number: str, lang: str) -> dict:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from steward.web import fields, security
-from steward.web.render import download, is_htmx, page, redirect, unit, word_or_pdf, write
+from steward.web.render import download, is_htmx, page, pager, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
 from workflows.audit import evidence_links, internal_audit
 from workflows.engine import clock
@@ -16,8 +16,11 @@ router = APIRouter()
 
 
 @router.get("/audits")
-def audits(request: Request):
-    return page(request, "audit/audits.html", {**unit(request, internal_audit.listing, page="/audits"),
+def audits(request: Request, page_no: int = Query(1, alias="page")):
+    def read(s, a):
+        found = internal_audit.listing(s, a, page_no)
+        return {**found, "pager": pager(request, found["page"])}
+    return page(request, "audit/audits.html", {**unit(request, read, page="/audits"),
                                          "year": clock.today().year, "today": clock.today()})
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from forms.records import FORMS
 from steward.web import fields
-from steward.web.render import lang_of, local, page, pager, redirect, unit, write, xlsx
+from steward.web.render import lang_of, local, page, pager, redirect, unit, write, xlsx_stream
 from workflows.documents import record_charts, records
 from workflows.engine import clock
 
@@ -23,8 +23,8 @@ def hub(request: Request):
 
 @router.get("/records/{form}.xlsx")
 def export(request: Request, form: str, q: str = ""):
-    title, data = unit(request, lambda s, a: records.export(s, a, form, lang_of(request), q), page="/records")
-    return xlsx(title, data)
+    title, out = unit(request, lambda s, a: records.export(s, a, form, lang_of(request), q), page="/records")
+    return xlsx_stream(title, out)
 
 
 @router.get("/records/{form}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
-from steward.web.render import lang_of, page, pager, redirect, unit, write, xlsx
+from steward.web.render import lang_of, page, pager, redirect, unit, write, xlsx_stream
 from workflows.accounting import anomalies, baseline
 from workflows.engine import clock
 from workflows.improvement import compliance, improvement
@@ -85,8 +85,8 @@ def hub(request: Request):
 
 @router.get("/registers/{name}.xlsx")
 def export(request: Request, name: str, q: str = "", state: str = ""):
-    title, data = unit(request, lambda s, a: registers.export(s, a, name, lang_of(request), q, state), page=HUB)
-    return xlsx(title, data)
+    title, out = unit(request, lambda s, a: registers.export(s, a, name, lang_of(request), q, state), page=HUB)
+    return xlsx_stream(title, out)
 
 
 @router.get("/registers/{name}")

@@ -23,7 +23,7 @@ def people(request: Request, q: str = "", department: str = "", role: str = "", 
     def read(s, a):
         rows, at = directory.listing(s, a, f, page_no)
         return {"people": rows, "pager": pager(request, at), "f": f, "export": export_link(request, "/people.xlsx"),
-                "choosable": directory.choosable(s, a), **organisation.structure(s, a)}
+                **organisation.structure(s, a)}
     return page(request, "people/people.html", {**unit(request, read, page="/people"), "roles": list(Role),
                                          "duties_catalogue": [c for c in clauses.catalogue() if c.id.startswith("4.")
                                                               and c.kind != "chapter"]})

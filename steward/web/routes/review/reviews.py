@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
-from steward.web.render import lang_of, page, redirect, unit, word_or_pdf, write
+from steward.web.render import lang_of, page, pager, redirect, unit, word_or_pdf, write
 from storage.errors import StewardError
 from workflows.engine import clock
 from workflows.review import review as reviews
@@ -14,8 +14,11 @@ router = APIRouter()
 
 
 @router.get("/reviews")
-def review_list(request: Request):
-    return page(request, "review/reviews.html", {**unit(request, reviews.planning, page="/reviews"), "today": clock.today()})
+def review_list(request: Request, page_no: int = Query(1, alias="page")):
+    def read(s, a):
+        found = reviews.planning(s, a, page_no)
+        return {**found, "pager": pager(request, found["page"])}
+    return page(request, "review/reviews.html", {**unit(request, read, page="/reviews"), "today": clock.today()})
 
 
 @router.post("/reviews/plan")

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections import Counter
 from datetime import date, timedelta
+from typing import IO
 
 from sqlalchemy import case
 from sqlmodel import Session, func, select
@@ -330,6 +331,28 @@ def listing(session: Session, actor: Actor, number: int | None = 1) -> dict:
             "page": at,
             "can_plan": bool(actor.roles & set(PROGRAMME_OWNERS)), "can_plan_one": bool(actor.roles & set(PLANNERS)),
             "auditors": auditors(session, actor.enterprise_id), "people": people, "default_method": DEFAULT_METHOD}
+
+
+def export(session: Session, actor: Actor, lang: str) -> tuple[str, IO[bytes]]:
+    """Every audit, newest first, as a workbook: lead auditor by name, state in words, lines checked."""
+    from workflows.engine import exports
+    en = lang == "en"
+    names = dict(session.exec(select(Person.id, Person.name).where(Person.enterprise_id == actor.enterprise_id)).all())
+    title = "Internal audits" if en else "内部审核"
+    headers = (["Number", "Title", "Start", "End", "Lead auditor", "State", "Lines checked", "Lines"] if en else
+               ["编号", "名称", "开始", "结束", "审核组长", "状态", "已检查", "检查项"])
+    counted = {audit_id: (total, checked or 0) for audit_id, total, checked in session.exec(
+        select(ChecklistItem.audit_id, func.count(), func.sum(case((ChecklistItem.result != "pending", 1), else_=0)))
+        .where(ChecklistItem.enterprise_id == actor.enterprise_id).group_by(ChecklistItem.audit_id))}
+
+    def label(st) -> str:
+        return st.en if en else st.zh
+    rows = ([x.number, x.title, x.planned_start, x.planned_end, names.get(x.lead_auditor_id, ""),
+             label(AuditState(x.state)), int(counted.get(x.id, (0, 0))[1]), counted.get(x.id, (0, 0))[0]]
+            for x in session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == actor.enterprise_id)
+                                  .order_by(InternalAudit.planned_start.desc(), InternalAudit.id.desc())
+                                  .execution_options(yield_per=500)))
+    return title, exports.spooled(title, headers, rows)
 
 
 def _raised(session: Session, audit: InternalAudit, items: list[ChecklistItem]) -> dict[str, list[str]]:

@@ -4,6 +4,7 @@ or — for a department head — the whole department."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import IO, Any
 
 from sqlmodel import Session, select
 
@@ -78,16 +79,15 @@ def whose(session: Session, person_id: int) -> list[int]:
     return [person_id, *standins.covered_by(session, person_id, clock.today())]
 
 
-def inbox(session: Session, actor: Actor, scope: str = "mine", number: int | None = None,
-          size: int = paging.SIZE) -> tuple[list[Item], paging.Page]:
-    """One page of open tasks (soonest due first) with the total: a head's department may owe hundreds. Mine
-    holds the tasks of whoever the actor stands in for today; a carbon manager may see all, to hand one on."""
+def _open(session: Session, actor: Actor, scope: str):
+    """The open tasks, soonest due first: mine holds the tasks of whoever the actor stands in for today; a head's
+    department; a carbon manager may see all, to hand one on."""
     if scope not in ("mine", "department", "all"):
         raise StewardError("scope", "范围须为“我的”“本部门”或“全部”", "Scope is mine, department or all", field="scope")
-    people = whose(session, actor.person.id)
     if scope == "all" and not actor.roles & set(MANAGERS):
         raise StewardError("not_manager", "只有碳排放管理员可查看全部任务", "Only a carbon manager sees every task",
                            status=403, field="scope")
+    people: Any = whose(session, actor.person.id)
     if scope == "department":
         if not actor.roles & set(HEADS) or actor.person.department_id is None:
             raise StewardError("not_head", "只有部门负责人可查看本部门任务", "Only a department head sees the department's "
@@ -97,7 +97,28 @@ def inbox(session: Session, actor: Actor, scope: str = "mine", number: int | Non
     query = select(Task).where(Task.status == "open")
     query = query.where(Task.enterprise_id == actor.enterprise_id) if scope == "all" else query.where(
         Task.assignee_id.in_(people))
-    tasks, at = paging.fetch(session, query.order_by(Task.due, Task.id), number, size)
+    return query.order_by(Task.due, Task.id)
+
+
+def export(session: Session, actor: Actor, scope: str, lang: str) -> tuple[str, IO[bytes]]:
+    """The open tasks as listed, every page, as a workbook: who, what, when due, on the plant's calendar."""
+    from workflows.engine import exports
+    en = lang == "en"
+    query = _open(session, actor, scope)
+    names = dict(session.exec(select(Person.id, Person.name).where(Person.enterprise_id == actor.enterprise_id)).all())
+    today = clock.today()
+    title = "Open tasks" if en else "待办任务"
+    headers = ["Task", "Assigned to", "Due", "Overdue", "Since"] if en else ["任务", "负责人", "期限", "逾期", "下达日期"]
+    rows = ([t.title_en if en else t.title_zh, names.get(t.assignee_id, ""), t.due,
+             ("Yes" if en else "是") if t.due and t.due < today else "", exports.day(t.created_at)]
+            for t in session.exec(query.execution_options(yield_per=500)))
+    return title, exports.spooled(title, headers, rows)
+
+
+def inbox(session: Session, actor: Actor, scope: str = "mine", number: int | None = None,
+          size: int = paging.SIZE) -> tuple[list[Item], paging.Page]:
+    """One page of open tasks (soonest due first) with the total: a head's department may owe hundreds."""
+    tasks, at = paging.fetch(session, _open(session, actor, scope), number, size)
     holders = {p.id: p for p in session.exec(select(Person).where(Person.id.in_({t.assignee_id for t in tasks})))}
     today = clock.today()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime, timedelta, timezone
+from typing import IO
 
 from sqlmodel import Session, select
 
@@ -275,6 +276,21 @@ def listing(session: Session, actor: Actor, number: int | None = 1) -> tuple[lis
         ManagementReview.enterprise_id == actor.enterprise_id).order_by(ManagementReview.year.desc(),
                                                                         ManagementReview.id.desc()), number)
     return [(r, ReviewState(r.state)) for r in rows], at
+
+
+def export(session: Session, actor: Actor, lang: str) -> tuple[str, IO[bytes]]:
+    """Every management review, newest first, as a workbook: who attended by name, the state in words."""
+    from workflows.engine import exports
+    en = lang == "en"
+    title = "Management reviews" if en else "管理评审"
+    headers = (["Number", "Year", "Planned on", "Held on", "Attendees", "State"] if en else
+               ["编号", "年度", "计划日期", "召开日期", "参加人员", "状态"])
+    rows = ([r.number, r.year, r.planned_on, r.held_on, ("、" if not en else ", ").join(r.attendees),
+             ReviewState(r.state).en if en else ReviewState(r.state).zh]
+            for r in session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == actor.enterprise_id)
+                                  .order_by(ManagementReview.year.desc(), ManagementReview.id.desc())
+                                  .execution_options(yield_per=500)))
+    return title, exports.spooled(title, headers, rows)
 
 
 def view(session: Session, actor: Actor, number: str, lang: str) -> dict:

@@ -7,12 +7,18 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from steward.web import fields, security
-from steward.web.render import download, is_htmx, page, pager, redirect, unit, word_or_pdf, write
+from steward.web.render import download, is_htmx, lang_of, page, pager, redirect, unit, word_or_pdf, write, xlsx_stream
 from storage.errors import StewardError
 from workflows.audit import evidence_links, internal_audit
 from workflows.engine import clock
 
 router = APIRouter()
+
+
+@router.get("/audits.xlsx")
+def export(request: Request):
+    title, out = unit(request, lambda s, a: internal_audit.export(s, a, lang_of(request)), page="/audits")
+    return xlsx_stream(title, out)
 
 
 @router.get("/audits")

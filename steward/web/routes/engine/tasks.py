@@ -6,11 +6,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
-from steward.web.render import local, page, pager, redirect, unit, write
+from steward.web.render import export_link, lang_of, local, page, pager, redirect, unit, write, xlsx_stream
 from workflows.engine import delegation, lookup
 from workflows.engine import tasks as inbox
 
 router = APIRouter()
+
+
+@router.get("/tasks.xlsx")
+def export(request: Request, scope: str = "mine"):
+    title, out = unit(request, lambda s, a: inbox.export(s, a, scope, lang_of(request)), page="/tasks")
+    return xlsx_stream(title, out)
 
 
 @router.get("/tasks")
@@ -20,6 +26,7 @@ def tasks(request: Request, scope: str = "mine", page_no: int = Query(1, alias="
         users = lookup.users(s, a.enterprise_id)
         is_head = bool(a.roles & set(inbox.HEADS))
         return {"items": items, "pager": pager(request, at), "scope": scope, "is_head": is_head,
+                "export": export_link(request, "/tasks.xlsx"),
                 "is_manager": bool(a.roles & set(inbox.MANAGERS)), "me": a.person,
                 "handovers": delegation.handovers(s, [i.task.id for i in items]),
                 "standins": delegation.listing(s, a), "done_for": delegation.done_for(s, a), "users": users,

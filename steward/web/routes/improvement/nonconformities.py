@@ -5,17 +5,28 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
-from steward.web.render import page, pager, redirect, unit, write
+from steward.web.render import export_link, lang_of, page, pager, redirect, unit, write, xlsx_stream
 from storage.errors import StewardError
+from workflows.improvement import nc_list
 from workflows.improvement import nonconformity as ncs
 
 router = APIRouter()
 
 
 @router.get("/nonconformities")
-def board(request: Request, page_number: int | None = Query(None, alias="page")):
-    found = unit(request, lambda s, a: ncs.board(s, a, page_number), page="/nonconformities")
-    return page(request, "improvement/nonconformities.html", {**found, "pager": pager(request, found["closed"])})
+def board(request: Request, q: str = "", severity: str = "", clause: str = "",
+          page_number: int | None = Query(None, alias="page")):
+    f = nc_list.Filters(q=q, severity=severity, clause=clause)
+    found = unit(request, lambda s, a: nc_list.board(s, a, f, page_number), page="/nonconformities")
+    return page(request, "improvement/nonconformities.html", {**found, "pager": pager(request, found["closed"]),
+                                                              "export": export_link(request, "/nonconformities.xlsx")})
+
+
+@router.get("/nonconformities.xlsx")
+def export(request: Request, q: str = "", severity: str = "", clause: str = ""):
+    f = nc_list.Filters(q=q, severity=severity, clause=clause)
+    title, out = unit(request, lambda s, a: nc_list.export(s, a, f, lang_of(request)), page="/nonconformities")
+    return xlsx_stream(title, out)
 
 
 @router.get("/nonconformities/{number}")

@@ -5,12 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
-from steward.web.render import lang_of, page, pager, redirect, unit, word_or_pdf, write
+from steward.web.render import lang_of, page, pager, redirect, unit, word_or_pdf, write, xlsx_stream
 from storage.errors import StewardError
 from workflows.engine import clock
 from workflows.review import review as reviews
 
 router = APIRouter()
+
+
+@router.get("/reviews.xlsx")
+def export(request: Request):
+    title, out = unit(request, lambda s, a: reviews.export(s, a, lang_of(request)), page="/reviews")
+    return xlsx_stream(title, out)
 
 
 @router.get("/reviews")

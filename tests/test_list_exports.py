@@ -1,0 +1,91 @@
+"""Every list a person filters downloads as a workbook with the same filter, in names not codes, dates on the
+plant's calendar, and only for those who may see the page (issue 33)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime, timezone
+
+import pytest
+from helpers import as_user, csrf
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from storage.models import Enterprise, Nonconformity, Person, Task
+from workflows.engine import clock
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def book(client, url: str) -> list[tuple]:
+    answer = client.get(url)
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+    return list(load_workbook(io.BytesIO(answer.content)).active.values)
+
+
+def export_link(page: str) -> str:
+    return re.search(r'href="([^"]+)" id="export-xlsx"', page).group(1).replace("&amp;", "&")
+
+
+def test_documents_export_as_filtered_in_names(plant, web):
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/documents/new")
+    for doc_type, title in (("procedure", "碳排放数据管理程序"), ("instruction", "皮带秤校准作业指导书"),
+                            ("procedure", "内部审核程序")):
+        lixf.post("/documents/new", data={"doc_type": doc_type, "title": title, "owner": "zhangw",
+                                          "clause_ids": "7.5", "csrf_token": token})
+    link = export_link(lixf.get("/documents", params={"doc_type": "procedure", "q": "程序", "page": 1}).text)
+    assert link.startswith("/documents.xlsx?") and "doc_type=procedure" in link and "page=" not in link
+    rows = book(lixf, link)
+    assert rows[0][:6] == ("编号", "标题", "类型", "版本", "状态", "负责人")
+    assert sorted(r[1] for r in rows[1:]) == ["内部审核程序", "碳排放数据管理程序"]  # the instruction is filtered out
+    assert {r[2] for r in rows[1:]} == {"管理制度"} and {r[4] for r in rows[1:]} == {"草稿"}
+    assert {r[5] for r in rows[1:]} == {"张伟"} and "procedure" not in str(rows) and "draft" not in str(rows)
+    lixf.get("/lang/en?back=/")
+    english = book(lixf, "/documents.xlsx?doc_type=instruction")
+    assert english[0][:3] == ("Number", "Title", "Type") and english[1][2] == "Work instruction"
+    assert english[1][4] == "Draft"
+    assert as_user(web, "zhengl").get("/documents.xlsx").status_code == 403  # as for the page
+
+
+def test_nonconformities_tasks_audits_and_reviews_export_in_names_on_the_plants_calendar(plant, web):
+    with plant("tester") as s:
+        jycem = s.exec(select(Enterprise).where(Enterprise.code == "JYCEM")).one().id
+        zhangw = s.exec(select(Person).where(Person.username == "zhangw")).one()
+        for n, (severity, title, clause) in enumerate((("major", "皮带秤未校准", "7.1.5"),
+                                                       ("minor", "培训记录缺签字", "7.2"))):
+            s.add(Nonconformity(enterprise_id=jycem, number=f"JYCEM-NC-2026-9{n}", source="audit", clause_id=clause,
+                                title=title, severity=severity, owner_id=zhangw.id, raised_by="test",
+                                raised_on=date(2026, 3, 2)))
+        with clock.reading(datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)):  # 07:30 on 2 March in Shanghai
+            s.add(Task(enterprise_id=jycem, assignee_id=zhangw.id, lifecycle="nonconformity", entity_id=0,
+                       title_zh="分析皮带秤不符合", title_en="Analyse the belt-scale finding", due=date(2026, 3, 1),
+                       created_at=clock.utcnow()))
+    lixf = as_user(web, "lixf")
+    board = lixf.get("/nonconformities", params={"severity": "major"}).text
+    assert "皮带秤未校准" in board and "培训记录缺签字" not in board
+    rows = book(lixf, export_link(board))
+    assert [r[1] for r in rows[1:]] == ["皮带秤未校准"]
+    assert rows[1][3:7] == ("严重不符合", "内部审核", "待分析", "张伟")
+    assert [r[1] for r in book(lixf, "/nonconformities.xlsx?clause=7.2")[1:]] == ["培训记录缺签字"]
+
+    zhangw_client = as_user(web, "zhangw")
+    tasks = book(zhangw_client, export_link(zhangw_client.get("/tasks").text))
+    mine = next(r for r in tasks[1:] if r[0] == "分析皮带秤不符合")
+    assert mine[1] == "张伟" and mine[3] == "是"
+    assert mine[4].date() == date(2026, 3, 2)  # the plant's date, not UTC's 1 March
+
+    zhaom = as_user(web, "zhaom")
+    token = csrf(zhaom, "/audits")
+    zhaom.post("/audits/new", data={"start": "2099-05-01", "end": "2099-05-03", "lead": "zhaom", "team": ["zhoul"],
+                                    "csrf_token": token})
+    audits = book(zhaom, export_link(zhaom.get("/audits").text))
+    assert audits[0][:6] == ("编号", "名称", "开始", "结束", "审核组长", "状态")
+    planned = next(r for r in audits[1:] if r[2] and r[2].year == 2099)
+    assert planned[4] == "赵敏" and planned[5] == "已计划"
+    assert "planned" not in str(audits)
+    reviews = book(lixf, export_link(lixf.get("/reviews").text))
+    assert reviews[0][:3] == ("编号", "年度", "计划日期")
+    assert as_user(web, "yangf").get("/people.xlsx").status_code == 403

@@ -308,6 +308,7 @@ def test_an_administrator_adds_a_person_who_sets_their_own_password_at_first_sig
     page.goto(f"{base}/settings")
     assert page.is_visible("#outbox-counts")  # the administrator watches delivery
     page.goto(f"{base}/people")
+    page.click("#add-person-box summary")  # the form waits folded under the list
     form = page.locator("#add-person")
     form.locator("input[name=code]").fill("E095")
     form.locator("input[name=name]").fill("孙磊")
@@ -345,9 +346,14 @@ def test_a_signing_role_is_asked_for_on_the_people_page_and_countersigned_by_top
     base, _ = site
     sign_in(page, base, "lixf")
     page.goto(f"{base}/people")
-    row = page.locator("#person-yangf")
-    row.locator("input[name=roles][value=internal_auditor]").check()
-    row.locator("form.roles button[type=submit]").click()
+    page.fill("#people-search input[name=q]", "杨帆")
+    page.click("#people-search button[type=submit]")
+    page.click("#person-yangf a")  # roles are changed on the person's own page
+    page.wait_for_url(f"{base}/people/yangf")
+    form = page.locator("#roles-form")
+    form.locator("input[name=roles][value=internal_auditor]").check()
+    form.locator("input[name=reason]").fill("兼任内审员")
+    form.locator("button[type=submit]").click()
     page.wait_for_url(f"{base}/role-changes")
     pending = page.locator("table.role-changes tbody tr").first
     assert "杨帆" in pending.inner_text() and "内审员" in pending.inner_text() and "待签批" in pending.inner_text()

@@ -210,6 +210,7 @@ def export(session: Session, actor: Actor, form: str, lang: str, q: str = "") ->
     def cell(field: Input, value):
         return value if not field.choices or value is None else shown(field, value, lang)
     headers = ["Recorded on" if en else "记录日期"] + [f.en if en else f.zh for f in fields]
-    rows = ([r.recorded_on] + [cell(f, r.payload.get(f.name)) for f in fields]
-            for r in session.exec(_newest(actor, form, q).execution_options(yield_per=500)))
+    query = _newest(actor, form, q).with_only_columns(FormRecord.recorded_on, FormRecord.payload)  # no objects
+    rows = ([recorded_on] + [cell(f, payload.get(f.name)) for f in fields]
+            for recorded_on, payload in session.exec(query.execution_options(yield_per=1000)))
     return title, exports.spooled(title, headers, rows)

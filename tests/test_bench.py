@@ -68,3 +68,12 @@ def test_the_readings_benchmark_imports_through_the_product_and_agrees_with_duck
     assert result.returncode == 0, result.stderr
     assert "rows and totals agree" in result.stdout and "DuckDB reads the file alone" in result.stdout
     assert "month reconciliation, 10 meters" in result.stdout and "peak RSS" in result.stdout
+
+
+def test_the_document_list_benchmark_prints_the_demo_the_grown_plant_and_the_static_file():
+    result = subprocess.run([sys.executable, "bench/document_list.py", "--documents", "120", "--repeat", "3",
+                             "--export-rows", "300"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "static file (baseline)" in result.stdout and "demo: first page" in result.stdout
+    assert "120 × 3 revisions: first page" in result.stdout and "× demo" in result.stdout
+    assert "export of 300 training records" in result.stdout

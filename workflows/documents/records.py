@@ -187,8 +187,8 @@ def paged(session: Session, actor: Actor, form: str, q: str = "", number: int = 
     return fetch(session, _newest(actor, form, q), number)
 
 
-def _newest(actor: Actor, form: str, q: str = ""):
-    query = select(FormRecord).where(FormRecord.enterprise_id == actor.enterprise_id, FormRecord.form == form)
+def _newest(actor: Actor, form: str, q: str = "", *columns):
+    query = (select(*columns) if columns else select(FormRecord)).where(FormRecord.enterprise_id == actor.enterprise_id, FormRecord.form == form)
     if q.strip():  # in the values as stored: JSON text, where a Chinese character is written \uXXXX
         needle = json.dumps(q.strip().lower())[1:-1]
         query = query.where(func.lower(cast(FormRecord.payload, String)).contains(needle, autoescape=True))
@@ -210,7 +210,7 @@ def export(session: Session, actor: Actor, form: str, lang: str, q: str = "") ->
     def cell(field: Input, value):
         return value if not field.choices or value is None else shown(field, value, lang)
     headers = ["Recorded on" if en else "记录日期"] + [f.en if en else f.zh for f in fields]
-    query = _newest(actor, form, q).with_only_columns(FormRecord.recorded_on, FormRecord.payload)  # no objects
+    query = _newest(actor, form, q, FormRecord.recorded_on, FormRecord.payload)  # columns, not objects
     rows = ([recorded_on] + [cell(f, payload.get(f.name)) for f in fields]
             for recorded_on, payload in session.exec(query.execution_options(yield_per=1000)))
     return title, exports.spooled(title, headers, rows)

@@ -15,7 +15,7 @@ from sqlmodel import select
 from storage.models import Enterprise, Nonconformity, Person, Task
 from workflows.engine import clock
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 
 
 def book(client, url: str) -> list[tuple]:

@@ -89,3 +89,17 @@ def test_nonconformities_tasks_audits_and_reviews_export_in_names_on_the_plants_
     reviews = book(lixf, export_link(lixf.get("/reviews").text))
     assert reviews[0][:3] == ("编号", "年度", "计划日期")
     assert as_user(web, "yangf").get("/people.xlsx").status_code == 403
+
+
+def test_a_record_search_is_answered_by_the_database_in_chinese_and_any_case(plant, web):
+    lixf = as_user(web, "lixf")
+    token = csrf(lixf, "/records/training")
+    for topic in ("核算指南宣贯", "GHG protocol refresher", "叉车安全"):
+        assert lixf.post("/records/training", data={"topic": topic, "kind": "standard", "attendees": "8", "hours": "2",
+                                                    "csrf_token": token}).status_code == 200
+    page = lixf.get("/records/training", params={"q": "核算"}).text
+    assert page.count('<tr id="r-') == 1 and "核算指南宣贯" in page
+    assert lixf.get("/records/training", params={"q": "ghg"}).text.count('<tr id="r-') == 1  # any case
+    assert lixf.get("/records/training", params={"q": "50%"}).text.count('<tr id="r-') == 0  # % is a character
+    rows = book(lixf, export_link(lixf.get("/records/training", params={"q": "叉车"}).text))
+    assert [r[1] for r in rows[1:]] == ["叉车安全"] and rows[1][2] == "标准"

@@ -36,12 +36,6 @@ def page_of(total: int, number: int | None, size: int = SIZE) -> Page:
     return Page(min(max(number or 1, 1), Page(1, total, size).pages), total, size)
 
 
-def sliced(rows: list, number: int | None, size: int = SIZE) -> tuple[list, Page]:
-    """A page of rows already in hand (filtered in Python), with its place in the whole."""
-    page = page_of(len(rows), number, size)
-    return rows[page.offset:page.offset + page.size], page
-
-
 def fetch(session, query, number: int | None, size: int = SIZE, count=None) -> tuple[list, Page]:
     """One page of an ordered query, counted and sliced in the database; ``count``, when given, is a cheaper
     statement that counts the same rows (without the joins that only fill in what the page shows)."""

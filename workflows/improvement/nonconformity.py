@@ -23,7 +23,7 @@ from storage.models import (
     RoleAssignment,
 )
 from storage.vocab import Labelled
-from workflows.engine import clock, history, lifecycle_index, lookup, machine, paging, tasks
+from workflows.engine import clock, history, lifecycle_index, lookup, machine, tasks
 from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
 
 MANAGERS = ("carbon_manager", "department_head", "top_management")
@@ -292,18 +292,6 @@ def review_effectiveness(session: Session, actor: Actor, nc: Nonconformity, *, e
 
 def get(session: Session, actor: Actor, number: str) -> Nonconformity:
     return lookup.numbered(session, Nonconformity, actor.enterprise_id, number, "不符合项", "nonconformity")
-
-
-def board(session: Session, actor: Actor, closed_page: int | None = None) -> dict:
-    """The enterprise's nonconformities in a column per state: every open one (the work in hand), and the closed
-    ones a page at a time, newest first, so the board does not grow with the years on record."""
-    mine = Nonconformity.enterprise_id == actor.enterprise_id
-    open_rows = session.exec(select(Nonconformity).where(mine, Nonconformity.state != NcState.closed.value)
-                             .order_by(Nonconformity.id)).all()
-    closed_rows, closed = paging.fetch(session, select(Nonconformity).where(
-        mine, Nonconformity.state == NcState.closed.value).order_by(Nonconformity.id.desc()), closed_page)
-    columns = [(st, [n for n in open_rows if n.state == st], None) for st in NcState if st != NcState.closed]
-    return {"columns": [*columns, (NcState.closed, closed_rows, closed)], "closed": closed}
 
 
 def _head_of(session: Session, enterprise_id: int, department_id: int | None) -> Person | None:

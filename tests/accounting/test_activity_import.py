@@ -135,19 +135,19 @@ def test_the_template_round_trips_through_the_command_line(plant, steward_env, t
 
 
 def test_a_unit_of_the_wrong_kind_is_refused_by_row_and_column_on_the_command_line(plant, engine, steward_env, tmp_path):
-    """Methane in t, coke-oven gas by volume in a carbon balance and anode in MWh: each a named refusal with the units
-    that would fit, exit 2, nothing written (these ended the import with a pint traceback and exit 1)."""
+    """Methane, coke-oven gas in a carbon balance and anode each in MWh: each a named refusal with the units that would
+    fit, exit 2, nothing written (these ended the import with a pint traceback and exit 1). Methane by mass and a gas
+    by volume in a balance are read since the sector rules (issue 31), so they are no longer wrong kinds."""
     before = count(engine)
     path = tmp_path / "wrong-units.csv"
     path.write_text("\n".join([",".join(HEADERS),
-                               "2026-01,,process,coal_mine_methane,12,t,measured,,",
-                               "2026-01,,carbon_input,coke_oven_gas,3.5,10^4 Nm3,measured,,",
+                               "2026-01,,process,coal_mine_methane,12,MWh,measured,,",
+                               "2026-01,,carbon_input,coke_oven_gas,3.5,MWh,measured,,",
                                "2026-01,,process,prebaked_anode,800,MWh,measured,,"]), encoding="utf-8")
     result = run_steward(["account", "import", "--as", "lixf", str(path)], steward_env)
     assert result.returncode == 2 and "Traceback" not in result.stderr + result.stdout
-    assert "row 2, Unit: coal_mine_methane: unit 't' does not fit here; use a unit that converts to Nm3 (10^4 Nm3, Nm3)" \
-        in result.stderr
-    assert "row 3, Unit:" in result.stderr and "'10^4 Nm3' does not fit" in result.stderr
+    assert "row 2, Unit: coal_mine_methane: unit 'MWh' does not fit here; use a unit that converts to Nm3" in result.stderr
+    assert "row 3, Unit:" in result.stderr and "'MWh' does not fit" in result.stderr
     assert "row 4, Unit:" in result.stderr and "'MWh' does not fit here; use a unit that converts to t (t, kg, 万t)" \
         in result.stderr
     assert "第 4 行「单位」" in result.stderr

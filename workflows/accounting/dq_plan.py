@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from accounting.parameters import PARAMETERS
 from storage.errors import StewardError
 from storage.files import FileStore
 from storage.models import (
@@ -26,9 +27,10 @@ from storage.models import (
     Responsibility,
     Revision,
 )
+from storage.vocab import DataSource
 from workflows.accounting import calculation
 from workflows.documents import document as docs
-from workflows.engine import clock, machine
+from workflows.engine import clock, machine, names
 from workflows.engine.machine import Actor
 from workflows.engine.rendering import render_docx
 
@@ -84,19 +86,52 @@ def snapshot(session: Session, enterprise_id: int, year: int) -> dict:
     }
 
 
+def _both(zh: str, en: str) -> str:
+    return zh if zh == en else f"{zh} {en}"
+
+
+def _material(code: str) -> str:
+    return _both(names.material(code, "zh"), names.material(code, "en"))
+
+
+def _category(code: str) -> str:
+    return _both(names.category(code, "zh"), names.category(code, "en"))
+
+
+def _parameter(code: str) -> str:
+    spec = PARAMETERS.get(code)
+    return _both(spec.zh, spec.en) if spec else code
+
+
+def _method(code: str) -> str:
+    return _both(DataSource(code).zh, DataSource(code).en) if code in DataSource.__members__ else code
+
+
+def _named(snap: dict) -> dict:
+    """The snapshot as the plan's reader reads it: materials, categories and parameters by name, in both languages
+    (the snapshot keeps the codes, which ``check`` compares)."""
+    sources = [dict(s, category=_category(s["category"]), material=_material(s["material"]),
+                    method=" + ".join(_method(m) for m in s["method"].split("+"))) for s in snap["sources"]]
+    factors = []
+    for f in snap["factors"]:
+        facility, _, material = f["source"].partition(" ")
+        factors.append(dict(f, source=f"{facility} {_material(material)}", parameter=_parameter(f["parameter"])))
+    return {"sources": sources, "factors": factors}
+
+
 def render(session: Session, enterprise_id: int, snap: dict) -> bytes:
     ent = session.get(Enterprise, enterprise_id)
+    named = _named(snap)
     return render_docx("dq_plan.docx", {
         "enterprise": ent.name_zh, "prepared_on": clock.today(), "year": snap["year"],
         "library_version": snap["library_version"], "facilities": snap["facilities"],
         "boundary": f"{ent.name_zh}（{ent.address}）全部生产设施及辅助设施；工序 {len({f['process'] for f in snap['facilities']})} 个，"
                     f"排放源 {len(snap['sources'])} 个 / all production and auxiliary facilities",
-        "sources": snap["sources"],
+        "sources": named["sources"],
         "parameters": [{"source": f"{s['facility']} {s['material']}", "parameter": f"{s['category']} ({s['unit']})",
-                        "method": " + ".join({"measured": "实测 measured", "calculated": "计算 calculated",
-                                              "default": "缺省 default"}.get(m, m) for m in s["method"].split("+")),
-                        "meter": s["meter"], "accuracy": s["accuracy"], "calibration_due": s["calibration_due"],
-                        "frequency": s["frequency"]} for s in snap["sources"]] + snap["factors"],
+                        "method": s["method"], "meter": s["meter"], "accuracy": s["accuracy"],
+                        "calibration_due": s["calibration_due"], "frequency": s["frequency"]}
+                       for s in named["sources"]] + named["factors"],
         "missing_rule": MISSING_RULE, "duties": snap["duties"], "rules": RULES,
     })
 

@@ -59,7 +59,7 @@ class Factor:
 
     def source(self) -> str:
         if self.measured:
-            return f"企业实测 measured: {self.evidence}"
+            return f"企业实测 Measured by the enterprise: {self.evidence}"
         return " ".join(x for x in (self.document, self.table) if x) + f" [{self.confidence}]"
 
     def as_json(self) -> dict:

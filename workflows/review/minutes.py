@@ -14,7 +14,9 @@ from workflows.review.inputs import INPUT_ITEMS
 
 
 def review_minutes(session: Session, review: ManagementReview, signatures: list) -> bytes:
+    from workflows.review.review import ActionState  # the lifecycle module renders these minutes
     catalogue = clauses.by_id()
+    done, open_ = ActionState.done, ActionState.open
     actions = session.exec(select(ReviewAction).where(ReviewAction.review_id == review.id)
                            .order_by(ReviewAction.id)).all()
     return render_docx("review_minutes.docx", {
@@ -26,8 +28,9 @@ def review_minutes(session: Session, review: ManagementReview, signatures: list)
                     "statement": review.statements.get(c, "")} for c in INPUT_ITEMS],
         "minutes": review.minutes, "conclusion": review.conclusion,
         "actions": [{"decision": a.decision, "owner": session.get(Person, a.owner_id).name, "due": a.due,
-                     "status": f"完成 done {a.done_on}" if a.done_on else "进行中 open"} for a in actions],
-        "signatures": [{"meaning": " ".join(MEANINGS[s.meaning]), "signer": s.signer_name + (f"（代 {s.on_behalf_of_name}）" if s.on_behalf_of_name else ""),
+                     "status": f"{done.zh} {done.en} {a.done_on}" if a.done_on else f"{open_.zh} {open_.en}"} for a in actions],
+        "signatures": [{"meaning": " ".join(MEANINGS[s.meaning]),
+                        "signer": s.signer_name + (f"（代 {s.on_behalf_of_name}）" if s.on_behalf_of_name else ""),
                         "time": clock.stamp(s.signed_at), "hash": s.content_sha256[:16] + "…",
                         "valid": "有效 valid" if ok else "已失效 INVALID"} for s, ok in signatures],
     })

@@ -37,7 +37,7 @@ def _on_approve(session: Session, baseline: Baseline, actor: Actor) -> None:
     """Supersede the active baseline and keep the change as a 6.3.3 record."""
     old = active(session, baseline.enterprise_id, exclude=baseline.id)
     if old is not None:
-        machine.fire_system(session, LIFECYCLE, old, "supersede", f"superseded by {baseline.number}")
+        machine.fire_system(session, LIFECYCLE, old, "supersede", f"由 {baseline.number} 取代 / superseded by {baseline.number}")
     if baseline.trigger != "initial":
         records.add(session, actor, "baseline_change", {
             "trigger": baseline.trigger, "level": "enterprise",

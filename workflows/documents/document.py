@@ -86,7 +86,7 @@ def _on_issue(session: Session, rev: Revision, actor: Actor) -> None:
     for old in session.exec(select(Revision).where(
             Revision.document_id == rev.document_id, Revision.id != rev.id,
             Revision.state.in_(["issued", "change_requested"]))).all():
-        machine.fire_system(session, LIFECYCLE, old, "supersede", f"superseded by revision {rev.rev}")
+        machine.fire_system(session, LIFECYCLE, old, "supersede", f"由第 {rev.rev} 版取代 / superseded by revision {rev.rev}")
     people = [session.get(Person, pid) for pid in sorted(metadata.listed(session, rev))]
     machine.assign(session, LIFECYCLE, rev, TaskSpec(zh="阅读并确认 {what}", en="Read and acknowledge {what}",
                                             due_days=14), people=people)

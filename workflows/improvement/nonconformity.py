@@ -265,7 +265,7 @@ def complete_action(session: Session, actor: Actor, action: CorrectiveAction, re
     machine.fire(session, ACTION_LIFECYCLE, action, "complete", actor, comment=result.strip())
     nc = session.get(Nonconformity, action.nonconformity_id)
     if all(a.done_on for a in current_actions(session, nc)):
-        machine.fire_system(session, LIFECYCLE, nc, "implement", f"all actions done ({actor.label})")
+        machine.fire_system(session, LIFECYCLE, nc, "implement", f"措施全部完成 / all actions carried out ({actor.label})")
         machine.assign(session, LIFECYCLE, nc, TaskSpec(roles=["internal_auditor"], zh="验证纠正措施有效性 {what}",
                                                en="Review whether the actions on {what} worked"),
                       exclude=actor.person.id)

@@ -39,7 +39,7 @@ HEADERS = [f"{zh} {en}" for _, zh, en, _ in COLUMNS]
 EXAMPLES = [
     ["2025-01", "F-KL01", "化石燃料燃烧", "烟煤", 18250.5, "t", "实测", "M-W001", "生产月报 2025-01"],
     ["2025-01", "", "购入电力", "外购电力", 12650.2, "MWh", "实测", "M-E001", "电费结算单"],
-    ["2025-01", "F-BL01", "fuel_combustion", "natural_gas", 2.1, "10^4 Nm3", "measured", "M-G001", "燃气账单"],
+    ["2025-01", "F-BL01", "化石燃料燃烧", "天然气", 2.1, "10^4 Nm3", "实测", "M-G001", "燃气账单"],
 ]
 MAX_ROWS = 100_000
 MAX_COLUMNS = 32  # the template has 9; a row claiming column XFD is read no further than this

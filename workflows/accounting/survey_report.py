@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from accounting import like_for_like as lfl
 from storage.models import AccountingRun, DataAnomaly, Enterprise, Improvement, Process
+from storage.vocab import DataSource
 from workflows.accounting import comparison, dq_plan
 from workflows.accounting.anomalies import AnomalyState
 from workflows.engine import charts, clock
@@ -32,6 +33,11 @@ METHOD = ("依据 GB/T 32150 及 GB/T 32151 相应行业部分，按设施、工
 
 def _fmt(x: float) -> str:
     return f"{x:,.1f}"
+
+
+def _method(code: str) -> str:
+    """How a source's figures were obtained, by name in both languages (the snapshot keeps the code)."""
+    return f"{DataSource(code).zh} {DataSource(code).en}" if code in DataSource.__members__ else code
 
 
 def render(session: Session, run: AccountingRun) -> bytes:
@@ -91,9 +97,11 @@ def render(session: Session, run: AccountingRun) -> bytes:
     return render_docx("survey_report.docx", lambda tpl: {
         "enterprise": ent.name_zh, "year": run.year, "prepared_on": clock.today(), "run_id": run.id,
         "library_version": run.library_version, "method": METHOD,
-        "data_summary": "；".join(f"{m} {n}" for m, n in sorted(methods.items())) + f"（共 {len(snap['sources'])} 个排放源）",
+        "data_summary": "；".join(f"{_method(m)} {n}" for m, n in sorted(methods.items()))
+                        + f"（共 {len(snap['sources'])} 个排放源）",
         "sources": [{"source": f"{places(s['facility'], 'zh')} {named.category(s['category'], 'zh')}/"
-                               f"{named.material(s['material'], 'zh')}", "method": s["method"],
+                               f"{named.material(s['material'], 'zh')}",
+                     "method": " + ".join(_method(m) for m in s["method"].split("+")),
                      "meter": s["meter"], "months": s["months"]} for s in snap["sources"]],
         "totals": [{"item": label, "value": _fmt(e[key])} for key, label in (
             ("direct", "直接排放 Direct"), ("indirect", "间接排放 Indirect"), ("exported", "输出 Exported"),

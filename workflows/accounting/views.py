@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from accounting import like_for_like as lfl
 from accounting.factors import DOCUMENTS
 from storage.models import AccountingRun, Enterprise
+from storage.vocab import DataSource
 from workflows.accounting import baseline as baselines
 from workflows.accounting import calculation, comparison, freshness, runs
 from workflows.accounting.activity import ENTRY_ROLES
@@ -177,6 +178,11 @@ def factor_name(parameter: str, lang: str) -> str:
     return parameter
 
 
+def _source(code: str, lang: str) -> str:
+    """A line's data source by name (实测, Measured), as the entry form offers it."""
+    return DataSource(code).label(lang) if code in DataSource.__members__ else code
+
+
 def export(session: Session, actor: Actor, run_id: int | None, lang: str) -> tuple[str, bytes]:
     """The run as a workbook: every line with what went into its formula, and the factors with their sources."""
     from workflows.engine import exports
@@ -198,7 +204,8 @@ def export(session: Session, actor: Actor, run_id: int | None, lang: str) -> tup
         factors = "；".join(f"{factor_name(f['parameter'], lang)} = {f['value']:g} {f['unit']} ← {f['source']}"
                            for f in line["factors"])
         rows.append([shown["month"], shown["process_name"], shown["facility_name"], shown["category_name"],
-                     shown["material_name"], line["quantity"], line["unit"], line["source"], shown["kind_name"],
+                     shown["material_name"], line["quantity"], line["unit"], _source(line["source"], lang),
+                     shown["kind_name"],
                      round(line["tco2"], 3), line["formula"], factors])
     title = f"{run.year} 核算 #{run.id}" if not en else f"Accounting {run.year} #{run.id}"
     return title, exports.workbook(title, headers, rows)

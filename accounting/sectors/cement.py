@@ -50,7 +50,7 @@ def calcination(a: Activity, lib: Library, opt: Options) -> Emission:
     tonnes = amount(a.quantity, a.unit, "t", a.material)  # the unit first: a wrong kind is named
     ef, terms, factors = _calcination_factor(lib, a)
     tco2 = tonnes * ef
-    formula = f"{tonnes:,.3f} t {WHAT[a.material]} × {terms} = {tonnes:,.3f} × {ef:.4f} = {tco2:,.3f} tCO2"
+    formula = f"{tonnes:,.3f} t of {WHAT[a.material]} × {terms} = {tonnes:,.3f} × {ef:.4f} = {tco2:,.3f} tCO2"
     return Emission(a, tco2, "direct", formula, factors)
 
 
@@ -60,4 +60,4 @@ def raw_meal_organic_carbon(a: Activity, lib: Library, opt: Options) -> Emission
     tonnes = amount(a.quantity, a.unit, "t", a.material)  # the unit first: a wrong kind is named
     toc, toc_v = _measured(lib, "toc", a, "生料有机碳含量")
     tco2 = tonnes * toc_v * C_TO_CO2
-    return Emission(a, tco2, "direct", f"{tonnes:,.3f} t raw meal × {toc_v:g} × 44/12 = {tco2:,.3f} tCO2", [used(toc)])
+    return Emission(a, tco2, "direct", f"{tonnes:,.3f} t of raw meal × {toc_v:g} × 44/12 = {tco2:,.3f} tCO2", [used(toc)])

@@ -39,7 +39,8 @@ def test_the_check_names_what_no_longer_matches(plant, engine, store):
         s.add(row)
     with plant("system:test") as s:
         items = {i["clause"]: i for i in dq_plan.check(s, plant_id(s), 2025, today=date(2026, 11, 25))}
-        assert not items["8.1.3c"]["ok"] and "measured→default+measured" in items["8.1.3c"]["details"][0]
+        assert not items["8.1.3c"]["ok"] and items["8.1.3c"]["details"][0] == (
+            "F-MV01 化石燃料燃烧 Fossil-fuel combustion / 柴油 Diesel: 实测 Measured → 缺省值 Default value + 实测 Measured")
         assert not items["8.1.3f"]["ok"]
 
 

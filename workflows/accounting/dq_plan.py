@@ -43,6 +43,9 @@ RULES = ("计划每年至少评审一次，设施、边界、计量器具或方�
          "manager; internal audits check the plan is followed; raw records are kept at least five years")
 
 
+WHOLE = "(enterprise)"  # the snapshot's key of a source that belongs to no facility (kept: plans compare on it)
+
+
 def snapshot(session: Session, enterprise_id: int, year: int) -> dict:
     processes = {p.id: p.code for p in session.exec(select(Process).where(Process.enterprise_id == enterprise_id))}
     facilities = list(session.exec(select(Facility).where(Facility.enterprise_id == enterprise_id)
@@ -54,7 +57,7 @@ def snapshot(session: Session, enterprise_id: int, year: int) -> dict:
     for r in session.exec(select(ActivityRecord).where(
             ActivityRecord.enterprise_id == enterprise_id, ActivityRecord.period >= date(year, 1, 1),
             ActivityRecord.period < date(year + 1, 1, 1)).order_by(ActivityRecord.id)):
-        key = (codes.get(r.facility_id) or "(enterprise)", r.category, r.material)
+        key = (codes.get(r.facility_id) or WHOLE, r.category, r.material)
         meter = meters.get(r.meter_id)
         methods = set(sources.get(key, {}).get("method", r.source).split("+")) | {r.source}
         sources[key] = {"facility": key[0], "category": r.category, "material": r.material, "unit": r.unit,
@@ -94,6 +97,10 @@ def _material(code: str) -> str:
     return _both(names.material(code, "zh"), names.material(code, "en"))
 
 
+def _facility(code: str) -> str:
+    return _both(*names.WHOLE) if code == WHOLE else code
+
+
 def _category(code: str) -> str:
     return _both(names.category(code, "zh"), names.category(code, "en"))
 
@@ -110,12 +117,14 @@ def _method(code: str) -> str:
 def _named(snap: dict) -> dict:
     """The snapshot as the plan's reader reads it: materials, categories and parameters by name, in both languages
     (the snapshot keeps the codes, which ``check`` compares)."""
-    sources = [dict(s, category=_category(s["category"]), material=_material(s["material"]),
+    sources = [dict(s, facility=_facility(s["facility"]), category=_category(s["category"]),
+                    material=_material(s["material"]),
                     method=" + ".join(_method(m) for m in s["method"].split("+"))) for s in snap["sources"]]
     factors = []
     for f in snap["factors"]:
         facility, _, material = f["source"].partition(" ")
-        factors.append(dict(f, source=f"{facility} {_material(material)}", parameter=_parameter(f["parameter"])))
+        factors.append(dict(f, source=f"{_facility(facility)} {_material(material)}",
+                            parameter=_parameter(f["parameter"])))
     return {"sources": sources, "factors": factors}
 
 
@@ -181,15 +190,20 @@ def check(session: Session, enterprise_id: int, year: int, today: date | None = 
     key = lambda s: (s["facility"], s["category"], s["material"])  # noqa: E731
     p_fac, n_fac = {f["code"] for f in planned["facilities"]}, {f["code"] for f in now["facilities"]}
     p_src, n_src = {key(s): s for s in planned["sources"]}, {key(s): s for s in now["sources"]}
-    method_changed = [f"{'/'.join(k)}: {p_src[k]['method']}→{n_src[k]['method']}" for k in p_src.keys() & n_src.keys()
-                      if p_src[k]["method"] != n_src[k]["method"]]
+    def named(k: tuple) -> str:  # a source as people call it: F-BL01 化石燃料燃烧 Fossil-fuel combustion / 天然气 …
+        return f"{_facility(k[0])} {_category(k[1])} / {_material(k[2])}"
+
+    def how(method: str) -> str:
+        return " + ".join(_method(m) for m in method.split("+"))
+    method_changed = [f"{named(k)}: {how(p_src[k]['method'])} → {how(n_src[k]['method'])}"
+                      for k in p_src.keys() & n_src.keys() if p_src[k]["method"] != n_src[k]["method"]]
     overdue = [m.code for m in session.exec(select(Meter).where(Meter.enterprise_id == enterprise_id))
                if m.calibration_due and m.calibration_due < today]
     months_expected = 12 if year < today.year else today.month - 1
-    sparse = [f"{'/'.join(k)} ({s['months']}/{months_expected})" for k, s in n_src.items() if s["months"] < months_expected]
+    sparse = [f"{named(k)} ({s['months']}/{months_expected})" for k, s in n_src.items() if s["months"] < months_expected]
     open_anomalies = session.exec(select(DataAnomaly).where(DataAnomaly.enterprise_id == enterprise_id,
                                                             DataAnomaly.state == "open")).all()
-    defaults = [f"{'/'.join(k)}" for k, s in n_src.items() if "default" in s["method"].split("+")
+    defaults = [named(k) for k, s in n_src.items() if "default" in s["method"].split("+")
                 and "default" not in p_src.get(k, {}).get("method", "").split("+")]
 
     def item(clause, ok, zh, en, details):
@@ -198,8 +212,8 @@ def check(session: Session, enterprise_id: int, year: int, today: date | None = 
         item("8.1.3a", p_fac == n_fac, "重点排放设施与计划一致", "Key facilities match the plan",
              sorted(f"+{c}" for c in n_fac - p_fac) + sorted(f"-{c}" for c in p_fac - n_fac)),
         item("8.1.3b", p_src.keys() == n_src.keys(), "核算边界与排放源与计划一致", "Boundary and sources match the plan",
-             sorted("+" + "/".join(k) for k in n_src.keys() - p_src.keys())
-             + sorted("-" + "/".join(k) for k in p_src.keys() - n_src.keys())),
+             sorted("+" + named(k) for k in n_src.keys() - p_src.keys())
+             + sorted("-" + named(k) for k in p_src.keys() - n_src.keys())),
         item("8.1.3c", not method_changed, "数据按计划的方式测量", "Data measured as planned", method_changed),
         item("8.1.3d", not overdue, "计量器具在检定有效期内", "Meters calibrated in time", overdue),
         item("8.1.3e", not sparse, "按计划频次（每月）记录", "Recorded at the planned frequency (monthly)", sparse),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import io
+from functools import lru_cache
 from pathlib import Path
 
 import docx
@@ -91,4 +92,11 @@ def text_preview(rev: Revision, store: FileStore) -> str:
     """The text of a Word or Excel file, for a browser that shows no PDF (most phones) or a server without
     LibreOffice; empty for a PDF, which has no other form here."""
     suffix = Path(rev.file_name).suffix.lower()
-    return html_preview(store.read(rev.file_sha256), suffix) if suffix in (".docx", ".xlsx") else ""
+    return _preview(store.root, rev.file_sha256, suffix) if suffix in (".docx", ".xlsx") else ""
+
+
+@lru_cache(maxsize=64)
+def _preview(root: Path, sha256: str, suffix: str) -> str:
+    """Made once per file and process: converting a Word file takes seconds (mammoth), and a stored file never
+    changes under its digest. In memory, not on disk, so a stricter sanitiser applies as soon as it is deployed."""
+    return html_preview(FileStore(root).read(sha256), suffix)

@@ -196,12 +196,13 @@ PROSE = re.compile(r"[A-Za-z][a-z]+")  # a word of a sentence; not a unit (t, GJ
 GAP = re.compile(r"[\s,.;:'\"()/&-]*")  # what lies between two words of one sentence
 
 
-def leaks(fragments: Iterable[str], lang: str) -> list[str]:
+def leaks(fragments: Iterable[str], lang: str, broken: bool = False) -> list[str]:
     """The codes in these fragments of text. A code with an underscore is never a word. A one-word code is one in
     Chinese text where it stands alone as an ASCII word (``进行中 open``, ``closed 3``), not inside an English
     sentence of a bilingual heading (``方针的变化 / Changes in policy``); in English text where it stands as the
     label itself — a whole fragment (a cell, a badge) or a count (``closed 3``) — and its English label is not
-    the code (``Closed``)."""
+    the code (``Closed``). ``broken``: text whose words extraction may have split (a PDF's ``Bituminou s coal``),
+    where a word standing alone proves nothing; its Word original is read in full."""
     known = codes()
     found: list[str] = []
     for fragment in fragments:
@@ -215,7 +216,7 @@ def leaks(fragments: Iterable[str], lang: str) -> list[str]:
             if "_" in token:
                 found.append(f"{token} ({code.where}) in «{fragment[:160]}»")
             elif lang == "zh":
-                if not any(PROSE.fullmatch(other.group()) and GAP.fullmatch(plain[a:b])
+                if not broken and not any(PROSE.fullmatch(other.group()) and GAP.fullmatch(plain[a:b])
                            for other, a, b in ((words[i - 1], words[i - 1].end(), match.start()) if i else (None, 0, 0),
                                                (words[i + 1], match.end(), words[i + 1].start())
                                                if i + 1 < len(words) else (None, 0, 0)) if other is not None):
@@ -241,7 +242,8 @@ def test_the_matcher_finds_a_planted_code_and_passes_the_words():
     assert leaks(page_text(fine), "en") == []
     assert leaks(["已关闭 3，进行中 1", "版本 2 草稿", "一般不符合 1", "GJ/t", "CCER", "NCV 22.9",
                   "方针的变化 / Changes in policy", "经营是否合规 / Operations compliant"], "zh") == []
-    assert leaks(["进行中 open", "企业实测 measured: 2025", "1.000 t clinker × 0.52"], "zh")
+    assert len(leaks(["进行中 open", "企业实测 measured: 2025", "1.000 t clinker × 0.52"], "zh")) == 3
+    assert leaks(["Bituminou s coal_x minor_nc"], "zh", broken=True)[0].startswith("minor_nc")
     assert len(codes()) > 150 and {"draft", "closed", "minor", "minor_nc", "top_management", "bituminous_coal",
                                    "fuel_combustion", "conform"} <= set(codes())
 
@@ -356,7 +358,7 @@ def readings(lived) -> list[Reading]:
 
 def test_no_page_or_file_shows_a_code_in_either_language(readings):
     found = [f"{r.user} {r.lang} {url}: {leak}" for r in readings for url, text in r.texts.items()
-             for leak in leaks(text, r.lang)]
+             for leak in leaks(text, r.lang, broken=url.endswith(".pdf"))]
     assert not found, f"{len(found)} codes a person reads:\n" + "\n".join(sorted(set(found))[:200])
 
 
@@ -365,7 +367,8 @@ def test_every_page_is_read(readings):
         url.split("?")[0] for r in readings for url in r.texts}
     unread = [r.path for r in get_routes() if r.path not in reached and r.path not in NOT_READ]
     assert not unread, f"no page links to these, so nothing here reads them: {unread}"
-    assert {"en", "zh"} == {r.lang for r in readings} and len({r.user for r in readings}) >= 8
+    assert {"en", "zh"} == {r.lang for r in readings} and {r.user for r in readings} == set(one_per_role())
+    assert {"wangjg", "lixf", "zhaom", "yangf", "zhengl", "qianc", "huangzq"} <= set(one_per_role())
     kinds = {Path(url).suffix for r in readings for url in r.texts}
     assert {".docx", ".xlsx", ".ics"} <= kinds and (".pdf" in kinds) == rendering.pdf_ready()
 

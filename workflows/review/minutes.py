@@ -7,16 +7,16 @@ from sqlmodel import Session, select
 
 from forms import clauses
 from storage.models import Enterprise, ManagementReview, Person, ReviewAction
-from workflows.engine import clock
+from workflows.engine import clock, lifecycle_index
 from workflows.engine.machine import MEANINGS
 from workflows.engine.rendering import render_docx
 from workflows.review.inputs import INPUT_ITEMS
 
 
 def review_minutes(session: Session, review: ManagementReview, signatures: list) -> bytes:
-    from workflows.review.review import ActionState  # the lifecycle module renders these minutes
+    states = lifecycle_index.lifecycle("review_action").states  # registered by the module that calls this one
     catalogue = clauses.by_id()
-    done, open_ = ActionState.done, ActionState.open
+    done, open_ = states("done"), states("open")
     actions = session.exec(select(ReviewAction).where(ReviewAction.review_id == review.id)
                            .order_by(ReviewAction.id)).all()
     return render_docx("review_minutes.docx", {

@@ -20,5 +20,10 @@ def workflows_markdown() -> str:
             out.append(f"| `{t.trigger}` | {t.zh} / {t.en} | {', '.join(t.sources)} | {t.dest} | "
                        f"{', '.join(t.roles) or '—'} | {t.signature or '—'} | "
                        f"{'required' if t.comment_required else '—'} |")
+        if lc.countersign:
+            out += ["", "Countersigned steps (会签; signers configured per enterprise"
+                    + (f" and {lc.countersign[0].scopes.__name__}" if lc.countersign[0].scopes else "") + "):", "",
+                    "| State | Signature | All signed | One rejects |", "|---|---|---|---|"]
+            out += [f"| {s.state} | {s.meaning} | `{s.complete}` | `{s.reject}` |" for s in lc.countersign]
         out.append("")
     return "\n".join(out)

@@ -47,6 +47,7 @@ PAGES = (
     Page("/people", "人员与角色", "People", frozenset({"carbon_manager", "administrator"})),
     Page("/role-changes", "角色变更", "Role changes", frozenset({"top_management", "carbon_manager", "administrator"}),
          menu=False),  # top management countersigns here; the keepers ask from the people page
+    Page("/countersign", "会签设置", "Countersigning", frozenset({"carbon_manager"}), menu=False),  # from documents
     Page("/settings", "设置", "Settings", ALL),
 )
 BY_PATH = {p.path: p for p in PAGES}

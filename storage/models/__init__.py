@@ -29,6 +29,8 @@ from storage.models.reduction import ReductionMeasure
 from storage.models.review import ManagementReview, ReviewAction
 from storage.models.web import ApiToken, LoginAttempt
 from storage.models.workflow import (
+    Countersignature,
+    Countersigner,
     Delegation,
     NotificationChannel,
     Outbox,
@@ -47,4 +49,5 @@ __all__ = [
     "AuditProgramme", "ChecklistItem", "InternalAudit", "ManagementReview", "ReviewAction", "NotificationChannel",
     "ApiToken", "LoginAttempt", "Delegation", "TaskHandover", "EtsEvidence", "EtsMonth", "EtsProfile", "AssetTxn",
     "CarbonPrice", "Objective", "ReductionMeasure", "ReadinessSnapshot", "FuelAssay", "ReadingBatch",
+    "Countersigner", "Countersignature",
 ]

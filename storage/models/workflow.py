@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.models.org import utcnow
@@ -135,3 +135,36 @@ class TaskHandover(SQLModel, table=True):
     by_id: int = Field(foreign_key="person.id")
     reason: str = Field(max_length=500)
     at: datetime = Field(default_factory=utcnow)
+
+
+class Countersigner(SQLModel, table=True):
+    """One signer an enterprise requires at a countersigned step (``scope``: e.g. a document type): a named person,
+    or whoever heads a named department when the step opens."""
+
+    __tablename__ = "countersigner"
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    lifecycle: str = Field(max_length=40)
+    scope: str = Field(default="", max_length=40)
+    state: str = Field(max_length=40)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    position: int = 0
+
+
+class Countersignature(SQLModel, table=True):
+    """One signer's part in one round of a countersigned step (``round_id``: the move that opened it)."""
+
+    __tablename__ = "countersignature"
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    lifecycle: str = Field(max_length=40)
+    entity_id: int = Field(index=True)
+    round_id: int = Field(foreign_key="transition_log.id")
+    person_id: int = Field(foreign_key="person.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")  # signing as its head
+    status: str = Field(default="pending", max_length=12)  # pending | signed | rejected
+    comment: str = Field(default="", max_length=2000)
+    signature_id: int | None = Field(default=None, foreign_key="signature.id")
+    decided_at: datetime | None = None

@@ -17,6 +17,7 @@ from forms.uploads import media_type
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.files import FileStore
 from storage.models import (
+    Countersignature,
     Distribution,
     Document,
     Enterprise,
@@ -30,7 +31,7 @@ from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows.documents import metadata
 from workflows.engine import clock, lifecycle_index, lookup, machine, stored, tasks
-from workflows.engine.machine import Actor, Lifecycle, TaskSpec, Transition, Unmet
+from workflows.engine.machine import Actor, Countersign, Lifecycle, TaskSpec, Transition, Unmet
 
 
 class DocState(Labelled):
@@ -130,6 +131,9 @@ def current_signatures(session: Session, rev: Revision, store: FileStore | None 
                                                     TransitionLog.entity_id == rev.id).order_by(TransitionLog.id)).all()
     since = max((log.id for log in logs if log.to_state == DocState.draft), default=0)
     ids = {log.signature_id for log in logs if log.id > since and log.signature_id}
+    ids |= set(session.exec(select(Countersignature.signature_id).where(  # a countersigned review's signatures
+        Countersignature.lifecycle == LIFECYCLE.name, Countersignature.entity_id == rev.id,
+        Countersignature.round_id > since, Countersignature.signature_id.is_not(None))).all())  # type: ignore[union-attr]
     intact = store is None or file_intact(rev, store)
     return [(s, ok and intact) for s, ok in machine.signatures(session, LIFECYCLE, rev) if s.id in ids]
 
@@ -150,8 +154,15 @@ def describe(session: Session, rev: Revision) -> tuple[str, str]:
     return f"{doc.number} 第{rev.rev}版《{doc.title}》", f"{doc.number} rev {rev.rev} “{doc.title}”"
 
 
+def doc_type_of(session: Session, rev: Revision) -> str:
+    return session.get(Document, rev.document_id).doc_type
+
+
+# 会签 before approval: the signers a carbon manager names for a document type review it in parallel
+COUNTERSIGN = Countersign(state="in_review", complete="review", reject="reject", meaning="reviewed",
+                          scope=doc_type_of, scopes=DocType)
 LIFECYCLE = Lifecycle("document", "受控文件", "Controlled document", DocState, "draft", TRANSITIONS, content_hash,
-                      describe)
+                      describe, countersign=(COUNTERSIGN,))
 
 
 def create(session: Session, actor: Actor, *, doc_type: str, title: str, access: str = "internal",

@@ -26,7 +26,7 @@ from workflows.documents.document import (
     file_intact,
     get_revision,
 )
-from workflows.engine import clock, exports, history, lookup, machine, paging
+from workflows.engine import clock, countersign, exports, history, lookup, machine, paging
 from workflows.engine.machine import Actor
 
 KEEPERS = ("carbon_manager", "top_management")  # who follows up acknowledgements besides the owner
@@ -202,6 +202,7 @@ def view(session: Session, actor: Actor, number: str, store: FileStore | None = 
                 doc.owner_id == actor.person.id or "carbon_manager" in actor.roles)
                 and doc.next_review_due <= date.fromordinal(clock.today().toordinal() + 30)),
             "can_revise": rev.state in ("issued", "change_requested") and bool(actor.roles & set(WRITERS)),
+            "countersign": countersigning(session, actor, rev, people),
             "revisions": revision_rows, "moves": moves, "change_request": request, "changes": history.changes(session, "document", doc.id)}
 
 
@@ -230,3 +231,15 @@ def export(session: Session, actor: Actor, f: Filters, lang: str) -> tuple[str, 
              label(DocState(fstate or lstate)), people.get(owner_id, "") if owner_id else "", due, ", ".join(clause_ids)]
             for number, title_, doc_type, owner_id, due, clause_ids, lrev, lstate, frev, fstate in every(session, actor, f))
     return title, exports.spooled(title, headers, rows)
+
+
+def countersigning(session: Session, actor: Actor, rev: Revision, people: dict[int, Person]) -> dict:
+    """The revision's last countersign round: who signed, who is pending (and who has left), rejections;
+    whether this person signs now, and whether they may hand a pending part to someone else."""
+    parts = countersign.latest(session, LIFECYCLE, rev)
+    open_ids = {r.id for r in countersign.current(session, LIFECYCLE, rev)}
+    mine = next((p for p in parts if p.row.id in open_ids and p.row.status == "pending"
+                 and p.row.person_id == actor.person.id), None)
+    manages = "carbon_manager" in actor.roles and bool(open_ids)
+    return {"parts": parts, "open": open_ids, "mine": mine, "can_replace": manages,
+            "users": [p for p in people.values() if p.active and p.username] if manages else []}

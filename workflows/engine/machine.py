@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
@@ -111,6 +111,22 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Countersign:
+    """A step several signers sign in parallel (会签), as data: a record entering ``state`` opens a round when its
+    enterprise names signers for the record's ``scope`` (see ``workflows/engine/countersign.py``). Each signs in
+    ``meaning`` or rejects with a comment; when all have signed the engine fires ``complete``, and one rejection
+    fires ``reject``. Until then nobody may fire ``complete`` by hand. ``scopes`` names what ``scope`` returns
+    (e.g. document types), for the settings page."""
+
+    state: str
+    complete: str
+    reject: str
+    meaning: str = "reviewed"
+    scope: Callable[[Session, Any], str] = field(default=lambda session, row: "")
+    scopes: type[Labelled] | None = None
+
+
+@dataclass(frozen=True)
 class Lifecycle:
     name: str
     zh: str
@@ -121,6 +137,18 @@ class Lifecycle:
     content_hash: Callable[[Any], str] = field(default=lambda row: hashlib.sha256(str(row.id).encode()).hexdigest())
     # how tasks and messages name a row: (session, row) -> (zh, en)
     describe: Callable[[Session, Any], tuple[str, str]] = field(default=lambda session, row: (f"#{row.id}", f"#{row.id}"))
+    countersign: tuple[Countersign, ...] = ()
+
+    def __post_init__(self) -> None:  # a countersigned step's own exit waits for its round
+        for step in self.countersign:
+            def pending(session: Session, row, actor: Actor, step: Countersign = step) -> Unmet | None:
+                from workflows.engine import countersign  # same layer; it imports this module
+                return countersign.unmet(session, self, step, row)
+            self.transitions[:] = [replace(t, guards=(*t.guards, pending)) if t.trigger == step.complete else t
+                                   for t in self.transitions]
+
+    def countersign_at(self, state: str) -> Countersign | None:
+        return next((step for step in self.countersign if step.state == state), None)
 
     def transition(self, trigger: str) -> Transition:
         for t in self.transitions:
@@ -203,12 +231,20 @@ def fire(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, *, ex
         signature = sign(session, lc, row, actor, meaning, password, separate=t.separate_signer, behalf=behalf)
     log = _move(session, lc, row, t, person_id=actor.person.id, actor=actor.label, comment=comment,
                 signature_id=signature.id if signature else None, on_behalf_of_id=behalf.id if behalf else None)
-    if spec := t.task:
+    if (spec := t.task) and not _countersign_opened(session, lc, row, log):
         assign(session, lc, row, spec, exclude=actor.person.id)
     if after := t.after:
         after(session, row, actor)
     session.flush()
     return log
+
+
+def _countersign_opened(session: Session, lc: Lifecycle, row, log: TransitionLog) -> bool:
+    """Entering a countersigned step gives its signers their tasks instead of the transition's own."""
+    if lc.countersign_at(row.state) is None:
+        return False
+    from workflows.engine import countersign  # same layer; it imports this module
+    return countersign.open_round(session, lc, row, log)
 
 
 def check_version(lc: Lifecycle, row, expected_version: int | None) -> None:
@@ -360,4 +396,7 @@ def mermaid(lc: Lifecycle) -> str:
         sig = f" ✍{t.signature}" if t.signature else ""
         for src in t.sources:
             lines.append(f"    {src} --> {t.dest}: {t.trigger} {t.zh}{sig} [{roles}]")
+    for step in lc.countersign:
+        lines.append(f"    note right of {step.state}: 会签 countersign ✍{step.meaning}, all sign → {step.complete},"
+                     f" one rejects → {step.reject}")
     return "\n".join(lines) + "\n"

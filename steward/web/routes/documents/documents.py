@@ -6,13 +6,14 @@ from __future__ import annotations
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from forms import clauses
-from steward.web import fields
+from steward.web import fields, security
 from steward.web.render import download, export_link, lang_of, page, pager, redirect, unit, write, xlsx_stream
 from storage.errors import StewardError
 from storage.vocab import Role
 from workflows.documents import document as docs
 from workflows.documents import views
 from workflows.documents.copies import as_pdf, controlled_copy, text_preview
+from workflows.engine import countersign
 from workflows.engine.rendering import to_pdf
 from workflows.people import organisation
 
@@ -35,8 +36,9 @@ def documents(request: Request, q: str = "", doc_type: str = "", state: str = ""
 
     def read(s, a):
         rows, at = views.listing(s, a, f, page_no)
-        return {"rows": rows, "pager": pager(request, at), "export": export_link(request, "/documents.xlsx"), "owners": views.owners(s, a), "f": f,
-                "can_create": bool(a.roles & set(docs.WRITERS))}
+        return {"rows": rows, "pager": pager(request, at), "export": export_link(request, "/documents.xlsx"),
+                "owners": views.owners(s, a), "f": f, "can_create": bool(a.roles & set(docs.WRITERS)),
+                "can_countersign": "carbon_manager" in a.roles}
     return page(request, "documents/documents.html", {**unit(request, read, page="/documents"), "types": list(docs.DocType),
                                             "states": list(docs.DocState)})
 
@@ -189,4 +191,57 @@ def acknowledge(request: Request, number: str, csrf_token: str = Form("")):
         issued = docs.issued_revision(s, a, number)
         docs.acknowledge(s, a, issued or docs.get_revision(s, a, number))  # a draft is refused by name
     write(request, csrf_token, go)
+    return redirect(request, f"/documents/{number}")
+
+
+@router.get("/countersign")
+def countersign_settings(request: Request, doc_type: str = "procedure"):
+    """Who countersigns each document type's review (会签 before approval); a carbon manager's setting."""
+    def read(s, a):
+        kind = doc_type if doc_type in docs.PREFIX else "procedure"
+        chosen = countersign.named(s, a.enterprise_id, docs.LIFECYCLE, kind, docs.COUNTERSIGN.state)
+        every = {t.value: countersign.named(s, a.enterprise_id, docs.LIFECYCLE, t.value, docs.COUNTERSIGN.state)
+                 for t in docs.DocType}
+        return {"kind": docs.DocType(kind), "chosen": chosen, "every": every, "people": views.owners(s, a),
+                "departments": organisation.structure(s, a)["departments"],
+                "picked_people": {n.person.id for n in chosen if n.person},
+                "picked_departments": {n.department.id for n in chosen if n.department}}
+    return page(request, "documents/countersign.html", {**unit(request, read, page="/countersign"),
+                                                       "types": list(docs.DocType)})
+
+
+@router.post("/countersign")
+def countersign_configure(request: Request, doc_type: str = Form(...), people: list[str] = Form([]),
+                          departments: list[str] = Form([]), csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: countersign.configure(s, a, docs.LIFECYCLE, doc_type,
+                                                                  docs.COUNTERSIGN.state, people=people,
+                                                                  departments=departments))
+    return redirect(request, f"/countersign?doc_type={doc_type}&saved=1")
+
+
+@router.post("/documents/{number}/countersign")
+def countersign_sign(request: Request, number: str, version: int = fields.whole_form(), password: str = Form(""),
+                     csrf_token: str = Form("")):
+    """Sign one's part of the review round; the password is a counted attempt, as for every signature."""
+    if password:
+        security.check_csrf(request, csrf_token)
+        request.app.state.ctx.check_password(request.session.get("username") or "", password, signing=True)
+    write(request, csrf_token, lambda s, a: countersign.sign(s, docs.LIFECYCLE, docs.get_revision(s, a, number), a,
+                                                             password or None, expected_version=version))
+    return redirect(request, f"/documents/{number}")
+
+
+@router.post("/documents/{number}/countersign/reject")
+def countersign_reject(request: Request, number: str, version: int = fields.whole_form(), comment: str = Form(""),
+                       csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: countersign.reject(s, docs.LIFECYCLE, docs.get_revision(s, a, number), a,
+                                                               comment, expected_version=version))
+    return redirect(request, f"/documents/{number}")
+
+
+@router.post("/documents/{number}/countersign/replace")
+def countersign_replace(request: Request, number: str, part: int = fields.whole_form(), username: str = Form(""),
+                        csrf_token: str = Form("")):
+    write(request, csrf_token, lambda s, a: countersign.replace(s, a, docs.LIFECYCLE, docs.get_revision(s, a, number),
+                                                                part, username))
     return redirect(request, f"/documents/{number}")

@@ -30,7 +30,15 @@ from storage.models import (
 from storage.models.org import utcnow
 from storage.vocab import Labelled
 from workflows.documents import metadata
-from workflows.engine import clock, lifecycle_index, lookup, machine, stored, tasks
+from workflows.engine import (
+    clock,
+    countersign,  # noqa: F401  (plugs countersigned steps into the engine)
+    lifecycle_index,
+    lookup,
+    machine,
+    stored,
+    tasks,
+)
 from workflows.engine.machine import Actor, Countersign, Lifecycle, TaskSpec, Transition, Unmet
 
 

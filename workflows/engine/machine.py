@@ -142,8 +142,7 @@ class Lifecycle:
     def __post_init__(self) -> None:  # a countersigned step's own exit waits for its round
         for step in self.countersign:
             def pending(session: Session, row, actor: Actor, step: Countersign = step) -> Unmet | None:
-                from workflows.engine import countersign  # same layer; it imports this module
-                return countersign.unmet(session, self, step, row)
+                return _rounds().unmet(session, self, step, row)
             self.transitions[:] = [replace(t, guards=(*t.guards, pending)) if t.trigger == step.complete else t
                                    for t in self.transitions]
 
@@ -243,8 +242,16 @@ def _countersign_opened(session: Session, lc: Lifecycle, row, log: TransitionLog
     """Entering a countersigned step gives its signers their tasks instead of the transition's own."""
     if lc.countersign_at(row.state) is None:
         return False
-    from workflows.engine import countersign  # same layer; it imports this module
-    return countersign.open_round(session, lc, row, log)
+    return _rounds().open_round(session, lc, row, log)
+
+
+ROUNDS: Any = None  # workflows/engine/countersign.py, which imports this module, plugs itself in here
+
+
+def _rounds() -> Any:
+    if ROUNDS is None:
+        raise RuntimeError("a lifecycle with a countersigned step needs workflows.engine.countersign imported")
+    return ROUNDS
 
 
 def check_version(lc: Lifecycle, row, expected_version: int | None) -> None:

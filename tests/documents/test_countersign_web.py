@@ -77,3 +77,35 @@ def test_a_non_signer_and_a_wrong_password_are_refused_and_a_rejection_shows_its
     assert "草稿" in page.split('id="doc-state"')[1][:40]
     table = page.split('id="countersign"')[1].split("</table>")[0]
     assert "检定周期与规程不符" in table and "已拒绝" in table and "未签（本轮已结束）" in table
+
+
+def test_a_countersigner_who_left_is_named_on_both_pages_and_the_manager_replaces_them(web, plant):
+    from sqlmodel import select
+
+    from storage.models import Person
+    number = submitted(web)
+    with plant("test") as s:
+        person = s.exec(select(Person).where(Person.username == "zhoul")).one()
+        person.active = False
+        s.add(person)
+    lixf = as_user(web, "lixf")
+    settings = lixf.get("/countersign").text
+    assert 'id="signer-left"' in settings and "周磊" in settings.split('id="signer-left"')[1][:200]
+    page = lixf.get(f"/documents/{number}").text
+    table = page.split('id="countersign"')[1].split("</table>")[0]
+    assert "周磊" in table and "已停用" in table
+    part = re.search(r'name="part" value="(\d+)"', table).group(1)
+    stranger = lixf.post(f"/documents/{number}/countersign/replace", data={"part": part, "username": "maq",
+                                                                           "csrf_token": csrf(lixf, "/documents")},
+                         headers=HX)
+    assert stranger.status_code == 404 and stranger.json()["field"] == "username"  # another enterprise's user
+    lixf.post(f"/documents/{number}/countersign/replace", data={"part": part, "username": "yangf",
+                                                                "csrf_token": csrf(lixf, "/documents")})
+    yangf = as_user(web, "yangf")
+    assert f'href="/documents/{number}"' in yangf.get("/tasks").text  # the new signer's task
+    yangf.post(f"/documents/{number}/countersign", data={"version": version(yangf, number), "password": PW,
+                                                         "csrf_token": csrf(yangf, "/documents")})
+    liuy = as_user(web, "liuy")
+    liuy.post(f"/documents/{number}/countersign", data={"version": version(liuy, number), "password": PW,
+                                                        "csrf_token": csrf(liuy, "/documents")})
+    assert "已审核" in lixf.get(f"/documents/{number}").text.split('id="doc-state"')[1][:40]

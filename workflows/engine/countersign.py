@@ -286,13 +286,15 @@ class Named:
     row: Countersigner
     person: Person | None
     department: Department | None
+    headless: bool = False  # a named department without an active head now
 
     @property
-    def left(self) -> bool:  # a named person deactivated since, or a department now without a head
+    def left(self) -> bool:  # a named person deactivated since
         return self.person is not None and not self.person.active
 
 
 def named(session: Session, enterprise_id: int, lc: Lifecycle, scope: str, state: str) -> list[Named]:
     return [Named(r, session.get(Person, r.person_id) if r.person_id else None,
-                  session.get(Department, r.department_id) if r.department_id else None)
+                  session.get(Department, r.department_id) if r.department_id else None,
+                  bool(r.department_id) and not heads(session, enterprise_id, r.department_id or 0))
             for r in configured(session, enterprise_id, lc, scope, state)]

@@ -71,3 +71,27 @@ def test_workflow_diagram_and_generated_docs_are_current():
     diagram = run_steward(["workflows", "diagram", "document"], {"PATH": "/usr/bin:/bin"}, check=True).stdout
     assert diagram.startswith("stateDiagram-v2") and "approved --> issued: issue" in diagram
     assert WORKFLOWS_MD.read_text(encoding="utf-8") == workflows_markdown(), "run: steward workflows docs"
+
+
+@SQLITE
+def test_countersigners_are_scripted_and_a_bad_one_is_refused_in_both_languages(plant, steward_env, tmp_path):
+    bad = run_steward(["doc", "countersigners", "--as", "lixf", "--type", "procedure", "--person", "nobody"],
+                      steward_env)
+    assert bad.returncode == 2 and "nobody" in bad.stderr and "Traceback" not in bad.stderr
+    assert "本企业没有在职用户" in bad.stderr and "No active user" in bad.stderr
+    set_ = run_steward(["doc", "countersigners", "--as", "lixf", "--type", "procedure", "--person", "zhoul",
+                        "--department", "EQP"], steward_env, check=True)
+    assert set_.stdout.splitlines() == ["周磊", "设备动力部负责人 / head of 设备动力部"]
+    source = tmp_path / "程序.docx"
+    d = docx.Document()
+    d.add_paragraph("计量器具每年检定一次。")
+    d.save(source)
+    run_steward(["doc", "new", "--as", "lixf", "--type", "procedure", "--title", "计量器具管理程序"], steward_env,
+                check=True)
+    run_steward(["doc", "upload", "--as", "lixf", "JYCEM-PR-001", str(source)], steward_env, check=True)
+    assert sign(["doc", "fire", "--as", "lixf", "JYCEM-PR-001", "submit"], steward_env).returncode == 0
+    assert "待审核" in sign(["doc", "countersign", "--as", "zhoul", "JYCEM-PR-001"], steward_env).stdout
+    twice = sign(["doc", "countersign", "--as", "zhoul", "JYCEM-PR-001"], steward_env)
+    assert twice.returncode == 2 and "已会签" in twice.stderr
+    back = run_steward(["doc", "countersign", "--as", "liuy", "JYCEM-PR-001", "--reject", "周期写错"], steward_env)
+    assert back.returncode == 0 and "草稿" in back.stdout

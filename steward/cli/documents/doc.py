@@ -125,3 +125,52 @@ def doc_render(as_user: AsUser, number: str, out: Annotated[str, typer.Option(he
     data = run_as(as_user, lambda ctx, s, a: controlled_copy(s, docs.in_force(s, a, number), ctx.files))
     save(out, data)
     typer.echo(f"wrote {out} ({len(data)} bytes)")
+
+
+@app.command("countersigners")
+def doc_countersigners(
+    as_user: AsUser,
+    doc_type: Annotated[str, typer.Option("--type", help="policy|procedure|instruction|dq_plan|form|external")],
+    person: Annotated[Optional[list[str]], typer.Option(help="会签人用户名 / countersigner's username (repeat)")] = None,
+    department: Annotated[Optional[list[str]], typer.Option(help="由其负责人会签的部门代码 / department whose head "
+                                                                 "countersigns (repeat)")] = None,
+    clear: Annotated[bool, typer.Option(help="不再会签 / countersign no more")] = False,
+):
+    """设置或显示某类文件审核时的会签人 / Set or show who countersigns a document type's review."""
+    from workflows.documents import document as docs
+    from workflows.engine import countersign
+
+    def go(ctx, s, a):
+        if person or department or clear:
+            countersign.configure(s, a, docs.LIFECYCLE, doc_type, docs.COUNTERSIGN.state, people=person or [],
+                                  departments=department or [])
+        chosen = countersign.named(s, a.enterprise_id, docs.LIFECYCLE, doc_type, docs.COUNTERSIGN.state)
+        return [(n.person.name if n.person else f"{n.department.name}负责人 / head of {n.department.name}")
+                + (" （已停用 / left）" if n.left else "") + (" （无在职负责人 / no active head）" if n.headless else "")
+                for n in chosen]
+    names = run_as(as_user, go)
+    typer.echo("\n".join(names) if names else "无会签 / no countersigning")
+
+
+@app.command("countersign")
+def doc_countersign(
+    as_user: AsUser, number: str,
+    reject: Annotated[str, typer.Option(help="拒绝并说明理由 / reject, with the reason")] = "",
+    version: Annotated[Optional[int], typer.Option(help="你看到的版本号 / the version you saw")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="从标准输入读取签名密码 / read the password from stdin")] = False,
+):
+    """会签（签名或拒绝）/ Countersign the review, or reject it with a reason."""
+    from workflows.documents import document as docs
+    from workflows.engine import countersign
+    password = None if reject else read_password(password_stdin, as_user)
+
+    def go(ctx, s, a):
+        rev = docs.get_revision(s, a, number)
+        if reject:
+            countersign.reject(s, docs.LIFECYCLE, rev, a, reject, expected_version=version)
+        else:
+            countersign.sign(s, docs.LIFECYCLE, rev, a, password, expected_version=version)
+        return rev
+    rev = run_as(as_user, go)
+    state = docs.DocState(rev.state)
+    typer.echo(f"{number} 第{rev.rev}版 → {state.zh} / {state.en}")

@@ -188,3 +188,33 @@ def test_configuration_is_for_carbon_managers_and_names_real_people(plant, engin
     configure(plant, people=(), departments=(), doc_type="policy")  # naming nobody turns the step off
     with Session(engine) as s:
         assert cs.configured(s, s.get(Revision, rev_id).enterprise_id, LC, "policy", "in_review") == []
+
+
+def test_the_last_two_signers_at_the_same_moment_never_leave_it_stuck_or_moved_twice(plant, engine, store):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storage.engine import unit_of_work
+    configure(plant)
+    rev_id = submitted(plant, store)
+    gate = threading.Barrier(2)
+
+    def one(username: str) -> str:
+        gate.wait()
+        try:
+            with unit_of_work(engine, f"test:{username}") as s:
+                cs.sign(s, LC, s.get(Revision, rev_id), wf.actor_for(s, username), PW)
+            return "ok"
+        except StewardError as exc:
+            assert exc.status < 500, exc
+            return exc.code
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(one, ["zhoul", "liuy"]))
+    assert set(outcomes) <= {"ok", "stale", "busy"} and "ok" in outcomes
+    with Session(engine) as s:
+        rev = s.get(Revision, rev_id)
+        signed = [p.row.status for p in cs.latest(s, LC, rev)].count("signed")
+        reviews = s.exec(select(TransitionLog).where(TransitionLog.entity_id == rev_id,
+                                                     TransitionLog.trigger == "review")).all()
+        assert (rev.state, len(reviews)) == (("reviewed", 1) if signed == 2 else ("in_review", 0))
+        assert signed == outcomes.count("ok")

@@ -86,3 +86,43 @@ def test_two_countersigners_sign_from_their_tasks_and_the_procedure_reaches_appr
     page.fill("input[name=password]", PW)
     page.click("button:has-text('Approve')")
     page.wait_for_selector("#doc-state:has-text('Approved')")
+
+
+def test_a_rejection_with_its_reason_is_seen_by_the_author_in_both_languages(site, page, plant):
+    import io
+
+    import docx as _docx
+    from helpers import act
+
+    from workflows.documents import document as docs
+    from workflows.engine import countersign
+    from workflows.engine import machine as wf
+    base, ctx = site
+    body = io.BytesIO()
+    d = _docx.Document()
+    d.add_paragraph("计量器具按期检定。")
+    d.save(body)
+
+    def ready(s, a):  # set up by the engine: the walk above does these steps in the browser
+        countersign.configure(s, a, docs.LIFECYCLE, "procedure", "in_review", people=["zhoul"], departments=["EQP"])
+        doc, rev = docs.create(s, a, doc_type="procedure", title="能源计量管理制度")
+        docs.upload(s, a, rev, "计量.docx", io.BytesIO(body.getvalue()), ctx.files, 1 << 22)
+        wf.fire(s, docs.LIFECYCLE, rev, "submit", a, password=PW)
+        return doc.number
+    number = act(plant, "lixf", ready)
+    sign_in(page, base, "liuy")
+    page.goto(f"{base}/tasks")
+    page.click(f"a[href='/documents/{number}']")
+    page.fill("#my-countersign input[name=comment]", "第三条检定周期与规程不符")
+    page.click("#countersign-reject")
+    page.wait_for_selector("#doc-state:has-text('草稿')")
+    sign_in(page, base, "lixf")
+    page.goto(f"{base}/documents/{number}")
+    row = page.inner_text("#countersign tr.rejected")
+    assert "刘洋" in row and "已拒绝" in row and "第三条检定周期与规程不符" in row
+    assert "未签（本轮已结束）" in page.inner_text("#countersign")  # 周磊 need not sign a round that ended
+    shot(page, "cs-6-rejected-zh")
+    page.goto(f"{base}/lang/en?back=/documents/{number}")
+    page.wait_for_selector("#countersign")
+    assert "Rejected" in page.inner_text("#countersign tr.rejected")
+    shot(page, "cs-7-rejected-en")

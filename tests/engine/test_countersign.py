@@ -53,6 +53,9 @@ def test_all_countersigners_sign_and_the_engine_moves_the_document_to_approval(p
     with pytest.raises(StewardError, match="会签尚未完成") as refused:  # a reviewer cannot skip the round
         act(plant, "zhaom", lambda s, a: wf.fire(s, LC, s.get(Revision, rev_id), "review", a, password=PW))
     assert "刘洋" in refused.value.zh and "周磊" in refused.value.zh
+    with pytest.raises(StewardError, match="会签进行中"):  # nor send it back around the countersigners
+        act(plant, "zhaom", lambda s, a: wf.fire(s, LC, s.get(Revision, rev_id), "reject", a, comment="不行"))
+    assert not act(plant, "liuy", lambda s, a: [t.trigger for t in LC.available(s.get(Revision, rev_id), a, s)])
     sign(plant, "zhoul", rev_id)
     with Session(engine) as s:
         assert s.get(Revision, rev_id).state == "in_review"

@@ -183,6 +183,14 @@ def unmet(session: Session, lc: Lifecycle, step: Countersign, row) -> Unmet | No
     return Unmet(f"会签尚未完成，待签：{names}", f"Countersigning is not complete; waiting for: {names.replace('、', ', ')}")
 
 
+def under_way(session: Session, lc: Lifecycle, step: Countersign, row) -> Unmet | None:
+    """The guard on the step's reject: during a round the countersigners reject, each with their reason."""
+    if not any(r.status == "pending" for r in current(session, lc, row)):
+        return None
+    return Unmet("会签进行中，由会签人签署或拒绝（须写明意见）",
+                 "Countersigning is under way; the countersigners sign or reject (with a reason)")
+
+
 def _mine(session: Session, lc: Lifecycle, row, actor: Actor, expected_version: int | None) -> Countersignature:
     machine.require_same_enterprise(row, actor)
     machine.check_version(lc, row, expected_version)

@@ -115,7 +115,7 @@ class Countersign:
     """A step several signers sign in parallel (会签), as data: a record entering ``state`` opens a round when its
     enterprise names signers for the record's ``scope`` (see ``workflows/engine/countersign.py``). Each signs in
     ``meaning`` or rejects with a comment; when all have signed the engine fires ``complete``, and one rejection
-    fires ``reject``. Until then nobody may fire ``complete`` by hand. ``scopes`` names what ``scope`` returns
+    fires ``reject``. While a round is open nobody fires either by hand. ``scopes`` names what ``scope`` returns
     (e.g. document types), for the settings page."""
 
     state: str
@@ -143,7 +143,11 @@ class Lifecycle:
         for step in self.countersign:
             def pending(session: Session, row, actor: Actor, step: Countersign = step) -> Unmet | None:
                 return _rounds().unmet(session, self, step, row)
-            self.transitions[:] = [replace(t, guards=(*t.guards, pending)) if t.trigger == step.complete else t
+
+            def by_hand(session: Session, row, actor: Actor, step: Countersign = step) -> Unmet | None:
+                return _rounds().under_way(session, self, step, row)
+            guard = {step.complete: pending, step.reject: by_hand}
+            self.transitions[:] = [replace(t, guards=(*t.guards, guard[t.trigger])) if t.trigger in guard else t
                                    for t in self.transitions]
 
     def countersign_at(self, state: str) -> Countersign | None:

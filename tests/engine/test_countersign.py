@@ -179,6 +179,8 @@ def test_configuration_is_for_carbon_managers_and_names_real_people(plant, engin
         configure(plant, people=("nobody",))
     with pytest.raises(StewardError, match="重复"):
         configure(plant, people=("zhoul", "zhoul"))
+    with pytest.raises(StewardError, match="只有查看或外部角色"):  # the group's observer reads, judges nothing
+        configure(plant, people=("qianc",))
     with pytest.raises(NotFound, match="没有部门"):
         configure(plant, departments=("NOPE",))
     with pytest.raises(StewardError, match="范围"):

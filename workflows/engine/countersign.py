@@ -21,6 +21,7 @@ from workflows.engine.machine import Actor, Countersign, Lifecycle, Unmet
 MANAGERS = ("carbon_manager",)
 machine.ROUNDS = sys.modules[__name__]  # the engine opens rounds and guards steps through this module
 HEAD = "department_head"
+OUTSIDE = frozenset({"viewer", "external_provider"})  # read-only or outside roles judge nobody's document
 DUE_DAYS = 7
 
 
@@ -60,6 +61,16 @@ def heads(session: Session, enterprise_id: int, department_id: int) -> list[Pers
                RoleAssignment.role == HEAD).order_by(Person.id)).all())
 
 
+def roles_of(session: Session, person: Person) -> list[str]:
+    return list(session.exec(select(RoleAssignment.role).where(RoleAssignment.person_id == person.id,
+                                                               RoleAssignment.enterprise_id == person.enterprise_id)))
+
+
+def signable(session: Session, people: list[Person]) -> list[Person]:
+    """Whom the settings page offers: users with a role that judges (not only viewers or outside providers)."""
+    return [p for p in people if set(roles_of(session, p)) - OUTSIDE]
+
+
 def configure(session: Session, actor: Actor, lc: Lifecycle, scope: str, state: str, *, people: list[str],
               departments: list[str]) -> list[Countersigner]:
     """Replace who countersigns ``lc`` at ``state`` for ``scope``: ``people`` by username, ``departments`` by code
@@ -81,6 +92,10 @@ def configure(session: Session, actor: Actor, lc: Lifecycle, scope: str, state: 
         if person is None:
             raise NotFound("person", f"本企业没有在职用户 {username}", f"No active user {username} in this enterprise",
                            field="people")
+        if not set(roles_of(session, person)) - OUTSIDE:
+            raise StewardError("outside_signer", f"{person.name} 只有查看或外部角色，不能会签",
+                               f"{person.name} holds only a read-only or outside role and cannot countersign",
+                               field="people")
         rows.append(Countersigner(enterprise_id=ent, lifecycle=lc.name, scope=scope, state=state, person_id=person.id))
     for code in (c.strip() for c in departments if c.strip()):
         if f"dept:{code}" in seen:

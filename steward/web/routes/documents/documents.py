@@ -202,7 +202,8 @@ def countersign_settings(request: Request, doc_type: str = "procedure"):
         chosen = countersign.named(s, a.enterprise_id, docs.LIFECYCLE, kind, docs.COUNTERSIGN.state)
         every = {t.value: countersign.named(s, a.enterprise_id, docs.LIFECYCLE, t.value, docs.COUNTERSIGN.state)
                  for t in docs.DocType}
-        return {"kind": docs.DocType(kind), "chosen": chosen, "every": every, "people": views.owners(s, a),
+        return {"kind": docs.DocType(kind), "chosen": chosen, "every": every,
+                "people": countersign.signable(s, views.owners(s, a)),
                 "departments": organisation.structure(s, a)["departments"],
                 "picked_people": {n.person.id for n in chosen if n.person},
                 "picked_departments": {n.department.id for n in chosen if n.department}}

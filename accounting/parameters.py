@@ -24,7 +24,11 @@ NCV_PER_MASS = ("GJ/t", "MJ/kg", "MJ/t", "kJ/kg", "kcal/kg")
 NCV_PER_VOLUME = ("GJ/10^4 Nm3", "MJ/Nm3", "kJ/Nm3", "kcal/Nm3")
 CARBON_PER_HEAT = ("tC/GJ", "kgC/GJ", "tC/TJ")
 CO2_PER_T = ("tCO2/t", "kgCO2/t")
-FAMILIES = (FRACTION, KG_PER_T, NCV_PER_MASS, NCV_PER_VOLUME, CARBON_PER_HEAT, CO2_PER_T)
+CARBON_PER_MASS = ("tC/t", "kgC/t", "%", "fraction")  # the power guideline's element carbon, often typed as a %
+CARBON_PER_VOLUME = ("tC/(10^4 Nm3)", "kgC/Nm3", "tC/Nm3")
+VOLUME_PER_MASS = ("Nm3/t",)
+FAMILIES = (FRACTION, KG_PER_T, NCV_PER_MASS, NCV_PER_VOLUME, CARBON_PER_HEAT, CO2_PER_T, CARBON_PER_MASS,
+            CARBON_PER_VOLUME, VOLUME_PER_MASS)
 
 
 def accepted(canonical: str) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ whole list (the one transition route, ``steward workflows``, the generated docs)
 
 from __future__ import annotations
 
-from workflows.accounting import anomalies, baseline
+from workflows.accounting import activity, anomalies, baseline
 from workflows.audit import internal_audit
 from workflows.documents import document
 from workflows.engine.lifecycle_index import Submission, fire
@@ -20,4 +20,5 @@ __all__ = ["LIFECYCLES", "Submission", "fire"]
 LIFECYCLES: dict[str, Lifecycle] = {lc.name: lc for lc in (
     document.LIFECYCLE, internal_audit.LIFECYCLE, nonconformity.LIFECYCLE, nonconformity.ACTION_LIFECYCLE,
     review.LIFECYCLE, review.ACTION_LIFECYCLE, compliance.LIFECYCLE, baseline.LIFECYCLE, improvement.LIFECYCLE,
-    reduction.LIFECYCLE, anomalies.LIFECYCLE, role_changes.LIFECYCLE, ets_month.LIFECYCLE)}
+    reduction.LIFECYCLE, anomalies.LIFECYCLE, role_changes.LIFECYCLE, ets_month.LIFECYCLE,
+    activity.BATCH_LIFECYCLE)}

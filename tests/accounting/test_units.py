@@ -59,8 +59,8 @@ def test_a_coal_ncv_in_kcal_per_kg_gives_the_same_emissions_as_in_gj_per_t():
 
 
 @pytest.mark.parametrize(("category", "material", "unit", "fits"), [
-    ("process", "coal_mine_methane", "t", "Nm3"),
-    ("carbon_input", "coke_oven_gas", "10^4 Nm3", "t"),
+    ("process", "coal_mine_methane", "MWh", "Nm3"),  # by mass or volume it is read (issue 31's sector rules)
+    ("carbon_input", "coke_oven_gas", "MWh", "t"),
     ("process", "prebaked_anode", "MWh", "t"),
     ("co2_recovered", "co2", "MWh", "t"),
 ])
@@ -79,6 +79,9 @@ ONE_IN_CANONICAL = {
     "GJ/10^4 Nm3": 1, "MJ/Nm3": 10, "kJ/Nm3": 0.01, "kcal/Nm3": 4.1868e-2,
     "tC/GJ": 1, "kgC/GJ": 0.001, "tC/TJ": 0.001,
     "tCO2/t": 1, "kgCO2/t": 0.001,
+    "tC/t": 1, "kgC/t": 0.001,  # and % or fraction of the fuel's mass, as above
+    "tC/(10^4 Nm3)": 1, "kgC/Nm3": 10, "tC/Nm3": 10_000,
+    "Nm3/t": 1,
 }
 CASES = [(name, canonical, unit) for name, spec in parameters.PARAMETERS.items()
          for canonical in ((spec.unit,) if spec.unit else ("GJ/t", "GJ/10^4 Nm3"))

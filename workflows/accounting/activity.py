@@ -13,13 +13,27 @@ from sqlmodel import Session, func, select
 from forms import activity_import
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import ActivityBatch, ActivityRecord, ActivityRule, Facility, Meter, Outbox, Person
+from storage.vocab import Labelled
 from workflows.accounting import calculation
-from workflows.engine import clock, machine, names
-from workflows.engine.machine import Actor
+from workflows.engine import clock, lifecycle_index, machine, names
+from workflows.engine.machine import Actor, Lifecycle, Transition
 
 ENTRY_ROLES = ("carbon_manager", "department_head", "staff")
 CHECKERS = ("carbon_manager",)  # whose entries count at once, and who confirms the others'
-BATCH = "activity_batch"  # the task's kind: confirm one batch
+BATCH = "activity_batch"  # the lifecycle, and the kind of the task that asks to confirm one batch
+
+
+class BatchState(Labelled):
+    pending = ("pending", "待确认", "Awaiting confirmation")
+    confirmed = ("confirmed", "已确认计入", "Confirmed")
+    returned = ("returned", "已退回", "Sent back")
+
+
+BATCH_LIFECYCLE = Lifecycle(BATCH, "活动数据批次", "Activity data batch", BatchState, "pending", [
+    Transition("confirm", "pending", "confirmed", "确认计入", "Confirm", roles=CHECKERS),
+    Transition("send_back", "pending", "returned", "退回修改", "Send back", roles=CHECKERS, comment_required=True,
+               rejects=True),
+])
 
 
 def import_file(session: Session, actor: Actor, name: str, data: bytes, years: set[int] | None = None) -> int:
@@ -163,7 +177,7 @@ def confirm(session: Session, actor: Actor, batch_id: int) -> list[int]:
     for row in session.exec(select(ActivityRecord).where(ActivityRecord.batch_id == batch.id)).all():
         row.pending = False  # row by row, so the audit log holds each change
         session.add(row)
-    _decide(session, actor, batch, "confirmed", "")
+    _decide(session, actor, batch, "confirm", "")
     return years
 
 
@@ -174,14 +188,17 @@ def send_back(session: Session, actor: Actor, batch_id: int, note: str) -> Activ
         raise StewardError("note", "退回须说明原因", "Say why the data is sent back", field="note")
     for row in session.exec(select(ActivityRecord).where(ActivityRecord.batch_id == batch.id)).all():
         session.delete(row)
-    return _decide(session, actor, batch, "returned", note.strip()[:500])
+    return _decide(session, actor, batch, "send_back", note.strip()[:500])
 
 
-def _decide(session: Session, actor: Actor, batch: ActivityBatch, state: str, note: str) -> ActivityBatch:
-    batch.state, batch.decided_by_id, batch.decided_at, batch.note = state, actor.person.id, clock.utcnow(), note
+def _decide(session: Session, actor: Actor, batch: ActivityBatch, trigger: str, note: str) -> ActivityBatch:
+    """The batch moves through its lifecycle (the engine changes its state and logs it); who decided and why stay
+    on the batch for the page."""
+    machine.fire(session, BATCH_LIFECYCLE, batch, trigger, actor, comment=note)
+    batch.decided_by_id, batch.decided_at, batch.note = actor.person.id, clock.utcnow(), note
     session.add(batch)
     machine.close_tasks(session, BATCH, batch.id)
-    if state == "returned":  # the person hears why, and enters the months again
+    if trigger == "send_back":  # the person hears why, and enters the months again
         session.add(Outbox(enterprise_id=batch.enterprise_id, person_id=batch.entered_by_id,
                            subject=f"[碳管家] 活动数据被退回 / Activity data sent back: {batch.label}"[:300],
                            body=f"{actor.person.name} 退回了您录入的活动数据「{batch.label}」：{note}。请修正后重新录入。\n"
@@ -189,3 +206,16 @@ def _decide(session: Session, actor: Actor, batch: ActivityBatch, state: str, no
                                 "correct it and enter it again."[:4000]))
     session.flush()
     return batch
+
+
+def _find(session: Session, actor: Actor, number: str) -> ActivityBatch:
+    batch = session.get(ActivityBatch, int(number)) if number.isdigit() and len(number) < 12 else None
+    if batch is None or batch.enterprise_id != actor.enterprise_id:
+        raise NotFound("batch", f"没有这批活动数据 #{number}", f"No activity data batch #{number}")
+    return batch
+
+
+# from the generic transition route too, a batch is confirmed or sent back only through its use case
+lifecycle_index.register(BATCH_LIFECYCLE, _find, {
+    "confirm": lambda s, a, row, sub: confirm(s, a, row.id),
+    "send_back": lambda s, a, row, sub: send_back(s, a, row.id, sub.comment)})

@@ -46,7 +46,7 @@ def test_a_read_only_token_reads_and_is_refused_on_the_write(web, engine):
                                     "scope “read and push activity data”")
     assert "此 API 令牌的权限为“只读”，不能推送活动数据" in refused.json()["zh"]
     assert activity_rows(engine) == before  # nothing of the refused push is kept
-    assert api.post("/api/v1/activity", json={"rows": [ROW]}, headers=as_pusher).json() ["imported"] == 1
+    assert api.post("/api/v1/activity", json={"rows": [ROW]}, headers=as_pusher).json()["imported"] == 1
     assert activity_rows(engine) == before + 1
 
 

@@ -137,8 +137,8 @@ def test_a_province_kicks_off_on_a_prefect_server_with_one_bad_enterprise(provin
     httpx.post(f"{api}/deployments/", json={"name": "accounting-P001", "flow_id": flow["id"]}, timeout=10)
     deployed = run_steward(["schedule", "deploy", "--pool", "steward", "--prune"], env, check=True, in_process=False)
     yearly = ["audit-programme", "compliance-evaluation", "management-review", "accounting", "accounting-yearly",
-              "yearly-planning", "daily-tasks"]
-    assert deployed.stdout.count("deployed") == 15 and "removed accounting/accounting-P001" in deployed.stdout
+              "yearly-planning", "daily-tasks", "ets-month"]
+    assert deployed.stdout.count("deployed") == 17 and "removed accounting/accounting-P001" in deployed.stdout
     assert sorted(d["name"] for d in httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json()) == sorted(
         [*yearly, *(f"{n}-batch" for n in yearly), "outbox-dispatch"])
 

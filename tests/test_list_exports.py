@@ -103,3 +103,30 @@ def test_a_record_search_is_answered_by_the_database_in_chinese_and_any_case(pla
     assert lixf.get("/records/training", params={"q": "50%"}).text.count('<tr id="r-') == 0  # % is a character
     rows = book(lixf, export_link(lixf.get("/records/training", params={"q": "叉车"}).text))
     assert [r[1] for r in rows[1:]] == ["叉车安全"] and rows[1][2] == "标准"
+
+
+def test_audits_and_reviews_are_filtered_by_year_and_state_and_export_as_filtered(plant, web):
+    """The audit and review lists filter by year and state; the export follows the filter; a state that does not
+    exist or a year that is no year is named beside its field (issue 33: every list a person can filter)."""
+    zhaom = as_user(web, "zhaom")
+    for start, end in (("2098-05-01", "2098-05-03"), ("2099-05-01", "2099-05-03")):
+        zhaom.post("/audits/new", data={"start": start, "end": end, "lead": "zhaom", "team": ["zhoul"],
+                                        "csrf_token": csrf(zhaom, "/audits")})
+    page = zhaom.get("/audits", params={"year": "2099", "state": "planned"}).text
+    assert 'id="audit-filters"' in page and "2099-05-01" in page and "2098-05-01" not in page
+    rows = book(zhaom, export_link(page))
+    assert len(rows) == 2 and rows[1][2].year == 2099 and rows[1][5] == "已计划"
+    assert {r[2].year for r in book(zhaom, "/audits.xlsx")[1:]} >= {2098, 2099}  # without the filter, both
+    assert book(zhaom, "/audits.xlsx?year=2099&state=closed")[1:] == []
+    refused = zhaom.get("/audits", params={"state": "nonsense"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 400 and refused.json()["field"] == "state"
+    assert zhaom.get("/audits", params={"year": "20x9"}, headers={"HX-Request": "true"}).json()["field"] == "year"
+
+    lixf = as_user(web, "lixf")
+    for day in ("2098-06-01", "2099-06-01"):
+        lixf.post("/reviews/plan", data={"planned_on": day, "attendees": ["wangjg"], "csrf_token": csrf(lixf, "/reviews")})
+    one = lixf.get("/reviews", params={"year": "2098"}).text
+    assert "2098-06-01" in one and "2099-06-01" not in one
+    assert [str(r[1]) for r in book(lixf, export_link(one))[1:]] == ["2098"]
+    assert {str(r[1]) for r in book(lixf, "/reviews.xlsx")[1:]} >= {"2098", "2099"}
+    assert lixf.get("/reviews", params={"state": "nonsense"}, headers={"HX-Request": "true"}).status_code == 400

@@ -30,6 +30,19 @@ def year_form(default: Any = ...) -> Any:
     return Form(default, ge=YEARS[0], le=YEARS[1])
 
 
+def optional_year(text: str, field: str = "year") -> int | None:
+    """A list filter's year: blank means every year (a GET form sends the empty box too)."""
+    if not text.strip():
+        return None
+    try:
+        year = int(text.strip())
+    except ValueError:
+        year = 0
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise StewardError(field, "年度应为四位数字，如 2026", "The year must be four digits, such as 2026", field=field)
+    return year
+
+
 def day(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text.strip())

@@ -317,11 +317,23 @@ def to_follow_up(session: Session, audit: InternalAudit) -> list[Nonconformity]:
         .order_by(Nonconformity.number)).all())
 
 
-def listing(session: Session, actor: Actor, number: int | None = 1) -> dict:
+def _audits(actor: Actor, year: int | None, state: str):
+    """The enterprise's audits, starting in a year and in a state when asked, newest first: the list and its
+    export."""
+    if state and state not in {st.value for st in AuditState}:
+        raise StewardError("state", f"没有「{state}」这种审核状态", f"No audit state {state!r}", field="state")
+    query = select(InternalAudit).where(InternalAudit.enterprise_id == actor.enterprise_id)
+    if year:
+        query = query.where(InternalAudit.planned_start >= date(year, 1, 1), InternalAudit.planned_start < date(year + 1, 1, 1))
+    if state:
+        query = query.where(InternalAudit.state == state)
+    return query.order_by(InternalAudit.planned_start.desc(), InternalAudit.id.desc())
+
+
+def listing(session: Session, actor: Actor, number: int | None = 1, year: int | None = None, state: str = "") -> dict:
     """A page of audits, newest first, each with how many of its checklist lines are checked (counted in one
     query for the page, not read line by line)."""
-    rows, at = paging.fetch(session, select(InternalAudit).where(InternalAudit.enterprise_id == actor.enterprise_id)
-                            .order_by(InternalAudit.planned_start.desc(), InternalAudit.id.desc()), number)
+    rows, at = paging.fetch(session, _audits(actor, year, state), number)
     counts = {audit_id: (total, checked) for audit_id, total, checked in session.exec(
         select(ChecklistItem.audit_id, func.count(), func.sum(case((ChecklistItem.result != "pending", 1), else_=0)))
         .where(ChecklistItem.audit_id.in_([x.id for x in rows])).group_by(ChecklistItem.audit_id))}
@@ -330,11 +342,13 @@ def listing(session: Session, actor: Actor, number: int | None = 1) -> dict:
                                                  "checked": int(counts.get(x.id, (0, 0))[1] or 0)}) for x in rows],
             "page": at,
             "can_plan": bool(actor.roles & set(PROGRAMME_OWNERS)), "can_plan_one": bool(actor.roles & set(PLANNERS)),
-            "auditors": auditors(session, actor.enterprise_id), "people": people, "default_method": DEFAULT_METHOD}
+            "auditors": auditors(session, actor.enterprise_id), "people": people, "default_method": DEFAULT_METHOD,
+            "states": list(AuditState), "in_year": year, "state": state}
 
 
-def export(session: Session, actor: Actor, lang: str) -> tuple[str, IO[bytes]]:
-    """Every audit, newest first, as a workbook: lead auditor by name, state in words, lines checked."""
+def export(session: Session, actor: Actor, lang: str, year: int | None = None, state: str = "") -> tuple[str, IO[bytes]]:
+    """Every audit as filtered on the page, newest first, as a workbook: lead auditor by name, state in words, lines
+    checked."""
     from workflows.engine import exports
     en = lang == "en"
     names = dict(session.exec(select(Person.id, Person.name).where(Person.enterprise_id == actor.enterprise_id)).all())
@@ -349,9 +363,7 @@ def export(session: Session, actor: Actor, lang: str) -> tuple[str, IO[bytes]]:
         return st.en if en else st.zh
     rows = ([x.number, x.title, x.planned_start, x.planned_end, names.get(x.lead_auditor_id, ""),
              label(AuditState(x.state)), int(counted.get(x.id, (0, 0))[1]), counted.get(x.id, (0, 0))[0]]
-            for x in session.exec(select(InternalAudit).where(InternalAudit.enterprise_id == actor.enterprise_id)
-                                  .order_by(InternalAudit.planned_start.desc(), InternalAudit.id.desc())
-                                  .execution_options(yield_per=500)))
+            for x in session.exec(_audits(actor, year, state).execution_options(yield_per=500)))
     return title, exports.spooled(title, headers, rows)
 
 

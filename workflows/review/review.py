@@ -262,24 +262,38 @@ def catalogue_label(clause_id: str) -> str:
     return f"{c.zh} / {c.en}"
 
 
-def planning(session: Session, actor: Actor, number: int | None = 1) -> dict:
-    """The reviews page: a page of reviews, and — for those who prepare them — the people who may be invited."""
-    rows, at = listing(session, actor, number)
+def planning(session: Session, actor: Actor, number: int | None = 1, year: int | None = None,
+             state: str = "") -> dict:
+    """The reviews page: a page of reviews (of a year, in a state), and — for those who prepare them — the people
+    who may be invited."""
+    rows, at = listing(session, actor, number, year, state)
     return {"reviews": rows, "page": at, "may_plan": bool(actor.roles & set(PREPARERS)),
-            "people": lookup.users(session, actor.enterprise_id)}
+            "people": lookup.users(session, actor.enterprise_id), "states": list(ReviewState),
+            "year": year, "state": state}
 
 
-def listing(session: Session, actor: Actor, number: int | None = 1) -> tuple[list[tuple[ManagementReview, ReviewState]],
-                                                                              paging.Page]:
+def _reviews(actor: Actor, year: int | None, state: str):
+    """The enterprise's reviews, of a year and in a state when asked, newest first: the list and its export."""
+    if state and state not in {st.value for st in ReviewState}:
+        raise StewardError("state", f"没有「{state}」这种评审状态", f"No review state {state!r}", field="state")
+    query = select(ManagementReview).where(ManagementReview.enterprise_id == actor.enterprise_id)
+    if year:
+        query = query.where(ManagementReview.year == year)
+    if state:
+        query = query.where(ManagementReview.state == state)
+    return query.order_by(ManagementReview.year.desc(), ManagementReview.id.desc())
+
+
+def listing(session: Session, actor: Actor, number: int | None = 1, year: int | None = None,
+            state: str = "") -> tuple[list[tuple[ManagementReview, ReviewState]], paging.Page]:
     """A page of reviews, newest first, with the total."""
-    rows, at = paging.fetch(session, select(ManagementReview).where(
-        ManagementReview.enterprise_id == actor.enterprise_id).order_by(ManagementReview.year.desc(),
-                                                                        ManagementReview.id.desc()), number)
+    rows, at = paging.fetch(session, _reviews(actor, year, state), number)
     return [(r, ReviewState(r.state)) for r in rows], at
 
 
-def export(session: Session, actor: Actor, lang: str) -> tuple[str, IO[bytes]]:
-    """Every management review, newest first, as a workbook: who attended by name, the state in words."""
+def export(session: Session, actor: Actor, lang: str, year: int | None = None, state: str = "") -> tuple[str, IO[bytes]]:
+    """Every management review as filtered on the page, newest first, as a workbook: who attended by name, the
+    state in words."""
     from workflows.engine import exports
     en = lang == "en"
     title = "Management reviews" if en else "管理评审"
@@ -287,9 +301,7 @@ def export(session: Session, actor: Actor, lang: str) -> tuple[str, IO[bytes]]:
                ["编号", "年度", "计划日期", "召开日期", "参加人员", "状态"])
     rows = ([r.number, r.year, r.planned_on, r.held_on, ("、" if not en else ", ").join(r.attendees),
              ReviewState(r.state).en if en else ReviewState(r.state).zh]
-            for r in session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == actor.enterprise_id)
-                                  .order_by(ManagementReview.year.desc(), ManagementReview.id.desc())
-                                  .execution_options(yield_per=500)))
+            for r in session.exec(_reviews(actor, year, state).execution_options(yield_per=500)))
     return title, exports.spooled(title, headers, rows)
 
 

@@ -7,7 +7,19 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from steward.web import fields, security
-from steward.web.render import download, is_htmx, lang_of, page, pager, redirect, unit, word_or_pdf, write, xlsx_stream
+from steward.web.render import (
+    download,
+    export_link,
+    is_htmx,
+    lang_of,
+    page,
+    pager,
+    redirect,
+    unit,
+    word_or_pdf,
+    write,
+    xlsx_stream,
+)
 from storage.errors import StewardError
 from workflows.audit import evidence_links, internal_audit
 from workflows.engine import clock
@@ -16,16 +28,17 @@ router = APIRouter()
 
 
 @router.get("/audits.xlsx")
-def export(request: Request):
-    title, out = unit(request, lambda s, a: internal_audit.export(s, a, lang_of(request)), page="/audits")
+def export(request: Request, year: str = "", state: str = ""):
+    title, out = unit(request, lambda s, a: internal_audit.export(s, a, lang_of(request), fields.optional_year(year),
+                                                                  state), page="/audits")
     return xlsx_stream(title, out)
 
 
 @router.get("/audits")
-def audits(request: Request, page_no: int = Query(1, alias="page")):
+def audits(request: Request, page_no: int = Query(1, alias="page"), year: str = "", state: str = ""):
     def read(s, a):
-        found = internal_audit.listing(s, a, page_no)
-        return {**found, "pager": pager(request, found["page"])}
+        found = internal_audit.listing(s, a, page_no, fields.optional_year(year), state)
+        return {**found, "pager": pager(request, found["page"]), "export": export_link(request, "/audits.xlsx")}
     return page(request, "audit/audits.html", {**unit(request, read, page="/audits"),
                                          "year": clock.today().year, "today": clock.today()})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Query, Request
 
 from steward.web import fields
-from steward.web.render import lang_of, page, pager, redirect, unit, word_or_pdf, write, xlsx_stream
+from steward.web.render import export_link, lang_of, page, pager, redirect, unit, word_or_pdf, write, xlsx_stream
 from storage.errors import StewardError
 from workflows.engine import clock
 from workflows.review import review as reviews
@@ -14,16 +14,17 @@ router = APIRouter()
 
 
 @router.get("/reviews.xlsx")
-def export(request: Request):
-    title, out = unit(request, lambda s, a: reviews.export(s, a, lang_of(request)), page="/reviews")
+def export(request: Request, year: str = "", state: str = ""):
+    title, out = unit(request, lambda s, a: reviews.export(s, a, lang_of(request), fields.optional_year(year), state),
+                      page="/reviews")
     return xlsx_stream(title, out)
 
 
 @router.get("/reviews")
-def review_list(request: Request, page_no: int = Query(1, alias="page")):
+def review_list(request: Request, page_no: int = Query(1, alias="page"), year: str = "", state: str = ""):
     def read(s, a):
-        found = reviews.planning(s, a, page_no)
-        return {**found, "pager": pager(request, found["page"])}
+        found = reviews.planning(s, a, page_no, fields.optional_year(year), state)
+        return {**found, "pager": pager(request, found["page"]), "export": export_link(request, "/reviews.xlsx")}
     return page(request, "review/reviews.html", {**unit(request, read, page="/reviews"), "today": clock.today()})
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, delete, select
 
 from storage.errors import Conflict, Forbidden, NotFound, StewardError
@@ -228,11 +227,7 @@ def _decide(session: Session, lc: Lifecycle, row, mine: Countersignature, status
     if hasattr(row, "version"):
         flag_modified(row, "state")
         session.add(row)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict("stale", f"该{lc.zh}刚被他人修改，请刷新后重试",
-                       f"Someone else just changed this {lc.en.lower()}; reload and retry") from None
+    machine.flush_locked(session, lc)
 
 
 def _advance(session: Session, lc: Lifecycle, row, trigger: str, actor: Actor, comment: str,

@@ -273,16 +273,21 @@ def check_guards(session: Session, lc: Lifecycle, row, trigger: str, actor: Acto
             raise StewardError("guard", unmet.zh, unmet.en, status=409)
 
 
-def _move(session: Session, lc: Lifecycle, row, t: Transition, **log_fields) -> TransitionLog:
-    """Change state through the machine, flush under the optimistic lock, log, close open tasks."""
-    before = row.state
-    row.state = lc.next_state(row.state, t.trigger)
-    session.add(row)
+def flush_locked(session: Session, lc: Lifecycle) -> None:
+    """Flush under the optimistic lock: a row someone else changed meanwhile is a conflict the person can retry."""
     try:
         session.flush()
     except StaleDataError:
         raise Conflict("stale", f"该{lc.zh}刚被他人修改，请刷新后重试",
                        f"Someone else just changed this {lc.en.lower()}; reload and retry") from None
+
+
+def _move(session: Session, lc: Lifecycle, row, t: Transition, **log_fields) -> TransitionLog:
+    """Change state through the machine, flush under the optimistic lock, log, close open tasks."""
+    before = row.state
+    row.state = lc.next_state(row.state, t.trigger)
+    session.add(row)
+    flush_locked(session, lc)
     log = TransitionLog(enterprise_id=row.enterprise_id, lifecycle=lc.name, entity_id=row.id, trigger=t.trigger,
                         from_state=before, to_state=row.state, at=clock.utcnow(), **log_fields)
     session.add(log)

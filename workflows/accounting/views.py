@@ -218,12 +218,6 @@ def facilities(session: Session, actor: Actor) -> list[tuple[str, str]]:
                                                    .order_by(Facility.code)).all()]
 
 
-def measured_units() -> list[str]:
-    """Every unit some measured parameter accepts, for the form's suggestions (the check names the ones that fit)."""
-    from accounting import parameters
-    return list(dict.fromkeys(u for family in parameters.FAMILIES for u in family))
-
-
 def measurable(lang: str) -> list[tuple[str, str, str, str, str, str]]:
     """The parameters a plant may measure, each with the materials it applies to by name and the units it takes."""
     from accounting import parameters

@@ -70,3 +70,39 @@ class EtsEvidence(SQLModel, table=True):
     media_type: str = Field(max_length=120)
     uploaded_by: str = Field(max_length=120)
     uploaded_at: datetime = Field(default_factory=utcnow)
+
+
+class EtsReport(SQLModel, table=True):
+    """A data year's annual emission report to the authority: the controlled document that carries it (so it is
+    drafted, reviewed and approved through the document lifecycle, 编制 → 审核 → 批准) and the frozen run its
+    figures come from."""
+
+    __tablename__ = "ets_report"
+    __table_args__ = (UniqueConstraint("enterprise_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    year: int  # the data year reported
+    document_id: int = Field(foreign_key="document.id")
+    run_id: int | None = Field(default=None, foreign_key="accounting_run.id")
+    reported_tco2e: float | None = None  # the covered total the report states, kept as it was generated
+    generated_by: str = Field(max_length=120)
+    generated_at: datetime = Field(default_factory=utcnow)
+
+
+class EtsVerification(SQLModel, table=True):
+    """The third-party verification of a data year's report (核查): who verified, when, what they found and the
+    verified emissions, which become the year's surrender due on the assets page (8.5.2)."""
+
+    __tablename__ = "ets_verification"
+    __table_args__ = (UniqueConstraint("enterprise_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    year: int
+    verifier: str = Field(max_length=200)  # the verification body
+    started_on: date
+    ended_on: date
+    findings: str = Field(default="", max_length=4000)
+    reported_tco2e: float  # the report's figure at the time of verification, so the difference stays as recorded
+    verified_tco2e: float
+    recorded_by: str = Field(max_length=120)
+    recorded_at: datetime = Field(default_factory=utcnow)

@@ -18,7 +18,8 @@ from workflows.engine import names
 LIB = default_library()
 FUELS = ("lignite", "fuel_oil", "lpg", "petroleum_coke", "kerosene", "refinery_gas", "coal_gangue", "coking_coal",
          "bituminous_coal", "anthracite", "coke", "diesel", "gasoline", "natural_gas", "coke_oven_gas",
-         "blast_furnace_gas", "converter_gas", "washed_coal", "crude_oil")
+         "blast_furnace_gas", "converter_gas", "washed_coal", "crude_oil", "lng", "naphtha", "other_petroleum_products",
+         "other_coal_products")
 
 
 @pytest.mark.parametrize("fuel", FUELS)
@@ -58,6 +59,8 @@ def test_coal_gangue_names_the_documents_it_borrows_from():
     ("石油焦", "petroleum_coke"), ("煤油", "kerosene"), ("一般煤油", "kerosene"), ("干气", "refinery_gas"),
     ("炼厂干气", "refinery_gas"), ("矸石", "coal_gangue"), ("煤矸石", "coal_gangue"), ("褐煤", "lignite"),
     ("Brown coal", "lignite"), ("炼焦煤", "coking_coal"), ("Coking coal", "coking_coal"), ("COG", "coke_oven_gas"),
+    ("LNG", "lng"), ("液化天然气", "lng"), ("石脑油", "naphtha"), ("其他石油制品", "other_petroleum_products"),
+    ("其他煤制品", "other_coal_products"),
 ])
 def test_the_words_plants_use_are_read_as_the_fuel(typed, code):
     assert aliases.material(typed) == code
@@ -93,6 +96,16 @@ def test_a_fuel_the_library_does_not_hold_is_refused_by_name_with_the_closest_na
     with pytest.raises(AccountingError) as err:
         calculate([Activity("r", date(2026, 1, 1), "fuel_combustion", "fuel oill", 10, "t")], LIB)
     assert "'fuel oill'" in err.value.en and "Fuel oil (fuel_oil)" in err.value.en
+
+
+def test_a_fuel_only_a_sector_part_holds_comes_from_it_under_whichever_document_is_chosen():
+    day = date(2026, 2, 1)
+    for lib in (LIB, LIB.under("GB/T 32150-2015")):
+        [line] = calculate([Activity("r", day, "fuel_combustion", "lng", 100, "t")], lib)
+        assert line.tco2 == pytest.approx(100 * 51.498 * 0.0153 * 0.98 * 44 / 12)
+        assert {f["document"] for f in line.factors} == {"GB/T 32151.22-2024"}
+        assert all("[M]" in f["source"] for f in line.factors)  # transcribed, and the run says how sure it is
+    assert names.material("lng", "en") == "LNG" and names.material("naphtha", "zh") == "石脑油"
 
 
 def test_lignite_is_accounted_with_the_standards_defaults():

@@ -92,6 +92,7 @@ def live(session: Session, store: FileStore) -> None:
              (date(2026, 3, 31), lambda: _kept_records(session)),
              (date(2026, 4, 30), lambda: (_objectives_and_measures(session), _assets(session))),
              (date(2026, 5, 31), lambda: (_compliance(session), _data_quality(session, store), _improvements(session))),
+             (date(2026, 5, 31), lambda: _verification(session)),
              (date(2026, 6, 30), lambda: _audit(session, store)), (date(2026, 7, 31), lambda: _review(session, store)),
              (AS_OF, lambda: _carbon_market(session, store))]
     for day, step in steps:
@@ -330,6 +331,25 @@ def _assets(session: Session) -> None:
            reference="省生态环境厅 2025 年度配额预分配通知")
     record(session, manager, kind="CEA", vintage=2025, txn="buy", quantity=20000, on=date(2026, 10, 15), price=95.0,
            reference="全国碳市场大宗协议交易")
+
+
+VERIFIER = "晋融碳核查技术服务有限公司（虚构）"
+
+
+def _verification(session: Session) -> None:
+    """The 2025 report verified in April and May 2026: one batch's NCV assay was missing, so the verifier applied the
+    default and the verified figure is a little above the report's; it becomes the 2025 surrender due."""
+    from datetime import datetime, timezone
+
+    from workflows.ets import verification
+    manager = actor_for(session, "lixf")
+    reported = verification.reported(session, manager.enterprise_id, 2025).tco2e
+    with clock.reading(datetime(2026, 5, 25, 2, tzinfo=timezone.utc)):
+        verification.record(
+            session, manager, year=2025, verifier=VERIFIER, started_on=date(2026, 4, 20), ended_on=date(2026, 5, 22),
+            verified_tco2e=round(reported * 1.0035, 1),
+            findings="1. 2025 年 3 月第 2 批入厂煤低位发热量化验记录缺失，按保守原则采用缺省值，排放量相应调增；"
+                     "2. 外购电量与供电公司结算单一致；3. 熟料产量与生产月报、盘库记录一致。建议完善煤样化验记录归档。")
 
 
 def _compliance(session: Session) -> None:

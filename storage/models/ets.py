@@ -89,13 +89,19 @@ class EtsReport(SQLModel, table=True):
     generated_at: datetime = Field(default_factory=utcnow)
 
 
+_verification_version = Column("version", Integer, nullable=False, default=1, server_default="1")
+
+
 class EtsVerification(SQLModel, table=True):
     """The third-party verification of a data year's report (核查): who verified, when, what they found and the
-    verified emissions, which become the year's surrender due on the assets page (8.5.2)."""
+    verified emissions, which become the year's surrender due on the assets page (8.5.2). A correction keeps what
+    it replaced and why in ``history``."""
 
     __tablename__ = "ets_verification"
     __table_args__ = (UniqueConstraint("enterprise_id", "year"),)
+    __mapper_args__ = {"version_id_col": _verification_version}  # a stale form is refused, not lost
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_verification_version)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     year: int
     verifier: str = Field(max_length=200)  # the verification body
@@ -106,3 +112,4 @@ class EtsVerification(SQLModel, table=True):
     verified_tco2e: float
     recorded_by: str = Field(max_length=120)
     recorded_at: datetime = Field(default_factory=utcnow)
+    history: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))

@@ -21,6 +21,7 @@ from accounting.carbon_assets import (
 )
 from storage.errors import StewardError
 from storage.models import AssetTxn, CarbonPrice, Enterprise, Task
+from storage.models.ets import EtsVerification
 from storage.models.org import utcnow
 from workflows.accounting import runs
 from workflows.engine import clock, machine
@@ -39,13 +40,26 @@ def holdings(session: Session, enterprise_id: int) -> list[Lot]:
     return [Lot(k, v, round(q, 3)) for k, v, q in rows if round(q, 3) != 0]
 
 
-def verified_emissions(session: Session, enterprise_id: int, year: int) -> float:
-    """What the surrender is due on: the figure the sector's ETS rule names, from the year's latest run."""
+def run_emissions(session: Session, enterprise_id: int, year: int) -> float:
+    """What the year's latest (frozen) run says is due: the figure the sector's ETS rule names. It stands until the
+    year is verified, and it is the figure a report states when there is no report yet."""
     run = runs.latest_run(session, enterprise_id, year)
     if run is None:
         raise StewardError("no_run", f"{year} 年尚未核算，无法确定应清缴量", f"{year} has not been accounted; nothing is due yet",
                            field="year")
     return run.totals["enterprise"][scope(session, enterprise_id, year).figure]
+
+
+def verification(session: Session, enterprise_id: int, year: int) -> EtsVerification | None:
+    return session.exec(select(EtsVerification).where(EtsVerification.enterprise_id == enterprise_id,
+                                                      EtsVerification.year == year)).first()
+
+
+def verified_emissions(session: Session, enterprise_id: int, year: int) -> float:
+    """What the surrender is due on (8.5.2): the verified emissions once the year's report is verified, else the
+    run's figure."""
+    found = verification(session, enterprise_id, year)
+    return found.verified_tco2e if found is not None else run_emissions(session, enterprise_id, year)
 
 
 def scope(session: Session, enterprise_id: int, year: int) -> ets_scope.Rule:
@@ -192,12 +206,15 @@ def positions(session: Session, enterprise_id: int, today: date | None = None, *
     sector = ent.industry if ent else ""
     done = _surrendered(session, enterprise_id)
     allocated = _allocated(session, enterprise_id)
+    verified = {v.year: v for v in session.exec(select(EtsVerification).where(
+        EtsVerification.enterprise_id == enterprise_id, EtsVerification.year.in_(list(yearly))))}
     years: dict[int, dict] = {}
     for year, totals in yearly.items():
         rule = ets_scope.rule(sector, year)
         if not rule.covered and year != also:
             continue
-        due = totals["enterprise"][rule.figure]
+        check = verified.get(year)
+        due = check.verified_tco2e if check is not None else totals["enterprise"][rule.figure]
         remaining = max(due - sum(done[year].values()), 0.0)
         in_progress = year >= today.year
         if remaining < WHOLE_TONNE and not in_progress and year != also:
@@ -209,7 +226,10 @@ def positions(session: Session, enterprise_id: int, today: date | None = None, *
                        "in_progress": in_progress, "months": len(months),
                        "first_month": months[0] if months else None, "last_month": months[-1] if months else None,
                        "allocated_t": allocated.get(year), "deadline": deadline(year).isoformat(),
-                       "days_left": (deadline(year) - today).days}
+                       "days_left": (deadline(year) - today).days,
+                       # 核查量 once verified (who verified, when); until then the run's figure, not yet verified
+                       "verified": {"verifier": check.verifier, "ended_on": check.ended_on.isoformat(),
+                                    "run_t": round(totals["enterprise"][rule.figure], 3)} if check else None}
     held = holdings(session, enterprise_id)
     cea = {lot.vintage: lot.quantity for lot in held if lot.kind == "CEA"}
     shares = share_allowances({y: p["remaining_t"] for y, p in years.items()}, cea,
@@ -257,6 +277,6 @@ def position(session: Session, enterprise_id: int, year: int, today: date | None
     """One compliance year's position among the others (so that allowances another year needs first are not
     counted twice): due, surrendered, still owed, the allowances it may use and why, the deadline, and the
     cheapest way to finish at the latest prices (``plan=False``: no prices read, plan None)."""
-    verified_emissions(session, enterprise_id, year)  # a year not accounted is refused in words
+    run_emissions(session, enterprise_id, year)  # a year not accounted is refused in words
     found = [p for p in positions(session, enterprise_id, today, plan=plan, also=year) if p["year"] == year]
     return found[0]

@@ -7,10 +7,12 @@ from typing import Annotated
 import typer
 
 from steward.cli.common import AsJson, Enterprise, emit, read
+from steward.cli.ets import verification
 
 app = typer.Typer(help="全国碳市场月度报送 / The national carbon market's monthly uploads", no_args_is_help=True)
 LACKS = {"value": "数值 / value", "evidence": "证据 / evidence"}
 Month = Annotated[str, typer.Option("--month", help="月份 YYYY-MM / month")]
+app.command("verification")(verification.verification_cmd)
 
 
 @app.command("month")

@@ -196,3 +196,23 @@ def test_the_demo_has_its_coal_assayed_and_a_meter_that_disagrees_with_the_month
     sign_in(client, "lixf")
     meter = client.get("/meters/M-W001?month=2025-12").text
     assert 'id="day-data"' in meter and "+2.40%" in meter
+
+
+def test_the_2025_report_is_verified_and_the_surrender_is_due_on_the_verified_figure(lived):
+    """Verified in April and May 2026 a little above the report; the assets page owes the verified figure, named
+    as verified with its verifier and date."""
+    from storage.models.ets import EtsVerification
+    home, url, eng = lived
+    with Session(eng) as s:
+        plant = org.enterprise(s, demo.PLANT).id
+        row = s.exec(select(EtsVerification).where(EtsVerification.enterprise_id == plant)).one()
+        position = carbon_assets.position(s, plant, 2025, demo_year.AS_OF)
+    assert (row.year, row.verifier) == (2025, demo_year.VERIFIER) and row.findings
+    assert date(2026, 4, 1) <= row.started_on < row.ended_on <= date(2026, 5, 31)
+    assert 0 < abs(row.verified_tco2e / row.reported_tco2e - 1) < 0.01  # a little different from the report
+    assert position["due_t"] == row.verified_tco2e and position["verified"]["verifier"] == demo_year.VERIFIER
+    client = TestClient(create_app(Context(load({"STEWARD_HOME": str(home), "STEWARD_DATABASE_URL": url}))))
+    sign_in(client, "wangjg")
+    assets = client.get("/assets?year=2025").text
+    assert "核查量" in assets and demo_year.VERIFIER in assets and f"{row.verified_tco2e:,.0f} t" in assets
+    assert demo_year.VERIFIER in client.get("/ets/reports/2025/verification").text

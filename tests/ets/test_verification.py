@@ -240,3 +240,5 @@ def test_the_cli_records_it_and_refuses_by_name(plant, steward_env, engine):
     assert again.returncode == 2 and "reason" in again.stderr
     fixed = run_steward(base + ["--verified", "1163300", "--reason", "核查报告更正", "--json"], steward_env)
     assert fixed.returncode == 0 and '"corrections": 1' in fixed.stdout
+    position = run_steward(["assets", "position", "-e", "JYCEM", "--year", "2025"], steward_env, check=True).stdout
+    assert f"核查量 verified: {VERIFIER} 2026-05-22" in position and "应清缴 due 1,163,300.0 t" in position

@@ -90,6 +90,11 @@ def _echo(enterprise: str, pos: dict) -> None:
     so_far = "（至今 so far, {first_month}–{last_month}）".format(**pos) if pos["in_progress"] and pos["months"] else ""
     typer.echo(f"{enterprise} {pos['year']} [{STATES[pos['state']]}]：应清缴 due {pos['due_t']:,.1f} t{so_far}，"
                f"尚欠 remaining {pos['remaining_t']:,.1f} t，截止 deadline {pos['deadline']}（{pos['days_left']} 天 days）")
+    if pos["verified"]:
+        typer.echo(f"  核查量 verified: {pos['verified']['verifier']} {pos['verified']['ended_on']}"
+                   f"（核算值 run {pos['verified']['run_t']:,.1f} t）")
+    elif not pos["in_progress"]:
+        typer.echo("  未经核查 not yet verified: 按核算值 the accounting run's figure")
     if pos["allocated_t"] is None:
         typer.echo(f"  尚未登记 {pos['year']} 年度配额分配 / no allocation recorded for {pos['year']}")
     typer.echo(f"  可用配额 allowances that count {pos['held_t']:,.1f} t，缺口 short {pos['short_t']:,.1f} t")

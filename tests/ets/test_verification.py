@@ -242,3 +242,27 @@ def test_the_cli_records_it_and_refuses_by_name(plant, steward_env, engine):
     assert fixed.returncode == 0 and '"corrections": 1' in fixed.stdout
     position = run_steward(["assets", "position", "-e", "JYCEM", "--year", "2025"], steward_env, check=True).stdout
     assert f"核查量 verified: {VERIFIER} 2026-05-22" in position and "应清缴 due 1,163,300.0 t" in position
+
+
+@SQLITE
+def test_a_verification_that_brings_the_due_down_to_what_was_surrendered_ends_the_reminders(plant, engine):
+    from storage.models import Task
+    from workflows.planning import yearly_duties
+    with plant("test") as s:
+        run_2025 = assets.run_emissions(s, plant_id(s), 2025)
+    surrendered = round(run_2025) - 3000  # the run's figure less 3,000 t: still owing on the run
+    act(plant, "lixf", lambda s, a: [
+        assets.record(s, a, kind="CEA", vintage=2025, txn="allocate", quantity=surrendered, on=date(2026, 9, 1)),
+        assets.record(s, a, kind="CEA", vintage=2025, txn="surrender", quantity=surrendered, on=date(2026, 11, 20),
+                      compliance_year=2025)])
+    with plant("system:flow") as s:
+        assert yearly_duties.surrender_reminders(s, plant_id(s), date(2026, 11, 25)) == 3
+
+    def still_open() -> int:
+        with Session(engine) as s:
+            return len(s.exec(select(Task).where(Task.lifecycle == "surrender", Task.status == "open")).all())
+    assert still_open() == 3
+    with clock.reading(datetime(2026, 11, 26, 2, tzinfo=timezone.utc)):
+        act(plant, "lixf", lambda s, a: verification.record(s, a, **good(
+            started_on=date(2026, 4, 20), ended_on=date(2026, 5, 22), verified_tco2e=float(surrendered))))
+    assert still_open() == 0  # verified at what was surrendered: nothing is owed

@@ -135,6 +135,7 @@ def record(session: Session, actor: Actor, *, year: int, verifier: str, started_
     except (StaleDataError, IntegrityError):  # someone else recorded or changed it between the read and this write
         raise Conflict("stale", f"{year} 年的核查记录刚被他人登记或修改，请刷新后重试",
                        f"Someone else just recorded or changed {year}'s verification; reload and retry") from None
+    carbon_assets.close_reminders_when_done(session, actor.enterprise_id, year)  # the due may now be surrendered
     return row
 
 

@@ -93,12 +93,13 @@ def record(session: Session, actor: Actor, *, kind: str, vintage: int, txn: str,
     session.add(row)
     session.flush()
     if txn == "surrender":
-        _close_reminders_when_done(session, actor.enterprise_id, compliance_year)
+        close_reminders_when_done(session, actor.enterprise_id, compliance_year)
     return row
 
 
-def _close_reminders_when_done(session: Session, enterprise_id: int, year: int | None) -> None:
-    """The surrender reminders of a year (keyed year×1000 + days before the deadline) end with the last tonne."""
+def close_reminders_when_done(session: Session, enterprise_id: int, year: int | None) -> None:
+    """The surrender reminders of a year (keyed year×1000 + days before the deadline) end with the last tonne (after
+    a surrender, or a verification that brings what is due down to what was surrendered)."""
     if year is None:
         return
     surrendered = -sum(t.quantity for t in session.exec(select(AssetTxn).where(

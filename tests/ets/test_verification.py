@@ -266,3 +266,9 @@ def test_a_verification_that_brings_the_due_down_to_what_was_surrendered_ends_th
         act(plant, "lixf", lambda s, a: verification.record(s, a, **good(
             started_on=date(2026, 4, 20), ended_on=date(2026, 5, 22), verified_tco2e=float(surrendered))))
     assert still_open() == 0  # verified at what was surrendered: nothing is owed
+
+
+@SQLITE
+def test_the_year_in_progress_has_no_form_only_the_reason(midyear, web):
+    page = as_user(web, "lixf").get("/ets/reports/2026/verification").text
+    assert "2026 年尚未结束" in page and 'id="verification-form"' not in page

@@ -65,12 +65,16 @@ def find(session: Session, enterprise_id: int, year: int) -> EtsVerification | N
     return carbon_assets.verification(session, enterprise_id, year)
 
 
+def _over(year: int) -> None:
+    if year >= clock.today().year:
+        raise StewardError("year_open", f"{year} 年尚未结束，年度核查在次年进行",
+                           f"{year} is not over yet: a year is verified after it ends", field="year")
+
+
 def _checked(year: int, verifier: str, started_on: date, ended_on: date, verified_tco2e: float,
              findings: str) -> tuple[str, str]:
     today = clock.today()
-    if year >= today.year:
-        raise StewardError("year_open", f"{year} 年尚未结束，年度核查在次年进行",
-                           f"{year} is not over yet: a year is verified after it ends", field="year")
+    _over(year)
     verifier = " ".join(verifier.split())
     if not verifier:
         raise StewardError("verifier", "请填写核查机构", "Enter the verification body", field="verifier")
@@ -145,6 +149,7 @@ def view(session: Session, actor: Actor, year: int) -> dict:
     machine.require_role(actor, READERS, "查看核查记录", "Reading the verification")
     row = find(session, actor.enterprise_id, year)
     try:
+        _over(year)
         base, problem = reported(session, actor.enterprise_id, year), None
     except StewardError as exc:
         base, problem = None, exc

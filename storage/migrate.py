@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0036"  # the newest revision in migrations/versions (tests/test_migrations.py keeps this true)
+HEAD = "0033"  # the newest revision in migrations/versions (tests/test_migrations.py keeps this true)
 
 
 def _config(connection=None) -> Config:
@@ -30,9 +30,31 @@ def _config(connection=None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """The whole upgrade is one transaction. On SQLite that takes an explicit BEGIN (the driver would otherwise commit
+    each DDL statement on its own), and foreign keys are off while it runs, as SQLite's own procedure for rebuilding a
+    table asks (the old table is dropped under its children's references, which SQLite would refuse); they are
+    checked before the commit, and a dangling reference rolls the upgrade back."""
     from alembic import command
-    with engine.begin() as conn:
-        command.upgrade(_config(conn), revision)
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            command.upgrade(_config(conn), revision)
+        return
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # the driver leaves BEGIN/COMMIT to us
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction, so before BEGIN
+        try:
+            conn.exec_driver_sql("BEGIN")
+            try:
+                command.upgrade(_config(conn), revision)
+                if dangling := conn.exec_driver_sql("PRAGMA foreign_key_check").all():
+                    raise RuntimeError("the upgrade would leave references to missing rows (table, rowid, parent): "
+                                       + "; ".join(f"{r[0]} {r[1]} → {r[2]}" for r in dangling[:20]))
+            except BaseException:
+                conn.exec_driver_sql("ROLLBACK")
+                raise
+            conn.exec_driver_sql("COMMIT")
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def current(engine: Engine) -> str | None:

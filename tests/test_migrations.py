@@ -87,3 +87,85 @@ def test_yearly_duties_given_twice_before_0018_are_cancelled_with_an_audit_entry
     with pytest.raises(Conflict, match="already on record"), unit_of_work(engine, "alice") as s:
         s.add(Task(enterprise_id=1, assignee_id=1, lifecycle="training_plan", entity_id=2026, title_zh="再一次",
                    title_en="Again"))
+
+
+def _review_at_0032(conn, year: int, number: str, review_id: int) -> None:
+    import sqlalchemy as sa
+    conn.execute(sa.text("INSERT INTO management_review (id, enterprise_id, year, number, state, version, planned_on, "
+                         "inputs, statements, attendees, minutes, conclusion) VALUES (:i, 1, :y, :n, 'held', 1, :d, "
+                         "'{}', '{}', '[\"甲\"]', '纪要', '充分')"),
+                 {"i": review_id, "y": year, "n": number, "d": f"{year}-07-01"})
+
+
+def _plant_at_0032(engine) -> None:
+    """An enterprise at revision 0032 with last year's and this year's reviews, each with a decision to carry out."""
+    import sqlalchemy as sa
+    migrate.upgrade(engine, "0032")
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO enterprise (id, code, name_zh, name_en, credit_code, industry, province, "
+                          "address, created_at) VALUES (1, 'E', '厂', 'Plant', 'X', 'cement', 'SX', '', '2026-01-05')"))
+        c.execute(sa.text("INSERT INTO person (id, enterprise_id, code, name, position, email, phone, language, active)"
+                          " VALUES (1, 1, 'P1', '甲', '', '', '', 'zh', true)"))
+        for rid, year in ((1, 2025), (2, 2026)):
+            _review_at_0032(c, year, f"E-MR-{year}-001", rid)
+            c.execute(sa.text("INSERT INTO review_action (id, version, enterprise_id, review_id, decision, owner_id, due,"
+                              " state, result) VALUES (:i, 1, 1, :i, '更换 M-E021', 1, '2026-09-01', 'open', '')"),
+                      {"i": rid})
+
+
+def test_0033_lets_a_year_hold_a_second_review_and_keeps_every_review_action(db_url):
+    """The (enterprise, year) rule is dropped on both backends (SQLite by rebuilding the table under review_action's
+    references); the yearly review stays one a year, numbers stay unique, and nothing points nowhere."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.engine import make_engine
+    engine = make_engine(db_url, AUDIT_KEY.encode())
+    _plant_at_0032(engine)
+    with pytest.raises(IntegrityError), engine.begin() as c:  # before: a second review that year is refused
+        _review_at_0032(c, 2026, "E-MR-2026-002", 3)
+    migrate.upgrade(engine)
+    with engine.connect() as c:
+        rows = c.execute(sa.text("SELECT r.number, r.reason, a.decision FROM review_action a JOIN management_review r "
+                                 "ON r.id = a.review_id ORDER BY a.id")).all()
+        assert [tuple(r) for r in rows] == [("E-MR-2025-001", "", "更换 M-E021"), ("E-MR-2026-001", "", "更换 M-E021")]
+        if engine.dialect.name == "sqlite":
+            assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # back on for whoever uses the connection
+            assert c.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert c.exec_driver_sql("SELECT name FROM sqlite_master WHERE name LIKE '_alembic%'").all() == []
+    insert = ("INSERT INTO management_review (id, enterprise_id, year, number, state, version, planned_on, inputs, "
+              "statements, attendees, minutes, conclusion, reason) VALUES (:i, 1, 2026, :n, 'planned', 1, '2026-10-01',"
+              " '{}', '{}', '[]', '', '', :r)")
+    with engine.begin() as c:
+        c.execute(sa.text(insert), {"i": 3, "n": "E-MR-2026-002", "r": "窑系统重大技改"})
+    for number, reason in (("E-MR-2026-003", ""), ("E-MR-2026-002", "又一次")):  # a second yearly; a number twice
+        with pytest.raises(IntegrityError), engine.begin() as c:
+            c.execute(sa.text(insert), {"i": 4, "n": number, "r": reason})
+    with pytest.raises(IntegrityError), engine.begin() as c:  # and the references are enforced again
+        c.execute(sa.text("INSERT INTO review_action (version, enterprise_id, review_id, decision, owner_id, due, "
+                          "state, result) VALUES (1, 1, 99, '无主', 1, '2026-09-01', 'open', '')"))
+    engine.dispose()
+
+
+def test_a_sqlite_upgrade_that_would_leave_a_dangling_reference_is_rolled_back_whole(tmp_path):
+    """Foreign keys are off during a SQLite upgrade, so it checks them itself before committing: a review action whose
+    review is missing (written by hand with the checks off) stops the upgrade, and nothing of it stays."""
+    import sqlalchemy as sa
+
+    from storage.engine import make_engine
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}", AUDIT_KEY.encode())
+    _plant_at_0032(engine)
+    with engine.connect() as c:
+        c.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        c.execute(sa.text("INSERT INTO review_action (id, version, enterprise_id, review_id, decision, owner_id, due, "
+                          "state, result) VALUES (9, 1, 1, 99, '无主', 1, '2026-09-01', 'open', '')"))
+        c.commit()
+        c.exec_driver_sql("PRAGMA foreign_keys=ON")
+    with pytest.raises(RuntimeError, match="review_action 9 → management_review"):
+        migrate.upgrade(engine)
+    assert migrate.current(engine) == "0032"
+    with engine.connect() as c:
+        columns = [col["name"] for col in sa.inspect(c).get_columns("management_review")]
+        assert "reason" not in columns and sa.inspect(c).get_table_names().count("management_review") == 1
+        assert c.exec_driver_sql("SELECT name FROM sqlite_master WHERE name LIKE '_alembic%'").all() == []
+    engine.dispose()

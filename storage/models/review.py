@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 _review_version = Column("version", Integer, nullable=False, default=1)
+YEARLY = "reason = ''"  # the review in the year's turn; an extraordinary one says why
 
 
 class ManagementReview(SQLModel, table=True):
     __tablename__ = "management_review"
-    __table_args__ = (UniqueConstraint("enterprise_id", "year"),)
+    # one yearly review a year (so the scheduled flow never makes a second), any number of extraordinary ones
+    __table_args__ = (UniqueConstraint("enterprise_id", "number", name="uq_management_review_number"),
+                      Index("uq_management_review_yearly", "enterprise_id", "year", unique=True,
+                            sqlite_where=text(YEARLY), postgresql_where=text(YEARLY)))
     __mapper_args__ = {"version_id_col": _review_version}
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     year: int
-    number: str = Field(max_length=40)  # e.g. JYCEM-MR-2026
+    number: str = Field(max_length=40)  # e.g. JYCEM-MR-2026-001, an extraordinary one JYCEM-MR-2026-002
+    # why a review outside the yearly turn (a major change, an accident): set for an extraordinary review only
+    reason: str = Field(default="", max_length=500)
     state: str = Field(default="planned", max_length=30)
     version: int = Field(default=1, sa_column=_review_version)
     planned_on: date

@@ -29,7 +29,7 @@ def candidates(session: Session, enterprise_id: int) -> list[tuple[str, str]]:
     """(reference, what it is) for everything a line may link, newest records first."""
     out: list[tuple[str, str]] = []
     for model, named in ((Document, lambda d: d.title), (Nonconformity, lambda n: n.title),
-                         (InternalAudit, lambda a: a.title), (ManagementReview, lambda r: f"{r.year} 管理评审")):
+                         (InternalAudit, lambda a: a.title), (ManagementReview, lambda r: f"{r.year} {'专项' if r.reason else ''}管理评审")):
         out += [(row.number, named(row)) for row in session.exec(
             select(model).where(model.enterprise_id == enterprise_id).order_by(model.number)).all()]
     out += [(f"R{r.id}", _record_label(r)) for r in session.exec(
@@ -57,7 +57,7 @@ def resolve(session: Session, enterprise_id: int, ref: str, clause_id: str | Non
                         ("review", ManagementReview)):
         found = session.exec(select(model).where(model.enterprise_id == enterprise_id, model.number == ref)).first()
         if found is not None:
-            title = getattr(found, "title", None) or f"{found.year} 管理评审"
+            title = getattr(found, "title", None) or f"{found.year} {'专项' if found.reason else ''}管理评审"
             return {"kind": kind, "ref": found.number, "label": f"{found.number} {title}"}
     raise StewardError("link", f"没有编号为 {ref} 的文件或记录", f"No document or record numbered {ref}", field="link")
 

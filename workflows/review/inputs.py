@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timezone
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from accounting import like_for_like as lfl
@@ -37,26 +38,40 @@ INPUT_ITEMS = ["9.3.1a", "9.3.1b1", "9.3.1b2", "9.3.1b3", "9.3.1b4", "9.3.1b5", 
 
 
 def since(session: Session, review: ManagementReview) -> date:
-    previous = _previous(session, review)
+    earlier = _earlier(session, review)
+    previous = earlier[-1] if earlier else None
     return previous.held_on or previous.planned_on if previous else date(review.year - 1, review.planned_on.month, 1)
 
 
-def _previous(session: Session, review: ManagementReview) -> ManagementReview | None:
-    return session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == review.enterprise_id,
-                                                       ManagementReview.year < review.year)
-                        .order_by(ManagementReview.year.desc())).first()
+def _earlier(session: Session, review: ManagementReview) -> list[ManagementReview]:
+    """The reviews this one follows up, oldest first: back to the previous yearly review, so a yearly review after an
+    extraordinary one reports on both, and an extraordinary one on the yearly review before it."""
+    M = ManagementReview
+    before = (M.enterprise_id == review.enterprise_id, M.id != review.id,
+              or_(M.planned_on < review.planned_on, and_(M.planned_on == review.planned_on, M.id < review.id)))
+    query = select(M).where(*before)
+    last_yearly = session.exec(select(M).where(*before, M.reason == "").order_by(M.planned_on.desc(), M.id.desc())).first()
+    if last_yearly is not None:
+        query = query.where(or_(M.id == last_yearly.id, M.planned_on > last_yearly.planned_on,
+                                and_(M.planned_on == last_yearly.planned_on, M.id > last_yearly.id)))
+    return list(session.exec(query.order_by(M.planned_on, M.id)).all())
 
 
 def _previous_actions(session, review, since):
-    previous = _previous(session, review)
-    if previous is None:
-        return [], [], {}
-    actions = session.exec(select(ReviewAction).where(ReviewAction.review_id == previous.id)).all()
-    done = [a for a in actions if a.done_on]
-    zh = [f"{previous.number} 共 {len(actions)} 项措施，已完成 {len(done)} 项"] + [
-        f"{'✓' if a.done_on else '✗'} {a.decision}" + (f"：{a.result}" if a.result else "") for a in actions]
-    en = [f"{previous.number}: {len(done)} of {len(actions)} actions done"]
-    return (zh, en, {"actions": len(actions), "done": len(done)}) if actions else ([], [], {})
+    zh: list[str] = []
+    en: list[str] = []
+    total = finished = 0
+    for previous in _earlier(session, review):
+        actions = session.exec(select(ReviewAction).where(ReviewAction.review_id == previous.id)
+                               .order_by(ReviewAction.id)).all()
+        if not actions:
+            continue
+        done = [a for a in actions if a.done_on]
+        total, finished = total + len(actions), finished + len(done)
+        zh += [f"{previous.number} 共 {len(actions)} 项措施，已完成 {len(done)} 项"] + [
+            f"{'✓' if a.done_on else '✗'} {a.decision}" + (f"：{a.result}" if a.result else "") for a in actions]
+        en += [f"{previous.number}: {len(done)} of {len(actions)} actions done"]
+    return (zh, en, {"actions": total, "done": finished}) if total else ([], [], {})
 
 
 def _doc_changes(doc_type: str):

@@ -80,6 +80,9 @@ def content_hash(review: ManagementReview) -> str:
 
 
 def describe(session: Session, review: ManagementReview) -> tuple[str, str]:
+    if review.reason:
+        return (f"{review.number}（{review.year} 年专项管理评审）",
+                f"{review.number} ({review.year} extraordinary management review)")
     return f"{review.number}（{review.year} 年度管理评审）", f"{review.number} ({review.year} management review)"
 
 
@@ -111,41 +114,83 @@ ACTION_LIFECYCLE = Lifecycle("review_action", "评审决定的措施", "Review a
     describe=lambda session, a: (f"管理评审决定：{a.decision}", f"management review decision: {a.decision}"))
 
 
-def ensure(session: Session, enterprise_id: int, year: int, planned_on: date | None = None) -> tuple[ManagementReview, bool]:
-    """The year's review, planned once, with the carbon managers asked to compile its inputs."""
-    found = session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == enterprise_id,
-                                                        ManagementReview.year == year)).first()
-    if found:
-        return found, False
-    planned_on = planned_on or date(year, 12, 15)
+CALLERS = ("carbon_manager", "top_management")  # who may call a review outside the yearly turn
+
+
+def yearly(session: Session, enterprise_id: int, year: int) -> ManagementReview | None:
+    """The year's review in its yearly turn (the one planned without a reason); extraordinary ones are not it."""
+    return session.exec(select(ManagementReview).where(ManagementReview.enterprise_id == enterprise_id,
+                                                       ManagementReview.year == year,
+                                                       ManagementReview.reason == "")).first()
+
+
+def _new(session: Session, enterprise_id: int, planned_on: date, reason: str = "") -> ManagementReview:
+    """A review numbered in its year (…-MR-2026-001, the next one …-002), with the carbon managers asked to compile
+    its inputs a week ahead."""
     chair = next(iter(machine.people_with(session, enterprise_id, ["top_management"])), None)
-    review = ManagementReview(enterprise_id=enterprise_id, year=year, planned_on=planned_on,
-                              number=lookup.next_number(session, ManagementReview, enterprise_id, "MR", year),
+    review = ManagementReview(enterprise_id=enterprise_id, year=planned_on.year, planned_on=planned_on, reason=reason,
+                              number=lookup.next_number(session, ManagementReview, enterprise_id, "MR", planned_on.year),
                               chair_id=chair.id if chair else None)
     session.add(review)
     session.flush()
     machine.assign(session, LIFECYCLE, review, TaskSpec(roles=["carbon_manager"], zh="汇编管理评审输入 {what}",
                                                en="Compile the inputs for {what}"),
                   due=max(clock.today(), planned_on - timedelta(days=7)))
-    return review, True
+    return review
 
 
-def plan_as(session: Session, actor: Actor, planned_on: date, attendees: list[str],
+def ensure(session: Session, enterprise_id: int, year: int, planned_on: date | None = None) -> tuple[ManagementReview, bool]:
+    """The year's review, planned once (an extraordinary review that year leaves it to be planned all the same)."""
+    found = yearly(session, enterprise_id, year)
+    if found:
+        return found, False
+    return _new(session, enterprise_id, planned_on or date(year, 12, 15)), True
+
+
+def plan_as(session: Session, actor: Actor, planned_on: date, attendees: list[str], reason: str = "",
             today: date | None = None) -> ManagementReview:
     """Plan (or move) the year's review: its date, never in the past, and who is invited, each of whom is told
-    and finds it in their tasks and calendar until the meeting is held."""
-    machine.require_role(actor, PREPARERS, "计划管理评审", "Planning a management review")
+    and finds it in their tasks and calendar until the meeting is held. With a reason (a major change, an accident)
+    it is an extraordinary review of its own, numbered after the year's others; the yearly one is left as it is."""
+    reason = reason.strip()
+    if reason:
+        machine.require_role(actor, CALLERS, "召开专项管理评审", "Calling an extraordinary management review")
+    else:
+        machine.require_role(actor, PREPARERS, "计划管理评审", "Planning a management review")
     if planned_on < (today or clock.today()):
         raise StewardError("planned_on", "评审日期不能早于今天", "The review cannot be planned in the past",
                            field="planned_on")
+    if len(reason) > 500:
+        raise StewardError("reason", "原因不能超过 500 字", "The reason is longer than 500 characters", field="reason")
     invited = [lookup.person(session, actor.enterprise_id, u, field="attendees") for u in dict.fromkeys(attendees)]
-    review, created = ensure(session, actor.enterprise_id, planned_on.year, planned_on)
-    if not created and review.state not in ("planned", "inputs_compiled"):
-        raise StewardError("held", f"{planned_on.year} 年的管理评审已召开", f"The {planned_on.year} review has been held",
-                           field="planned_on", status=409)
+    if reason:
+        review = _new(session, actor.enterprise_id, planned_on, reason)
+    else:
+        review, created = ensure(session, actor.enterprise_id, planned_on.year, planned_on)
+        if not created and review.state not in ("planned", "prepared"):
+            raise StewardError("held", f"{planned_on.year} 年的年度管理评审 {review.number} 已召开；再召开一次请用"
+                               "「召开专项管理评审」并说明原因", f"The {planned_on.year} management review, {review.number}, "
+                               "has been held; for another one, call an extraordinary review and give its reason",
+                               field="planned_on", status=409)
     review.planned_on, review.attendees = planned_on, [p.name for p in invited]
     session.add(review)
     session.flush()
+    _invite(session, review, invited, planned_on)
+    return review
+
+
+def call(session: Session, actor: Actor, planned_on: date, reason: str, attendees: list[str],
+         today: date | None = None) -> ManagementReview:
+    """An extraordinary review (after a major change, a serious incident), called by a carbon manager or top
+    management with its reason; the year's yearly review is neither moved nor replaced."""
+    machine.require_role(actor, CALLERS, "召开专项管理评审", "Calling an extraordinary management review")
+    if not reason.strip():
+        raise StewardError("reason", "专项管理评审须说明原因（如重大变化、重大事故）",
+                           "An extraordinary review needs a reason (a major change, a serious incident)", field="reason")
+    return plan_as(session, actor, planned_on, attendees, reason, today)
+
+
+def _invite(session: Session, review: ManagementReview, invited: list[Person], planned_on: date) -> None:
     asked = {t.assignee_id: t for t in session.exec(select(Task).where(
         Task.lifecycle == LIFECYCLE.name, Task.entity_id == review.id, Task.status == "open",
         Task.title_en.startswith(INVITATION)))}
@@ -161,7 +206,6 @@ def plan_as(session: Session, actor: Actor, planned_on: date, attendees: list[st
             machine.give_task(session, person, LIFECYCLE.name, review.id, f"参加管理评审 {review.number}（{planned_on}）",
                              f"{INVITATION} {review.number} ({planned_on})", planned_on)
     session.flush()
-    return review
 
 
 INVITATION = "Attend management review"
@@ -268,6 +312,7 @@ def planning(session: Session, actor: Actor, number: int | None = 1, year: int |
     who may be invited."""
     rows, at = listing(session, actor, number, year, state)
     return {"reviews": rows, "page": at, "may_plan": bool(actor.roles & set(PREPARERS)),
+            "may_call": bool(actor.roles & set(CALLERS)),
             "people": lookup.users(session, actor.enterprise_id), "states": list(ReviewState),
             "year": year, "state": state}
 

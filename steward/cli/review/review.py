@@ -24,16 +24,25 @@ app = typer.Typer(help="管理评审（9.3）/ Management review", no_args_is_he
 
 @app.command("plan")
 def review_plan(as_user: AsUser, year: Annotated[int, typer.Option()] = clock.today().year,
-                on: Annotated[Optional[str], typer.Option("--date", help="计划日期 / planned date")] = None):
-    """计划年度管理评审 / Plan the year's management review."""
+                on: Annotated[Optional[str], typer.Option("--date", help="计划日期 / planned date")] = None,
+                reason: Annotated[str, typer.Option(help="专项评审的原因：年度评审之外再召开一次 / why an extraordinary "
+                                                         "review, outside the yearly one")] = ""):
+    """计划年度管理评审；给出 --reason 则召开专项管理评审 / Plan the year's management review; with --reason,
+    call an extraordinary one."""
     from workflows.engine import machine
     from workflows.review import review as reviews
 
     def go(c, s, a):
+        if reason:
+            if on is None:
+                raise StewardError("date", "专项管理评审须给出 --date", "An extraordinary review needs --date",
+                                   field="date")
+            return reviews.call(s, a, parse_date(on), reason, []), True
         machine.require_role(a, reviews.PREPARERS + ("top_management",), "计划管理评审", "Planning a review")
         return reviews.ensure(s, a.enterprise_id, year, parse_date(on))
     review, created = run_as(as_user, go)
-    typer.echo(f"{review.number} {review.planned_on} " + ("已计划 / planned" if created else "已存在 / exists"))
+    typer.echo(f"{review.number} {review.planned_on} " + ("已计划 / planned" if created else "已存在 / exists")
+               + (f" 专项 / extraordinary: {review.reason}" if review.reason else ""))
 
 
 @app.command("compile")

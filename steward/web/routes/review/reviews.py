@@ -35,6 +35,15 @@ def plan(request: Request, planned_on: str = Form(""), attendees: list[str] = Fo
     return redirect(request, f"/reviews/{number}")
 
 
+@router.post("/reviews/extraordinary")
+def call(request: Request, planned_on: str = Form(""), reason: str = Form(""), attendees: list[str] = Form([]),
+         csrf_token: str = Form("")):
+    """An extraordinary review, called with its reason; the year's yearly review stays as planned."""
+    day = fields.day(planned_on, "planned_on")
+    number = write(request, csrf_token, lambda s, a: reviews.call(s, a, day, reason, attendees).number)
+    return redirect(request, f"/reviews/{number}")
+
+
 @router.get("/reviews/{number}")
 def review(request: Request, number: str):
     lang = lang_of(request)  # the same choice the page's template gets

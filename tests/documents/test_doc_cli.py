@@ -95,3 +95,40 @@ def test_countersigners_are_scripted_and_a_bad_one_is_refused_in_both_languages(
     assert twice.returncode == 2 and "已会签" in twice.stderr
     back = run_steward(["doc", "countersign", "--as", "liuy", "JYCEM-PR-001", "--reject", "周期写错"], steward_env)
     assert back.returncode == 0 and "草稿" in back.stdout
+
+
+@SQLITE
+def test_a_wrong_countersign_password_on_the_command_line_counts_towards_the_lockout(plant, steward_env, tmp_path):
+    """`steward doc countersign` goes through the same counted check as a sign-in or a signature in the browser:
+    five wrong passwords lock the account, after which even the right one signs nothing (nor signs in)."""
+    import sqlalchemy as sa
+
+    from storage.engine import make_engine
+    from workflows.engine.credentials import LOCK_AFTER
+    run_steward(["doc", "countersigners", "--as", "lixf", "--type", "procedure", "--person", "zhoul"], steward_env,
+                check=True)
+    source = tmp_path / "程序.docx"
+    d = docx.Document()
+    d.add_paragraph("计量器具每年检定一次。")
+    d.save(source)
+    run_steward(["doc", "new", "--as", "lixf", "--type", "procedure", "--title", "计量器具管理程序"], steward_env,
+                check=True)
+    run_steward(["doc", "upload", "--as", "lixf", "JYCEM-PR-001", str(source)], steward_env, check=True)
+    assert sign(["doc", "fire", "--as", "lixf", "JYCEM-PR-001", "submit"], steward_env).returncode == 0
+    guess = ["doc", "countersign", "--as", "zhoul", "JYCEM-PR-001", "--password-stdin"]
+    for _ in range(LOCK_AFTER):
+        wrong = run_steward(guess, steward_env, stdin="not-my-password\n")
+        assert wrong.returncode == 2 and "密码错误，未签名" in wrong.stderr and "Wrong password" in wrong.stderr
+    locked = sign(["doc", "countersign", "--as", "zhoul", "JYCEM-PR-001"], steward_env)
+    assert locked.returncode == 2 and "账号已锁定" in locked.stderr and "locked for 15 minutes" in locked.stderr
+    assert "Traceback" not in locked.stderr
+    engine = make_engine(steward_env["STEWARD_DATABASE_URL"])
+    with engine.connect() as c:
+        attempts = c.execute(sa.text("SELECT ok FROM login_attempt WHERE username = 'zhoul'")).scalars().all()
+        parts = c.execute(sa.text("SELECT status FROM countersignature")).scalars().all()
+    engine.dispose()
+    assert [bool(ok) for ok in attempts] == [False] * LOCK_AFTER and parts == ["pending"]  # each guess kept
+    from steward.context import Context, load
+    from workflows.engine.credentials import Locked
+    with pytest.raises(Locked):  # the same lock keeps them out of the browser
+        Context(load(steward_env)).check_password("zhoul", demo.DEMO_PASSWORD, address="127.0.0.1")

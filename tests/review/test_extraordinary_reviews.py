@@ -144,3 +144,29 @@ def test_top_management_calls_an_extraordinary_review_from_the_reviews_page(site
     assert "Call an extraordinary review" in page.inner_text("#call-review")
     shot(page, "review-03-extraordinary-list-en")
     assert by_number(plant, yearly_number).planned_on == yearly.planned_on  # the yearly one as it was
+
+
+def test_the_signed_minutes_of_an_extraordinary_review_say_why_it_was_convened(plant, store):
+    from review.test_review import held, state_the_rest
+
+    from steward.demo import DEMO_PASSWORD
+    day = clock.today() + timedelta(days=1)
+    review = act(plant, "lixf", lambda s, a: reviews.call(s, a, day, "2# 窑投运（重大变化）", ["wangjg"]))
+    act(plant, "lixf", lambda s, a: reviews.compile_inputs(s, a, s.get(ManagementReview, review.id)))
+    state_the_rest(plant, review.id)
+    held(plant, review.id)
+    act(plant, "wangjg", lambda s, a: reviews.sign_off(s, a, s.get(ManagementReview, review.id), DEMO_PASSWORD, store))
+    import io
+
+    import docx
+    signed = by_number(plant, review.number)
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(store.read(signed.minutes_sha256))).paragraphs)
+    assert "专项评审的召开原因 Extraordinary review, convened because: 2# 窑投运（重大变化）" in text
+    with plant("reader") as s:  # the reason is part of what was signed
+        [(_, valid)] = reviews.machine.signatures(s, reviews.LIFECYCLE, s.get(ManagementReview, review.id))
+        assert valid
+        row = s.get(ManagementReview, review.id)
+        before = reviews.content_hash(row)
+        row.reason = "另一个原因"
+        assert reviews.content_hash(row) != before
+        s.rollback()

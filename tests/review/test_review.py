@@ -94,6 +94,7 @@ def test_top_management_signs_and_the_minutes_are_kept_with_actions_tracked(plan
     doc = docx.Document(io.BytesIO(store.read(review.minutes_sha256)))
     cells = "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
     assert "变频改造" in cells and "王建国" in cells and "有效 valid" in cells and "9.3.1c5" in cells
+    assert "Extraordinary" not in "\n".join(p.text for p in doc.paragraphs)  # a yearly review gives no reason
     with pytest.raises(StewardError, match="signed off"):
         act(plant, "lixf", lambda s, a: reviews.state_input(s, a, s.get(ManagementReview, review_id), "9.3.1e", "x"))
     act(plant, "liuy", lambda s, a: reviews.complete_action(s, a, action.id, "已完成变频改造，节电 8%"))

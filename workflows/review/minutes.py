@@ -22,7 +22,7 @@ def review_minutes(session: Session, review: ManagementReview, signatures: list)
     return render_docx("review_minutes.docx", {
         "enterprise": session.get(Enterprise, review.enterprise_id).name_zh, "number": review.number,
         "held_on": review.held_on or "—", "chair": session.get(Person, review.chair_id).name if review.chair_id else "—",
-        "attendees": "、".join(review.attendees),
+        "attendees": "、".join(review.attendees), "reason": review.reason,
         "inputs": [{"clause": c, "zh": catalogue[c].zh, "en": catalogue[c].en,
                     "compiled": "\n".join(review.inputs.get(c, {}).get("zh", [])) or "—",
                     "statement": review.statements.get(c, "")} for c in INPUT_ITEMS],

@@ -74,8 +74,11 @@ TRANSITIONS = [
 
 
 def content_hash(review: ManagementReview) -> str:
+    """What top management signs; an extraordinary review's reason is part of it (a yearly review's hash is as it
+    always was, so signatures given before reasons existed stay valid)."""
     body = json.dumps([review.number, review.inputs, review.statements, review.attendees, review.minutes,
-                       review.conclusion], sort_keys=True, ensure_ascii=False, default=str)
+                       review.conclusion] + ([review.reason] if review.reason else []), sort_keys=True,
+                      ensure_ascii=False, default=str)
     return hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -143,6 +143,15 @@ def test_top_management_calls_an_extraordinary_review_from_the_reviews_page(site
     page.click("#call-review summary")
     assert "Call an extraordinary review" in page.inner_text("#call-review")
     shot(page, "review-03-extraordinary-list-en")
+    with page.expect_download() as got:  # the export says which one is extraordinary and why
+        page.click("#export-xlsx")
+    import io
+
+    import openpyxl
+    sheet = openpyxl.load_workbook(io.BytesIO(got.value.path().read_bytes())).active
+    rows = {r[0]: r for r in sheet.iter_rows(values_only=True)}
+    assert rows["Number"][-1] == "Extraordinary, because" and rows[number][-1] == "2# 窑投运（重大变化）"
+    assert rows[yearly_number][-1] in ("", None)
     assert by_number(plant, yearly_number).planned_on == yearly.planned_on  # the yearly one as it was
 
 

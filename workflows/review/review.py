@@ -345,10 +345,10 @@ def export(session: Session, actor: Actor, lang: str, year: int | None = None, s
     from workflows.engine import exports
     en = lang == "en"
     title = "Management reviews" if en else "管理评审"
-    headers = (["Number", "Year", "Planned on", "Held on", "Attendees", "State"] if en else
-               ["编号", "年度", "计划日期", "召开日期", "参加人员", "状态"])
+    headers = (["Number", "Year", "Planned on", "Held on", "Attendees", "State", "Extraordinary, because"] if en else
+               ["编号", "年度", "计划日期", "召开日期", "参加人员", "状态", "专项评审原因"])
     rows = ([r.number, r.year, r.planned_on, r.held_on, ("、" if not en else ", ").join(r.attendees),
-             ReviewState(r.state).en if en else ReviewState(r.state).zh]
+             ReviewState(r.state).en if en else ReviewState(r.state).zh, r.reason]
             for r in session.exec(_reviews(actor, year, state).execution_options(yield_per=500)))
     return title, exports.spooled(title, headers, rows)
 

@@ -6,7 +6,7 @@ from storage.models.audit import AuditChain, AuditEntry, AuditHead
 from storage.models.carbon_assets import AssetTxn, CarbonPrice
 from storage.models.compliance import ComplianceEvaluation, ComplianceItem, Obligation
 from storage.models.documents import Distribution, Document, FormRecord, Revision
-from storage.models.ets import EtsEvidence, EtsMonth, EtsProfile
+from storage.models.ets import EtsEvidence, EtsMonth, EtsProfile, EtsReport
 from storage.models.files import StoredFile
 from storage.models.improvement import CorrectiveAction, Improvement, Nonconformity
 from storage.models.internal_audit import AuditProgramme, ChecklistItem, InternalAudit
@@ -47,7 +47,7 @@ __all__ = [
     "Distribution", "Document", "FormRecord", "Revision", "Outbox", "Signature", "Task", "TransitionLog",
     "ComplianceEvaluation", "ComplianceItem", "Obligation", "CorrectiveAction", "Improvement", "Nonconformity",
     "AuditProgramme", "ChecklistItem", "InternalAudit", "ManagementReview", "ReviewAction", "NotificationChannel",
-    "ApiToken", "LoginAttempt", "Delegation", "TaskHandover", "EtsEvidence", "EtsMonth", "EtsProfile", "AssetTxn",
+    "ApiToken", "LoginAttempt", "Delegation", "TaskHandover", "EtsEvidence", "EtsMonth", "EtsProfile", "EtsReport", "AssetTxn",
     "CarbonPrice", "Objective", "ReductionMeasure", "ReadinessSnapshot", "FuelAssay", "ReadingBatch",
     "Countersigner", "Countersignature",
 ]

@@ -68,6 +68,8 @@ def link(session: Session, task: Task) -> str:
         return f"/reviews/{session.get(ManagementReview, action.review_id).number}"
     if kind in ETS_TASKS and (month := session.get(EtsMonth, entity)):
         return f"/ets/{month.month:%Y-%m}"
+    if kind == "ets_report":  # keyed by its data year
+        return f"/ets/reports/{entity}"
     if kind in REGISTERED and (row := session.get(REGISTERED[kind][0], entity)):
         return f"/registers/{REGISTERED[kind][1]}/{getattr(row, REGISTERED[kind][2])}"
     from workflows.engine.flow_faults import page

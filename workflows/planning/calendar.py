@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from accounting.carbon_assets import deadline
-from storage.models import Document, EtsMonth, InternalAudit, ManagementReview, Meter, Task
+from storage.models import Document, EtsMonth, EtsProfile, InternalAudit, ManagementReview, Meter, Task
 from workflows.documents.document import visible_to
 from workflows.engine import clock, tasks
 from workflows.engine.machine import Actor
@@ -20,7 +20,8 @@ from workflows.engine.machine import Actor
 KINDS = {"audit": ("内部审核", "Internal audit"), "review": ("管理评审", "Management review"),
          "document": ("文件定期评审", "Document review"), "meter": ("计量器具检定", "Meter calibration"),
          "surrender": ("配额清缴截止", "Surrender deadline"),
-         "ets": ("碳市场月度报送截止", "Carbon-market month due"), "task": ("我的任务", "My task")}
+         "ets": ("碳市场月度报送截止", "Carbon-market month due"),
+         "ets_report": ("年度排放报告报送截止", "Annual emission report due"), "task": ("我的任务", "My task")}
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ def between(session: Session, actor: Actor, start: date, end: date) -> list[Even
         done = "（已报送）" if m.state == "submitted" else ""
         out.append(Event(m.deadline, "ets", f"{m.month:%Y-%m} 月度数据报送截止{done}",
                          f"{m.month:%Y-%m} monthly data due{' (submitted)' if done else ''}", f"/ets/{m.month:%Y-%m}"))
+    listed = session.exec(select(EtsProfile.listed_from).where(EtsProfile.enterprise_id == ent)).first()
+    for year in range(start.year, end.year + 1):  # the previous data year's report is due by 31 March
+        due = date(year, 3, 31)
+        if listed is not None and year - 1 >= listed and start <= due <= end:
+            out.append(Event(due, "ets_report", f"{year - 1} 年度排放报告报送截止", f"{year - 1} annual emission report due",
+                             f"/ets/reports/{year - 1}"))
     for t in session.exec(select(Task).where(Task.assignee_id.in_(tasks.whose(session, actor.person.id)), Task.status == "open",
                                              Task.due.between(start, end))):
         out.append(Event(t.due, "task", t.title_zh, t.title_en, tasks.link(session, t)))

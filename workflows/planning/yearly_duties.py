@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from accounting.carbon_assets import deadline
 from storage.errors import StewardError
-from storage.models import AssetTxn, Document, Person, Revision, Task
+from storage.models import AssetTxn, Document, EtsProfile, EtsReport, Person, Revision, Task
 from workflows.engine import machine
 from workflows.planning import carbon_assets
 
@@ -19,7 +19,7 @@ REVIEW_NOTICE_DAYS = 30  # a document's periodic review (7.5.2) is asked for thi
 
 
 def yearly(session: Session, enterprise_id: int, year: int) -> dict[str, int]:
-    return {
+    return {"ets_report": ets_report(session, enterprise_id, year),
         "training_plan": machine.give_once(
             session, enterprise_id, "training_plan", year, ["carbon_manager"],
             f"制定 {year} 年碳排放管理培训计划（7.1）", f"Draw up the {year} carbon training plan (7.1)", date(year, 2, 28)),
@@ -28,6 +28,30 @@ def yearly(session: Session, enterprise_id: int, year: int) -> dict[str, int]:
             f"评审 {year - 1} 年目标指标完成情况并确定 {year} 年指标（6.4）",
             f"Review how the {year - 1} targets went and set {year}'s (6.4)", date(year, 3, 31)),
     }
+
+
+def ets_report(session: Session, enterprise_id: int, year: int) -> int:
+    """An enterprise on the national list reports the year before by 31 March: the carbon manager's task, done when
+    top management approves the report (``workflows.documents.document``). Nothing when already approved."""
+    data_year = year - 1
+    profile = session.exec(select(EtsProfile).where(EtsProfile.enterprise_id == enterprise_id)).first()
+    if profile is None or data_year < profile.listed_from:
+        return 0
+    report = session.exec(select(EtsReport).where(EtsReport.enterprise_id == enterprise_id,
+                                                  EtsReport.year == data_year)).first()
+    if report is not None and session.exec(select(Revision.id).where(
+            Revision.document_id == report.document_id,
+            Revision.state.in_(["approved", "issued", "change_requested"]))).first() is not None:
+        return 0
+    return machine.give_once(
+        session, enterprise_id, "ets_report", data_year, ["carbon_manager"],
+        f"编制并报批 {data_year} 年度温室气体排放报告（3 月 31 日前报送主管部门）",
+        f"Prepare and have approved the {data_year} annual emission report (due to the authority by 31 March)",
+        ets_report_due(data_year))
+
+
+def ets_report_due(data_year: int) -> date:
+    return date(data_year + 1, 3, 31)
 
 
 def surrender_reminders(session: Session, enterprise_id: int, today: date) -> int:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from steward.cli.common import AsJson, Enterprise, emit, read
+from steward.cli.common import AsJson, AsUser, Enterprise, Year, emit, read, run_as, save
 from steward.cli.ets import verification
 
 app = typer.Typer(help="全国碳市场月度报送 / The national carbon market's monthly uploads", no_args_is_help=True)
@@ -35,3 +35,35 @@ def month_cmd(enterprise: Enterprise, month: Month, as_json: AsJson = False):
             lack = f"  缺 / lacks: {', '.join(LACKS[x] for x in item['lacks'])}" if item["lacks"] else ""
             yield f"  {item['name_zh']} / {item['name_en']}: {value}  [{item['source_en']}]  {files}{lack}"
     emit(data, as_json, lines)
+
+
+@app.command("report")
+def report_cmd(as_user: AsUser, year: Year,
+               out: Annotated[str, typer.Option("--out", help="报告文件 .xlsx 或 .docx / the report file")],
+               summary: Annotated[str, typer.Option(help="已发布报告的变更内容 / what changed, for an issued report")] = "",
+               regenerate: Annotated[bool, typer.Option("--regenerate", help="按最新核算重新生成 / generate again")] = False):
+    """年度排放报告：由冻结的核算结果生成（受控文件草稿）并导出 Excel 或 Word / The annual emission report: generated
+    from the frozen run into its controlled document's draft, written as Excel or Word."""
+    from storage.errors import StewardError
+    from workflows.ets import annual
+    kind = out.rsplit(".", 1)[-1].lower() if "." in out else ""
+    if kind not in ("xlsx", "docx"):
+        raise StewardError("out", f"输出文件须以 .xlsx 或 .docx 结尾：{out}", f"The output file must end in .xlsx or .docx: {out}",
+                           field="out")
+
+    from pathlib import Path
+    if not Path(out).parent.is_dir():  # before anything is generated: nothing half-done
+        raise StewardError("no_folder", f"文件夹 {Path(out).parent} 不存在", f"The folder {Path(out).parent} does not exist",
+                           field="out")
+
+    def work(c, s, a):
+        made = annual.find(s, a.enterprise_id, year)
+        if made is None or regenerate:
+            made = annual.generate(s, a, year, c.files, c.settings.max_upload_mb << 20, summary)
+        data = annual.workbook(s, a, year)[1] if kind == "xlsx" else annual.word(s, a, year, c.files)[1]
+        return annual.summary_of(s, made), data
+    shown, data = run_as(as_user, work)
+    save(out, data)
+    typer.echo(f"{year} 年度排放报告 {shown['number']} 第{shown['rev']}版（{shown['state_zh']}）应履约排放量 "
+               f"{shown['tco2e']:,.3f} tCO2e → {out} / {year} annual report {shown['number']} rev {shown['rev']} "
+               f"({shown['state_en']}): covered {shown['tco2e']:,.3f} tCO2e")

@@ -8,8 +8,9 @@ from fastapi.responses import Response
 
 from accounting import ets_monthly
 from steward.web import fields
-from steward.web.render import download, page, redirect, unit, write
+from steward.web.render import XLSX, download, page, redirect, unit, write
 from workflows.engine import clock
+from workflows.ets import annual
 from workflows.ets import download as bundles
 from workflows.ets import month as months
 from workflows.ets import profile as profiles
@@ -24,7 +25,8 @@ def overview(request: Request, year: fields.Year | None = None):
 
     def read(s, a):
         shown = profiles.view(s, a)
-        return {**shown, "year": chosen, "months": months.year(s, a, chosen) if shown["profile"] else []}
+        return {**shown, "year": chosen, "months": months.year(s, a, chosen) if shown["profile"] else [],
+                "report_years": range(shown["profile"].listed_from, clock.today().year) if shown["profile"] else []}
     return page(request, "ets/ets.html", unit(request, read, page=PAGE))
 
 
@@ -40,6 +42,32 @@ async def keep_profile(request: Request, sector: str = Form(""), listed_from: in
         required_items=chosen if any(k.startswith("evidence_") for k in form) else None, evidence=evidence,
         expected_version=version))
     return redirect(request, "/ets")
+
+
+@router.get("/ets/reports/{year}")
+def report_page(request: Request, year: fields.Year):
+    return page(request, "ets/report.html", unit(request, lambda s, a: annual.view(s, a, year), page=PAGE))
+
+
+@router.post("/ets/reports/{year}/generate")
+def generate_report(request: Request, year: fields.Year, summary: str = Form(""), csrf_token: str = Form("")):
+    ctx = request.app.state.ctx
+    write(request, csrf_token, lambda s, a: annual.generate(s, a, year, ctx.files, ctx.settings.max_upload_mb << 20,
+                                                            summary))
+    return redirect(request, f"/ets/reports/{year}")
+
+
+@router.get("/ets/reports/{year}/report.xlsx")
+def report_workbook(request: Request, year: fields.Year) -> Response:
+    stem, data = unit(request, lambda s, a: annual.workbook(s, a, year), page=PAGE)
+    return download(data, f"{stem}.xlsx", XLSX)
+
+
+@router.get("/ets/reports/{year}/report.docx")
+def report_word(request: Request, year: fields.Year) -> Response:
+    ctx = request.app.state.ctx
+    name, data = unit(request, lambda s, a: annual.word(s, a, year, ctx.files), page=PAGE)
+    return download(data, name, annual.DOCX)
 
 
 @router.get("/ets/{month}")

@@ -115,7 +115,8 @@ def test_the_2026_carbon_market_months_are_in_every_state(lived):
         october = months.package(s, plant, date(2026, 10, 1))
         assert not october["late"] and october["days_left"] == 10
         assert {line.item.code for line in october["lines"] if line.lacks} == {"coal_ncv", "coal_carbon"}
-        told = {(t.lifecycle, t.entity_id) for t in s.exec(select(Task).where(Task.lifecycle.like("ets_%")))}
+        told = {(t.lifecycle, t.entity_id) for t in s.exec(select(Task).where(  # the months' (the report's is its own)
+            Task.lifecycle.like("ets_%"), Task.lifecycle != "ets_report"))}
         assert told == {("ets_remind_10", rows[9].id), ("ets_remind_3", rows[9].id), ("ets_overdue", rows[9].id),
                         ("ets_remind_10", rows[10].id)}
         assert all(store.verify(f.sha256) for f in s.exec(select(EtsEvidence)))
@@ -198,10 +199,29 @@ def test_the_demo_has_its_coal_assayed_and_a_meter_that_disagrees_with_the_month
     assert 'id="day-data"' in meter and "+2.40%" in meter
 
 
+def test_the_2025_annual_report_is_approved_by_top_management_from_the_latest_2025_run(lived):
+    from storage.models import AccountingRun, EtsReport, Task
+    from workflows.ets import annual
+    home, _, eng = lived
+    with Session(eng) as s:
+        plant = org.enterprise(s, demo.PLANT)
+        report = s.exec(select(EtsReport).where(EtsReport.enterprise_id == plant.id, EtsReport.year == 2025)).one()
+        rev = annual.newest(s, report)
+        latest = s.exec(select(AccountingRun).where(AccountingRun.enterprise_id == plant.id, AccountingRun.year == 2025)
+                        .order_by(AccountingRun.id.desc())).first()
+        signed = {(sig.meaning, sig.signer_name) for sig, ok in docs.current_signatures(s, rev, FileStore(home / "files"))
+                  if ok}
+        assert rev.state == "approved" and ("approved", "王建国") in signed
+        assert report.run_id == latest.id and report.reported_tco2e == pytest.approx(
+            latest.totals["enterprise"]["total_direct_only"])  # the run made after the last quarter's assays came in
+        tasks = s.exec(select(Task).where(Task.enterprise_id == plant.id, Task.lifecycle == "ets_report")).all()
+        assert tasks and all(t.status == "done" for t in tasks)
+
+
 def test_the_2025_report_is_verified_and_the_surrender_is_due_on_the_verified_figure(lived):
     """Verified in April and May 2026 a little above the report; the assets page owes the verified figure, named
     as verified with its verifier and date."""
-    from storage.models.ets import EtsVerification
+    from storage.models.ets import EtsReport, EtsVerification
     home, url, eng = lived
     with Session(eng) as s:
         plant = org.enterprise(s, demo.PLANT).id
@@ -216,3 +236,6 @@ def test_the_2025_report_is_verified_and_the_surrender_is_due_on_the_verified_fi
     assets = client.get("/assets?year=2025").text
     assert "核查量" in assets and demo_year.VERIFIER in assets and f"{row.verified_tco2e:,.0f} t" in assets
     assert demo_year.VERIFIER in client.get("/ets/reports/2025/verification").text
+    with Session(eng) as s:  # against the approved report's figure, made before the verification in May
+        report = s.exec(select(EtsReport).where(EtsReport.enterprise_id == plant, EtsReport.year == 2025)).one()
+    assert row.reported_tco2e == report.reported_tco2e

@@ -8,7 +8,8 @@ data after it). A year in progress, two months in, has a run but no annual repor
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -205,24 +206,23 @@ def _activity(session: Session, run: AccountingRun, places: names.Places) -> Sec
     groups: dict[tuple, dict] = {}
     for line in run.lines:
         key = (line["facility"], line["category"], line["material"], line["unit"])
-        g = groups.setdefault(key, {"quantity": 0.0, "months": set(), "methods": set(), "meters": set(), "documents": set()})
+        g = groups.setdefault(key, {"quantity": 0.0, "months": set(), "methods": set(), "meters": set(), "documents": []})
         g["quantity"] += line["quantity"]
         g["months"].add(line["period"][:7])
         g["methods"].add(line["source"])
         meter, evidence = kept.get(int(line["ref"].rpartition(":")[2]) if line["ref"].startswith("activity_record:")
                                    else -1, ("", ""))
         g["meters"].add(meter)
-        g["documents"].add(evidence)
+        g["documents"].append(evidence)
     s = Section("activity", "活动数据及来源", "Activity data and their sources",
                 [("工序/设施", "Process / facility"), ("类别", "Category"), ("物料", "Material"), ("年度数量", "Quantity"),
                  ("单位", "Unit"), ("月份数", "Months"), ("获取方式", "Determined by"), ("计量器具", "Meter"),
                  ("来源文件", "Source document")])
     for (facility, category, material, unit), g in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0] or "", kv[0][2])):
         methods = [_method(m) for m in sorted(g["methods"])]
-        documents = sorted(d for d in g["documents"] if d)
-        shown: Cell = "—" if not documents else "；".join(documents) if len(documents) <= 3 else \
-            (f"{documents[0]} … {documents[-1]}（共 {len(documents)} 份）", f"{documents[0]} … {documents[-1]} "
-                                                                      f"({len(documents)} documents)")
+        # "2025-01 生产月报", "2025-02 生产月报" … are one kind of document, twelve times
+        kinds = Counter(re.sub(r"^\d{4}-\d{2}\s*", "", d) for d in g["documents"] if d)
+        shown = "；".join(f"{kind} ×{n}" if n > 1 else kind for kind, n in sorted(kinds.items()))[:500] or "—"
         s.rows.append([_place(places, facility), _category(category), _material(material), round(g["quantity"], 3),
                        _unit(unit), len(g["months"]), ("、".join(m[0] for m in methods), ", ".join(m[1] for m in methods)),
                        "、".join(sorted(m for m in g["meters"] if m)) or "—", shown])

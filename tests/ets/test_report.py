@@ -216,3 +216,11 @@ def test_the_demo_plant_does_not_report_a_year_it_was_not_listed_for(plant):
     assert demo.PLANT == "JYCEM"
     with plant("system:flow") as s:
         assert yearly_duties.ets_report(s, plant_id(s), 2024) == 0  # data year 2023: before the list
+
+
+def test_an_annual_report_document_cannot_be_started_by_hand(web):
+    lixf = as_user(web, "lixf")
+    assert 'value="ets_report"' not in lixf.get("/documents/new").text
+    forged = lixf.post("/documents/new", data={"csrf_token": csrf(lixf, "/documents/new"), "doc_type": "ets_report",
+                                               "title": "2025 年度排放报告"}, headers={"HX-Request": "true"})
+    assert forged.status_code == 400 and forged.json()["field"] == "doc_type" and "碳市场页面" in forged.json()["message"]

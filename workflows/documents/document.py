@@ -67,6 +67,7 @@ class DocType(Labelled):
 PREFIX = {"policy": "PL", "procedure": "PR", "instruction": "WI", "dq_plan": "DQ", "form": "FM", "external": "EX",
           "ets_report": "ER"}
 WRITERS = ("carbon_manager", "department_head", "carbon_body_member")
+GENERATED = (DocType.ets_report,)  # made only from the data (``workflows.ets.annual``), never started by hand
 
 
 def _has_file(session, rev, actor):
@@ -191,13 +192,19 @@ LIFECYCLE = Lifecycle("document", "受控文件", "Controlled document", DocStat
 def create(session: Session, actor: Actor, *, doc_type: str, title: str, access: str = "internal",
            access_roles: list[str] | None = None, retention_years: int = 5, review_interval_months: int = 12,
            clause_ids: list[str] | None = None, readers: list[str] | None = None, owner: str | None = None,
-           departments: list[str] | None = None) -> tuple[Document, Revision]:
+           departments: list[str] | None = None, generated: bool = False) -> tuple[Document, Revision]:
     """A new document, revision 1 as a draft. ``owner`` (a username) keeps it, the creator by default;
-    ``readers`` and everyone in ``departments`` (codes) are on its distribution list."""
+    ``readers`` and everyone in ``departments`` (codes) are on its distribution list. A type the system generates
+    from the data (``GENERATED``) is started only by its generator."""
     machine.require_role(actor, WRITERS, "新建文件", "Creating a document")
     if doc_type not in PREFIX:
         raise StewardError("doc_type", f"文件类型 {doc_type} 无效，可选：{', '.join(PREFIX)}",
                            f"Document type {doc_type} is invalid; choose {', '.join(PREFIX)}", field="doc_type")
+    if doc_type in GENERATED and not generated:
+        kind = DocType(doc_type)
+        raise StewardError("doc_type", f"「{kind.zh}」由系统根据核算结果生成，请在碳市场页面生成",
+                           f"The {kind.en.lower()} is generated from the accounting; generate it on the carbon-market page",
+                           field="doc_type")
     meta = metadata.checked(title=title, access=access, access_roles=access_roles or [],
                                  retention_years=retention_years, review_interval_months=review_interval_months,
                                  clause_ids=clause_ids or [])

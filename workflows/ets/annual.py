@@ -43,7 +43,7 @@ def generate(session: Session, actor: Actor, year: int, store: FileStore, max_by
     report = find(session, actor.enterprise_id, year)
     if report is None:
         doc, rev = docs.create(session, actor, doc_type="ets_report", title=f"{year} 年度温室气体排放报告",
-                               clause_ids=["8.5.1"], retention_years=10)
+                               clause_ids=["8.5.1"], retention_years=10, generated=True)
         report = EtsReport(enterprise_id=actor.enterprise_id, year=year, document_id=doc.id, generated_by=actor.label)
     else:
         doc, rev = session.get(Document, report.document_id), newest(session, report)

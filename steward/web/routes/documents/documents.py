@@ -55,7 +55,7 @@ def _clauses(text: str) -> list[str]:
 @router.get("/documents/new")
 def new_form(request: Request):
     return page(request, "documents/document_new.html", {**unit(request, _form_choices, page="/documents"),
-                                               "types": list(docs.DocType)})
+                                               "types": [t for t in docs.DocType if t not in docs.GENERATED]})
 
 
 @router.post("/documents/new")

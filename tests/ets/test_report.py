@@ -224,3 +224,20 @@ def test_an_annual_report_document_cannot_be_started_by_hand(web):
     forged = lixf.post("/documents/new", data={"csrf_token": csrf(lixf, "/documents/new"), "doc_type": "ets_report",
                                                "title": "2025 年度排放报告"}, headers={"HX-Request": "true"})
     assert forged.status_code == 400 and forged.json()["field"] == "doc_type" and "碳市场页面" in forged.json()["message"]
+
+
+def test_the_31_march_deadline_is_on_the_calendar_and_in_the_ics_feed(web, plant):
+    from workflows.planning import calendar
+    events = act(plant, "wangjg", lambda s, a: calendar.between(s, a, date(2026, 3, 1), date(2026, 4, 30)))
+    due = [e for e in events if e.kind == "ets_report"]
+    assert [(e.day, e.url) for e in due] == [(date(2026, 3, 31), "/ets/reports/2025")]
+    earlier = act(plant, "wangjg", lambda s, a: calendar.between(s, a, date(2024, 3, 1), date(2025, 3, 31)))
+    assert [e.url for e in earlier if e.kind == "ets_report"] == ["/ets/reports/2024"]  # listed from data year 2024
+    feed = calendar.ics(due, "en", "http://plant.example/").decode()
+    assert "20260331" in feed and "Annual emission report due: 2025 annual emission report due" in feed
+    lixf = as_user(web, "lixf")
+    assert 'href="/ets/reports/2025"' in lixf.get("/calendar?month=2026-03").text
+    with plant("system:flow") as s:
+        yearly_duties.ets_report(s, plant_id(s), 2026)
+    tasks = lixf.get("/tasks").text
+    assert 'href="/ets/reports/2025"' in tasks and "2025 年度温室气体排放报告" in tasks

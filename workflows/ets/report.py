@@ -158,7 +158,7 @@ def _entity(run: AccountingRun, ent: Enterprise, profile: EtsProfile, rule: dict
         (("核算方法", "Accounting method"), doc_name),
         (("全球变暖潜势（GWP）取值", "GWP set"),
          (f"{gwp_name[0]}（{'企业选定：' + gwp.get('reason', '') if gwp.get('basis') == 'enterprise' else '缺省'}）",
-          f"{gwp_name[1]} ({'chosen by the enterprise: ' + gwp.get('reason', '') if gwp.get('basis') == 'enterprise' else 'default'})")),
+          f"{gwp_name[1]} ({'chosen by the enterprise: ' + gwp.get('reason', '') if gwp.get('basis') == 'enterprise' else 'the standard set'})")),
         (("履约口径", "Covered figure (ETS scope rule)"), (rule["zh"], rule["en"])),
         (("口径依据", "Source of the rule"), f"{rule['source']} [{rule['confidence']}]"),
         (("应履约排放量（tCO2e）", "Covered emissions (tCO2e)"), covered),

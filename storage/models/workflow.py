@@ -44,7 +44,7 @@ class Signature(SQLModel, table=True):
     on_behalf_of_name: str | None = Field(default=None, max_length=80)
 
 
-YEARLY_DUTY = "lifecycle IN ('training_plan', 'objective_review', 'surrender') AND status <> 'cancelled'"
+YEARLY_DUTY = "lifecycle IN ('training_plan', 'objective_review', 'surrender', 'ets_report') AND status <> 'cancelled'"
 
 
 class Task(SQLModel, table=True):

@@ -241,3 +241,11 @@ def test_the_31_march_deadline_is_on_the_calendar_and_in_the_ics_feed(web, plant
         yearly_duties.ets_report(s, plant_id(s), 2026)
     tasks = lixf.get("/tasks").text
     assert 'href="/ets/reports/2025"' in tasks and "2025 年度温室气体排放报告" in tasks
+
+
+def test_the_database_keeps_the_report_task_once_per_person_and_year(plant):
+    from storage.errors import Conflict
+    with plant("system:flow") as s:
+        assert yearly_duties.ets_report(s, plant_id(s), 2026) == 2
+    with pytest.raises(Conflict), plant("system:flow") as s:  # a run that skipped the look-up is refused
+        machine.give_task(s, machine.actor_for(s, "lixf").person, "ets_report", 2025, "报告", "Report", date(2026, 3, 31))

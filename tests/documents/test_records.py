@@ -80,3 +80,25 @@ def test_a_suppliers_footprint_is_kept_against_6_1_2_f(plant):
         act(uow, "lixf", lambda s, a: records.add(s, a, "footprint_data", {
             "subject": "x", "kind": "sink", "value": 1, "unit": "furlongs", "boundary": "annual", "standard": "s",
             "source": "s", "year": 2025}))
+
+
+def test_a_yearly_duty_record_closes_its_own_enterprises_task_only(plant, engine):
+    """The duty's task is keyed by its year, which every enterprise shares: keeping the 2026 training plan at the
+    plant must leave the sister plant's 2026 task open."""
+    from steward.demo import PLANT, SISTER
+    from storage.models import Person, Task
+    from tests.record_samples import SAMPLES
+    from workflows.people import organisation as org
+    from workflows.planning import yearly_duties
+    with plant("demo-seed") as s:
+        ids = {code: org.enterprise(s, code).id for code in (PLANT, SISTER)}
+        yearly_duties.yearly(s, ids[PLANT], 2026)
+        sister_person = s.exec(select(Person).where(Person.enterprise_id == ids[SISTER])).first()
+        s.add(Task(enterprise_id=ids[SISTER], assignee_id=sister_person.id, lifecycle="training_plan", entity_id=2026,
+                   title_zh="制定 2026 年碳排放管理培训计划（7.1）", title_en="Draw up the 2026 carbon training plan (7.1)"))
+    with plant("lixf") as s:
+        records.add(s, wf.actor_for(s, "lixf"), "training_plan", SAMPLES["training_plan"], recorded_on=date(2026, 2, 1))
+    with Session(engine) as s:
+        status = {t.enterprise_id: t.status for t in s.exec(
+            select(Task).where(Task.lifecycle == "training_plan", Task.entity_id == 2026)).all()}
+    assert status == {ids[PLANT]: "done", ids[SISTER]: "open"}

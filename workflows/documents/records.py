@@ -41,7 +41,7 @@ def add(session: Session, actor: Actor, form: str, payload: dict, recorded_on: d
     session.add(row)
     session.flush()
     if form in DUTIES:  # the yearly duty (7.1 plan, 6.4 review) is done once its year has the record
-        machine.close_tasks(session, form, data.year + DUTIES[form])
+        machine.close_tasks(session, form, data.year + DUTIES[form], enterprise_id=actor.enterprise_id)
     if form == "objective_review":
         for objective in session.exec(select(Objective).where(Objective.enterprise_id == actor.enterprise_id,
                                                               Objective.status == "active")):

@@ -341,8 +341,12 @@ def signatures(session: Session, lc: Lifecycle, row) -> list[tuple[Signature, bo
     return [(s, s.content_sha256 == current) for s in sigs]
 
 
-def close_tasks(session: Session, lifecycle: str, entity_id: int, person_id: int | None = None) -> None:
+def close_tasks(session: Session, lifecycle: str, entity_id: int, person_id: int | None = None,
+                enterprise_id: int | None = None) -> None:
+    """``enterprise_id`` is needed where ``entity_id`` is not a row's id but a year, shared by every enterprise."""
     query = select(Task).where(Task.lifecycle == lifecycle, Task.entity_id == entity_id, Task.status == "open")
+    if enterprise_id is not None:
+        query = query.where(Task.enterprise_id == enterprise_id)
     if person_id is not None:
         query = query.where(Task.assignee_id == person_id)
     for task in session.exec(query).all():

@@ -12,6 +12,7 @@ from steward.web.render import XLSX, download, page, redirect, unit, write
 from workflows.engine import clock
 from workflows.ets import annual
 from workflows.ets import download as bundles
+from workflows.ets import group as groups
 from workflows.ets import month as months
 from workflows.ets import profile as profiles
 
@@ -26,7 +27,8 @@ def overview(request: Request, year: fields.Year | None = None):
     def read(s, a):
         shown = profiles.view(s, a)
         return {**shown, "year": chosen, "months": months.year(s, a, chosen) if shown["profile"] else [],
-                "report_years": range(shown["profile"].listed_from, clock.today().year) if shown["profile"] else []}
+                "report_years": range(shown["profile"].listed_from, clock.today().year) if shown["profile"] else [],
+                "is_group": groups.is_group(s, a)}
     return page(request, "ets/ets.html", unit(request, read, page=PAGE))
 
 

@@ -1,0 +1,267 @@
+"""The group view (issue 32): for a group's carbon manager and top management, every member plant × the year's
+months, each cell missing / ready / submitted / late, and each plant's annual reports with their verification.
+
+A group user is a person of the group enterprise (the parent of its plants) holding one of ``VIEWERS`` there;
+the plants they see are the group's members (``Enterprise.parent_id``), never another group's. The month grid is
+one query and the report row one more, whatever the number of plants: 1,000 plants × 12 months is one read."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, select
+
+from accounting import ets_monthly
+from storage.errors import Forbidden, NotFound, StewardError
+from storage.models import Enterprise, EtsMonth, EtsProfile, Revision
+from storage.models.ets import EtsReport, EtsVerification
+from storage.vocab import Labelled
+from workflows.engine import clock, machine
+from workflows.engine.machine import Actor
+from workflows.ets import month as months
+
+VIEWERS = ("carbon_manager", "top_management")
+
+
+class Cell(Labelled):
+    """What a month of a plant shows on the grid: its state, with lateness told apart from it."""
+
+    not_listed = ("not_listed", "未纳入", "Not listed")
+    not_due = ("not_due", "未到期", "Not due")
+    missing = ("missing", "待补齐", "Missing")
+    ready = ("ready", "待报送", "Ready")
+    overdue = ("overdue", "逾期未报", "Late, not submitted")
+    submitted = ("submitted", "已报送", "Submitted")
+    submitted_late = ("submitted_late", "逾期报送", "Submitted late")
+    correcting = ("correcting", "更正中", "Being corrected")
+
+
+class ReportCell(Labelled):
+    """A plant's annual report for a data year: its document's newest revision, in the lifecycle's three steps."""
+
+    not_listed = ("not_listed", "未纳入", "Not listed")
+    not_due = ("not_due", "年度未结束", "Year not ended")
+    none = ("none", "未编制", "Not started")
+    draft = ("draft", "编制中", "Draft")
+    in_review = ("in_review", "审核中", "In review")
+    approved = ("approved", "已批准", "Approved")
+
+
+# the document lifecycle's states, folded into the report's three steps (编制 → 审核 → 批准)
+REPORT_STEP = {"draft": ReportCell.draft, "change_requested": ReportCell.draft, "in_review": ReportCell.in_review,
+               "reviewed": ReportCell.in_review, "approved": ReportCell.approved, "issued": ReportCell.approved}
+
+
+def report_deadline(year: int) -> date:
+    """The annual report of data year ``year`` is due on 31 March of the next year."""
+    return date(year + 1, 3, 31)
+
+
+@dataclass
+class MonthCell:
+    month: date
+    cell: Cell
+    deadline: date | None = None
+    state: months.EtsState | None = None  # the month's own state, where it has one
+    submitted_on: date | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def late(self) -> bool:
+        return self.cell in (Cell.overdue, Cell.submitted_late)
+
+
+@dataclass
+class ReportStanding:
+    year: int
+    cell: ReportCell
+    deadline: date
+    late: bool = False
+    verified: bool = False
+    verified_tco2e: float | None = None
+
+
+@dataclass
+class Plant:
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    listed_from: int | None
+    cells: list[MonthCell] = field(default_factory=list)
+    reports: list[ReportStanding] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(c.cell.value for c in self.cells)
+
+    def name(self, lang: str) -> str:
+        return (self.name_en or self.name_zh) if lang == "en" else self.name_zh
+
+
+def _group_of(session: Session, actor: Actor) -> Enterprise:
+    """The actor's enterprise, as a group whose grid they may read: refused for a plant's people and other roles."""
+    machine.require_role(actor, VIEWERS, "查看集团碳市场报送情况", "Reading the group's carbon-market standing")
+    members = session.exec(select(func.count()).select_from(Enterprise)
+                           .where(Enterprise.parent_id == actor.enterprise_id)).one()
+    if not members:
+        raise Forbidden("not_a_group", "本企业没有下属企业：集团视图供集团的碳排放管理人员和最高管理者使用",
+                        "Your enterprise has no member plants: the group view is for a group's carbon manager and "
+                        "top management")
+    return session.get(Enterprise, actor.enterprise_id)
+
+
+def _month_cell(month: date, today: date, listed_from: int | None, deadline_days: int, state: str | None,
+                deadline: date | None, submitted_at: datetime | None) -> MonthCell:
+    if listed_from is None or month.year < listed_from:
+        return MonthCell(month, Cell.not_listed)
+    due = deadline or ets_monthly.deadline(month, deadline_days)
+    own = months.EtsState(state) if state else None
+    if own is None and month >= today.replace(day=1):
+        return MonthCell(month, Cell.not_due, due)  # the month has not ended: nothing is owed yet
+    own = own or months.EtsState.missing
+    on = clock.local(submitted_at).date() if submitted_at is not None else None
+    if own == months.EtsState.submitted:
+        return MonthCell(month, Cell.submitted_late if on and on > due else Cell.submitted, due, own, on)
+    if own == months.EtsState.correcting:
+        return MonthCell(month, Cell.correcting, due, own, on)
+    if today > due:
+        return MonthCell(month, Cell.overdue, due, own)
+    return MonthCell(month, Cell(own.value), due, own)
+
+
+def _plants(session: Session, group_id: int, year: int, q: str) -> list[Plant]:
+    """The month grid: one query for every member plant and every month of the year it has opened."""
+    first, last = date(year, 1, 1), date(year, 12, 1)
+    query = (select(Enterprise.id, Enterprise.code, Enterprise.name_zh, Enterprise.name_en, EtsProfile.listed_from,
+                    EtsProfile.deadline_days, EtsMonth.month, EtsMonth.state, EtsMonth.deadline, EtsMonth.submitted_at)
+             .join(EtsProfile, EtsProfile.enterprise_id == Enterprise.id, isouter=True)
+             .join(EtsMonth, and_(EtsMonth.enterprise_id == Enterprise.id, EtsMonth.month >= first,
+                                  EtsMonth.month <= last), isouter=True)
+             .where(Enterprise.parent_id == group_id))
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Enterprise.name_zh.ilike(like), Enterprise.name_en.ilike(like),
+                                Enterprise.code.ilike(like)))
+    today = clock.today()
+    plants: dict[int, Plant] = {}
+    opened: dict[int, dict[date, tuple]] = {}
+    days: dict[int, int] = {}
+    for eid, code, zh, en, listed_from, deadline_days, month, state, deadline, submitted_at in session.exec(
+            query.order_by(Enterprise.name_zh, Enterprise.id)):
+        if eid not in plants:
+            plants[eid] = Plant(eid, code, zh, en, listed_from)
+            opened[eid], days[eid] = {}, deadline_days or ets_monthly.DEADLINE_DAYS
+        if month is not None:
+            opened[eid][month] = (state, deadline, submitted_at)
+    for eid, plant in plants.items():
+        for number in range(1, 13):
+            month = date(year, number, 1)
+            state, deadline, submitted_at = opened[eid].get(month, (None, None, None))
+            plant.cells.append(_month_cell(month, today, plant.listed_from, days[eid], state, deadline, submitted_at))
+    return list(plants.values())
+
+
+def _reports(session: Session, group_id: int, plants: list[Plant], years: tuple[int, ...]) -> None:
+    """The report row: one query for every member plant's reports of ``years``, each with its document's newest
+    revision state and whether it was verified."""
+    newest = (select(Revision.document_id, func.max(Revision.rev).label("rev"))
+              .group_by(Revision.document_id).subquery())
+    found: dict[tuple[int, int], tuple] = {}
+    for eid, year, state, verified in session.exec(
+            select(EtsReport.enterprise_id, EtsReport.year, Revision.state, EtsVerification.verified_tco2e)
+            .join(Enterprise, Enterprise.id == EtsReport.enterprise_id)
+            .join(newest, newest.c.document_id == EtsReport.document_id, isouter=True)
+            .join(Revision, and_(Revision.document_id == newest.c.document_id, Revision.rev == newest.c.rev),
+                  isouter=True)
+            .join(EtsVerification, and_(EtsVerification.enterprise_id == EtsReport.enterprise_id,
+                                        EtsVerification.year == EtsReport.year), isouter=True)
+            .where(Enterprise.parent_id == group_id, EtsReport.year.in_(years))):
+        found[(eid, year)] = (state, verified)
+    today = clock.today()
+    for plant in plants:
+        for year in years:
+            due = report_deadline(year)
+            if plant.listed_from is None or year < plant.listed_from:
+                plant.reports.append(ReportStanding(year, ReportCell.not_listed, due))
+                continue
+            if (plant.id, year) not in found:
+                cell = ReportCell.not_due if today.year <= year else ReportCell.none
+                plant.reports.append(ReportStanding(year, cell, due, late=cell == ReportCell.none and today > due))
+                continue
+            state, verified = found[(plant.id, year)]
+            cell = REPORT_STEP.get(state or "", ReportCell.draft)
+            plant.reports.append(ReportStanding(year, cell, due, late=cell != ReportCell.approved and today > due,
+                                                verified=verified is not None, verified_tco2e=verified))
+
+
+def grid(session: Session, actor: Actor, year: int, *, state: str = "", q: str = "") -> dict:
+    """The group's grid for a year: a row per member plant (filtered by a cell state and a name), its twelve
+    months, its reports of the year before and of the year, and counts per row and per column."""
+    group = _group_of(session, actor)
+    chosen = Cell(state) if state in Cell.__members__ else None
+    if state and chosen is None and state not in ("late", "report_late"):
+        raise StewardError("state", "没有这个状态", "No such state", field="state")
+    plants = _plants(session, group.id, year, q.strip()[:100])
+    years = (year - 1, year)
+    _reports(session, group.id, plants, years)
+    if chosen is not None:
+        plants = [p for p in plants if any(c.cell == chosen for c in p.cells)]
+    elif state == "late":
+        plants = [p for p in plants if any(c.late for c in p.cells)]
+    elif state == "report_late":
+        plants = [p for p in plants if any(r.late for r in p.reports)]
+    columns = [Counter(p.cells[n].cell.value for p in plants) for n in range(12)]
+    report_columns = [Counter(p.reports[n].cell.value for p in plants) for n in range(len(years))]
+    return {"group": group, "year": year, "today": clock.today(), "plants": plants, "state": state, "q": q,
+            "months": [date(year, n, 1) for n in range(1, 13)], "report_years": years, "cells": Cell,
+            "report_cells": ReportCell, "columns": columns, "report_columns": report_columns,
+            "late_months": sum(c.late for p in plants for c in p.cells),
+            "late_reports": sum(r.late for p in plants for r in p.reports)}
+
+
+def export(session: Session, actor: Actor, lang: str, year: int, *, state: str = "", q: str = "") -> tuple[str, object]:
+    """The grid as filtered on the page, as a workbook: a row per plant, each month's cell and each report in
+    words."""
+    from workflows.engine import exports
+    shown = grid(session, actor, year, state=state, q=q)
+    en = lang == "en"
+    title = f"Group carbon market {year}" if en else f"集团碳市场报送 {year}"
+    headers = (["Enterprise", *[f"{m:%Y-%m}" for m in shown["months"]],
+                *[f"Annual report {y}" for y in shown["report_years"]], "Late months"] if en else
+               ["企业", *[f"{m:%Y-%m}" for m in shown["months"]],
+                *[f"{y} 年度排放报告" for y in shown["report_years"]], "逾期月份数"])
+
+    def report(r: ReportStanding) -> str:
+        words = r.cell.label(lang)
+        if r.verified:
+            words += ", verified" if en else "，已核查"
+        if r.late:
+            words += ", late" if en else "，逾期"
+        return words
+    rows = ([p.name(lang), *[c.cell.label(lang) for c in p.cells], *[report(r) for r in p.reports],
+             sum(c.late for c in p.cells)] for p in shown["plants"])
+    return title, exports.spooled(title, headers, rows)
+
+
+def member_month(session: Session, actor: Actor, code: str, month: date) -> dict:
+    """One member plant's month package, read-only, for the group: the plant's own page is scoped to its people."""
+    group = _group_of(session, actor)
+    plant = session.exec(select(Enterprise).where(Enterprise.code == code, Enterprise.parent_id == group.id)).first()
+    if plant is None:
+        raise NotFound("enterprise", f"集团下没有企业 {code}", f"The group has no member plant {code}")
+    return {**months.package(session, plant.id, month), "group": group}
+
+
+def is_group(session: Session, actor: Actor) -> bool:
+    """Whether the actor may open the group view (for the link on the carbon-market page)."""
+    if not set(VIEWERS) & actor.roles:
+        return False
+    return session.exec(select(Enterprise.id).where(Enterprise.parent_id == actor.enterprise_id).limit(1)).first() \
+        is not None

@@ -27,6 +27,7 @@ BENCHES = [
     ("checklist.py", ["--lines", "5"], 4),
     ("readings.py", ["--meters", "10", "--hours", "200", "--repeat", "1"], 5),
     ("anomalies.py", [], 12),
+    ("ets_group.py", ["--plants", "50", "--repeat", "3"], 6),
     ("page_load.py", ["--sessions", "4", "--seconds", "2", "--workers", "1"], 9),
 ]
 

@@ -77,3 +77,11 @@ def test_the_document_list_benchmark_prints_the_demo_the_grown_plant_and_the_sta
     assert "static file (baseline)" in result.stdout and "demo: first page" in result.stdout
     assert "120 × 3 revisions: first page" in result.stdout and "× demo" in result.stdout
     assert "export of 300 training records" in result.stdout
+
+
+def test_the_group_grid_benchmark_prints_its_baseline_and_the_request():
+    result = subprocess.run([sys.executable, "bench/ets_group.py", "--plants", "50", "--repeat", "3"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "50 plants × 12 months = 600 cells" in result.stdout and "(baseline)" in result.stdout
+    assert "GET /ets/group through the app" in result.stdout and "goal < 200 ms" in result.stdout

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
@@ -60,21 +60,17 @@ def report_deadline(year: int) -> date:
     return date(year + 1, 3, 31)
 
 
-@dataclass
+@dataclass(slots=True)
 class MonthCell:
     month: date
     cell: Cell
     deadline: date | None = None
-    state: months.EtsState | None = None  # the month's own state, where it has one
-    submitted_on: date | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.month:%Y-%m}"
+    state: str | None = None  # the month's own state (missing, ready, submitted, correcting), where it has one
+    key: str = ""  # YYYY-MM, as its page's address has it
 
     @property
     def late(self) -> bool:
-        return self.cell in (Cell.overdue, Cell.submitted_late)
+        return self.cell is Cell.overdue or self.cell is Cell.submitted_late
 
 
 @dataclass
@@ -117,23 +113,40 @@ def _group_of(session: Session, actor: Actor) -> Enterprise:
     return session.get(Enterprise, actor.enterprise_id)
 
 
-def _month_cell(month: date, today: date, listed_from: int | None, deadline_days: int, state: str | None,
+class _Clock:
+    """Today, and the moment each deadline ends at the plant (in UTC, as submissions are stored): computed once
+    per deadline, not once per cell, so a grid of 12,000 cells costs no more than reading its rows."""
+
+    def __init__(self) -> None:
+        self.today = clock.today()
+        self.this_month = self.today.replace(day=1)
+        self._ends: dict[date, datetime] = {}
+
+    def after(self, submitted_at: datetime, deadline: date) -> bool:
+        end = self._ends.get(deadline)
+        if end is None:
+            local = datetime.combine(deadline + timedelta(days=1), datetime.min.time(), clock.zone())
+            end = self._ends[deadline] = local.astimezone(timezone.utc)
+        return (submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=timezone.utc)) >= end
+
+
+def _month_cell(month: date, now: _Clock, listed_from: int | None, deadline_days: int, state: str | None,
                 deadline: date | None, submitted_at: datetime | None) -> MonthCell:
     if listed_from is None or month.year < listed_from:
         return MonthCell(month, Cell.not_listed)
     due = deadline or ets_monthly.deadline(month, deadline_days)
-    own = months.EtsState(state) if state else None
-    if own is None and month >= today.replace(day=1):
-        return MonthCell(month, Cell.not_due, due)  # the month has not ended: nothing is owed yet
-    own = own or months.EtsState.missing
-    on = clock.local(submitted_at).date() if submitted_at is not None else None
-    if own == months.EtsState.submitted:
-        return MonthCell(month, Cell.submitted_late if on and on > due else Cell.submitted, due, own, on)
-    if own == months.EtsState.correcting:
-        return MonthCell(month, Cell.correcting, due, own, on)
-    if today > due:
-        return MonthCell(month, Cell.overdue, due, own)
-    return MonthCell(month, Cell(own.value), due, own)
+    if state is None:
+        if month >= now.this_month:
+            return MonthCell(month, Cell.not_due, due)  # the month has not ended: nothing is owed yet
+        state = "missing"
+    if state == "submitted":
+        late = submitted_at is not None and now.after(submitted_at, due)
+        return MonthCell(month, Cell.submitted_late if late else Cell.submitted, due, state)
+    if state == "correcting":
+        return MonthCell(month, Cell.correcting, due, state)
+    if now.today > due:
+        return MonthCell(month, Cell.overdue, due, state)
+    return MonthCell(month, Cell.ready if state == "ready" else Cell.missing, due, state)
 
 
 def _plants(session: Session, group_id: int, year: int, q: str) -> list[Plant]:
@@ -149,22 +162,26 @@ def _plants(session: Session, group_id: int, year: int, q: str) -> list[Plant]:
         like = f"%{q}%"
         query = query.where(or_(Enterprise.name_zh.ilike(like), Enterprise.name_en.ilike(like),
                                 Enterprise.code.ilike(like)))
-    today = clock.today()
+    now = _Clock()
     plants: dict[int, Plant] = {}
     opened: dict[int, dict[date, tuple]] = {}
     days: dict[int, int] = {}
-    for eid, code, zh, en, listed_from, deadline_days, month, state, deadline, submitted_at in session.exec(
-            query.order_by(Enterprise.name_zh, Enterprise.id)):
+    # plain rows, not ORM entities: the grid needs ten columns, not objects to track
+    for eid, code, zh, en, listed_from, deadline_days, month, state, deadline, submitted_at in \
+            session.connection().execute(query.order_by(Enterprise.name_zh, Enterprise.id)):
         if eid not in plants:
             plants[eid] = Plant(eid, code, zh, en, listed_from)
             opened[eid], days[eid] = {}, deadline_days or ets_monthly.DEADLINE_DAYS
         if month is not None:
             opened[eid][month] = (state, deadline, submitted_at)
+    firsts = [date(year, number, 1) for number in range(1, 13)]
+    keys = [f"{m:%Y-%m}" for m in firsts]
+    none = (None, None, None)
     for eid, plant in plants.items():
-        for number in range(1, 13):
-            month = date(year, number, 1)
-            state, deadline, submitted_at = opened[eid].get(month, (None, None, None))
-            plant.cells.append(_month_cell(month, today, plant.listed_from, days[eid], state, deadline, submitted_at))
+        mine, listed, d = opened[eid], plant.listed_from, days[eid]
+        plant.cells = [_month_cell(month, now, listed, d, *mine.get(month, none)) for month in firsts]
+        for cell, key in zip(plant.cells, keys, strict=True):
+            cell.key = key
     return list(plants.values())
 
 
@@ -174,7 +191,7 @@ def _reports(session: Session, group_id: int, plants: list[Plant], years: tuple[
     newest = (select(Revision.document_id, func.max(Revision.rev).label("rev"))
               .group_by(Revision.document_id).subquery())
     found: dict[tuple[int, int], tuple] = {}
-    for eid, year, state, verified in session.exec(
+    for eid, year, state, verified in session.connection().execute(
             select(EtsReport.enterprise_id, EtsReport.year, Revision.state, EtsVerification.verified_tco2e)
             .join(Enterprise, Enterprise.id == EtsReport.enterprise_id)
             .join(newest, newest.c.document_id == EtsReport.document_id, isouter=True)
@@ -217,11 +234,15 @@ def grid(session: Session, actor: Actor, year: int, *, state: str = "", q: str =
         plants = [p for p in plants if any(c.late for c in p.cells)]
     elif state == "report_late":
         plants = [p for p in plants if any(r.late for r in p.reports)]
-    columns = [Counter(p.cells[n].cell.value for p in plants) for n in range(12)]
+    columns: list[Counter] = [Counter() for _ in range(12)]
+    for p in plants:
+        for n, c in enumerate(p.cells):
+            columns[n][c.cell.value] += 1
     report_columns = [Counter(p.reports[n].cell.value for p in plants) for n in range(len(years))]
     return {"group": group, "year": year, "today": clock.today(), "plants": plants, "state": state, "q": q,
             "months": [date(year, n, 1) for n in range(1, 13)], "report_years": years, "cells": Cell,
-            "report_cells": ReportCell, "columns": columns, "report_columns": report_columns,
+            "report_cells": ReportCell, "columns": columns,
+            "names_zh": {c.value: c.zh for c in Cell}, "names_en": {c.value: c.en for c in Cell}, "report_columns": report_columns,
             "late_months": sum(c.late for p in plants for c in p.cells),
             "late_reports": sum(r.late for p in plants for r in p.reports)}
 

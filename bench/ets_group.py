@@ -1,7 +1,7 @@
 """Benchmark: the group's carbon-market grid (issue 32) for 1,000 member plants × 12 months with their annual
-reports, beside a plain SELECT of the same rows, in one run and one process (SQLite).
+reports, beside a plain SELECT of the same rows, in one run and one process (SQLite; and PostgreSQL given a server).
 
-    python3 -m uv run python bench/ets_group.py [--plants 1000] [--repeat 20]
+    python3 -m uv run python bench/ets_group.py [--plants 1000] [--repeat 20] [--postgres postgresql://…/postgres]
 
 Seeds a temporary database directly (not timed): a group with its carbon manager, ``--plants`` plants each on the
 national list, with the year's months in every state and the year before's report (draft, in review, approved,
@@ -13,8 +13,8 @@ statements the request ran; and the goal (the request under 200 ms server time).
 from __future__ import annotations
 
 import argparse
+import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -90,12 +90,8 @@ def seed(engine, plants: int) -> None:
             for n, i in enumerate(ids) if n % 3 == 2])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--plants", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=20)
-    args = parser.parse_args()
-
+def measure(url: str, home: Path, plants: int, repeat: int) -> None:
+    """Seed ``url`` and print the figures for it."""
     from fastapi.testclient import TestClient
     from sqlalchemy import and_, event, select
 
@@ -110,11 +106,14 @@ def main() -> None:
     from workflows.engine.machine import actor_for
     from workflows.ets import group as groups
 
-    home = keep(Path(tempfile.mkdtemp(prefix="bench-ets-group-")))
-    url = f"sqlite:///{home / 'steward.db'}"
     engine = make_engine(url, BENCH_KEY)
     migrate.upgrade(engine)
-    seed(engine, args.plants)
+    seed(engine, plants)
+    if engine.dialect.name == "postgresql":  # statistics, as autovacuum would have them on a live server
+        from sqlalchemy import text
+        with engine.begin() as c:
+            c.execute(text("ANALYZE"))
+    engine.dispose()
     ctx = Context(load({"STEWARD_HOME": str(home), "STEWARD_DATABASE_URL": url}))
     app = create_app(ctx)
     client = TestClient(app)
@@ -122,16 +121,18 @@ def main() -> None:
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
         client.post("/login", data={"username": "groupcm", "password": demo.DEMO_PASSWORD, "csrf_token": token})
     template = app.state.templates["zh"].env.get_template("ets/group.html")
-    from steward.web.routes.ets.group import month_cells
+    from steward.web.routes.ets.group import grid_rows
 
-    def timed(fn) -> list[float]:
+    def timed(fn) -> list[tuple[float, float]]:
+        """Wall time and this process's CPU time per run: on a shared machine the CPU time is the server's own
+        work (for SQLite, all of it; PostgreSQL's share runs in its own process)."""
         fn()  # warm
         xs = []
-        for _ in range(args.repeat):
-            start = time.perf_counter()
+        for _ in range(repeat):
+            start, cpu = time.perf_counter(), time.process_time()
             fn()
-            xs.append(time.perf_counter() - start)
-        return sorted(xs)
+            xs.append((time.perf_counter() - start, time.process_time() - cpu))
+        return xs
 
     first, last = date(YEAR, 1, 1), date(YEAR, 12, 1)
     plain = (select(Enterprise.id, Enterprise.name_zh, EtsProfile.listed_from, EtsMonth.month, EtsMonth.state,
@@ -154,7 +155,7 @@ def main() -> None:
         shown = use_case()
         template.render({**shown, "lang": "zh", "csrf": "x", "user": "groupcm", "name": "集团碳管", "path": "/ets/group",
                          "here": "/ets/group", "nav": [], "export": "/ets/group.xlsx",
-                         "cells_of": month_cells(shown["names_zh"])})
+                         "rows_for": grid_rows("zh")})
 
     statements = [0]
     event.listen(ctx.engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
@@ -173,21 +174,46 @@ def main() -> None:
     cells = sum(len(p.cells) for p in shown["plants"])
     late = shown["late_months"]
 
-    def line(name: str, xs: list[float], against: float | None = None) -> str:
-        p50 = statistics.median(xs)
-        extra = f"   {p50 / against:6.1f}× plain" if against else ""
-        return f"{name:<44} p50 {p50 * 1000:7.1f} ms   p95 {xs[max(int(len(xs) * .95) - 1, 0)] * 1000:7.1f} ms{extra}"
+    def p(xs, i: int, q: float = .5) -> float:
+        ordered = sorted(x[i] for x in xs)
+        return ordered[min(int(len(ordered) * q), len(ordered) - 1)] * 1000
 
-    base = statistics.median(plain_times)
+    def line(name: str, xs, against=None) -> str:
+        extra = f"   {p(xs, 0) / p(against, 0):5.1f}× plain (CPU {p(xs, 1) / p(against, 1):4.1f}×)" if against else ""
+        return f"{name:<44} p50 {p(xs, 0):7.1f} ms   p95 {p(xs, 0, .95):7.1f} ms   CPU p50 {p(xs, 1):6.1f} ms{extra}"
+
     print(f"group grid {YEAR}: {len(shown['plants']):,} plants × 12 months = {cells:,} cells ({late:,} late), "
-          f"{args.repeat} runs each (SQLite, one process)")
+          f"{repeat} runs each ({ctx.engine.dialect.name}, one process; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs)")
     print(line(f"plain SELECT of the {rows[0]:,} month rows (baseline)", plain_times))
-    print(line("use case (month grid + report row)", case_times, base))
-    print(line("use case + page template", render_times, base))
-    print(line("GET /ets/group through the app", request_times, base))
-    p50 = statistics.median(request_times)
-    print(f"SQL statements per request: {statements[0]}; the request: {p50 * 1000:.0f} ms "
-          f"(goal < 200 ms: {'met' if p50 < 0.2 else 'NOT met'})")
+    print(line("use case (month grid + report row)", case_times, plain_times))
+    print(line("use case + page template", render_times, plain_times))
+    print(line("GET /ets/group through the app", request_times, plain_times))
+    wall, cpu = p(request_times, 0), p(request_times, 1)
+    print(f"SQL statements per request: {statements[0]}; the request: {wall:.0f} ms wall, {cpu:.0f} ms CPU "
+          f"(goal < 200 ms: {'met' if wall < 200 else 'met in CPU time, not in wall time' if cpu < 200 else 'NOT met'})")
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--plants", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--postgres", help="a PostgreSQL server's admin database URL, to run there as well")
+    args = parser.parse_args()
+    home = keep(Path(tempfile.mkdtemp(prefix="bench-ets-group-")))
+    measure(f"sqlite:///{home / 'steward.db'}", home, args.plants, args.repeat)
+    if args.postgres:
+        from sqlalchemy import create_engine, text
+        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "bench_ets_group" WITH (FORCE)'))
+            conn.execute(text('CREATE DATABASE "bench_ets_group"'))
+        try:
+            print()
+            measure(f"{args.postgres.rsplit('/', 1)[0]}/bench_ets_group", home, args.plants, args.repeat)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text('DROP DATABASE IF EXISTS "bench_ets_group" WITH (FORCE)'))
+            admin.dispose()
 
 
 if __name__ == "__main__":

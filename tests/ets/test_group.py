@@ -86,10 +86,10 @@ def test_the_grid_two_months_into_the_year_at_the_plant_date(group):
         shown = groups.grid(s, org_actor(s, "gaof"), 2026)
     plants = {p.code: p for p in shown["plants"]}
     assert set(plants) == {demo.PLANT, demo.SISTER}  # the group's members, not the other group's plant
-    cement = [c.cell.value for c in plants[demo.PLANT].cells]
+    cement = [c.cell for c in plants[demo.PLANT].cells]
     # 1 March in Shanghai: February has ended (though UTC still says 28 February) and is owed, March is not due
     assert cement == ["ready", "missing"] + ["not_due"] * 10
-    assert [c.cell.value for c in plants[demo.SISTER].cells] == ["not_listed"] * 12  # no carbon-market profile
+    assert [c.cell for c in plants[demo.SISTER].cells] == ["not_listed"] * 12  # no carbon-market profile
     assert plants[demo.PLANT].cells[1].deadline == date(2026, 4, 9)
     reports = {r.year: r for r in plants[demo.PLANT].reports}
     assert (reports[2025].cell.value, reports[2025].late, reports[2025].deadline) == ("in_review", False, date(2026, 3, 31))
@@ -102,7 +102,7 @@ def test_late_months_and_reports_are_told_apart(group):
         last_year = groups.grid(s, org_actor(s, "guoz"), 2025)
         only_late = groups.grid(s, org_actor(s, "guoz"), 2025, state="overdue", q="水泥")
     cement = next(p for p in last_year["plants"] if p.code == demo.PLANT)
-    cells = {c.month.month: c.cell.value for c in cement.cells}
+    cells = {c.month.month: c.cell for c in cement.cells}
     assert cells[9] == "submitted" and cells[10] == "submitted_late" and cells[11] == "overdue"
     assert cells[12] == "correcting" and cells[1] == "overdue"  # January 2025 was never opened: owed, and late
     assert cement.counts["overdue"] == 9 and cement.counts["submitted_late"] == 1

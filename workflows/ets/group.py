@@ -60,17 +60,30 @@ def report_deadline(year: int) -> date:
     return date(year + 1, 3, 31)
 
 
+_LATE = frozenset({Cell.overdue.value, Cell.submitted_late.value})
+_NOT_LISTED, _NOT_DUE, _MISSING, _READY = Cell.not_listed.value, Cell.not_due.value, Cell.missing.value, Cell.ready.value
+_OVERDUE, _SUBMITTED, _SUBMITTED_LATE = Cell.overdue.value, Cell.submitted.value, Cell.submitted_late.value
+_CORRECTING = Cell.correcting.value
+
+
 @dataclass(slots=True)
 class MonthCell:
+    """A cell of the grid; ``cell`` is a ``Cell`` value as a plain string (12,000 of them are compared and
+    counted, and an enum's hashing and properties are Python calls)."""
+
     month: date
-    cell: Cell
+    cell: str
     deadline: date | None = None
     state: str | None = None  # the month's own state (missing, ready, submitted, correcting), where it has one
     key: str = ""  # YYYY-MM, as its page's address has it
 
     @property
     def late(self) -> bool:
-        return self.cell is Cell.overdue or self.cell is Cell.submitted_late
+        return self.cell in _LATE
+
+    @property
+    def kind(self) -> Cell:
+        return Cell(self.cell)
 
 
 @dataclass
@@ -95,7 +108,7 @@ class Plant:
 
     @property
     def counts(self) -> Counter:
-        return Counter(c.cell.value for c in self.cells)
+        return Counter(c.cell for c in self.cells)
 
     def name(self, lang: str) -> str:
         return (self.name_en or self.name_zh) if lang == "en" else self.name_zh
@@ -133,20 +146,20 @@ class _Clock:
 def _month_cell(month: date, now: _Clock, listed_from: int | None, deadline_days: int, state: str | None,
                 deadline: date | None, submitted_at: datetime | None) -> MonthCell:
     if listed_from is None or month.year < listed_from:
-        return MonthCell(month, Cell.not_listed)
+        return MonthCell(month, _NOT_LISTED)
     due = deadline or ets_monthly.deadline(month, deadline_days)
     if state is None:
         if month >= now.this_month:
-            return MonthCell(month, Cell.not_due, due)  # the month has not ended: nothing is owed yet
+            return MonthCell(month, _NOT_DUE, due)  # the month has not ended: nothing is owed yet
         state = "missing"
     if state == "submitted":
         late = submitted_at is not None and now.after(submitted_at, due)
-        return MonthCell(month, Cell.submitted_late if late else Cell.submitted, due, state)
+        return MonthCell(month, _SUBMITTED_LATE if late else _SUBMITTED, due, state)
     if state == "correcting":
-        return MonthCell(month, Cell.correcting, due, state)
+        return MonthCell(month, _CORRECTING, due, state)
     if now.today > due:
-        return MonthCell(month, Cell.overdue, due, state)
-    return MonthCell(month, Cell.ready if state == "ready" else Cell.missing, due, state)
+        return MonthCell(month, _OVERDUE, due, state)
+    return MonthCell(month, _READY if state == "ready" else _MISSING, due, state)
 
 
 def _plants(session: Session, group_id: int, year: int, q: str) -> list[Plant]:
@@ -168,7 +181,7 @@ def _plants(session: Session, group_id: int, year: int, q: str) -> list[Plant]:
     days: dict[int, int] = {}
     # plain rows, not ORM entities: the grid needs ten columns, not objects to track
     for eid, code, zh, en, listed_from, deadline_days, month, state, deadline, submitted_at in \
-            session.connection().execute(query.order_by(Enterprise.name_zh, Enterprise.id)):
+            session.connection().execute(query.order_by(Enterprise.name_zh, Enterprise.id)).all():
         if eid not in plants:
             plants[eid] = Plant(eid, code, zh, en, listed_from)
             opened[eid], days[eid] = {}, deadline_days or ets_monthly.DEADLINE_DAYS
@@ -188,8 +201,10 @@ def _plants(session: Session, group_id: int, year: int, q: str) -> list[Plant]:
 def _reports(session: Session, group_id: int, plants: list[Plant], years: tuple[int, ...]) -> None:
     """The report row: one query for every member plant's reports of ``years``, each with its document's newest
     revision state and whether it was verified."""
-    newest = (select(Revision.document_id, func.max(Revision.rev).label("rev"))
-              .group_by(Revision.document_id).subquery())
+    reports = (select(EtsReport.document_id).join(Enterprise, Enterprise.id == EtsReport.enterprise_id)
+               .where(Enterprise.parent_id == group_id, EtsReport.year.in_(years)))
+    newest = (select(Revision.document_id, func.max(Revision.rev).label("rev"))  # only these reports' documents
+              .where(Revision.document_id.in_(reports)).group_by(Revision.document_id).subquery())
     found: dict[tuple[int, int], tuple] = {}
     for eid, year, state, verified in session.connection().execute(
             select(EtsReport.enterprise_id, EtsReport.year, Revision.state, EtsVerification.verified_tco2e)
@@ -199,7 +214,7 @@ def _reports(session: Session, group_id: int, plants: list[Plant], years: tuple[
                   isouter=True)
             .join(EtsVerification, and_(EtsVerification.enterprise_id == EtsReport.enterprise_id,
                                         EtsVerification.year == EtsReport.year), isouter=True)
-            .where(Enterprise.parent_id == group_id, EtsReport.year.in_(years))):
+            .where(Enterprise.parent_id == group_id, EtsReport.year.in_(years))).all():
         found[(eid, year)] = (state, verified)
     today = clock.today()
     for plant in plants:
@@ -235,15 +250,16 @@ def grid(session: Session, actor: Actor, year: int, *, state: str = "", q: str =
     elif state == "report_late":
         plants = [p for p in plants if any(r.late for r in p.reports)]
     columns: list[Counter] = [Counter() for _ in range(12)]
+    late = 0
     for p in plants:
-        for n, c in enumerate(p.cells):
-            columns[n][c.cell.value] += 1
+        for column, c in zip(columns, p.cells, strict=True):
+            column[c.cell] += 1
+            late += c.cell in _LATE
     report_columns = [Counter(p.reports[n].cell.value for p in plants) for n in range(len(years))]
     return {"group": group, "year": year, "today": clock.today(), "plants": plants, "state": state, "q": q,
             "months": [date(year, n, 1) for n in range(1, 13)], "report_years": years, "cells": Cell,
-            "report_cells": ReportCell, "columns": columns,
-            "names_zh": {c.value: c.zh for c in Cell}, "names_en": {c.value: c.en for c in Cell}, "report_columns": report_columns,
-            "late_months": sum(c.late for p in plants for c in p.cells),
+            "report_cells": ReportCell, "columns": columns, "report_columns": report_columns,
+            "late_months": late,
             "late_reports": sum(r.late for p in plants for r in p.reports)}
 
 
@@ -266,7 +282,7 @@ def export(session: Session, actor: Actor, lang: str, year: int, *, state: str =
         if r.late:
             words += ", late" if en else "，逾期"
         return words
-    rows = ([p.name(lang), *[c.cell.label(lang) for c in p.cells], *[report(r) for r in p.reports],
+    rows = ([p.name(lang), *[c.kind.label(lang) for c in p.cells], *[report(r) for r in p.reports],
              sum(c.late for c in p.cells)] for p in shown["plants"])
     return title, exports.spooled(title, headers, rows)
 

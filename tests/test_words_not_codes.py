@@ -43,6 +43,11 @@ NOT_READ = {
     "/audits/{number}/evidence/{sha256}": "a photo or file a person uploaded, returned as they gave it",
     "/ets/{month}/evidence/{number}": "an assay report or meter sheet a person uploaded, returned as they gave it",
     "/jobs/{job_id}": "a running import's progress; the lived demo has no import running",
+    "/ets/group": "the group's grid: the lived demo signs in as plant people only; tests/ets/test_group.py reads it "
+                  "(and its workbook and a member's month) in both languages with this file's matcher",
+    "/ets/group.xlsx": "the group grid's workbook: read by tests/ets/test_group.py with this file's matcher",
+    "/ets/group/{code}/{month}": "a member plant's month for the group: read by tests/ets/test_group.py with this "
+                                 "file's matcher",
     "/documents/{number}/edit": "the form of a draft; every document of the lived demo is issued (the form's labels "
                                 "are read on /documents/new)",
 }

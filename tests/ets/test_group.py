@@ -100,17 +100,17 @@ def test_the_grid_two_months_into_the_year_at_the_plant_date(group):
 def test_late_months_and_reports_are_told_apart(group):
     with group("system:test") as s, clock.reading(APRIL):
         last_year = groups.grid(s, org_actor(s, "guoz"), 2025)
-        only_late = groups.grid(s, org_actor(s, "guoz"), 2025, state="overdue", q="水泥")
+        only_late = groups.grid(s, org_actor(s, "guoz"), 2025, state="late_unsubmitted", q="水泥")
     cement = next(p for p in last_year["plants"] if p.code == demo.PLANT)
     cells = {c.month.month: c.cell for c in cement.cells}
-    assert cells[9] == "submitted" and cells[10] == "submitted_late" and cells[11] == "overdue"
-    assert cells[12] == "correcting" and cells[1] == "overdue"  # January 2025 was never opened: owed, and late
-    assert cement.counts["overdue"] == 9 and cement.counts["submitted_late"] == 1
+    assert cells[9] == "submitted" and cells[10] == "submitted_late" and cells[11] == "late_unsubmitted"
+    assert cells[12] == "correcting" and cells[1] == "late_unsubmitted"  # January 2025 was never opened: owed, and late
+    assert cement.counts["late_unsubmitted"] == 9 and cement.counts["submitted_late"] == 1
     reports = {r.year: r for r in cement.reports}
     assert reports[2024].cell.value == "approved" and reports[2024].verified and not reports[2024].late
     assert reports[2025].cell.value == "in_review" and reports[2025].late  # 31 March 2026 has passed, not approved
     assert [p.code for p in only_late["plants"]] == [demo.PLANT]
-    assert only_late["columns"][10] == Counter({"overdue": 1})
+    assert only_late["columns"][10] == Counter({"late_unsubmitted": 1})
 
 
 def org_actor(s, username):
@@ -156,6 +156,21 @@ def test_the_page_links_a_month_and_exports_what_it_shows(group, web):
         english = manager.get("/ets/group?year=2025").text
         assert "Submitted late" in english and "Late, not submitted" in english and "Shanxi Jinyan Cement" in english
         assert "submitted_late" not in english.replace("g-submitted_late", "").replace('value="submitted_late"', "")
+
+
+def test_no_code_reaches_the_group_in_either_language(group, web):
+    from test_words_not_codes import leaks, page_text, xlsx_text
+    with clock.reading(APRIL):
+        manager = as_user(web, "gaof")
+        for lang in ("zh", "en"):
+            manager.get(f"/lang/{lang}?back=/")
+            texts = [*page_text(manager.get("/ets/group?year=2025").content),
+                     *page_text(manager.get("/ets/group?year=2026&state=late_unsubmitted").content),
+                     *page_text(manager.get(f"/ets/group/{demo.PLANT}/2025-10").content)]
+            workbook = xlsx_text(manager.get("/ets/group.xlsx?year=2025").content)
+            assert "已批准，已核查" in workbook or "Approved, verified" in workbook
+            assert leaks(texts, lang) == [] and leaks(workbook, lang) == []
+            assert leaks(page_text("<p><span>late_unsubmitted</span></p>"), lang)  # the matcher sees ours
 
 
 def test_the_grid_reads_as_many_statements_for_many_plants_as_for_few(group, web):

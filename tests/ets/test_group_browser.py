@@ -63,8 +63,8 @@ def test_the_group_carbon_manager_finds_the_late_plants_on_a_desk_and_on_a_phone
     cement = page.locator(f"#p-{demo.PLANT}")
     assert "山西晋岩水泥有限公司" in cement.inner_text() and "逾期报送" in cement.inner_text()
     assert page.locator(f"#p-{demo.SISTER} td.g-not_listed").count() == 12  # not on the national list
-    assert page.locator("#group-grid td.g-overdue").count() > 0 and page.locator("#group-legend").is_visible()
-    colour = page.eval_on_selector("#group-grid td.g-overdue", "td => getComputedStyle(td).backgroundColor")
+    assert page.locator("#group-grid td.g-late_unsubmitted").count() > 0 and page.locator("#group-legend").is_visible()
+    colour = page.eval_on_selector("#group-grid td.g-late_unsubmitted", "td => getComputedStyle(td).backgroundColor")
     assert colour == "rgb(198, 40, 40)"  # late and unsubmitted stands out red
     shot(page, "ets-group-1-desk-zh")
     page.select_option("#group-filters select[name=state]", "submitted_late")
@@ -77,7 +77,7 @@ def test_the_group_carbon_manager_finds_the_late_plants_on_a_desk_and_on_a_phone
         page.click("#export-xlsx")
     assert download.value.suggested_filename.endswith(".xlsx")
     page.goto(f"{base}/ets/group?year=2025")
-    page.click(f"#p-{demo.PLANT} td.g-overdue a >> nth=0")
+    page.click(f"#p-{demo.PLANT} td.g-late_unsubmitted a >> nth=0")
     page.wait_for_url(f"**/ets/group/{demo.PLANT}/2025-*")
     assert "只读" in page.inner_text("main") and "已逾期天数" in page.inner_text("#days-left")
     assert page.locator("form[action^='/ets/']").count() == 0

@@ -33,7 +33,7 @@ class Cell(Labelled):
     not_due = ("not_due", "未到期", "Not due")
     missing = ("missing", "待补齐", "Missing")
     ready = ("ready", "待报送", "Ready")
-    overdue = ("overdue", "逾期未报", "Late, not submitted")
+    late_unsubmitted = ("late_unsubmitted", "逾期未报", "Late, not submitted")
     submitted = ("submitted", "已报送", "Submitted")
     submitted_late = ("submitted_late", "逾期报送", "Submitted late")
     correcting = ("correcting", "更正中", "Being corrected")
@@ -44,7 +44,7 @@ class ReportCell(Labelled):
 
     not_listed = ("not_listed", "未纳入", "Not listed")
     not_due = ("not_due", "年度未结束", "Year not ended")
-    none = ("none", "未编制", "Not started")
+    not_started = ("not_started", "未编制", "Not started")
     draft = ("draft", "编制中", "Draft")
     in_review = ("in_review", "审核中", "In review")
     approved = ("approved", "已批准", "Approved")
@@ -60,9 +60,9 @@ def report_deadline(year: int) -> date:
     return date(year + 1, 3, 31)
 
 
-_LATE = frozenset({Cell.overdue.value, Cell.submitted_late.value})
+_LATE = frozenset({Cell.late_unsubmitted.value, Cell.submitted_late.value})
 _NOT_LISTED, _NOT_DUE, _MISSING, _READY = Cell.not_listed.value, Cell.not_due.value, Cell.missing.value, Cell.ready.value
-_OVERDUE, _SUBMITTED, _SUBMITTED_LATE = Cell.overdue.value, Cell.submitted.value, Cell.submitted_late.value
+_OVERDUE, _SUBMITTED, _SUBMITTED_LATE = Cell.late_unsubmitted.value, Cell.submitted.value, Cell.submitted_late.value
 _CORRECTING = Cell.correcting.value
 
 
@@ -224,8 +224,8 @@ def _reports(session: Session, group_id: int, plants: list[Plant], years: tuple[
                 plant.reports.append(ReportStanding(year, ReportCell.not_listed, due))
                 continue
             if (plant.id, year) not in found:
-                cell = ReportCell.not_due if today.year <= year else ReportCell.none
-                plant.reports.append(ReportStanding(year, cell, due, late=cell == ReportCell.none and today > due))
+                cell = ReportCell.not_due if today.year <= year else ReportCell.not_started
+                plant.reports.append(ReportStanding(year, cell, due, late=cell == ReportCell.not_started and today > due))
                 continue
             state, verified = found[(plant.id, year)]
             cell = REPORT_STEP.get(state or "", ReportCell.draft)

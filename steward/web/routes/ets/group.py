@@ -49,7 +49,7 @@ def grid_rows(lang: str):
                     continue
                 out.append(f'<td class="g-{kind}"><a href="{base}{c.key}">{months[kind]}</a></td>')
                 sent += kind in ("submitted", "submitted_late")
-                overdue += kind in ("overdue", "submitted_late")
+                overdue += kind in ("late_unsubmitted", "submitted_late")
             for r in p.reports:
                 kind = r.cell.value
                 out.append(f'<td class="r-{kind}{" late" if r.late else ""}" title="{due} {r.deadline}">{reports[kind]}'

@@ -53,9 +53,10 @@ def report(s, enterprise_id: int, year: int, state: str, verified: float | None 
                               recorded_by="test"))
 
 
-def month(s, enterprise_id: int, first: date, state: str, submitted: date | None = None) -> None:
+def month(s, enterprise_id: int, first: date, state: str, submitted: date | datetime | None = None) -> None:
+    moment = submitted if isinstance(submitted, datetime) else at(submitted) if submitted else None
     s.add(EtsMonth(enterprise_id=enterprise_id, month=first, state=state, deadline=groups.ets_monthly.deadline(first),
-                   submitted_at=at(submitted) if submitted else None, receipt="R" if submitted else ""))
+                   submitted_at=moment, receipt="R" if submitted else ""))
 
 
 @pytest.fixture
@@ -71,6 +72,10 @@ def group(plant):
         cement = org.enterprise(s, demo.PLANT).id
         other = org.enterprise(s, "OTCEM").id
         s.add(EtsProfile(enterprise_id=other, sector="cement", listed_from=2024, items=[], updated_by="test"))
+        # due 9 September: 23:30 at the plant that day is 15:30 UTC, on time
+        month(s, cement, date(2025, 7, 1), "submitted", datetime(2025, 9, 9, 15, 30, tzinfo=timezone.utc))
+        # due 10 October: 17:00 UTC that day is already 11 October at the plant, late
+        month(s, cement, date(2025, 8, 1), "submitted", datetime(2025, 10, 10, 17, 0, tzinfo=timezone.utc))
         month(s, cement, date(2025, 9, 1), "submitted", date(2025, 11, 2))  # due 9 November: on time
         month(s, cement, date(2025, 10, 1), "submitted", date(2025, 12, 15))  # due 10 December: late
         month(s, cement, date(2025, 11, 1), "ready")  # due 9 January 2026: overdue, not submitted
@@ -95,6 +100,10 @@ def test_the_grid_two_months_into_the_year_at_the_plant_date(group):
     assert (reports[2025].cell.value, reports[2025].late, reports[2025].deadline) == ("in_review", False, date(2026, 3, 31))
     assert (reports[2026].cell.value, reports[2026].late) == ("not_due", False)
     assert shown["columns"][0] == Counter({"ready": 1, "not_listed": 1}) and shown["late_months"] == 0
+    with group("system:test") as s, clock.reading(MIDYEAR):
+        before = groups.grid(s, org_actor(s, "gaof"), 2023, q=demo.PLANT)  # the year before the plant was listed
+    assert [c.cell for c in before["plants"][0].cells] == ["not_listed"] * 12
+    assert [r.cell.value for r in before["plants"][0].reports] == ["not_listed", "not_listed"]
 
 
 def test_late_months_and_reports_are_told_apart(group):
@@ -103,9 +112,10 @@ def test_late_months_and_reports_are_told_apart(group):
         only_late = groups.grid(s, org_actor(s, "guoz"), 2025, state="late_unsubmitted", q="水泥")
     cement = next(p for p in last_year["plants"] if p.code == demo.PLANT)
     cells = {c.month.month: c.cell for c in cement.cells}
+    assert cells[7] == "submitted" and cells[8] == "submitted_late"  # the deadline's day is the plant's day
     assert cells[9] == "submitted" and cells[10] == "submitted_late" and cells[11] == "late_unsubmitted"
     assert cells[12] == "correcting" and cells[1] == "late_unsubmitted"  # January 2025 was never opened: owed, and late
-    assert cement.counts["late_unsubmitted"] == 9 and cement.counts["submitted_late"] == 1
+    assert cement.counts["late_unsubmitted"] == 7 and cement.counts["submitted_late"] == 2
     reports = {r.year: r for r in cement.reports}
     assert reports[2024].cell.value == "approved" and reports[2024].verified and not reports[2024].late
     assert reports[2025].cell.value == "in_review" and reports[2025].late  # 31 March 2026 has passed, not approved
@@ -151,7 +161,7 @@ def test_the_page_links_a_month_and_exports_what_it_shows(group, web):
         assert rows[0][0] == "企业" and rows[0][1] == "2025-01" and rows[0][13] == "2024 年度排放报告"
         assert len(rows) == 2 and rows[1][0] == "山西晋岩水泥有限公司"
         assert rows[1][10] == "逾期报送" and rows[1][11] == "逾期未报" and rows[1][13] == "已批准，已核查"
-        assert rows[1][14] == "审核中，逾期" and rows[1][15] == 10
+        assert rows[1][14] == "审核中，逾期" and rows[1][15] == 9
         manager.get("/lang/en?back=/")
         english = manager.get("/ets/group?year=2025").text
         assert "Submitted late" in english and "Late, not submitted" in english and "Shanxi Jinyan Cement" in english

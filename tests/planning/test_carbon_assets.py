@@ -249,3 +249,18 @@ def test_steward_assets_position_lists_every_open_year_and_says_what_a_year_may_
     assert not re.search(r"买入 buy .*\b0 t", out) and " CEA " not in out
     one = run_steward(["assets", "position", "-e", demo.PLANT, "--year", "2025"], steward_env, check=True).stdout
     assert "2025 [未完成 open]" in one and f"{demo.PLANT} 2026" not in one
+
+
+def test_the_assets_page_opens_on_the_plants_day_at_23_30_utc(web, plant):
+    """At 23:30 UTC on 28 February it is already 1 March at the plant: the page opens on 2025's surrender and a
+    movement is dated 1 March, whatever the server's own calendar says."""
+    from datetime import datetime, timezone
+
+    from helpers import as_user
+
+    from workflows.engine import clock
+    lixf = as_user(web, "lixf")
+    with clock.reading(datetime(2026, 2, 28, 23, 30, tzinfo=timezone.utc)):
+        page = lixf.get("/assets").text
+    assert 'name="year" value="2025"' in page and 'max="2026"' in page
+    assert page.count('name="on" value="2026-03-01"') == 2

@@ -3,13 +3,12 @@ a movement or a market price — where the surrender reminders lead."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Form, Request
 
 from accounting.carbon_assets import KINDS
 from steward.web import fields
 from steward.web.render import page, redirect, unit, write
+from workflows.engine import clock
 from workflows.overview.registers import pair
 from workflows.planning import carbon_assets
 
@@ -18,10 +17,10 @@ router = APIRouter()
 
 @router.get("/assets")
 def assets(request: Request, year: fields.Year | None = None):
-    year = year or date.today().year - 1
+    year = year or clock.today().year - 1
     context = unit(request, lambda s, a: carbon_assets.overview(s, a, year), page="/assets")
     return page(request, "planning/assets.html", {**context, "kinds": {k: pair(v) for k, v in KINDS.items()},
-                                         "movements": carbon_assets.MOVEMENTS, "today": date.today()})
+                                         "movements": carbon_assets.MOVEMENTS, "today": clock.today()})
 
 
 @router.post("/assets/movement")
@@ -34,7 +33,7 @@ def movement(request: Request, kind: str = Form("CEA"), txn: str = Form("buy"), 
     write(request, csrf_token, lambda s, a: carbon_assets.record(
         s, a, kind=kind, vintage=vintage, txn=txn, quantity=tonnes, on=when, price=per_tonne, reference=reference,
         compliance_year=compliance_year))
-    return redirect(request, f"/assets?year={compliance_year or date.today().year - 1}")
+    return redirect(request, f"/assets?year={compliance_year or clock.today().year - 1}")
 
 
 @router.post("/assets/price")

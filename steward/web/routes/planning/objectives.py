@@ -4,14 +4,13 @@ the objective-review task leads."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Form, Request
 
 from forms import clauses
 from steward.web import fields
 from steward.web.render import lang_of, page, redirect, unit, write
 from workflows.documents import records
+from workflows.engine import clock
 from workflows.people import organisation
 from workflows.planning import objectives
 
@@ -29,7 +28,7 @@ def listing(request: Request):
                 **objectives.choices(s, a)}
     catalogue = clauses.by_id()
     return page(request, "planning/objectives.html", {**unit(request, read, page="/objectives"), "inputs": records.inputs(
-        "objective_review"), "last_year": date.today().year - 1, "this_year": date.today().year,
+        "objective_review"), "last_year": clock.today().year - 1, "this_year": clock.today().year,
         "clause_names": {c: catalogue[c] for c in objectives.CLAUSES if c in catalogue}})
 
 

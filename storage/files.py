@@ -26,6 +26,13 @@ class FileStore:
 
     def put(self, stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int]:
         """Stream into a temp file, hashing as we go; refuse early when over ``max_bytes``."""
+        sha, size, tmp = self.receive(stream, max_bytes=max_bytes)
+        self.keep(sha, tmp)
+        return sha, size
+
+    def receive(self, stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int, Path]:
+        """``put``'s first half: the bytes in a temp file beside the blobs, and their hash. The caller ``keep``s it
+        once the record naming it is sure (or unlinks it), so a large file can be copied while it is checked."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
@@ -43,14 +50,21 @@ class FileStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            sha = digest.hexdigest()
+            return digest.hexdigest(), size, Path(tmp)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def keep(self, sha: str, tmp: Path) -> None:
+        """Give a received temp file its name (or drop it: the same bytes are stored already)."""
+        try:
             final = self.path(sha)
             final.parent.mkdir(parents=True, exist_ok=True)
             if final.exists():
                 os.unlink(tmp)
             else:
                 os.replace(tmp, final)
-            return sha, size
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)

@@ -82,16 +82,38 @@ def rejects(con: duckdb.DuckDBPyConnection, columns: dict[str, int]) -> list[tup
         f"SELECT column_name, line, csv_line FROM reject_errors ORDER BY line LIMIT {SHOWN * 2}").fetchall()]
 
 
-def pairs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """Each (meter, unit) the file names: the caller works out which fit, once per pair, not once per row."""
-    return con.execute("SELECT DISTINCT coalesce(meter, ''), unit FROM r").fetchall()
+def overview(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], list[str]]:
+    """Each (meter, unit) the file names — the caller works out which fit, once per pair, not once per row — and
+    the months ("YYYY-MM") it covers, in one pass."""
+    found = con.execute("SELECT DISTINCT coalesce(meter, ''), unit, date_trunc('month', ts) FROM r").fetchall()
+    return sorted({(m, u) for m, u, _ in found}), sorted({f"{d:%Y-%m}" for _, _, d in found if d is not None})
+
+
+# Each reading beside the one before it of the same meter. A monitoring export is usually written meter by
+# meter in time order: then the file's own order is that order, and a look at the row before costs one scan
+# (``IN_FILE``, trusted only when the pass proves it: every line came after the one before, each meter is one
+# run of lines, times rise within a run). Otherwise DuckDB sorts (``SORTED``).
+IN_FILE = """SELECT line, meter, ts, amount, counter, unit,
+                    CASE WHEN prev_meter = meter THEN prev_line END AS prev_line,
+                    CASE WHEN prev_meter = meter THEN prev_ts END AS prev_ts,
+                    CASE WHEN prev_meter = meter THEN prev_counter END AS prev_counter, after
+             FROM (SELECT *, lag(meter) OVER () AS prev_meter, lag(line) OVER () AS prev_line,
+                          lag(ts) OVER () AS prev_ts, lag(counter) OVER () AS prev_counter,
+                          coalesce(lag(line) OVER (), 1) AS after FROM r)"""
+SORTED = """SELECT line, meter, ts, amount, counter, unit, lag(line) OVER w AS prev_line, lag(ts) OVER w AS prev_ts,
+                   lag(counter) OVER w AS prev_counter, line - 1 AS after
+            FROM r WHERE ts IS NOT NULL WINDOW w AS (PARTITION BY meter ORDER BY ts, line)"""
 
 
 def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[tuple[str, str], float],
              stored: list[str], most: float) -> list[tuple[str, int, str]]:
     """(kind, line, what was there) for every kind of fault, up to ``SHOWN`` rows each. ``meters`` is the
     enterprise's meters; ``fits`` the scale of each (meter, unit) pair that converts; ``stored`` the Parquet
-    files already on record for the months the file covers."""
+    files already on record for the months the file covers.
+
+    The row-by-row checks are one scan (the rows at fault set aside); the checks between a reading and the one
+    before it are one pass in meter and time order, which also leaves each (meter, month, step)'s count and sum
+    in ``g`` for the summary and the months' reconciliation (``own_months``), so the file is sorted once at most."""
     con.execute("CREATE OR REPLACE TEMP TABLE known (meter VARCHAR, unit VARCHAR, k DOUBLE)")
     if fits:  # as lists in one statement: executemany costs a round trip a row
         con.execute("INSERT INTO known SELECT unnest($m), unnest($u), unnest($k)",
@@ -99,25 +121,47 @@ def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[
     con.execute("CREATE OR REPLACE TEMP TABLE ours (meter VARCHAR)")
     if meters:
         con.execute("INSERT INTO ours SELECT unnest($m)", {"m": list(meters)})
+    most = float(most)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE bad AS SELECT r.*, o.meter IS NOT NULL AS ours, k.k FROM r "
+        "LEFT JOIN ours o ON o.meter = r.meter LEFT JOIN known k ON k.meter = r.meter AND k.unit = r.unit "
+        "WHERE r.meter IS NULL OR r.meter = '' OR o.meter IS NULL OR k.k IS NULL OR r.ts IS NULL "
+        f"OR r.amount IS NULL OR NOT isfinite(r.amount) OR abs(r.amount) > {most} OR r.amount < 0 "
+        "OR NOT isfinite(r.counter)")
     checks = {
-        "no_meter": "SELECT line, '' FROM r WHERE meter IS NULL OR meter = ''",
-        "unknown_meter": "SELECT line, meter FROM r ANTI JOIN ours USING (meter) WHERE meter <> ''",
-        "bad_unit": "SELECT r.line, r.unit FROM r SEMI JOIN ours USING (meter) ANTI JOIN known k "
-                    "ON k.meter = r.meter AND k.unit = r.unit",
-        "bad_time": "SELECT line, coalesce(t, '') FROM r WHERE ts IS NULL",
-        "bad_amount": "SELECT line, coalesce(CAST(amount AS VARCHAR), '') FROM r WHERE amount IS NULL "
-                      f"OR NOT isfinite(amount) OR abs(amount) > {float(most)}",
-        "negative": "SELECT line, CAST(amount AS VARCHAR) FROM r WHERE amount < 0",
-        "bad_counter": "SELECT line, CAST(counter AS VARCHAR) FROM r WHERE NOT isfinite(counter)",
+        "no_meter": "SELECT line, '' FROM bad WHERE meter IS NULL OR meter = ''",
+        "unknown_meter": "SELECT line, meter FROM bad WHERE meter <> '' AND NOT ours",
+        "bad_unit": "SELECT line, unit FROM bad WHERE ours AND k IS NULL",
+        "bad_time": "SELECT line, coalesce(t, '') FROM bad WHERE ts IS NULL",
+        "bad_amount": "SELECT line, coalesce(CAST(amount AS VARCHAR), '') FROM bad WHERE amount IS NULL "
+                      f"OR NOT isfinite(amount) OR abs(amount) > {most}",
+        "negative": "SELECT line, CAST(amount AS VARCHAR) FROM bad WHERE amount < 0",
+        "bad_counter": "SELECT line, CAST(counter AS VARCHAR) FROM bad WHERE NOT isfinite(counter)",
     }
-    # one sort of the whole file finds both a time given twice and a counter running backwards
-    in_order = ("SELECT line, meter, ts, counter, lag(ts) OVER w AS prev_ts, lag(line) OVER w AS prev_line, "
-                "lag(counter) OVER w AS prev FROM r WHERE ts IS NOT NULL WINDOW w AS (PARTITION BY meter ORDER BY ts)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE steps AS SELECT * FROM ({in_order}) "
-                "WHERE ts = prev_ts OR counter < prev")
-    checks["duplicate"] = ("SELECT line, meter || ' ' || strftime(ts, '%Y-%m-%d %H:%M') || ' ← ' || prev_line "
-                           "FROM steps WHERE ts = prev_ts")
-    checks["backwards"] = "SELECT line, printf('%.3f → %.3f', prev, counter) FROM steps WHERE counter < prev"
+    clean = (con.execute("SELECT count(*) FROM bad").fetchone() or (1,))[0] == 0
+    value = "amount * k.k" if any(k != 1.0 for k in fits.values()) else "amount"
+    for seq in ([IN_FILE] if clean else []) + [SORTED]:
+        scaled = f"SELECT s.*, {value} AS value FROM ({seq}) s" + (
+            " LEFT JOIN known k ON k.meter = s.meter AND k.unit = s.unit" if value != "amount" else "")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE g AS SELECT meter, date_trunc('month', ts) AS month, "
+            "epoch(ts) - epoch(prev_ts) AS step, count(*) AS n, min(ts) AS first, max(ts) AS last, "
+            "sum(value) AS value, count(*) FILTER (counter < prev_counter) AS back, "
+            "min(ts) FILTER (counter < prev_counter) AS first_back, count(*) FILTER (prev_line IS NULL) AS runs, "
+            "count(*) FILTER (line <> after + 1 OR ts <= prev_ts) AS astray "
+            f"FROM ({scaled}) WHERE ts IS NOT NULL GROUP BY ALL")
+        if seq is SORTED or con.execute(  # the file's order held throughout: one run per meter, rising times
+                "SELECT sum(astray) = 0 AND sum(runs) = count(DISTINCT meter) FROM g").fetchone() == (True,):
+            break
+    twice, back = con.execute("SELECT coalesce(sum(n) FILTER (step = 0), 0), coalesce(sum(back), 0) FROM g"
+                              ).fetchone() or (0, 0)
+    if twice or back:  # a file at fault: the rows themselves, from the same order once more
+        con.execute(f"CREATE OR REPLACE TEMP TABLE steps AS SELECT * FROM ({SORTED}) "
+                    "WHERE ts = prev_ts OR counter < prev_counter")
+        checks["duplicate"] = ("SELECT line, meter || ' ' || strftime(ts, '%Y-%m-%d %H:%M') || ' ← ' || prev_line "
+                               "FROM steps WHERE ts = prev_ts")
+        checks["backwards"] = ("SELECT line, printf('%.3f → %.3f', prev_counter, counter) FROM steps "
+                               "WHERE counter < prev_counter")
     if stored:
         checks["on_record"] = ("SELECT r.line, r.meter || ' ' || strftime(r.ts, '%Y-%m-%d %H:%M') FROM r JOIN "
                                "read_parquet(?) s ON s.meter = r.meter AND s.ts = r.ts")
@@ -130,28 +174,59 @@ def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str], datetime, datetime]:
-    meters = [m for (m,) in con.execute("SELECT DISTINCT meter FROM r ORDER BY 1").fetchall()]
-    months = [m for (m,) in con.execute("SELECT DISTINCT strftime(ts, '%Y-%m') FROM r ORDER BY 1").fetchall()]
-    first, last = con.execute("SELECT min(ts), max(ts) FROM r").fetchone() or (None, None)
+    """The meters, months, first and last time of a file that passed ``problems`` (from its counts in ``g``)."""
+    meters = [m for (m,) in con.execute("SELECT DISTINCT meter FROM g ORDER BY 1").fetchall()]
+    months = [f"{m:%Y-%m}" for (m,) in con.execute("SELECT DISTINCT month FROM g ORDER BY 1").fetchall()]
+    first, last = con.execute("SELECT min(first), max(last) FROM g").fetchone() or (None, None)
     return meters, months, first, last
 
 
-def write(con: duckdb.DuckDBPyConnection, staging: Path, batch: str) -> None:
-    """The checked rows, in the meter's own unit, as one Parquet file per month under ``staging``."""
+def own_months(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple[float, int]],
+                                                       list[tuple[str, str, str, int, str]]]:
+    """``month_totals`` and ``irregular`` of the file alone, from the counts ``problems`` left in ``g``: what
+    reconciling its months over its own Parquet files would find when nothing else is on record for them."""
+    totals = {(m, f"{month:%Y-%m}"): (float(s), int(n)) for m, month, s, n in con.execute(
+        "SELECT meter, month, sum(value), sum(n) FROM g GROUP BY ALL").fetchall()}
+    return totals, con.execute(
+        """
+        WITH usual AS (SELECT meter, arg_max(step, n) AS step
+                       FROM (SELECT meter, step, sum(n) AS n FROM g WHERE step > 0 GROUP BY ALL) GROUP BY meter)
+        SELECT meter, strftime(month, '%Y-%m') AS m, 'gap', CAST(sum(n * (g.step / u.step - 1)) AS BIGINT),
+               strftime(min(first), '%Y-%m-%d %H:%M') FROM g JOIN usual u USING (meter) WHERE g.step > u.step
+               GROUP BY meter, m
+        UNION ALL
+        SELECT meter, strftime(month, '%Y-%m') AS m, 'duplicate', sum(n), strftime(min(first), '%Y-%m-%d %H:%M')
+          FROM g JOIN usual u USING (meter) WHERE g.step = 0 GROUP BY meter, m
+        UNION ALL
+        SELECT meter, strftime(month, '%Y-%m') AS m, 'backwards', sum(back),
+               strftime(min(first_back), '%Y-%m-%d %H:%M') FROM g JOIN usual u USING (meter) WHERE back > 0
+               GROUP BY meter, m
+        ORDER BY 1, 2, 3""").fetchall()
+
+
+def write(con: duckdb.DuckDBPyConnection, staging: Path, batch: str, fits: dict[tuple[str, str], float]) -> None:
+    """The checked rows, in the meter's own unit, as one Parquet file per month under ``staging``
+    (``month=YYYY-MM-01``: ``publish`` names the folder by the month)."""
     staging.mkdir(parents=True, exist_ok=True)
+    scaled = any(k != 1.0 for k in fits.values())
     con.execute(
-        f"COPY (SELECT r.meter, r.ts, r.amount * k.k AS value, r.counter, strftime(r.ts, '%Y-%m') AS month "
-        f"FROM r JOIN known k ON k.meter = r.meter AND k.unit = r.unit) "
+        f"COPY (SELECT r.meter, r.ts, {'r.amount * k.k' if scaled else 'r.amount'} AS value, r.counter, "
+        f"CAST(date_trunc('month', r.ts) AS DATE) AS month FROM r "
+        f"{'JOIN known k ON k.meter = r.meter AND k.unit = r.unit' if scaled else ''}) "
         f"TO '{_quoted(staging)}' (FORMAT parquet, PARTITION_BY (month), FILENAME_PATTERN '{batch}_{{i}}', "
         f"OVERWRITE_OR_IGNORE true)")
 
 
 def publish(staging: Path, root: Path, enterprise_id: int) -> None:
-    """Move a committed import's files into place (a rename each: a reader sees a whole file or none)."""
+    """Move a committed import's files into place (a rename each: a reader sees a whole file or none). Safe to
+    repeat after a crash part way, or beside another process doing the same."""
     for part in sorted(staging.glob("month=*/*.parquet")):
-        target = month_dir(root, enterprise_id, part.parent.name.removeprefix("month="))
+        target = month_dir(root, enterprise_id, part.parent.name.removeprefix("month=")[:7])
         target.mkdir(parents=True, exist_ok=True)
-        part.rename(target / part.name)
+        try:
+            part.rename(target / part.name)
+        except FileNotFoundError:  # moved already by the other
+            pass
     shutil.rmtree(staging, ignore_errors=True)
 
 

@@ -9,7 +9,9 @@ accuracy — is a finding on the data-anomaly list, with both figures."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +34,7 @@ from workflows.engine import clock, machine
 from workflows.engine.machine import Actor
 
 MAX_AMOUNT = 1e12
+ABANDONED = 3600.0  # s: staged files of an import that never committed are removed after this
 DEFAULT_TOLERANCE = 1.0  # %, for a class that is not a percentage (a weighbridge's III, say)
 FAULTS = {  # kind → (zh, en) said of the row
     "no_meter": ("未填计量器具编号", "no meter given"),
@@ -46,6 +49,9 @@ FAULTS = {  # kind → (zh, en) said of the row
     "on_record": ("该时间的读数已导入过", "a reading for this time is already on record"),
     "bad_line": ("该行无法按列读取", "the line cannot be split into its columns"),
 }
+
+
+Own = tuple[dict[tuple[str, str], tuple[float, int]], list[tuple[str, str, str, int, str]]]
 
 
 def readings_root(store: FileStore) -> Path:
@@ -89,10 +95,49 @@ def _meters(session: Session, enterprise_id: int) -> dict[str, Meter]:
 
 def _import(session: Session, actor: Actor, store: FileStore, name: str, original: Path, csv_path: Path,
             columns: dict[str, int]) -> Imported:
-    meters = _meters(session, actor.enterprise_id)
     root = readings_root(store)
+    recover(session, root)
     batch = uuid.uuid4().hex
     staging = root / ".staging" / batch
+    with ThreadPoolExecutor(1) as pool:  # the reading sheet itself is copied as evidence while DuckDB checks it
+        copying = pool.submit(_receive, store, original)
+        try:
+            n, meter_codes, months, first, last, own = _check(session, actor, root, staging, batch, csv_path,
+                                                              columns)
+        except BaseException:
+            copying.add_done_callback(_drop)
+            raise
+        sha, _, received = copying.result()
+    store.keep(sha, received)
+    _publish_on_commit(session, staging, root, actor.enterprise_id)
+    row = ReadingBatch(enterprise_id=actor.enterprise_id, batch=batch, file_name=name[:200], file_sha256=sha, rows=n,
+                       meters=meter_codes, months=months, first_day=first.date(), last_day=last.date(),
+                       imported_by=actor.label)
+    session.add(row)
+    session.flush()
+    # the new files are not in place yet: the months are reconciled over the staged ones too
+    found = reconcile_months(session, actor.enterprise_id, store, [_month(m) for m in months],
+                             extra=sorted(str(p) for p in staging.glob("month=*/*.parquet")), own=own)
+    anomalies.record(session, actor.enterprise_id, found)
+    return Imported(row, found)
+
+
+def _receive(store: FileStore, original: Path) -> tuple[str, int, Path]:
+    with original.open("rb") as fh:
+        return store.receive(fh)
+
+
+def _drop(copying: Future) -> None:
+    """An import refused: the copy of its file is not kept."""
+    if not copying.cancelled() and copying.exception() is None:
+        copying.result()[2].unlink(missing_ok=True)
+
+
+def _check(session: Session, actor: Actor, root: Path, staging: Path, batch: str, csv_path: Path,
+           columns: dict[str, int]) -> tuple[int, list[str], list[str], datetime, datetime, Own | None]:
+    """Read the file into DuckDB once, check it whole and write its Parquet files under ``staging``; any fault
+    is raised with its rows and nothing stays behind."""
+    meters = _meters(session, actor.enterprise_id)
     con = parquet.connect(memory_limit="600MB", spill=staging / "spill")
     try:
         try:
@@ -107,45 +152,49 @@ def _import(session: Session, actor: Actor, store: FileStore, name: str, origina
             raise invalid(unreadable)
         if n == 0:
             raise StewardError("empty", "文件中没有读数", "The file holds no readings", field="file")
+        found_pairs, months = parquet.overview(con)
         fits = {}
-        for code, unit in parquet.pairs(con):
+        for code, unit in found_pairs:
             meter = meters.get(code)
             if meter is not None:
                 k = _fit(unit, meter.unit)
                 if k is not None:
                     fits[(code, unit)] = k
-        months = [m for (m,) in con.execute("SELECT DISTINCT strftime(ts, '%Y-%m') FROM r WHERE ts IS NOT NULL")
-                  .fetchall()]
-        faults = parquet.problems(con, {c: m.unit for c, m in meters.items()}, fits,
-                                  parquet.month_files(root, actor.enterprise_id, months), MAX_AMOUNT)
+        stored = parquet.month_files(root, actor.enterprise_id, months)
+        faults = parquet.problems(con, {c: m.unit for c, m in meters.items()}, fits, stored, MAX_AMOUNT)
         if faults:
             raise invalid(faults)
         meter_codes, months, first, last = parquet.summary(con)
-        parquet.write(con, staging, batch)
+        # nothing else on record for these months: the file's own counts are the months' figures
+        own = None if stored else parquet.own_months(con)
+        parquet.write(con, staging, batch, fits)
     except BaseException:
         con.close()
         parquet.discard(staging)
         raise
     con.close()
-    _publish_on_commit(session, staging, root, actor.enterprise_id)
-    with original.open("rb") as fh:
-        sha, _ = store.put(fh)  # the reading sheet itself, kept as evidence under its hash
-    row = ReadingBatch(enterprise_id=actor.enterprise_id, batch=batch, file_name=name[:200], file_sha256=sha, rows=n,
-                       meters=meter_codes, months=months, first_day=first.date(), last_day=last.date(),
-                       imported_by=actor.label)
-    session.add(row)
-    session.flush()
-    # the new files are not in place yet: the months are reconciled over the staged ones too
-    found = reconcile_months(session, actor.enterprise_id, store, [_month(m) for m in months],
-                             extra=sorted(str(p) for p in staging.glob("month=*/*.parquet")))
-    anomalies.record(session, actor.enterprise_id, found)
-    return Imported(row, found)
+    return n, meter_codes, months, first, last, own
 
 
 def _publish_on_commit(session: Session, staging: Path, root: Path, enterprise_id: int) -> None:
     """Nothing half-written: the files join the others only if the import's transaction commits."""
     event.listen(session, "after_commit", lambda s: parquet.publish(staging, root, enterprise_id), once=True)
     event.listen(session, "after_rollback", lambda s: parquet.discard(staging), once=True)
+
+
+def recover(session: Session, root: Path, age: float = ABANDONED) -> None:
+    """Close the crash window between an import's commit and the move of its files: a staged folder whose batch is
+    on record is moved into place now; one whose batch never committed is removed once ``age`` seconds old (a
+    younger one may be an import still running in another process)."""
+    folder = root / ".staging"
+    if not folder.is_dir():
+        return
+    for staged in sorted(folder.iterdir()):
+        owner = session.exec(select(ReadingBatch.enterprise_id).where(ReadingBatch.batch == staged.name)).first()
+        if owner is not None:
+            parquet.publish(staged, root, owner)
+        elif time.time() - staged.stat().st_mtime > age:
+            parquet.discard(staged)
 
 
 def _fit(unit: str, meter_unit: str) -> float | None:
@@ -188,17 +237,21 @@ def month_rows(session: Session, enterprise_id: int, store: FileStore, month: da
 
 
 def months_rows(session: Session, enterprise_id: int, store: FileStore, months: list[date],
-                extra: list[str] | None = None) -> dict[date, tuple[list[dict], list[tuple]]]:
+                extra: list[str] | None = None, own: Own | None = None) -> dict[date, tuple[list[dict], list[tuple]]]:
     """``month_rows`` for several months at once: one DuckDB pass for the totals, one sort for the irregularities
-    (an import of a year reconciles its twelve months together)."""
-    keys = [f"{m:%Y-%m}" for m in months]
-    files = parquet.month_files(readings_root(store), enterprise_id, keys) + (extra or [])
-    con = parquet.connect()
-    try:
-        totals = parquet.month_totals(con, files)
-        odd = parquet.irregular(con, files)
-    finally:
-        con.close()
+    (an import of a year reconciles its twelve months together). ``own``: the totals and irregularities an import
+    already counted, when its file is all there is for these months (read from its Parquet again otherwise)."""
+    if own is not None:
+        totals, odd = own
+    else:
+        keys = [f"{m:%Y-%m}" for m in months]
+        files = parquet.month_files(readings_root(store), enterprise_id, keys) + (extra or [])
+        con = parquet.connect()
+        try:
+            totals = parquet.month_totals(con, files)
+            odd = parquet.irregular(con, files)
+        finally:
+            con.close()
     meters = _meters(session, enterprise_id)
     by_id = {m.id: m for m in meters.values()}
     booked: dict[tuple[str, date], float] = {}
@@ -233,7 +286,7 @@ def reconcile(session: Session, enterprise_id: int, store: FileStore, month: dat
 
 
 def reconcile_months(session: Session, enterprise_id: int, store: FileStore, months: list[date],
-                     extra: list[str] | None = None) -> list[Finding]:
+                     extra: list[str] | None = None, own: Own | None = None) -> list[Finding]:
     places = dict(session.exec(select(Facility.id, Facility.code).where(Facility.enterprise_id == enterprise_id)).all())
     meters = _meters(session, enterprise_id)
 
@@ -244,7 +297,7 @@ def reconcile_months(session: Session, enterprise_id: int, store: FileStore, mon
              "duplicate": ("同一时间有 {n} 个重复读数，首个在 {at}", "{n} duplicate reading time(s), the first at {at}"),
              "backwards": ("表底数倒走 {n} 次，首次在 {at}", "the counter ran backwards {n} time(s), first at {at}")}
     found = []
-    for month, (rows, odd) in months_rows(session, enterprise_id, store, months, extra).items():
+    for month, (rows, odd) in months_rows(session, enterprise_id, store, months, extra, own).items():
         for r in rows:
             m, unit = r["meter"], r["meter"].unit
             if r["within"]:

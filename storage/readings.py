@@ -82,17 +82,10 @@ def rejects(con: duckdb.DuckDBPyConnection, columns: dict[str, int]) -> list[tup
         f"SELECT column_name, line, csv_line FROM reject_errors ORDER BY line LIMIT {SHOWN * 2}").fetchall()]
 
 
-def overview(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], list[str]]:
-    """Each (meter, unit) the file names — the caller works out which fit, once per pair, not once per row — and
-    the months ("YYYY-MM") it covers, in one pass."""
-    found = con.execute("SELECT DISTINCT coalesce(meter, ''), unit, date_trunc('month', ts) FROM r").fetchall()
-    return sorted({(m, u) for m, u, _ in found}), sorted({f"{d:%Y-%m}" for _, _, d in found if d is not None})
-
-
 # Each reading beside the one before it of the same meter. A monitoring export is usually written meter by
 # meter in time order: then the file's own order is that order, and a look at the row before costs one scan
 # (``IN_FILE``, trusted only when the pass proves it: every line came after the one before, each meter is one
-# run of lines, times rise within a run). Otherwise DuckDB sorts (``SORTED``).
+# run of lines, times rise within a run). Otherwise DuckDB sorts (``SORTED``; a row without a time comes last).
 IN_FILE = """SELECT line, meter, ts, amount, counter, unit,
                     CASE WHEN prev_meter = meter THEN prev_line END AS prev_line,
                     CASE WHEN prev_meter = meter THEN prev_ts END AS prev_ts,
@@ -102,18 +95,42 @@ IN_FILE = """SELECT line, meter, ts, amount, counter, unit,
                           coalesce(lag(line) OVER (), 1) AS after FROM r)"""
 SORTED = """SELECT line, meter, ts, amount, counter, unit, lag(line) OVER w AS prev_line, lag(ts) OVER w AS prev_ts,
                    lag(counter) OVER w AS prev_counter, line - 1 AS after
-            FROM r WHERE ts IS NOT NULL WINDOW w AS (PARTITION BY meter ORDER BY ts, line)"""
+            FROM r WINDOW w AS (PARTITION BY meter ORDER BY ts NULLS LAST, line)"""
+
+
+def sequence(con: duckdb.DuckDBPyConnection, most: float) -> None:
+    """One pass over the file in meter and time order, counted into ``g`` by (meter, unit, month, step): how many
+    readings, their sum and first and last time, counters that ran back, and how many rows hold a value no check
+    lets through. Everything after — which units fit, whether any row is at fault, the summary, the months'
+    totals and gaps — reads ``g`` (thousands of rows), not the file; only a file at fault is scanned again, for
+    its rows."""
+    at_fault = ("ts IS NULL OR amount IS NULL OR NOT isfinite(amount) OR amount < 0 "
+                f"OR abs(amount) > {float(most)} OR NOT isfinite(counter)")
+    for seq in (IN_FILE, SORTED):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE g AS SELECT meter, unit, date_trunc('month', ts) AS month, "
+            "epoch(ts) - epoch(prev_ts) AS step, count(*) AS n, min(ts) AS first, max(ts) AS last, "
+            "sum(amount) AS amount, count(*) FILTER (ts IS NOT NULL AND counter < prev_counter) AS back, "
+            "min(ts) FILTER (counter < prev_counter) AS first_back, count(*) FILTER (prev_line IS NULL) AS runs, "
+            "count(*) FILTER (line <> after + 1 OR ts <= prev_ts OR ts IS NULL OR meter IS NULL) AS astray, "
+            f"count(*) FILTER ({at_fault}) AS faults FROM ({seq}) GROUP BY ALL")
+        if seq is SORTED or con.execute(  # the file's order held throughout: one run per meter, rising times
+                "SELECT sum(astray) = 0 AND sum(runs) = count(DISTINCT meter) FROM g").fetchone() == (True,):
+            return
+
+
+def overview(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], list[str]]:
+    """Each (meter, unit) the file names — the caller works out which fit, once per pair, not once per row — and
+    the months ("YYYY-MM") it covers."""
+    found = con.execute("SELECT DISTINCT coalesce(meter, ''), unit, month FROM g").fetchall()
+    return sorted({(m, u) for m, u, _ in found}), sorted({f"{d:%Y-%m}" for _, _, d in found if d is not None})
 
 
 def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[tuple[str, str], float],
              stored: list[str], most: float) -> list[tuple[str, int, str]]:
-    """(kind, line, what was there) for every kind of fault, up to ``SHOWN`` rows each. ``meters`` is the
-    enterprise's meters; ``fits`` the scale of each (meter, unit) pair that converts; ``stored`` the Parquet
-    files already on record for the months the file covers.
-
-    The row-by-row checks are one scan (the rows at fault set aside); the checks between a reading and the one
-    before it are one pass in meter and time order, which also leaves each (meter, month, step)'s count and sum
-    in ``g`` for the summary and the months' reconciliation (``own_months``), so the file is sorted once at most."""
+    """(kind, line, what was there) for every kind of fault, up to ``SHOWN`` rows each, after ``sequence``.
+    ``meters`` is the enterprise's meters; ``fits`` the scale of each (meter, unit) pair that converts;
+    ``stored`` the Parquet files already on record for the months the file covers."""
     con.execute("CREATE OR REPLACE TEMP TABLE known (meter VARCHAR, unit VARCHAR, k DOUBLE)")
     if fits:  # as lists in one statement: executemany costs a round trip a row
         con.execute("INSERT INTO known SELECT unnest($m), unnest($u), unnest($k)",
@@ -122,40 +139,28 @@ def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[
     if meters:
         con.execute("INSERT INTO ours SELECT unnest($m)", {"m": list(meters)})
     most = float(most)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE bad AS SELECT r.*, o.meter IS NOT NULL AS ours, k.k FROM r "
-        "LEFT JOIN ours o ON o.meter = r.meter LEFT JOIN known k ON k.meter = r.meter AND k.unit = r.unit "
-        "WHERE r.meter IS NULL OR r.meter = '' OR o.meter IS NULL OR k.k IS NULL OR r.ts IS NULL "
-        f"OR r.amount IS NULL OR NOT isfinite(r.amount) OR abs(r.amount) > {most} OR r.amount < 0 "
-        "OR NOT isfinite(r.counter)")
-    checks = {
-        "no_meter": "SELECT line, '' FROM bad WHERE meter IS NULL OR meter = ''",
-        "unknown_meter": "SELECT line, meter FROM bad WHERE meter <> '' AND NOT ours",
-        "bad_unit": "SELECT line, unit FROM bad WHERE ours AND k IS NULL",
-        "bad_time": "SELECT line, coalesce(t, '') FROM bad WHERE ts IS NULL",
-        "bad_amount": "SELECT line, coalesce(CAST(amount AS VARCHAR), '') FROM bad WHERE amount IS NULL "
-                      f"OR NOT isfinite(amount) OR abs(amount) > {most}",
-        "negative": "SELECT line, CAST(amount AS VARCHAR) FROM bad WHERE amount < 0",
-        "bad_counter": "SELECT line, CAST(counter AS VARCHAR) FROM bad WHERE NOT isfinite(counter)",
-    }
-    clean = (con.execute("SELECT count(*) FROM bad").fetchone() or (1,))[0] == 0
-    value = "amount * k.k" if any(k != 1.0 for k in fits.values()) else "amount"
-    for seq in ([IN_FILE] if clean else []) + [SORTED]:
-        scaled = f"SELECT s.*, {value} AS value FROM ({seq}) s" + (
-            " LEFT JOIN known k ON k.meter = s.meter AND k.unit = s.unit" if value != "amount" else "")
+    unfit, faults, twice, back = con.execute(
+        "SELECT count(*) FILTER (k.k IS NULL), coalesce(sum(faults), 0), coalesce(sum(n) FILTER (step = 0), 0), "
+        "coalesce(sum(back), 0) FROM g LEFT JOIN known k ON k.meter = g.meter AND k.unit = g.unit").fetchone() or (1,)
+    checks = {}
+    if unfit or faults:  # the rows themselves, in one more scan
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE g AS SELECT meter, date_trunc('month', ts) AS month, "
-            "epoch(ts) - epoch(prev_ts) AS step, count(*) AS n, min(ts) AS first, max(ts) AS last, "
-            "sum(value) AS value, count(*) FILTER (counter < prev_counter) AS back, "
-            "min(ts) FILTER (counter < prev_counter) AS first_back, count(*) FILTER (prev_line IS NULL) AS runs, "
-            "count(*) FILTER (line <> after + 1 OR ts <= prev_ts) AS astray "
-            f"FROM ({scaled}) WHERE ts IS NOT NULL GROUP BY ALL")
-        if seq is SORTED or con.execute(  # the file's order held throughout: one run per meter, rising times
-                "SELECT sum(astray) = 0 AND sum(runs) = count(DISTINCT meter) FROM g").fetchone() == (True,):
-            break
-    twice, back = con.execute("SELECT coalesce(sum(n) FILTER (step = 0), 0), coalesce(sum(back), 0) FROM g"
-                              ).fetchone() or (0, 0)
-    if twice or back:  # a file at fault: the rows themselves, from the same order once more
+            "CREATE OR REPLACE TEMP TABLE bad AS SELECT r.*, o.meter IS NOT NULL AS ours, k.k FROM r "
+            "LEFT JOIN ours o ON o.meter = r.meter LEFT JOIN known k ON k.meter = r.meter AND k.unit = r.unit "
+            "WHERE r.meter IS NULL OR r.meter = '' OR o.meter IS NULL OR k.k IS NULL OR r.ts IS NULL "
+            f"OR r.amount IS NULL OR NOT isfinite(r.amount) OR abs(r.amount) > {most} OR r.amount < 0 "
+            "OR NOT isfinite(r.counter)")
+        checks = {
+            "no_meter": "SELECT line, '' FROM bad WHERE meter IS NULL OR meter = ''",
+            "unknown_meter": "SELECT line, meter FROM bad WHERE meter <> '' AND NOT ours",
+            "bad_unit": "SELECT line, unit FROM bad WHERE ours AND k IS NULL",
+            "bad_time": "SELECT line, coalesce(t, '') FROM bad WHERE ts IS NULL",
+            "bad_amount": "SELECT line, coalesce(CAST(amount AS VARCHAR), '') FROM bad WHERE amount IS NULL "
+                          f"OR NOT isfinite(amount) OR abs(amount) > {most}",
+            "negative": "SELECT line, CAST(amount AS VARCHAR) FROM bad WHERE amount < 0",
+            "bad_counter": "SELECT line, CAST(counter AS VARCHAR) FROM bad WHERE NOT isfinite(counter)",
+        }
+    if twice or back:  # likewise: the same time twice, a counter running back, in meter and time order
         con.execute(f"CREATE OR REPLACE TEMP TABLE steps AS SELECT * FROM ({SORTED}) "
                     "WHERE ts = prev_ts OR counter < prev_counter")
         checks["duplicate"] = ("SELECT line, meter || ' ' || strftime(ts, '%Y-%m-%d %H:%M') || ' ← ' || prev_line "
@@ -183,23 +188,26 @@ def summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str], datet
 
 def own_months(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple[float, int]],
                                                        list[tuple[str, str, str, int, str]]]:
-    """``month_totals`` and ``irregular`` of the file alone, from the counts ``problems`` left in ``g``: what
+    """``month_totals`` and ``irregular`` of a file that passed ``problems``, from its counts in ``g``: what
     reconciling its months over its own Parquet files would find when nothing else is on record for them."""
     totals = {(m, f"{month:%Y-%m}"): (float(s), int(n)) for m, month, s, n in con.execute(
-        "SELECT meter, month, sum(value), sum(n) FROM g GROUP BY ALL").fetchall()}
+        "SELECT g.meter, month, sum(amount * k.k), sum(n) FROM g JOIN known k ON k.meter = g.meter "
+        "AND k.unit = g.unit GROUP BY ALL").fetchall()}
     return totals, con.execute(
         """
-        WITH usual AS (SELECT meter, arg_max(step, n) AS step
-                       FROM (SELECT meter, step, sum(n) AS n FROM g WHERE step > 0 GROUP BY ALL) GROUP BY meter)
-        SELECT meter, strftime(month, '%Y-%m') AS m, 'gap', CAST(sum(n * (g.step / u.step - 1)) AS BIGINT),
-               strftime(min(first), '%Y-%m-%d %H:%M') FROM g JOIN usual u USING (meter) WHERE g.step > u.step
+        WITH s AS (SELECT meter, month, step, sum(n) AS n, min(first) AS first, sum(back) AS back,
+                          min(first_back) AS first_back FROM g GROUP BY ALL),
+             usual AS (SELECT meter, arg_max(step, n) AS step
+                       FROM (SELECT meter, step, sum(n) AS n FROM s WHERE step > 0 GROUP BY ALL) GROUP BY meter)
+        SELECT meter, strftime(month, '%Y-%m') AS m, 'gap', CAST(sum(n * (s.step / u.step - 1)) AS BIGINT),
+               strftime(min(first), '%Y-%m-%d %H:%M') FROM s JOIN usual u USING (meter) WHERE s.step > u.step
                GROUP BY meter, m
         UNION ALL
         SELECT meter, strftime(month, '%Y-%m') AS m, 'duplicate', sum(n), strftime(min(first), '%Y-%m-%d %H:%M')
-          FROM g JOIN usual u USING (meter) WHERE g.step = 0 GROUP BY meter, m
+          FROM s JOIN usual u USING (meter) WHERE s.step = 0 GROUP BY meter, m
         UNION ALL
         SELECT meter, strftime(month, '%Y-%m') AS m, 'backwards', sum(back),
-               strftime(min(first_back), '%Y-%m-%d %H:%M') FROM g JOIN usual u USING (meter) WHERE back > 0
+               strftime(min(first_back), '%Y-%m-%d %H:%M') FROM s JOIN usual u USING (meter) WHERE back > 0
                GROUP BY meter, m
         ORDER BY 1, 2, 3""").fetchall()
 

@@ -152,6 +152,7 @@ def _check(session: Session, actor: Actor, root: Path, staging: Path, batch: str
             raise invalid(unreadable)
         if n == 0:
             raise StewardError("empty", "文件中没有读数", "The file holds no readings", field="file")
+        parquet.sequence(con, MAX_AMOUNT)
         found_pairs, months = parquet.overview(con)
         fits = {}
         for code, unit in found_pairs:

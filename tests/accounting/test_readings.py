@@ -107,6 +107,7 @@ def test_a_bad_row_is_named_with_its_row_and_reason_and_nothing_is_kept(plant, e
     assert [(d["kind"], d["row"]) for d in err.value.details] == [(kind, line)]
     assert f"第 {line} 行" in err.value.zh and f"row {line}" in err.value.en
     assert parquet_files(store) == [] and not list((readings.readings_root(store) / ".staging").glob("*/*"))
+    assert not list(store.root.glob(".incoming-*"))  # nor the copy of the file made while it was checked
     with Session(engine) as s:
         assert s.exec(select(ReadingBatch)).all() == []
 
@@ -177,3 +178,60 @@ def test_times_written_the_other_common_ways_are_read(plant, engine, store, tmp_
         row[1] = row[1].replace("-", "/")  # 2025/11/01 00:00, as many monitoring systems write it
     done = bring(plant, store, as_csv(rows, tmp_path))
     assert done.batch.rows == 720 and done.findings == []
+
+
+def test_a_file_written_hour_by_hour_across_meters_is_checked_like_one_written_meter_by_meter(plant, engine, store,
+                                                                                               tmp_path):
+    coal = coal_in(engine)
+    power = [[*row[:4], "kWh"] for row in hourly(500.0, meter="M-E010")]  # the meter counts in MWh: scaled
+    rows = sorted(hourly(coal * 1.03, skip={100, 101, 102}) + power, key=lambda row: (row[1], row[0]))
+    done = bring(plant, store, as_csv(rows, tmp_path))
+    gaps = [f for f in done.findings if f.kind == "meter_gap"]
+    assert done.batch.rows == 720 * 2 - 3 and done.batch.meters == ["M-E010", "M-W001"]
+    assert [(g.series.split("|")[1], g.value) for g in gaps] == [("M-W001", 3)] and "2025-11-05 07:00" in gaps[0].en
+    with Session(engine) as s:
+        rows_, odd = readings.month_rows(s, plant_id(s), store, MONTH)
+    metered = {r["meter"].code: r["metered"] for r in rows_}
+    assert metered["M-E010"] == pytest.approx(0.5, rel=1e-6) and metered["M-W001"] == pytest.approx(
+        sum(r[2] for r in rows if r[0] == "M-W001"), rel=1e-9)
+    assert [o[:3] for o in odd] == [("M-W001", "gap", 3)]
+
+
+def test_two_rows_out_of_time_order_are_no_fault_and_a_meter_given_again_further_down_is_checked_across_both(
+        plant, engine, store, tmp_path):
+    rows = hourly(coal_in(engine))
+    rows[5], rows[6] = rows[6], rows[5]  # the file's order is not the meter's: checked in time order all the same
+    done = bring(plant, store, as_csv(rows, tmp_path))
+    assert done.batch.rows == 720 and done.findings == []
+    again = hourly(10.0, month=date(2025, 10, 1))
+    power = [[*row[:4], "MWh"] for row in hourly(1.0, month=date(2025, 10, 1), meter="M-E010")[:10]]
+    again = again[:50] + power + [list(again[20])]
+    with pytest.raises(StewardError) as err:
+        bring(plant, store, as_csv(again, tmp_path, "again.csv"))
+    assert [(d["kind"], d["row"]) for d in err.value.details] == [("duplicate", 62)]
+    assert "← 22" in err.value.en
+
+
+def test_files_staged_by_an_import_that_committed_are_moved_into_place_by_the_next(plant, engine, store, tmp_path,
+                                                                                  monkeypatch):
+    import os
+    import time
+
+    from storage import readings as parquet
+    root = readings.readings_root(store)
+    monkeypatch.setattr(parquet, "publish", lambda *a: None)  # the process ends between the commit and the move
+    bring(plant, store, as_csv(hourly(coal_in(engine)), tmp_path))
+    assert parquet_files(store) == [p for p in parquet_files(store) if ".staging" in p.parts] != []
+    monkeypatch.undo()
+    abandoned, young = root / ".staging" / "f", root / ".staging" / "e"  # never committed: old, and running
+    for folder in (abandoned, young):
+        (folder / "month=2025-09-01").mkdir(parents=True)
+        (folder / "month=2025-09-01" / "x.parquet").write_bytes(b"")
+    os.utime(abandoned, (time.time() - 7200, time.time() - 7200))
+    bring(plant, store, as_csv(hourly(10.0, month=date(2025, 10, 1)), tmp_path, "october.csv"))
+    kept = sorted(p.parent.name for p in parquet_files(store) if ".staging" not in p.parts)
+    assert kept == ["month=2025-10", "month=2025-11"]
+    assert not abandoned.exists() and young.exists()
+    with Session(engine) as s:
+        rows, _ = readings.month_rows(s, plant_id(s), store, MONTH)
+    assert rows[0]["readings"] == 720

@@ -15,13 +15,15 @@ from pathlib import Path
 import duckdb
 
 TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%Y%m%d%H%M"]
+HEAD = 10_000  # lines looked at first to see whether a file is written meter by meter
 SHOWN = 20  # rows at fault named per kind: enough to find the pattern, never a page of ten thousand
 
 
 def connect(memory_limit: str = "1GB", threads: int = 2, spill: Path | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB capped at ``memory_limit``; past it, it spills to ``spill`` (a folder it may fill)."""
     con = duckdb.connect()
-    if spill is not None:
+    if spill is not None:  # DuckDB makes the folder only when its parent is there
+        spill.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = '{_quoted(spill)}'")
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET threads = {int(threads)}")
@@ -85,44 +87,61 @@ def rejects(con: duckdb.DuckDBPyConnection, columns: dict[str, int]) -> list[tup
 # Each reading beside the one before it of the same meter. A monitoring export is usually written meter by
 # meter in time order: then the file's own order is that order, and a look at the row before costs one scan
 # (``IN_FILE``, trusted only when the pass proves it: every line came after the one before, each meter is one
-# run of lines, times rise within a run). Otherwise DuckDB sorts (``SORTED``; a row without a time comes last).
+# run of lines, times rise within a run). Otherwise DuckDB sorts what the order is needed for (``SORTED``: the
+# meter, time, line and counter; a row without a time comes last) and counts the rest without an order.
 IN_FILE = """SELECT line, meter, ts, amount, counter, unit,
                     CASE WHEN prev_meter = meter THEN prev_line END AS prev_line,
                     CASE WHEN prev_meter = meter THEN prev_ts END AS prev_ts,
                     CASE WHEN prev_meter = meter THEN prev_counter END AS prev_counter, after
              FROM (SELECT *, lag(meter) OVER () AS prev_meter, lag(line) OVER () AS prev_line,
                           lag(ts) OVER () AS prev_ts, lag(counter) OVER () AS prev_counter,
-                          coalesce(lag(line) OVER (), 1) AS after FROM r)"""
-SORTED = """SELECT line, meter, ts, amount, counter, unit, lag(line) OVER w AS prev_line, lag(ts) OVER w AS prev_ts,
+                          coalesce(lag(line) OVER (), 1) AS after FROM {rows})"""
+SORTED = """SELECT line, meter, ts, counter, lag(line) OVER w AS prev_line, lag(ts) OVER w AS prev_ts,
                    lag(counter) OVER w AS prev_counter, line - 1 AS after
             FROM r WINDOW w AS (PARTITION BY meter ORDER BY ts NULLS LAST, line)"""
+SUMS = ("count(*) AS n, min(ts) AS first, max(ts) AS last, sum(amount) AS amount, count(*) FILTER (ts IS NULL "
+        "OR amount IS NULL OR NOT isfinite(amount) OR amount < 0 OR abs(amount) > {most} OR NOT isfinite(counter)) "
+        "AS faults")
+STEPS = ("epoch(ts) - epoch(prev_ts) AS step, count(*) AS n, min(ts) AS first, "
+         "count(*) FILTER (ts IS NOT NULL AND counter < prev_counter) AS back, "
+         "min(ts) FILTER (counter < prev_counter) AS first_back, count(*) FILTER (prev_line IS NULL) AS runs, "
+         "count(*) FILTER (line <> after + 1 OR ts <= prev_ts OR ts IS NULL OR meter IS NULL) AS astray")
 
 
 def sequence(con: duckdb.DuckDBPyConnection, most: float) -> None:
-    """One pass over the file in meter and time order, counted into ``g`` by (meter, unit, month, step): how many
-    readings, their sum and first and last time, counters that ran back, and how many rows hold a value no check
-    lets through. Everything after — which units fit, whether any row is at fault, the summary, the months'
-    totals and gaps — reads ``g`` (thousands of rows), not the file; only a file at fault is scanned again, for
-    its rows."""
-    at_fault = ("ts IS NULL OR amount IS NULL OR NOT isfinite(amount) OR amount < 0 "
-                f"OR abs(amount) > {float(most)} OR NOT isfinite(counter)")
-    for seq in (IN_FILE, SORTED):
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE g AS SELECT meter, unit, date_trunc('month', ts) AS month, "
-            "epoch(ts) - epoch(prev_ts) AS step, count(*) AS n, min(ts) AS first, max(ts) AS last, "
-            "sum(amount) AS amount, count(*) FILTER (ts IS NOT NULL AND counter < prev_counter) AS back, "
-            "min(ts) FILTER (counter < prev_counter) AS first_back, count(*) FILTER (prev_line IS NULL) AS runs, "
-            "count(*) FILTER (line <> after + 1 OR ts <= prev_ts OR ts IS NULL OR meter IS NULL) AS astray, "
-            f"count(*) FILTER ({at_fault}) AS faults FROM ({seq}) GROUP BY ALL")
-        if seq is SORTED or con.execute(  # the file's order held throughout: one run per meter, rising times
+    """Count the file into two small tables: ``sums`` by (meter, unit, month) — how many readings, their sum, first
+    and last time, how many rows hold a value no check lets through — and ``steps`` by (meter, month, step from
+    the meter's reading before) — how many, counters that ran back. Everything after — which units fit, whether
+    any row is at fault, the summary, the months' totals and gaps — reads these (thousands of rows), not the
+    file; only a file at fault is scanned again, for its rows."""
+    sums = SUMS.format(most=float(most))
+    # the file's first lines say whether its order can hold (a meter met again soon after another: no)
+    head = IN_FILE.format(rows=f"(SELECT * FROM r WHERE line < {HEAD + 2})")
+    runs, meters = con.execute(f"SELECT count(*) FILTER (prev_line IS NULL), count(DISTINCT meter) FROM ({head})"
+                               ).fetchone() or (1, 0)
+    if runs <= meters:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE g AS SELECT meter, unit, date_trunc('month', ts) AS month, "
+                    f"{sums}, {STEPS.replace('AS n, min(ts) AS first', 'AS n_step, min(ts) AS first_step')} "
+                    f"FROM ({IN_FILE.format(rows='r')}) GROUP BY ALL")
+        if con.execute(  # the file's order held throughout: one run per meter, rising times
                 "SELECT sum(astray) = 0 AND sum(runs) = count(DISTINCT meter) FROM g").fetchone() == (True,):
+            con.execute("CREATE OR REPLACE TEMP TABLE sums AS SELECT meter, unit, month, sum(n) AS n, "
+                        "min(first) AS first, max(last) AS last, sum(amount) AS amount, sum(faults) AS faults "
+                        "FROM g GROUP BY ALL")
+            con.execute("CREATE OR REPLACE TEMP TABLE steps AS SELECT meter, month, step, sum(n_step) AS n, "
+                        "min(first_step) AS first, sum(back) AS back, min(first_back) AS first_back FROM g "
+                        "GROUP BY ALL")
             return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE sums AS SELECT meter, unit, date_trunc('month', ts) AS month, {sums} "
+                "FROM r GROUP BY ALL")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE steps AS SELECT meter, date_trunc('month', ts) AS month, {STEPS} "
+                f"FROM ({SORTED}) GROUP BY ALL")
 
 
 def overview(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], list[str]]:
     """Each (meter, unit) the file names — the caller works out which fit, once per pair, not once per row — and
     the months ("YYYY-MM") it covers."""
-    found = con.execute("SELECT DISTINCT coalesce(meter, ''), unit, month FROM g").fetchall()
+    found = con.execute("SELECT DISTINCT coalesce(meter, ''), unit, month FROM sums").fetchall()
     return sorted({(m, u) for m, u, _ in found}), sorted({f"{d:%Y-%m}" for _, _, d in found if d is not None})
 
 
@@ -139,9 +158,10 @@ def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[
     if meters:
         con.execute("INSERT INTO ours SELECT unnest($m)", {"m": list(meters)})
     most = float(most)
-    unfit, faults, twice, back = con.execute(
-        "SELECT count(*) FILTER (k.k IS NULL), coalesce(sum(faults), 0), coalesce(sum(n) FILTER (step = 0), 0), "
-        "coalesce(sum(back), 0) FROM g LEFT JOIN known k ON k.meter = g.meter AND k.unit = g.unit").fetchone() or (1,)
+    unfit, faults = con.execute("SELECT count(*) FILTER (k.k IS NULL), coalesce(sum(faults), 0) FROM sums s "
+                                "LEFT JOIN known k ON k.meter = s.meter AND k.unit = s.unit").fetchone() or (1, 1)
+    twice, back = con.execute("SELECT coalesce(sum(n) FILTER (step = 0), 0), coalesce(sum(back), 0) FROM steps"
+                              ).fetchone() or (1, 1)
     checks = {}
     if unfit or faults:  # the rows themselves, in one more scan
         con.execute(
@@ -161,11 +181,11 @@ def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[
             "bad_counter": "SELECT line, CAST(counter AS VARCHAR) FROM bad WHERE NOT isfinite(counter)",
         }
     if twice or back:  # likewise: the same time twice, a counter running back, in meter and time order
-        con.execute(f"CREATE OR REPLACE TEMP TABLE steps AS SELECT * FROM ({SORTED}) "
+        con.execute(f"CREATE OR REPLACE TEMP TABLE astray AS SELECT * FROM ({SORTED}) "
                     "WHERE ts = prev_ts OR counter < prev_counter")
         checks["duplicate"] = ("SELECT line, meter || ' ' || strftime(ts, '%Y-%m-%d %H:%M') || ' ← ' || prev_line "
-                               "FROM steps WHERE ts = prev_ts")
-        checks["backwards"] = ("SELECT line, printf('%.3f → %.3f', prev_counter, counter) FROM steps "
+                               "FROM astray WHERE ts = prev_ts")
+        checks["backwards"] = ("SELECT line, printf('%.3f → %.3f', prev_counter, counter) FROM astray "
                                "WHERE counter < prev_counter")
     if stored:
         checks["on_record"] = ("SELECT r.line, r.meter || ' ' || strftime(r.ts, '%Y-%m-%d %H:%M') FROM r JOIN "
@@ -179,24 +199,23 @@ def problems(con: duckdb.DuckDBPyConnection, meters: dict[str, str], fits: dict[
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str], datetime, datetime]:
-    """The meters, months, first and last time of a file that passed ``problems`` (from its counts in ``g``)."""
-    meters = [m for (m,) in con.execute("SELECT DISTINCT meter FROM g ORDER BY 1").fetchall()]
-    months = [f"{m:%Y-%m}" for (m,) in con.execute("SELECT DISTINCT month FROM g ORDER BY 1").fetchall()]
-    first, last = con.execute("SELECT min(first), max(last) FROM g").fetchone() or (None, None)
+    """The meters, months, first and last time of a file that passed ``problems`` (from its counts)."""
+    meters = [m for (m,) in con.execute("SELECT DISTINCT meter FROM sums ORDER BY 1").fetchall()]
+    months = [f"{m:%Y-%m}" for (m,) in con.execute("SELECT DISTINCT month FROM sums ORDER BY 1").fetchall()]
+    first, last = con.execute("SELECT min(first), max(last) FROM sums").fetchone() or (None, None)
     return meters, months, first, last
 
 
 def own_months(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple[float, int]],
                                                        list[tuple[str, str, str, int, str]]]:
-    """``month_totals`` and ``irregular`` of a file that passed ``problems``, from its counts in ``g``: what
+    """``month_totals`` and ``irregular`` of a file that passed ``problems``, from its counts: what
     reconciling its months over its own Parquet files would find when nothing else is on record for them."""
     totals = {(m, f"{month:%Y-%m}"): (float(s), int(n)) for m, month, s, n in con.execute(
-        "SELECT g.meter, month, sum(amount * k.k), sum(n) FROM g JOIN known k ON k.meter = g.meter "
-        "AND k.unit = g.unit GROUP BY ALL").fetchall()}
+        "SELECT s.meter, month, sum(amount * k.k), sum(n) FROM sums s JOIN known k ON k.meter = s.meter "
+        "AND k.unit = s.unit GROUP BY ALL").fetchall()}
     return totals, con.execute(
         """
-        WITH s AS (SELECT meter, month, step, sum(n) AS n, min(first) AS first, sum(back) AS back,
-                          min(first_back) AS first_back FROM g GROUP BY ALL),
+        WITH s AS (SELECT * FROM steps),
              usual AS (SELECT meter, arg_max(step, n) AS step
                        FROM (SELECT meter, step, sum(n) AS n FROM s WHERE step > 0 GROUP BY ALL) GROUP BY meter)
         SELECT meter, strftime(month, '%Y-%m') AS m, 'gap', CAST(sum(n * (s.step / u.step - 1)) AS BIGINT),

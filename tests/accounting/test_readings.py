@@ -235,3 +235,14 @@ def test_files_staged_by_an_import_that_committed_are_moved_into_place_by_the_ne
     with Session(engine) as s:
         rows, _ = readings.month_rows(s, plant_id(s), store, MONTH)
     assert rows[0]["readings"] == 720
+
+
+def test_a_month_brought_in_two_halves_is_reconciled_over_both(plant, engine, store, tmp_path):
+    coal = coal_in(engine)
+    rows = hourly(coal)
+    bring(plant, store, as_csv(rows[:300], tmp_path, "first.csv"))
+    done = bring(plant, store, as_csv(rows[300:], tmp_path, "second.csv"))  # the first half is on record
+    assert done.findings == []
+    with Session(engine) as s:
+        month, odd = readings.month_rows(s, plant_id(s), store, MONTH)
+    assert month[0]["readings"] == 720 and month[0]["metered"] == pytest.approx(coal, rel=1e-6) and odd == []

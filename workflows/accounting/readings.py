@@ -192,10 +192,13 @@ def recover(session: Session, root: Path, age: float = ABANDONED) -> None:
         return
     for staged in sorted(folder.iterdir()):
         owner = session.exec(select(ReadingBatch.enterprise_id).where(ReadingBatch.batch == staged.name)).first()
-        if owner is not None:
-            parquet.publish(staged, root, owner)
-        elif time.time() - staged.stat().st_mtime > age:
-            parquet.discard(staged)
+        try:
+            if owner is not None:
+                parquet.publish(staged, root, owner)
+            elif time.time() - staged.stat().st_mtime > age:
+                parquet.discard(staged)
+        except FileNotFoundError:  # another process saw to it first
+            continue
 
 
 def _fit(unit: str, meter_unit: str) -> float | None:

@@ -233,15 +233,17 @@ def own_months(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tu
 
 def write(con: duckdb.DuckDBPyConnection, staging: Path, batch: str, fits: dict[tuple[str, str], float]) -> None:
     """The checked rows, in the meter's own unit, as one Parquet file per month under ``staging``
-    (``month=YYYY-MM-01``: ``publish`` names the folder by the month)."""
-    staging.mkdir(parents=True, exist_ok=True)
+    (``month=YYYY-MM-01``: ``publish`` names the folder by the month). One COPY a month: DuckDB's own
+    PARTITION_BY costs a third more for the same files."""
     scaled = any(k != 1.0 for k in fits.values())
-    con.execute(
-        f"COPY (SELECT r.meter, r.ts, {'r.amount * k.k' if scaled else 'r.amount'} AS value, r.counter, "
-        f"CAST(date_trunc('month', r.ts) AS DATE) AS month FROM r "
-        f"{'JOIN known k ON k.meter = r.meter AND k.unit = r.unit' if scaled else ''}) "
-        f"TO '{_quoted(staging)}' (FORMAT parquet, PARTITION_BY (month), FILENAME_PATTERN '{batch}_{{i}}', "
-        f"OVERWRITE_OR_IGNORE true)")
+    for (month,) in con.execute("SELECT DISTINCT month FROM sums WHERE month IS NOT NULL ORDER BY 1").fetchall():
+        folder = staging / f"month={month:%Y-%m-%d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"COPY (SELECT r.meter, r.ts, {'r.amount * k.k' if scaled else 'r.amount'} AS value, r.counter FROM r "
+            f"{'JOIN known k ON k.meter = r.meter AND k.unit = r.unit' if scaled else ''} "
+            f"WHERE r.ts >= $m AND r.ts < $m + INTERVAL 1 MONTH) "
+            f"TO '{_quoted(folder / f'{batch}_0.parquet')}' (FORMAT parquet)", {"m": month})
 
 
 def publish(staging: Path, root: Path, enterprise_id: int) -> None:

@@ -31,10 +31,16 @@ CONVENTIONS = {
 
 
 def _finish(sums: list[float]) -> dict[str, float]:
-    out = dict(zip(KINDS, sums, strict=True))
-    out["total"] = out["direct"] + out["indirect"] + out["exported"] + out["recovered"]  # SUMMED, spelt out: hot
-    out["total_direct_only"] = out["direct"] + out["recovered"]
-    return {k: round(v, 3) for k, v in out.items()}
+    """Each kind, the total and the total without indirect emissions, to the kilogram. Spelt out, not looped: a
+    roll-up finishes thousands of these; a zero stays itself, without round's cost."""
+    direct, indirect, exported, recovered, allocated = sums
+    total = direct + indirect + exported + recovered  # SUMMED
+    direct_only = direct + recovered
+    return {"direct": round(direct, 3) if direct else direct, "indirect": round(indirect, 3) if indirect else indirect,
+            "exported": round(exported, 3) if exported else exported,
+            "recovered": round(recovered, 3) if recovered else recovered,
+            "allocated": round(allocated, 3) if allocated else allocated, "total": round(total, 3) if total else total,
+            "total_direct_only": round(direct_only, 3) if direct_only else direct_only}
 
 
 HEAT_OUTPUTS = ("heat_supplied",)  # energy counted per GJ, as heat is; electricity per MWh
@@ -79,6 +85,10 @@ class Rollup:
             self.by_month["processes"][process or "(enterprise)"][month] += tco2
             self.by_month["facilities"][facility or "(enterprise)"][month] += tco2
 
+    def place(self, process: str | None, facility: str | None) -> Place:
+        """Where a run of rows of one process and facility adds: each row then adds without looking its levels up."""
+        return Place(self, process or "(enterprise)", facility or "(enterprise)")
+
     def add_purchased_electricity(self, tco2: float) -> None:
         self.electricity += tco2
 
@@ -107,8 +117,36 @@ class Rollup:
         return {"conventions": CONVENTIONS, "enterprise": totals,
                 **{name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in self.levels.items()},
                 "intensity": intensity,
-                "by_month": {name: {k: {m: round(x, 3) for m, x in sorted(v.items())} for k, v in sorted(pool.items())}
+                "by_month": {name: {k: {m: round(x, 3) if x else x for m, x in sorted(v.items())}
+                                    for k, v in sorted(pool.items())}
                              for name, pool in self.by_month.items()}}
+
+
+class Place:
+    """One process and facility of a ``Rollup``: ``add`` there is ``Rollup.add``, the same sums in the same order, with
+    the levels looked up once. A level is made only when a row adds to it, as ``Rollup.add`` makes it."""
+
+    __slots__ = ("_roll", "_process", "_facility", "_sums", "_months", "_by_month")
+
+    def __init__(self, roll: Rollup, process: str, facility: str) -> None:
+        self._roll, self._process, self._facility = roll, process, facility
+        self._sums = (roll.enterprise, roll.levels["processes"][process], roll.levels["facilities"][facility])
+        self._months = roll.levels["months"]
+        self._by_month: tuple[defaultdict[str, float], defaultdict[str, float]] | None = None
+
+    def add(self, slot: int, tco2: float, month: str) -> None:
+        enterprise, process, facility = self._sums
+        enterprise[slot] += tco2
+        process[slot] += tco2
+        facility[slot] += tco2
+        self._months[month][slot] += tco2
+        if slot < len(SUMMED):
+            if self._by_month is None:
+                pools = self._roll.by_month
+                self._by_month = (pools["processes"][self._process], pools["facilities"][self._facility])
+            by_process, by_facility = self._by_month
+            by_process[month] += tco2
+            by_facility[month] += tco2
 
 
 SLOT = {k: i for i, k in enumerate(KINDS)}

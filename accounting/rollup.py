@@ -155,13 +155,15 @@ SLOT = {k: i for i, k in enumerate(KINDS)}
 def rollup(lines: list[Emission]) -> dict:
     """One pass over a run's lines."""
     sums = Rollup()
+    months: dict[object, str] = {}  # each period's YYYY-MM, made once, not once per line
     for e in lines:
         a = e.activity
+        month = months.get(a.period) or months.setdefault(a.period, a.period.strftime("%Y-%m"))
         i = SLOT.get(e.kind)
         if i is not None:
-            sums.add(i, e.tco2, a.process, a.facility, a.period.strftime("%Y-%m"))
+            sums.add(i, e.tco2, a.process, a.facility, month)
         if a.category == "electricity_purchased":
             sums.add_purchased_electricity(e.tco2)
         if a.category == "production":
-            sums.add_output(a.material, a.quantity, a.unit, a.period.strftime("%Y-%m"))
+            sums.add_output(a.material, a.quantity, a.unit, month)
     return sums.result()

@@ -31,8 +31,9 @@ def test_the_years_benchmark_agrees_with_duckdb_and_times_the_dashboard():
     result = subprocess.run([sys.executable, "bench/accounting_years.py", "--enterprises", "2", "--years", "2"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("agrees") == 6 and "DIFFERS" not in result.stdout
+    assert result.stdout.count("agrees") == 8 and "DIFFERS" not in result.stdout
     assert "ours: totals of every enterprise-year at once" in result.stdout
+    assert "ours: the frozen runs' totals read back" in result.stdout and "lines included (drill)" in result.stdout
     assert "dashboard with 2 years of runs" in result.stdout
 
 

@@ -106,12 +106,14 @@ def months_without_fuel(lines: list[Emission]) -> list[dict]:
     a month of free power: said in words, naming the generation row's month and column."""
     generated: dict[str, float] = defaultdict(float)
     fuelled: set[str] = set()
+    months: dict[object, str] = {}  # each period's YYYY-MM, made once, not once per line
     for e in lines:
-        month = f"{e.activity.period:%Y-%m}"
-        if e.activity.category == "production" and e.activity.material == "electricity":
-            generated[month] += convert(e.activity.quantity, e.activity.unit, "MWh")
-        elif e.activity.category in FUELLED:
-            fuelled.add(month)
+        a = e.activity
+        if a.category == "production" and a.material == "electricity":
+            generated[months.get(a.period) or months.setdefault(a.period, f"{a.period:%Y-%m}")] += convert(
+                a.quantity, a.unit, "MWh")
+        elif a.category in FUELLED:
+            fuelled.add(months.get(a.period) or months.setdefault(a.period, f"{a.period:%Y-%m}"))
     return gaps(generated, fuelled)
 
 

@@ -200,15 +200,15 @@ def compute(session: Session, enterprise_id: int, year: int, grid: str = "nation
     rule the sector's data year falls under, and what a reader must know (defaults used for missing
     measurements, a month with generation and no fuel). A carbon balance whose outputs carry more carbon than
     its inputs is refused."""
-    lib = library(session, enterprise_id)
-    gwp = gwp_set(session, enterprise_id)
+    document = documents(session, [enterprise_id])[enterprise_id]
+    lib = library_with(measured(session, [enterprise_id])[enterprise_id], document["document"])
     ent = session.get(Enterprise, enterprise_id)
+    gwp = gwp_set_of(ent.gwp_set, ent.gwp_reason) if ent is not None else gwp_set_of(None, None)
     sector = ent.industry if ent is not None else ""
     with translated():
         lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid, gwp=gwp["set"], sector=sector))
         balance.check(lines)
-    totals = {**rollup(lines), "gwp": gwp, "document": documents(session, [enterprise_id])[enterprise_id],
-              "ets": ets(sector, year), "notes": notes(lines)}
+    totals = {**rollup(lines), "gwp": gwp, "document": document, "ets": ets(sector, year), "notes": notes(lines)}
     return totals, [e.as_json() for e in lines], lib.version
 
 

@@ -88,19 +88,27 @@ def view(session: Session, actor: Actor, year: int) -> dict:
     """The report page: the figures by section (of the report as generated, or what generating now would give, or
     why it cannot be yet), and the document's state and signatures."""
     _may_read(actor)
-    report = find(session, actor.enterprise_id, year)
+    return page(session, actor.enterprise_id, year, actor)
+
+
+def page(session: Session, enterprise_id: int, year: int, actor: Actor | None = None) -> dict:
+    """An enterprise's report page, the caller having checked who may read it; without an actor it is read-only
+    (the group reading a member plant's report: no buttons, nothing to generate)."""
+    report = find(session, enterprise_id, year)
     built, problem = None, None
     try:
         run = session.get(AccountingRun, report.run_id) if report and report.run_id else None
-        built = content.build(session, actor.enterprise_id, year, run)
+        built = content.build(session, enterprise_id, year, run)
     except StewardError as exc:
         problem = exc
     out: dict = {"year": year, "report": report, "built": built, "problem": problem, "may_generate":
-                 "carbon_manager" in actor.roles, "doc": None, "rev": None, "signatures": [], "meanings": MEANINGS}
+                 actor is not None and "carbon_manager" in actor.roles, "doc": None, "rev": None, "signatures": [],
+                 "meanings": MEANINGS, "actions": [], "read_only": actor is None}
     if report is not None:
         rev = newest(session, report)
         out.update(doc=session.get(Document, report.document_id), rev=rev, state=docs.DocState(rev.state),
-                   signatures=docs.current_signatures(session, rev), actions=docs.LIFECYCLE.available(rev, actor, session),
+                   signatures=docs.current_signatures(session, rev),
+                   actions=docs.LIFECYCLE.available(rev, actor, session) if actor is not None else [],
                    needs_summary=rev.state in ("issued", "change_requested"),
                    may_generate=out["may_generate"] and rev.state in ("draft", "issued", "change_requested"))
     return out
@@ -109,16 +117,24 @@ def view(session: Session, actor: Actor, year: int) -> dict:
 def workbook(session: Session, actor: Actor, year: int) -> tuple[str, bytes]:
     """The report as generated (from the run it records), else as it would be generated now."""
     _may_read(actor)
-    report = find(session, actor.enterprise_id, year)
+    return workbook_of(session, actor.enterprise_id, year)
+
+
+def workbook_of(session: Session, enterprise_id: int, year: int) -> tuple[str, bytes]:
+    report = find(session, enterprise_id, year)
     run = session.get(AccountingRun, report.run_id) if report and report.run_id else None
-    built = content.build(session, actor.enterprise_id, year, run)
+    built = content.build(session, enterprise_id, year, run)
     return report_files.stem(built), report_files.workbook(built)
 
 
 def word(session: Session, actor: Actor, year: int, store: FileStore) -> tuple[str, bytes]:
     """The Word file the document's newest revision carries: exactly what was (or will be) signed."""
     _may_read(actor)
-    report = find(session, actor.enterprise_id, year)
+    return word_of(session, actor.enterprise_id, year, store)
+
+
+def word_of(session: Session, enterprise_id: int, year: int, store: FileStore) -> tuple[str, bytes]:
+    report = find(session, enterprise_id, year)
     if report is None:
         raise NotFound("ets_report", f"{year} 年度排放报告尚未生成", f"The {year} annual report has not been generated yet",
                        field="year")

@@ -16,12 +16,15 @@ from sqlmodel import Session, select
 
 from accounting import ets_monthly
 from storage.errors import Forbidden, NotFound, StewardError
+from storage.files import FileStore
 from storage.models import Enterprise, EtsMonth, EtsProfile, Revision
 from storage.models.ets import EtsReport, EtsVerification
 from storage.vocab import Labelled
 from workflows.engine import clock, machine
 from workflows.engine.machine import Actor
+from workflows.ets import annual
 from workflows.ets import month as months
+from workflows.ets import verification as verifications
 
 VIEWERS = ("carbon_manager", "top_management")
 
@@ -287,13 +290,40 @@ def export(session: Session, actor: Actor, lang: str, year: int, *, state: str =
     return title, exports.spooled(title, headers, rows)
 
 
-def member_month(session: Session, actor: Actor, code: str, month: date) -> dict:
-    """One member plant's month package, read-only, for the group: the plant's own page is scoped to its people."""
+def _member(session: Session, actor: Actor, code: str) -> tuple[Enterprise, Enterprise]:
+    """The group and its member plant ``code``: another group's plant, or the group itself, is not found."""
     group = _group_of(session, actor)
     plant = session.exec(select(Enterprise).where(Enterprise.code == code, Enterprise.parent_id == group.id)).first()
     if plant is None:
         raise NotFound("enterprise", f"集团下没有企业 {code}", f"The group has no member plant {code}")
+    return group, plant
+
+
+def member_month(session: Session, actor: Actor, code: str, month: date) -> dict:
+    """One member plant's month package, read-only, for the group: the plant's own page is scoped to its people."""
+    group, plant = _member(session, actor, code)
     return {**months.package(session, plant.id, month), "group": group}
+
+
+def member_report(session: Session, actor: Actor, code: str, year: int) -> dict:
+    """One member plant's annual report, read-only, for the group: its figures and sections, its document's state
+    and signatures, and its verification where one is recorded (the plant's own pages are scoped to its people)."""
+    group, plant = _member(session, actor, code)
+    shown = annual.page(session, plant.id, year)
+    found = verifications.find(session, plant.id, year)
+    return {**shown, "group": group, "enterprise": plant, "verification": found,
+            "difference": verifications.difference(found.verified_tco2e, found.reported_tco2e) if found else None,
+            "base": f"/ets/group/{plant.code}/reports/{year}"}
+
+
+def member_workbook(session: Session, actor: Actor, code: str, year: int) -> tuple[str, bytes]:
+    _, plant = _member(session, actor, code)
+    return annual.workbook_of(session, plant.id, year)
+
+
+def member_word(session: Session, actor: Actor, code: str, year: int, store: FileStore) -> tuple[str, bytes]:
+    _, plant = _member(session, actor, code)
+    return annual.word_of(session, plant.id, year, store)
 
 
 def is_group(session: Session, actor: Actor) -> bool:

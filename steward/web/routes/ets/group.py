@@ -1,5 +1,5 @@
 """The group's carbon-market grid (issue 32): every member plant × the year's months and its annual reports, its
-workbook, and a member plant's month read-only. Included before the month pages, whose ``/ets/{month}`` would
+workbook, and a member plant's month and annual report read-only. Included before the month pages, whose ``/ets/{month}`` would
 otherwise take ``/ets/group``."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from markupsafe import Markup, escape
 
 from accounting import ets_monthly
 from steward.web import fields
-from steward.web.render import export_link, lang_of, page, unit, xlsx_stream
+from steward.web.render import XLSX, download, export_link, lang_of, page, unit, xlsx_stream
 from workflows.engine import clock
+from workflows.ets import annual
 from workflows.ets import group as groups
 from workflows.ets import month as months
 
@@ -52,7 +53,8 @@ def grid_rows(lang: str):
                 overdue += kind in ("late_unsubmitted", "submitted_late")
             for r in p.reports:
                 kind = r.cell.value
-                out.append(f'<td class="r-{kind}{" late" if r.late else ""}" title="{due} {r.deadline}">{reports[kind]}'
+                words = reports[kind] if kind in QUIET else f'<a href="{base}reports/{r.year}">{reports[kind]}</a>'
+                out.append(f'<td class="r-{kind}{" late" if r.late else ""}" title="{due} {r.deadline}">{words}'
                            f'{f" · {done}" if r.verified else ""}{f" · <strong>{late}</strong>" if r.late else ""}</td>')
             out.append(f'<td class="num">{sent}</td><td class="num">{overdue}</td></tr>')
             return Markup("".join(out))
@@ -83,3 +85,22 @@ def member_month(request: Request, code: str, month: str):
     when = months.parse_month(month)
     return page(request, "ets/group_month.html",
                 unit(request, lambda s, a: groups.member_month(s, a, code, when), page=PAGE))
+
+
+@router.get("/ets/group/{code}/reports/{year}")
+def member_report(request: Request, code: str, year: fields.Year):
+    return page(request, "ets/report.html",
+                unit(request, lambda s, a: groups.member_report(s, a, code, year), page=PAGE))
+
+
+@router.get("/ets/group/{code}/reports/{year}/report.xlsx")
+def member_report_workbook(request: Request, code: str, year: fields.Year):
+    stem, data = unit(request, lambda s, a: groups.member_workbook(s, a, code, year), page=PAGE)
+    return download(data, f"{stem}.xlsx", XLSX)
+
+
+@router.get("/ets/group/{code}/reports/{year}/report.docx")
+def member_report_word(request: Request, code: str, year: fields.Year):
+    ctx = request.app.state.ctx
+    name, data = unit(request, lambda s, a: groups.member_word(s, a, code, year, ctx.files), page=PAGE)
+    return download(data, name, annual.DOCX)

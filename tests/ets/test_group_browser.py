@@ -1,6 +1,6 @@
 """The group's carbon manager reads the group grid in a real browser (Debian chromium through Playwright): opens it
 from the carbon-market page, sees each plant's late months in their colour, filters to the late ones and searches
-a plant by name, opens a late month's package (read-only), changes the year, downloads the workbook — at a desk,
+a plant by name, opens a late month's package and a plant's annual report (read-only), changes the year, downloads the workbook — at a desk,
 then on a phone (390 px), where the grid scrolls inside its box and the page does not. Screenshots are kept under
 test-artifacts/."""
 
@@ -84,6 +84,18 @@ def test_the_group_carbon_manager_finds_the_late_plants_on_a_desk_and_on_a_phone
     shot(page, "ets-group-2-month-read-only-zh", full=False)
     page.click("#back-to-group")
     page.wait_for_url(f"{base}/ets/group?year=2025")
+    page.click(f"#p-{demo.PLANT} td.r-approved a")  # the 2024 report, approved and verified
+    page.wait_for_url(f"{base}/ets/group/{demo.PLANT}/reports/2024")
+    assert "山西晋岩水泥有限公司" in page.inner_text("h2") and "只读" in page.inner_text("#read-only")
+    assert "已发布" in page.inner_text("#doc-state") and "晋诚核查" in page.inner_text("#verification-record")
+    assert page.locator("#covered-total").is_visible() and page.locator("main form").count() == 0
+    with page.expect_download() as workbook:
+        page.click("#download-xlsx")
+    assert workbook.value.suggested_filename.endswith(".xlsx")
+    shot(page, "ets-group-3-report-read-only-zh")
+    page.click("#back-to-group")
+    page.wait_for_url(f"{base}/ets/group?year=2024")
+    page.goto(f"{base}/ets/group?year=2025")
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{base}/lang/en?back=/ets/group?year=2025")
@@ -97,6 +109,6 @@ def test_the_group_carbon_manager_finds_the_late_plants_on_a_desk_and_on_a_phone
     text = page.inner_text("#group-grid")
     assert "Submitted late" in text and "Late, not submitted" in text and "Not listed" in text
     assert "submitted_late" not in text and "not_listed" not in text
-    shot(page, "ets-group-3-phone-en-top", full=False)
+    shot(page, "ets-group-4-phone-en-top", full=False)
     box.scroll_into_view_if_needed()
-    shot(page, "ets-group-4-phone-en-grid", full=False)
+    shot(page, "ets-group-5-phone-en-grid", full=False)

@@ -78,6 +78,10 @@ PEOPLE = [
     ("X001", "郑琳（晋诚碳咨询）", None, "外部核查咨询顾问", "zhengl", ["external_provider"]),
     ("V001", "集团审计处 钱程", None, "集团审计观察员", "qianc", ["viewer"]),
 ]
+# people of the group itself (JYGRP), as PEOPLE: the group's carbon manager reads every plant's carbon-market standing
+GROUP_PEOPLE = [
+    ("G001", "高峰", None, "集团碳排放管理负责人", "gaof", ["carbon_manager"]),
+]
 
 
 @cache
@@ -180,6 +184,12 @@ def seed(session: Session, store: FileStore | None = None) -> SeedReport:
         person = add(session, "person", {"code": code, "name": name, "department": dept, "position": position,
                                          "email": f"{username}@jinyan-demo.example", "username": username,
                                          "roles": roles}, enterprise_ref=PLANT)
+        person.password_hash = _while_seeding()
+        session.add(person)
+    for code, name, _dept, position, username, roles in GROUP_PEOPLE:
+        person = add(session, "person", {"code": code, "name": name, "position": position, "username": username,
+                                         "email": f"{username}@jinyan-demo.example", "roles": roles},
+                     enterprise_ref=GROUP)
         person.password_hash = _while_seeding()
         session.add(person)
     add(session, "person", {"code": "E001", "name": "马强", "position": "总经理", "username": "maq",

@@ -42,7 +42,7 @@ def test_every_demo_user_has_an_own_salted_hash_at_the_products_cost(plant):
     with plant("reader") as s:
         people = s.exec(select(Person).where(Person.password_hash.is_not(None))).all()
     hashes = [p.password_hash for p in people]
-    assert len(hashes) == len(demo.PEOPLE) and len(set(hashes)) == len(hashes)
+    assert len(hashes) == len(demo.PEOPLE) + len(demo.GROUP_PEOPLE) and len(set(hashes)) == len(hashes)
     assert len({h.split("$")[4] for h in hashes}) == len(hashes)  # $argon2id$v=19$m=…,t=…,p=…$salt$hash
     product = hash_password("any password at all").split("$")[3]
     assert {h.split("$")[3] for h in hashes} == {product}

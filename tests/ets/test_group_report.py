@@ -37,10 +37,9 @@ def fire(plant, who, trigger):
 
 @pytest.fixture
 def members(plant, web):
-    """The demo group with its carbon manager and top management, another group with its carbon manager, the sister
+    """The demo group with its carbon manager (the demo's gaof) and top management, another group with its carbon manager, the sister
     plant's own carbon manager; the cement plant's 2025 report generated, reviewed, approved and verified."""
     with plant("system:test") as s:
-        person(s, demo.GROUP, "G001", "高峰", "gaof", ["carbon_manager"])
         person(s, demo.GROUP, "G002", "郭总", "guoz", ["top_management"])
         person(s, demo.SISTER, "E002", "孙敏", "sunm", ["carbon_manager"])
         org.add(s, "enterprise", {"code": "OTGRP", "name_zh": "别家集团", "industry": "cement"})

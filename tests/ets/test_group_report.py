@@ -12,7 +12,7 @@ import docx
 import pytest
 from helpers import act, as_user
 from openpyxl import load_workbook
-from test_group import person
+from test_group import group, person  # noqa: F401  (the grid's fixture)
 
 from steward import demo
 from steward.demo import DEMO_PASSWORD as PW
@@ -108,3 +108,10 @@ def test_only_the_group_reads_its_members_reports(members):
         manager = as_user(members, "gaof")
         assert manager.get(f"/ets/group/{demo.GROUP}/reports/2025").status_code == 404  # the group is not its member
         assert manager.get(f"/ets/group/{demo.PLANT}/reports/abc").status_code == 404  # as /ets/reports/abc is
+
+
+def test_a_report_revision_without_its_word_file_is_said_not_a_500(group, web):  # noqa: F811
+    """The grid's fixture makes report revisions by hand, with no Word file: the download says so."""
+    with clock.reading(MAY):
+        answer = as_user(web, "gaof").get(f"/ets/group/{demo.PLANT}/reports/2024/report.docx")
+    assert answer.status_code == 404 and "没有 Word 文件" in answer.text

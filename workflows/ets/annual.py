@@ -139,4 +139,7 @@ def word_of(session: Session, enterprise_id: int, year: int, store: FileStore) -
         raise NotFound("ets_report", f"{year} 年度排放报告尚未生成", f"The {year} annual report has not been generated yet",
                        field="year")
     rev = newest(session, report)
+    if not rev.file_sha256:  # a revision made by hand, without its Word file
+        raise NotFound("ets_report", f"{year} 年度排放报告第{rev.rev}版没有 Word 文件",
+                       f"Revision {rev.rev} of the {year} annual report has no Word file", field="year")
     return rev.file_name or f"{year}.docx", store.read(rev.file_sha256)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, Operationa
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
-from storage import audit_log  # noqa: F401  (registers the flush listener)
+from storage import audit_log, data_changes  # noqa: F401  (the flush listeners: the log, then what a change dates)
 from storage.errors import Conflict, StewardError
 
 

@@ -64,6 +64,22 @@ class AccountingRun(SQLModel, table=True):
     checked_at: datetime | None = None
 
 
+class DataChange(SQLModel, table=True):
+    """A transaction's change to what a year's accounting reads (its activity rows, measured values, the factor
+    document or GWP set), one row per year and kind, written beside the change: whether a run still stands reads
+    only the changes to its own year after it, never the audit log of every year (storage/data_changes.py)."""
+
+    __tablename__ = "data_change"
+    __table_args__ = (Index("ix_data_change_year", "enterprise_id", "year", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int
+    year: int
+    seq: int  # the audit log's place of the change: later than every run it made out of date, earlier than any after
+    at: datetime
+    kind: str = Field(max_length=20)  # added | changed | removed | measured | remeasured | document | gwp | sector
+    rows: int = 1
+
+
 _anomaly_version = Column("version", Integer, nullable=False, default=1, server_default="1")
 
 

@@ -1,66 +1,62 @@
-"""Whether a run still stands: what changed in its year's activity data and measured values after it was made,
-read from the audit log (every written row is there, in order), said in words on every page that shows the run."""
+"""Whether a run still stands: what changed in its year's data after it was made — activity rows added, edited,
+removed, confirmed or taken back; measured values and assays; the factor document, GWP set or sector — read from
+the changes noted beside each write for that year alone (storage/data_changes.py), said in words on every page
+that shows the run."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from sqlmodel import Session, func, select
 
 from accounting import like_for_like as lfl
 from storage.models import AccountingRun
+from storage.models.accounting import DataChange
 from storage.models.audit import AuditEntry
 from workflows.accounting import anomalies
 from workflows.engine import clock
 
-ACTIVITY, MEASURED = "activity_record", "enterprise_factor"
+# each kind of change in words: (zh, en singular, en plural) with the count put in
+_WORDS = {
+    "added": ("新增 {n} 行活动数据", "{n} row of activity data added", "{n} rows of activity data added"),
+    "changed": ("修改 {n} 行活动数据", "{n} row of activity data changed", "{n} rows of activity data changed"),
+    "removed": ("删除 {n} 行活动数据", "{n} row of activity data removed", "{n} rows of activity data removed"),
+    "measured": ("登记 {n} 项实测值", "{n} measured value recorded", "{n} measured values recorded"),
+    "remeasured": ("修改或删除 {n} 项实测值", "{n} measured value changed or removed",
+                   "{n} measured values changed or removed"),
+    "document": ("更改缺省因子依据文件", "the factor document changed", "the factor document changed"),
+    "gwp": ("更改 GWP 取值", "the GWP set changed", "the GWP set changed"),
+    "sector": ("更改所属行业", "the sector changed", "the sector changed"),
+}
 
 
-def _in_year(entity: str, row: dict | None, year: int) -> bool:
-    if not row:
-        return False
-    if entity == ACTIVITY:
-        return str(row.get("period", ""))[:4] == str(year)
-    start, end = str(row.get("valid_from") or ""), str(row.get("valid_to") or "9999")
-    return start[:4] <= str(year) <= end[:4]  # a measured value read by any month of the year
+def _made(session: Session, run: AccountingRun) -> int | None:
+    """The run's place in the audit log as last written: made, or confirmed by a re-run that found the same
+    figures (checked_at)."""
+    return session.exec(select(func.max(AuditEntry.seq)).where(
+        AuditEntry.enterprise_id == run.enterprise_id, AuditEntry.entity == "accounting_run",
+        AuditEntry.entity_id == str(run.id))).one()
 
 
 def changes_since(session: Session, run: AccountingRun) -> dict | None:
-    """The changes to the run's year made after the run ({"zh", "en", "count"}), or None when there are none."""
-    # the run as last written: made, or confirmed by a re-run that found the same figures (checked_at)
-    made = session.exec(select(func.max(AuditEntry.seq)).where(
-        AuditEntry.entity == "accounting_run", AuditEntry.entity_id == str(run.id))).one()
-    query = select(AuditEntry.at, AuditEntry.action, AuditEntry.entity, AuditEntry.before, AuditEntry.after).where(
-        AuditEntry.enterprise_id == run.enterprise_id, AuditEntry.entity.in_((ACTIVITY, MEASURED)))
-    query = query.where(AuditEntry.seq > made) if made is not None else \
-        query.where(AuditEntry.at > (run.checked_at or run.created_at))
-    counts = {"insert": 0, "update": 0, "delete": 0, "measured": 0}
-    days: list[date] = []
-    for at, action, entity, before, after in session.exec(query.order_by(AuditEntry.seq)):
-        if not (_in_year(entity, after, run.year) or _in_year(entity, before, run.year)):
-            continue
-        counts["measured" if entity == MEASURED else action] += 1
-        days.append(clock.local(at).date())  # the day in the enterprise's time zone, as the pages show times
-    if not days:
+    """The changes to the run's year made after the run ({"zh", "en", "count", "day"}), or None when there are
+    none. Reads the year's changes after the run only: other years' data and older history cost nothing."""
+    made = _made(session, run)
+    d = DataChange
+    query = select(d.kind, func.sum(d.rows), func.min(d.at), func.max(d.at)).where(
+        d.enterprise_id == run.enterprise_id, d.year == run.year)
+    query = query.where(d.seq > made) if made is not None else query.where(d.at > (run.checked_at or run.created_at))
+    found = {kind: (int(n), first, last) for kind, n, first, last in session.exec(query.group_by(d.kind))}
+    if not found:
         return None
-    first, last = min(days), max(days)
+    # the days in the enterprise's time zone, as the pages show times
+    first = min(clock.local(f).date() for _, f, _ in found.values())
+    last = max(clock.local(t).date() for _, _, t in found.values())
     when = f"{first}" if first == last else f"{first} – {last}"
-    parts_zh = [w for n, w in ((counts["insert"], f"新增 {counts['insert']} 行活动数据"),
-                               (counts["update"], f"修改 {counts['update']} 行活动数据"),
-                               (counts["delete"], f"删除 {counts['delete']} 行活动数据"),
-                               (counts["measured"], f"登记 {counts['measured']} 项实测值")) if n]
-    parts_en = [w for n, w in ((counts["insert"], _rows(counts["insert"], "added")),
-                               (counts["update"], _rows(counts["update"], "changed")),
-                               (counts["delete"], _rows(counts["delete"], "removed")),
-                               (counts["measured"], f"{counts['measured']} measured value"
-                                + ("" if counts["measured"] == 1 else "s") + " recorded")) if n]
-    return {"count": len(days), "day": last,
+    kinds = [k for k in _WORDS if k in found]
+    parts_zh = [_WORDS[k][0].format(n=found[k][0]) for k in kinds]
+    parts_en = [_WORDS[k][1 if found[k][0] == 1 else 2].format(n=found[k][0]) for k in kinds]
+    return {"count": sum(n for n, _, _ in found.values()), "day": last,
             "zh": f"本次核算之后数据有变更（{when} {'、'.join(parts_zh)}），数字可能已过时",
             "en": f"The data changed after this run ({', '.join(parts_en)} on {when}): the figures may be out of date"}
-
-
-def _rows(n: int, done: str) -> str:
-    return f"{n} row{'' if n == 1 else 's'} of activity data {done}"
 
 
 def standing(session: Session, run: AccountingRun, lang: str) -> dict:

@@ -33,6 +33,7 @@ from sqlalchemy import event, func, inspect, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 
 from storage.errors import Conflict
+from storage.models.accounting import DataChange
 from storage.models.audit import AuditChain, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -55,7 +56,8 @@ def key_of(conn) -> bytes:
         raise RuntimeError("no audit key for this engine: make it with make_engine(url, audit_key)")
     return key
 SECRET_FIELDS = {"password_hash"}
-_SKIP = {AuditEntry, AuditHead, AuditChain}
+# the log itself, and what is derived from logged changes in their own transaction (the years a change dates)
+_SKIP = {AuditEntry, AuditHead, AuditChain, DataChange}
 
 
 def _plain(value):

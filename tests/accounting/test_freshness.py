@@ -198,3 +198,15 @@ def test_the_factor_document_chosen_on_the_command_line_dates_every_accounted_ye
     assert "the factor document changed" in out_of_date(plant, 2026)
     rerun(plant, 2026)
     assert out_of_date(plant, 2026) is None and out_of_date(plant, 2025) is not None
+
+
+def test_the_years_a_change_dates_are_no_row_written_around_the_application(plant, in_progress, engine):
+    """The marks are derived from logged changes in their own transaction: replaying the log (`steward verify
+    --data`) names none of them."""
+    from storage import replay
+    from storage.models.accounting import DataChange
+    correct(plant, date(2025, 6, 1), "fuel_combustion", "bituminous_coal", quantity=lambda q: q + 1)
+    with plant("test") as s:
+        assert s.exec(select(DataChange).where(DataChange.year == 2025, DataChange.kind == "changed")).first()
+    with engine.connect() as conn:
+        assert list(replay.check_tables(conn)) == []

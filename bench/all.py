@@ -28,6 +28,7 @@ BENCHES = [
     ("readings.py", ["--meters", "10", "--hours", "200", "--repeat", "1"], 5),
     ("anomalies.py", [], 12),
     ("ets_group.py", ["--plants", "50", "--repeat", "3"], 6),
+    ("freshness.py", ["--rows", "2000"], 3),
     ("page_load.py", ["--sessions", "4", "--seconds", "2", "--workers", "1"], 9),
 ]
 

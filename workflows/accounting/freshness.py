@@ -31,9 +31,8 @@ _WORDS = {
 def _made(session: Session, run: AccountingRun) -> int | None:
     """The run's place in the audit log as last written: made, or confirmed by a re-run that found the same
     figures (checked_at)."""
-    return session.exec(select(func.max(AuditEntry.seq)).where(
-        AuditEntry.enterprise_id == run.enterprise_id, AuditEntry.entity == "accounting_run",
-        AuditEntry.entity_id == str(run.id))).one()
+    return session.exec(select(func.max(AuditEntry.seq)).where(  # by the entity's index: the runs' entries alone
+        AuditEntry.entity == "accounting_run", AuditEntry.entity_id == str(run.id))).one()
 
 
 def changes_since(session: Session, run: AccountingRun) -> dict | None:

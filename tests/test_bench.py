@@ -86,3 +86,10 @@ def test_the_group_grid_benchmark_prints_its_baseline_and_the_request():
     assert result.returncode == 0, result.stderr
     assert "50 plants × 12 months = 600 cells" in result.stdout and "(baseline)" in result.stdout
     assert "GET /ets/group through the app" in result.stdout and "goal < 200 ms" in result.stdout
+
+
+def test_the_freshness_benchmark_agrees_with_the_plain_read_and_prints_it():
+    result = subprocess.run([sys.executable, "bench/freshness.py", "--rows", "1000"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr  # it asserts both reads find the 2025 run standing
+    assert "by the marks of each change:" in result.stdout and "by the plain audit-log read:" in result.stdout

@@ -7,6 +7,8 @@ taken from ``CS_TEST_PG_URL`` when a developer has one running.
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import glob
 import itertools
 import os
@@ -14,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,16 @@ for key in [k for k in os.environ if k.startswith("PREFECT_")]:
 os.environ.update(PREFECT_HOME=tempfile.mkdtemp(prefix="steward-prefect-"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                   DO_NOT_TRACK="1", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="90",
                   PREFECT_LOGGING_LEVEL="WARNING")
+
+
+# Test files that take a minute or more, run first: two workers (`.ci/run`) then finish together instead of one
+# waiting while the other reads every page of the lived demo at the end.
+SLOW_FIRST = ("test_words_not_codes.py", "test_browser.py", "test_prefect_server.py", "test_bench.py",
+              "test_flows.py", "test_demo_year.py", "test_backup.py", "test_credentials.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: SLOW_FIRST.index(item.path.name) if item.path.name in SLOW_FIRST else len(SLOW_FIRST))
 
 
 def _free_port() -> int:
@@ -83,6 +96,12 @@ def pg_server():
 
 
 _db_numbers = itertools.count(1)
+def _migrate(url: str) -> None:
+    eng = make_engine(url, AUDIT_KEY.encode())
+    migrate.upgrade(eng)
+    eng.dispose()
+
+
 def _seed(url: str) -> None:
     from steward import demo
     eng = make_engine(url, AUDIT_KEY.encode())
@@ -100,37 +119,95 @@ def browser_type_launch_args():
                      "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
 
 
+def once_per_run(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder made once per run and shared by every pytest-xdist worker: the first worker to need it makes it
+    while the others wait on a lock, then each copies from it (its own copy is what a test may change)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's own temporary folder, above each worker's
+    folder = root / f"shared-{name}"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".made").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def seeded_sqlite(tmp_path_factory) -> Path:
-    """The demo seeded once per session into a file that tests copy (seeding takes seconds; a copy, none)."""
-    path = tmp_path_factory.mktemp("seed") / "seeded.db"
-    _seed(f"sqlite:///{path}")
-    return path
+    """The demo seeded once per run into a file that tests copy (seeding takes seconds; a copy, none)."""
+    return once_per_run(tmp_path_factory, "seeded", lambda d: _seed(f"sqlite:///{d / 'seeded.db'}")) / "seeded.db"
 
 
 @pytest.fixture(scope="session")
-def seeded_pg_template(pg_server) -> str:
-    name = f"seed{os.getpid()}"
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """An empty database at the newest revision, made once per run for tests to copy: running the 30-odd
+    migrations costs a second or more per test, a copy none."""
+    return once_per_run(tmp_path_factory, "migrated", lambda d: _migrate(f"sqlite:///{d / 'migrated.db'}")) / "migrated.db"
+
+
+def _live(home: Path) -> None:
+    from steward import demo
+    from storage.files import FileStore
+    keep_audit_key(home)
+    eng = make_engine(f"sqlite:///{home / 'steward.db'}", AUDIT_KEY.encode())
+    migrate.upgrade(eng)
+    with unit_of_work(eng, "demo-seed") as session:
+        assert demo.seed(session, FileStore(home / "files")).created
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def lived_home(tmp_path_factory) -> Callable[[Path], Path]:
+    """`steward demo` as a newcomer runs it (the organisation, three years of data and the lived year), made once
+    per run: given a folder, copies that installation's home (database, kept files, audit key) into it."""
+    made = once_per_run(tmp_path_factory, "lived", _live)
+
+    def copy(home: Path) -> Path:
+        shutil.copytree(made, home, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".made"))
+        return home
+    return copy
+
+
+def _pg_template(pg_server: str, prefix: str, make) -> str:
+    name = f"{prefix}{os.getpid()}"
     admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    _seed(pg_server.rsplit("/", 1)[0] + "/" + name)
+    make(pg_server.rsplit("/", 1)[0] + "/" + name)
     return name
+
+
+@pytest.fixture(scope="session")
+def seeded_pg_template(pg_server) -> str:
+    return _pg_template(pg_server, "seed", _seed)
+
+
+@pytest.fixture(scope="session")
+def migrated_pg_template(pg_server) -> str:
+    return _pg_template(pg_server, "migrated", _migrate)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
-    """An empty database of each backend; already seeded with the demo when the test asks for ``plant``."""
+    """An empty database of each backend; already seeded with the demo when the test asks for ``plant``, and
+    already migrated (copied from a per-session template) when it asks for ``engine``, which would migrate it."""
     seeded = "plant" in request.fixturenames
+    migrated = not seeded and "engine" in request.fixturenames
     keep_audit_key(tmp_path / "home")
     if request.param == "sqlite":
-        if seeded:
-            shutil.copyfile(request.getfixturevalue("seeded_sqlite"), tmp_path / "steward.db")
+        if seeded or migrated:
+            shutil.copyfile(request.getfixturevalue("seeded_sqlite" if seeded else "migrated_sqlite"),
+                            tmp_path / "steward.db")
         yield f"sqlite:///{tmp_path / 'steward.db'}"
         return
     admin_url = request.getfixturevalue("pg_server")
-    template = f' TEMPLATE "{request.getfixturevalue("seeded_pg_template")}"' if seeded else ""
+    template = (f' TEMPLATE "{request.getfixturevalue("seeded_pg_template")}"' if seeded else
+                f' TEMPLATE "{request.getfixturevalue("migrated_pg_template")}"' if migrated else "")
     name = f"t{os.getpid()}_{next(_db_numbers)}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -141,11 +218,18 @@ def db_url(request, tmp_path):
     admin.dispose()
 
 
+@functools.cache
+def _alembic_head() -> str:
+    return migrate.alembic_head()
+
+
 @pytest.fixture
 def engine(db_url):
-    """A migrated database, as `steward db upgrade` leaves it."""
+    """A migrated database, as `steward db upgrade` leaves it (``db_url`` copied it from a migrated template, so
+    the upgrade runs only when the database is behind: loading Alembic's scripts for nothing costs 0.3 s a test)."""
     eng = make_engine(db_url, AUDIT_KEY.encode())
-    migrate.upgrade(eng)
+    if migrate.current(eng) != _alembic_head():
+        migrate.upgrade(eng)
     yield eng
     eng.dispose()
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import AUDIT_KEY, keep_audit_key, sign_in
+from helpers import AUDIT_KEY, sign_in
 from sqlmodel import Session, select
 from test_browser import serving, shot
 from test_browser import sign_in as browser_sign_in
@@ -16,9 +16,8 @@ from steward.context import Context
 from steward.settings import load
 from steward.web.access import PAGES
 from steward.web.app import create_app
-from storage import migrate
 from storage.audit_log import verify
-from storage.engine import make_engine, unit_of_work
+from storage.engine import make_engine
 from storage.files import FileStore
 from storage.models import (
     Distribution,
@@ -39,15 +38,11 @@ from workflows.planning import carbon_assets
 
 
 @pytest.fixture(scope="module")
-def lived(tmp_path_factory):
+def lived(tmp_path_factory, lived_home):
     """`steward demo` as a newcomer runs it: the organisation, three years of data and the lived year."""
-    home = tmp_path_factory.mktemp("lived")
-    keep_audit_key(home)
+    home = lived_home(tmp_path_factory.mktemp("lived"))
     url = f"sqlite:///{home / 'steward.db'}"
     eng = make_engine(url, AUDIT_KEY.encode())
-    migrate.upgrade(eng)
-    with unit_of_work(eng, "demo-seed") as session:
-        assert demo.seed(session, FileStore(home / "files")).created
     yield home, url, eng
     eng.dispose()
 

@@ -17,7 +17,7 @@ import lxml.html
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from helpers import AUDIT_KEY, keep_audit_key, sign_in
+from helpers import sign_in
 
 from steward import demo
 from steward.context import Context
@@ -25,9 +25,6 @@ from steward.settings import load
 from steward.web.access import ALL
 from steward.web.app import create_app
 from steward.web.routes import ROUTERS
-from storage import migrate
-from storage.engine import make_engine, unit_of_work
-from storage.files import FileStore
 from workflows.engine import rendering
 
 LANGS = ("zh", "en")
@@ -269,16 +266,10 @@ def test_the_matcher_finds_a_planted_code_and_passes_the_words():
 # --- the lived demo, read as everyone --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def lived(tmp_path_factory):
+def lived(tmp_path_factory, lived_home):
     """`steward demo` as a newcomer runs it: the organisation, three years of data and the lived year."""
-    home = tmp_path_factory.mktemp("words")
-    keep_audit_key(home)
+    home = lived_home(tmp_path_factory.mktemp("words"))
     url = f"sqlite:///{home / 'steward.db'}"
-    eng = make_engine(url, AUDIT_KEY.encode())
-    migrate.upgrade(eng)
-    with unit_of_work(eng, "demo-seed") as session:
-        demo.seed(session, FileStore(home / "files"))
-    eng.dispose()
     return create_app(Context(load({"STEWARD_HOME": str(home), "STEWARD_DATABASE_URL": url})))
 
 

@@ -18,7 +18,7 @@ from storage.models import Document, Enterprise, Revision
 from workflows.documents import document as docs
 from workflows.engine import clock
 from workflows.engine.machine import MEANINGS
-from workflows.engine.rendering import html_preview, render_docx, to_pdf
+from workflows.engine.rendering import html_preview, pdf_ready, render_docx, to_pdf
 
 TAMPERED = "非受控：文件内容与签名不符 UNCONTROLLED: the content no longer matches its signatures"
 # A change requested, or a successor drafted, leaves the issued revision in force, and so controlled, until the
@@ -72,13 +72,24 @@ def _append_body(cover: io.BytesIO, source: bytes) -> io.BytesIO:
     return out
 
 
+def _preview_pdf(rev: Revision, store: FileStore) -> Path:
+    return store.root / "previews" / f"{rev.file_sha256}.pdf"
+
+
+def pdf_offered(rev: Revision, store: FileStore) -> bool:
+    """Whether the reading page shows the file as PDF: it is one, its conversion is kept, or one can be made. The page
+    does not convert (seconds of LibreOffice before it could answer); the PDF it holds does, once, when it loads."""
+    return (Path(rev.file_name).suffix.lower() == ".pdf" or _preview_pdf(rev, store).exists()
+            or pdf_ready())
+
+
 def as_pdf(rev: Revision, store: FileStore) -> bytes | None:
     """The revision's file as PDF to read in the browser: the file itself, or its conversion (made once, kept)."""
     data = store.read(rev.file_sha256)
     suffix = Path(rev.file_name).suffix.lower()
     if suffix == ".pdf":
         return data
-    cached = store.root / "previews" / f"{rev.file_sha256}.pdf"
+    cached = _preview_pdf(rev, store)
     if cached.exists():
         return cached.read_bytes()
     pdf = to_pdf(data, suffix)

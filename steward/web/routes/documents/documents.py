@@ -12,7 +12,7 @@ from storage.errors import StewardError
 from storage.vocab import Role
 from workflows.documents import document as docs
 from workflows.documents import views
-from workflows.documents.copies import as_pdf, controlled_copy, text_preview
+from workflows.documents.copies import as_pdf, controlled_copy, pdf_offered, text_preview
 from workflows.engine import countersign
 from workflows.engine.rendering import to_pdf
 from workflows.people import organisation
@@ -137,7 +137,7 @@ def read_in_browser(request: Request, number: str):
     browser that shows no PDF, or only the text when no converter is installed here."""
     rev = _file_of(request, number)
     files = request.app.state.ctx.files
-    return page(request, "documents/preview.html", {"number": number, "rev": rev, "pdf": as_pdf(rev, files) is not None,
+    return page(request, "documents/preview.html", {"number": number, "rev": rev, "pdf": pdf_offered(rev, files),
                                           "html": text_preview(rev, files)})
 
 

@@ -36,10 +36,13 @@ Choice = str | list[str] | None  # one enterprise's code (a re-run), a batch of 
 
 
 def managed_enterprises(engine: Engine, code: Choice = None) -> list[tuple[int, str]]:
-    """Enterprises that run a management system: those with a carbon manager (not bare group shells)."""
+    """Enterprises that run a management system: those with a carbon manager. A group with member plants runs none
+    of its own here (its carbon manager oversees the plants on the group grid), with or without people."""
     with Session(engine) as session:
+        parents = select(Enterprise.parent_id).where(Enterprise.parent_id.is_not(None))  # type: ignore[union-attr]
         query = select(Enterprise.id, Enterprise.code).where(Enterprise.id.in_(
-            select(RoleAssignment.enterprise_id).where(RoleAssignment.role == "carbon_manager")))
+            select(RoleAssignment.enterprise_id).where(RoleAssignment.role == "carbon_manager")),
+            Enterprise.id.not_in(parents))
         if isinstance(code, list):
             query = query.where(Enterprise.code.in_(code))
         elif code:

@@ -185,6 +185,7 @@ def test_the_carbon_manager_plans_and_holds_the_review_and_top_management_signs_
         form.locator("textarea").fill("本期无变化，详见年度工作总结")
         form.locator("button[type=submit]").click()
         page.wait_for_selector(f"[id='{name}']", state="detached")
+        page.wait_for_selector("#meeting-form, #meeting-blocked")  # the new page is in before the forms are counted
     shot(page, "06-review-input-pack")
     meeting = page.locator("#meeting-form")
     meeting.locator("textarea[name=minutes]").fill("听取碳排放管理体系运行情况汇报，讨论 2027 年目标")

@@ -6,6 +6,7 @@ deadline; in one query per grid, whatever the number of plants. A plant's people
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from datetime import date, datetime, timezone
 
@@ -153,6 +154,9 @@ def test_the_page_links_a_month_and_exports_what_it_shows(group, web):
         month_page = manager.get(f"/ets/group/{demo.PLANT}/2025-11").text
         assert "已逾期天数" in month_page and "熟料产量" in month_page and "只读" in month_page
         assert 'action="/ets/' not in month_page  # nothing to fill in or sign: that is the plant's
+        clinker = re.search(r'<tr id="i-clinker_output">(.*?)</tr>', month_page, re.S).group(1)
+        assert re.search(r'class="num">[0-9,.]+ t<', clinker), clinker  # a figure is read with its unit
+        assert "生产报表" in clinker  # and the evidence the platform wants beside it
         workbook = manager.get("/ets/group.xlsx?year=2025&q=水泥")
         assert workbook.status_code == 200
         sheet = load_workbook(io.BytesIO(workbook.content)).active

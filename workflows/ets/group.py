@@ -302,7 +302,8 @@ def _member(session: Session, actor: Actor, code: str) -> tuple[Enterprise, Ente
 def member_month(session: Session, actor: Actor, code: str, month: date) -> dict:
     """One member plant's month package, read-only, for the group: the plant's own page is scoped to its people."""
     group, plant = _member(session, actor, code)
-    return {**months.package(session, plant.id, month), "group": group}
+    return {**months.package(session, plant.id, month), "group": group, "unit_labels": ets_monthly.UNIT_LABELS,
+            "evidence_kinds": ets_monthly.EVIDENCE}
 
 
 def member_report(session: Session, actor: Actor, code: str, year: int) -> dict:

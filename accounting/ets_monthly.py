@@ -76,8 +76,45 @@ def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def deadline(month: date, days: int = DEADLINE_DAYS) -> date:
-    """The last day the month's data and evidence may reach the platform: ``days`` natural days after its end."""
+@dataclass(frozen=True)
+class MonthlyStart:
+    """When a sector's months began to be uploaded one by one (``data/ets_monthly_start.tsv``): months from
+    ``first_month`` have a package; those before ``monthly_from`` were filled in together by ``catch_up_due``.
+    The sector's earlier listed years are reported for the year only."""
+
+    sector: str
+    first_month: date
+    monthly_from: date
+    catch_up_due: date
+    source: str
+    confidence: str
+
+
+@cache
+def monthly_starts() -> dict[str, MonthlyStart]:
+    out = {}
+    with (DATA.parent / "ets_monthly_start.tsv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            first, monthly = (date.fromisoformat(row[k] + "-01") for k in ("first_month", "monthly_from"))
+            out[row["sector"]] = MonthlyStart(row["sector"], first, monthly, date.fromisoformat(row["catch_up_due"]),
+                                              row["source"], row["confidence"])
+    return out
+
+
+def first_month(sector: str | None, listed_from: int) -> date:
+    """The first month the enterprise owes a monthly package: its first listed year, or its sector's first monthly
+    month if that is later (cement listed from data year 2024 uploads from January 2025)."""
+    start = monthly_starts().get(sector or "")
+    listed = date(listed_from, 1, 1)
+    return max(listed, start.first_month) if start else listed
+
+
+def deadline(month: date, days: int = DEADLINE_DAYS, sector: str | None = None) -> date:
+    """The last day the month's data and evidence may reach the platform: ``days`` natural days after its end, or
+    the sector's catch-up date for the months filled in together when monthly uploads began."""
+    start = monthly_starts().get(sector or "")
+    if start is not None and start.first_month <= month < start.monthly_from:
+        return start.catch_up_due
     return month_end(month) + timedelta(days=days)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from helpers import as_user, csrf
@@ -100,3 +100,28 @@ def test_the_page_the_download_and_who_may_do_what(lixf, web, engine, plant):
                                              "listed_from": "2024", "deadline_days": "20"}, follow_redirects=False)
     assert saved.status_code == 303 and count(engine, EtsProfile) == 2
     assert "阳极效应持续时间" in other.get("/ets").text
+
+
+def test_the_sectors_first_months_are_due_together_and_its_first_listed_year_has_no_monthly_upload(lixf, web):
+    """Cement (on the list from data year 2024) uploads month by month from July 2025; January–June 2025 were due
+    together on 31 October 2025, and 2024 was reported for the year only: no month of it is owed or late."""
+    from accounting import ets_monthly
+    assert ets_monthly.deadline(date(2025, 3, 1), 40, "cement") == date(2025, 10, 31)
+    assert ets_monthly.deadline(date(2025, 7, 1), 40, "cement") == date(2025, 9, 9)  # 31 July + 40 days
+    assert ets_monthly.deadline(date(2025, 3, 1), 40, "power") == date(2025, 5, 10)  # power: every month by itself
+    assert ets_monthly.first_month("cement", 2024) == date(2025, 1, 1)
+    assert ets_monthly.first_month("power", 2021) == date(2021, 1, 1)
+    assert ets_monthly.first_month("cement", 2026) == date(2026, 1, 1)
+    year = lixf.get("/ets?year=2025").text
+    assert "2025-10-31" in year and "2025-03-12" not in year
+    earlier = lixf.get("/ets?year=2024").text
+    assert "本行业自 2025-01 起按月报送" in earlier and 'id="m-2024-' not in earlier
+    assert 'href="/ets/reports/2024/verification"' in earlier  # the year's report is still reached from here
+    refused = lixf.get("/ets/2024-05")
+    assert refused.status_code == 400 and "2025-01 起按月上传" in refused.text
+    lixf.get("/lang/en?back=/")
+    assert "from 2025-01; earlier years are reported for the year only" in lixf.get("/ets?year=2024").text
+    lixf.get("/lang/zh?back=/")
+    grid = as_user(web, "gaof").get("/ets/group?year=2024").text
+    plant_row = grid[grid.index("山西晋岩水泥有限公司"):].split("</tr>")[0]
+    assert plant_row.count("仅报年度") == 12 and "g-late_unsubmitted" not in plant_row

@@ -33,6 +33,7 @@ class Cell(Labelled):
     """What a month of a plant shows on the grid: its state, with lateness told apart from it."""
 
     not_listed = ("not_listed", "未纳入", "Not listed")
+    annual_only = ("annual_only", "仅报年度", "Annual report only")  # listed, but before the sector's monthly start
     not_due = ("not_due", "未到期", "Not due")
     missing = ("missing", "待补齐", "Missing")
     ready = ("ready", "待报送", "Ready")
@@ -65,6 +66,7 @@ def report_deadline(year: int) -> date:
 
 _LATE = frozenset({Cell.late_unsubmitted.value, Cell.submitted_late.value})
 _NOT_LISTED, _NOT_DUE, _MISSING, _READY = Cell.not_listed.value, Cell.not_due.value, Cell.missing.value, Cell.ready.value
+_ANNUAL_ONLY = Cell.annual_only.value
 _OVERDUE, _SUBMITTED, _SUBMITTED_LATE = Cell.late_unsubmitted.value, Cell.submitted.value, Cell.submitted_late.value
 _CORRECTING = Cell.correcting.value
 
@@ -106,6 +108,7 @@ class Plant:
     name_zh: str
     name_en: str
     listed_from: int | None
+    sector: str | None = None
     cells: list[MonthCell] = field(default_factory=list)
     reports: list[ReportStanding] = field(default_factory=list)
 
@@ -146,11 +149,13 @@ class _Clock:
         return (submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=timezone.utc)) >= end
 
 
-def _month_cell(month: date, now: _Clock, listed_from: int | None, deadline_days: int, state: str | None,
-                deadline: date | None, submitted_at: datetime | None) -> MonthCell:
+def _month_cell(month: date, now: _Clock, listed_from: int | None, sector: str | None, deadline_days: int,
+                state: str | None, deadline: date | None, submitted_at: datetime | None) -> MonthCell:
     if listed_from is None or month.year < listed_from:
         return MonthCell(month, _NOT_LISTED)
-    due = deadline or ets_monthly.deadline(month, deadline_days)
+    if month < ets_monthly.first_month(sector, listed_from):
+        return MonthCell(month, _ANNUAL_ONLY)
+    due = deadline or ets_monthly.deadline(month, deadline_days, sector)
     if state is None:
         if month >= now.this_month:
             return MonthCell(month, _NOT_DUE, due)  # the month has not ended: nothing is owed yet
@@ -169,7 +174,7 @@ def _plants(session: Session, group_id: int, year: int, q: str) -> list[Plant]:
     """The month grid: one query for every member plant and every month of the year it has opened."""
     first, last = date(year, 1, 1), date(year, 12, 1)
     query = (select(Enterprise.id, Enterprise.code, Enterprise.name_zh, Enterprise.name_en, EtsProfile.listed_from,
-                    EtsProfile.deadline_days, EtsMonth.month, EtsMonth.state, EtsMonth.deadline, EtsMonth.submitted_at)
+                    EtsProfile.sector, EtsProfile.deadline_days, EtsMonth.month, EtsMonth.state, EtsMonth.deadline, EtsMonth.submitted_at)
              .join(EtsProfile, EtsProfile.enterprise_id == Enterprise.id, isouter=True)
              .join(EtsMonth, and_(EtsMonth.enterprise_id == Enterprise.id, EtsMonth.month >= first,
                                   EtsMonth.month <= last), isouter=True)
@@ -183,10 +188,10 @@ def _plants(session: Session, group_id: int, year: int, q: str) -> list[Plant]:
     opened: dict[int, dict[date, tuple]] = {}
     days: dict[int, int] = {}
     # plain rows, not ORM entities: the grid needs ten columns, not objects to track
-    for eid, code, zh, en, listed_from, deadline_days, month, state, deadline, submitted_at in \
+    for eid, code, zh, en, listed_from, sector, deadline_days, month, state, deadline, submitted_at in \
             session.connection().execute(query.order_by(Enterprise.name_zh, Enterprise.id)).all():
         if eid not in plants:
-            plants[eid] = Plant(eid, code, zh, en, listed_from)
+            plants[eid] = Plant(eid, code, zh, en, listed_from, sector)
             opened[eid], days[eid] = {}, deadline_days or ets_monthly.DEADLINE_DAYS
         if month is not None:
             opened[eid][month] = (state, deadline, submitted_at)
@@ -195,7 +200,7 @@ def _plants(session: Session, group_id: int, year: int, q: str) -> list[Plant]:
     none = (None, None, None)
     for eid, plant in plants.items():
         mine, listed, d = opened[eid], plant.listed_from, days[eid]
-        plant.cells = [_month_cell(month, now, listed, d, *mine.get(month, none)) for month in firsts]
+        plant.cells = [_month_cell(month, now, listed, plant.sector, d, *mine.get(month, none)) for month in firsts]
         for cell, key in zip(plant.cells, keys, strict=True):
             cell.key = key
     return list(plants.values())

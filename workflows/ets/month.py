@@ -22,7 +22,7 @@ from accounting.ets_monthly import EVIDENCE, SOURCES, Item
 from forms.uploads import evidence_type
 from storage.errors import NotFound, StewardError
 from storage.files import FileStore
-from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, EtsEvidence, EtsMonth
+from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, EtsEvidence, EtsMonth, EtsProfile
 from storage.vocab import Labelled
 from workflows.engine import clock, history, lifecycle_index, machine, stored
 from workflows.engine.machine import Actor, Lifecycle, Transition, Unmet
@@ -124,13 +124,22 @@ def find(session: Session, enterprise_id: int, month: date) -> EtsMonth | None:
 
 
 def _in_scope(session: Session, enterprise_id: int, month: date) -> None:
-    profile = profiles.required(session, enterprise_id)
+    _owed(profiles.required(session, enterprise_id), month)
+    if month > clock.today().replace(day=1):
+        raise StewardError("future_month", f"{month:%Y-%m} 尚未开始", f"{month:%Y-%m} has not begun", field="month")
+
+
+def _owed(profile: EtsProfile, month: date) -> None:
+    """Refuse a month the enterprise owes no package for: before its listing, or before its sector's monthly start."""
     if month.year < profile.listed_from:
         raise StewardError("not_listed", f"{month:%Y-%m} 早于纳入全国碳市场的数据年度 {profile.listed_from}",
                            f"{month:%Y-%m} is before {profile.listed_from}, the first data year on the national list",
                            field="month")
-    if month > clock.today().replace(day=1):
-        raise StewardError("future_month", f"{month:%Y-%m} 尚未开始", f"{month:%Y-%m} has not begun", field="month")
+    first = ets_monthly.first_month(profile.sector, profile.listed_from)
+    if month < first:
+        raise StewardError("not_monthly", f"{month:%Y-%m} 不按月报送：本行业自 {first:%Y-%m} 起按月上传，此前的年度只报年度排放报告",
+                           f"{month:%Y-%m} has no monthly upload: the sector uploads month by month from {first:%Y-%m};"
+                           " earlier years are reported for the year only", field="month")
 
 
 def ensure(session: Session, enterprise_id: int, month: date) -> tuple[EtsMonth, bool]:
@@ -139,8 +148,9 @@ def ensure(session: Session, enterprise_id: int, month: date) -> tuple[EtsMonth,
     if row is not None:
         return row, False
     _in_scope(session, enterprise_id, month)
-    days = profiles.required(session, enterprise_id).deadline_days
-    row = EtsMonth(enterprise_id=enterprise_id, month=month, deadline=ets_monthly.deadline(month, days),
+    profile = profiles.required(session, enterprise_id)
+    row = EtsMonth(enterprise_id=enterprise_id, month=month,
+                   deadline=ets_monthly.deadline(month, profile.deadline_days, profile.sector),
                    opened_at=clock.utcnow())
     session.add(row)
     session.flush()
@@ -327,8 +337,10 @@ def package(session: Session, enterprise_id: int, month: date) -> dict:
     """Everything one month's page, download and ``steward ets month`` show."""
     profile = profiles.required(session, enterprise_id)
     row = find(session, enterprise_id, month)
+    if row is None:
+        _owed(profile, month)
     found = lines(session, enterprise_id, month, row)
-    deadline = row.deadline if row is not None else ets_monthly.deadline(month, profile.deadline_days)
+    deadline = row.deadline if row is not None else ets_monthly.deadline(month, profile.deadline_days, profile.sector)
     enterprise = session.get(Enterprise, enterprise_id)
     return {"enterprise": enterprise, "profile": profile, "month": month, "row": row, "lines": found,
             "status": status(row, found), "lacking": lacking(found), "deadline": deadline,
@@ -371,12 +383,15 @@ def year(session: Session, actor: Actor, year_: int) -> list[dict]:
         EtsMonth.enterprise_id == actor.enterprise_id, EtsMonth.month >= date(year_, 1, 1),
         EtsMonth.month <= date(year_, 12, 1)))}
     out = []
+    first = ets_monthly.first_month(profile.sector, profile.listed_from)
     for number in range(1, 13):
         month = date(year_, number, 1)
-        if month >= today.replace(day=1) or year_ < profile.listed_from:
+        if month >= today.replace(day=1):
             break
+        if month < first:
+            continue
         row = rows.get(month)
-        deadline = row.deadline if row is not None else ets_monthly.deadline(month, profile.deadline_days)
+        deadline = row.deadline if row is not None else ets_monthly.deadline(month, profile.deadline_days, profile.sector)
         state = EtsState(row.state) if row is not None else EtsState.missing
         out.append({"month": month, "row": row, "state": state, "deadline": deadline,
                     "days_left": (deadline - today).days, "late": late(row, deadline)})

@@ -82,7 +82,7 @@ def save(session: Session, actor: Actor, *, sector: str, listed_from: int, deadl
     session.add(row)
     for month in session.exec(select(EtsMonth).where(EtsMonth.enterprise_id == actor.enterprise_id,
                                                      EtsMonth.state != "submitted")):
-        month.deadline = ets_monthly.deadline(month.month, deadline_days)  # the province's new rule, for what is open
+        month.deadline = ets_monthly.deadline(month.month, deadline_days, sector)  # the new rule, for what is open
         session.add(month)
     session.flush()
     return row

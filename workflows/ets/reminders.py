@@ -21,7 +21,7 @@ def open_month(session: Session, enterprise_id: int, today: date) -> str | None:
     """Open the package of the month that has just ended, for an enterprise on the list that month."""
     profile = profiles.of(session, enterprise_id)
     month = ets_monthly.previous_month(today)
-    if profile is None or month.year < profile.listed_from:
+    if profile is None or month < ets_monthly.first_month(profile.sector, profile.listed_from):
         return None
     row, created = months.ensure(session, enterprise_id, month)
     months.refresh(session, row)

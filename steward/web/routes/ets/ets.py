@@ -28,7 +28,9 @@ def overview(request: Request, year: fields.Year | None = None):
         shown = profiles.view(s, a)
         return {**shown, "year": chosen, "months": months.year(s, a, chosen) if shown["profile"] else [],
                 "report_years": range(shown["profile"].listed_from, clock.today().year) if shown["profile"] else [],
-                "is_group": groups.is_group(s, a)}
+                "is_group": groups.is_group(s, a), "last_ended": min(chosen, clock.today().year - 1),
+                "first_month": ets_monthly.first_month(shown["profile"].sector, shown["profile"].listed_from)
+                if shown["profile"] else None}
     return page(request, "ets/ets.html", unit(request, read, page=PAGE))
 
 

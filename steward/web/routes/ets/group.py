@@ -23,7 +23,7 @@ def _year(year: str) -> int:
     return fields.optional_year(year) or ets_monthly.previous_month(clock.today()).year
 
 
-QUIET = frozenset({"not_listed", "not_due"})  # cells with nothing to open
+QUIET = frozenset({"not_listed", "annual_only", "not_due"})  # cells with nothing to open
 
 
 def grid_rows(lang: str):

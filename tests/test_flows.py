@@ -242,14 +242,16 @@ def test_the_monthly_carbon_market_flow_opens_each_listed_package_once_and_remin
     moment = datetime(2026, 2, 28, 23, 30, tzinfo=timezone.utc)  # 1 March 07:30 at the plant
     first = cycles.ets_month(engine, moment.astimezone(ZoneInfo("Asia/Shanghai")).date())
     again = cycles.ets_month(engine, moment.astimezone(ZoneInfo("Asia/Shanghai")).date())
-    assert first == {"JYCEM": {"opened": "2026-02", "reminders": 0}, demo.SISTER: {"opened": None, "reminders": 0}}
-    assert again["JYCEM"]["opened"] is None
+    # January was never opened (no run on 1 February): it is opened beside February, each with its deadline
+    assert first == {"JYCEM": {"opened": ["2026-01", "2026-02"], "reminders": 0},
+                     demo.SISTER: {"opened": [], "reminders": 0}}
+    assert again["JYCEM"]["opened"] == []
     with clock.reading(moment):
         ran = cycles.ets_month_flow()  # the same through Prefect's runs
-    assert ran["JYCEM"] == {"opened": None, "reminders": 0}
+    assert ran["JYCEM"] == {"opened": [], "reminders": 0}
     with Session(engine) as s:
         assert [(m.month.isoformat(), m.state, m.deadline.isoformat()) for m in s.exec(select(EtsMonth))] == [
-            ("2026-02-01", "missing", "2026-04-09")]
+            ("2026-01-01", "missing", "2026-03-12"), ("2026-02-01", "missing", "2026-04-09")]
 
 
 def test_a_carbon_market_fault_in_one_enterprise_stops_no_other(plant, engine, monkeypatch):
@@ -270,4 +272,4 @@ def test_a_carbon_market_fault_in_one_enterprise_stops_no_other(plant, engine, m
     monkeypatch.setattr(reminders, "open_month", broken)
     with pytest.raises(cycles.EnterprisesFailed) as err:
         cycles.ets_month(engine, datetime(2026, 3, 1).date())
-    assert set(err.value.failed) == {"JYCEM"} and err.value.done == {demo.SISTER: {"opened": None, "reminders": 0}}
+    assert set(err.value.failed) == {"JYCEM"} and err.value.done == {demo.SISTER: {"opened": [], "reminders": 0}}

@@ -145,8 +145,8 @@ def test_a_submission_lacking_evidence_is_refused_by_name_and_a_signed_one_takes
 def test_reminders_at_ten_and_three_days_then_escalation_once_each_closed_by_the_submission(year_begun, store, engine):
     with year_begun("system:test") as s:
         ent = s.exec(select(EtsMonth.enterprise_id)).first() or demo_plant(s)
-        assert reminders.open_month(s, ent, date(2026, 2, 1)) == "2026-01"
-        assert reminders.open_month(s, ent, date(2026, 2, 1)) is None  # once
+        assert reminders.open_month(s, ent, date(2026, 2, 1)) == ["2026-01"]
+        assert reminders.open_month(s, ent, date(2026, 2, 1)) == []  # once
         given = [reminders.remind(s, ent, day) for day in
                  (date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 13))]
     assert given == [0, 2, 0, 2, 3]  # two carbon managers at 10 and 3 days; both and top management once overdue
@@ -224,3 +224,81 @@ def test_steward_ets_month_prints_the_package_and_refuses_a_bad_month(year_begun
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr and "Traceback" not in bad.stderr
     early = run_steward(["ets", "month", "--enterprise", "JYXNC", "--month", "2026-01"], steward_env)
     assert early.returncode == 2 and "carbon-market profile" in early.stderr
+
+
+@SQLITE
+def test_a_submitted_month_shows_what_was_submitted_and_names_each_figure_changed_since(year_begun, store, engine,
+                                                                                        steward_env):
+    """The platform has what was signed: a later change of the month's data does not rewrite the submitted page,
+    download or command, but is said beside it with both figures until a correction puts it right."""
+    fill(year_begun, store)
+    act(year_begun, "lixf", lambda s, a: months.submit(s, a, JAN, receipt="R-1", password=demo.DEMO_PASSWORD))
+    submitted = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
+    clinker = next(line.value for line in submitted["lines"] if line.item.code == "clinker_output")
+    assert submitted["changed_since"] == []
+    with year_begun("system:test") as s:  # a clinker row of January raised by 5,000 t afterwards
+        row = s.exec(select(ActivityRecord).where(ActivityRecord.period == JAN, ActivityRecord.material == "clinker")
+                     ).first()
+        row.quantity += 5000
+        s.add(row)
+    after = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
+    assert next(line.value for line in after["lines"] if line.item.code == "clinker_output") == clinker
+    [changed] = after["changed_since"]
+    assert (changed["item"], changed["submitted"]) == ("clinker_output", clinker)
+    assert changed["now"] == pytest.approx(clinker + 5000)
+    data = json.loads(run_steward(["ets", "month", "--enterprise", "JYCEM", "--month", "2026-01", "--json"],
+                                  steward_env, check=True).stdout)
+    clinker_item = next(i for i in data["items"] if i["item"] == "clinker_output")
+    assert clinker_item["value"] == clinker and data["changed_since_submission"][0]["item"] == "clinker_output"
+    text = run_steward(["ets", "month", "--enterprise", "JYCEM", "--month", "2026-01"], steward_env, check=True).stdout
+    assert "changed since submission: 熟料产量 / Clinker produced" in text
+    act(year_begun, "lixf", lambda s, a: months.correct(s, a, JAN, "熟料产量按盘库结果调整"))
+    corrected = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
+    assert next(line.value for line in corrected["lines"] if line.item.code == "clinker_output") == \
+        pytest.approx(clinker + 5000) and corrected["changed_since"] == [] and not corrected["late"]
+
+
+@SQLITE
+def test_every_month_of_the_year_owed_but_never_opened_is_opened_and_reminded(year_begun, engine):
+    """A plant that keeps its profile in May (or whose run on the 1st was missed) has January to April opened at
+    once, each with its deadline, so each is reminded and on the calendar; last year is left to the year view."""
+    with clock.reading(datetime(2026, 5, 1, 1, 0, tzinfo=timezone.utc)), year_begun("system:test") as s:
+        ent = demo_plant(s)
+        assert s.exec(select(func.count()).select_from(EtsMonth).where(EtsMonth.month >= JAN)).one() == 0
+        opened = reminders.open_month(s, ent, date(2026, 5, 1))
+        assert opened == ["2026-01", "2026-02", "2026-03", "2026-04"]
+        rows = s.exec(select(EtsMonth).where(EtsMonth.month >= JAN).order_by(EtsMonth.month)).all()
+        assert [r.deadline for r in rows] == [date(2026, 3, 12), date(2026, 4, 9), date(2026, 5, 10), date(2026, 6, 9)]
+        assert not s.exec(select(EtsMonth).where(EtsMonth.month == date(2025, 12, 1))).first()
+        assert reminders.open_month(s, ent, date(2026, 5, 1)) == []
+
+
+@SQLITE
+def test_measured_values_are_converted_to_the_items_unit_and_a_months_batches_weighted(year_begun, engine):
+    """An NCV recorded in kcal/kg is shown in GJ/t (the international-table calorie); two batches of a month are
+    weighted by the coal each stands for; a power plant's element carbon comes from carbon per heat × NCV."""
+    from storage.models import EnterpriseFactor
+    with year_begun("system:test") as s:
+        ent = demo_plant(s)
+        for value, unit, batch in ((5000.0, "kcal/kg", 30000.0), (22.0, "GJ/t", 10000.0)):
+            s.add(EnterpriseFactor(enterprise_id=ent, parameter="ncv", material="bituminous_coal", value=value,
+                                   unit=unit, valid_from=date(2026, 1, 10), valid_to=date(2026, 1, 10),
+                                   evidence=f"化验 {value:g} {unit}", recorded_by="test", batch_quantity=batch,
+                                   batch_unit="t"))
+    pkg = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
+    ncv = next(line for line in pkg["lines"] if line.item.code == "coal_ncv")
+    assert ncv.value == pytest.approx((30000 * 5000 * 4.1868e-3 + 10000 * 22.0) / 40000)
+    assert "2 批按量加权" in ncv.source_zh and "weighted by quantity" in ncv.source_en
+    with year_begun("system:test") as s:
+        s.add(EnterpriseFactor(enterprise_id=ent, parameter="carbon_content", material="bituminous_coal",
+                               value=0.0265, unit="tC/GJ", valid_from=JAN, valid_to=date(2026, 1, 31),
+                               evidence="化验月报", recorded_by="test"))
+        from accounting.ets_monthly import defaults
+        from workflows.ets.month import _element_from_per_heat
+        power_item = next(i for i in defaults()["power"] if i.code == "coal_carbon")
+        assert (power_item.parameter, power_item.unit) == ("carbon_element", "tC/t")
+        found: dict = {}
+        for f in s.exec(select(EnterpriseFactor).where(EnterpriseFactor.enterprise_id == ent)):
+            found.setdefault((f.parameter, f.material), []).append(f)
+        value, zh, _ = _element_from_per_heat(found, JAN, power_item)
+        assert value == pytest.approx(0.0265 * ncv.value, rel=1e-6) and "× 低位发热量" in zh

@@ -17,7 +17,7 @@ from typing import BinaryIO
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from accounting import ets_monthly
+from accounting import ets_monthly, units
 from accounting.ets_monthly import EVIDENCE, SOURCES, Item
 from forms.uploads import evidence_type
 from storage.errors import NotFound, StewardError
@@ -157,10 +157,65 @@ def ensure(session: Session, enterprise_id: int, month: date) -> tuple[EtsMonth,
     return row, True
 
 
-def lines(session: Session, enterprise_id: int, month: date, row: EtsMonth | None) -> list[Line]:
-    """Every item of the profile with its value: typed for the month, else from the month's activity data or the
-    measured value in force on its first day. Two reads for the month, whatever the number of items."""
-    profile = profiles.required(session, enterprise_id)
+def _scale(unit: str, target: str) -> float | None:
+    """How many ``target`` one ``unit`` is, or None when it does not convert (coal in t for an item in MWh)."""
+    if unit == target:
+        return 1.0
+    return units.scale(unit, target) if units.fits(unit, target) else None
+
+
+def _measured_value(found: list[EnterpriseFactor], month: date, item: Item) -> tuple[float | None, str, str]:
+    """The month's measured value in the item's unit: the determinations made in the month (or recorded for a span
+    holding it) weighted by the quantity each stands for, as the power guideline weights a month of batches; else
+    the newest value in force. Each converted to the item's unit."""
+    if not found:
+        return None, "本月没有有效的实测值", "no measured value in force for the month"
+    end = ets_monthly.month_end(month)
+    batches = [f for f in found if month <= f.valid_from <= end or (f.valid_from <= month and f.valid_to is not None
+                                                                     and f.valid_to >= end)]
+    chosen = batches or [found[-1]]  # the newest in force wins when the month has no determination of its own
+    scales = [_scale(f.unit, item.unit) for f in chosen]
+    if any(k is None for k in scales):
+        wrong = next(f for f, k in zip(chosen, scales, strict=True) if k is None)
+        return None, f"实测值单位为 {wrong.unit}，不能换算为 {item.unit}", f"measured in {wrong.unit}, which does not " \
+            f"convert to {item.unit}"
+    values = [f.value * (k or 1.0) for f, k in zip(chosen, scales, strict=True)]
+    if len(chosen) == 1:
+        f = chosen[0]
+        return values[0], f"实测值（{f.valid_from} 起）：{f.evidence}", f"measured value (from {f.valid_from}): {f.evidence}"
+    if any(not f.batch_quantity for f in chosen):
+        return None, f"本月有 {len(chosen)} 次测定，但并非每次都记录了所代表的燃料量：请为每一批次填写批次量，以便按量加权", \
+            f"{len(chosen)} determinations this month, but not each says the quantity it stands for: record each " \
+            "batch's quantity so the month is weighted by it"
+    weights = [f.batch_quantity * (_scale(f.batch_unit or "t", "t") or 1.0) for f in chosen]  # type: ignore[operator]
+    value = sum(w * v for w, v in zip(weights, values, strict=True)) / sum(weights)
+    evidence = "；".join(dict.fromkeys(f.evidence for f in chosen if f.evidence))
+    return value, f"实测值：本月 {len(chosen)} 批按量加权（{sum(weights):,.6g} t）：{evidence}", \
+        f"measured: {len(chosen)} batches this month weighted by quantity ({sum(weights):,.6g} t): {evidence}"
+
+
+def _element_from_per_heat(measured: dict, month: date, item: Item) -> tuple[float, str, str] | None:
+    """Element carbon (carbon per tonne of fuel) from the month's carbon per unit of heat × its NCV, when the
+    laboratory's results were recorded per heat (the assays put both in force for the month)."""
+    per_heat = Item(item.code, item.zh, item.en, "tC/GJ", "measured", "carbon_content", item.material, item.evidence,
+                    "", "")
+    ncv = Item(item.code, item.zh, item.en, "GJ/t", "measured", "ncv", item.material, item.evidence, "", "")
+    cc, cc_zh, cc_en = _measured_value(measured.get(("carbon_content", item.material), []), month, per_heat)
+    q, _, _ = _measured_value(measured.get(("ncv", item.material), []), month, ncv)
+    if cc is None or q is None:
+        return None
+    per_t = _scale("tC/t", item.unit)
+    if per_t is None:
+        return None
+    value = round(cc * q * per_t, 6)
+    return value, f"由单位热值含碳量 {cc:.6g} tC/GJ × 低位发热量 {q:.6g} GJ/t 换算；{cc_zh}", \
+        f"from carbon per heat {cc:.6g} tC/GJ × NCV {q:.6g} GJ/t; {cc_en}"
+
+
+def _live_lines(session: Session, enterprise_id: int, month: date, profile: EtsProfile,
+                files: dict[str, list[EtsEvidence]], entered: dict) -> list[Line]:
+    """Every item of the profile with its value now: typed for the month, else from the month's activity data or
+    the month's measured values, converted to the item's unit. Two reads for the month, whatever the items."""
     activity: dict[tuple[str, str], list] = {}
     for category, material, unit, total, rows, evidence in session.exec(
             select(ActivityRecord.category, ActivityRecord.material, ActivityRecord.unit,
@@ -169,17 +224,12 @@ def lines(session: Session, enterprise_id: int, month: date, row: EtsMonth | Non
             .group_by(ActivityRecord.category, ActivityRecord.material, ActivityRecord.unit)):
         activity.setdefault((category, material), []).append((unit, total, rows, evidence))
     end = ets_monthly.month_end(month)
-    measured: dict[tuple[str, str], EnterpriseFactor] = {}
+    measured: dict[tuple[str, str], list[EnterpriseFactor]] = {}
     for factor in session.exec(select(EnterpriseFactor).where(
             EnterpriseFactor.enterprise_id == enterprise_id, EnterpriseFactor.valid_from <= end,
             (EnterpriseFactor.valid_to.is_(None)) | (EnterpriseFactor.valid_to >= month))
             .order_by(EnterpriseFactor.valid_from, EnterpriseFactor.id)):
-        measured[(factor.parameter, factor.material)] = factor  # the newest in force wins
-    files: dict[str, list[EtsEvidence]] = {}
-    if row is not None:
-        for f in session.exec(select(EtsEvidence).where(EtsEvidence.month_id == row.id).order_by(EtsEvidence.id)):
-            files.setdefault(f.item, []).append(f)
-    entered = row.entered if row is not None else {}
+        measured.setdefault((factor.parameter, factor.material), []).append(factor)
     out = []
     for item in profiles.items(profile):
         value, unit, zh, en = None, item.unit, "", ""
@@ -189,29 +239,70 @@ def lines(session: Session, enterprise_id: int, month: date, row: EtsMonth | Non
                 f"entered for the month: {typed['note']} ({typed['by']})"
         elif item.source == "activity":
             found = activity.get((item.parameter, item.material), [])
-            same = [f for f in found if f[0] == item.unit]
-            if same:
-                _, total, rows, evidence = same[0]
-                value = round(total, 6)
+            scales = [_scale(f[0], item.unit) for f in found]
+            if found and all(k is not None for k in scales):
+                value = round(sum(f[1] * (k or 1.0) for f, k in zip(found, scales, strict=True)), 6)
+                rows = sum(f[2] for f in found)
+                evidence = "；".join(dict.fromkeys(f[3] for f in found if f[3]))
+                shown = "、".join(f[0] for f in found)
                 zh, en = f"活动数据 {rows} 行：{evidence}", f"activity data, {rows} row(s): {evidence}"
+                if shown != item.unit:
+                    zh, en = f"{zh}（由 {shown} 换算）", f"{en} (converted from {shown})"
             elif found:
-                zh = f"活动数据单位为 {found[0][0]}，与本项单位 {item.unit} 不符，请按 {item.unit} 填报"
-                en = f"activity data are in {found[0][0]}, not {item.unit}; enter the value in {item.unit}"
+                wrong = next(f[0] for f, k in zip(found, scales, strict=True) if k is None)
+                zh = f"活动数据单位为 {wrong}，不能换算为本项单位 {item.unit}，请按 {item.unit} 填报"
+                en = f"activity data are in {wrong}, which does not convert to {item.unit}; enter the value in {item.unit}"
             else:
                 zh, en = "本月没有活动数据", "no activity data for the month"
         elif item.source == "measured":
-            factor = measured.get((item.parameter, item.material))
-            if factor is not None and factor.unit == item.unit:
-                value = factor.value
-                zh = f"实测值（{factor.valid_from} 起）：{factor.evidence}"
-                en = f"measured value (from {factor.valid_from}): {factor.evidence}"
-            elif factor is not None:
-                zh, en = f"实测值单位为 {factor.unit}，与 {item.unit} 不符", f"measured in {factor.unit}, not {item.unit}"
-            else:
-                zh, en = "本月没有有效的实测值", "no measured value in force for the month"
+            value, zh, en = _measured_value(measured.get((item.parameter, item.material), []), month, item)
+            if value is None and item.parameter == "carbon_element" and not measured.get((item.parameter, item.material)):
+                value, zh, en = _element_from_per_heat(measured, month, item) or (value, zh, en)
         else:
             zh, en = "须按月填报", "to be entered for the month"
         out.append(Line(item, value, unit, zh, en, files.get(item.code, [])))
+    return out
+
+
+def _frozen_lines(profile: EtsProfile, row: EtsMonth, files: dict[str, list[EtsEvidence]]) -> list[Line]:
+    """A submitted month as it was submitted and signed: data changed afterwards do not rewrite what the platform
+    received (``changed_since`` says what moved)."""
+    items = {item.code: item for item in profiles.items(profile)}
+    out = []
+    for v in row.submitted_values:
+        item = items.get(v["item"]) or Item(v["item"], v["name_zh"], v["name_en"], v["unit"], "entered", "", "",
+                                            v.get("evidence_kind") or "production_report", "", "",
+                                            required=v.get("required", True))
+        out.append(Line(item, v["value"], v["unit"], v["source_zh"], v["source_en"], files.get(item.code, [])))
+    return out
+
+
+def lines(session: Session, enterprise_id: int, month: date, row: EtsMonth | None, *, live: bool = False) -> list[Line]:
+    """The month's items: as submitted for a submitted month (unless ``live``), else as the data give them now."""
+    profile = profiles.required(session, enterprise_id)
+    files: dict[str, list[EtsEvidence]] = {}
+    if row is not None:
+        for f in session.exec(select(EtsEvidence).where(EtsEvidence.month_id == row.id).order_by(EtsEvidence.id)):
+            files.setdefault(f.item, []).append(f)
+    if not live and row is not None and row.state == EtsState.submitted and row.submitted_values:
+        return _frozen_lines(profile, row, files)
+    return _live_lines(session, enterprise_id, month, profile, files, row.entered if row is not None else {})
+
+
+def changed_since(session: Session, row: EtsMonth | None, shown: list[Line]) -> list[dict]:
+    """What the data say now that differs from what was submitted: each such item with both figures, so a change
+    after the submission is seen and put right by a correction rather than silently shown as submitted."""
+    if row is None or row.state != EtsState.submitted or not row.submitted_values:
+        return []
+    now = {line.item.code: line.value for line in lines(session, row.enterprise_id, row.month, row, live=True)}
+    out = []
+    for line in shown:
+        then, current = line.value, now.get(line.item.code)
+        if then == current or (then is not None and current is not None
+                               and math.isclose(then, current, rel_tol=1e-9, abs_tol=1e-9)):
+            continue
+        out.append({"item": line.item.code, "zh": line.item.zh, "en": line.item.en, "unit": line.unit,
+                    "submitted": then, "now": current})
     return out
 
 
@@ -328,8 +419,8 @@ def correct(session: Session, actor: Actor, month: date, reason: str, expected_v
 
 
 def late(row: EtsMonth | None, deadline: date) -> bool:
-    if row is not None and row.submitted_at is not None and row.state == EtsState.submitted:
-        return clock.local(row.submitted_at).date() > deadline
+    if row is not None and row.submitted_at is not None and row.state in (EtsState.submitted, EtsState.correcting):
+        return clock.local(row.submitted_at).date() > deadline  # being corrected: judged by when it went in
     return clock.today() > deadline
 
 
@@ -344,7 +435,8 @@ def package(session: Session, enterprise_id: int, month: date) -> dict:
     enterprise = session.get(Enterprise, enterprise_id)
     return {"enterprise": enterprise, "profile": profile, "month": month, "row": row, "lines": found,
             "status": status(row, found), "lacking": lacking(found), "deadline": deadline,
-            "days_left": (deadline - clock.today()).days, "late": late(row, deadline)}
+            "days_left": (deadline - clock.today()).days, "late": late(row, deadline),
+            "changed_since": changed_since(session, row, found)}
 
 
 def as_json(pkg: dict) -> dict:
@@ -354,7 +446,7 @@ def as_json(pkg: dict) -> dict:
             "days_left": pkg["days_left"], "late": pkg["late"],
             "submitted": {"by": row.submitted_by, "at": clock.stamp(row.submitted_at), "receipt": row.receipt}
             if row is not None and row.submitted_at else None,
-            "items": [line.as_dict() for line in pkg["lines"]]}
+            "items": [line.as_dict() for line in pkg["lines"]], "changed_since_submission": pkg["changed_since"]}
 
 
 def readable(session: Session, actor: Actor, month: date) -> dict:

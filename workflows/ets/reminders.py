@@ -17,15 +17,24 @@ from workflows.ets import profile as profiles
 STAGES = (10, 3)  # days before the deadline
 
 
-def open_month(session: Session, enterprise_id: int, today: date) -> str | None:
-    """Open the package of the month that has just ended, for an enterprise on the list that month."""
+def open_month(session: Session, enterprise_id: int, today: date) -> list[str]:
+    """Open the package of the month that has just ended, and of every earlier month of its year the enterprise
+    owes but nobody opened (a profile kept mid-year, a missed run on the 1st), so each is reminded, escalated and
+    on the calendar. Earlier years are left to the year view: their reminders would come too late to help."""
     profile = profiles.of(session, enterprise_id)
-    month = ets_monthly.previous_month(today)
-    if profile is None or month < ets_monthly.first_month(profile.sector, profile.listed_from):
-        return None
-    row, created = months.ensure(session, enterprise_id, month)
-    months.refresh(session, row)
-    return f"{month:%Y-%m}" if created else None
+    last = ets_monthly.previous_month(today)
+    if profile is None:
+        return []
+    month = max(ets_monthly.first_month(profile.sector, profile.listed_from), last.replace(month=1))
+    opened = []
+    while month <= last:
+        row, created = months.ensure(session, enterprise_id, month)
+        if row.state != months.EtsState.submitted:
+            months.refresh(session, row)
+        if created:
+            opened.append(f"{month:%Y-%m}")
+        month = (month + timedelta(days=32)).replace(day=1)
+    return opened
 
 
 def remind(session: Session, enterprise_id: int, today: date) -> int:

@@ -34,6 +34,11 @@ def month_cmd(enterprise: Enterprise, month: Month, as_json: AsJson = False):
             files = ", ".join(f"{e['file']} ({e['sha256'][:12]})" for e in item["evidence"]) or "—"
             lack = f"  缺 / lacks: {', '.join(LACKS[x] for x in item['lacks'])}" if item["lacks"] else ""
             yield f"  {item['name_zh']} / {item['name_en']}: {value}  [{item['source_en']}]  {files}{lack}"
+        for c in d["changed_since_submission"]:
+            now = "—" if c["now"] is None else f"{c['now']:,.6g}"
+            yield (f"! 报送后数据已变更 / changed since submission: {c['zh']} / {c['en']}: 报送 / submitted "
+                   f"{c['submitted'] if c['submitted'] is None else format(c['submitted'], ',.6g')} {c['unit']}, "
+                   f"现为 / now {now} {c['unit']} — 如需更正请提出更正 / start a correction to change it")
     emit(data, as_json, lines)
 
 

@@ -101,7 +101,8 @@ def test_the_2026_carbon_market_months_are_in_every_state(lived):
     store = FileStore(home / "files")
     with Session(eng) as s, clock.reading(datetime(2026, 11, 30, 12, tzinfo=timezone.utc)):
         plant = org.enterprise(s, demo.PLANT).id
-        rows = {m.month.month: m for m in s.exec(select(EtsMonth).where(EtsMonth.enterprise_id == plant))}
+        rows = {m.month.month: m for m in s.exec(select(EtsMonth).where(EtsMonth.enterprise_id == plant,
+                                                                        EtsMonth.month >= date(2026, 1, 1)))}
         assert {n: rows[n].state for n in rows} == {**{n: "submitted" for n in range(1, 9)}, 9: "ready", 10: "missing"}
         assert all(rows[n].receipt == demo_year.ETS_RECEIPTS[n] for n in (1, 2, 4, 5, 6, 7, 8))
         assert [h["kind"] for h in rows[3].history] == ["submitted", "correction", "submitted"]

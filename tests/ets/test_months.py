@@ -302,3 +302,49 @@ def test_measured_values_are_converted_to_the_items_unit_and_a_months_batches_we
             found.setdefault((f.parameter, f.material), []).append(f)
         value, zh, _ = _element_from_per_heat(found, JAN, power_item)
         assert value == pytest.approx(0.0265 * ncv.value, rel=1e-6) and "× 低位发热量" in zh
+
+
+@SQLITE
+def test_an_assay_report_is_the_evidence_of_the_months_coal_values_and_is_read_back(year_begun, web):
+    """The lab's report recorded with the assay is already the month's evidence for the coal's NCV and carbon (no
+    second upload); it opens from the assays page; a report whose bytes are not what its name says is refused."""
+    from helpers import as_user
+
+    from workflows.accounting import assays
+    store = web.app.state.ctx.files  # the file store the web application reads
+
+    def record(s, a, name="JZ-2026-0112.pdf", data=b"%PDF-1.4 report 0112\n%%EOF\n"):
+        return assays.record(s, a, store, material="bituminous_coal", sampled_on=date(2026, 1, 12), quantity=12000.0,
+                             ncv=22.6, carbon_content=0.585, ash=None, moisture=None, lab="晋中煤质检测中心",
+                             report_name=name, report=data, max_bytes=1 << 20)
+    kept = act(year_begun, "lixf", record)  # in January, before January's package opens
+    with year_begun("system:test") as s:
+        assert reminders.open_month(s, demo_plant(s), date(2026, 2, 1)) == ["2026-01"]
+    pkg = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
+    by = {line.item.code: line for line in pkg["lines"]}
+    for code in ("coal_ncv", "coal_carbon"):
+        assert [f.file_name for f in by[code].files] == ["JZ-2026-0112.pdf"] and "evidence" not in by[code].lacks
+        assert by[code].files[0].sha256 == kept.report_sha256
+    assert by["coal_ncv"].value == pytest.approx(22.6)
+    act(year_begun, "lixf", record)  # a second batch with the same report, once the package is open: not twice
+    act(year_begun, "lixf", lambda s, a: record(s, a, name="JZ-2026-0125.pdf", data=b"%PDF-1.4 0125\n%%EOF\n"))
+    again = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
+    assert [f.file_name for f in next(line for line in again["lines"] if line.item.code == "coal_ncv").files] == \
+        ["JZ-2026-0112.pdf", "JZ-2026-0125.pdf"]
+    with pytest.raises(StewardError) as err:
+        act(year_begun, "lixf", lambda s, a: record(s, a, name="JZ.pdf", data=b"<html><script>x</script>"))
+    assert err.value.field == "report" and err.value.details
+    manager = as_user(web, "lixf")
+    assert f'href="/assays/{kept.id}/report"' in manager.get("/assays").text
+    answer = manager.get(f"/assays/{kept.id}/report")
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF") and "inline" in \
+        answer.headers["content-disposition"]
+    from storage.models import Person
+    from workflows.engine.credentials import hash_password
+    from workflows.people import organisation as org
+    with year_begun("system:test") as s:
+        org.add(s, "person", {"code": "E002", "name": "范婷", "username": "fant", "roles": ["carbon_manager"]},
+                enterprise_ref=demo.SISTER)
+        sister = s.exec(select(Person).where(Person.username == "fant")).one()
+        sister.password_hash = hash_password(demo.DEMO_PASSWORD)
+    assert as_user(web, "fant").get(f"/assays/{kept.id}/report").status_code == 404  # another enterprise's person

@@ -16,12 +16,12 @@ from accounting.anomalies import ENTERPRISE, Finding
 from accounting.errors import AccountingError
 from forms import aliases
 from forms.organisation import add_months
-from forms.uploads import check_name
-from storage.errors import StewardError
+from forms.uploads import check_name, evidence_type
+from storage.errors import NotFound, StewardError
 from storage.files import FileStore
 from storage.models import ActivityRecord, DqPlan, EnterpriseFactor, FuelAssay
 from workflows.accounting import calculation
-from workflows.engine import clock, machine, names
+from workflows.engine import clock, machine, names, stored
 from workflows.engine.machine import Actor
 
 KEEPERS = ("carbon_manager", "department_head", "staff")  # the lab or the carbon manager keeps them
@@ -102,7 +102,13 @@ def record(session: Session, actor: Actor, store: FileStore, *, material: str, s
                            field=errors[0]["field"], details=errors)
     assert sampled_on is not None and quantity is not None and ncv is not None and carbon_content is not None
     import io
-    sha, _ = store.put(io.BytesIO(report), max_bytes=max_bytes)
+    try:  # the report is evidence (of this month's measured values and of its carbon-market month): checked as such
+        sha, _ = stored.keep_checked(session, store, io.BytesIO(report), max_bytes,
+                                         lambda path: evidence_type(report_name, path))
+    except StewardError as exc:
+        raise StewardError("assay_invalid", f"化验结果未登记：{exc.zh}", f"The assay was not recorded: {exc.en}",
+                           field="report", details=[{"field": "report", "zh": exc.zh, "en": exc.en}],
+                           status=exc.status) from None
     row = FuelAssay(enterprise_id=actor.enterprise_id, material=code, sampled_on=sampled_on,
                     period=sampled_on.replace(day=1), quantity=quantity, ncv=ncv, carbon_content=carbon_content,
                     ash=ash, moisture=moisture, lab=lab.strip()[:200], report_name=report_name[:200],
@@ -110,6 +116,16 @@ def record(session: Session, actor: Actor, store: FileStore, *, material: str, s
     session.add(row)
     session.flush()
     put_in_force(session, actor.enterprise_id, code, row.period)
+    from workflows.ets import month as ets_months  # the carbon-market month this assay is evidence for
+    ets_months.attach_assays(session, actor.enterprise_id, row.period, code)
+    return row
+
+
+def report_of(session: Session, actor: Actor, number: int) -> FuelAssay:
+    """One assay's report, for someone who reads the assays of the same enterprise."""
+    row = session.get(FuelAssay, number)
+    if row is None or row.enterprise_id != actor.enterprise_id:
+        raise NotFound("assay", "没有这条化验记录", "No such assay")
     return row
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import mimetypes
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
@@ -22,7 +23,7 @@ from accounting.ets_monthly import EVIDENCE, SOURCES, Item
 from forms.uploads import evidence_type
 from storage.errors import NotFound, StewardError
 from storage.files import FileStore
-from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, EtsEvidence, EtsMonth, EtsProfile
+from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, EtsEvidence, EtsMonth, EtsProfile, FuelAssay
 from storage.vocab import Labelled
 from workflows.engine import clock, history, lifecycle_index, machine, stored
 from workflows.engine.machine import Actor, Lifecycle, Transition, Unmet
@@ -154,6 +155,7 @@ def ensure(session: Session, enterprise_id: int, month: date) -> tuple[EtsMonth,
                    opened_at=clock.utcnow())
     session.add(row)
     session.flush()
+    attach_assays(session, enterprise_id, month)
     return row, True
 
 
@@ -353,6 +355,49 @@ def add_evidence(session: Session, actor: Actor, month: date, item_code: str, fi
     session.flush()
     refresh(session, row)
     return kept
+
+
+ASSAYED = ("ncv", "carbon_content", "carbon_element")  # the measured parameters a fuel assay puts in force
+
+
+def attach_assay_report(session: Session, row: EtsMonth, material: str, file_name: str, sha256: str, media: str,
+                        by: str) -> int:
+    """An assay report recorded by the laboratory is the evidence of the month's measured items it fed (the coal's
+    NCV and carbon), so nobody uploads it twice. Nothing for a month already submitted (that changes only by a
+    correction). Returns the files attached."""
+    if row.state == EtsState.submitted:
+        return 0
+    items = [i for i in profiles.items(profiles.required(session, row.enterprise_id))
+             if i.source == "measured" and i.material == material and i.parameter in ASSAYED]
+    have = {(f.item, f.sha256) for f in session.exec(select(EtsEvidence).where(EtsEvidence.month_id == row.id))}
+    added = 0
+    for item in items:
+        if (item.code, sha256) not in have:
+            session.add(EtsEvidence(enterprise_id=row.enterprise_id, month_id=row.id, item=item.code, kind=item.evidence,
+                                    file_name=file_name[-200:], sha256=sha256, media_type=media, uploaded_by=by,
+                                    uploaded_at=clock.utcnow()))
+            added += 1
+    if added:
+        session.flush()
+        refresh(session, row)
+    return added
+
+
+def attach_assays(session: Session, enterprise_id: int, month: date, material: str | None = None) -> int:
+    """The month's assay reports attached to its package, if the package is open: when an assay is recorded, and
+    when the package opens after its assays (a package is never opened for them: old months stay the year view's)."""
+    row = find(session, enterprise_id, month)
+    if row is None:
+        return 0
+    query = select(FuelAssay).where(FuelAssay.enterprise_id == enterprise_id, FuelAssay.period == month)
+    if material is not None:
+        query = query.where(FuelAssay.material == material)
+    added = 0
+    for assay in session.exec(query.order_by(FuelAssay.id)):
+        media = mimetypes.guess_type(assay.report_name)[0] or "application/octet-stream"
+        added += attach_assay_report(session, row, assay.material, assay.report_name, assay.report_sha256, media,
+                                     assay.recorded_by)
+    return added
 
 
 def enter(session: Session, actor: Actor, month: date, item_code: str, value: float, note: str) -> EtsMonth:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+import mimetypes
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from steward.web import fields
-from steward.web.render import lang_of, page, redirect, unit, write
+from steward.web.render import download, lang_of, page, redirect, unit, write
 from storage.errors import StewardError
 from workflows.accounting import assays
 
 router = APIRouter()
+INLINE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/webp"})
 LABELS = {"quantity": ("批次数量", "Batch quantity"), "ncv": ("低位发热量", "Net calorific value"),
           "carbon_content": ("元素碳含量", "Carbon content"), "ash": ("灰分", "Ash"), "moisture": ("全水分", "Moisture")}
 
@@ -26,6 +29,16 @@ def _page(request: Request, context: dict, status: int = 200):
 @router.get("/assays")
 def assays_page(request: Request):
     return _page(request, {})
+
+
+@router.get("/assays/{number}/report")
+def assay_report(request: Request, number: fields.Id) -> Response:
+    ctx = request.app.state.ctx
+    kept = unit(request, lambda s, a: assays.report_of(s, a, number), page="/assays")
+    media = mimetypes.guess_type(kept.report_name)[0] or ""
+    inline = media in INLINE  # a report kept before its type was checked is only ever a download
+    return download(ctx.files.read(kept.report_sha256), kept.report_name, media if inline else
+                    "application/octet-stream", inline=inline)
 
 
 @router.post("/assays")

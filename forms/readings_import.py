@@ -124,7 +124,8 @@ def normalise(name: str, path: Path) -> tuple[Path, dict[str, int]]:
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
             encoding = "gb18030"
-    first = next(csv.reader(io.StringIO(head.decode(encoding, errors="replace").splitlines()[0] if head else "")), [])
+    lines = head.decode(encoding, errors="replace").splitlines()  # none at all for an empty file or a lone BOM
+    first = next(csv.reader(io.StringIO(lines[0])), []) if lines else []
     found = columns(first)
     if encoding == "utf-8-sig" and not head.startswith(codecs.BOM_UTF8):
         return path, found

@@ -231,3 +231,19 @@ def test_a_damaged_word_file_is_refused_and_leaves_nothing_stored(plant, store):
     docx.Document().save(good)
     act(plant, "lixf", lambda s, a: docs.upload(s, a, docs.create(s, a, doc_type="procedure", title="好")[1], "好.docx",
                                                 io.BytesIO(good.getvalue()), store, 1 << 20))
+
+
+def test_a_body_sent_without_its_length_is_counted_as_it_streams_and_reaches_the_app_whole(small_limit_web):
+    """Chunked, with no Content-Length: refused once past the limit; under it, the app reads every byte (the body
+    waits on disk past 1 MB, not in memory)."""
+    client, _ = small_limit_web
+
+    def chunks(data: bytes):
+        for i in range(0, len(data), 1 << 16):
+            yield data[i:i + (1 << 16)]
+    json_type = {"content-type": "application/json"}
+    over = client.post("/api/v1/activity", content=chunks(b"{" + b" " * (3 << 20) + b"}"), headers=json_type)
+    assert over.status_code == 413 and over.json()["code"] == "too_large"
+    whole = b'{"rows": [' + b" " * (1 << 20) + b'{"period": "2030-13"}]}'  # 1 MB of padding, then what is read
+    under = client.post("/api/v1/activity", content=chunks(whole), headers=json_type)
+    assert under.status_code == 422 and under.json()["field"] == "category", under.text  # the row past the padding

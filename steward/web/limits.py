@@ -4,10 +4,12 @@ streams in when it has none. Nothing downstream ever sees the first part of an o
 from __future__ import annotations
 
 import json
+import tempfile
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SLACK = 1 << 20  # form fields and multipart framing around the file itself
+CHUNK = 1 << 20
 
 
 class BodyLimit:
@@ -24,27 +26,34 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > most:
             return await self._refuse(scope, send, most)
         if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
-            body, more = [], True  # no length given: read it in, counting, before the app sees any of it
-            size = 0
-            while more:
-                message = await receive()
-                if message["type"] != "http.request":
-                    return
-                size += len(message.get("body", b""))
-                if size > most:
-                    return await self._refuse(scope, send, most)
-                body.append(message.get("body", b""))
-                more = message.get("more_body", False)
-            whole = b"".join(body)
-            sent = False
+            # no length given: read it in, counting, before the app sees any of it; kept on disk past 1 MB, so a
+            # 400 MB year of readings sent without a length costs no memory
+            spool = tempfile.SpooledTemporaryFile(max_size=CHUNK)  # noqa: SIM115 — closed when the app is done
+            try:
+                size, more = 0, True
+                while more:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > most:
+                        return await self._refuse(scope, send, most)
+                    spool.write(chunk)
+                    more = message.get("more_body", False)
+                spool.seek(0)
+                done = False
 
-            async def replay() -> Message:
-                nonlocal sent
-                if sent:
-                    return await receive()
-                sent = True
-                return {"type": "http.request", "body": whole, "more_body": False}
-            return await self.app(scope, replay, send)
+                async def replay() -> Message:
+                    nonlocal done
+                    if done:
+                        return await receive()
+                    chunk = spool.read(CHUNK)
+                    done = spool.tell() >= size
+                    return {"type": "http.request", "body": chunk, "more_body": not done}
+                return await self.app(scope, replay, send)
+            finally:
+                spool.close()
         return await self.app(scope, receive, send)
 
     async def _refuse(self, scope: Scope, send: Send, most: int) -> None:

@@ -4,6 +4,7 @@ caught beside its field, everything typed kept), and the API push from the monit
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 
@@ -46,6 +47,17 @@ def test_a_refused_file_lists_its_rows_on_the_page_and_nothing_is_kept(web, engi
     rows[4][2] = -3
     answer = upload(lixf, as_csv(rows, tmp_path))
     assert answer.status_code == 422 and "第 6 行「-3.0」：用量为负" in answer.text
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(ReadingBatch)).one() == 0
+
+
+@pytest.mark.parametrize("content", [b"", codecs.BOM_UTF8, codecs.BOM_UTF8 + b"\r\n", b"   \n"])
+def test_an_empty_file_or_a_lone_bom_is_refused_by_name(web, engine, tmp_path, content):
+    lixf = as_user(web, "lixf")
+    path = tmp_path / "readings.csv"
+    path.write_bytes(content)
+    answer = upload(lixf, path)
+    assert answer.status_code in (400, 422) and ("缺少列" in answer.text or "空" in answer.text), answer.text[-400:]
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(ReadingBatch)).one() == 0
 

@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
+from accounting import units
+
 DATA = Path(__file__).parent / "data" / "ets_monthly_items.tsv"
 DEADLINE_DAYS = 40
 DEADLINE_SOURCE = "生态环境部 2023-10-31 答问；环办气候函〔2023〕43号 下的市级通知（M）"
@@ -49,6 +51,7 @@ class Item:
     confidence: str
     note: str = ""
     required: bool = True
+    weight: str = ""  # the item whose monthly values weight this one's yearly mean (a load factor: hours run)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -68,8 +71,21 @@ def defaults() -> dict[str, tuple[Item, ...]]:
                 raise ValueError(f"{DATA.name}: bad source or evidence in {row['code']}")
             out.setdefault(row["sector"], []).append(Item(
                 row["code"], row["name_zh"], row["name_en"], row["unit"], row["from"], row["parameter"] or "",
-                row["material"] or "", row["evidence"], row["document"], row["confidence"], row.get("note") or ""))
+                row["material"] or "", row["evidence"], row["document"], row["confidence"], row.get("note") or "",
+                weight=row.get("weight") or ""))
     return {sector: tuple(items) for sector, items in out.items()}
+
+
+def summed(item: Item) -> bool:
+    """Whether the year's value of an item is the sum of its months: an amount (t, MWh, GJ, 10⁴ Nm³, hours run)
+    is; a share, rate or property per unit (a load factor in %, an NCV, anode effects per cell-day) is a mean."""
+    return units.is_amount(item.unit)
+
+
+def weight(sector: str, code: str) -> str:
+    """The item weighting ``code``'s yearly mean in the sector's defaults ("" for a plain mean): a definition of
+    the guideline, so an enterprise's profile saved before weights were data still gets it."""
+    return next((i.weight for i in defaults().get(sector, ()) if i.code == code), "")
 
 
 def month_end(month: date) -> date:

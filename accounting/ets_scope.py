@@ -51,10 +51,20 @@ def _load() -> dict[str, tuple[tuple[int, Rule], ...]]:
 RULES: dict[str, tuple[tuple[int, Rule], ...]] = _load()
 
 
+# the carbon-market profile names the sector as the ETS lists it (aluminium smelting); the rules above are kept under
+# the industry it belongs to (non-ferrous metals, of which only aluminium smelting is covered)
+SAME = {"aluminium": "nonferrous"}
+
+
+def scope_sector(sector: str) -> str:
+    return SAME.get(sector, sector)
+
+
 def rule(sector: str, year: int) -> Rule:
-    """The rule in force for the sector's data year; a sector or year the ETS does not cover gets NOT_COVERED."""
+    """The rule in force for the sector's data year; a sector or year the ETS does not cover gets NOT_COVERED.
+    ``sector`` is an industry or a carbon-market profile's sector."""
     found = NOT_COVERED
-    for first, candidate in RULES.get(sector, ()):
+    for first, candidate in RULES.get(scope_sector(sector), ()):
         if year >= first:
             found = candidate
     return found

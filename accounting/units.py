@@ -34,6 +34,7 @@ ureg.define("kgC = kilogram")
 ureg.define("percent_ = 0.01 = pct")
 ureg.define("tce = 29.3076 * gigajoule")  # tonne of coal equivalent, GB/T 2589: 7,000 kcal/kg
 ureg.define("kgce = 29.3076 * megajoule")
+ureg.define("cell_day = day")  # one electrolysis cell working one day: anode effects are counted per cell-day
 
 # how people write units in spreadsheets and statistics → pint names
 ALIASES = {
@@ -46,6 +47,7 @@ ALIASES = {
     "GJ/t": "gigajoule / tonne", "GJ/10^4 Nm3": "gigajoule / wan_Nm3", "GJ/万Nm3": "gigajoule / wan_Nm3",
     "tCO2/t": "tCO2 / tonne", "fraction": "dimensionless", "%": "pct", "％": "pct", "‰": "permille",
     "t/t": "tonne / tonne", "kg/t": "kilogram / tonne", "g/t": "gram / tonne",
+    "min/cell-day": "minute / cell_day",
 }
 
 
@@ -97,6 +99,17 @@ def fits(unit_text: str, target: str) -> bool:
     except (AccountingError, pint.errors.DimensionalityError):
         return False
     return True
+
+
+# what an amount is measured in: a mass, a volume, an energy, a duration (hours run). Twelve months of an amount add
+# up to the year's; anything else — a share, a rate, a property per unit (%, GJ/t, tC/GJ, min/cell-day) — does not.
+AMOUNTS = tuple(ureg.get_dimensionality(d) for d in ("[mass]", "[length] ** 3", "[energy]", "[time]"))
+
+
+def is_amount(unit_text: str) -> bool:
+    """Whether figures in this unit are amounts (extensive: they add up over months), judged by the unit's
+    dimension rather than its spelling; an unknown unit is refused by name."""
+    return _parsed(unit_text).dimensionality in AMOUNTS
 
 
 # the units a row or a form offers, in the order people expect them; which of them fit is worked out per target

@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from accounting import ets_monthly
+from accounting import ets_monthly, ets_scope
 from accounting import like_for_like as lfl
 from accounting.factors import DOCUMENTS
 from storage.errors import StewardError
@@ -134,12 +134,22 @@ def build(session: Session, enterprise_id: int, year: int, run: AccountingRun | 
     run = run or reportable_run(session, enterprise_id, year)
     ent = session.get(Enterprise, enterprise_id)
     places = names.Places(session, enterprise_id)
-    rule = run.totals.get("ets") or calculation.ets(ent.industry, year)
+    rule = _rule(run, profile)
     covered = round(run.totals["enterprise"][rule["figure"]], 3)
     sections = [_entity(run, ent, profile, rule, covered), _emissions(run, places, rule, covered),
                 _activity(session, run, places), _factors(run), _production(run, places),
                 _dq(session, run, places), _auxiliary(session, run, profile)]
     return Report(ent, year, run, covered, rule, sections)
+
+
+def _rule(run: AccountingRun, profile: EtsProfile) -> dict:
+    """The ETS rule the report's covered figure follows: the one of the sector the enterprise is listed under (its
+    carbon-market profile), not of its industry — a chemical company's captive power plant is listed as power. The
+    run's own statement of the rule stands when it was made for that sector."""
+    frozen = run.totals.get("ets")
+    if frozen and ets_scope.scope_sector(frozen.get("sector", "")) == ets_scope.scope_sector(profile.sector):
+        return frozen
+    return calculation.ets(profile.sector, run.year)
 
 
 def _entity(run: AccountingRun, ent: Enterprise, profile: EtsProfile, rule: dict, covered: float) -> Section:
@@ -327,30 +337,53 @@ def _dq(session: Session, run: AccountingRun, places: names.Places) -> Section:
     return s
 
 
+def _yearly(item: ets_monthly.Item, values: dict[date, float], weights: dict[date, float],
+            weight_item: ets_monthly.Item | None) -> tuple[float, Text]:
+    """The year's value of an item typed each month, and how it was made, in words: an amount is the sum of its
+    months; anything else is a mean of the months that have a value, weighted where the guideline defines a weight
+    (a load factor by the hours run) and every such month has one."""
+    n = len(values)
+    if ets_monthly.summed(item):
+        return sum(values.values()), (f"{n} 个月合计", f"sum of {n} months")
+    if weight_item is not None and values.keys() <= weights.keys() and sum(weights[m] for m in values) > 0:
+        total = sum(weights[m] for m in values)
+        return (sum(v * weights[m] for m, v in values.items()) / total,
+                (f"{n} 个月按{weight_item.zh}加权平均", f"mean of {n} months weighted by {weight_item.en.lower()}"))
+    return sum(values.values()) / n, (f"{n} 个月平均", f"mean of {n} months")
+
+
 def _auxiliary(session: Session, run: AccountingRun, profile: EtsProfile) -> Section:
     """The sector's report parameters beside emissions: its items drawn from production and electricity (from the
-    run) and those typed for each month on the carbon-market page (summed, a percentage averaged)."""
+    run, amounts summed over the year) and those typed for each month on the carbon-market page (an amount summed,
+    a rate or share averaged: see ``_yearly``)."""
     s = Section("auxiliary", "辅助参数", "Auxiliary parameters",
                 [("参数", "Parameter"), ("年度数值", "Year's value"), ("单位", "Unit"), ("月份数", "Months"),
                  ("来源", "Source"), ("依据", "Guideline")])
-    entered: dict[str, list[float]] = defaultdict(list)
+    entered: dict[str, dict[date, float]] = defaultdict(dict)
     for row in session.exec(select(EtsMonth).where(EtsMonth.enterprise_id == run.enterprise_id,
                                                    EtsMonth.month >= date(run.year, 1, 1),
                                                    EtsMonth.month < date(run.year + 1, 1, 1))):
         for code, typed in row.entered.items():
-            entered[code].append(float(typed["value"]))
-    for item in profiles.items(profile):
+            entered[code][row.month] = float(typed["value"])
+    chosen = {item.code: item for item in profiles.items(profile)}
+    for item in chosen.values():
+        value: Cell
         if item.source == "activity" and item.parameter in AUXILIARY:
             found = [line for line in run.lines if line["category"] == item.parameter
                      and line["material"] == item.material and line["unit"] == item.unit]
-            value: Cell = round(sum(line["quantity"] for line in found), 3) if found else "—"
-            months, source = len({line["period"][:7] for line in found}), ("核算活动数据", "Accounting run's activity data")
+            value = round(sum(line["quantity"] for line in found), 3) if found else "—"
+            months = len({line["period"][:7] for line in found})
+            source = ("核算活动数据：" + (f"{months} 个月合计" if found else "无"),
+                      "accounting run's activity data: " + (f"sum of {months} months" if found else "none"))
         elif item.source == "entered":
-            values = entered.get(item.code, [])
-            total = sum(values) / len(values) if values and item.unit == "%" else sum(values)
-            value, months = (round(total, 3) if values else "—"), len(values)
-            source = ("月度填报（平均）" if item.unit == "%" else "月度填报（合计）",
-                      "entered monthly (mean)" if item.unit == "%" else "entered monthly (sum)")
+            values = entered.get(item.code, {})
+            weighed_by = chosen.get(item.weight or ets_monthly.weight(profile.sector, item.code))
+            months = len(values)
+            if values:
+                total, how = _yearly(item, values, entered.get(weighed_by.code, {}) if weighed_by else {}, weighed_by)
+                value, source = round(total, 3), ("月度填报：" + how[0], "entered monthly: " + how[1])
+            else:
+                value, source = "—", ("月度填报：无", "entered monthly: none")
         else:
             continue
         s.rows.append([(item.zh, item.en), value, _unit(item.unit), months, source, item.document])

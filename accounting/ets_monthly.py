@@ -21,7 +21,8 @@ from accounting import units
 
 DATA = Path(__file__).parent / "data" / "ets_monthly_items.tsv"
 DEADLINE_DAYS = 40
-DEADLINE_SOURCE = "生态环境部 2023-10-31 答问；环办气候函〔2023〕43号 下的市级通知（M）"
+DEADLINE_SOURCE = "生态环境部 2023-10-31 答问；环办气候函〔2023〕43号 下的市级通知"
+DEADLINE_CONFIDENCE = "M"  # shown in words (accounting.confidence)
 SECTORS = {"power": ("发电", "Power"), "cement": ("水泥熟料", "Cement clinker"), "steel": ("钢铁", "Steel"),
            "aluminium": ("铝冶炼", "Aluminium smelting")}
 FIRST_LISTED = {"power": 2019, "cement": 2024, "steel": 2024, "aluminium": 2024}  # data years (ACCOUNTING-FACTS, H)

@@ -16,6 +16,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from accounting import confidence
+
 SCOPE_FILE = Path(__file__).parent / "data" / "ets_scope.tsv"
 
 
@@ -82,8 +84,10 @@ class AllowanceUse:
     confidence: str  # H | M | U
 
 
-_CARRY_SOURCE = ("全国碳排放权交易规则：按年度清缴 annual surrender (H)；年度配额分配方案的结转基础额度 carry-over base "
-                 "quota {quota} t (M)；结转计算公式 carry-over formula (U)")
+_CARRY_SOURCE = "；".join((
+    confidence.with_grade("全国碳排放权交易规则：按年度清缴 annual surrender", "H", "both"),
+    confidence.with_grade("年度配额分配方案的结转基础额度 carry-over base quota {quota} t", "M", "both"),
+    confidence.with_grade("结转计算公式 carry-over formula", "U", "both")))
 
 
 def _carry(quota: int) -> AllowanceUse:

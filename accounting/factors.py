@@ -19,6 +19,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+from accounting import confidence
 from accounting.errors import AccountingError
 from accounting.units import convert
 
@@ -57,10 +58,13 @@ class Factor:
     def covers(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
-    def source(self) -> str:
+    def source(self, lang: str | None = None) -> str:
+        """Where the value comes from and how sure we are, in ``lang`` (zh, en or both); without ``lang`` the form
+        frozen into runs, the grade as its letter, which ``confidence.cited`` words for a reader."""
         if self.measured:
             return f"企业实测 Measured by the enterprise: {self.evidence}"
-        return " ".join(x for x in (self.document, self.table) if x) + f" [{self.confidence}]"
+        cited = " ".join(x for x in (self.document, self.table) if x)
+        return f"{cited} [{self.confidence}]" if lang is None else confidence.with_grade(cited, self.confidence, lang)
 
     def as_json(self) -> dict:
         return {"parameter": self.parameter, "material": self.material, "value": self.value, "unit": self.unit,

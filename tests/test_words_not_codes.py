@@ -207,6 +207,10 @@ TOKEN = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?![
 ADDRESS = re.compile(r"\S*(?:@|://|\.(?:docx|xlsx|pdf|png|jpg|ics|csv)\b)\S*")
 
 
+# a confidence grade as its letter (``[M]``, ``（M）``, ``，U）``) where words belong (官方原文 / credible transcription
+# / unverified, ``accounting.confidence``), and the name of the developers' reference file of sourced facts
+GRADE = re.compile(r"[\[（(，,]\s*[HMU]\s*[\]）)]")
+INTERNAL = re.compile(r"ACCOUNTING-FACTS")
 PROSE = re.compile(r"[A-Za-z][a-z]+")  # a word of a sentence; not a unit (t, GJ, MWh, tCO2) or an acronym
 GAP = re.compile(r"[\s,.;:'\"()/&-]*")  # what lies between two words of one sentence
 
@@ -221,6 +225,8 @@ def leaks(fragments: Iterable[str], lang: str, broken: bool = False) -> list[str
     known = codes()
     found: list[str] = []
     for fragment in fragments:
+        found += [f"{m.group()} (a confidence grade as its letter) in «{fragment[:160]}»" for m in GRADE.finditer(fragment)]
+        found += [f"{m.group()} (an internal file) in «{fragment[:160]}»" for m in INTERNAL.finditer(fragment)]
         plain = ADDRESS.sub(" ", fragment)
         words = list(TOKEN.finditer(plain))
         for i, match in enumerate(words):
@@ -259,6 +265,11 @@ def test_the_matcher_finds_a_planted_code_and_passes_the_words():
                   "方针的变化 / Changes in policy", "经营是否合规 / Operations compliant"], "zh") == []
     assert len(leaks(["进行中 open", "企业实测 measured: 2025", "1.000 t clinker × 0.52"], "zh")) == 3
     assert leaks(["Bituminou s coal_x minor_nc"], "zh", broken=True)[0].startswith("minor_nc")
+    assert [len(leaks([x], lang)) for x, lang in (("指南 表 2.1 [M]", "zh"), ("(doc [U]; t)", "en"),
+                                                  ("（月度存证安排，M）", "zh"), ("方案（H）", "zh"),
+                                                  ("（ACCOUNTING-FACTS.md「Monthly」）", "zh"))] == [1, 1, 1, 1, 1]
+    assert leaks(["指南 表 2.1（可信转述）", "doc (unverified)", "安排，官方原文）", "CH4 (GWP 28)", "10 MWh (H2)",
+                  "Scope 1 (direct)", "M-W001", "U 形管"], "en") == []
     assert len(codes()) > 150 and {"draft", "closed", "minor", "minor_nc", "top_management", "bituminous_coal",
                                    "fuel_combustion", "conform"} <= set(codes())
 

@@ -36,8 +36,8 @@ def anode_effect_pfcs(a: Activity, lib: Library, opt: Options) -> Emission:
     cf4, c2f6 = _measured(lib, "ef_cf4", a), _measured(lib, "ef_c2f6", a)
     g_cf4, g_c2f6 = gwp(lib, "CF4", a.period, opt), gwp(lib, "C2F6", a.period, opt)
     notes = [{"code": "pfc_default", "zh": f"{a.period:%Y-%m} 电解铝 {gas} 排放因子未实测，采用标准缺省值 {c.factor.value:g} "
-              f"{c.factor.unit}（{c.factor.source()}）", "en": f"{a.period:%Y-%m} primary aluminium: no measured {gas} "
-              f"factor, the standard's default {c.factor.value:g} {c.factor.unit} is used ({c.factor.source()})"}
+              f"{c.factor.unit}（{c.factor.source('zh')}）", "en": f"{a.period:%Y-%m} primary aluminium: no measured {gas} "
+              f"factor, the standard's default {c.factor.value:g} {c.factor.unit} is used ({c.factor.source('en')})"}
              for gas, c in (("CF4", cf4), ("C2F6", c2f6)) if not c.factor.measured]
     # a plant's factor is kept in the unit it was recorded in (3.1 g/t): converted here, never read as kg/t
     ef_cf4, ef_c2f6 = cf4.factor.value_in("kg/t"), c2f6.factor.value_in("kg/t")

@@ -61,8 +61,8 @@ def power_combustion(a: Activity, lib: Library, opt: Options) -> Emission:
         ncv, ncv_text = chosen.factor.value_in("GJ/t"), f"{chosen.factor.value_in('GJ/t'):g}"
         factors.append(used(chosen))
         notes.append({"code": "ncv_unmeasured", "material": a.material, "zh": f"{a.period:%Y-%m} {a.material} 本月未实测低位发热量，采用"
-                      f"{chosen.factor.source()}的 {ncv:g} GJ/t", "en": f"{a.period:%Y-%m} {a.material}: no NCV measured "
-                      f"this month; {ncv:g} GJ/t from {chosen.factor.source()} is used"})
+                      f"{chosen.factor.source('zh')}的 {ncv:g} GJ/t", "en": f"{a.period:%Y-%m} {a.material}: no NCV measured "
+                      f"this month; {ncv:g} GJ/t from {chosen.factor.source('en')} is used"})
     element = lib.batches("carbon_element", a.material, a.period)
     per_heat = lib.batches("carbon_content", a.material, a.period)
     if element:
@@ -80,9 +80,9 @@ def power_combustion(a: Activity, lib: Library, opt: Options) -> Emission:
         cc_text = f"no measurement this month: the guideline's default {cc:g} tC/GJ"
         factors.append(used(rule))
         notes.append({"code": "carbon_default", "material": a.material, "zh": f"{a.period:%Y-%m} {a.material} 本月未实测元素碳含量：按发电设施指南的规则"
-                      f"采用缺省值 {cc:g} tC/GJ（{rule.factor.source()}；{rule.factor.table}）",
+                      f"采用缺省值 {cc:g} tC/GJ（{rule.factor.source('zh')}；{rule.factor.table}）",
                       "en": f"{a.period:%Y-%m} {a.material}: carbon content not measured this month, so by the power "
-                      f"guideline's rule its default {cc:g} tC/GJ applies ({rule.factor.source()}; {rule.factor.table})"})
+                      f"guideline's rule its default {cc:g} tC/GJ applies ({rule.factor.source('en')}; {rule.factor.table})"})
     measured_of = lib.batches("oxidation", a.material, a.period)
     if measured_of:
         of, _ = _weighted(measured_of, "fraction", ("碳氧化率", "the oxidation rate"), a)

@@ -26,6 +26,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from accounting import confidence
 from forms import field_labels, readings_import, uploads
 from steward.context import Context
 from steward.web import i18n, security
@@ -76,6 +77,8 @@ def create_app(ctx: Context) -> FastAPI:
         env.filters["field_label"] = lambda name, lang=lang: field_labels.label(name, lang)
         env.filters["evidence_label"] = lambda entry, lang=lang: evidence_links.label(entry, lang)
         env.filters["evidence_href"] = evidence_links.href
+        env.filters["grade"] = lambda code, lang=lang: confidence.words(code, lang)  # H/M/U in words
+        env.filters["cited"] = lambda source, lang=lang: confidence.cited(source, lang)  # "… [M]" in words
         env.globals["pdf_ready"] = rendering.pdf_ready  # PDF links only where a PDF can be made (LibreOffice found)
         app.state.templates[lang] = Jinja2Templates(env=env)
     for router in ROUTERS:  # the reference describes the machine API, not the pages

@@ -192,7 +192,8 @@ def test_aluminium_without_measured_pfc_factors_takes_the_standards_defaults_fla
     [pfc] = calculate([row("production", "primary_aluminium", 40_000, "t")], LIB)
     assert pfc.tco2 == pytest.approx(40_000 * (0.034 * 6630 + 0.0034 * 11100) / 1000)
     assert [n["code"] for n in pfc.notes] == ["pfc_default", "pfc_default"]
-    assert "GB/T 32151.4" in pfc.notes[0]["en"] and "[U]" in pfc.notes[0]["en"] and "未实测" in pfc.notes[0]["zh"]
+    assert "GB/T 32151.4" in pfc.notes[0]["en"] and "(unverified)" in pfc.notes[0]["en"] and "未实测" in pfc.notes[0]["zh"]
+    assert "（未经核实）" in pfc.notes[0]["zh"] and "[U]" not in pfc.notes[0]["en"] + pfc.notes[0]["zh"]  # words, not a grade
     lib = LIB.with_overrides([lab("ef_cf4", "primary_aluminium", 0.020, "kg/t"),
                               lab("ef_c2f6", "primary_aluminium", 0.0021, "kg/t")])
     [own] = calculate([row("production", "primary_aluminium", 40_000, "t")], lib)

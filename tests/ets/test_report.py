@@ -55,7 +55,7 @@ def test_the_figures_are_the_frozen_runs_and_the_files_read_back(plant):
         clinker = [r for r in section(built, "auxiliary").rows if r[0] == ("熟料产量", "Clinker produced")][0]
         assert clinker[1] == pytest.approx(run.totals["intensity"]["clinker"]["output"], abs=0.001)
         entity = dict((r[0][1], r[1]) for r in section(built, "entity").rows)
-        assert "AR5" in entity["GWP set"][1] and "ICAP" in entity["Source of the rule"]
+        assert "AR5" in entity["GWP set"][1] and "ICAP (official text)" in entity["Source of the rule"][1]
         book = openpyxl.load_workbook(io.BytesIO(report_files.workbook(built)))
         word = docx.Document(io.BytesIO(report_files.word(built, "JYCEM-ER-001", 1)))
     assert book.sheetnames == list(report_files.SHEETS.values())

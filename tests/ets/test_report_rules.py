@@ -5,10 +5,14 @@ the enterprise is listed under in its carbon-market profile, not its industry.""
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import date
 
+import docx
+import openpyxl
 import pytest
-from helpers import act, plant_id
+from helpers import act, as_user, csrf, plant_id
 from sqlmodel import select
 
 from accounting import ets_monthly
@@ -135,3 +139,38 @@ def test_the_covered_figure_follows_the_sector_the_enterprise_is_listed_under(pl
         s.flush()
         power = report.build(s, plant_id(s), 2025)
     assert power.rule["covered"] and "发电行业" in power.rule["source"]
+
+
+GRADE = re.compile(r"[\[（(，,]\s*[HMU]\s*[\]）)]")  # a confidence grade as its letter (as tests/test_words_not_codes.py)
+
+
+def _files_text(client) -> str:
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/ets/reports/2025/report.xlsx").content))
+    cells = [str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
+    return "\n".join(cells)
+
+
+@SQLITE
+def test_how_sure_a_source_is_reads_as_words_on_the_pages_and_in_the_files(web, plant):
+    with plant("test") as s:
+        run_id = runs.year_run(s, plant_id(s), 2025).id
+    lixf = as_user(web, "lixf")
+    for lang, words in (("zh", ("官方原文", "可信转述")), ("en", ("official text", "credible transcription"))):
+        lixf.get(f"/lang/{lang}")
+        page = lixf.get("/ets/reports/2025").text
+        rule = page[page.index('id="rule-source"'):][:400]
+        assert words[0] in rule and not GRADE.search(rule)
+        assert words[1] in page and not GRADE.search(page), GRADE.findall(page)  # the factors' sources too
+        ets = lixf.get("/ets?year=2026").text
+        assert words[1] in ets[ets.index("id=\"ets-profile-form\""):] and not GRADE.search(ets), GRADE.findall(ets)
+        assert "ACCOUNTING-FACTS" not in ets
+        start = ets[ets.index('id="monthly-start"'):][:600]
+        assert "月度存证安排" in start and words[1] in start
+        files = _files_text(lixf)
+        assert words[1] in files and not GRADE.search(files), GRADE.findall(files)
+        lixf.post("/ets/reports/2025/generate", data={"csrf_token": csrf(lixf, "/ets/reports/2025")})
+        doc = docx.Document(io.BytesIO(lixf.get("/ets/reports/2025/report.docx").content))
+        text = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+        assert "可信转述" in text and "credible transcription" in text and not GRADE.search(text)
+        drill = lixf.get(f"/accounting?run={run_id}&material=bituminous_coal").text
+        assert "←" in drill and not GRADE.search(drill), GRADE.findall(drill)

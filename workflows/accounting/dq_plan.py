@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from accounting import confidence
 from accounting.parameters import PARAMETERS
 from storage.errors import StewardError
 from storage.files import FileStore
@@ -124,7 +125,7 @@ def _named(snap: dict) -> dict:
     for f in snap["factors"]:
         facility, _, material = f["source"].partition(" ")
         factors.append(dict(f, source=f"{_facility(facility)} {_material(material)}",
-                            parameter=_parameter(f["parameter"])))
+                            parameter=_parameter(f["parameter"]), method=confidence.cited(f["method"], "both")))
     return {"sources": sources, "factors": factors}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from accounting import confidence
 from accounting import like_for_like as lfl
 from accounting.factors import DOCUMENTS
 from storage.models import AccountingRun, Enterprise
@@ -201,7 +202,7 @@ def export(session: Session, actor: Actor, run_id: int | None, lang: str) -> tup
     rows = []
     for line in run.lines:
         shown = _shown(line, places, lang)
-        factors = "；".join(f"{factor_name(f['parameter'], lang)} = {f['value']:g} {f['unit']} ← {f['source']}"
+        factors = "；".join(f"{factor_name(f['parameter'], lang)} = {f['value']:g} {f['unit']} ← {confidence.cited(f['source'], lang)}"
                            for f in line["factors"])
         rows.append([shown["month"], shown["process_name"], shown["facility_name"], shown["category_name"],
                      shown["material_name"], line["quantity"], line["unit"], _source(line["source"], lang),

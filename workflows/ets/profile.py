@@ -94,5 +94,6 @@ def view(session: Session, actor: Actor) -> dict:
     return {"profile": row, "items": items(row) if row else list(ets_monthly.defaults()[sector]),
             "sector": sector, "sectors": SECTORS, "evidence_kinds": EVIDENCE, "sources": ets_monthly.SOURCES, "unit_labels": ets_monthly.UNIT_LABELS,
             "first_listed": ets_monthly.FIRST_LISTED, "default_days": ets_monthly.DEADLINE_DAYS,
-            "deadline_source": ets_monthly.DEADLINE_SOURCE, "monthly_start": ets_monthly.monthly_starts().get(sector),
+            "deadline_source": ets_monthly.DEADLINE_SOURCE,
+            "deadline_confidence": ets_monthly.DEADLINE_CONFIDENCE, "monthly_start": ets_monthly.monthly_starts().get(sector),
             "can_keep": bool(actor.roles & set(KEEPERS))}

@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from accounting import ets_monthly, ets_scope
+from accounting import confidence, ets_monthly, ets_scope
 from accounting import like_for_like as lfl
 from accounting.factors import DOCUMENTS
 from storage.errors import StewardError
@@ -170,7 +170,8 @@ def _entity(run: AccountingRun, ent: Enterprise, profile: EtsProfile, rule: dict
          (f"{gwp_name[0]}（{'企业选定：' + gwp.get('reason', '') if gwp.get('basis') == 'enterprise' else '缺省'}）",
           f"{gwp_name[1]} ({'chosen by the enterprise: ' + gwp.get('reason', '') if gwp.get('basis') == 'enterprise' else 'the standard set'})")),
         (("履约口径", "Covered figure (ETS scope rule)"), (rule["zh"], rule["en"])),
-        (("口径依据", "Source of the rule"), f"{rule['source']} [{rule['confidence']}]"),
+        (("口径依据", "Source of the rule"), (confidence.with_grade(rule["source"], rule["confidence"], "zh"),
+                                            confidence.with_grade(rule["source"], rule["confidence"], "en"))),
         (("应履约排放量（tCO2e）", "Covered emissions (tCO2e)"), covered),
         (("排放总量（含间接，tCO2e）", "Total emissions incl. indirect (tCO2e)"), round(run.totals["enterprise"]["total"], 3)),
         (("核算批次", "Accounting run"), (f"#{run.id}，{clock.stamp(run.created_at)}，因子库 {run.library_version}",
@@ -253,7 +254,8 @@ def _factors(run: AccountingRun) -> Section:
             used.items(), key=lambda kv: (kv[0][1], kv[0][0], min(kv[1]))):
         first, last = min(months), max(months)
         s.rows.append([(factor_name(parameter, "zh"), factor_name(parameter, "en")), GASES.get(material) or _material(material),
-                       value, unit, ("实测值", "Measured") if measured else ("缺省值", "Default"), source, version or "—",
+                       value, unit, ("实测值", "Measured") if measured else ("缺省值", "Default"),
+                       (confidence.cited(source, "zh"), confidence.cited(source, "en")), version or "—",
                        f"{start or '—'} – {end or '…'}", first if first == last else f"{first} – {last} ({len(months)})"])
     return s
 

@@ -107,7 +107,7 @@ def account_factors(parameter: Annotated[Optional[str], typer.Option(help="ncv|c
             continue
         valid = f"{f.valid_from or ''}–{f.valid_to or ''}"
         names = " / ".join(n for n in dict.fromkeys((f.name_zh, f.name_en)) if n)
-        typer.echo(f"{f.parameter:<18} {f.material:<20} {f.value:>10g} {f.unit:<13} {valid:<23} {f.source()}  {names}")
+        typer.echo(f"{f.parameter:<18} {f.material:<20} {f.value:>10g} {f.unit:<13} {valid:<23} {f.source('both')}  {names}")
 
 
 @app.command("parameters")

@@ -79,6 +79,7 @@ def create_app(ctx: Context) -> FastAPI:
         env.filters["evidence_href"] = evidence_links.href
         env.filters["grade"] = lambda code, lang=lang: confidence.words(code, lang)  # H/M/U in words
         env.filters["cited"] = lambda source, lang=lang: confidence.cited(source, lang)  # "… [M]" in words
+        env.filters["graded"] = lambda source, grade, lang=lang: confidence.with_grade(source, grade, lang)
         env.globals["pdf_ready"] = rendering.pdf_ready  # PDF links only where a PDF can be made (LibreOffice found)
         app.state.templates[lang] = Jinja2Templates(env=env)
     for router in ROUTERS:  # the reference describes the machine API, not the pages

@@ -32,7 +32,7 @@ def test_the_report_is_generated_reviewed_and_approved_by_top_management(site, p
     page.click("nav a[href='/ets']")
     page.click("#ets-reports a[href='/ets/reports/2025']")
     page.wait_for_url(f"{base}/ets/reports/2025")
-    assert page.inner_text("#covered-total") == "1,208,645.374" and "ICAP" in page.inner_text("#rule-source")
+    assert page.inner_text("#covered-total") == "1,208,645.374" and "ICAP（官方原文）" in page.inner_text("#rule-source")
     page.click("#generate")
     page.locator("#document-link").wait_for()
     assert page.inner_text("#doc-state") == "草稿" and page.inner_text("#document-link") == "JYCEM-ER-001"
@@ -61,4 +61,6 @@ def test_the_report_is_generated_reviewed_and_approved_by_top_management(site, p
     body = page.inner_text("body")
     assert page.inner_text("#doc-state") == "Approved" and "Approved 王建国" in page.inner_text("#signatures")
     assert "Factors and their sources" in body and "Bituminous coal" in body and "bituminous_coal" not in body
+    assert "(official text)" in page.inner_text("#rule-source") and "(credible transcription)" in body
+    assert "[M]" not in body and "[H]" not in body  # how sure a source is, in words
     shot(page, "ets-report-3-approved-en")

@@ -90,13 +90,13 @@ def test_a_load_factor_is_the_hours_weighted_mean_and_hours_run_add_up(plant):
         s.flush()
         rows = _auxiliary(s)
     assert rows["Operating hours"][1] == pytest.approx(sum(hours.values()))
-    assert rows["Operating hours"][4] == ("月度填报：12 个月合计", "entered monthly: sum of 12 months")
+    assert rows["Operating hours"][4] == ("月度填报：12 个月合计", "Entered monthly: sum of 12 months")
     assert rows["Electricity supplied (auxiliary)"][1] == pytest.approx(12000.0)
     weighted = sum(factor[m] * hours[m] for m in hours) / sum(hours.values())
     assert rows["Load (output) factor"][1] == pytest.approx(weighted, abs=0.001)
     assert 50 < rows["Load (output) factor"][1] < 63  # a percentage, not twelve of them added (ca. 690)
     assert rows["Load (output) factor"][4] == ("月度填报：12 个月按运行小时数加权平均",
-                                               "entered monthly: mean of 12 months weighted by operating hours")
+                                               "Entered monthly: mean of 12 months weighted by operating hours")
 
 
 @SQLITE
@@ -108,7 +108,7 @@ def test_anode_effects_per_cell_day_are_the_mean_of_the_months_that_have_one(pla
         s.flush()
         row = _auxiliary(s)["Anode effect duration"]
     assert row[1] == pytest.approx(0.03) and row[3] == 3
-    assert row[4] == ("月度填报：3 个月平均", "entered monthly: mean of 3 months")
+    assert row[4] == ("月度填报：3 个月平均", "Entered monthly: mean of 3 months")
 
 
 @SQLITE
@@ -118,7 +118,7 @@ def test_a_load_factor_without_hours_for_every_month_is_a_plain_mean_and_says_so
         _enter(s, {1: {"load_factor": 40.0, "operating_hours": 100.0}, 2: {"load_factor": 60.0}})
         s.flush()
         row = _auxiliary(s)["Load (output) factor"]
-    assert row[1] == pytest.approx(50.0) and row[4][1] == "entered monthly: mean of 2 months"
+    assert row[1] == pytest.approx(50.0) and row[4][1] == "Entered monthly: mean of 2 months"
 
 
 @SQLITE

@@ -376,16 +376,16 @@ def _auxiliary(session: Session, run: AccountingRun, profile: EtsProfile) -> Sec
             value = round(sum(line["quantity"] for line in found), 3) if found else "—"
             months = len({line["period"][:7] for line in found})
             source = ("核算活动数据：" + (f"{months} 个月合计" if found else "无"),
-                      "accounting run's activity data: " + (f"sum of {months} months" if found else "none"))
+                      "Accounting run's activity data: " + (f"sum of {months} months" if found else "none"))
         elif item.source == "entered":
             values = entered.get(item.code, {})
             weighed_by = chosen.get(item.weight or ets_monthly.weight(profile.sector, item.code))
             months = len(values)
             if values:
                 total, how = _yearly(item, values, entered.get(weighed_by.code, {}) if weighed_by else {}, weighed_by)
-                value, source = round(total, 3), ("月度填报：" + how[0], "entered monthly: " + how[1])
+                value, source = round(total, 3), ("月度填报：" + how[0], "Entered monthly: " + how[1])
             else:
-                value, source = "—", ("月度填报：无", "entered monthly: none")
+                value, source = "—", ("月度填报：无", "Entered monthly: none")
         else:
             continue
         s.rows.append([(item.zh, item.en), value, _unit(item.unit), months, source, item.document])

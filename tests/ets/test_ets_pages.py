@@ -114,14 +114,14 @@ def test_the_sectors_first_months_are_due_together_and_its_first_listed_year_has
     assert ets_monthly.first_month("cement", 2026) == date(2026, 1, 1)
     year = lixf.get("/ets?year=2025").text
     assert "2025-10-31" in year and "2025-03-12" not in year
-    assert "本行业自 2025-07 起逐月上传；2025-01 起至此前的月份于 2025-10-31 前一并补填" in year  # the rule, with its source
+    assert "本行业逐月上传自 2025-07；此前自 2025-01 起的月份一并补填，截止 2025-10-31" in year  # the rule, with its source
     earlier = lixf.get("/ets?year=2024").text
-    assert "本行业自 2025-01 起按月报送" in earlier and 'id="m-2024-' not in earlier
+    assert "本行业按月报送的第一个月：2025-01" in earlier and 'id="m-2024-' not in earlier
     assert 'href="/ets/reports/2024/verification"' in earlier  # the year's report is still reached from here
     refused = lixf.get("/ets/2024-05")
     assert refused.status_code == 400 and "2025-01 起按月上传" in refused.text
     lixf.get("/lang/en?back=/")
-    assert "from 2025-01; earlier years are reported for the year only" in lixf.get("/ets?year=2024").text
+    assert "first monthly upload: 2025-01; earlier years are reported for the year only" in lixf.get("/ets?year=2024").text
     lixf.get("/lang/zh?back=/")
     grid = as_user(web, "gaof").get("/ets/group?year=2024").text
     plant_row = grid[grid.index("山西晋岩水泥有限公司"):].split("</tr>")[0]

@@ -18,8 +18,8 @@ from pint.errors import DimensionalityError
 
 from accounting.errors import AccountingError
 from accounting.factors import Chosen, Library
-from accounting.products import PRODUCTS
-from accounting.units import amount, fitting, product_scale
+from accounting.products import PRODUCTS, unit_of
+from accounting.units import amount, fits, fitting, known, product_scale
 
 C_TO_CO2 = 44 / 12
 
@@ -195,14 +195,27 @@ def recovered(a: Activity, lib: Library, opt: Options) -> Emission:
     return Emission(a, -tonnes, "recovered", f"−{a.quantity:g} {a.unit} CO2 recovered", [])
 
 
-def production(a: Activity, lib: Library, opt: Options) -> Emission:
-    """Output that emits nothing itself (cement, electricity…): it is what intensity is per."""
+def _product(a: Activity) -> None:
+    """A production row names a product and is in a unit of its kind (electricity generated in MWh, kWh…, never
+    in t): refused by name with the units that fit, before any sector reads the quantity."""
     if a.material not in PRODUCTS:
         near = difflib.get_close_matches(a.material, PRODUCTS, n=1)
         raise AccountingError("unknown_product", f"未知的产品「{a.material}」" + (f"，是否要填「{near[0]}」（{PRODUCTS[near[0]][0]}）？"
                               if near else "：" + "、".join(f"{k}（{v[0]}）" for k, v in PRODUCTS.items())),
                               f"Unknown product {a.material!r}" + (f"; did you mean {near[0]!r}?" if near else
                               "; choose " + ", ".join(PRODUCTS)), field="material")
+    target = unit_of(a.material)
+    if not fits(a.unit, target):
+        zh, en, _ = PRODUCTS[a.material]
+        fit = fitting(target) or [target]
+        raise AccountingError("unit_mismatch" if known(a.unit) else "unit",
+                              f"{zh}的单位「{a.unit}」不适用：{zh}以 {target} 计，可用：{'、'.join(fit)}",
+                              f"{en}: unit {a.unit!r} does not fit; {en.lower()} is counted in {target}, use "
+                              f"{', '.join(fit)}", field="unit")
+
+
+def production(a: Activity, lib: Library, opt: Options) -> Emission:
+    """Output that emits nothing itself (cement, electricity…): it is what intensity is per."""
     return Emission(a, 0.0, "production", f"{a.quantity:g} {a.unit} output", [])
 
 
@@ -229,6 +242,8 @@ def calculate(activities: list[Activity], lib: Library, opt: Options = Options()
         key = (opt, a.category, a.material, a.unit, a.period)
         unit_line = per_unit.get(key)
         if unit_line is None:
+            if a.category == "production":
+                _product(a)
             fn = (SECTOR_CALCULATORS.get((a.category, a.material)) or BY_SECTOR.get((opt.sector, a.category))
                   or GENERAL.get(a.category))
             if fn is None:

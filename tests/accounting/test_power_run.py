@@ -92,3 +92,40 @@ def test_a_batch_is_recorded_on_the_page_and_a_wrong_unit_is_refused_by_name(pla
         from storage.models import EnterpriseFactor
         row = s.exec(select(EnterpriseFactor).where(EnterpriseFactor.parameter == "carbon_element")).one()
         assert row.batch_quantity == 64_000 and row.batch_unit == "t" and row.value == 0.548
+
+
+def test_a_production_figure_in_a_unit_of_the_wrong_kind_is_refused_at_import_and_a_stored_one_at_the_run(
+        plant, power, engine, steward_env, tmp_path):
+    """Electricity generated typed as 1000 t was imported and then ended `account run` in a traceback: now the file is
+    refused by row and column with the units that fit, exit 2, nothing written; a row already stored so is refused by
+    name when the year is run (exit 2), and a figure typed into the form or the API is refused beside the unit field."""
+    from helpers import run_steward
+
+    from forms.activity_import import HEADERS
+    from storage.models import ActivityRecord
+    from workflows.accounting import activity
+    path = tmp_path / "generation.csv"
+    path.write_text("\n".join([",".join(HEADERS), f"{YEAR}-06,,production,electricity,1000,t,measured,,",
+                               f"{YEAR}-06,,production,heat_supplied,50,Nm3,measured,,"]), encoding="utf-8")
+    with plant("test") as s:
+        before = len(s.exec(select(ActivityRecord)).all())
+    imported = run_steward(["account", "import", "--as", "lixf", str(path)], steward_env)
+    assert imported.returncode == 2 and "Traceback" not in imported.stderr + imported.stdout
+    assert "row 2, Unit: Electricity generated: unit 't' does not fit; electricity generated is counted in MWh, use " \
+           "MWh, kWh, 万kWh" in imported.stderr
+    assert "第 3 行「单位」：供热量的单位「Nm3」不适用：供热量以 GJ 计" in imported.stderr
+    with plant("test") as s:
+        assert len(s.exec(select(ActivityRecord)).all()) == before
+        s.add(ActivityRecord(enterprise_id=power, period=date(YEAR, 6, 1), category="production", material="electricity",
+                             quantity=1000.0, unit="t"))  # stored before the check existed
+    ran = run_steward(["account", "run", "--as", "lixf", "--year", str(YEAR)], steward_env)
+    assert ran.returncode == 2 and "Traceback" not in ran.stderr + ran.stdout
+    assert "Electricity generated: unit 't' does not fit" in ran.stderr and "发电量的单位「t」不适用" in ran.stderr
+    with plant("test") as s:
+        with pytest.raises(StewardError, match="counted in MWh"):
+            totals.year_totals(s, power, YEAR)
+    typed = {"period": f"{YEAR}-07", "category": "production", "material": "electricity_supplied", "quantity": 900,
+             "unit": "t"}
+    with pytest.raises(StewardError) as refused:
+        act(plant, "lixf", lambda s, a: activity.enter(s, a, [typed], "form"))
+    assert refused.value.field == "unit" and "「单位」供电量的单位「t」不适用" in refused.value.zh

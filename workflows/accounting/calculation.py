@@ -208,7 +208,8 @@ def compute(session: Session, enterprise_id: int, year: int, grid: str = "nation
     with translated():
         lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid, gwp=gwp["set"], sector=sector))
         balance.check(lines)
-    totals = {**rollup(lines), "gwp": gwp, "document": document, "ets": ets(sector, year), "notes": notes(lines)}
+        said = notes(lines)
+    totals = {**rollup(lines), "gwp": gwp, "document": document, "ets": ets(sector, year), "notes": said}
     return totals, [e.as_json() for e in lines], lib.version
 
 

@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 
 from accounting.errors import AccountingError
 from accounting.factors import Library
-from accounting.inventory import Activity, calculate
+from accounting.inventory import Activity, Options, calculate
 from accounting.units import ACTIVITY_UNITS
 from forms import aliases
 from forms.uploads import check_name, check_zip
@@ -80,9 +80,6 @@ class Places:
 
 
 UNITS = list(ACTIVITY_UNITS)  # the one list of units a row offers (accounting.units), each converted through pint
-# what the sector calculators read a material in, for those the library holds no per-unit factor of
-SECTOR_UNITS = {"prebaked_anode": "t", "coal_mine_methane": "Nm3", "raw_meal": "t", "waste_heat_electricity": "MWh",
-                "electricity": "MWh", "electricity_supplied": "MWh"}
 
 
 def template(facilities: list[tuple[str, str]] = ()) -> bytes:
@@ -129,9 +126,13 @@ def template(facilities: list[tuple[str, str]] = ()) -> bytes:
     for c in ActivityCategory:
         help_.append([c.value, c.zh, c.en])
     help_.append([])
-    help_.append(["物料 Material", "中文", "English", "单位 Units"])
+    help_.append(["物料 Material", "中文", "English", "单位 Units", "类别 Categories"])
     for code, name in materials:
-        help_.append([code, name, english.get(code) or _product_en(code), ", ".join(per.get(code, UNITS))])
+        by_category = entries().get(code, {})
+        help_.append([code, name, english.get(code) or _product_en(code), ", ".join(per.get(code, [])),
+                      ", ".join(by_category)])
+    help_.append(["（任一物料 any material）", "碳平衡的任一投入或产出", "Any carbon-balance input or output", ", ".join(balance_units()),
+                  ", ".join(BALANCE)])
     if facilities:
         help_.append([])
         help_.append(["设施代码 Facility", "名称 Name"])
@@ -154,25 +155,65 @@ def template(facilities: list[tuple[str, str]] = ()) -> bytes:
     return out.getvalue()
 
 
+# categories whose calculator reads no material of the row: the one material each is for (the carbon balance takes any
+# material the plant analyses, listed on a help row of its own)
+NAMED = {"electricity_purchased": "grid_electricity", "electricity_exported": "grid_electricity",
+         "electricity_consumed": "grid_electricity", "heat_purchased": "purchased_heat", "heat_exported": "purchased_heat"}
+BALANCE = ("carbon_input", "carbon_output")
+PROBE_DAY = date(2025, 1, 1)
+
+
+def _sectors(category: str) -> tuple[str, ...]:
+    """The general rules and each sector with its own for the category (a power plant's coal)."""
+    from accounting.inventory import BY_SECTOR
+    return ("", *sorted(sector for sector, c in BY_SECTOR if c == category))
+
+
+@cache
+def entries() -> dict[str, dict[str, list[str]]]:
+    """Each material's categories and, in each, the offered units the import accepts for it (under the general rules
+    or a sector's): found by asking the very check a row goes through (``refusal``), so the help sheet, the entry
+    form's unit list and the import cannot disagree."""
+    from accounting.factors import default_library
+    lib = default_library()
+    out: dict[str, dict[str, list[str]]] = {}
+    for code in aliases.codes():
+        for category in ActivityCategory.__members__:
+            if category in BALANCE or category == "co2_recovered" or NAMED.get(category, code) != code:
+                continue
+            units = [u for u in UNITS if any(accepts(category, code, u, PROBE_DAY, lib, s) for s in _sectors(category))]
+            if units:
+                out.setdefault(code, {})[category] = units
+    return out
+
+
+@cache
+def balance_units() -> list[str]:
+    """The units any material of a carbon balance is accepted in: by mass, or a gas by volume."""
+    from accounting.factors import default_library
+    return [u for u in UNITS if accepts("carbon_input", "coke_oven_gas", u, PROBE_DAY, default_library())]
+
+
 @cache
 def units_for() -> dict[str, list[str]]:
-    """The units a material's figure may be typed in, where the library knows them (its heat value, emission or grid
-    factor is per tonne, per 10^4 Nm3, per MWh…): the entry form's unit list follows the chosen material."""
-    from accounting.factors import default_library
-    from accounting.units import scale
-    per: dict[str, set[str]] = {code: {unit} for code, unit in SECTOR_UNITS.items()}
-    for f in default_library().factors:
-        if f.parameter in ("ncv", "carbonate_ef", "heat_ef") or f.parameter.startswith("grid_ef"):
-            per.setdefault(f.material, set()).add(f.unit.split("/", 1)[-1])
+    """The units a material's figure may be typed in, in any of its categories: what the entry form offers."""
+    return {code: [u for u in UNITS if any(u in units for units in by_category.values())]
+            for code, by_category in entries().items()}
 
-    def fits(unit: str, per_unit: str) -> bool:
-        try:
-            scale(unit, per_unit)
-        except Exception:  # pint: a unit of another kind (a mass for an energy)
-            return False
-        return True
-    return {code: [u for u in UNITS if any(fits(u, d) for d in denominators)] or list(UNITS)
-            for code, denominators in per.items()}
+
+def accepts(category: str, material: str, unit: str, day: date, lib: Library, sector: str = "") -> bool:
+    found = refusal(category, material, unit, day, lib, sector)
+    return found is None or found.code == "measurement_missing"  # the lab value may come later; the row is sound
+
+
+def refusal(category: str, material: str, unit: str, day: date, lib: Library, sector: str = "",
+            quantity: float = 1.0) -> AccountingError | None:
+    """What the calculators would refuse in a row (a fuel the library lacks, a unit of the wrong kind), or None."""
+    try:
+        calculate([Activity("import", day, category, material, quantity, unit)], lib, Options(sector=sector))
+    except AccountingError as exc:
+        return exc
+    return None
 
 
 def material_name(code: str) -> str:
@@ -272,7 +313,7 @@ def _period(value) -> date:
     raise ValueError
 
 
-def read(name: str, data: bytes, lib: Library, places: Places | None = None) -> list[Row]:
+def read(name: str, data: bytes, lib: Library, places: Places | None = None, sector: str = "") -> list[Row]:
     """Parse and check every row of a file; raise one error listing each bad cell by row and column."""
     check_name(name)
     cells = []
@@ -281,15 +322,15 @@ def read(name: str, data: bytes, lib: Library, places: Places | None = None) -> 
             raise _too_many()
         if any(c not in (None, "") for c in r):
             cells.append(r)
-    return check(cells, lib, places)
+    return check(cells, lib, places, sector)
 
 
-def from_records(records: list[dict], lib: Library, places: Places | None = None) -> list[Row]:
+def from_records(records: list[dict], lib: Library, places: Places | None = None, sector: str = "") -> list[Row]:
     """Rows typed into a form or sent to the API: the same checks as a file, with nothing built by hand."""
     if len(records) > MAX_ROWS:
         raise _too_many()
     try:
-        return check([HEADERS] + [[r.get(key) for key, *_ in COLUMNS] for r in records], lib, places)
+        return check([HEADERS] + [[r.get(key) for key, *_ in COLUMNS] for r in records], lib, places, sector)
     except StewardError as exc:
         if len(records) != 1 or not exc.details:
             raise
@@ -305,8 +346,9 @@ def one_row(exc: StewardError) -> StewardError:
                         field=details[0]["field"], details=details)
 
 
-def check(cells: list[list], lib: Library, places: Places | None = None) -> list[Row]:
-    """The one checker: a header row, then data rows; every bad cell is named."""
+def check(cells: list[list], lib: Library, places: Places | None = None, sector: str = "") -> list[Row]:
+    """The one checker: a header row, then data rows; every bad cell is named. ``sector``: the enterprise's industry,
+    whose own rules the run applies (a power plant's coal by its monthly measurements)."""
     if not cells:
         raise StewardError("empty", "文件是空的", "The file is empty", field="file")
     index = _columns(cells[0])
@@ -355,7 +397,7 @@ def check(cells: list[list], lib: Library, places: Places | None = None) -> list
         row = Row(line, period, facility, category, aliases.material(text("material")), quantity,
                   text("unit"), source, meter, text("evidence"))
         if category in ActivityCategory.__members__ and quantity is not None:  # the material and unit are named
-            _calculable(row, period, lib, lambda *why, line=line: bad(line, *why))
+            _calculable(row, period, lib, sector, lambda *why, line=line: bad(line, *why))
         if len(errors) == before:
             key = (row.facility, row.period, row.category, row.material)
             if key in seen:
@@ -368,13 +410,11 @@ def check(cells: list[list], lib: Library, places: Places | None = None) -> list
     return rows
 
 
-def _calculable(row: Row, period: date | None, lib: Library, bad) -> None:
+def _calculable(row: Row, period: date | None, lib: Library, sector: str, bad) -> None:
     """What the calculators would refuse in the row (a fuel the library lacks, a unit of the wrong kind), named even
     when the month is wrong: every mistake of the row at once, not one per attempt."""
-    try:
-        calculate([Activity("import", period or date.today().replace(day=1), row.category, row.material, row.quantity,
-                            row.unit)], lib)
-    except AccountingError as exc:
+    exc = refusal(row.category, row.material, row.unit, period or date.today().replace(day=1), lib, sector, row.quantity)
+    if exc is not None:
         if exc.code == "unit":  # a unit nobody knows: say which would do for this material
             fit = units_for().get(row.material, UNITS)
             bad("unit", f"{exc.zh}；可用：{'、'.join(fit)}", f"{exc.en}; use {', '.join(fit)}")

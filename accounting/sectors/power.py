@@ -13,7 +13,7 @@ from collections import defaultdict
 from accounting.errors import AccountingError
 from accounting.factors import Chosen, Factor, Library
 from accounting.inventory import C_TO_CO2, Activity, Emission, Options, combustion, register_sector, used
-from accounting.units import convert, product_scale
+from accounting.units import amount, convert
 
 COALS = ("bituminous_coal", "anthracite", "lignite", "sub_bituminous_coal", "coking_coal", "washed_coal",
          "other_washed_coal", "briquette", "coal_gangue", "coal_slime", "raw_coal")
@@ -50,6 +50,7 @@ def power_combustion(a: Activity, lib: Library, opt: Options) -> Emission:
     element carbon is what the laboratory measured."""
     if not is_coal(a.material):
         return combustion(a, lib, opt)
+    tonnes = amount(a.quantity, a.unit, "t", a.material)  # coal by mass: a unit of another kind is named, first
     factors: list[dict] = []
     notes: list[dict] = []
     ncv_batches = lib.batches("ncv", a.material, a.period)
@@ -91,7 +92,7 @@ def power_combustion(a: Activity, lib: Library, opt: Options) -> Emission:
         oxidation = lib.get("oxidation_power", "coal", a.period)
         of = oxidation.factor.value_in("fraction")
         factors.append(used(oxidation))
-    heat = a.quantity * ncv * product_scale(a.unit, "GJ/t", "GJ")
+    heat = tonnes * ncv
     tco2 = heat * cc * of * C_TO_CO2
     formula = (f"{a.quantity:g} {a.unit} × NCV {ncv_text} GJ/t = {heat:,.3f} GJ; × {cc_text} × OF {of:g} × 44/12 "
                f"= {tco2:,.3f} tCO2")

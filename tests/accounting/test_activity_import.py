@@ -167,7 +167,7 @@ def test_every_material_and_parameter_the_import_accepts_is_in_the_template_in_c
     materials = {row[0]: row for row in help_rows if row and row[0] in aliases.codes()}
     assert set(materials) == set(aliases.codes())
     assert materials["prebaked_anode"][1:3] == ("预焙阳极", "Prebaked anode") and materials["coking_coal"][2] == "Coking coal"
-    assert materials["coal_mine_methane"][3] == "10^4 Nm3, Nm3" and "MWh" not in materials["prebaked_anode"][3]
+    assert materials["coal_mine_methane"][3] == "t, kg, 万t, 10^4 Nm3, Nm3" and "MWh" not in materials["prebaked_anode"][3]
     measured = {row[0]: row for row in help_rows if row and row[0] in parameters.PARAMETERS}
     assert set(measured) == set(parameters.PARAMETERS)
     assert measured["ef_c2f6"][1:3] == ("C2F6 排放因子", "C2F6 emission factor") and measured["ef_c2f6"][6] == "kg/t, g/t, t/t"
@@ -178,3 +178,43 @@ def test_every_material_and_parameter_the_import_accepts_is_in_the_template_in_c
     with Session(engine) as s:
         kept = {r.material for r in s.exec(select(ActivityRecord).where(ActivityRecord.evidence.contains("labels.xlsx")))}
     assert kept == {"prebaked_anode", "coking_coal", "fuel_oil"}
+
+
+@pytest.mark.parametrize("sector", ["", "power"])
+def test_the_help_sheet_lists_exactly_the_units_the_import_accepts_for_each_material(sector):
+    """Every material of the help sheet, in each category it lists, with every unit the template offers, goes through
+    the importer's own check: a unit listed is accepted (in some sector's rules), a unit not listed is refused (flared
+    methane listed MWh, heat supplied t and Nm3, and mine methane left out t, which the import took)."""
+    from accounting.factors import default_library
+    from forms.activity_import import UNITS, check
+    book = load_workbook(io.BytesIO(template()))
+    sheet = list(book["说明 Help"].values)
+    start = next(i for i, row in enumerate(sheet) if row and row[0] == "物料 Material")
+    assert sheet[start][3:5] == ("单位 Units", "类别 Categories")
+    end = next(i for i in range(start, len(sheet)) if not sheet[i] or not any(sheet[i]))
+    help_rows = sheet[start + 1:end]
+    rows, expected = [HEADERS], {}
+    for code, _zh, _en, listed, categories in (row[:5] for row in help_rows):
+        for category in categories.split(", "):
+            for month, unit in enumerate(UNITS, 1):
+                material = "coke_oven_gas" if category.startswith("carbon_") else code
+                rows.append([f"2025-{month:02d}", "", category, material, 10, unit, "measured", "", ""])
+                expected[len(rows)] = (code, category, unit, unit in listed.split(", "))
+    try:
+        check(rows, default_library(), sector=sector)
+        refused: set[int] = set()
+    except StewardError as exc:
+        assert {d["field"] for d in exc.details} <= {"unit", "material"}
+        refused = {d["row"] for d in exc.details}
+    for line, (code, category, unit, listed) in expected.items():
+        if line not in refused:  # accepted under these rules: it must be listed
+            assert listed, f"{code} in {category} is accepted in {unit} but the help sheet does not list it"
+    if sector == "":  # every listed unit is accepted under the general rules, save a power plant's own coals
+        from accounting.sectors.power import COALS
+        for line, (code, category, unit, listed) in expected.items():
+            if listed and not (code in COALS and category == "fuel_combustion"):
+                assert line not in refused, f"{code} in {category}: {unit} is listed but the import refuses it"
+    for name, wrong in (("coal_mine_methane_flared", "MWh"), ("coal_mine_methane_utilised", "GJ"),
+                        ("raw_coal_underground", "MWh"), ("heat_supplied", "t"), ("heat_supplied", "Nm3")):
+        assert wrong not in next(r[3] for r in help_rows if r[0] == name).split(", ")
+    assert "t" in next(r[3] for r in help_rows if r[0] == "coal_mine_methane").split(", ")

@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 
 from forms import activity_import
 from storage.errors import Forbidden, NotFound, StewardError
-from storage.models import ActivityBatch, ActivityRecord, ActivityRule, Facility, Meter, Outbox, Person
+from storage.models import ActivityBatch, ActivityRecord, ActivityRule, Enterprise, Facility, Meter, Outbox, Person
 from storage.vocab import Labelled
 from workflows.accounting import calculation
 from workflows.engine import clock, lifecycle_index, machine, names
@@ -40,20 +40,27 @@ def import_file(session: Session, actor: Actor, name: str, data: bytes, years: s
     """Read a spreadsheet or CSV and store it all, or nothing; ``years`` hears which years it changed."""
     machine.require_role(actor, ENTRY_ROLES, "导入活动数据", "Importing activity data")
     return _store(session, actor, activity_import.read(name, data, calculation.library(session, actor.enterprise_id),
-                                                       places(session, actor.enterprise_id)), f"import {name}", years)
+                                                       places(session, actor.enterprise_id), sector(session, actor)),
+                  f"import {name}", years)
 
 
 def enter(session: Session, actor: Actor, records: list[dict], how: str, years: set[int] | None = None) -> int:
     """Rows typed into the form or pushed to the API: the same checks as a file, row for row."""
     machine.require_role(actor, ENTRY_ROLES, "录入活动数据", "Entering activity data")
     rows = activity_import.from_records(records, calculation.library(session, actor.enterprise_id),
-                                        places(session, actor.enterprise_id))
+                                        places(session, actor.enterprise_id), sector(session, actor))
     try:
         return _store(session, actor, rows, how, years)
     except StewardError as exc:
         if len(records) != 1 or not exc.details:
             raise
         raise activity_import.one_row(exc) from None
+
+
+def sector(session: Session, actor: Actor) -> str:
+    """The enterprise's industry: a row is checked under the rules its run applies (a power plant's coal)."""
+    ent = session.get(Enterprise, actor.enterprise_id)
+    return (ent.industry or "") if ent is not None else ""
 
 
 def places(session: Session, enterprise: int) -> activity_import.Places:

@@ -13,6 +13,7 @@ from datetime import date
 
 from pint.errors import DimensionalityError, UndefinedUnitError
 
+from accounting.coals import BANDS, COALS
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.units import convert
@@ -80,8 +81,7 @@ PARAMETERS = {p.name: p for p in (
               materials=("clinker",)),
     Parameter("toc", "生料有机碳含量", "Organic carbon in raw meal", "fraction", 0.0, 0.01, materials=("raw_meal",)),
     Parameter("carbon_element", "元素碳含量（收到基）", "Element carbon content (as received)", "tC/t", 0.2, 0.95,
-              materials=("bituminous_coal", "anthracite", "lignite", "sub_bituminous_coal", "coking_coal", "washed_coal",
-                         "other_washed_coal", "briquette", "coal_gangue", "coal_slime", "raw_coal")),
+              materials=COALS),
     Parameter("carbon_per_volume", "单位体积含碳量（碳平衡气体）", "Carbon per volume (carbon-balance gas)",
               "tC/(10^4 Nm3)", 0.1, 8.0, any_material=True),
     Parameter("flare_destruction", "火炬销毁效率", "Flare destruction efficiency", "fraction", 0.5, 1.0,
@@ -120,7 +120,8 @@ def check(parameter: str, material: str, value: float, unit: str, lib: Library) 
     if not math.isfinite(value) or value < 0:
         raise _refuse("value", f"{spec.zh}须为非负的有限数值", f"{spec.en} must be a finite, non-negative number", "value")
     default = _default(spec, material, lib)
-    target = spec.unit or default.factor.unit
+    coal_band = BANDS.get(parameter) if default is None and spec.relative else None  # raw coal: no default
+    target = spec.unit or (coal_band[2] if coal_band else default.factor.unit)
     fit = spec.units(target)
     unit = unit.strip()
     try:
@@ -130,7 +131,9 @@ def check(parameter: str, material: str, value: float, unit: str, lib: Library) 
     except (AccountingError, DimensionalityError, UndefinedUnitError, ValueError):
         raise _refuse("unit", f"{spec.zh}的单位「{unit}」不适用，可用：{'、'.join(fit)}",
                       f"{unit!r} is not a unit for {spec.en}; use one of {', '.join(fit)}", "unit") from None
-    if spec.relative:
+    if coal_band:
+        low, high = coal_band[:2]
+    elif spec.relative:
         base = default.factor.value_in(target)
         low, high = spec.low * base, spec.high * base
     else:
@@ -145,12 +148,16 @@ def check(parameter: str, material: str, value: float, unit: str, lib: Library) 
         raise _refuse("percent", f"{spec.zh} {value:g} % 像是把比例当成了百分数：是否要填 {value * 100:g} %（即 {value:g}）？",
                       f"{spec.en} {value:g} % looks like a fraction typed as a percentage: did you mean "
                       f"{value * 100:g} % ({value:g})?", "value")
-    zh_name = next((f.name_zh for f in lib.factors if f.material == material and f.name_zh), material)
+    band_zh, band_en = (("无缺省值的煤种按煤的一般范围", "a coal without a default: the range of coals") if coal_band
+                        else (spec.band("zh"), spec.band("en")))
+    from accounting.products import PRODUCTS
+    zh_name = next((f.name_zh for f in lib.factors if f.material == material and f.name_zh),
+                   PRODUCTS.get(material, (material,))[0])
     raise _refuse("implausible", f"{zh_name}的{spec.zh} {value:g} {unit} 超出合理范围 {low:.4g}–{high:.4g} {target}"
-                  f"（{spec.band('zh')}），请核对化验报告和单位",
+                  f"（{band_zh}），请核对化验报告和单位",
                   f"{spec.en} of {material.replace('_', ' ')} {value:g} {unit} is outside the plausible "
                   f"{low:.4g}–{high:.4g} {target} "
-                  f"({spec.band('en')}); check the lab report and the unit", "value")
+                  f"({band_en}); check the lab report and the unit", "value")
 
 
 def _default(spec: Parameter, material: str, lib: Library):
@@ -163,12 +170,22 @@ def _default(spec: Parameter, material: str, lib: Library):
                           f"{spec.en} applies to {', '.join(spec.materials)} only (not {material!r})", "material")
         return None
     if material not in lib.materials(spec.name):
+        if material in COALS and spec.name in (*BANDS, "oxidation"):  # a coal the power rules take, without a default
+            return None
         known = sorted(lib.materials(spec.name))
         near = difflib.get_close_matches(material, known, n=1)
         raise _refuse("material", f"因子库没有「{material}」的{spec.zh}缺省值" + (f"，是否要填「{near[0]}」？" if near else
                       f"；可选：{'、'.join(known)}"), f"The library has no {spec.en} for {material!r}" +
                       (f"; did you mean {near[0]!r}?" if near else f"; choose {', '.join(known)}"), "material")
     return lib.get(spec.name, material, date.today())
+
+
+def applies_to(p: Parameter, lib: Library) -> set[str]:
+    """The materials a parameter may be measured for: those named, or with a default, and every coal the power rules
+    take for the coal parameters (raw coal has no default)."""
+    if p.materials:
+        return set(p.materials)
+    return lib.materials(p.name) | (set(COALS) if p.name in (*BANDS, "oxidation") else set())
 
 
 def table(lib: Library, lang: str = "zh") -> list[tuple[str, str, str, str, str, str]]:
@@ -178,7 +195,7 @@ def table(lib: Library, lang: str = "zh") -> list[tuple[str, str, str, str, str,
         if p.any_material:
             applies = "碳平衡的任一投入或产出" if lang == "zh" else "any carbon-balance input or output"
         else:
-            applies = ", ".join(p.materials or sorted(lib.materials(p.name)))
+            applies = ", ".join(p.materials or sorted(applies_to(p, lib)))
         unit = p.unit or ("按缺省值单位（GJ/t 或 GJ/10^4 Nm3）" if lang == "zh" else "the default's unit (GJ/t or GJ/10^4 Nm3)")
         out.append((p.name, p.zh if lang == "zh" else p.en, unit, p.band(lang), applies, ", ".join(p.units())))
     return out

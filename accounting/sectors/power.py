@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from accounting.coals import COALS
 from accounting.errors import AccountingError
 from accounting.factors import Chosen, Factor, Library
 from accounting.inventory import C_TO_CO2, Activity, Emission, Options, combustion, register_sector, used
 from accounting.units import amount, convert
 
-COALS = ("bituminous_coal", "anthracite", "lignite", "sub_bituminous_coal", "coking_coal", "washed_coal",
-         "other_washed_coal", "briquette", "coal_gangue", "coal_slime", "raw_coal")
-
 
 def is_coal(material: str) -> bool:
-    return material in COALS or material.endswith("_coal")
+    return material in COALS
 
 
 def _weighted(batches: list[Factor], unit: str, what: tuple[str, str], a: Activity) -> tuple[float, str]:
@@ -58,7 +56,13 @@ def power_combustion(a: Activity, lib: Library, opt: Options) -> Emission:
         ncv, ncv_text = _weighted(ncv_batches, "GJ/t", ("低位发热量", "the NCV"), a)
         factors += [_measured(b) for b in ncv_batches]
     else:
-        chosen = lib.get("ncv", a.material, a.period)
+        try:
+            chosen = lib.get("ncv", a.material, a.period)
+        except AccountingError:  # raw coal: no default, the month's measurement is the only source
+            raise AccountingError(
+                "measurement_missing", f"{a.period:%Y-%m} {a.material} 没有本月实测的低位发热量，且无缺省值：请登记本月入厂煤"
+                "化验的低位发热量（ncv）", f"{a.period:%Y-%m} {a.material}: no NCV measured this month and no default "
+                "for it: record the month's measured NCV (ncv) of the coal", field="ncv") from None
         ncv, ncv_text = chosen.factor.value_in("GJ/t"), f"{chosen.factor.value_in('GJ/t'):g}"
         factors.append(used(chosen))
         notes.append({"code": "ncv_unmeasured", "material": a.material, "zh": f"{a.period:%Y-%m} {a.material} 本月未实测低位发热量，采用"

@@ -75,3 +75,27 @@ def test_a_measured_value_in_a_unit_of_the_wrong_kind_is_refused_on_the_command_
     kept = run_steward(["account", "measured", "--as", "lixf", "ef_c2f6", "primary_aluminium", "3.1", "g/t",
                         "--from", "2026-01-01", "--evidence", "PFC 测定 2026"], steward_env, check=True)
     assert "3.1 g/t" in kept.stdout
+
+
+@pytest.mark.parametrize("parameter, value, unit", [("ncv", 5000, "kcal/kg"), ("carbon_content", 0.027, "tC/GJ"),
+                                                     ("carbon_element", 55, "%"), ("oxidation", 0.98, "fraction")])
+def test_every_coal_the_power_rules_take_can_have_each_measurement_they_read(parameter, value, unit):
+    """Raw coal took element carbon but its measured NCV was refused, so a plant burning 原煤 could not use the rules;
+    and 煤泥 is read as 其他洗煤, the GB/T 32150 row (GB/T 2589 counts coal slime under it), which the rules take."""
+    from accounting import parameters
+    from accounting.coals import COALS
+    from accounting.factors import default_library
+    from forms import aliases
+    lib = default_library()
+    for coal in COALS:
+        typed, in_unit = value, unit
+        if parameter in ("ncv", "carbon_content") and coal in lib.materials(parameter):  # its own default is plausible
+            default = lib.get(parameter, coal, date(2025, 1, 1)).factor
+            typed, in_unit = default.value, default.unit
+        assert parameters.check(parameter, coal, typed, in_unit, lib).name == parameter, coal
+    assert {aliases.material("煤泥"), aliases.material("原煤")} <= set(COALS)
+    assert set(COALS) <= set(aliases.codes())  # each has a name a person can type
+    if parameter == "ncv":
+        with pytest.raises(Exception, match="outside the plausible 4–35 GJ/t"):
+            parameters.check("ncv", "raw_coal", 200, "GJ/t", lib)
+

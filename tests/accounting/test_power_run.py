@@ -129,3 +129,24 @@ def test_a_production_figure_in_a_unit_of_the_wrong_kind_is_refused_at_import_an
     with pytest.raises(StewardError) as refused:
         act(plant, "lixf", lambda s, a: activity.enter(s, a, [typed], "form"))
     assert refused.value.field == "unit" and "「单位」供电量的单位「t」不适用" in refused.value.zh
+
+
+def test_a_plant_burning_raw_coal_is_accounted_by_its_measurements_and_a_month_without_them_is_named(plant, power):
+    from workflows.accounting import activity
+    for day, parameter, value, unit in ((date(YEAR, 6, 5), "ncv", 5000, "kcal/kg"),
+                                        (date(YEAR, 6, 5), "carbon_element", 54, "%")):
+        act(plant, "lixf", lambda s, a, day=day, parameter=parameter, value=value, unit=unit:
+            calculation.add_measured_factor(s, a, parameter=parameter, material="raw_coal", value=value, unit=unit,
+                                            valid_from=day, valid_to=day, evidence="入厂原煤化验", batch_quantity=90_000))
+    typed = [{"period": f"{YEAR}-06", "category": "fuel_combustion", "material": "原煤", "quantity": 90_000, "unit": "t"}]
+    assert act(plant, "lixf", lambda s, a: activity.enter(s, a, typed, "form")) == 1
+    with plant("test") as s:
+        _, lines, _ = calculation.compute(s, power, YEAR)
+    june = next(x for x in lines if x["period"] == f"{YEAR}-06-01" and x["material"] == "raw_coal")
+    assert june["tco2"] == pytest.approx(90_000 * 0.54 * 0.99 * 44 / 12)
+    assert "NCV 20.934 GJ/t" in june["formula"]  # 5,000 kcal/kg × 4.1868
+    typed = [{"period": f"{YEAR}-07", "category": "fuel_combustion", "material": "原煤", "quantity": 80_000, "unit": "t"}]
+    assert act(plant, "lixf", lambda s, a: activity.enter(s, a, typed, "form")) == 1  # the lab value may come later
+    with plant("test") as s:
+        with pytest.raises(StewardError, match="2022-07 raw_coal: no NCV measured this month and no default"):
+            calculation.compute(s, power, YEAR)

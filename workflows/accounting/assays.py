@@ -64,7 +64,8 @@ def record(session: Session, actor: Actor, store: FileStore, *, material: str, s
     code = aliases.material(material.strip())
     lib = calculation.library(session, actor.enterprise_id)
     errors: list[dict] = []
-    if code not in lib.materials("ncv"):
+    fuels = parameters.applies_to(parameters.PARAMETERS["ncv"], lib)  # raw coal too: the power rules take it
+    if code not in fuels:
         errors.append({"field": "material", "zh": f"「{material}」不是可化验的燃料", "en": f"{material!r} is not a fuel"})
     if sampled_on is None:
         errors.append({"field": "sampled_on", "zh": "请填写采样日期", "en": "Give the sampling date"})
@@ -75,7 +76,7 @@ def record(session: Session, actor: Actor, store: FileStore, *, material: str, s
         errors.append({"field": "quantity", "zh": "批次数量须为正数（t）", "en": "The batch quantity must be positive (t)"})
     if ncv is None:
         errors.append({"field": "ncv", "zh": "请填写低位发热量", "en": "Give the net calorific value"})
-    elif code in lib.materials("ncv"):
+    elif code in fuels:
         try:
             parameters.check("ncv", code, ncv, "GJ/t", lib)
         except AccountingError as exc:
@@ -84,7 +85,7 @@ def record(session: Session, actor: Actor, store: FileStore, *, material: str, s
     _fraction(ash, "ash", "灰分", "ash", errors)
     _fraction(moisture, "moisture", "全水分", "moisture", errors)
     if (carbon_content is not None and 0 < carbon_content < 1 and ncv and not any(e["field"] == "ncv" for e in errors)
-            and code in lib.materials("ncv")):
+            and code in fuels):
         try:
             parameters.check("carbon_content", code, carbon_content / ncv, "tC/GJ", lib)
         except AccountingError as exc:

@@ -26,7 +26,7 @@ def materials_of(parameter: str) -> list[str] | None:
     spec = parameters.PARAMETERS[parameter]
     if spec.any_material:
         return None
-    return list(spec.materials) or sorted(default_library().materials(spec.name))
+    return sorted(parameters.applies_to(spec, default_library()))
 
 
 def units_of(parameter: str) -> list[str]:

@@ -51,7 +51,8 @@ class Parameter:
 
     @property
     def fraction(self) -> bool:
-        return self.unit == "fraction"
+        """A share of 0–1: a fraction, or element carbon as tC per t of coal (typed as 55 % as often as 0.55)."""
+        return self.unit in ("fraction", "tC/t")
 
     def units(self, canonical: str | None = None) -> tuple[str, ...]:
         """The units this parameter accepts; ``canonical`` is the material's default unit for an NCV."""

@@ -99,3 +99,13 @@ def test_every_coal_the_power_rules_take_can_have_each_measurement_they_read(par
         with pytest.raises(Exception, match="outside the plausible 4–35 GJ/t"):
             parameters.check("ncv", "raw_coal", 200, "GJ/t", lib)
 
+
+
+@pytest.mark.parametrize("value, unit, meant", [(55, "fraction", "did you mean 0.55?"), (55, "tC/t", "did you mean 0.55?"),
+                                                (0.55, "%", "did you mean 55 % (0.55)?")])
+def test_element_carbon_typed_as_a_percentage_or_a_fraction_the_wrong_way_round_says_what_was_meant(value, unit, meant):
+    """Element carbon is a share as the other fractions are: 0.55 with % or 55 as a fraction got only "implausible"."""
+    with pytest.raises(AccountingError) as refused:
+        parameters.check("carbon_element", "bituminous_coal", value, unit, LIB)
+    assert refused.value.code == "percent" and meant in refused.value.en and "是否要填" in refused.value.zh
+    assert parameters.check("carbon_element", "bituminous_coal", 55, "%", LIB).name == "carbon_element"

@@ -13,7 +13,7 @@ from collections import defaultdict
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import C_TO_CO2, Activity, Emission, Options, register, used
-from accounting.units import amount, quantity
+from accounting.units import amount, fitting, quantity
 
 PER_VOLUME = "tC/(10^4 Nm3)"
 
@@ -37,7 +37,14 @@ def _carbon(a: Activity, lib: Library, sign: int) -> Emission:
         tco2 = sign * volume * per * C_TO_CO2
         return Emission(a, tco2, "direct", f"{word}: {minus}{volume:,.4f} × 10^4 Nm3 × {per:g} tC/10^4 Nm3 × 44/12 = "
                                            f"{tco2:,.3f} tCO2", [used(chosen)])
-    tonnes = amount(a.quantity, a.unit, "t", a.material)  # the unit first: a wrong kind is named
+    if not measured.check("[mass]"):  # the unit first: a wrong kind is named with the units that fit
+        fit = fitting("t") + (fitting("wan_Nm3") if _gas(a, lib) else [])
+        raise AccountingError("unit_mismatch", f"{a.material} 的单位「{a.unit}」不适用：碳平衡按质量"
+                              f"{'或（气体）按体积' if len(fit) > 3 else ''}计，可用：{'、'.join(fit)}",
+                              f"{a.material}: unit {a.unit!r} does not fit; a carbon balance counts by mass"
+                              f"{' or, for a gas, by volume' if len(fit) > 3 else ''}: use {', '.join(fit)}",
+                              field="unit")
+    tonnes = amount(a.quantity, a.unit, "t", a.material)
     try:
         chosen = lib.get("carbon_fraction", a.material, a.period)
     except AccountingError:
@@ -46,6 +53,19 @@ def _carbon(a: Activity, lib: Library, sign: int) -> Emission:
     tco2 = sign * tonnes * share * C_TO_CO2
     return Emission(a, tco2, "direct", f"{word}: {minus}{tonnes:,.3f} t × {share:g} C × 44/12 = {tco2:,.3f} tCO2",
                     [used(chosen)])
+
+
+def _gas(a: Activity, lib: Library) -> bool:
+    """Whether the material is counted by volume: it has a carbon per volume, or its heat value is per volume."""
+    try:
+        lib.get("carbon_per_volume", a.material, a.period)
+        return True
+    except AccountingError:
+        pass
+    try:
+        return "Nm3" in lib.get("ncv", a.material, a.period).factor.unit
+    except AccountingError:
+        return False
 
 
 @register("carbon_input")

@@ -148,6 +148,7 @@ def test_a_unit_of_the_wrong_kind_is_refused_by_row_and_column_on_the_command_li
     assert result.returncode == 2 and "Traceback" not in result.stderr + result.stdout
     assert "row 2, Unit: coal_mine_methane: unit 'MWh' does not fit here; use a unit that converts to Nm3" in result.stderr
     assert "row 3, Unit:" in result.stderr and "'MWh' does not fit" in result.stderr
+    assert "counts by mass or, for a gas, by volume: use t, kg, 万t, 10^4 Nm3, Nm3" in result.stderr  # coke-oven gas
     assert "row 4, Unit:" in result.stderr and "'MWh' does not fit here; use a unit that converts to t (t, kg, 万t)" \
         in result.stderr
     assert "第 4 行「单位」" in result.stderr

@@ -3,18 +3,23 @@
 confirmed, M likely, U unverified), and the run and the assets page show both, so nobody takes an unverified rule
 for the authority's word.
 
-The national ETS covers power since 2019 (first compliance 2021): direct combustion plus net purchased
-electricity until data year 2022, direct combustion only from 2023 (allocation by generation). Steel, cement and
-aluminium joined for data year 2024 with energy and process CO2 (aluminium also CF4 and C2F6), no indirect
-emissions. A rule for a sector is a list of (first data year, rule), so a change of plan adds a row of the file
+The national ETS covers power since 2019 (first compliance 2021): fossil-fuel combustion plus net purchased
+electricity until data year 2022, fossil-fuel combustion only from 2023 (allocation by generation) — never the
+desulfurisation limestone's process CO2, which the roll-up's direct total holds, so those figures are worked out
+here from the lines' kind and category (``figures``). Steel, cement and aluminium smelting joined for data year 2024
+with energy and process CO2 (aluminium also CF4 and C2F6), no indirect emissions; other non-ferrous metals (copper,
+lead, zinc…) are not covered, so a non-ferrous enterprise is under the aluminium rule only when it is an aluminium
+smelter (``sector_of``). A rule for a sector is a list of (first data year, rule), so a change of plan adds a row of the file
 rather than rewriting history.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from accounting import confidence
 
@@ -35,7 +40,20 @@ class Rule:
 NOT_COVERED = Rule("total_direct_only", "本行业尚未纳入全国碳市场；此处按直接排放口径显示，供省级或自愿履约参考",
                    "this sector is not in the national ETS; the direct-emission figure is shown for provincial or "
                    "voluntary schemes", "全国碳市场覆盖范围（2025 年扩围至钢铁、水泥、铝冶炼）", "H", covered=False)
-FIGURES = ("total_direct_only", "direct_and_purchased_electricity")  # what a rule may name (``accounting.rollup``)
+# what a rule may name: the roll-up's totals (``accounting.rollup``) and the power sector's combustion figures (``figures``)
+FIGURE_NAMES = {
+    "total_direct_only": ("直接排放（不含购入电力、热力）", "Direct emissions (without purchased electricity and heat)"),
+    "direct_and_purchased_electricity": ("直接排放加购入电力", "Direct emissions plus purchased electricity"),
+    "combustion": ("化石燃料燃烧排放（不含脱硫等过程排放和购入电力）",
+                   "Fossil-fuel combustion (without desulfurisation or other process CO2, or purchased electricity)"),
+    "combustion_and_purchased_electricity": ("化石燃料燃烧排放加购入电力（不含脱硫等过程排放）",
+                                             "Fossil-fuel combustion plus purchased electricity (without desulfurisation "
+                                             "or other process CO2)"),
+}
+FIGURES = tuple(FIGURE_NAMES)
+FROM_LINES = ("combustion", "combustion_and_purchased_electricity")  # not in the roll-up: ``figures`` works them out
+# a run made before the combustion figures were kept states the figure it was due on then
+EARLIER = {"combustion": "total_direct_only", "combustion_and_purchased_electricity": "direct_and_purchased_electricity"}
 
 
 def _load() -> dict[str, tuple[tuple[int, Rule], ...]]:
@@ -53,20 +71,62 @@ def _load() -> dict[str, tuple[tuple[int, Rule], ...]]:
 RULES: dict[str, tuple[tuple[int, Rule], ...]] = _load()
 
 
-# the carbon-market profile names the sector as the ETS lists it (aluminium smelting); the rules above are kept under
-# the industry it belongs to (non-ferrous metals, of which only aluminium smelting is covered)
-SAME = {"aluminium": "nonferrous"}
+NONFERROUS = Rule("total_direct_only", "其他有色金属冶炼（铜、铅、锌等）不在全国碳市场，仅铝冶炼纳入；此处按直接排放口径显示，"
+                  "供省级或自愿履约参考", "other non-ferrous metals (copper, lead, zinc…) are not in the national ETS, only "
+                  "aluminium smelting is; the direct-emission figure is shown for provincial or voluntary schemes",
+                  "全国碳排放权交易市场覆盖钢铁、水泥、铝冶炼行业工作方案（2025-03）", "H", covered=False)
+# what makes a non-ferrous enterprise an aluminium smelter in its accounting: the anode and the metal (its PFCs)
+ALUMINIUM_SOURCES = frozenset({"prebaked_anode", "primary_aluminium"})
 
 
-def scope_sector(sector: str) -> str:
-    return SAME.get(sector, sector)
+def sector_of(industry: str, listed_as: str | None = None, materials: Iterable[str] = ()) -> str:
+    """The sector whose ETS rule applies: the industry, except that a non-ferrous enterprise is an aluminium smelter
+    only when it says so — listed as aluminium in its carbon-market profile — or accounts the smelter's sources
+    (anode, primary aluminium); a copper smelter stays non-ferrous, which the ETS does not cover."""
+    if industry == "nonferrous" and (listed_as == "aluminium" or ALUMINIUM_SOURCES & set(materials)):
+        return "aluminium"
+    return industry
+
+
+def figures(lines: Iterable[Any]) -> dict[str, float]:
+    """The power sector's covered figures, from each line's kind and category: fossil-fuel combustion (direct lines of
+    the combustion category, not desulfurisation or other process CO2), and it plus purchased electricity."""
+    combustion = electricity = 0.0
+    for e in lines:
+        category = e.activity.category
+        if category == "fuel_combustion" and e.kind == "direct":
+            combustion += e.tco2
+        elif category == "electricity_purchased":
+            electricity += e.tco2
+    return {"combustion": round(combustion, 3), "combustion_and_purchased_electricity": round(combustion + electricity, 3)}
+
+
+def counts(kind: str, category: str, figure: str) -> bool:
+    """Whether a line of this kind and category is part of the figure a rule names."""
+    if figure.startswith("combustion"):
+        return (category == "fuel_combustion" and kind == "direct") or (
+            figure == "combustion_and_purchased_electricity" and category == "electricity_purchased")
+    return kind in ("direct", "recovered") or (figure == "direct_and_purchased_electricity"
+                                               and category == "electricity_purchased")
+
+
+def due(totals: dict, figure: str) -> float:
+    """The figure a rule names in a run's totals; a run made before that figure was kept has the one it stood for."""
+    enterprise = totals["enterprise"]
+    if figure in enterprise:
+        return enterprise[figure]
+    return enterprise[EARLIER.get(figure, "total_direct_only")]
+
+
+def of(stated: dict) -> Rule:
+    """The rule a run stated (its totals' ``ets``), as a Rule."""
+    return Rule(**{k: stated[k] for k in Rule.__dataclass_fields__ if k in stated})
 
 
 def rule(sector: str, year: int) -> Rule:
-    """The rule in force for the sector's data year; a sector or year the ETS does not cover gets NOT_COVERED.
-    ``sector`` is an industry or a carbon-market profile's sector."""
-    found = NOT_COVERED
-    for first, candidate in RULES.get(scope_sector(sector), ()):
+    """The rule in force for the sector's data year; a sector or year the ETS does not cover gets NOT_COVERED."""
+    found = NONFERROUS if sector == "nonferrous" else NOT_COVERED
+    for first, candidate in RULES.get(sector, ()):
         if year >= first:
             found = candidate
     return found
@@ -107,7 +167,7 @@ USE_RULES: dict[str, tuple[tuple[int, AllowanceUse], ...]] = {
     "power": ((2019, _carry(10_000)),),
     "cement": ((2024, _carry(100_000)),),
     "steel": ((2024, _carry(100_000)),),
-    "nonferrous": ((2024, _carry(100_000)),),
+    "aluminium": ((2024, _carry(100_000)),),
 }
 
 

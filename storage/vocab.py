@@ -24,6 +24,7 @@ class Industry(Labelled):
     steel = ("steel", "钢铁", "Iron and steel")
     cement = ("cement", "水泥", "Cement")
     nonferrous = ("nonferrous", "有色金属", "Non-ferrous metals")
+    aluminium = ("aluminium", "铝冶炼", "Aluminium smelting")  # the one non-ferrous sector in the national ETS
     coking = ("coking", "焦化", "Coking")
     coal = ("coal", "煤炭", "Coal")
     other = ("other", "其他", "Other")

@@ -35,16 +35,17 @@ def test_a_power_plants_year_weights_batches_says_its_defaults_and_is_due_on_dir
     words = [n["en"] for n in t["notes"]]
     assert sum("carbon content not measured this month" in w for w in words) == 2  # March and April, once each
     assert any(w.startswith("2022-05 has 295,100.0 MWh generated") for w in words)
-    assert t["ets"]["figure"] == "direct_and_purchased_electricity" and "ICAP" in t["ets"]["source"]
+    assert t["ets"]["figure"] == "combustion_and_purchased_electricity" and "ICAP" in t["ets"]["source"]
     e = t["enterprise"]
     assert e["direct_and_purchased_electricity"] == pytest.approx(e["direct"] + e["purchased_electricity"], abs=0.01)
+    assert e["combustion_and_purchased_electricity"] == pytest.approx(e["direct_and_purchased_electricity"], abs=0.01)
     assert e["purchased_electricity"] == pytest.approx(5 * 850 * 0.5366, abs=0.01)  # the 2022 national factor
     assert t["intensity"]["electricity"]["direct_per_unit"] == pytest.approx(e["direct"] / sum(POWER_GENERATED.values()),
                                                                              abs=1e-6)
     assert quick["notes"] == t["notes"] and quick["ets"] == t["ets"]
     assert quick["enterprise"]["direct_and_purchased_electricity"] == pytest.approx(e["direct_and_purchased_electricity"])
-    with plant("test") as s:  # 2023 data: the plan counts direct combustion only
-        assert calculation.ets("power", 2023)["figure"] == "total_direct_only"
+    with plant("test") as s:  # 2023 data: the plan counts fossil-fuel combustion only
+        assert calculation.ets("power", 2023)["figure"] == "combustion"
 
 
 def test_a_batch_quantity_must_be_a_positive_mass(plant):
@@ -150,3 +151,41 @@ def test_a_plant_burning_raw_coal_is_accounted_by_its_measurements_and_a_month_w
     with plant("test") as s:
         with pytest.raises(StewardError, match="2022-07 raw_coal: no NCV measured this month and no default"):
             calculation.compute(s, power, YEAR)
+
+
+def test_from_2023_a_power_plant_is_due_on_its_fuel_combustion_not_on_its_desulfurisation_limestone(plant, power, web):
+    """The rule (from data year 2023) says direct fossil-fuel combustion only; the figure used was all direct CO2, the desulfurisation
+    limestone's process CO2 with it. The run, the surrender due, the assets page and the accounting page now state the
+    combustion figure."""
+    from storage.models import ActivityRecord
+    from workflows.planning import carbon_assets as assets
+    with plant("test") as s:
+        for month in (1, 2):
+            day = date(2026, month, 1)
+            for category, material, qty, unit in (("fuel_combustion", "bituminous_coal", 150_000.0, "t"),
+                                                  ("fuel_combustion", "diesel", 20.0, "t"),
+                                                  ("process", "calcium_carbonate", 6_000.0, "t"),
+                                                  ("electricity_purchased", "grid_electricity", 900.0, "MWh"),
+                                                  ("production", "electricity", 300_000.0, "MWh")):
+                s.add(ActivityRecord(enterprise_id=power, period=day, category=category, material=material,
+                                     quantity=qty, unit=unit))
+    with plant("test") as s:
+        t, lines, _ = calculation.compute(s, power, 2026)
+    fuel = sum(x["tco2"] for x in lines if x["category"] == "fuel_combustion")
+    limestone = sum(x["tco2"] for x in lines if x["material"] == "calcium_carbonate")
+    e = t["enterprise"]
+    assert limestone > 1_000 and t["ets"]["figure"] == "combustion" and t["ets"]["covered"]
+    assert e["combustion"] == pytest.approx(fuel, abs=0.01)
+    assert e["total_direct_only"] == pytest.approx(fuel + limestone, abs=0.01)  # what was due before: too much
+    act(plant, "lixf", lambda s, a: runs.run_as(s, a, 2026))
+    with plant("test") as s:
+        assert assets.run_emissions(s, power, 2026) == pytest.approx(fuel, abs=0.01)
+        [year] = [p for p in assets.positions(s, power, today=date(2026, 3, 1)) if p["year"] == 2026]
+        assert year["due_t"] == pytest.approx(fuel, abs=0.01) and year["rule"]["figure"] == "combustion"
+    lixf = as_user(web, "lixf")
+    page = lixf.get("/accounting?year=2026").text
+    ets = page.split('id="run-ets"')[1].split("</div>")[0]
+    shown = float(ets.split('id="ets-figure">')[1].split("<")[0].replace(",", ""))
+    assert shown == pytest.approx(fuel, abs=1) and "仅直接排放（化石燃料燃烧）" in ets
+    due = lixf.get("/assets?year=2026").text.split('id="due"')[1].split("</h3>")[0]
+    assert f"{fuel:,.0f} t" in due and f"{fuel + limestone:,.0f}" not in due

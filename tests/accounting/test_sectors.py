@@ -203,12 +203,12 @@ def test_aluminium_without_measured_pfc_factors_takes_the_standards_defaults_fla
 # --- the ETS figure per sector and data year -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("sector,year,figure,words", [
-    ("power", 2019, "direct_and_purchased_electricity", "plus net purchased electricity"),
-    ("power", 2022, "direct_and_purchased_electricity", "plus net purchased electricity"),
-    ("power", 2023, "total_direct_only", "without purchased electricity"),
+    ("power", 2019, "combustion_and_purchased_electricity", "plus net purchased electricity"),
+    ("power", 2022, "combustion_and_purchased_electricity", "plus net purchased electricity"),
+    ("power", 2023, "combustion", "without purchased electricity"),
     ("steel", 2024, "total_direct_only", "no indirect"),
     ("cement", 2025, "total_direct_only", "no indirect"),
-    ("nonferrous", 2024, "total_direct_only", "CF4 and C2F6"),
+    ("aluminium", 2024, "total_direct_only", "CF4 and C2F6"),
 ])
 def test_the_ets_figure_follows_the_sector_and_data_year_with_its_source(sector, year, figure, words):
     rule = ets_scope.rule(sector, year)
@@ -238,6 +238,6 @@ def test_the_sector_materials_are_read_by_name_and_named_never_by_code():
 
 def test_the_ets_scope_file_names_only_figures_a_run_has():
     from accounting.rollup import rollup
-    t = rollup([])["enterprise"]
+    t = {**rollup([])["enterprise"], **ets_scope.figures([])}
     for rules in ets_scope.RULES.values():
         assert all(rule.figure in t and rule.first_year == year for year, rule in rules)

@@ -264,3 +264,37 @@ def test_the_assets_page_opens_on_the_plants_day_at_23_30_utc(web, plant):
         page = lixf.get("/assets").text
     assert 'name="year" value="2025"' in page and 'max="2026"' in page
     assert page.count('name="on" value="2026-03-01"') == 2
+
+
+def test_only_an_aluminium_smelter_of_the_non_ferrous_industry_is_in_the_ets(plant):
+    """Every non-ferrous enterprise was shown as covered from 2024, a copper smelter too; only aluminium smelting is
+    (ets_scope.tsv): an enterprise is one when it accounts the anode or primary aluminium, or is listed as aluminium."""
+    from sqlmodel import select
+
+    from accounting import ets_scope
+    from steward import demo
+    from storage.models import ActivityRecord, Enterprise
+    from workflows.accounting import calculation
+    assert not ets_scope.rule("nonferrous", 2025).covered and "only aluminium smelting" in ets_scope.rule("nonferrous", 2025).en
+    assert ets_scope.rule(ets_scope.sector_of("nonferrous", None, {"prebaked_anode"}), 2025).covered
+    assert ets_scope.rule(ets_scope.sector_of("nonferrous", "aluminium", ()), 2025).covered
+    assert ets_scope.rule("aluminium", 2024).covered and ets_scope.allowance_use("aluminium", 2025).carry_over_t > 0
+    with plant("system:test") as s:
+        copper = s.exec(select(Enterprise.id).where(Enterprise.code == demo.SISTER)).one()
+        assert s.get(Enterprise, copper).industry == "nonferrous"
+        for category, material, qty, unit in (("fuel_combustion", "natural_gas", 120.0, "10^4 Nm3"),
+                                              ("electricity_purchased", "grid_electricity", 9_000.0, "MWh")):
+            s.add(ActivityRecord(enterprise_id=copper, period=date(2026, 1, 1), category=category, material=material,
+                                 quantity=qty, unit=unit))
+    with plant("system:test") as s:
+        t, _, _ = calculation.compute(s, copper, 2026)
+        assert not t["ets"]["covered"] and "copper" in t["ets"]["en"] and "铝冶炼" in t["ets"]["zh"]
+        from workflows.accounting import runs
+        runs.run(s, copper, 2026, "system:test")
+    with plant("system:test") as s:
+        assert [p["year"] for p in assets.positions(s, copper, today=date(2026, 3, 1))] == []
+        s.add(ActivityRecord(enterprise_id=copper, period=date(2026, 1, 1), category="production",
+                             material="primary_aluminium", quantity=30_000.0, unit="t"))
+    with plant("system:test") as s:
+        t, _, _ = calculation.compute(s, copper, 2026)  # the same enterprise as an aluminium smelter: covered
+        assert t["ets"]["covered"] and t["ets"]["sector"] == "aluminium" and "CF4" in t["ets"]["en"]

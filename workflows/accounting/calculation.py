@@ -21,7 +21,7 @@ from accounting.rollup import rollup
 from accounting.sectors import balance, power
 from accounting.units import convert
 from storage.errors import NotFound, StewardError
-from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, Facility, FactorDocument, Process
+from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, EtsProfile, Facility, FactorDocument, Process
 from workflows.engine import machine
 from workflows.engine.machine import Actor
 
@@ -209,13 +209,24 @@ def compute(session: Session, enterprise_id: int, year: int, grid: str = "nation
         lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid, gwp=gwp["set"], sector=sector))
         balance.check(lines)
         said = notes(lines)
-    totals = {**rollup(lines), "gwp": gwp, "document": document, "ets": ets(sector, year), "notes": said}
+    totals = {**rollup(lines), "gwp": gwp, "document": document, "notes": said,
+              "ets": ets(ets_scope.sector_of(sector, listed_as(session, enterprise_id),
+                                             {e.activity.material for e in lines}), year)}
+    if totals["ets"]["figure"] in ets_scope.FROM_LINES:  # the power sector's combustion figures, from the lines
+        totals["enterprise"].update(ets_scope.figures(lines))
     return totals, [e.as_json() for e in lines], lib.version
+
+
+def listed_as(session: Session, enterprise_id: int) -> str | None:
+    """The sector the enterprise is on the national list under (its carbon-market profile), if it is."""
+    return session.exec(select(EtsProfile.sector).where(EtsProfile.enterprise_id == enterprise_id)).first()
 
 
 def ets(sector: str, year: int) -> dict:
     """The ETS rule of the sector's data year as the run states it: the figure it names, in words, with its source."""
-    return {"sector": sector, **asdict(ets_scope.rule(sector, year))}
+    rule = ets_scope.rule(sector, year)
+    return {"sector": sector, **asdict(rule), "figure_zh": ets_scope.FIGURE_NAMES[rule.figure][0],
+            "figure_en": ets_scope.FIGURE_NAMES[rule.figure][1]}
 
 
 def notes(lines) -> list[dict]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from accounting import confidence
+
+from accounting import confidence, ets_scope
 from accounting import like_for_like as lfl
 from accounting.factors import DOCUMENTS
 from storage.models import AccountingRun, Enterprise
@@ -123,7 +124,7 @@ def stated(session: Session, run: AccountingRun, lang: str) -> dict:
     name = calculation.GWP_SETS.get(gwp.get("set", ""), ("", ""))[en]
     why = (("Default" if en else "缺省") if gwp.get("basis") != "enterprise" else
            ("The enterprise's choice on record" if en else "企业登记的选择") + (f": {gwp['reason']}" if gwp.get("reason") else ""))
-    return {"ets": {**ets, "words": ets["en" if en else "zh"], "value": t["enterprise"].get(ets["figure"])},
+    return {"ets": {**ets, "words": ets["en" if en else "zh"], "value": ets_scope.due(t, ets["figure"])},
             "run_gwp_why": f"{name} ({why})" if en else f"{name}（{why}）",
             "notes": [_named(n, lang) for n in t.get("notes", [])]}
 

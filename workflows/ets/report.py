@@ -42,8 +42,6 @@ KINDS = {"direct": ("直接排放", "Direct"), "indirect": ("间接排放（购�
 GASES = {"CO2": ("二氧化碳 CO2", "Carbon dioxide CO2"), "CH4": ("甲烷 CH4", "Methane CH4"),
          "N2O": ("氧化亚氮 N2O", "Nitrous oxide N2O"), "CF4": ("四氟化碳 CF4", "Tetrafluoromethane CF4"),
          "C2F6": ("六氟乙烷 C2F6", "Hexafluoroethane C2F6")}
-FIGURES = {"total_direct_only": ("直接排放（不含购入电力、热力）", "Direct emissions (without purchased electricity and heat)"),
-           "direct_and_purchased_electricity": ("直接排放加净购入电力", "Direct emissions plus net purchased electricity")}
 YES, NO = ("是", "yes"), ("否", "no")
 # what the sector reports beside its emissions (补充数据/辅助参数): production and electricity, and what is typed monthly
 AUXILIARY = ("production", "electricity_purchased", "electricity_exported")
@@ -135,7 +133,7 @@ def build(session: Session, enterprise_id: int, year: int, run: AccountingRun | 
     ent = session.get(Enterprise, enterprise_id)
     places = names.Places(session, enterprise_id)
     rule = _rule(run, profile)
-    covered = round(run.totals["enterprise"][rule["figure"]], 3)
+    covered = round(ets_scope.due(run.totals, rule["figure"]), 3)
     sections = [_entity(run, ent, profile, rule, covered), _emissions(run, places, rule, covered),
                 _activity(session, run, places), _factors(run), _production(run, places),
                 _dq(session, run, places), _auxiliary(session, run, profile)]
@@ -147,7 +145,7 @@ def _rule(run: AccountingRun, profile: EtsProfile) -> dict:
     carbon-market profile), not of its industry — a chemical company's captive power plant is listed as power. The
     run's own statement of the rule stands when it was made for that sector."""
     frozen = run.totals.get("ets")
-    if frozen and ets_scope.scope_sector(frozen.get("sector", "")) == ets_scope.scope_sector(profile.sector):
+    if frozen and frozen.get("sector", "") == profile.sector:
         return frozen
     return calculation.ets(profile.sector, run.year)
 
@@ -182,9 +180,8 @@ def _entity(run: AccountingRun, ent: Enterprise, profile: EtsProfile, rule: dict
 
 
 def _covered(kind: str, category: str, figure: str) -> bool:
-    """Whether a line counts toward the covered figure the rule names (``accounting.rollup``'s definitions)."""
-    return kind in ("direct", "recovered") or (figure == "direct_and_purchased_electricity"
-                                               and category == "electricity_purchased")
+    """Whether a line counts toward the covered figure the rule names."""
+    return ets_scope.counts(kind, category, figure)
 
 
 def _emissions(run: AccountingRun, places: names.Places, rule: dict, covered: float) -> Section:
@@ -202,7 +199,7 @@ def _emissions(run: AccountingRun, places: names.Places, rule: dict, covered: fl
     s.rows += [[("合计：直接排放", "Total direct"), None, None, None, None, round(e["direct"], 3), None],
                [("合计：间接排放", "Total indirect"), None, None, None, None, round(e["indirect"], 3), None],
                [("排放总量", "Total emissions"), None, None, None, None, round(e["total"], 3), None],
-               [("应履约排放量：" + FIGURES[rule["figure"]][0], "Covered: " + FIGURES[rule["figure"]][1]),
+               [("应履约排放量：" + ets_scope.FIGURE_NAMES[rule["figure"]][0], "Covered: " + ets_scope.FIGURE_NAMES[rule["figure"]][1]),
                 None, None, None, None, covered, YES]]
     return s
 

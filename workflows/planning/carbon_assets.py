@@ -21,7 +21,7 @@ from accounting.carbon_assets import (
 )
 from storage.errors import StewardError
 from storage.models import AssetTxn, CarbonPrice, Enterprise, Task
-from storage.models.ets import EtsVerification
+from storage.models.ets import EtsProfile, EtsVerification
 from storage.models.org import utcnow
 from workflows.accounting import runs
 from workflows.engine import clock, machine
@@ -47,7 +47,7 @@ def run_emissions(session: Session, enterprise_id: int, year: int) -> float:
     if run is None:
         raise StewardError("no_run", f"{year} 年尚未核算，无法确定应清缴量", f"{year} has not been accounted; nothing is due yet",
                            field="year")
-    return run.totals["enterprise"][scope(session, enterprise_id, year).figure]
+    return ets_scope.due(run.totals, scope(session, enterprise_id, year, run.totals).figure)
 
 
 def verification(session: Session, enterprise_id: int, year: int) -> EtsVerification | None:
@@ -62,9 +62,20 @@ def verified_emissions(session: Session, enterprise_id: int, year: int) -> float
     return found.verified_tco2e if found is not None else run_emissions(session, enterprise_id, year)
 
 
-def scope(session: Session, enterprise_id: int, year: int) -> ets_scope.Rule:
+def scope(session: Session, enterprise_id: int, year: int, totals: dict | None = None) -> ets_scope.Rule:
     ent = session.get(Enterprise, enterprise_id)
-    return ets_scope.rule(ent.industry if ent else "", year)
+    return ets_scope.rule(sector_of(ent, totals, listed_as(session, enterprise_id)), year)
+
+
+def sector_of(ent: Enterprise | None, totals: dict | None, listed: str | None) -> str:
+    """The sector a year is due under: the one the enterprise is listed as, else what its run says it is (an aluminium
+    smelter, not any non-ferrous enterprise), else its industry."""
+    stated = ((totals or {}).get("ets") or {}).get("sector")
+    return ets_scope.sector_of(stated or (ent.industry if ent else ""), listed, (totals or {}).get("intensity", {}))
+
+
+def listed_as(session: Session, enterprise_id: int) -> str | None:
+    return session.exec(select(EtsProfile.sector).where(EtsProfile.enterprise_id == enterprise_id)).first()
 
 
 def record(session: Session, actor: Actor, *, kind: str, vintage: int, txn: str, quantity: float, on: date,
@@ -204,18 +215,19 @@ def positions(session: Session, enterprise_id: int, today: date | None = None, *
     today = today or local_today()
     yearly = runs.totals_by_year(session, enterprise_id) if yearly is None else yearly
     ent = session.get(Enterprise, enterprise_id)
-    sector = ent.industry if ent else ""
     done = _surrendered(session, enterprise_id)
     allocated = _allocated(session, enterprise_id)
     verified = {v.year: v for v in session.exec(select(EtsVerification).where(
         EtsVerification.enterprise_id == enterprise_id, EtsVerification.year.in_(list(yearly))))}
     years: dict[int, dict] = {}
+    listed = listed_as(session, enterprise_id)
     for year, totals in yearly.items():
+        sector = sector_of(ent, totals, listed)
         rule = ets_scope.rule(sector, year)
         if not rule.covered and year != also:
             continue
         check = verified.get(year)
-        due = check.verified_tco2e if check is not None else totals["enterprise"][rule.figure]
+        due = check.verified_tco2e if check is not None else ets_scope.due(totals, rule.figure)
         remaining = max(due - sum(done[year].values()), 0.0)
         in_progress = year >= today.year
         if remaining < WHOLE_TONNE and not in_progress and year != also:
@@ -230,7 +242,7 @@ def positions(session: Session, enterprise_id: int, today: date | None = None, *
                        "days_left": (deadline(year) - today).days,
                        # 核查量 once verified (who verified, when); until then the run's figure, not yet verified
                        "verified": {"verifier": check.verifier, "ended_on": check.ended_on.isoformat(),
-                                    "run_t": round(totals["enterprise"][rule.figure], 3)} if check else None}
+                                    "run_t": round(ets_scope.due(totals, rule.figure), 3)} if check else None}
     held = holdings(session, enterprise_id)
     cea = {lot.vintage: lot.quantity for lot in held if lot.kind == "CEA"}
     shares = share_allowances({y: p["remaining_t"] for y, p in years.items()}, cea,

@@ -78,6 +78,19 @@ def carbon_output(a: Activity, lib: Library, opt: Options) -> Emission:
     return _carbon(a, lib, -1)
 
 
+BALANCE = ("carbon_input", "carbon_output")
+
+
+def carbon(lines: list[Emission]) -> dict[tuple[str, str | None], tuple[float, float]]:
+    """Each month's (YYYY-MM) and facility's carbon in and carbon out, in t of carbon."""
+    found: dict[tuple[str, str | None], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for e in lines:
+        a = e.activity
+        if a.category in BALANCE:
+            found[(f"{a.period:%Y-%m}", a.facility)][a.category == "carbon_output"] += abs(e.tco2) / C_TO_CO2
+    return {key: (sums[0], sums[1]) for key, sums in found.items()}
+
+
 def check(lines: list[Emission]) -> None:
     """Refuse a month (per facility) whose balance outputs carry more carbon than its inputs, naming the largest
     output's row and what to check."""

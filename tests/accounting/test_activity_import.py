@@ -219,3 +219,36 @@ def test_the_help_sheet_lists_exactly_the_units_the_import_accepts_for_each_mate
                         ("raw_coal_underground", "MWh"), ("heat_supplied", "t"), ("heat_supplied", "Nm3")):
         assert wrong not in next(r[3] for r in help_rows if r[0] == name).split(", ")
     assert "t" in next(r[3] for r in help_rows if r[0] == "coal_mine_methane").split(", ")
+
+
+def test_a_carbon_balance_with_more_carbon_out_than_in_is_refused_at_import_by_its_row(plant, engine, steward_env,
+                                                                                        tmp_path):
+    """It was refused only when the year was run, naming activity_record:8, after the import had written the rows:
+    now the file, the form and the API refuse it, with the data already on record, by the file's row and both carbon
+    figures, exit 2, nothing written."""
+    from datetime import date
+
+    from workflows.accounting import calculation
+    for material, share in (("coke", 0.85), ("crude_steel", 0.004)):
+        act(plant, "lixf", lambda s, a, material=material, share=share: calculation.add_measured_factor(
+            s, a, parameter="carbon_fraction", material=material, value=share, unit="fraction",
+            valid_from=date(2026, 1, 1), evidence="化验"))
+    before = count(engine)
+    path = tmp_path / "balance.csv"
+    path.write_text("\n".join([",".join(HEADERS), "2026-02,,carbon_input,coke,100,t,measured,,",
+                               "2026-02,,carbon_output,crude_steel,1000,万t,measured,,"]), encoding="utf-8")
+    result = run_steward(["account", "import", "--as", "lixf", str(path)], steward_env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr + result.stdout
+    assert "row 3, Quantity: 2026-02: the carbon balance's outputs carry 40,000.000 t of carbon, more than its " \
+           "inputs' 85.000 t" in result.stderr and "Crude steel's quantity 1000 万t" in result.stderr
+    assert "第 3 行「数量」" in result.stderr and count(engine) == before
+    path.write_text("\n".join([",".join(HEADERS), "2026-02,,carbon_input,coke,100,t,measured,,"]), encoding="utf-8")
+    assert run_steward(["account", "import", "--as", "lixf", str(path)], steward_env).returncode == 0
+    typed = {"period": "2026-02", "category": "carbon_output", "material": "粗钢", "quantity": 1000, "unit": "万t"}
+    with pytest.raises(StewardError) as refused:  # the input on record, the output typed: the same check
+        act(plant, "lixf", lambda s, a: activity.enter(s, a, [typed], "form"))
+    assert refused.value.field == "quantity" and "more than its inputs' 85.000 t" in refused.value.en
+    assert count(engine) == before + 1
+    typed["quantity"] = 1000
+    typed["unit"] = "t"  # 4 t of carbon out of 85 in: sound
+    assert act(plant, "lixf", lambda s, a: activity.enter(s, a, [typed], "form")) == 1

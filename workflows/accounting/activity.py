@@ -10,6 +10,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, func, select
 
+from accounting.errors import AccountingError
+from accounting.inventory import Activity, calculate
+from accounting.sectors import balance
 from forms import activity_import
 from storage.errors import Forbidden, NotFound, StewardError
 from storage.models import ActivityBatch, ActivityRecord, ActivityRule, Enterprise, Facility, Meter, Outbox, Person
@@ -125,6 +128,7 @@ def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int]
                                  "已有数据（重复月份）",
                            "en": f"row {row.line}, Month: {names.material(row.material, 'en')} for {row.period:%Y-%m} "
                                  "is already on record"})
+    errors += _balances(session, ent, rows, facilities)
     if errors:
         raise activity_import.invalid(sorted(errors, key=lambda e: e["row"]))
     batch = _batch(session, actor, how, len(rows)) if rows and waits(session, actor) else None
@@ -138,6 +142,51 @@ def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int]
     if years is not None and batch is None:  # waiting rows change no run until confirmed
         years.update(row.period.year for row in rows)
     return len(rows)
+
+
+def _balances(session: Session, ent: int, rows: list, facilities: dict[str, int]) -> list[dict]:
+    """A month's carbon balance (per facility) whose outputs would carry more carbon than its inputs, with the rows
+    entered and those on record together: refused at the row of its largest output entered now, with both figures.
+    A month whose carbon contents are not all measured yet is checked when the run is."""
+    entered = [row for row in rows if row.category in balance.BALANCE]
+    if not entered:
+        return []
+    codes = {fid: code for code, fid in facilities.items()}
+    a = ActivityRecord
+    stored = session.exec(select(a.period, a.facility_id, a.category, a.material, a.quantity, a.unit).where(
+        a.enterprise_id == ent, a.category.in_(balance.BALANCE), a.pending.is_(False),
+        a.period.in_({row.period for row in entered}))).all()
+    lib = calculation.library(session, ent)
+    activities = [Activity(f"row {row.line}", row.period, row.category, row.material, row.quantity, row.unit,
+                           row.facility) for row in entered]
+    activities += [Activity("stored", period, category, material, quantity, unit, codes.get(fid))
+                   for period, fid, category, material, quantity, unit in stored]
+    lines, unknown = [], set()
+    for act in activities:
+        try:
+            lines += calculate([act], lib)
+        except AccountingError:  # a carbon content not measured yet (or a row refused already): checked by the run
+            unknown.add((f"{act.period:%Y-%m}", act.facility))
+    errors = []
+    for (month, facility), (carbon_in, carbon_out) in sorted(balance.carbon(lines).items(), key=str):
+        if (month, facility) in unknown or carbon_out <= carbon_in + 1e-6:
+            continue
+        outputs = [e for e in lines if e.activity.ref != "stored" and e.activity.category == "carbon_output"
+                   and (f"{e.activity.period:%Y-%m}", e.activity.facility) == (month, facility)]
+        if not outputs:  # what is entered now only adds carbon in: the month was so before it
+            continue
+        row = min(outputs, key=lambda e: e.tco2).activity
+        line = int(row.ref.split()[1])
+        where = f"{month}{' ' + facility if facility else ''}"
+        errors.append({"row": line, "field": "quantity",
+                       "zh": f"第 {line} 行「数量」：{where} 碳平衡的产出含碳 {carbon_out:,.3f} t，多于投入的 {carbon_in:,.3f} t"
+                             f"（连同已录入的数据）：请核对{names.material(row.material, 'zh')}的数量 {row.quantity:g} "
+                             f"{row.unit} 和单位、含碳量，或是否漏填了本月的投入",
+                       "en": f"row {line}, Quantity: {where}: the carbon balance's outputs carry {carbon_out:,.3f} t of "
+                             f"carbon, more than its inputs' {carbon_in:,.3f} t (with the data on record): check "
+                             f"{names.material(row.material, 'en')}'s quantity {row.quantity:g} {row.unit} and unit, its "
+                             "carbon content, or whether an input of the month is missing"})
+    return errors
 
 
 @dataclass(frozen=True)

@@ -189,3 +189,16 @@ def test_from_2023_a_power_plant_is_due_on_its_fuel_combustion_not_on_its_desulf
     assert shown == pytest.approx(fuel, abs=1) and "仅直接排放（化石燃料燃烧）" in ets
     due = lixf.get("/assets?year=2026").text.split('id="due"')[1].split("</h3>")[0]
     assert f"{fuel:,.0f} t" in due and f"{fuel + limestone:,.0f}" not in due
+
+
+def test_the_plain_run_command_states_the_ets_rule_the_gwp_set_the_document_and_the_notes(plant, power, steward_env):
+    from helpers import run_steward
+    ran = run_steward(["account", "run", "--as", "lixf", "--year", str(YEAR)], steward_env)
+    assert ran.returncode == 0, ran.stderr
+    out = ran.stdout
+    assert "碳市场清缴口径 ETS basis: 直接排放（化石燃料燃烧）加净购入电力" in out and "plus net purchased electricity" in out
+    assert "ICAP" in out and "from data year 2019" in out
+    assert "GWP 取值 GWP set: IPCC 第五次评估报告（AR5） / IPCC Fifth Assessment Report (AR5)（缺省 default）" in out
+    assert "缺省因子依据 Factor document: GB/T 32151.34—2024 缺省值 / GB/T 32151.34-2024 defaults" in out
+    assert "2022-03 烟煤 本月未实测元素碳含量" in out and "2022-03 Bituminous coal: carbon content not measured" in out
+    assert "bituminous_coal" not in out.split("本次核算须知 Notes:")[1]

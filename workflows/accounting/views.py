@@ -126,10 +126,10 @@ def stated(session: Session, run: AccountingRun, lang: str) -> dict:
            ("The enterprise's choice on record" if en else "企业登记的选择") + (f": {gwp['reason']}" if gwp.get("reason") else ""))
     return {"ets": {**ets, "words": ets["en" if en else "zh"], "value": ets_scope.due(t, ets["figure"])},
             "run_gwp_why": f"{name} ({why})" if en else f"{name}（{why}）",
-            "notes": [_named(n, lang) for n in t.get("notes", [])]}
+            "notes": [note_text(n, lang) for n in t.get("notes", [])]}
 
 
-def _named(note: dict, lang: str) -> str:
+def note_text(note: dict, lang: str) -> str:
     """A note in the reader's language, its material by name (烟煤, Bituminous coal), never by code."""
     text = note["en" if lang == "en" else "zh"]
     code = note.get("material")

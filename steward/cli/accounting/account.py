@@ -60,6 +60,40 @@ def account_run(as_user: AsUser, year: Year, enterprise: OwnEnterprise = None, g
         typer.echo(f"  较 {p['year']} 年{same} vs previous year{same_en}: {change}")
     for code, t in totals["processes"].items():
         typer.echo(f"    工序 {code:<14} {t['total']:>12,.1f}")
+    _stated(totals)
+
+
+def _stated(totals: dict) -> None:
+    """What the run states besides its figures, as the accounting page does: the ETS rule and the figure it names, the
+    GWP set and the factor document with why, and the notes a reader must know (defaults used, months without fuel)."""
+    from accounting import ets_scope
+    from accounting.factors import DOCUMENTS
+    from workflows.accounting import calculation, views
+    ets = totals.get("ets")
+    if ets:
+        typer.echo(f"  碳市场清缴口径 ETS basis: {ets['zh']} / {ets['en']}")
+        if ets.get("covered"):
+            typer.echo(f"    {ets_scope.due(totals, ets['figure']):,.1f} tCO2e；来源 source: {ets['source']} [{ets['confidence']}]"
+                       f"；自数据年度 from data year {ets.get('first_year')}")
+        else:
+            typer.echo(f"    来源 source: {ets['source']} [{ets['confidence']}]")
+    gwp = totals.get("gwp") or {}
+    if gwp:
+        zh, en = calculation.GWP_SETS.get(gwp.get("set", ""), (gwp.get("set", ""), gwp.get("set", "")))
+        mine = gwp.get("basis") == "enterprise"
+        typer.echo(f"  GWP 取值 GWP set: {zh} / {en}（{'企业选定 chosen by the enterprise: ' + gwp.get('reason', '') if mine else '缺省 default'}）")
+    document = totals.get("document") or {}
+    if document:
+        zh, en = DOCUMENTS.get(document.get("document", ""), (document.get("document", ""),) * 2)
+        mine = document.get("basis") == "enterprise"
+        typer.echo(f"  缺省因子依据 Factor document: {zh} / {en}"
+                   f"（{'企业选定 chosen by the enterprise: ' + document.get('reason', '') if mine else '缺省 default'}）")
+    notes = totals.get("notes") or []
+    if notes:
+        typer.echo("  本次核算须知 Notes:")
+        for note in notes:
+            typer.echo(f"    - {views.note_text(note, 'zh')}")
+            typer.echo(f"      {views.note_text(note, 'en')}")
 
 
 @app.command("explain")

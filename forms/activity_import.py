@@ -181,7 +181,9 @@ def entries() -> dict[str, dict[str, list[str]]]:
         for category in ActivityCategory.__members__:
             if category in BALANCE or category == "co2_recovered" or NAMED.get(category, code) != code:
                 continue
-            units = [u for u in UNITS if any(accepts(category, code, u, PROBE_DAY, lib, s) for s in _sectors(category))]
+            sectors = [s for s in _sectors(category)  # a material the category does not know is refused whatever the unit
+                       if getattr(refusal(category, code, UNITS[0], PROBE_DAY, lib, s), "field", "") != "material"]
+            units = [u for u in UNITS if any(accepts(category, code, u, PROBE_DAY, lib, s) for s in sectors)]
             if units:
                 out.setdefault(code, {})[category] = units
     return out

@@ -77,13 +77,14 @@ NONFERROUS = Rule("total_direct_only", "其他有色金属冶炼（铜、铅、�
                   "全国碳排放权交易市场覆盖钢铁、水泥、铝冶炼行业工作方案（2025-03）", "H", covered=False)
 # what makes a non-ferrous enterprise an aluminium smelter in its accounting: the anode and the metal (its PFCs)
 ALUMINIUM_SOURCES = frozenset({"prebaked_anode", "primary_aluminium"})
+AMBIGUOUS = ("nonferrous",)  # industries whose ETS sector depends on what the enterprise accounts
 
 
 def sector_of(industry: str, listed_as: str | None = None, materials: Iterable[str] = ()) -> str:
     """The sector whose ETS rule applies: the industry, except that a non-ferrous enterprise is an aluminium smelter
     only when it says so — listed as aluminium in its carbon-market profile — or accounts the smelter's sources
     (anode, primary aluminium); a copper smelter stays non-ferrous, which the ETS does not cover."""
-    if industry == "nonferrous" and (listed_as == "aluminium" or ALUMINIUM_SOURCES & set(materials)):
+    if industry in AMBIGUOUS and (listed_as == "aluminium" or ALUMINIUM_SOURCES & set(materials)):
         return "aluminium"
     return industry
 

@@ -209,9 +209,10 @@ def compute(session: Session, enterprise_id: int, year: int, grid: str = "nation
         lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid, gwp=gwp["set"], sector=sector))
         balance.check(lines)
         said = notes(lines)
-    totals = {**rollup(lines), "gwp": gwp, "document": document, "notes": said,
-              "ets": ets(ets_scope.sector_of(sector, listed_as(session, enterprise_id),
-                                             {e.activity.material for e in lines}), year)}
+    scope = sector
+    if sector in ets_scope.AMBIGUOUS:  # is it the aluminium smelter? (a look at the lines only then)
+        scope = ets_scope.sector_of(sector, listed_as(session, enterprise_id), {e.activity.material for e in lines})
+    totals = {**rollup(lines), "gwp": gwp, "document": document, "notes": said, "ets": ets(scope, year)}
     if totals["ets"]["figure"] in ets_scope.FROM_LINES:  # the power sector's combustion figures, from the lines
         totals["enterprise"].update(ets_scope.figures(lines))
     return totals, [e.as_json() for e in lines], lib.version

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-
 from accounting import confidence, ets_scope
 from accounting import like_for_like as lfl
 from accounting.factors import DOCUMENTS

@@ -81,10 +81,13 @@ AMBIGUOUS = ("nonferrous",)  # industries whose ETS sector depends on what the e
 
 
 def sector_of(industry: str, listed_as: str | None = None, materials: Iterable[str] = ()) -> str:
-    """The sector whose ETS rule applies: the industry, except that a non-ferrous enterprise is an aluminium smelter
-    only when it says so — listed as aluminium in its carbon-market profile — or accounts the smelter's sources
-    (anode, primary aluminium); a copper smelter stays non-ferrous, which the ETS does not cover."""
-    if industry in AMBIGUOUS and (listed_as == "aluminium" or ALUMINIUM_SOURCES & set(materials)):
+    """The sector whose ETS rule applies: the one the enterprise is on the national list under (its carbon-market
+    profile: a chemical company's captive power plant is listed as power); else its industry, where a non-ferrous
+    enterprise is an aluminium smelter only when it accounts the smelter's sources (anode, primary aluminium) — a
+    copper smelter stays non-ferrous, which the ETS does not cover."""
+    if listed_as:
+        return listed_as
+    if industry in AMBIGUOUS and ALUMINIUM_SOURCES & set(materials):
         return "aluminium"
     return industry
 

@@ -176,6 +176,12 @@ def power_plant(uow) -> int:
         ent = s.get(Enterprise, eid)
         ent.industry = "power"
         s.add(ent)
+        from sqlmodel import select
+
+        from storage.models import EtsProfile
+        for profile in s.exec(select(EtsProfile).where(EtsProfile.enterprise_id == eid)):
+            profile.sector = "power"  # a power plant is on the national list as power
+            s.add(profile)
         for month in range(1, 6):
             day = date(POWER_YEAR, month, 1)
             rows = [("production", "electricity", POWER_GENERATED[month], "MWh"),

@@ -298,3 +298,29 @@ def test_only_an_aluminium_smelter_of_the_non_ferrous_industry_is_in_the_ets(pla
     with plant("system:test") as s:
         t, _, _ = calculation.compute(s, copper, 2026)  # the same enterprise as an aluminium smelter: covered
         assert t["ets"]["covered"] and t["ets"]["sector"] == "aluminium" and "CF4" in t["ets"]["en"]
+
+
+def test_an_enterprise_is_due_under_the_sector_it_is_listed_as_whatever_its_industry(plant):
+    """A chemical company's captive power plant is on the national list as power: its run, its assets page and its
+    annual report all follow the power rule (fossil-fuel combustion from 2023), not its industry's (not covered)."""
+    from sqlmodel import select
+
+    from accounting import ets_scope
+    from steward import demo
+    from storage.models import ActivityRecord, Enterprise, EtsProfile
+    from workflows.accounting import calculation
+    assert ets_scope.sector_of("chemicals", "power") == "power" and ets_scope.sector_of("chemicals", None) == "chemicals"
+    with plant("system:test") as s:
+        chem = s.exec(select(Enterprise.id).where(Enterprise.code == demo.SISTER)).one()
+        s.get(Enterprise, chem).industry = "chemicals"
+        s.add(ActivityRecord(enterprise_id=chem, period=date(2026, 1, 1), category="fuel_combustion",
+                             material="natural_gas", quantity=120.0, unit="10^4 Nm3"))
+    with plant("system:test") as s:
+        assert not calculation.compute(s, chem, 2026)[0]["ets"]["covered"]  # not listed: chemicals are not covered
+        s.add(EtsProfile(enterprise_id=chem, sector="power", listed_from=2024, deadline_days=40, items=[],
+                         updated_by="test"))
+    with plant("system:test") as s:
+        t, _, _ = calculation.compute(s, chem, 2026)
+        assert t["ets"]["covered"] and t["ets"]["sector"] == "power" and t["ets"]["figure"] == "combustion"
+        assert t["enterprise"]["combustion"] > 0
+        assert assets.scope(s, chem, 2026, t).figure == "combustion"

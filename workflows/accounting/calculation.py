@@ -209,9 +209,8 @@ def compute(session: Session, enterprise_id: int, year: int, grid: str = "nation
         lines = calculate(activities(session, enterprise_id, year), lib, Options(grid=grid, gwp=gwp["set"], sector=sector))
         balance.check(lines)
         said = notes(lines)
-    scope = sector
-    if sector in ets_scope.AMBIGUOUS:  # is it the aluminium smelter? (a look at the lines only then)
-        scope = ets_scope.sector_of(sector, listed_as(session, enterprise_id), {e.activity.material for e in lines})
+    scope = ets_scope.sector_of(sector, listed_as(session, enterprise_id),  # the lines looked at only when they decide
+                                {e.activity.material for e in lines} if sector in ets_scope.AMBIGUOUS else ())
     totals = {**rollup(lines), "gwp": gwp, "document": document, "notes": said, "ets": ets(scope, year)}
     if totals["ets"]["figure"] in ets_scope.FROM_LINES:  # the power sector's combustion figures, from the lines
         totals["enterprise"].update(ets_scope.figures(lines))

@@ -47,12 +47,21 @@ def month_files(root: Path, enterprise_id: int, months: Iterable[str]) -> list[s
     return sorted(str(p) for m in months for p in month_dir(root, enterprise_id, m).glob("*.parquet"))
 
 
-def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], most: int) -> int:
-    """Read the CSV once, typed, into DuckDB's temporary table ``r0`` in the file's order (``r`` adds each row's
-    line in the file); at most ``most`` + 1 rows are read, so the caller can refuse a longer file without reading
-    it to the end. Cells that are not numbers are kept aside by DuckDB (``rejects``) with their line. DuckDB
-    spills to disk past its memory limit, so the file's size never decides the process's."""
-    width = max(columns.get("_width", 0), *(i + 1 for k, i in columns.items() if k != "_width"))
+def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], meters: Iterable[str] = ()) -> int:
+    """Read the CSV once into DuckDB's temporary table ``r0`` in the file's order (the view ``r`` adds each row's
+    line in the file, ``rr`` the same with the meter as DuckDB holds it). Cells that are not numbers are kept aside
+    by DuckDB (``rejects``) with their line. DuckDB spills to disk past its memory limit, and the upload's size is
+    capped before anything reads it, so the file's size never decides the process's.
+
+    A file the usual way — each meter one of ``meters`` (the enterprise's, as written), times in ISO 8601 — is read
+    just as DuckDB reads any CSV: read_csv types the times itself and the meter becomes a code of the enterprise's
+    list (an ENUM: two bytes a row, which the checks group and Parquet writes as its dictionary for next to
+    nothing). Anything else — a meter not on the list, padded or missing, a time written another way — is read
+    again as text, trimmed, and every other common way of writing a time tried, so every row at fault is named."""
+    codes = list(meters)
+    if codes and _load_as_listed(con, csv_path, columns, codes):
+        return (con.execute("SELECT count(*) FROM r0").fetchone() or (0,))[0]
+    width = _width(columns)
     types = {f"c{i}": "VARCHAR" for i in range(width)}
     for key in ("amount", "counter"):
         if key in columns:
@@ -60,21 +69,61 @@ def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int]
 
     def col(key: str, kind: str = "VARCHAR") -> str:
         return f"c{columns[key]}" if key in columns else f"NULL::{kind}"
+    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")  # the first try's
     con.execute("SET preserve_insertion_order = true")  # rowid follows the file, so each row knows its line
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE r0 AS SELECT meter, CASE WHEN ts IS NULL THEN t END AS t, ts, amount, counter, "
         f"unit FROM (SELECT trim({col('meter')}) AS meter, {col('time')} AS t, "
         f"try_cast({col('time')} AS TIMESTAMP) AS ts, "
         f"{col('amount', 'DOUBLE')} AS amount, {col('counter', 'DOUBLE')} AS counter, "
-        f"coalesce(trim({col('unit')}), '') AS unit "
-        f"FROM read_csv($path, header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r}, "
-        f"null_padding = true, strict_mode = false, store_rejects = true, max_line_size = 1048576) "
-        f"LIMIT {int(most) + 1})", {"path": str(csv_path)})
+        f"coalesce(trim({col('unit')}), '') AS unit FROM {_read_csv(types)})", {"path": str(csv_path)})
     # the other ways a monitoring system writes a time, tried only on the rows ISO 8601 did not fit
     con.execute("UPDATE r0 SET ts = try_strptime(trim(t), $fmts) WHERE ts IS NULL", {"fmts": TIME_FORMATS})
     con.execute("SET preserve_insertion_order = false")
+    con.execute("CREATE OR REPLACE TEMP VIEW rr AS SELECT rowid + 2 AS line, meter, ts, amount, counter, unit FROM r0")
     con.execute("CREATE OR REPLACE TEMP VIEW r AS SELECT rowid + 2 AS line, * FROM r0")
     return (con.execute("SELECT count(*) FROM r0").fetchone() or (0,))[0]
+
+
+def _load_as_listed(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], codes: list[str]) -> bool:
+    """``load``'s usual case; False (and nothing kept) when the file needs the careful reading."""
+    types = {f"c{i}": "VARCHAR" for i in range(_width(columns))}
+    for key, kind in (("time", "TIMESTAMP"), ("amount", "DOUBLE"), ("counter", "DOUBLE")):
+        if key in columns:
+            types[f"c{columns[key]}"] = kind
+
+    def col(key: str, kind: str) -> str:
+        return f"c{columns[key]}" if key in columns else f"NULL::{kind}"
+    con.execute("CREATE OR REPLACE TEMP TABLE listed AS SELECT unnest($codes) AS code", {"codes": codes})
+    con.execute("DROP TYPE IF EXISTS meter_code")
+    con.execute("CREATE TYPE meter_code AS ENUM (SELECT code FROM listed)")
+    con.execute("SET preserve_insertion_order = true")  # rowid follows the file, so each row knows its line
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE r0 AS SELECT try_cast({col('meter', 'VARCHAR')} AS meter_code) AS meter, "
+        f"{col('time', 'TIMESTAMP')} AS ts, {col('amount', 'DOUBLE')} AS amount, {col('counter', 'DOUBLE')} AS counter, "
+        f"{col('unit', 'VARCHAR')} AS unit FROM {_read_csv(types)}", {"path": str(csv_path)})
+    con.execute("SET preserve_insertion_order = false")
+    # DuckDB types the meter and the time while it splits the lines: a row whose meter is not on the list or whose
+    # time is not ISO 8601 is put aside among the rejects, like a cell that is not a number
+    named = [f"c{columns[k]}" for k in ("meter", "time") if k in columns]
+    odd = con.execute("SELECT (SELECT count(*) FROM reject_errors WHERE list_contains($c, column_name)) "
+                      "+ (SELECT count(*) FROM r0 WHERE meter IS NULL)", {"c": named}).fetchone()
+    if odd != (0,):
+        con.execute("DROP TABLE r0")
+        return False
+    con.execute("CREATE OR REPLACE TEMP VIEW rr AS SELECT rowid + 2 AS line, meter, ts, amount, counter, unit FROM r0")
+    con.execute("CREATE OR REPLACE TEMP VIEW r AS SELECT rowid + 2 AS line, CAST(meter AS VARCHAR) AS meter, "
+                "NULL::VARCHAR AS t, ts, amount, counter, coalesce(unit, '') AS unit FROM r0")
+    return True
+
+
+def _width(columns: dict[str, int]) -> int:
+    return max(columns.get("_width", 0), *(i + 1 for k, i in columns.items() if k != "_width"))
+
+
+def _read_csv(types: dict[str, str]) -> str:
+    return (f"read_csv($path, header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r}, "
+            f"null_padding = true, strict_mode = false, store_rejects = true, max_line_size = 1048576)")
 
 
 def rejects(con: duckdb.DuckDBPyConnection, columns: dict[str, int]) -> list[tuple[str, int, str]]:
@@ -98,7 +147,7 @@ IN_FILE = """SELECT line, meter, ts, amount, counter, unit,
                           coalesce(lag(line) OVER (), 1) AS after FROM {rows})"""
 SORTED = """SELECT line, meter, ts, counter, lag(line) OVER w AS prev_line, lag(ts) OVER w AS prev_ts,
                    lag(counter) OVER w AS prev_counter, line - 1 AS after
-            FROM r WINDOW w AS (PARTITION BY meter ORDER BY ts NULLS LAST, line)"""
+            FROM rr WINDOW w AS (PARTITION BY meter ORDER BY ts NULLS LAST, line)"""
 SUMS = ("count(*) AS n, min(ts) AS first, max(ts) AS last, sum(amount) AS amount, count(*) FILTER (ts IS NULL "
         "OR amount IS NULL OR NOT isfinite(amount) OR amount < 0 OR abs(amount) > {most} OR NOT isfinite(counter)) "
         "AS faults")
@@ -113,29 +162,31 @@ def sequence(con: duckdb.DuckDBPyConnection, most: float) -> None:
     and last time, how many rows hold a value no check lets through — and ``steps`` by (meter, month, step from
     the meter's reading before) — how many, counters that ran back. Everything after — which units fit, whether
     any row is at fault, the summary, the months' totals and gaps — reads these (thousands of rows), not the
-    file; only a file at fault is scanned again, for its rows."""
+    file; only a file at fault is scanned again, for its rows. A file in meter and time order is counted in one
+    pass, which proves that order on the way."""
     sums = SUMS.format(most=float(most))
     # the file's first lines say whether its order can hold (a meter met again soon after another: no)
-    head = IN_FILE.format(rows=f"(SELECT * FROM r WHERE line < {HEAD + 2})")
+    head = IN_FILE.format(rows=f"(SELECT * FROM rr WHERE line < {HEAD + 2})")
     runs, meters = con.execute(f"SELECT count(*) FILTER (prev_line IS NULL), count(DISTINCT meter) FROM ({head})"
                                ).fetchone() or (1, 0)
+    in_order = False
+    steps = STEPS.replace('AS n, min(ts) AS first', 'AS n_step, min(ts) AS first_step')
     if runs <= meters:
         con.execute(f"CREATE OR REPLACE TEMP TABLE g AS SELECT meter, unit, date_trunc('month', ts) AS month, "
-                    f"{sums}, {STEPS.replace('AS n, min(ts) AS first', 'AS n_step, min(ts) AS first_step')} "
-                    f"FROM ({IN_FILE.format(rows='r')}) GROUP BY ALL")
-        if con.execute(  # the file's order held throughout: one run per meter, rising times
-                "SELECT sum(astray) = 0 AND sum(runs) = count(DISTINCT meter) FROM g").fetchone() == (True,):
-            con.execute("CREATE OR REPLACE TEMP TABLE sums AS SELECT meter, unit, month, sum(n) AS n, "
-                        "min(first) AS first, max(last) AS last, sum(amount) AS amount, sum(faults) AS faults "
-                        "FROM g GROUP BY ALL")
-            con.execute("CREATE OR REPLACE TEMP TABLE steps AS SELECT meter, month, step, sum(n_step) AS n, "
-                        "min(first_step) AS first, sum(back) AS back, min(first_back) AS first_back FROM g "
-                        "GROUP BY ALL")
-            return
-    con.execute(f"CREATE OR REPLACE TEMP TABLE sums AS SELECT meter, unit, date_trunc('month', ts) AS month, {sums} "
-                "FROM r GROUP BY ALL")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE steps AS SELECT meter, date_trunc('month', ts) AS month, {STEPS} "
-                f"FROM ({SORTED}) GROUP BY ALL")
+                    f"{sums}, {steps} FROM ({IN_FILE.format(rows='rr')}) GROUP BY ALL")
+        in_order = con.execute(  # the file's order held throughout: one run per meter, rising times
+            "SELECT sum(astray) = 0 AND sum(runs) = count(DISTINCT meter) FROM g").fetchone() == (True,)
+    counted, stepped = "g", "g"
+    if not in_order:  # counted without an order; DuckDB sorts what the steps need
+        counted = f"(SELECT meter, unit, date_trunc('month', ts) AS month, {sums} FROM rr GROUP BY ALL)"
+        stepped = f"(SELECT meter, date_trunc('month', ts) AS month, {steps} FROM ({SORTED}) GROUP BY ALL)"
+    # the meter as text and a missing unit as none from here on: these tables are small
+    con.execute("CREATE OR REPLACE TEMP TABLE sums AS SELECT CAST(meter AS VARCHAR) AS meter, coalesce(unit, '') AS "
+                "unit, month, sum(n) AS n, min(first) AS first, max(last) AS last, sum(amount) AS amount, "
+                f"sum(faults) AS faults FROM {counted} GROUP BY ALL")
+    con.execute("CREATE OR REPLACE TEMP TABLE steps AS SELECT CAST(meter AS VARCHAR) AS meter, month, step, "
+                "sum(n_step) AS n, min(first_step) AS first, sum(back) AS back, min(first_back) AS first_back "
+                f"FROM {stepped} GROUP BY ALL")
 
 
 def overview(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], list[str]]:
@@ -235,13 +286,14 @@ def write(con: duckdb.DuckDBPyConnection, staging: Path, batch: str, fits: dict[
     """The checked rows, in the meter's own unit, as one Parquet file per month under ``staging``
     (``month=YYYY-MM-01``: ``publish`` names the folder by the month). One COPY a month: DuckDB's own
     PARTITION_BY costs a third more for the same files."""
-    scaled = any(k != 1.0 for k in fits.values())
+    value, join = "r.amount", ""
+    if any(k != 1.0 for k in fits.values()):  # the pairs as ``overview`` gave them: the meter as text, no unit ''
+        value, join = "r.amount * k.k", "JOIN known k ON k.meter = CAST(r.meter AS VARCHAR) AND k.unit = coalesce(r.unit, '')"
     for (month,) in con.execute("SELECT DISTINCT month FROM sums WHERE month IS NOT NULL ORDER BY 1").fetchall():
         folder = staging / f"month={month:%Y-%m-%d}"
         folder.mkdir(parents=True, exist_ok=True)
         con.execute(
-            f"COPY (SELECT r.meter, r.ts, {'r.amount * k.k' if scaled else 'r.amount'} AS value, r.counter FROM r "
-            f"{'JOIN known k ON k.meter = r.meter AND k.unit = r.unit' if scaled else ''} "
+            f"COPY (SELECT r.meter, r.ts, {value} AS value, r.counter FROM rr r {join} "
             f"WHERE r.ts >= $m AND r.ts < $m + INTERVAL 1 MONTH) "
             f"TO '{_quoted(folder / f'{batch}_0.parquet')}' (FORMAT parquet)", {"m": month})
 

@@ -141,7 +141,7 @@ def _check(session: Session, actor: Actor, root: Path, staging: Path, batch: str
     con = parquet.connect(memory_limit="600MB", spill=staging / "spill")
     try:
         try:
-            n = parquet.load(con, csv_path, columns, form.MAX_ROWS)
+            n = parquet.load(con, csv_path, columns, meters)
         except duckdb.Error as exc:  # a CSV DuckDB cannot parse at all: named, never a traceback
             raise StewardError("broken_file", f"CSV 文件无法解析：{str(exc)[:200]}",
                                f"The CSV file cannot be read: {str(exc)[:200]}", field="file") from None
@@ -155,10 +155,10 @@ def _check(session: Session, actor: Actor, root: Path, staging: Path, batch: str
         parquet.sequence(con, MAX_AMOUNT)
         found_pairs, months = parquet.overview(con)
         fits = {}
-        for code, unit in found_pairs:
+        for code, unit in found_pairs:  # the unit as the file writes it (padded, say): the rows are not rewritten
             meter = meters.get(code)
             if meter is not None:
-                k = _fit(unit, meter.unit)
+                k = _fit(unit.strip(), meter.unit)
                 if k is not None:
                     fits[(code, unit)] = k
         stored = parquet.month_files(root, actor.enterprise_id, months)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
@@ -51,6 +52,23 @@ class FileStore:
                 out.flush()
                 os.fsync(out.fileno())
             return digest.hexdigest(), size, Path(tmp)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def receive_file(self, source: Path) -> tuple[str, int, Path]:
+        """``receive`` for a file already on disk: the kernel copies it (no byte passes through Python) and the
+        copy is hashed (SHA-256 in hardware where the CPU has it), so a large file costs a fraction of a core."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp)
+            with open(tmp, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+                os.fsync(fh.fileno())
+            return digest, os.path.getsize(tmp), Path(tmp)
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)

@@ -16,6 +16,7 @@ import duckdb
 
 TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%Y%m%d%H%M"]
 HEAD = 10_000  # lines looked at first to see whether a file is written meter by meter
+MONTHS_WALKED = 36  # a file spanning more months has its months counted, not walked
 SHOWN = 20  # rows at fault named per kind: enough to find the pattern, never a page of ten thousand
 
 
@@ -48,8 +49,9 @@ def month_files(root: Path, enterprise_id: int, months: Iterable[str]) -> list[s
 
 
 def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], meters: Iterable[str] = ()) -> int:
-    """Read the CSV once into DuckDB's temporary table ``r0`` in the file's order (the view ``r`` adds each row's
-    line in the file, ``rr`` the same with the meter as DuckDB holds it). Cells that are not numbers are kept aside
+    """Read the CSV once into DuckDB's table ``r0`` in the file's order (the view ``r`` adds each row's line in the
+    file, ``rr`` the same with the meter as DuckDB holds it; not temporary, so a cursor can write while the
+    connection checks). Cells that are not numbers are kept aside
     by DuckDB (``rejects``) with their line. DuckDB spills to disk past its memory limit, and the upload's size is
     capped before anything reads it, so the file's size never decides the process's.
 
@@ -72,7 +74,7 @@ def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int]
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")  # the first try's
     con.execute("SET preserve_insertion_order = true")  # rowid follows the file, so each row knows its line
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE r0 AS SELECT meter, CASE WHEN ts IS NULL THEN t END AS t, ts, amount, counter, "
+        f"CREATE OR REPLACE TABLE r0 AS SELECT meter, CASE WHEN ts IS NULL THEN t END AS t, ts, amount, counter, "
         f"unit FROM (SELECT trim({col('meter')}) AS meter, {col('time')} AS t, "
         f"try_cast({col('time')} AS TIMESTAMP) AS ts, "
         f"{col('amount', 'DOUBLE')} AS amount, {col('counter', 'DOUBLE')} AS counter, "
@@ -80,8 +82,8 @@ def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int]
     # the other ways a monitoring system writes a time, tried only on the rows ISO 8601 did not fit
     con.execute("UPDATE r0 SET ts = try_strptime(trim(t), $fmts) WHERE ts IS NULL", {"fmts": TIME_FORMATS})
     con.execute("SET preserve_insertion_order = false")
-    con.execute("CREATE OR REPLACE TEMP VIEW rr AS SELECT rowid + 2 AS line, meter, ts, amount, counter, unit FROM r0")
-    con.execute("CREATE OR REPLACE TEMP VIEW r AS SELECT rowid + 2 AS line, * FROM r0")
+    con.execute("CREATE OR REPLACE VIEW rr AS SELECT rowid + 2 AS line, meter, ts, amount, counter, unit FROM r0")
+    con.execute("CREATE OR REPLACE VIEW r AS SELECT rowid + 2 AS line, * FROM r0")
     return (con.execute("SELECT count(*) FROM r0").fetchone() or (0,))[0]
 
 
@@ -99,7 +101,7 @@ def _load_as_listed(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dic
     con.execute("CREATE TYPE meter_code AS ENUM (SELECT code FROM listed)")
     con.execute("SET preserve_insertion_order = true")  # rowid follows the file, so each row knows its line
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE r0 AS SELECT try_cast({col('meter', 'VARCHAR')} AS meter_code) AS meter, "
+        f"CREATE OR REPLACE TABLE r0 AS SELECT try_cast({col('meter', 'VARCHAR')} AS meter_code) AS meter, "
         f"{col('time', 'TIMESTAMP')} AS ts, {col('amount', 'DOUBLE')} AS amount, {col('counter', 'DOUBLE')} AS counter, "
         f"{col('unit', 'VARCHAR')} AS unit FROM {_read_csv(types)}", {"path": str(csv_path)})
     con.execute("SET preserve_insertion_order = false")
@@ -111,8 +113,8 @@ def _load_as_listed(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dic
     if odd != (0,):
         con.execute("DROP TABLE r0")
         return False
-    con.execute("CREATE OR REPLACE TEMP VIEW rr AS SELECT rowid + 2 AS line, meter, ts, amount, counter, unit FROM r0")
-    con.execute("CREATE OR REPLACE TEMP VIEW r AS SELECT rowid + 2 AS line, CAST(meter AS VARCHAR) AS meter, "
+    con.execute("CREATE OR REPLACE VIEW rr AS SELECT rowid + 2 AS line, meter, ts, amount, counter, unit FROM r0")
+    con.execute("CREATE OR REPLACE VIEW r AS SELECT rowid + 2 AS line, CAST(meter AS VARCHAR) AS meter, "
                 "NULL::VARCHAR AS t, ts, amount, counter, coalesce(unit, '') AS unit FROM r0")
     return True
 
@@ -282,20 +284,43 @@ def own_months(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tu
         ORDER BY 1, 2, 3""").fetchall()
 
 
-def write(con: duckdb.DuckDBPyConnection, staging: Path, batch: str, fits: dict[tuple[str, str], float]) -> None:
-    """The checked rows, in the meter's own unit, as one Parquet file per month under ``staging``
-    (``month=YYYY-MM-01``: ``publish`` names the folder by the month). One COPY a month: DuckDB's own
-    PARTITION_BY costs a third more for the same files."""
+def write(con: duckdb.DuckDBPyConnection, staging: Path, batch: str, fits: dict[tuple[str, str], float] | None = None
+          ) -> None:
+    """The rows, in the meter's own unit (``fits``: the scale of each (meter, unit) pair; none: as read), as one
+    Parquet file per month under ``staging`` (``month=YYYY-MM-01``: ``publish`` names the folder by the month).
+    One COPY a month: DuckDB's own PARTITION_BY costs a third more for the same files. It needs no check's
+    answer, so it can run beside them (on a cursor: each is one core's work) and be dropped if one fails."""
     value, join = "r.amount", ""
-    if any(k != 1.0 for k in fits.values()):  # the pairs as ``overview`` gave them: the meter as text, no unit ''
-        value, join = "r.amount * k.k", "JOIN known k ON k.meter = CAST(r.meter AS VARCHAR) AND k.unit = coalesce(r.unit, '')"
-    for (month,) in con.execute("SELECT DISTINCT month FROM sums WHERE month IS NOT NULL ORDER BY 1").fetchall():
+    if fits and any(k != 1.0 for k in fits.values()):  # the pairs as ``overview`` gave them
+        value = "r.amount * k.k"
+        join = "JOIN known k ON k.meter = CAST(r.meter AS VARCHAR) AND k.unit = coalesce(r.unit, '')"
+    for month in _months(con):
         folder = staging / f"month={month:%Y-%m-%d}"
         folder.mkdir(parents=True, exist_ok=True)
-        con.execute(
+        target = folder / f"{batch}_0.parquet"
+        (written,) = con.execute(
             f"COPY (SELECT r.meter, r.ts, {value} AS value, r.counter FROM rr r {join} "
-            f"WHERE r.ts >= $m AND r.ts < $m + INTERVAL 1 MONTH) "
-            f"TO '{_quoted(folder / f'{batch}_0.parquet')}' (FORMAT parquet)", {"m": month})
+            f"WHERE r.ts >= $m AND r.ts < $m + INTERVAL 1 MONTH) TO '{_quoted(target)}' (FORMAT parquet)",
+            {"m": month}).fetchone() or (0,)
+        if not written:  # a month without readings between two with
+            target.unlink(missing_ok=True)
+            folder.rmdir()
+
+
+def _months(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """The months the rows cover: from the first and last time (DuckDB keeps them at hand) when they span a few
+    years, otherwise counted (a file reaching from 1900 to 2100 is not written month by empty month)."""
+    first, last = con.execute("SELECT min(ts), max(ts) FROM rr").fetchone() or (None, None)
+    if first is None or last is None:
+        return []
+    if (last.year - first.year) * 12 + last.month - first.month >= MONTHS_WALKED:
+        return [d for (d,) in con.execute("SELECT DISTINCT CAST(date_trunc('month', ts) AS DATE) FROM rr "
+                                          "WHERE ts IS NOT NULL ORDER BY 1").fetchall()]
+    months, month = [], date(first.year, first.month, 1)
+    while month <= last.date():
+        months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
 
 
 def publish(staging: Path, root: Path, enterprise_id: int) -> None:

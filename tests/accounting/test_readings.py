@@ -246,3 +246,27 @@ def test_a_month_brought_in_two_halves_is_reconciled_over_both(plant, engine, st
     with Session(engine) as s:
         month, odd = readings.month_rows(s, plant_id(s), store, MONTH)
     assert month[0]["readings"] == 720 and month[0]["metered"] == pytest.approx(coal, rel=1e-6) and odd == []
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda rows: [row.__setitem__(4, "" if i < 10 else " t ") for i, row in enumerate(rows[:20])],  # units blank, padded
+    lambda rows: rows[30].__setitem__(0, " M-W001 "),  # a code padded: not as the meter list writes it
+])
+def test_a_padded_code_or_a_blank_or_padded_unit_is_read_as_the_meters_own(plant, engine, store, tmp_path, spoil):
+    coal = coal_in(engine)
+    rows = hourly(coal)
+    spoil(rows)
+    done = bring(plant, store, as_csv(rows, tmp_path))
+    assert done.batch.rows == 720 and done.batch.meters == ["M-W001"] and done.findings == []
+    with Session(engine) as s:
+        month, odd = readings.month_rows(s, plant_id(s), store, MONTH)
+    assert month[0]["metered"] == pytest.approx(coal, rel=1e-6) and month[0]["readings"] == 720 and odd == []
+
+
+def test_a_month_without_readings_between_two_with_gets_no_file(plant, engine, store, tmp_path):
+    september = date(2025, 9, 1)
+    rows = hourly(coal_in(engine, september), month=september) + hourly(coal_in(engine), counter=1e6)
+    done = bring(plant, store, as_csv(rows, tmp_path))
+    assert done.batch.months == ["2025-09", "2025-11"]
+    assert [p.parent.name for p in parquet_files(store)] == ["month=2025-09", "month=2025-11"]
+    assert [(f.kind, f.period) for f in done.findings] == [("meter_gap", MONTH)]  # October's readings are missing

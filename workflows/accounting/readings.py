@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -99,15 +100,19 @@ def _import(session: Session, actor: Actor, store: FileStore, name: str, origina
     recover(session, root)
     batch = uuid.uuid4().hex
     staging = root / ".staging" / batch
-    with ThreadPoolExecutor(1) as pool:  # the reading sheet itself is copied as evidence while DuckDB checks it
-        copying = pool.submit(_receive, store, original)
+    with ThreadPoolExecutor(2) as pool:
+        copying: list[Future] = []
+
+        def copy() -> None:  # the reading sheet itself is kept as evidence, copied while DuckDB checks it
+            copying.append(pool.submit(store.receive_file, original))
         try:
             n, meter_codes, months, first, last, own = _check(session, actor, root, staging, batch, csv_path,
-                                                              columns)
+                                                              columns, pool, copy)
         except BaseException:
-            copying.add_done_callback(_drop)
+            for started in copying:
+                started.add_done_callback(_drop)
             raise
-        sha, _, received = copying.result()
+        sha, _, received = copying[0].result()  # started by _check once the file was read
     store.keep(sha, received)
     _publish_on_commit(session, staging, root, actor.enterprise_id)
     row = ReadingBatch(enterprise_id=actor.enterprise_id, batch=batch, file_name=name[:200], file_sha256=sha, rows=n,
@@ -122,11 +127,6 @@ def _import(session: Session, actor: Actor, store: FileStore, name: str, origina
     return Imported(row, found)
 
 
-def _receive(store: FileStore, original: Path) -> tuple[str, int, Path]:
-    with original.open("rb") as fh:
-        return store.receive(fh)
-
-
 def _drop(copying: Future) -> None:
     """An import refused: the copy of its file is not kept."""
     if not copying.cancelled() and copying.exception() is None:
@@ -134,11 +134,15 @@ def _drop(copying: Future) -> None:
 
 
 def _check(session: Session, actor: Actor, root: Path, staging: Path, batch: str, csv_path: Path,
-           columns: dict[str, int]) -> tuple[int, list[str], list[str], datetime, datetime, Own | None]:
+           columns: dict[str, int], pool: ThreadPoolExecutor, beside: Callable[[], None]
+           ) -> tuple[int, list[str], list[str], datetime, datetime, Own | None]:
     """Read the file into DuckDB once, check it whole and write its Parquet files under ``staging``; any fault
-    is raised with its rows and nothing stays behind."""
+    is raised with its rows and nothing stays behind. DuckDB reads the file on both cores; then the count that
+    checks it and the Parquet writer are one core's work each, and run side by side (``pool``), with ``beside``
+    (the evidence copy) started then rather than against the read."""
     meters = _meters(session, actor.enterprise_id)
     con = parquet.connect(memory_limit="600MB", spill=staging / "spill")
+    writing: Future | None = None
     try:
         try:
             n = parquet.load(con, csv_path, columns, meters)
@@ -152,6 +156,8 @@ def _check(session: Session, actor: Actor, root: Path, staging: Path, batch: str
             raise invalid(unreadable)
         if n == 0:
             raise StewardError("empty", "文件中没有读数", "The file holds no readings", field="file")
+        beside()
+        writing = pool.submit(_write_beside, con, staging, batch)  # as read; converted below if need be
         parquet.sequence(con, MAX_AMOUNT)
         found_pairs, months = parquet.overview(con)
         fits = {}
@@ -168,13 +174,25 @@ def _check(session: Session, actor: Actor, root: Path, staging: Path, batch: str
         meter_codes, months, first, last = parquet.summary(con)
         # nothing else on record for these months: the file's own counts are the months' figures
         own = None if stored else parquet.own_months(con)
-        parquet.write(con, staging, batch, fits)
+        writing.result()
+        if any(k != 1.0 for k in fits.values()):  # a unit other than the meter's: written again, converted
+            parquet.write(con, staging, batch, fits)
     except BaseException:
+        if writing is not None:
+            wait([writing])
         con.close()
         parquet.discard(staging)
         raise
     con.close()
     return n, meter_codes, months, first, last, own
+
+
+def _write_beside(con: duckdb.DuckDBPyConnection, staging: Path, batch: str) -> None:
+    cursor = con.cursor()  # its own connection to the same DuckDB: it reads the rows while the checks count them
+    try:
+        parquet.write(cursor, staging, batch)
+    finally:
+        cursor.close()
 
 
 def _publish_on_commit(session: Session, staging: Path, root: Path, enterprise_id: int) -> None:

@@ -53,7 +53,8 @@ def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int]
     file, ``rr`` the same with the meter as DuckDB holds it; not temporary, so a cursor can write while the
     connection checks). Cells that are not numbers are kept aside
     by DuckDB (``rejects``) with their line. DuckDB spills to disk past its memory limit, and the upload's size is
-    capped before anything reads it, so the file's size never decides the process's.
+    capped before anything reads it, so the file's size never decides the process's; the caller refuses too many
+    rows on the count (a LIMIT in the read would have DuckDB insert the rows on one core).
 
     A file the usual way — each meter one of ``meters`` (the enterprise's, as written), times in ISO 8601 — is read
     just as DuckDB reads any CSV: read_csv types the times itself and the meter becomes a code of the enterprise's

@@ -51,10 +51,10 @@ def month_files(root: Path, enterprise_id: int, months: Iterable[str]) -> list[s
 def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], meters: Iterable[str] = ()) -> int:
     """Read the CSV once into DuckDB's table ``r0`` in the file's order (the view ``r`` adds each row's line in the
     file, ``rr`` the same with the meter as DuckDB holds it; not temporary, so a cursor can write while the
-    connection checks). Cells that are not numbers are kept aside
-    by DuckDB (``rejects``) with their line. DuckDB spills to disk past its memory limit, and the upload's size is
-    capped before anything reads it, so the file's size never decides the process's; the caller refuses too many
-    rows on the count (a LIMIT in the read would have DuckDB insert the rows on one core).
+    connection checks). Cells that are not numbers are kept aside by DuckDB (``rejects``) with their line. DuckDB
+    spills to disk past its memory limit, and the upload's size is capped before anything reads it, so the file's
+    size never decides the process's; the caller refuses too many rows on the count (a LIMIT in the read would
+    have DuckDB insert the rows on one core).
 
     A file the usual way — each meter one of ``meters`` (the enterprise's, as written), times in ISO 8601 — is read
     just as DuckDB reads any CSV: read_csv types the times itself and the meter becomes a code of the enterprise's

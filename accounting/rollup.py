@@ -4,6 +4,9 @@ reported with and without indirect emissions as GB/T 32150 asks."""
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import islice
+
+import numpy as np
 
 from accounting.inventory import Emission
 from accounting.products import is_output
@@ -43,6 +46,55 @@ def _finish(sums: list[float]) -> dict[str, float]:
             "total_direct_only": round(direct_only, 3) if direct_only else direct_only}
 
 
+FINISHED = ("direct", "indirect", "exported", "recovered", "allocated", "total", "total_direct_only")
+
+
+def round3(values: np.ndarray) -> np.ndarray:
+    """``round(x, 3)`` of each, to the last bit, at numpy's speed: the nearest integer to x × 1000 (one rounding),
+    over 1000 (correctly rounded), is Python's correctly rounded result whenever x × 1000 is further from a half than
+    that one rounding can move it; the few that are not (ties, huge, infinite, NaN) go through ``round`` itself."""
+    with np.errstate(over="ignore", invalid="ignore"):  # the infinite and huge are among the few done by ``round``
+        scaled = values * 1000.0
+        out = np.rint(scaled) / 1000.0
+        near_half = ~(np.abs(scaled - np.floor(scaled) - 0.5) > 2 * np.abs(np.spacing(scaled)))
+    for i in np.flatnonzero(near_half).tolist():
+        out.flat[i] = round(float(values.flat[i]), 3)
+    return out
+
+
+def _finish_many(sums: list[list[float]]) -> list[dict[str, float]]:
+    """``_finish`` of each, at once: the same additions in the same order, and ``round3`` (which keeps a zero itself)."""
+    if not sums:
+        return []
+    a = np.array(sums, dtype=np.float64)
+    direct, indirect, exported, recovered = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+    figures = np.column_stack((a, direct + indirect + exported + recovered, direct + recovered))
+    return [dict(zip(FINISHED, row, strict=True)) for row in round3(figures).tolist()]
+
+
+def results(rolls: list[Rollup]) -> list[dict]:
+    """``[roll.result() for roll in rolls]``, the same to the last bit, with the levels' figures and the monthly series
+    of every roll-up rounded at once (a year of many enterprises has tens of thousands)."""
+    sums: list[list[float]] = []
+    series: list[float] = []
+    for roll in rolls:
+        sums.append(roll.enterprise)
+        for level in roll.levels.values():
+            sums.extend(level[k] for k in sorted(level))
+        for pool in roll.by_month.values():
+            for k in sorted(pool):
+                series.extend(pool[k][m] for m in sorted(pool[k]))
+    finished = iter(_finish_many(sums))
+    rounded = iter(round3(np.array(series, dtype=np.float64)).tolist())
+    out = []
+    for roll in rolls:
+        out.append(roll.result(next(finished), {name: {k: next(finished) for k in sorted(level)}
+                                                for name, level in roll.levels.items()},
+                               {name: {k: dict(zip(sorted(pool[k]), islice(rounded, len(pool[k])), strict=True))
+                                       for k in sorted(pool)} for name, pool in roll.by_month.items()}))
+    return out
+
+
 HEAT_OUTPUTS = ("heat_supplied",)  # energy counted per GJ, as heat is; electricity per MWh
 
 
@@ -59,18 +111,22 @@ def _per_output_unit(unit: str, heat: bool = False) -> tuple[str, float] | None:
 
 class Rollup:
     """Sums each kind into its enterprise, process, facility and month, and output per product: fed line by
-    line from a run's lines, or by group sums from the database (``workflows.accounting.totals``), so both
-    paths give the same totals."""
+    line from a run's lines, or with the sums of many enterprise-years at once (``workflows.accounting.totals``),
+    so both paths give the same totals."""
 
-    def __init__(self) -> None:
+    def __init__(self, facilities: bool = True) -> None:
+        """``facilities`` False: no figures per facility (a comparison with another year or the baseline reads the
+        enterprise, its processes and months, never a facility), so a roll-up of many years builds a third fewer."""
         self.enterprise = [0.0] * len(KINDS)
         self.levels: dict[str, defaultdict[str, list[float]]] = {
-            name: defaultdict(lambda: [0.0] * len(KINDS)) for name in ("processes", "facilities", "months")}
+            name: defaultdict(lambda: [0.0] * len(KINDS))
+            for name in ("processes", "facilities", "months") if facilities or name != "facilities"}
         self.output: dict[str, float] = defaultdict(float)
         # each process's and facility's total and each product's output per month: what a comparison of a part
         # year with the same months of another reads (``accounting.like_for_like``)
         self.by_month: dict[str, defaultdict[str, defaultdict[str, float]]] = {
-            name: defaultdict(lambda: defaultdict(float)) for name in ("processes", "facilities", "output")}
+            name: defaultdict(lambda: defaultdict(float))
+            for name in ("processes", "facilities", "output") if facilities or name != "facilities"}
         self.units: dict[str, str] = {}
         self.electricity = 0.0  # purchased electricity's tCO2: what the power sector's ETS counted until 2022
         self._per_unit: dict[tuple[str, bool], tuple[str, float] | None] = {}
@@ -79,15 +135,13 @@ class Rollup:
         """``slot`` is the kind's place in KINDS; ``month`` is YYYY-MM."""
         self.enterprise[slot] += tco2
         self.levels["processes"][process or "(enterprise)"][slot] += tco2
-        self.levels["facilities"][facility or "(enterprise)"][slot] += tco2
+        if "facilities" in self.levels:
+            self.levels["facilities"][facility or "(enterprise)"][slot] += tco2
         self.levels["months"][month][slot] += tco2
         if slot < len(SUMMED):  # the allocation is shown per place but never part of a total
             self.by_month["processes"][process or "(enterprise)"][month] += tco2
-            self.by_month["facilities"][facility or "(enterprise)"][month] += tco2
-
-    def place(self, process: str | None, facility: str | None) -> Place:
-        """Where a run of rows of one process and facility adds: each row then adds without looking its levels up."""
-        return Place(self, process or "(enterprise)", facility or "(enterprise)")
+            if "facilities" in self.by_month:
+                self.by_month["facilities"][facility or "(enterprise)"][month] += tco2
 
     def add_purchased_electricity(self, tco2: float) -> None:
         self.electricity += tco2
@@ -106,47 +160,23 @@ class Rollup:
             if month:
                 self.by_month["output"][material][month] += amount * factor
 
-    def result(self) -> dict:
-        totals = _finish(self.enterprise)
+    def result(self, totals: dict[str, float] | None = None, levels: dict[str, dict] | None = None,
+               by_month: dict[str, dict] | None = None) -> dict:
+        """The rounded figures; ``results`` passes the levels' and series' figures it rounded for many at once."""
+        totals = _finish(self.enterprise) if totals is None else totals
         totals["purchased_electricity"] = round(self.electricity, 3)
         totals["direct_and_purchased_electricity"] = round(totals["total_direct_only"] + self.electricity, 3)
         intensity = {material: {"output": round(q, 3), "unit": self.units[material],
                                 "total_per_unit": round(totals["total"] / q, 6),
                                 "direct_per_unit": round(totals["total_direct_only"] / q, 6)}
                      for material, q in self.output.items() if q > 0}
-        return {"conventions": CONVENTIONS, "enterprise": totals,
-                **{name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in self.levels.items()},
-                "intensity": intensity,
-                "by_month": {name: {k: {m: round(x, 3) if x else x for m, x in sorted(v.items())}
-                                    for k, v in sorted(pool.items())}
-                             for name, pool in self.by_month.items()}}
-
-
-class Place:
-    """One process and facility of a ``Rollup``: ``add`` there is ``Rollup.add``, the same sums in the same order, with
-    the levels looked up once. A level is made only when a row adds to it, as ``Rollup.add`` makes it."""
-
-    __slots__ = ("_roll", "_process", "_facility", "_sums", "_months", "_by_month")
-
-    def __init__(self, roll: Rollup, process: str, facility: str) -> None:
-        self._roll, self._process, self._facility = roll, process, facility
-        self._sums = (roll.enterprise, roll.levels["processes"][process], roll.levels["facilities"][facility])
-        self._months = roll.levels["months"]
-        self._by_month: tuple[defaultdict[str, float], defaultdict[str, float]] | None = None
-
-    def add(self, slot: int, tco2: float, month: str) -> None:
-        enterprise, process, facility = self._sums
-        enterprise[slot] += tco2
-        process[slot] += tco2
-        facility[slot] += tco2
-        self._months[month][slot] += tco2
-        if slot < len(SUMMED):
-            if self._by_month is None:
-                pools = self._roll.by_month
-                self._by_month = (pools["processes"][self._process], pools["facilities"][self._facility])
-            by_process, by_facility = self._by_month
-            by_process[month] += tco2
-            by_facility[month] += tco2
+        if levels is None:
+            levels = {name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in self.levels.items()}
+        if by_month is None:
+            by_month = {name: {k: {m: round(x, 3) if x else x for m, x in sorted(v.items())}
+                               for k, v in sorted(pool.items())} for name, pool in self.by_month.items()}
+        return {"conventions": CONVENTIONS, "enterprise": totals, **levels, "intensity": intensity,
+                "by_month": by_month}
 
 
 SLOT = {k: i for i, k in enumerate(KINDS)}

@@ -283,7 +283,9 @@ def test_totals_of_many_years_at_once_are_the_full_runs_totals(plant, engine):
         for (_, year), quick in done.items():
             full = calculation.compute(s, pid, year)[0]
             assert full["enterprise"]["total"] > 0 and full["gwp"]["set"] == "ar4"
-            _same(quick, full)
+            assert "facilities" not in quick and "facilities" not in quick["by_month"]  # no comparison reads them
+            _same(quick, {k: {n: v for n, v in full[k].items() if n != "facilities"} if k == "by_month" else full[k]
+                          for k in full if k != "facilities"})
 
 
 def test_totals_at_once_report_a_bad_year_with_the_full_runs_reason_and_keep_the_others(plant, engine):

@@ -1,14 +1,16 @@
 """A year's totals without its lines, for many enterprises and years at once: what a comparison with
-last year, a baseline view or a group's overview needs, where the frozen run with a line per row
-(``runs.run``) would decode or rebuild the whole history.
+last year or a baseline view needs, where the frozen run with a line per row (``runs.run``) would decode or
+rebuild the whole history. They are the enterprise's, its processes' and months' figures, the monthly series
+and the output, never a facility's: no comparison reads those, and leaving them out saves a third of the work.
 
 Every calculator is linear in the quantity, so the calculators work out each distinct (category,
-material, unit, month) once for one unit, and each row only multiplies and adds. The rows are read as
-plain tuples in their unique key's order, so the roll-up adds them in one order, every time. Enterprises
-with the same measured factors and GWP set share their per-unit figures. The totals are those
-``calculation.compute`` gives (the same ``Rollup``), to the rounding of the sums. An enterprise-year the
-quick path cannot vouch for (a negative quantity, a material no calculator knows) is computed line by
-line, so it fails with the same reason.
+material, unit, month) once for one unit, and each row only multiplies and adds. The rows are read from the
+driver's cursor in their unique key's order and summed with numpy (``bincount`` adds in the rows' order, as a
+loop would), so the roll-up adds them in one order, every time, and the figures are rounded at once
+(``rollup.results``). Enterprises with the same measured factors and GWP set share their per-unit figures. The
+totals are those ``calculation.compute`` gives (the same ``Rollup``), to the rounding of the sums. An
+enterprise-year the quick path cannot vouch for (a negative quantity, a material no calculator knows) is computed
+line by line, so it fails with the same reason.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from sqlalchemy import String, type_coerce
 from sqlmodel import Session, select
 
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import Activity, Options, calculate
-from accounting.rollup import SLOT, Rollup
+from accounting.products import is_output
+from accounting.rollup import HEAT_OUTPUTS, KINDS, SLOT, SUMMED, Rollup, _per_output_unit, results
 from accounting.sectors import power
 from accounting.units import convert
 from storage.errors import StewardError
@@ -35,7 +39,7 @@ Key = tuple[int, int]  # (enterprise id, year)
 
 
 def year_totals(session: Session, enterprise_id: int, year: int, grid: str = "national") -> dict | None:
-    """One enterprise's year, or None when it has no activity data."""
+    """One enterprise's year (without the facilities' figures), or None when it has no activity data."""
     done, failed = many(session, [enterprise_id], [year], grid)
     if (enterprise_id, year) in failed:
         raise failed[enterprise_id, year]
@@ -57,19 +61,23 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     period = type_coerce(a.period, String)  # parsed once per distinct month below, not once per row
     # one row per enterprise, facility, month, category and material (uq_activity_month), read in that key's order
     # (its index's): the roll-up adds them in the same order every time, and the database sorts nothing
-    rows = session.connection().execute(  # Core: the ORM's row handling costs more than the sums
+    result = session.connection().execute(
         select(a.enterprise_id, a.facility_id, period, a.category, a.material, a.unit, a.quantity)
         .where(a.enterprise_id.in_(ids), a.period >= start, a.period < end, a.pending.is_(False))
         .order_by(a.enterprise_id, a.facility_id.nulls_first(), a.period, a.category, a.material))
 
     t = _Tally(libraries, places)
-    t.read(rows)
+    try:  # the driver's own tuples: SQLAlchemy's rows cost more than the sums (a month comes as text or a date)
+        t.read(result.cursor)
+    finally:
+        result.close()
     bad = t.bad | {key for key, months in t.carbon.items() if any(net < -1e-6 for net in months.values())}  # refused
     ets = {(sector, year): calculation.ets(sector, year) for sector in set(sectors.values()) for year in years}
-    done = {key: {**roll.result(), "gwp": gwp[key[0]], "document": documents[key[0]],
+    keep = [key for key in t.rolls if key not in bad]
+    done = {key: {**figures, "gwp": gwp[key[0]], "document": documents[key[0]],
                   "ets": ets[sectors.get(key[0], ""), key[1]],
                   "notes": calculation.in_order(t.said[key].values(), power.gaps(t.generated[key], t.fuelled[key]))}
-            for key, roll in t.rolls.items() if key not in bad}
+            for key, figures in zip(keep, results([t.rolls[key] for key in keep]), strict=True)}
     failed: dict[Key, StewardError] = {}
     for key in sorted(bad):  # line by line, for the reason the full run would give
         try:
@@ -98,13 +106,18 @@ def _groups(session: Session, ids: list[int]
              for (factors, code, document, sector), eids in by_key.items()], gwp, documents, sectors)
 
 
-SPECIAL = frozenset(("carbon_input", "carbon_output", *power.FUELLED, "electricity_purchased", "production"))
-FUELLED = frozenset(power.FUELLED)
+FUELLED = list(power.FUELLED)
+CARBON = ["carbon_input", "carbon_output"]
+MONTHS = 12
+CHUNK = 500  # rows taken from the cursor at a time
 
 
 @dataclass
 class _Tally:
-    """Each enterprise-year's roll-up and what its notes and checks need, added row by row."""
+    """Each enterprise-year's roll-up and what its notes and checks need. The rows' figures are summed with numpy:
+    ``bincount`` adds each group's figures one after another in the rows' order, starting from nought, as adding
+    them one by one does, so every sum is the same to the last bit; what only some rows need (notes, output,
+    generation, the fuelled months, the carbon balance) is gathered from those rows alone, in their order."""
 
     libraries: dict[int, tuple[int, Library, Options]]
     places: dict[int, tuple[str, str | None]]
@@ -115,63 +128,157 @@ class _Tally:
     carbon: dict[Key, dict[tuple, float]] = field(  # each month's carbon balance per facility
         default_factory=lambda: defaultdict(lambda: defaultdict(float)))
     bad: set[Key] = field(default_factory=set)
+    labels: dict[int, list[str]] = field(default_factory=dict)  # each year's months, YYYY-MM
 
-    def read(self, rows) -> None:
-        """Rows come grouped by enterprise, facility and year: what those resolve to is looked up when they change,
-        and each (month, category, material, unit) is worked out once for one unit."""
-        libraries, places, rolls, said, carbon = self.libraries, self.places, self.rolls, self.said, self.carbon
-        per_unit: dict[tuple, tuple] = {}
-        key: Key | None = None
-        last_eid = last_fid = g = lib = opt = None
-        roll, place, fuel = Rollup(), None, set()
-        for eid, fid, when, category, material, unit, amount in rows:
-            if eid != last_eid:
-                g, lib, opt = libraries[eid]
-                last_eid, last_fid, key = eid, fid, None
-            elif fid != last_fid:
-                last_fid, key = fid, None
-            found = per_unit.get((g, when, category, material, unit))
-            if found is None:
-                found = per_unit[g, when, category, material, unit] = _unit_line(category, material, unit, when, lib,
-                                                                                 opt)
-            slot, tco2, notes, year, month = found
-            if key is None or key[1] != year:
-                key = (eid, year)
-                roll = rolls.get(key) or rolls.setdefault(key, Rollup())
-                place, fuel = None, self.fuelled[key]
-            if slot is None or amount < 0:
-                self.bad.add(key)
-                continue
-            tco2 *= amount
-            if notes:
-                for note in notes:
-                    said[key].setdefault(note["en"], note)
-            if slot >= 0:
-                if place is None:
-                    facility, process = places.get(fid, (None, None))
-                    place = roll.place(process, facility)
-                place.add(slot, tco2, month)
-            if category in SPECIAL:  # what only some rows need, kept off the common path
-                if category in FUELLED:
-                    fuel.add(month)
-                if category in ("carbon_input", "carbon_output"):
-                    carbon[key][(month, fid)] += tco2
-                if category == "electricity_purchased":
-                    roll.add_purchased_electricity(tco2)
-                if category == "production":
-                    roll.add_output(material, amount, unit, month)
-                    if material == "electricity":
-                        self.generated[key][month] += amount * convert(1, unit, "MWh")
+    def read(self, cursor) -> None:
+        """``cursor``'s rows: (enterprise, facility, month, category, material, unit, quantity) in their unique key's
+        order. They are taken a few hundred at a time, and only their numbers are kept, so the collector of cycles
+        does not walk thirty thousand rows again and again while they are read."""
+        codes: dict[tuple, int] = {}  # each distinct (month, category, material, unit), numbered
+        eids: list[int] = []
+        fids: list[int | None] = []
+        amounts: list[float] = []
+        numbered: list[int] = []
+        while chunk := cursor.fetchmany(CHUNK):
+            e, f, when, category, material, unit, q = zip(*chunk, strict=True)
+            eids += e
+            fids += f
+            amounts += q
+            numbered += [codes.setdefault(k, len(codes)) for k in zip(when, category, material, unit, strict=True)]
+        if not eids:
+            return
+        code = np.array(numbered, dtype=np.int64)
+        kinds = [(_day(when), category, material, unit) for when, category, material, unit in codes]
+        year, month = np.array([[d.year, d.month - 1] for d, *_ in kinds], dtype=np.int64).reshape(-1, 2).T
+        # the enterprise-years numbered in the order of their first row, as adding row by row would make them
+        found, first, at = np.unique(np.array(eids, dtype=np.int64) * 10_000 + year[code], return_index=True,
+                                     return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        ey = rank[at.reshape(-1)]
+        keys: list[Key] = [divmod(k, 10_000) for k in found[order].tolist()]
+        self.labels = {y: [f"{y}-{m:02d}" for m in range(1, MONTHS + 1)] for y in {y for _, y in keys}}
+        self.rolls.update((key, Rollup(facilities=False)) for key in keys)
+        groups = {g: (lib, opt) for g, lib, opt in self.libraries.values()}
+        group = np.array([self.libraries[eid][0] for eid, _ in keys], dtype=np.int64)[ey]
+        pairs, at = np.unique(group * len(kinds) + code, return_inverse=True)
+        pair = at.reshape(-1)
+        lines = [_unit_line(kinds[k][1], kinds[k][2], kinds[k][3], kinds[k][0], *groups[g])
+                 for g, k in (divmod(p, len(kinds)) for p in pairs.tolist())]
+        slot = np.array([-2 if x[0] is None else x[0] for x in lines], dtype=np.int64)[pair]
+        amount = np.array(amounts, dtype=np.float64)
+        tco2 = np.array([x[1] for x in lines], dtype=np.float64)[pair] * amount  # each row's, as one by one
+        month = month[code]
+        self.bad.update(keys[i] for i in np.unique(ey[(slot == -2) | (amount < 0)]).tolist())
+        # each row's process: its facility's, or the enterprise's own
+        facilities, at = np.unique(np.array([0 if f is None else f for f in fids], dtype=np.int64),
+                                   return_inverse=True)
+        names: dict[str, int] = {}
+        process = np.array([names.setdefault(self.places.get(f, (None, None))[1] or "(enterprise)", len(names))
+                            for f in facilities.tolist()], dtype=np.int64)[at.reshape(-1)]
+        processes = list(names)
+        emits = slot >= 0
+        ey_e, slot_e, tco2_e, month_e, process_e = ey[emits], slot[emits], tco2[emits], month[emits], process[emits]
+        for i, sums in zip(*_cells(ey_e, slot_e, tco2_e, len(KINDS)), strict=True):
+            self.rolls[keys[i]].enterprise = sums
+        for i, sums in zip(*_cells(ey_e * len(processes) + process_e, slot_e, tco2_e, len(KINDS)), strict=True):
+            e, n = divmod(i, len(processes))
+            self.rolls[keys[e]].levels["processes"][processes[n]] = sums
+        for i, sums in zip(*_cells(ey_e * MONTHS + month_e, slot_e, tco2_e, len(KINDS)), strict=True):
+            e, m = divmod(i, MONTHS)
+            self.rolls[keys[e]].levels["months"][self.labels[keys[e][1]][m]] = sums
+        summed = slot_e < len(SUMMED)  # the allocation is shown per place but never part of a total
+        self._series(keys, "processes", processes, ey_e[summed] * len(processes) + process_e[summed],
+                     month_e[summed], tco2_e[summed])
+        self._special(keys, kinds, lines, code, pair, ey, tco2, month, amount, fids)
+
+    def _series(self, keys: list[Key], pool: str, names: list[str], cell: np.ndarray, month: np.ndarray,
+                values: np.ndarray) -> None:
+        """Each (enterprise-year, name)'s figures by month, for the months that had a row."""
+        for i, sums, count in zip(*_cells(cell, month, values, MONTHS, counted=True), strict=True):
+            e, n = divmod(i, len(names))
+            self.rolls[keys[e]].by_month[pool][names[n]].update(
+                (label, x) for label, x, c in zip(self.labels[keys[e][1]], sums, count, strict=True) if c)
+
+    def _special(self, keys, kinds, lines, code, pair, ey, tco2, month, amount, fids) -> None:
+        """Notes, purchased electricity, output, generation, the fuelled months and the carbon balance: from the rows
+        of those kinds only, in the rows' order."""
+        def rows_of(test) -> np.ndarray:
+            return np.array([bool(test(*k)) for k in kinds], dtype=bool)[code]
+        for i in np.flatnonzero(np.array([bool(x[2]) for x in lines], dtype=bool)[pair]).tolist():
+            for note in lines[pair[i]][2]:
+                self.said[keys[ey[i]]].setdefault(note["en"], note)
+        electric = rows_of(lambda d, category, m, u: category == "electricity_purchased")
+        for i, sums in zip(*_cells(ey[electric], np.zeros(int(electric.sum()), dtype=np.int64), tco2[electric], 1),
+                           strict=True):
+            self.rolls[keys[i]].add_purchased_electricity(sums[0])
+        # output per product, by weight or energy (``Rollup.add_output``), summed in the rows' order
+        per_unit = [_output_unit(*k) for k in kinds]
+        made = np.array([x is not None for x in per_unit], dtype=bool)[code] & (amount >= 0)
+        if made.any():
+            products = sorted({x[0] for x in per_unit if x is not None})
+            product = np.array([products.index(x[0]) if x else 0 for x in per_unit], dtype=np.int64)[code[made]]
+            output = amount[made] * np.array([x[2] if x else 0.0 for x in per_unit], dtype=np.float64)[code[made]]
+            cells, sums = _cells(ey[made] * len(products) + product, np.zeros(len(product), dtype=np.int64), output, 1)
+            firsts = np.unique(ey[made] * len(products) + product, return_index=True)[1]
+            for c in np.argsort(firsts, kind="stable").tolist():  # each year's products in the order they first come
+                e, n = divmod(cells[c], len(products))
+                self.rolls[keys[e]].output[products[n]] = sums[c][0]
+            backwards = (ey[made] * len(products) + product)[::-1]  # the unit each product is counted in: its last row's
+            cells, last = np.unique(backwards, return_index=True)
+            for cell, kind in zip(cells.tolist(), code[made][len(backwards) - 1 - last].tolist(), strict=True):
+                material, base, _ = per_unit[kind]  # type: ignore[misc]
+                self.rolls[keys[cell // len(products)]].units[material] = base
+            self._series(keys, "output", products, ey[made] * len(products) + product, month[made], output)
+        for i in np.flatnonzero(rows_of(lambda d, category, material, u: category in CARBON or (
+                category == "production" and material == "electricity"))).tolist():
+            _, category, material, unit = kinds[code[i]]
+            key = keys[ey[i]]
+            at = self.labels[key[1]][month[i]]
+            if category == "production":
+                self.generated[key][at] += amount[i].item() * convert(1, unit, "MWh")
+            else:
+                self.carbon[key][(at, fids[i])] += tco2[i].item()
+        if self.generated:  # the months with fuel: only the years with generation need them (``power.gaps``)
+            fuelled = rows_of(lambda d, category, m, u: category in FUELLED)
+            generating = np.isin(ey, [i for i, key in enumerate(keys) if key in self.generated])
+            for i in np.unique(ey[fuelled & generating] * MONTHS + month[fuelled & generating]).tolist():
+                e, m = divmod(i, MONTHS)
+                self.fuelled[keys[e]].add(self.labels[keys[e][1]][m])
 
 
-def _unit_line(category: str, material: str, unit: str, when, lib: Library, opt: Options
-               ) -> tuple[int | None, float, list[dict], int, str]:
-    """(the kind's slot, tCO2 for one unit, its notes, the year, its YYYY-MM) for a month's rows of a material as the
-    calculators give it; the slot is None when they refuse it."""
-    day = when if isinstance(when, date) else date.fromisoformat(str(when)[:10])
+def _cells(cell: np.ndarray, within: np.ndarray, values: np.ndarray, width: int, counted: bool = False) -> tuple:
+    """The occupied cells in order, each one's sums over ``width`` places (``within``) as Python floats, added in the
+    rows' order (and with ``counted``, how many rows each place had)."""
+    cells, at = np.unique(cell, return_inverse=True)
+    bins = at.reshape(-1) * width + within
+    sums = np.bincount(bins, weights=values, minlength=len(cells) * width).reshape(-1, width).tolist()
+    if not counted:
+        return cells.tolist(), sums
+    return cells.tolist(), sums, np.bincount(bins, minlength=len(cells) * width).reshape(-1, width).tolist()
+
+
+def _output_unit(day: date, category: str, material: str, unit: str) -> tuple[str, str, float] | None:
+    """(the product, the unit its output is counted in, that unit per row unit) for a kind of production row that
+    counts as output (``Rollup.add_output``), or None."""
+    if category != "production" or not is_output(material):
+        return None
+    conversion = _per_output_unit(unit, material in HEAT_OUTPUTS)
+    return None if conversion is None else (material, *conversion)
+
+
+def _day(when) -> date:
+    return when if isinstance(when, date) else date.fromisoformat(str(when)[:10])
+
+
+def _unit_line(category: str, material: str, unit: str, day: date, lib: Library, opt: Options
+               ) -> tuple[int | None, float, list[dict]]:
+    """(the kind's slot, tCO2 for one unit, its notes) for a month's rows of a material as the calculators give it;
+    the slot is None when they refuse it."""
     try:
         [line] = calculate([Activity(ref="1", period=day, category=category, material=material, quantity=1.0,
                                      unit=unit)], lib, opt)
     except AccountingError:
-        return None, 0.0, [], day.year, f"{day:%Y-%m}"
-    return SLOT.get(line.kind, -1), line.tco2, line.notes, day.year, f"{day:%Y-%m}"
+        return None, 0.0, []
+    return SLOT.get(line.kind, -1), line.tco2, line.notes

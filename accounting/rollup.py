@@ -4,7 +4,6 @@ reported with and without indirect emissions as GB/T 32150 asks."""
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import islice
 
 import numpy as np
 
@@ -62,37 +61,12 @@ def round3(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _finish_many(sums: list[list[float]]) -> list[dict[str, float]]:
-    """``_finish`` of each, at once: the same additions in the same order, and ``round3`` (which keeps a zero itself)."""
-    if not sums:
-        return []
-    a = np.array(sums, dtype=np.float64)
-    direct, indirect, exported, recovered = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
-    figures = np.column_stack((a, direct + indirect + exported + recovered, direct + recovered))
+def finish_many(sums: np.ndarray) -> list[dict[str, float]]:
+    """``_finish`` of each row of an (n, 5) array of sums, at once: the same additions in the same order, and
+    ``round3`` (which keeps a zero itself)."""
+    direct, indirect, exported, recovered = sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3]
+    figures = np.column_stack((sums, direct + indirect + exported + recovered, direct + recovered))
     return [dict(zip(FINISHED, row, strict=True)) for row in round3(figures).tolist()]
-
-
-def results(rolls: list[Rollup]) -> list[dict]:
-    """``[roll.result() for roll in rolls]``, the same to the last bit, with the levels' figures and the monthly series
-    of every roll-up rounded at once (a year of many enterprises has tens of thousands)."""
-    sums: list[list[float]] = []
-    series: list[float] = []
-    for roll in rolls:
-        sums.append(roll.enterprise)
-        for level in roll.levels.values():
-            sums.extend(level[k] for k in sorted(level))
-        for pool in roll.by_month.values():
-            for k in sorted(pool):
-                series.extend(pool[k][m] for m in sorted(pool[k]))
-    finished = iter(_finish_many(sums))
-    rounded = iter(round3(np.array(series, dtype=np.float64)).tolist())
-    out = []
-    for roll in rolls:
-        out.append(roll.result(next(finished), {name: {k: next(finished) for k in sorted(level)}
-                                                for name, level in roll.levels.items()},
-                               {name: {k: dict(zip(sorted(pool[k]), islice(rounded, len(pool[k])), strict=True))
-                                       for k in sorted(pool)} for name, pool in roll.by_month.items()}))
-    return out
 
 
 HEAT_OUTPUTS = ("heat_supplied",)  # energy counted per GJ, as heat is; electricity per MWh
@@ -162,7 +136,8 @@ class Rollup:
 
     def result(self, totals: dict[str, float] | None = None, levels: dict[str, dict] | None = None,
                by_month: dict[str, dict] | None = None) -> dict:
-        """The rounded figures; ``results`` passes the levels' and series' figures it rounded for many at once."""
+        """The rounded figures; the quick totals pass the enterprise's, the levels' and the series' figures they
+        rounded for many enterprise-years at once (``workflows.accounting.totals``)."""
         totals = _finish(self.enterprise) if totals is None else totals
         totals["purchased_electricity"] = round(self.electricity, 3)
         totals["direct_and_purchased_electricity"] = round(totals["total_direct_only"] + self.electricity, 3)

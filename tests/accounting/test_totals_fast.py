@@ -173,22 +173,15 @@ def test_rounding_many_figures_at_once_is_round_to_the_last_bit():
     assert math.isnan(round3(np.array([math.nan]))[0])
 
 
-@pytest.mark.parametrize("facilities", [True, False])
-def test_the_figures_of_many_roll_ups_at_once_are_each_ones_own(facilities):
+def test_finishing_many_levels_at_once_is_finishing_each():
     import random
 
-    from accounting.rollup import results
-    rng = random.Random(facilities)
-    rolls = []
-    for _ in range(40):
-        roll = Rollup(facilities=facilities)
-        for _ in range(rng.randint(0, 60)):
-            roll.add(rng.randrange(len(KINDS)), rng.choice([0.0, -0.0, rng.uniform(-1e4, 1e5), 0.0625, -0.0625]),
-                     rng.choice(["P1", "P2", None]), rng.choice(["F1", "F2", None]), f"2024-{rng.randint(1, 12):02d}")
-            if rng.random() < 0.2:
-                roll.add_output(rng.choice(["cement", "clinker"]), rng.uniform(0, 1e5), "t", f"2024-{rng.randint(1, 12):02d}")
-                roll.add_purchased_electricity(rng.uniform(0, 100))
-        rolls.append(roll)
-    got, want = results(rolls), [roll.result() for roll in rolls]
-    assert got == want and [list(g) for g in got] == [list(w) for w in want]
+    import numpy as np
+
+    from accounting.rollup import finish_many
+    rng = random.Random(31)
+    sums = [[rng.choice([0.0, -0.0, 0.0625, -0.0625, 1.0005, rng.uniform(-1e4, 1e6), rng.uniform(-1, 1) * 1e-4])
+             for _ in range(len(KINDS))] for _ in range(5000)]
+    got, want = finish_many(np.array(sums, dtype=np.float64)), [_finish(s) for s in sums]
+    assert got == want and all(list(g) == list(w) for g, w in zip(got, want, strict=True))
     assert repr(got) == repr(want)  # every float as it prints, so -0.0 is told from 0.0

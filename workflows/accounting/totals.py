@@ -28,7 +28,7 @@ from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import Activity, Options, calculate
 from accounting.products import is_output
-from accounting.rollup import HEAT_OUTPUTS, KINDS, SLOT, SUMMED, Rollup, _per_output_unit, results
+from accounting.rollup import HEAT_OUTPUTS, KINDS, SLOT, SUMMED, Rollup, _per_output_unit, finish_many, round3
 from accounting.sectors import power
 from accounting.units import convert
 from storage.errors import StewardError
@@ -73,11 +73,11 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
         result.close()
     bad = t.bad | {key for key, months in t.carbon.items() if any(net < -1e-6 for net in months.values())}  # refused
     ets = {(sector, year): calculation.ets(sector, year) for sector in set(sectors.values()) for year in years}
-    keep = [key for key in t.rolls if key not in bad]
-    done = {key: {**figures, "gwp": gwp[key[0]], "document": documents[key[0]],
+    done = {key: {**roll.result(*t.figures[key]), "gwp": gwp[key[0]], "document": documents[key[0]],
                   "ets": ets[sectors.get(key[0], ""), key[1]],
-                  "notes": calculation.in_order(t.said[key].values(), power.gaps(t.generated[key], t.fuelled[key]))}
-            for key, figures in zip(keep, results([t.rolls[key] for key in keep]), strict=True)}
+                  "notes": calculation.in_order(t.said[key].values(), power.gaps(t.generated[key], t.fuelled[key]))
+                  if key in t.said or key in t.generated else []}
+            for key, roll in t.rolls.items() if key not in bad}
     failed: dict[Key, StewardError] = {}
     for key in sorted(bad):  # line by line, for the reason the full run would give
         try:
@@ -129,6 +129,8 @@ class _Tally:
         default_factory=lambda: defaultdict(lambda: defaultdict(float)))
     bad: set[Key] = field(default_factory=set)
     labels: dict[int, list[str]] = field(default_factory=dict)  # each year's months, YYYY-MM
+    figures: dict[Key, tuple] = field(default_factory=dict)  # what ``Rollup.result`` is given, rounded at once
+    output_series: list[dict] = field(default_factory=list)
 
     def read(self, cursor) -> None:
         """``cursor``'s rows: (enterprise, facility, month, category, material, unit, quantity) in their unique key's
@@ -151,19 +153,23 @@ class _Tally:
         kinds = [(_day(when), category, material, unit) for when, category, material, unit in codes]
         year, month = np.array([[d.year, d.month - 1] for d, *_ in kinds], dtype=np.int64).reshape(-1, 2).T
         # the enterprise-years numbered in the order of their first row, as adding row by row would make them
-        found, first, at = np.unique(np.array(eids, dtype=np.int64) * 10_000 + year[code], return_index=True,
-                                     return_inverse=True)
-        order = np.argsort(first, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order))
-        ey = rank[at.reshape(-1)]
-        keys: list[Key] = [divmod(k, 10_000) for k in found[order].tolist()]
+        numbers, at = _numbered(np.array(eids, dtype=np.int64))
+        enterprises = numbers.tolist()
+        first_year, span = int(year.min()), int(year.max() - year.min()) + 1
+        each = at * span + (year[code] - first_year)
+        first = np.full(len(enterprises) * span, len(each), dtype=np.int64)
+        np.minimum.at(first, each, np.arange(len(each)))
+        found = np.flatnonzero(first < len(each))
+        found = found[np.argsort(first[found], kind="stable")]
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[found] = np.arange(len(found))
+        ey = rank[each]
+        keys: list[Key] = [(enterprises[k // span], first_year + k % span) for k in found.tolist()]
         self.labels = {y: [f"{y}-{m:02d}" for m in range(1, MONTHS + 1)] for y in {y for _, y in keys}}
         self.rolls.update((key, Rollup(facilities=False)) for key in keys)
         groups = {g: (lib, opt) for g, lib, opt in self.libraries.values()}
         group = np.array([self.libraries[eid][0] for eid, _ in keys], dtype=np.int64)[ey]
-        pairs, at = np.unique(group * len(kinds) + code, return_inverse=True)
-        pair = at.reshape(-1)
+        pairs, pair = _numbered(group * len(kinds) + code)
         lines = [_unit_line(kinds[k][1], kinds[k][2], kinds[k][3], kinds[k][0], *groups[g])
                  for g, k in (divmod(p, len(kinds)) for p in pairs.tolist())]
         slot = np.array([-2 if x[0] is None else x[0] for x in lines], dtype=np.int64)[pair]
@@ -172,34 +178,55 @@ class _Tally:
         month = month[code]
         self.bad.update(keys[i] for i in np.unique(ey[(slot == -2) | (amount < 0)]).tolist())
         # each row's process: its facility's, or the enterprise's own
-        facilities, at = np.unique(np.array([0 if f is None else f for f in fids], dtype=np.int64),
-                                   return_inverse=True)
-        names: dict[str, int] = {}
-        process = np.array([names.setdefault(self.places.get(f, (None, None))[1] or "(enterprise)", len(names))
-                            for f in facilities.tolist()], dtype=np.int64)[at.reshape(-1)]
-        processes = list(names)
+        facilities, at = _numbered(np.nan_to_num(np.array(fids, dtype=np.float64)).astype(np.int64))  # None: 0
+        of_facility = [self.places.get(f, (None, None))[1] or "(enterprise)" for f in facilities.tolist()]
+        processes = sorted(set(of_facility))  # numbered in name order: each year's come in the order they are shown
+        process = np.array([processes.index(name) for name in of_facility], dtype=np.int64)[at]
         emits = slot >= 0
         ey_e, slot_e, tco2_e, month_e, process_e = ey[emits], slot[emits], tco2[emits], month[emits], process[emits]
-        for i, sums in zip(*_cells(ey_e, slot_e, tco2_e, len(KINDS)), strict=True):
-            self.rolls[keys[i]].enterprise = sums
-        for i, sums in zip(*_cells(ey_e * len(processes) + process_e, slot_e, tco2_e, len(KINDS)), strict=True):
-            e, n = divmod(i, len(processes))
-            self.rolls[keys[e]].levels["processes"][processes[n]] = sums
-        for i, sums in zip(*_cells(ey_e * MONTHS + month_e, slot_e, tco2_e, len(KINDS)), strict=True):
-            e, m = divmod(i, MONTHS)
-            self.rolls[keys[e]].levels["months"][self.labels[keys[e][1]][m]] = sums
-        summed = slot_e < len(SUMMED)  # the allocation is shown per place but never part of a total
-        self._series(keys, "processes", processes, ey_e[summed] * len(processes) + process_e[summed],
-                     month_e[summed], tco2_e[summed])
         self._special(keys, kinds, lines, code, pair, ey, tco2, month, amount, fids)
+        # each enterprise-year's, process's and month's sums of each kind (a level is there when a row added to it),
+        # finished and rounded at once
+        width, years, per_process = len(KINDS), len(keys), len(processes)
+        enterprise = np.bincount(ey_e * width + slot_e, weights=tco2_e, minlength=years * width).reshape(-1, width)
+        cells, at = np.unique(ey_e * per_process + process_e, return_inverse=True)
+        by_process = np.bincount(at.reshape(-1) * width + slot_e, weights=tco2_e,
+                                 minlength=len(cells) * width).reshape(-1, width)
+        in_month = ey_e * MONTHS + month_e
+        months = np.flatnonzero(np.bincount(in_month, minlength=years * MONTHS))
+        by_month = np.bincount(in_month * width + slot_e, weights=tco2_e,
+                               minlength=years * MONTHS * width).reshape(-1, width)[months]
+        finished = finish_many(np.vstack((enterprise, by_process, by_month)))
+        firsts = [finished[:years], finished[years:years + len(cells)], finished[years + len(cells):]]
+        bounds = [np.searchsorted(cells, np.arange(years + 1) * per_process).tolist(),
+                  np.searchsorted(months, np.arange(years + 1) * MONTHS).tolist()]
+        place, month_of = (cells % per_process).tolist(), (months % MONTHS).tolist()
+        summed = slot_e < len(SUMMED)  # the allocation is shown per place but never part of a total
+        series = self._series(keys, processes, ey_e[summed] * per_process + process_e[summed], month_e[summed],
+                              tco2_e[summed])
+        for e, key in enumerate(keys):
+            labels = self.labels[key[1]]
+            (a, b), (c, d) = bounds[0][e:e + 2], bounds[1][e:e + 2]
+            self.figures[key] = (
+                firsts[0][e],
+                {"processes": dict(zip([processes[n] for n in place[a:b]], firsts[1][a:b], strict=True)),
+                 "months": dict(zip([labels[m] for m in month_of[c:d]], firsts[2][c:d], strict=True))},
+                {"processes": series[e], "output": self.output_series[e]})
 
-    def _series(self, keys: list[Key], pool: str, names: list[str], cell: np.ndarray, month: np.ndarray,
-                values: np.ndarray) -> None:
-        """Each (enterprise-year, name)'s figures by month, for the months that had a row."""
-        for i, sums, count in zip(*_cells(cell, month, values, MONTHS, counted=True), strict=True):
+    def _series(self, keys: list[Key], names: list[str], cell: np.ndarray, month: np.ndarray, values: np.ndarray
+                ) -> list[dict[str, dict[str, float]]]:
+        """Each enterprise-year's figures by name and month, rounded, for the months that had a row; ``cell`` is the
+        year's number × len(names) + the name's."""
+        cells, at = np.unique(cell, return_inverse=True)
+        bins = at.reshape(-1) * MONTHS + month
+        sums = round3(np.bincount(bins, weights=values, minlength=len(cells) * MONTHS)).reshape(-1, MONTHS).tolist()
+        counts = np.bincount(bins, minlength=len(cells) * MONTHS).reshape(-1, MONTHS).tolist()
+        out: list[dict[str, dict[str, float]]] = [{} for _ in keys]
+        for i, figures, count in zip(cells.tolist(), sums, counts, strict=True):
             e, n = divmod(i, len(names))
-            self.rolls[keys[e]].by_month[pool][names[n]].update(
-                (label, x) for label, x, c in zip(self.labels[keys[e][1]], sums, count, strict=True) if c)
+            out[e][names[n]] = {label: x for label, x, c in zip(self.labels[keys[e][1]], figures, count, strict=True)
+                                if c}
+        return out
 
     def _special(self, keys, kinds, lines, code, pair, ey, tco2, month, amount, fids) -> None:
         """Notes, purchased electricity, output, generation, the fuelled months and the carbon balance: from the rows
@@ -230,7 +257,10 @@ class _Tally:
             for cell, kind in zip(cells.tolist(), code[made][len(backwards) - 1 - last].tolist(), strict=True):
                 material, base, _ = per_unit[kind]  # type: ignore[misc]
                 self.rolls[keys[cell // len(products)]].units[material] = base
-            self._series(keys, "output", products, ey[made] * len(products) + product, month[made], output)
+            self.output_series = self._series(keys, products, ey[made] * len(products) + product, month[made],
+                                              output)
+        else:
+            self.output_series = [{} for _ in keys]
         for i in np.flatnonzero(rows_of(lambda d, category, material, u: category in CARBON or (
                 category == "production" and material == "electricity"))).tolist():
             _, category, material, unit = kinds[code[i]]
@@ -246,6 +276,16 @@ class _Tally:
             for i in np.unique(ey[fuelled & generating] * MONTHS + month[fuelled & generating]).tolist():
                 e, m = divmod(i, MONTHS)
                 self.fuelled[keys[e]].add(self.labels[keys[e][1]][m])
+
+
+def _numbered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for small non-negative integers, without sorting."""
+    if len(values) == 0 or values.max() > 8 * len(values) + 1024:
+        found, at = np.unique(values, return_inverse=True)
+        return found, at.reshape(-1)
+    used = np.zeros(values.max() + 1, dtype=bool)
+    used[values] = True
+    return np.flatnonzero(used), (np.cumsum(used) - 1)[values]
 
 
 def _cells(cell: np.ndarray, within: np.ndarray, values: np.ndarray, width: int, counted: bool = False) -> tuple:

@@ -181,7 +181,8 @@ class _Tally:
         facilities, at = _numbered(np.nan_to_num(np.array(fids, dtype=np.float64)).astype(np.int64))  # None: 0
         of_facility = [self.places.get(f, (None, None))[1] or "(enterprise)" for f in facilities.tolist()]
         processes = sorted(set(of_facility))  # numbered in name order: each year's come in the order they are shown
-        process = np.array([processes.index(name) for name in of_facility], dtype=np.int64)[at]
+        number = {name: i for i, name in enumerate(processes)}
+        process = np.array([number[name] for name in of_facility], dtype=np.int64)[at]
         emits = slot >= 0
         ey_e, slot_e, tco2_e, month_e, process_e = ey[emits], slot[emits], tco2[emits], month[emits], process[emits]
         self._special(keys, kinds, lines, code, pair, ey, tco2, month, amount, fids)
@@ -197,7 +198,7 @@ class _Tally:
         by_month = np.bincount(in_month * width + slot_e, weights=tco2_e,
                                minlength=years * MONTHS * width).reshape(-1, width)[months]
         finished = finish_many(np.vstack((enterprise, by_process, by_month)))
-        firsts = [finished[:years], finished[years:years + len(cells)], finished[years + len(cells):]]
+        of_year, of_process, of_month = finished[:years], finished[years:years + len(cells)], finished[years + len(cells):]
         bounds = [np.searchsorted(cells, np.arange(years + 1) * per_process).tolist(),
                   np.searchsorted(months, np.arange(years + 1) * MONTHS).tolist()]
         place, month_of = (cells % per_process).tolist(), (months % MONTHS).tolist()
@@ -208,9 +209,9 @@ class _Tally:
             labels = self.labels[key[1]]
             (a, b), (c, d) = bounds[0][e:e + 2], bounds[1][e:e + 2]
             self.figures[key] = (
-                firsts[0][e],
-                {"processes": dict(zip([processes[n] for n in place[a:b]], firsts[1][a:b], strict=True)),
-                 "months": dict(zip([labels[m] for m in month_of[c:d]], firsts[2][c:d], strict=True))},
+                of_year[e],
+                {"processes": dict(zip([processes[n] for n in place[a:b]], of_process[a:b], strict=True)),
+                 "months": dict(zip([labels[m] for m in month_of[c:d]], of_month[c:d], strict=True))},
                 {"processes": series[e], "output": self.output_series[e]})
 
     def _series(self, keys: list[Key], names: list[str], cell: np.ndarray, month: np.ndarray, values: np.ndarray

@@ -405,12 +405,15 @@ def _daily_data(session: Session, store: FileStore) -> None:
     from forms.readings_import import HEADERS
     from storage.models import ActivityRecord, Meter
     from workflows.accounting import assays, readings
+    from workflows.ets import month as ets_months
     manager = actor_for(session, "lixf")
     for day, tonnes, ncv, carbon, ash, moisture in ASSAYS:
         number = f"MZ-{day:%Y%m%d}"
-        assays.record(session, manager, store, material="bituminous_coal", sampled_on=day, quantity=tonnes, ncv=ncv,
-                      carbon_content=carbon, ash=ash, moisture=moisture, lab=LAB, report_name=f"{number}.pdf",
-                      report=f"%PDF-1.4\n% 煤质化验报告 {number}（虚构）\n".encode(), max_bytes=MAX_BYTES)
+        kept = assays.record(session, manager, store, material="bituminous_coal", sampled_on=day, quantity=tonnes,
+                             ncv=ncv, carbon_content=carbon, ash=ash, moisture=moisture, lab=LAB,
+                             report_name=f"{number}.pdf", report=f"%PDF-1.4\n% 煤质化验报告 {number}（虚构）\n".encode(),
+                             max_bytes=MAX_BYTES)
+        ets_months.attach_assays(session, kept.enterprise_id, kept.period, kept.material)
     plant = org.enterprise(session, PLANT).id
     month, hours = date(2025, 12, 1), 31 * 24
     with tempfile.TemporaryDirectory(prefix="demo-readings-") as tmp:

@@ -308,7 +308,7 @@ def test_measured_values_are_converted_to_the_items_unit_and_a_months_batches_we
 def test_an_assay_report_is_the_evidence_of_the_months_coal_values_and_is_read_back(year_begun, web):
     """The lab's report recorded with the assay is already the month's evidence for the coal's NCV and carbon (no
     second upload); it opens from the assays page; a report whose bytes are not what its name says is refused."""
-    from helpers import as_user
+    from helpers import as_user, csrf
 
     from workflows.accounting import assays
     store = web.app.state.ctx.files  # the file store the web application reads
@@ -326,15 +326,20 @@ def test_an_assay_report_is_the_evidence_of_the_months_coal_values_and_is_read_b
         assert [f.file_name for f in by[code].files] == ["JZ-2026-0112.pdf"] and "evidence" not in by[code].lacks
         assert by[code].files[0].sha256 == kept.report_sha256
     assert by["coal_ncv"].value == pytest.approx(22.6)
-    act(year_begun, "lixf", record)  # a second batch with the same report, once the package is open: not twice
-    act(year_begun, "lixf", lambda s, a: record(s, a, name="JZ-2026-0125.pdf", data=b"%PDF-1.4 0125\n%%EOF\n"))
+    manager = as_user(web, "lixf")
+    for name, data in (("JZ-2026-0112.pdf", b"%PDF-1.4 report 0112\n%%EOF\n"),  # the same report again: not twice
+                       ("JZ-2026-0125.pdf", b"%PDF-1.4 0125\n%%EOF\n")):  # a second batch, on the assays page
+        sent = manager.post("/assays", data={"csrf_token": csrf(manager, "/assays"), "material": "bituminous_coal",
+                                             "sampled_on": "2026-01-25", "quantity": "9000", "ncv": "22.1",
+                                             "carbon_content": "0.57", "lab": "晋中煤质检测中心"},
+                            files={"report": (name, data, "application/pdf")}, follow_redirects=False)
+        assert sent.status_code == 303, sent.text[-500:]
     again = act(year_begun, "lixf", lambda s, a: months.package(s, a.enterprise_id, JAN))
     assert [f.file_name for f in next(line for line in again["lines"] if line.item.code == "coal_ncv").files] == \
         ["JZ-2026-0112.pdf", "JZ-2026-0125.pdf"]
     with pytest.raises(StewardError) as err:
         act(year_begun, "lixf", lambda s, a: record(s, a, name="JZ.pdf", data=b"<html><script>x</script>"))
     assert err.value.field == "report" and err.value.details
-    manager = as_user(web, "lixf")
     assert f'href="/assays/{kept.id}/report"' in manager.get("/assays").text
     answer = manager.get(f"/assays/{kept.id}/report")
     assert answer.status_code == 200 and answer.content.startswith(b"%PDF") and "inline" in \

@@ -117,9 +117,7 @@ def record(session: Session, actor: Actor, store: FileStore, *, material: str, s
     session.add(row)
     session.flush()
     put_in_force(session, actor.enterprise_id, code, row.period)
-    from workflows.ets import month as ets_months  # the carbon-market month this assay is evidence for
-    ets_months.attach_assays(session, actor.enterprise_id, row.period, code)
-    return row
+    return row  # the caller attaches the report to its carbon-market month (``workflows.ets.month.attach_assays``)
 
 
 def report_of(session: Session, actor: Actor, number: int) -> FuelAssay:

@@ -262,8 +262,9 @@ class _Tally:
                                               output)
         else:
             self.output_series = [{} for _ in keys]
+        refused = np.array([x[0] is None for x in lines], dtype=bool)[pair]  # their year is refused by name below
         for i in np.flatnonzero(rows_of(lambda d, category, material, u: category in CARBON or (
-                category == "production" and material == "electricity"))).tolist():
+                category == "production" and material == "electricity")) & ~refused).tolist():
             _, category, material, unit = kinds[code[i]]
             key = keys[ey[i]]
             at = self.labels[key[1]][month[i]]

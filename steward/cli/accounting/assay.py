@@ -27,6 +27,7 @@ def assay_add(as_user: AsUser,
     from pathlib import Path
 
     from workflows.accounting import assays
+    from workflows.ets import month as ets_months
     file = Path(report)
     if not file.is_file():
         raise StewardError("no_file", f"找不到文件 {report}", f"No such file {report}", field="report")
@@ -36,9 +37,11 @@ def assay_add(as_user: AsUser,
         if file.stat().st_size > limit:
             raise StewardError("file_too_large", f"文件超过上限 {limit >> 20} MB", f"The file exceeds the "
                                f"{limit >> 20} MB limit", field="report", status=413)
-        return assays.record(s, a, c.files, material=material, sampled_on=parse_date(sampled, "sampled"),
+        kept = assays.record(s, a, c.files, material=material, sampled_on=parse_date(sampled, "sampled"),
                              quantity=quantity, ncv=ncv, carbon_content=carbon, ash=ash, moisture=moisture, lab=lab,
-                             report_name=file.name, report=file.read_bytes(), max_bytes=limit).id
+                             report_name=file.name, report=file.read_bytes(), max_bytes=limit)
+        ets_months.attach_assays(s, a.enterprise_id, kept.period, kept.material)  # its carbon-market month's evidence
+        return kept.id
     typer.echo(f"化验 #{run_as(as_user, go)} 已登记 / recorded")
 
 

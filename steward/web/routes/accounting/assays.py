@@ -10,6 +10,7 @@ from steward.web import fields
 from steward.web.render import download, lang_of, page, redirect, unit, write
 from storage.errors import StewardError
 from workflows.accounting import assays
+from workflows.ets import month as ets_months
 
 router = APIRouter()
 INLINE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/webp"})
@@ -75,9 +76,11 @@ def record(request: Request, material: str = Form(""), sampled_on: str = Form(""
         if len(data) > limit:
             raise StewardError("file_too_large", f"文件超过上限 {limit >> 20} MB", f"The file exceeds the {limit >> 20} MB "
                                "limit", field="report", status=413)
-        return assays.record(s, a, ctx.files, material=material, lab=lab,
+        kept = assays.record(s, a, ctx.files, material=material, lab=lab,
                              report_name=(report.filename if report is not None else "") or "", report=data,
                              max_bytes=limit, **values)
+        ets_months.attach_assays(s, a.enterprise_id, kept.period, kept.material)  # its carbon-market month's evidence
+        return kept
     try:
         write(request, csrf_token, go)
     except StewardError as exc:

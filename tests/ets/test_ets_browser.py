@@ -5,7 +5,7 @@ Chinese, then in English. Screenshots are kept under test-artifacts/."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlmodel import Session, select
@@ -15,7 +15,7 @@ from steward import demo
 from steward.context import Context
 from steward.demo import DEMO_PASSWORD as PW
 from steward.settings import load
-from storage.models import EtsEvidence, EtsMonth
+from storage.models import ActivityRecord, EtsEvidence, EtsMonth
 from workflows.engine import clock
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -30,7 +30,8 @@ def site(plant, db_url, tmp_path):
         yield from serving(Context(load({"STEWARD_HOME": str(tmp_path / "home"), "STEWARD_DATABASE_URL": db_url})))
 
 
-def test_the_carbon_manager_uploads_the_evidence_and_signs_the_month_as_submitted(site, page, engine, tmp_path):
+def test_the_carbon_manager_uploads_the_evidence_and_signs_the_month_as_submitted(site, page, engine, tmp_path,
+                                                                                   plant):
     base, _ = site
     sign_in(page, base, "lixf")
     page.click("nav a[href='/ets']")
@@ -85,3 +86,13 @@ def test_the_carbon_manager_uploads_the_evidence_and_signs_the_month_as_submitte
         row = s.exec(select(EtsMonth)).one()
         assert (row.state, row.receipt) == ("submitted", "CETS-202601-0042")
         assert len(s.exec(select(EtsEvidence)).all()) == len(items)
+    with plant("system:test") as s:  # January's clinker raised by 5,000 t after the submission
+        clinker = s.exec(select(ActivityRecord).where(ActivityRecord.period == date(2026, 1, 1),
+                                                      ActivityRecord.material == "clinker")).first()
+        clinker.quantity += 5000
+        s.add(clinker)
+    page.goto(f"{base}/ets/2026-01")
+    changed = page.locator("#ets-changed")
+    assert "Clinker produced" in changed.inner_text() and "submitted" in changed.inner_text()
+    assert page.inner_text("#ets-state") == "Submitted"  # what the platform has, until a correction
+    shot(page, "ets-5-changed-since-submission-en")

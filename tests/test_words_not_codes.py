@@ -39,6 +39,7 @@ NOT_READ = {
     "/api/v1/jobs/{job_id}": "JSON for scripts: the keys and values are the API's contract",
     "/audits/{number}/evidence/{sha256}": "a photo or file a person uploaded, returned as they gave it",
     "/ets/{month}/evidence/{number}": "an assay report or meter sheet a person uploaded, returned as they gave it",
+    "/assays/{number}/report": "a laboratory's assay report a person uploaded, returned as they gave it",
     "/jobs/{job_id}": "a running import's progress; the lived demo has no import running",
     "/documents/{number}/edit": "the form of a draft; every document of the lived demo is issued (the form's labels "
                                 "are read on /documents/new)",

@@ -4,6 +4,7 @@ reported with and without indirect emissions as GB/T 32150 asks."""
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import repeat
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def finish_many(sums: np.ndarray) -> list[dict[str, float]]:
     ``round3`` (which keeps a zero itself)."""
     direct, indirect, exported, recovered = sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3]
     figures = np.column_stack((sums, direct + indirect + exported + recovered, direct + recovered))
-    return [dict(zip(FINISHED, row, strict=True)) for row in round3(figures).tolist()]
+    return list(map(dict, map(zip, repeat(FINISHED), round3(figures).tolist())))  # C's loops, not Python's
 
 
 HEAT_OUTPUTS = ("heat_supplied",)  # energy counted per GJ, as heat is; electricity per MWh

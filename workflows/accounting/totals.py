@@ -136,20 +136,23 @@ class _Tally:
         """``cursor``'s rows: (enterprise, facility, month, category, material, unit, quantity) in their unique key's
         order. They are taken a few hundred at a time, and only their numbers are kept, so the collector of cycles
         does not walk thirty thousand rows again and again while they are read."""
-        codes: dict[tuple, int] = {}  # each distinct (month, category, material, unit), numbered
         eids: list[int] = []
         fids: list[int | None] = []
         amounts: list[float] = []
-        numbered: list[int] = []
+        described: list[tuple] = []  # each row's (month, category, material, unit)
         while chunk := cursor.fetchmany(CHUNK):
             e, f, when, category, material, unit, q = zip(*chunk, strict=True)
             eids += e
             fids += f
             amounts += q
-            numbered += [codes.setdefault(k, len(codes)) for k in zip(when, category, material, unit, strict=True)]
+            described += zip(when, category, material, unit, strict=True)
         if not eids:
             return
-        code = np.array(numbered, dtype=np.int64)
+        # each distinct (month, category, material, unit) numbered in the order it first comes, by the dictionary's
+        # own loops rather than a Python one per row
+        codes = {k: i for i, k in enumerate(dict.fromkeys(described))}
+        code = np.fromiter(map(codes.__getitem__, described), dtype=np.int64, count=len(described))
+        del described
         kinds = [(_day(when), category, material, unit) for when, category, material, unit in codes]
         year, month = np.array([[d.year, d.month - 1] for d, *_ in kinds], dtype=np.int64).reshape(-1, 2).T
         # the enterprise-years numbered in the order of their first row, as adding row by row would make them

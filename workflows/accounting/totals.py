@@ -15,6 +15,7 @@ line by line, so it fails with the same reason.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -59,16 +60,19 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     places = calculation.places(session, ids)
     a = ActivityRecord
     period = type_coerce(a.period, String)  # parsed once per distinct month below, not once per row
-    # one row per enterprise, facility, month, category and material (uq_activity_month), read in that key's order
-    # (its index's): the roll-up adds them in the same order every time, and the database sorts nothing
-    result = session.connection().execute(
-        select(a.enterprise_id, a.facility_id, period, a.category, a.material, a.unit, a.quantity)
-        .where(a.enterprise_id.in_(ids), a.period >= start, a.period < end, a.pending.is_(False))
-        .order_by(a.enterprise_id, a.facility_id.nulls_first(), a.period, a.category, a.material))
-
+    # one row per enterprise, facility, month, category and material (uq_activity_month), taken in that key's order,
+    # so the roll-up adds them in one order every time. SQLite compares text as Python does (BINARY), so its rows
+    # are read as they lie and put in that order here, which costs less than its walking the key's index row by
+    # row; another database sorts them itself, by its own collation
+    query = (select(a.enterprise_id, a.facility_id, period, a.category, a.material, a.unit, a.quantity)
+             .where(a.enterprise_id.in_(ids), a.period >= start, a.period < end, a.pending.is_(False)))
+    sort_here = session.connection().dialect.name == "sqlite"
+    if not sort_here:
+        query = query.order_by(a.enterprise_id, a.facility_id.nulls_first(), a.period, a.category, a.material)
+    result = session.connection().execute(query)
     t = _Tally(libraries, places)
     try:  # the driver's own tuples: SQLAlchemy's rows cost more than the sums (a month comes as text or a date)
-        t.read(result.cursor)
+        t.read(result.cursor, sort_here)
     finally:
         result.close()
     bad = t.bad | {key for key, months in t.carbon.items() if any(net < -1e-6 for net in months.values())}  # refused
@@ -132,31 +136,39 @@ class _Tally:
     figures: dict[Key, tuple] = field(default_factory=dict)  # what ``Rollup.result`` is given, rounded at once
     output_series: list[dict] = field(default_factory=list)
 
-    def read(self, cursor) -> None:
+    def read(self, cursor, sort: bool = False) -> None:
         """``cursor``'s rows: (enterprise, facility, month, category, material, unit, quantity) in their unique key's
-        order. They are taken a few hundred at a time, and only their numbers are kept, so the collector of cycles
+        order, or with ``sort`` in any order, put in that one here (months and text compared as Python compares
+        them). They are taken a few hundred at a time, and only their numbers are kept, so the collector of cycles
         does not walk thirty thousand rows again and again while they are read."""
         eids: list[int] = []
         fids: list[int | None] = []
         amounts: list[float] = []
-        described: list[tuple] = []  # each row's (month, category, material, unit)
+        firsts: dict[tuple, int] = {}  # each distinct (month, category, material, unit): the row it first comes in
+        seen: list[int] = []  # each row's kind, as the row its kind first came in
+        rows = itertools.count()
         while chunk := cursor.fetchmany(CHUNK):
             e, f, when, category, material, unit, q = zip(*chunk, strict=True)
             eids += e
             fids += f
             amounts += q
-            described += zip(when, category, material, unit, strict=True)
+            seen += map(firsts.setdefault, zip(when, category, material, unit, strict=True), rows)  # C's loop
         if not eids:
             return
-        # each distinct (month, category, material, unit) numbered in the order it first comes, by the dictionary's
-        # own loops rather than a Python one per row
-        codes = {k: i for i, k in enumerate(dict.fromkeys(described))}
-        code = np.fromiter(map(codes.__getitem__, described), dtype=np.int64, count=len(described))
-        del described
-        kinds = [(_day(when), category, material, unit) for when, category, material, unit in codes]
+        code = _numbered(np.array(seen, dtype=np.int64))[1]  # the kinds numbered in the order they first come
+        enterprise_of = np.array(eids, dtype=np.int64)
+        facility_of = np.nan_to_num(np.array(fids, dtype=np.float64)).astype(np.int64)  # None: 0, before every id
+        amount = np.array(amounts, dtype=np.float64)
+        if sort:  # by enterprise, facility, then the kind's month, category and material (unique with those)
+            described = list(firsts)
+            rank = np.empty(len(described), dtype=np.int64)
+            rank[sorted(range(len(described)), key=described.__getitem__)] = np.arange(len(described))
+            order = np.lexsort((rank[code], facility_of, enterprise_of))
+            code, enterprise_of, facility_of, amount = code[order], enterprise_of[order], facility_of[order], amount[order]
+        kinds = [(_day(when), category, material, unit) for when, category, material, unit in firsts]
         year, month = np.array([[d.year, d.month - 1] for d, *_ in kinds], dtype=np.int64).reshape(-1, 2).T
         # the enterprise-years numbered in the order of their first row, as adding row by row would make them
-        numbers, at = _numbered(np.array(eids, dtype=np.int64))
+        numbers, at = _numbered(enterprise_of)
         enterprises = numbers.tolist()
         first_year, span = int(year.min()), int(year.max() - year.min()) + 1
         each = at * span + (year[code] - first_year)
@@ -176,19 +188,18 @@ class _Tally:
         lines = [_unit_line(kinds[k][1], kinds[k][2], kinds[k][3], kinds[k][0], *groups[g])
                  for g, k in (divmod(p, len(kinds)) for p in pairs.tolist())]
         slot = np.array([-2 if x[0] is None else x[0] for x in lines], dtype=np.int64)[pair]
-        amount = np.array(amounts, dtype=np.float64)
         tco2 = np.array([x[1] for x in lines], dtype=np.float64)[pair] * amount  # each row's, as one by one
         month = month[code]
         self.bad.update(keys[i] for i in np.unique(ey[(slot == -2) | (amount < 0)]).tolist())
         # each row's process: its facility's, or the enterprise's own
-        facilities, at = _numbered(np.nan_to_num(np.array(fids, dtype=np.float64)).astype(np.int64))  # None: 0
+        facilities, at = _numbered(facility_of)
         of_facility = [self.places.get(f, (None, None))[1] or "(enterprise)" for f in facilities.tolist()]
         processes = sorted(set(of_facility))  # numbered in name order: each year's come in the order they are shown
         number = {name: i for i, name in enumerate(processes)}
         process = np.array([number[name] for name in of_facility], dtype=np.int64)[at]
         emits = slot >= 0
         ey_e, slot_e, tco2_e, month_e, process_e = ey[emits], slot[emits], tco2[emits], month[emits], process[emits]
-        self._special(keys, kinds, lines, code, pair, ey, tco2, month, amount, fids)
+        self._special(keys, kinds, lines, code, pair, ey, tco2, month, amount, facility_of)
         # each enterprise-year's, process's and month's sums of each kind (a level is there when a row added to it),
         # finished and rounded at once
         width, years, per_process = len(KINDS), len(keys), len(processes)
@@ -228,8 +239,9 @@ class _Tally:
         out: list[dict[str, dict[str, float]]] = [{} for _ in keys]
         for i, figures, count in zip(cells.tolist(), sums, counts, strict=True):
             e, n = divmod(i, len(names))
-            out[e][names[n]] = {label: x for label, x, c in zip(self.labels[keys[e][1]], figures, count, strict=True)
-                                if c}
+            labels = self.labels[keys[e][1]]
+            out[e][names[n]] = (dict(zip(labels, figures, strict=True)) if all(count)  # a whole year: C's loop
+                                else {label: x for label, x, c in zip(labels, figures, count, strict=True) if c})
         return out
 
     def _special(self, keys, kinds, lines, code, pair, ey, tco2, month, amount, fids) -> None:
@@ -274,7 +286,7 @@ class _Tally:
             if category == "production":
                 self.generated[key][at] += amount[i].item() * convert(1, unit, "MWh")
             else:
-                self.carbon[key][(at, fids[i])] += tco2[i].item()
+                self.carbon[key][(at, int(fids[i]))] += tco2[i].item()
         if self.generated:  # the months with fuel: only the years with generation need them (``power.gaps``)
             fuelled = rows_of(lambda d, category, m, u: category in FUELLED)
             generating = np.isin(ey, [i for i, key in enumerate(keys) if key in self.generated])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
@@ -22,6 +23,7 @@ from sqlmodel import Session, select
 from flows import wiring
 from storage.engine import make_engine, unit_of_work
 from storage.errors import Conflict, StewardError
+from storage.files import FileStore
 from storage.models import Enterprise, RoleAssignment
 from workflows.engine import clock, flow_faults
 
@@ -183,15 +185,36 @@ def daily_round(engine: Engine, today: date, enterprise: Choice = None,
     return per_enterprise(engine, "system:flow:daily-tasks", enterprise, one)
 
 
-def ets_month(engine: Engine, today: date, enterprise: Choice = None) -> dict[str, dict]:
+def ets_month(engine: Engine, today: date, enterprise: Choice = None, store: FileStore | None = None
+              ) -> dict[str, dict]:
     """Open each listed enterprise's package for the month just ended, then remind and escalate as the daily
-    round does (so a month opened late is reminded at once). An enterprise not on the list has nothing to do."""
+    round does (so a month opened late is reminded at once). An enterprise not on the list has nothing to do.
+    Every enterprise with meter readings for the month just ended or the one before has them reconciled with the
+    activity data in by now (``meter_findings``: how many new findings); ``store`` defaults to the worker's."""
+    from accounting.ets_monthly import previous_month
+    from forms.organisation import add_months
+    from workflows.accounting import readings
     from workflows.ets import reminders
+    store = store or _files()
+    last = previous_month(today)
 
     def one(session, ent_id):
-        return {"opened": reminders.open_month(session, ent_id, today),
-                "reminders": reminders.remind(session, ent_id, today)}
+        out = {"opened": reminders.open_month(session, ent_id, today),
+               "reminders": reminders.remind(session, ent_id, today)}
+        metered = readings.months_with_readings(store, ent_id, {add_months(last, -1), last}) if store else []
+        if metered:
+            out["meter_findings"] = len(readings.recheck(session, ent_id, store, set(metered)))
+        return out
     return per_enterprise(engine, "system:flow:ets-month", enterprise, one)
+
+
+def _files() -> FileStore | None:
+    """The worker's file store, where its settings name one (a flow called without settings has none)."""
+    try:
+        folder = wiring.current().files_dir
+    except StewardError:
+        return None
+    return FileStore(Path(folder)) if folder else None
 
 
 def plan_year(engine: Engine, year: int, enterprise: Choice = None) -> dict[str, dict[str, int]]:
@@ -383,8 +406,6 @@ def ets_month_flow(enterprise: str | None = None, tz: str = TZ, enterprises: lis
 def _anchor_the_day() -> None:
     """The daily round ends by anchoring the audit log beside the key, as `steward serve`'s own round does, so an
     installation whose flows run on Prefect is anchored daily too."""
-    from pathlib import Path
-
     from storage.audit_log import ANCHORS_FILE, keep_anchor
     wired = wiring.current()
     key = wired.audit_key()

@@ -24,6 +24,7 @@ class Wiring:
     batch_size: int = 0  # enterprises per child run when a flow on a Prefect server fans out; 0: never
     audit_key_file: str = ""  # STEWARD_HOME/audit_key: every write's audit entries are hashed with it
     retention_days: int = 365  # sent notifications older than this are pruned by the daily round
+    files_dir: str = ""  # STEWARD_HOME/files: the kept files and the meter readings the monthly flow reconciles
 
     def audit_key(self) -> bytes:
         """The installation's audit key, which a worker's STEWARD_HOME must hold a copy of: without it the

@@ -38,7 +38,7 @@ def of(settings, fan_out: bool = True) -> wiring.Wiring:
     """``fan_out`` is for workers of a deployment set that has the batch deployments to fan out to."""
     return wiring.Wiring(settings.db_url, settings.smtp_url, settings.webhook_allow_list,
                          settings.flow_batch_size if fan_out else 0, str(settings.home / "audit_key"),
-                         settings.outbox_retention_days)
+                         settings.outbox_retention_days, str(settings.files_dir))
 
 
 wiring.provide(from_environment)

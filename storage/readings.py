@@ -7,6 +7,7 @@ long the history grows. Only totals, daily figures and the rows at fault come ba
 
 from __future__ import annotations
 
+import csv
 import shutil
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -14,6 +15,10 @@ from pathlib import Path
 
 import duckdb
 
+# the ISO 8601 ways without an offset: the first row's picks the one DuckDB reads the whole file by, so a row written
+# otherwise — with an offset above all, which DuckDB's TIMESTAMP would silently drop — sends the file the careful way
+PLAIN_ISO = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+OFFSET = r"\d:\d\d(:\d\d(\.\d+)?)?\s*([Zz]|[+-]\d\d(:?\d\d)?)$"  # a time followed by Z or +08:00, -0530, +08
 TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%Y%m%d%H%M"]
 HEAD = 10_000  # lines looked at first to see whether a file is written meter by meter
 MONTHS_WALKED = 36  # a file spanning more months has its months counted, not walked
@@ -48,7 +53,8 @@ def month_files(root: Path, enterprise_id: int, months: Iterable[str]) -> list[s
     return sorted(str(p) for m in months for p in month_dir(root, enterprise_id, m).glob("*.parquet"))
 
 
-def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], meters: Iterable[str] = ()) -> int:
+def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], meters: Iterable[str] = (),
+         zone: str = "Asia/Shanghai") -> int:
     """Read the CSV once into DuckDB's table ``r0`` in the file's order (the view ``r`` adds each row's line in the
     file, ``rr`` the same with the meter as DuckDB holds it; not temporary, so a cursor can write while the
     connection checks). Cells that are not numbers are kept aside by DuckDB (``rejects``) with their line. DuckDB
@@ -56,13 +62,16 @@ def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int]
     size never decides the process's; the caller refuses too many rows on the count (a LIMIT in the read would
     have DuckDB insert the rows on one core).
 
-    A file the usual way — each meter one of ``meters`` (the enterprise's, as written), times in ISO 8601 — is read
-    just as DuckDB reads any CSV: read_csv types the times itself and the meter becomes a code of the enterprise's
-    list (an ENUM: two bytes a row, which the checks group and Parquet writes as its dictionary for next to
-    nothing). Anything else — a meter not on the list, padded or missing, a time written another way — is read
-    again as text, trimmed, and every other common way of writing a time tried, so every row at fault is named."""
+    A file the usual way — each meter one of ``meters`` (the enterprise's, as written), every time in the ISO 8601
+    way of the first row, without an offset — is read just as DuckDB reads any CSV: read_csv types the times itself
+    and the meter becomes a code of the enterprise's list (an ENUM: two bytes a row, which the checks group and
+    Parquet writes as its dictionary for next to nothing). Anything else — a meter not on the list, padded or
+    missing, a time written another way — is read again as text, trimmed, and every other common way of writing a
+    time tried, so every row at fault is named. A time with an offset (``2026-01-31T21:00:00Z``, ``+00:00``) is that
+    moment on the plant's clock (``zone``), so it falls in the plant's month; one without is the plant's time."""
     codes = list(meters)
-    if codes and _load_as_listed(con, csv_path, columns, codes):
+    way = _first_way(csv_path, columns)
+    if codes and way and _load_as_listed(con, csv_path, columns, codes, way):
         return (con.execute("SELECT count(*) FROM r0").fetchone() or (0,))[0]
     width = _width(columns)
     types = {f"c{i}": "VARCHAR" for i in range(width)}
@@ -77,9 +86,11 @@ def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int]
     con.execute(
         f"CREATE OR REPLACE TABLE r0 AS SELECT meter, CASE WHEN ts IS NULL THEN t END AS t, ts, amount, counter, "
         f"unit FROM (SELECT trim({col('meter')}) AS meter, {col('time')} AS t, "
-        f"try_cast({col('time')} AS TIMESTAMP) AS ts, "
+        f"CASE WHEN regexp_matches(trim({col('time')}), '{OFFSET}') "
+        f"THEN timezone($zone, try_cast(trim({col('time')}) AS TIMESTAMPTZ)) "
+        f"ELSE try_cast({col('time')} AS TIMESTAMP) END AS ts, "
         f"{col('amount', 'DOUBLE')} AS amount, {col('counter', 'DOUBLE')} AS counter, "
-        f"coalesce(trim({col('unit')}), '') AS unit FROM {_read_csv(types)})", {"path": str(csv_path)})
+        f"coalesce(trim({col('unit')}), '') AS unit FROM {_read_csv(types)})", {"path": str(csv_path), "zone": zone})
     # the other ways a monitoring system writes a time, tried only on the rows ISO 8601 did not fit
     con.execute("UPDATE r0 SET ts = try_strptime(trim(t), $fmts) WHERE ts IS NULL", {"fmts": TIME_FORMATS})
     con.execute("SET preserve_insertion_order = false")
@@ -88,8 +99,28 @@ def load(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int]
     return (con.execute("SELECT count(*) FROM r0").fetchone() or (0,))[0]
 
 
-def _load_as_listed(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], codes: list[str]) -> bool:
-    """``load``'s usual case; False (and nothing kept) when the file needs the careful reading."""
+def _first_way(csv_path: Path, columns: dict[str, int]) -> str | None:
+    """The ISO 8601 way (``PLAIN_ISO``) the first row writes its time in, or None: no usual file, read carefully.
+    A look at the file's first lines only; a later row written otherwise is refused by DuckDB's read, not missed."""
+    if "time" not in columns:
+        return None
+    with csv_path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        rows = csv.reader(line for _, line in zip(range(2), fh, strict=False))
+        first = next((row for i, row in enumerate(rows) if i == 1), None)
+    text = first[columns["time"]] if first and len(first) > columns["time"] else ""
+    for way in PLAIN_ISO:
+        try:
+            datetime.strptime(text, way)
+        except ValueError:
+            continue
+        return way
+    return None
+
+
+def _load_as_listed(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dict[str, int], codes: list[str],
+                    way: str) -> bool:
+    """``load``'s usual case, every time written ``way``; False (and nothing kept) when the file needs the careful
+    reading."""
     types = {f"c{i}": "VARCHAR" for i in range(_width(columns))}
     for key, kind in (("time", "TIMESTAMP"), ("amount", "DOUBLE"), ("counter", "DOUBLE")):
         if key in columns:
@@ -104,10 +135,11 @@ def _load_as_listed(con: duckdb.DuckDBPyConnection, csv_path: Path, columns: dic
     con.execute(
         f"CREATE OR REPLACE TABLE r0 AS SELECT try_cast({col('meter', 'VARCHAR')} AS meter_code) AS meter, "
         f"{col('time', 'TIMESTAMP')} AS ts, {col('amount', 'DOUBLE')} AS amount, {col('counter', 'DOUBLE')} AS counter, "
-        f"{col('unit', 'VARCHAR')} AS unit FROM {_read_csv(types)}", {"path": str(csv_path)})
+        f"{col('unit', 'VARCHAR')} AS unit FROM {_read_csv(types, way)}", {"path": str(csv_path)})
     con.execute("SET preserve_insertion_order = false")
     # DuckDB types the meter and the time while it splits the lines: a row whose meter is not on the list or whose
-    # time is not ISO 8601 is put aside among the rejects, like a cell that is not a number
+    # time is not written ``way`` (an offset above all) is put aside among the rejects, like a cell that is not a
+    # number
     named = [f"c{columns[k]}" for k in ("meter", "time") if k in columns]
     odd = con.execute("SELECT (SELECT count(*) FROM reject_errors WHERE list_contains($c, column_name)) "
                       "+ (SELECT count(*) FROM r0 WHERE meter IS NULL)", {"c": named}).fetchone()
@@ -124,8 +156,9 @@ def _width(columns: dict[str, int]) -> int:
     return max(columns.get("_width", 0), *(i + 1 for k, i in columns.items() if k != "_width"))
 
 
-def _read_csv(types: dict[str, str]) -> str:
-    return (f"read_csv($path, header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r}, "
+def _read_csv(types: dict[str, str], way: str | None = None) -> str:
+    fixed = f"timestampformat = '{way}', " if way else ""
+    return (f"read_csv($path, header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r}, {fixed}"
             f"null_padding = true, strict_mode = false, store_rejects = true, max_line_size = 1048576)")
 
 

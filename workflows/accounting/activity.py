@@ -15,13 +15,14 @@ from accounting.inventory import Activity, calculate
 from accounting.sectors import balance
 from forms import activity_import
 from storage.errors import Forbidden, NotFound, StewardError
+from storage.files import FileStore
 from storage.models import ActivityBatch, ActivityRecord, ActivityRule, Enterprise, Facility, Meter, Outbox, Person
 from storage.vocab import Labelled
-from workflows.accounting import calculation
+from workflows.accounting import calculation, readings
+from workflows.accounting.readings import ENTRY_ROLES
 from workflows.engine import clock, lifecycle_index, machine, names
 from workflows.engine.machine import Actor, Lifecycle, Transition
 
-ENTRY_ROLES = ("carbon_manager", "department_head", "staff")
 CHECKERS = ("carbon_manager",)  # whose entries count at once, and who confirms the others'
 BATCH = "activity_batch"  # the lifecycle, and the kind of the task that asks to confirm one batch
 
@@ -39,21 +40,24 @@ BATCH_LIFECYCLE = Lifecycle(BATCH, "活动数据批次", "Activity data batch", 
 ])
 
 
-def import_file(session: Session, actor: Actor, name: str, data: bytes, years: set[int] | None = None) -> int:
-    """Read a spreadsheet or CSV and store it all, or nothing; ``years`` hears which years it changed."""
+def import_file(session: Session, actor: Actor, name: str, data: bytes, years: set[int] | None = None,
+                store: FileStore | None = None) -> int:
+    """Read a spreadsheet or CSV and store it all, or nothing; ``years`` hears which years it changed; ``store``
+    holds the meter readings its months are reconciled with."""
     machine.require_role(actor, ENTRY_ROLES, "导入活动数据", "Importing activity data")
     return _store(session, actor, activity_import.read(name, data, calculation.library(session, actor.enterprise_id),
                                                        places(session, actor.enterprise_id), sector(session, actor)),
-                  f"import {name}", years)
+                  f"import {name}", years, store)
 
 
-def enter(session: Session, actor: Actor, records: list[dict], how: str, years: set[int] | None = None) -> int:
+def enter(session: Session, actor: Actor, records: list[dict], how: str, years: set[int] | None = None,
+          store: FileStore | None = None) -> int:
     """Rows typed into the form or pushed to the API: the same checks as a file, row for row."""
     machine.require_role(actor, ENTRY_ROLES, "录入活动数据", "Entering activity data")
     rows = activity_import.from_records(records, calculation.library(session, actor.enterprise_id),
                                         places(session, actor.enterprise_id), sector(session, actor))
     try:
-        return _store(session, actor, rows, how, years)
+        return _store(session, actor, rows, how, years, store)
     except StewardError as exc:
         if len(records) != 1 or not exc.details:
             raise
@@ -112,7 +116,8 @@ def _batch(session: Session, actor: Actor, how: str, rows: int) -> ActivityBatch
     return batch
 
 
-def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int] | None = None) -> int:
+def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int] | None = None,
+           store: FileStore | None = None) -> int:
     """Check against the existing months, then insert every row (facilities and meters were checked with the rest)."""
     ent = actor.enterprise_id
     facilities = {f.code: f.id for f in session.exec(select(Facility).where(Facility.enterprise_id == ent))}
@@ -139,8 +144,10 @@ def _store(session: Session, actor: Actor, rows: list, how: str, years: set[int]
                                    evidence=(row.evidence or f"{how} row {row.line}")[:300],
                                    batch_id=batch.id if batch else None, pending=batch is not None))
     session.flush()
-    if years is not None and batch is None:  # waiting rows change no run until confirmed
-        years.update(row.period.year for row in rows)
+    if batch is None:  # waiting rows change no run, and meet no meter, until confirmed
+        if years is not None:
+            years.update(row.period.year for row in rows)
+        readings.recheck(session, ent, store, {row.period for row in rows})
     return len(rows)
 
 
@@ -225,16 +232,17 @@ def _pending(session: Session, actor: Actor, batch_id: int) -> ActivityBatch:
     return batch
 
 
-def confirm(session: Session, actor: Actor, batch_id: int) -> list[int]:
-    """Count a whole batch from now on; returns the years it touches, for their runs to be made again."""
+def confirm(session: Session, actor: Actor, batch_id: int, store: FileStore | None = None) -> list[int]:
+    """Count a whole batch from now on (its months with meter readings, in ``store``, are reconciled again);
+    returns the years it touches, for their runs to be made again."""
     batch = _pending(session, actor, batch_id)
-    years = sorted({p.year for p in session.exec(select(ActivityRecord.period).where(
-        ActivityRecord.batch_id == batch.id)).all()})
+    months = set(session.exec(select(ActivityRecord.period).where(ActivityRecord.batch_id == batch.id)).all())
     for row in session.exec(select(ActivityRecord).where(ActivityRecord.batch_id == batch.id)).all():
         row.pending = False  # row by row, so the audit log holds each change
         session.add(row)
     _decide(session, actor, batch, "confirm", "")
-    return years
+    readings.recheck(session, actor.enterprise_id, store, months)
+    return sorted({p.year for p in months})
 
 
 def send_back(session: Session, actor: Actor, batch_id: int, note: str) -> ActivityBatch:

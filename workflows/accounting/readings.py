@@ -30,10 +30,10 @@ from storage.errors import NotFound, StewardError
 from storage.files import FileStore
 from storage.models import ActivityRecord, DataAnomaly, Facility, Meter, ReadingBatch
 from workflows.accounting import anomalies
-from workflows.accounting.activity import ENTRY_ROLES
 from workflows.engine import clock, machine
 from workflows.engine.machine import Actor
 
+ENTRY_ROLES = ("carbon_manager", "department_head", "staff")  # who enters activity data and meter readings
 MAX_AMOUNT = 1e12
 ABANDONED = 3600.0  # s: staged files of an import that never committed are removed after this
 DEFAULT_TOLERANCE = 1.0  # %, for a class that is not a percentage (a weighbridge's III, say)
@@ -145,7 +145,7 @@ def _check(session: Session, actor: Actor, root: Path, staging: Path, batch: str
     writing: Future | None = None
     try:
         try:
-            n = parquet.load(con, csv_path, columns, meters)
+            n = parquet.load(con, csv_path, columns, meters, clock.zone().key)  # an offset is read on the plant's clock
         except duckdb.Error as exc:  # a CSV DuckDB cannot parse at all: named, never a traceback
             raise StewardError("broken_file", f"CSV 文件无法解析：{str(exc)[:200]}",
                                f"The CSV file cannot be read: {str(exc)[:200]}", field="file") from None
@@ -278,8 +278,10 @@ def months_rows(session: Session, enterprise_id: int, store: FileStore, months: 
     by_id = {m.id: m for m in meters.values()}
     booked: dict[tuple[str, date], float] = {}
     a = ActivityRecord
+    counted = (a.enterprise_id == enterprise_id, a.period.in_(months), a.pending.is_(False))  # a waiting row counts nowhere
+    arrived = set(session.exec(select(a.period).where(*counted).distinct()).all())  # months whose data are in
     for meter_id, period, quantity, unit in session.exec(select(a.meter_id, a.period, a.quantity, a.unit).where(
-            a.enterprise_id == enterprise_id, a.period.in_(months), a.meter_id.is_not(None))):
+            *counted, a.meter_id.is_not(None))):
         m = by_id.get(meter_id)
         k = _fit(unit, m.unit) if m else None
         if m is not None and k is not None:
@@ -292,8 +294,11 @@ def months_rows(session: Session, enterprise_id: int, store: FileStore, months: 
         activity = booked.get((code, month))
         tol = tolerance(m.accuracy_class)
         diff = None if activity is None else (total - activity) / activity * 100 if activity else None
+        # a meter that measured something the month's data (once in) never name is not agreement but an omission
+        unnamed = activity is None and month in arrived and abs(total) > 0
         out[month][0].append({"meter": m, "metered": total, "readings": count, "activity": activity, "diff": diff,
-                              "tolerance": tol, "within": diff is None or abs(diff) <= tol})
+                              "tolerance": tol, "unnamed": unnamed,
+                              "within": not unnamed and (diff is None or abs(diff) <= tol)})
     for code, key, kind, n, at in odd:
         if _month(key) in out:
             out[_month(key)][1].append((code, kind, n, at))
@@ -324,6 +329,14 @@ def reconcile_months(session: Session, enterprise_id: int, store: FileStore, mon
             m, unit = r["meter"], r["meter"].unit
             if r["within"]:
                 continue
+            if r["unnamed"]:
+                found.append(Finding(
+                    "meter_unreferenced", series(m.code), month, r["metered"], None, None,
+                    f"计量器具 {m.code}（{m.name}）{month:%Y-%m} 计量了 {r['metered']:,.3f} {unit}，但本月没有引用该计量器具的"
+                    "活动数据",
+                    f"Meter {m.code} {month:%Y-%m} measured {r['metered']:,.3f} {unit}, but none of the month's activity "
+                    "data names the meter"))
+                continue
             found.append(Finding(
                 "meter_mismatch", series(m.code), month, r["metered"], r["activity"], r["diff"] / 100,
                 f"计量器具 {m.code}（{m.name}）{month:%Y-%m} 读数合计 {r['metered']:,.3f} {unit}，活动数据 "
@@ -336,6 +349,22 @@ def reconcile_months(session: Session, enterprise_id: int, store: FileStore, mon
                                  f"计量器具 {code} {month:%Y-%m}：" + zh.format(n=n, at=at),
                                  f"Meter {code} {month:%Y-%m}: " + en.format(n=n, at=at)))
     return found
+
+
+def months_with_readings(store: FileStore, enterprise_id: int, months: set[date]) -> list[date]:
+    """Of ``months``, those with readings on record (a look at their folders, no file read)."""
+    root = readings_root(store)
+    return sorted(m for m in months if any(parquet.month_dir(root, enterprise_id, f"{m:%Y-%m}").glob("*.parquet")))
+
+
+def recheck(session: Session, enterprise_id: int, store: FileStore | None, months: set[date]) -> list[DataAnomaly]:
+    """Activity data came in (imported, entered, pushed or confirmed) for ``months``: those with meter readings are
+    reconciled again, since the readings usually arrived first and found nothing to compare with. A finding
+    already on record is not raised twice."""
+    chosen = months_with_readings(store, enterprise_id, months) if store is not None else []
+    if not chosen:
+        return []
+    return anomalies.record(session, enterprise_id, reconcile_months(session, enterprise_id, store, chosen))
 
 
 def reconcile_as(session: Session, actor: Actor, store: FileStore, month: date) -> list:

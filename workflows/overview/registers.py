@@ -38,6 +38,7 @@ ANOMALY_KINDS = {"missing": ("整月缺失", "Month missing"), "incomplete": ("�
                  "meter_mismatch": ("读数与活动数据不符", "Readings differ from activity data"),
                  "meter_gap": ("读数缺失", "Readings missing"), "meter_duplicate": ("读数时间重复", "Duplicate reading times"),
                  "meter_backwards": ("表底数倒走", "Counter ran backwards"),
+                 "meter_unreferenced": ("活动数据未引用计量器具", "Meter not named in activity data"),
                  "assay_missing": ("缺少化验", "Assay missing")}
 EVALUATION_TRIGGERS = {"periodic": ("年度评价", "Yearly"), "obligation_changed": ("义务变更后再评价", "After a change"),
                        "manual": ("临时评价", "Ad hoc")}

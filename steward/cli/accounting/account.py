@@ -239,7 +239,7 @@ def account_import(as_user: AsUser, paths: Annotated[list[str], typer.Argument(h
         years: set[int] = set()
 
         def go(c, s, a, file=file, years=years) -> tuple[int, list[int]]:
-            n = activity.import_file(s, a, file.name, file.read_bytes(), years)
+            n = activity.import_file(s, a, file.name, file.read_bytes(), years, c.files)
             return n, runs.accounted(s, a.enterprise_id, years)
         try:
             n, changed = run_as(as_user, go, context)

@@ -79,7 +79,7 @@ def push_activity(request: Request, body: ActivityPush) -> dict:
     years: set[int] = set()
 
     def go(s, a) -> tuple[int, int, list[int], str]:
-        n = activity.enter(s, a, records, "API", years)
+        n = activity.enter(s, a, records, "API", years, request.app.state.ctx.files)
         return n, a.enterprise_id, runs.accounted(s, a.enterprise_id, years), a.person.username
     n, enterprise_id, accounted, username = _api(request, go, need="activity")
     job = jobs.rerun(request.app.state.ctx, "api", username, enterprise_id, accounted)

@@ -66,7 +66,7 @@ def confirmation_rule(request: Request, on: str = Form(""), csrf_token: str = Fo
 def confirm_batch(request: Request, batch_id: fields.Id, csrf_token: str = Form("")):
     """One click counts a whole import; the accounted years it touches run again in the background."""
     def go(s, a) -> tuple[int, list[int]]:
-        years = activity.confirm(s, a, batch_id)
+        years = activity.confirm(s, a, batch_id, request.app.state.ctx.files)
         return a.enterprise_id, runs.accounted(s, a.enterprise_id, set(years))
     enterprise_id, accounted = write(request, csrf_token, go)
     job = _rerun(request, enterprise_id, accounted)
@@ -199,7 +199,7 @@ def import_file(request: Request, file: UploadFile = File(...), csrf_token: str 
     years: set[int] = set()
 
     def go(s, a) -> tuple[int, int, list[int]]:
-        n = activity.import_file(s, a, file.filename or "upload", data, years)
+        n = activity.import_file(s, a, file.filename or "upload", data, years, request.app.state.ctx.files)
         return n, a.enterprise_id, runs.accounted(s, a.enterprise_id, years)
     n, enterprise_id, accounted, waits = write(request, csrf_token, lambda s, a: (*go(s, a), activity.waits(s, a)))
     return page(request, "accounting/imported.html", {"count": n, "job": _rerun(request, enterprise_id, accounted),
@@ -238,7 +238,7 @@ def entry(request: Request, period: str = Form(""), facility: str = Form(""), ca
     years: set[int] = set()
 
     def go(s, a) -> tuple[int, list[int], bool]:
-        activity.enter(s, a, [record], "manual entry", years)
+        activity.enter(s, a, [record], "manual entry", years, request.app.state.ctx.files)
         return a.enterprise_id, runs.accounted(s, a.enterprise_id, years), activity.waits(s, a)
     try:
         enterprise_id, accounted, waits = write(request, csrf_token, go)

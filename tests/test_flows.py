@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -273,3 +273,40 @@ def test_a_carbon_market_fault_in_one_enterprise_stops_no_other(plant, engine, m
     with pytest.raises(cycles.EnterprisesFailed) as err:
         cycles.ets_month(engine, datetime(2026, 3, 1).date())
     assert set(err.value.failed) == {"JYCEM"} and err.value.done == {demo.SISTER: {"opened": [], "reminders": 0}}
+
+
+def test_the_monthly_carbon_market_flow_reconciles_the_meter_readings_of_the_months_just_ended(plant, engine, store,
+                                                                                              tmp_path):
+    """Readings came daily and found no activity data; the month's data arrived by a way that checks nothing (here
+    straight into the database): on the 1st the flow reconciles the month just ended and the one before, for each
+    enterprise with readings, and a second run raises nothing again."""
+    import csv
+
+    from helpers import act
+
+    from steward import demo
+    from storage.models import ActivityRecord, DataAnomaly, Meter
+    from workflows.accounting import readings
+    january = datetime(2026, 1, 1)  # the month before the one just ended on 1 March
+    rows = [["M-W001", (january + timedelta(hours=h)).strftime("%Y-%m-%d %H:%M"), 10.0, 1000.0 + 10 * h, "t"]
+            for h in range(31 * 24)]
+    path = tmp_path / "january.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["计量器具编号 Meter", "时间 Time", "用量 Amount", "表底数 Counter", "单位 Unit"], *rows])
+    done = act(plant, "lixf", lambda s, a: readings.import_upload(s, a, store, path.name, path))
+    assert done.findings == []  # January's activity data are not in yet
+    with plant("system:test") as s:
+        demo.add_activity(s, demo.new_year(2))
+    with Session(engine) as s:
+        meter = s.exec(select(Meter).where(Meter.code == "M-W001")).one().id
+        booked = sum(s.exec(select(ActivityRecord.quantity).where(ActivityRecord.meter_id == meter,
+                                                                  ActivityRecord.period == january.date())).all())
+    assert abs(booked - 7440.0) / booked > 0.005  # the readings and the activity data disagree beyond class 0.5
+    first = cycles.ets_month(engine, datetime(2026, 3, 1).date(), store=store)
+    again = cycles.ets_month(engine, datetime(2026, 3, 1).date(), store=store)
+    assert first["JYCEM"]["meter_findings"] == 1 and again["JYCEM"]["meter_findings"] == 0
+    assert all("meter_findings" not in v for k, v in first.items() if k != "JYCEM")  # no readings, nothing to do
+    with Session(engine) as s:
+        found = s.exec(select(DataAnomaly).where(DataAnomaly.kind == "meter_mismatch")).all()
+    assert [(f.period.isoformat(), f.value) for f in found] == [("2026-01-01", 7440.0)]
+    assert f"{booked:,.3f}" in found[0].message_zh

@@ -296,9 +296,10 @@ def months_rows(session: Session, enterprise_id: int, store: FileStore, months: 
         diff = None if activity is None else (total - activity) / activity * 100 if activity else None
         # a meter that measured something the month's data (once in) never name is not agreement but an omission
         unnamed = activity is None and month in arrived and abs(total) > 0
+        nothing = activity == 0 and abs(total) > 0  # the data say none was used, the meter says some was
         out[month][0].append({"meter": m, "metered": total, "readings": count, "activity": activity, "diff": diff,
                               "tolerance": tol, "unnamed": unnamed,
-                              "within": not unnamed and (diff is None or abs(diff) <= tol)})
+                              "within": not unnamed and not nothing and (diff is None or abs(diff) <= tol)})
     for code, key, kind, n, at in odd:
         if _month(key) in out:
             out[_month(key)][1].append((code, kind, n, at))
@@ -337,12 +338,14 @@ def reconcile_months(session: Session, enterprise_id: int, store: FileStore, mon
                     f"Meter {m.code} {month:%Y-%m} measured {r['metered']:,.3f} {unit}, but none of the month's activity "
                     "data names the meter"))
                 continue
+            apart = ("", "") if r["diff"] is None else (f"相差 {r['diff']:+.2f}%，", f"{r['diff']:+.2f}% apart, ")
             found.append(Finding(
-                "meter_mismatch", series(m.code), month, r["metered"], r["activity"], r["diff"] / 100,
+                "meter_mismatch", series(m.code), month, r["metered"], r["activity"],
+                None if r["diff"] is None else r["diff"] / 100,
                 f"计量器具 {m.code}（{m.name}）{month:%Y-%m} 读数合计 {r['metered']:,.3f} {unit}，活动数据 "
-                f"{r['activity']:,.3f} {unit}，相差 {r['diff']:+.2f}%，超出其准确度 ±{r['tolerance']:g}%",
+                f"{r['activity']:,.3f} {unit}，{apart[0]}超出其准确度 ±{r['tolerance']:g}%",
                 f"Meter {m.code} {month:%Y-%m}: readings total {r['metered']:,.3f} {unit}, activity data "
-                f"{r['activity']:,.3f} {unit}, {r['diff']:+.2f}% apart, beyond its ±{r['tolerance']:g}% accuracy"))
+                f"{r['activity']:,.3f} {unit}, {apart[1]}beyond its ±{r['tolerance']:g}% accuracy"))
         for code, kind, n, at in odd:
             zh, en = words[kind]
             found.append(Finding(f"meter_{kind}", series(code), month, float(n), None, None,

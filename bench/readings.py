@@ -29,7 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from audit_key import BENCH_KEY  # noqa: E402
 
-YEAR = 2025
+# a year the demo has no activity data for: its 500 sub-meters (分项电表) are named by no activity line, which in a
+# year whose data are in makes each meter's month a finding (6,000 of them, each a task: not what this times)
+YEAR = 2026
 
 
 def rss_mb() -> float:

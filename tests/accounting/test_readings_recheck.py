@@ -100,3 +100,22 @@ def test_a_meter_that_measured_some_against_activity_data_of_none_is_a_finding(p
     found = meter_findings(engine)
     assert [(f.kind, f.expected) for f in found] == [("meter_mismatch", 0.0)]
     assert "活动数据 0.000 t" in found[0].message_zh and "activity data 0.000 t" in found[0].message_en
+
+
+def test_a_sub_meter_no_activity_line_has_ever_named_is_the_plants_own_monitoring_not_a_finding(plant, engine,
+                                                                                                 store, tmp_path):
+    """A sub-meter (分项计量) that backs no activity data, in this month or the twelve before, is not an omission
+    month after month: only a meter the data lean on is missed when a month's data leave it out."""
+    from storage.models import Meter
+    with Session(engine) as s:
+        named = set(s.exec(select(ActivityRecord.meter_id).where(ActivityRecord.meter_id.is_not(None))).all())
+        spare = next(m for m in s.exec(select(Meter).where(Meter.enterprise_id == plant_id(s)).order_by(Meter.code))
+                     if m.id not in named)
+    rows = hourly(1000.0, month=JANUARY) + [[*r[:4], spare.unit] for r in hourly(250.0, month=JANUARY,
+                                                                                  meter=spare.code)]
+    bring(plant, store, as_csv(rows, tmp_path))
+    act(plant, "lixf", lambda s, a: activity.enter(s, a, [coal(1000.0)], "manual entry", store=store))
+    assert meter_findings(engine) == []
+    with Session(engine) as s:
+        shown, _ = readings.month_rows(s, plant_id(s), store, JANUARY)
+    assert {r["meter"].code: r["within"] for r in shown} == {"M-W001": True, spare.code: True}

@@ -280,6 +280,12 @@ def months_rows(session: Session, enterprise_id: int, store: FileStore, months: 
     a = ActivityRecord
     counted = (a.enterprise_id == enterprise_id, a.period.in_(months), a.pending.is_(False))  # a waiting row counts nowhere
     arrived = set(session.exec(select(a.period).where(*counted).distinct()).all())  # months whose data are in
+    # the meters the activity data lean on: named by a counted line in these months or the twelve before them. A
+    # sub-meter no line has ever named is the plant's own monitoring, not an omission month after month
+    since = add_months(min(months), -12) if months else None
+    backing = set(session.exec(select(a.meter_id).where(
+        a.enterprise_id == enterprise_id, a.pending.is_(False), a.meter_id.is_not(None), a.period >= since,
+        a.period <= max(months)).distinct()).all()) if months else set()
     for meter_id, period, quantity, unit in session.exec(select(a.meter_id, a.period, a.quantity, a.unit).where(
             *counted, a.meter_id.is_not(None))):
         m = by_id.get(meter_id)
@@ -295,7 +301,7 @@ def months_rows(session: Session, enterprise_id: int, store: FileStore, months: 
         tol = tolerance(m.accuracy_class)
         diff = None if activity is None else (total - activity) / activity * 100 if activity else None
         # a meter that measured something the month's data (once in) never name is not agreement but an omission
-        unnamed = activity is None and month in arrived and abs(total) > 0
+        unnamed = activity is None and month in arrived and abs(total) > 0 and m.id in backing
         nothing = activity == 0 and abs(total) > 0  # the data say none was used, the meter says some was
         out[month][0].append({"meter": m, "metered": total, "readings": count, "activity": activity, "diff": diff,
                               "tolerance": tol, "unnamed": unnamed,

@@ -169,3 +169,29 @@ def test_a_sqlite_upgrade_that_would_leave_a_dangling_reference_is_rolled_back_w
         assert "reason" not in columns and sa.inspect(c).get_table_names().count("management_review") == 1
         assert c.exec_driver_sql("SELECT name FROM sqlite_master WHERE name LIKE '_alembic%'").all() == []
     engine.dispose()
+
+
+def test_0041_gives_cement_steel_and_aluminium_their_catch_up_deadline_for_the_first_half_of_2025(tmp_path):
+    """Packages opened before the sector's monthly start was data keep 40 days after the month; the first half of
+    2025 was due on 31 October 2025 for the three sectors, a power plant's months keep their own."""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from storage.engine import make_engine, unit_of_work
+    from storage.models import Enterprise, EtsMonth, EtsProfile
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}", AUDIT_KEY.encode())
+    migrate.upgrade(engine, "0040")
+    with unit_of_work(engine, "system:test") as s:
+        for code, sector in (("C", "cement"), ("P", "power")):
+            ent = Enterprise(code=code, name_zh=code, industry=sector)
+            s.add(ent)
+            s.flush()
+            s.add(EtsProfile(enterprise_id=ent.id, sector=sector, listed_from=2024, updated_by="test"))
+            for month, due in ((date(2025, 3, 1), date(2025, 5, 10)), (date(2025, 8, 1), date(2025, 10, 10))):
+                s.add(EtsMonth(enterprise_id=ent.id, month=month, deadline=due))
+    migrate.upgrade(engine)
+    with unit_of_work(engine, "system:test") as s:
+        found = {(s.get(Enterprise, m.enterprise_id).code, m.month.month): m.deadline for m in s.exec(select(EtsMonth))}
+    assert found == {("C", 3): date(2025, 10, 31), ("C", 8): date(2025, 10, 10),
+                     ("P", 3): date(2025, 5, 10), ("P", 8): date(2025, 10, 10)}

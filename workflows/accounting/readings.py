@@ -366,14 +366,18 @@ def months_with_readings(store: FileStore, enterprise_id: int, months: set[date]
     return sorted(m for m in months if any(parquet.month_dir(root, enterprise_id, f"{m:%Y-%m}").glob("*.parquet")))
 
 
-def recheck(session: Session, enterprise_id: int, store: FileStore | None, months: set[date]) -> list[DataAnomaly]:
+def recheck(session: Session, enterprise_id: int, store: FileStore | None, months: set[date],
+            omissions: bool = False) -> list[DataAnomaly]:
     """Activity data came in (imported, entered, pushed or confirmed) for ``months``: those with meter readings are
     reconciled again, since the readings usually arrived first and found nothing to compare with. A finding
-    already on record is not raised twice."""
+    already on record is not raised twice. A meter the month's data leave out (``omissions``) is only looked for
+    once the month's data should all be in (the monthly flow, a month later; or a person asking): one department's
+    file is not the month."""
     chosen = months_with_readings(store, enterprise_id, months) if store is not None else []
     if not chosen:
         return []
-    return anomalies.record(session, enterprise_id, reconcile_months(session, enterprise_id, store, chosen))
+    found = reconcile_months(session, enterprise_id, store, chosen)
+    return anomalies.record(session, enterprise_id, [f for f in found if omissions or f.kind != "meter_unreferenced"])
 
 
 def reconcile_as(session: Session, actor: Actor, store: FileStore, month: date) -> list:

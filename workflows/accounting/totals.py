@@ -25,6 +25,7 @@ import numpy as np
 from sqlalchemy import String, type_coerce
 from sqlmodel import Session, select
 
+from accounting import ets_scope
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import Activity, Options, calculate
@@ -33,7 +34,7 @@ from accounting.rollup import HEAT_OUTPUTS, KINDS, SLOT, SUMMED, Rollup, _per_ou
 from accounting.sectors import power
 from accounting.units import convert
 from storage.errors import StewardError
-from storage.models import ActivityRecord, Enterprise
+from storage.models import ActivityRecord, Enterprise, EtsProfile
 from workflows.accounting import calculation
 
 Key = tuple[int, int]  # (enterprise id, year)
@@ -76,9 +77,14 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     finally:
         result.close()
     bad = t.bad | {key for key, months in t.carbon.items() if any(net < -1e-6 for net in months.values())}  # refused
-    ets = {(sector, year): calculation.ets(sector, year) for sector in set(sectors.values()) for year in years}
+    # the ETS rule of the sector each is listed as, else its industry, as the full run states it (a non-ferrous
+    # enterprise's anode lines are not looked at here: only the full run decides it is an aluminium smelter)
+    listed = dict(session.exec(select(EtsProfile.enterprise_id, EtsProfile.sector)
+                               .where(EtsProfile.enterprise_id.in_(ids))).all())
+    scopes = {eid: ets_scope.sector_of(sectors.get(eid, ""), listed.get(eid)) for eid in ids}
+    ets = {(scope, year): calculation.ets(scope, year) for scope in set(scopes.values()) for year in years}
     done = {key: {**roll.result(*t.figures[key]), "gwp": gwp[key[0]], "document": documents[key[0]],
-                  "ets": ets[sectors.get(key[0], ""), key[1]],
+                  "ets": ets[scopes[key[0]], key[1]],
                   "notes": calculation.in_order(t.said[key].values(), power.gaps(t.generated[key], t.fuelled[key]))
                   if key in t.said or key in t.generated else []}
             for key, roll in t.rolls.items() if key not in bad}

@@ -358,6 +358,9 @@ def add_evidence(session: Session, actor: Actor, month: date, item_code: str, fi
 
 
 ASSAYED = ("ncv", "carbon_content", "carbon_element")  # the measured parameters a fuel assay puts in force
+EVIDENCE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/webp",
+                            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 
 
 def attach_assay_report(session: Session, row: EtsMonth, material: str, file_name: str, sha256: str, media: str,
@@ -394,7 +397,9 @@ def attach_assays(session: Session, enterprise_id: int, month: date, material: s
         query = query.where(FuelAssay.material == material)
     added = 0
     for assay in session.exec(query.order_by(FuelAssay.id)):
-        media = mimetypes.guess_type(assay.report_name)[0] or "application/octet-stream"
+        media = mimetypes.guess_type(assay.report_name)[0] or ""
+        if media not in EVIDENCE_TYPES:  # a report kept before its type was checked is not passed on as evidence
+            continue
         added += attach_assay_report(session, row, assay.material, assay.report_name, assay.report_sha256, media,
                                      assay.recorded_by)
     return added

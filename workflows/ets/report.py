@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from accounting import confidence, ets_monthly, ets_scope
+from accounting import confidence, ets_monthly, ets_scope, units
 from accounting import like_for_like as lfl
 from accounting.factors import DOCUMENTS
 from storage.errors import StewardError
@@ -368,10 +368,12 @@ def _auxiliary(session: Session, run: AccountingRun, profile: EtsProfile) -> Sec
     for item in chosen.values():
         value: Cell
         if item.source == "activity" and item.parameter in AUXILIARY:
-            found = [line for line in run.lines if line["category"] == item.parameter
-                     and line["material"] == item.material and line["unit"] == item.unit]
-            value = round(sum(line["quantity"] for line in found), 3) if found else "—"
-            months = len({line["period"][:7] for line in found})
+            found = [(line, 1.0 if line["unit"] == item.unit else units.scale(line["unit"], item.unit))
+                     for line in run.lines  # each in the item's unit (generation in kWh is counted in MWh)
+                     if line["category"] == item.parameter and line["material"] == item.material
+                     and (line["unit"] == item.unit or units.fits(line["unit"], item.unit))]
+            value = round(sum(line["quantity"] * k for line, k in found), 3) if found else "—"
+            months = len({line["period"][:7] for line, _ in found})
             source = ("核算活动数据：" + (f"{months} 个月合计" if found else "无"),
                       "Accounting run's activity data: " + (f"sum of {months} months" if found else "none"))
         elif item.source == "entered":

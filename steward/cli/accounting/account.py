@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from accounting import confidence
 from steward.cli.common import (
     AsJson,
     AsUser,
@@ -73,10 +74,11 @@ def _stated(totals: dict) -> None:
     if ets:
         typer.echo(f"  碳市场清缴口径 ETS basis: {ets['zh']} / {ets['en']}")
         if ets.get("covered"):
-            typer.echo(f"    {ets_scope.due(totals, ets['figure']):,.1f} tCO2e；来源 source: {ets['source']} [{ets['confidence']}]"
+            typer.echo(f"    {ets_scope.due(totals, ets['figure']):,.1f} tCO2e；来源 source: "
+                       f"{confidence.with_grade(ets['source'], ets['confidence'], 'both')}"
                        f"；自数据年度 from data year {ets.get('first_year')}")
         else:
-            typer.echo(f"    来源 source: {ets['source']} [{ets['confidence']}]")
+            typer.echo(f"    来源 source: {confidence.with_grade(ets['source'], ets['confidence'], 'both')}")
     gwp = totals.get("gwp") or {}
     if gwp:
         zh, en = calculation.GWP_SETS.get(gwp.get("set", ""), (gwp.get("set", ""), gwp.get("set", "")))
@@ -92,8 +94,8 @@ def _stated(totals: dict) -> None:
     if notes:
         typer.echo("  本次核算须知 Notes:")
         for note in notes:
-            typer.echo(f"    - {views.note_text(note, 'zh')}")
-            typer.echo(f"      {views.note_text(note, 'en')}")
+            typer.echo(f"    - {confidence.cited(views.note_text(note, 'zh'), 'zh')}")
+            typer.echo(f"      {confidence.cited(views.note_text(note, 'en'), 'en')}")
 
 
 @app.command("explain")
@@ -126,7 +128,7 @@ def account_explain(enterprise: Enterprise, year: Year,
                    f"[{line['ref']}, {line['source']}]")
         typer.echo(f"    {line['formula']}")
         for f in line["factors"]:
-            typer.echo(f"    {f['parameter']} = {f['value']:g} {f['unit']} ← {f['source']}"
+            typer.echo(f"    {f['parameter']} = {f['value']:g} {f['unit']} ← {confidence.cited(f['source'], 'both')}"
                        + ("（早于首次发布年份，采用最早发布值 before the first published year: the earliest used）"
                           if f.get("earliest") else "（沿用最近发布值 latest published, used as fallback）"
                           if f.get("fallback") else ""))

@@ -37,7 +37,7 @@ def month_cmd(enterprise: Enterprise, month: Month, as_json: AsJson = False):
         for c in d["changed_since_submission"]:
             now = "—" if c["now"] is None else f"{c['now']:,.6g}"
             yield (f"! 报送后数据已变更 / changed since submission: {c['zh']} / {c['en']}: 报送 / submitted "
-                   f"{c['submitted'] if c['submitted'] is None else format(c['submitted'], ',.6g')} {c['unit']}, "
+                   f"{'—' if c['submitted'] is None else format(c['submitted'], ',.6g')} {c['unit']}, "
                    f"现为 / now {now} {c['unit']} — 如需更正请提出更正 / start a correction to change it")
     emit(data, as_json, lines)
 

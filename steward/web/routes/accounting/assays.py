@@ -37,7 +37,7 @@ def assay_report(request: Request, number: fields.Id) -> Response:
     ctx = request.app.state.ctx
     kept = unit(request, lambda s, a: assays.report_of(s, a, number), page="/assays")
     media = mimetypes.guess_type(kept.report_name)[0] or ""
-    inline = media in INLINE  # a report kept before its type was checked is only ever a download
+    inline = media in INLINE  # a PDF or a photo by its name (its bytes are checked when kept); anything else downloads
     return download(ctx.files.read(kept.report_sha256), kept.report_name, media if inline else
                     "application/octet-stream", inline=inline)
 

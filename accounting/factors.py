@@ -112,6 +112,14 @@ class Chosen:
     earliest: bool = False  # the date comes before the first published value, so that first one was used
 
 
+def of_month(valid_from: date, valid_to: date | None, day: date) -> bool:
+    """Whether a measured value belongs to the month of ``day``: determined in that month (valid from a day of it)
+    or recorded for a span that holds the whole month."""
+    first = day.replace(day=1)
+    last = date(day.year + (day.month == 12), day.month % 12 + 1, 1) - _DAY
+    return first <= valid_from <= last or (valid_from <= first and valid_to is not None and valid_to >= last)
+
+
 class Library:
     def __init__(self, factors: list[Factor], overrides: Iterable[Factor] = (), document: str = DEFAULT_DOCUMENT):
         self.factors = list(factors)
@@ -200,11 +208,8 @@ class Library:
         """The measured values that belong to the month of ``day``: determined in that month (valid from a day of
         it) or recorded for a span that holds the whole month. What the power guideline asks for each month; a
         value carried over from an earlier month with no end is not this month's measurement."""
-        first = day.replace(day=1)
-        last = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
         return [f for _, _, f in self._index[0].get((parameter, material), ())
-                if f.valid_from is not None and (first <= f.valid_from < last or (
-                    f.valid_from <= first and f.valid_to is not None and f.valid_to >= last.replace(day=1) - _DAY))]
+                if f.valid_from is not None and of_month(f.valid_from, f.valid_to, day)]
 
     def materials(self, parameter: str) -> set[str]:
         if parameter not in self._materials:

@@ -112,6 +112,14 @@ def is_amount(unit_text: str) -> bool:
     return _parsed(unit_text).dimensionality in AMOUNTS
 
 
+def ratio(unit_text: str, target: str) -> float | None:
+    """How many ``target`` one ``unit_text`` is, or None when it does not convert (coal in t for an item in MWh);
+    the same text is 1 even for a unit pint does not know (min/cell-day)."""
+    if unit_text == target:
+        return 1.0
+    return scale(unit_text, target) if fits(unit_text, target) else None
+
+
 # the units a row or a form offers, in the order people expect them; which of them fit is worked out per target
 ACTIVITY_UNITS = ("t", "kg", "万t", "MWh", "kWh", "万kWh", "GJ", "TJ", "10^4 Nm3", "Nm3")
 

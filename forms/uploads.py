@@ -184,6 +184,13 @@ def media_type(file_name: str, stored: Path) -> str:
 IMAGES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
+def type_by_name(file_name: str) -> str | None:
+    """The media type an evidence file's name stands for (its bytes are checked when it is kept: ``evidence_type``),
+    or None for a kind evidence may not be."""
+    ext = Path(file_name).suffix.lower()
+    return IMAGES.get(ext) or (ALLOWED[ext][0] if ext in ALLOWED else None)
+
+
 def _is_image(ext: str, head: bytes) -> bool:
     if ext in (".jpg", ".jpeg"):
         return head.startswith(b"\xff\xd8\xff")

@@ -11,10 +11,11 @@ from datetime import date
 import pytest
 from helpers import act, as_user, csrf, plant_id
 from sqlmodel import select
+from test_assays import add as assay
 
 from storage.errors import StewardError
 from storage.models import ActivityRecord, EnterpriseFactor
-from workflows.accounting import activity, assays, freshness, runs
+from workflows.accounting import activity, freshness, runs
 from workflows.ets import report
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -152,13 +153,6 @@ def test_a_measured_value_dates_the_years_it_is_in_force_in(plant, in_progress):
         evidence="无烟煤化验 2025-07"))
     assert "1 measured value recorded" in out_of_date(plant, 2025)
     assert "1 measured value recorded" in out_of_date(plant, 2026) and out_of_date(plant, 2024) is None
-
-
-def assay(plant, store, **over):
-    values = {"material": "bituminous_coal", "sampled_on": date(2025, 11, 6), "quantity": 3000.0, "ncv": 22.0,
-              "carbon_content": 0.58, "ash": 0.21, "moisture": 0.08, "lab": "晋中煤质检测中心",
-              "report_name": "JZ-2025-1106.pdf", "report": b"%PDF-1.4 report 1106", "max_bytes": 1 << 20, **over}
-    return act(plant, "lixf", lambda s, a: assays.record(s, a, store, **values))
 
 
 def test_an_assay_and_a_second_one_of_the_same_month_date_its_year(plant, in_progress, store):

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from accounting.anomalies import ENTERPRISE, Finding
-from accounting.units import scale
+from accounting.units import ratio
 from forms import readings_import as form
 from forms.organisation import add_months
 from storage import readings as parquet
@@ -220,10 +220,11 @@ def recover(session: Session, root: Path, age: float = ABANDONED) -> None:
 
 
 def _fit(unit: str, meter_unit: str) -> float | None:
-    if not unit or unit == meter_unit or not meter_unit:
-        return 1.0 if (not unit or unit == meter_unit) else None
+    """A row's unit per the meter's; a blank unit is the meter's own."""
+    if not unit:
+        return 1.0
     try:
-        return scale(unit, meter_unit)
+        return ratio(unit, meter_unit)
     except Exception:  # an unknown or mismatched unit: the row is refused by name
         return None
 

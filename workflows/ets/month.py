@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import mimetypes
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
@@ -20,7 +19,8 @@ from sqlmodel import Session, select
 
 from accounting import ets_monthly, units
 from accounting.ets_monthly import EVIDENCE, SOURCES, Item
-from forms.uploads import evidence_type
+from accounting.factors import of_month
+from forms.uploads import evidence_type, type_by_name
 from storage.errors import NotFound, StewardError
 from storage.files import FileStore
 from storage.models import ActivityRecord, Enterprise, EnterpriseFactor, EtsEvidence, EtsMonth, EtsProfile, FuelAssay
@@ -159,28 +159,19 @@ def ensure(session: Session, enterprise_id: int, month: date) -> tuple[EtsMonth,
     return row, True
 
 
-def _scale(unit: str, target: str) -> float | None:
-    """How many ``target`` one ``unit`` is, or None when it does not convert (coal in t for an item in MWh)."""
-    if unit == target:
-        return 1.0
-    return units.scale(unit, target) if units.fits(unit, target) else None
-
-
-def _measured_value(found: list[EnterpriseFactor], month: date, item: Item) -> tuple[float | None, str, str]:
-    """The month's measured value in the item's unit: the determinations made in the month (or recorded for a span
+def _measured_value(found: list[EnterpriseFactor], month: date, unit: str) -> tuple[float | None, str, str]:
+    """The month's measured value in ``unit``: the determinations made in the month (or recorded for a span
     holding it) weighted by the quantity each stands for, as the power guideline weights a month of batches; else
-    the newest value in force. Each converted to the item's unit."""
+    the newest value in force. Each converted to ``unit``."""
     if not found:
         return None, "本月没有有效的实测值", "no measured value in force for the month"
-    end = ets_monthly.month_end(month)
-    batches = [f for f in found if month <= f.valid_from <= end or (f.valid_from <= month and f.valid_to is not None
-                                                                     and f.valid_to >= end)]
+    batches = [f for f in found if of_month(f.valid_from, f.valid_to, month)]
     chosen = batches or [found[-1]]  # the newest in force wins when the month has no determination of its own
-    scales = [_scale(f.unit, item.unit) for f in chosen]
+    scales = [units.ratio(f.unit, unit) for f in chosen]
     if any(k is None for k in scales):
         wrong = next(f for f, k in zip(chosen, scales, strict=True) if k is None)
-        return None, f"实测值单位为 {wrong.unit}，不能换算为 {item.unit}", f"measured in {wrong.unit}, which does not " \
-            f"convert to {item.unit}"
+        return None, f"实测值单位为 {wrong.unit}，不能换算为 {unit}", f"measured in {wrong.unit}, which does not " \
+            f"convert to {unit}"
     values = [f.value * (k or 1.0) for f, k in zip(chosen, scales, strict=True)]
     if len(chosen) == 1:
         f = chosen[0]
@@ -189,7 +180,7 @@ def _measured_value(found: list[EnterpriseFactor], month: date, item: Item) -> t
         return None, f"本月有 {len(chosen)} 次测定，但并非每次都记录了所代表的燃料量：请为每一批次填写批次量，以便按量加权", \
             f"{len(chosen)} determinations this month, but not each says the quantity it stands for: record each " \
             "batch's quantity so the month is weighted by it"
-    weights = [f.batch_quantity * (_scale(f.batch_unit or "t", "t") or 1.0) for f in chosen]  # type: ignore[operator]
+    weights = [f.batch_quantity * (units.ratio(f.batch_unit or "t", "t") or 1.0) for f in chosen]  # type: ignore[operator]
     value = sum(w * v for w, v in zip(weights, values, strict=True)) / sum(weights)
     evidence = "；".join(dict.fromkeys(f.evidence for f in chosen if f.evidence))
     return value, f"实测值：本月 {len(chosen)} 批按量加权（{sum(weights):,.6g} t）：{evidence}", \
@@ -199,14 +190,11 @@ def _measured_value(found: list[EnterpriseFactor], month: date, item: Item) -> t
 def _element_from_per_heat(measured: dict, month: date, item: Item) -> tuple[float, str, str] | None:
     """Element carbon (carbon per tonne of fuel) from the month's carbon per unit of heat × its NCV, when the
     laboratory's results were recorded per heat (the assays put both in force for the month)."""
-    per_heat = Item(item.code, item.zh, item.en, "tC/GJ", "measured", "carbon_content", item.material, item.evidence,
-                    "", "")
-    ncv = Item(item.code, item.zh, item.en, "GJ/t", "measured", "ncv", item.material, item.evidence, "", "")
-    cc, cc_zh, cc_en = _measured_value(measured.get(("carbon_content", item.material), []), month, per_heat)
-    q, _, _ = _measured_value(measured.get(("ncv", item.material), []), month, ncv)
+    cc, cc_zh, cc_en = _measured_value(measured.get(("carbon_content", item.material), []), month, "tC/GJ")
+    q, _, _ = _measured_value(measured.get(("ncv", item.material), []), month, "GJ/t")
     if cc is None or q is None:
         return None
-    per_t = _scale("tC/t", item.unit)
+    per_t = units.ratio("tC/t", item.unit)
     if per_t is None:
         return None
     value = round(cc * q * per_t, 6)
@@ -241,7 +229,7 @@ def _live_lines(session: Session, enterprise_id: int, month: date, profile: EtsP
                 f"entered for the month: {typed['note']} ({typed['by']})"
         elif item.source == "activity":
             found = activity.get((item.parameter, item.material), [])
-            scales = [_scale(f[0], item.unit) for f in found]
+            scales = [units.ratio(f[0], item.unit) for f in found]
             if found and all(k is not None for k in scales):
                 value = round(sum(f[1] * (k or 1.0) for f, k in zip(found, scales, strict=True)), 6)
                 rows = sum(f[2] for f in found)
@@ -257,7 +245,7 @@ def _live_lines(session: Session, enterprise_id: int, month: date, profile: EtsP
             else:
                 zh, en = "本月没有活动数据", "no activity data for the month"
         elif item.source == "measured":
-            value, zh, en = _measured_value(measured.get((item.parameter, item.material), []), month, item)
+            value, zh, en = _measured_value(measured.get((item.parameter, item.material), []), month, item.unit)
             if value is None and item.parameter == "carbon_element" and not measured.get((item.parameter, item.material)):
                 value, zh, en = _element_from_per_heat(measured, month, item) or (value, zh, en)
         else:
@@ -279,14 +267,14 @@ def _frozen_lines(profile: EtsProfile, row: EtsMonth, files: dict[str, list[EtsE
     return out
 
 
-def lines(session: Session, enterprise_id: int, month: date, row: EtsMonth | None, *, live: bool = False) -> list[Line]:
-    """The month's items: as submitted for a submitted month (unless ``live``), else as the data give them now."""
+def lines(session: Session, enterprise_id: int, month: date, row: EtsMonth | None) -> list[Line]:
+    """The month's items: as submitted for a submitted month, else as the data give them now."""
     profile = profiles.required(session, enterprise_id)
     files: dict[str, list[EtsEvidence]] = {}
     if row is not None:
         for f in session.exec(select(EtsEvidence).where(EtsEvidence.month_id == row.id).order_by(EtsEvidence.id)):
             files.setdefault(f.item, []).append(f)
-    if not live and row is not None and row.state == EtsState.submitted and row.submitted_values:
+    if row is not None and row.state == EtsState.submitted and row.submitted_values:
         return _frozen_lines(profile, row, files)
     return _live_lines(session, enterprise_id, month, profile, files, row.entered if row is not None else {})
 
@@ -296,7 +284,9 @@ def changed_since(session: Session, row: EtsMonth | None, shown: list[Line]) -> 
     after the submission is seen and put right by a correction rather than silently shown as submitted."""
     if row is None or row.state != EtsState.submitted or not row.submitted_values:
         return []
-    now = {line.item.code: line.value for line in lines(session, row.enterprise_id, row.month, row, live=True)}
+    profile = profiles.required(session, row.enterprise_id)  # the values now; the files are the submitted ones
+    now = {line.item.code: line.value for line in _live_lines(session, row.enterprise_id, row.month, profile, {},
+                                                              row.entered)}
     out = []
     for line in shown:
         then, current = line.value, now.get(line.item.code)
@@ -358,50 +348,38 @@ def add_evidence(session: Session, actor: Actor, month: date, item_code: str, fi
 
 
 ASSAYED = ("ncv", "carbon_content", "carbon_element")  # the measured parameters a fuel assay puts in force
-EVIDENCE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/webp",
-                            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
-
-
-def attach_assay_report(session: Session, row: EtsMonth, material: str, file_name: str, sha256: str, media: str,
-                        by: str) -> int:
-    """An assay report recorded by the laboratory is the evidence of the month's measured items it fed (the coal's
-    NCV and carbon), so nobody uploads it twice. Nothing for a month already submitted (that changes only by a
-    correction). Returns the files attached."""
-    if row.state == EtsState.submitted:
-        return 0
-    items = [i for i in profiles.items(profiles.required(session, row.enterprise_id))
-             if i.source == "measured" and i.material == material and i.parameter in ASSAYED]
-    have = {(f.item, f.sha256) for f in session.exec(select(EtsEvidence).where(EtsEvidence.month_id == row.id))}
-    added = 0
-    for item in items:
-        if (item.code, sha256) not in have:
-            session.add(EtsEvidence(enterprise_id=row.enterprise_id, month_id=row.id, item=item.code, kind=item.evidence,
-                                    file_name=file_name[-200:], sha256=sha256, media_type=media, uploaded_by=by,
-                                    uploaded_at=clock.utcnow()))
-            added += 1
-    if added:
-        session.flush()
-        refresh(session, row)
-    return added
 
 
 def attach_assays(session: Session, enterprise_id: int, month: date, material: str | None = None) -> int:
-    """The month's assay reports attached to its package, if the package is open: when an assay is recorded, and
-    when the package opens after its assays (a package is never opened for them: old months stay the year view's)."""
+    """The month's assay reports as the evidence of the measured items they fed (the coal's NCV and carbon), so
+    nobody uploads them twice: when an assay is recorded, and when the package opens after its assays. Nothing if
+    the package is not open (one is never opened for them: old months stay the year view's) or already submitted
+    (that changes only by a correction). Returns the files attached."""
     row = find(session, enterprise_id, month)
-    if row is None:
+    if row is None or row.state == EtsState.submitted:
         return 0
     query = select(FuelAssay).where(FuelAssay.enterprise_id == enterprise_id, FuelAssay.period == month)
     if material is not None:
         query = query.where(FuelAssay.material == material)
+    items = [i for i in profiles.items(profiles.required(session, enterprise_id))
+             if i.source == "measured" and i.parameter in ASSAYED]
+    have = {(f.item, f.sha256) for f in session.exec(select(EtsEvidence).where(EtsEvidence.month_id == row.id))}
     added = 0
     for assay in session.exec(query.order_by(FuelAssay.id)):
-        media = mimetypes.guess_type(assay.report_name)[0] or ""
-        if media not in EVIDENCE_TYPES:  # a report kept before its type was checked is not passed on as evidence
+        media = type_by_name(assay.report_name)
+        if media is None:  # a report kept before its type was checked is not passed on as evidence
             continue
-        added += attach_assay_report(session, row, assay.material, assay.report_name, assay.report_sha256, media,
-                                     assay.recorded_by)
+        for item in items:
+            if item.material == assay.material and (item.code, assay.report_sha256) not in have:
+                session.add(EtsEvidence(enterprise_id=enterprise_id, month_id=row.id, item=item.code,
+                                        kind=item.evidence, file_name=assay.report_name[-200:],
+                                        sha256=assay.report_sha256, media_type=media, uploaded_by=assay.recorded_by,
+                                        uploaded_at=clock.utcnow()))
+                have.add((item.code, assay.report_sha256))
+                added += 1
+    if added:
+        session.flush()
+        refresh(session, row)
     return added
 
 

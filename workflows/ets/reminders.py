@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from accounting import ets_monthly
+from forms.organisation import add_months
 from storage.models import EtsMonth
 from workflows.engine import machine
 from workflows.ets import month as months
@@ -33,7 +34,7 @@ def open_month(session: Session, enterprise_id: int, today: date) -> list[str]:
             months.refresh(session, row)
         if created:
             opened.append(f"{month:%Y-%m}")
-        month = (month + timedelta(days=32)).replace(day=1)
+        month = add_months(month, 1)
     return opened
 
 

@@ -368,10 +368,9 @@ def _auxiliary(session: Session, run: AccountingRun, profile: EtsProfile) -> Sec
     for item in chosen.values():
         value: Cell
         if item.source == "activity" and item.parameter in AUXILIARY:
-            found = [(line, 1.0 if line["unit"] == item.unit else units.scale(line["unit"], item.unit))
-                     for line in run.lines  # each in the item's unit (generation in kWh is counted in MWh)
+            found = [(line, k) for line in run.lines  # each in the item's unit (generation in kWh is counted in MWh)
                      if line["category"] == item.parameter and line["material"] == item.material
-                     and (line["unit"] == item.unit or units.fits(line["unit"], item.unit))]
+                     and (k := units.ratio(line["unit"], item.unit)) is not None]
             value = round(sum(line["quantity"] * k for line, k in found), 3) if found else "—"
             months = len({line["period"][:7] for line, _ in found})
             source = ("核算活动数据：" + (f"{months} 个月合计" if found else "无"),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import mimetypes
-
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
+from forms.uploads import type_by_name
 from steward.web import fields
 from steward.web.render import download, lang_of, page, redirect, unit, write
 from storage.errors import StewardError
@@ -13,7 +12,6 @@ from workflows.accounting import assays
 from workflows.ets import month as ets_months
 
 router = APIRouter()
-INLINE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/webp"})
 LABELS = {"quantity": ("批次数量", "Batch quantity"), "ncv": ("低位发热量", "Net calorific value"),
           "carbon_content": ("元素碳含量", "Carbon content"), "ash": ("灰分", "Ash"), "moisture": ("全水分", "Moisture")}
 
@@ -36,8 +34,8 @@ def assays_page(request: Request):
 def assay_report(request: Request, number: fields.Id) -> Response:
     ctx = request.app.state.ctx
     kept = unit(request, lambda s, a: assays.report_of(s, a, number), page="/assays")
-    media = mimetypes.guess_type(kept.report_name)[0] or ""
-    inline = media in INLINE  # a PDF or a photo by its name (its bytes are checked when kept); anything else downloads
+    media = type_by_name(kept.report_name) or ""
+    inline = media.startswith("image/") or media == "application/pdf"  # as carbon-market evidence is shown
     return download(ctx.files.read(kept.report_sha256), kept.report_name, media if inline else
                     "application/octet-stream", inline=inline)
 

@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.execute(
         "UPDATE ets_month SET deadline = '2025-10-31' "
         "WHERE month >= '2025-01-01' AND month <= '2025-06-01' AND enterprise_id IN ("
-        "SELECT enterprise_id FROM ets_profile WHERE sector IN ('cement', 'steel', 'aluminium'))")
+        f"SELECT enterprise_id FROM ets_profile WHERE sector IN ({', '.join(repr(s) for s in SECTORS)}))")
 
 
 def downgrade() -> None:

@@ -4,7 +4,6 @@ reported with and without indirect emissions as GB/T 32150 asks."""
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import repeat
 
 import numpy as np
 
@@ -67,7 +66,8 @@ def finish_many(sums: np.ndarray) -> list[dict[str, float]]:
     ``round3`` (which keeps a zero itself)."""
     direct, indirect, exported, recovered = sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3]
     figures = np.column_stack((sums, direct + indirect + exported + recovered, direct + recovered))
-    return list(map(dict, map(zip, repeat(FINISHED), round3(figures).tolist())))  # C's loops, not Python's
+    return [{"direct": a, "indirect": b, "exported": c, "recovered": d, "allocated": e, "total": f,  # FINISHED
+             "total_direct_only": g} for a, b, c, d, e, f, g in round3(figures).tolist()]  # a display: no zip
 
 
 HEAT_OUTPUTS = ("heat_supplied",)  # energy counted per GJ, as heat is; electricity per MWh
@@ -139,20 +139,26 @@ class Rollup:
                by_month: dict[str, dict] | None = None) -> dict:
         """The rounded figures; the quick totals pass the enterprise's, the levels' and the series' figures they
         rounded for many enterprise-years at once (``workflows.accounting.totals``)."""
-        totals = _finish(self.enterprise) if totals is None else totals
-        totals["purchased_electricity"] = round(self.electricity, 3)
-        totals["direct_and_purchased_electricity"] = round(totals["total_direct_only"] + self.electricity, 3)
-        intensity = {material: {"output": round(q, 3), "unit": self.units[material],
-                                "total_per_unit": round(totals["total"] / q, 6),
-                                "direct_per_unit": round(totals["total_direct_only"] / q, 6)}
-                     for material, q in self.output.items() if q > 0}
         if levels is None:
             levels = {name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in self.levels.items()}
         if by_month is None:
             by_month = {name: {k: {m: round(x, 3) if x else x for m, x in sorted(v.items())}
                                for k, v in sorted(pool.items())} for name, pool in self.by_month.items()}
-        return {"conventions": CONVENTIONS, "enterprise": totals, **levels, "intensity": intensity,
-                "by_month": by_month}
+        return result(_finish(self.enterprise) if totals is None else totals, levels, by_month, self.electricity,
+                      self.output, self.units)
+
+
+def result(totals: dict[str, float], levels: dict[str, dict], by_month: dict[str, dict], electricity: float,
+           output: dict[str, float], units: dict[str, str]) -> dict:
+    """``Rollup.result`` from figures already finished: the quick totals give those of many enterprise-years at
+    once, and build no roll-up for each."""
+    totals["purchased_electricity"] = round(electricity, 3)
+    totals["direct_and_purchased_electricity"] = round(totals["total_direct_only"] + electricity, 3)
+    intensity = {material: {"output": round(q, 3), "unit": units[material],
+                            "total_per_unit": round(totals["total"] / q, 6),
+                            "direct_per_unit": round(totals["total_direct_only"] / q, 6)}
+                 for material, q in output.items() if q > 0}
+    return {"conventions": CONVENTIONS, "enterprise": totals, **levels, "intensity": intensity, "by_month": by_month}
 
 
 SLOT = {k: i for i, k in enumerate(KINDS)}

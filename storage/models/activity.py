@@ -15,11 +15,15 @@ class ActivityRecord(SQLModel, table=True):
         # the constraint above lets NULL facilities repeat; this one counts an enterprise-level month once too
         Index("uq_activity_month", "enterprise_id", text("coalesce(facility_id, 0)"), "period", "category", "material",
               unique=True),
+        # the enterprise's rows with all the totals read (workflows.accounting.totals): many enterprise-years are
+        # read from the index alone, not row by row from the table (migration 0042)
+        Index("ix_activity_record_totals", "enterprise_id", "pending", "facility_id", "period", "category", "material",
+              "unit", "quantity"),
         ForeignKeyConstraint(["facility_id", "enterprise_id"], ["facility.id", "facility.enterprise_id"]),
         ForeignKeyConstraint(["meter_id", "enterprise_id"], ["meter.id", "meter.enterprise_id"]),
     )
     id: int | None = Field(default=None, primary_key=True)
-    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id")  # indexed first in ix_activity_record_totals
     facility_id: int | None = None
     period: date  # first day of the month
     category: str = Field(max_length=30)

@@ -15,9 +15,11 @@ line by line, so it fails with the same reason.
 
 from __future__ import annotations
 
+import gc
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,12 +27,12 @@ import numpy as np
 from sqlalchemy import String, type_coerce
 from sqlmodel import Session, select
 
-from accounting import ets_scope
+from accounting import ets_scope, rollup
 from accounting.errors import AccountingError
 from accounting.factors import Library
 from accounting.inventory import Activity, Options, calculate
 from accounting.products import is_output
-from accounting.rollup import HEAT_OUTPUTS, KINDS, SLOT, SUMMED, Rollup, _per_output_unit, finish_many, round3
+from accounting.rollup import HEAT_OUTPUTS, KINDS, SLOT, SUMMED, _per_output_unit, finish_many, round3
 from accounting.sectors import power
 from accounting.units import convert
 from storage.errors import StewardError
@@ -62,18 +64,16 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     a = ActivityRecord
     period = type_coerce(a.period, String)  # parsed once per distinct month below, not once per row
     # one row per enterprise, facility, month, category and material (uq_activity_month), taken in that key's order,
-    # so the roll-up adds them in one order every time. SQLite compares text as Python does (BINARY), so its rows
-    # are read as they lie and put in that order here, which costs less than its walking the key's index row by
-    # row; another database sorts them itself, by its own collation
+    # so the roll-up adds them in one order every time: the order ix_activity_record_totals holds them in with all
+    # that is read, so the database walks that index alone and sorts nothing
     query = (select(a.enterprise_id, a.facility_id, period, a.category, a.material, a.unit, a.quantity)
              .where(a.enterprise_id.in_(ids), a.period >= start, a.period < end, a.pending.is_(False)))
-    sort_here = session.connection().dialect.name == "sqlite"
-    if not sort_here:
-        query = query.order_by(a.enterprise_id, a.facility_id.nulls_first(), a.period, a.category, a.material)
+    query = query.order_by(a.enterprise_id, a.facility_id.nulls_first(), a.period, a.category, a.material)
     result = session.connection().execute(query)
     t = _Tally(libraries, places)
     try:  # the driver's own tuples: SQLAlchemy's rows cost more than the sums (a month comes as text or a date)
-        t.read(result.cursor, sort_here)
+        with _collector_paused():
+            t.read(result.cursor)
     finally:
         result.close()
     bad = t.bad | {key for key, months in t.carbon.items() if any(net < -1e-6 for net in months.values())}  # refused
@@ -83,11 +83,12 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
                                .where(EtsProfile.enterprise_id.in_(ids))).all())
     scopes = {eid: ets_scope.sector_of(sectors.get(eid, ""), listed.get(eid)) for eid in ids}
     ets = {(scope, year): calculation.ets(scope, year) for scope in set(scopes.values()) for year in years}
-    done = {key: {**roll.result(*t.figures[key]), "gwp": gwp[key[0]], "document": documents[key[0]],
+    done = {key: {**rollup.result(*t.figures[key], t.electricity[key], t.output[key], t.units[key]),
+                  "gwp": gwp[key[0]], "document": documents[key[0]],
                   "ets": ets[scopes[key[0]], key[1]],
                   "notes": calculation.in_order(t.said[key].values(), power.gaps(t.generated[key], t.fuelled[key]))
                   if key in t.said or key in t.generated else []}
-            for key, roll in t.rolls.items() if key not in bad}
+            for key in t.figures if key not in bad}
     failed: dict[Key, StewardError] = {}
     for key in sorted(bad):  # line by line, for the reason the full run would give
         try:
@@ -131,7 +132,10 @@ class _Tally:
 
     libraries: dict[int, tuple[int, Library, Options]]
     places: dict[int, tuple[str, str | None]]
-    rolls: dict[Key, Rollup] = field(default_factory=dict)
+    # what ``Rollup.result`` adds to the figures: purchased electricity's tCO2, output per product and its unit
+    electricity: dict[Key, float] = field(default_factory=lambda: defaultdict(float))
+    output: dict[Key, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+    units: dict[Key, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     said: dict[Key, dict[str, dict]] = field(default_factory=lambda: defaultdict(dict))  # notes, once each, as a run
     generated: dict[Key, dict[str, float]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(float)))
     fuelled: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -142,11 +146,9 @@ class _Tally:
     figures: dict[Key, tuple] = field(default_factory=dict)  # what ``Rollup.result`` is given, rounded at once
     output_series: list[dict] = field(default_factory=list)
 
-    def read(self, cursor, sort: bool = False) -> None:
+    def read(self, cursor) -> None:
         """``cursor``'s rows: (enterprise, facility, month, category, material, unit, quantity) in their unique key's
-        order, or with ``sort`` in any order, put in that one here (months and text compared as Python compares
-        them). They are taken a few hundred at a time, and only their numbers are kept, so the collector of cycles
-        does not walk thirty thousand rows again and again while they are read."""
+        order. They are taken a few hundred at a time (the driver's quickest way) and only their numbers kept."""
         eids: list[int] = []
         fids: list[int | None] = []
         amounts: list[float] = []
@@ -165,12 +167,6 @@ class _Tally:
         enterprise_of = np.array(eids, dtype=np.int64)
         facility_of = np.nan_to_num(np.array(fids, dtype=np.float64)).astype(np.int64)  # None: 0, before every id
         amount = np.array(amounts, dtype=np.float64)
-        if sort:  # by enterprise, facility, then the kind's month, category and material (unique with those)
-            described = list(firsts)
-            rank = np.empty(len(described), dtype=np.int64)
-            rank[sorted(range(len(described)), key=described.__getitem__)] = np.arange(len(described))
-            order = np.lexsort((rank[code], facility_of, enterprise_of))
-            code, enterprise_of, facility_of, amount = code[order], enterprise_of[order], facility_of[order], amount[order]
         kinds = [(_day(when), category, material, unit) for when, category, material, unit in firsts]
         year, month = np.array([[d.year, d.month - 1] for d, *_ in kinds], dtype=np.int64).reshape(-1, 2).T
         # the enterprise-years numbered in the order of their first row, as adding row by row would make them
@@ -187,7 +183,6 @@ class _Tally:
         ey = rank[each]
         keys: list[Key] = [(enterprises[k // span], first_year + k % span) for k in found.tolist()]
         self.labels = {y: [f"{y}-{m:02d}" for m in range(1, MONTHS + 1)] for y in {y for _, y in keys}}
-        self.rolls.update((key, Rollup(facilities=False)) for key in keys)
         groups = {g: (lib, opt) for g, lib, opt in self.libraries.values()}
         group = np.array([self.libraries[eid][0] for eid, _ in keys], dtype=np.int64)[ey]
         pairs, pair = _numbered(group * len(kinds) + code)
@@ -261,7 +256,7 @@ class _Tally:
         electric = rows_of(lambda d, category, m, u: category == "electricity_purchased")
         for i, sums in zip(*_cells(ey[electric], np.zeros(int(electric.sum()), dtype=np.int64), tco2[electric], 1),
                            strict=True):
-            self.rolls[keys[i]].add_purchased_electricity(sums[0])
+            self.electricity[keys[i]] += sums[0]
         # output per product, by weight or energy (``Rollup.add_output``), summed in the rows' order
         per_unit = [_output_unit(*k) for k in kinds]
         made = np.array([x is not None for x in per_unit], dtype=bool)[code] & (amount >= 0)
@@ -273,12 +268,12 @@ class _Tally:
             firsts = np.unique(ey[made] * len(products) + product, return_index=True)[1]
             for c in np.argsort(firsts, kind="stable").tolist():  # each year's products in the order they first come
                 e, n = divmod(cells[c], len(products))
-                self.rolls[keys[e]].output[products[n]] = sums[c][0]
+                self.output[keys[e]][products[n]] = sums[c][0]
             backwards = (ey[made] * len(products) + product)[::-1]  # the unit each product is counted in: its last row's
             cells, last = np.unique(backwards, return_index=True)
             for cell, kind in zip(cells.tolist(), code[made][len(backwards) - 1 - last].tolist(), strict=True):
                 material, base, _ = per_unit[kind]  # type: ignore[misc]
-                self.rolls[keys[cell // len(products)]].units[material] = base
+                self.units[keys[cell // len(products)]][material] = base
             self.output_series = self._series(keys, products, ey[made] * len(products) + product, month[made],
                                               output)
         else:
@@ -299,6 +294,20 @@ class _Tally:
             for i in np.unique(ey[fuelled & generating] * MONTHS + month[fuelled & generating]).tolist():
                 e, m = divmod(i, MONTHS)
                 self.fuelled[keys[e]].add(self.labels[keys[e][1]][m])
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector held while the rows are read and their figures built: tens of thousands of tuples, dicts
+    and floats, none in a cycle, would each few hundred start a collection that finds nothing (a tenth of the
+    work). It runs again after if it ran before."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _numbered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

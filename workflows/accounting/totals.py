@@ -186,8 +186,7 @@ class _Tally:
         groups = {g: (lib, opt) for g, lib, opt in self.libraries.values()}
         group = np.array([self.libraries[eid][0] for eid, _ in keys], dtype=np.int64)[ey]
         pairs, pair = _numbered(group * len(kinds) + code)
-        lines = [_unit_line(kinds[k][1], kinds[k][2], kinds[k][3], kinds[k][0], *groups[g])
-                 for g, k in (divmod(p, len(kinds)) for p in pairs.tolist())]
+        lines = _unit_lines([divmod(p, len(kinds)) for p in pairs.tolist()], kinds, groups)
         slot = np.array([-2 if x[0] is None else x[0] for x in lines], dtype=np.int64)[pair]
         tco2 = np.array([x[1] for x in lines], dtype=np.float64)[pair] * amount  # each row's, as one by one
         month = month[code]
@@ -205,8 +204,8 @@ class _Tally:
         # finished and rounded at once
         width, years, per_process = len(KINDS), len(keys), len(processes)
         enterprise = np.bincount(ey_e * width + slot_e, weights=tco2_e, minlength=years * width).reshape(-1, width)
-        cells, at = np.unique(ey_e * per_process + process_e, return_inverse=True)
-        by_process = np.bincount(at.reshape(-1) * width + slot_e, weights=tco2_e,
+        cells, at = _numbered(ey_e * per_process + process_e)
+        by_process = np.bincount(at * width + slot_e, weights=tco2_e,
                                  minlength=len(cells) * width).reshape(-1, width)
         in_month = ey_e * MONTHS + month_e
         months = np.flatnonzero(np.bincount(in_month, minlength=years * MONTHS))
@@ -233,8 +232,8 @@ class _Tally:
                 ) -> list[dict[str, dict[str, float]]]:
         """Each enterprise-year's figures by name and month, rounded, for the months that had a row; ``cell`` is the
         year's number × len(names) + the name's."""
-        cells, at = np.unique(cell, return_inverse=True)
-        bins = at.reshape(-1) * MONTHS + month
+        cells, at = _numbered(cell)
+        bins = at * MONTHS + month
         sums = round3(np.bincount(bins, weights=values, minlength=len(cells) * MONTHS)).reshape(-1, MONTHS).tolist()
         counts = np.bincount(bins, minlength=len(cells) * MONTHS).reshape(-1, MONTHS).tolist()
         out: list[dict[str, dict[str, float]]] = [{} for _ in keys]
@@ -323,8 +322,8 @@ def _numbered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _cells(cell: np.ndarray, within: np.ndarray, values: np.ndarray, width: int, counted: bool = False) -> tuple:
     """The occupied cells in order, each one's sums over ``width`` places (``within``) as Python floats, added in the
     rows' order (and with ``counted``, how many rows each place had)."""
-    cells, at = np.unique(cell, return_inverse=True)
-    bins = at.reshape(-1) * width + within
+    cells, at = _numbered(cell)
+    bins = at * width + within
     sums = np.bincount(bins, weights=values, minlength=len(cells) * width).reshape(-1, width).tolist()
     if not counted:
         return cells.tolist(), sums
@@ -344,13 +343,29 @@ def _day(when) -> date:
     return when if isinstance(when, date) else date.fromisoformat(str(when)[:10])
 
 
-def _unit_line(category: str, material: str, unit: str, day: date, lib: Library, opt: Options
-               ) -> tuple[int | None, float, list[dict]]:
-    """(the kind's slot, tCO2 for one unit, its notes) for a month's rows of a material as the calculators give it;
-    the slot is None when they refuse it."""
-    try:
-        [line] = calculate([Activity(ref="1", period=day, category=category, material=material, quantity=1.0,
-                                     unit=unit)], lib, opt)
-    except AccountingError:
-        return None, 0.0, []
-    return SLOT.get(line.kind, -1), line.tco2, line.notes
+def _unit_lines(pairs: list[tuple[int, int]], kinds: list[tuple], groups: dict[int, tuple[Library, Options]]
+                ) -> list[tuple[int | None, float, list[dict]]]:
+    """(the kind's slot, tCO2 for one unit, its notes) of each (group, kind) pair — a month's rows of a material as
+    the calculators give them, with the group's library — the slot None when they refuse it. A group's kinds go to
+    the calculators together; when one is refused, each is asked again alone, for which."""
+    out: list[tuple[int | None, float, list[dict]]] = [(None, 0.0, [])] * len(pairs)
+    by_group: dict[int, list[int]] = defaultdict(list)
+    for i, (g, _) in enumerate(pairs):
+        by_group[g].append(i)
+    for g, at in by_group.items():
+        lib, opt = groups[g]
+        asked = [Activity(ref="1", period=kinds[k][0], category=kinds[k][1], material=kinds[k][2], quantity=1.0,
+                          unit=kinds[k][3]) for k in (pairs[i][1] for i in at)]
+        try:
+            found = [[line] for line in calculate(asked, lib, opt)]
+        except AccountingError:
+            found = []
+            for activity in asked:
+                try:
+                    found.append(calculate([activity], lib, opt))
+                except AccountingError:
+                    found.append([])
+        for i, lines in zip(at, found, strict=True):
+            if lines:
+                out[i] = (SLOT.get(lines[0].kind, -1), lines[0].tco2, lines[0].notes)
+    return out

@@ -45,9 +45,6 @@ def _finish(sums: list[float]) -> dict[str, float]:
             "total_direct_only": round(direct_only, 3) if direct_only else direct_only}
 
 
-FINISHED = ("direct", "indirect", "exported", "recovered", "allocated", "total", "total_direct_only")
-
-
 def round3(values: np.ndarray) -> np.ndarray:
     """``round(x, 3)`` of each, to the last bit, at numpy's speed: the nearest integer to x × 1000 (one rounding),
     over 1000 (correctly rounded), is Python's correctly rounded result whenever x × 1000 is further from a half than
@@ -66,7 +63,7 @@ def finish_many(sums: np.ndarray) -> list[dict[str, float]]:
     ``round3`` (which keeps a zero itself)."""
     direct, indirect, exported, recovered = sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3]
     figures = np.column_stack((sums, direct + indirect + exported + recovered, direct + recovered))
-    return [{"direct": a, "indirect": b, "exported": c, "recovered": d, "allocated": e, "total": f,  # FINISHED
+    return [{"direct": a, "indirect": b, "exported": c, "recovered": d, "allocated": e, "total": f,  # as _finish
              "total_direct_only": g} for a, b, c, d, e, f, g in round3(figures).tolist()]  # a display: no zip
 
 
@@ -85,23 +82,19 @@ def _per_output_unit(unit: str, heat: bool = False) -> tuple[str, float] | None:
 
 
 class Rollup:
-    """Sums each kind into its enterprise, process, facility and month, and output per product: fed line by
-    line from a run's lines, or with the sums of many enterprise-years at once (``workflows.accounting.totals``),
-    so both paths give the same totals."""
+    """Sums each kind into its enterprise, process, facility and month, and output per product, fed line by line
+    from a run's lines. The quick totals of many enterprise-years (``workflows.accounting.totals``) sum the same
+    with numpy and finish them with the same ``result``, so both paths give the same totals."""
 
-    def __init__(self, facilities: bool = True) -> None:
-        """``facilities`` False: no figures per facility (a comparison with another year or the baseline reads the
-        enterprise, its processes and months, never a facility), so a roll-up of many years builds a third fewer."""
+    def __init__(self) -> None:
         self.enterprise = [0.0] * len(KINDS)
         self.levels: dict[str, defaultdict[str, list[float]]] = {
-            name: defaultdict(lambda: [0.0] * len(KINDS))
-            for name in ("processes", "facilities", "months") if facilities or name != "facilities"}
+            name: defaultdict(lambda: [0.0] * len(KINDS)) for name in ("processes", "facilities", "months")}
         self.output: dict[str, float] = defaultdict(float)
         # each process's and facility's total and each product's output per month: what a comparison of a part
         # year with the same months of another reads (``accounting.like_for_like``)
         self.by_month: dict[str, defaultdict[str, defaultdict[str, float]]] = {
-            name: defaultdict(lambda: defaultdict(float))
-            for name in ("processes", "facilities", "output") if facilities or name != "facilities"}
+            name: defaultdict(lambda: defaultdict(float)) for name in ("processes", "facilities", "output")}
         self.units: dict[str, str] = {}
         self.electricity = 0.0  # purchased electricity's tCO2: what the power sector's ETS counted until 2022
         self._per_unit: dict[tuple[str, bool], tuple[str, float] | None] = {}
@@ -110,13 +103,11 @@ class Rollup:
         """``slot`` is the kind's place in KINDS; ``month`` is YYYY-MM."""
         self.enterprise[slot] += tco2
         self.levels["processes"][process or "(enterprise)"][slot] += tco2
-        if "facilities" in self.levels:
-            self.levels["facilities"][facility or "(enterprise)"][slot] += tco2
+        self.levels["facilities"][facility or "(enterprise)"][slot] += tco2
         self.levels["months"][month][slot] += tco2
         if slot < len(SUMMED):  # the allocation is shown per place but never part of a total
             self.by_month["processes"][process or "(enterprise)"][month] += tco2
-            if "facilities" in self.by_month:
-                self.by_month["facilities"][facility or "(enterprise)"][month] += tco2
+            self.by_month["facilities"][facility or "(enterprise)"][month] += tco2
 
     def add_purchased_electricity(self, tco2: float) -> None:
         self.electricity += tco2
@@ -135,17 +126,12 @@ class Rollup:
             if month:
                 self.by_month["output"][material][month] += amount * factor
 
-    def result(self, totals: dict[str, float] | None = None, levels: dict[str, dict] | None = None,
-               by_month: dict[str, dict] | None = None) -> dict:
-        """The rounded figures; the quick totals pass the enterprise's, the levels' and the series' figures they
-        rounded for many enterprise-years at once (``workflows.accounting.totals``)."""
-        if levels is None:
-            levels = {name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in self.levels.items()}
-        if by_month is None:
-            by_month = {name: {k: {m: round(x, 3) if x else x for m, x in sorted(v.items())}
-                               for k, v in sorted(pool.items())} for name, pool in self.by_month.items()}
-        return result(_finish(self.enterprise) if totals is None else totals, levels, by_month, self.electricity,
-                      self.output, self.units)
+    def result(self) -> dict:
+        """The rounded figures."""
+        levels = {name: {k: _finish(v) for k, v in sorted(level.items())} for name, level in self.levels.items()}
+        by_month = {name: {k: {m: round(x, 3) if x else x for m, x in sorted(v.items())}
+                           for k, v in sorted(pool.items())} for name, pool in self.by_month.items()}
+        return result(_finish(self.enterprise), levels, by_month, self.electricity, self.output, self.units)
 
 
 def result(totals: dict[str, float], levels: dict[str, dict], by_month: dict[str, dict], electricity: float,

@@ -100,10 +100,11 @@ def side_stored(csv_path: Path, out: Path) -> dict:
     from storage.readings import connect
     con = connect()
     types = {"meter": "VARCHAR", "time": "TIMESTAMP", "amount": "DOUBLE", "counter": "DOUBLE", "unit": "VARCHAR"}
+    quoted = str(out).replace("'", "''")
     start, cpu = time.perf_counter(), time.process_time()
     con.execute(
         f"COPY (SELECT meter, time AS ts, amount AS value, counter, strftime(time, '%Y-%m') AS month FROM read_csv(?, "
-        f"header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r})) TO '{out}' "
+        f"header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r})) TO '{quoted}' "
         "(FORMAT parquet, PARTITION_BY (month))", [str(csv_path)])
     took, used = time.perf_counter() - start, time.process_time() - cpu
     rows, total = con.execute("SELECT count(*), sum(value) FROM read_parquet(?)", [str(out / "**" / "*.parquet")]

@@ -322,8 +322,9 @@ def write(con: duckdb.DuckDBPyConnection, staging: Path, batch: str, fits: dict[
           ) -> None:
     """The rows, in the meter's own unit (``fits``: the scale of each (meter, unit) pair; none: as read), as one
     Parquet file per month under ``staging`` (``month=YYYY-MM-01``: ``publish`` names the folder by the month).
-    One COPY a month: DuckDB's own PARTITION_BY costs a third more for the same files. It needs no check's
-    answer, so it can run beside them (on a cursor: each is one core's work) and be dropped if one fails."""
+    One COPY a month: DuckDB's own PARTITION_BY costs more for the same files (0.74 s CPU against 0.43 for a
+    year of 500 meters). It needs no check's answer, so it can run beside them (on a cursor: each is one core's
+    work) and be dropped if one fails."""
     value, join = "r.amount", ""
     if fits and any(k != 1.0 for k in fits.values()):  # the pairs as ``overview`` gave them
         value = "r.amount * k.k"

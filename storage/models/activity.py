@@ -15,8 +15,8 @@ class ActivityRecord(SQLModel, table=True):
         # the constraint above lets NULL facilities repeat; this one counts an enterprise-level month once too
         Index("uq_activity_month", "enterprise_id", text("coalesce(facility_id, 0)"), "period", "category", "material",
               unique=True),
-        # the enterprise's rows with all the totals read (workflows.accounting.totals): many enterprise-years are
-        # read from the index alone, not row by row from the table (migration 0042)
+        # the enterprise's rows with all the totals read (workflows.accounting.totals), in their order: on SQLite many
+        # enterprise-years are read from the index alone and not sorted (migration 0042)
         Index("ix_activity_record_totals", "enterprise_id", "pending", "facility_id", "period", "category", "material",
               "unit", "quantity"),
         ForeignKeyConstraint(["facility_id", "enterprise_id"], ["facility.id", "facility.enterprise_id"]),

@@ -6,9 +6,9 @@ and the output, never a facility's: no comparison reads those, and leaving them 
 Every calculator is linear in the quantity, so the calculators work out each distinct (category,
 material, unit, month) once for one unit, and each row only multiplies and adds. The rows are read from the
 driver's cursor in their unique key's order and summed with numpy (``bincount`` adds in the rows' order, as a
-loop would), so the roll-up adds them in one order, every time, and the figures are rounded at once
-(``rollup.results``). Enterprises with the same measured factors and GWP set share their per-unit figures. The
-totals are those ``calculation.compute`` gives (the same ``Rollup``), to the rounding of the sums. An
+loop would), so they are added in one order, every time, and the figures are rounded at once and finished by
+``rollup.result``, as a run's are. Enterprises with the same measured factors and GWP set share their per-unit
+figures. The totals are those ``calculation.compute`` gives, to the last bit (``test_totals_fast``). An
 enterprise-year the quick path cannot vouch for (a negative quantity, a material no calculator knows) is computed
 line by line, so it fails with the same reason.
 """
@@ -64,8 +64,9 @@ def many(session: Session, enterprise_ids: Iterable[int], years: Iterable[int], 
     a = ActivityRecord
     period = type_coerce(a.period, String)  # parsed once per distinct month below, not once per row
     # one row per enterprise, facility, month, category and material (uq_activity_month), taken in that key's order,
-    # so the roll-up adds them in one order every time: the order ix_activity_record_totals holds them in with all
-    # that is read, so the database walks that index alone and sorts nothing
+    # so they are added in one order every time: the order ix_activity_record_totals holds them in with all that is
+    # read, so SQLite walks that index alone and sorts nothing (PostgreSQL sorts: its index keeps a row without a
+    # facility last)
     query = (select(a.enterprise_id, a.facility_id, period, a.category, a.material, a.unit, a.quantity)
              .where(a.enterprise_id.in_(ids), a.period >= start, a.period < end, a.pending.is_(False)))
     query = query.order_by(a.enterprise_id, a.facility_id.nulls_first(), a.period, a.category, a.material)
@@ -125,14 +126,14 @@ CHUNK = 500  # rows taken from the cursor at a time
 
 @dataclass
 class _Tally:
-    """Each enterprise-year's roll-up and what its notes and checks need. The rows' figures are summed with numpy:
+    """Each enterprise-year's sums and what its notes and checks need. The rows' figures are summed with numpy:
     ``bincount`` adds each group's figures one after another in the rows' order, starting from nought, as adding
     them one by one does, so every sum is the same to the last bit; what only some rows need (notes, output,
     generation, the fuelled months, the carbon balance) is gathered from those rows alone, in their order."""
 
     libraries: dict[int, tuple[int, Library, Options]]
     places: dict[int, tuple[str, str | None]]
-    # what ``Rollup.result`` adds to the figures: purchased electricity's tCO2, output per product and its unit
+    # what ``rollup.result`` adds to the figures: purchased electricity's tCO2, output per product and its unit
     electricity: dict[Key, float] = field(default_factory=lambda: defaultdict(float))
     output: dict[Key, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
     units: dict[Key, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
@@ -143,7 +144,7 @@ class _Tally:
         default_factory=lambda: defaultdict(lambda: defaultdict(float)))
     bad: set[Key] = field(default_factory=set)
     labels: dict[int, list[str]] = field(default_factory=dict)  # each year's months, YYYY-MM
-    figures: dict[Key, tuple] = field(default_factory=dict)  # what ``Rollup.result`` is given, rounded at once
+    figures: dict[Key, tuple] = field(default_factory=dict)  # ``rollup.result``'s first three, rounded at once
     output_series: list[dict] = field(default_factory=list)
 
     def read(self, cursor) -> None:
@@ -299,7 +300,8 @@ class _Tally:
 def _collector_paused() -> Iterator[None]:
     """The cycle collector held while the rows are read and their figures built: tens of thousands of tuples, dicts
     and floats, none in a cycle, would each few hundred start a collection that finds nothing (a tenth of the
-    work). It runs again after if it ran before."""
+    work). The collector is the process's: for those ~60 ms no thread's cycles are collected, which costs nothing
+    but their waiting. It runs again after if it ran before."""
     was = gc.isenabled()
     gc.disable()
     try:

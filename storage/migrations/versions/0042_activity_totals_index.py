@@ -1,6 +1,7 @@
-"""the enterprise's index on activity_record holds what the totals read (pending, month, facility, category, material,
-unit, quantity), so reading many enterprise-years walks the index alone, never the rows beside it; it replaces the
-index on the enterprise alone, which it begins with
+"""the enterprise's index on activity_record holds what the totals read (enterprise, pending, facility, month,
+category, material, unit, quantity), in the order they read it, so on SQLite reading many enterprise-years walks the
+index alone and sorts nothing (PostgreSQL, whose index keeps a row without a facility last, still sorts); it replaces
+the index on the enterprise alone, which it begins with
 
 Revision ID: 0042
 Revises: 0041

@@ -245,7 +245,9 @@ def test_steward_assets_position_lists_every_open_year_and_says_what_a_year_may_
     out = run_steward(["assets", "position", "-e", demo.PLANT], steward_env, check=True).stdout
     assert out.index(f"{demo.PLANT} 2025 [未完成 open]") < out.index(f"{demo.PLANT} 2026 [进行中 in progress]")
     assert "no allocation recorded for 2026" in out and "needed first for 2025's surrender, due sooner" in out
-    assert "carry-over formula（未经核实 unverified）（待核实 unverified）" in out
+    # the carry-over formula's grade once, then what decides while it is unverified
+    assert "carry-over formula（未经核实 unverified）；待核实，请以主管部门当年配额分配方案为准 / unverified: the " \
+           "authority's allocation plan for the year decides" in out and "（待核实 unverified）" not in out
     assert not re.search(r"买入 buy .*\b0 t", out) and " CEA " not in out
     one = run_steward(["assets", "position", "-e", demo.PLANT, "--year", "2025"], steward_env, check=True).stdout
     assert "2025 [未完成 open]" in one and f"{demo.PLANT} 2026" not in one

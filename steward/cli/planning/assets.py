@@ -102,7 +102,9 @@ def _echo(enterprise: str, pos: dict) -> None:
         typer.echo(f"    配额 allowances {use['vintage']}: 持有 held {use['held']:,.1f} t，计入 counted {use['counted']:,.1f} t"
                    f" — {use['zh']} / {use['en']}")
     rule = pos["use_rule"]
-    unverified = "（待核实 unverified）" if rule["confidence"] == "U" else ""
+    # the source grades each of its parts; an unverified rule also says what decides, as the assets page does
+    unverified = ("；待核实，请以主管部门当年配额分配方案为准 / unverified: the authority's allocation plan for the year "
+                  "decides") if rule["confidence"] == "U" else ""
     typer.echo(f"  规则 rule: {rule['zh']} / {rule['en']}；来源 source: {rule['source']}{unverified}")
     from accounting.carbon_assets import KINDS
     plan = pos["plan"]

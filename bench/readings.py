@@ -35,6 +35,10 @@ from audit_key import BENCH_KEY  # noqa: E402
 YEAR = 2026
 
 
+# the file's columns typed as the import types them, for both plain sides
+TYPES = {"meter": "VARCHAR", "time": "TIMESTAMP", "amount": "DOUBLE", "counter": "DOUBLE", "unit": "VARCHAR"}
+
+
 def rss_mb() -> float:
     """This process's peak RSS. Linux keeps ``ru_maxrss`` across exec, so a child would report the parent's peak
     (the generator's, here): the kernel's high-water mark of this process's own memory is read instead."""
@@ -85,11 +89,10 @@ def side_baseline(csv_path: Path) -> dict:
     """DuckDB reads every column of the file, typed as the import types them, and nothing else."""
     from storage.readings import connect
     con = connect()
-    types = {"meter": "VARCHAR", "time": "TIMESTAMP", "amount": "DOUBLE", "counter": "DOUBLE", "unit": "VARCHAR"}
     start, cpu = time.perf_counter(), time.process_time()
     rows, _, _, total, _, _ = con.execute(
         f"SELECT count(*), count(meter), count(time), sum(amount), sum(counter), count(unit) FROM read_csv(?, "
-        f"header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r})", [str(csv_path)]).fetchone()
+        f"header = false, skip = 1, delim = ',', quote = '\"', columns = {TYPES!r})", [str(csv_path)]).fetchone()
     return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "rows": rows, "total": total,
             "rss_mb": rss_mb()}
 
@@ -99,12 +102,11 @@ def side_stored(csv_path: Path, out: Path) -> dict:
     else: what the storage the issue asks for costs before any check, line number or order is kept."""
     from storage.readings import connect
     con = connect()
-    types = {"meter": "VARCHAR", "time": "TIMESTAMP", "amount": "DOUBLE", "counter": "DOUBLE", "unit": "VARCHAR"}
     quoted = str(out).replace("'", "''")
     start, cpu = time.perf_counter(), time.process_time()
     con.execute(
         f"COPY (SELECT meter, time AS ts, amount AS value, counter, strftime(time, '%Y-%m') AS month FROM read_csv(?, "
-        f"header = false, skip = 1, delim = ',', quote = '\"', columns = {types!r})) TO '{quoted}' "
+        f"header = false, skip = 1, delim = ',', quote = '\"', columns = {TYPES!r})) TO '{quoted}' "
         "(FORMAT parquet, PARTITION_BY (month))", [str(csv_path)])
     took, used = time.perf_counter() - start, time.process_time() - cpu
     rows, total = con.execute("SELECT count(*), sum(value) FROM read_parquet(?)", [str(out / "**" / "*.parquet")]

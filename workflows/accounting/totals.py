@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 from accounting import ets_scope, rollup
 from accounting.errors import AccountingError
 from accounting.factors import Library
-from accounting.inventory import Activity, Options, calculate
+from accounting.inventory import Activity, Emission, Options, calculate
 from accounting.products import is_output
 from accounting.rollup import HEAT_OUTPUTS, KINDS, SLOT, SUMMED, _per_output_unit, finish_many, round3
 from accounting.sectors import power
@@ -359,15 +359,18 @@ def _unit_lines(pairs: list[tuple[int, int]], kinds: list[tuple], groups: dict[i
         asked = [Activity(ref="1", period=kinds[k][0], category=kinds[k][1], material=kinds[k][2], quantity=1.0,
                           unit=kinds[k][3]) for k in (pairs[i][1] for i in at)]
         try:
-            found = [[line] for line in calculate(asked, lib, opt)]
+            found: list[Emission | None] = list(calculate(asked, lib, opt))
         except AccountingError:
-            found = []
-            for activity in asked:
-                try:
-                    found.append(calculate([activity], lib, opt))
-                except AccountingError:
-                    found.append([])
-        for i, lines in zip(at, found, strict=True):
-            if lines:
-                out[i] = (SLOT.get(lines[0].kind, -1), lines[0].tco2, lines[0].notes)
+            found = [_alone(activity, lib, opt) for activity in asked]
+        for i, line in zip(at, found, strict=True):
+            if line is not None:
+                out[i] = (SLOT.get(line.kind, -1), line.tco2, line.notes)
     return out
+
+
+def _alone(activity: Activity, lib: Library, opt: Options) -> Emission | None:
+    """The calculators' line for one activity, or None when they refuse it."""
+    try:
+        return calculate([activity], lib, opt)[0]
+    except AccountingError:
+        return None
